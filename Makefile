@@ -1,0 +1,39 @@
+# The two entry points of the README, and a few conveniences.
+#   make demo   install what is missing, build, run a real test in the lab
+#   make test   install what is missing, build, run every test
+BUILD ?= build
+MESON_FLAGS ?= -Dwerror=true
+
+.PHONY: all build deps demo test unit net bench clean
+
+all: build
+
+$(BUILD)/build.ninja:
+	meson setup $(BUILD) $(MESON_FLAGS)
+
+build: $(BUILD)/build.ninja
+	ninja -C $(BUILD)
+
+deps:
+	scripts/deps build
+
+demo:
+	scripts/deps demo
+	$(MAKE) build
+	scripts/demo $(BUILD)/linerate
+
+test:
+	scripts/deps test
+	$(MAKE) build
+	scripts/run-tests $(BUILD)
+
+unit: build
+	meson test -C $(BUILD) --suite unit --print-errorlogs
+
+bench:
+	scripts/deps bench
+	$(MAKE) build
+	LINERATE=$(CURDIR)/$(BUILD)/linerate bench/udp_vs_iperf3.sh
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,353 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The portable backend: UDP sockets with sendmmsg/recvmmsg. Works on any
+ * interface and in any namespace; the kernel builds the headers, so the
+ * worker deals in UDP payloads.
+ *
+ * A sender opens one connected socket per flow (each flow is a distinct
+ * source port) so the route and neighbour are looked up once, not per
+ * packet. A receiver binds one socket and asks for kernel receive
+ * timestamps (SO_TIMESTAMPNS), which leave scheduling delay out of the
+ * latency figures.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "backend.h"
+#include "clock.h"
+#include "log.h"
+
+#define UDP_SOCKBUF_BYTES (8 << 20)
+#define UDP_CMSG_SPACE 64
+
+struct backend {
+	int *fds;
+	uint32_t nfds;
+	uint32_t batch;
+	uint32_t buf_size;
+	bool busy_poll;
+	bool timestamps;
+	uint32_t next_rx_fd; /* round robin over flow sockets */
+	uint8_t *rx_buffers;
+	uint8_t *rx_control;
+	struct mmsghdr *rx_msgs;
+	struct iovec *rx_iov;
+	struct mmsghdr *tx_msgs;
+	struct iovec *tx_iov;
+	char mode[64];
+};
+
+static socklen_t sockaddr_fill(struct sockaddr_storage *ss,
+			       const struct ip_addr *ip, uint16_t port)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (ip->family == AF_INET6) {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_addr = ip->v6;
+		sin6->sin6_port = htons(port);
+		return sizeof(*sin6);
+	}
+	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+
+	sin->sin_family = AF_INET;
+	if (ip->family == AF_INET)
+		sin->sin_addr = ip->v4;
+	sin->sin_port = htons(port);
+	return sizeof(*sin);
+}
+
+static void socket_buffers(int fd)
+{
+	int size = UDP_SOCKBUF_BYTES;
+
+	/* FORCE goes past net.core.*mem_max, which a namespace can't raise;
+	 * it needs CAP_NET_ADMIN, so fall back to the capped option. */
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)))
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof(size)))
+		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
+}
+
+static int udp_socket_open(const struct backend_config *cfg, uint16_t port,
+			   bool connect_remote)
+{
+	int family = cfg->remote.family ? cfg->remote.family :
+					  cfg->local.family;
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int one = 1, fd, err;
+
+	fd = socket(family == AF_INET6 ? AF_INET6 : AF_INET,
+		    SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	socket_buffers(fd);
+	if (cfg->kernel_rx_timestamps &&
+	    setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one)))
+		pr_debug("udp: SO_TIMESTAMPNS: %s\n", strerror(errno));
+	if (cfg->local.family || port) {
+		struct ip_addr any = { .family = family };
+
+		len = sockaddr_fill(&ss, cfg->local.family ? &cfg->local : &any,
+				    port);
+		if (bind(fd, (struct sockaddr *)&ss, len)) {
+			err = -errno;
+			pr_warn("udp: bind to port %u: %s\n", port,
+				strerror(errno));
+			close(fd);
+			return err;
+		}
+	}
+	if (connect_remote) {
+		len = sockaddr_fill(&ss, &cfg->remote, cfg->remote_port);
+		if (connect(fd, (struct sockaddr *)&ss, len)) {
+			err = -errno;
+			pr_warn("udp: connect: %s\n", strerror(errno));
+			close(fd);
+			return err;
+		}
+	}
+	return fd;
+}
+
+static void udp_close(struct backend *b)
+{
+	if (!b)
+		return;
+	for (uint32_t i = 0; i < b->nfds; i++)
+		if (b->fds[i] >= 0)
+			close(b->fds[i]);
+	free(b->fds);
+	free(b->rx_buffers);
+	free(b->rx_control);
+	free(b->rx_msgs);
+	free(b->rx_iov);
+	free(b->tx_msgs);
+	free(b->tx_iov);
+	free(b);
+}
+
+static int udp_open(const struct backend_config *cfg, struct backend **out)
+{
+	bool sender = cfg->remote.family != 0;
+	struct backend *b;
+	int err = -ENOMEM;
+
+	if (!cfg->batch || cfg->batch > 1024 || cfg->max_frame < 64 ||
+	    cfg->max_frame > FRAME_MAX_SIZE)
+		return -EINVAL;
+	b = calloc(1, sizeof(*b));
+	if (!b)
+		return -ENOMEM;
+	b->batch = cfg->batch;
+	b->busy_poll = cfg->busy_poll;
+	b->timestamps = cfg->kernel_rx_timestamps;
+	/* The largest UDP payload a frame of max_frame bytes can carry. */
+	b->buf_size = cfg->max_frame;
+	b->nfds = sender ? (cfg->flows ? cfg->flows : 1) : 1;
+	b->fds = malloc(sizeof(int) * b->nfds);
+	b->rx_buffers = malloc((size_t)b->batch * b->buf_size);
+	b->rx_control = calloc(b->batch, UDP_CMSG_SPACE);
+	b->rx_msgs = calloc(b->batch, sizeof(*b->rx_msgs));
+	b->rx_iov = calloc(b->batch, sizeof(*b->rx_iov));
+	b->tx_msgs = calloc(b->batch, sizeof(*b->tx_msgs));
+	b->tx_iov = calloc(b->batch, sizeof(*b->tx_iov));
+	if (!b->fds || !b->rx_buffers || !b->rx_control || !b->rx_msgs ||
+	    !b->rx_iov || !b->tx_msgs || !b->tx_iov)
+		goto err_free;
+	for (uint32_t i = 0; i < b->nfds; i++)
+		b->fds[i] = -1;
+	for (uint32_t i = 0; i < b->nfds; i++) {
+		uint16_t port = cfg->local_port ?
+					(uint16_t)(cfg->local_port + i) :
+					0;
+		int fd = udp_socket_open(cfg, port, sender);
+
+		if (fd < 0) {
+			err = fd;
+			goto err_free;
+		}
+		b->fds[i] = fd;
+	}
+	snprintf(b->mode, sizeof(b->mode), "sendmmsg/recvmmsg%s%s",
+		 b->busy_poll ? ", busy-poll" : "",
+		 b->timestamps ? ", kernel rx timestamps" : "");
+	*out = b;
+	return 0;
+
+err_free:
+	udp_close(b);
+	return err;
+}
+
+static int send_group(struct backend *b, int fd, struct pkt *pkts,
+		      unsigned int n)
+{
+	int flags = b->busy_poll ? MSG_DONTWAIT : 0;
+	int sent;
+
+	for (unsigned int i = 0; i < n; i++) {
+		struct msghdr *mh = &b->tx_msgs[i].msg_hdr;
+
+		b->tx_iov[i].iov_base = pkts[i].data;
+		b->tx_iov[i].iov_len = pkts[i].len;
+		memset(mh, 0, sizeof(*mh));
+		mh->msg_iov = &b->tx_iov[i];
+		mh->msg_iovlen = 1;
+		if (pkts[i].peer.ss_family) {
+			mh->msg_name = &pkts[i].peer;
+			mh->msg_namelen = pkts[i].peer.ss_family == AF_INET6 ?
+						  sizeof(struct sockaddr_in6) :
+						  sizeof(struct sockaddr_in);
+		}
+	}
+	do {
+		sent = sendmmsg(fd, b->tx_msgs, n, flags);
+	} while (sent < 0 && errno == EINTR);
+	if (sent < 0)
+		return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+	return sent;
+}
+
+static int udp_tx_burst(struct backend *b, struct pkt *pkts, unsigned int n)
+{
+	unsigned int done = 0;
+
+	if (n > b->batch)
+		n = b->batch;
+	/* Consecutive packets of one flow go in one sendmmsg. */
+	while (done < n) {
+		uint32_t flow = pkts[done].flow;
+		unsigned int run = 1;
+		int sent;
+
+		while (done + run < n && pkts[done + run].flow == flow)
+			run++;
+		sent = send_group(b, b->fds[flow < b->nfds ? flow : 0],
+				  pkts + done, run);
+		if (sent < 0)
+			return done ? (int)done : sent;
+		done += (unsigned int)sent;
+		if ((unsigned int)sent < run)
+			break;
+	}
+	return (int)done;
+}
+
+static uint64_t rx_timestamp(struct msghdr *mh)
+{
+	for (struct cmsghdr *cm = CMSG_FIRSTHDR(mh); cm;
+	     cm = CMSG_NXTHDR(mh, cm)) {
+		if (cm->cmsg_level == SOL_SOCKET &&
+		    cm->cmsg_type == SCM_TIMESTAMPNS &&
+		    cm->cmsg_len >= CMSG_LEN(sizeof(struct timespec))) {
+			struct timespec ts;
+
+			memcpy(&ts, CMSG_DATA(cm), sizeof(ts));
+			return (uint64_t)ts.tv_sec * NSEC_PER_SEC +
+			       (uint64_t)ts.tv_nsec;
+		}
+	}
+	return 0;
+}
+
+static int recv_from(struct backend *b, int fd, struct pkt *pkts,
+		     unsigned int n)
+{
+	int got;
+
+	for (unsigned int i = 0; i < n; i++) {
+		struct msghdr *mh = &b->rx_msgs[i].msg_hdr;
+
+		b->rx_iov[i].iov_base = b->rx_buffers + (size_t)i * b->buf_size;
+		b->rx_iov[i].iov_len = b->buf_size;
+		memset(mh, 0, sizeof(*mh));
+		mh->msg_iov = &b->rx_iov[i];
+		mh->msg_iovlen = 1;
+		mh->msg_name = &pkts[i].peer;
+		mh->msg_namelen = sizeof(pkts[i].peer);
+		if (b->timestamps) {
+			mh->msg_control = b->rx_control + (size_t)i * UDP_CMSG_SPACE;
+			mh->msg_controllen = UDP_CMSG_SPACE;
+		}
+	}
+	do {
+		got = recvmmsg(fd, b->rx_msgs, n, MSG_DONTWAIT, NULL);
+	} while (got < 0 && errno == EINTR);
+	if (got < 0)
+		return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+	for (int i = 0; i < got; i++) {
+		struct msghdr *mh = &b->rx_msgs[i].msg_hdr;
+
+		pkts[i].data = b->rx_iov[i].iov_base;
+		pkts[i].len = b->rx_msgs[i].msg_len;
+		if (pkts[i].len > b->buf_size)
+			pkts[i].len = b->buf_size;
+		pkts[i].payload_offset = 0;
+		pkts[i].flow = 0;
+		pkts[i].rx_real_ns = b->timestamps ? rx_timestamp(mh) : 0;
+	}
+	return got;
+}
+
+static int udp_rx_burst(struct backend *b, struct pkt *pkts, unsigned int n,
+			uint64_t timeout_ns)
+{
+	struct pollfd pfd[64];
+	struct timespec ts;
+	uint32_t npoll;
+	int got, rc;
+
+	if (n > b->batch)
+		n = b->batch;
+	for (uint32_t tries = 0; tries < b->nfds; tries++) {
+		uint32_t i = b->next_rx_fd;
+
+		b->next_rx_fd = (i + 1) % b->nfds;
+		got = recv_from(b, b->fds[i], pkts, n);
+		if (got != -EAGAIN)
+			return got;
+	}
+	if (b->busy_poll || !timeout_ns)
+		return 0;
+	ts.tv_sec = (time_t)(timeout_ns / NSEC_PER_SEC);
+	ts.tv_nsec = (long)(timeout_ns % NSEC_PER_SEC);
+	npoll = b->nfds < 64 ? b->nfds : 64;
+	for (uint32_t i = 0; i < npoll; i++) {
+		pfd[i].fd = b->fds[i];
+		pfd[i].events = POLLIN;
+	}
+	rc = ppoll(pfd, npoll, &ts, NULL);
+	if (rc < 0)
+		return errno == EINTR ? 0 : -errno;
+	for (uint32_t i = 0; i < npoll; i++) {
+		if (!(pfd[i].revents & (POLLIN | POLLERR)))
+			continue;
+		got = recv_from(b, b->fds[i], pkts, n);
+		if (got != -EAGAIN)
+			return got;
+	}
+	return 0;
+}
+
+static const char *udp_mode(struct backend *b)
+{
+	return b->mode;
+}
+
+const struct backend_ops backend_udp_ops = {
+	.name = "udp",
+	.flags = 0,
+	.open = udp_open,
+	.tx_burst = udp_tx_burst,
+	.rx_burst = udp_rx_burst,
+	.mode = udp_mode,
+	.close = udp_close,
+};

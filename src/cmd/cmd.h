@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef LINERATE_CMD_H
+#define LINERATE_CMD_H
+
+#include "spec.h"
+
+/* Exit codes of the CLI. */
+#define EXIT_OK 0
+#define EXIT_RUNTIME 1
+#define EXIT_USAGE 2
+
+int cmd_send(int argc, char **argv);
+int cmd_recv(int argc, char **argv);
+int cmd_reflect(int argc, char **argv);
+int cmd_ping(int argc, char **argv);
+int cmd_lab(int argc, char **argv);
+
+/*
+ * Fill spec from argv for a role. Returns 0 to run, EXIT_OK after
+ * printing --help (as -1), or EXIT_USAGE after printing one line naming
+ * the bad flag.
+ */
+#define CMD_HELP_SHOWN (-1)
+int cmd_parse_spec(enum role role, int argc, char **argv,
+		   struct test_spec *spec);
+
+/* Parse, validate and run a role's test; the body of each subcommand. */
+int cmd_run_role(enum role role, int argc, char **argv);
+
+#endif

@@ -1,0 +1,52 @@
+// SPDX-License-Identifier: MIT
+#include <stdio.h>
+#include <string.h>
+
+#include "cmd.h"
+
+struct command {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *summary;
+};
+
+static const struct command commands[] = {
+	{ "send", cmd_send, "send test traffic at a frame size and rate" },
+	{ "recv", cmd_recv, "receive and analyse test traffic" },
+	{ "reflect", cmd_reflect, "send test packets back to their source" },
+	{ "ping", cmd_ping, "round-trip latency against a reflector" },
+	{ "lab", cmd_lab,
+	  "two-namespace veth test lab: lab up|down|status (scripts/lab)" },
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out, "usage: linerate COMMAND [options]   (linerate COMMAND "
+		     "--help for its options)\n\ncommands:\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(out, "  %-8s %s\n", commands[i].name,
+			commands[i].summary);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
+	    !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return EXIT_OK;
+	}
+	if (!strcmp(argv[1], "--version")) {
+		printf("linerate " LINERATE_VERSION "\n");
+		return EXIT_OK;
+	}
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(argv[1], commands[i].name))
+			return commands[i].run(argc - 1, argv + 1);
+	fprintf(stderr, "linerate: unknown command '%s'\n", argv[1]);
+	usage(stderr);
+	return EXIT_USAGE;
+}

@@ -1,0 +1,349 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Flags of the traffic subcommands. One table says which role takes which
+ * flag; every value is checked for type, range and unit, and a bad one
+ * gets one line naming the flag and what it accepts.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "clock.h"
+#include "log.h"
+#include "units.h"
+
+enum opt_id {
+	OPT_DST = 256,
+	OPT_SRC,
+	OPT_LISTEN,
+	OPT_SIZE,
+	OPT_RATE,
+	OPT_LINE_RATE,
+	OPT_DURATION,
+	OPT_COUNT,
+	OPT_FLOWS,
+	OPT_BURST,
+	OPT_INTERVAL,
+	OPT_CPU,
+	OPT_BACKEND,
+	OPT_IDLE,
+	OPT_WAIT,
+	OPT_BUSY_POLL,
+	OPT_USER_TS,
+	OPT_CLOCK_SYNC,
+	OPT_JSON,
+	OPT_JSON_STREAM,
+	OPT_CSV,
+	OPT_QUIET,
+	OPT_VERBOSE,
+	OPT_HELP,
+};
+
+#define R_SEND (1u << ROLE_SEND)
+#define R_RECV (1u << ROLE_RECV)
+#define R_REFLECT (1u << ROLE_REFLECT)
+#define R_PING (1u << ROLE_PING)
+#define R_ALL (R_SEND | R_RECV | R_REFLECT | R_PING)
+#define R_TX (R_SEND | R_PING)
+#define R_RX (R_RECV | R_REFLECT)
+
+struct opt_doc {
+	const char *name;
+	int has_arg;
+	int id;
+	unsigned int roles;
+	const char *arg;
+	const char *help;
+};
+
+static const struct opt_doc opt_docs[] = {
+	{ "dst", 1, OPT_DST, R_TX, "IP:PORT", "destination (required)" },
+	{ "src", 1, OPT_SRC, R_TX, "IP[:PORT]",
+	  "source address; with a port, flows use PORT, PORT+1, ..." },
+	{ "listen", 1, OPT_LISTEN, R_RX, "IP:PORT", "address to listen on (required)" },
+	{ "size", 1, OPT_SIZE, R_TX, "BYTES",
+	  "Ethernet frame size incl. FCS, 64..9018 (default 64)" },
+	{ "rate", 1, OPT_RATE, R_TX, "RATE",
+	  "max | 250kpps | 1.5Mpps | 800Mbps (L1) | 800Mbps-l2 | 50% "
+	  "(default 100kpps; ping 100pps)" },
+	{ "line-rate", 1, OPT_LINE_RATE, R_TX, "BPS",
+	  "line rate for % rates, e.g. 10Gbps" },
+	{ "duration", 1, OPT_DURATION, R_ALL, "TIME",
+	  "run time: 10s, 500ms, 2m (send default 10s)" },
+	{ "count", 1, OPT_COUNT, R_ALL, "N",
+	  "packets to send (send/ping) or receive (recv/reflect)" },
+	{ "flows", 1, OPT_FLOWS, R_TX, "N",
+	  "distinct source ports, 1..4096 (default 1)" },
+	{ "burst", 1, OPT_BURST, R_ALL, "N",
+	  "packets per burst/syscall, 1..1024 (default 32)" },
+	{ "interval", 1, OPT_INTERVAL, R_ALL, "TIME",
+	  "live report period (default 1s; 0 for none)" },
+	{ "cpu", 1, OPT_CPU, R_ALL, "N", "pin the worker to CPU N" },
+	{ "backend", 1, OPT_BACKEND, R_ALL, "NAME", "udp | auto (default udp)" },
+	{ "idle-timeout", 1, OPT_IDLE, R_RX, "TIME",
+	  "end after this long without test packets, once they started "
+	  "(default 2s; 0 for never)" },
+	{ "wait", 1, OPT_WAIT, R_PING, "TIME",
+	  "wait for late replies after the last probe (default 1s)" },
+	{ "busy-poll", 0, OPT_BUSY_POLL, R_ALL, NULL,
+	  "spin on nonblocking sockets instead of sleeping" },
+	{ "user-timestamps", 0, OPT_USER_TS, R_RECV | R_PING | R_REFLECT, NULL,
+	  "time arrivals in user space instead of kernel SO_TIMESTAMPNS" },
+	{ "clock-sync", 1, OPT_CLOCK_SYNC, R_RECV | R_REFLECT, "none|host",
+	  "host: sender shares this host's clock, one-way latency is valid" },
+	{ "json", 0, OPT_JSON, R_ALL, NULL,
+	  "print one JSON document at the end, nothing else on stdout" },
+	{ "json-stream", 0, OPT_JSON_STREAM, R_ALL, NULL,
+	  "print one JSON object per interval and a final one (NDJSON)" },
+	{ "csv", 1, OPT_CSV, R_ALL, "FILE", "write one CSV row per interval" },
+	{ "quiet", 0, OPT_QUIET, R_ALL, NULL, "no live interval lines" },
+	{ "verbose", 0, OPT_VERBOSE, R_ALL, NULL, "more log on stderr" },
+	{ "help", 0, OPT_HELP, R_ALL, NULL, "this help" },
+};
+
+#define OPT_COUNT_ALL (sizeof(opt_docs) / sizeof(opt_docs[0]))
+
+static const char *role_usage(enum role role)
+{
+	switch (role) {
+	case ROLE_SEND:
+		return "send --dst IP:PORT [options]\n"
+		       "  Send UDP test packets (sequence number and timestamp in "
+		       "each) at a frame size and rate.";
+	case ROLE_RECV:
+		return "recv --listen IP:PORT [options]\n"
+		       "  Receive test packets; report loss, reordering, "
+		       "duplicates, latency and jitter.";
+	case ROLE_REFLECT:
+		return "reflect --listen IP:PORT [options]\n"
+		       "  Send every test packet back to its source.";
+	case ROLE_PING:
+		return "ping --dst IP:PORT [options]\n"
+		       "  Round trip against a reflector: RTT percentiles, "
+		       "optionally under load (--rate).";
+	}
+	return "";
+}
+
+static void print_help(enum role role)
+{
+	printf("usage: linerate %s\n\noptions:\n", role_usage(role));
+	for (size_t i = 0; i < OPT_COUNT_ALL; i++) {
+		const struct opt_doc *d = &opt_docs[i];
+		char left[64];
+
+		if (!(d->roles & (1u << role)))
+			continue;
+		snprintf(left, sizeof(left), "--%s%s%s", d->name,
+			 d->arg ? " " : "", d->arg ? d->arg : "");
+		printf("  %-26s %s\n", left, d->help);
+	}
+	printf("\nexit codes: 0 ok, 1 runtime error, 2 bad input\n"
+	       "JSON fields: docs/json.md\n");
+}
+
+static int bad(const char *flag, const char *value, const char *accepted)
+{
+	fprintf(stderr, "linerate: --%s: invalid value '%s' (accepted: %s)\n",
+		flag, value, accepted);
+	return EXIT_USAGE;
+}
+
+static int parse_one(struct test_spec *sp, int id, const char *name,
+		     const char *v)
+{
+	uint64_t n;
+	bool has_port;
+
+	switch (id) {
+	case OPT_DST:
+		if (parse_endpoint(v, false, &sp->dst, &sp->dst_port, NULL))
+			return bad(name, v, "IP:PORT or [IPv6]:PORT, port 1..65535");
+		return 0;
+	case OPT_SRC:
+		if (parse_endpoint(v, true, &sp->src, &sp->src_port, &has_port))
+			return bad(name, v, "IP or IP:PORT, port 1..65535");
+		sp->has_src = true;
+		return 0;
+	case OPT_LISTEN:
+		if (parse_endpoint(v, false, &sp->listen, &sp->listen_port,
+				   NULL))
+			return bad(name, v, "IP:PORT or [IPv6]:PORT, port 1..65535");
+		return 0;
+	case OPT_SIZE:
+		if (parse_u64(v, FRAME_MIN_SIZE, FRAME_MAX_SIZE, &n))
+			return bad(name, v, "64..9018 bytes, incl. FCS");
+		sp->frame_size = (uint32_t)n;
+		return 0;
+	case OPT_RATE:
+		if (parse_rate(v, &sp->rate))
+			return bad(name, v,
+				   "max, N[k|M|G]pps, N[k|M|G]bps (L1), "
+				   "N[k|M|G]bps-l2, N% with --line-rate");
+		return 0;
+	case OPT_LINE_RATE:
+		if (parse_bitrate(v, &sp->line_rate_bps))
+			return bad(name, v, "bits/s, e.g. 10Gbps, 25G");
+		return 0;
+	case OPT_DURATION:
+		if (parse_duration(v, &sp->duration_ns))
+			return bad(name, v, "a time > 0 like 10s, 500ms, 2m");
+		return 0;
+	case OPT_COUNT:
+		if (parse_u64(v, 1, UINT64_MAX / 2, &sp->count))
+			return bad(name, v, "a packet count >= 1, e.g. 1000, 10k, 2M");
+		return 0;
+	case OPT_FLOWS:
+		if (parse_u64(v, 1, SPEC_MAX_FLOWS, &n))
+			return bad(name, v, "1..4096");
+		sp->flows = (uint32_t)n;
+		return 0;
+	case OPT_BURST:
+		if (parse_u64(v, 1, SPEC_MAX_BURST, &n))
+			return bad(name, v, "1..1024");
+		sp->burst = (uint32_t)n;
+		return 0;
+	case OPT_INTERVAL:
+		if (!strcmp(v, "0")) {
+			sp->interval_ns = 0;
+			return 0;
+		}
+		if (parse_duration(v, &sp->interval_ns) ||
+		    sp->interval_ns < 100 * NSEC_PER_MSEC)
+			return bad(name, v, "0 or a time >= 100ms, e.g. 1s");
+		return 0;
+	case OPT_CPU:
+		if (parse_u64(v, 0, 4095, &n))
+			return bad(name, v, "a CPU number 0..4095");
+		sp->cpu = (int)n;
+		return 0;
+	case OPT_BACKEND:
+		if (strcmp(v, "udp") && strcmp(v, "auto"))
+			return bad(name, v, "udp, auto");
+		snprintf(sp->backend, sizeof(sp->backend), "%s", v);
+		return 0;
+	case OPT_IDLE:
+		if (!strcmp(v, "0")) {
+			sp->idle_timeout_ns = 0;
+			return 0;
+		}
+		if (parse_duration(v, &sp->idle_timeout_ns))
+			return bad(name, v, "0 or a time like 2s, 500ms");
+		return 0;
+	case OPT_WAIT:
+		if (parse_duration(v, &sp->wait_ns))
+			return bad(name, v, "a time like 1s, 200ms");
+		return 0;
+	case OPT_BUSY_POLL:
+		sp->busy_poll = true;
+		return 0;
+	case OPT_USER_TS:
+		sp->kernel_rx_timestamps = false;
+		return 0;
+	case OPT_CLOCK_SYNC:
+		if (!strcmp(v, "none"))
+			sp->clock_sync = CLOCK_SYNC_NONE;
+		else if (!strcmp(v, "host"))
+			sp->clock_sync = CLOCK_SYNC_HOST;
+		else
+			return bad(name, v, "none, host");
+		return 0;
+	case OPT_JSON:
+		sp->output = OUTPUT_JSON;
+		return 0;
+	case OPT_JSON_STREAM:
+		sp->output = OUTPUT_JSON_STREAM;
+		return 0;
+	case OPT_CSV:
+		if (!*v)
+			return bad(name, v, "a file path");
+		sp->csv_path = v;
+		return 0;
+	case OPT_QUIET:
+		sp->quiet = true;
+		return 0;
+	case OPT_VERBOSE:
+		log_set_level(log_get_level() < LOG_DEBUG ?
+				      (enum log_level)(log_get_level() + 1) :
+				      LOG_DEBUG);
+		return 0;
+	}
+	return EXIT_USAGE;
+}
+
+int cmd_parse_spec(enum role role, int argc, char **argv,
+		   struct test_spec *sp)
+{
+	struct option longopts[OPT_COUNT_ALL + 1];
+	bool seen_duration = false, seen_count = false;
+	char err[256];
+	size_t n = 0;
+	int id, rc;
+
+	spec_init(sp, role);
+	for (size_t i = 0; i < OPT_COUNT_ALL; i++) {
+		if (!(opt_docs[i].roles & (1u << role)))
+			continue;
+		longopts[n].name = opt_docs[i].name;
+		longopts[n].has_arg = opt_docs[i].has_arg;
+		longopts[n].flag = NULL;
+		longopts[n].val = opt_docs[i].id;
+		n++;
+	}
+	memset(&longopts[n], 0, sizeof(longopts[n]));
+	optind = 1;
+	opterr = 0;
+	while ((id = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		const char *name = NULL;
+
+		if (id == 'h' || id == OPT_HELP) {
+			print_help(role);
+			return CMD_HELP_SHOWN;
+		}
+		if (id == '?' || id == ':') {
+			const char *arg = argv[optind - 1];
+
+			if (optopt)
+				fprintf(stderr,
+					"linerate %s: flag -%c is not known "
+					"(see --help)\n",
+					role_name(role), optopt);
+			else if (strchr(arg, '=') || id == ':')
+				fprintf(stderr,
+					"linerate %s: %s: bad or missing value "
+					"(see --help)\n",
+					role_name(role), arg);
+			else
+				fprintf(stderr,
+					"linerate %s: %s: unknown flag or "
+					"missing value (see --help)\n",
+					role_name(role), arg);
+			return EXIT_USAGE;
+		}
+		for (size_t i = 0; i < OPT_COUNT_ALL; i++)
+			if (opt_docs[i].id == id)
+				name = opt_docs[i].name;
+		if (id == OPT_DURATION)
+			seen_duration = true;
+		if (id == OPT_COUNT)
+			seen_count = true;
+		rc = parse_one(sp, id, name, optarg);
+		if (rc)
+			return rc;
+	}
+	if (optind < argc) {
+		fprintf(stderr, "linerate %s: unexpected argument '%s' (see --help)\n",
+			role_name(role), argv[optind]);
+		return EXIT_USAGE;
+	}
+	/* --count alone means "until N packets", not "until N or 10 s". */
+	if (seen_count && !seen_duration && role == ROLE_SEND)
+		sp->duration_ns = 0;
+	if (spec_validate(sp, err, sizeof(err))) {
+		fprintf(stderr, "linerate %s: %s\n", role_name(role), err);
+		return EXIT_USAGE;
+	}
+	return 0;
+}

@@ -1,0 +1,7 @@
+// SPDX-License-Identifier: MIT
+#include "cmd.h"
+
+int cmd_reflect(int argc, char **argv)
+{
+	return cmd_run_role(ROLE_REFLECT, argc, argv);
+}

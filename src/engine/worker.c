@@ -1,0 +1,622 @@
+// SPDX-License-Identifier: MIT
+#include <errno.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "log.h"
+#include "pacer.h"
+#include "probe.h"
+#include "worker.h"
+
+/* Twice the flow limit keeps linear probing short. */
+#define FLOW_SLOTS (2 * SPEC_MAX_FLOWS)
+#define RX_WAIT_NS (50 * NSEC_PER_MSEC) /* how often a blocked rx looks up */
+#define JITTER_PUBLISH_EVERY 64 /* bursts between jitter summaries */
+
+int worker_init(struct worker *w, const struct test_spec *spec,
+		const struct backend_ops *ops, struct backend *backend,
+		atomic_bool *stop)
+{
+	memset(w, 0, sizeof(*w));
+	stats_init(&w->stats);
+	w->spec = spec;
+	w->ops = ops;
+	w->backend = backend;
+	w->stop = stop;
+	atomic_init(&w->done, false);
+	w->target_pps = rate_to_pps(&spec->rate, spec->frame_size,
+				    spec->line_rate_bps);
+	if (spec->role != ROLE_SEND) {
+		w->flows = calloc(FLOW_SLOTS, sizeof(*w->flows));
+		w->active = calloc(SPEC_MAX_FLOWS, sizeof(*w->active));
+		if (!w->flows || !w->active) {
+			worker_destroy(w);
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+void worker_destroy(struct worker *w)
+{
+	for (uint32_t i = 0; i < w->nactive; i++)
+		free(w->active[i]);
+	free(w->active);
+	free(w->flows);
+	w->active = NULL;
+	w->flows = NULL;
+	w->nactive = 0;
+}
+
+static bool should_stop(struct worker *w)
+{
+	return atomic_load_explicit(w->stop, memory_order_relaxed);
+}
+
+static void pin_cpu(int cpu)
+{
+	cpu_set_t set;
+
+	if (cpu < 0)
+		return;
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	if (sched_setaffinity(0, sizeof(set), &set))
+		pr_warn("cannot pin to CPU %d: %s\n", cpu, strerror(errno));
+}
+
+/* ---- receive side, shared by recv, reflect and ping ---- */
+
+static void flow_key_from(struct flow_key *key, const struct pkt *p,
+			  uint16_t flow_id)
+{
+	memset(key, 0, sizeof(*key));
+	key->flow_id = flow_id;
+	key->family = p->peer.ss_family;
+	if (p->peer.ss_family == AF_INET) {
+		const struct sockaddr_in *sin = (const void *)&p->peer;
+
+		memcpy(key->addr, &sin->sin_addr, 4);
+		key->port = sin->sin_port;
+	} else if (p->peer.ss_family == AF_INET6) {
+		const struct sockaddr_in6 *sin6 = (const void *)&p->peer;
+
+		memcpy(key->addr, &sin6->sin6_addr, 16);
+		key->port = sin6->sin6_port;
+	}
+}
+
+static uint32_t flow_hash(const struct flow_key *key)
+{
+	const uint8_t *b = (const uint8_t *)key;
+	uint32_t h = 2166136261u; /* FNV-1a */
+
+	for (size_t i = 0; i < sizeof(*key); i++)
+		h = (h ^ b[i]) * 16777619u;
+	return h;
+}
+
+/* The flow's state, created on its first packet; NULL when the table is
+ * full (the packet is then counted as untracked). */
+static struct flow_state *flow_lookup(struct worker *w, const struct pkt *p,
+				      uint16_t flow_id)
+{
+	struct flow_key key;
+	struct flow_state *f;
+	uint32_t slot;
+
+	flow_key_from(&key, p, flow_id);
+	if (w->last_flow && !memcmp(&w->last_flow->key, &key, sizeof(key)))
+		return w->last_flow;
+	slot = flow_hash(&key) & (FLOW_SLOTS - 1);
+	for (uint32_t probe = 0; probe < FLOW_SLOTS; probe++) {
+		f = w->flows[slot];
+		if (!f)
+			break;
+		if (!memcmp(&f->key, &key, sizeof(key)))
+			return w->last_flow = f;
+		slot = (slot + 1) & (FLOW_SLOTS - 1);
+	}
+	if (w->nactive >= SPEC_MAX_FLOWS)
+		return NULL;
+	f = malloc(sizeof(*f));
+	if (!f)
+		return NULL;
+	f->key = key;
+	seqtrack_init(&f->seq);
+	jitter_init(&f->jitter);
+	w->flows[slot] = f;
+	w->active[w->nactive++] = f;
+	STAT_SET(w->stats.c.rx_flows, w->nactive);
+	return w->last_flow = f;
+}
+
+static void publish_jitter(struct worker *w)
+{
+	double weighted = 0;
+	uint64_t weight = 0;
+
+	for (uint32_t i = 0; i < w->nactive; i++) {
+		const struct flow_state *f = w->active[i];
+
+		weighted += f->jitter.rfc3550_ns * (double)f->seq.received;
+		weight += f->seq.received;
+	}
+	if (weight)
+		STAT_SET(w->stats.c.jitter_rfc3550_ns,
+			 (uint64_t)(weighted / (double)weight + 0.5));
+}
+
+/* Bytes to add to what a backend hands over to get the frame size incl.
+ * FCS, so byte counts are as on the wire whatever the backend. */
+static uint32_t wire_overhead(const struct worker *w)
+{
+	const struct test_spec *sp = w->spec;
+	int family = sp->role == ROLE_SEND || sp->role == ROLE_PING ?
+			     sp->dst.family :
+			     sp->listen.family;
+
+	if (w->ops->flags & BACKEND_F_RAW)
+		return FRAME_FCS_LEN;
+	return FRAME_FCS_LEN + FRAME_ETH_HLEN + FRAME_UDP_HLEN +
+	       (family == AF_INET6 ? FRAME_IPV6_HLEN : FRAME_IPV4_HLEN);
+}
+
+/*
+ * Account one received burst. Returns how many were valid test packets;
+ * with `keep`, those are moved to the front of pkts (for the reflector).
+ */
+static unsigned int rx_account(struct worker *w, struct pkt *pkts,
+			       unsigned int n, bool keep, bool rtt)
+{
+	struct stats_counters *c = &w->stats.c;
+	uint64_t fallback_rx = 0, bytes = 0, now_mono;
+	uint64_t foreign = 0, truncated = 0, corrupt = 0, untracked = 0;
+	uint64_t dups = 0, reord = 0, late = 0, negative = 0;
+	int64_t lost_delta = 0, expected_delta = 0;
+	unsigned int valid = 0;
+	bool verify = w->spec->role != ROLE_REFLECT;
+	uint32_t overhead = wire_overhead(w);
+
+	for (unsigned int i = 0; i < n; i++) {
+		struct pkt *p = &pkts[i];
+		const uint8_t *payload = p->data + p->payload_offset;
+		size_t len = p->len - p->payload_offset;
+		struct probe probe;
+		enum probe_status st;
+		struct flow_state *f;
+		uint64_t rx_ns, tx_ns, lost_before, exp_before;
+
+		st = probe_read(payload, len, &probe, verify);
+		if (st == PROBE_FOREIGN) {
+			foreign++;
+			continue;
+		}
+		if (st == PROBE_TRUNCATED) {
+			truncated++;
+			continue;
+		}
+		if (st == PROBE_CORRUPT) {
+			/* Ours but damaged: not a test packet, and its
+			 * header fields can't be trusted either. */
+			corrupt++;
+			continue;
+		}
+		bytes += p->len + overhead;
+		if (keep && valid != i)
+			pkts[valid] = *p;
+		valid++;
+		rx_ns = p->rx_real_ns;
+		if (!rx_ns) {
+			if (!fallback_rx)
+				fallback_rx = clock_ns(CLOCK_REALTIME);
+			rx_ns = fallback_rx;
+		}
+		tx_ns = probe_expand_ts(probe.tx_ns & PROBE_TS_MASK, rx_ns);
+		if (rx_ns >= tx_ns)
+			hist_record(&w->stats.latency, rx_ns - tx_ns);
+		else
+			negative++;
+		f = flow_lookup(w, p, probe.flow_id);
+		if (!f) {
+			untracked++;
+			continue;
+		}
+		lost_before = seqtrack_lost(&f->seq);
+		exp_before = seqtrack_expected(&f->seq);
+		switch (seqtrack_update(&f->seq, probe.seq)) {
+		case SEQ_DUPLICATE:
+			dups++;
+			break;
+		case SEQ_REORDERED:
+			reord++;
+			break;
+		case SEQ_LATE:
+			late++;
+			break;
+		default:
+			break;
+		}
+		lost_delta += (int64_t)(seqtrack_lost(&f->seq) - lost_before);
+		expected_delta +=
+			(int64_t)(seqtrack_expected(&f->seq) - exp_before);
+		jitter_update(&f->jitter, probe.seq, tx_ns, rx_ns,
+			      &w->stats.ipdv, &w->stats.pdv, &w->pdv_ref,
+			      &w->pdv_ref_set);
+	}
+	(void)rtt;
+	if (valid) {
+		now_mono = mono_ns();
+		if (!w->rx_first_mono_ns)
+			w->rx_first_mono_ns = now_mono;
+		STAT_SET(c->last_rx_ns, now_mono);
+		STAT_ADD(c->rx_packets, valid);
+		STAT_ADD(c->rx_bytes, bytes);
+	}
+	if (lost_delta || expected_delta) {
+		w->rx_unique_lost += (uint64_t)lost_delta;
+		w->rx_expected += (uint64_t)expected_delta;
+		STAT_SET(c->rx_lost, w->rx_unique_lost);
+		STAT_SET(c->rx_expected, w->rx_expected);
+	}
+	if (dups)
+		STAT_ADD(c->rx_duplicates, dups);
+	if (reord)
+		STAT_ADD(c->rx_reordered, reord);
+	if (late)
+		STAT_ADD(c->rx_late, late);
+	if (foreign)
+		STAT_ADD(c->rx_foreign, foreign);
+	if (truncated)
+		STAT_ADD(c->rx_truncated, truncated);
+	if (corrupt)
+		STAT_ADD(c->rx_corrupt, corrupt);
+	if (untracked)
+		STAT_ADD(c->rx_untracked, untracked);
+	if (negative)
+		STAT_ADD(c->latency_negative, negative);
+	return valid;
+}
+
+/* Why recv/reflect should end now, or false to go on. */
+static bool rx_finished(struct worker *w, uint64_t now)
+{
+	const struct test_spec *sp = w->spec;
+	uint64_t last;
+
+	if (should_stop(w))
+		return true;
+	if (sp->duration_ns && now - w->start_mono_ns >= sp->duration_ns)
+		return true;
+	if (sp->count && w->stats.c.rx_packets >= sp->count)
+		return true;
+	last = w->stats.c.last_rx_ns;
+	/* The idle clock starts with the first test packet: a receiver
+	 * started before its sender waits for it. */
+	if (sp->idle_timeout_ns && last && now - last >= sp->idle_timeout_ns)
+		return true;
+	return false;
+}
+
+static int run_recv(struct worker *w, bool reflect)
+{
+	struct pkt pkts[SPEC_MAX_BURST];
+	unsigned int batch = w->spec->burst < 64 ? 64 : w->spec->burst;
+	uint64_t bursts = 0;
+
+	if (batch > SPEC_MAX_BURST)
+		batch = SPEC_MAX_BURST;
+	memset(pkts, 0, sizeof(pkts[0]) * batch);
+	while (!rx_finished(w, mono_ns())) {
+		unsigned int valid;
+		int got = w->ops->rx_burst(w->backend, pkts, batch, RX_WAIT_NS);
+
+		if (got < 0) {
+			/* ICMP errors surface here on UDP sockets; count
+			 * and go on, a receiver does not give up. */
+			STAT_ADD(w->stats.c.rx_errors, 1);
+			continue;
+		}
+		if (!got) {
+			publish_jitter(w);
+			continue;
+		}
+		valid = rx_account(w, pkts, (unsigned int)got, reflect, false);
+		if (reflect && valid) {
+			unsigned int done = 0;
+			uint64_t bytes = 0;
+
+			while (done < valid) {
+				int sent = w->ops->tx_burst(w->backend,
+							    pkts + done,
+							    valid - done);
+
+				if (sent <= 0) {
+					STAT_ADD(w->stats.c.tx_errors,
+						 valid - done);
+					break;
+				}
+				done += (unsigned int)sent;
+			}
+			for (unsigned int i = 0; i < done; i++)
+				bytes += pkts[i].len + wire_overhead(w);
+			STAT_ADD(w->stats.c.reflected, done);
+			STAT_ADD(w->stats.c.tx_packets, done);
+			STAT_ADD(w->stats.c.tx_bytes, bytes);
+		}
+		if (++bursts % JITTER_PUBLISH_EVERY == 0)
+			publish_jitter(w);
+	}
+	publish_jitter(w);
+	return 0;
+}
+
+/* ---- transmit side, shared by send and ping ---- */
+
+struct tx_state {
+	struct pacer pacer;
+	uint8_t *buffers; /* one slot per burst position */
+	size_t slot_size;
+	size_t payload_len;
+	uint64_t *next_seq; /* per flow */
+	uint32_t next_flow;
+	uint64_t sent;
+	uint64_t deadline; /* 0: none */
+	struct pkt pkts[SPEC_MAX_BURST];
+};
+
+static int tx_setup(struct worker *w, struct tx_state *tx)
+{
+	const struct test_spec *sp = w->spec;
+	int len = spec_payload_len(sp);
+
+	if (len < 0)
+		return len;
+	memset(tx, 0, sizeof(*tx));
+	tx->payload_len = (size_t)len;
+	tx->slot_size = (tx->payload_len + 63) & ~(size_t)63;
+	tx->buffers = calloc(sp->burst, tx->slot_size);
+	tx->next_seq = calloc(sp->flows, sizeof(uint64_t));
+	if (!tx->buffers || !tx->next_seq) {
+		free(tx->buffers);
+		free(tx->next_seq);
+		return -ENOMEM;
+	}
+	/* The fill pattern depends only on the offset: write it once. */
+	for (uint32_t i = 0; i < sp->burst; i++) {
+		uint8_t *slot = tx->buffers + (size_t)i * tx->slot_size;
+
+		probe_fill(slot, tx->payload_len);
+		tx->pkts[i].data = slot;
+		tx->pkts[i].len = (uint32_t)tx->payload_len;
+	}
+	pacer_init(&tx->pacer, w->target_pps, sp->burst, mono_ns());
+	if (sp->duration_ns)
+		tx->deadline = w->start_mono_ns + sp->duration_ns;
+	return 0;
+}
+
+static void tx_teardown(struct tx_state *tx)
+{
+	free(tx->buffers);
+	free(tx->next_seq);
+}
+
+/* True when the send phase is over. */
+static bool tx_finished(struct worker *w, struct tx_state *tx, uint64_t now)
+{
+	if (should_stop(w))
+		return true;
+	if (tx->deadline && now >= tx->deadline)
+		return true;
+	return w->spec->count && tx->sent >= w->spec->count;
+}
+
+/*
+ * Send what the pacer allows now, at most one burst, all of it on one flow
+ * (flows take turns burst by burst, so a socket backend makes one syscall
+ * per burst). Returns packets sent, 0 when not due yet, or -errno.
+ */
+static int tx_once(struct worker *w, struct tx_state *tx, uint64_t now)
+{
+	const struct test_spec *sp = w->spec;
+	uint32_t want = sp->burst, n, flow = tx->next_flow;
+	uint64_t tx_real, seq0;
+	int sent;
+
+	if (sp->count && sp->count - tx->sent < want)
+		want = (uint32_t)(sp->count - tx->sent);
+	n = pacer_take(&tx->pacer, now, want);
+	if (!n)
+		return 0;
+	seq0 = tx->next_seq[flow];
+	tx_real = clock_ns(CLOCK_REALTIME);
+	for (uint32_t i = 0; i < n; i++) {
+		struct probe probe = {
+			.flow_id = (uint16_t)flow,
+			.seq = seq0 + i,
+			.tx_ns = tx_real,
+		};
+
+		probe_write(tx->pkts[i].data, &probe);
+		tx->pkts[i].flow = flow;
+	}
+	sent = w->ops->tx_burst(w->backend, tx->pkts, n);
+	if (sent < 0) {
+		/* Not sent, so not numbered: the sequence stays where it
+		 * was and the receiver sees no false gap. */
+		pacer_refund(&tx->pacer, n);
+		if (sent == -EAGAIN) {
+			STAT_ADD(w->stats.c.tx_backpressure, 1);
+			return 0;
+		}
+		STAT_ADD(w->stats.c.tx_errors, n);
+		return sent;
+	}
+	if ((uint32_t)sent < n)
+		pacer_refund(&tx->pacer, n - (uint32_t)sent);
+	tx->next_seq[flow] = seq0 + (uint64_t)sent;
+	tx->next_flow = (flow + 1) % sp->flows;
+	tx->sent += (uint64_t)sent;
+	STAT_ADD(w->stats.c.tx_packets, sent);
+	STAT_ADD(w->stats.c.tx_bytes, (uint64_t)sent * sp->frame_size);
+	return sent;
+}
+
+static int run_send(struct worker *w)
+{
+	struct tx_state *tx = malloc(sizeof(*tx));
+	uint64_t last_error_log = 0;
+	int err;
+
+	if (!tx)
+		return -ENOMEM;
+	err = tx_setup(w, tx);
+	if (err) {
+		free(tx);
+		return err;
+	}
+	for (;;) {
+		uint64_t now = mono_ns();
+		int rc;
+
+		if (tx_finished(w, tx, now))
+			break;
+		rc = tx_once(w, tx, now);
+		if (rc < 0 && now - last_error_log > NSEC_PER_SEC) {
+			pr_warn("send: %s (counted in tx.errors)\n",
+				strerror(-rc));
+			last_error_log = now;
+		}
+		if (rc == 0 && !pacer_unlimited(&tx->pacer)) {
+			uint64_t due = pacer_due_ns(&tx->pacer, 1);
+
+			if (tx->deadline && due > tx->deadline)
+				due = tx->deadline;
+			/* Short waits so a stop request is seen quickly. */
+			if (due > now + 100 * NSEC_PER_MSEC)
+				due = now + 100 * NSEC_PER_MSEC;
+			clock_wait_until(due);
+		}
+	}
+	tx_teardown(tx);
+	free(tx);
+	return 0;
+}
+
+/*
+ * Round trip: send paced probes and take the reflected ones on the same
+ * sockets, in one thread, waiting for replies while the next probe is not
+ * due. After the last probe, wait up to spec->wait_ns for stragglers.
+ */
+static int run_ping(struct worker *w)
+{
+	const struct test_spec *sp = w->spec;
+	struct pkt rx[SPEC_MAX_BURST];
+	struct tx_state *tx = malloc(sizeof(*tx));
+	uint64_t drain_until = 0;
+	int err;
+
+	if (!tx)
+		return -ENOMEM;
+	err = tx_setup(w, tx);
+	if (err) {
+		free(tx);
+		return err;
+	}
+	memset(rx, 0, sizeof(rx[0]) * sp->burst);
+	for (;;) {
+		uint64_t now = mono_ns(), wait = 0;
+		int got;
+
+		if (!drain_until) {
+			if (tx_finished(w, tx, now)) {
+				drain_until = now + sp->wait_ns;
+				continue;
+			}
+			if (tx_once(w, tx, now) == 0 &&
+			    !pacer_unlimited(&tx->pacer)) {
+				uint64_t due = pacer_due_ns(&tx->pacer, 1);
+
+				wait = due > now ? due - now : 0;
+			}
+		} else {
+			if (should_stop(w) || now >= drain_until)
+				break;
+			/* Every probe answered: nothing left to wait for. */
+			if (w->stats.c.rx_packets - w->stats.c.rx_duplicates >=
+			    tx->sent)
+				break;
+			wait = drain_until - now;
+		}
+		if (wait > RX_WAIT_NS)
+			wait = RX_WAIT_NS;
+		got = w->ops->rx_burst(w->backend, rx, sp->burst, wait);
+		if (got < 0)
+			STAT_ADD(w->stats.c.rx_errors, 1);
+		else if (got > 0)
+			rx_account(w, rx, (unsigned int)got, false, true);
+	}
+	/* The replies we expect are the probes we sent, tail included. */
+	{
+		uint64_t unique = w->stats.c.rx_packets - w->stats.c.rx_duplicates;
+
+		STAT_SET(w->stats.c.rx_expected, tx->sent);
+		STAT_SET(w->stats.c.rx_lost,
+			 tx->sent > unique ? tx->sent - unique : 0);
+	}
+	publish_jitter(w);
+	tx_teardown(tx);
+	free(tx);
+	return 0;
+}
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	int err = 0;
+
+	pin_cpu(w->spec->cpu);
+	switch (w->spec->role) {
+	case ROLE_SEND:
+		err = run_send(w);
+		break;
+	case ROLE_RECV:
+		err = run_recv(w, false);
+		break;
+	case ROLE_REFLECT:
+		err = run_recv(w, true);
+		break;
+	case ROLE_PING:
+		err = run_ping(w);
+		break;
+	}
+	w->end_mono_ns = mono_ns();
+	w->error = err;
+	atomic_store(&w->done, true);
+	return NULL;
+}
+
+int worker_start(struct worker *w)
+{
+	int err;
+
+	w->start_mono_ns = mono_ns();
+	err = pthread_create(&w->thread, NULL, worker_main, w);
+
+	if (err)
+		return -err;
+	w->started = true;
+	return 0;
+}
+
+int worker_join(struct worker *w)
+{
+	if (!w->started)
+		return 0;
+	pthread_join(w->thread, NULL);
+	w->started = false;
+	return w->error;
+}

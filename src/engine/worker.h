@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef LINERATE_WORKER_H
+#define LINERATE_WORKER_H
+
+/*
+ * A worker is one thread that drives one backend for one role. It paces,
+ * stamps, parses and counts; the backend only moves packets. The reporter
+ * thread reads the worker's stats without locks (stats.h).
+ */
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+
+#include "backend/backend.h"
+#include "jitter.h"
+#include "seqtrack.h"
+#include "spec.h"
+#include "stats.h"
+
+/* A flow is what one sender numbers on its own: its address and port and
+ * the probe's flow id, so two senders (or two runs of one) never mix. */
+struct flow_key {
+	uint8_t addr[16];
+	uint16_t port;
+	uint16_t flow_id;
+	uint32_t family;
+};
+
+struct flow_state {
+	struct flow_key key;
+	struct seqtrack seq;
+	struct jitter jitter;
+};
+
+struct worker {
+	struct worker_stats stats; /* first: 64-byte aligned */
+	const struct test_spec *spec;
+	const struct backend_ops *ops;
+	struct backend *backend;
+	atomic_bool *stop; /* set by the session: end now */
+	atomic_bool done; /* set by the worker when it has finished */
+	int error; /* 0 or -errno, valid once done */
+	uint64_t start_mono_ns;
+	uint64_t end_mono_ns;
+	double target_pps;
+	/* receive side */
+	struct flow_state **flows; /* hash table, FLOW_SLOTS, open addressing */
+	struct flow_state *last_flow; /* one-entry cache: bursts come in runs */
+	struct flow_state **active; /* the allocated ones, for publishing */
+	uint32_t nactive;
+	int64_t pdv_ref;
+	int pdv_ref_set;
+	uint64_t rx_unique_lost; /* running sum of per-flow lost */
+	uint64_t rx_expected;
+	uint64_t rx_first_mono_ns;
+	pthread_t thread;
+	bool started;
+};
+
+int worker_init(struct worker *w, const struct test_spec *spec,
+		const struct backend_ops *ops, struct backend *backend,
+		atomic_bool *stop);
+int worker_start(struct worker *w);
+/* Waits for the thread; returns its error. */
+int worker_join(struct worker *w);
+void worker_destroy(struct worker *w);
+
+#endif

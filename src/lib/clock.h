@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef LINERATE_CLOCK_H
+#define LINERATE_CLOCK_H
+
+#include <stdint.h>
+#include <time.h>
+
+#define NSEC_PER_SEC 1000000000ULL
+#define NSEC_PER_MSEC 1000000ULL
+#define NSEC_PER_USEC 1000ULL
+
+static inline uint64_t clock_ns(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (uint64_t)ts.tv_sec * NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
+}
+
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#else
+	__asm__ __volatile__("" ::: "memory");
+#endif
+}
+
+/* The clock every pacing and interval decision uses. */
+static inline uint64_t mono_ns(void)
+{
+	return clock_ns(CLOCK_MONOTONIC);
+}
+
+/* Sleep until an absolute CLOCK_MONOTONIC time; short waits spin. */
+void clock_wait_until(uint64_t deadline_ns);
+
+const char *clock_name(clockid_t id);
+
+#endif

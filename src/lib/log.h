@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef LINERATE_LOG_H
+#define LINERATE_LOG_H
+
+enum log_level { LOG_WARN = 0, LOG_INFO = 1, LOG_DEBUG = 2 };
+
+void log_set_level(enum log_level level);
+enum log_level log_get_level(void);
+void log_print(enum log_level level, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+#define pr_warn(...) log_print(LOG_WARN, __VA_ARGS__)
+#define pr_info(...) log_print(LOG_INFO, __VA_ARGS__)
+#define pr_debug(...) log_print(LOG_DEBUG, __VA_ARGS__)
+
+#endif

@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef LINERATE_REPORT_H
+#define LINERATE_REPORT_H
+
+/*
+ * Reports: live interval lines and a final summary, as text for people,
+ * JSON (one document), NDJSON (one object per interval, then the final)
+ * and CSV (one row per interval). The field names are documented in
+ * docs/json.md; scripts rely on them.
+ */
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "spec.h"
+#include "stats.h"
+
+struct report_ctx {
+	const struct test_spec *spec;
+	const char *backend_name;
+	const char *backend_mode;
+	const char *backend_note; /* why a faster path was not used, or NULL */
+	double target_pps; /* 0: max */
+	uint64_t start_mono_ns;
+	uint64_t start_real_ns;
+	const char *clock; /* clock of the probe timestamps */
+	bool one_way_valid;
+	const char *one_way_note;
+	json_t *intervals; /* array the final JSON includes, may be NULL */
+	uint64_t intervals_dropped;
+};
+
+#define REPORT_MAX_INTERVALS 3600
+
+/* A JSON object for the snapshot s covering `seconds` of traffic. */
+json_t *report_json(const struct report_ctx *ctx,
+		    const struct stats_snapshot *s, double seconds, bool final);
+/* The interval object (what --json-stream prints per line). */
+json_t *report_interval_json(const struct report_ctx *ctx,
+			     const struct stats_snapshot *delta, double from_s,
+			     double to_s);
+/* Print compactly on one line (NDJSON) or indented; 0 or -errno. */
+int report_json_print(FILE *out, json_t *doc, bool one_line);
+
+void report_text_header(FILE *out, const struct report_ctx *ctx);
+void report_text_interval(FILE *out, const struct report_ctx *ctx,
+			  const struct stats_snapshot *delta, double from_s,
+			  double to_s);
+void report_text_final(FILE *out, const struct report_ctx *ctx,
+		       const struct stats_snapshot *total, double seconds);
+
+int report_csv_header(FILE *out, enum role role);
+int report_csv_row(FILE *out, const struct report_ctx *ctx,
+		   const struct stats_snapshot *delta, double from_s,
+		   double to_s);
+
+/* "12.3 us", "1.05 ms", "850 ns" */
+const char *report_format_ns(double ns, char *buf, size_t len);
+
+#endif

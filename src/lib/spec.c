@@ -1,0 +1,123 @@
+// SPDX-License-Identifier: MIT
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "clock.h"
+#include "probe.h"
+#include "spec.h"
+
+void spec_init(struct test_spec *spec, enum role role)
+{
+	memset(spec, 0, sizeof(*spec));
+	spec->role = role;
+	snprintf(spec->backend, sizeof(spec->backend), "udp");
+	spec->frame_size = FRAME_MIN_SIZE;
+	spec->rate.kind = RATE_PPS;
+	spec->rate.value = role == ROLE_PING ? 100 : 100000;
+	spec->flows = 1;
+	/* A ping probe should leave when due, not wait to fill a burst. */
+	spec->burst = role == ROLE_PING ? 1 : 32;
+	spec->interval_ns = NSEC_PER_SEC;
+	spec->cpu = -1;
+	spec->idle_timeout_ns = 2 * NSEC_PER_SEC;
+	spec->wait_ns = NSEC_PER_SEC;
+	spec->kernel_rx_timestamps = true;
+	if (role == ROLE_SEND || role == ROLE_PING)
+		spec->duration_ns = role == ROLE_PING ? 0 : 10 * NSEC_PER_SEC;
+	if (role == ROLE_PING)
+		spec->count = 10;
+}
+
+const char *role_name(enum role role)
+{
+	switch (role) {
+	case ROLE_SEND:
+		return "send";
+	case ROLE_RECV:
+		return "recv";
+	case ROLE_REFLECT:
+		return "reflect";
+	case ROLE_PING:
+		return "ping";
+	}
+	return "unknown";
+}
+
+static int family_of(const struct test_spec *spec)
+{
+	if (spec->role == ROLE_SEND || spec->role == ROLE_PING)
+		return spec->dst.family;
+	return spec->listen.family;
+}
+
+int spec_payload_len(const struct test_spec *spec)
+{
+	struct frame_spec fs = { 0 };
+
+	fs.src.family = fs.dst.family = family_of(spec);
+	return frame_payload_len(&fs, spec->frame_size, PROBE_HDR_LEN);
+}
+
+#define FAIL(...)                                        \
+	do {                                             \
+		snprintf(err, err_len, __VA_ARGS__);     \
+		return -EINVAL;                          \
+	} while (0)
+
+int spec_validate(const struct test_spec *spec, char *err, size_t err_len)
+{
+	bool sender = spec->role == ROLE_SEND || spec->role == ROLE_PING;
+
+	if (strcmp(spec->backend, "udp") && strcmp(spec->backend, "auto"))
+		FAIL("--backend: unknown backend '%s' (accepted: udp, auto)",
+		     spec->backend);
+	if (sender) {
+		if (spec->dst.family != AF_INET && spec->dst.family != AF_INET6)
+			FAIL("--dst: required, IP:PORT");
+		if (!spec->dst_port)
+			FAIL("--dst: a port 1..65535 is required");
+		if (spec->has_src && spec->src.family != spec->dst.family)
+			FAIL("--src: address family differs from --dst");
+	} else {
+		if (spec->listen.family != AF_INET &&
+		    spec->listen.family != AF_INET6)
+			FAIL("--listen: required, IP:PORT");
+		if (!spec->listen_port)
+			FAIL("--listen: a port 1..65535 is required");
+	}
+	if (spec->frame_size < FRAME_MIN_SIZE ||
+	    spec->frame_size > FRAME_MAX_SIZE)
+		FAIL("--size: %u is out of range (accepted: %d..%d bytes, "
+		     "Ethernet frame incl. FCS)",
+		     spec->frame_size, FRAME_MIN_SIZE, FRAME_MAX_SIZE);
+	if (spec_payload_len(spec) < 0)
+		FAIL("--size: %u is too small for an %s probe (minimum %u)",
+		     spec->frame_size,
+		     family_of(spec) == AF_INET6 ? "IPv6" : "IPv4",
+		     (unsigned)(FRAME_FCS_LEN + FRAME_ETH_HLEN +
+				(family_of(spec) == AF_INET6 ? FRAME_IPV6_HLEN :
+							       FRAME_IPV4_HLEN) +
+				FRAME_UDP_HLEN + PROBE_HDR_LEN));
+	if (spec->rate.kind == RATE_PERCENT && !spec->line_rate_bps)
+		FAIL("--rate: a %% rate needs --line-rate (e.g. 10Gbps)");
+	if (spec->rate.kind != RATE_MAX && spec->rate.value <= 0)
+		FAIL("--rate: must be > 0");
+	if (spec->flows < 1 || spec->flows > SPEC_MAX_FLOWS)
+		FAIL("--flows: %u is out of range (accepted: 1..%d)",
+		     spec->flows, SPEC_MAX_FLOWS);
+	if (spec->src_port && (uint32_t)spec->src_port + spec->flows - 1 > 65535)
+		FAIL("--src: port %u + %u flows runs past 65535",
+		     spec->src_port, spec->flows);
+	if (spec->burst < 1 || spec->burst > SPEC_MAX_BURST)
+		FAIL("--burst: %u is out of range (accepted: 1..%d)",
+		     spec->burst, SPEC_MAX_BURST);
+	if (spec->interval_ns && spec->interval_ns < 100 * NSEC_PER_MSEC)
+		FAIL("--interval: must be at least 100ms (or 0 for none)");
+	if (spec->cpu < -1 || spec->cpu > 4095)
+		FAIL("--cpu: %d is out of range", spec->cpu);
+	if (sender && !spec->duration_ns && !spec->count)
+		FAIL("--duration/--count: a sender needs one of them");
+	return 0;
+}

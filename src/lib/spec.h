@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef LINERATE_SPEC_H
+#define LINERATE_SPEC_H
+
+/*
+ * A test spec: what the CLI flags fill now and the daemon's JSON will fill
+ * later. One struct, one validation, so both inputs get the same limits.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "frame.h"
+#include "units.h"
+
+enum role { ROLE_SEND = 0, ROLE_RECV, ROLE_REFLECT, ROLE_PING };
+
+enum output_format {
+	OUTPUT_TEXT = 0,
+	OUTPUT_JSON, /* one document at the end */
+	OUTPUT_JSON_STREAM, /* NDJSON: one object per interval, then final */
+};
+
+enum clock_sync {
+	CLOCK_SYNC_NONE = 0, /* one-way figures are not valid */
+	CLOCK_SYNC_HOST, /* sender and receiver share this host's clock */
+};
+
+#define SPEC_MAX_FLOWS 4096
+#define SPEC_MAX_BURST 1024
+#define SPEC_BACKEND_LEN 16
+
+struct test_spec {
+	enum role role;
+	char backend[SPEC_BACKEND_LEN];
+	struct ip_addr dst; /* send, ping */
+	uint16_t dst_port;
+	struct ip_addr src; /* optional local address */
+	uint16_t src_port; /* 0: any (per-flow ports are src_port + flow) */
+	bool has_src;
+	struct ip_addr listen; /* recv, reflect */
+	uint16_t listen_port;
+	uint32_t frame_size; /* incl. FCS */
+	struct rate rate;
+	uint64_t line_rate_bps; /* for % rates; 0 unknown */
+	uint64_t duration_ns; /* 0: no limit (count or idle ends it) */
+	uint64_t count; /* packets; 0: no limit */
+	uint32_t flows;
+	uint32_t burst;
+	uint64_t interval_ns; /* live report period; 0: none */
+	int cpu; /* -1: not pinned */
+	uint64_t idle_timeout_ns; /* recv/reflect: end after this much quiet */
+	uint64_t wait_ns; /* ping: wait for late replies after the last probe */
+	bool busy_poll; /* nonblocking receive loop instead of blocking */
+	bool kernel_rx_timestamps;
+	enum clock_sync clock_sync;
+	enum output_format output;
+	const char *csv_path; /* NULL: no CSV */
+	bool quiet;
+};
+
+void spec_init(struct test_spec *spec, enum role role);
+
+/*
+ * Check the spec as a whole (ranges and combinations). On error returns
+ * -EINVAL and writes one line naming the field and what is accepted.
+ */
+int spec_validate(const struct test_spec *spec, char *err, size_t err_len);
+
+/* UDP payload bytes for the spec's frame size and address family. */
+int spec_payload_len(const struct test_spec *spec);
+
+const char *role_name(enum role role);
+
+#endif

@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef LINERATE_STATS_H
+#define LINERATE_STATS_H
+
+/*
+ * Per-worker counters. One writer (the worker) publishes with relaxed
+ * atomic stores of values it computed from its own plain loads; readers
+ * (the reporter) copy with relaxed loads into a struct stats_snapshot and
+ * keep their previous snapshot for interval deltas. No locks, no
+ * read-modify-write atomics on the hot path.
+ */
+
+#include <stdint.h>
+
+#include "hist.h"
+
+struct stats_counters {
+	/* transmit */
+	uint64_t tx_packets;
+	uint64_t tx_bytes; /* frame bytes incl. FCS, as on the wire (L2) */
+	uint64_t tx_errors; /* the kernel refused them: not sent, not numbered */
+	uint64_t tx_backpressure; /* send would block: retried, not numbered */
+	/* receive: test packets */
+	uint64_t rx_packets; /* valid probes, duplicates included */
+	uint64_t rx_bytes; /* frame bytes incl. FCS */
+	uint64_t rx_expected; /* sum over flows of highest seq + 1 */
+	uint64_t rx_lost;
+	uint64_t rx_reordered;
+	uint64_t rx_duplicates;
+	uint64_t rx_late;
+	uint64_t rx_corrupt; /* ours, but the payload pattern is wrong */
+	/* receive: not test packets */
+	uint64_t rx_foreign; /* not our magic/version */
+	uint64_t rx_truncated; /* shorter than a probe header */
+	uint64_t rx_malformed; /* a bad frame (raw backends) */
+	uint64_t rx_untracked; /* ours, beyond the flow table (no seq state) */
+	uint64_t rx_errors; /* receive calls that failed */
+	/* reflector */
+	uint64_t reflected;
+	/* latency samples the clock refused (rx before tx: clocks disagree) */
+	uint64_t latency_negative;
+	uint64_t rx_flows; /* flows seen */
+	uint64_t jitter_rfc3550_ns; /* packet-weighted mean over flows */
+	uint64_t last_rx_ns; /* monotonic time of the last test packet */
+};
+
+struct worker_stats {
+	struct stats_counters c;
+	struct hist latency; /* one-way (recv) or round trip (ping) */
+	struct shist ipdv;
+	struct shist pdv;
+} __attribute__((aligned(64)));
+
+/* Writer side: add to a counter this thread alone writes. */
+#define STAT_ADD(field, n) \
+	__atomic_store_n(&(field), (field) + (uint64_t)(n), __ATOMIC_RELAXED)
+#define STAT_SET(field, v) __atomic_store_n(&(field), (uint64_t)(v), __ATOMIC_RELAXED)
+
+void stats_init(struct worker_stats *ws);
+
+struct stats_snapshot {
+	uint64_t taken_ns; /* monotonic */
+	struct stats_counters c;
+	struct hist latency;
+	struct shist ipdv;
+	struct shist pdv;
+};
+
+/* Copy a worker's stats while it runs. */
+void stats_snapshot_take(struct stats_snapshot *dst,
+			 const struct worker_stats *src, uint64_t now_ns);
+/* Sum the counters and merge the histograms of several snapshots. */
+void stats_snapshot_merge(struct stats_snapshot *dst,
+			  const struct stats_snapshot *src);
+void stats_snapshot_init(struct stats_snapshot *s);
+
+/* Counters of cur minus prev (for an interval); the histograms of the
+ * interval are the bucket-wise difference (min/max from the buckets). */
+void stats_snapshot_delta(struct stats_snapshot *out,
+			  const struct stats_snapshot *cur,
+			  const struct stats_snapshot *prev);
+
+#endif
