@@ -41,6 +41,7 @@ struct backend_config {
 	uint32_t max_frame; /* largest frame incl. FCS */
 	bool busy_poll; /* rx does not block */
 	bool kernel_rx_timestamps;
+	bool no_gso; /* udp: one datagram per send, no UDP_SEGMENT */
 	int cpu; /* -1: any */
 };
 

@@ -6,7 +6,9 @@
  *
  * A sender opens one connected socket per flow (each flow is a distinct
  * source port) so the route and neighbour are looked up once, not per
- * packet. A receiver binds one socket and asks for kernel receive
+ * packet, and hands a burst to the kernel as one UDP GSO send
+ * (UDP_SEGMENT): one trip through the socket and IP layers for the whole
+ * burst, split into datagrams at the device (by the NIC where it can). A receiver binds one socket and asks for kernel receive
  * timestamps (SO_TIMESTAMPNS), which leave scheduling delay out of the
  * latency figures.
  */
@@ -15,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/udp.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -24,6 +27,16 @@
 
 #define UDP_SOCKBUF_BYTES (8 << 20)
 #define UDP_CMSG_SPACE 64
+#ifndef UDP_SEGMENT
+#define UDP_SEGMENT 103
+#endif
+/* The kernel's cap on segments per GSO send (UDP_MAX_SEGMENTS). */
+#define UDP_GSO_MAX_SEGMENTS 64
+#define UDP_GSO_MAX_BYTES 65000
+#ifndef UDP_GRO
+#define UDP_GRO 104
+#endif
+#define UDP_GRO_BUFFER 65536
 
 struct backend {
 	int *fds;
@@ -32,6 +45,13 @@ struct backend {
 	uint32_t buf_size;
 	bool busy_poll;
 	bool timestamps;
+	bool gso; /* UDP_SEGMENT works here; cleared on first refusal */
+	bool gro; /* UDP_GRO: the kernel may hand over coalesced datagrams */
+	struct sockaddr_storage *rx_peers;
+	struct pkt *pending; /* datagrams received, not yet handed out */
+	uint32_t pending_cap;
+	uint32_t pending_head;
+	uint32_t pending_count;
 	uint32_t next_rx_fd; /* round robin over flow sockets */
 	uint8_t *rx_buffers;
 	uint8_t *rx_control;
@@ -92,6 +112,9 @@ static int udp_socket_open(const struct backend_config *cfg, uint16_t port,
 	if (cfg->kernel_rx_timestamps &&
 	    setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one)))
 		pr_debug("udp: SO_TIMESTAMPNS: %s\n", strerror(errno));
+	if (!connect_remote && !cfg->no_gso &&
+	    setsockopt(fd, SOL_UDP, UDP_GRO, &one, sizeof(one)))
+		pr_debug("udp: UDP_GRO: %s\n", strerror(errno));
 	if (cfg->local.family || port) {
 		struct ip_addr any = { .family = family };
 
@@ -117,6 +140,19 @@ static int udp_socket_open(const struct backend_config *cfg, uint16_t port,
 	return fd;
 }
 
+static void udp_set_mode(struct backend *b, bool sender)
+{
+	if (sender)
+		snprintf(b->mode, sizeof(b->mode), "%s%s",
+			 b->gso ? "UDP GSO sendmsg" : "sendmmsg",
+			 b->busy_poll ? ", busy-poll" : "");
+	else
+		snprintf(b->mode, sizeof(b->mode), "recvmmsg%s%s%s",
+			 b->gro ? ", UDP GRO" : "",
+			 b->busy_poll ? ", busy-poll" : "",
+			 b->timestamps ? ", kernel rx timestamps" : "");
+}
+
 static void udp_close(struct backend *b)
 {
 	if (!b)
@@ -126,6 +162,8 @@ static void udp_close(struct backend *b)
 			close(b->fds[i]);
 	free(b->fds);
 	free(b->rx_buffers);
+	free(b->rx_peers);
+	free(b->pending);
 	free(b->rx_control);
 	free(b->rx_msgs);
 	free(b->rx_iov);
@@ -149,9 +187,14 @@ static int udp_open(const struct backend_config *cfg, struct backend **out)
 	b->batch = cfg->batch;
 	b->busy_poll = cfg->busy_poll;
 	b->timestamps = cfg->kernel_rx_timestamps;
-	/* The largest UDP payload a frame of max_frame bytes can carry. */
-	b->buf_size = cfg->max_frame;
 	b->nfds = sender ? (cfg->flows ? cfg->flows : 1) : 1;
+	b->gro = !sender && !cfg->no_gso;
+	/* A coalesced GRO message can be up to 64 KiB; a plain one is at
+	 * most one frame's payload. */
+	b->buf_size = b->gro ? UDP_GRO_BUFFER : cfg->max_frame;
+	b->pending_cap = b->batch * (b->gro ? UDP_GSO_MAX_SEGMENTS : 1);
+	b->rx_peers = calloc(b->batch, sizeof(*b->rx_peers));
+	b->pending = calloc(b->pending_cap, sizeof(*b->pending));
 	b->fds = malloc(sizeof(int) * b->nfds);
 	b->rx_buffers = malloc((size_t)b->batch * b->buf_size);
 	b->rx_control = calloc(b->batch, UDP_CMSG_SPACE);
@@ -160,6 +203,7 @@ static int udp_open(const struct backend_config *cfg, struct backend **out)
 	b->tx_msgs = calloc(b->batch, sizeof(*b->tx_msgs));
 	b->tx_iov = calloc(b->batch, sizeof(*b->tx_iov));
 	if (!b->fds || !b->rx_buffers || !b->rx_control || !b->rx_msgs ||
+	    !b->rx_peers || !b->pending ||
 	    !b->rx_iov || !b->tx_msgs || !b->tx_iov)
 		goto err_free;
 	for (uint32_t i = 0; i < b->nfds; i++)
@@ -176,9 +220,8 @@ static int udp_open(const struct backend_config *cfg, struct backend **out)
 		}
 		b->fds[i] = fd;
 	}
-	snprintf(b->mode, sizeof(b->mode), "sendmmsg/recvmmsg%s%s",
-		 b->busy_poll ? ", busy-poll" : "",
-		 b->timestamps ? ", kernel rx timestamps" : "");
+	b->gso = sender && !cfg->no_gso;
+	udp_set_mode(b, sender);
 	*out = b;
 	return 0;
 
@@ -187,12 +230,82 @@ err_free:
 	return err;
 }
 
+/*
+ * A run of equal-sized datagrams to the connected peer as one GSO send.
+ * Returns n, or -EAGAIN, or -EOPNOTSUPP when this kernel/path refuses
+ * UDP_SEGMENT (the caller falls back to sendmmsg), or another -errno.
+ */
+static int send_gso(struct backend *b, int fd, struct pkt *pkts,
+		    unsigned int n)
+{
+	char control[CMSG_SPACE(sizeof(uint16_t))] = { 0 };
+	struct msghdr mh = { 0 };
+	struct cmsghdr *cm;
+	uint16_t segment = (uint16_t)pkts[0].len;
+	ssize_t rc;
+
+	for (unsigned int i = 0; i < n; i++) {
+		b->tx_iov[i].iov_base = pkts[i].data;
+		b->tx_iov[i].iov_len = pkts[i].len;
+	}
+	mh.msg_iov = b->tx_iov;
+	mh.msg_iovlen = n;
+	mh.msg_control = control;
+	mh.msg_controllen = sizeof(control);
+	cm = CMSG_FIRSTHDR(&mh);
+	cm->cmsg_level = SOL_UDP;
+	cm->cmsg_type = UDP_SEGMENT;
+	cm->cmsg_len = CMSG_LEN(sizeof(segment));
+	memcpy(CMSG_DATA(cm), &segment, sizeof(segment));
+	do {
+		rc = sendmsg(fd, &mh, b->busy_poll ? MSG_DONTWAIT : 0);
+	} while (rc < 0 && errno == EINTR);
+	if (rc >= 0)
+		return (int)n;
+	if (errno == EWOULDBLOCK)
+		return -EAGAIN;
+	if (errno == EINVAL || errno == EIO || errno == ENOPROTOOPT ||
+	    errno == EOPNOTSUPP)
+		return -EOPNOTSUPP;
+	return -errno;
+}
+
+/* How many of pkts[0..n) can go as one GSO send: same size, no explicit
+ * destination, within the kernel's limits. */
+static unsigned int gso_run(const struct pkt *pkts, unsigned int n)
+{
+	unsigned int run = 1;
+	size_t bytes = pkts[0].len;
+
+	if (pkts[0].peer.ss_family)
+		return 1;
+	while (run < n && run < UDP_GSO_MAX_SEGMENTS &&
+	       pkts[run].len == pkts[0].len && !pkts[run].peer.ss_family &&
+	       bytes + pkts[run].len <= UDP_GSO_MAX_BYTES) {
+		bytes += pkts[run].len;
+		run++;
+	}
+	return run;
+}
+
 static int send_group(struct backend *b, int fd, struct pkt *pkts,
 		      unsigned int n)
 {
 	int flags = b->busy_poll ? MSG_DONTWAIT : 0;
 	int sent;
 
+	if (b->gso && n > 1) {
+		unsigned int run = gso_run(pkts, n);
+
+		if (run > 1) {
+			sent = send_gso(b, fd, pkts, run);
+			if (sent != -EOPNOTSUPP)
+				return sent;
+			pr_info("udp: UDP GSO refused here, using sendmmsg\n");
+			b->gso = false;
+			udp_set_mode(b, true);
+		}
+	}
 	for (unsigned int i = 0; i < n; i++) {
 		struct msghdr *mh = &b->tx_msgs[i].msg_hdr;
 
@@ -258,9 +371,30 @@ static uint64_t rx_timestamp(struct msghdr *mh)
 	return 0;
 }
 
-static int recv_from(struct backend *b, int fd, struct pkt *pkts,
-		     unsigned int n)
+/* The UDP_GRO segment size of a coalesced message, or 0. */
+static uint32_t rx_gro_size(struct msghdr *mh)
 {
+	for (struct cmsghdr *cm = CMSG_FIRSTHDR(mh); cm;
+	     cm = CMSG_NXTHDR(mh, cm)) {
+		if (cm->cmsg_level == SOL_UDP && cm->cmsg_type == UDP_GRO &&
+		    cm->cmsg_len >= CMSG_LEN(sizeof(int))) {
+			int size;
+
+			memcpy(&size, CMSG_DATA(cm), sizeof(size));
+			return size > 0 ? (uint32_t)size : 0;
+		}
+	}
+	return 0;
+}
+
+/*
+ * One recvmmsg into the staging buffers; every datagram (a coalesced GRO
+ * message holds several of the same size, the last may be shorter) becomes
+ * one entry of b->pending. Returns datagrams staged, or -errno.
+ */
+static int recv_from(struct backend *b, int fd)
+{
+	unsigned int n = b->batch;
 	int got;
 
 	for (unsigned int i = 0; i < n; i++) {
@@ -271,9 +405,9 @@ static int recv_from(struct backend *b, int fd, struct pkt *pkts,
 		memset(mh, 0, sizeof(*mh));
 		mh->msg_iov = &b->rx_iov[i];
 		mh->msg_iovlen = 1;
-		mh->msg_name = &pkts[i].peer;
-		mh->msg_namelen = sizeof(pkts[i].peer);
-		if (b->timestamps) {
+		mh->msg_name = &b->rx_peers[i];
+		mh->msg_namelen = sizeof(b->rx_peers[i]);
+		if (b->timestamps || b->gro) {
 			mh->msg_control = b->rx_control + (size_t)i * UDP_CMSG_SPACE;
 			mh->msg_controllen = UDP_CMSG_SPACE;
 		}
@@ -283,18 +417,45 @@ static int recv_from(struct backend *b, int fd, struct pkt *pkts,
 	} while (got < 0 && errno == EINTR);
 	if (got < 0)
 		return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+	b->pending_head = b->pending_count = 0;
 	for (int i = 0; i < got; i++) {
 		struct msghdr *mh = &b->rx_msgs[i].msg_hdr;
+		uint8_t *data = b->rx_iov[i].iov_base;
+		uint32_t len = b->rx_msgs[i].msg_len;
+		uint32_t seg = b->gro ? rx_gro_size(mh) : 0;
+		uint64_t ts = b->timestamps ? rx_timestamp(mh) : 0;
 
-		pkts[i].data = b->rx_iov[i].iov_base;
-		pkts[i].len = b->rx_msgs[i].msg_len;
-		if (pkts[i].len > b->buf_size)
-			pkts[i].len = b->buf_size;
-		pkts[i].payload_offset = 0;
-		pkts[i].flow = 0;
-		pkts[i].rx_real_ns = b->timestamps ? rx_timestamp(mh) : 0;
+		if (len > b->buf_size)
+			len = b->buf_size;
+		if (!seg || seg > len)
+			seg = len;
+		do {
+			struct pkt *p = &b->pending[b->pending_count++];
+			uint32_t this_len = len < seg ? len : seg;
+
+			p->data = data;
+			p->len = this_len;
+			p->payload_offset = 0;
+			p->flow = 0;
+			p->rx_real_ns = ts;
+			p->peer = b->rx_peers[i];
+			data += this_len;
+			len -= this_len;
+		} while (len && b->pending_count < b->pending_cap);
 	}
-	return got;
+	return (int)b->pending_count;
+}
+
+static unsigned int take_pending(struct backend *b, struct pkt *pkts,
+				 unsigned int n)
+{
+	unsigned int avail = b->pending_count - b->pending_head;
+
+	if (n > avail)
+		n = avail;
+	memcpy(pkts, &b->pending[b->pending_head], n * sizeof(*pkts));
+	b->pending_head += n;
+	return n;
 }
 
 static int udp_rx_burst(struct backend *b, struct pkt *pkts, unsigned int n,
@@ -305,15 +466,15 @@ static int udp_rx_burst(struct backend *b, struct pkt *pkts, unsigned int n,
 	uint32_t npoll;
 	int got, rc;
 
-	if (n > b->batch)
-		n = b->batch;
+	if (b->pending_head < b->pending_count)
+		return (int)take_pending(b, pkts, n);
 	for (uint32_t tries = 0; tries < b->nfds; tries++) {
 		uint32_t i = b->next_rx_fd;
 
 		b->next_rx_fd = (i + 1) % b->nfds;
-		got = recv_from(b, b->fds[i], pkts, n);
+		got = recv_from(b, b->fds[i]);
 		if (got != -EAGAIN)
-			return got;
+			return got < 0 ? got : (int)take_pending(b, pkts, n);
 	}
 	if (b->busy_poll || !timeout_ns)
 		return 0;
@@ -330,9 +491,9 @@ static int udp_rx_burst(struct backend *b, struct pkt *pkts, unsigned int n,
 	for (uint32_t i = 0; i < npoll; i++) {
 		if (!(pfd[i].revents & (POLLIN | POLLERR)))
 			continue;
-		got = recv_from(b, b->fds[i], pkts, n);
+		got = recv_from(b, b->fds[i]);
 		if (got != -EAGAIN)
-			return got;
+			return got < 0 ? got : (int)take_pending(b, pkts, n);
 	}
 	return 0;
 }

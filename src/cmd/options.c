@@ -32,6 +32,7 @@ enum opt_id {
 	OPT_WAIT,
 	OPT_BUSY_POLL,
 	OPT_USER_TS,
+	OPT_NO_GSO,
 	OPT_CLOCK_SYNC,
 	OPT_JSON,
 	OPT_JSON_STREAM,
@@ -89,6 +90,8 @@ static const struct opt_doc opt_docs[] = {
 	  "wait for late replies after the last probe (default 1s)" },
 	{ "busy-poll", 0, OPT_BUSY_POLL, R_ALL, NULL,
 	  "spin on nonblocking sockets instead of sleeping" },
+	{ "no-gso", 0, OPT_NO_GSO, R_ALL, NULL,
+	  "udp: one datagram per send/receive (no UDP GSO/GRO batching)" },
 	{ "user-timestamps", 0, OPT_USER_TS, R_RECV | R_PING | R_REFLECT, NULL,
 	  "time arrivals in user space instead of kernel SO_TIMESTAMPNS" },
 	{ "clock-sync", 1, OPT_CLOCK_SYNC, R_RECV | R_REFLECT, "none|host",
@@ -238,6 +241,9 @@ static int parse_one(struct test_spec *sp, int id, const char *name,
 		return 0;
 	case OPT_BUSY_POLL:
 		sp->busy_poll = true;
+		return 0;
+	case OPT_NO_GSO:
+		sp->no_gso = true;
 		return 0;
 	case OPT_USER_TS:
 		sp->kernel_rx_timestamps = false;

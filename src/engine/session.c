@@ -30,6 +30,7 @@ static void backend_config_from_spec(const struct test_spec *sp,
 	cfg->max_frame = FRAME_MAX_SIZE;
 	cfg->busy_poll = sp->busy_poll;
 	cfg->kernel_rx_timestamps = sp->kernel_rx_timestamps;
+	cfg->no_gso = sp->no_gso;
 	cfg->cpu = sp->cpu;
 	cfg->flows = sp->flows;
 	if (sp->role == ROLE_SEND || sp->role == ROLE_PING) {

@@ -54,6 +54,7 @@ struct test_spec {
 	uint64_t wait_ns; /* ping: wait for late replies after the last probe */
 	bool busy_poll; /* nonblocking receive loop instead of blocking */
 	bool kernel_rx_timestamps;
+	bool no_gso; /* udp backend: no UDP GSO/GRO batching */
 	enum clock_sync clock_sync;
 	enum output_format output;
 	const char *csv_path; /* NULL: no CSV */

@@ -194,7 +194,8 @@ int parse_duration(const char *text, uint64_t *ns)
 	value *= scale;
 	if (value < 1 || value > (double)MAX_DURATION_NS)
 		return -ERANGE;
-	*ns = (uint64_t)value;
+	/* 1.001 * 1e9 is 1000999999.9999999 in binary: round, don't truncate */
+	*ns = (uint64_t)(value + 0.5);
 	return 0;
 }
 
@@ -211,8 +212,11 @@ int parse_u64(const char *text, uint64_t min, uint64_t max, uint64_t *out)
 			return -EINVAL;
 	}
 	value *= mult;
-	if (value != floor(value))
+	/* 1.005 * 1000 is 1004.9999999999999 in binary: snap what is an
+	 * integer up to rounding, reject what is really a fraction. */
+	if (fabs(value - nearbyint(value)) > value * 1e-12)
 		return -EINVAL;
+	value = nearbyint(value);
 	if (value < (double)min || value > (double)max || value > 1.8e19)
 		return -ERANGE;
 	*out = (uint64_t)value;
