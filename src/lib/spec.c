@@ -102,8 +102,20 @@ int spec_validate(const struct test_spec *spec, char *err, size_t err_len)
 				FRAME_UDP_HLEN + PROBE_HDR_LEN));
 	if (spec->rate.kind == RATE_PERCENT && !spec->line_rate_bps)
 		FAIL("--rate: a %% rate needs --line-rate (e.g. 10Gbps)");
-	if (spec->rate.kind != RATE_MAX && spec->rate.value <= 0)
-		FAIL("--rate: must be > 0");
+	if (spec->rate.kind != RATE_MAX &&
+	    !(spec->rate.value > 0 &&
+	      spec->rate.value <= (spec->rate.kind == RATE_PPS     ? 2e9 :
+				   spec->rate.kind == RATE_PERCENT ? 100 :
+								     1.6e12)))
+		FAIL("--rate: out of range (accepted: > 0, up to 2 Gpps, "
+		     "1.6 Tbit/s or 100%%)");
+	if (spec->line_rate_bps > 1600000000000ULL)
+		FAIL("--line-rate: out of range (accepted: up to 1.6 Tbit/s)");
+	if (spec->duration_ns > 30ULL * 24 * 3600 * NSEC_PER_SEC ||
+	    spec->idle_timeout_ns > 30ULL * 24 * 3600 * NSEC_PER_SEC ||
+	    spec->wait_ns > 3600ULL * NSEC_PER_SEC)
+		FAIL("--duration/--idle-timeout/--wait: out of range (accepted: "
+		     "up to 30 days; --wait up to 1h)");
 	if (spec->flows < 1 || spec->flows > SPEC_MAX_FLOWS)
 		FAIL("--flows: %u is out of range (accepted: 1..%d)",
 		     spec->flows, SPEC_MAX_FLOWS);
