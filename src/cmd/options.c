@@ -301,31 +301,36 @@ int cmd_parse_spec(enum role role, int argc, char **argv,
 	memset(&longopts[n], 0, sizeof(longopts[n]));
 	optind = 1;
 	opterr = 0;
-	while ((id = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	while ((id = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
 		const char *name = NULL;
 
 		if (id == 'h' || id == OPT_HELP) {
 			print_help(role);
 			return CMD_HELP_SHOWN;
 		}
-		if (id == '?' || id == ':') {
-			const char *arg = argv[optind - 1];
+		if (id == ':') {
+			const char *flag = argv[optind - 1];
 
-			if (optopt)
+			for (size_t i = 0; i < OPT_COUNT_ALL; i++)
+				if (opt_docs[i].id == optopt)
+					flag = opt_docs[i].name;
+			fprintf(stderr,
+				"linerate %s: --%s: a value is required (see "
+				"--help)\n",
+				role_name(role), flag + strspn(flag, "-"));
+			return EXIT_USAGE;
+		}
+		if (id == '?') {
+			if (optopt && optopt < 256)
 				fprintf(stderr,
 					"linerate %s: flag -%c is not known "
 					"(see --help)\n",
 					role_name(role), optopt);
-			else if (strchr(arg, '=') || id == ':')
-				fprintf(stderr,
-					"linerate %s: %s: bad or missing value "
-					"(see --help)\n",
-					role_name(role), arg);
 			else
 				fprintf(stderr,
-					"linerate %s: %s: unknown flag or "
-					"missing value (see --help)\n",
-					role_name(role), arg);
+					"linerate %s: %s: unknown flag (see "
+					"--help)\n",
+					role_name(role), argv[optind - 1]);
 			return EXIT_USAGE;
 		}
 		for (size_t i = 0; i < OPT_COUNT_ALL; i++)

@@ -91,6 +91,10 @@ static double active_seconds(const struct worker *w)
 	double total = (double)(w->end_mono_ns - w->start_mono_ns) / 1e9;
 	uint64_t last = w->stats.c.last_rx_ns;
 
+	/* A ping's rates are over its sending, not the wait for the last
+	 * replies. */
+	if (w->spec->role == ROLE_PING && w->tx_end_mono_ns > w->start_mono_ns)
+		return (double)(w->tx_end_mono_ns - w->start_mono_ns) / 1e9;
 	if (w->spec->role == ROLE_RECV || w->spec->role == ROLE_REFLECT) {
 		if (w->rx_first_mono_ns && last > w->rx_first_mono_ns)
 			return (double)(last - w->rx_first_mono_ns) / 1e9;

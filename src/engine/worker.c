@@ -169,7 +169,7 @@ static uint32_t wire_overhead(const struct worker *w)
  * with `keep`, those are moved to the front of pkts (for the reflector).
  */
 static unsigned int rx_account(struct worker *w, struct pkt *pkts,
-			       unsigned int n, bool keep, bool rtt)
+			       unsigned int n, bool keep)
 {
 	struct stats_counters *c = &w->stats.c;
 	uint64_t fallback_rx = 0, bytes = 0, now_mono;
@@ -246,7 +246,6 @@ static unsigned int rx_account(struct worker *w, struct pkt *pkts,
 			      &w->stats.ipdv, &w->stats.pdv, &w->pdv_ref,
 			      &w->pdv_ref_set);
 	}
-	(void)rtt;
 	if (valid) {
 		now_mono = mono_ns();
 		if (!w->rx_first_mono_ns)
@@ -261,22 +260,14 @@ static unsigned int rx_account(struct worker *w, struct pkt *pkts,
 		STAT_SET(c->rx_lost, w->rx_unique_lost);
 		STAT_SET(c->rx_expected, w->rx_expected);
 	}
-	if (dups)
-		STAT_ADD(c->rx_duplicates, dups);
-	if (reord)
-		STAT_ADD(c->rx_reordered, reord);
-	if (late)
-		STAT_ADD(c->rx_late, late);
-	if (foreign)
-		STAT_ADD(c->rx_foreign, foreign);
-	if (truncated)
-		STAT_ADD(c->rx_truncated, truncated);
-	if (corrupt)
-		STAT_ADD(c->rx_corrupt, corrupt);
-	if (untracked)
-		STAT_ADD(c->rx_untracked, untracked);
-	if (negative)
-		STAT_ADD(c->latency_negative, negative);
+	STAT_ADD(c->rx_duplicates, dups);
+	STAT_ADD(c->rx_reordered, reord);
+	STAT_ADD(c->rx_late, late);
+	STAT_ADD(c->rx_foreign, foreign);
+	STAT_ADD(c->rx_truncated, truncated);
+	STAT_ADD(c->rx_corrupt, corrupt);
+	STAT_ADD(c->rx_untracked, untracked);
+	STAT_ADD(c->latency_negative, negative);
 	return valid;
 }
 
@@ -323,7 +314,7 @@ static int run_recv(struct worker *w, bool reflect)
 			publish_jitter(w);
 			continue;
 		}
-		valid = rx_account(w, pkts, (unsigned int)got, reflect, false);
+		valid = rx_account(w, pkts, (unsigned int)got, reflect);
 		if (reflect && valid) {
 			unsigned int done = 0;
 			uint64_t bytes = 0;
@@ -533,6 +524,7 @@ static int run_ping(struct worker *w)
 
 		if (!drain_until) {
 			if (tx_finished(w, tx, now)) {
+				w->tx_end_mono_ns = now;
 				drain_until = now + sp->wait_ns;
 				continue;
 			}
@@ -557,7 +549,7 @@ static int run_ping(struct worker *w)
 		if (got < 0)
 			STAT_ADD(w->stats.c.rx_errors, 1);
 		else if (got > 0)
-			rx_account(w, rx, (unsigned int)got, false, true);
+			rx_account(w, rx, (unsigned int)got, false);
 	}
 	/* The replies we expect are the probes we sent, tail included. */
 	{

@@ -43,6 +43,7 @@ struct worker {
 	int error; /* 0 or -errno, valid once done */
 	uint64_t start_mono_ns;
 	uint64_t end_mono_ns;
+	uint64_t tx_end_mono_ns; /* ping: when the last probe went */
 	double target_pps;
 	/* receive side */
 	struct flow_state **flows; /* hash table, FLOW_SLOTS, open addressing */

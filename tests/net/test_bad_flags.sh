@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Bad command lines: exit code 2, exactly one line on stderr that names the
+# offending flag, nothing on stdout.
+#
+# Every command runs inside an empty network namespace of this test's own
+# (only lo, no routes), so a flag the binary wrongly accepts can at worst
+# fail to send: no packet can leave toward the example addresses below.
+. "$(dirname "$0")/lib.sh"
+require_root
+require_cmd ip
+require_binary
+
+ISO=$(lab_name x)-iso
+ip netns add "$ISO" || fatal "cannot create namespace $ISO"
+on_cleanup "ip netns del '$ISO'"
+ip -n "$ISO" link set lo up
+
+# A destination that is valid but unreachable from the empty namespace.
+DST=10.77.0.2:7000
+
+# bad NEEDLE ARGS...: linerate ARGS must exit 2 with one stderr line
+# containing NEEDLE (case-insensitive).
+bad() {
+	local needle=$1 rc=0 lines label
+	shift
+	label="linerate $*"
+	timeout --kill-after=2 5 ip netns exec "$ISO" "$LINERATE" "$@" \
+		>"$WORKDIR/bad.out" 2>"$WORKDIR/bad.err" </dev/null || rc=$?
+	assert_rc "$label" "$rc" 2
+	lines=$(grep -c '' "$WORKDIR/bad.err")
+	if ((lines == 1)); then
+		pass "$label: one line on stderr: $(cat "$WORKDIR/bad.err")"
+	else
+		fail "$label: $lines lines on stderr, want 1: $(head -c 300 "$WORKDIR/bad.err" | tr '\n' '|')"
+	fi
+	if grep -qiF -- "$needle" "$WORKDIR/bad.err"; then
+		pass "$label: names '$needle'"
+	else
+		fail "$label: stderr does not name '$needle'"
+	fi
+	if [[ -s $WORKDIR/bad.out ]]; then
+		fail "$label: printed on stdout: $(head -c 200 "$WORKDIR/bad.out" | tr '\n' '|')"
+	else
+		pass "$label: nothing on stdout"
+	fi
+}
+
+bad --size send --dst "$DST" --count 1 --size 63
+bad --size send --dst "$DST" --count 1 --size 9019
+bad --rate send --dst "$DST" --count 1 --rate 12foo
+bad --rate send --dst "$DST" --count 1 --rate -5kpps
+bad --duration send --dst "$DST" --duration 0s
+bad --dst send --dst 10.0.0.1 --count 1
+bad --dst send --dst 1.2.3.4:70000 --count 1
+bad --flows send --dst "$DST" --count 1 --flows 0
+bad --no-such-flag send --dst "$DST" --count 1 --no-such-flag
+bad --listen recv --duration 1s
+bad --backend send --dst "$DST" --count 1 --backend nope
+# Not in the brief's list, same rule: a flag missing its value, an unknown
+# subcommand.
+bad --rate send --dst "$DST" --count 1 --rate
+bad frobnicate frobnicate
+
+finish
