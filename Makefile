@@ -20,7 +20,7 @@ deps:
 demo:
 	scripts/deps demo
 	$(MAKE) build
-	scripts/demo $(BUILD)/linerate
+	scripts/demo $(BUILD)/src/linerate
 
 test:
 	scripts/deps test
@@ -33,7 +33,7 @@ unit: build
 bench:
 	scripts/deps bench
 	$(MAKE) build
-	LINERATE=$(CURDIR)/$(BUILD)/linerate bench/udp_vs_iperf3.sh
+	LINERATE=$(CURDIR)/$(BUILD)/src/linerate bench/udp_vs_iperf3.sh
 
 clean:
 	rm -rf $(BUILD)

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include <errno.h>
 #include <sched.h>
+#include <sys/prctl.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -571,6 +572,8 @@ static void *worker_main(void *arg)
 	int err = 0;
 
 	pin_cpu(w->spec->cpu);
+	/* The default 50 us timer slack would make every paced wait late. */
+	prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
 	switch (w->spec->role) {
 	case ROLE_SEND:
 		err = run_send(w);

@@ -15,7 +15,10 @@ void pacer_init(struct pacer *p, double pps, uint32_t burst, uint64_t now_ns)
 	p->ps_per_packet = (uint64_t)(1e12 / pps + 0.5);
 	if (!p->ps_per_packet)
 		p->ps_per_packet = 1;
-	p->max_credit_ps = p->ps_per_packet * p->burst;
+	/* One packet more than a burst: a sender woken a little late (timer
+	 * slack) keeps the schedule instead of losing the lateness, yet
+	 * never sends more than a burst at once (pacer_take caps it). */
+	p->max_credit_ps = p->ps_per_packet * (p->burst + 1ULL);
 	/* One packet may go at once; the rest accrue, so a slow rate does
 	 * not open with a burst. */
 	p->credit_ps = p->ps_per_packet;
@@ -49,6 +52,8 @@ uint32_t pacer_take(struct pacer *p, uint64_t now_ns, uint32_t want)
 	n = p->credit_ps / p->ps_per_packet;
 	if (n > want)
 		n = want;
+	if (n > p->burst)
+		n = p->burst;
 	p->credit_ps -= n * p->ps_per_packet;
 	return (uint32_t)n;
 }

@@ -135,11 +135,14 @@ static void test_burst_cap_after_stall(void **state)
 	pacer_init(&p, 1e6, burst, 0);
 	assert_int_equal(pacer_take(&p, 0, 1000), 1);
 	assert_int_equal(pacer_take(&p, 0, 1000), 0);
-	/* 100 us stall owes 100 packets: at most one burst is available. */
+	/* 100 us stall owes 100 packets: the bucket holds one burst plus
+	 * one packet of lateness, and one take gives at most a burst. */
 	assert_int_equal(pacer_take(&p, 100 * NS_PER_US, 1000), burst);
+	assert_int_equal(pacer_take(&p, 100 * NS_PER_US, 1000), 1);
 	assert_int_equal(pacer_take(&p, 100 * NS_PER_US, 1000), 0);
 	/* A 10 s stall (the overflow-safe path) is capped the same way. */
 	assert_int_equal(pacer_take(&p, 10 * NS_PER_SEC, 1000), burst);
+	assert_int_equal(pacer_take(&p, 10 * NS_PER_SEC, 1000), 1);
 	assert_int_equal(pacer_take(&p, 10 * NS_PER_SEC, 1000), 0);
 	/* Afterwards the rate is back to 1 per us. */
 	assert_int_equal(pacer_take(&p, 10 * NS_PER_SEC + 10 * NS_PER_US, 1000),
@@ -165,7 +168,7 @@ static void test_take_respects_want(void **state)
 	/* Fill the bucket, then ask for less than it holds. */
 	assert_int_equal(pacer_take(&p, 100 * NS_PER_US, 5), 5);
 	assert_int_equal(pacer_take(&p, 100 * NS_PER_US, 0), 0);
-	assert_int_equal(pacer_take(&p, 100 * NS_PER_US, 100), 27);
+	assert_int_equal(pacer_take(&p, 100 * NS_PER_US, 100), 28);
 	assert_int_equal(pacer_take(&p, 100 * NS_PER_US, 100), 0);
 }
 
@@ -215,17 +218,19 @@ static void test_refund(void **state)
 	const uint64_t t = 100 * NS_PER_US;
 
 	pacer_init(&p, 1e6, burst, 0);
+	/* The bucket holds burst + 1: one packet stays after a burst. */
 	assert_int_equal(pacer_take(&p, t, 1000), burst);
 	/* A partial send: 5 of the 32 did not go. */
 	pacer_refund(&p, 5);
-	assert_int_equal(pacer_take(&p, t, 1000), 5);
+	assert_int_equal(pacer_take(&p, t, 1000), 6);
 	assert_int_equal(pacer_take(&p, t, 1000), 0);
-	/* A refund never exceeds the burst cap. */
+	/* A refund never exceeds the cap (burst + 1); a take never gives
+	 * more than a burst. */
 	pacer_refund(&p, 1000);
 	assert_int_equal(pacer_take(&p, t, 1000), burst);
-	/* Refund plus accrual: 3 back and 2 us later 2 more. */
+	/* Refund plus accrual: 1 left, 3 back and 2 us later 2 more. */
 	pacer_refund(&p, 3);
-	assert_int_equal(pacer_take(&p, t + 2 * NS_PER_US, 1000), 5);
+	assert_int_equal(pacer_take(&p, t + 2 * NS_PER_US, 1000), 6);
 }
 
 static void test_refund_keeps_long_run_rate(void **state)
