@@ -328,15 +328,7 @@ const char *report_format_ns(double ns, char *buf, size_t len)
 static const char *format_rate(double v, const char *unit, char *buf,
 			       size_t len)
 {
-	if (v >= 1e9)
-		snprintf(buf, len, "%7.3f G%s", v / 1e9, unit);
-	else if (v >= 1e6)
-		snprintf(buf, len, "%7.3f M%s", v / 1e6, unit);
-	else if (v >= 1e3)
-		snprintf(buf, len, "%7.3f k%s", v / 1e3, unit);
-	else
-		snprintf(buf, len, "%7.1f  %s", v, unit);
-	return buf;
+	return format_si(v, unit, true, buf, len);
 }
 
 void report_text_header(FILE *out, const struct report_ctx *ctx)

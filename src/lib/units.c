@@ -117,17 +117,23 @@ double rate_to_pps(const struct rate *rate, uint32_t frame_size,
 	}
 }
 
-static const char *si_format(double v, const char *unit, char *buf,
-			     size_t len)
+const char *format_si(double v, const char *unit, bool aligned, char *buf,
+		      size_t len)
 {
-	if (v >= 1e9)
-		snprintf(buf, len, "%.3g G%s", v / 1e9, unit);
-	else if (v >= 1e6)
-		snprintf(buf, len, "%.3g M%s", v / 1e6, unit);
-	else if (v >= 1e3)
-		snprintf(buf, len, "%.3g k%s", v / 1e3, unit);
+	static const struct {
+		double scale;
+		const char *prefix;
+	} steps[] = { { 1e9, "G" }, { 1e6, "M" }, { 1e3, "k" }, { 1, "" } };
+	size_t i = 0;
+
+	while (i < 3 && v < steps[i].scale)
+		i++;
+	if (aligned)
+		snprintf(buf, len, "%7.3f %s%s", v / steps[i].scale,
+			 steps[i].prefix, unit);
 	else
-		snprintf(buf, len, "%.3g %s", v, unit);
+		snprintf(buf, len, "%.3g %s%s", v / steps[i].scale,
+			 steps[i].prefix, unit);
 	return buf;
 }
 
@@ -135,11 +141,11 @@ const char *rate_format(const struct rate *rate, char *buf, size_t len)
 {
 	switch (rate->kind) {
 	case RATE_PPS:
-		return si_format(rate->value, "pps", buf, len);
+		return format_si(rate->value, "pps", false, buf, len);
 	case RATE_BPS_L1:
-		return si_format(rate->value, "bps (L1)", buf, len);
+		return format_si(rate->value, "bps (L1)", false, buf, len);
 	case RATE_BPS_L2:
-		return si_format(rate->value, "bps (L2)", buf, len);
+		return format_si(rate->value, "bps (L2)", false, buf, len);
 	case RATE_PERCENT:
 		snprintf(buf, len, "%g%% of line rate", rate->value);
 		return buf;
@@ -204,7 +210,21 @@ int parse_u64(const char *text, uint64_t min, uint64_t max, uint64_t *out)
 	const char *unit;
 	double value, mult = 1;
 
-	if (!text || parse_number(text, &value, &unit))
+	if (!text)
+		return -EINVAL;
+	/* Plain integers exactly: a double would round above 2^53. */
+	if (*text && strspn(text, "0123456789") == strlen(text)) {
+		unsigned long long v;
+		char *end;
+
+		errno = 0;
+		v = strtoull(text, &end, 10);
+		if (errno == ERANGE || v < min || v > max)
+			return -ERANGE;
+		*out = v;
+		return 0;
+	}
+	if (parse_number(text, &value, &unit))
 		return -EINVAL;
 	if (*unit) {
 		mult = si_multiplier(*unit);

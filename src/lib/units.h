@@ -35,6 +35,10 @@ double rate_to_pps(const struct rate *rate, uint32_t frame_size,
 		   uint64_t line_rate_bps);
 /* Human form into buf, e.g. "1.50 Mpps" or "max". */
 const char *rate_format(const struct rate *rate, char *buf, size_t len);
+/* v with an SI prefix (k, M, G) and unit, e.g. "1.5 Mpps"; aligned gives
+ * a fixed-width number for columns ("  1.500 Mpps"). Returns buf. */
+const char *format_si(double v, const char *unit, bool aligned, char *buf,
+		      size_t len);
 /* "10Gbps", "25G", "1000000000" -> bits/s */
 int parse_bitrate(const char *text, uint64_t *bps);
 

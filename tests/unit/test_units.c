@@ -342,6 +342,9 @@ static void test_parse_u64(void **state)
 	check_u64("10K", 0, UINT64_MAX, 10000);
 	check_u64("2M", 0, UINT64_MAX, 2000000);
 	check_u64("3G", 0, UINT64_MAX, 3000000000ULL);
+	/* Plain integers are exact beyond 2^53 and up to UINT64_MAX. */
+	check_u64("9007199254740993", 0, UINT64_MAX, 9007199254740993ULL);
+	check_u64("18446744073709551615", 0, UINT64_MAX, UINT64_MAX);
 	check_u64("1.5k", 0, UINT64_MAX, 1500);
 	check_u64("1.005k", 0, UINT64_MAX, 1005);
 	check_u64("4096", 1, 4096, 4096);
