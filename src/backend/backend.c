@@ -3,14 +3,22 @@
 
 #include "backend.h"
 
-const struct backend_ops *backend_find(const char *name, const char **note)
+/* Backends still being written link as NULL until they land. */
+extern const struct backend_ops backend_afxdp_ops __attribute__((weak));
+extern const struct backend_ops backend_xdp_ops __attribute__((weak));
+
+static const struct backend_ops *const all_backends[] = {
+	&backend_xdp_ops,
+	&backend_afxdp_ops,
+	&backend_afpacket_ops,
+	&backend_udp_ops,
+};
+
+const struct backend_ops *backend_find(const char *name)
 {
-	*note = NULL;
-	if (!strcmp(name, "udp"))
-		return &backend_udp_ops;
-	if (!strcmp(name, "auto")) {
-		*note = "auto: udp is the only backend in this build";
-		return &backend_udp_ops;
-	}
+	for (size_t i = 0; i < sizeof(all_backends) / sizeof(all_backends[0]);
+	     i++)
+		if (all_backends[i] && !strcmp(all_backends[i]->name, name))
+			return all_backends[i];
 	return NULL;
 }

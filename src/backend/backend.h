@@ -17,8 +17,12 @@
 #include <sys/socket.h>
 
 #include "frame.h"
+#include "spec.h"
 
-#define BACKEND_F_RAW (1u << 0)
+#define BACKEND_F_RAW (1u << 0) /* whole Ethernet frames */
+#define BACKEND_F_KERNEL (1u << 1) /* the kernel generates/accounts: run() */
+
+struct worker;
 
 struct pkt {
 	uint8_t *data;
@@ -31,6 +35,22 @@ struct pkt {
 
 struct backend_config {
 	const char *ifname; /* raw backends; NULL for udp */
+	char ifname_buf[16];
+	int ifindex; /* raw backends */
+	uint32_t queue_id; /* raw backends: the queue this instance serves */
+	/* Raw backends: the frame of flow 0 (addresses, MACs, ports as on
+	 * the wire for a sender; for a receiver/reflector, dst is the
+	 * listen address and port). Flow f uses src_port + f. */
+	struct frame_spec frame;
+	uint32_t frame_size; /* incl. FCS */
+	enum xdp_mode_pref xdp_mode;
+	enum zero_copy_pref zero_copy;
+	bool force; /* replace a foreign XDP program */
+	uint32_t ring_size; /* AF_XDP/AF_PACKET ring entries, 0: default */
+	uint32_t umem_frames; /* AF_XDP UMEM frames, 0: default */
+	bool need_wakeup_off; /* AF_XDP: poll the kernel on every burst */
+	bool low_latency; /* reflect/ping: hand over each packet at once
+			     rather than in batches (AF_PACKET V2 ring) */
 	struct ip_addr local; /* family 0: any */
 	uint16_t local_port; /* rx: listen port; tx: first flow's source
 				port, 0 for kernel-chosen */
@@ -61,13 +81,23 @@ struct backend_ops {
 			uint64_t timeout_ns);
 	/* Human description of what runs (e.g. "sendmmsg/recvmmsg"). */
 	const char *(*mode)(struct backend *b);
+	/* Why a faster mode was refused (zero-copy, native XDP), or NULL. */
+	const char *(*note)(struct backend *b);
+	/* BACKEND_F_KERNEL only: run the worker's whole role in the kernel,
+	 * publishing into w->stats, until w->stop or the spec's end. */
+	int (*run)(struct backend *b, struct worker *w);
+	/* Kernel counters that explain loss (XDP_STATISTICS and the like),
+	 * as "name=value" pairs, for the report; NULL if none. */
+	int (*kernel_stats)(struct backend *b, char *buf, size_t len);
 	void (*close)(struct backend *b);
 };
 
 extern const struct backend_ops backend_udp_ops;
+extern const struct backend_ops backend_afpacket_ops;
+extern const struct backend_ops backend_afxdp_ops;
+extern const struct backend_ops backend_xdp_ops;
 
-/* The ops for a name ("udp", "auto"), or NULL; *note says why an "auto"
- * choice fell back (static string) or NULL. */
-const struct backend_ops *backend_find(const char *name, const char **note);
+/* The ops for a name, or NULL. "auto" is resolved by the session. */
+const struct backend_ops *backend_find(const char *name);
 
 #endif

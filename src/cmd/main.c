@@ -15,6 +15,10 @@ static const struct command commands[] = {
 	{ "recv", cmd_recv, "receive and analyse test traffic" },
 	{ "reflect", cmd_reflect, "send test packets back to their source" },
 	{ "ping", cmd_ping, "round-trip latency against a reflector" },
+	{ "probe", cmd_probe,
+	  "what an interface and the kernel support; the backend auto picks" },
+	{ "cleanup", cmd_cleanup,
+	  "remove XDP/tc programs a killed linerate left on an interface" },
 	{ "lab", cmd_lab,
 	  "two-namespace veth test lab: lab up|down|status (scripts/lab)" },
 };

@@ -33,6 +33,12 @@ enum opt_id {
 	OPT_BUSY_POLL,
 	OPT_USER_TS,
 	OPT_NO_GSO,
+	OPT_INTERFACE,
+	OPT_XDP_MODE,
+	OPT_ZERO_COPY,
+	OPT_FORCE,
+	OPT_RING_SIZE,
+	OPT_UMEM_FRAMES,
 	OPT_CLOCK_SYNC,
 	OPT_JSON,
 	OPT_JSON_STREAM,
@@ -82,7 +88,20 @@ static const struct opt_doc opt_docs[] = {
 	{ "interval", 1, OPT_INTERVAL, R_ALL, "TIME",
 	  "live report period (default 1s; 0 for none)" },
 	{ "cpu", 1, OPT_CPU, R_ALL, "N", "pin the worker to CPU N" },
-	{ "backend", 1, OPT_BACKEND, R_ALL, "NAME", "udp | auto (default udp)" },
+	{ "backend", 1, OPT_BACKEND, R_ALL, "NAME",
+	  "auto | xdp | afxdp | afpacket | udp (default udp)" },
+	{ "interface", 1, OPT_INTERFACE, R_ALL, "IFACE",
+	  "raw backends: interface (default: from the route / listen address)" },
+	{ "xdp-mode", 1, OPT_XDP_MODE, R_ALL, "MODE",
+	  "auto | native | generic (default auto: native, else generic)" },
+	{ "zero-copy", 1, OPT_ZERO_COPY, R_ALL, "WHEN",
+	  "afxdp: auto | require | off (default auto)" },
+	{ "force", 0, OPT_FORCE, R_ALL, NULL,
+	  "replace a foreign XDP program on the interface" },
+	{ "ring-size", 1, OPT_RING_SIZE, R_ALL, "N",
+	  "AF_XDP/AF_PACKET ring entries, power of two (default 2048)" },
+	{ "umem-frames", 1, OPT_UMEM_FRAMES, R_ALL, "N",
+	  "AF_XDP UMEM frames, power of two (default 4096)" },
 	{ "idle-timeout", 1, OPT_IDLE, R_RX, "TIME",
 	  "end after this long without test packets, once they started "
 	  "(default 2s; 0 for never)" },
@@ -223,8 +242,8 @@ static int parse_one(struct test_spec *sp, int id, const char *name,
 		sp->cpu = (int)n;
 		return 0;
 	case OPT_BACKEND:
-		if (strcmp(v, "udp") && strcmp(v, "auto"))
-			return bad(name, v, "udp, auto");
+		if (!spec_backend_known(v))
+			return bad(name, v, SPEC_BACKENDS);
 		snprintf(sp->backend, sizeof(sp->backend), "%s", v);
 		return 0;
 	case OPT_IDLE:
@@ -241,6 +260,45 @@ static int parse_one(struct test_spec *sp, int id, const char *name,
 		return 0;
 	case OPT_BUSY_POLL:
 		sp->busy_poll = true;
+		return 0;
+	case OPT_INTERFACE:
+		if (!*v || strlen(v) >= SPEC_IFNAME_LEN || strchr(v, '/') ||
+		    strchr(v, ' '))
+			return bad(name, v, "an interface name (1..15 characters)");
+		snprintf(sp->ifname, sizeof(sp->ifname), "%s", v);
+		return 0;
+	case OPT_XDP_MODE:
+		if (!strcmp(v, "auto"))
+			sp->xdp_mode = XDP_MODE_AUTO;
+		else if (!strcmp(v, "native") || !strcmp(v, "drv"))
+			sp->xdp_mode = XDP_MODE_NATIVE;
+		else if (!strcmp(v, "generic") || !strcmp(v, "skb"))
+			sp->xdp_mode = XDP_MODE_GENERIC;
+		else
+			return bad(name, v, "auto, native, generic");
+		return 0;
+	case OPT_ZERO_COPY:
+		if (!strcmp(v, "auto"))
+			sp->zero_copy = ZC_AUTO;
+		else if (!strcmp(v, "require") || !strcmp(v, "on"))
+			sp->zero_copy = ZC_REQUIRE;
+		else if (!strcmp(v, "off") || !strcmp(v, "copy"))
+			sp->zero_copy = ZC_COPY;
+		else
+			return bad(name, v, "auto, require, off");
+		return 0;
+	case OPT_FORCE:
+		sp->force = true;
+		return 0;
+	case OPT_RING_SIZE:
+		if (parse_u64(v, 64, SPEC_MAX_RING, &n) || (n & (n - 1)))
+			return bad(name, v, "a power of two, 64..65536");
+		sp->ring_size = (uint32_t)n;
+		return 0;
+	case OPT_UMEM_FRAMES:
+		if (parse_u64(v, 256, SPEC_MAX_UMEM_FRAMES, &n) || (n & (n - 1)))
+			return bad(name, v, "a power of two, 256..262144");
+		sp->umem_frames = (uint32_t)n;
 		return 0;
 	case OPT_NO_GSO:
 		sp->no_gso = true;
@@ -301,9 +359,11 @@ int cmd_parse_spec(enum role role, int argc, char **argv,
 	memset(&longopts[n], 0, sizeof(longopts[n]));
 	optind = 1;
 	opterr = 0;
-	while ((id = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+	while ((id = getopt_long(argc, argv, ":hi:", longopts, NULL)) != -1) {
 		const char *name = NULL;
 
+		if (id == 'i')
+			id = OPT_INTERFACE;
 		if (id == 'h' || id == OPT_HELP) {
 			print_help(role);
 			return CMD_HELP_SHOWN;

@@ -8,6 +8,7 @@
 #include "clock.h"
 #include "log.h"
 #include "report.h"
+#include "select.h"
 #include "session.h"
 #include "worker.h"
 
@@ -21,30 +22,6 @@ struct reporter {
 	struct stats_snapshot *delta;
 	double prev_s;
 };
-
-static void backend_config_from_spec(const struct test_spec *sp,
-				     struct backend_config *cfg)
-{
-	memset(cfg, 0, sizeof(*cfg));
-	cfg->batch = sp->burst < 64 ? 64 : sp->burst;
-	cfg->max_frame = FRAME_MAX_SIZE;
-	cfg->busy_poll = sp->busy_poll;
-	cfg->kernel_rx_timestamps = sp->kernel_rx_timestamps;
-	cfg->no_gso = sp->no_gso;
-	cfg->cpu = sp->cpu;
-	cfg->flows = sp->flows;
-	if (sp->role == ROLE_SEND || sp->role == ROLE_PING) {
-		cfg->remote = sp->dst;
-		cfg->remote_port = sp->dst_port;
-		if (sp->has_src)
-			cfg->local = sp->src;
-		cfg->local_port = sp->src_port;
-	} else {
-		cfg->local = sp->listen;
-		cfg->local_port = sp->listen_port;
-		cfg->flows = 1;
-	}
-}
 
 static void emit_interval(struct reporter *r, const struct worker *w,
 			  uint64_t now)
@@ -162,25 +139,24 @@ int session_run(const struct test_spec *sp, atomic_bool *stop)
 	struct backend *backend;
 	struct reporter rep;
 	struct worker *w;
-	const char *note;
+	char note[512], fallback[384], kernel_stats[512];
+	const char *mode_note;
 	uint64_t next_report;
 	int err;
 
-	ops = backend_find(sp->backend, &note);
-	if (!ops)
-		return -EINVAL;
-	backend_config_from_spec(sp, &cfg);
-	err = ops->open(&cfg, &backend);
-	if (err) {
-		pr_warn("%s backend: %s\n", ops->name, strerror(-err));
+	err = backend_select_open(sp, &ops, &backend, &cfg, fallback,
+				  sizeof(fallback));
+	if (err)
 		return err;
-	}
+	mode_note = ops->note ? ops->note(backend) : NULL;
+	snprintf(note, sizeof(note), "%s%s%s", fallback,
+		 fallback[0] && mode_note ? "; " : "", mode_note ? mode_note : "");
 	w = aligned_alloc(64, (sizeof(*w) + 63) & ~(size_t)63);
 	if (!w) {
 		err = -ENOMEM;
 		goto out_backend;
 	}
-	err = worker_init(w, sp, ops, backend, stop);
+	err = worker_init(w, sp, ops, backend, &cfg, stop);
 	if (err)
 		goto out_free;
 	err = reporter_init(&rep, sp);
@@ -189,7 +165,7 @@ int session_run(const struct test_spec *sp, atomic_bool *stop)
 	rep.ctx.spec = sp;
 	rep.ctx.backend_name = ops->name;
 	rep.ctx.backend_mode = ops->mode(backend);
-	rep.ctx.backend_note = note;
+	rep.ctx.backend_note = note[0] ? note : NULL;
 	rep.ctx.target_pps = w->target_pps;
 	rep.ctx.clock = clock_name(CLOCK_REALTIME);
 	rep.ctx.one_way_valid = sp->clock_sync == CLOCK_SYNC_HOST;
@@ -220,6 +196,9 @@ int session_run(const struct test_spec *sp, atomic_bool *stop)
 		clock_wait_until(now + REPORTER_TICK_NS);
 	}
 	err = worker_join(w);
+	if (ops->kernel_stats &&
+	    !ops->kernel_stats(backend, kernel_stats, sizeof(kernel_stats)))
+		rep.ctx.kernel_stats = kernel_stats;
 	/* The last, partial interval. */
 	if (sp->interval_ns)
 		emit_interval(&rep, w, w->end_mono_ns);

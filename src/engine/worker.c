@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+#include <arpa/inet.h>
 #include <errno.h>
 #include <sched.h>
 #include <sys/prctl.h>
@@ -18,13 +19,14 @@
 
 int worker_init(struct worker *w, const struct test_spec *spec,
 		const struct backend_ops *ops, struct backend *backend,
-		atomic_bool *stop)
+		const struct backend_config *cfg, atomic_bool *stop)
 {
 	memset(w, 0, sizeof(*w));
 	stats_init(&w->stats);
 	w->spec = spec;
 	w->ops = ops;
 	w->backend = backend;
+	w->frame = cfg->frame;
 	w->stop = stop;
 	atomic_init(&w->done, false);
 	w->target_pps = rate_to_pps(&spec->rate, spec->frame_size,
@@ -165,6 +167,118 @@ static uint32_t wire_overhead(const struct worker *w)
 	       (family == AF_INET6 ? FRAME_IPV6_HLEN : FRAME_IPV4_HLEN);
 }
 
+static void peer_from_view(struct sockaddr_storage *ss,
+			   const struct frame_view *v)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (v->src.family == AF_INET6) {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_addr = v->src.v6;
+		sin6->sin6_port = htons(v->src_port);
+	} else {
+		struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+
+		sin->sin_family = AF_INET;
+		sin->sin_addr = v->src.v4;
+		sin->sin_port = htons(v->src_port);
+	}
+}
+
+static bool ip_is_wildcard(const struct ip_addr *a)
+{
+	static const struct in6_addr any6;
+
+	if (a->family == AF_INET)
+		return a->v4.s_addr == 0;
+	return !memcmp(&a->v6, &any6, sizeof(any6));
+}
+
+/* Is this UDP datagram addressed to us? A receiver listens on one address
+ * and port; a pinger gets replies on its flows' ports. */
+static bool raw_frame_is_ours(const struct worker *w,
+			      const struct frame_view *v)
+{
+	const struct frame_spec *fs = &w->frame;
+
+	if (w->spec->role == ROLE_PING)
+		return ip_addr_equal(&v->dst, &fs->src) &&
+		       v->dst_port >= fs->src_port &&
+		       v->dst_port < fs->src_port + w->spec->flows;
+	if (v->dst_port != fs->dst_port || v->dst.family != fs->dst.family)
+		return false;
+	return ip_is_wildcard(&fs->dst) || ip_addr_equal(&v->dst, &fs->dst);
+}
+
+/*
+ * Raw backends hand over whole frames: keep the UDP datagrams addressed to
+ * us, pointing payload_offset at their payload and filling in the peer;
+ * count the rest as foreign (not UDP to us) or malformed. Compacts pkts.
+ */
+static unsigned int raw_rx_prepare(struct worker *w, struct pkt *pkts,
+				   unsigned int n)
+{
+	uint64_t foreign = 0, malformed = 0;
+	unsigned int kept = 0;
+
+	for (unsigned int i = 0; i < n; i++) {
+		struct pkt *p = &pkts[i];
+		struct frame_view v;
+
+		switch (frame_parse(p->data, p->len, &v)) {
+		case FRAME_OK:
+			break;
+		case FRAME_NOT_UDP:
+			foreign++;
+			continue;
+		default:
+			malformed++;
+			continue;
+		}
+		if (!raw_frame_is_ours(w, &v)) {
+			foreign++;
+			continue;
+		}
+		p->payload_offset = (uint32_t)v.payload_offset;
+		p->len = (uint32_t)(v.payload_offset + v.payload_len);
+		peer_from_view(&p->peer, &v);
+		if (kept != i)
+			pkts[kept] = *p;
+		kept++;
+	}
+	STAT_ADD(w->stats.c.rx_foreign, foreign);
+	STAT_ADD(w->stats.c.rx_malformed, malformed);
+	return kept;
+}
+
+/*
+ * A reflector's rewrite of a raw frame: back to where it came from. The
+ * UDP checksum is computed anew: a frame from a local sender (veth, or
+ * any NIC's own host) may carry only the pseudo-header part of it, left
+ * for an offload that will not happen on the way back.
+ */
+static void raw_reflect_rewrite(struct pkt *pkts, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++) {
+		uint8_t *udp = pkts[i].data;
+		struct frame_view v;
+		uint16_t check;
+
+		if (frame_parse(pkts[i].data, pkts[i].len, &v) != FRAME_OK)
+			continue;
+		frame_swap_endpoints(pkts[i].data, &v);
+		udp += v.l4_offset;
+		memset(udp + 6, 0, 2);
+		/* After the swap the view's dst is the new source. */
+		check = csum_udp(&v.dst, &v.src, udp,
+				 FRAME_UDP_HLEN + v.payload_len);
+		if (!check)
+			check = 0xffff;
+		memcpy(udp + 6, &check, 2);
+	}
+}
+
 /*
  * Account one received burst. Returns how many were valid test packets;
  * with `keep`, those are moved to the front of pkts (for the reflector).
@@ -205,7 +319,8 @@ static unsigned int rx_account(struct worker *w, struct pkt *pkts,
 			corrupt++;
 			continue;
 		}
-		bytes += p->len + overhead;
+		bytes += (p->len < 60 && overhead == FRAME_FCS_LEN ? 60 : p->len) +
+			 overhead;
 		if (keep && valid != i)
 			pkts[valid] = *p;
 		valid++;
@@ -315,7 +430,11 @@ static int run_recv(struct worker *w, bool reflect)
 			publish_jitter(w);
 			continue;
 		}
+		if (w->ops->flags & BACKEND_F_RAW)
+			got = (int)raw_rx_prepare(w, pkts, (unsigned int)got);
 		valid = rx_account(w, pkts, (unsigned int)got, reflect);
+		if (reflect && valid && (w->ops->flags & BACKEND_F_RAW))
+			raw_reflect_rewrite(pkts, valid);
 		if (reflect && valid) {
 			unsigned int done = 0;
 			uint64_t bytes = 0;
@@ -352,12 +471,61 @@ struct tx_state {
 	uint8_t *buffers; /* one slot per burst position */
 	size_t slot_size;
 	size_t payload_len;
+	/* raw backends: whole frames; the probe sits at payload_offset and
+	 * the UDP source port and checksum are patched per packet */
+	bool raw;
+	size_t payload_offset;
+	size_t udp_offset;
+	uint32_t csum_base; /* UDP sum with src port and probe zeroed */
 	uint64_t *next_seq; /* per flow */
 	uint32_t next_flow;
 	uint64_t sent;
 	uint64_t deadline; /* 0: none */
 	struct pkt pkts[SPEC_MAX_BURST];
 };
+
+static void tx_teardown(struct tx_state *tx)
+{
+	free(tx->buffers);
+	free(tx->next_seq);
+}
+
+/* Every slot gets flow 0's whole frame; per packet only the source port,
+ * the probe header and the UDP checksum change. */
+static int tx_setup_raw(struct worker *w, struct tx_state *tx)
+{
+	struct frame_spec fs = w->frame;
+	uint8_t *payload = calloc(1, tx->payload_len);
+	int frame_len = -ENOMEM;
+	uint16_t check;
+
+	if (!payload)
+		return -ENOMEM;
+	probe_fill(payload, tx->payload_len);
+	fs.src_port = 0;
+	for (uint32_t i = 0; i < w->spec->burst; i++) {
+		uint8_t *slot = tx->buffers + (size_t)i * tx->slot_size;
+
+		frame_len = frame_build(&fs, payload, tx->payload_len, slot,
+					tx->slot_size);
+		if (frame_len < 0)
+			break;
+		tx->pkts[i].data = slot;
+		tx->pkts[i].len = (uint32_t)frame_len;
+	}
+	free(payload);
+	if (frame_len < 0)
+		return frame_len;
+	tx->payload_offset = frame_header_len(&fs);
+	tx->udp_offset = tx->payload_offset - FRAME_UDP_HLEN;
+	/* The stored checksum is over a zero port and a zero probe header;
+	 * its complement is the partial sum to add the real ones to. */
+	memcpy(&check, tx->buffers + tx->udp_offset + 6, 2);
+	tx->csum_base = (uint16_t)~check;
+	if (check == 0xffff)
+		tx->csum_base = 0;
+	return 0;
+}
 
 static int tx_setup(struct worker *w, struct tx_state *tx)
 {
@@ -368,7 +536,8 @@ static int tx_setup(struct worker *w, struct tx_state *tx)
 		return len;
 	memset(tx, 0, sizeof(*tx));
 	tx->payload_len = (size_t)len;
-	tx->slot_size = (tx->payload_len + 63) & ~(size_t)63;
+	/* Room for a whole frame, whatever the backend. */
+	tx->slot_size = (sp->frame_size + 63) & ~(size_t)63;
 	tx->buffers = calloc(sp->burst, tx->slot_size);
 	tx->next_seq = calloc(sp->flows, sizeof(uint64_t));
 	if (!tx->buffers || !tx->next_seq) {
@@ -376,13 +545,24 @@ static int tx_setup(struct worker *w, struct tx_state *tx)
 		free(tx->next_seq);
 		return -ENOMEM;
 	}
-	/* The fill pattern depends only on the offset: write it once. */
-	for (uint32_t i = 0; i < sp->burst; i++) {
-		uint8_t *slot = tx->buffers + (size_t)i * tx->slot_size;
+	tx->raw = w->ops->flags & BACKEND_F_RAW;
+	if (tx->raw) {
+		int err = tx_setup_raw(w, tx);
 
-		probe_fill(slot, tx->payload_len);
-		tx->pkts[i].data = slot;
-		tx->pkts[i].len = (uint32_t)tx->payload_len;
+		if (err) {
+			tx_teardown(tx);
+			return err;
+		}
+	} else {
+		/* The fill pattern depends only on the offset: write it
+		 * once. */
+		for (uint32_t i = 0; i < sp->burst; i++) {
+			uint8_t *slot = tx->buffers + (size_t)i * tx->slot_size;
+
+			probe_fill(slot, tx->payload_len);
+			tx->pkts[i].data = slot;
+			tx->pkts[i].len = (uint32_t)tx->payload_len;
+		}
 	}
 	pacer_init(&tx->pacer, w->target_pps, sp->burst, mono_ns());
 	if (sp->duration_ns)
@@ -390,10 +570,23 @@ static int tx_setup(struct worker *w, struct tx_state *tx)
 	return 0;
 }
 
-static void tx_teardown(struct tx_state *tx)
+static void tx_stamp_raw(const struct worker *w, const struct tx_state *tx,
+			 uint8_t *frame, const struct probe *probe)
 {
-	free(tx->buffers);
-	free(tx->next_seq);
+	uint8_t *udp = frame + tx->udp_offset;
+	uint16_t port = htons((uint16_t)(w->frame.src_port + probe->flow_id));
+	uint16_t check;
+	uint32_t sum;
+
+	memcpy(udp, &port, 2);
+	probe_write(frame + tx->payload_offset, probe);
+	sum = csum_partial(udp, 2, tx->csum_base);
+	sum = csum_partial(frame + tx->payload_offset, PROBE_HDR_LEN, sum);
+	check = csum_fold(sum);
+	/* 0 means "no checksum" in UDP over IPv4 and is invalid over IPv6. */
+	if (!check)
+		check = 0xffff;
+	memcpy(udp + 6, &check, 2);
 }
 
 /* True when the send phase is over. */
@@ -432,8 +625,12 @@ static int tx_once(struct worker *w, struct tx_state *tx, uint64_t now)
 			.tx_ns = tx_real,
 		};
 
-		probe_write(tx->pkts[i].data, &probe);
 		tx->pkts[i].flow = flow;
+		if (tx->raw) {
+			tx_stamp_raw(w, tx, tx->pkts[i].data, &probe);
+			continue;
+		}
+		probe_write(tx->pkts[i].data, &probe);
 	}
 	sent = w->ops->tx_burst(w->backend, tx->pkts, n);
 	if (sent < 0) {
@@ -549,8 +746,11 @@ static int run_ping(struct worker *w)
 		got = w->ops->rx_burst(w->backend, rx, sp->burst, wait);
 		if (got < 0)
 			STAT_ADD(w->stats.c.rx_errors, 1);
-		else if (got > 0)
+		else if (got > 0) {
+			if (w->ops->flags & BACKEND_F_RAW)
+				got = (int)raw_rx_prepare(w, rx, (unsigned int)got);
 			rx_account(w, rx, (unsigned int)got, false);
+		}
 	}
 	/* The replies we expect are the probes we sent, tail included. */
 	{
@@ -574,6 +774,10 @@ static void *worker_main(void *arg)
 	pin_cpu(w->spec->cpu);
 	/* The default 50 us timer slack would make every paced wait late. */
 	prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
+	if (w->ops->flags & BACKEND_F_KERNEL) {
+		err = w->ops->run(w->backend, w);
+		goto out;
+	}
 	switch (w->spec->role) {
 	case ROLE_SEND:
 		err = run_send(w);
@@ -588,6 +792,7 @@ static void *worker_main(void *arg)
 		err = run_ping(w);
 		break;
 	}
+out:
 	w->end_mono_ns = mono_ns();
 	w->error = err;
 	atomic_store(&w->done, true);

@@ -38,6 +38,8 @@ struct worker {
 	const struct test_spec *spec;
 	const struct backend_ops *ops;
 	struct backend *backend;
+	struct frame_spec frame; /* raw backends: flow 0's frame */
+	uint32_t first_port; /* raw: our first port (sender) or listen port */
 	atomic_bool *stop; /* set by the session: end now */
 	atomic_bool done; /* set by the worker when it has finished */
 	int error; /* 0 or -errno, valid once done */
@@ -61,7 +63,7 @@ struct worker {
 
 int worker_init(struct worker *w, const struct test_spec *spec,
 		const struct backend_ops *ops, struct backend *backend,
-		atomic_bool *stop);
+		const struct backend_config *cfg, atomic_bool *stop);
 int worker_start(struct worker *w);
 /* Waits for the thread; returns its error. */
 int worker_join(struct worker *w);

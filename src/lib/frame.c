@@ -515,6 +515,28 @@ void frame_swap_endpoints(uint8_t *buf, const struct frame_view *view)
 	memcpy(buf + view->l4_offset + 2, tmp, 2);
 }
 
+void frame_set_lengths(uint8_t *buf, const struct frame_view *view,
+		       size_t payload_len)
+{
+	uint16_t udp_len = htons((uint16_t)(FRAME_UDP_HLEN + payload_len));
+	uint8_t *l3 = buf + view->l3_offset;
+
+	if (view->src.family == AF_INET) {
+		size_t ihl = (size_t)(l3[0] & 0x0f) * 4;
+		uint16_t total = htons((uint16_t)(ihl + FRAME_UDP_HLEN +
+						  payload_len));
+		uint16_t check;
+
+		memcpy(l3 + 2, &total, 2);
+		memset(l3 + 10, 0, 2);
+		check = csum_fold(csum_partial(l3, ihl, 0));
+		memcpy(l3 + 10, &check, 2);
+	} else if (view->src.family == AF_INET6) {
+		memcpy(l3 + 4, &udp_len, 2);
+	}
+	memcpy(buf + view->l4_offset + 4, &udp_len, 2);
+}
+
 /* ---- addresses ---- */
 
 int ip_addr_parse(const char *text, struct ip_addr *addr)

@@ -105,6 +105,12 @@ enum frame_parse_result frame_parse(const uint8_t *buf, size_t len,
 bool frame_verify_checksums(const uint8_t *buf, size_t len,
 			    const struct frame_view *view);
 
+/* Rewrite the IP and UDP length fields of a parsed frame for a UDP payload
+ * of payload_len bytes (and the IPv4 header checksum); the UDP checksum is
+ * left as it is. For frames cut out of a GSO super-packet. */
+void frame_set_lengths(uint8_t *buf, const struct frame_view *view,
+		       size_t payload_len);
+
 /* Internet checksum helpers (RFC 1071 / RFC 1624), values in network order
  * as they appear in the packet. */
 uint32_t csum_partial(const void *data, size_t len, uint32_t sum);

@@ -141,6 +141,29 @@ static json_t *jitter_json(const struct stats_snapshot *s)
 	return o;
 }
 
+/* "name=value name=value" (the backends' kernel counters) as an object of
+ * integers; a malformed pair is skipped. */
+static json_t *kernel_stats_json(const char *text)
+{
+	json_t *o = json_object();
+	const char *p = text;
+
+	while (*p) {
+		char name[64];
+		unsigned long long v;
+		int used = 0;
+
+		if (sscanf(p, " %63[a-z0-9_]=%llu%n", name, &v, &used) == 2 &&
+		    used > 0) {
+			json_object_set_new(o, name, json_count(v));
+			p += used;
+		} else {
+			p++;
+		}
+	}
+	return o;
+}
+
 static void format_iso8601(uint64_t real_ns, char *buf, size_t len)
 {
 	time_t secs = (time_t)(real_ns / NSEC_PER_SEC);
@@ -197,6 +220,9 @@ json_t *report_json(const struct report_ctx *ctx,
 	if (ctx->backend_note)
 		json_object_set_new(backend, "note",
 				    json_string(ctx->backend_note));
+	if (ctx->kernel_stats)
+		json_object_set_new(backend, "kernel",
+				    kernel_stats_json(ctx->kernel_stats));
 	json_object_set_new(doc, "backend", backend);
 	json_object_set_new(doc, "config", config_json(ctx));
 	format_iso8601(ctx->start_real_ns, when, sizeof(when));
@@ -479,6 +505,8 @@ void report_text_final(FILE *out, const struct report_ctx *ctx,
 				(unsigned long long)c->rx_untracked,
 				(unsigned long long)c->rx_errors);
 	}
+	if (ctx->kernel_stats && *ctx->kernel_stats)
+		fprintf(out, "  kernel     %s\n", ctx->kernel_stats);
 	if (role == ROLE_RECV)
 		text_latency(out,
 			     ctx->one_way_valid ? "one-way" : "transit*",

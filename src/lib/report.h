@@ -27,6 +27,7 @@ struct report_ctx {
 	const char *clock; /* clock of the probe timestamps */
 	bool one_way_valid;
 	const char *one_way_note;
+	const char *kernel_stats; /* "name=value ..." from the backend, or NULL */
 	json_t *intervals; /* array the final JSON includes, may be NULL */
 	uint64_t intervals_dropped;
 };

@@ -30,6 +30,17 @@ void spec_init(struct test_spec *spec, enum role role)
 		spec->count = 10;
 }
 
+bool spec_backend_known(const char *name)
+{
+	static const char *const known[] = { "auto", "udp", "afpacket",
+					     "afxdp", "xdp" };
+
+	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+		if (!strcmp(name, known[i]))
+			return true;
+	return false;
+}
+
 const char *role_name(enum role role)
 {
 	switch (role) {
@@ -70,9 +81,19 @@ int spec_validate(const struct test_spec *spec, char *err, size_t err_len)
 {
 	bool sender = spec->role == ROLE_SEND || spec->role == ROLE_PING;
 
-	if (strcmp(spec->backend, "udp") && strcmp(spec->backend, "auto"))
-		FAIL("--backend: unknown backend '%s' (accepted: udp, auto)",
-		     spec->backend);
+	if (!spec_backend_known(spec->backend))
+		FAIL("--backend: unknown backend '%s' (accepted: %s)",
+		     spec->backend, SPEC_BACKENDS);
+	if (spec->ring_size && (spec->ring_size < 64 ||
+				spec->ring_size > SPEC_MAX_RING ||
+				(spec->ring_size & (spec->ring_size - 1))))
+		FAIL("--ring-size: %u is not a power of two in 64..%d",
+		     spec->ring_size, SPEC_MAX_RING);
+	if (spec->umem_frames &&
+	    (spec->umem_frames < 256 || spec->umem_frames > SPEC_MAX_UMEM_FRAMES ||
+	     (spec->umem_frames & (spec->umem_frames - 1))))
+		FAIL("--umem-frames: %u is not a power of two in 256..%d",
+		     spec->umem_frames, SPEC_MAX_UMEM_FRAMES);
 	if (sender) {
 		if (spec->dst.family != AF_INET && spec->dst.family != AF_INET6)
 			FAIL("--dst: required, IP:PORT");

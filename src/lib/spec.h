@@ -27,9 +27,24 @@ enum clock_sync {
 	CLOCK_SYNC_HOST, /* sender and receiver share this host's clock */
 };
 
+enum xdp_mode_pref {
+	XDP_MODE_AUTO = 0, /* native (driver) first, then generic */
+	XDP_MODE_NATIVE,
+	XDP_MODE_GENERIC,
+};
+
+enum zero_copy_pref {
+	ZC_AUTO = 0, /* zero-copy first, then copy */
+	ZC_REQUIRE,
+	ZC_COPY,
+};
+
 #define SPEC_MAX_FLOWS 4096
 #define SPEC_MAX_BURST 1024
 #define SPEC_BACKEND_LEN 16
+#define SPEC_IFNAME_LEN 16
+#define SPEC_MAX_RING 65536
+#define SPEC_MAX_UMEM_FRAMES 262144
 
 struct test_spec {
 	enum role role;
@@ -55,6 +70,12 @@ struct test_spec {
 	bool busy_poll; /* nonblocking receive loop instead of blocking */
 	bool kernel_rx_timestamps;
 	bool no_gso; /* udp backend: no UDP GSO/GRO batching */
+	char ifname[SPEC_IFNAME_LEN]; /* raw backends; "" = from the route */
+	enum xdp_mode_pref xdp_mode;
+	enum zero_copy_pref zero_copy;
+	bool force; /* replace a foreign XDP program */
+	uint32_t ring_size; /* 0: backend default */
+	uint32_t umem_frames; /* 0: backend default */
 	enum clock_sync clock_sync;
 	enum output_format output;
 	const char *csv_path; /* NULL: no CSV */
@@ -71,6 +92,9 @@ int spec_validate(const struct test_spec *spec, char *err, size_t err_len);
 
 /* UDP payload bytes for the spec's frame size and address family. */
 int spec_payload_len(const struct test_spec *spec);
+
+#define SPEC_BACKENDS "auto, xdp, afxdp, afpacket, udp"
+bool spec_backend_known(const char *name);
 
 const char *role_name(enum role role);
 

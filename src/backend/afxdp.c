@@ -1,0 +1,865 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The AF_XDP backend: one XDP socket on one queue of one interface, with
+ * the lr_steer program (xdp_steer.bpf.c) redirecting only the test's
+ * packets to it. The worker hands over and gets back whole Ethernet frames.
+ *
+ * The UMEM is split in two: the lower half feeds the fill ring (receive),
+ * the upper half is a stack of free transmit frames refilled from the
+ * completion ring. Keeping them apart means a burst of replies can never
+ * starve transmission of frames, or the other way round.
+ *
+ * Several instances in one process (one per queue) share one steering
+ * program per interface: attaching a second lr_ program would replace the
+ * first and silently cut off the other queues' sockets.
+ */
+#include <errno.h>
+#include <net/if.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <linux/if_link.h>
+#include <linux/if_xdp.h>
+#include <xdp/xsk.h>
+
+#include "backend.h"
+#include "backend/xdp_attach.h"
+#include "clock.h"
+#include "log.h"
+#include "bpf/steer_shared.h"
+#include "xdp_steer.skel.h"
+
+#ifndef SOL_XDP
+#define SOL_XDP 283
+#endif
+#ifndef SO_PREFER_BUSY_POLL
+#define SO_PREFER_BUSY_POLL 69
+#endif
+#ifndef SO_BUSY_POLL_BUDGET
+#define SO_BUSY_POLL_BUDGET 70
+#endif
+
+#define AFXDP_FRAME_SIZE XSK_UMEM__DEFAULT_FRAME_SIZE
+#define AFXDP_DEFAULT_FRAMES 4096
+#define AFXDP_DEFAULT_RING 2048
+#define AFXDP_MIN_FRAMES 256
+#define AFXDP_MAX_FRAMES (1u << 20)
+#define AFXDP_MIN_RING 64
+#define AFXDP_MAX_RING 65536
+#define AFXDP_MAX_BATCH 4096
+#define AFXDP_BUSY_POLL_USEC 20
+/* Copy mode transmits at most 32 descriptors per sendto (the kernel's
+ * TX_BATCH_SIZE) and answers EAGAIN while more are queued. */
+#define AFXDP_COPY_TX_PER_KICK 32
+#define AFXDP_BUSY_WAIT_NS (500 * NSEC_PER_MSEC)
+#define AFXDP_BUSY_RETRY_US 2000
+
+/* The steering program of one interface, shared by the instances on it. */
+struct steer_link {
+	struct steer_link *next;
+	int ifindex;
+	unsigned int users;
+	struct steer_config config;
+	struct xdp_steer *skel;
+	struct xdp_attachment attachment;
+};
+
+static pthread_mutex_t steer_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct steer_link *steer_links;
+
+struct frame_stack {
+	uint64_t *addrs;
+	uint32_t count;
+};
+
+struct backend {
+	struct xsk_ring_prod fill;
+	struct xsk_ring_cons comp;
+	struct xsk_ring_cons rx;
+	struct xsk_ring_prod tx;
+	struct xsk_umem *umem;
+	struct xsk_socket *xsk;
+	int fd;
+	uint8_t *area;
+	size_t area_len;
+	uint32_t rx_frames; /* frames [0, rx_frames) receive */
+	uint32_t tx_frames; /* the rest transmit */
+	uint32_t fill_size;
+	uint32_t comp_size;
+	uint32_t ring_size;
+	uint32_t batch;
+	uint32_t queue_id;
+	struct frame_stack tx_free;
+	struct frame_stack rx_free; /* waiting to go back to the fill ring */
+	uint64_t *rx_held; /* handed out by the last rx_burst */
+	uint32_t rx_held_count;
+	uint32_t tx_outstanding; /* submitted, not yet completed */
+	struct steer_link *steer;
+	bool in_xskmap;
+	bool zero_copy;
+	bool need_wakeup;
+	bool busy_poll;
+	char mode[128];
+	char note[384];
+};
+
+static void note_add(struct backend *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void note_add(struct backend *b, const char *fmt, ...)
+{
+	size_t used = strlen(b->note);
+	va_list ap;
+
+	if (used && used + 2 < sizeof(b->note)) {
+		memcpy(b->note + used, "; ", 3);
+		used += 2;
+	}
+	va_start(ap, fmt);
+	vsnprintf(b->note + used, sizeof(b->note) - used, fmt, ap);
+	va_end(ap);
+}
+
+static uint32_t round_up_pow2(uint32_t v)
+{
+	uint32_t p = 1;
+
+	while (p < v)
+		p <<= 1;
+	return p;
+}
+
+static bool is_pow2(uint32_t v)
+{
+	return v && !(v & (v - 1));
+}
+
+/* ------------------------------------------------------------ steering */
+
+static void steer_config_from(const struct backend_config *cfg,
+			      struct steer_config *sc)
+{
+	bool sender = cfg->remote.family != 0;
+	const struct ip_addr *addr = sender ? &cfg->frame.src : &cfg->frame.dst;
+	static const uint32_t zero[4];
+
+	memset(sc, 0, sizeof(*sc));
+	if (addr->family == AF_INET6) {
+		sc->family = STEER_FAMILY_IPV6;
+		memcpy(sc->addr, &addr->v6, sizeof(addr->v6));
+	} else {
+		sc->family = STEER_FAMILY_IPV4;
+		memcpy(sc->addr, &addr->v4, sizeof(addr->v4));
+	}
+	/* A wildcard listen address takes the test's port on any address. */
+	sc->any_addr = !memcmp(sc->addr, zero, sizeof(zero));
+	if (sender) {
+		/* Replies (ping) come back to our address, to the port of
+		 * the flow that sent them. */
+		uint32_t flows = cfg->flows ? cfg->flows : 1;
+		uint32_t last = (uint32_t)cfg->frame.src_port + flows - 1;
+
+		sc->port_min = cfg->frame.src_port;
+		sc->port_max = (uint16_t)(last > 65535 ? 65535 : last);
+		if (!cfg->frame.src_port)
+			sc->port_max = 65535;
+	} else {
+		sc->port_min = cfg->frame.dst_port;
+		sc->port_max = cfg->frame.dst_port ? cfg->frame.dst_port :
+						     65535;
+	}
+}
+
+static void steer_destroy(struct steer_link *link)
+{
+	xdp_detach(&link->attachment);
+	xdp_steer__destroy(link->skel);
+	free(link);
+}
+
+/* The interface's steering program, loaded and attached by the first
+ * instance. Called with steer_lock held. */
+static int steer_get_locked(const struct backend_config *cfg,
+			    struct steer_link **out)
+{
+	struct steer_config sc;
+	struct steer_link *link;
+	int err;
+
+	steer_config_from(cfg, &sc);
+	for (link = steer_links; link; link = link->next) {
+		if (link->ifindex != cfg->ifindex)
+			continue;
+		if (memcmp(&link->config, &sc, sizeof(sc))) {
+			pr_warn("afxdp: %s already steers other traffic "
+				"in this process\n", cfg->ifname);
+			return -EBUSY;
+		}
+		link->users++;
+		*out = link;
+		return 0;
+	}
+	link = calloc(1, sizeof(*link));
+	if (!link)
+		return -ENOMEM;
+	link->ifindex = cfg->ifindex;
+	link->config = sc;
+	link->skel = xdp_steer__open();
+	if (!link->skel) {
+		err = -errno;
+		pr_warn("afxdp: cannot open the steering program: %s\n",
+			strerror(errno));
+		goto err_free;
+	}
+	link->skel->rodata->steer_cfg = sc;
+	err = xdp_steer__load(link->skel);
+	if (err) {
+		pr_warn("afxdp: cannot load the steering program: %s\n",
+			strerror(-err));
+		goto err_destroy;
+	}
+	err = xdp_attach(&link->attachment, cfg->ifindex,
+			 bpf_program__fd(link->skel->progs.lr_steer),
+			 cfg->xdp_mode, cfg->force);
+	if (err) {
+		if (err != -EBUSY)
+			pr_warn("afxdp: cannot attach XDP to %s: %s\n",
+				cfg->ifname, strerror(-err));
+		goto err_destroy;
+	}
+	link->users = 1;
+	link->next = steer_links;
+	steer_links = link;
+	*out = link;
+	return 0;
+
+err_destroy:
+	xdp_steer__destroy(link->skel);
+err_free:
+	free(link);
+	return err;
+}
+
+static int steer_get(const struct backend_config *cfg, struct steer_link **out)
+{
+	int err;
+
+	pthread_mutex_lock(&steer_lock);
+	err = steer_get_locked(cfg, out);
+	pthread_mutex_unlock(&steer_lock);
+	return err;
+}
+
+static void steer_put(struct steer_link *link)
+{
+	struct steer_link **pp;
+
+	pthread_mutex_lock(&steer_lock);
+	if (--link->users) {
+		pthread_mutex_unlock(&steer_lock);
+		return;
+	}
+	for (pp = &steer_links; *pp; pp = &(*pp)->next) {
+		if (*pp == link) {
+			*pp = link->next;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&steer_lock);
+	steer_destroy(link);
+}
+
+/* ------------------------------------------------------------- sockets */
+
+static int stack_alloc(struct frame_stack *s, uint32_t cap)
+{
+	s->addrs = malloc(sizeof(*s->addrs) * cap);
+	s->count = 0;
+	return s->addrs ? 0 : -ENOMEM;
+}
+
+/*
+ * Undo a UMEM whose socket never came up. libxdp leaves the fill and
+ * completion rings mapped when the first socket on a UMEM fails to bind
+ * (it expects a retry on the same rings), and a mapping keeps the UMEM
+ * socket and its pinned pages alive.
+ */
+static void umem_discard(struct backend *b)
+{
+	struct xdp_mmap_offsets off;
+	socklen_t optlen = sizeof(off);
+	int fd = xsk_umem__fd(b->umem);
+
+	if (b->fill.ring &&
+	    !getsockopt(fd, SOL_XDP, XDP_MMAP_OFFSETS, &off, &optlen) &&
+	    optlen == sizeof(off)) {
+		munmap((uint8_t *)b->fill.ring - off.fr.desc,
+		       off.fr.desc + b->fill_size * sizeof(uint64_t));
+		munmap((uint8_t *)b->comp.ring - off.cr.desc,
+		       off.cr.desc + b->comp_size * sizeof(uint64_t));
+	}
+	xsk_umem__delete(b->umem);
+	b->umem = NULL;
+	memset(&b->fill, 0, sizeof(b->fill));
+	memset(&b->comp, 0, sizeof(b->comp));
+}
+
+static void socket_close(struct backend *b)
+{
+	if (b->xsk) {
+		xsk_socket__delete(b->xsk);
+		b->xsk = NULL;
+		xsk_umem__delete(b->umem);
+		b->umem = NULL;
+	} else if (b->umem) {
+		umem_discard(b);
+	}
+	b->fd = -1;
+}
+
+static int socket_open_once(struct backend *b, const char *ifname,
+			    uint16_t bind_flags)
+{
+	struct xsk_umem_config ucfg = {
+		.fill_size = b->fill_size,
+		.comp_size = b->comp_size,
+		.frame_size = AFXDP_FRAME_SIZE,
+		.frame_headroom = 0,
+		.flags = 0,
+	};
+	struct xsk_socket_config scfg = {
+		.rx_size = b->ring_size,
+		.tx_size = b->ring_size,
+		/* Our own program and map: libxdp's default program would
+		 * take every packet of the queue, and it needs bpffs. */
+		.libxdp_flags = XSK_LIBXDP_FLAGS__INHIBIT_PROG_LOAD,
+		.bind_flags = bind_flags,
+	};
+	int err;
+
+	err = xsk_umem__create(&b->umem, b->area, b->area_len, &b->fill,
+			       &b->comp, &ucfg);
+	if (err) {
+		b->umem = NULL;
+		if (err == -ENOMEM || err == -ENOBUFS || err == -EPERM)
+			pr_warn("afxdp: cannot register %zu bytes of UMEM: %s "
+				"(RLIMIT_MEMLOCK or CAP_IPC_LOCK?)\n",
+				b->area_len, strerror(-err));
+		else
+			pr_warn("afxdp: cannot create the UMEM: %s\n",
+				strerror(-err));
+		return err;
+	}
+	err = xsk_socket__create(&b->xsk, ifname, b->queue_id, b->umem,
+				 &b->rx, &b->tx, &scfg);
+	if (err) {
+		b->xsk = NULL;
+		socket_close(b);
+		return err;
+	}
+	b->fd = xsk_socket__fd(b->xsk);
+	return 0;
+}
+
+/*
+ * The kernel lets go of a closed socket's queue from a work item, a few
+ * milliseconds later, so a test that reopens the queue right away (the
+ * next trial of a search, a fallback) finds it busy for a moment. A queue
+ * still busy after AFXDP_BUSY_WAIT_NS is someone else's.
+ */
+static int socket_open(struct backend *b, const char *ifname,
+		       uint16_t bind_flags)
+{
+	uint64_t deadline = mono_ns() + AFXDP_BUSY_WAIT_NS;
+	int err;
+
+	for (;;) {
+		err = socket_open_once(b, ifname, bind_flags);
+		if (err != -EBUSY || mono_ns() >= deadline)
+			break;
+		usleep(AFXDP_BUSY_RETRY_US);
+	}
+	if (err == -EBUSY)
+		pr_warn("afxdp: %s queue %u is taken by another AF_XDP "
+			"socket\n", ifname, b->queue_id);
+	return err;
+}
+
+/* Zero-copy per preference, else copy; says in the note why zero-copy
+ * was refused. */
+static int socket_open_mode(struct backend *b, const struct backend_config *cfg,
+			    const char *ifname)
+{
+	uint16_t flags = b->need_wakeup ? XDP_USE_NEED_WAKEUP : 0;
+	bool native = b->steer->attachment.flags & XDP_FLAGS_DRV_MODE;
+	int err;
+
+	if (cfg->zero_copy != ZC_COPY) {
+		/* Zero-copy frames only come from the driver's own XDP path. */
+		if (!native)
+			err = -EOPNOTSUPP;
+		else
+			err = socket_open(b, ifname, flags | XDP_ZEROCOPY);
+		if (!err) {
+			b->zero_copy = true;
+			return 0;
+		}
+		if (err == -EBUSY)
+			return err;
+		if (cfg->zero_copy == ZC_REQUIRE) {
+			pr_warn("afxdp: zero-copy refused on %s queue %u: %s\n",
+				ifname, b->queue_id,
+				native ? strerror(-err) :
+					 "XDP runs in generic mode");
+			return err;
+		}
+		if (!native)
+			note_add(b, "zero-copy refused: XDP runs in generic "
+				 "mode");
+		else if (err == -EOPNOTSUPP)
+			note_add(b, "zero-copy refused: %s (the driver has no "
+				 "AF_XDP zero-copy support)", strerror(-err));
+		else
+			note_add(b, "zero-copy refused: %s", strerror(-err));
+	}
+	err = socket_open(b, ifname, flags | XDP_COPY);
+	if (err) {
+		if (err != -EBUSY)
+			pr_warn("afxdp: cannot bind an AF_XDP socket to %s "
+				"queue %u: %s\n", ifname, b->queue_id,
+				strerror(-err));
+		return err;
+	}
+	b->zero_copy = false;
+	return 0;
+}
+
+static void busy_poll_setup(struct backend *b)
+{
+	static const struct {
+		int opt;
+		const char *name;
+	} opts[] = {
+		{ SO_PREFER_BUSY_POLL, "SO_PREFER_BUSY_POLL" },
+		{ SO_BUSY_POLL, "SO_BUSY_POLL" },
+		{ SO_BUSY_POLL_BUDGET, "SO_BUSY_POLL_BUDGET" },
+	};
+	int values[] = { 1, AFXDP_BUSY_POLL_USEC, (int)b->batch };
+
+	for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); i++) {
+		if (!setsockopt(b->fd, SOL_SOCKET, opts[i].opt, &values[i],
+				sizeof(values[i])))
+			continue;
+		/* Busy polling still works without the option, only less
+		 * well: the socket is driven by recvfrom/sendto either way. */
+		if (errno == EPERM || errno == ENOPROTOOPT)
+			note_add(b, "%s refused: %s", opts[i].name,
+				 strerror(errno));
+		else
+			pr_debug("afxdp: %s: %s\n", opts[i].name,
+				 strerror(errno));
+	}
+}
+
+/* Give the kernel every receive frame it does not hold yet. */
+static void fill_ring_refill(struct backend *b)
+{
+	uint32_t n = b->rx_free.count, room, idx;
+
+	if (!n)
+		return;
+	room = xsk_prod_nb_free(&b->fill, n);
+	if (room < n)
+		n = room;
+	if (!n || xsk_ring_prod__reserve(&b->fill, n, &idx) != n)
+		return;
+	for (uint32_t i = 0; i < n; i++)
+		*xsk_ring_prod__fill_addr(&b->fill, idx + i) =
+			b->rx_free.addrs[--b->rx_free.count];
+	xsk_ring_prod__submit(&b->fill, n);
+}
+
+static void set_mode(struct backend *b)
+{
+	snprintf(b->mode, sizeof(b->mode), "AF_XDP %s, %s XDP, queue %u%s%s",
+		 b->zero_copy ? "zero-copy" : "copy",
+		 b->steer->attachment.mode[0] ? b->steer->attachment.mode :
+						"unknown",
+		 b->queue_id, b->need_wakeup ? ", need_wakeup" : "",
+		 b->busy_poll ? ", busy-poll" : "");
+}
+
+static void afxdp_close(struct backend *b)
+{
+	if (!b)
+		return;
+	if (b->in_xskmap) {
+		uint32_t key = b->queue_id;
+
+		bpf_map_delete_elem(bpf_map__fd(b->steer->skel->maps.xsks),
+				    &key);
+	}
+	/* Out of the map before the socket goes, so the program never
+	 * redirects to a socket on its way out. */
+	if (b->steer)
+		steer_put(b->steer);
+	socket_close(b);
+	if (b->area)
+		munmap(b->area, b->area_len);
+	free(b->tx_free.addrs);
+	free(b->rx_free.addrs);
+	free(b->rx_held);
+	free(b);
+}
+
+static int afxdp_open(const struct backend_config *cfg, struct backend **out)
+{
+	uint32_t frames = cfg->umem_frames ? cfg->umem_frames :
+					     AFXDP_DEFAULT_FRAMES;
+	uint32_t ring = cfg->ring_size ? cfg->ring_size : AFXDP_DEFAULT_RING;
+	char ifname_buf[IF_NAMESIZE];
+	const char *ifname = cfg->ifname;
+	const struct ip_addr *steered;
+	struct backend *b;
+	uint32_t key;
+	int fd, err;
+
+	if (!cfg->batch || cfg->batch > AFXDP_MAX_BATCH || cfg->batch > ring ||
+	    !is_pow2(ring) || ring < AFXDP_MIN_RING || ring > AFXDP_MAX_RING ||
+	    !is_pow2(frames) || frames < AFXDP_MIN_FRAMES ||
+	    frames > AFXDP_MAX_FRAMES || cfg->ifindex <= 0 ||
+	    cfg->queue_id >= STEER_MAX_QUEUES)
+		return -EINVAL;
+	steered = cfg->remote.family ? &cfg->frame.src : &cfg->frame.dst;
+	if (steered->family != AF_INET && steered->family != AF_INET6)
+		return -EINVAL;
+	if (cfg->frame_size > AFXDP_FRAME_SIZE + FRAME_FCS_LEN) {
+		pr_warn("afxdp: %u-byte frames do not fit the %u-byte UMEM "
+			"frames\n", cfg->frame_size, AFXDP_FRAME_SIZE);
+		return -EMSGSIZE;
+	}
+	if (!ifname) {
+		ifname = if_indextoname((unsigned int)cfg->ifindex, ifname_buf);
+		if (!ifname)
+			return -errno;
+	}
+
+	b = calloc(1, sizeof(*b));
+	if (!b)
+		return -ENOMEM;
+	b->fd = -1;
+	b->batch = cfg->batch;
+	b->queue_id = cfg->queue_id;
+	b->ring_size = ring;
+	b->rx_frames = frames / 2;
+	b->tx_frames = frames - b->rx_frames;
+	/* Rings that hold every frame of their half: the kernel never runs
+	 * short of fill entries while we hold none, and completions never
+	 * back up behind a full ring. */
+	b->fill_size = round_up_pow2(b->rx_frames);
+	b->comp_size = round_up_pow2(b->tx_frames);
+	b->need_wakeup = !cfg->need_wakeup_off;
+	b->busy_poll = cfg->busy_poll;
+	b->area_len = (size_t)frames * AFXDP_FRAME_SIZE;
+	err = -ENOMEM;
+	if (stack_alloc(&b->tx_free, b->tx_frames) ||
+	    stack_alloc(&b->rx_free, b->rx_frames))
+		goto err_close;
+	b->rx_held = malloc(sizeof(*b->rx_held) * b->batch);
+	if (!b->rx_held)
+		goto err_close;
+	b->area = mmap(NULL, b->area_len, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (b->area == MAP_FAILED) {
+		b->area = NULL;
+		err = -errno;
+		goto err_close;
+	}
+	/* Pushed in reverse so the lowest frames go out first. */
+	for (uint32_t i = b->tx_frames; i-- > 0;)
+		b->tx_free.addrs[b->tx_free.count++] =
+			(uint64_t)(b->rx_frames + i) * AFXDP_FRAME_SIZE;
+	for (uint32_t i = b->rx_frames; i-- > 0;)
+		b->rx_free.addrs[b->rx_free.count++] =
+			(uint64_t)i * AFXDP_FRAME_SIZE;
+
+	err = steer_get(cfg, &b->steer);
+	if (err) {
+		b->steer = NULL;
+		goto err_close;
+	}
+	if (b->steer->attachment.note[0])
+		note_add(b, "%s", b->steer->attachment.note);
+	err = socket_open_mode(b, cfg, ifname);
+	if (err)
+		goto err_close;
+	fill_ring_refill(b);
+	if (b->busy_poll)
+		busy_poll_setup(b);
+
+	key = b->queue_id;
+	fd = b->fd;
+	if (bpf_map_update_elem(bpf_map__fd(b->steer->skel->maps.xsks), &key,
+				&fd, BPF_ANY)) {
+		err = -errno;
+		pr_warn("afxdp: cannot add the socket to the XSKMAP: %s\n",
+			strerror(errno));
+		goto err_close;
+	}
+	b->in_xskmap = true;
+	set_mode(b);
+	pr_debug("afxdp: %s: %s%s%s\n", ifname, b->mode, b->note[0] ? "; " : "",
+		 b->note);
+	*out = b;
+	return 0;
+
+err_close:
+	afxdp_close(b);
+	return err;
+}
+
+/* --------------------------------------------------------------- burst */
+
+static void completions_reap(struct backend *b)
+{
+	uint32_t idx, n;
+
+	n = xsk_ring_cons__peek(&b->comp, b->comp_size, &idx);
+	if (!n)
+		return;
+	for (uint32_t i = 0; i < n; i++)
+		b->tx_free.addrs[b->tx_free.count++] =
+			*xsk_ring_cons__comp_addr(&b->comp, idx + i);
+	xsk_ring_cons__release(&b->comp, n);
+	b->tx_outstanding -= n;
+}
+
+/*
+ * Tell the kernel there is something to send. Returns 0, or -errno for an
+ * error that will not go away by trying again (the device went down).
+ */
+static int tx_kick(struct backend *b)
+{
+	unsigned int rounds = 1;
+
+	if (b->need_wakeup && !b->busy_poll &&
+	    !xsk_ring_prod__needs_wakeup(&b->tx))
+		return 0;
+	if (!b->zero_copy)
+		rounds += b->tx_outstanding / AFXDP_COPY_TX_PER_KICK;
+	while (rounds--) {
+		if (sendto(b->fd, NULL, 0, MSG_DONTWAIT, NULL, 0) >= 0)
+			return 0;
+		switch (errno) {
+		case EAGAIN:
+			/* Copy mode: more queued than one call sends. */
+			continue;
+		case EBUSY: /* another sender is in the driver */
+		case ENOBUFS: /* no completion space or skb: reap first */
+		case EINTR:
+			return 0;
+		default:
+			return -errno;
+		}
+	}
+	return 0;
+}
+
+static int afxdp_tx_burst(struct backend *b, struct pkt *pkts, unsigned int n)
+{
+	uint32_t idx, count, room;
+	int err;
+
+	if (n > b->batch)
+		n = b->batch;
+	completions_reap(b);
+	count = n < b->tx_free.count ? n : b->tx_free.count;
+	for (uint32_t i = 0; i < count; i++) {
+		if (pkts[i].len > AFXDP_FRAME_SIZE || !pkts[i].len) {
+			count = i;
+			if (!i)
+				return -EMSGSIZE;
+			break;
+		}
+	}
+	if (count) {
+		room = xsk_prod_nb_free(&b->tx, count);
+		if (room < count)
+			count = room;
+	}
+	if (!count || xsk_ring_prod__reserve(&b->tx, count, &idx) != count) {
+		/* Full: make sure the kernel is working on what is queued. */
+		if (b->tx_outstanding) {
+			err = tx_kick(b);
+			if (err)
+				return err;
+		}
+		return -EAGAIN;
+	}
+	for (uint32_t i = 0; i < count; i++) {
+		struct xdp_desc *desc = xsk_ring_prod__tx_desc(&b->tx, idx + i);
+		uint64_t addr = b->tx_free.addrs[--b->tx_free.count];
+
+		memcpy(b->area + addr, pkts[i].data, pkts[i].len);
+		desc->addr = addr;
+		desc->len = pkts[i].len;
+		desc->options = 0;
+	}
+	xsk_ring_prod__submit(&b->tx, count);
+	b->tx_outstanding += count;
+	err = tx_kick(b);
+	if (err)
+		return err;
+	return (int)count;
+}
+
+/* Let the kernel look at the fill ring (need_wakeup, copy mode) or run
+ * the driver's poll on this CPU (busy poll). */
+static void rx_kick(struct backend *b)
+{
+	if (b->busy_poll || !b->need_wakeup ||
+	    xsk_ring_prod__needs_wakeup(&b->fill))
+		recvfrom(b->fd, NULL, 0, MSG_DONTWAIT, NULL, NULL);
+}
+
+static int afxdp_rx_burst(struct backend *b, struct pkt *pkts, unsigned int n,
+			  uint64_t timeout_ns)
+{
+	uint64_t now;
+	uint32_t idx, got;
+
+	if (n > b->batch)
+		n = b->batch;
+	for (uint32_t i = 0; i < b->rx_held_count; i++)
+		b->rx_free.addrs[b->rx_free.count++] = b->rx_held[i];
+	b->rx_held_count = 0;
+	fill_ring_refill(b);
+
+	got = xsk_ring_cons__peek(&b->rx, n, &idx);
+	if (!got) {
+		rx_kick(b);
+		got = xsk_ring_cons__peek(&b->rx, n, &idx);
+	}
+	if (!got && timeout_ns && !b->busy_poll) {
+		uint64_t ms = (timeout_ns + NSEC_PER_MSEC - 1) / NSEC_PER_MSEC;
+		struct pollfd pfd = { .fd = b->fd, .events = POLLIN };
+		int rc;
+
+		rc = poll(&pfd, 1, ms > 1000 * 60 ? 1000 * 60 : (int)ms);
+		if (rc < 0 && errno != EINTR)
+			return -errno;
+		got = xsk_ring_cons__peek(&b->rx, n, &idx);
+	}
+	if (!got)
+		return 0;
+	now = clock_ns(CLOCK_REALTIME);
+	for (uint32_t i = 0; i < got; i++) {
+		const struct xdp_desc *desc =
+			xsk_ring_cons__rx_desc(&b->rx, idx + i);
+		uint64_t addr = xsk_umem__add_offset_to_addr(desc->addr);
+		struct pkt *p = &pkts[i];
+
+		b->rx_held[i] = addr & ~(uint64_t)(AFXDP_FRAME_SIZE - 1);
+		p->data = b->area + addr;
+		p->len = desc->len;
+		p->payload_offset = 0;
+		p->flow = 0;
+		p->rx_real_ns = now;
+		memset(&p->peer, 0, sizeof(p->peer));
+	}
+	b->rx_held_count = got;
+	xsk_ring_cons__release(&b->rx, got);
+	return (int)got;
+}
+
+static const char *afxdp_mode(struct backend *b)
+{
+	return b->mode;
+}
+
+static const char *afxdp_note(struct backend *b)
+{
+	return b->note[0] ? b->note : NULL;
+}
+
+static int steer_counters_read(struct backend *b, struct steer_counters *sum)
+{
+	int ncpus = libbpf_num_possible_cpus();
+	struct steer_counters *per_cpu;
+	int map_fd = bpf_map__fd(b->steer->skel->maps.steer_counters);
+	uint32_t key = 0;
+	int err = 0;
+
+	memset(sum, 0, sizeof(*sum));
+	if (ncpus <= 0)
+		return ncpus ? ncpus : -EINVAL;
+	per_cpu = calloc((size_t)ncpus, sizeof(*per_cpu));
+	if (!per_cpu)
+		return -ENOMEM;
+	if (bpf_map_lookup_elem(map_fd, &key, per_cpu)) {
+		err = -errno;
+	} else {
+		for (int i = 0; i < ncpus; i++) {
+			sum->redirected += per_cpu[i].redirected;
+			sum->passed += per_cpu[i].passed;
+			sum->no_socket += per_cpu[i].no_socket;
+		}
+	}
+	free(per_cpu);
+	return err;
+}
+
+/* The steer_ counters cover the whole interface (every queue), the
+ * others this socket. */
+static int afxdp_kernel_stats(struct backend *b, char *buf, size_t len)
+{
+	struct xdp_statistics xs = { 0 };
+	socklen_t optlen = sizeof(xs);
+	struct steer_counters sc;
+	int n, err;
+
+	if (getsockopt(b->fd, SOL_XDP, XDP_STATISTICS, &xs, &optlen))
+		return -errno;
+	err = steer_counters_read(b, &sc);
+	if (err)
+		return err;
+	n = snprintf(buf, len,
+		     "rx_dropped=%llu rx_invalid_descs=%llu "
+		     "tx_invalid_descs=%llu rx_ring_full=%llu "
+		     "rx_fill_ring_empty_descs=%llu tx_ring_empty_descs=%llu "
+		     "steer_redirected=%llu steer_passed=%llu "
+		     "steer_no_socket=%llu",
+		     (unsigned long long)xs.rx_dropped,
+		     (unsigned long long)xs.rx_invalid_descs,
+		     (unsigned long long)xs.tx_invalid_descs,
+		     (unsigned long long)xs.rx_ring_full,
+		     (unsigned long long)xs.rx_fill_ring_empty_descs,
+		     (unsigned long long)xs.tx_ring_empty_descs,
+		     (unsigned long long)sc.redirected,
+		     (unsigned long long)sc.passed,
+		     (unsigned long long)sc.no_socket);
+	if (n < 0)
+		return -EINVAL;
+	return (size_t)n < len ? 0 : -ENOSPC;
+}
+
+const struct backend_ops backend_afxdp_ops = {
+	.name = "afxdp",
+	.flags = BACKEND_F_RAW,
+	.open = afxdp_open,
+	.tx_burst = afxdp_tx_burst,
+	.rx_burst = afxdp_rx_burst,
+	.mode = afxdp_mode,
+	.note = afxdp_note,
+	.kernel_stats = afxdp_kernel_stats,
+	.close = afxdp_close,
+};

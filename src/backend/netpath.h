@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef LINERATE_NETPATH_H
+#define LINERATE_NETPATH_H
+
+/*
+ * Where the raw backends' frames go: the interface, our addresses and the
+ * next hop's MAC, found the way the kernel would route a packet (netlink
+ * RTM_GETROUTE, then the neighbour table; a missing neighbour is resolved
+ * by sending one empty UDP datagram to the discard port 9 of the next hop
+ * and waiting for the kernel to fill the entry).
+ */
+
+#include <net/if.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "frame.h"
+
+struct net_path {
+	char ifname[IF_NAMESIZE];
+	int ifindex;
+	struct ip_addr src; /* our address on that interface */
+	struct ip_addr dst;
+	struct ip_addr next_hop; /* dst, or the gateway */
+	uint8_t src_mac[6];
+	uint8_t dst_mac[6]; /* the next hop's */
+	uint32_t mtu;
+	uint32_t rx_queues;
+	uint32_t tx_queues;
+};
+
+/*
+ * A sender's path to dst. src (family 0 for none) and ifname (NULL for
+ * none) pin the choice. On error returns -errno and writes one line to err.
+ */
+int netpath_to(const struct ip_addr *dst, const struct ip_addr *src,
+	       const char *ifname, struct net_path *out, char *err,
+	       size_t err_len);
+
+/* A receiver's interface: the one holding addr (or ifname when addr is the
+ * wildcard, which then is required). dst_mac and next_hop stay zero. */
+int netpath_local(const struct ip_addr *addr, const char *ifname,
+		  struct net_path *out, char *err, size_t err_len);
+
+/* Interface facts for `linerate probe`. */
+int netpath_interface(const char *ifname, struct net_path *out, char *err,
+		      size_t err_len);
+
+#endif

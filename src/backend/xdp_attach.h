@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef LINERATE_XDP_ATTACH_H
+#define LINERATE_XDP_ATTACH_H
+
+/*
+ * Safe attach and detach of linerate's XDP programs, with libbpf directly
+ * (libxdp's dispatcher is refused on some kernels and sandboxes, and needs
+ * bpffs, which `ip netns exec` does not mount).
+ *
+ * linerate's programs are recognised by their name prefix LINERATE_PROG_PREFIX
+ * (BPF program names are at most 15 characters). A linerate program left by
+ * a killed run is replaced; a foreign program is never replaced unless
+ * force is set. Attaching uses XDP_FLAGS_REPLACE with the old program's fd
+ * so a program attached by someone else in between is not clobbered.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "backend/backend.h"
+
+#define LINERATE_PROG_PREFIX "lr_"
+
+struct xdp_attachment {
+	int ifindex;
+	int prog_fd;
+	uint32_t flags; /* XDP_FLAGS_DRV_MODE or XDP_FLAGS_SKB_MODE as used */
+	bool attached;
+	char mode[16]; /* "native" or "generic" */
+	char note[160]; /* why native was refused, or "" */
+};
+
+/*
+ * Attach prog_fd to ifindex. XDP_MODE_AUTO tries native (driver) first,
+ * then generic, and says in a->note why native was refused. Returns 0, or
+ * -EBUSY when a foreign program is attached and !force (with a message on
+ * stderr naming it), or another -errno.
+ */
+int xdp_attach(struct xdp_attachment *a, int ifindex, int prog_fd,
+	       enum xdp_mode_pref mode, bool force);
+
+/* Detach what xdp_attach attached (only if it is still ours). Safe to call
+ * twice and on an attachment that never attached. */
+void xdp_detach(struct xdp_attachment *a);
+
+/* Remove linerate programs left on ifindex (XDP in any mode, and tc
+ * clsact filters named with the prefix). Returns the number removed, or
+ * -errno; foreign programs are left alone. */
+int xdp_cleanup(int ifindex);
+
+/* Name of the XDP program attached in the given mode (XDP_FLAGS_*_MODE)
+ * or "" when none; returns its id or 0. */
+uint32_t xdp_attached_prog(int ifindex, uint32_t mode_flag, char *name,
+			   size_t name_len);
+
+#endif

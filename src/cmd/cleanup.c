@@ -1,0 +1,198 @@
+// SPDX-License-Identifier: MIT
+/*
+ * `linerate cleanup -i IFACE [--force]`: remove what a killed linerate left
+ * on an interface, i.e. XDP programs and tc clsact filters whose program
+ * name starts with "lr_" and that no running process holds.
+ *
+ * A foreign XDP program is only reported: it is someone's firewall or load
+ * balancer, and removing it could cut the machine off. --force removes
+ * every XDP program on the interface, foreign ones and those of a running
+ * linerate included, for the case where the user knows better. Foreign tc
+ * filters are never removed, not even with --force.
+ */
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <getopt.h>
+#include <linux/if_link.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "backend/xdp_attach.h"
+#include "cmd.h"
+#include "log.h"
+
+static const struct {
+	uint32_t flag;
+	const char *name;
+} cleanup_modes[] = {
+	{ XDP_FLAGS_DRV_MODE, "native" },
+	{ XDP_FLAGS_SKB_MODE, "generic" },
+	{ XDP_FLAGS_HW_MODE, "offload" },
+};
+
+/* Remove program id from the hook, and nothing attached in its place. */
+static int remove_exact(int ifindex, uint32_t mode_flag, uint32_t id)
+{
+	LIBBPF_OPTS(bpf_xdp_attach_opts, opts);
+	int fd, err = 0;
+
+	fd = bpf_prog_get_fd_by_id(id);
+	if (fd < 0)
+		return -errno;
+	/* libbpf reads an old_prog_fd of 0 as "none". */
+	if (fd == 0) {
+		int moved = dup(fd);
+
+		close(fd);
+		if (moved < 0)
+			return -errno;
+		fd = moved;
+	}
+	opts.old_prog_fd = fd;
+	if (bpf_xdp_detach(ifindex, mode_flag | XDP_FLAGS_REPLACE, &opts))
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: linerate cleanup -i IFACE [--force]\n"
+		"\n"
+		"Remove what a killed linerate left on IFACE: XDP programs (any\n"
+		"mode) and tc clsact filters whose program name starts with\n"
+		"\"" LINERATE_PROG_PREFIX "\", unless a running linerate still "
+		"holds them.\n"
+		"Foreign XDP programs are reported and left alone.\n"
+		"\n"
+		"  -i, --interface IFACE  the interface to clean (required)\n"
+		"      --force            also remove every other XDP program on\n"
+		"                         IFACE (foreign ones, and those of a\n"
+		"                         running linerate); foreign tc filters\n"
+		"                         stay\n"
+		"  -h, --help             this help\n"
+		"\n"
+		"Exit codes: 0 ok (also when nothing was there), 1 something\n"
+		"could not be removed, 2 bad command line or unknown interface.\n");
+}
+
+enum { OPT_FORCE = 256 };
+
+int cmd_cleanup(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "interface", required_argument, NULL, 'i' },
+		{ "force", no_argument, NULL, OPT_FORCE },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *ifname = NULL;
+	bool force = false;
+	int opt, ifindex, removed, rc = EXIT_OK;
+	unsigned int left = 0;
+
+	optind = 1;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ":hi:", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'i':
+			ifname = optarg;
+			break;
+		case OPT_FORCE:
+			force = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return EXIT_OK;
+		case ':':
+			fprintf(stderr, "linerate cleanup: %s needs a value (see "
+					"--help)\n", argv[optind - 1]);
+			return EXIT_USAGE;
+		default:
+			fprintf(stderr, "linerate cleanup: %s: unknown flag (see "
+					"--help)\n", argv[optind - 1]);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "linerate cleanup: unexpected argument '%s' "
+				"(see --help)\n", argv[optind]);
+		return EXIT_USAGE;
+	}
+	if (!ifname) {
+		fprintf(stderr, "linerate cleanup: -i IFACE is required (see "
+				"--help)\n");
+		return EXIT_USAGE;
+	}
+	ifindex = (int)if_nametoindex(ifname);
+	if (!ifindex) {
+		fprintf(stderr, "linerate cleanup: -i %s: no such interface\n",
+			ifname);
+		return EXIT_USAGE;
+	}
+
+	/* xdp_cleanup says what it removes at info level. */
+	if (log_get_level() < LOG_INFO)
+		log_set_level(LOG_INFO);
+	removed = xdp_cleanup(ifindex);
+	if (removed < 0) {
+		fprintf(stderr, "linerate cleanup: %s: %s%s\n", ifname,
+			strerror(-removed),
+			removed == -EPERM ? " (needs root, or CAP_BPF, "
+					    "CAP_NET_ADMIN and CAP_SYS_ADMIN)" :
+					    "");
+		rc = EXIT_RUNTIME;
+		removed = 0;
+	}
+
+	for (size_t i = 0; i < sizeof(cleanup_modes) / sizeof(cleanup_modes[0]);
+	     i++) {
+		char name[16];
+		uint32_t id;
+		int err;
+
+		id = xdp_attached_prog(ifindex, cleanup_modes[i].flag, name,
+				       sizeof(name));
+		if (!id)
+			continue;
+		if (!force) {
+			const char *why = "foreign";
+
+			if (!name[0])
+				why = "its name is unreadable";
+			else if (!strncmp(name, LINERATE_PROG_PREFIX,
+					  strlen(LINERATE_PROG_PREFIX)))
+				why = "in use by a running linerate";
+			printf("%s: left XDP program %s (id %u, %s mode) "
+			       "attached: %s; --force removes it\n",
+			       ifname, name[0] ? name : "?", id,
+			       cleanup_modes[i].name, why);
+			left++;
+			continue;
+		}
+		err = remove_exact(ifindex, cleanup_modes[i].flag, id);
+		if (err) {
+			fprintf(stderr, "linerate cleanup: %s: cannot remove "
+					"XDP program %s (id %u, %s mode): %s\n",
+				ifname, name, id, cleanup_modes[i].name,
+				strerror(-err));
+			rc = EXIT_RUNTIME;
+			left++;
+			continue;
+		}
+		printf("%s: removed XDP program %s (id %u, %s mode) (--force)\n",
+		       ifname, name, id, cleanup_modes[i].name);
+		removed++;
+	}
+
+	if (removed || left)
+		printf("%s: removed %d program(s), left %u\n", ifname, removed,
+		       left);
+	else
+		printf("%s: nothing to clean up\n", ifname);
+	return rc;
+}
