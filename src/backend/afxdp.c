@@ -502,14 +502,14 @@ static void afxdp_close(struct backend *b)
 {
 	if (!b)
 		return;
+	/* Out of the map before the socket goes, so the program (which
+	 * other queues may still use) never redirects to a closing socket. */
 	if (b->in_xskmap) {
 		uint32_t key = b->queue_id;
 
 		bpf_map_delete_elem(bpf_map__fd(b->steer->skel->maps.xsks),
 				    &key);
 	}
-	/* Out of the map before the socket goes, so the program never
-	 * redirects to a socket on its way out. */
 	if (b->steer)
 		steer_put(b->steer);
 	socket_close(b);

@@ -70,6 +70,7 @@ _Static_assert(XDP_PROBE_MAGIC == PROBE_MAGIC &&
 		       XDP_PROBE_HDR_LEN == PROBE_HDR_LEN &&
 		       XDP_PROBE_TS_BITS == PROBE_TS_BITS,
 	       "probe.h changed");
+_Static_assert(XDP_FILL_CHECK_LEN == sizeof(__u64), "one word per check");
 _Static_assert(XDP_GEN_MAX_FLOWS >= SPEC_MAX_FLOWS,
 	       "the generator must number every flow a spec allows");
 

@@ -39,6 +39,7 @@ enum opt_id {
 	OPT_FORCE,
 	OPT_RING_SIZE,
 	OPT_UMEM_FRAMES,
+	OPT_QUEUES,
 	OPT_CLOCK_SYNC,
 	OPT_JSON,
 	OPT_JSON_STREAM,
@@ -100,6 +101,8 @@ static const struct opt_doc opt_docs[] = {
 	  "replace a foreign XDP program on the interface" },
 	{ "ring-size", 1, OPT_RING_SIZE, R_ALL, "N",
 	  "AF_XDP/AF_PACKET ring entries, power of two (default 2048)" },
+	{ "queues", 1, OPT_QUEUES, R_SEND | R_RX, "N",
+	  "raw backends: one worker per queue 0..N-1 (default 1)" },
 	{ "umem-frames", 1, OPT_UMEM_FRAMES, R_ALL, "N",
 	  "AF_XDP UMEM frames, power of two (default 4096)" },
 	{ "idle-timeout", 1, OPT_IDLE, R_RX, "TIME",
@@ -294,6 +297,11 @@ static int parse_one(struct test_spec *sp, int id, const char *name,
 		if (parse_u64(v, 64, SPEC_MAX_RING, &n) || (n & (n - 1)))
 			return bad(name, v, "a power of two, 64..65536");
 		sp->ring_size = (uint32_t)n;
+		return 0;
+	case OPT_QUEUES:
+		if (parse_u64(v, 1, SPEC_MAX_QUEUES, &n))
+			return bad(name, v, "1..64");
+		sp->queues = (uint32_t)n;
 		return 0;
 	case OPT_UMEM_FRAMES:
 		if (parse_u64(v, 256, SPEC_MAX_UMEM_FRAMES, &n) || (n & (n - 1)))

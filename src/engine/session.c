@@ -14,22 +14,46 @@
 
 #define REPORTER_TICK_NS (20 * NSEC_PER_MSEC)
 
+#define SESSION_MAX_QUEUES 64
+
+struct session {
+	const struct test_spec *spec;
+	const struct backend_ops *ops;
+	uint32_t nworkers;
+	struct test_spec specs[SESSION_MAX_QUEUES];
+	struct backend_config cfgs[SESSION_MAX_QUEUES];
+	struct backend *backends[SESSION_MAX_QUEUES];
+	struct worker *workers[SESSION_MAX_QUEUES];
+};
+
 struct reporter {
 	struct report_ctx ctx;
 	FILE *csv;
 	struct stats_snapshot *prev;
 	struct stats_snapshot *cur;
 	struct stats_snapshot *delta;
+	struct stats_snapshot *one;
 	double prev_s;
 };
 
-static void emit_interval(struct reporter *r, const struct worker *w,
-			  uint64_t now)
+/* All workers' stats, merged, into r->cur. */
+static void take_all(struct reporter *r, struct worker *const *w, uint32_t n,
+		     uint64_t now)
+{
+	stats_snapshot_take(r->cur, &w[0]->stats, now);
+	for (uint32_t i = 1; i < n; i++) {
+		stats_snapshot_take(r->one, &w[i]->stats, now);
+		stats_snapshot_merge(r->cur, r->one);
+	}
+}
+
+static void emit_interval(struct reporter *r, struct worker *const *w,
+			  uint32_t n, uint64_t now)
 {
 	const struct test_spec *sp = r->ctx.spec;
-	double to_s = (double)(now - w->start_mono_ns) / 1e9;
+	double to_s = (double)(now - w[0]->start_mono_ns) / 1e9;
 
-	stats_snapshot_take(r->cur, &w->stats, now);
+	take_all(r, w, n, now);
 	stats_snapshot_delta(r->delta, r->cur, r->prev);
 	if (to_s - r->prev_s < 0.001)
 		return;
@@ -62,29 +86,47 @@ static void emit_interval(struct reporter *r, const struct worker *w,
 }
 
 /* Seconds the totals cover: a receiver's rates count from its first to
- * its last test packet, not the time it sat waiting. */
-static double active_seconds(const struct worker *w)
+ * its last test packet, not the time it sat waiting; a ping's cover its
+ * sending, not the wait for the last replies. */
+static double active_seconds(struct worker *const *w, uint32_t n)
 {
-	double total = (double)(w->end_mono_ns - w->start_mono_ns) / 1e9;
-	uint64_t last = w->stats.c.last_rx_ns;
+	uint64_t start = w[0]->start_mono_ns, end = 0, first = 0, last = 0;
+	enum role role = w[0]->spec->role;
 
-	/* A ping's rates are over its sending, not the wait for the last
-	 * replies. */
-	if (w->spec->role == ROLE_PING && w->tx_end_mono_ns > w->start_mono_ns)
-		return (double)(w->tx_end_mono_ns - w->start_mono_ns) / 1e9;
-	if (w->spec->role == ROLE_RECV || w->spec->role == ROLE_REFLECT) {
-		if (w->rx_first_mono_ns && last > w->rx_first_mono_ns)
-			return (double)(last - w->rx_first_mono_ns) / 1e9;
+	for (uint32_t i = 0; i < n; i++) {
+		uint64_t f = w[i]->rx_first_mono_ns;
+
+		if (w[i]->end_mono_ns > end)
+			end = w[i]->end_mono_ns;
+		if (f && (!first || f < first))
+			first = f;
+		if (w[i]->stats.c.last_rx_ns > last)
+			last = w[i]->stats.c.last_rx_ns;
 	}
-	return total;
+	if (role == ROLE_PING && w[0]->tx_end_mono_ns > start)
+		return (double)(w[0]->tx_end_mono_ns - start) / 1e9;
+	if ((role == ROLE_RECV || role == ROLE_REFLECT) && first && last > first)
+		return (double)(last - first) / 1e9;
+	return (double)(end - start) / 1e9;
 }
 
-static void emit_final(struct reporter *r, const struct worker *w)
+static uint64_t session_end_ns(const struct session *s)
+{
+	uint64_t end = 0;
+
+	for (uint32_t i = 0; i < s->nworkers; i++)
+		if (s->workers[i]->end_mono_ns > end)
+			end = s->workers[i]->end_mono_ns;
+	return end;
+}
+
+static void emit_final(struct reporter *r, struct worker *const *w,
+		       uint32_t n)
 {
 	const struct test_spec *sp = r->ctx.spec;
-	double seconds = active_seconds(w);
+	double seconds = active_seconds(w, n);
 
-	stats_snapshot_take(r->cur, &w->stats, mono_ns());
+	take_all(r, w, n, mono_ns());
 	if (sp->output == OUTPUT_JSON || sp->output == OUTPUT_JSON_STREAM) {
 		json_t *doc = report_json(&r->ctx, r->cur, seconds, true);
 
@@ -95,14 +137,57 @@ static void emit_final(struct reporter *r, const struct worker *w)
 	}
 }
 
+/* Sum "name=value" counters of several queues into acc. */
+static void kernel_stats_add(char *acc, size_t len, const char *add)
+{
+	char names[32][64];
+	unsigned long long values[32];
+	int count = 0;
+
+	for (int pass = 0; pass < 2; pass++) {
+		const char *p = pass ? add : acc;
+
+		while (*p) {
+			char name[64];
+			unsigned long long v;
+			int used = 0, k;
+
+			if (sscanf(p, " %63[a-z0-9_]=%llu%n", name, &v, &used) != 2 ||
+			    !used) {
+				p++;
+				continue;
+			}
+			p += used;
+			for (k = 0; k < count && strcmp(names[k], name); k++)
+				;
+			if (k == count) {
+				if (count == 32)
+					continue;
+				snprintf(names[count], sizeof(names[0]), "%s", name);
+				values[count++] = 0;
+			}
+			values[k] += v;
+		}
+	}
+	acc[0] = '\0';
+	for (int k = 0; k < count; k++) {
+		size_t used = strlen(acc);
+
+		snprintf(acc + used, len - used, "%s%s=%llu", k ? " " : "",
+			 names[k], values[k]);
+	}
+}
+
 static int reporter_init(struct reporter *r, const struct test_spec *sp)
 {
 	memset(r, 0, sizeof(*r));
 	r->prev = malloc(sizeof(*r->prev));
 	r->cur = malloc(sizeof(*r->cur));
 	r->delta = malloc(sizeof(*r->delta));
-	if (!r->prev || !r->cur || !r->delta)
+	r->one = malloc(sizeof(*r->one));
+	if (!r->prev || !r->cur || !r->delta || !r->one)
 		return -ENOMEM;
+	stats_snapshot_init(r->one);
 	stats_snapshot_init(r->prev);
 	stats_snapshot_init(r->cur);
 	stats_snapshot_init(r->delta);
@@ -130,43 +215,174 @@ static void reporter_destroy(struct reporter *r)
 	free(r->prev);
 	free(r->cur);
 	free(r->delta);
+	free(r->one);
+}
+
+static uint32_t share(uint64_t total, uint32_t parts, uint32_t i)
+{
+	return (uint32_t)(total / parts + (i < total % parts ? 1 : 0));
+}
+
+/*
+ * Worker i's part of the test: a sender's rate, count and flows are split
+ * over the queues (each flow stays on one worker, so its sequence numbers
+ * come from one place); a receiver's worker takes whatever its queue gets.
+ */
+static void spec_for_queue(const struct test_spec *sp, uint32_t queues,
+			   uint32_t i, struct test_spec *out,
+			   uint32_t *flow_base)
+{
+	*out = *sp;
+	*flow_base = 0;
+	if (sp->cpu >= 0)
+		out->cpu = sp->cpu + (int)i;
+	if (queues == 1)
+		return;
+	if (sp->role == ROLE_SEND) {
+		if (sp->rate.kind != RATE_MAX)
+			out->rate.value = sp->rate.value / queues;
+		if (sp->count)
+			out->count = sp->count / queues +
+				     (i < sp->count % queues ? 1 : 0);
+		out->flows = share(sp->flows, queues, i);
+		for (uint32_t q = 0; q < i; q++)
+			*flow_base += share(sp->flows, queues, q);
+	} else {
+		/* The session counts the total against --count. */
+		out->count = 0;
+	}
+}
+
+static void session_close(struct session *s)
+{
+	for (uint32_t i = 0; i < s->nworkers; i++) {
+		if (s->workers[i]) {
+			worker_destroy(s->workers[i]);
+			free(s->workers[i]);
+		}
+		if (s->backends[i])
+			s->ops->close(s->backends[i]);
+	}
+	free(s);
+}
+
+/* Open a backend and a worker per queue; queue 0 picks the backend. */
+static int session_open(struct session *s, const struct test_spec *sp,
+			atomic_bool *stop, char *fallback, size_t fallback_len)
+{
+	uint32_t queues = sp->queues ? sp->queues : 1;
+	int err;
+
+	s->spec = sp;
+	err = backend_select_open(sp, &s->ops, &s->backends[0], &s->cfgs[0],
+				  fallback, fallback_len);
+	if (err)
+		return err;
+	if (queues > 1 && !(s->ops->flags & BACKEND_F_RAW)) {
+		pr_warn("--queues: the %s backend runs on one queue\n",
+			s->ops->name);
+		s->nworkers = 1;
+		return -EINVAL;
+	}
+	for (uint32_t i = 0; i < queues; i++) {
+		uint32_t flow_base;
+
+		s->nworkers = i + 1;
+		spec_for_queue(sp, queues, i, &s->specs[i], &flow_base);
+		if (i > 0) {
+			s->cfgs[i] = s->cfgs[0];
+			s->cfgs[i].ifname = s->cfgs[i].ifname_buf;
+			s->cfgs[i].queue_id = i;
+			s->cfgs[i].flows = s->specs[i].flows;
+			s->cfgs[i].cpu = s->specs[i].cpu;
+			s->cfgs[i].frame.src_port =
+				(uint16_t)(s->cfgs[0].frame.src_port + flow_base);
+			err = s->ops->open(&s->cfgs[i], &s->backends[i]);
+			if (err) {
+				pr_warn("%s backend, queue %u: %s\n",
+					s->ops->name, i, strerror(-err));
+				return err;
+			}
+		}
+		s->workers[i] = aligned_alloc(64, (sizeof(struct worker) + 63) &
+							  ~(size_t)63);
+		if (!s->workers[i])
+			return -ENOMEM;
+		err = worker_init(s->workers[i], &s->specs[i], s->ops,
+				  s->backends[i], &s->cfgs[i], stop);
+		if (err) {
+			free(s->workers[i]);
+			s->workers[i] = NULL;
+			return err;
+		}
+		s->workers[i]->flow_base = flow_base;
+	}
+	return 0;
+}
+
+static bool session_done(struct session *s)
+{
+	for (uint32_t i = 0; i < s->nworkers; i++)
+		if (!atomic_load(&s->workers[i]->done))
+			return false;
+	return true;
+}
+
+/*
+ * With several queues the end of a receiving test is decided here, over
+ * all of them: a queue that gets no traffic must not keep the test alive,
+ * and --count is the total.
+ */
+static void session_check_end(struct session *s, atomic_bool *stop,
+			      uint64_t now)
+{
+	const struct test_spec *sp = s->spec;
+	uint64_t last = 0, packets = 0;
+
+	if (s->nworkers == 1 || sp->role == ROLE_SEND)
+		return;
+	for (uint32_t i = 0; i < s->nworkers; i++) {
+		const struct stats_counters *c = &s->workers[i]->stats.c;
+		uint64_t l = __atomic_load_n(&c->last_rx_ns, __ATOMIC_RELAXED);
+
+		packets += __atomic_load_n(&c->rx_packets, __ATOMIC_RELAXED);
+		if (l > last)
+			last = l;
+	}
+	if ((sp->count && packets >= sp->count) ||
+	    (sp->idle_timeout_ns && last && now - last >= sp->idle_timeout_ns))
+		atomic_store(stop, true);
 }
 
 int session_run(const struct test_spec *sp, atomic_bool *stop)
 {
-	const struct backend_ops *ops;
-	struct backend_config cfg;
-	struct backend *backend;
+	struct session *s = calloc(1, sizeof(*s));
+	char note[512], fallback[384], kernel_stats[512] = "";
 	struct reporter rep;
-	struct worker *w;
-	char note[512], fallback[384], kernel_stats[512];
 	const char *mode_note;
+	struct worker *w0;
 	uint64_t next_report;
-	int err;
+	int err, werr;
 
-	err = backend_select_open(sp, &ops, &backend, &cfg, fallback,
-				  sizeof(fallback));
+	if (!s)
+		return -ENOMEM;
+	err = session_open(s, sp, stop, fallback, sizeof(fallback));
 	if (err)
-		return err;
-	mode_note = ops->note ? ops->note(backend) : NULL;
+		goto out_session;
+	w0 = s->workers[0];
+	mode_note = s->ops->note ? s->ops->note(s->backends[0]) : NULL;
 	snprintf(note, sizeof(note), "%s%s%s", fallback,
 		 fallback[0] && mode_note ? "; " : "", mode_note ? mode_note : "");
-	w = aligned_alloc(64, (sizeof(*w) + 63) & ~(size_t)63);
-	if (!w) {
-		err = -ENOMEM;
-		goto out_backend;
-	}
-	err = worker_init(w, sp, ops, backend, &cfg, stop);
-	if (err)
-		goto out_free;
 	err = reporter_init(&rep, sp);
 	if (err)
-		goto out_worker;
+		goto out_session;
 	rep.ctx.spec = sp;
-	rep.ctx.backend_name = ops->name;
-	rep.ctx.backend_mode = ops->mode(backend);
+	rep.ctx.backend_name = s->ops->name;
+	rep.ctx.backend_mode = s->ops->mode(s->backends[0]);
 	rep.ctx.backend_note = note[0] ? note : NULL;
-	rep.ctx.target_pps = w->target_pps;
+	rep.ctx.target_pps = rate_to_pps(&sp->rate, sp->frame_size,
+					 sp->line_rate_bps);
+	rep.ctx.queues = s->nworkers;
 	rep.ctx.clock = clock_name(CLOCK_REALTIME);
 	rep.ctx.one_way_valid = sp->clock_sync == CLOCK_SYNC_HOST;
 	rep.ctx.one_way_note =
@@ -179,40 +395,50 @@ int session_run(const struct test_spec *sp, atomic_bool *stop)
 	if (sp->output == OUTPUT_TEXT && !sp->quiet)
 		report_text_header(stdout, &rep.ctx);
 
-	err = worker_start(w);
-	if (err)
-		goto out_reporter;
-	rep.ctx.start_mono_ns = w->start_mono_ns;
+	for (uint32_t i = 0; i < s->nworkers; i++) {
+		err = worker_start(s->workers[i]);
+		if (err) {
+			atomic_store(stop, true);
+			break;
+		}
+	}
+	rep.ctx.start_mono_ns = w0->start_mono_ns;
 	next_report = rep.ctx.start_mono_ns + sp->interval_ns;
-	while (!atomic_load(&w->done)) {
+	while (!session_done(s)) {
 		uint64_t now = mono_ns();
 
+		session_check_end(s, stop, now);
 		if (sp->interval_ns && now >= next_report) {
-			emit_interval(&rep, w, now);
+			emit_interval(&rep, s->workers, s->nworkers, now);
 			next_report += sp->interval_ns;
 			if (next_report <= now)
 				next_report = now + sp->interval_ns;
 		}
 		clock_wait_until(now + REPORTER_TICK_NS);
 	}
-	err = worker_join(w);
-	if (ops->kernel_stats &&
-	    !ops->kernel_stats(backend, kernel_stats, sizeof(kernel_stats)))
+	for (uint32_t i = 0; i < s->nworkers; i++) {
+		werr = worker_join(s->workers[i]);
+		if (werr && !err)
+			err = werr;
+		if (s->ops->kernel_stats) {
+			char one[512];
+
+			if (!s->ops->kernel_stats(s->backends[i], one, sizeof(one)))
+				kernel_stats_add(kernel_stats, sizeof(kernel_stats),
+						 one);
+		}
+	}
+	if (kernel_stats[0])
 		rep.ctx.kernel_stats = kernel_stats;
 	/* The last, partial interval. */
 	if (sp->interval_ns)
-		emit_interval(&rep, w, w->end_mono_ns);
-	emit_final(&rep, w);
+		emit_interval(&rep, s->workers, s->nworkers,
+			      session_end_ns(s));
+	emit_final(&rep, s->workers, s->nworkers);
 	if (err)
 		pr_warn("%s: %s\n", role_name(sp->role), strerror(-err));
-
-out_reporter:
 	reporter_destroy(&rep);
-out_worker:
-	worker_destroy(w);
-out_free:
-	free(w);
-out_backend:
-	ops->close(backend);
+out_session:
+	session_close(s);
 	return err;
 }

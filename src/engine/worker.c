@@ -574,7 +574,9 @@ static void tx_stamp_raw(const struct worker *w, const struct tx_state *tx,
 			 uint8_t *frame, const struct probe *probe)
 {
 	uint8_t *udp = frame + tx->udp_offset;
-	uint16_t port = htons((uint16_t)(w->frame.src_port + probe->flow_id));
+	/* frame.src_port is this worker's first flow's port. */
+	uint16_t port = htons((uint16_t)(w->frame.src_port + probe->flow_id -
+					 w->flow_base));
 	uint16_t check;
 	uint32_t sum;
 
@@ -620,7 +622,7 @@ static int tx_once(struct worker *w, struct tx_state *tx, uint64_t now)
 	tx_real = clock_ns(CLOCK_REALTIME);
 	for (uint32_t i = 0; i < n; i++) {
 		struct probe probe = {
-			.flow_id = (uint16_t)flow,
+			.flow_id = (uint16_t)(w->flow_base + flow),
 			.seq = seq0 + i,
 			.tx_ns = tx_real,
 		};

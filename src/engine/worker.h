@@ -39,7 +39,7 @@ struct worker {
 	const struct backend_ops *ops;
 	struct backend *backend;
 	struct frame_spec frame; /* raw backends: flow 0's frame */
-	uint32_t first_port; /* raw: our first port (sender) or listen port */
+	uint32_t flow_base; /* this worker's first flow id (queues split them) */
 	atomic_bool *stop; /* set by the session: end now */
 	atomic_bool done; /* set by the worker when it has finished */
 	int error; /* 0 or -errno, valid once done */

@@ -217,6 +217,8 @@ json_t *report_json(const struct report_ctx *ctx,
 	json_object_set_new(doc, "final", json_boolean(final));
 	json_object_set_new(backend, "name", json_string(ctx->backend_name));
 	json_object_set_new(backend, "mode", json_string(ctx->backend_mode));
+	json_object_set_new(backend, "queues",
+			    json_integer(ctx->queues ? ctx->queues : 1));
 	if (ctx->backend_note)
 		json_object_set_new(backend, "note",
 				    json_string(ctx->backend_note));

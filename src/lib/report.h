@@ -22,6 +22,7 @@ struct report_ctx {
 	const char *backend_mode;
 	const char *backend_note; /* why a faster path was not used, or NULL */
 	double target_pps; /* 0: max */
+	uint32_t queues; /* workers (one per queue) */
 	uint64_t start_mono_ns;
 	uint64_t start_real_ns;
 	const char *clock; /* clock of the probe timestamps */

@@ -24,6 +24,7 @@ void spec_init(struct test_spec *spec, enum role role)
 	spec->idle_timeout_ns = 2 * NSEC_PER_SEC;
 	spec->wait_ns = NSEC_PER_SEC;
 	spec->kernel_rx_timestamps = true;
+	spec->queues = 1;
 	if (role == ROLE_SEND || role == ROLE_PING)
 		spec->duration_ns = role == ROLE_PING ? 0 : 10 * NSEC_PER_SEC;
 	if (role == ROLE_PING)
@@ -84,6 +85,15 @@ int spec_validate(const struct test_spec *spec, char *err, size_t err_len)
 	if (!spec_backend_known(spec->backend))
 		FAIL("--backend: unknown backend '%s' (accepted: %s)",
 		     spec->backend, SPEC_BACKENDS);
+	if (spec->queues < 1 || spec->queues > SPEC_MAX_QUEUES)
+		FAIL("--queues: %u is out of range (accepted: 1..%d)",
+		     spec->queues, SPEC_MAX_QUEUES);
+	if (spec->queues > 1 && spec->role == ROLE_PING)
+		FAIL("--queues: ping runs on one queue");
+	if (spec->queues > 1 && spec->role == ROLE_SEND &&
+	    spec->flows < spec->queues)
+		FAIL("--queues: %u queues need at least as many --flows",
+		     spec->queues);
 	if (spec->ring_size && (spec->ring_size < 64 ||
 				spec->ring_size > SPEC_MAX_RING ||
 				(spec->ring_size & (spec->ring_size - 1))))

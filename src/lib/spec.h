@@ -44,6 +44,7 @@ enum zero_copy_pref {
 #define SPEC_BACKEND_LEN 16
 #define SPEC_IFNAME_LEN 16
 #define SPEC_MAX_RING 65536
+#define SPEC_MAX_QUEUES 64
 #define SPEC_MAX_UMEM_FRAMES 262144
 
 struct test_spec {
@@ -76,6 +77,7 @@ struct test_spec {
 	bool force; /* replace a foreign XDP program */
 	uint32_t ring_size; /* 0: backend default */
 	uint32_t umem_frames; /* 0: backend default */
+	uint32_t queues; /* raw backends: workers, one per queue (1..64) */
 	enum clock_sync clock_sync;
 	enum output_format output;
 	const char *csv_path; /* NULL: no CSV */
