@@ -162,7 +162,12 @@ static void steer_config_from(const struct backend_config *cfg,
 	}
 	/* A wildcard listen address takes the test's port on any address. */
 	sc->any_addr = !memcmp(sc->addr, zero, sizeof(zero));
-	if (sender) {
+	if (cfg->test_port_min) {
+		/* Every queue of the test steers the same ports, so they
+		 * share one program. */
+		sc->port_min = cfg->test_port_min;
+		sc->port_max = cfg->test_port_max;
+	} else if (sender) {
 		/* Replies (ping) come back to our address, to the port of
 		 * the flow that sent them. */
 		uint32_t flows = cfg->flows ? cfg->flows : 1;
@@ -819,7 +824,8 @@ static int steer_counters_read(struct backend *b, struct steer_counters *sum)
 }
 
 /* The steer_ counters cover the whole interface (every queue), the
- * others this socket. */
+ * others this socket; queue 0 alone reports the former, so that the
+ * session's sum over queues counts them once. */
 static int afxdp_kernel_stats(struct backend *b, char *buf, size_t len)
 {
 	struct xdp_statistics xs = { 0 };
@@ -829,9 +835,13 @@ static int afxdp_kernel_stats(struct backend *b, char *buf, size_t len)
 
 	if (getsockopt(b->fd, SOL_XDP, XDP_STATISTICS, &xs, &optlen))
 		return -errno;
-	err = steer_counters_read(b, &sc);
-	if (err)
-		return err;
+	if (b->queue_id) {
+		memset(&sc, 0, sizeof(sc));
+	} else {
+		err = steer_counters_read(b, &sc);
+		if (err)
+			return err;
+	}
 	n = snprintf(buf, len,
 		     "rx_dropped=%llu rx_invalid_descs=%llu "
 		     "tx_invalid_descs=%llu rx_ring_full=%llu "

@@ -43,6 +43,10 @@ struct backend_config {
 	 * listen address and port). Flow f uses src_port + f. */
 	struct frame_spec frame;
 	uint32_t frame_size; /* incl. FCS */
+	/* Raw backends: the UDP ports of ours the whole test uses, over all
+	 * queues (a sender's flows; a receiver's listen port), for steering. */
+	uint16_t test_port_min;
+	uint16_t test_port_max;
 	enum xdp_mode_pref xdp_mode;
 	enum zero_copy_pref zero_copy;
 	bool force; /* replace a foreign XDP program */

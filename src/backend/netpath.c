@@ -11,6 +11,8 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <ifaddrs.h>
+#include <linux/if_link.h>
 #include <fcntl.h>
 #include <linux/ethtool.h>
 #include <linux/neighbour.h>
@@ -972,4 +974,33 @@ int netpath_local(const struct ip_addr *addr, const char *ifname,
 out:
 	nl_close(&nl);
 	return ret;
+}
+
+int netpath_if_counters(const char *ifname, struct if_counters *out)
+{
+	struct ifaddrs *list, *ifa;
+	int err = -ENODEV;
+
+	/* getifaddrs reads the counters over netlink, so they are this
+	 * namespace's even where /sys belongs to another one. */
+	if (getifaddrs(&list))
+		return -errno;
+	for (ifa = list; ifa; ifa = ifa->ifa_next) {
+		const struct rtnl_link_stats *st = ifa->ifa_data;
+
+		if (!ifa->ifa_addr || ifa->ifa_addr->sa_family != AF_PACKET ||
+		    !st || strcmp(ifa->ifa_name, ifname))
+			continue;
+		out->rx_packets = st->rx_packets;
+		out->tx_packets = st->tx_packets;
+		out->rx_dropped = st->rx_dropped;
+		out->tx_dropped = st->tx_dropped;
+		out->rx_missed = st->rx_missed_errors;
+		out->rx_errors = st->rx_errors;
+		out->tx_errors = st->tx_errors;
+		err = 0;
+		break;
+	}
+	freeifaddrs(list);
+	return err;
 }

@@ -46,4 +46,17 @@ int netpath_local(const struct ip_addr *addr, const char *ifname,
 int netpath_interface(const char *ifname, struct net_path *out, char *err,
 		      size_t err_len);
 
+/* The interface's own packet counters (this namespace's view). */
+struct if_counters {
+	uint64_t rx_packets;
+	uint64_t tx_packets;
+	uint64_t rx_dropped;
+	uint64_t tx_dropped;
+	uint64_t rx_missed;
+	uint64_t rx_errors;
+	uint64_t tx_errors;
+};
+
+int netpath_if_counters(const char *ifname, struct if_counters *out);
+
 #endif

@@ -71,6 +71,8 @@ static int config_raw(const struct test_spec *sp, struct backend_config *cfg,
 		fs->dst_port = sp->dst_port;
 		cfg->local = fs->src;
 		cfg->local_port = fs->src_port;
+		cfg->test_port_min = fs->src_port;
+		cfg->test_port_max = (uint16_t)(fs->src_port + sp->flows - 1);
 	} else {
 		rc = netpath_local(&sp->listen, ifname, &path, err, err_len);
 		if (rc)
@@ -79,6 +81,7 @@ static int config_raw(const struct test_spec *sp, struct backend_config *cfg,
 		fs->dst = sp->listen;
 		fs->src.family = sp->listen.family;
 		fs->dst_port = sp->listen_port;
+		cfg->test_port_min = cfg->test_port_max = sp->listen_port;
 	}
 	snprintf(cfg->ifname_buf, sizeof(cfg->ifname_buf), "%s", path.ifname);
 	cfg->ifname = cfg->ifname_buf;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "backend/backend.h"
+#include "backend/netpath.h"
 #include "clock.h"
 #include "log.h"
 #include "report.h"
@@ -358,8 +359,10 @@ int session_run(const struct test_spec *sp, atomic_bool *stop)
 {
 	struct session *s = calloc(1, sizeof(*s));
 	char note[512], fallback[384], kernel_stats[512] = "";
+	struct if_counters if_before, if_after;
 	struct reporter rep;
 	const char *mode_note;
+	bool have_if;
 	struct worker *w0;
 	uint64_t next_report;
 	int err, werr;
@@ -395,6 +398,8 @@ int session_run(const struct test_spec *sp, atomic_bool *stop)
 	if (sp->output == OUTPUT_TEXT && !sp->quiet)
 		report_text_header(stdout, &rep.ctx);
 
+	have_if = (s->ops->flags & BACKEND_F_RAW) && s->cfgs[0].ifname &&
+		  !netpath_if_counters(s->cfgs[0].ifname, &if_before);
 	for (uint32_t i = 0; i < s->nworkers; i++) {
 		err = worker_start(s->workers[i]);
 		if (err) {
@@ -427,6 +432,21 @@ int session_run(const struct test_spec *sp, atomic_bool *stop)
 				kernel_stats_add(kernel_stats, sizeof(kernel_stats),
 						 one);
 		}
+	}
+	if (have_if && !netpath_if_counters(s->cfgs[0].ifname, &if_after)) {
+		char line[256];
+
+		/* What the interface itself dropped during the test: a
+		 * packet lost there shows up, if not in our counters. */
+		snprintf(line, sizeof(line),
+			 "if_tx_dropped=%llu if_rx_dropped=%llu if_rx_missed=%llu "
+			 "if_tx_errors=%llu if_rx_errors=%llu",
+			 (unsigned long long)(if_after.tx_dropped - if_before.tx_dropped),
+			 (unsigned long long)(if_after.rx_dropped - if_before.rx_dropped),
+			 (unsigned long long)(if_after.rx_missed - if_before.rx_missed),
+			 (unsigned long long)(if_after.tx_errors - if_before.tx_errors),
+			 (unsigned long long)(if_after.rx_errors - if_before.rx_errors));
+		kernel_stats_add(kernel_stats, sizeof(kernel_stats), line);
 	}
 	if (kernel_stats[0])
 		rep.ctx.kernel_stats = kernel_stats;
