@@ -117,32 +117,46 @@ static int packet_socket(int ifindex)
 	return fd;
 }
 
+/* A TPACKET_V2 ring of `frames` frames of at least min_frame bytes (a power
+ * of two from 2048), mapped. */
+static int ring_v2_map(int fd, int optname, uint32_t frames, uint32_t min_frame,
+		       uint32_t *frame_size, uint8_t **ring, size_t *ring_len)
+{
+	struct tpacket_req req = { 0 };
+
+	*frame_size = 2048;
+	while (*frame_size < min_frame)
+		*frame_size <<= 1;
+	req.tp_frame_size = *frame_size;
+	req.tp_frame_nr = frames;
+	req.tp_block_size = *frame_size < 4096 ? 4096 : *frame_size;
+	req.tp_block_nr = frames / (req.tp_block_size / *frame_size);
+	if (setsockopt(fd, SOL_PACKET, optname, &req, sizeof(req)))
+		return -errno;
+	*ring_len = (size_t)req.tp_block_nr * req.tp_block_size;
+	*ring = mmap(NULL, *ring_len, PROT_READ | PROT_WRITE,
+		     MAP_SHARED | MAP_POPULATE, fd, 0);
+	if (*ring == MAP_FAILED)
+		return -errno;
+	return 0;
+}
+
 static int rx_ring_open_v2(struct backend *b, const struct backend_config *cfg,
 			   int fd)
 {
 	uint32_t frames = cfg->ring_size ? cfg->ring_size : AFP_DEFAULT_FRAMES;
 	int version = TPACKET_V2;
-	struct tpacket_req req = { 0 };
+	int err;
 
 	if (setsockopt(fd, SOL_PACKET, PACKET_VERSION, &version,
 		       sizeof(version)))
 		return -errno;
-	b->rx_frame_size = 2048;
-	while (b->rx_frame_size < cfg->frame_size + 128)
-		b->rx_frame_size <<= 1;
-	req.tp_frame_size = b->rx_frame_size;
-	req.tp_frame_nr = frames;
-	req.tp_block_size = b->rx_frame_size < 4096 ? 4096 : b->rx_frame_size;
-	req.tp_block_nr = frames / (req.tp_block_size / b->rx_frame_size);
-	if (setsockopt(fd, SOL_PACKET, PACKET_RX_RING, &req, sizeof(req)))
-		return -errno;
+	err = ring_v2_map(fd, PACKET_RX_RING, frames, cfg->frame_size + 128,
+			  &b->rx_frame_size, &b->rx_ring, &b->rx_ring_len);
+	if (err)
+		return err;
 	b->rx_v2 = true;
 	b->rx_frames = frames;
-	b->rx_ring_len = (size_t)req.tp_block_nr * req.tp_block_size;
-	b->rx_ring = mmap(NULL, b->rx_ring_len, PROT_READ | PROT_WRITE,
-			  MAP_SHARED | MAP_POPULATE, fd, 0);
-	if (b->rx_ring == MAP_FAILED)
-		return -errno;
 	return 0;
 }
 
@@ -201,8 +215,7 @@ static int tx_ring_open(struct backend *b, const struct backend_config *cfg)
 {
 	uint32_t frames = cfg->ring_size ? cfg->ring_size : AFP_DEFAULT_FRAMES;
 	uint32_t need = cfg->frame_size + TPACKET_ALIGN(sizeof(struct tpacket2_hdr));
-	int version = TPACKET_V2, one = 1, sndbuf = AFP_SNDBUF_BYTES;
-	struct tpacket_req req = { 0 };
+	int version = TPACKET_V2, one = 1, sndbuf = AFP_SNDBUF_BYTES, err;
 	int fd = packet_socket(cfg->ifindex);
 
 	if (fd < 0)
@@ -218,21 +231,11 @@ static int tx_ring_open(struct backend *b, const struct backend_config *cfg)
 	/* net.core.wmem_max can't be raised inside a namespace; FORCE can. */
 	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &sndbuf, sizeof(sndbuf)))
 		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
-	b->tx_frame_size = 2048;
-	while (b->tx_frame_size < need)
-		b->tx_frame_size <<= 1;
-	req.tp_frame_size = b->tx_frame_size;
-	req.tp_frame_nr = frames;
-	req.tp_block_size = b->tx_frame_size < 4096 ? 4096 : b->tx_frame_size;
-	req.tp_block_nr = frames / (req.tp_block_size / b->tx_frame_size);
-	if (setsockopt(fd, SOL_PACKET, PACKET_TX_RING, &req, sizeof(req)))
-		return -errno;
+	err = ring_v2_map(fd, PACKET_TX_RING, frames, need, &b->tx_frame_size,
+			  &b->tx_ring, &b->tx_ring_len);
+	if (err)
+		return err;
 	b->tx_frames = frames;
-	b->tx_ring_len = (size_t)req.tp_block_nr * req.tp_block_size;
-	b->tx_ring = mmap(NULL, b->tx_ring_len, PROT_READ | PROT_WRITE,
-			  MAP_SHARED | MAP_POPULATE, fd, 0);
-	if (b->tx_ring == MAP_FAILED)
-		return -errno;
 	return 0;
 }
 

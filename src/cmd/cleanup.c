@@ -80,54 +80,17 @@ static void usage(FILE *out)
 		"could not be removed, 2 bad command line or unknown interface.\n");
 }
 
-enum { OPT_FORCE = 256 };
-
 int cmd_cleanup(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "interface", required_argument, NULL, 'i' },
-		{ "force", no_argument, NULL, OPT_FORCE },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	const char *ifname = NULL;
 	bool force = false;
-	int opt, ifindex, removed, rc = EXIT_OK;
+	int ifindex, removed, rc;
 	unsigned int left = 0;
 
-	optind = 1;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":hi:", longopts, NULL)) != -1) {
-		switch (opt) {
-		case 'i':
-			ifname = optarg;
-			break;
-		case OPT_FORCE:
-			force = true;
-			break;
-		case 'h':
-			usage(stdout);
-			return EXIT_OK;
-		case ':':
-			fprintf(stderr, "linerate cleanup: %s needs a value (see "
-					"--help)\n", argv[optind - 1]);
-			return EXIT_USAGE;
-		default:
-			fprintf(stderr, "linerate cleanup: %s: unknown flag (see "
-					"--help)\n", argv[optind - 1]);
-			return EXIT_USAGE;
-		}
-	}
-	if (optind < argc) {
-		fprintf(stderr, "linerate cleanup: unexpected argument '%s' "
-				"(see --help)\n", argv[optind]);
-		return EXIT_USAGE;
-	}
-	if (!ifname) {
-		fprintf(stderr, "linerate cleanup: -i IFACE is required (see "
-				"--help)\n");
-		return EXIT_USAGE;
-	}
+	rc = cmd_parse_iface_args("cleanup", argc, argv, "force", &force, &ifname,
+				  usage);
+	if (rc)
+		return rc == CMD_HELP_SHOWN ? EXIT_OK : rc;
 	ifindex = (int)if_nametoindex(ifname);
 	if (!ifindex) {
 		fprintf(stderr, "linerate cleanup: -i %s: no such interface\n",

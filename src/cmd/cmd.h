@@ -2,6 +2,9 @@
 #ifndef LINERATE_CMD_H
 #define LINERATE_CMD_H
 
+#include <stdbool.h>
+#include <stdio.h>
+
 #include "spec.h"
 
 /* Exit codes of the CLI. */
@@ -25,6 +28,12 @@ int cmd_cleanup(int argc, char **argv);
 #define CMD_HELP_SHOWN (-1)
 int cmd_parse_spec(enum role role, int argc, char **argv,
 		   struct test_spec *spec);
+
+/* -i IFACE plus one switch (--json, --force) for probe and cleanup.
+ * Returns 0, CMD_HELP_SHOWN, or EXIT_USAGE after one line on stderr. */
+int cmd_parse_iface_args(const char *cmd, int argc, char **argv,
+			 const char *switch_name, bool *switch_value,
+			 const char **ifname, void (*usage)(FILE *out));
 
 /* Parse, validate and run a role's test; the body of each subcommand. */
 int cmd_run_role(enum role role, int argc, char **argv);

@@ -550,56 +550,19 @@ static void usage(FILE *out)
 		"left attached, 2 bad command line or unknown interface.\n");
 }
 
-enum { OPT_JSON = 256 };
-
 int cmd_probe(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "interface", required_argument, NULL, 'i' },
-		{ "json", no_argument, NULL, OPT_JSON },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct probe_result r;
 	const char *ifname = NULL;
 	struct xdp_pass *skel = NULL;
 	bool json = false;
 	char err[256];
-	int opt, ret, rc = EXIT_OK;
+	int ret, rc;
 
-	optind = 1;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":hi:", longopts, NULL)) != -1) {
-		switch (opt) {
-		case 'i':
-			ifname = optarg;
-			break;
-		case OPT_JSON:
-			json = true;
-			break;
-		case 'h':
-			usage(stdout);
-			return EXIT_OK;
-		case ':':
-			fprintf(stderr, "linerate probe: %s needs a value (see "
-					"--help)\n", argv[optind - 1]);
-			return EXIT_USAGE;
-		default:
-			fprintf(stderr, "linerate probe: %s: unknown flag (see "
-					"--help)\n", argv[optind - 1]);
-			return EXIT_USAGE;
-		}
-	}
-	if (optind < argc) {
-		fprintf(stderr, "linerate probe: unexpected argument '%s' (see "
-				"--help)\n", argv[optind]);
-		return EXIT_USAGE;
-	}
-	if (!ifname) {
-		fprintf(stderr, "linerate probe: -i IFACE is required (see "
-				"--help)\n");
-		return EXIT_USAGE;
-	}
+	rc = cmd_parse_iface_args("probe", argc, argv, "json", &json, &ifname,
+				  usage);
+	if (rc)
+		return rc == CMD_HELP_SHOWN ? EXIT_OK : rc;
 
 	memset(&r, 0, sizeof(r));
 	ret = netpath_interface(ifname, &r.iface, err, sizeof(err));
