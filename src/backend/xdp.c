@@ -80,13 +80,14 @@ _Static_assert(XDP_GEN_MAX_FLOWS >= SPEC_MAX_FLOWS,
 #define PUBLISH_NS (100 * NSEC_PER_MSEC)
 /*
  * Each BPF_PROG_RUN with more than one repetition adds the program to the
- * kernel's XDP dispatcher and removes it again, a synchronize_rcu() each
- * (~20 ms per call measured on a 2-CPU VM). Calls of this length keep that
- * under ~10% of the time; a stop does not wait for them (see gen_run).
+ * kernel's XDP dispatcher and removes it again, a synchronize_rcu() each:
+ * ~20 ms per call on a 2-CPU VM, during which nothing is sent. So the
+ * generator makes one call as long as the kernel takes (minutes at any
+ * rate), the program stops stamping at the count or the deadline by
+ * itself, and the worker ends the call early with a signal, which
+ * BPF_PROG_RUN honours between batches.
  */
-#define GEN_CALL_NS (250 * NSEC_PER_MSEC)
-#define GEN_FIRST_REPEAT 65536
-#define GEN_MAX_REPEAT (1 << 30)
+#define GEN_REPEAT INT_MAX
 /* Frames per batch: the NAPI budget, also what the kernel defaults to.
  * Bigger batches reach the device in bigger bursts (veth's ring holds
  * 256) without sending any faster. */
@@ -146,17 +147,16 @@ struct backend {
 	struct backend_config cfg;
 	char ifname[IF_NAMESIZE];
 	bool sender;
+	bool secondary; /* a receiver on queue > 0: queue 0's program serves */
 	int ncpus;
 	enum xdp_running running;
 	/* send */
 	struct xdp_gen *gen;
 	uint8_t template[GEN_MAX_TEMPLATE];
 	uint32_t template_len;
-	uint32_t payload_len;
 	struct gen_runner runner;
-	/* written by the runner only, read once it is done */
+	/* written by the runner only, read by kernel_stats() */
 	uint64_t gen_calls;
-	uint64_t gen_repetitions;
 	uint64_t gen_interrupted;
 	/* recv, reflect */
 	struct xdp_sink *sink;
@@ -373,7 +373,6 @@ static int gen_template_build(struct backend *b)
 	 * update starts from exactly these values. */
 	probe_write(payload, &probe);
 	probe_fill(payload, (size_t)len);
-	b->payload_len = (uint32_t)len;
 	len = frame_build(&cfg->frame, payload, (size_t)len, b->template,
 			  sizeof(b->template));
 	if (len < 0)
@@ -382,7 +381,7 @@ static int gen_template_build(struct backend *b)
 	return 0;
 }
 
-static int gen_prog_run(struct backend *b, int repeat, uint32_t *duration)
+static int gen_prog_run(struct backend *b, int repeat)
 {
 	struct xdp_md ctx = {
 		.data_end = b->template_len,
@@ -398,8 +397,6 @@ static int gen_prog_run(struct backend *b, int repeat, uint32_t *duration)
 	if (bpf_prog_test_run_opts(bpf_program__fd(b->gen->progs.lr_gen),
 				   &opts))
 		return -errno;
-	if (duration)
-		*duration = opts.duration;
 	return 0;
 }
 
@@ -410,12 +407,6 @@ static int gen_open(struct backend *b)
 	uint16_t csum;
 	int err;
 
-	if (cfg->flows < 1 || cfg->flows > XDP_GEN_MAX_FLOWS ||
-	    (uint32_t)cfg->frame.src_port + cfg->flows - 1 > UINT16_MAX) {
-		pr_warn("xdp: %u flows from source port %u do not fit\n",
-			cfg->flows, cfg->frame.src_port);
-		return -EINVAL;
-	}
 	err = gen_template_build(b);
 	if (err)
 		return err;
@@ -441,7 +432,6 @@ static int gen_open(struct backend *b)
 	}
 	memcpy(gc->header, b->template, gc->header_len);
 	gc->frame_len = b->template_len;
-	gc->flows = cfg->flows;
 	gc->src_port = cfg->frame.src_port;
 	memcpy(&csum, b->template + gc->udp_offset + 6, sizeof(csum));
 	gc->template_csum = csum;
@@ -458,9 +448,10 @@ static int gen_open(struct backend *b)
 	 * dispatcher update, so this costs no RCU grace period.
 	 */
 	b->gen->bss->gen_ctl.budget = 0;
-	err = gen_prog_run(b, 1, NULL);
+	err = gen_prog_run(b, 1);
 	if (err) {
-		pr_warn("xdp: BPF_PROG_RUN with live frames refused on %s: %s\n",
+		pr_warn("xdp: BPF_PROG_RUN with live frames refused on %s: "
+			"%s\n",
 			b->ifname, strerror(-err));
 		return err;
 	}
@@ -470,47 +461,32 @@ static int gen_open(struct backend *b)
 	return 0;
 }
 
-static void block_signals(void)
-{
-	sigset_t all;
+/*
+ * The signal that cuts a BPF_PROG_RUN short. Its handler does nothing: the
+ * point is the pending signal, which makes the kernel end the run after
+ * the batch in progress (-EINTR). A real-time signal, so that it is none
+ * the application uses; the handler is installed once and left in place.
+ */
+#define GEN_SIGNAL (SIGRTMIN + 7)
 
-	/* The session's handler belongs on another thread; a signal here
-	 * would also cut a BPF_PROG_RUN short (EINTR). */
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, NULL);
+static pthread_once_t gen_signal_once = PTHREAD_ONCE_INIT;
+static int gen_signal_error;
+
+static void gen_signal_handler(int sig)
+{
+	(void)sig;
 }
 
-/* Repetitions for the next call: about GEN_CALL_NS at the last measured
- * cost per repetition, less when the end is near. */
-static int gen_next_repeat(struct backend *b, uint64_t per_rep_ns)
+static void gen_signal_install(void)
 {
-	struct xdp_gen_control *ctl = &b->gen->bss->gen_ctl;
-	uint64_t repeat = GEN_CALL_NS / per_rep_ns;
-	uint64_t budget = __atomic_load_n(&ctl->budget, __ATOMIC_RELAXED);
-	uint64_t left = budget > ctl->generated ? budget - ctl->generated : 0;
-	uint64_t now = mono_ns(), want;
+	struct sigaction sa;
 
-	if (ctl->deadline_ns && ctl->deadline_ns > now) {
-		want = (ctl->deadline_ns - now) / per_rep_ns + GEN_BATCH;
-		if (want < repeat)
-			repeat = want;
-	}
-	/* Without a count the budget is UINT64_MAX: nothing to aim at. */
-	if (left < UINT32_MAX) {
-		if (ctl->ps_per_packet)
-			want = left * (ctl->ps_per_packet / 1000 + 1) /
-				       per_rep_ns +
-			       GEN_BATCH;
-		else
-			want = left;
-		if (want < repeat)
-			repeat = want;
-	}
-	if (repeat < 1)
-		repeat = 1;
-	if (repeat > GEN_MAX_REPEAT)
-		repeat = GEN_MAX_REPEAT;
-	return (int)repeat;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = gen_signal_handler;
+	sigemptyset(&sa.sa_mask);
+	/* No SA_RESTART: the interrupted call must return, not resume. */
+	if (sigaction(GEN_SIGNAL, &sa, NULL))
+		gen_signal_error = -errno;
 }
 
 static void *gen_runner_main(void *arg)
@@ -518,24 +494,25 @@ static void *gen_runner_main(void *arg)
 	struct gen_runner *r = arg;
 	struct backend *b = r->b;
 	struct xdp_gen_control *ctl = &b->gen->bss->gen_ctl;
-	uint64_t per_rep_ns = GEN_CALL_NS / GEN_FIRST_REPEAT;
+	sigset_t mask;
 	int err = 0;
 
-	block_signals();
+	/* Only GEN_SIGNAL may land here; the session's handlers belong on
+	 * other threads, and any other signal would end a run as well. */
+	sigfillset(&mask);
+	sigdelset(&mask, GEN_SIGNAL);
+	pthread_sigmask(SIG_SETMASK, &mask, NULL);
 	while (!atomic_load_explicit(&r->quit, memory_order_relaxed)) {
-		uint32_t duration = 0;
-		int repeat;
-
-		if (ctl->generated >=
-		    __atomic_load_n(&ctl->budget, __ATOMIC_RELAXED))
+		if (counter_read(&ctl->generated) >=
+		    counter_read(&ctl->budget))
 			break;
 		if (ctl->deadline_ns && mono_ns() >= ctl->deadline_ns)
 			break;
-		repeat = gen_next_repeat(b, per_rep_ns);
-		err = gen_prog_run(b, repeat, &duration);
+		err = gen_prog_run(b, GEN_REPEAT);
 		counter_add(&b->gen_calls, 1);
 		if (err == -EINTR) {
-			/* Cut short; the counters in .bss are exact. */
+			/* Cut short on purpose; the counters in .bss are
+			 * exact whatever the batch it ended in. */
 			counter_add(&b->gen_interrupted, 1);
 			err = 0;
 			continue;
@@ -545,8 +522,6 @@ static void *gen_runner_main(void *arg)
 				b->ifname, strerror(-err));
 			break;
 		}
-		counter_add(&b->gen_repetitions, (uint64_t)repeat);
-		per_rep_ns = duration ? duration : 1;
 	}
 	r->error = err;
 	atomic_store(&r->done, true);
@@ -569,6 +544,13 @@ static int gen_runner_start(struct backend *b)
 	cpu_set_t set;
 	int err;
 
+	pthread_once(&gen_signal_once, gen_signal_install);
+	if (gen_signal_error) {
+		pr_warn("xdp: cannot install the generator's signal handler: "
+			"%s\n",
+			strerror(-gen_signal_error));
+		return gen_signal_error;
+	}
 	memset(r, 0, sizeof(*r));
 	r->b = b;
 	atomic_init(&r->quit, false);
@@ -590,16 +572,29 @@ static int gen_runner_start(struct backend *b)
 	return 0;
 }
 
+/* Stop stamping at once, and end the call in progress. */
+static void gen_runner_interrupt(struct backend *b)
+{
+	struct gen_runner *r = &b->runner;
+
+	__atomic_store_n(&b->gen->bss->gen_ctl.budget, 0, __ATOMIC_RELAXED);
+	atomic_store(&r->quit, true);
+	if (!atomic_load(&r->done))
+		pthread_kill(r->thread, GEN_SIGNAL);
+}
+
 static int gen_runner_stop(struct backend *b)
 {
 	struct gen_runner *r = &b->runner;
 
 	if (!r->started)
 		return 0;
-	/* Stamping stops at once; the call in progress then runs out its
-	 * repetitions as cheap drops. */
-	__atomic_store_n(&b->gen->bss->gen_ctl.budget, 0, __ATOMIC_RELAXED);
-	atomic_store(&r->quit, true);
+	/* Again until it is done: a signal that lands just before the
+	 * runner enters BPF_PROG_RUN is spent on nothing. */
+	while (!atomic_load(&r->done)) {
+		gen_runner_interrupt(b);
+		clock_wait_until(mono_ns() + NSEC_PER_MSEC);
+	}
 	pthread_join(r->thread, NULL);
 	r->started = false;
 	return r->error;
@@ -646,15 +641,28 @@ static int gen_run(struct backend *b, struct worker *w)
 	const struct test_spec *sp = w->spec;
 	struct xdp_gen_control *ctl = &b->gen->bss->gen_ctl;
 	uint64_t start = w->start_mono_ns ? w->start_mono_ns : mono_ns();
+	uint64_t budget;
 	bool checked = false;
 	int err;
 
+	/* The worker's spec has this queue's share of the flows. */
+	if (sp->flows < 1 || sp->flows > XDP_GEN_MAX_FLOWS ||
+	    (uint32_t)b->cfg.frame.src_port + sp->flows - 1 > UINT16_MAX) {
+		pr_warn("xdp: %u flows from source port %u do not fit\n",
+			sp->flows, b->cfg.frame.src_port);
+		return -EINVAL;
+	}
 	memset(ctl, 0, sizeof(*ctl));
 	memset(b->gen->bss->gen_next_seq, 0,
 	       sizeof(b->gen->bss->gen_next_seq));
-	ctl->budget = sp->count ? sp->count : UINT64_MAX;
+	budget = sp->count ? sp->count : UINT64_MAX;
+	ctl->budget = budget;
 	ctl->deadline_ns = sp->duration_ns ? start + sp->duration_ns : 0;
 	ctl->realtime_offset_ns = realtime_offset();
+	/* With several queues each has its share of the flows, numbered
+	 * from flow_base; cfg->frame.src_port is already its first port. */
+	ctl->flow_base = w->flow_base;
+	ctl->flows = sp->flows;
 	gen_pacer_setup(ctl, w->target_pps, sp->burst, mono_ns());
 	dev_stats_baseline(b);
 	b->running = RUNNING_GEN;
@@ -665,9 +673,12 @@ static int gen_run(struct backend *b, struct worker *w)
 	while (!atomic_load(&b->runner.done)) {
 		uint64_t now = mono_ns(), generated;
 
-		if (should_stop(w))
-			break;
 		generated = gen_publish(b, w);
+		/* The program has stopped stamping at the count or the
+		 * deadline already; what is left is ending the call. */
+		if (should_stop(w) || generated >= budget ||
+		    (ctl->deadline_ns && now >= ctl->deadline_ns))
+			break;
 		__atomic_store_n(&ctl->realtime_offset_ns, realtime_offset(),
 				 __ATOMIC_RELAXED);
 		if (!checked && now - start >= NSEC_PER_SEC) {
@@ -770,6 +781,7 @@ static int receivers_open(struct backend *b)
 
 static int receiver_attach(struct backend *b, int prog_fd, const char *what)
 {
+	const char *gso_note = "";
 	int err;
 
 	err = xdp_attach(&b->attachment, b->cfg.ifindex, prog_fd,
@@ -782,8 +794,13 @@ static int receiver_attach(struct backend *b, int prog_fd, const char *what)
 	}
 	snprintf(b->mode, sizeof(b->mode), "in-kernel XDP %s, %s XDP", what,
 		 b->attachment.mode);
-	if (b->attachment.note[0])
-		snprintf(b->note, sizeof(b->note), "%s", b->attachment.note);
+	/* Generic XDP runs on the skb as it arrives: a UDP GSO batch from a
+	 * sender on this host (veth) is one packet there, not many. */
+	if (b->attachment.flags == XDP_FLAGS_SKB_MODE)
+		gso_note = "generic XDP sees a local sender's UDP GSO batch as "
+			   "one packet (corrupt): send with --no-gso";
+	snprintf(b->note, sizeof(b->note), "%s%s%s", b->attachment.note,
+		 b->attachment.note[0] && gso_note[0] ? "; " : "", gso_note);
 	return 0;
 }
 
@@ -827,6 +844,9 @@ static int sink_counters_read(struct backend *b, struct xdp_sink_counters *sum)
 		sum->passed += cpu->passed;
 		if (cpu->last_rx_ns > sum->last_rx_ns)
 			sum->last_rx_ns = cpu->last_rx_ns;
+		if (cpu->first_rx_ns && (!sum->first_rx_ns ||
+					 cpu->first_rx_ns < sum->first_rx_ns))
+			sum->first_rx_ns = cpu->first_rx_ns;
 		if (cpu->flow_limit > sum->flow_limit)
 			sum->flow_limit = cpu->flow_limit;
 	}
@@ -973,6 +993,8 @@ static int sink_publish(struct backend *b, struct worker *w)
 					    (double)t.jitter_weight +
 				    0.5));
 	STAT_SET(c->last_rx_ns, sum.last_rx_ns);
+	/* The session's rates run from the first to the last packet. */
+	w->rx_first_mono_ns = sum.first_rx_ns;
 	b->flows_seen = t.flows;
 	return 0;
 }
@@ -1041,6 +1063,9 @@ static int reflect_counters_read(struct backend *b,
 		sum->passed += cpu->passed;
 		if (cpu->last_rx_ns > sum->last_rx_ns)
 			sum->last_rx_ns = cpu->last_rx_ns;
+		if (cpu->first_rx_ns && (!sum->first_rx_ns ||
+					 cpu->first_rx_ns < sum->first_rx_ns))
+			sum->first_rx_ns = cpu->first_rx_ns;
 	}
 	return 0;
 }
@@ -1061,6 +1086,7 @@ static void reflect_publish(struct worker *w,
 	STAT_SET(c->rx_truncated, sum->truncated);
 	STAT_SET(c->rx_malformed, sum->malformed);
 	STAT_SET(c->last_rx_ns, sum->last_rx_ns);
+	w->rx_first_mono_ns = sum->first_rx_ns;
 }
 
 static int reflect_run(struct backend *b, struct worker *w)
@@ -1146,6 +1172,15 @@ static int xdp_open(const struct backend_config *cfg, struct backend **out)
 	}
 	/* A sender has somewhere to send to; recv and reflect have not. */
 	b->sender = cfg->remote.family != 0;
+	if (!b->sender && cfg->queue_id > 0) {
+		/* One XDP program sees every queue and keeps per-CPU state;
+		 * a second one could only replace the first. */
+		b->secondary = true;
+		snprintf(b->mode, sizeof(b->mode),
+			 "in-kernel XDP, served by queue 0's program");
+		*out = b;
+		return 0;
+	}
 	err = b->sender ? gen_open(b) : receivers_open(b);
 	if (err)
 		goto err;
@@ -1158,6 +1193,8 @@ err:
 
 static int xdp_run(struct backend *b, struct worker *w)
 {
+	if (b->secondary)
+		return 0; /* queue 0's worker reports for every queue */
 	switch (w->spec->role) {
 	case ROLE_SEND:
 		if (!b->gen)
@@ -1224,13 +1261,10 @@ static int xdp_kernel_stats(struct backend *b, char *buf, size_t len)
 
 		n = snprintf(buf, len,
 			     "gen_generated=%llu gen_not_due=%llu "
-			     "gen_calls=%llu gen_repetitions=%llu "
-			     "gen_interrupted=%llu",
+			     "gen_calls=%llu gen_interrupted=%llu",
 			     (unsigned long long)counter_read(&ctl->generated),
 			     (unsigned long long)counter_read(&ctl->not_due),
 			     (unsigned long long)counter_read(&b->gen_calls),
-			     (unsigned long long)counter_read(
-				     &b->gen_repetitions),
 			     (unsigned long long)counter_read(
 				     &b->gen_interrupted));
 		break;
@@ -1270,8 +1304,11 @@ static int xdp_kernel_stats(struct backend *b, char *buf, size_t len)
 	if ((size_t)n >= len)
 		return -ENOSPC;
 	used = (size_t)n;
-	/* Frames the driver refused after the program said XDP_TX. */
-	dev_stats_format(b, buf + used, len - used);
+	/* Frames the driver refused after the program said XDP_TX. They
+	 * are the interface's, not this queue's: queue 0 reports them, so
+	 * that a sum over queues counts them once. */
+	if (b->cfg.queue_id == 0)
+		dev_stats_format(b, buf + used, len - used);
 	return 0;
 }
 

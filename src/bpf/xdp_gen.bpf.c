@@ -68,7 +68,7 @@ int lr_gen(struct xdp_md *ctx)
 	 * rodata constant. */
 	__u8 *udp = (__u8 *)data + (gen_cfg.udp_offset & 0x7f);
 	__u64 now, seq, ts, sum;
-	__u16 port, check;
+	__u16 port, flow_id, check;
 	__u32 flow, next;
 	int i;
 
@@ -99,7 +99,7 @@ int lr_gen(struct xdp_md *ctx)
 
 	flow = gen_ctl.next_flow & (XDP_GEN_MAX_FLOWS - 1);
 	next = flow + 1;
-	gen_ctl.next_flow = next >= gen_cfg.flows ? 0 : next;
+	gen_ctl.next_flow = next >= gen_ctl.flows ? 0 : next;
 	seq = gen_next_seq[flow];
 	gen_next_seq[flow] = seq + 1;
 	ts = (now + gen_ctl.realtime_offset_ns) & XDP_PROBE_TS_MASK;
@@ -108,7 +108,8 @@ int lr_gen(struct xdp_md *ctx)
 	 * over those same words, so no byte swapping is needed for it. */
 	port = bpf_htons((__u16)(gen_cfg.src_port + flow));
 	*(__u16 *)udp = port;
-	*(__u16 *)(udp + OFF_FLOW_ID) = bpf_htons((__u16)flow);
+	flow_id = bpf_htons((__u16)(gen_ctl.flow_base + flow));
+	*(__u16 *)(udp + OFF_FLOW_ID) = flow_id;
 	seq = bpf_cpu_to_be64(seq);
 	*(__u64 *)(udp + OFF_SEQ) = seq;
 	*(__u16 *)(udp + OFF_TX_NS) = bpf_htons((__u16)(ts >> 32));
@@ -124,7 +125,7 @@ int lr_gen(struct xdp_md *ctx)
 	sum = (__u16)~gen_cfg.template_csum;
 	sum += (__u16)~bpf_htons(gen_cfg.src_port);
 	sum += port;
-	sum += bpf_htons((__u16)flow);
+	sum += flow_id;
 	sum += (seq & 0xffffffff) + (seq >> 32);
 	sum += bpf_htons((__u16)(ts >> 32));
 	sum += bpf_htonl((__u32)ts);

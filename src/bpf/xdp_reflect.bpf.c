@@ -210,7 +210,8 @@ static __always_inline enum reflect_result reflect_ipv4(struct xdp_md *ctx,
 	if (ip->version != 4 || ihl != sizeof(*ip) || total < ihl ||
 	    !frame_holds(ctx, ip, total))
 		return RESULT_NOT_OURS; /* options or damage: the stack's */
-	if (ip->frag_off & bpf_htons(IPV4_MORE_FRAGMENTS | IPV4_FRAGMENT_OFFSET))
+	if (ip->frag_off &
+	    bpf_htons(IPV4_MORE_FRAGMENTS | IPV4_FRAGMENT_OFFSET))
 		return RESULT_NOT_OURS;
 	udp = (void *)(ip + 1);
 	if ((void *)(udp + 1) > data_end)
@@ -357,6 +358,8 @@ int lr_reflect(struct xdp_md *ctx)
 		frame_len = ETH_MIN_LEN;
 	counters->bytes += frame_len + ETH_FCS_LEN;
 	counters->last_rx_ns = bpf_ktime_get_ns();
+	if (!counters->first_rx_ns)
+		counters->first_rx_ns = counters->last_rx_ns;
 	return XDP_TX;
 }
 

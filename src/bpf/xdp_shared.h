@@ -73,16 +73,15 @@ struct xdp_gen_config {
 	__u32 header_len; /* multiple of 8, <= frame_len */
 	__u32 udp_offset; /* UDP header from the frame start */
 	__u32 frame_len; /* template length, without FCS */
-	__u32 flows; /* 1..XDP_GEN_MAX_FLOWS */
 	__u16 src_port; /* flow 0's source port, host order */
 	__u16 template_csum; /* UDP checksum field as in memory */
-	__u32 pad;
 };
 
 /*
- * Run-time state of the generator, in .bss: written by the program, and
- * between BPF_PROG_RUN calls (never during one: the program runs in the
- * calling thread) by user space.
+ * Run-time state of the generator, in .bss. Set by user space before the
+ * run; while it runs, the program writes the counters and the pacer, and
+ * user space only reads them, except budget (set to 0 to stop stamping)
+ * and realtime_offset_ns (refreshed), single aligned 64-bit stores.
  */
 struct xdp_gen_control {
 	__u64 generated; /* frames stamped and returned as XDP_TX */
@@ -95,7 +94,9 @@ struct xdp_gen_control {
 	__u64 credit_ps;
 	__u64 last_ns;
 	__u64 not_due; /* invocations dropped because no packet was due */
-	__u32 next_flow;
+	__u32 next_flow; /* 0..flows-1, this instance's own numbering */
+	__u32 flows; /* 1..XDP_GEN_MAX_FLOWS, this instance's share */
+	__u32 flow_base; /* probe flow id of flow 0 (queues split flows) */
 	__u32 pad;
 };
 
@@ -142,6 +143,7 @@ struct xdp_sink_counters {
 	__u64 untracked; /* flow id beyond the table, or taken by a sender */
 	__u64 latency_negative; /* stamped after it arrived: clocks disagree */
 	__u64 last_rx_ns; /* CLOCK_MONOTONIC of the last valid probe */
+	__u64 first_rx_ns; /* CLOCK_MONOTONIC of the first valid probe */
 	__u64 flow_limit; /* highest tracked flow id seen + 1 */
 	__u64 passed; /* not for us: up the stack */
 };
@@ -166,6 +168,7 @@ struct xdp_reflect_counters {
 	__u64 truncated;
 	__u64 malformed;
 	__u64 last_rx_ns; /* CLOCK_MONOTONIC of the last reflected packet */
+	__u64 first_rx_ns; /* CLOCK_MONOTONIC of the first */
 	__u64 passed; /* not for us: up the stack */
 };
 

@@ -135,7 +135,8 @@ parse_ipv4(const struct frame *f, struct iphdr *ip, struct test_packet *pkt)
 		return PARSE_MALFORMED;
 	/* Without reassembly a fragment's UDP length can't be trusted; the
 	 * stack reassembles it (and finds nobody listening). */
-	if (ip->frag_off & bpf_htons(IPV4_MORE_FRAGMENTS | IPV4_FRAGMENT_OFFSET))
+	if (ip->frag_off &
+	    bpf_htons(IPV4_MORE_FRAGMENTS | IPV4_FRAGMENT_OFFSET))
 		return PARSE_MALFORMED;
 	udp = (void *)ip + (ihl & 0x3c);
 	if ((void *)(udp + 1) > data_end)
@@ -555,6 +556,8 @@ int lr_sink(struct xdp_md *ctx)
 		frame_bytes = ETH_MIN_LEN;
 	counters->rx_bytes += frame_bytes + ETH_FCS_LEN;
 	counters->last_rx_ns = now;
+	if (!counters->first_rx_ns)
+		counters->first_rx_ns = now;
 
 	if (flow >= XDP_SINK_MAX_FLOWS)
 		goto untracked;

@@ -71,8 +71,9 @@ static const struct opt_doc opt_docs[] = {
 	{ "src", 1, OPT_SRC, R_TX, "IP[:PORT]",
 	  "source address; with a port, flows use PORT, PORT+1, ..." },
 	{ "listen", 1, OPT_LISTEN, R_RX, "IP:PORT", "address to listen on (required)" },
-	{ "size", 1, OPT_SIZE, R_TX, "BYTES",
-	  "Ethernet frame size incl. FCS, 64..9018 (default 64)" },
+	{ "size", 1, OPT_SIZE, R_ALL, "BYTES",
+	  "Ethernet frame size incl. FCS, 64..9018 (default 64; recv/reflect: "
+	  "the largest expected, default 1518)" },
 	{ "rate", 1, OPT_RATE, R_TX, "RATE",
 	  "max | 250kpps | 1.5Mpps | 800Mbps (L1) | 800Mbps-l2 | 50% "
 	  "(default 100kpps; ping 100pps)" },

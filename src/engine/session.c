@@ -290,6 +290,8 @@ static int session_open(struct session *s, const struct test_spec *sp,
 
 		s->nworkers = i + 1;
 		spec_for_queue(sp, queues, i, &s->specs[i], &flow_base);
+		/* A queue sends its share of the flows, from its first port. */
+		s->cfgs[0].flows = s->specs[0].flows;
 		if (i > 0) {
 			s->cfgs[i] = s->cfgs[0];
 			s->cfgs[i].ifname = s->cfgs[i].ifname_buf;

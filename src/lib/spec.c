@@ -13,7 +13,11 @@ void spec_init(struct test_spec *spec, enum role role)
 	memset(spec, 0, sizeof(*spec));
 	spec->role = role;
 	snprintf(spec->backend, sizeof(spec->backend), "udp");
-	spec->frame_size = FRAME_MIN_SIZE;
+	/* A sender's frame; for a receiver, the largest it expects (the raw
+	 * backends size their buffers by it). */
+	spec->frame_size = role == ROLE_SEND || role == ROLE_PING ?
+				   FRAME_MIN_SIZE :
+				   1518;
 	spec->rate.kind = RATE_PPS;
 	spec->rate.value = role == ROLE_PING ? 100 : 100000;
 	spec->flows = 1;
@@ -123,7 +127,7 @@ int spec_validate(const struct test_spec *spec, char *err, size_t err_len)
 		FAIL("--size: %u is out of range (accepted: %d..%d bytes, "
 		     "Ethernet frame incl. FCS)",
 		     spec->frame_size, FRAME_MIN_SIZE, FRAME_MAX_SIZE);
-	if (spec_payload_len(spec) < 0)
+	if (sender && spec_payload_len(spec) < 0)
 		FAIL("--size: %u is too small for an %s probe (minimum %u)",
 		     spec->frame_size,
 		     family_of(spec) == AF_INET6 ? "IPv6" : "IPv4",

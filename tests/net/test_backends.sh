@@ -89,7 +89,13 @@ for be in afpacket afxdp xdp; do
 	fi
 	send_recv "$be-send" "$be" udp
 	send_recv "$be-recv" udp "$be"
-	ping_reflect "$be-reflect" udp "$be"
+	# XDP_TX frames are taken by the pinger's veth only when it has an
+	# XDP program: the afxdp pinger brings its steering program.
+	if [[ $be == xdp ]]; then
+		ping_reflect "$be-reflect" afxdp "$be"
+	else
+		ping_reflect "$be-reflect" udp "$be"
+	fi
 	[[ $be == xdp ]] || ping_reflect "$be-ping" "$be" udp
 done
 

@@ -114,6 +114,9 @@ static void test_init_defaults_other_roles(void **state)
 	assert_int_equal(spec.burst, 32);
 	assert_int_equal(spec.listen.family, 0);
 	assert_int_equal(spec.listen_port, 0);
+	/* The largest frame a receiver expects, for the raw buffers. */
+	assert_int_equal(spec.frame_size, 1518);
+	assert_int_equal(spec.queues, 1);
 
 	spec_init(&spec, ROLE_REFLECT);
 	assert_int_equal(spec.role, ROLE_REFLECT);
@@ -291,12 +294,13 @@ static void test_validate_ipv6_min_size(void **state)
 	spec.frame_size = 84;
 	assert_valid(&spec);
 
-	/* Same for a receiver listening on IPv6. */
+	/* A receiver's size is only the largest frame it expects: any size
+	 * in range is fine, also on IPv6. */
 	good_recv(&spec, "::");
 	spec.frame_size = 64;
-	assert_invalid(&spec, "--size", "IPv6");
-	spec.frame_size = 84;
 	assert_valid(&spec);
+	spec.frame_size = 63;
+	assert_invalid(&spec, "--size", "64..9018");
 
 	/* IPv4 fits a probe in the smallest frame. */
 	good_send(&spec, "192.0.2.1");
