@@ -3,10 +3,6 @@
 
 #include "backend.h"
 
-/* Backends still being written link as NULL until they land. */
-extern const struct backend_ops backend_afxdp_ops __attribute__((weak));
-extern const struct backend_ops backend_xdp_ops __attribute__((weak));
-
 static const struct backend_ops *const all_backends[] = {
 	&backend_xdp_ops,
 	&backend_afxdp_ops,
@@ -18,7 +14,7 @@ const struct backend_ops *backend_find(const char *name)
 {
 	for (size_t i = 0; i < sizeof(all_backends) / sizeof(all_backends[0]);
 	     i++)
-		if (all_backends[i] && !strcmp(all_backends[i]->name, name))
+		if (!strcmp(all_backends[i]->name, name))
 			return all_backends[i];
 	return NULL;
 }

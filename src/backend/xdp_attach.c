@@ -418,13 +418,13 @@ int xdp_attach(struct xdp_attachment *a, int ifindex, int prog_fd,
 		return err;
 	}
 
-	if (mode != XDP_MODE_GENERIC) {
+	if (mode != XDP_PREF_GENERIC) {
 		err = attach_in_mode(a, a->prog_fd, XDP_FLAGS_DRV_MODE, force);
 		if (!err) {
 			a->flags = XDP_FLAGS_DRV_MODE;
 			goto attached;
 		}
-		if (mode == XDP_MODE_NATIVE || err == -EBUSY)
+		if (mode == XDP_PREF_NATIVE || err == -EBUSY)
 			goto err_close;
 		/* Kept to explain the fallback to generic below. */
 		snprintf(native_note, sizeof(native_note), "%s", a->note);

@@ -31,7 +31,7 @@ struct xdp_attachment {
 };
 
 /*
- * Attach prog_fd to ifindex. XDP_MODE_AUTO tries native (driver) first,
+ * Attach prog_fd to ifindex. XDP_PREF_AUTO tries native (driver) first,
  * then generic, and says in a->note why native was refused. Returns 0, or
  * -EBUSY when a foreign program is attached and !force (with a message on
  * stderr naming it), or another -errno.

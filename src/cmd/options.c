@@ -273,11 +273,11 @@ static int parse_one(struct test_spec *sp, int id, const char *name,
 		return 0;
 	case OPT_XDP_MODE:
 		if (!strcmp(v, "auto"))
-			sp->xdp_mode = XDP_MODE_AUTO;
+			sp->xdp_mode = XDP_PREF_AUTO;
 		else if (!strcmp(v, "native") || !strcmp(v, "drv"))
-			sp->xdp_mode = XDP_MODE_NATIVE;
+			sp->xdp_mode = XDP_PREF_NATIVE;
 		else if (!strcmp(v, "generic") || !strcmp(v, "skb"))
-			sp->xdp_mode = XDP_MODE_GENERIC;
+			sp->xdp_mode = XDP_PREF_GENERIC;
 		else
 			return bad(name, v, "auto, native, generic");
 		return 0;

@@ -30,18 +30,7 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
-/* libxdp.h names its enumerators XDP_MODE_NATIVE etc., as spec.h does
- * ours; only libxdp_set_print() is wanted from it, so its names are moved
- * out of the way for this file. */
-#define XDP_MODE_UNSPEC LIBXDP_MODE_UNSPEC
-#define XDP_MODE_NATIVE LIBXDP_MODE_NATIVE
-#define XDP_MODE_SKB LIBXDP_MODE_SKB
-#define XDP_MODE_HW LIBXDP_MODE_HW
 #include <xdp/libxdp.h>
-#undef XDP_MODE_UNSPEC
-#undef XDP_MODE_NATIVE
-#undef XDP_MODE_SKB
-#undef XDP_MODE_HW
 #include <xdp/xsk.h>
 
 #include "backend/netpath.h"
@@ -593,9 +582,9 @@ int cmd_probe(int argc, char **argv)
 		fprintf(stderr, "linerate probe: %s\n", err);
 		rc = EXIT_RUNTIME;
 	} else {
-		if (probe_xdp_mode(&r, skel, XDP_MODE_NATIVE,
+		if (probe_xdp_mode(&r, skel, XDP_PREF_NATIVE,
 				   XDP_FLAGS_DRV_MODE, &r.native) ||
-		    probe_xdp_mode(&r, skel, XDP_MODE_GENERIC,
+		    probe_xdp_mode(&r, skel, XDP_PREF_GENERIC,
 				   XDP_FLAGS_SKB_MODE, &r.generic)) {
 			fprintf(stderr,
 				"linerate probe: lr_pass could not be detached "

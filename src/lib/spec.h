@@ -28,9 +28,9 @@ enum clock_sync {
 };
 
 enum xdp_mode_pref {
-	XDP_MODE_AUTO = 0, /* native (driver) first, then generic */
-	XDP_MODE_NATIVE,
-	XDP_MODE_GENERIC,
+	XDP_PREF_AUTO = 0, /* native (driver) first, then generic */
+	XDP_PREF_NATIVE,
+	XDP_PREF_GENERIC,
 };
 
 enum zero_copy_pref {
