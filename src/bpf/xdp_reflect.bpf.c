@@ -24,22 +24,13 @@
 #include <bpf/bpf_endian.h>
 #include <bpf/bpf_helpers.h>
 
+#include "parse.bpf.h"
 #include "xdp_shared.h"
 
-#define IPV4_MORE_FRAGMENTS 0x2000
-#define IPV4_FRAGMENT_OFFSET 0x1fff
-#define ETH_FCS_LEN 4
-#define ETH_MIN_LEN 60 /* without FCS */
-#define VLAN_MAX_DEPTH 2
 /* bpf_csum_diff() takes at most 512 bytes, in multiples of 4; a power
  * of two here. */
 #define CSUM_CHUNK 256
 #define CSUM_MAX_CHUNKS (65536 / CSUM_CHUNK)
-
-struct vlan_header {
-	__be16 tci;
-	__be16 proto;
-};
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -299,27 +290,13 @@ int lr_reflect(struct xdp_md *ctx)
 	struct xdp_reflect_counters *counters;
 	enum reflect_result res = RESULT_NOT_OURS;
 	struct ethhdr *eth = data;
-	void *l3 = eth + 1;
 	__u32 key = 0, ip_len = 0, frame_len;
 	__u8 mac[ETH_ALEN];
 	__be16 proto;
-	int i;
+	void *l3 = parse_l2(data, data_end, &proto);
 
-	if (l3 > data_end)
+	if (!l3)
 		return XDP_PASS;
-	proto = eth->h_proto;
-#pragma unroll
-	for (i = 0; i < VLAN_MAX_DEPTH; i++) {
-		struct vlan_header *vlan = l3;
-
-		if (proto != bpf_htons(ETH_P_8021Q) &&
-		    proto != bpf_htons(ETH_P_8021AD))
-			break;
-		if ((void *)(vlan + 1) > data_end)
-			return XDP_PASS;
-		proto = vlan->proto;
-		l3 = vlan + 1;
-	}
 	if (proto == bpf_htons(ETH_P_IP) &&
 	    reflect_cfg.family == XDP_FAMILY_IPV4)
 		res = reflect_ipv4(ctx, l3, data_end, &ip_len);

@@ -21,14 +21,9 @@
 #include <bpf/bpf_endian.h>
 #include <bpf/bpf_helpers.h>
 
+#include "parse.bpf.h"
 #include "xdp_shared.h"
 
-/* Not in the uapi headers (net/ip.h). */
-#define IPV4_MORE_FRAGMENTS 0x2000
-#define IPV4_FRAGMENT_OFFSET 0x1fff
-#define ETH_FCS_LEN 4
-#define ETH_MIN_LEN 60 /* without FCS */
-#define VLAN_MAX_DEPTH 2
 #define HALF_TS_RANGE (1ULL << (XDP_PROBE_TS_BITS - 1))
 #define HIST_HALF_SUB (XDP_HIST_SUB_BUCKETS / 2)
 #define SEQ_MASK ((__u64)XDP_SEQ_WINDOW - 1)
@@ -38,11 +33,6 @@
  * fields while we write them (see struct xdp_flow_state). */
 #define WRITE_ONCE(x, v) (*(volatile __typeof__(x) *)&(x) = (v))
 #define barrier() asm volatile("" ::: "memory")
-
-struct vlan_header {
-	__be16 tci;
-	__be16 proto;
-};
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -195,27 +185,11 @@ parse_ipv6(const struct frame *f, struct ipv6hdr *ip6,
 static __always_inline enum parse_result
 parse_frame(const struct frame *f, struct test_packet *pkt)
 {
-	void *data_end = f->data_end;
-	struct ethhdr *eth = f->data;
-	void *l3 = eth + 1;
 	__be16 proto;
-	int i;
+	void *l3 = parse_l2(f->data, f->data_end, &proto);
 
-	if (l3 > data_end)
+	if (!l3)
 		return PARSE_NOT_OURS;
-	proto = eth->h_proto;
-#pragma unroll
-	for (i = 0; i < VLAN_MAX_DEPTH; i++) {
-		struct vlan_header *vlan = l3;
-
-		if (proto != bpf_htons(ETH_P_8021Q) &&
-		    proto != bpf_htons(ETH_P_8021AD))
-			break;
-		if ((void *)(vlan + 1) > data_end)
-			return PARSE_NOT_OURS;
-		proto = vlan->proto;
-		l3 = vlan + 1;
-	}
 	if (proto == bpf_htons(ETH_P_IP) &&
 	    sink_cfg.match.family == XDP_FAMILY_IPV4)
 		return parse_ipv4(f, l3, pkt);

@@ -15,16 +15,9 @@
 #include <bpf/bpf_endian.h>
 #include <bpf/bpf_helpers.h>
 
+#include "parse.bpf.h"
 #include "steer_shared.h"
 
-/* Not in the uapi headers (net/ip.h). */
-#define IPV4_MORE_FRAGMENTS 0x2000
-#define IPV4_FRAGMENT_OFFSET 0x1fff
-
-struct vlan_header {
-	__be16 tci;
-	__be16 proto;
-};
 
 struct {
 	__uint(type, BPF_MAP_TYPE_XSKMAP);
@@ -94,21 +87,11 @@ static __always_inline bool ipv6_wanted(struct ipv6hdr *ip6, void *data_end)
 
 static __always_inline bool test_packet(void *data, void *data_end)
 {
-	struct ethhdr *eth = data;
-	void *l3 = eth + 1;
 	__be16 proto;
+	void *l3 = parse_l2(data, data_end, &proto);
 
-	if (l3 > data_end)
+	if (!l3)
 		return false;
-	proto = eth->h_proto;
-	if (proto == bpf_htons(ETH_P_8021Q)) {
-		struct vlan_header *vlan = l3;
-
-		if ((void *)(vlan + 1) > data_end)
-			return false;
-		proto = vlan->proto;
-		l3 = vlan + 1;
-	}
 	if (proto == bpf_htons(ETH_P_IP))
 		return steer_cfg.family == STEER_FAMILY_IPV4 &&
 		       ipv4_wanted(l3, data_end);
