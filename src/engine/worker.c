@@ -727,7 +727,7 @@ static int run_ping(struct worker *w)
 	const struct test_spec *sp = w->spec;
 	struct pkt rx[SPEC_MAX_BURST];
 	struct tx_state *tx = malloc(sizeof(*tx));
-	uint64_t drain_until = 0;
+	uint64_t drain_until = 0, bursts = 0;
 	int err;
 
 	if (!tx)
@@ -772,6 +772,8 @@ static int run_ping(struct worker *w)
 			if (w->ops->flags & BACKEND_F_RAW)
 				got = (int)raw_rx_prepare(w, rx, (unsigned int)got);
 			rx_account(w, rx, (unsigned int)got, false);
+			if (++bursts % JITTER_PUBLISH_EVERY == 0)
+				publish_jitter(w);
 		}
 	}
 	/* The replies we expect are the probes we sent, tail included. */
