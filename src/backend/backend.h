@@ -34,6 +34,7 @@ struct pkt {
 };
 
 struct backend_config {
+	enum role role; /* what the worker will do with it */
 	const char *ifname; /* raw backends; NULL for udp */
 	char ifname_buf[16];
 	int ifindex; /* raw backends */

@@ -737,6 +737,31 @@ static void fill_words_build(__u64 words[XDP_FILL_PERIOD])
 	}
 }
 
+static int receiver_attach(struct backend *b, int prog_fd, const char *what)
+{
+	const char *gso_note = "";
+	int err;
+
+	err = xdp_attach(&b->attachment, b->cfg.ifindex, prog_fd,
+			 b->cfg.xdp_mode, b->cfg.force);
+	if (err) {
+		pr_warn("xdp: cannot attach the %s to %s: %s%s%s\n", what,
+			b->ifname, strerror(-err),
+			b->attachment.note[0] ? ": " : "", b->attachment.note);
+		return err;
+	}
+	snprintf(b->mode, sizeof(b->mode), "in-kernel XDP %s, %s XDP", what,
+		 b->attachment.mode);
+	/* Generic XDP runs on the skb as it arrives: a UDP GSO batch from a
+	 * sender on this host (veth) is one packet there, not many. */
+	if (b->attachment.flags == XDP_FLAGS_SKB_MODE)
+		gso_note = "generic XDP sees a local sender's UDP GSO batch as "
+			   "one packet (corrupt): send with --no-gso";
+	snprintf(b->note, sizeof(b->note), "%s%s%s", b->attachment.note,
+		 b->attachment.note[0] && gso_note[0] ? "; " : "", gso_note);
+	return 0;
+}
+
 static int receivers_open(struct backend *b)
 {
 	const struct backend_config *cfg = &b->cfg;
@@ -774,34 +799,14 @@ static int receivers_open(struct backend *b)
 	b->cpu_hist_norm = malloc(sizeof(*b->cpu_hist_norm));
 	if (!b->merged || !b->cpu_hist || !b->cpu_hist_norm)
 		return -ENOMEM;
-	snprintf(b->mode, sizeof(b->mode),
-		 "in-kernel XDP analyzer/reflector (not attached yet)");
-	return 0;
-}
-
-static int receiver_attach(struct backend *b, int prog_fd, const char *what)
-{
-	const char *gso_note = "";
-	int err;
-
-	err = xdp_attach(&b->attachment, b->cfg.ifindex, prog_fd,
-			 b->cfg.xdp_mode, b->cfg.force);
-	if (err) {
-		pr_warn("xdp: cannot attach the %s to %s: %s%s%s\n", what,
-			b->ifname, strerror(-err),
-			b->attachment.note[0] ? ": " : "", b->attachment.note);
-		return err;
-	}
-	snprintf(b->mode, sizeof(b->mode), "in-kernel XDP %s, %s XDP", what,
-		 b->attachment.mode);
-	/* Generic XDP runs on the skb as it arrives: a UDP GSO batch from a
-	 * sender on this host (veth) is one packet there, not many. */
-	if (b->attachment.flags == XDP_FLAGS_SKB_MODE)
-		gso_note = "generic XDP sees a local sender's UDP GSO batch as "
-			   "one packet (corrupt): send with --no-gso";
-	snprintf(b->note, sizeof(b->note), "%s%s%s", b->attachment.note,
-		 b->attachment.note[0] && gso_note[0] ? "; " : "", gso_note);
-	return 0;
+	/* Attach now, so a refusal shows at open (and --backend auto can
+	 * fall back) and the mode is known before the test starts. */
+	if (cfg->role == ROLE_REFLECT)
+		return receiver_attach(b,
+				       bpf_program__fd(b->reflect->progs.lr_reflect),
+				       "reflector");
+	return receiver_attach(b, bpf_program__fd(b->sink->progs.lr_sink),
+			       "analyzer");
 }
 
 /* Why recv/reflect ends now, as the worker decides it for user-space
@@ -1008,8 +1013,10 @@ static int sink_run(struct backend *b, struct worker *w)
 
 	b->sink->bss->sink_realtime_offset_ns = realtime_offset();
 	dev_stats_baseline(b);
-	err = receiver_attach(b, bpf_program__fd(b->sink->progs.lr_sink),
-			      "analyzer");
+	err = b->attachment.attached ?
+		      0 :
+		      receiver_attach(b, bpf_program__fd(b->sink->progs.lr_sink),
+				      "analyzer");
 	if (err)
 		return err;
 	b->running = RUNNING_SINK;
@@ -1096,8 +1103,11 @@ static int reflect_run(struct backend *b, struct worker *w)
 	int err;
 
 	dev_stats_baseline(b);
-	err = receiver_attach(b, bpf_program__fd(b->reflect->progs.lr_reflect),
-			      "reflector");
+	err = b->attachment.attached ?
+		      0 :
+		      receiver_attach(b,
+				      bpf_program__fd(b->reflect->progs.lr_reflect),
+				      "reflector");
 	if (err)
 		return err;
 	b->running = RUNNING_REFLECT;

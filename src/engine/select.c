@@ -12,6 +12,7 @@ static void config_common(const struct test_spec *sp,
 			  struct backend_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
+	cfg->role = sp->role;
 	cfg->batch = sp->burst < 64 ? 64 : sp->burst;
 	cfg->max_frame = FRAME_MAX_SIZE;
 	cfg->busy_poll = sp->busy_poll;
