@@ -926,7 +926,7 @@ int netpath_local(const struct ip_addr *addr, const char *ifname,
 	if (ip_addr_is_wildcard(addr) && !ifname) {
 		snprintf(err, err_len,
 			 "a raw backend listening on the wildcard address "
-			 "needs an interface name");
+			 "needs -i IFACE");
 		return -EINVAL;
 	}
 	ret = open_or_say(&nl, err, err_len);
