@@ -148,7 +148,7 @@ run_linerate() {
 	local place=$1 tool=$2 scpu=$3 rcpu=$4 pid rc tx rx sent secs recv loss p50 p99
 	shift 4
 	timeout --kill-after=2 $((DURATION + 20)) taskset -c "$rcpu" ip netns exec "$NS_B" \
-		"$LINERATE" recv --listen "$IP_B:$PORT_LR" --idle-timeout 2s --clock-sync host --json "$@" \
+		"$LINERATE" recv --backend udp --listen "$IP_B:$PORT_LR" --idle-timeout 2s --clock-sync host --json "$@" \
 		>"$WORK/lr-recv.json" 2>"$WORK/lr-recv.err" </dev/null &
 	pid=$!
 	PIDS+=("$pid")

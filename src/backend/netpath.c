@@ -1004,3 +1004,22 @@ int netpath_if_counters(const char *ifname, struct if_counters *out)
 	freeifaddrs(list);
 	return err;
 }
+
+int netpath_driver(const char *ifname, struct ethtool_drvinfo *out)
+{
+	struct ifreq ifr;
+	int fd, err = 0;
+
+	memset(out, 0, sizeof(*out));
+	out->cmd = ETHTOOL_GDRVINFO;
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	ifr.ifr_data = (void *)out;
+	if (ioctl(fd, SIOCETHTOOL, &ifr))
+		err = -errno;
+	close(fd);
+	return err;
+}

@@ -59,4 +59,8 @@ struct if_counters {
 
 int netpath_if_counters(const char *ifname, struct if_counters *out);
 
+struct ethtool_drvinfo;
+/* The driver's name and versions (ETHTOOL_GDRVINFO); 0 or -errno. */
+int netpath_driver(const char *ifname, struct ethtool_drvinfo *out);
+
 #endif

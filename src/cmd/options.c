@@ -91,7 +91,8 @@ static const struct opt_doc opt_docs[] = {
 	  "live report period (default 1s; 0 for none)" },
 	{ "cpu", 1, OPT_CPU, R_ALL, "N", "pin the worker to CPU N" },
 	{ "backend", 1, OPT_BACKEND, R_ALL, "NAME",
-	  "auto | xdp | afxdp | afpacket | udp (default udp)" },
+	  "auto | xdp | afxdp | afpacket | udp (default auto: the fastest "
+	  "that opens here)" },
 	{ "interface", 1, OPT_INTERFACE, R_ALL, "IFACE",
 	  "raw backends: interface (default: from the route / listen address)" },
 	{ "xdp-mode", 1, OPT_XDP_MODE, R_ALL, "MODE",

@@ -118,19 +118,7 @@ static void signals_release(const sigset_t *saved)
 
 static void probe_driver(struct probe_result *r)
 {
-	struct ifreq ifr;
-	int fd;
-
-	memset(&r->drv, 0, sizeof(r->drv));
-	r->drv.cmd = ETHTOOL_GDRVINFO;
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return;
-	memset(&ifr, 0, sizeof(ifr));
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", r->iface.ifname);
-	ifr.ifr_data = (void *)&r->drv;
-	r->have_drv = ioctl(fd, SIOCETHTOOL, &ifr) == 0;
-	close(fd);
+	r->have_drv = netpath_driver(r->iface.ifname, &r->drv) == 0;
 }
 
 static void probe_attached(struct probe_result *r)

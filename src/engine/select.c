@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include <errno.h>
+#include <linux/ethtool.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -91,6 +92,24 @@ static int config_raw(const struct test_spec *sp, struct backend_config *cfg,
 	return 0;
 }
 
+/*
+ * The xdp backend's generator and reflector transmit with XDP_TX. A veth
+ * hands such frames to its peer only when the peer runs an XDP program
+ * (or GRO, for some of them), which cannot be seen from here: auto does
+ * not bet a whole test on it.
+ */
+static bool xdp_tx_unsafe(const struct backend_ops *ops,
+			  const struct test_spec *sp,
+			  const struct backend_config *cfg)
+{
+	struct ethtool_drvinfo drv;
+
+	if (!(ops->flags & BACKEND_F_KERNEL) ||
+	    (sp->role != ROLE_SEND && sp->role != ROLE_REFLECT))
+		return false;
+	return !netpath_driver(cfg->ifname, &drv) && !strcmp(drv.driver, "veth");
+}
+
 static void note_append(char *note, size_t len, const char *name,
 			const char *why)
 {
@@ -138,6 +157,13 @@ int backend_select_open(const struct test_spec *sp,
 		config_common(sp, cfg);
 		if (ops->flags & BACKEND_F_RAW) {
 			err = config_raw(sp, cfg, why, sizeof(why));
+			if (!err && is_auto && xdp_tx_unsafe(ops, sp, cfg)) {
+				note_append(note, note_len, ops->name,
+					    "a veth drops XDP_TX frames unless its "
+					    "peer runs XDP (use --backend xdp to "
+					    "insist)");
+				continue;
+			}
 			if (err) {
 				if (!is_auto) {
 					pr_warn("%s backend: %s\n", ops->name,

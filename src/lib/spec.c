@@ -12,7 +12,8 @@ void spec_init(struct test_spec *spec, enum role role)
 {
 	memset(spec, 0, sizeof(*spec));
 	spec->role = role;
-	snprintf(spec->backend, sizeof(spec->backend), "udp");
+	/* The fastest path that works here; the report says which ran. */
+	snprintf(spec->backend, sizeof(spec->backend), "auto");
 	/* A sender's frame; for a receiver, the largest it expects (the raw
 	 * backends size their buffers by it). */
 	spec->frame_size = role == ROLE_SEND || role == ROLE_PING ?

@@ -430,12 +430,16 @@ impair_clear_a() {
 
 PORT=${PORT:-7000}
 
+# These helpers run the udp backend: the impairments act on the kernel's
+# path (qdisc, netfilter), which the raw backends bypass by design;
+# test_backends.sh covers the others.
+
 # start_recv TAG LIMIT_S ARGS...: linerate recv in b on IP_B:PORT, in the
 # background; returns once its socket is bound.
 start_recv() {
 	local tag=$1 limit=$2
 	shift 2
-	bg_start "$tag" "$NS_B" "$limit" "$LINERATE" recv --listen "$IP_B:$PORT" "$@"
+	bg_start "$tag" "$NS_B" "$limit" "$LINERATE" recv --backend udp --listen "$IP_B:$PORT" "$@"
 	wait_udp_listen "$NS_B" "$PORT" 5 ||
 		fatal "$tag: linerate recv did not bind $IP_B:$PORT within 5 s (exit: $(bg_wait "$tag"; echo $?))"
 }
@@ -444,7 +448,7 @@ start_recv() {
 start_reflect() {
 	local tag=$1 limit=$2
 	shift 2
-	bg_start "$tag" "$NS_B" "$limit" "$LINERATE" reflect --listen "$IP_B:$PORT" "$@"
+	bg_start "$tag" "$NS_B" "$limit" "$LINERATE" reflect --backend udp --listen "$IP_B:$PORT" "$@"
 	wait_udp_listen "$NS_B" "$PORT" 5 ||
 		fatal "$tag: linerate reflect did not bind $IP_B:$PORT within 5 s"
 }
@@ -454,7 +458,7 @@ start_reflect() {
 send_a() {
 	local tag=$1 limit=$2
 	shift 2
-	run_in "$tag" "$NS_A" "$limit" "$LINERATE" send --dst "$IP_B:$PORT" "$@"
+	run_in "$tag" "$NS_A" "$limit" "$LINERATE" send --backend udp --dst "$IP_B:$PORT" "$@"
 }
 
 # nstat_get NS COUNTER: an absolute kernel counter (e.g. UdpInCsumErrors)

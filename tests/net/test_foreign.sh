@@ -44,7 +44,7 @@ rcvbuf0=$(nstat_get "$NS_B" UdpRcvbufErrors)
 start_recv recv 30 --idle-timeout 2s --clock-sync host --json
 
 batch # before any test traffic
-bg_start send "$NS_A" 15 "$LINERATE" send --dst "$IP_B:$PORT" --size 64 --rate 10kpps \
+bg_start send "$NS_A" 15 "$LINERATE" send --backend udp --dst "$IP_B:$PORT" --size 64 --rate 10kpps \
 	--count 5000 --flows 2 --json
 sleep 0.2
 batch # during

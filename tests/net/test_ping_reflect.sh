@@ -15,7 +15,7 @@ csum_b0=$(nstat_get "$NS_B" UdpInCsumErrors)
 run_case() {
 	local label=$1 count=$2 rate=$3 sent
 	start_reflect "reflect-$label" 20 --idle-timeout 1s --json
-	run_in "ping-$label" "$NS_A" 20 "$LINERATE" ping --dst "$IP_B:$PORT" \
+	run_in "ping-$label" "$NS_A" 20 "$LINERATE" ping --backend udp --dst "$IP_B:$PORT" \
 		--rate "$rate" --count "$count" --json
 	assert_rc "$label: ping" $? 0
 	bg_wait "reflect-$label"

@@ -70,7 +70,7 @@ static void test_init_defaults_send(void **state)
 	memset(&spec, 0xa5, sizeof(spec));
 	spec_init(&spec, ROLE_SEND);
 	assert_int_equal(spec.role, ROLE_SEND);
-	assert_string_equal(spec.backend, "udp");
+	assert_string_equal(spec.backend, "auto");
 	assert_int_equal(spec.frame_size, 64);
 	assert_int_equal(spec.rate.kind, RATE_PPS);
 	assert_true(spec.rate.value == 100000);
