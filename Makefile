@@ -1,10 +1,11 @@
 # The two entry points of the README, and a few conveniences.
 #   make demo   install what is missing, build, run a real test in the lab
 #   make test   install what is missing, build, run every test
+#   make fuzz   run each libFuzzer harness for 60 s (tests/fuzz/)
 BUILD ?= build
 MESON_FLAGS ?= -Dwerror=true
 
-.PHONY: all build deps demo test unit net bench clean
+.PHONY: all build deps demo test unit net fuzz bench clean
 
 all: build
 
@@ -29,6 +30,9 @@ test:
 
 unit: build
 	meson test -C $(BUILD) --suite unit --print-errorlogs
+
+fuzz:
+	FUZZ_OUT=$(BUILD)/fuzz tests/fuzz/run.sh 60
 
 bench:
 	scripts/deps bench

@@ -149,7 +149,11 @@ void hist_snapshot(struct hist *dst, const struct hist *src)
 		dst->max = 0;
 		return;
 	}
-	if (dst->min > hist_bucket_high(first))
+	/* The top bucket also holds every value above HIST_MAX_VALUE: a min
+	 * beyond its high end is real there, unless the writer has not
+	 * stored it yet (min still above max). */
+	if (dst->min > hist_bucket_high(first) &&
+	    (first != HIST_BUCKETS - 1 || dst->min > dst->max))
 		dst->min = hist_bucket_low(first);
 	if (dst->max < hist_bucket_low(last))
 		dst->max = hist_bucket_high(last);

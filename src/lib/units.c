@@ -237,7 +237,8 @@ int parse_u64(const char *text, uint64_t min, uint64_t max, uint64_t *out)
 	if (fabs(value - nearbyint(value)) > value * 1e-12)
 		return -EINVAL;
 	value = nearbyint(value);
-	if (value < (double)min || value > (double)max || value > 1.8e19)
+	/* Compare as integers: min and max above 2^53 round as doubles. */
+	if (value > 1.8e19 || (uint64_t)value < min || (uint64_t)value > max)
 		return -ERANGE;
 	*out = (uint64_t)value;
 	return 0;

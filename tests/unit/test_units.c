@@ -374,6 +374,8 @@ static void test_parse_u64(void **state)
 	check_u64_rejected(NULL, 0, UINT64_MAX, -EINVAL);
 	check_u64_rejected("k", 0, UINT64_MAX, -EINVAL);
 	check_u64_rejected("99999999999999999999", 0, UINT64_MAX, -ERANGE);
+	/* Found by fuzz_units: a bound above 2^53 must not round up. */
+	check_u64_rejected("9223372036854775808.0", 1, INT64_MAX, -ERANGE);
 }
 
 /* --- parse_endpoint --- */
