@@ -82,12 +82,8 @@ set -o pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 REPO_ROOT=$(cd "$HERE/.." && pwd)
-if [[ -z ${LINERATE:-} ]]; then
-	# meson puts the binary in build/src/; a top-level build/linerate
-	# (a link or a copy) wins when there is one.
-	LINERATE=$REPO_ROOT/build/linerate
-	[[ -x $LINERATE || ! -x $REPO_ROOT/build/src/linerate ]] || LINERATE=$REPO_ROOT/build/src/linerate
-fi
+# meson puts the binary in build/src/.
+LINERATE=${LINERATE:-$REPO_ROOT/build/src/linerate}
 LAB=${LAB:-$REPO_ROOT/scripts/lab}
 DURATION=5
 PLACEMENT=both

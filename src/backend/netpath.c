@@ -761,6 +761,24 @@ static int link_or_say(struct nl_sock *nl, int ifindex, const char *ifname,
 	return ret;
 }
 
+/* A netlink socket, and the interface the user pinned (ifindex 0 when
+ * none); on error the socket is closed and err says why. */
+static int open_pinned(struct nl_sock *nl, const char *ifname,
+		       struct link_reply *pinned, char *err, size_t err_len)
+{
+	int ret = open_or_say(nl, err, err_len);
+
+	if (ret)
+		return ret;
+	pinned->ifindex = 0;
+	if (!ifname)
+		return 0;
+	ret = link_or_say(nl, 0, ifname, pinned, err, err_len);
+	if (ret)
+		nl_close(nl);
+	return ret;
+}
+
 int netpath_interface(const char *ifname, struct net_path *out, char *err,
 		      size_t err_len)
 {
@@ -809,16 +827,9 @@ int netpath_to(const struct ip_addr *dst, const struct ip_addr *src,
 			return -EINVAL;
 		}
 	}
-	ret = open_or_say(&nl, err, err_len);
+	ret = open_pinned(&nl, ifname, &pinned, err, err_len);
 	if (ret)
 		return ret;
-
-	pinned.ifindex = 0;
-	if (ifname) {
-		ret = link_or_say(&nl, 0, ifname, &pinned, err, err_len);
-		if (ret)
-			goto out;
-	}
 	/* The kernel would say "network unreachable"; say what is wrong. */
 	if (have_src) {
 		ret = addr_find(&nl, src, pinned.ifindex, &src_ifindex);
@@ -929,16 +940,9 @@ int netpath_local(const struct ip_addr *addr, const char *ifname,
 			 "needs -i IFACE");
 		return -EINVAL;
 	}
-	ret = open_or_say(&nl, err, err_len);
+	ret = open_pinned(&nl, ifname, &pinned, err, err_len);
 	if (ret)
 		return ret;
-
-	pinned.ifindex = 0;
-	if (ifname) {
-		ret = link_or_say(&nl, 0, ifname, &pinned, err, err_len);
-		if (ret)
-			goto out;
-	}
 	if (ip_addr_is_wildcard(addr)) {
 		fill_interface(out, &pinned);
 		if (addr)

@@ -19,12 +19,8 @@ set -o pipefail
 
 NET_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO_ROOT=$(cd "$NET_DIR/../.." && pwd)
-if [[ -z ${LINERATE:-} ]]; then
-	# meson puts the binary in build/src/; a top-level build/linerate
-	# (a link or a copy) wins when there is one.
-	LINERATE=$REPO_ROOT/build/linerate
-	[[ -x $LINERATE || ! -x $REPO_ROOT/build/src/linerate ]] || LINERATE=$REPO_ROOT/build/src/linerate
-fi
+# meson puts the binary in build/src/.
+LINERATE=${LINERATE:-$REPO_ROOT/build/src/linerate}
 LAB=${LAB:-$REPO_ROOT/scripts/lab}
 TEST=$(basename "$0" .sh)
 WORKDIR=$(mktemp -d "/tmp/lr-$TEST.XXXXXX")
