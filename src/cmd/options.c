@@ -94,7 +94,7 @@ static const struct opt_doc opt_docs[] = {
 	  "auto | xdp | afxdp | afpacket | udp (default auto: the fastest "
 	  "that opens here)" },
 	{ "interface", 1, OPT_INTERFACE, R_ALL, "IFACE",
-	  "raw backends: interface (default: from the route / listen address)" },
+	  "-i IFACE; raw backends: interface (default: from the route / listen address)" },
 	{ "xdp-mode", 1, OPT_XDP_MODE, R_ALL, "MODE",
 	  "auto | native | generic (default auto: native, else generic)" },
 	{ "zero-copy", 1, OPT_ZERO_COPY, R_ALL, "WHEN",
