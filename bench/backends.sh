@@ -85,6 +85,8 @@ REPO_ROOT=$(cd "$HERE/.." && pwd)
 # meson puts the binary in build/src/.
 LINERATE=${LINERATE:-$REPO_ROOT/build/src/linerate}
 LAB=${LAB:-$REPO_ROOT/scripts/lab}
+# shellcheck source=bench/lib.sh
+. "$HERE/lib.sh"
 DURATION=5
 PLACEMENT=both
 ALL_TOOLS=lr-xdp,lr-afxdp,lr-afpacket,lr-udp,lr-udp-nogso,testpmd-afxdp,testpmd-afpacket,trafgen,iperf3
@@ -217,13 +219,7 @@ LINERATE=$WORK/linerate
 LINERATE_GIT=$(git -C "$REPO_ROOT" describe --always --dirty 2>/dev/null || echo '?')
 PIDS=()
 cleanup() {
-	local pid
-	for pid in "${PIDS[@]}"; do
-		kill -TERM "$pid" 2>/dev/null
-	done
-	for pid in "${PIDS[@]}"; do
-		wait "$pid" 2>/dev/null
-	done
+	stop_pids "${PIDS[@]}"
 	"$LAB" down --name "$NAME" >/dev/null 2>&1
 	# testpmd's runtime directory (mp socket, config) under its prefix.
 	[[ -d /var/run/dpdk/$DPDK_PREFIX ]] && rm -rf -- "/var/run/dpdk/$DPDK_PREFIX"

@@ -36,6 +36,8 @@ REPO_ROOT=$(cd "$HERE/.." && pwd)
 # meson puts the binary in build/src/.
 LINERATE=${LINERATE:-$REPO_ROOT/build/src/linerate}
 LAB=${LAB:-$REPO_ROOT/scripts/lab}
+# shellcheck source=bench/lib.sh
+. "$HERE/lib.sh"
 DURATION=5
 ONE_CORE=0
 NO_GSO=1
@@ -92,13 +94,7 @@ NCPU=$(nproc)
 WORK=$(mktemp -d /tmp/lr-bench.XXXXXX)
 PIDS=()
 cleanup() {
-	local pid
-	for pid in "${PIDS[@]}"; do
-		kill -TERM "$pid" 2>/dev/null
-	done
-	for pid in "${PIDS[@]}"; do
-		wait "$pid" 2>/dev/null
-	done
+	stop_pids "${PIDS[@]}"
 	"$LAB" down --name "$NAME" >/dev/null 2>&1
 	rm -rf -- "$WORK"
 }

@@ -827,6 +827,17 @@ static bool receiver_finished(const struct worker *w, uint64_t now,
 	       now - last_rx >= sp->idle_timeout_ns;
 }
 
+/* The first and last arrival over CPUs: earliest first, latest last (a
+ * CPU that saw nothing has 0 for both). */
+static void rx_times_merge(__u64 *first, __u64 *last, __u64 cpu_first,
+			   __u64 cpu_last)
+{
+	if (cpu_last > *last)
+		*last = cpu_last;
+	if (cpu_first && (!*first || cpu_first < *first))
+		*first = cpu_first;
+}
+
 static int sink_counters_read(struct backend *b, struct xdp_sink_counters *sum)
 {
 	const struct xdp_sink_counters *cpu;
@@ -847,11 +858,8 @@ static int sink_counters_read(struct backend *b, struct xdp_sink_counters *sum)
 		sum->untracked += cpu->untracked;
 		sum->latency_negative += cpu->latency_negative;
 		sum->passed += cpu->passed;
-		if (cpu->last_rx_ns > sum->last_rx_ns)
-			sum->last_rx_ns = cpu->last_rx_ns;
-		if (cpu->first_rx_ns && (!sum->first_rx_ns ||
-					 cpu->first_rx_ns < sum->first_rx_ns))
-			sum->first_rx_ns = cpu->first_rx_ns;
+		rx_times_merge(&sum->first_rx_ns, &sum->last_rx_ns,
+			       cpu->first_rx_ns, cpu->last_rx_ns);
 		if (cpu->flow_limit > sum->flow_limit)
 			sum->flow_limit = cpu->flow_limit;
 	}
@@ -1068,11 +1076,8 @@ static int reflect_counters_read(struct backend *b,
 		sum->truncated += cpu->truncated;
 		sum->malformed += cpu->malformed;
 		sum->passed += cpu->passed;
-		if (cpu->last_rx_ns > sum->last_rx_ns)
-			sum->last_rx_ns = cpu->last_rx_ns;
-		if (cpu->first_rx_ns && (!sum->first_rx_ns ||
-					 cpu->first_rx_ns < sum->first_rx_ns))
-			sum->first_rx_ns = cpu->first_rx_ns;
+		rx_times_merge(&sum->first_rx_ns, &sum->last_rx_ns,
+			       cpu->first_rx_ns, cpu->last_rx_ns);
 	}
 	return 0;
 }
