@@ -35,6 +35,14 @@ int cmd_parse_iface_args(const char *cmd, int argc, char **argv,
 			 const char *switch_name, bool *switch_value,
 			 const char **ifname, void (*usage)(FILE *out));
 
+int cmd_server(int argc, char **argv);
+int cmd_client(int argc, char **argv);
+
+/* SIGINT/SIGTERM set the flag returned (a second one kills); SIGPIPE is
+ * ignored. */
+#include <stdatomic.h>
+atomic_bool *cmd_stop_on_signals(void);
+
 /* Parse, validate and run a role's test; the body of each subcommand. */
 int cmd_run_role(enum role role, int argc, char **argv);
 

@@ -19,6 +19,10 @@ static const struct command commands[] = {
 	  "what an interface and the kernel support; the backend auto picks" },
 	{ "cleanup", cmd_cleanup,
 	  "remove XDP/tc programs a killed linerate left on an interface" },
+	{ "server", cmd_server,
+	  "the daemon: test sessions driven over a JSON API (port 9270)" },
+	{ "client", cmd_client,
+	  "test against a linerate server: forward, --reverse, --bidir, --rtt" },
 	{ "lab", cmd_lab,
 	  "two-namespace veth test lab: lab up|down|status (scripts/lab)" },
 };

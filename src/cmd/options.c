@@ -422,6 +422,10 @@ int cmd_parse_spec(enum role role, int argc, char **argv,
 	/* --count alone means "until N packets", not "until N or 10 s". */
 	if (seen_count && !seen_duration && role == ROLE_SEND)
 		sp->duration_ns = 0;
+	/* And a ping's --duration alone means "for that long", not "10
+	 * probes or that long". */
+	if (seen_duration && !seen_count && role == ROLE_PING)
+		sp->count = 0;
 	if (spec_validate(sp, err, sizeof(err))) {
 		fprintf(stderr, "linerate %s: %s\n", role_name(role), err);
 		return EXIT_USAGE;

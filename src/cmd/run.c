@@ -17,9 +17,22 @@ static void on_signal(int sig)
 		signal(sig, SIG_DFL);
 }
 
-int cmd_run_role(enum role role, int argc, char **argv)
+atomic_bool *cmd_stop_on_signals(void)
 {
 	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	atomic_store(&stop_requested, false);
+	return &stop_requested;
+}
+
+int cmd_run_role(enum role role, int argc, char **argv)
+{
 	struct test_spec spec;
 	int rc;
 
@@ -28,13 +41,6 @@ int cmd_run_role(enum role role, int argc, char **argv)
 		return EXIT_OK;
 	if (rc)
 		return rc;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
-	atomic_store(&stop_requested, false);
-	rc = session_run(&spec, &stop_requested);
+	rc = session_run(&spec, cmd_stop_on_signals());
 	return rc ? EXIT_RUNTIME : EXIT_OK;
 }

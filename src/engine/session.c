@@ -29,6 +29,7 @@ struct session {
 
 struct reporter {
 	struct report_ctx ctx;
+	FILE *out; /* NULL: print nothing */
 	FILE *csv;
 	struct stats_snapshot *prev;
 	struct stats_snapshot *cur;
@@ -75,10 +76,11 @@ static void emit_interval(struct reporter *r, struct worker *const *w,
 				    report_interval_json(&r->ctx, r->delta,
 							 r->prev_s, to_s));
 		json_object_set_new(line, "final", json_false());
-		report_json_print(stdout, line, true);
+		if (r->out)
+			report_json_print(r->out, line, true);
 		json_decref(line);
-	} else if (sp->output == OUTPUT_TEXT && !sp->quiet) {
-		report_text_interval(stdout, &r->ctx, r->delta, r->prev_s, to_s);
+	} else if (sp->output == OUTPUT_TEXT && !sp->quiet && r->out) {
+		report_text_interval(r->out, &r->ctx, r->delta, r->prev_s, to_s);
 	}
 	if (r->csv)
 		report_csv_row(r->csv, &r->ctx, r->delta, r->prev_s, to_s);
@@ -122,20 +124,34 @@ static uint64_t session_end_ns(const struct session *s)
 }
 
 static void emit_final(struct reporter *r, struct worker *const *w,
-		       uint32_t n)
+		       uint32_t n, json_t **final, bool silent)
 {
 	const struct test_spec *sp = r->ctx.spec;
 	double seconds = active_seconds(w, n);
+	json_t *doc = NULL;
 
 	take_all(r, w, n, mono_ns());
-	if (sp->output == OUTPUT_JSON || sp->output == OUTPUT_JSON_STREAM) {
-		json_t *doc = report_json(&r->ctx, r->cur, seconds, true);
-
-		report_json_print(stdout, doc, sp->output == OUTPUT_JSON_STREAM);
+	if (sp->output == OUTPUT_JSON || sp->output == OUTPUT_JSON_STREAM ||
+	    final)
+		doc = report_json(&r->ctx, r->cur, seconds, true);
+	if (r->out && doc && sp->output != OUTPUT_TEXT && !silent)
+		report_json_print(r->out, doc, sp->output == OUTPUT_JSON_STREAM);
+	else if (r->out && sp->output == OUTPUT_TEXT && !silent)
+		report_text_final(r->out, &r->ctx, r->cur, seconds);
+	if (final)
+		*final = doc;
+	else
 		json_decref(doc);
-	} else {
-		report_text_final(stdout, &r->ctx, r->cur, seconds);
-	}
+}
+
+/* Hand the totals so far to the observer. */
+static void emit_live(struct reporter *r, struct worker *const *w, uint32_t n,
+		      const struct session_observer *obs, uint64_t now)
+{
+	double seconds = active_seconds(w, n);
+
+	take_all(r, w, n, now);
+	obs->on_live(obs->arg, &r->ctx, r->cur, seconds);
 }
 
 /* Sum "name=value" counters of several queues into acc. */
@@ -359,6 +375,14 @@ static void session_check_end(struct session *s, atomic_bool *stop,
 
 int session_run(const struct test_spec *sp, atomic_bool *stop)
 {
+	struct session_observer obs = { .out = stdout };
+
+	return session_run_observed(sp, stop, &obs);
+}
+
+int session_run_observed(const struct test_spec *sp, atomic_bool *stop,
+			 struct session_observer *obs)
+{
 	struct session *s = calloc(1, sizeof(*s));
 	char note[512], fallback[384], kernel_stats[512] = "";
 	struct if_counters if_before, if_after;
@@ -366,22 +390,29 @@ int session_run(const struct test_spec *sp, atomic_bool *stop)
 	const char *mode_note;
 	bool have_if;
 	struct worker *w0;
-	uint64_t next_report;
+	uint64_t next_report, next_live;
 	int err, werr;
 
 	if (!s)
 		return -ENOMEM;
 	err = session_open(s, sp, stop, fallback, sizeof(fallback));
-	if (err)
+	if (err) {
+		if (obs->on_started)
+			obs->on_started(obs->arg, NULL);
 		goto out_session;
+	}
 	w0 = s->workers[0];
 	mode_note = s->ops->note ? s->ops->note(s->backends[0]) : NULL;
 	snprintf(note, sizeof(note), "%s%s%s", fallback,
 		 fallback[0] && mode_note ? "; " : "", mode_note ? mode_note : "");
 	err = reporter_init(&rep, sp);
-	if (err)
+	if (err) {
+		if (obs->on_started)
+			obs->on_started(obs->arg, NULL);
 		goto out_session;
+	}
 	rep.ctx.spec = sp;
+	rep.out = obs->out;
 	rep.ctx.backend_name = s->ops->name;
 	rep.ctx.backend_mode = s->ops->mode(s->backends[0]);
 	rep.ctx.backend_note = note[0] ? note : NULL;
@@ -389,7 +420,10 @@ int session_run(const struct test_spec *sp, atomic_bool *stop)
 					 sp->line_rate_bps);
 	rep.ctx.queues = s->nworkers;
 	rep.ctx.clock = clock_name(CLOCK_REALTIME);
-	rep.ctx.one_way_valid = sp->clock_sync == CLOCK_SYNC_HOST;
+	rep.ctx.one_way_valid = sp->clock_sync != CLOCK_SYNC_NONE;
+	rep.ctx.one_way_error_ns = sp->clock_sync == CLOCK_SYNC_MEASURED ?
+					   sp->clock_error_ns :
+					   0;
 	rep.ctx.one_way_note =
 		rep.ctx.one_way_valid ?
 			NULL :
@@ -397,8 +431,8 @@ int session_run(const struct test_spec *sp, atomic_bool *stop)
 			"--clock-sync host when sender and receiver share "
 			"this host's clock";
 	rep.ctx.start_real_ns = clock_ns(CLOCK_REALTIME);
-	if (sp->output == OUTPUT_TEXT && !sp->quiet)
-		report_text_header(stdout, &rep.ctx);
+	if (sp->output == OUTPUT_TEXT && !sp->quiet && rep.out)
+		report_text_header(rep.out, &rep.ctx);
 
 	have_if = (s->ops->flags & BACKEND_F_RAW) && s->cfgs[0].ifname &&
 		  !netpath_if_counters(s->cfgs[0].ifname, &if_before);
@@ -411,10 +445,19 @@ int session_run(const struct test_spec *sp, atomic_bool *stop)
 	}
 	rep.ctx.start_mono_ns = w0->start_mono_ns;
 	next_report = rep.ctx.start_mono_ns + sp->interval_ns;
+	next_live = rep.ctx.start_mono_ns;
+	if (obs->on_started)
+		obs->on_started(obs->arg, err ? NULL : &rep.ctx);
 	while (!session_done(s)) {
 		uint64_t now = mono_ns();
 
 		session_check_end(s, stop, now);
+		if (obs->on_live && now >= next_live) {
+			emit_live(&rep, s->workers, s->nworkers, obs, now);
+			next_live = now + (obs->live_period_ns ?
+						   obs->live_period_ns :
+						   NSEC_PER_SEC / 4);
+		}
 		if (sp->interval_ns && now >= next_report) {
 			emit_interval(&rep, s->workers, s->nworkers, now);
 			next_report += sp->interval_ns;
@@ -456,7 +499,8 @@ int session_run(const struct test_spec *sp, atomic_bool *stop)
 	if (sp->interval_ns)
 		emit_interval(&rep, s->workers, s->nworkers,
 			      session_end_ns(s));
-	emit_final(&rep, s->workers, s->nworkers);
+	emit_final(&rep, s->workers, s->nworkers,
+		   obs->want_final ? &obs->final : NULL, obs->final_silent);
 	if (err)
 		pr_warn("%s: %s\n", role_name(sp->role), strerror(-err));
 	reporter_destroy(&rep);

@@ -330,6 +330,7 @@ static unsigned int rx_account(struct worker *w, struct pkt *pkts,
 				fallback_rx = clock_ns(CLOCK_REALTIME);
 			rx_ns = fallback_rx;
 		}
+		rx_ns += (uint64_t)w->spec->clock_offset_ns;
 		tx_ns = probe_expand_ts(probe.tx_ns & PROBE_TS_MASK, rx_ns);
 		if (rx_ns >= tx_ns)
 			hist_record(&w->stats.latency, rx_ns - tx_ns);

@@ -2,12 +2,21 @@
 #ifndef LINERATE_LOG_H
 #define LINERATE_LOG_H
 
+#include <stddef.h>
+
 enum log_level { LOG_WARN = 0, LOG_INFO = 1, LOG_DEBUG = 2 };
 
 void log_set_level(enum log_level level);
 enum log_level log_get_level(void);
 void log_print(enum log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+
+/*
+ * Also keep the first warning this thread logs in buf (one line, NUL
+ * terminated), so an embedding caller (the daemon) can hand the reason
+ * for a failure back to its client. NULL stops it.
+ */
+void log_capture_thread(char *buf, size_t len);
 
 #define pr_warn(...) log_print(LOG_WARN, __VA_ARGS__)
 #define pr_info(...) log_print(LOG_INFO, __VA_ARGS__)

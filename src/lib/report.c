@@ -247,6 +247,9 @@ json_t *report_json(const struct report_ctx *ctx,
 			json_object_set_new(lat, "valid",
 					    json_boolean(ctx->one_way_valid));
 			json_object_set_new(lat, "type", json_string("one-way"));
+			if (ctx->one_way_valid)
+				json_object_set_new(lat, "error_ns",
+						    json_count(ctx->one_way_error_ns));
 		} else {
 			json_object_set_new(lat, "valid", json_true());
 			json_object_set_new(lat, "type", json_string("round-trip"));

@@ -27,6 +27,7 @@ struct report_ctx {
 	uint64_t start_real_ns;
 	const char *clock; /* clock of the probe timestamps */
 	bool one_way_valid;
+	uint64_t one_way_error_ns; /* bound of the clock offset; 0: exact */
 	const char *one_way_note;
 	const char *kernel_stats; /* "name=value ..." from the backend, or NULL */
 	json_t *intervals; /* array the final JSON includes, may be NULL */

@@ -25,6 +25,7 @@ enum output_format {
 enum clock_sync {
 	CLOCK_SYNC_NONE = 0, /* one-way figures are not valid */
 	CLOCK_SYNC_HOST, /* sender and receiver share this host's clock */
+	CLOCK_SYNC_MEASURED, /* offset estimated (client/server), with a bound */
 };
 
 enum xdp_mode_pref {
@@ -79,6 +80,10 @@ struct test_spec {
 	uint32_t umem_frames; /* 0: backend default */
 	uint32_t queues; /* raw backends: workers, one per queue (1..64) */
 	enum clock_sync clock_sync;
+	/* recv: the sender's clock minus ours, added to receive stamps so
+	 * one-way latency is in the sender's time; and its error bound. */
+	int64_t clock_offset_ns;
+	uint64_t clock_error_ns;
 	enum output_format output;
 	const char *csv_path; /* NULL: no CSV */
 	bool quiet;

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef LINERATE_API_CLIENT_H
+#define LINERATE_API_CLIENT_H
+
+/*
+ * The client side of the daemon's JSON API, on libcurl: one keep-alive
+ * connection, a bearer token, optional TLS, replies capped in size.
+ */
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct api_client;
+
+struct api_client_config {
+	const char *host; /* "HOST", "HOST:PORT", "[v6]:PORT" */
+	const char *token; /* NULL: none */
+	bool tls;
+	const char *ca_file; /* NULL: the system's CAs */
+	bool insecure; /* TLS without verifying the certificate */
+	long timeout_ms; /* per request */
+};
+
+struct api_client *api_client_open(const struct api_client_config *cfg,
+				   char *err, size_t err_len);
+void api_client_close(struct api_client *c);
+
+/*
+ * One request. body may be NULL. On a reply, returns 0 with the HTTP
+ * status in *status and the parsed JSON body in *reply (NULL when the body
+ * was not JSON); -errno with a line in err when no reply came.
+ */
+int api_client_request(struct api_client *c, const char *method,
+		       const char *path, json_t *body, long *status,
+		       json_t **reply, char *err, size_t err_len);
+
+/* The server's address as the data plane should use it (no brackets). */
+const char *api_client_host(const struct api_client *c);
+
+/* The local address of the API connection (where the server's traffic
+ * for us should go), or NULL. */
+const char *api_client_local_ip(struct api_client *c);
+
+/*
+ * Clock offset (server minus client, ns) by NTP-style exchanges over the
+ * API: of `samples` exchanges, the one with the smallest round trip wins,
+ * and half its round trip bounds the error.
+ */
+int api_client_clock_offset(struct api_client *c, int samples,
+			    int64_t *offset_ns, uint64_t *error_ns, char *err,
+			    size_t err_len);
+
+/* "error" of a JSON error reply, or a fallback. */
+const char *api_reply_error(json_t *reply, long status, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef LINERATE_DAEMON_H
+#define LINERATE_DAEMON_H
+
+/*
+ * The daemon: test sessions created and watched over the JSON API, each
+ * running the same engine as the CLI on a thread of its own, with
+ * admission limits, and ending by themselves (duration, idle timeout).
+ */
+
+#include <jansson.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "spec_json.h"
+#include "units.h"
+
+#define DAEMON_DEFAULT_PORT 9270
+#define DAEMON_MAX_ALLOW 16
+
+struct daemon_config {
+	const char *api_addr;
+	uint16_t api_port;
+	const char *token; /* NULL: none */
+	const char *tls_cert_pem;
+	const char *tls_key_pem;
+	unsigned int max_sessions; /* running at once */
+	struct rate max_rate; /* what the daemon sources in total; RATE_MAX: no cap */
+	uint64_t max_duration_ns;
+	uint64_t idle_timeout_ns;
+	uint64_t retain_ns; /* how long a finished session's report is kept */
+	uint16_t data_port_min, data_port_max;
+	struct ip_addr allow[DAEMON_MAX_ALLOW]; /* extra source targets */
+	unsigned int allow_count;
+	unsigned int max_connections;
+	unsigned int timeout_s;
+};
+
+void daemon_config_init(struct daemon_config *cfg);
+
+/* Serve until *stop; 0, or -errno when the API could not start. */
+int daemon_run(const struct daemon_config *cfg, atomic_bool *stop);
+
+/* ---- the session registry (sessions.c), used by the routes (server.c) */
+
+enum api_session_state {
+	API_STATE_STARTING = 0,
+	API_STATE_RUNNING,
+	API_STATE_DONE,
+	API_STATE_FAILED,
+};
+
+struct api_counters {
+	uint64_t tx_packets, tx_bytes, rx_packets, rx_bytes, rx_lost,
+		rx_reordered, rx_duplicates, reflected;
+};
+
+struct api_session {
+	char id[17];
+	enum api_role role;
+	struct test_spec spec;
+	struct sockaddr_storage client;
+	uint16_t data_port; /* sink/reflect: where it listens */
+	double pps; /* what it sources, for admission (0 for a sink) */
+	double bps_l1;
+	bool raw; /* a backend that takes the interface (exclusive) */
+
+	pthread_t thread;
+	bool thread_joined;
+	atomic_bool stop;
+
+	/* Under the registry lock: */
+	enum api_session_state state;
+	bool start_done;
+	char error[256];
+	const char *end_reason; /* "duration", "idle", "deleted", ... */
+	uint64_t created_mono_ns, started_mono_ns, ended_mono_ns;
+	uint64_t created_real_ns;
+	uint64_t last_contact_ns; /* monotonic: API request about it */
+	uint64_t last_traffic_ns; /* monotonic: its rx counter last moved */
+	json_t *live; /* the report so far */
+	json_t *final; /* the final report */
+	struct api_counters counters;
+	char backend[16];
+	char backend_mode[32];
+};
+
+struct registry;
+
+struct registry *registry_create(const struct daemon_config *cfg);
+void registry_destroy(struct registry *reg);
+
+/* Admit and start a session from a parsed request; the caller's status
+ * and error, or 0 with *out (a copy of its id). */
+int registry_create_session(struct registry *reg, struct api_session_req *req,
+			    const struct sockaddr_storage *client,
+			    const struct sockaddr_storage *local, int *status,
+			    char *field, size_t field_len, char *err,
+			    size_t err_len, char id_out[17]);
+
+/* Run fn on a session under the registry lock (marks API contact);
+ * -ENOENT when there is none with that id. */
+int registry_with(struct registry *reg, const char *id,
+		  void (*fn)(struct api_session *s, void *arg), void *arg);
+/* Every session, oldest first. */
+void registry_foreach(struct registry *reg,
+		      void (*fn)(struct api_session *s, void *arg), void *arg);
+/* Ask a session to stop; -ENOENT when there is none. */
+int registry_stop(struct registry *reg, const char *id, const char *reason);
+/* Wait up to timeout for a session to finish (0) or -ETIMEDOUT/-ENOENT. */
+int registry_wait_done(struct registry *reg, const char *id,
+		       uint64_t timeout_ns);
+
+struct registry_totals {
+	uint64_t created, refused, finished, running;
+	struct api_counters finished_counters; /* of sessions since removed */
+};
+void registry_totals(struct registry *reg, struct registry_totals *out);
+
+const char *api_state_name(enum api_session_state st);
+
+#endif

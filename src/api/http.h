@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef LINERATE_HTTP_H
+#define LINERATE_HTTP_H
+
+/*
+ * The HTTP/1.1 side of linerate's JSON APIs (the daemon, the replicator),
+ * on libmicrohttpd: bearer-token authentication compared in constant time,
+ * request bodies capped before they are read, deadlines and a cap on
+ * connections, optional TLS, and JSON error bodies. The routes are the
+ * caller's: one handler sees every authenticated request.
+ */
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+struct http_server;
+
+struct http_request {
+	const char *method;
+	const char *path; /* without the query */
+	const char *body; /* NUL-terminated, body_len bytes */
+	size_t body_len;
+	struct sockaddr_storage peer; /* the client */
+	struct sockaddr_storage local; /* the address the client reached */
+};
+
+struct http_response {
+	int status;
+	json_t *json; /* the body, or NULL with text set */
+	char *text; /* malloc'ed body (e.g. Prometheus text), or NULL */
+	const char *content_type; /* for text */
+};
+
+typedef void (*http_handler_fn)(void *arg, const struct http_request *req,
+				struct http_response *resp);
+
+struct http_config {
+	const char *addr; /* IP to bind */
+	uint16_t port;
+	const char *token; /* NULL: no authentication */
+	const char *tls_cert_pem; /* both or neither */
+	const char *tls_key_pem;
+	unsigned int max_connections;
+	unsigned int max_connections_per_ip;
+	unsigned int timeout_s; /* a connection idle this long is closed */
+	size_t max_body;
+	/* Paths served without a token (health checks). */
+	const char *const *public_paths;
+	http_handler_fn handler;
+	void *arg;
+};
+
+/* Start serving (threads of its own). NULL with errno set, after a line
+ * saying why. */
+struct http_server *http_server_start(const struct http_config *cfg);
+void http_server_stop(struct http_server *srv);
+
+/* Fill resp with {"error": msg, "field": field} (field may be NULL). */
+void http_error(struct http_response *resp, int status, const char *field,
+		const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* Constant-time comparison of a presented token with the configured one:
+ * the time taken depends only on the configured token's length. */
+bool http_token_equal(const char *configured, const char *presented,
+		      size_t presented_len);
+
+/* Requests served, by status class, for /metrics. */
+struct http_counters {
+	uint64_t requests;
+	uint64_t status_2xx, status_4xx, status_5xx;
+	uint64_t unauthorized;
+	uint64_t body_too_large;
+};
+void http_server_counters(const struct http_server *srv,
+			  struct http_counters *out);
+
+/* Read a small text file (a token, a PEM file) into a malloc'ed,
+ * NUL-terminated buffer with trailing whitespace removed; NULL with errno
+ * set, after a line on stderr naming the flag. */
+char *http_read_small_file(const char *flag, const char *path, size_t max);
+
+/* "ADDR:PORT" text of a socket address. */
+const char *http_addr_text(const struct sockaddr_storage *ss, char *buf,
+			   size_t len, uint16_t *port);
+
+#endif

@@ -1,0 +1,550 @@
+// SPDX-License-Identifier: MIT
+#include <arpa/inet.h>
+#include <errno.h>
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "daemon.h"
+#include "http.h"
+#include "log.h"
+
+#define SESSIONS_PREFIX "/v1/sessions"
+
+struct daemon {
+	const struct daemon_config *cfg;
+	struct registry *reg;
+	struct http_server *http;
+	uint64_t start_real_ns;
+};
+
+void daemon_config_init(struct daemon_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->api_addr = "127.0.0.1";
+	cfg->api_port = DAEMON_DEFAULT_PORT;
+	cfg->max_sessions = 8;
+	cfg->max_rate.kind = RATE_BPS_L1;
+	cfg->max_rate.value = 1e9;
+	cfg->max_duration_ns = 300 * NSEC_PER_SEC;
+	cfg->idle_timeout_ns = 30 * NSEC_PER_SEC;
+	cfg->retain_ns = 600 * NSEC_PER_SEC;
+	cfg->data_port_min = 9271;
+	cfg->data_port_max = 9399;
+	cfg->max_connections = 256;
+	cfg->timeout_s = 10;
+}
+
+static json_t *json_u64(uint64_t v)
+{
+	return json_integer(v > (uint64_t)INT64_MAX ? INT64_MAX : (json_int_t)v);
+}
+
+static const char *ip_text(const struct ip_addr *ip, char *buf, size_t len)
+{
+	if (!inet_ntop(ip->family, ip->family == AF_INET ? (const void *)&ip->v4 :
+							  (const void *)&ip->v6,
+		       buf, (socklen_t)len))
+		snprintf(buf, len, "?");
+	return buf;
+}
+
+/* ---- views of a session */
+
+static json_t *spec_view(const struct api_session *s)
+{
+	const struct test_spec *sp = &s->spec;
+	json_t *o = json_object();
+	char buf[64];
+
+	json_object_set_new(o, "size", json_integer(sp->frame_size));
+	json_object_set_new(o, "backend", json_string(sp->backend));
+	if (sp->duration_ns)
+		json_object_set_new(o, "duration_s",
+				    json_real((double)sp->duration_ns / 1e9));
+	if (s->role != API_ROLE_SINK)
+		json_object_set_new(o, "rate",
+				    json_string(rate_format(&sp->rate, buf,
+							    sizeof(buf))));
+	if (s->role == API_ROLE_SOURCE) {
+		json_object_set_new(o, "flows", json_integer(sp->flows));
+		if (sp->count)
+			json_object_set_new(o, "count", json_u64(sp->count));
+	}
+	if (sp->clock_sync == CLOCK_SYNC_MEASURED) {
+		json_object_set_new(o, "clock_offset_ns",
+				    json_integer(sp->clock_offset_ns));
+		json_object_set_new(o, "clock_error_ns",
+				    json_u64(sp->clock_error_ns));
+	}
+	return o;
+}
+
+static json_t *session_view(const struct api_session *s, bool with_live)
+{
+	json_t *o = json_object(), *data = json_object();
+	uint64_t now = mono_ns();
+	char buf[INET6_ADDRSTRLEN];
+
+	json_object_set_new(o, "id", json_string(s->id));
+	json_object_set_new(o, "role", json_string(api_role_name(s->role)));
+	json_object_set_new(o, "state", json_string(api_state_name(s->state)));
+	json_object_set_new(o, "client",
+			    json_string(http_addr_text(&s->client, buf,
+						       sizeof(buf), NULL)));
+	if (s->role == API_ROLE_SOURCE) {
+		json_object_set_new(data, "address",
+				    json_string(ip_text(&s->spec.dst, buf,
+							sizeof(buf))));
+		json_object_set_new(data, "port", json_integer(s->spec.dst_port));
+		json_object_set_new(data, "direction", json_string("to-client"));
+	} else {
+		json_object_set_new(data, "address",
+				    json_string(ip_text(&s->spec.listen, buf,
+							sizeof(buf))));
+		json_object_set_new(data, "port", json_integer(s->data_port));
+		json_object_set_new(data, "direction", json_string("to-server"));
+	}
+	json_object_set_new(o, "data", data);
+	json_object_set_new(o, "spec", spec_view(s));
+	json_object_set_new(o, "backend", json_string(s->backend));
+	if (s->backend_mode[0])
+		json_object_set_new(o, "backend_mode", json_string(s->backend_mode));
+	json_object_set_new(o, "created_unix_ns", json_u64(s->created_real_ns));
+	json_object_set_new(o, "age_s",
+			    json_real((double)(now - s->created_mono_ns) / 1e9));
+	if (s->end_reason && s->state >= API_STATE_DONE)
+		json_object_set_new(o, "end_reason", json_string(s->end_reason));
+	if (s->error[0])
+		json_object_set_new(o, "error", json_string(s->error));
+	if (with_live && s->live)
+		json_object_set_new(o, "live", json_deep_copy(s->live));
+	return o;
+}
+
+/* ---- routes */
+
+struct view_arg {
+	json_t *out;
+	bool with_live;
+	bool report;
+	int status;
+};
+
+static void view_one(struct api_session *s, void *arg)
+{
+	struct view_arg *va = arg;
+
+	if (!va->report) {
+		va->out = session_view(s, va->with_live);
+		return;
+	}
+	if (s->state == API_STATE_DONE || s->state == API_STATE_FAILED) {
+		va->out = s->final ? json_deep_copy(s->final) : NULL;
+		va->status = s->final ? 200 : 500;
+		if (!s->final) {
+			va->out = json_object();
+			json_object_set_new(va->out, "error",
+					    json_string(s->error[0] ? s->error :
+								      "no report"));
+		}
+		return;
+	}
+	va->status = 409;
+	va->out = json_object();
+	json_object_set_new(va->out, "error",
+			    json_string("the session is still running; its report "
+					"is ready when it ends"));
+	json_object_set_new(va->out, "state",
+			    json_string(api_state_name(s->state)));
+}
+
+static void list_one(struct api_session *s, void *arg)
+{
+	json_array_append_new(arg, session_view(s, false));
+}
+
+static json_t *capabilities(const struct daemon *d)
+{
+	const struct daemon_config *cfg = d->cfg;
+	json_t *o = json_object(), *lim = json_object(), *ifs = json_array();
+	json_t *backends = json_array();
+	struct ifaddrs *ifa = NULL, *i;
+	char buf[64];
+
+	json_array_append_new(backends, json_string("udp"));
+	if (geteuid() == 0) {
+		/* The raw ones need root; each takes the interface alone. */
+		json_array_append_new(backends, json_string("afpacket"));
+		json_array_append_new(backends, json_string("afxdp"));
+		json_array_append_new(backends, json_string("xdp"));
+		json_array_append_new(backends, json_string("auto"));
+	}
+	json_object_set_new(o, "api_version", json_integer(1));
+	json_object_set_new(o, "version", json_string(LINERATE_VERSION));
+	json_object_set_new(o, "roles", json_pack("[sss]", "sink", "reflect", "source"));
+	json_object_set_new(o, "backends", backends);
+	json_object_set_new(lim, "max_sessions", json_integer(cfg->max_sessions));
+	json_object_set_new(lim, "max_rate",
+			    cfg->max_rate.kind == RATE_MAX ?
+				    json_null() :
+				    json_string(rate_format(&cfg->max_rate, buf,
+							    sizeof(buf))));
+	json_object_set_new(lim, "max_duration_s",
+			    json_real((double)cfg->max_duration_ns / 1e9));
+	json_object_set_new(lim, "idle_timeout_s",
+			    json_real((double)cfg->idle_timeout_ns / 1e9));
+	json_object_set_new(lim, "max_body_bytes", json_integer(API_MAX_BODY));
+	json_object_set_new(lim, "data_ports",
+			    json_pack("[ii]", cfg->data_port_min, cfg->data_port_max));
+	json_object_set_new(o, "limits", lim);
+	if (!getifaddrs(&ifa)) {
+		for (i = ifa; i; i = i->ifa_next) {
+			struct sockaddr_storage ss = { 0 };
+			char ip[INET6_ADDRSTRLEN];
+
+			if (!i->ifa_addr || (i->ifa_addr->sa_family != AF_INET &&
+					     i->ifa_addr->sa_family != AF_INET6))
+				continue;
+			memcpy(&ss, i->ifa_addr,
+			       i->ifa_addr->sa_family == AF_INET ?
+				       sizeof(struct sockaddr_in) :
+				       sizeof(struct sockaddr_in6));
+			json_array_append_new(ifs,
+					      json_pack("{ss ss}", "name", i->ifa_name,
+							"address",
+							http_addr_text(&ss, ip, sizeof(ip),
+								       NULL)));
+		}
+		freeifaddrs(ifa);
+	}
+	json_object_set_new(o, "interfaces", ifs);
+	return o;
+}
+
+/* ---- /metrics */
+
+struct metrics_buf {
+	char *text;
+	size_t len, cap;
+	bool failed;
+};
+
+static void mb_printf(struct metrics_buf *mb, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void mb_printf(struct metrics_buf *mb, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (mb->failed)
+		return;
+	for (;;) {
+		va_start(ap, fmt);
+		n = vsnprintf(mb->text + mb->len, mb->cap - mb->len, fmt, ap);
+		va_end(ap);
+		if (n < 0) {
+			mb->failed = true;
+			return;
+		}
+		if ((size_t)n < mb->cap - mb->len) {
+			mb->len += (size_t)n;
+			return;
+		}
+		char *t = realloc(mb->text, mb->cap * 2 + (size_t)n);
+
+		if (!t) {
+			mb->failed = true;
+			return;
+		}
+		mb->text = t;
+		mb->cap = mb->cap * 2 + (size_t)n;
+	}
+}
+
+static const struct metric {
+	const char *name;
+	const char *help;
+	size_t offset;
+} session_metrics[] = {
+	{ "tx_packets", "Test packets sent", offsetof(struct api_counters, tx_packets) },
+	{ "tx_bytes", "Frame bytes sent (L2 incl. FCS)", offsetof(struct api_counters, tx_bytes) },
+	{ "rx_packets", "Test packets received", offsetof(struct api_counters, rx_packets) },
+	{ "rx_bytes", "Frame bytes received (L2 incl. FCS)", offsetof(struct api_counters, rx_bytes) },
+	{ "rx_lost", "Test packets lost", offsetof(struct api_counters, rx_lost) },
+	{ "rx_reordered", "Test packets out of order", offsetof(struct api_counters, rx_reordered) },
+	{ "rx_duplicates", "Test packets received twice", offsetof(struct api_counters, rx_duplicates) },
+	{ "reflected", "Test packets reflected", offsetof(struct api_counters, reflected) },
+};
+
+struct metrics_arg {
+	struct metrics_buf *mb;
+	const struct metric *m;
+};
+
+static void metrics_one(struct api_session *s, void *arg)
+{
+	struct metrics_arg *ma = arg;
+	uint64_t v = *(const uint64_t *)((const char *)&s->counters + ma->m->offset);
+
+	mb_printf(ma->mb,
+		  "linerate_session_%s_total{id=\"%s\",role=\"%s\",state=\"%s\"} %llu\n",
+		  ma->m->name, s->id, api_role_name(s->role),
+		  api_state_name(s->state), (unsigned long long)v);
+}
+
+static void sum_one(struct api_session *s, void *arg)
+{
+	struct api_counters *sum = arg;
+	const uint64_t *src = (const uint64_t *)&s->counters;
+	uint64_t *dst = (uint64_t *)sum;
+
+	for (size_t i = 0; i < sizeof(*sum) / sizeof(uint64_t); i++)
+		dst[i] += src[i];
+}
+
+static char *metrics_text(struct daemon *d)
+{
+	struct metrics_buf mb = { .cap = 4096 };
+	struct registry_totals t;
+	struct http_counters hc;
+	struct api_counters sum;
+
+	mb.text = malloc(mb.cap);
+	if (!mb.text)
+		return NULL;
+	mb.text[0] = '\0';
+	registry_totals(d->reg, &t);
+	http_server_counters(d->http, &hc);
+	sum = t.finished_counters;
+	registry_foreach(d->reg, sum_one, &sum);
+	mb_printf(&mb, "# HELP linerate_up The daemon is serving.\n"
+		       "# TYPE linerate_up gauge\nlinerate_up 1\n");
+	mb_printf(&mb, "# HELP linerate_start_time_seconds When the daemon started.\n"
+		       "# TYPE linerate_start_time_seconds gauge\n"
+		       "linerate_start_time_seconds %.3f\n",
+		  (double)d->start_real_ns / 1e9);
+	mb_printf(&mb, "# HELP linerate_sessions_running Sessions running now.\n"
+		       "# TYPE linerate_sessions_running gauge\n"
+		       "linerate_sessions_running %llu\n",
+		  (unsigned long long)t.running);
+	mb_printf(&mb, "# HELP linerate_sessions_created_total Sessions started.\n"
+		       "# TYPE linerate_sessions_created_total counter\n"
+		       "linerate_sessions_created_total %llu\n",
+		  (unsigned long long)t.created);
+	mb_printf(&mb, "# HELP linerate_sessions_refused_total Session requests a limit refused.\n"
+		       "# TYPE linerate_sessions_refused_total counter\n"
+		       "linerate_sessions_refused_total %llu\n",
+		  (unsigned long long)t.refused);
+	mb_printf(&mb, "# HELP linerate_api_requests_total API requests answered, by status class.\n"
+		       "# TYPE linerate_api_requests_total counter\n"
+		       "linerate_api_requests_total{class=\"2xx\"} %llu\n"
+		       "linerate_api_requests_total{class=\"4xx\"} %llu\n"
+		       "linerate_api_requests_total{class=\"5xx\"} %llu\n",
+		  (unsigned long long)hc.status_2xx,
+		  (unsigned long long)hc.status_4xx,
+		  (unsigned long long)hc.status_5xx);
+	mb_printf(&mb, "# HELP linerate_api_unauthorized_total Requests without the right token.\n"
+		       "# TYPE linerate_api_unauthorized_total counter\n"
+		       "linerate_api_unauthorized_total %llu\n",
+		  (unsigned long long)hc.unauthorized);
+	for (size_t i = 0; i < sizeof(session_metrics) / sizeof(session_metrics[0]); i++) {
+		const struct metric *m = &session_metrics[i];
+		struct metrics_arg ma = { &mb, m };
+
+		mb_printf(&mb, "# HELP linerate_%s_total %s, all sessions.\n"
+			       "# TYPE linerate_%s_total counter\nlinerate_%s_total %llu\n",
+			  m->name, m->help, m->name, m->name,
+			  (unsigned long long)*(const uint64_t *)((const char *)&sum +
+								  m->offset));
+		mb_printf(&mb, "# HELP linerate_session_%s_total %s, per session.\n"
+			       "# TYPE linerate_session_%s_total counter\n",
+			  m->name, m->help, m->name);
+		registry_foreach(d->reg, metrics_one, &ma);
+	}
+	if (mb.failed) {
+		free(mb.text);
+		return NULL;
+	}
+	return mb.text;
+}
+
+/* ---- dispatch */
+
+/* "/v1/sessions/ID[/report]": the id, checked to be 16 hex digits. */
+static bool session_path(const char *path, char id[17], bool *report)
+{
+	const char *p = path + strlen(SESSIONS_PREFIX);
+
+	if (*p != '/')
+		return false;
+	p++;
+	for (int i = 0; i < 16; i++)
+		if (!((p[i] >= '0' && p[i] <= '9') || (p[i] >= 'a' && p[i] <= 'f')))
+			return false;
+	memcpy(id, p, 16);
+	id[16] = '\0';
+	p += 16;
+	*report = !strcmp(p, "/report");
+	return !*p || *report;
+}
+
+static void handle_create(struct daemon *d, const struct http_request *req,
+			  struct http_response *resp)
+{
+	struct api_session_req sreq;
+	char field[64], err[256], id[17];
+	int status = 400;
+	struct view_arg va = { 0 };
+
+	if (api_session_req_parse(req->body, req->body_len, &sreq, field,
+				  sizeof(field), err, sizeof(err))) {
+		http_error(resp, 400, field, "%s", err);
+		return;
+	}
+	if (registry_create_session(d->reg, &sreq, &req->peer, &req->local,
+				    &status, field, sizeof(field), err,
+				    sizeof(err), id)) {
+		http_error(resp, status, field, "%s", err);
+		if (strstr(err, "(limit: ")) {
+			char limit[32] = "";
+
+			sscanf(strstr(err, "(limit: ") + 8, "%31[a-z-]", limit);
+			json_object_set_new(resp->json, "limit", json_string(limit));
+		}
+		return;
+	}
+	registry_with(d->reg, id, view_one, &va);
+	resp->status = 201;
+	resp->json = va.out;
+}
+
+static void handle(void *arg, const struct http_request *req,
+		   struct http_response *resp)
+{
+	struct daemon *d = arg;
+	bool get = !strcmp(req->method, "GET");
+	char id[17];
+	bool report;
+
+	if (!strcmp(req->path, "/v1/health")) {
+		struct registry_totals t;
+
+		if (!get)
+			goto bad_method;
+		registry_totals(d->reg, &t);
+		resp->json = json_pack("{ss ss sI}", "status", "ok", "version",
+				       LINERATE_VERSION, "sessions_running",
+				       (json_int_t)t.running);
+		return;
+	}
+	if (!strcmp(req->path, "/v1/time")) {
+		if (!get)
+			goto bad_method;
+		resp->json = json_pack("{sI}", "realtime_ns",
+				       (json_int_t)clock_ns(CLOCK_REALTIME));
+		return;
+	}
+	if (!strcmp(req->path, "/v1/capabilities")) {
+		if (!get)
+			goto bad_method;
+		resp->json = capabilities(d);
+		return;
+	}
+	if (!strcmp(req->path, "/metrics")) {
+		if (!get)
+			goto bad_method;
+		resp->text = metrics_text(d);
+		resp->content_type = "text/plain; version=0.0.4; charset=utf-8";
+		if (!resp->text)
+			http_error(resp, 500, NULL, "out of memory");
+		return;
+	}
+	if (!strcmp(req->path, SESSIONS_PREFIX)) {
+		if (get) {
+			json_t *list = json_array();
+
+			registry_foreach(d->reg, list_one, list);
+			resp->json = json_pack("{so}", "sessions", list);
+			return;
+		}
+		if (strcmp(req->method, "POST"))
+			goto bad_method;
+		handle_create(d, req, resp);
+		return;
+	}
+	if (!strncmp(req->path, SESSIONS_PREFIX "/", sizeof(SESSIONS_PREFIX)) &&
+	    session_path(req->path, id, &report)) {
+		struct view_arg va = { .with_live = true, .report = report,
+				       .status = 200 };
+
+		if (!strcmp(req->method, "DELETE") && !report) {
+			if (registry_stop(d->reg, id, "deleted"))
+				goto not_found;
+			registry_wait_done(d->reg, id, 3 * NSEC_PER_SEC);
+			va.report = false;
+		} else if (!get) {
+			goto bad_method;
+		}
+		if (registry_with(d->reg, id, view_one, &va))
+			goto not_found;
+		resp->status = va.status;
+		resp->json = va.out;
+		return;
+	}
+	http_error(resp, 404, NULL, "no such resource: %.100s", req->path);
+	return;
+not_found:
+	http_error(resp, 404, NULL, "no session with that id");
+	return;
+bad_method:
+	http_error(resp, 405, NULL, "method %.16s not allowed on %.100s",
+		   req->method, req->path);
+}
+
+static const char *const public_paths[] = { "/v1/health", NULL };
+
+int daemon_run(const struct daemon_config *cfg, atomic_bool *stop)
+{
+	struct daemon d = { .cfg = cfg, .start_real_ns = clock_ns(CLOCK_REALTIME) };
+	struct http_config hc = {
+		.addr = cfg->api_addr,
+		.port = cfg->api_port,
+		.token = cfg->token,
+		.tls_cert_pem = cfg->tls_cert_pem,
+		.tls_key_pem = cfg->tls_key_pem,
+		.max_connections = cfg->max_connections,
+		.max_connections_per_ip = cfg->max_connections,
+		.timeout_s = cfg->timeout_s,
+		.max_body = API_MAX_BODY,
+		.public_paths = public_paths,
+		.handler = handle,
+		.arg = &d,
+	};
+	int err = 0;
+
+	d.reg = registry_create(cfg);
+	if (!d.reg)
+		return -errno;
+	d.http = http_server_start(&hc);
+	if (!d.http) {
+		err = -errno;
+		goto out;
+	}
+	pr_warn("linerate server: API on %s%s%s:%u (%s, %s)\n",
+		strchr(cfg->api_addr, ':') ? "[" : "", cfg->api_addr,
+		strchr(cfg->api_addr, ':') ? "]" : "", cfg->api_port,
+		cfg->tls_cert_pem ? "https" : "http",
+		cfg->token ? "token required" : "no token");
+	while (!atomic_load(stop))
+		clock_wait_until(mono_ns() + 100 * NSEC_PER_MSEC);
+	http_server_stop(d.http);
+out:
+	registry_destroy(d.reg);
+	return err;
+}

@@ -1,0 +1,723 @@
+// SPDX-License-Identifier: MIT
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+
+#include "clock.h"
+#include "daemon.h"
+#include "engine/session.h"
+#include "http.h"
+#include "log.h"
+
+#define REG_RETAIN_MAX 64 /* finished sessions kept for their reports */
+#define WATCHDOG_TICK_NS (100 * NSEC_PER_MSEC)
+#define START_TIMEOUT_NS (10 * NSEC_PER_SEC)
+#define PORT_TRIES 8
+
+struct registry {
+	struct daemon_config cfg;
+	pthread_mutex_t lock;
+	pthread_cond_t cond; /* a session started, failed or ended */
+	struct api_session **sessions;
+	unsigned int count, cap;
+	pthread_t watchdog;
+	atomic_bool stop;
+	uint64_t created, refused, finished;
+	struct api_counters removed;
+};
+
+const char *api_state_name(enum api_session_state st)
+{
+	switch (st) {
+	case API_STATE_STARTING:
+		return "starting";
+	case API_STATE_RUNNING:
+		return "running";
+	case API_STATE_DONE:
+		return "done";
+	case API_STATE_FAILED:
+		return "failed";
+	}
+	return "unknown";
+}
+
+static bool session_live(const struct api_session *s)
+{
+	return s->state == API_STATE_STARTING || s->state == API_STATE_RUNNING;
+}
+
+/* ---- the session's own thread: the engine, observed */
+
+static void on_started(void *arg, const struct report_ctx *ctx)
+{
+	struct api_session *s = arg;
+	struct registry *reg = *(struct registry **)(s + 1);
+
+	pthread_mutex_lock(&reg->lock);
+	s->start_done = true;
+	if (ctx) {
+		s->state = API_STATE_RUNNING;
+		s->started_mono_ns = mono_ns();
+		snprintf(s->backend, sizeof(s->backend), "%s", ctx->backend_name);
+		snprintf(s->backend_mode, sizeof(s->backend_mode), "%s",
+			 ctx->backend_mode ? ctx->backend_mode : "");
+	}
+	pthread_cond_broadcast(&reg->cond);
+	pthread_mutex_unlock(&reg->lock);
+}
+
+static void counters_from(struct api_counters *a, const struct stats_counters *c)
+{
+	a->tx_packets = c->tx_packets;
+	a->tx_bytes = c->tx_bytes;
+	a->rx_packets = c->rx_packets;
+	a->rx_bytes = c->rx_bytes;
+	a->rx_lost = c->rx_lost;
+	a->rx_reordered = c->rx_reordered;
+	a->rx_duplicates = c->rx_duplicates;
+	a->reflected = c->reflected;
+}
+
+static void on_live(void *arg, const struct report_ctx *ctx,
+		    const struct stats_snapshot *total, double seconds)
+{
+	struct api_session *s = arg;
+	struct registry *reg = *(struct registry **)(s + 1);
+	json_t *doc = report_json(ctx, total, seconds, false);
+
+	pthread_mutex_lock(&reg->lock);
+	if (total->c.rx_packets != s->counters.rx_packets)
+		s->last_traffic_ns = mono_ns();
+	counters_from(&s->counters, &total->c);
+	json_decref(s->live);
+	s->live = doc;
+	pthread_mutex_unlock(&reg->lock);
+}
+
+static void *session_thread(void *arg)
+{
+	struct api_session *s = arg;
+	struct registry *reg = *(struct registry **)(s + 1);
+	struct session_observer obs = {
+		.out = NULL,
+		.want_final = true,
+		.on_started = on_started,
+		.on_live = on_live,
+		.arg = s,
+	};
+	char why[256];
+	int err;
+
+	log_capture_thread(why, sizeof(why));
+	err = session_run_observed(&s->spec, &s->stop, &obs);
+	log_capture_thread(NULL, 0);
+	pthread_mutex_lock(&reg->lock);
+	s->final = obs.final;
+	s->ended_mono_ns = mono_ns();
+	if (err) {
+		s->state = API_STATE_FAILED;
+		snprintf(s->error, sizeof(s->error), "%s",
+			 why[0] ? why : strerror(-err));
+		if (!s->end_reason)
+			s->end_reason = "error";
+	} else {
+		s->state = API_STATE_DONE;
+		if (!s->end_reason)
+			s->end_reason = "completed";
+	}
+	if (s->final) {
+		json_t *rx = json_object_get(s->final, "rx");
+		json_t *tx = json_object_get(s->final, "tx");
+
+		/* The final totals, for /metrics. */
+		if (rx) {
+			s->counters.rx_packets = json_integer_value(json_object_get(rx, "packets"));
+			s->counters.rx_bytes = json_integer_value(json_object_get(rx, "bytes"));
+			s->counters.rx_lost = json_integer_value(json_object_get(rx, "lost"));
+		}
+		if (tx) {
+			s->counters.tx_packets = json_integer_value(json_object_get(tx, "packets"));
+			s->counters.tx_bytes = json_integer_value(json_object_get(tx, "bytes"));
+		}
+	}
+	s->start_done = true;
+	reg->finished++;
+	pthread_cond_broadcast(&reg->cond);
+	pthread_mutex_unlock(&reg->lock);
+	return NULL;
+}
+
+/* A session and, right behind it, the registry it belongs to. */
+static struct api_session *session_alloc(struct registry *reg)
+{
+	struct api_session *s = calloc(1, sizeof(*s) + sizeof(reg));
+	uint8_t rnd[8];
+
+	if (!s)
+		return NULL;
+	*(struct registry **)(s + 1) = reg;
+	if (getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd)) {
+		uint64_t t = clock_ns(CLOCK_REALTIME) ^ (uintptr_t)s;
+
+		memcpy(rnd, &t, sizeof(rnd));
+	}
+	for (int i = 0; i < 8; i++)
+		snprintf(s->id + 2 * i, 3, "%02x", rnd[i]);
+	return s;
+}
+
+static void session_free(struct api_session *s)
+{
+	json_decref(s->live);
+	json_decref(s->final);
+	free(s);
+}
+
+static void counters_add(struct api_counters *a, const struct api_counters *b)
+{
+	a->tx_packets += b->tx_packets;
+	a->tx_bytes += b->tx_bytes;
+	a->rx_packets += b->rx_packets;
+	a->rx_bytes += b->rx_bytes;
+	a->rx_lost += b->rx_lost;
+	a->rx_reordered += b->rx_reordered;
+	a->rx_duplicates += b->rx_duplicates;
+	a->reflected += b->reflected;
+}
+
+/* Under the lock. */
+static void registry_remove_at(struct registry *reg, unsigned int i)
+{
+	struct api_session *s = reg->sessions[i];
+
+	if (!s->thread_joined) {
+		pthread_join(s->thread, NULL);
+		s->thread_joined = true;
+	}
+	counters_add(&reg->removed, &s->counters);
+	session_free(s);
+	memmove(&reg->sessions[i], &reg->sessions[i + 1],
+		(reg->count - i - 1) * sizeof(reg->sessions[0]));
+	reg->count--;
+}
+
+/* ---- the watchdog: idle and overlong sessions, and the old ones */
+
+static void watchdog_tick(struct registry *reg, uint64_t now)
+{
+	const struct daemon_config *cfg = &reg->cfg;
+	unsigned int finished = 0;
+
+	for (unsigned int i = 0; i < reg->count; i++) {
+		struct api_session *s = reg->sessions[i];
+		uint64_t active = s->last_contact_ns;
+
+		if (session_live(s)) {
+			if (s->last_traffic_ns > active)
+				active = s->last_traffic_ns;
+			if (s->started_mono_ns > active)
+				active = s->started_mono_ns;
+			if (!atomic_load(&s->stop) && cfg->idle_timeout_ns &&
+			    now - active > cfg->idle_timeout_ns) {
+				pr_info("session %s: idle for %.1f s, ending it\n",
+					s->id, (double)(now - active) / 1e9);
+				s->end_reason = "idle";
+				atomic_store(&s->stop, true);
+			}
+			if (!atomic_load(&s->stop) && s->started_mono_ns &&
+			    now - s->started_mono_ns >
+				    cfg->max_duration_ns + 5 * NSEC_PER_SEC) {
+				s->end_reason = "max-duration";
+				atomic_store(&s->stop, true);
+			}
+			continue;
+		}
+		if (!s->thread_joined) {
+			pthread_join(s->thread, NULL);
+			s->thread_joined = true;
+		}
+		finished++;
+	}
+	for (unsigned int i = 0; i < reg->count;) {
+		struct api_session *s = reg->sessions[i];
+
+		if (!session_live(s) &&
+		    (now - s->ended_mono_ns > cfg->retain_ns ||
+		     finished > REG_RETAIN_MAX)) {
+			registry_remove_at(reg, i);
+			finished--;
+			continue;
+		}
+		i++;
+	}
+}
+
+static void *watchdog_thread(void *arg)
+{
+	struct registry *reg = arg;
+
+	while (!atomic_load(&reg->stop)) {
+		pthread_mutex_lock(&reg->lock);
+		watchdog_tick(reg, mono_ns());
+		pthread_mutex_unlock(&reg->lock);
+		clock_wait_until(mono_ns() + WATCHDOG_TICK_NS);
+	}
+	return NULL;
+}
+
+struct registry *registry_create(const struct daemon_config *cfg)
+{
+	struct registry *reg = calloc(1, sizeof(*reg));
+	pthread_condattr_t ca;
+	int err;
+
+	if (!reg)
+		return NULL;
+	reg->cfg = *cfg;
+	reg->cap = cfg->max_sessions + REG_RETAIN_MAX + 1;
+	reg->sessions = calloc(reg->cap, sizeof(reg->sessions[0]));
+	if (!reg->sessions) {
+		free(reg);
+		errno = ENOMEM;
+		return NULL;
+	}
+	pthread_mutex_init(&reg->lock, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&reg->cond, &ca);
+	pthread_condattr_destroy(&ca);
+	err = pthread_create(&reg->watchdog, NULL, watchdog_thread, reg);
+	if (err) {
+		free(reg->sessions);
+		free(reg);
+		errno = err;
+		return NULL;
+	}
+	return reg;
+}
+
+void registry_destroy(struct registry *reg)
+{
+	if (!reg)
+		return;
+	atomic_store(&reg->stop, true);
+	pthread_join(reg->watchdog, NULL);
+	pthread_mutex_lock(&reg->lock);
+	for (unsigned int i = 0; i < reg->count; i++) {
+		if (!reg->sessions[i]->end_reason)
+			reg->sessions[i]->end_reason = "shutdown";
+		atomic_store(&reg->sessions[i]->stop, true);
+	}
+	pthread_mutex_unlock(&reg->lock);
+	for (unsigned int i = 0; i < reg->count; i++) {
+		if (!reg->sessions[i]->thread_joined)
+			pthread_join(reg->sessions[i]->thread, NULL);
+		session_free(reg->sessions[i]);
+	}
+	pthread_cond_destroy(&reg->cond);
+	pthread_mutex_destroy(&reg->lock);
+	free(reg->sessions);
+	free(reg);
+}
+
+/* ---- admission */
+
+static int ip_from_sockaddr(const struct sockaddr_storage *ss, struct ip_addr *ip)
+{
+	memset(ip, 0, sizeof(*ip));
+	if (ss->ss_family == AF_INET) {
+		ip->family = AF_INET;
+		ip->v4 = ((const struct sockaddr_in *)ss)->sin_addr;
+		return 0;
+	}
+	if (ss->ss_family == AF_INET6) {
+		const struct in6_addr *a = &((const struct sockaddr_in6 *)ss)->sin6_addr;
+
+		/* A v4 client on a dual-stack socket. */
+		if (IN6_IS_ADDR_V4MAPPED(a)) {
+			ip->family = AF_INET;
+			memcpy(&ip->v4, &a->s6_addr[12], 4);
+			return 0;
+		}
+		ip->family = AF_INET6;
+		ip->v6 = *a;
+		return 0;
+	}
+	return -EAFNOSUPPORT;
+}
+
+static bool target_allowed(const struct registry *reg, const struct ip_addr *dst,
+			   const struct sockaddr_storage *client)
+{
+	struct ip_addr c;
+
+	if (!ip_from_sockaddr(client, &c) && c.family == dst->family &&
+	    !memcmp(c.family == AF_INET ? (const void *)&c.v4 : (const void *)&c.v6,
+		    dst->family == AF_INET ? (const void *)&dst->v4 :
+					     (const void *)&dst->v6,
+		    c.family == AF_INET ? 4 : 16))
+		return true;
+	for (unsigned int i = 0; i < reg->cfg.allow_count; i++) {
+		const struct ip_addr *a = &reg->cfg.allow[i];
+
+		if (a->family == dst->family &&
+		    !memcmp(a->family == AF_INET ? (const void *)&a->v4 :
+						   (const void *)&a->v6,
+			    dst->family == AF_INET ? (const void *)&dst->v4 :
+						     (const void *)&dst->v6,
+			    a->family == AF_INET ? 4 : 16))
+			return true;
+	}
+	return false;
+}
+
+/* Under the lock: a free data port, or 0. */
+static uint16_t port_pick(const struct registry *reg, uint16_t after)
+{
+	for (uint32_t p = after ? after + 1u : reg->cfg.data_port_min;
+	     p <= reg->cfg.data_port_max; p++) {
+		bool used = false;
+
+		for (unsigned int i = 0; i < reg->count && !used; i++)
+			used = session_live(reg->sessions[i]) &&
+			       reg->sessions[i]->data_port == p;
+		if (!used)
+			return (uint16_t)p;
+	}
+	return 0;
+}
+
+#define REFUSE(st, fld, ...)                                  \
+	do {                                                  \
+		*status = (st);                               \
+		snprintf(field, field_len, "%s", (fld));      \
+		snprintf(err, err_len, __VA_ARGS__);          \
+		reg->refused++;                               \
+		return -EPERM;                                \
+	} while (0)
+
+/* Under the lock: the limits, for a session not yet in the registry. */
+static int admit(struct registry *reg, struct api_session *s,
+		 const struct api_session_req *req, int *status, char *field,
+		 size_t field_len, char *err, size_t err_len)
+{
+	const struct daemon_config *cfg = &reg->cfg;
+	unsigned int running = 0;
+	double pps = 0, bps = 0;
+	bool raw_busy = false;
+
+	for (unsigned int i = 0; i < reg->count; i++) {
+		const struct api_session *o = reg->sessions[i];
+
+		if (!session_live(o))
+			continue;
+		running++;
+		pps += o->pps;
+		bps += o->bps_l1;
+		raw_busy |= o->raw;
+	}
+	if (req->has_duration && cfg->max_duration_ns &&
+	    s->spec.duration_ns > cfg->max_duration_ns)
+		REFUSE(403, "duration",
+		       "duration: over this server's limit of %.0f s (limit: max-duration)",
+		       (double)cfg->max_duration_ns / 1e9);
+	if (reg->count >= reg->cap) {
+		/* Make room: the oldest finished session goes first. */
+		for (unsigned int i = 0; i < reg->count; i++) {
+			if (!session_live(reg->sessions[i])) {
+				registry_remove_at(reg, i);
+				break;
+			}
+		}
+	}
+	if (running >= cfg->max_sessions || reg->count >= reg->cap)
+		REFUSE(429, "",
+		       "server is at its limit of %u running sessions, try "
+		       "again later (limit: max-sessions)",
+		       cfg->max_sessions);
+	if (s->raw && raw_busy)
+		REFUSE(409, "backend",
+		       "backend: another session holds the interface with a "
+		       "kernel-bypass backend; use \"udp\" or try later");
+	if (cfg->max_rate.kind != RATE_MAX && s->role != API_ROLE_SINK) {
+		bool by_pps = cfg->max_rate.kind == RATE_PPS;
+		double limit = cfg->max_rate.value;
+		double want = by_pps ? s->pps : s->bps_l1;
+		double used = by_pps ? pps : bps;
+
+		if (s->spec.rate.kind == RATE_MAX || want > limit)
+			REFUSE(403, "rate",
+			       "rate: over this server's limit of %.0f %s "
+			       "(limit: max-rate)",
+			       limit, by_pps ? "pps" : "bit/s");
+		if (used + want > limit)
+			REFUSE(429, "rate",
+			       "rate: the server's other sessions leave %.0f %s "
+			       "of its %.0f, try later (limit: max-rate)",
+			       limit - used, by_pps ? "pps" : "bit/s", limit);
+	}
+	(void)req;
+	return 0;
+}
+
+int registry_create_session(struct registry *reg, struct api_session_req *req,
+			    const struct sockaddr_storage *client,
+			    const struct sockaddr_storage *local, int *status,
+			    char *field, size_t field_len, char *err,
+			    size_t err_len, char id_out[17])
+{
+	const struct daemon_config *cfg = &reg->cfg;
+	struct api_session *s;
+	struct ip_addr local_ip;
+	uint16_t port = 0;
+	int ret;
+
+	field[0] = '\0';
+	if (ip_from_sockaddr(local, &local_ip)) {
+		*status = 500;
+		snprintf(err, err_len, "cannot tell the server's own address");
+		return -EINVAL;
+	}
+	s = session_alloc(reg);
+	if (!s) {
+		*status = 503;
+		snprintf(err, err_len, "out of memory");
+		return -ENOMEM;
+	}
+	s->role = req->role;
+	s->spec = req->spec;
+	s->client = *client;
+	s->spec.output = OUTPUT_TEXT;
+	s->spec.quiet = true;
+	s->spec.interval_ns = 0;
+	s->raw = strcmp(s->spec.backend, "udp") != 0;
+	if (!req->has_duration && (req->role != API_ROLE_SOURCE || !req->spec.count))
+		s->spec.duration_ns = cfg->max_duration_ns;
+	if (req->role == API_ROLE_SOURCE) {
+		struct ip_addr dst;
+
+		if (req->has_dst)
+			dst = req->dst;
+		else if (ip_from_sockaddr(client, &dst))
+			dst.family = 0;
+		if (!dst.family || !target_allowed(reg, &dst, client)) {
+			*status = 403;
+			snprintf(field, field_len, "dst");
+			snprintf(err, err_len,
+				 "dst: this server sends only to the client that "
+				 "asks (or an address its --allow-target lists)");
+			session_free(s);
+			pthread_mutex_lock(&reg->lock);
+			reg->refused++;
+			pthread_mutex_unlock(&reg->lock);
+			return -EPERM;
+		}
+		if (dst.family != local_ip.family) {
+			*status = 400;
+			snprintf(field, field_len, "dst");
+			snprintf(err, err_len, "dst: address family differs from the API connection's");
+			session_free(s);
+			return -EINVAL;
+		}
+		s->spec.dst = dst;
+		s->spec.dst_port = req->port;
+		s->spec.src = local_ip;
+		s->spec.has_src = true;
+		s->pps = rate_to_pps(&s->spec.rate, s->spec.frame_size,
+				     s->spec.line_rate_bps);
+	} else {
+		s->spec.listen = local_ip;
+		if (req->role == API_ROLE_REFLECT)
+			s->pps = rate_to_pps(&s->spec.rate, s->spec.frame_size,
+					     s->spec.line_rate_bps);
+	}
+	s->bps_l1 = frame_bps_l1(s->pps, s->spec.frame_size);
+
+	for (int attempt = 0; attempt < PORT_TRIES; attempt++) {
+		uint64_t deadline;
+		char msg[256];
+
+		pthread_mutex_lock(&reg->lock);
+		ret = admit(reg, s, req, status, field, field_len, err, err_len);
+		if (ret) {
+			pthread_mutex_unlock(&reg->lock);
+			session_free(s);
+			return ret;
+		}
+		if (req->role != API_ROLE_SOURCE) {
+			port = port_pick(reg, port);
+			if (!port) {
+				pthread_mutex_unlock(&reg->lock);
+				*status = 503;
+				snprintf(err, err_len,
+					 "no free data port in %u..%u",
+					 cfg->data_port_min, cfg->data_port_max);
+				session_free(s);
+				return -EADDRINUSE;
+			}
+			s->data_port = port;
+			s->spec.listen_port = port;
+		}
+		if (spec_validate(&s->spec, msg, sizeof(msg))) {
+			pthread_mutex_unlock(&reg->lock);
+			*status = 400;
+			snprintf(err, err_len, "%s", msg);
+			session_free(s);
+			return -EINVAL;
+		}
+		s->state = API_STATE_STARTING;
+		s->start_done = false;
+		s->error[0] = '\0';
+		s->created_mono_ns = s->last_contact_ns = mono_ns();
+		s->created_real_ns = clock_ns(CLOCK_REALTIME);
+		atomic_store(&s->stop, false);
+		ret = pthread_create(&s->thread, NULL, session_thread, s);
+		if (ret) {
+			pthread_mutex_unlock(&reg->lock);
+			*status = 503;
+			snprintf(err, err_len, "cannot start a thread: %s",
+				 strerror(ret));
+			session_free(s);
+			return -ret;
+		}
+		reg->sessions[reg->count++] = s;
+		reg->created++;
+		deadline = mono_ns() + START_TIMEOUT_NS;
+		while (!s->start_done) {
+			struct timespec ts = { (time_t)(deadline / NSEC_PER_SEC),
+					       (long)(deadline % NSEC_PER_SEC) };
+
+			if (pthread_cond_timedwait(&reg->cond, &reg->lock, &ts) ==
+			    ETIMEDOUT)
+				break;
+		}
+		if (s->state == API_STATE_RUNNING) {
+			memcpy(id_out, s->id, sizeof(s->id));
+			pthread_mutex_unlock(&reg->lock);
+			pr_info("session %s: %s, %s backend, port %u\n", s->id,
+				api_role_name(s->role), s->backend,
+				s->role == API_ROLE_SOURCE ? s->spec.dst_port :
+							     s->data_port);
+			return 0;
+		}
+		/* It did not start: take it out again and say why. */
+		atomic_store(&s->stop, true);
+		pthread_mutex_unlock(&reg->lock);
+		pthread_join(s->thread, NULL);
+		pthread_mutex_lock(&reg->lock);
+		for (unsigned int i = 0; i < reg->count; i++) {
+			if (reg->sessions[i] == s) {
+				memmove(&reg->sessions[i], &reg->sessions[i + 1],
+					(reg->count - i - 1) *
+						sizeof(reg->sessions[0]));
+				reg->count--;
+				break;
+			}
+		}
+		reg->created--;
+		reg->finished--;
+		pthread_mutex_unlock(&reg->lock);
+		json_decref(s->final);
+		s->final = NULL;
+		json_decref(s->live);
+		s->live = NULL;
+		if (req->role != API_ROLE_SOURCE && strstr(s->error, "in use"))
+			continue;
+		*status = 503;
+		snprintf(err, err_len, "the session could not start: %s",
+			 s->error[0] ? s->error : "timed out");
+		session_free(s);
+		return -EIO;
+	}
+	*status = 503;
+	snprintf(err, err_len, "no data port could be bound");
+	session_free(s);
+	return -EADDRINUSE;
+}
+
+static struct api_session *find(struct registry *reg, const char *id)
+{
+	for (unsigned int i = 0; i < reg->count; i++)
+		if (!strcmp(reg->sessions[i]->id, id))
+			return reg->sessions[i];
+	return NULL;
+}
+
+int registry_with(struct registry *reg, const char *id,
+		  void (*fn)(struct api_session *s, void *arg), void *arg)
+{
+	struct api_session *s;
+
+	pthread_mutex_lock(&reg->lock);
+	s = find(reg, id);
+	if (s) {
+		s->last_contact_ns = mono_ns();
+		fn(s, arg);
+	}
+	pthread_mutex_unlock(&reg->lock);
+	return s ? 0 : -ENOENT;
+}
+
+void registry_foreach(struct registry *reg,
+		      void (*fn)(struct api_session *s, void *arg), void *arg)
+{
+	pthread_mutex_lock(&reg->lock);
+	for (unsigned int i = 0; i < reg->count; i++)
+		fn(reg->sessions[i], arg);
+	pthread_mutex_unlock(&reg->lock);
+}
+
+int registry_stop(struct registry *reg, const char *id, const char *reason)
+{
+	struct api_session *s;
+
+	pthread_mutex_lock(&reg->lock);
+	s = find(reg, id);
+	if (s && session_live(s)) {
+		if (!s->end_reason)
+			s->end_reason = reason;
+		atomic_store(&s->stop, true);
+	}
+	pthread_mutex_unlock(&reg->lock);
+	return s ? 0 : -ENOENT;
+}
+
+int registry_wait_done(struct registry *reg, const char *id,
+		       uint64_t timeout_ns)
+{
+	uint64_t deadline = mono_ns() + timeout_ns;
+	struct api_session *s;
+	int ret = 0;
+
+	pthread_mutex_lock(&reg->lock);
+	while ((s = find(reg, id)) && session_live(s)) {
+		struct timespec ts = { (time_t)(deadline / NSEC_PER_SEC),
+				       (long)(deadline % NSEC_PER_SEC) };
+
+		if (pthread_cond_timedwait(&reg->cond, &reg->lock, &ts) ==
+		    ETIMEDOUT) {
+			ret = -ETIMEDOUT;
+			break;
+		}
+	}
+	if (!s)
+		ret = -ENOENT;
+	pthread_mutex_unlock(&reg->lock);
+	return ret;
+}
+
+void registry_totals(struct registry *reg, struct registry_totals *out)
+{
+	memset(out, 0, sizeof(*out));
+	pthread_mutex_lock(&reg->lock);
+	out->created = reg->created;
+	out->refused = reg->refused;
+	out->finished = reg->finished;
+	for (unsigned int i = 0; i < reg->count; i++)
+		out->running += session_live(reg->sessions[i]);
+	out->finished_counters = reg->removed;
+	pthread_mutex_unlock(&reg->lock);
+}

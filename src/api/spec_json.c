@@ -1,0 +1,390 @@
+// SPDX-License-Identifier: MIT
+#include <errno.h>
+#include <stdarg.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "clock.h"
+#include "spec_json.h"
+#include "units.h"
+
+#define ROLE_BIT(r) (1u << (r))
+#define ALL_ROLES (ROLE_BIT(API_ROLE_SINK) | ROLE_BIT(API_ROLE_REFLECT) | \
+		   ROLE_BIT(API_ROLE_SOURCE))
+
+struct parse_ctx {
+	struct api_session_req *req;
+	char *field;
+	size_t field_len;
+	char *err;
+	size_t err_len;
+};
+
+static int fail(struct parse_ctx *pc, const char *field, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int fail(struct parse_ctx *pc, const char *field, const char *fmt, ...)
+{
+	va_list ap;
+
+	snprintf(pc->field, pc->field_len, "%s", field);
+	va_start(ap, fmt);
+	vsnprintf(pc->err, pc->err_len, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+const char *api_role_name(enum api_role role)
+{
+	switch (role) {
+	case API_ROLE_SINK:
+		return "sink";
+	case API_ROLE_REFLECT:
+		return "reflect";
+	case API_ROLE_SOURCE:
+		return "source";
+	}
+	return "unknown";
+}
+
+static int get_int(struct parse_ctx *pc, const char *name, json_t *v,
+		   long long min, long long max, long long *out)
+{
+	if (!json_is_integer(v))
+		return fail(pc, name, "%s: must be an integer", name);
+	*out = json_integer_value(v);
+	if (*out < min || *out > max)
+		return fail(pc, name, "%s: %lld is out of range (accepted: %lld..%lld)",
+			    name, *out, min, max);
+	return 0;
+}
+
+/* A duration: a string with a unit ("10s", "500ms") or seconds. */
+static int get_duration(struct parse_ctx *pc, const char *name, json_t *v,
+			uint64_t *ns)
+{
+	const uint64_t max_ns = 30ULL * 24 * 3600 * NSEC_PER_SEC;
+
+	if (json_is_string(v)) {
+		if (parse_duration(json_string_value(v), ns) || !*ns ||
+		    *ns > max_ns)
+			return fail(pc, name,
+				    "%s: '%s' is not a duration (e.g. \"10s\", "
+				    "\"500ms\"; up to 30 days)",
+				    name, json_string_value(v));
+		return 0;
+	}
+	if (json_is_number(v)) {
+		double s = json_number_value(v);
+
+		if (!isfinite(s) || s <= 0 || s > (double)max_ns / 1e9)
+			return fail(pc, name,
+				    "%s: %g seconds is out of range (accepted: "
+				    "> 0, up to 30 days)",
+				    name, s);
+		*ns = (uint64_t)(s * 1e9);
+		return 0;
+	}
+	return fail(pc, name, "%s: must be a string like \"10s\" or a number of seconds",
+		    name);
+}
+
+typedef int (*field_fn)(struct parse_ctx *pc, const char *name, json_t *v);
+
+static int f_backend(struct parse_ctx *pc, const char *name, json_t *v)
+{
+	struct test_spec *sp = &pc->req->spec;
+
+	if (!json_is_string(v) || !spec_backend_known(json_string_value(v)))
+		return fail(pc, name, "%s: must be one of %s", name, SPEC_BACKENDS);
+	snprintf(sp->backend, sizeof(sp->backend), "%s", json_string_value(v));
+	return 0;
+}
+
+static int f_size(struct parse_ctx *pc, const char *name, json_t *v)
+{
+	long long n = 0;
+	int err = get_int(pc, name, v, FRAME_MIN_SIZE, FRAME_MAX_SIZE, &n);
+
+	if (!err)
+		pc->req->spec.frame_size = (uint32_t)n;
+	return err;
+}
+
+static int f_rate(struct parse_ctx *pc, const char *name, json_t *v)
+{
+	struct rate *r = &pc->req->spec.rate;
+
+	if (json_is_string(v)) {
+		if (parse_rate(json_string_value(v), r))
+			return fail(pc, name,
+				    "%s: '%s' is not a rate (e.g. \"1Mpps\", "
+				    "\"800Mbps\", \"max\")",
+				    name, json_string_value(v));
+		return 0;
+	}
+	if (json_is_number(v)) {
+		double pps = json_number_value(v);
+
+		if (!isfinite(pps) || pps <= 0 || pps > 2e9)
+			return fail(pc, name,
+				    "%s: %g pps is out of range (accepted: > 0, "
+				    "up to 2e9)",
+				    name, pps);
+		r->kind = RATE_PPS;
+		r->value = pps;
+		return 0;
+	}
+	return fail(pc, name, "%s: must be a string like \"1Mpps\" or a number of pps",
+		    name);
+}
+
+static int f_duration(struct parse_ctx *pc, const char *name, json_t *v)
+{
+	pc->req->has_duration = true;
+	return get_duration(pc, name, v, &pc->req->spec.duration_ns);
+}
+
+static int f_idle(struct parse_ctx *pc, const char *name, json_t *v)
+{
+	return get_duration(pc, name, v, &pc->req->spec.idle_timeout_ns);
+}
+
+static int f_count(struct parse_ctx *pc, const char *name, json_t *v)
+{
+	long long n = 0;
+	int err = get_int(pc, name, v, 1, 1000000000000LL, &n);
+
+	if (!err)
+		pc->req->spec.count = (uint64_t)n;
+	return err;
+}
+
+static int f_flows(struct parse_ctx *pc, const char *name, json_t *v)
+{
+	long long n = 0;
+	int err = get_int(pc, name, v, 1, SPEC_MAX_FLOWS, &n);
+
+	if (!err)
+		pc->req->spec.flows = (uint32_t)n;
+	return err;
+}
+
+static int f_burst(struct parse_ctx *pc, const char *name, json_t *v)
+{
+	long long n = 0;
+	int err = get_int(pc, name, v, 1, SPEC_MAX_BURST, &n);
+
+	if (!err)
+		pc->req->spec.burst = (uint32_t)n;
+	return err;
+}
+
+static int f_queues(struct parse_ctx *pc, const char *name, json_t *v)
+{
+	long long n = 0;
+	int err = get_int(pc, name, v, 1, SPEC_MAX_QUEUES, &n);
+
+	if (!err)
+		pc->req->spec.queues = (uint32_t)n;
+	return err;
+}
+
+static int f_port(struct parse_ctx *pc, const char *name, json_t *v)
+{
+	long long n = 0;
+	int err = get_int(pc, name, v, 1, 65535, &n);
+
+	if (!err)
+		pc->req->port = (uint16_t)n;
+	return err;
+}
+
+static int f_dst(struct parse_ctx *pc, const char *name, json_t *v)
+{
+	uint16_t port;
+	bool has_port = false;
+
+	if (!json_is_string(v) ||
+	    parse_endpoint(json_string_value(v), true, &pc->req->dst, &port,
+			   &has_port) ||
+	    has_port)
+		return fail(pc, name, "%s: must be an IPv4 or IPv6 address (no port)",
+			    name);
+	pc->req->has_dst = true;
+	return 0;
+}
+
+static int f_line_rate(struct parse_ctx *pc, const char *name, json_t *v)
+{
+	if (!json_is_string(v) ||
+	    parse_bitrate(json_string_value(v), &pc->req->spec.line_rate_bps))
+		return fail(pc, name, "%s: must be a bit rate like \"10Gbps\"", name);
+	return 0;
+}
+
+static int f_clock_offset(struct parse_ctx *pc, const char *name, json_t *v)
+{
+	const long long day = 86400LL * (long long)NSEC_PER_SEC;
+	long long n = 0;
+	int err = get_int(pc, name, v, -day, day, &n);
+
+	if (!err) {
+		pc->req->spec.clock_offset_ns = n;
+		pc->req->spec.clock_sync = CLOCK_SYNC_MEASURED;
+	}
+	return err;
+}
+
+static int f_clock_error(struct parse_ctx *pc, const char *name, json_t *v)
+{
+	long long n = 0;
+	int err = get_int(pc, name, v, 0, 86400LL * (long long)NSEC_PER_SEC, &n);
+
+	if (!err)
+		pc->req->spec.clock_error_ns = (uint64_t)n;
+	return err;
+}
+
+static int f_no_gso(struct parse_ctx *pc, const char *name, json_t *v)
+{
+	if (!json_is_boolean(v))
+		return fail(pc, name, "%s: must be true or false", name);
+	pc->req->spec.no_gso = json_is_true(v);
+	return 0;
+}
+
+static const struct field {
+	const char *name;
+	field_fn fn;
+	unsigned int roles;
+} fields[] = {
+	{ "backend", f_backend, ALL_ROLES },
+	{ "size", f_size, ALL_ROLES },
+	{ "duration", f_duration, ALL_ROLES },
+	{ "idle_timeout", f_idle, ROLE_BIT(API_ROLE_SINK) | ROLE_BIT(API_ROLE_REFLECT) },
+	{ "rate", f_rate, ROLE_BIT(API_ROLE_SOURCE) | ROLE_BIT(API_ROLE_REFLECT) },
+	{ "line_rate", f_line_rate, ROLE_BIT(API_ROLE_SOURCE) | ROLE_BIT(API_ROLE_REFLECT) },
+	{ "count", f_count, ALL_ROLES },
+	{ "flows", f_flows, ROLE_BIT(API_ROLE_SOURCE) },
+	{ "burst", f_burst, ROLE_BIT(API_ROLE_SOURCE) },
+	{ "queues", f_queues, ALL_ROLES },
+	{ "port", f_port, ROLE_BIT(API_ROLE_SOURCE) },
+	{ "dst", f_dst, ROLE_BIT(API_ROLE_SOURCE) },
+	{ "clock_offset_ns", f_clock_offset, ROLE_BIT(API_ROLE_SINK) },
+	{ "clock_error_ns", f_clock_error, ROLE_BIT(API_ROLE_SINK) },
+	{ "no_gso", f_no_gso, ALL_ROLES },
+};
+
+static const struct field *field_find(const char *name)
+{
+	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+		if (!strcmp(fields[i].name, name))
+			return &fields[i];
+	return NULL;
+}
+
+static int role_parse(struct parse_ctx *pc, json_t *v)
+{
+	static const enum role to_role[] = {
+		[API_ROLE_SINK] = ROLE_RECV,
+		[API_ROLE_REFLECT] = ROLE_REFLECT,
+		[API_ROLE_SOURCE] = ROLE_SEND,
+	};
+	const char *s;
+
+	if (!v)
+		return fail(pc, "role", "role: required (sink, reflect or source)");
+	s = json_is_string(v) ? json_string_value(v) : "";
+	for (int r = API_ROLE_SINK; r <= API_ROLE_SOURCE; r++) {
+		if (!strcmp(s, api_role_name(r))) {
+			pc->req->role = r;
+			spec_init(&pc->req->spec, to_role[r]);
+			/* The daemon serves many; the fallback that works
+			 * everywhere and shares the interface is the default. */
+			snprintf(pc->req->spec.backend,
+				 sizeof(pc->req->spec.backend), "udp");
+			pc->req->spec.interval_ns = 0;
+			return 0;
+		}
+	}
+	return fail(pc, "role", "role: must be \"sink\", \"reflect\" or \"source\"");
+}
+
+/* The whole spec, with placeholder addresses, through spec_validate(). */
+static int check_whole(struct parse_ctx *pc)
+{
+	struct test_spec sp = pc->req->spec;
+	char msg[256];
+
+	if (pc->req->role == API_ROLE_SOURCE) {
+		if (!pc->req->port)
+			return fail(pc, "port",
+				    "port: required for a source (the client's data port)");
+		sp.dst.family = AF_INET;
+		sp.dst_port = pc->req->port;
+		if (pc->req->has_dst)
+			sp.dst = pc->req->dst;
+	} else {
+		sp.listen.family = AF_INET;
+		sp.listen_port = 9;
+	}
+	if (spec_validate(&sp, msg, sizeof(msg)))
+		return fail(pc, "", "%s", msg);
+	return 0;
+}
+
+int api_session_req_parse(const char *body, size_t len,
+			  struct api_session_req *req, char *field,
+			  size_t field_len, char *err, size_t err_len)
+{
+	struct parse_ctx pc = { req, field, field_len, err, err_len };
+	json_error_t jerr;
+	const char *key;
+	json_t *doc, *v;
+	int ret;
+
+	memset(req, 0, sizeof(*req));
+	if (field_len)
+		field[0] = '\0';
+	if (len > API_MAX_BODY)
+		return fail(&pc, "", "body: %zu bytes is over the limit of %d",
+			    len, API_MAX_BODY);
+	doc = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!doc)
+		return fail(&pc, "", "body: not valid JSON: %s (at byte %d)",
+			    jerr.text, jerr.position);
+	if (!json_is_object(doc)) {
+		ret = fail(&pc, "", "body: must be a JSON object");
+		goto out;
+	}
+	ret = role_parse(&pc, json_object_get(doc, "role"));
+	if (ret)
+		goto out;
+	json_object_foreach(doc, key, v) {
+		const struct field *f;
+
+		if (!strcmp(key, "role"))
+			continue;
+		f = field_find(key);
+		if (!f) {
+			ret = fail(&pc, key, "%.64s: unknown field", key);
+			goto out;
+		}
+		if (!(f->roles & ROLE_BIT(req->role))) {
+			ret = fail(&pc, key, "%s: does not apply to a %s", key,
+				   api_role_name(req->role));
+			goto out;
+		}
+		ret = f->fn(&pc, key, v);
+		if (ret)
+			goto out;
+	}
+	ret = check_whole(&pc);
+out:
+	json_decref(doc);
+	return ret;
+}

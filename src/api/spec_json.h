@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef LINERATE_SPEC_JSON_H
+#define LINERATE_SPEC_JSON_H
+
+/*
+ * The session request of the daemon's API: a JSON object that fills the
+ * same struct test_spec as the CLI flags, checked field by field (type,
+ * range, unknown fields refused) before spec_validate() checks the whole.
+ * Roles are the server's: "sink" receives, "reflect" reflects, "source"
+ * sends (to the client, at the port it names).
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "spec.h"
+
+enum api_role { API_ROLE_SINK = 0, API_ROLE_REFLECT, API_ROLE_SOURCE };
+
+/* A request body larger than this is refused before it is parsed. */
+#define API_MAX_BODY 16384
+
+struct api_session_req {
+	enum api_role role;
+	struct test_spec spec; /* addresses and ports are the daemon's to set */
+	uint16_t port; /* source: the client's data port */
+	bool has_dst; /* source: an explicit destination address */
+	struct ip_addr dst;
+	bool has_duration; /* the request named a duration */
+};
+
+/*
+ * Parse and check a request body. On error returns -EINVAL with the
+ * offending field's name in `field` ("" for the body as a whole) and a
+ * one-line message in `err`. Never allocates without bound: the caller
+ * caps the body at API_MAX_BODY first.
+ */
+int api_session_req_parse(const char *body, size_t len,
+			  struct api_session_req *req, char *field,
+			  size_t field_len, char *err, size_t err_len);
+
+const char *api_role_name(enum api_role role);
+
+#endif
