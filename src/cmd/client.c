@@ -299,14 +299,39 @@ static json_t *traffic_json(const struct client_opts *o, const char *role)
 	return req;
 }
 
-/* The duration a far end should live: the test, plus slack to drain. */
+/* The server's longest session (its capabilities), 0: not known. */
+static double server_max_duration_s;
+
+/* The duration a far end should live: the test, plus slack to drain,
+ * within the server's limit. */
 static double lifetime_s(const struct test_spec *sp)
 {
-	double s = sp->duration_ns ? (double)sp->duration_ns / 1e9 : 60;
+	double s = 60, pps = rate_to_pps(&sp->rate, sp->frame_size,
+					 sp->line_rate_bps);
 
-	if (sp->role == ROLE_PING && sp->count && sp->rate.kind == RATE_PPS)
-		s = (double)sp->count / sp->rate.value;
-	return s + 10;
+	if (sp->count && pps > 0)
+		s = (double)sp->count / pps;
+	if (sp->duration_ns && (!sp->count || (double)sp->duration_ns / 1e9 < s))
+		s = (double)sp->duration_ns / 1e9;
+	s += 5;
+	if (server_max_duration_s > 0 && s > server_max_duration_s)
+		s = server_max_duration_s;
+	return s;
+}
+
+static void learn_limits(struct api_client *api)
+{
+	json_t *reply;
+	long status;
+	char err[256];
+
+	if (api_client_request(api, "GET", "/v1/capabilities", NULL, &status,
+			       &reply, err, sizeof(err)))
+		return;
+	if (status == 200)
+		server_max_duration_s = json_number_value(json_object_get(
+			json_object_get(reply, "limits"), "max_duration_s"));
+	json_decref(reply);
 }
 
 /* ---- output */
@@ -672,6 +697,7 @@ int cmd_client(int argc, char **argv)
 	if (ret)
 		goto fail;
 	rs.one_way_valid = rs.error_ns <= o.max_clock_error_ns;
+	learn_limits(rs.api);
 	local_ip = api_client_local_ip(rs.api);
 	if (!local_ip) {
 		snprintf(err, sizeof(err), "cannot tell our address on the API connection");
