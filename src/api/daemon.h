@@ -36,6 +36,7 @@ struct daemon_config {
 	struct ip_addr allow[DAEMON_MAX_ALLOW]; /* extra source targets */
 	unsigned int allow_count;
 	unsigned int max_connections;
+	unsigned int max_connections_per_ip;
 	unsigned int timeout_s;
 };
 

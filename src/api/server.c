@@ -36,6 +36,8 @@ void daemon_config_init(struct daemon_config *cfg)
 	cfg->data_port_min = 9271;
 	cfg->data_port_max = 9399;
 	cfg->max_connections = 256;
+	/* One address cannot hold every connection (slow requests). */
+	cfg->max_connections_per_ip = 64;
 	cfg->timeout_s = 10;
 }
 
@@ -519,7 +521,7 @@ int daemon_run(const struct daemon_config *cfg, atomic_bool *stop)
 		.tls_cert_pem = cfg->tls_cert_pem,
 		.tls_key_pem = cfg->tls_key_pem,
 		.max_connections = cfg->max_connections,
-		.max_connections_per_ip = cfg->max_connections,
+		.max_connections_per_ip = cfg->max_connections_per_ip,
 		.timeout_s = cfg->timeout_s,
 		.max_body = API_MAX_BODY,
 		.public_paths = public_paths,

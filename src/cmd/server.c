@@ -38,6 +38,7 @@ static void usage(FILE *out)
 		"  --allow-target IP     a source may also send to IP (repeatable);\n"
 		"                        otherwise only to the client that asks\n"
 		"  --max-connections N   API connections at once (default 256)\n"
+		"  --max-connections-per-ip N  from one address (default 64)\n"
 		"  --conn-timeout D      close an API connection idle this long (10s)\n"
 		"  --daemon              detach; --pid-file FILE, --log-file FILE\n"
 		"  -v, --verbose         log each session\n"
@@ -59,6 +60,7 @@ enum {
 	OPT_ALLOW,
 	OPT_MAX_CONN,
 	OPT_CONN_TIMEOUT,
+	OPT_MAX_CONN_IP,
 	OPT_DAEMON,
 	OPT_PID_FILE,
 	OPT_LOG_FILE,
@@ -78,6 +80,7 @@ static const struct option options[] = {
 	{ "allow-target", required_argument, NULL, OPT_ALLOW },
 	{ "max-connections", required_argument, NULL, OPT_MAX_CONN },
 	{ "conn-timeout", required_argument, NULL, OPT_CONN_TIMEOUT },
+	{ "max-connections-per-ip", required_argument, NULL, OPT_MAX_CONN_IP },
 	{ "daemon", no_argument, NULL, OPT_DAEMON },
 	{ "pid-file", required_argument, NULL, OPT_PID_FILE },
 	{ "log-file", required_argument, NULL, OPT_LOG_FILE },
@@ -200,6 +203,12 @@ int cmd_server(int argc, char **argv)
 			if (parse_u64(optarg, 4, 10000, &v))
 				BAD("--max-connections: '%s' is not a number 4..10000", optarg);
 			cfg.max_connections = (unsigned int)v;
+			break;
+		case OPT_MAX_CONN_IP:
+			if (parse_u64(optarg, 1, 10000, &v))
+				BAD("--max-connections-per-ip: '%s' is not a number 1..10000",
+				    optarg);
+			cfg.max_connections_per_ip = (unsigned int)v;
 			break;
 		case OPT_CONN_TIMEOUT:
 			if (parse_duration(optarg, &v) || v < NSEC_PER_SEC ||
