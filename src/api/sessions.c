@@ -494,6 +494,18 @@ int registry_create_session(struct registry *reg, struct api_session_req *req,
 	s->spec.quiet = true;
 	s->spec.interval_ns = 0;
 	s->raw = strcmp(s->spec.backend, "udp") != 0;
+	if (req->role == API_ROLE_REFLECT && (!strcmp(s->spec.backend, "xdp") ||
+					      !strcmp(s->spec.backend, "auto"))) {
+		/* The in-kernel reflector answers whatever arrives; the
+		 * daemon's must check each packet's source. */
+		*status = 400;
+		snprintf(field, field_len, "backend");
+		snprintf(err, err_len,
+			 "backend: a server's reflector must see each packet's "
+			 "source: use udp, afpacket or afxdp");
+		session_free(s);
+		return -EINVAL;
+	}
 	if (!req->has_duration && (req->role != API_ROLE_SOURCE || !req->spec.count))
 		s->spec.duration_ns = cfg->max_duration_ns;
 	if (req->role == API_ROLE_SOURCE) {
@@ -530,6 +542,10 @@ int registry_create_session(struct registry *reg, struct api_session_req *req,
 				     s->spec.line_rate_bps);
 	} else {
 		s->spec.listen = local_ip;
+		/* A reflector answers only the client (a spoofed source
+		 * cannot aim it at a third party); a sink counts only it. */
+		if (ip_from_sockaddr(client, &s->spec.only_from) == 0)
+			s->spec.has_only_from = true;
 		if (req->role == API_ROLE_REFLECT)
 			s->pps = rate_to_pps(&s->spec.rate, s->spec.frame_size,
 					     s->spec.line_rate_bps);

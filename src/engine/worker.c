@@ -283,13 +283,24 @@ static void raw_reflect_rewrite(struct pkt *pkts, unsigned int n)
  * Account one received burst. Returns how many were valid test packets;
  * with `keep`, those are moved to the front of pkts (for the reflector).
  */
+static bool peer_is(const struct sockaddr_storage *ss, const struct ip_addr *ip)
+{
+	if (ss->ss_family == AF_INET && ip->family == AF_INET)
+		return ((const struct sockaddr_in *)ss)->sin_addr.s_addr ==
+		       ip->v4.s_addr;
+	if (ss->ss_family == AF_INET6 && ip->family == AF_INET6)
+		return !memcmp(&((const struct sockaddr_in6 *)ss)->sin6_addr,
+			       &ip->v6, sizeof(ip->v6));
+	return false;
+}
+
 static unsigned int rx_account(struct worker *w, struct pkt *pkts,
 			       unsigned int n, bool keep)
 {
 	struct stats_counters *c = &w->stats.c;
 	uint64_t fallback_rx = 0, bytes = 0, now_mono;
 	uint64_t foreign = 0, truncated = 0, corrupt = 0, untracked = 0;
-	uint64_t dups = 0, reord = 0, late = 0, negative = 0;
+	uint64_t dups = 0, reord = 0, late = 0, negative = 0, filtered = 0;
 	int64_t lost_delta = 0, expected_delta = 0;
 	unsigned int valid = 0;
 	bool verify = w->spec->role != ROLE_REFLECT;
@@ -304,6 +315,11 @@ static unsigned int rx_account(struct worker *w, struct pkt *pkts,
 		struct flow_state *f;
 		uint64_t rx_ns, tx_ns, lost_before, exp_before;
 
+		if (w->spec->has_only_from &&
+		    !peer_is(&p->peer, &w->spec->only_from)) {
+			filtered++;
+			continue;
+		}
 		st = probe_read(payload, len, &probe, verify);
 		if (st == PROBE_FOREIGN) {
 			foreign++;
@@ -385,6 +401,7 @@ static unsigned int rx_account(struct worker *w, struct pkt *pkts,
 	STAT_ADD(c->rx_corrupt, corrupt);
 	STAT_ADD(c->rx_untracked, untracked);
 	STAT_ADD(c->latency_negative, negative);
+	STAT_ADD(c->rx_filtered, filtered);
 	return valid;
 }
 

@@ -98,6 +98,7 @@ static json_t *rx_json(const struct stats_counters *c, double seconds)
 	json_object_set_new(o, "malformed", json_count(c->rx_malformed));
 	json_object_set_new(o, "untracked", json_count(c->rx_untracked));
 	json_object_set_new(o, "errors", json_count(c->rx_errors));
+	json_object_set_new(o, "filtered", json_count(c->rx_filtered));
 	json_object_set_new(o, "flows", json_count(c->rx_flows));
 	return o;
 }
@@ -500,15 +501,17 @@ void report_text_final(FILE *out, const struct report_ctx *ctx,
 			(unsigned long long)c->rx_late,
 			(unsigned long long)c->rx_corrupt);
 		if (c->rx_foreign || c->rx_truncated || c->rx_malformed ||
-		    c->rx_untracked || c->rx_errors)
+		    c->rx_untracked || c->rx_errors || c->rx_filtered)
 			fprintf(out,
 				"  other      foreign %llu  truncated %llu  "
-				"malformed %llu  untracked %llu  errors %llu\n",
+				"malformed %llu  untracked %llu  errors %llu  "
+				"filtered %llu\n",
 				(unsigned long long)c->rx_foreign,
 				(unsigned long long)c->rx_truncated,
 				(unsigned long long)c->rx_malformed,
 				(unsigned long long)c->rx_untracked,
-				(unsigned long long)c->rx_errors);
+				(unsigned long long)c->rx_errors,
+				(unsigned long long)c->rx_filtered);
 	}
 	if (ctx->kernel_stats && *ctx->kernel_stats)
 		fprintf(out, "  kernel     %s\n", ctx->kernel_stats);

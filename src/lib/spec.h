@@ -58,6 +58,11 @@ struct test_spec {
 	bool has_src;
 	struct ip_addr listen; /* recv, reflect */
 	uint16_t listen_port;
+	/* recv, reflect: take test packets only from this address (the
+	 * daemon's sessions: the client that asked); others are counted as
+	 * filtered and never reflected. */
+	struct ip_addr only_from;
+	bool has_only_from;
 	uint32_t frame_size; /* incl. FCS */
 	struct rate rate;
 	uint64_t line_rate_bps; /* for % rates; 0 unknown */

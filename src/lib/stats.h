@@ -35,6 +35,7 @@ struct stats_counters {
 	uint64_t rx_malformed; /* a bad frame (raw backends) */
 	uint64_t rx_untracked; /* ours, beyond the flow table (no seq state) */
 	uint64_t rx_errors; /* receive calls that failed */
+	uint64_t rx_filtered; /* test packets from a source the spec refuses */
 	/* reflector */
 	uint64_t reflected;
 	/* latency samples the clock refused (rx before tx: clocks disagree) */

@@ -95,6 +95,23 @@ assert_eq "rtt: replies" "$(jget "$J" .local_ping.rx.packets)" 2000
 assert_eq "rtt: reflected by the server" "$(jget "$J" .server_reflect.reflected)" 2000
 assert_range "rtt: p50 (ns)" "$(jget "$J" .local_ping.rtt_ns.p50)" 1 5000000
 
+# ---- a reflector answers only its client: a spoofed source is filtered
+IP_3=${IP_A%.*}.3
+in_a ip addr add "$IP_3/24" dev "$DEV_A"
+r=$(api POST /v1/sessions '{"role":"reflect","duration":"20s","rate":"1kpps"}')
+assert_eq "reflect session: status" "$(status_of "$r")" 201
+RID=$(body_of "$r" | jq -r .id)
+RPORT=$(body_of "$r" | jq -r .data.port)
+run_in spoof "$NS_A" 20 "$LINERATE" send --backend udp --src "$IP_3:9999" \
+	--dst "$IP_B:$RPORT" --rate 1kpps --count 100 --json
+assert_rc "send from another address" $? 0
+api DELETE "/v1/sessions/$RID" >/dev/null
+r=$(api GET "/v1/sessions/$RID/report")
+assert_eq "reflector: packets from a stranger filtered" "$(body_of "$r" | jq -r .rx.filtered)" 100
+assert_eq "reflector: none of them reflected" "$(body_of "$r" | jq -r .reflected)" 0
+r=$(api POST /v1/sessions '{"role":"reflect","backend":"xdp"}')
+assert_eq "reflect with the in-kernel reflector: refused" "$(status_of "$r")" 400
+
 # ---- two clients at once
 bg_start two1 "$NS_A" 40 "$LINERATE" client "$API" --token-file "$TOKEN_FILE" --backend udp \
 	--json --size 64 --rate 10kpps --count 30000
