@@ -1019,7 +1019,9 @@ static int sink_run(struct backend *b, struct worker *w)
 	struct xdp_sink_counters sum;
 	int err;
 
-	b->sink->bss->sink_realtime_offset_ns = realtime_offset();
+	/* Arrival stamps in the sender's time when its offset is known. */
+	b->sink->bss->sink_realtime_offset_ns =
+		realtime_offset() + (uint64_t)w->spec->clock_offset_ns;
 	dev_stats_baseline(b);
 	err = b->attachment.attached ?
 		      0 :
@@ -1044,7 +1046,9 @@ static int sink_run(struct backend *b, struct worker *w)
 			next_publish = now + PUBLISH_NS;
 		}
 		__atomic_store_n(&b->sink->bss->sink_realtime_offset_ns,
-				 realtime_offset(), __ATOMIC_RELAXED);
+				 realtime_offset() +
+					 (uint64_t)w->spec->clock_offset_ns,
+				 __ATOMIC_RELAXED);
 		clock_wait_until(now + POLL_NS);
 	}
 	/* Detached first, so the last copy is final. */
