@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef LINERATE_REMOTE_H
+#define LINERATE_REMOTE_H
+
+/*
+ * One test against a linerate server: the far end a session on the
+ * server, the near end the engine here. What `linerate client` runs, and
+ * what other commands (rfc2544, hookcost) run against a server.
+ */
+
+#include <jansson.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "client.h"
+#include "spec.h"
+
+enum remote_mode {
+	REMOTE_FORWARD = 0, /* we send, the server receives */
+	REMOTE_REVERSE, /* the server sends, we receive */
+	REMOTE_BIDIR, /* both */
+	REMOTE_RTT, /* the server reflects, we ping */
+};
+
+extern const char *const remote_mode_names[];
+
+struct remote_config {
+	enum remote_mode mode;
+	/* The traffic, as `send` takes it (`ping` for REMOTE_RTT): size,
+	 * rate, duration, count, flows, burst, the near end's backend and
+	 * output. */
+	struct test_spec spec;
+	uint16_t port; /* our UDP port for the server's traffic */
+	char server_backend[16];
+	uint64_t max_clock_error_ns;
+	FILE *near_out; /* where the near end prints live, or NULL */
+};
+
+struct remote_result {
+	int64_t offset_ns; /* server clock minus ours */
+	uint64_t error_ns;
+	bool one_way_valid;
+	json_t *local_tx; /* our sender's or pinger's final report */
+	json_t *local_rx; /* our receiver's */
+	json_t *far_rx; /* the server's sink or reflector */
+	json_t *far_tx; /* the server's source */
+};
+
+void remote_config_init(struct remote_config *cfg);
+
+/*
+ * Run it. Returns 0, or -errno with a line in err; on error the result
+ * still holds the reports of whatever ran (for the caller to print), and
+ * nothing is left running here or on the server.
+ */
+int remote_run(struct api_client *api, const struct remote_config *cfg,
+	       atomic_bool *stop, struct remote_result *res, char *err,
+	       size_t err_len);
+void remote_result_free(struct remote_result *res);
+
+/* What went one way: sent by one end, received by the other. */
+json_t *remote_direction_json(json_t *sender, json_t *receiver);
+
+#endif
