@@ -81,7 +81,10 @@ for t in "${tests[@]}"; do
 	name=$(basename "$t" .sh)
 	start=$(date +%s.%N)
 	rc=0
-	timeout --kill-after=5 "$PER_TEST_LIMIT" bash "$t" >"$log" 2>&1 </dev/null || rc=$?
+	# A test may ask for longer with a "# time-limit: SECONDS" line.
+	limit=$(sed -n 's/^# time-limit: \([0-9]\+\)$/\1/p' "$t" | head -n1)
+	limit=${limit:-$PER_TEST_LIMIT}
+	timeout --kill-after=5 "$limit" bash "$t" >"$log" 2>&1 </dev/null || rc=$?
 	secs=$(awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN { printf "%.1f", e - s }')
 	if ((rc == 0)); then
 		verdict=PASS
@@ -93,7 +96,7 @@ for t in "${tests[@]}"; do
 		verdict=FAIL
 		failed=$((failed + 1))
 		failed_names+=("$name")
-		((rc == 124)) && echo "  ($name: killed after ${PER_TEST_LIMIT}s)" >>"$log"
+		((rc == 124)) && echo "  ($name: killed after ${limit}s)" >>"$log"
 	fi
 	if ((!QUIET)) || [[ $verdict != PASS ]]; then
 		echo "=== $name"
