@@ -31,8 +31,8 @@
 
 #define RECEIVER_SLACK_NS (20 * NSEC_PER_SEC) /* backstop past the run */
 #define RECEIVER_DRAIN_NS (3 * NSEC_PER_SEC) /* after the source ended */
-#define BIND_WAIT_NS (5 * NSEC_PER_SEC)
-#define IDLE_TIMEOUT "500ms"
+#define BIND_WAIT_NS	  (5 * NSEC_PER_SEC)
+#define IDLE_TIMEOUT	  "500ms"
 
 struct hc_opts {
 	bool lab;
@@ -116,11 +116,21 @@ static int start_receiver(const struct hc_ctx *x, struct hc_child *c,
 			  const char *role, uint16_t port)
 {
 	char listen[64], size[16], duration[32];
-	char *argv[] = { (char *)"self", (char *)role, (char *)"--backend",
-			 (char *)"udp", (char *)"--listen", listen,
-			 (char *)"--size", size, (char *)"--idle-timeout",
-			 (char *)IDLE_TIMEOUT, (char *)"--duration", duration,
-			 (char *)"--json", (char *)"--quiet", NULL };
+	char *argv[] = {(char *)"self",
+			(char *)role,
+			(char *)"--backend",
+			(char *)"udp",
+			(char *)"--listen",
+			listen,
+			(char *)"--size",
+			size,
+			(char *)"--idle-timeout",
+			(char *)IDLE_TIMEOUT,
+			(char *)"--duration",
+			duration,
+			(char *)"--json",
+			(char *)"--quiet",
+			NULL};
 	char line[200];
 	int rc;
 
@@ -292,8 +302,8 @@ static int measure_fixed(const struct hc_ctx *x, struct hc_result *r,
 	if (loss < 0)
 		loss = 0;
 	add(r, c, HC_M_LOSS, 100.0 * loss / sent);
-	snprintf(line + strlen(line), len - strlen(line),
-		 ", loss %.3f%% at %s", 100.0 * loss / sent, rate);
+	snprintf(line + strlen(line), len - strlen(line), ", loss %.3f%% at %s",
+		 100.0 * loss / sent, rate);
 out:
 	json_decref(tx);
 	json_decref(rx);
@@ -358,9 +368,15 @@ static int measure_tcp(const struct hc_ctx *x, struct hc_result *r,
 		.duration_ns = x->o->duration_ns,
 	};
 	char port[16], err[256];
-	char *argv[] = { (char *)"iperf3", (char *)"-s", (char *)"-1",
-			 (char *)"-B", (char *)x->dst_ip, (char *)"-p", port,
-			 (char *)"-J", NULL };
+	char *argv[] = {(char *)"iperf3",
+			(char *)"-s",
+			(char *)"-1",
+			(char *)"-B",
+			(char *)x->dst_ip,
+			(char *)"-p",
+			port,
+			(char *)"-J",
+			NULL};
 	struct hc_child server;
 	struct hc_job job;
 	json_t *doc = NULL;
@@ -373,12 +389,12 @@ static int measure_tcp(const struct hc_ctx *x, struct hc_result *r,
 	rc = start_near(&server, "iperf3 -s", argv);
 	if (rc)
 		return rc;
-	rc = hc_wait_port_bound(&server, true, req.port, BIND_WAIT_NS,
-				x->stop);
+	rc = hc_wait_port_bound(&server, true, req.port, BIND_WAIT_NS, x->stop);
 	if (rc) {
 		if (!atomic_load(x->stop))
 			pr_warn("linerate hookcost: iperf3 -s did not listen "
-				"on port %u\n", req.port);
+				"on port %u\n",
+				req.port);
 		goto out;
 	}
 	rc = x->fe->ops->tcp_start(x->fe, &req, &job);
@@ -492,9 +508,11 @@ enum {
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: linerate hookcost --lab [--name NAME] [--subnet 10.X.Y] "
+		"usage: linerate hookcost --lab [--name NAME] [--subnet "
+		"10.X.Y] "
 		"[options]\n"
-		"       linerate hookcost -i IFACE --peer HOST [options]   (not "
+		"       linerate hookcost -i IFACE --peer HOST [options]   "
+		"(not "
 		"yet: needs the daemon API)\n"
 		"\n"
 		"What an empty XDP or tc program costs on the receive path. On "
@@ -516,15 +534,19 @@ static void usage(FILE *out)
 		"(scripts/lab);\n"
 		"                         brought up if needed, and down again "
 		"after\n"
-		"  --name NAME            lab name, 1..8 of a-z 0-9 (default lr)\n"
+		"  --name NAME            lab name, 1..8 of a-z 0-9 (default "
+		"lr)\n"
 		"  --subnet 10.X.Y        lab subnet when it is brought up "
 		"(default 10.77.0)\n"
-		"  -i, --interface IFACE  the receiving interface (with --peer)\n"
+		"  -i, --interface IFACE  the receiving interface (with "
+		"--peer)\n"
 		"  --peer HOST            far end: a linerate server (not "
 		"implemented yet)\n"
-		"  --force                measure over a foreign XDP program (taken "
+		"  --force                measure over a foreign XDP program "
+		"(taken "
 		"off for\n"
-		"                         the run, put back after) or tc ingress "
+		"                         the run, put back after) or tc "
+		"ingress "
 		"filter\n"
 		"  --repeats N            1..100 (default 5)\n"
 		"  --duration TIME        each run, 200ms..60s (default 2s)\n"
@@ -534,18 +556,24 @@ static void usage(FILE *out)
 		"  --ping-rate RATE       probes per second of the ping run, "
 		"1..100k\n"
 		"                         (default 1kpps)\n"
-		"  --size BYTES           Ethernet frame size incl. FCS, 64..9018 "
+		"  --size BYTES           Ethernet frame size incl. FCS, "
+		"64..9018 "
 		"(default 64)\n"
-		"  --source-backend NAME  afxdp | afpacket | udp (default afxdp; "
+		"  --source-backend NAME  afxdp | afpacket | udp (default "
+		"afxdp; "
 		"udp sends\n"
-		"                         with GSO: fewer, larger packets reach "
+		"                         with GSO: fewer, larger packets "
+		"reach "
 		"the hook)\n"
-		"  --port N               UDP ports N (traffic) and N+1 (ping), "
+		"  --port N               UDP ports N (traffic) and N+1 "
+		"(ping), "
 		"TCP N+2\n"
 		"                         (default 7000)\n"
-		"  --configs LIST         which of none,xdp-generic,xdp-native,tc "
+		"  --configs LIST         which of "
+		"none,xdp-generic,xdp-native,tc "
 		"(default all)\n"
-		"  --tcp                  also a TCP bulk stream (iperf3, which "
+		"  --tcp                  also a TCP bulk stream (iperf3, "
+		"which "
 		"must be\n"
 		"                         installed)\n"
 		"  --json                 one JSON document on stdout\n"
@@ -554,7 +582,8 @@ static void usage(FILE *out)
 		"  --verbose              more log on stderr\n"
 		"  -h, --help             this help\n"
 		"\n"
-		"Progress lines go to stderr. Exit codes: 0 ok, 1 runtime error "
+		"Progress lines go to stderr. Exit codes: 0 ok, 1 runtime "
+		"error "
 		"or\n"
 		"interrupted (everything attached is detached), 2 bad command "
 		"line.\n");
@@ -562,8 +591,10 @@ static void usage(FILE *out)
 
 static int bad(const char *flag, const char *value, const char *accepted)
 {
-	fprintf(stderr, "linerate hookcost: --%s: invalid value '%s' "
-			"(accepted: %s)\n", flag, value, accepted);
+	fprintf(stderr,
+		"linerate hookcost: --%s: invalid value '%s' "
+		"(accepted: %s)\n",
+		flag, value, accepted);
 	return EXIT_USAGE;
 }
 
@@ -643,26 +674,26 @@ static bool in_path(const char *prog)
 static int parse_args(int argc, char **argv, struct hc_opts *o)
 {
 	static const struct option longopts[] = {
-		{ "lab", no_argument, NULL, OPT_LAB },
-		{ "name", required_argument, NULL, OPT_NAME },
-		{ "subnet", required_argument, NULL, OPT_SUBNET },
-		{ "interface", required_argument, NULL, 'i' },
-		{ "peer", required_argument, NULL, OPT_PEER },
-		{ "force", no_argument, NULL, OPT_FORCE },
-		{ "repeats", required_argument, NULL, OPT_REPEATS },
-		{ "duration", required_argument, NULL, OPT_DURATION },
-		{ "rate", required_argument, NULL, OPT_RATE },
-		{ "ping-rate", required_argument, NULL, OPT_PING_RATE },
-		{ "size", required_argument, NULL, OPT_SIZE },
-		{ "source-backend", required_argument, NULL, OPT_SOURCE },
-		{ "port", required_argument, NULL, OPT_PORT },
-		{ "configs", required_argument, NULL, OPT_CONFIGS },
-		{ "tcp", no_argument, NULL, OPT_TCP },
-		{ "json", no_argument, NULL, OPT_JSON },
-		{ "csv", required_argument, NULL, OPT_CSV },
-		{ "verbose", no_argument, NULL, OPT_VERBOSE },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+		{"lab", no_argument, NULL, OPT_LAB},
+		{"name", required_argument, NULL, OPT_NAME},
+		{"subnet", required_argument, NULL, OPT_SUBNET},
+		{"interface", required_argument, NULL, 'i'},
+		{"peer", required_argument, NULL, OPT_PEER},
+		{"force", no_argument, NULL, OPT_FORCE},
+		{"repeats", required_argument, NULL, OPT_REPEATS},
+		{"duration", required_argument, NULL, OPT_DURATION},
+		{"rate", required_argument, NULL, OPT_RATE},
+		{"ping-rate", required_argument, NULL, OPT_PING_RATE},
+		{"size", required_argument, NULL, OPT_SIZE},
+		{"source-backend", required_argument, NULL, OPT_SOURCE},
+		{"port", required_argument, NULL, OPT_PORT},
+		{"configs", required_argument, NULL, OPT_CONFIGS},
+		{"tcp", no_argument, NULL, OPT_TCP},
+		{"json", no_argument, NULL, OPT_JSON},
+		{"csv", required_argument, NULL, OPT_CSV},
+		{"verbose", no_argument, NULL, OPT_VERBOSE},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
 	};
 	const char *rate_text = "100kpps", *ping_text = "1kpps";
 	uint64_t n;
@@ -688,7 +719,8 @@ static int parse_args(int argc, char **argv, struct hc_opts *o)
 			break;
 		case OPT_NAME:
 			if (!valid_lab_name(v))
-				return bad("name", v, "1..8 characters a-z 0-9");
+				return bad("name", v,
+					   "1..8 characters a-z 0-9");
 			o->name = v;
 			break;
 		case OPT_SUBNET:
@@ -733,7 +765,8 @@ static int parse_args(int argc, char **argv, struct hc_opts *o)
 			break;
 		case OPT_SIZE:
 			if (parse_u64(v, FRAME_MIN_SIZE, FRAME_MAX_SIZE, &n))
-				return bad("size", v, "64..9018 bytes, incl. FCS");
+				return bad("size", v,
+					   "64..9018 bytes, incl. FCS");
 			o->frame_size = (uint32_t)n;
 			break;
 		case OPT_SOURCE:
@@ -762,33 +795,39 @@ static int parse_args(int argc, char **argv, struct hc_opts *o)
 			break;
 		case OPT_CSV:
 			if (!*v)
-				return bad("csv", v, "a file path, or - for "
-						     "stdout");
+				return bad("csv", v,
+					   "a file path, or - for "
+					   "stdout");
 			o->csv_path = v;
 			break;
 		case OPT_VERBOSE:
-			log_set_level(log_get_level() < LOG_DEBUG ?
-					      (enum log_level)(log_get_level() +
-							       1) :
-					      LOG_DEBUG);
+			log_set_level(
+				log_get_level() < LOG_DEBUG ?
+					(enum log_level)(log_get_level() + 1) :
+					LOG_DEBUG);
 			break;
 		case 'h':
 			usage(stdout);
 			return CMD_HELP_SHOWN;
 		case ':':
-			fprintf(stderr, "linerate hookcost: %s: a value is "
-					"required (see --help)\n",
+			fprintf(stderr,
+				"linerate hookcost: %s: a value is "
+				"required (see --help)\n",
 				argv[optind - 1]);
 			return EXIT_USAGE;
 		default:
-			fprintf(stderr, "linerate hookcost: %s: unknown flag "
-					"(see --help)\n", argv[optind - 1]);
+			fprintf(stderr,
+				"linerate hookcost: %s: unknown flag "
+				"(see --help)\n",
+				argv[optind - 1]);
 			return EXIT_USAGE;
 		}
 	}
 	if (optind < argc) {
-		fprintf(stderr, "linerate hookcost: unexpected argument '%s' "
-				"(see --help)\n", argv[optind]);
+		fprintf(stderr,
+			"linerate hookcost: unexpected argument '%s' "
+			"(see --help)\n",
+			argv[optind]);
 		return EXIT_USAGE;
 	}
 	/* Rates depend on --size, wherever it was given. */
@@ -806,9 +845,11 @@ static int parse_args(int argc, char **argv, struct hc_opts *o)
 		return EXIT_USAGE;
 	}
 	if (o->ifname) {
-		fprintf(stderr, "linerate hookcost: -i %s needs --peer HOST "
-				"for the far end, which is not implemented "
-				"yet; only --lab works for now\n", o->ifname);
+		fprintf(stderr,
+			"linerate hookcost: -i %s needs --peer HOST "
+			"for the far end, which is not implemented "
+			"yet; only --lab works for now\n",
+			o->ifname);
 		return EXIT_USAGE;
 	}
 	if (!o->lab) {
@@ -866,9 +907,10 @@ int cmd_hookcost(int argc, char **argv)
 	if (o.csv_path) {
 		csv = strcmp(o.csv_path, "-") ? fopen(o.csv_path, "w") : stdout;
 		if (!csv) {
-			fprintf(stderr, "linerate hookcost: --csv: cannot "
-					"write %s: %s\n", o.csv_path,
-				strerror(errno));
+			fprintf(stderr,
+				"linerate hookcost: --csv: cannot "
+				"write %s: %s\n",
+				o.csv_path, strerror(errno));
 			return EXIT_USAGE;
 		}
 	}
@@ -900,8 +942,8 @@ int cmd_hookcost(int argc, char **argv)
 	    hc_wait_port_bound(NULL, false, (uint16_t)(o.port + 1), 0, NULL) ==
 		    0) {
 		pr_warn("linerate hookcost: UDP port %u or %u is in use in %s; "
-			"pick others with --port\n", o.port, o.port + 1,
-			lab.ns_b);
+			"pick others with --port\n",
+			o.port, o.port + 1, lab.ns_b);
 		rc = -EADDRINUSE;
 		goto out_lab;
 	}
@@ -913,8 +955,8 @@ int cmd_hookcost(int argc, char **argv)
 
 	memset(&setup, 0, sizeof(setup));
 	snprintf(setup.target, sizeof(setup.target),
-		 "lab %s, receiving interface %s (%s, %s)", lab.name,
-		 lab.dev_b, lab.ns_b, lab.ip_b);
+		 "lab %s, receiving interface %s (%s, %s)", lab.name, lab.dev_b,
+		 lab.ns_b, lab.ip_b);
 	snprintf(setup.ifname, sizeof(setup.ifname), "%s", lab.dev_b);
 	snprintf(setup.far_end, sizeof(setup.far_end), "%s", fe.desc);
 	snprintf(setup.source_backend, sizeof(setup.source_backend), "%s",
@@ -943,9 +985,10 @@ out_lab:
 	if (hooks_open) {
 		err = hc_hooks_close(&hooks);
 		if (err && (!rc || rc == -EINTR)) {
-			fprintf(stderr, "linerate hookcost: %s: could not "
-					"detach everything; `linerate cleanup "
-					"-i %s` in %s removes it\n",
+			fprintf(stderr,
+				"linerate hookcost: %s: could not "
+				"detach everything; `linerate cleanup "
+				"-i %s` in %s removes it\n",
 				lab.dev_b, lab.dev_b, lab.ns_b);
 			rc = err;
 		}

@@ -50,8 +50,7 @@ int hc_config_parse(const char *name, enum hc_config *out)
 	return -EINVAL;
 }
 
-static const char *owner_text(const struct hook_prog *p, char *buf,
-			      size_t len)
+static const char *owner_text(const struct hook_prog *p, char *buf, size_t len)
 {
 	if (p->owner == HOOK_OWNER_RUNNING)
 		snprintf(buf, len, "belongs to a running linerate (pid %d)",
@@ -106,7 +105,8 @@ static int check_interface(struct hc_hooks *h)
 	n = hook_inspect(h->ifindex, list, HOOK_LIST_MAX);
 	if (n < 0) {
 		pr_warn("linerate hookcost: %s: cannot inspect its XDP and tc "
-			"hooks: %s\n", h->ifname, strerror(-n));
+			"hooks: %s\n",
+			h->ifname, strerror(-n));
 		return n;
 	}
 	for (int i = 0; i < n; i++) {
@@ -122,8 +122,8 @@ static int check_interface(struct hc_hooks *h)
 				pr_warn("linerate hookcost: %s: XDP program %s "
 					"(id %u, %s) %s; not measuring over "
 					"it (--force takes it off for the run "
-					"and puts it back)\n", h->ifname,
-					p->name, p->id, p->hook,
+					"and puts it back)\n",
+					h->ifname, p->name, p->id, p->hook,
 					owner_text(p, why, sizeof(why)));
 			else
 				pr_warn("linerate hookcost: %s: tc ingress "
@@ -140,21 +140,23 @@ static int check_interface(struct hc_hooks *h)
 				"%#x, priority %u) stays in place (--force): "
 				"every row includes it, and during the tc run "
 				"lr_tc_pass may end classification before "
-				"it\n", h->ifname, p->name, p->tc_handle,
+				"it\n",
+				h->ifname, p->name, p->tc_handle,
 				p->tc_priority);
 			continue;
 		}
 		if (h->foreign_fd >= 0) {
 			pr_warn("linerate hookcost: %s: more than one foreign "
 				"XDP program is attached; take them off "
-				"first\n", h->ifname);
+				"first\n",
+				h->ifname);
 			return -EBUSY;
 		}
 		err = take_off_foreign(h, p);
 		if (err) {
 			pr_warn("linerate hookcost: %s: cannot take XDP "
-				"program %s (id %u) off: %s\n", h->ifname,
-				p->name, p->id, strerror(-err));
+				"program %s (id %u) off: %s\n",
+				h->ifname, p->name, p->id, strerror(-err));
 			return err;
 		}
 	}
@@ -163,8 +165,8 @@ static int check_interface(struct hc_hooks *h)
 		err = xdp_cleanup(h->ifindex);
 		if (err < 0) {
 			pr_warn("linerate hookcost: %s: cannot remove what a "
-				"killed linerate left: %s\n", h->ifname,
-				strerror(-err));
+				"killed linerate left: %s\n",
+				h->ifname, strerror(-err));
 			return err;
 		}
 	}
@@ -192,9 +194,11 @@ int hc_hooks_open(struct hc_hooks *h, const char *ifname, bool force)
 	if (!h->xdp_skel || !h->tc_skel) {
 		err = -errno;
 		pr_warn("linerate hookcost: cannot load the empty XDP and tc "
-			"programs: %s%s\n", strerror(-err),
+			"programs: %s%s\n",
+			strerror(-err),
 			err == -EPERM ? " (needs root, or CAP_BPF and "
-					"CAP_NET_ADMIN)" : "");
+					"CAP_NET_ADMIN)" :
+					"");
 		hc_hooks_close(h);
 		return err ? err : -EINVAL;
 	}
@@ -229,7 +233,8 @@ static int apply_xdp_native(struct hc_hooks *h, char *note, size_t note_len)
 	if (!err) {
 		snprintf(h->program[HC_XDP_NATIVE], 24, "lr_pass_frags");
 		pr_debug("hookcost: native XDP takes lr_pass_frags only: "
-			 "%s\n", plain_note);
+			 "%s\n",
+			 plain_note);
 		return 0;
 	}
 	if (err == -EBUSY)
@@ -282,7 +287,8 @@ int hc_hooks_apply(struct hc_hooks *h, enum hc_config c, char *note,
 	}
 	if (err == -EBUSY)
 		pr_warn("linerate hookcost: %s: somebody attached a program "
-			"during the run\n", h->ifname);
+			"during the run\n",
+			h->ifname);
 	if (!err)
 		h->attached = c;
 	return err;
@@ -320,18 +326,19 @@ int hc_hooks_close(struct hc_hooks *h)
 		LIBBPF_OPTS(bpf_xdp_attach_opts, opts);
 		int e;
 
-		e = bpf_xdp_attach(h->ifindex, h->foreign_fd,
-				   h->foreign_mode | XDP_FLAGS_UPDATE_IF_NOEXIST,
-				   &opts);
+		e = bpf_xdp_attach(
+			h->ifindex, h->foreign_fd,
+			h->foreign_mode | XDP_FLAGS_UPDATE_IF_NOEXIST, &opts);
 		if (e) {
 			pr_warn("linerate hookcost: %s: cannot put foreign XDP "
-				"program %s back: %s\n", h->ifname,
-				h->foreign_name, strerror(-e));
+				"program %s back: %s\n",
+				h->ifname, h->foreign_name, strerror(-e));
 			if (!err)
 				err = e;
 		} else {
 			pr_info("hookcost: %s: put foreign XDP program %s "
-				"back\n", h->ifname, h->foreign_name);
+				"back\n",
+				h->ifname, h->foreign_name);
 		}
 		close(h->foreign_fd);
 		h->foreign_fd = -1;

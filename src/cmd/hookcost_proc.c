@@ -28,14 +28,14 @@
 #include "cmd/hookcost.h"
 #include "log.h"
 
-#define POLL_NS (20 * NSEC_PER_MSEC)
-#define KILL_GRACE_NS (2 * NSEC_PER_SEC)
+#define POLL_NS		 (20 * NSEC_PER_MSEC)
+#define KILL_GRACE_NS	 (2 * NSEC_PER_SEC)
 #define CHILD_OUTPUT_MAX (4u << 20) /* a report is a few kB */
 
 static void sleep_ns(uint64_t ns)
 {
-	struct timespec ts = { .tv_sec = (time_t)(ns / NSEC_PER_SEC),
-			       .tv_nsec = (long)(ns % NSEC_PER_SEC) };
+	struct timespec ts = {.tv_sec = (time_t)(ns / NSEC_PER_SEC),
+			      .tv_nsec = (long)(ns % NSEC_PER_SEC)};
 
 	nanosleep(&ts, NULL);
 }
@@ -217,8 +217,10 @@ json_t *hc_child_json(struct hc_child *c, char *err, size_t err_len)
 	free(text);
 	if (!doc || !json_is_object(doc)) {
 		json_decref(doc);
-		snprintf(err, err_len, "%s: its output is not a JSON report "
-			 "(%s)", c->tag, jerr.text);
+		snprintf(err, err_len,
+			 "%s: its output is not a JSON report "
+			 "(%s)",
+			 c->tag, jerr.text);
 		return NULL;
 	}
 	return doc;
@@ -260,10 +262,10 @@ void hc_child_close(struct hc_child *c)
  */
 static bool port_bound(bool tcp, uint16_t port)
 {
-	static const char *const udp_files[] = { "/proc/self/net/udp",
-						 "/proc/self/net/udp6" };
-	static const char *const tcp_files[] = { "/proc/self/net/tcp",
-						 "/proc/self/net/tcp6" };
+	static const char *const udp_files[] = {"/proc/self/net/udp",
+						"/proc/self/net/udp6"};
+	static const char *const tcp_files[] = {"/proc/self/net/tcp",
+						"/proc/self/net/tcp6"};
 	const char *const *files = tcp ? tcp_files : udp_files;
 	bool found = false;
 
@@ -275,7 +277,9 @@ static bool port_bound(bool tcp, uint16_t port)
 		if (!f)
 			continue;
 		while (!found && fgets(line, sizeof(line), f))
-			if (sscanf(line, " %*u: %*[0-9A-Fa-f]:%x %*[0-9A-Fa-f]:%*x %x",
+			if (sscanf(line,
+				   " %*u: %*[0-9A-Fa-f]:%x %*[0-9A-Fa-f]:%*x "
+				   "%x",
 				   &local_port, &state) == 2 &&
 			    local_port == port && (!tcp || state == 0x0a))
 				found = true;
@@ -303,8 +307,7 @@ int hc_wait_port_bound(struct hc_child *c, bool tcp, uint16_t port,
 /* ------------------------------------------------------------ lab */
 
 /* Value of "key=" in key=value lines; "" when missing. */
-static void lab_key(const char *text, const char *key, char *out,
-		    size_t len)
+static void lab_key(const char *text, const char *key, char *out, size_t len)
 {
 	size_t klen = strlen(key);
 	const char *p = text;
@@ -329,8 +332,9 @@ static int lab_run(const char *verb, const char *name, const char *subnet,
 		   char **keys, char *err, size_t err_len,
 		   const atomic_bool *stop)
 {
-	char *argv[] = { (char *)"self", (char *)"lab", (char *)verb,
-			 (char *)"--name", (char *)name, NULL, NULL, NULL };
+	char *argv[] = {
+		(char *)"self", (char *)"lab", (char *)verb, (char *)"--name",
+		(char *)name,	NULL,	       NULL,	     NULL};
 	struct hc_child c;
 	int rc;
 
@@ -359,8 +363,8 @@ static int lab_take_keys(struct hc_lab *lab, const char *keys)
 	lab_key(keys, "dev_b", lab->dev_b, sizeof(lab->dev_b));
 	lab_key(keys, "ip_a", lab->ip_a, sizeof(lab->ip_a));
 	lab_key(keys, "ip_b", lab->ip_b, sizeof(lab->ip_b));
-	return lab->ns_a[0] && lab->ns_b[0] && lab->dev_b[0] &&
-			       lab->ip_a[0] && lab->ip_b[0] ?
+	return lab->ns_a[0] && lab->ns_b[0] && lab->dev_b[0] && lab->ip_a[0] &&
+			       lab->ip_b[0] ?
 		       0 :
 		       -EINVAL;
 }
@@ -383,14 +387,16 @@ int hc_lab_open(struct hc_lab *lab, const char *name, const char *subnet,
 		free(keys);
 		if (rc) {
 			pr_warn("linerate hookcost: lab '%s' is up but its "
-				"status is incomplete\n", name);
+				"status is incomplete\n",
+				name);
 			return rc;
 		}
 		snprintf(want, sizeof(want), "%s.2", subnet ? subnet : "");
 		if (subnet && strcmp(lab->ip_b, want)) {
 			pr_warn("linerate hookcost: lab '%s' is up with %s in "
 				"%s, not %s; take it down first or drop "
-				"--subnet\n", name, lab->ip_b, lab->ns_b, want);
+				"--subnet\n",
+				name, lab->ip_b, lab->ns_b, want);
 			return -EEXIST;
 		}
 		pr_info("hookcost: using lab '%s' (already up)\n", name);
@@ -456,7 +462,8 @@ void hc_lab_close(struct hc_lab *lab)
 	if (lab->home_netns >= 0) {
 		if (setns(lab->home_netns, CLONE_NEWNET))
 			pr_warn("linerate hookcost: cannot return to our "
-				"namespace: %s\n", strerror(errno));
+				"namespace: %s\n",
+				strerror(errno));
 		close(lab->home_netns);
 		lab->home_netns = -1;
 	}
@@ -480,8 +487,7 @@ static void fmt_ms(char *out, size_t len, uint64_t ns)
 }
 
 static int lab_job_start(struct hc_far_end *fe, struct hc_job *job,
-			 const char *tag, char *const argv[],
-			 uint64_t limit_ns)
+			 const char *tag, char *const argv[], uint64_t limit_ns)
 {
 	char err[256];
 	int rc;
@@ -495,15 +501,24 @@ static int lab_job_start(struct hc_far_end *fe, struct hc_job *job,
 }
 
 static int lab_source_start(struct hc_far_end *fe,
-			    const struct hc_source_req *req,
-			    struct hc_job *job)
+			    const struct hc_source_req *req, struct hc_job *job)
 {
 	char dst[64], size[16], duration[32];
-	char *argv[] = { (char *)"self", (char *)"send", (char *)"--backend",
-			 (char *)req->backend, (char *)"--dst", dst,
-			 (char *)"--size", size, (char *)"--rate",
-			 (char *)req->rate, (char *)"--duration", duration,
-			 (char *)"--json", (char *)"--quiet", NULL };
+	char *argv[] = {(char *)"self",
+			(char *)"send",
+			(char *)"--backend",
+			(char *)req->backend,
+			(char *)"--dst",
+			dst,
+			(char *)"--size",
+			size,
+			(char *)"--rate",
+			(char *)req->rate,
+			(char *)"--duration",
+			duration,
+			(char *)"--json",
+			(char *)"--quiet",
+			NULL};
 
 	snprintf(dst, sizeof(dst), "%s:%u", req->dst_ip, req->port);
 	snprintf(size, sizeof(size), "%u", req->frame_size);
@@ -516,11 +531,23 @@ static int lab_ping_start(struct hc_far_end *fe, const struct hc_ping_req *req,
 			  struct hc_job *job)
 {
 	char dst[64], rate[32], count[32], duration[32];
-	char *argv[] = { (char *)"self", (char *)"ping", (char *)"--backend",
-			 (char *)"udp", (char *)"--dst", dst, (char *)"--rate",
-			 rate, (char *)"--count", count, (char *)"--duration",
-			 duration, (char *)"--wait", (char *)"200ms",
-			 (char *)"--json", (char *)"--quiet", NULL };
+	char *argv[] = {(char *)"self",
+			(char *)"ping",
+			(char *)"--backend",
+			(char *)"udp",
+			(char *)"--dst",
+			dst,
+			(char *)"--rate",
+			rate,
+			(char *)"--count",
+			count,
+			(char *)"--duration",
+			duration,
+			(char *)"--wait",
+			(char *)"200ms",
+			(char *)"--json",
+			(char *)"--quiet",
+			NULL};
 	uint64_t n = req->rate_pps * req->duration_ns / NSEC_PER_SEC;
 
 	snprintf(dst, sizeof(dst), "%s:%u", req->dst_ip, req->port);
@@ -535,9 +562,15 @@ static int lab_tcp_start(struct hc_far_end *fe, const struct hc_tcp_req *req,
 			 struct hc_job *job)
 {
 	char port[16], secs[16];
-	char *argv[] = { (char *)"iperf3", (char *)"-c", (char *)req->dst_ip,
-			 (char *)"-p", port, (char *)"-t", secs, (char *)"-J",
-			 NULL };
+	char *argv[] = {(char *)"iperf3",
+			(char *)"-c",
+			(char *)req->dst_ip,
+			(char *)"-p",
+			port,
+			(char *)"-t",
+			secs,
+			(char *)"-J",
+			NULL};
 	uint64_t s = (req->duration_ns + NSEC_PER_SEC - 1) / NSEC_PER_SEC;
 
 	snprintf(port, sizeof(port), "%u", req->port);
@@ -591,6 +624,6 @@ void hc_far_end_lab(struct hc_far_end *fe, const struct hc_lab *lab)
 	memset(fe, 0, sizeof(*fe));
 	fe->ops = &lab_far_end_ops;
 	fe->lab = lab;
-	snprintf(fe->desc, sizeof(fe->desc), "lab namespace %s (%s)",
-		 lab->ns_a, lab->ip_a);
+	snprintf(fe->desc, sizeof(fe->desc), "lab namespace %s (%s)", lab->ns_a,
+		 lab->ip_a);
 }

@@ -25,17 +25,16 @@ struct metric_doc {
 };
 
 static const struct metric_doc metric_docs[HC_METRICS] = {
-	[HC_M_SOCK_PPS] = { "socket_rx_pps", "rx at socket", "pps", 1e6,
-			    "Mpps", 3 },
-	[HC_M_IFACE_PPS] = { "iface_rx_pps", "rx at interface", "pps", 1e6,
-			     "Mpps", 3 },
-	[HC_M_GBPS] = { "socket_gbps_l1", "socket Gbit/s L1", "Gbit/s", 1,
-			"Gb/s", 3 },
-	[HC_M_LOSS] = { "loss_pct", "loss at fixed rate", "%", 1, "%", 3 },
-	[HC_M_RTT_P50] = { "rtt_p50_us", "rtt p50", "us", 1, "us", 1 },
-	[HC_M_RTT_P99] = { "rtt_p99_us", "rtt p99", "us", 1, "us", 1 },
-	[HC_M_TCP_GBPS] = { "tcp_gbps", "tcp Gbit/s", "Gbit/s", 1, "Gb/s",
-			    3 },
+	[HC_M_SOCK_PPS] = {"socket_rx_pps", "rx at socket", "pps", 1e6, "Mpps",
+			   3},
+	[HC_M_IFACE_PPS] = {"iface_rx_pps", "rx at interface", "pps", 1e6,
+			    "Mpps", 3},
+	[HC_M_GBPS] = {"socket_gbps_l1", "socket Gbit/s L1", "Gbit/s", 1,
+		       "Gb/s", 3},
+	[HC_M_LOSS] = {"loss_pct", "loss at fixed rate", "%", 1, "%", 3},
+	[HC_M_RTT_P50] = {"rtt_p50_us", "rtt p50", "us", 1, "us", 1},
+	[HC_M_RTT_P99] = {"rtt_p99_us", "rtt p99", "us", 1, "us", 1},
+	[HC_M_TCP_GBPS] = {"tcp_gbps", "tcp Gbit/s", "Gbit/s", 1, "Gb/s", 3},
 };
 
 const char *hc_metric_name(enum hc_metric m)
@@ -131,8 +130,7 @@ static void fmt_value(char *buf, size_t len, enum hc_metric m, double v)
 {
 	const struct metric_doc *d = &metric_docs[m];
 
-	snprintf(buf, len, "%.*f %s", d->decimals, v / d->scale,
-		 d->text_unit);
+	snprintf(buf, len, "%.*f %s", d->decimals, v / d->scale, d->text_unit);
 }
 
 static void fmt_delta(char *buf, size_t len, enum hc_metric m,
@@ -147,8 +145,8 @@ static void fmt_delta(char *buf, size_t len, enum hc_metric m,
 	}
 	if (d->pct_valid)
 		snprintf(pct, sizeof(pct), " (%+.1f%%)", d->pct);
-	snprintf(buf, len, "%+.*f%s%s%s", doc->decimals, d->abs / doc->scale,
-		 m == HC_M_LOSS ? " pp" : "", pct,
+	snprintf(buf, len, "%+.*f %s%s%s", doc->decimals, d->abs / doc->scale,
+		 m == HC_M_LOSS ? "pp" : doc->text_unit, pct,
 		 d->within_noise == 1 ? " within noise" : "");
 }
 
@@ -186,9 +184,11 @@ void hc_report_text(FILE *out, const struct hc_setup *setup,
 				continue;
 			}
 			fmt_value(med, sizeof(med), m, st.median);
-			snprintf(lo, sizeof(lo), "%.*f", metric_docs[m].decimals,
+			snprintf(lo, sizeof(lo), "%.*f",
+				 metric_docs[m].decimals,
 				 st.min / metric_docs[m].scale);
-			snprintf(hi, sizeof(hi), "%.*f", metric_docs[m].decimals,
+			snprintf(hi, sizeof(hi), "%.*f",
+				 metric_docs[m].decimals,
 				 st.max / metric_docs[m].scale);
 			snprintf(range, sizeof(range), "%s..%s", lo, hi);
 			if (c == HC_NONE) {
@@ -202,10 +202,10 @@ void hc_report_text(FILE *out, const struct hc_setup *setup,
 				metric_docs[m].label, med, range, dl);
 		}
 	}
-	fprintf(out, "\nprograms:");
-	for (int c = HC_XDP_GENERIC; c < HC_CONFIGS; c++)
+	for (int c = HC_XDP_GENERIC, shown = 0; c < HC_CONFIGS; c++)
 		if (r->enabled[c] && !r->skipped[c])
-			fprintf(out, " %s=%s (%s)", hc_config_name(c),
+			fprintf(out, "%s %s=%s (%s)",
+				shown++ ? "" : "\nprograms:", hc_config_name(c),
 				r->program[c], r->mode[c]);
 	fprintf(out, "\nwithin noise: the difference of the medians is not "
 		     "larger than the spread (max-min) of either side\n");
@@ -234,20 +234,18 @@ static json_t *metric_json(const struct hc_result *r, int c, int m,
 	delta_of(base, &st, &d);
 	if (c == HC_NONE)
 		d.valid = d.pct_valid = false, d.within_noise = -1;
-	o = json_pack("{s:s, s:i, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, "
-		      "s:o}",
-		      "unit", metric_docs[m].unit, "repeats", (int)st.n,
-		      "median", num_or_null(st.n, st.median),
-		      "min", num_or_null(st.n, st.min),
-		      "max", num_or_null(st.n, st.max),
-		      "q1", num_or_null(st.n, st.q1),
-		      "q3", num_or_null(st.n, st.q3),
-		      "values", values ? values : json_array(),
-		      "delta", num_or_null(d.valid, d.abs),
-		      "delta_pct", num_or_null(d.pct_valid && d.valid, d.pct),
-		      "within_noise", d.within_noise < 0 ?
-					      json_null() :
-					      json_boolean(d.within_noise));
+	o = json_pack(
+		"{s:s, s:i, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, "
+		"s:o}",
+		"unit", metric_docs[m].unit, "repeats", (int)st.n, "median",
+		num_or_null(st.n, st.median), "min", num_or_null(st.n, st.min),
+		"max", num_or_null(st.n, st.max), "q1",
+		num_or_null(st.n, st.q1), "q3", num_or_null(st.n, st.q3),
+		"values", values ? values : json_array(), "delta",
+		num_or_null(d.valid, d.abs), "delta_pct",
+		num_or_null(d.pct_valid && d.valid, d.pct), "within_noise",
+		d.within_noise < 0 ? json_null() :
+				     json_boolean(d.within_noise));
 	return o;
 }
 
@@ -270,9 +268,8 @@ int hc_report_json(FILE *out, const struct hc_setup *s,
 		for (int m = 0; metrics && !r->skipped[c] && m < HC_METRICS;
 		     m++)
 			if (metric_shown(r, m))
-				json_object_set_new(
-					metrics, metric_docs[m].key,
-					metric_json(r, c, m, base));
+				json_object_set_new(metrics, metric_docs[m].key,
+						    metric_json(r, c, m, base));
 		cfg = json_pack("{s:s, s:s?, s:s?, s:b, s:s, s:o}", "name",
 				hc_config_name(c), "program",
 				c == HC_NONE ? NULL : r->program[c], "mode",
@@ -281,18 +278,17 @@ int hc_report_json(FILE *out, const struct hc_setup *s,
 				metrics ? metrics : json_object());
 		json_array_append_new(configs, cfg);
 	}
-	root = json_pack("{s:s, s:s, s:{s:s, s:s, s:s, s:s, s:i, s:i, s:f, "
-			 "s:s, s:s, s:s?}, s:b, s:o}",
-			 "linerate", "1", "role", "hookcost", "setup",
-			 "target", s->target, "interface", s->ifname,
-			 "far_end", s->far_end, "source_backend",
-			 s->source_backend, "frame_size", (int)s->frame_size,
-			 "repeats", (int)s->repeats, "duration_s",
-			 (double)s->duration_ns / NSEC_PER_SEC, "fixed_rate",
-			 s->fixed_rate, "ping_rate", s->ping_rate, "tcp",
-			 s->tcp_tool[0] ? s->tcp_tool : NULL, "interrupted",
-			 s->interrupted, "configs",
-			 configs ? configs : json_array());
+	root = json_pack(
+		"{s:s, s:s, s:{s:s, s:s, s:s, s:s, s:i, s:i, s:f, "
+		"s:s, s:s, s:s?}, s:b, s:o}",
+		"linerate", "1", "role", "hookcost", "setup", "target",
+		s->target, "interface", s->ifname, "far_end", s->far_end,
+		"source_backend", s->source_backend, "frame_size",
+		(int)s->frame_size, "repeats", (int)s->repeats, "duration_s",
+		(double)s->duration_ns / NSEC_PER_SEC, "fixed_rate",
+		s->fixed_rate, "ping_rate", s->ping_rate, "tcp",
+		s->tcp_tool[0] ? s->tcp_tool : NULL, "interrupted",
+		s->interrupted, "configs", configs ? configs : json_array());
 	if (!root)
 		return -ENOMEM;
 	if (json_dumpf(root, out, JSON_INDENT(2) | JSON_REAL_PRECISION(10)))

@@ -100,7 +100,7 @@ rc=0
 hookcost text 60 --lab --name "$LAB_NAME" --repeats 1 --duration 300ms --configs none,tc || rc=$?
 assert_rc "hookcost on a lab that is up" "$rc" 0
 assert_true "text table: none is the baseline" grep -qE '^none +rx at socket .*\(baseline\)' "$(out text)"
-assert_true "text table: a tc row with a delta" grep -qE '^tc +rx at socket +[0-9.]+ Mpps +[0-9.]+\.\.[0-9.]+ +[-+][0-9.]+ \(' "$(out text)"
+assert_true "text table: a tc row with a delta" grep -qE '^tc +rx at socket +[0-9.]+ Mpps +[0-9.]+\.\.[0-9.]+ +[-+][0-9.]+ Mpps \(' "$(out text)"
 assert_true "text table: no xdp rows (--configs)" test -z "$(grep -E '^xdp' "$(out text)")"
 assert_true "the lab that was up is still up" test -e "/run/netns/$NS_B"
 assert_true "nothing attached after a run" nothing_attached "$NS_B" "$DEV_B"
