@@ -5,7 +5,8 @@
 /*
  * `linerate hookcost`: what an empty XDP or tc program costs on the receive
  * path. The pieces, one file each:
- *   hookcost.c         flags, the schedule of runs, the measurements
+ *   hookcost.c         the schedule of runs, the measurements
+ *   hookcost_args.c    the flags
  *   hookcost_proc.c    child processes (linerate itself, iperf3), the lab,
  *                      and the lab's far end
  *   hookcost_hooks.c   the configurations: what is attached for each, the
@@ -192,6 +193,32 @@ int hc_hooks_apply(struct hc_hooks *h, enum hc_config c, char *note,
 int hc_hooks_clear(struct hc_hooks *h);
 /* Clear, put back a foreign program taken off, free the programs. */
 int hc_hooks_close(struct hc_hooks *h);
+
+/* ------------------------------------------------------------ flags */
+
+struct hc_opts {
+	bool lab;
+	const char *name;
+	const char *subnet;
+	const char *ifname;
+	const char *peer;
+	bool force;
+	unsigned int repeats;
+	uint64_t duration_ns;
+	uint64_t fixed_pps;
+	uint64_t ping_pps;
+	uint32_t frame_size;
+	const char *source_backend;
+	uint16_t port;
+	bool enabled[HC_CONFIGS];
+	bool tcp;
+	bool json;
+	const char *csv_path; /* "-": stdout */
+};
+
+/* Fill o from argv: 0, CMD_HELP_SHOWN after --help, or EXIT_USAGE after
+ * one line on stderr. */
+int hc_parse_args(int argc, char **argv, struct hc_opts *o);
 
 /* ------------------------------------------------------------ report */
 
