@@ -5,6 +5,7 @@
 #    and CSV have every row with plausible non-zero figures, the programs
 #    are the ones asked for, and the lab is down again afterwards;
 #  - on a lab that was up already: the text table, and the lab stays up;
+#    --tcp gives a TCP throughput (when iperf3 is installed);
 #  - SIGTERM while a program is attached: exit 1, nothing left attached,
 #    no child process left in the namespaces;
 #  - a foreign XDP program (libxdp's xsk_def_prog) or a foreign tc ingress
@@ -104,6 +105,17 @@ assert_true "text table: a tc row with a delta" grep -qE '^tc +rx at socket +[0-
 assert_true "text table: no xdp rows (--configs)" test -z "$(grep -E '^xdp' "$(out text)")"
 assert_true "the lab that was up is still up" test -e "/run/netns/$NS_B"
 assert_true "nothing attached after a run" nothing_attached "$NS_B" "$DEV_B"
+
+# ---- 2b. --tcp: a TCP bulk stream through iperf3 (scripts/deps test installs it)
+if command -v iperf3 >/dev/null 2>&1; then
+	rc=0
+	hookcost tcp 60 --lab --name "$LAB_NAME" --repeats 1 --duration 1s --configs none --tcp --json || rc=$?
+	assert_rc "hookcost --tcp" "$rc" 0
+	assert_range "tcp_gbps" "$(jget "$(out tcp)" '.configs[0].metrics.tcp_gbps.median')" 0.05 1000
+	assert_eq "setup.tcp" "$(jget "$(out tcp)" .setup.tcp)" iperf3
+else
+	log "SKIP --tcp part: iperf3 is not installed"
+fi
 
 # ---- 3. SIGTERM while a program is attached
 timeout --kill-after=5 60 "$LINERATE" hookcost --lab --name "$LAB_NAME" --repeats 1 \
