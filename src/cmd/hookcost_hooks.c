@@ -296,17 +296,21 @@ int hc_hooks_apply(struct hc_hooks *h, enum hc_config c, char *note,
 
 int hc_hooks_clear(struct hc_hooks *h)
 {
-	char name[16];
 	int err = 0;
 
 	if (h->xdp.attached) {
+		struct bpf_prog_info info;
+		uint32_t info_len = sizeof(info);
 		uint32_t mode = h->xdp.flags;
 
+		memset(&info, 0, sizeof(info));
+		if (bpf_obj_get_info_by_fd(h->xdp.prog_fd, &info, &info_len))
+			info.id = 0;
 		xdp_detach(&h->xdp);
-		if (xdp_attached_prog(h->ifindex, mode, name, sizeof(name)) &&
-		    !strncmp(name, LINERATE_PROG_PREFIX,
-			     strlen(LINERATE_PROG_PREFIX)))
-			err = -EIO; /* xdp_detach said why */
+		/* Ours still there: xdp_detach said why. */
+		if (info.id &&
+		    xdp_attached_prog(h->ifindex, mode, NULL, 0) == info.id)
+			err = -EIO;
 	}
 	if (h->tc.attached || h->tc.created_qdisc) {
 		int e = tc_ingress_detach(&h->tc);
