@@ -28,28 +28,6 @@
 
 #define HOOK_LIST_MAX 32
 
-static const char *const config_names[HC_CONFIGS] = {
-	[HC_NONE] = "none",
-	[HC_XDP_GENERIC] = "xdp-generic",
-	[HC_XDP_NATIVE] = "xdp-native",
-	[HC_TC] = "tc",
-};
-
-const char *hc_config_name(enum hc_config c)
-{
-	return c < HC_CONFIGS ? config_names[c] : "?";
-}
-
-int hc_config_parse(const char *name, enum hc_config *out)
-{
-	for (int i = 0; i < HC_CONFIGS; i++)
-		if (!strcmp(name, config_names[i])) {
-			*out = (enum hc_config)i;
-			return 0;
-		}
-	return -EINVAL;
-}
-
 static const char *owner_text(const struct hook_prog *p, char *buf, size_t len)
 {
 	if (p->owner == HOOK_OWNER_RUNNING)

@@ -15,6 +15,28 @@
 #include "clock.h"
 #include "cmd/hookcost.h"
 
+static const char *const config_names[HC_CONFIGS] = {
+	[HC_NONE] = "none",
+	[HC_XDP_GENERIC] = "xdp-generic",
+	[HC_XDP_NATIVE] = "xdp-native",
+	[HC_TC] = "tc",
+};
+
+const char *hc_config_name(enum hc_config c)
+{
+	return c < HC_CONFIGS ? config_names[c] : "?";
+}
+
+int hc_config_parse(const char *name, enum hc_config *out)
+{
+	for (int i = 0; i < HC_CONFIGS; i++)
+		if (!strcmp(name, config_names[i])) {
+			*out = (enum hc_config)i;
+			return 0;
+		}
+	return -EINVAL;
+}
+
 struct metric_doc {
 	const char *key; /* JSON and CSV */
 	const char *label; /* text */
@@ -231,7 +253,7 @@ static json_t *metric_json(const struct hc_result *r, int c, int m,
 	values = json_array();
 	for (unsigned int i = 0; values && i < s->n; i++)
 		json_array_append_new(values, json_real(s->value[i]));
-	delta_of(base, &st, &d);
+	delta_of(&base[m], &st, &d);
 	if (c == HC_NONE)
 		d.valid = d.pct_valid = false, d.within_noise = -1;
 	o = json_pack(

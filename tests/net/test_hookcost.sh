@@ -88,6 +88,10 @@ d=$(jget "$J" '.configs[] | select(.name == "tc") | .metrics.socket_rx_pps')
 assert_true "tc delta = its median - none's" quiet jq -e --argjson none \
 	"$(jget "$J" '.configs[0].metrics.socket_rx_pps.median')" \
 	'(.delta - (.median - $none)) | fabs < 1' <<<"$d"
+d50=$(jget "$J" '.configs[] | select(.name == "xdp-native") | .metrics.rtt_p50_us')
+assert_true "xdp-native rtt p50 delta = its median - none's" quiet jq -e --argjson none \
+	"$(jget "$J" '.configs[0].metrics.rtt_p50_us.median')" \
+	'(.delta - (.median - $none)) | fabs < 0.001' <<<"$d50"
 assert_true "tc within_noise is a boolean" quiet jq -e '.within_noise | type == "boolean"' <<<"$d"
 assert_eq "CSV rows (header + 4 configs x 6 metrics)" "$(grep -c '' "$WORKDIR/own.csv")" 25
 assert_eq "CSV header" "$(head -n1 "$WORKDIR/own.csv" | cut -d, -f1-7)" \
