@@ -33,7 +33,6 @@
 #define BIND_WAIT_NS	  (5 * NSEC_PER_SEC)
 #define IDLE_TIMEOUT	  "500ms"
 
-
 /* Everything one measurement needs. */
 struct hc_ctx {
 	const struct hc_opts *o;
@@ -347,7 +346,7 @@ static int measure_tcp(const struct hc_ctx *x, struct hc_result *r,
 		.port = (uint16_t)(x->o->port + 2),
 		.duration_ns = x->o->duration_ns,
 	};
-	char port[16], err[256];
+	char port[16];
 	char *argv[] = {(char *)"iperf3",
 			(char *)"-s",
 			(char *)"-1",
@@ -397,7 +396,6 @@ out:
 	json_decref(doc);
 	hc_child_finish(&server, RECEIVER_DRAIN_NS, NULL);
 	hc_child_close(&server);
-	(void)err;
 	return atomic_load(x->stop) ? -EINTR : rc;
 }
 
