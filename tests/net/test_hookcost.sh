@@ -72,9 +72,9 @@ for cfg in none xdp-generic xdp-native tc; do
 	assert_range "$cfg socket_rx_pps (best run)" "$(jget "$J" "$sel.socket_rx_pps.max")" 100000 20000000
 	assert_range "$cfg socket_rx_pps" "$sock" 10000 20000000
 	assert_range "$cfg iface_rx_pps" "$(jget "$J" "$sel.iface_rx_pps.median")" 10000 20000000
-	# The interface sees what reaches the socket, give or take the runs'
-	# different time bases.
-	assert_range "$cfg iface/socket" "$(calc "$(jget "$J" "$sel.iface_rx_pps.median") / $sock")" 0.5 3
+	# The interface sees at least what reaches the socket (more when the
+	# stack drops), give or take the runs' different time bases.
+	assert_range "$cfg iface/socket" "$(calc "$(jget "$J" "$sel.iface_rx_pps.median") / $sock")" 0.7 10
 	# 64-byte frames: 84 bytes on the wire each.
 	assert_range "$cfg socket_gbps_l1 = pps * 672 bit" \
 		"$(calc "$(jget "$J" "$sel.socket_gbps_l1.median") * 1e9 / ($sock * 672)")" 0.99 1.01
