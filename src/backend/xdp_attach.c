@@ -499,7 +499,8 @@ uint32_t xdp_attached_prog(int ifindex, uint32_t mode_flag, char *name,
 struct tc_filter {
 	uint32_t handle;
 	uint32_t priority;
-	uint32_t prog_id;
+	uint32_t prog_id; /* 0 for a classifier other than bpf */
+	char kind[16];
 };
 
 struct tc_filter_list {
@@ -526,24 +527,27 @@ static void tc_parse_filter(const struct nlmsghdr *h,
 			options = rta;
 	}
 	/* The dump also lists each priority's classifier with handle 0. */
-	if (!tcm->tcm_handle || !kind || !options ||
-	    RTA_PAYLOAD(kind) != sizeof("bpf") ||
-	    memcmp(RTA_DATA(kind), "bpf", sizeof("bpf")))
-		return;
-	if (list->count >= MAX_TC_FILTERS)
+	if (!tcm->tcm_handle || !kind || list->count >= MAX_TC_FILTERS)
 		return;
 	f = &list->filter[list->count];
 	memset(f, 0, sizeof(*f));
+	f->handle = tcm->tcm_handle;
+	f->priority = TC_H_MAJ(tcm->tcm_info) >> 16;
+	snprintf(f->kind, sizeof(f->kind), "%.*s",
+		 (int)strnlen(RTA_DATA(kind), RTA_PAYLOAD(kind)),
+		 (const char *)RTA_DATA(kind));
+	/* Other classifiers (u32, flower, ...) are listed without a program:
+	 * they are somebody's too. */
+	if (strcmp(f->kind, "bpf") || !options) {
+		list->count++;
+		return;
+	}
 	len = (int)RTA_PAYLOAD(options);
 	for (rta = RTA_DATA(options); RTA_OK(rta, len);
 	     rta = RTA_NEXT(rta, len))
 		if (rta->rta_type == TCA_BPF_ID &&
 		    RTA_PAYLOAD(rta) >= sizeof(uint32_t))
 			memcpy(&f->prog_id, RTA_DATA(rta), sizeof(uint32_t));
-	if (!f->prog_id)
-		return;
-	f->handle = tcm->tcm_handle;
-	f->priority = TC_H_MAJ(tcm->tcm_info) >> 16;
 	list->count++;
 }
 
@@ -663,6 +667,8 @@ static int tc_cleanup_hook(int ifindex, enum bpf_tc_attach_point point)
 		pid_t holder;
 		int fd;
 
+		if (!f->prog_id)
+			continue; /* not a bpf filter: not ours */
 		err = prog_open(f->prog_id, name, &fd);
 		if (err == -ENOENT)
 			continue;
@@ -787,4 +793,99 @@ int xdp_cleanup(int ifindex)
 		removed += err;
 	}
 	return first_err ? first_err : removed;
+}
+
+/* ------------------------------------------------------------ inspect */
+
+static uint32_t clsact_parent(bool ingress)
+{
+	return TC_H_MAKE(TC_H_CLSACT,
+			 ingress ? TC_H_MIN_INGRESS : TC_H_MIN_EGRESS);
+}
+
+static void hook_classify(struct hook_prog *p)
+{
+	p->owner = HOOK_OWNER_FOREIGN;
+	p->holder = 0;
+	if (!p->id || !is_linerate_name(p->name))
+		return;
+	p->holder = prog_holder(p->id);
+	p->owner = p->holder ? HOOK_OWNER_RUNNING : HOOK_OWNER_LEFTOVER;
+}
+
+int hook_inspect(int ifindex, struct hook_prog *out, unsigned int max)
+{
+	struct bpf_xdp_query_opts q;
+	struct tc_filter_list *list;
+	unsigned int n = 0;
+	int err, fd;
+
+	log_init();
+	err = xdp_query(ifindex, &q);
+	if (err)
+		return err;
+	for (size_t i = 0; i < sizeof(xdp_modes) / sizeof(xdp_modes[0]); i++) {
+		uint32_t id = query_mode_id(&q, xdp_modes[i].flag);
+		struct hook_prog *p = &out[n];
+
+		if (!id || n >= max)
+			continue;
+		memset(p, 0, sizeof(*p));
+		p->id = id;
+		p->mode_flag = xdp_modes[i].flag;
+		snprintf(p->hook, sizeof(p->hook), "XDP %s", xdp_modes[i].name);
+		err = prog_open(id, p->name, &fd);
+		if (err == -ENOENT)
+			continue; /* detached meanwhile */
+		if (!err)
+			close(fd);
+		hook_classify(p);
+		n++;
+	}
+
+	list = malloc(sizeof(*list));
+	if (!list)
+		return -ENOMEM;
+	err = tc_list(ifindex, clsact_parent(true), list);
+	/* No clsact (or ingress) qdisc: no filters. */
+	if (err == -EINVAL || err == -ENOENT)
+		err = 0;
+	for (unsigned int i = 0; !err && i < list->count && n < max; i++) {
+		const struct tc_filter *f = &list->filter[i];
+		struct hook_prog *p = &out[n];
+
+		memset(p, 0, sizeof(*p));
+		snprintf(p->hook, sizeof(p->hook), "tc ingress");
+		if (f->prog_id) {
+			p->id = f->prog_id;
+			if (prog_open(f->prog_id, p->name, &fd) == -ENOENT)
+				continue;
+			close(fd);
+		} else {
+			snprintf(p->name, sizeof(p->name), "%s", f->kind);
+		}
+		p->tc_handle = f->handle;
+		p->tc_priority = f->priority;
+		hook_classify(p);
+		n++;
+	}
+	free(list);
+	return err ? err : (int)n;
+}
+
+int tc_filter_count(int ifindex, bool ingress)
+{
+	struct tc_filter_list *list;
+	int err;
+
+	list = malloc(sizeof(*list));
+	if (!list)
+		return -ENOMEM;
+	err = tc_list(ifindex, clsact_parent(ingress), list);
+	if (err == -EINVAL || err == -ENOENT)
+		err = 0;
+	else if (!err)
+		err = (int)list->count;
+	free(list);
+	return err;
 }

@@ -16,6 +16,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "backend/backend.h"
 
@@ -52,5 +53,31 @@ int xdp_cleanup(int ifindex);
  * or "" when none; returns its id or 0. */
 uint32_t xdp_attached_prog(int ifindex, uint32_t mode_flag, char *name,
 			   size_t name_len);
+
+/* Who put a program on a hook (see hook_inspect). */
+enum hook_owner {
+	HOOK_OWNER_FOREIGN = 0, /* not linerate's: never touched without force */
+	HOOK_OWNER_LEFTOVER, /* linerate's, held by nobody: a killed run's */
+	HOOK_OWNER_RUNNING, /* linerate's, held by a live process */
+};
+
+struct hook_prog {
+	char hook[16]; /* "XDP native", "XDP generic", "XDP offload", "tc ingress" */
+	char name[16]; /* the program's name; a non-bpf filter's kind */
+	uint32_t id; /* program id; 0 for a non-bpf tc filter */
+	uint32_t mode_flag; /* XDP_FLAGS_*_MODE; 0 for tc */
+	uint32_t tc_handle, tc_priority; /* tc only */
+	enum hook_owner owner;
+	pid_t holder; /* HOOK_OWNER_RUNNING: the process holding it */
+};
+
+/* What is attached to ifindex's XDP hooks (every mode) and its tc ingress
+ * hook (filters of any kind). Fills at most max entries and returns their
+ * number, or -errno. */
+int hook_inspect(int ifindex, struct hook_prog *out, unsigned int max);
+
+/* Filters of any kind on ifindex's clsact ingress or egress hook (0 when
+ * there is no clsact qdisc), or -errno. */
+int tc_filter_count(int ifindex, bool ingress);
 
 #endif

@@ -43,6 +43,12 @@ static int find_lab_script(char *out, size_t len)
 		if (!access(out, X_OK))
 			return 0;
 	}
+#ifdef LINERATE_SOURCE_DIR
+	/* A build directory outside the tree (meson setup /tmp/build). */
+	snprintf(out, len, "%s", LINERATE_SOURCE_DIR "/scripts/lab");
+	if (!access(out, X_OK))
+		return 0;
+#endif
 	return -ENOENT;
 }
 

@@ -23,6 +23,7 @@ static const struct command commands[] = {
 	  "the daemon: test sessions driven over a JSON API (port 9270)" },
 	{ "client", cmd_client,
 	  "test against a linerate server: forward, --reverse, --bidir, --rtt" },
+	{ "hookcost", cmd_hookcost, "what an empty XDP or tc program costs" },
 	{ "lab", cmd_lab,
 	  "two-namespace veth test lab: lab up|down|status (scripts/lab)" },
 };

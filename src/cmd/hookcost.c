@@ -1,0 +1,602 @@
+// SPDX-License-Identifier: MIT
+/*
+ * `linerate hookcost --lab`: what an empty XDP or tc program costs on the
+ * receive path. On the receiving interface, in turn: nothing, an empty XDP
+ * program in generic and in native mode, an empty tc ingress program; for
+ * each the same traffic from the far end: a maximum-rate run of small UDP
+ * packets (received pps at the socket and at the interface), a fixed-rate
+ * run (loss) and a ping against a reflector (RTT), optionally a TCP
+ * stream. The configurations take turns within each repeat, so slow drift
+ * of the machine spreads over all of them instead of biasing one.
+ *
+ * Every run is a linerate (or iperf3) child process with a time limit;
+ * whatever we attached comes off after each configuration, on errors and
+ * on SIGINT/SIGTERM, and the lab goes down again if we brought it up.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "backend/netpath.h"
+#include "clock.h"
+#include "cmd.h"
+#include "cmd/hookcost.h"
+#include "log.h"
+#include "units.h"
+
+#define RECEIVER_SLACK_NS (20 * NSEC_PER_SEC) /* backstop past the run */
+#define RECEIVER_DRAIN_NS (3 * NSEC_PER_SEC) /* after the source ended */
+#define BIND_WAIT_NS	  (5 * NSEC_PER_SEC)
+#define IDLE_TIMEOUT	  "500ms"
+
+/* Everything one measurement needs. */
+struct hc_ctx {
+	const struct hc_opts *o;
+	struct hc_far_end *fe;
+	const char *dst_ip; /* the receiving side's address */
+	const char *ifname; /* the receiving interface */
+	atomic_bool *stop;
+};
+
+static atomic_bool stop_requested;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	/* Every wait is bounded and looks at the flag; a second signal must
+	 * not end us with programs still attached. */
+	atomic_store(&stop_requested, true);
+}
+
+/* ------------------------------------------------------------ JSON */
+
+/* A number at a dotted path ("rx.pps"); false when missing. */
+static bool jnum(json_t *doc, const char *path, double *out)
+{
+	char key[64];
+	const char *p = path;
+	json_t *v = doc;
+
+	while (v && *p) {
+		size_t n = strcspn(p, ".");
+
+		if (n >= sizeof(key))
+			return false;
+		memcpy(key, p, n);
+		key[n] = '\0';
+		v = json_object_get(v, key);
+		p += n + (p[n] == '.');
+	}
+	if (!json_is_number(v))
+		return false;
+	*out = json_number_value(v);
+	return true;
+}
+
+/* ------------------------------------------------------------ runs */
+
+static int start_near(struct hc_child *c, const char *tag, char *const argv[])
+{
+	char err[256];
+	int rc;
+
+	rc = hc_child_start(c, tag, NULL, argv, err, sizeof(err));
+	if (rc)
+		pr_warn("linerate hookcost: %s\n", err);
+	return rc;
+}
+
+/* Start a linerate receiver or reflector on our side, ready for traffic. */
+static int start_receiver(const struct hc_ctx *x, struct hc_child *c,
+			  const char *role, uint16_t port)
+{
+	char listen[64], size[16], duration[32];
+	char *argv[] = {(char *)"self",
+			(char *)role,
+			(char *)"--backend",
+			(char *)"udp",
+			(char *)"--listen",
+			listen,
+			(char *)"--size",
+			size,
+			(char *)"--idle-timeout",
+			(char *)IDLE_TIMEOUT,
+			(char *)"--duration",
+			duration,
+			(char *)"--json",
+			(char *)"--quiet",
+			NULL};
+	char line[200];
+	int rc;
+
+	snprintf(listen, sizeof(listen), "%s:%u", x->dst_ip, port);
+	/* recv's --size is the largest frame it expects. */
+	snprintf(size, sizeof(size), "%u",
+		 x->o->frame_size > 1518 ? x->o->frame_size : 1518);
+	snprintf(duration, sizeof(duration), "%" PRIu64 "ms",
+		 (uint64_t)((x->o->duration_ns + RECEIVER_SLACK_NS) /
+			    NSEC_PER_MSEC));
+	rc = start_near(c, role, argv);
+	if (rc)
+		return rc;
+	rc = hc_wait_port_bound(c, false, port, BIND_WAIT_NS, x->stop);
+	if (rc && !atomic_load(x->stop)) {
+		hc_child_finish(c, 0, NULL);
+		hc_child_last_err_line(c, line, sizeof(line));
+		pr_warn("linerate hookcost: %s did not bind %s: %s\n", role,
+			listen, line[0] ? line : strerror(-rc));
+	}
+	return rc;
+}
+
+/* The receiver's report once the source is done. */
+static json_t *finish_receiver(const struct hc_ctx *x, struct hc_child *c)
+{
+	char err[256], line[200];
+	json_t *doc;
+	int rc;
+
+	rc = hc_child_finish(c, RECEIVER_DRAIN_NS, x->stop);
+	if (atomic_load(x->stop))
+		return NULL;
+	/* 128 + SIGTERM: it saw no packet to start its idle timer; its
+	 * report is still there. */
+	if (rc != 0 && rc != 128 + SIGTERM) {
+		hc_child_last_err_line(c, line, sizeof(line));
+		pr_warn("linerate hookcost: %s failed (exit %d): %s\n", c->tag,
+			rc, line[0] ? line : "no message");
+		return NULL;
+	}
+	doc = hc_child_json(c, err, sizeof(err));
+	if (!doc)
+		pr_warn("linerate hookcost: %s\n", err);
+	return doc;
+}
+
+static json_t *run_far_job(const struct hc_ctx *x, struct hc_job *job)
+{
+	char err[300];
+	json_t *doc;
+
+	doc = x->fe->ops->job_finish(x->fe, job, x->stop, err, sizeof(err));
+	if (!doc && !atomic_load(x->stop))
+		pr_warn("linerate hookcost: %s\n", err);
+	return doc;
+}
+
+/* One source run into a receiver: the source's and receiver's reports
+ * and the receiving interface's rx packets over the run. */
+static int traffic_run(const struct hc_ctx *x, const char *rate,
+		       json_t **tx_doc, json_t **rx_doc, uint64_t *if_rx)
+{
+	struct hc_source_req req = {
+		.dst_ip = x->dst_ip,
+		.port = x->o->port,
+		.frame_size = x->o->frame_size,
+		.rate = rate,
+		.duration_ns = x->o->duration_ns,
+		.backend = x->o->source_backend,
+	};
+	struct if_counters before, after;
+	struct hc_child recv_child;
+	struct hc_job job;
+	bool have_if;
+	int rc;
+
+	*tx_doc = *rx_doc = NULL;
+	*if_rx = 0;
+	memset(&job, 0, sizeof(job));
+	job.child.out_fd = job.child.err_fd = -1;
+	rc = start_receiver(x, &recv_child, "recv", x->o->port);
+	if (rc)
+		goto out_recv;
+	have_if = !netpath_if_counters(x->ifname, &before);
+	rc = x->fe->ops->source_start(x->fe, &req, &job);
+	if (rc)
+		goto out_recv;
+	*tx_doc = run_far_job(x, &job);
+	x->fe->ops->job_abort(x->fe, &job);
+	have_if = have_if && !netpath_if_counters(x->ifname, &after);
+	if (*tx_doc)
+		*rx_doc = finish_receiver(x, &recv_child);
+	if (have_if && after.rx_packets >= before.rx_packets)
+		*if_rx = after.rx_packets - before.rx_packets;
+	rc = *tx_doc && *rx_doc ? 0 : -EIO;
+out_recv:
+	hc_child_close(&recv_child);
+	if (rc) {
+		json_decref(*tx_doc);
+		json_decref(*rx_doc);
+		*tx_doc = *rx_doc = NULL;
+	}
+	return atomic_load(x->stop) ? -EINTR : rc;
+}
+
+static void add(struct hc_result *r, enum hc_config c, enum hc_metric m,
+		double v)
+{
+	struct hc_series *s = &r->series[c][m];
+
+	if (s->n < HC_MAX_REPEATS)
+		s->value[s->n++] = v;
+}
+
+static int measure_max(const struct hc_ctx *x, struct hc_result *r,
+		       enum hc_config c, char *line, size_t len)
+{
+	double pps, bps, tx_s;
+	json_t *tx, *rx;
+	uint64_t if_rx;
+	int rc;
+
+	rc = traffic_run(x, "max", &tx, &rx, &if_rx);
+	if (rc)
+		return rc;
+	if (!jnum(rx, "rx.pps", &pps) || !jnum(rx, "rx.bps_l1", &bps) ||
+	    !jnum(tx, "duration_s", &tx_s) || pps <= 0 || tx_s <= 0) {
+		pr_warn("linerate hookcost: the maximum-rate run received "
+			"nothing at the socket\n");
+		rc = -EIO;
+		goto out;
+	}
+	add(r, c, HC_M_SOCK_PPS, pps);
+	add(r, c, HC_M_GBPS, bps / 1e9);
+	if (if_rx)
+		add(r, c, HC_M_IFACE_PPS, (double)if_rx / tx_s);
+	snprintf(line, len, "max %.3f Mpps at the socket, %.3f at %s",
+		 pps / 1e6, (double)if_rx / tx_s / 1e6, x->ifname);
+out:
+	json_decref(tx);
+	json_decref(rx);
+	return rc;
+}
+
+static int measure_fixed(const struct hc_ctx *x, struct hc_result *r,
+			 enum hc_config c, char *line, size_t len)
+{
+	double sent, got, dups = 0, loss;
+	char rate[32];
+	json_t *tx, *rx;
+	uint64_t if_rx;
+	int rc;
+
+	snprintf(rate, sizeof(rate), "%" PRIu64 "pps", x->o->fixed_pps);
+	rc = traffic_run(x, rate, &tx, &rx, &if_rx);
+	if (rc)
+		return rc;
+	if (!jnum(tx, "tx.packets", &sent) || !jnum(rx, "rx.packets", &got) ||
+	    sent <= 0) {
+		pr_warn("linerate hookcost: the fixed-rate run sent nothing\n");
+		rc = -EIO;
+		goto out;
+	}
+	jnum(rx, "rx.duplicates", &dups);
+	/* From what the source sent: a receiver alone cannot see the loss
+	 * of a run's last packets. */
+	loss = sent - (got - dups);
+	if (loss < 0)
+		loss = 0;
+	add(r, c, HC_M_LOSS, 100.0 * loss / sent);
+	snprintf(line + strlen(line), len - strlen(line), ", loss %.3f%% at %s",
+		 100.0 * loss / sent, rate);
+out:
+	json_decref(tx);
+	json_decref(rx);
+	return rc;
+}
+
+static int measure_ping(const struct hc_ctx *x, struct hc_result *r,
+			enum hc_config c, char *line, size_t len)
+{
+	struct hc_ping_req req = {
+		.dst_ip = x->dst_ip,
+		.port = (uint16_t)(x->o->port + 1),
+		.rate_pps = x->o->ping_pps,
+		.duration_ns = x->o->duration_ns,
+	};
+	struct hc_child reflector;
+	double p50, p99, got;
+	json_t *doc = NULL, *refl;
+	struct hc_job job;
+	int rc;
+
+	memset(&job, 0, sizeof(job));
+	job.child.out_fd = job.child.err_fd = -1;
+	rc = start_receiver(x, &reflector, "reflect", req.port);
+	if (rc)
+		goto out;
+	rc = x->fe->ops->ping_start(x->fe, &req, &job);
+	if (rc)
+		goto out;
+	doc = run_far_job(x, &job);
+	x->fe->ops->job_abort(x->fe, &job);
+	refl = doc ? finish_receiver(x, &reflector) : NULL;
+	json_decref(refl);
+	if (!doc) {
+		rc = -EIO;
+		goto out;
+	}
+	if (!jnum(doc, "rx.packets", &got) || got <= 0 ||
+	    !jnum(doc, "rtt_ns.p50", &p50) || !jnum(doc, "rtt_ns.p99", &p99)) {
+		pr_warn("linerate hookcost: ping got no reply from the "
+			"reflector\n");
+		rc = -EIO;
+		goto out;
+	}
+	add(r, c, HC_M_RTT_P50, p50 / 1e3);
+	add(r, c, HC_M_RTT_P99, p99 / 1e3);
+	snprintf(line + strlen(line), len - strlen(line),
+		 ", rtt p50 %.1f us p99 %.1f us", p50 / 1e3, p99 / 1e3);
+out:
+	json_decref(doc);
+	hc_child_close(&reflector);
+	return atomic_load(x->stop) ? -EINTR : rc;
+}
+
+/* A TCP bulk stream: iperf3 server on our side, client at the far end. */
+static int measure_tcp(const struct hc_ctx *x, struct hc_result *r,
+		       enum hc_config c, char *line, size_t len)
+{
+	struct hc_tcp_req req = {
+		.dst_ip = x->dst_ip,
+		.port = (uint16_t)(x->o->port + 2),
+		.duration_ns = x->o->duration_ns,
+	};
+	char port[16];
+	char *argv[] = {(char *)"iperf3",
+			(char *)"-s",
+			(char *)"-1",
+			(char *)"-B",
+			(char *)x->dst_ip,
+			(char *)"-p",
+			port,
+			(char *)"-J",
+			NULL};
+	struct hc_child server;
+	struct hc_job job;
+	json_t *doc = NULL;
+	double bps;
+	int rc;
+
+	memset(&job, 0, sizeof(job));
+	job.child.out_fd = job.child.err_fd = -1;
+	snprintf(port, sizeof(port), "%u", req.port);
+	rc = start_near(&server, "iperf3 -s", argv);
+	if (rc)
+		return rc;
+	rc = hc_wait_port_bound(&server, true, req.port, BIND_WAIT_NS, x->stop);
+	if (rc) {
+		if (!atomic_load(x->stop))
+			pr_warn("linerate hookcost: iperf3 -s did not listen "
+				"on port %u\n",
+				req.port);
+		goto out;
+	}
+	rc = x->fe->ops->tcp_start(x->fe, &req, &job);
+	if (rc)
+		goto out;
+	doc = run_far_job(x, &job);
+	x->fe->ops->job_abort(x->fe, &job);
+	if (!doc || !jnum(doc, "end.sum_received.bits_per_second", &bps) ||
+	    bps <= 0) {
+		if (doc)
+			pr_warn("linerate hookcost: iperf3 reported no TCP "
+				"throughput\n");
+		rc = -EIO;
+		goto out;
+	}
+	add(r, c, HC_M_TCP_GBPS, bps / 1e9);
+	snprintf(line + strlen(line), len - strlen(line), ", tcp %.2f Gb/s",
+		 bps / 1e9);
+out:
+	json_decref(doc);
+	hc_child_finish(&server, RECEIVER_DRAIN_NS, NULL);
+	hc_child_close(&server);
+	return atomic_load(x->stop) ? -EINTR : rc;
+}
+
+/* One configuration, one repeat: attach, measure, detach. */
+static int run_config(const struct hc_ctx *x, struct hc_hooks *h,
+		      struct hc_result *r, enum hc_config c, unsigned int rep)
+{
+	char line[256] = "", note[200];
+	int rc, err;
+
+	rc = hc_hooks_apply(h, c, note, sizeof(note));
+	if (rc == -EOPNOTSUPP) {
+		r->skipped[c] = true;
+		snprintf(r->note[c], sizeof(r->note[c]), "%s", note);
+		fprintf(stderr, "hookcost: %s: not possible on %s: %s\n",
+			hc_config_name(c), x->ifname, note);
+		return 0;
+	}
+	if (rc)
+		return rc;
+	snprintf(r->program[c], sizeof(r->program[c]), "%s", h->program[c]);
+	snprintf(r->mode[c], sizeof(r->mode[c]), "%s", h->mode[c]);
+	rc = measure_max(x, r, c, line, sizeof(line));
+	if (!rc)
+		rc = measure_fixed(x, r, c, line, sizeof(line));
+	if (!rc)
+		rc = measure_ping(x, r, c, line, sizeof(line));
+	if (!rc && x->o->tcp)
+		rc = measure_tcp(x, r, c, line, sizeof(line));
+	err = hc_hooks_clear(h);
+	if (!rc)
+		rc = err;
+	if (!rc)
+		fprintf(stderr, "hookcost: repeat %u/%u %-11s %s\n", rep + 1,
+			x->o->repeats, hc_config_name(c), line);
+	return rc;
+}
+
+static int run_all(const struct hc_ctx *x, struct hc_hooks *h,
+		   struct hc_result *r)
+{
+	enum hc_config order[HC_CONFIGS];
+	unsigned int n = 0;
+	int rc;
+
+	for (int c = 0; c < HC_CONFIGS; c++)
+		if (x->o->enabled[c])
+			order[n++] = (enum hc_config)c;
+	for (unsigned int rep = 0; rep < x->o->repeats; rep++)
+		for (unsigned int k = 0; k < n; k++) {
+			/* Each repeat starts one further along, so no
+			 * configuration always runs first or last. */
+			enum hc_config c = order[(k + rep) % n];
+
+			if (atomic_load(x->stop))
+				return -EINTR;
+			if (r->skipped[c])
+				continue;
+			rc = run_config(x, h, r, c, rep);
+			if (rc)
+				return rc;
+		}
+	return 0;
+}
+
+/* ------------------------------------------------------------ command */
+
+static int write_reports(const struct hc_opts *o, const struct hc_setup *s,
+			 const struct hc_result *r, FILE *csv)
+{
+	int rc = 0;
+
+	if (o->json)
+		rc = hc_report_json(stdout, s, r);
+	else if (!csv || csv != stdout)
+		hc_report_text(stdout, s, r);
+	if (csv && hc_report_csv(csv, s, r))
+		rc = -EIO;
+	fflush(stdout);
+	return rc;
+}
+
+int cmd_hookcost(int argc, char **argv)
+{
+	struct hc_result *result = NULL;
+	struct hc_opts o;
+	struct hc_setup setup;
+	struct hc_far_end fe;
+	struct hc_hooks hooks;
+	struct sigaction sa;
+	struct hc_lab lab;
+	struct hc_ctx x;
+	bool hooks_open = false;
+	FILE *csv = NULL;
+	int rc, err;
+
+	rc = hc_parse_args(argc, argv, &o);
+	if (rc)
+		return rc == CMD_HELP_SHOWN ? EXIT_OK : rc;
+	if (o.csv_path) {
+		csv = strcmp(o.csv_path, "-") ? fopen(o.csv_path, "w") : stdout;
+		if (!csv) {
+			fprintf(stderr,
+				"linerate hookcost: --csv: cannot "
+				"write %s: %s\n",
+				o.csv_path, strerror(errno));
+			return EXIT_USAGE;
+		}
+	}
+	result = calloc(1, sizeof(*result));
+	if (!result) {
+		fprintf(stderr, "linerate hookcost: out of memory\n");
+		rc = EXIT_RUNTIME;
+		goto out_csv;
+	}
+	memcpy(result->enabled, o.enabled, sizeof(o.enabled));
+	result->tcp = o.tcp;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	atomic_store(&stop_requested, false);
+
+	rc = hc_lab_open(&lab, o.name, o.subnet, &stop_requested);
+	if (rc)
+		goto out_lab;
+	rc = hc_lab_enter_b(&lab);
+	if (rc)
+		goto out_lab;
+	if (hc_wait_port_bound(NULL, false, o.port, 0, NULL) == 0 ||
+	    hc_wait_port_bound(NULL, false, (uint16_t)(o.port + 1), 0, NULL) ==
+		    0) {
+		pr_warn("linerate hookcost: UDP port %u or %u is in use in %s; "
+			"pick others with --port\n",
+			o.port, o.port + 1, lab.ns_b);
+		rc = -EADDRINUSE;
+		goto out_lab;
+	}
+	rc = hc_hooks_open(&hooks, lab.dev_b, o.force);
+	if (rc)
+		goto out_lab;
+	hooks_open = true;
+	hc_far_end_lab(&fe, &lab);
+
+	memset(&setup, 0, sizeof(setup));
+	snprintf(setup.target, sizeof(setup.target),
+		 "lab %s, receiving interface %s (%s, %s)", lab.name, lab.dev_b,
+		 lab.ns_b, lab.ip_b);
+	snprintf(setup.ifname, sizeof(setup.ifname), "%s", lab.dev_b);
+	snprintf(setup.far_end, sizeof(setup.far_end), "%s", fe.desc);
+	snprintf(setup.source_backend, sizeof(setup.source_backend), "%s",
+		 o.source_backend);
+	format_si((double)o.fixed_pps, "pps", false, setup.fixed_rate,
+		  sizeof(setup.fixed_rate));
+	format_si((double)o.ping_pps, "pps", false, setup.ping_rate,
+		  sizeof(setup.ping_rate));
+	if (o.tcp)
+		snprintf(setup.tcp_tool, sizeof(setup.tcp_tool), "iperf3");
+	setup.frame_size = o.frame_size;
+	setup.repeats = o.repeats;
+	setup.duration_ns = o.duration_ns;
+
+	x.o = &o;
+	x.fe = &fe;
+	x.dst_ip = lab.ip_b;
+	x.ifname = lab.dev_b;
+	x.stop = &stop_requested;
+	fprintf(stderr, "hookcost: %s; far end %s\n", setup.target, fe.desc);
+	rc = run_all(&x, &hooks, result);
+	if (atomic_load(&stop_requested))
+		rc = -EINTR;
+
+out_lab:
+	if (hooks_open) {
+		err = hc_hooks_close(&hooks);
+		if (err && (!rc || rc == -EINTR)) {
+			fprintf(stderr,
+				"linerate hookcost: %s: could not "
+				"detach everything; `linerate cleanup "
+				"-i %s` in %s removes it\n",
+				lab.dev_b, lab.dev_b, lab.ns_b);
+			rc = err;
+		}
+	}
+	hc_lab_close(&lab);
+	if (rc == -EINTR) {
+		fprintf(stderr, "linerate hookcost: interrupted; everything "
+				"it attached is detached\n");
+		setup.interrupted = true;
+	}
+	if (hooks_open && (!rc || rc == -EINTR) &&
+	    write_reports(&o, &setup, result, csv))
+		rc = -EIO;
+	rc = rc ? EXIT_RUNTIME : EXIT_OK;
+	free(result);
+out_csv:
+	if (csv && csv != stdout)
+		fclose(csv);
+	return rc;
+}

@@ -1,0 +1,285 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef LINERATE_CMD_HOOKCOST_H
+#define LINERATE_CMD_HOOKCOST_H
+
+/*
+ * `linerate hookcost`: what an empty XDP or tc program costs on the receive
+ * path. The pieces, one file each:
+ *   hookcost.c         the schedule of runs, the measurements
+ *   hookcost_args.c    the flags
+ *   hookcost_proc.c    child processes (linerate itself, iperf3), the lab,
+ *                      and the lab's far end
+ *   hookcost_hooks.c   the configurations: what is attached for each, the
+ *                      check for foreign programs, detaching on every path
+ *   hookcost_report.c  medians, spreads and deltas; text, JSON, CSV
+ */
+
+#include <jansson.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "backend/tc_attach.h"
+#include "backend/xdp_attach.h"
+
+/* ------------------------------------------------------------ processes */
+
+/* A child process whose stdout and stderr go to memory files. */
+struct hc_child {
+	pid_t pid; /* 0: not running (or reaped) */
+	int out_fd, err_fd;
+	int status; /* wait status once reaped */
+	bool reaped;
+	char tag[24];
+};
+
+/*
+ * Start argv[0] (a path; "self" for this linerate binary) in network
+ * namespace netns (NULL: ours) with stdin from /dev/null. Returns 0 or
+ * -errno with one line in err.
+ */
+int hc_child_start(struct hc_child *c, const char *tag, const char *netns,
+		   char *const argv[], char *err, size_t err_len);
+
+/*
+ * Wait for the child to exit by itself for at most wait_ns (or until stop
+ * is set), then end it: SIGTERM (linerate prints its report on it), and
+ * SIGKILL 2 s later. Returns its exit code, 128 + signal when a signal
+ * ended it, or -errno.
+ */
+int hc_child_finish(struct hc_child *c, uint64_t wait_ns,
+		    const atomic_bool *stop);
+
+/* The child's stdout as JSON (NULL with a line in err) and the last line
+ * of its stderr. Call after hc_child_finish. */
+json_t *hc_child_json(struct hc_child *c, char *err, size_t err_len);
+void hc_child_last_err_line(struct hc_child *c, char *out, size_t len);
+
+/* Kill (if running), reap and close. Safe to call twice. */
+void hc_child_close(struct hc_child *c);
+
+/* Wait until a socket in our network namespace is bound to port (UDP, or
+ * TCP listening), at most limit_ns, or until the child c (may be NULL) is
+ * gone; 0, -ETIMEDOUT or -ECHILD. limit_ns 0 just looks once. */
+int hc_wait_port_bound(struct hc_child *c, bool tcp, uint16_t port,
+		       uint64_t limit_ns, const atomic_bool *stop);
+
+/* ------------------------------------------------------------ lab */
+
+struct hc_lab {
+	char name[16];
+	char subnet[16];
+	char ns_a[24], ns_b[24];
+	char dev_b[24];
+	char ip_a[16], ip_b[16];
+	bool made; /* we brought it up: we take it down */
+	int home_netns; /* our namespace before entering b, or -1 */
+};
+
+/* Use lab name, bringing it up when it is not (subnet NULL: the lab's
+ * default). Returns 0, or -errno after one line on stderr. */
+int hc_lab_open(struct hc_lab *lab, const char *name, const char *subnet,
+		const atomic_bool *stop);
+/* Move this process into the lab's namespace b (the receiving side). */
+int hc_lab_enter_b(struct hc_lab *lab);
+/* Back to our namespace, and the lab down if we made it. */
+void hc_lab_close(struct hc_lab *lab);
+
+/* ------------------------------------------------------------ far end */
+
+/*
+ * The far end of the link: where the traffic comes from. The lab's runs
+ * linerate (and iperf3) in namespace a as child processes; a later one
+ * will drive a linerate daemon on another host over its JSON API. A job
+ * is one run there whose result is that run's JSON report.
+ */
+struct hc_source_req {
+	const char *dst_ip;
+	uint16_t port;
+	uint32_t frame_size;
+	const char *rate; /* as linerate takes it: "max", "100000pps" */
+	uint64_t duration_ns;
+	const char *backend;
+};
+
+struct hc_ping_req {
+	const char *dst_ip;
+	uint16_t port;
+	uint64_t rate_pps;
+	uint64_t duration_ns;
+};
+
+struct hc_tcp_req {
+	const char *dst_ip;
+	uint16_t port;
+	uint64_t duration_ns;
+};
+
+struct hc_job {
+	struct hc_child child;
+	uint64_t limit_ns; /* how long the job may take in all */
+};
+
+struct hc_far_end;
+
+struct hc_far_end_ops {
+	const char *name;
+	int (*source_start)(struct hc_far_end *fe,
+			    const struct hc_source_req *req,
+			    struct hc_job *job);
+	int (*ping_start)(struct hc_far_end *fe, const struct hc_ping_req *req,
+			  struct hc_job *job);
+	int (*tcp_start)(struct hc_far_end *fe, const struct hc_tcp_req *req,
+			 struct hc_job *job);
+	/* The job's JSON report once it ended (NULL with a line in err). */
+	json_t *(*job_finish)(struct hc_far_end *fe, struct hc_job *job,
+			      const atomic_bool *stop, char *err,
+			      size_t err_len);
+	/* Stop a job early and forget it; safe on a finished one. */
+	void (*job_abort)(struct hc_far_end *fe, struct hc_job *job);
+};
+
+struct hc_far_end {
+	const struct hc_far_end_ops *ops;
+	char desc[64];
+	const struct hc_lab *lab; /* the lab implementation's */
+};
+
+void hc_far_end_lab(struct hc_far_end *fe, const struct hc_lab *lab);
+
+/* ------------------------------------------------------------ hooks */
+
+enum hc_config {
+	HC_NONE = 0,
+	HC_XDP_GENERIC,
+	HC_XDP_NATIVE,
+	HC_TC,
+	HC_CONFIGS
+};
+
+const char *hc_config_name(enum hc_config c);
+/* "none", "xdp-generic", "xdp-native", "tc" -> config; -EINVAL. */
+int hc_config_parse(const char *name, enum hc_config *out);
+
+struct hc_hooks {
+	int ifindex;
+	char ifname[16];
+	bool force;
+	struct xdp_pass *xdp_skel;
+	struct tc_pass *tc_skel;
+	struct xdp_attachment xdp;
+	struct tc_attachment tc;
+	enum hc_config attached; /* HC_NONE when nothing is on */
+	/* With --force: a foreign XDP program taken off for the run, to be
+	 * put back in its mode at the end. */
+	int foreign_fd;
+	uint32_t foreign_mode;
+	char foreign_name[16];
+	char program[HC_CONFIGS][24]; /* what each configuration attached */
+	char mode[HC_CONFIGS][24];
+};
+
+/* Load the programs and check the interface: a foreign XDP program or tc
+ * ingress filter stops the run unless force (then the XDP one is taken
+ * off until hc_hooks_close, and the tc ones stay). Linerate leftovers of a
+ * killed run are removed. 0 or -errno after one line on stderr. */
+int hc_hooks_open(struct hc_hooks *h, const char *ifname, bool force);
+/* Attach configuration c (detaching whatever was on). 0, -EOPNOTSUPP
+ * with the reason in note when the interface cannot do it, or -errno. */
+int hc_hooks_apply(struct hc_hooks *h, enum hc_config c, char *note,
+		   size_t note_len);
+/* Detach what we attached; 0 or -errno (after a warning). */
+int hc_hooks_clear(struct hc_hooks *h);
+/* Clear, put back a foreign program taken off, free the programs. */
+int hc_hooks_close(struct hc_hooks *h);
+
+/* ------------------------------------------------------------ flags */
+
+struct hc_opts {
+	bool lab;
+	const char *name;
+	const char *subnet;
+	const char *ifname;
+	const char *peer;
+	bool force;
+	unsigned int repeats;
+	uint64_t duration_ns;
+	uint64_t fixed_pps;
+	uint64_t ping_pps;
+	uint32_t frame_size;
+	const char *source_backend;
+	uint16_t port;
+	bool enabled[HC_CONFIGS];
+	bool tcp;
+	bool json;
+	const char *csv_path; /* "-": stdout */
+};
+
+/* Fill o from argv: 0, CMD_HELP_SHOWN after --help, or EXIT_USAGE after
+ * one line on stderr. */
+int hc_parse_args(int argc, char **argv, struct hc_opts *o);
+
+/* ------------------------------------------------------------ report */
+
+enum hc_metric {
+	HC_M_SOCK_PPS = 0, /* max-rate run: received at the socket */
+	HC_M_IFACE_PPS, /* max-rate run: the interface's rx counter */
+	HC_M_GBPS, /* max-rate run: socket rate in Gbit/s (L1) */
+	HC_M_LOSS, /* fixed-rate run: loss in percent */
+	HC_M_RTT_P50, /* ping run, microseconds */
+	HC_M_RTT_P99,
+	HC_M_TCP_GBPS, /* --tcp */
+	HC_METRICS
+};
+
+#define HC_MAX_REPEATS 100
+
+struct hc_series {
+	double value[HC_MAX_REPEATS];
+	unsigned int n;
+};
+
+struct hc_result {
+	bool enabled[HC_CONFIGS]; /* asked for */
+	bool skipped[HC_CONFIGS]; /* not possible here */
+	char note[HC_CONFIGS][200];
+	char program[HC_CONFIGS][24];
+	char mode[HC_CONFIGS][24];
+	struct hc_series series[HC_CONFIGS][HC_METRICS];
+	bool tcp;
+};
+
+/* Everything the report says about how the numbers were made. */
+struct hc_setup {
+	char target[160];
+	char ifname[24];
+	char far_end[64];
+	char source_backend[16];
+	char fixed_rate[32];
+	char ping_rate[32];
+	char tcp_tool[32];
+	uint32_t frame_size;
+	unsigned int repeats;
+	uint64_t duration_ns;
+	bool interrupted;
+};
+
+struct hc_stat {
+	double median, min, max, q1, q3;
+	unsigned int n;
+};
+
+/* Median, quartiles and range of a series; n 0 when empty. */
+void hc_stat_of(const struct hc_series *s, struct hc_stat *out);
+
+const char *hc_metric_name(enum hc_metric m);
+
+void hc_report_text(FILE *out, const struct hc_setup *setup,
+		    const struct hc_result *r);
+int hc_report_json(FILE *out, const struct hc_setup *setup,
+		   const struct hc_result *r);
+int hc_report_csv(FILE *out, const struct hc_setup *setup,
+		  const struct hc_result *r);
+
+#endif

@@ -1,0 +1,629 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The processes of `linerate hookcost`: every receiver, reflector and
+ * source is this same linerate binary run as a child with --json (or
+ * iperf3 with -J), so each measurement is made by the code the user would
+ * run by hand. Children write into memory files (no pipes to drain while
+ * we wait), die with us (PR_SET_PDEATHSIG), and are ended by their PID.
+ *
+ * Also here: the lab (scripts/lab through `linerate lab`) and the lab's
+ * far end, which runs the sources in namespace a with `ip netns exec`.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "cmd/hookcost.h"
+#include "log.h"
+
+#define POLL_NS		 (20 * NSEC_PER_MSEC)
+#define KILL_GRACE_NS	 (2 * NSEC_PER_SEC)
+#define CHILD_OUTPUT_MAX (4u << 20) /* a report is a few kB */
+
+static void sleep_ns(uint64_t ns)
+{
+	struct timespec ts = {.tv_sec = (time_t)(ns / NSEC_PER_SEC),
+			      .tv_nsec = (long)(ns % NSEC_PER_SEC)};
+
+	nanosleep(&ts, NULL);
+}
+
+/* ------------------------------------------------------------ children */
+
+/* Our own binary by a path that stays valid while we run, also for a
+ * child that `ip netns exec` starts (its /proc/self is ip) and also when
+ * the file was replaced by a rebuild meanwhile. */
+static void self_path(char *out, size_t len)
+{
+	snprintf(out, len, "/proc/%d/exe", (int)getpid());
+}
+
+int hc_child_start(struct hc_child *c, const char *tag, const char *netns,
+		   char *const argv[], char *err, size_t err_len)
+{
+	char self[64], *args[48];
+	size_t n = 0, i;
+	sigset_t none;
+	int null_fd;
+	pid_t pid;
+
+	memset(c, 0, sizeof(*c));
+	c->out_fd = c->err_fd = -1;
+	snprintf(c->tag, sizeof(c->tag), "%s", tag);
+	self_path(self, sizeof(self));
+	if (netns) {
+		args[n++] = (char *)"ip";
+		args[n++] = (char *)"netns";
+		args[n++] = (char *)"exec";
+		args[n++] = (char *)netns;
+	}
+	for (i = 0; argv[i] && n < sizeof(args) / sizeof(args[0]) - 1; i++)
+		args[n++] = !strcmp(argv[i], "self") && i == 0 ? self : argv[i];
+	if (argv[i]) {
+		snprintf(err, err_len, "%s: too many arguments", tag);
+		return -E2BIG;
+	}
+	args[n] = NULL;
+
+	c->out_fd = memfd_create(tag, MFD_CLOEXEC);
+	c->err_fd = memfd_create(tag, MFD_CLOEXEC);
+	null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (c->out_fd < 0 || c->err_fd < 0 || null_fd < 0) {
+		int e = errno;
+
+		snprintf(err, err_len, "%s: cannot make its output files: %s",
+			 tag, strerror(e));
+		if (null_fd >= 0)
+			close(null_fd);
+		hc_child_close(c);
+		return -e;
+	}
+	pid = fork();
+	if (pid < 0) {
+		int e = errno;
+
+		snprintf(err, err_len, "%s: fork: %s", tag, strerror(e));
+		close(null_fd);
+		hc_child_close(c);
+		return -e;
+	}
+	if (!pid) {
+		/* The child: our signal mask and handlers are not its. */
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		signal(SIGPIPE, SIG_DFL);
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		if (dup2(null_fd, STDIN_FILENO) < 0 ||
+		    dup2(c->out_fd, STDOUT_FILENO) < 0 ||
+		    dup2(c->err_fd, STDERR_FILENO) < 0)
+			_exit(127);
+		execvp(args[0], args);
+		fprintf(stderr, "cannot run %s: %s\n", args[0],
+			strerror(errno));
+		_exit(127);
+	}
+	close(null_fd);
+	c->pid = pid;
+	pr_debug("hookcost: started %s (pid %d)%s%s\n", tag, (int)pid,
+		 netns ? " in " : "", netns ? netns : "");
+	return 0;
+}
+
+/* Reap without blocking: true once the child is gone. */
+static bool child_reaped(struct hc_child *c)
+{
+	int status;
+	pid_t r;
+
+	if (c->reaped || !c->pid)
+		return true;
+	r = waitpid(c->pid, &status, WNOHANG);
+	if (r == c->pid || (r < 0 && errno == ECHILD)) {
+		c->status = r == c->pid ? status : 0;
+		c->reaped = true;
+		return true;
+	}
+	return false;
+}
+
+static bool wait_reaped(struct hc_child *c, uint64_t limit_ns,
+			const atomic_bool *stop)
+{
+	uint64_t deadline = mono_ns() + limit_ns;
+
+	while (!child_reaped(c)) {
+		if (mono_ns() >= deadline || (stop && atomic_load(stop)))
+			return false;
+		sleep_ns(POLL_NS);
+	}
+	return true;
+}
+
+int hc_child_finish(struct hc_child *c, uint64_t wait_ns,
+		    const atomic_bool *stop)
+{
+	if (!c->pid)
+		return -ECHILD;
+	if (!wait_reaped(c, wait_ns, stop)) {
+		pr_debug("hookcost: ending %s (pid %d)\n", c->tag, (int)c->pid);
+		kill(c->pid, SIGTERM);
+		if (!wait_reaped(c, KILL_GRACE_NS, NULL)) {
+			kill(c->pid, SIGKILL);
+			wait_reaped(c, KILL_GRACE_NS, NULL);
+		}
+	}
+	if (!c->reaped)
+		return -ETIMEDOUT;
+	if (WIFEXITED(c->status))
+		return WEXITSTATUS(c->status);
+	if (WIFSIGNALED(c->status))
+		return 128 + WTERMSIG(c->status);
+	return -EIO;
+}
+
+/* A memory file's whole content, NUL-terminated; NULL when unreadable. */
+static char *read_all(int fd, size_t *len_out)
+{
+	struct stat st;
+	size_t len;
+	char *buf;
+	ssize_t n;
+
+	if (fd < 0 || fstat(fd, &st) || st.st_size < 0 ||
+	    (uint64_t)st.st_size > CHILD_OUTPUT_MAX)
+		return NULL;
+	len = (size_t)st.st_size;
+	buf = malloc(len + 1);
+	if (!buf)
+		return NULL;
+	n = pread(fd, buf, len, 0);
+	if (n < 0) {
+		free(buf);
+		return NULL;
+	}
+	buf[n] = '\0';
+	if (len_out)
+		*len_out = (size_t)n;
+	return buf;
+}
+
+json_t *hc_child_json(struct hc_child *c, char *err, size_t err_len)
+{
+	json_error_t jerr;
+	json_t *doc;
+	size_t len;
+	char *text;
+
+	text = read_all(c->out_fd, &len);
+	if (!text) {
+		snprintf(err, err_len, "%s: cannot read its output", c->tag);
+		return NULL;
+	}
+	doc = json_loadb(text, len, 0, &jerr);
+	free(text);
+	if (!doc || !json_is_object(doc)) {
+		json_decref(doc);
+		snprintf(err, err_len,
+			 "%s: its output is not a JSON report "
+			 "(%s)",
+			 c->tag, jerr.text);
+		return NULL;
+	}
+	return doc;
+}
+
+void hc_child_last_err_line(struct hc_child *c, char *out, size_t len)
+{
+	char *text, *end, *line;
+
+	out[0] = '\0';
+	text = read_all(c->err_fd, NULL);
+	if (!text)
+		return;
+	end = text + strlen(text);
+	while (end > text && (end[-1] == '\n' || end[-1] == '\r'))
+		*--end = '\0';
+	line = strrchr(text, '\n');
+	snprintf(out, len, "%s", line ? line + 1 : text);
+	free(text);
+}
+
+void hc_child_close(struct hc_child *c)
+{
+	if (c->pid && !c->reaped) {
+		kill(c->pid, SIGKILL);
+		wait_reaped(c, KILL_GRACE_NS, NULL);
+	}
+	c->pid = 0;
+	if (c->out_fd >= 0)
+		close(c->out_fd);
+	if (c->err_fd >= 0)
+		close(c->err_fd);
+	c->out_fd = c->err_fd = -1;
+}
+
+/*
+ * Is a socket of this namespace bound to port: UDP, or TCP listening?
+ * /proc/self/net shows the namespace of the reading thread, ours.
+ */
+static bool port_bound(bool tcp, uint16_t port)
+{
+	static const char *const udp_files[] = {"/proc/self/net/udp",
+						"/proc/self/net/udp6"};
+	static const char *const tcp_files[] = {"/proc/self/net/tcp",
+						"/proc/self/net/tcp6"};
+	const char *const *files = tcp ? tcp_files : udp_files;
+	bool found = false;
+
+	for (size_t i = 0; !found && i < 2; i++) {
+		unsigned int local_port, state;
+		char line[256];
+		FILE *f = fopen(files[i], "re");
+
+		if (!f)
+			continue;
+		while (!found && fgets(line, sizeof(line), f))
+			if (sscanf(line,
+				   " %*u: %*[0-9A-Fa-f]:%x %*[0-9A-Fa-f]:%*x "
+				   "%x",
+				   &local_port, &state) == 2 &&
+			    local_port == port && (!tcp || state == 0x0a))
+				found = true;
+		fclose(f);
+	}
+	return found;
+}
+
+int hc_wait_port_bound(struct hc_child *c, bool tcp, uint16_t port,
+		       uint64_t limit_ns, const atomic_bool *stop)
+{
+	uint64_t deadline = mono_ns() + limit_ns;
+
+	for (;;) {
+		if (port_bound(tcp, port))
+			return 0;
+		if (c && child_reaped(c))
+			return -ECHILD;
+		if (mono_ns() >= deadline || (stop && atomic_load(stop)))
+			return -ETIMEDOUT;
+		sleep_ns(10 * NSEC_PER_MSEC);
+	}
+}
+
+/* ------------------------------------------------------------ lab */
+
+/* Value of "key=" in key=value lines; "" when missing. */
+static void lab_key(const char *text, const char *key, char *out, size_t len)
+{
+	size_t klen = strlen(key);
+	const char *p = text;
+
+	out[0] = '\0';
+	while (p && *p) {
+		if (!strncmp(p, key, klen) && p[klen] == '=') {
+			const char *v = p + klen + 1;
+
+			snprintf(out, len, "%.*s", (int)strcspn(v, "\n"), v);
+			return;
+		}
+		p = strchr(p, '\n');
+		if (p)
+			p++;
+	}
+}
+
+/* Run `linerate lab VERB --name NAME [--subnet S]`; its exit code (or
+ * -errno), its stdout in *keys (to free), its last stderr line in err. */
+static int lab_run(const char *verb, const char *name, const char *subnet,
+		   char **keys, char *err, size_t err_len,
+		   const atomic_bool *stop)
+{
+	char *argv[] = {
+		(char *)"self", (char *)"lab", (char *)verb, (char *)"--name",
+		(char *)name,	NULL,	       NULL,	     NULL};
+	struct hc_child c;
+	int rc;
+
+	if (subnet) {
+		argv[5] = (char *)"--subnet";
+		argv[6] = (char *)subnet;
+	}
+	if (keys)
+		*keys = NULL;
+	rc = hc_child_start(&c, "lab", NULL, argv, err, err_len);
+	if (rc)
+		return rc;
+	rc = hc_child_finish(&c, 60 * NSEC_PER_SEC, stop);
+	if (rc)
+		hc_child_last_err_line(&c, err, err_len);
+	if (keys)
+		*keys = read_all(c.out_fd, NULL);
+	hc_child_close(&c);
+	return rc;
+}
+
+static int lab_take_keys(struct hc_lab *lab, const char *keys)
+{
+	lab_key(keys, "ns_a", lab->ns_a, sizeof(lab->ns_a));
+	lab_key(keys, "ns_b", lab->ns_b, sizeof(lab->ns_b));
+	lab_key(keys, "dev_b", lab->dev_b, sizeof(lab->dev_b));
+	lab_key(keys, "ip_a", lab->ip_a, sizeof(lab->ip_a));
+	lab_key(keys, "ip_b", lab->ip_b, sizeof(lab->ip_b));
+	return lab->ns_a[0] && lab->ns_b[0] && lab->dev_b[0] && lab->ip_a[0] &&
+			       lab->ip_b[0] ?
+		       0 :
+		       -EINVAL;
+}
+
+int hc_lab_open(struct hc_lab *lab, const char *name, const char *subnet,
+		const atomic_bool *stop)
+{
+	char err[256] = "", want[24];
+	char *keys = NULL;
+	int rc;
+
+	memset(lab, 0, sizeof(*lab));
+	lab->home_netns = -1;
+	snprintf(lab->name, sizeof(lab->name), "%s", name);
+	snprintf(lab->subnet, sizeof(lab->subnet), "%s", subnet ? subnet : "");
+
+	rc = lab_run("status", name, NULL, &keys, err, sizeof(err), stop);
+	if (rc == 0) {
+		rc = lab_take_keys(lab, keys ? keys : "");
+		free(keys);
+		if (rc) {
+			pr_warn("linerate hookcost: lab '%s' is up but its "
+				"status is incomplete\n",
+				name);
+			return rc;
+		}
+		snprintf(want, sizeof(want), "%s.2", subnet ? subnet : "");
+		if (subnet && strcmp(lab->ip_b, want)) {
+			pr_warn("linerate hookcost: lab '%s' is up with %s in "
+				"%s, not %s; take it down first or drop "
+				"--subnet\n",
+				name, lab->ip_b, lab->ns_b, want);
+			return -EEXIST;
+		}
+		pr_info("hookcost: using lab '%s' (already up)\n", name);
+		return 0;
+	}
+	free(keys);
+	if (rc < 0 || rc > 1) {
+		pr_warn("linerate hookcost: lab status --name %s failed: %s\n",
+			name, err[0] ? err : strerror(rc < 0 ? -rc : EIO));
+		return rc < 0 ? rc : -EIO;
+	}
+	if (stop && atomic_load(stop))
+		return -EINTR;
+	pr_info("hookcost: bringing lab '%s' up\n", name);
+	/* Marked first: a half-made lab is ours to take down too. */
+	lab->made = true;
+	rc = lab_run("up", name, subnet, &keys, err, sizeof(err), stop);
+	if (rc == 0)
+		rc = lab_take_keys(lab, keys ? keys : "");
+	free(keys);
+	if (rc) {
+		pr_warn("linerate hookcost: lab up --name %s failed: %s\n",
+			name, err[0] ? err : "no lab keys in its output");
+		return rc < 0 ? rc : -EIO;
+	}
+	return 0;
+}
+
+int hc_lab_enter_b(struct hc_lab *lab)
+{
+	char path[64];
+	int fd, err;
+
+	lab->home_netns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (lab->home_netns < 0)
+		return -errno;
+	snprintf(path, sizeof(path), "/run/netns/%s", lab->ns_b);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		err = -errno;
+		pr_warn("linerate hookcost: cannot open %s: %s\n", path,
+			strerror(-err));
+		close(lab->home_netns);
+		lab->home_netns = -1;
+		return err;
+	}
+	err = setns(fd, CLONE_NEWNET) ? -errno : 0;
+	close(fd);
+	if (err) {
+		pr_warn("linerate hookcost: cannot enter namespace %s: %s\n",
+			lab->ns_b, strerror(-err));
+		close(lab->home_netns);
+		lab->home_netns = -1;
+	}
+	return err;
+}
+
+void hc_lab_close(struct hc_lab *lab)
+{
+	char err[256] = "";
+	int rc;
+
+	if (lab->home_netns >= 0) {
+		if (setns(lab->home_netns, CLONE_NEWNET))
+			pr_warn("linerate hookcost: cannot return to our "
+				"namespace: %s\n",
+				strerror(errno));
+		close(lab->home_netns);
+		lab->home_netns = -1;
+	}
+	if (!lab->made)
+		return;
+	lab->made = false;
+	/* No stop flag: the lab goes down also after a signal. */
+	rc = lab_run("down", lab->name, NULL, NULL, err, sizeof(err), NULL);
+	if (rc)
+		pr_warn("linerate hookcost: lab down --name %s failed: %s\n",
+			lab->name, err[0] ? err : "see above");
+	else
+		pr_info("hookcost: lab '%s' is down\n", lab->name);
+}
+
+/* ------------------------------------------------------------ far end */
+
+static void fmt_ms(char *out, size_t len, uint64_t ns)
+{
+	snprintf(out, len, "%" PRIu64 "ms", (uint64_t)(ns / NSEC_PER_MSEC));
+}
+
+static int lab_job_start(struct hc_far_end *fe, struct hc_job *job,
+			 const char *tag, char *const argv[], uint64_t limit_ns)
+{
+	char err[256];
+	int rc;
+
+	job->limit_ns = limit_ns;
+	rc = hc_child_start(&job->child, tag, fe->lab->ns_a, argv, err,
+			    sizeof(err));
+	if (rc)
+		pr_warn("linerate hookcost: %s\n", err);
+	return rc;
+}
+
+static int lab_source_start(struct hc_far_end *fe,
+			    const struct hc_source_req *req, struct hc_job *job)
+{
+	char dst[64], size[16], duration[32];
+	char *argv[] = {(char *)"self",
+			(char *)"send",
+			(char *)"--backend",
+			(char *)req->backend,
+			(char *)"--dst",
+			dst,
+			(char *)"--size",
+			size,
+			(char *)"--rate",
+			(char *)req->rate,
+			(char *)"--duration",
+			duration,
+			(char *)"--json",
+			(char *)"--quiet",
+			NULL};
+
+	snprintf(dst, sizeof(dst), "%s:%u", req->dst_ip, req->port);
+	snprintf(size, sizeof(size), "%u", req->frame_size);
+	fmt_ms(duration, sizeof(duration), req->duration_ns);
+	return lab_job_start(fe, job, "send", argv,
+			     req->duration_ns + 15 * NSEC_PER_SEC);
+}
+
+static int lab_ping_start(struct hc_far_end *fe, const struct hc_ping_req *req,
+			  struct hc_job *job)
+{
+	char dst[64], rate[32], count[32], duration[32];
+	char *argv[] = {(char *)"self",
+			(char *)"ping",
+			(char *)"--backend",
+			(char *)"udp",
+			(char *)"--dst",
+			dst,
+			(char *)"--rate",
+			rate,
+			(char *)"--count",
+			count,
+			(char *)"--duration",
+			duration,
+			(char *)"--wait",
+			(char *)"200ms",
+			(char *)"--json",
+			(char *)"--quiet",
+			NULL};
+	uint64_t n = req->rate_pps * req->duration_ns / NSEC_PER_SEC;
+
+	snprintf(dst, sizeof(dst), "%s:%u", req->dst_ip, req->port);
+	snprintf(rate, sizeof(rate), "%" PRIu64 "pps", req->rate_pps);
+	snprintf(count, sizeof(count), "%" PRIu64, n ? n : 1);
+	fmt_ms(duration, sizeof(duration), req->duration_ns);
+	return lab_job_start(fe, job, "ping", argv,
+			     req->duration_ns + 15 * NSEC_PER_SEC);
+}
+
+static int lab_tcp_start(struct hc_far_end *fe, const struct hc_tcp_req *req,
+			 struct hc_job *job)
+{
+	char port[16], secs[16];
+	char *argv[] = {(char *)"iperf3",
+			(char *)"-c",
+			(char *)req->dst_ip,
+			(char *)"-p",
+			port,
+			(char *)"-t",
+			secs,
+			(char *)"-J",
+			NULL};
+	uint64_t s = (req->duration_ns + NSEC_PER_SEC - 1) / NSEC_PER_SEC;
+
+	snprintf(port, sizeof(port), "%u", req->port);
+	snprintf(secs, sizeof(secs), "%" PRIu64, s ? s : 1);
+	return lab_job_start(fe, job, "iperf3 -c", argv,
+			     s * NSEC_PER_SEC + 15 * NSEC_PER_SEC);
+}
+
+static json_t *lab_job_finish(struct hc_far_end *fe, struct hc_job *job,
+			      const atomic_bool *stop, char *err,
+			      size_t err_len)
+{
+	char line[200];
+	json_t *doc;
+	int rc;
+
+	(void)fe;
+	rc = hc_child_finish(&job->child, job->limit_ns, stop);
+	if (stop && atomic_load(stop)) {
+		snprintf(err, err_len, "%s: interrupted", job->child.tag);
+		return NULL;
+	}
+	if (rc) {
+		hc_child_last_err_line(&job->child, line, sizeof(line));
+		snprintf(err, err_len, "%s in %s failed (exit %d): %s",
+			 job->child.tag, fe->lab->ns_a, rc,
+			 line[0] ? line : "no message");
+		return NULL;
+	}
+	doc = hc_child_json(&job->child, err, err_len);
+	return doc;
+}
+
+static void lab_job_abort(struct hc_far_end *fe, struct hc_job *job)
+{
+	(void)fe;
+	hc_child_close(&job->child);
+}
+
+static const struct hc_far_end_ops lab_far_end_ops = {
+	.name = "lab",
+	.source_start = lab_source_start,
+	.ping_start = lab_ping_start,
+	.tcp_start = lab_tcp_start,
+	.job_finish = lab_job_finish,
+	.job_abort = lab_job_abort,
+};
+
+void hc_far_end_lab(struct hc_far_end *fe, const struct hc_lab *lab)
+{
+	memset(fe, 0, sizeof(*fe));
+	fe->ops = &lab_far_end_ops;
+	fe->lab = lab;
+	snprintf(fe->desc, sizeof(fe->desc), "lab namespace %s (%s)", lab->ns_a,
+		 lab->ip_a);
+}
