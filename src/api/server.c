@@ -72,8 +72,9 @@ static json_t *spec_view(const struct api_session *s)
 		json_object_set_new(o, "rate",
 				    json_string(rate_format(&sp->rate, buf,
 							    sizeof(buf))));
-	if (s->role == API_ROLE_SOURCE) {
+	if (s->role == API_ROLE_SOURCE)
 		json_object_set_new(o, "flows", json_integer(sp->flows));
+	if (api_role_sends(s->role)) {
 		if (sp->count)
 			json_object_set_new(o, "count", json_u64(sp->count));
 	}
@@ -98,7 +99,7 @@ static json_t *session_view(const struct api_session *s, bool with_live)
 	json_object_set_new(o, "client",
 			    json_string(http_addr_text(&s->client, buf,
 						       sizeof(buf), NULL)));
-	if (s->role == API_ROLE_SOURCE) {
+	if (api_role_sends(s->role)) {
 		json_object_set_new(data, "address",
 				    json_string(ip_text(&s->spec.dst, buf,
 							sizeof(buf))));
@@ -188,7 +189,7 @@ static json_t *capabilities(const struct daemon *d)
 	}
 	json_object_set_new(o, "api_version", json_integer(1));
 	json_object_set_new(o, "version", json_string(LINERATE_VERSION));
-	json_object_set_new(o, "roles", json_pack("[sss]", "sink", "reflect", "source"));
+	json_object_set_new(o, "roles", json_pack("[ssss]", "sink", "reflect", "source", "ping"));
 	json_object_set_new(o, "backends", backends);
 	json_object_set_new(lim, "max_sessions", json_integer(cfg->max_sessions));
 	json_object_set_new(lim, "max_rate",

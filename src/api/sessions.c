@@ -506,9 +506,9 @@ int registry_create_session(struct registry *reg, struct api_session_req *req,
 		session_free(s);
 		return -EINVAL;
 	}
-	if (!req->has_duration && (req->role != API_ROLE_SOURCE || !req->spec.count))
+	if (!req->has_duration && (!api_role_sends(req->role) || !req->spec.count))
 		s->spec.duration_ns = cfg->max_duration_ns;
-	if (req->role == API_ROLE_SOURCE) {
+	if (api_role_sends(req->role)) {
 		struct ip_addr dst;
 
 		if (req->has_dst)
@@ -563,7 +563,7 @@ int registry_create_session(struct registry *reg, struct api_session_req *req,
 			session_free(s);
 			return ret;
 		}
-		if (req->role != API_ROLE_SOURCE) {
+		if (!api_role_sends(req->role)) {
 			port = port_pick(reg, port);
 			if (!port) {
 				pthread_mutex_unlock(&reg->lock);
@@ -615,7 +615,7 @@ int registry_create_session(struct registry *reg, struct api_session_req *req,
 			pthread_mutex_unlock(&reg->lock);
 			pr_info("session %s: %s, %s backend, port %u\n", s->id,
 				api_role_name(s->role), s->backend,
-				s->role == API_ROLE_SOURCE ? s->spec.dst_port :
+				api_role_sends(s->role) ? s->spec.dst_port :
 							     s->data_port);
 			return 0;
 		}
@@ -640,7 +640,7 @@ int registry_create_session(struct registry *reg, struct api_session_req *req,
 		s->final = NULL;
 		json_decref(s->live);
 		s->live = NULL;
-		if (req->role != API_ROLE_SOURCE && strstr(s->error, "in use"))
+		if (!api_role_sends(req->role) && strstr(s->error, "in use"))
 			continue;
 		*status = 503;
 		snprintf(err, err_len, "the session could not start: %s",

@@ -12,8 +12,8 @@
 #include "units.h"
 
 #define ROLE_BIT(r) (1u << (r))
-#define ALL_ROLES (ROLE_BIT(API_ROLE_SINK) | ROLE_BIT(API_ROLE_REFLECT) | \
-		   ROLE_BIT(API_ROLE_SOURCE))
+#define SENDERS (ROLE_BIT(API_ROLE_SOURCE) | ROLE_BIT(API_ROLE_PING))
+#define ALL_ROLES (ROLE_BIT(API_ROLE_SINK) | ROLE_BIT(API_ROLE_REFLECT) | SENDERS)
 
 struct parse_ctx {
 	struct api_session_req *req;
@@ -46,6 +46,8 @@ const char *api_role_name(enum api_role role)
 		return "reflect";
 	case API_ROLE_SOURCE:
 		return "source";
+	case API_ROLE_PING:
+		return "ping";
 	}
 	return "unknown";
 }
@@ -266,14 +268,14 @@ static const struct field {
 	{ "size", f_size, ALL_ROLES },
 	{ "duration", f_duration, ALL_ROLES },
 	{ "idle_timeout", f_idle, ROLE_BIT(API_ROLE_SINK) | ROLE_BIT(API_ROLE_REFLECT) },
-	{ "rate", f_rate, ROLE_BIT(API_ROLE_SOURCE) | ROLE_BIT(API_ROLE_REFLECT) },
-	{ "line_rate", f_line_rate, ROLE_BIT(API_ROLE_SOURCE) | ROLE_BIT(API_ROLE_REFLECT) },
+	{ "rate", f_rate, SENDERS | ROLE_BIT(API_ROLE_REFLECT) },
+	{ "line_rate", f_line_rate, SENDERS | ROLE_BIT(API_ROLE_REFLECT) },
 	{ "count", f_count, ALL_ROLES },
 	{ "flows", f_flows, ROLE_BIT(API_ROLE_SOURCE) },
 	{ "burst", f_burst, ROLE_BIT(API_ROLE_SOURCE) },
 	{ "queues", f_queues, ALL_ROLES },
-	{ "port", f_port, ROLE_BIT(API_ROLE_SOURCE) },
-	{ "dst", f_dst, ROLE_BIT(API_ROLE_SOURCE) },
+	{ "port", f_port, SENDERS },
+	{ "dst", f_dst, SENDERS },
 	{ "clock_offset_ns", f_clock_offset, ROLE_BIT(API_ROLE_SINK) },
 	{ "clock_error_ns", f_clock_error, ROLE_BIT(API_ROLE_SINK) },
 	{ "no_gso", f_no_gso, ALL_ROLES },
@@ -293,13 +295,14 @@ static int role_parse(struct parse_ctx *pc, json_t *v)
 		[API_ROLE_SINK] = ROLE_RECV,
 		[API_ROLE_REFLECT] = ROLE_REFLECT,
 		[API_ROLE_SOURCE] = ROLE_SEND,
+		[API_ROLE_PING] = ROLE_PING,
 	};
 	const char *s;
 
 	if (!v)
 		return fail(pc, "role", "role: required (sink, reflect or source)");
 	s = json_is_string(v) ? json_string_value(v) : "";
-	for (int r = API_ROLE_SINK; r <= API_ROLE_SOURCE; r++) {
+	for (int r = API_ROLE_SINK; r <= API_ROLE_PING; r++) {
 		if (!strcmp(s, api_role_name(r))) {
 			pc->req->role = r;
 			spec_init(&pc->req->spec, to_role[r]);
@@ -311,7 +314,8 @@ static int role_parse(struct parse_ctx *pc, json_t *v)
 			return 0;
 		}
 	}
-	return fail(pc, "role", "role: must be \"sink\", \"reflect\" or \"source\"");
+	return fail(pc, "role",
+		    "role: must be \"sink\", \"reflect\", \"source\" or \"ping\"");
 }
 
 /* The whole spec, with placeholder addresses, through spec_validate(). */
@@ -320,10 +324,11 @@ static int check_whole(struct parse_ctx *pc)
 	struct test_spec sp = pc->req->spec;
 	char msg[256];
 
-	if (pc->req->role == API_ROLE_SOURCE) {
+	if (api_role_sends(pc->req->role)) {
 		if (!pc->req->port)
 			return fail(pc, "port",
-				    "port: required for a source (the client's data port)");
+				    "port: required for a %s (the client's data port)",
+				    api_role_name(pc->req->role));
 		sp.dst.family = AF_INET;
 		sp.dst_port = pc->req->port;
 		if (pc->req->has_dst)
@@ -383,6 +388,10 @@ int api_session_req_parse(const char *body, size_t len,
 		if (ret)
 			goto out;
 	}
+	/* A ping for a duration sends for that long, not 10 probes. */
+	if (req->role == API_ROLE_PING && req->has_duration &&
+	    !json_object_get(doc, "count"))
+		req->spec.count = 0;
 	ret = check_whole(&pc);
 out:
 	json_decref(doc);

@@ -7,7 +7,8 @@
  * same struct test_spec as the CLI flags, checked field by field (type,
  * range, unknown fields refused) before spec_validate() checks the whole.
  * Roles are the server's: "sink" receives, "reflect" reflects, "source"
- * sends (to the client, at the port it names).
+ * sends (to the client, at the port it names), "ping" sends probes to a
+ * reflector at the client and measures the round trip.
  */
 
 #include <stdbool.h>
@@ -16,7 +17,18 @@
 
 #include "spec.h"
 
-enum api_role { API_ROLE_SINK = 0, API_ROLE_REFLECT, API_ROLE_SOURCE };
+enum api_role {
+	API_ROLE_SINK = 0,
+	API_ROLE_REFLECT,
+	API_ROLE_SOURCE,
+	API_ROLE_PING, /* probes to the client's reflector, round trip */
+};
+
+/* Roles whose session sends to the client (dst, port). */
+static inline bool api_role_sends(enum api_role role)
+{
+	return role == API_ROLE_SOURCE || role == API_ROLE_PING;
+}
 
 /* A request body larger than this is refused before it is parsed. */
 #define API_MAX_BODY 16384

@@ -21,6 +21,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "api/client.h"
+#include "api/http.h"
 #include "backend/netpath.h"
 #include "clock.h"
 #include "cmd.h"
@@ -478,6 +480,60 @@ static int write_reports(const struct hc_opts *o, const struct hc_setup *s,
 	return rc;
 }
 
+/* The far end over a linerate server's API; our address is the one the
+ * API connection leaves from (where its sessions send). */
+static int open_peer(const struct hc_opts *o, struct api_client **api,
+		     struct hc_far_end *fe, char *ifname, size_t ifname_len,
+		     char *local_ip, size_t ip_len)
+{
+	struct api_client_config acfg = {
+		.host = o->peer,
+		.tls = o->tls,
+		.ca_file = o->ca_file,
+		.insecure = o->insecure,
+	};
+	char *token = NULL, err[300];
+	json_t *reply = NULL;
+	const char *ip;
+	long status;
+	int rc;
+
+	if (o->token_file) {
+		token = http_read_small_file("--token-file", o->token_file, 4096);
+		if (!token)
+			return -EINVAL;
+	}
+	acfg.token = token;
+	*api = api_client_open(&acfg, err, sizeof(err));
+	free(token);
+	if (!*api) {
+		pr_warn("linerate hookcost: --peer: %s\n", err);
+		return -EINVAL;
+	}
+	rc = api_client_request(*api, "GET", "/v1/capabilities", NULL, &status,
+				&reply, err, sizeof(err));
+	if (!rc && status != 200) {
+		pr_warn("linerate hookcost: --peer: %s\n",
+			api_reply_error(reply, status, err, sizeof(err)));
+		rc = -EPERM;
+	} else if (rc) {
+		pr_warn("linerate hookcost: --peer: %s\n", err);
+	}
+	json_decref(reply);
+	if (rc)
+		return rc;
+	ip = api_client_local_ip(*api);
+	if (!ip) {
+		pr_warn("linerate hookcost: cannot tell our address towards %s\n",
+			o->peer);
+		return -EIO;
+	}
+	snprintf(local_ip, ip_len, "%s", ip);
+	snprintf(ifname, ifname_len, "%s", o->ifname);
+	hc_far_end_api(fe, *api, o->peer);
+	return 0;
+}
+
 int cmd_hookcost(int argc, char **argv)
 {
 	struct hc_result *result = NULL;
@@ -488,6 +544,8 @@ int cmd_hookcost(int argc, char **argv)
 	struct sigaction sa;
 	struct hc_lab lab;
 	struct hc_ctx x;
+	struct api_client *api = NULL;
+	char ifname[24] = "", local_ip[64] = "";
 	bool hooks_open = false;
 	FILE *csv = NULL;
 	int rc, err;
@@ -523,32 +581,47 @@ int cmd_hookcost(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	atomic_store(&stop_requested, false);
 
-	rc = hc_lab_open(&lab, o.name, o.subnet, &stop_requested);
-	if (rc)
-		goto out_lab;
-	rc = hc_lab_enter_b(&lab);
-	if (rc)
-		goto out_lab;
+	memset(&lab, 0, sizeof(lab));
+	lab.home_netns = -1;
+	if (o.peer) {
+		rc = open_peer(&o, &api, &fe, ifname, sizeof(ifname), local_ip,
+			       sizeof(local_ip));
+		if (rc)
+			goto out_lab;
+	} else {
+		rc = hc_lab_open(&lab, o.name, o.subnet, &stop_requested);
+		if (rc)
+			goto out_lab;
+		rc = hc_lab_enter_b(&lab);
+		if (rc)
+			goto out_lab;
+		snprintf(ifname, sizeof(ifname), "%s", lab.dev_b);
+		snprintf(local_ip, sizeof(local_ip), "%s", lab.ip_b);
+		hc_far_end_lab(&fe, &lab);
+	}
 	if (hc_wait_port_bound(NULL, false, o.port, 0, NULL) == 0 ||
 	    hc_wait_port_bound(NULL, false, (uint16_t)(o.port + 1), 0, NULL) ==
 		    0) {
-		pr_warn("linerate hookcost: UDP port %u or %u is in use in %s; "
+		pr_warn("linerate hookcost: UDP port %u or %u is in use here; "
 			"pick others with --port\n",
-			o.port, o.port + 1, lab.ns_b);
+			o.port, o.port + 1);
 		rc = -EADDRINUSE;
 		goto out_lab;
 	}
-	rc = hc_hooks_open(&hooks, lab.dev_b, o.force);
+	rc = hc_hooks_open(&hooks, ifname, o.force);
 	if (rc)
 		goto out_lab;
 	hooks_open = true;
-	hc_far_end_lab(&fe, &lab);
 
 	memset(&setup, 0, sizeof(setup));
-	snprintf(setup.target, sizeof(setup.target),
-		 "lab %s, receiving interface %s (%s, %s)", lab.name, lab.dev_b,
-		 lab.ns_b, lab.ip_b);
-	snprintf(setup.ifname, sizeof(setup.ifname), "%s", lab.dev_b);
+	if (o.peer)
+		snprintf(setup.target, sizeof(setup.target),
+			 "receiving interface %s (%s)", ifname, local_ip);
+	else
+		snprintf(setup.target, sizeof(setup.target),
+			 "lab %s, receiving interface %s (%s, %s)", lab.name,
+			 lab.dev_b, lab.ns_b, lab.ip_b);
+	snprintf(setup.ifname, sizeof(setup.ifname), "%s", ifname);
 	snprintf(setup.far_end, sizeof(setup.far_end), "%s", fe.desc);
 	snprintf(setup.source_backend, sizeof(setup.source_backend), "%s",
 		 o.source_backend);
@@ -564,8 +637,8 @@ int cmd_hookcost(int argc, char **argv)
 
 	x.o = &o;
 	x.fe = &fe;
-	x.dst_ip = lab.ip_b;
-	x.ifname = lab.dev_b;
+	x.dst_ip = local_ip;
+	x.ifname = ifname;
 	x.stop = &stop_requested;
 	fprintf(stderr, "hookcost: %s; far end %s\n", setup.target, fe.desc);
 	rc = run_all(&x, &hooks, result);
@@ -579,12 +652,15 @@ out_lab:
 			fprintf(stderr,
 				"linerate hookcost: %s: could not "
 				"detach everything; `linerate cleanup "
-				"-i %s` in %s removes it\n",
-				lab.dev_b, lab.dev_b, lab.ns_b);
+				"-i %s`%s%s removes it\n",
+				ifname, ifname, o.peer ? "" : " in ",
+				o.peer ? "" : lab.ns_b);
 			rc = err;
 		}
 	}
-	hc_lab_close(&lab);
+	if (!o.peer)
+		hc_lab_close(&lab);
+	api_client_close(api);
 	if (rc == -EINTR) {
 		fprintf(stderr, "linerate hookcost: interrupted; everything "
 				"it attached is detached\n");

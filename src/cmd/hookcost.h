@@ -119,6 +119,7 @@ struct hc_tcp_req {
 struct hc_job {
 	struct hc_child child;
 	uint64_t limit_ns; /* how long the job may take in all */
+	char session_id[17]; /* the API far end's session, "" for none */
 };
 
 struct hc_far_end;
@@ -140,13 +141,20 @@ struct hc_far_end_ops {
 	void (*job_abort)(struct hc_far_end *fe, struct hc_job *job);
 };
 
+struct api_client;
+
 struct hc_far_end {
 	const struct hc_far_end_ops *ops;
 	char desc[64];
 	const struct hc_lab *lab; /* the lab implementation's */
+	struct api_client *api; /* the API implementation's */
 };
 
 void hc_far_end_lab(struct hc_far_end *fe, const struct hc_lab *lab);
+/* A linerate server over its JSON API (hookcost_api.c): its source and
+ * ping sessions send to us. */
+void hc_far_end_api(struct hc_far_end *fe, struct api_client *api,
+		    const char *host);
 
 /* ------------------------------------------------------------ hooks */
 
@@ -202,6 +210,9 @@ struct hc_opts {
 	const char *subnet;
 	const char *ifname;
 	const char *peer;
+	const char *token_file;
+	const char *ca_file;
+	bool tls, insecure;
 	bool force;
 	unsigned int repeats;
 	uint64_t duration_ns;

@@ -2,7 +2,7 @@
 /*
  * The flags of `linerate hookcost`, each checked for type and range; a bad
  * one gets one line naming it and exit code 2. Where the command cannot
- * measure yet (-i with --peer: the far end over the daemon API) it says so
+ * measure yet it says so
  * instead of pretending.
  */
 #include <errno.h>
@@ -36,6 +36,10 @@ enum {
 	OPT_JSON,
 	OPT_CSV,
 	OPT_VERBOSE,
+	OPT_TOKEN_FILE,
+	OPT_TLS,
+	OPT_CACERT,
+	OPT_INSECURE,
 };
 
 static void usage(FILE *out)
@@ -44,9 +48,7 @@ static void usage(FILE *out)
 		"usage: linerate hookcost --lab [--name NAME] [--subnet "
 		"10.X.Y] "
 		"[options]\n"
-		"       linerate hookcost -i IFACE --peer HOST [options]   "
-		"(not "
-		"yet: needs the daemon API)\n"
+		"       linerate hookcost -i IFACE --peer HOST [options]\n"
 		"\n"
 		"What an empty XDP or tc program costs on the receive path. On "
 		"the\n"
@@ -73,8 +75,13 @@ static void usage(FILE *out)
 		"(default 10.77.0)\n"
 		"  -i, --interface IFACE  the receiving interface (with "
 		"--peer)\n"
-		"  --peer HOST            far end: a linerate server (not "
-		"implemented yet)\n"
+		"  --peer HOST[:PORT]     far end: a linerate server; its "
+		"source and ping\n"
+		"                         sessions send to us over IFACE\n"
+		"  --token-file FILE      the server's bearer token; --tls, "
+		"--cacert FILE,\n"
+		"                         --insecure as for `linerate "
+		"client`\n"
 		"  --force                measure over a foreign XDP program "
 		"(taken "
 		"off for\n"
@@ -225,6 +232,10 @@ int hc_parse_args(int argc, char **argv, struct hc_opts *o)
 		{"json", no_argument, NULL, OPT_JSON},
 		{"csv", required_argument, NULL, OPT_CSV},
 		{"verbose", no_argument, NULL, OPT_VERBOSE},
+		{"token-file", required_argument, NULL, OPT_TOKEN_FILE},
+		{"tls", no_argument, NULL, OPT_TLS},
+		{"cacert", required_argument, NULL, OPT_CACERT},
+		{"insecure", no_argument, NULL, OPT_INSECURE},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -277,6 +288,19 @@ int hc_parse_args(int argc, char **argv, struct hc_opts *o)
 			break;
 		case OPT_FORCE:
 			o->force = true;
+			break;
+		case OPT_TOKEN_FILE:
+			o->token_file = v;
+			break;
+		case OPT_TLS:
+			o->tls = true;
+			break;
+		case OPT_CACERT:
+			o->ca_file = v;
+			o->tls = true;
+			break;
+		case OPT_INSECURE:
+			o->insecure = o->tls = true;
 			break;
 		case OPT_REPEATS:
 			if (parse_u64(v, 1, HC_MAX_REPEATS, &n))
@@ -371,23 +395,25 @@ int hc_parse_args(int argc, char **argv, struct hc_opts *o)
 	if (rate_pps_of(ping_text, o->frame_size, 1, 100000, &o->ping_pps))
 		return bad("ping-rate", ping_text, "1pps..100kpps, e.g. 1kpps");
 
-	if (o->peer) {
-		fprintf(stderr, "linerate hookcost: --peer: a far end driven "
-				"over linerate's daemon API is not "
-				"implemented yet; only --lab works for now\n");
+	if (o->lab && (o->peer || o->ifname)) {
+		fprintf(stderr, "linerate hookcost: --lab and -i/--peer: "
+				"choose one\n");
 		return EXIT_USAGE;
 	}
-	if (o->ifname) {
-		fprintf(stderr,
-			"linerate hookcost: -i %s needs --peer HOST "
-			"for the far end, which is not implemented "
-			"yet; only --lab works for now\n",
-			o->ifname);
+	if (!!o->peer != !!o->ifname) {
+		fprintf(stderr, "linerate hookcost: -i IFACE and --peer HOST "
+				"go together (the interface here, the far "
+				"end there)\n");
 		return EXIT_USAGE;
 	}
-	if (!o->lab) {
+	if (o->peer && o->tcp) {
+		fprintf(stderr, "linerate hookcost: --tcp needs iperf3 at the "
+				"far end; with --peer it is not available\n");
+		return EXIT_USAGE;
+	}
+	if (!o->lab && !o->peer) {
 		fprintf(stderr, "linerate hookcost: say where to measure: "
-				"--lab (see --help)\n");
+				"--lab, or -i IFACE --peer HOST (see --help)\n");
 		return EXIT_USAGE;
 	}
 	if (o->json && o->csv_path && !strcmp(o->csv_path, "-")) {

@@ -127,6 +127,30 @@ else
 	log "SKIP --tcp part: iperf3 is not installed"
 fi
 
+# ---- 2c. -i IFACE --peer HOST: the far end is a linerate server in a,
+# its source and ping sessions send to us in b
+TOKEN_FILE=$WORKDIR/token
+head -c 32 /dev/urandom | base64 | tr -d '\n=' >"$TOKEN_FILE"
+bg_start peer-server "$NS_A" 90 "$LINERATE" server --api "$IP_A" --token-file "$TOKEN_FILE" \
+	--max-rate none
+for ((i = 0; i < 50; i++)); do
+	in_b curl -s -m 1 "http://$IP_A:9270/v1/health" >/dev/null 2>&1 && break
+	sleep 0.1
+done
+rc=0
+timeout --kill-after=5 60 ip netns exec "$NS_B" "$LINERATE" hookcost -i "$DEV_B" --peer "$IP_A" \
+	--token-file "$TOKEN_FILE" --repeats 1 --duration 500ms --configs none,tc --json \
+	>"$WORKDIR/peer.out" 2>"$WORKDIR/peer.err" </dev/null || rc=$?
+assert_rc "hookcost --peer (a linerate server as the far end)" "$rc" 0
+J=$(out peer)
+assert_eq "--peer: far end" "$(jget "$J" .setup.far_end)" "linerate server $IP_A"
+assert_eq "--peer: configurations" "$(jget "$J" '[.configs[] | .name] | join(",")')" none,tc
+assert_range "--peer: tc socket pps" "$(jget "$J" '.configs[1].metrics.socket_rx_pps.median')" 1000 100000000
+assert_range "--peer: tc rtt p50 (us)" "$(jget "$J" '.configs[1].metrics.rtt_p50_us.median')" 0.1 100000
+assert_true "--peer: nothing attached afterwards" nothing_attached "$NS_B" "$DEV_B"
+kill -TERM "${PID_OF[peer-server]}" 2>/dev/null
+bg_wait peer-server
+
 # ---- 3. SIGTERM while a program is attached
 timeout --kill-after=5 60 "$LINERATE" hookcost --lab --name "$LAB_NAME" --repeats 1 \
 	--duration 2s --configs xdp-generic,tc >"$WORKDIR/term.out" 2>"$WORKDIR/term.err" </dev/null &
@@ -202,8 +226,8 @@ bad_flag() {
 	assert_rc "hookcost $*" "$rc" 2
 	one_line_naming "$tag" "$needle"
 }
-bad_flag bad-peer "--peer" --lab --peer 192.0.2.1
-bad_flag bad-iface "-i eth9" -i eth9
+bad_flag bad-peer "choose one" --lab --peer 192.0.2.1
+bad_flag bad-iface "go together" -i eth9
 bad_flag bad-nowhere "--lab"
 bad_flag bad-repeats "--repeats" --lab --repeats 0
 bad_flag bad-duration "--duration" --lab --duration 10ms
