@@ -10,6 +10,7 @@
 #include "clock.h"
 #include "spec_json.h"
 #include "units.h"
+#include "utf8.h"
 
 #define ROLE_BIT(r) (1u << (r))
 #define ALL_ROLES (ROLE_BIT(API_ROLE_SINK) | ROLE_BIT(API_ROLE_REFLECT) | \
@@ -26,14 +27,28 @@ struct parse_ctx {
 static int fail(struct parse_ctx *pc, const char *field, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/*
+ * Both go into a JSON reply, so both must be valid UTF-8 however the
+ * client's bytes (and jansson's "near '...'" quotes of them) were cut; the
+ * message stays on one line whatever a key held.
+ */
 static int fail(struct parse_ctx *pc, const char *field, const char *fmt, ...)
 {
 	va_list ap;
 
-	snprintf(pc->field, pc->field_len, "%s", field);
-	va_start(ap, fmt);
-	vsnprintf(pc->err, pc->err_len, fmt, ap);
-	va_end(ap);
+	if (pc->field_len) {
+		snprintf(pc->field, pc->field_len, "%s", field);
+		utf8_make_valid(pc->field);
+	}
+	if (pc->err_len) {
+		va_start(ap, fmt);
+		vsnprintf(pc->err, pc->err_len, fmt, ap);
+		va_end(ap);
+		for (char *c = pc->err; *c; c++)
+			if ((unsigned char)*c < 0x20 || *c == 0x7f)
+				*c = '?';
+		utf8_make_valid(pc->err);
+	}
 	return -EINVAL;
 }
 

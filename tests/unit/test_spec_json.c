@@ -499,6 +499,37 @@ static void test_nul_bytes(void **state)
 		       "not valid JSON");
 }
 
+/* The field and message go into a JSON reply: valid UTF-8 and one line,
+ * however the client's bytes were cut or quoted. */
+static void test_messages_are_json_safe(void **state)
+{
+	struct api_session_req req;
+	char key[80];
+	int ret;
+
+	(void)state;
+	/* jansson quotes the bad escape with half a UTF-8 sequence after it
+	 * (the fuzzer's first find). */
+	assert_refused("{\"ro\\\xde\x93" "e\":1}", "", "invalid escape");
+	assert_string_equal(got_err, "body: not valid JSON: invalid escape near "
+				     "'\"ro\\?' (at byte 6)");
+	assert_refused("{\"role\":\"sink\",\"\xff\":1}", "", "not valid JSON");
+	assert_null(strchr(got_err, '\xff'));
+	/* A key of 2-byte characters cut by the 64-byte field buffer. */
+	strcpy(key, "{\"role\":\"sink\",\"");
+	for (int i = 0; i < 20; i++)
+		strcat(key, "\xc3\xa9");
+	strcat(key, "\":1}");
+	ret = parse(key, &req);
+	assert_int_equal(ret, -EINVAL);
+	assert_int_equal(strlen(got_field), 40);
+	assert_int_equal(strncmp(got_field, key + 16, 40), 0);
+	/* A newline (escaped in the JSON) in an unknown key. */
+	assert_refused("{\"role\":\"sink\",\"a\\nb\":1}", "a\nb",
+		       "unknown field");
+	assert_string_equal(got_err, "a?b: unknown field");
+}
+
 static void test_small_buffers(void **state)
 {
 	struct api_session_req req;
@@ -548,6 +579,7 @@ int main(void)
 		cmocka_unit_test(test_whole_spec),
 		cmocka_unit_test(test_body_size),
 		cmocka_unit_test(test_nul_bytes),
+		cmocka_unit_test(test_messages_are_json_safe),
 		cmocka_unit_test(test_small_buffers),
 		cmocka_unit_test(test_role_name),
 	};
