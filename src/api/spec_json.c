@@ -95,12 +95,14 @@ static int get_duration(struct parse_ctx *pc, const char *name, json_t *v,
 	if (json_is_number(v)) {
 		double s = json_number_value(v);
 
-		if (!isfinite(s) || s <= 0 || s > (double)max_ns / 1e9)
+		/* Under a nanosecond would be 0, which means "no limit"; the
+		 * string form refuses it too, and rounds the same way. */
+		if (!isfinite(s) || s * 1e9 < 1 || s > (double)max_ns / 1e9)
 			return fail(pc, name,
 				    "%s: %g seconds is out of range (accepted: "
-				    "> 0, up to 30 days)",
+				    "1 ns up to 30 days)",
 				    name, s);
-		*ns = (uint64_t)(s * 1e9);
+		*ns = (uint64_t)(s * 1e9 + 0.5);
 		return 0;
 	}
 	return fail(pc, name, "%s: must be a string like \"10s\" or a number of seconds",

@@ -144,6 +144,14 @@ static void test_reflect(void **state)
 	assert_true(req.has_duration);
 	assert_int_equal(req.spec.duration_ns, 2500 * NS_PER_MS);
 	assert_int_equal(req.spec.idle_timeout_ns, 500 * NS_PER_MS);
+	/* Seconds as a number round to the nanosecond like "1.5ns" does. */
+	assert_ok("{\"role\":\"reflect\",\"duration\":1e-9,"
+		  "\"idle_timeout\":1.5e-9}",
+		  &req);
+	assert_int_equal(req.spec.duration_ns, 1);
+	assert_int_equal(req.spec.idle_timeout_ns, 2);
+	assert_ok("{\"role\":\"reflect\",\"duration\":\"1.5ns\"}", &req);
+	assert_int_equal(req.spec.duration_ns, 2);
 }
 
 static void test_source(void **state)
@@ -373,6 +381,13 @@ static void test_out_of_range(void **state)
 		       NULL);
 	assert_refused("{\"role\":\"sink\",\"idle_timeout\":0}", "idle_timeout",
 		       NULL);
+	/* Under a nanosecond is not "0: no limit" (fuzz_spec_json's find). */
+	assert_refused("{\"role\":\"sink\",\"idle_timeout\":1e-122}",
+		       "idle_timeout", "out of range");
+	assert_refused("{\"role\":\"sink\",\"duration\":1e-12}", "duration",
+		       "out of range");
+	assert_refused("{\"role\":\"source\",\"port\":1,\"duration\":4e-10}",
+		       "duration", "out of range");
 	assert_refused("{\"role\":\"source\",\"port\":1,\"rate\":0}", "rate",
 		       "out of range");
 	assert_refused("{\"role\":\"source\",\"port\":1,\"rate\":-5}", "rate", NULL);
