@@ -12,6 +12,7 @@
 
 #include "http.h"
 #include "log.h"
+#include "utf8.h"
 
 struct http_server {
 	struct MHD_Daemon *mhd;
@@ -55,12 +56,21 @@ void http_error(struct http_response *resp, int status, const char *field,
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	/* Messages quote what the client sent (a path, a key) and are cut
+	 * to fit; json_string() takes only valid UTF-8 and would leave the
+	 * reply without its "error". */
+	utf8_make_valid(msg);
 	json_decref(resp->json);
 	resp->status = status;
 	resp->json = json_object();
 	json_object_set_new(resp->json, "error", json_string(msg));
-	if (field && *field)
-		json_object_set_new(resp->json, "field", json_string(field));
+	if (field && *field) {
+		char name[128];
+
+		snprintf(name, sizeof(name), "%s", field);
+		utf8_make_valid(name);
+		json_object_set_new(resp->json, "field", json_string(name));
+	}
 }
 
 const char *http_addr_text(const struct sockaddr_storage *ss, char *buf,
