@@ -10,6 +10,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 
+#include "clock.h"
 #include "http.h"
 #include "log.h"
 #include "utf8.h"
@@ -25,7 +26,7 @@ struct http_server {
 struct request_state {
 	char *body;
 	size_t len;
-	bool too_large;
+	uint64_t started_ns; /* when its headers were in */
 	bool answered; /* a response was queued before the body was read */
 };
 
@@ -278,6 +279,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 		st = calloc(1, sizeof(*st));
 		if (!st)
 			return MHD_NO;
+		st->started_ns = mono_ns();
 		*con_cls = st;
 		if (!authorized(srv, conn, url)) {
 			COUNT(srv, unauthorized);
@@ -307,25 +309,33 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 	}
 	if (*upload_data_size) {
 		size_t n = *upload_data_size;
+		char *b;
 
-		if (!st->too_large && st->len + n <= srv->cfg.max_body) {
-			char *b = realloc(st->body, st->len + n + 1);
-
-			if (!b)
-				return MHD_NO;
-			memcpy(b + st->len, upload_data, n);
-			st->body = b;
-			st->len += n;
-			st->body[st->len] = '\0';
-		} else {
-			st->too_large = true;
-		}
 		*upload_data_size = 0;
+		/* libmicrohttpd's timeout is for silence; a body trickled a
+		 * byte at a time would hold the connection for ever. */
+		if (srv->cfg.timeout_s &&
+		    mono_ns() - st->started_ns >
+			    (uint64_t)srv->cfg.timeout_s * NSEC_PER_SEC) {
+			pr_debug("http: %s %s: body still coming after %u s, closing\n",
+				 method, url, srv->cfg.timeout_s);
+			return MHD_NO;
+		}
+		/* Only a body without a Content-Length (chunked) gets past
+		 * the cap here: answer now rather than read the rest, which
+		 * may never end. */
+		if (st->len + n > srv->cfg.max_body) {
+			COUNT(srv, too_large);
+			return answer_too_large(srv, conn, st);
+		}
+		b = realloc(st->body, st->len + n + 1);
+		if (!b)
+			return MHD_NO;
+		memcpy(b + st->len, upload_data, n);
+		st->body = b;
+		st->len += n;
+		st->body[st->len] = '\0';
 		return MHD_YES;
-	}
-	if (st->too_large) {
-		COUNT(srv, too_large);
-		return answer_too_large(srv, conn, st);
 	}
 	req.method = method;
 	req.path = url;
