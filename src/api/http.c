@@ -431,8 +431,11 @@ struct http_server *http_server_start(const struct http_config *cfg)
 	opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_MEMORY_LIMIT,
 					     32768, NULL };
 	opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_THREAD_POOL_SIZE, 2, NULL };
-	opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_LISTENING_ADDRESS_REUSE,
-					     1, NULL };
+	/* No MHD_OPTION_LISTENING_ADDRESS_REUSE: 1 is SO_REUSEPORT (a
+	 * second server on the same port would start and take a share of
+	 * the connections instead of failing), and 0 also drops the
+	 * SO_REUSEADDR libmicrohttpd sets by default (a restart could not
+	 * bind while old connections are in TIME-WAIT). */
 	opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_END, 0, NULL };
 	srv->mhd = MHD_start_daemon(flags, cfg->port, NULL, NULL, on_request, srv,
 				    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
