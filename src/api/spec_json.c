@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <jansson.h>
@@ -331,6 +332,26 @@ static int role_parse(struct parse_ctx *pc, json_t *v)
 	return fail(pc, "role", "role: must be \"sink\", \"reflect\" or \"source\"");
 }
 
+/* spec_validate() speaks in CLI flags ("--line-rate: ..."); an API client
+ * knows the JSON fields ("line_rate"). */
+static void flags_to_fields(const char *msg, char *out, size_t out_len)
+{
+	size_t n = 0;
+
+	for (const char *in = msg; *in && n + 1 < out_len;) {
+		if (in[0] == '-' && in[1] == '-' && isalpha((unsigned char)in[2]) &&
+		    (in == msg || !isalnum((unsigned char)in[-1]))) {
+			for (in += 2; (isalnum((unsigned char)*in) || *in == '-') &&
+				      n + 1 < out_len;
+			     in++)
+				out[n++] = *in == '-' ? '_' : *in;
+			continue;
+		}
+		out[n++] = *in++;
+	}
+	out[n] = '\0';
+}
+
 /* The whole spec, with placeholder addresses, through spec_validate(). */
 static int check_whole(struct parse_ctx *pc)
 {
@@ -349,8 +370,15 @@ static int check_whole(struct parse_ctx *pc)
 		sp.listen.family = AF_INET;
 		sp.listen_port = 9;
 	}
-	if (spec_validate(&sp, msg, sizeof(msg)))
-		return fail(pc, "", "%s", msg);
+	if (spec_validate(&sp, msg, sizeof(msg))) {
+		char text[sizeof(msg)], name[32];
+
+		flags_to_fields(msg, text, sizeof(text));
+		/* The field the message starts with, when it is one. */
+		snprintf(name, sizeof(name), "%.*s", (int)strcspn(text, ":/ "),
+			 text);
+		return fail(pc, field_find(name) ? name : "", "%s", text);
+	}
 	return 0;
 }
 

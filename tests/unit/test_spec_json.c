@@ -474,6 +474,21 @@ static void test_whole_spec(void **state)
 	assert_refused("{\"role\":\"source\"}", "port", "required");
 	assert_refused("{\"role\":\"source\",\"rate\":\"1Mpps\"}", "port",
 		       "required");
+	/* What only spec_validate() can see names the JSON field, in the
+	 * API's words rather than the CLI's. */
+	assert_refused("{\"role\":\"source\",\"port\":1,\"queues\":2}",
+		       "queues", NULL);
+	assert_string_equal(got_err,
+			    "queues: 2 queues need at least as many flows");
+	assert_refused("{\"role\":\"source\",\"port\":1,\"rate\":\"50%\"}",
+		       "rate", NULL);
+	assert_string_equal(got_err,
+			    "rate: a % rate needs line_rate (e.g. 10Gbps)");
+	assert_refused("{\"role\":\"source\",\"port\":1,\"dst\":\"2001:db8::1\","
+		       "\"size\":64}",
+		       "size", "too small for an IPv6 probe");
+	assert_int_equal(strncmp(got_err, "size: 64", 8), 0);
+	assert_null(strstr(got_err, "--"));
 }
 
 static void test_body_size(void **state)
