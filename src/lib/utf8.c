@@ -45,7 +45,8 @@ size_t utf8_make_valid(char *text)
 		for (k = 1; k < n; k++) {
 			unsigned char c = s[i + k];
 
-			if (c < (k == 1 ? lo : 0x80) || c > (k == 1 ? hi : 0xbf))
+			if (c < (k == 1 ? lo : 0x80) ||
+			    c > (k == 1 ? hi : 0xbf))
 				break;
 		}
 		if (n && k == n) {

@@ -25,7 +25,7 @@
 #include "spec_json.h"
 
 #define MAX_DURATION_NS (30ULL * 24 * 3600 * 1000000000ULL)
-#define DAY_NS (86400LL * 1000000000LL)
+#define DAY_NS		(86400LL * 1000000000LL)
 
 /* Well-formed UTF-8 (RFC 3629: no overlongs, no surrogates, <= U+10FFFF). */
 static bool utf8_valid(const char *text)
@@ -75,7 +75,8 @@ static void check_accepted(const struct api_session_req *req)
 	struct test_spec whole = *sp;
 	char msg[256];
 
-	FUZZ_CHECK(req->role == API_ROLE_SINK || req->role == API_ROLE_REFLECT ||
+	FUZZ_CHECK(req->role == API_ROLE_SINK ||
+		   req->role == API_ROLE_REFLECT ||
 		   req->role == API_ROLE_SOURCE);
 	FUZZ_CHECK(sp->role == to_role[req->role]);
 	FUZZ_CHECK(memchr(sp->backend, 0, sizeof(sp->backend)));
@@ -90,7 +91,8 @@ static void check_accepted(const struct api_session_req *req)
 	/* A duration the request named is a limit, never "none". */
 	if (req->has_duration)
 		FUZZ_CHECK(sp->duration_ns > 0);
-	FUZZ_CHECK(sp->idle_timeout_ns > 0 && sp->idle_timeout_ns <= MAX_DURATION_NS);
+	FUZZ_CHECK(sp->idle_timeout_ns > 0 &&
+		   sp->idle_timeout_ns <= MAX_DURATION_NS);
 	FUZZ_CHECK(sp->interval_ns == 0);
 	FUZZ_CHECK(sp->line_rate_bps <= 1600000000000ULL);
 	FUZZ_CHECK(isfinite(sp->rate.value));
@@ -111,7 +113,8 @@ static void check_accepted(const struct api_session_req *req)
 	default:
 		FUZZ_CHECK(!"rate kind out of range");
 	}
-	FUZZ_CHECK(sp->clock_offset_ns >= -DAY_NS && sp->clock_offset_ns <= DAY_NS);
+	FUZZ_CHECK(sp->clock_offset_ns >= -DAY_NS &&
+		   sp->clock_offset_ns <= DAY_NS);
 	FUZZ_CHECK(sp->clock_error_ns <= (uint64_t)DAY_NS);
 	FUZZ_CHECK(sp->clock_sync == CLOCK_SYNC_NONE ||
 		   (sp->clock_sync == CLOCK_SYNC_MEASURED &&
@@ -171,8 +174,8 @@ static char *poisoned(size_t len)
 }
 
 static int parse_into(const char *body, size_t size, size_t field_len,
-		      size_t err_len, struct api_session_req *req,
-		      char **field, char **err)
+		      size_t err_len, struct api_session_req *req, char **field,
+		      char **err)
 {
 	*field = poisoned(field_len);
 	*err = poisoned(err_len);
@@ -204,8 +207,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 
 	/* Tiny buffers: the same answer, nothing written past them. */
-	small_ret = parse_into(body, size, 3, 5, &again, &small_field,
-			       &small_err);
+	small_ret =
+		parse_into(body, size, 3, 5, &again, &small_field, &small_err);
 	FUZZ_CHECK(small_ret == ret);
 	if (ret == 0) {
 		FUZZ_CHECK(!memcmp(&req, &again, sizeof(req)));
