@@ -86,7 +86,7 @@ struct api_session {
 	json_t *final; /* the final report */
 	struct api_counters counters;
 	char backend[16];
-	char backend_mode[32];
+	char backend_mode[128]; /* as long as any backend's mode text */
 };
 
 struct registry;

@@ -10,8 +10,10 @@
 #include <strings.h>
 #include <sys/stat.h>
 
+#include "clock.h"
 #include "http.h"
 #include "log.h"
+#include "utf8.h"
 
 struct http_server {
 	struct MHD_Daemon *mhd;
@@ -24,7 +26,7 @@ struct http_server {
 struct request_state {
 	char *body;
 	size_t len;
-	bool too_large;
+	uint64_t started_ns; /* when its headers were in */
 	bool answered; /* a response was queued before the body was read */
 };
 
@@ -55,12 +57,21 @@ void http_error(struct http_response *resp, int status, const char *field,
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	/* Messages quote what the client sent (a path, a key) and are cut
+	 * to fit; json_string() takes only valid UTF-8 and would leave the
+	 * reply without its "error". */
+	utf8_make_valid(msg);
 	json_decref(resp->json);
 	resp->status = status;
 	resp->json = json_object();
 	json_object_set_new(resp->json, "error", json_string(msg));
-	if (field && *field)
-		json_object_set_new(resp->json, "field", json_string(field));
+	if (field && *field) {
+		char name[128];
+
+		snprintf(name, sizeof(name), "%s", field);
+		utf8_make_valid(name);
+		json_object_set_new(resp->json, "field", json_string(name));
+	}
 }
 
 const char *http_addr_text(const struct sockaddr_storage *ss, char *buf,
@@ -268,6 +279,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 		st = calloc(1, sizeof(*st));
 		if (!st)
 			return MHD_NO;
+		st->started_ns = mono_ns();
 		*con_cls = st;
 		if (!authorized(srv, conn, url)) {
 			COUNT(srv, unauthorized);
@@ -297,25 +309,33 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 	}
 	if (*upload_data_size) {
 		size_t n = *upload_data_size;
+		char *b;
 
-		if (!st->too_large && st->len + n <= srv->cfg.max_body) {
-			char *b = realloc(st->body, st->len + n + 1);
-
-			if (!b)
-				return MHD_NO;
-			memcpy(b + st->len, upload_data, n);
-			st->body = b;
-			st->len += n;
-			st->body[st->len] = '\0';
-		} else {
-			st->too_large = true;
-		}
 		*upload_data_size = 0;
+		/* libmicrohttpd's timeout is for silence; a body trickled a
+		 * byte at a time would hold the connection for ever. */
+		if (srv->cfg.timeout_s &&
+		    mono_ns() - st->started_ns >
+			    (uint64_t)srv->cfg.timeout_s * NSEC_PER_SEC) {
+			pr_debug("http: %s %s: body still coming after %u s, closing\n",
+				 method, url, srv->cfg.timeout_s);
+			return MHD_NO;
+		}
+		/* Only a body without a Content-Length (chunked) gets past
+		 * the cap here: answer now rather than read the rest, which
+		 * may never end. */
+		if (st->len + n > srv->cfg.max_body) {
+			COUNT(srv, too_large);
+			return answer_too_large(srv, conn, st);
+		}
+		b = realloc(st->body, st->len + n + 1);
+		if (!b)
+			return MHD_NO;
+		memcpy(b + st->len, upload_data, n);
+		st->body = b;
+		st->len += n;
+		st->body[st->len] = '\0';
 		return MHD_YES;
-	}
-	if (st->too_large) {
-		COUNT(srv, too_large);
-		return answer_too_large(srv, conn, st);
 	}
 	req.method = method;
 	req.path = url;
@@ -411,8 +431,11 @@ struct http_server *http_server_start(const struct http_config *cfg)
 	opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_MEMORY_LIMIT,
 					     32768, NULL };
 	opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_THREAD_POOL_SIZE, 2, NULL };
-	opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_LISTENING_ADDRESS_REUSE,
-					     1, NULL };
+	/* No MHD_OPTION_LISTENING_ADDRESS_REUSE: 1 is SO_REUSEPORT (a
+	 * second server on the same port would start and take a share of
+	 * the connections instead of failing), and 0 also drops the
+	 * SO_REUSEADDR libmicrohttpd sets by default (a restart could not
+	 * bind while old connections are in TIME-WAIT). */
 	opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_END, 0, NULL };
 	srv->mhd = MHD_start_daemon(flags, cfg->port, NULL, NULL, on_request, srv,
 				    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,

@@ -45,7 +45,9 @@ struct http_config {
 	const char *tls_key_pem;
 	unsigned int max_connections;
 	unsigned int max_connections_per_ip;
-	unsigned int timeout_s; /* a connection idle this long is closed */
+	/* A connection idle this long is closed, and so is one whose
+	 * request body is still coming this long after its headers. */
+	unsigned int timeout_s;
 	size_t max_body;
 	/* Paths served without a token (health checks). */
 	const char *const *public_paths;

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <jansson.h>
@@ -10,6 +11,7 @@
 #include "clock.h"
 #include "spec_json.h"
 #include "units.h"
+#include "utf8.h"
 
 #define ROLE_BIT(r) (1u << (r))
 #define SENDERS (ROLE_BIT(API_ROLE_SOURCE) | ROLE_BIT(API_ROLE_PING))
@@ -26,14 +28,28 @@ struct parse_ctx {
 static int fail(struct parse_ctx *pc, const char *field, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/*
+ * Both go into a JSON reply, so both must be valid UTF-8 however the
+ * client's bytes (and jansson's "near '...'" quotes of them) were cut; the
+ * message stays on one line whatever a key held.
+ */
 static int fail(struct parse_ctx *pc, const char *field, const char *fmt, ...)
 {
 	va_list ap;
 
-	snprintf(pc->field, pc->field_len, "%s", field);
-	va_start(ap, fmt);
-	vsnprintf(pc->err, pc->err_len, fmt, ap);
-	va_end(ap);
+	if (pc->field_len) {
+		snprintf(pc->field, pc->field_len, "%s", field);
+		utf8_make_valid(pc->field);
+	}
+	if (pc->err_len) {
+		va_start(ap, fmt);
+		vsnprintf(pc->err, pc->err_len, fmt, ap);
+		va_end(ap);
+		for (char *c = pc->err; *c; c++)
+			if ((unsigned char)*c < 0x20 || *c == 0x7f)
+				*c = '?';
+		utf8_make_valid(pc->err);
+	}
 	return -EINVAL;
 }
 
@@ -82,12 +98,14 @@ static int get_duration(struct parse_ctx *pc, const char *name, json_t *v,
 	if (json_is_number(v)) {
 		double s = json_number_value(v);
 
-		if (!isfinite(s) || s <= 0 || s > (double)max_ns / 1e9)
+		/* Under a nanosecond would be 0, which means "no limit"; the
+		 * string form refuses it too, and rounds the same way. */
+		if (!isfinite(s) || s * 1e9 < 1 || s > (double)max_ns / 1e9)
 			return fail(pc, name,
 				    "%s: %g seconds is out of range (accepted: "
-				    "> 0, up to 30 days)",
+				    "1 ns up to 30 days)",
 				    name, s);
-		*ns = (uint64_t)(s * 1e9);
+		*ns = (uint64_t)(s * 1e9 + 0.5);
 		return 0;
 	}
 	return fail(pc, name, "%s: must be a string like \"10s\" or a number of seconds",
@@ -318,6 +336,26 @@ static int role_parse(struct parse_ctx *pc, json_t *v)
 		    "role: must be \"sink\", \"reflect\", \"source\" or \"ping\"");
 }
 
+/* spec_validate() speaks in CLI flags ("--line-rate: ..."); an API client
+ * knows the JSON fields ("line_rate"). */
+static void flags_to_fields(const char *msg, char *out, size_t out_len)
+{
+	size_t n = 0;
+
+	for (const char *in = msg; *in && n + 1 < out_len;) {
+		if (in[0] == '-' && in[1] == '-' && isalpha((unsigned char)in[2]) &&
+		    (in == msg || !isalnum((unsigned char)in[-1]))) {
+			for (in += 2; (isalnum((unsigned char)*in) || *in == '-') &&
+				      n + 1 < out_len;
+			     in++)
+				out[n++] = *in == '-' ? '_' : *in;
+			continue;
+		}
+		out[n++] = *in++;
+	}
+	out[n] = '\0';
+}
+
 /* The whole spec, with placeholder addresses, through spec_validate(). */
 static int check_whole(struct parse_ctx *pc)
 {
@@ -337,8 +375,15 @@ static int check_whole(struct parse_ctx *pc)
 		sp.listen.family = AF_INET;
 		sp.listen_port = 9;
 	}
-	if (spec_validate(&sp, msg, sizeof(msg)))
-		return fail(pc, "", "%s", msg);
+	if (spec_validate(&sp, msg, sizeof(msg))) {
+		char text[sizeof(msg)], name[32];
+
+		flags_to_fields(msg, text, sizeof(text));
+		/* The field the message starts with, when it is one. */
+		snprintf(name, sizeof(name), "%.*s", (int)strcspn(text, ":/ "),
+			 text);
+		return fail(pc, field_find(name) ? name : "", "%s", text);
+	}
 	return 0;
 }
 

@@ -39,7 +39,8 @@ static void usage(FILE *out)
 		"                        otherwise only to the client that asks\n"
 		"  --max-connections N   API connections at once (default 256)\n"
 		"  --max-connections-per-ip N  from one address (default 64)\n"
-		"  --conn-timeout D      close an API connection idle this long (10s)\n"
+		"  --conn-timeout D      close an API connection idle this long, or\n"
+		"                        still sending a request body after it (10s)\n"
 		"  --daemon              detach; --pid-file FILE, --log-file FILE\n"
 		"  -v, --verbose         log each session\n"
 		"  -h, --help\n",

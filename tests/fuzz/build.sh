@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Build the libFuzzer harnesses (tests/fuzz/fuzz_*.c) into OUT_DIR, each
-# linked with only the src/lib modules it tests, under ASan and UBSan (any
-# UB report aborts, so libFuzzer records it as a crash).
+# linked with only the modules it tests, under ASan and UBSan (any UB
+# report aborts, so libFuzzer records it as a crash). Our own code is
+# instrumented; the libraries it links (jansson) are not.
 # usage: tests/fuzz/build.sh [OUT_DIR]      (default build/fuzz; CC=clang)
 # Needs clang with libFuzzer: on Debian 12, clang and libclang-rt-14-dev.
 set -euo pipefail
@@ -9,18 +10,20 @@ cd "$(dirname "$0")/../.."
 out=${1:-build/fuzz}
 cc=${FUZZ_CC:-clang}
 
-# harness, then the src/lib modules it needs
+# harness, then what it needs: a src/lib module by its name ("units.c"),
+# any other by its path under src/ ("api/spec_json.c"), a library as -lNAME
 fuzzers=(
 	"fuzz_frame frame.c"
 	"fuzz_probe probe.c"
 	"fuzz_units units.c frame.c"
 	"fuzz_seqtrack seqtrack.c hist.c"
+	"fuzz_spec_json api/spec_json.c spec.c units.c frame.c utf8.c -ljansson"
 )
 
 cflags=(-std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined
 	-fno-sanitize-recover=all -fno-omit-frame-pointer -D_GNU_SOURCE
 	-fno-strict-aliasing -Wall -Wextra -Wno-missing-field-initializers
-	-Werror -Isrc/lib -Itests/fuzz)
+	-Werror -Isrc/lib -Isrc/api -Itests/fuzz)
 
 # Every harness on disk must be listed above, and the other way round.
 listed=" $(printf '%s\n' "${fuzzers[@]}" | cut -d' ' -f1 | tr '\n' ' ')"
@@ -38,11 +41,16 @@ names=()
 for entry in "${fuzzers[@]}"; do
 	read -r name modules <<<"$entry"
 	srcs=("tests/fuzz/$name.c")
+	libs=()
 	for m in $modules; do
-		srcs+=("src/lib/$m")
+		case $m in
+		-l*) libs+=("$m") ;;
+		*/*) srcs+=("src/$m") ;;
+		*) srcs+=("src/lib/$m") ;;
+		esac
 	done
 	rm -f "$out/$name"
-	"$cc" "${cflags[@]}" "${srcs[@]}" -lm -o "$out/$name" &
+	"$cc" "${cflags[@]}" "${srcs[@]}" "${libs[@]}" -lm -o "$out/$name" &
 	pids+=($!)
 	names+=("$name")
 done

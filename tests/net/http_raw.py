@@ -1,0 +1,264 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""Raw-socket HTTP/1.1 cases for test_api_robust.sh: what curl cannot send
+(a lying Content-Length, a request cut mid-line, a body that never ends, a
+hundred megabytes, hundreds of connections at once). Python 3 standard
+library only. Each case prints one line saying what the server did, for
+the shell to check:
+
+  status=CODE ...   the server answered with this status
+  closed ...        the server closed (or reset) without a status line
+  silent ...        nothing within the deadline, connection still open
+
+usage: http_raw.py HOST PORT CASE [ARGS...]
+  raw                     send stdin as it is, print the answer
+  stream TOTAL [chunked]  a POST /v1/sessions announcing TOTAL body bytes
+                          (or chunked), body sent in 64 KiB blocks while
+                          watching for an early answer; adds sent=BYTES
+  cut-headers             headers cut mid-line, then close; then a GET
+                          /v1/health on a new connection
+  stall [headers]         a POST whose body (or header block) stops
+                          coming; adds after=SECONDS until the server
+                          closed it
+  trickle                 a POST body sent a byte every 0.5 s; adds
+                          after=SECONDS
+  hold N                  N connections at once, each with a partial
+                          request; prints open=K (how many the server
+                          kept), refused=K and the status of a GET
+                          /v1/health made while they are open
+Options through the environment: TOKEN (sent as a bearer token where a
+case sends headers), DEADLINE (seconds a case waits, default 10).
+"""
+import os
+import select
+import socket
+import sys
+import time
+
+TOKEN = os.environ.get("TOKEN", "")
+DEADLINE = float(os.environ.get("DEADLINE", "10"))
+
+
+def auth_header():
+    return f"Authorization: Bearer {TOKEN}\r\n" if TOKEN else ""
+
+
+def connect(host, port, timeout=5.0):
+    s = socket.create_connection((host, int(port)), timeout=timeout)
+    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    return s
+
+
+def read_answer(s, deadline):
+    """Read until a whole response head arrived, EOF, or the deadline.
+    Returns 'status=N' / 'closed' / 'silent'."""
+    buf = b""
+    end = time.monotonic() + deadline
+    while b"\r\n\r\n" not in buf:
+        left = end - time.monotonic()
+        if left <= 0:
+            return "silent"
+        r, _, _ = select.select([s], [], [], left)
+        if not r:
+            return "silent"
+        try:
+            chunk = s.recv(65536)
+        except (ConnectionResetError, BrokenPipeError):
+            chunk = b""
+        if not chunk:
+            break
+        buf += chunk
+    line = buf.split(b"\r\n", 1)[0].decode("latin-1")
+    parts = line.split()
+    if len(parts) >= 2 and parts[0].startswith("HTTP/") and parts[1].isdigit():
+        return f"status={parts[1]}"
+    return "closed"
+
+
+def wait_closed(s, deadline):
+    """Seconds until the server closes s (reading and dropping whatever
+    it sends), or None if it is still open at the deadline."""
+    start = time.monotonic()
+    while time.monotonic() - start < deadline:
+        r, _, _ = select.select([s], [], [], 0.1)
+        if not r:
+            continue
+        try:
+            if not s.recv(65536):
+                return time.monotonic() - start
+        except (ConnectionResetError, BrokenPipeError):
+            return time.monotonic() - start
+    return None
+
+
+def health(host, port):
+    try:
+        s = connect(host, port)
+        s.sendall(b"GET /v1/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        ans = read_answer(s, DEADLINE)
+        s.close()
+        return ans
+    except OSError as e:
+        return f"error({e.__class__.__name__})"
+
+
+def case_raw(host, port):
+    data = sys.stdin.buffer.read()
+    s = connect(host, port)
+    try:
+        s.sendall(data)
+    except (ConnectionResetError, BrokenPipeError):
+        pass
+    print(read_answer(s, DEADLINE))
+    s.close()
+
+
+def case_stream(host, port, total, chunked=False):
+    total = int(total)
+    head = ("POST /v1/sessions HTTP/1.1\r\nHost: x\r\n" + auth_header() +
+            "Content-Type: application/json\r\n")
+    head += ("Transfer-Encoding: chunked\r\n" if chunked
+             else f"Content-Length: {total}\r\n")
+    s = connect(host, port)
+    s.sendall((head + "\r\n").encode())
+    block = b"a" * 65536
+    if chunked:
+        block = f"{len(block):x}\r\n".encode() + block + b"\r\n"
+    sent = 0
+    answer = None
+    end = time.monotonic() + DEADLINE
+    s.setblocking(False)
+    while sent < total and time.monotonic() < end:
+        r, w, _ = select.select([s], [s], [], 0.5)
+        if r:
+            s.setblocking(True)
+            answer = read_answer(s, 2)
+            break
+        if w:
+            try:
+                sent += s.send(block)
+            except BlockingIOError:
+                pass
+            except (ConnectionResetError, BrokenPipeError):
+                answer = "closed"
+                break
+    if answer is None:
+        if chunked and sent >= total:
+            try:
+                s.setblocking(True)
+                s.sendall(b"0\r\n\r\n")
+            except OSError:
+                pass
+        s.setblocking(True)
+        answer = read_answer(s, 5)
+    print(f"{answer} sent={sent}")
+    s.close()
+
+
+def case_cut_headers(host, port):
+    s = connect(host, port)
+    s.sendall(b"POST /v1/sessions HTTP/1.1\r\nHost: x\r\nContent-Le")
+    time.sleep(0.2)
+    s.close()
+    s = connect(host, port)
+    s.sendall(b"GET /v1/health HTTP/1.1\r\nHost: x\r\nAuthoriz")
+    s.shutdown(socket.SHUT_WR)
+    first = read_answer(s, DEADLINE)
+    s.close()
+    print(f"{first} then={health(host, port)}")
+
+
+def case_stall(host, port, what="body"):
+    s = connect(host, port)
+    if what == "headers":
+        s.sendall(b"POST /v1/sessions HTTP/1.1\r\nHost: x\r\nContent-Length: 20\r\n")
+    else:
+        s.sendall(("POST /v1/sessions HTTP/1.1\r\nHost: x\r\n" + auth_header() +
+                   "Content-Length: 100\r\n\r\n{\"role\":").encode())
+    after = wait_closed(s, DEADLINE)
+    s.close()
+    print("silent" if after is None else f"closed after={after:.1f}")
+
+
+def case_trickle(host, port):
+    s = connect(host, port)
+    s.sendall(("POST /v1/sessions HTTP/1.1\r\nHost: x\r\n" + auth_header() +
+               "Content-Length: 10000\r\n\r\n").encode())
+    start = time.monotonic()
+    result = None
+    while time.monotonic() - start < DEADLINE:
+        try:
+            s.send(b" ")
+        except (ConnectionResetError, BrokenPipeError):
+            result = "closed"
+            break
+        r, _, _ = select.select([s], [], [], 0.5)
+        if r:
+            ans = read_answer(s, 1)
+            result = "closed" if ans == "silent" else ans
+            break
+    after = time.monotonic() - start
+    s.close()
+    print("silent" if result is None else f"{result} after={after:.1f}")
+
+
+def case_hold(host, port, n):
+    n = int(n)
+    socks = []
+    refused = 0
+    for i in range(n):
+        try:
+            s = connect(host, port)
+            # A request in progress, as a slow client leaves it.
+            s.sendall(b"GET /v1/health HTTP/1.1\r\nHost: x\r\n")
+            socks.append(s)
+        except OSError:
+            refused += 1
+    # A normal request while they are all open (well inside the
+    # server's --conn-timeout: connecting them takes a fraction of it).
+    during = health(host, port)
+    still_open = 0
+    for s in socks:
+        r, _, _ = select.select([s], [], [], 0)
+        if not r:
+            still_open += 1
+            continue
+        try:
+            s.setblocking(False)
+            if s.recv(1, socket.MSG_PEEK):
+                still_open += 1
+        except (BlockingIOError, InterruptedError):
+            still_open += 1
+        except OSError:
+            pass
+    for s in socks:
+        s.close()
+    print(f"open={still_open} refused={refused} during={during}")
+
+
+def main(argv):
+    if len(argv) < 4:
+        print(__doc__, file=sys.stderr)
+        return 2
+    host, port, case, args = argv[1], argv[2], argv[3], argv[4:]
+    cases = {
+        "raw": case_raw,
+        "stream": lambda h, p, total, mode="": case_stream(h, p, total, mode == "chunked"),
+        "cut-headers": case_cut_headers,
+        "stall": case_stall,
+        "trickle": case_trickle,
+        "hold": case_hold,
+    }
+    if case not in cases:
+        print(f"http_raw.py: unknown case '{case}'", file=sys.stderr)
+        return 2
+    try:
+        cases[case](host, port, *args)
+    except OSError as e:
+        print(f"error({e.__class__.__name__}: {e})")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
