@@ -25,7 +25,8 @@ usage: http_raw.py HOST PORT CASE [ARGS...]
   hold N                  N connections at once, each with a partial
                           request; prints open=K (how many the server
                           kept), refused=K and the status of a GET
-                          /v1/health made while they are open
+                          /v1/health made while they are open (from
+                          the address DURING_SRC when it is set)
 Options through the environment: TOKEN (sent as a bearer token where a
 case sends headers), DEADLINE (seconds a case waits, default 10).
 """
@@ -43,8 +44,9 @@ def auth_header():
     return f"Authorization: Bearer {TOKEN}\r\n" if TOKEN else ""
 
 
-def connect(host, port, timeout=5.0):
-    s = socket.create_connection((host, int(port)), timeout=timeout)
+def connect(host, port, timeout=5.0, source=None):
+    s = socket.create_connection((host, int(port)), timeout=timeout,
+                                 source_address=(source, 0) if source else None)
     s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     return s
 
@@ -91,9 +93,9 @@ def wait_closed(s, deadline):
     return None
 
 
-def health(host, port):
+def health(host, port, source=None):
     try:
-        s = connect(host, port)
+        s = connect(host, port, source=source)
         s.sendall(b"GET /v1/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
         ans = read_answer(s, DEADLINE)
         s.close()
@@ -216,7 +218,7 @@ def case_hold(host, port, n):
             refused += 1
     # A normal request while they are all open (well inside the
     # server's --conn-timeout: connecting them takes a fraction of it).
-    during = health(host, port)
+    during = health(host, port, os.environ.get("DURING_SRC") or None)
     still_open = 0
     for s in socks:
         r, _, _ = select.select([s], [], [], 0)
