@@ -23,6 +23,10 @@ static const struct command commands[] = {
 	  "the daemon: test sessions driven over a JSON API (port 9270)" },
 	{ "client", cmd_client,
 	  "test against a linerate server: forward, --reverse, --bidir, --rtt" },
+	{ "replicate", cmd_replicate,
+	  "fan a UDP feed out to subscribers managed over a JSON API" },
+	{ "subscribers", cmd_subscribers,
+	  "add, remove, list a running replicator's subscribers" },
 	{ "lab", cmd_lab,
 	  "two-namespace veth test lab: lab up|down|status (scripts/lab)" },
 };
