@@ -243,8 +243,12 @@ static int open_userspace(struct replicator *r)
 	}
 	r->backend_name = r->ops->name;
 	snprintf(r->mode, sizeof(r->mode), "%s", r->ops->mode(r->backends[0]));
-	if (r->ops->note && r->ops->note(r->backends[0]))
-		note_append(r, "mode", r->ops->note(r->backends[0]));
+	if (r->ops->note && r->ops->note(r->backends[0])) {
+		size_t used = strlen(r->note);
+
+		snprintf(r->note + used, sizeof(r->note) - used, "%s%s",
+			 used ? "; " : "", r->ops->note(r->backends[0]));
+	}
 	return 0;
 }
 
