@@ -391,6 +391,9 @@ int replicator_stop(struct replicator *r)
 	int err = 0;
 
 	atomic_store(&r->stop, true);
+	/* The kernel replicates until the program is off: then its
+	 * counters are final. */
+	tc_replicator_detach(r);
 	for (uint32_t i = 0; i < r->nworkers && !r->tc; i++) {
 		struct repl_worker *w = r->workers[i];
 

@@ -24,6 +24,8 @@ int tc_replicator_sync(struct replicator *r);
 void tc_replicator_totals(struct replicator *r, struct repl_counters *out);
 void tc_replicator_slot_sum(struct replicator *r, uint32_t slot,
 			    struct sub_counters *out);
+/* Take the program off the interface (the counters stay readable). */
+void tc_replicator_detach(struct replicator *r);
 void tc_replicator_close(struct replicator *r);
 
 #endif
