@@ -249,11 +249,13 @@ static __always_inline bool feed_get(struct tc_repl_target *t)
 	return known;
 }
 
+/* Ethernet, two VLAN tags, the longest IPv4 header, UDP. */
+#define HEADERS_MAX (14 + 2 * 4 + 60 + 8)
+
 SEC("tc")
 int lr_tc_repl(struct __sk_buff *skb)
 {
-	void *data = (void *)(long)skb->data;
-	void *data_end = (void *)(long)skb->data_end;
+	void *data, *data_end;
 	struct tc_repl_counters *c;
 	struct tc_repl_set *set;
 	struct pkt_state ps = {};
@@ -266,6 +268,12 @@ int lr_tc_repl(struct __sk_buff *skb)
 	void *inner, *l3;
 	__be16 proto;
 
+	/* The headers may sit in paged data (an AF_PACKET sender's frames
+	 * do): make them directly readable. */
+	if (skb->data_end - skb->data < HEADERS_MAX)
+		bpf_skb_pull_data(skb, skb->len < HEADERS_MAX ? skb->len : HEADERS_MAX);
+	data = (void *)(long)skb->data;
+	data_end = (void *)(long)skb->data_end;
 	l3 = parse_l2(data, data_end, &proto);
 	if (!l3)
 		return TC_ACT_OK;

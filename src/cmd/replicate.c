@@ -402,6 +402,7 @@ int cmd_replicate(int argc, char **argv)
 	struct repl_api *api = NULL;
 	struct replicator *r = NULL;
 	char api_addr[INET6_ADDRSTRLEN], ip[INET6_ADDRSTRLEN];
+	char api_text[INET6_ADDRSTRLEN + 32] = "off";
 	char *token = NULL;
 	atomic_bool *stop;
 	bool want_api;
@@ -454,13 +455,17 @@ int cmd_replicate(int argc, char **argv)
 		goto out;
 	}
 	ip_addr_format(&o.cfg.listen, ip, sizeof(ip));
+	if (want_api)
+		snprintf(api_text, sizeof(api_text), "%s%s%s:%u%s",
+			 strchr(api_addr, ':') ? "[" : "", api_addr,
+			 strchr(api_addr, ':') ? "]" : "", ac.port,
+			 token ? " (token required)" : "");
 	pr_warn("linerate replicate: %s%s%s:%u, backend %s (%s), %u queue%s; "
-		"API %s:%u%s\n",
+		"API %s\n",
 		o.cfg.listen.family == AF_INET6 ? "[" : "", ip,
 		o.cfg.listen.family == AF_INET6 ? "]" : "", o.cfg.listen_port,
 		r->backend_name, r->mode, r->nworkers ? r->nworkers : 1,
-		r->nworkers > 1 ? "s" : "", want_api ? api_addr : "off",
-		want_api ? ac.port : 0, token ? " (token required)" : "");
+		r->nworkers > 1 ? "s" : "", api_text);
 	if (r->note[0])
 		pr_warn("linerate replicate: note: %s\n", r->note);
 	run_loop(r, &o, stop);
