@@ -24,7 +24,7 @@
 #include "log.h"
 #include "units.h"
 
-#define SUBS_PATH "/v1/replicator/subscribers"
+#define SUBS_PATH	  "/v1/replicator/subscribers"
 #define REPL_API_MAX_BODY 4096
 
 struct repl_api {
@@ -43,7 +43,8 @@ static int parse_body(const struct http_request *req, struct ip_addr *addr,
 	int rc = 400;
 
 	*field = "";
-	doc = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &jerr);
+	doc = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES,
+			 &jerr);
 	if (!doc) {
 		snprintf(err, err_len, "body: not JSON: %s", jerr.text);
 		return 400;
@@ -52,7 +53,8 @@ static int parse_body(const struct http_request *req, struct ip_addr *addr,
 		snprintf(err, err_len, "body: a JSON object is required");
 		goto out;
 	}
-	json_object_foreach(doc, key, v) {
+	json_object_foreach(doc, key, v)
+	{
 		if (strcmp(key, "address") && strcmp(key, "port")) {
 			/* error_reply() takes the field from the message. */
 			*field = "";
@@ -69,8 +71,9 @@ static int parse_body(const struct http_request *req, struct ip_addr *addr,
 		goto out;
 	}
 	if (!json_is_string(v) || ip_addr_parse(json_string_value(v), addr)) {
-		snprintf(err, err_len, "address: an IPv4 or IPv6 address string is "
-				       "required");
+		snprintf(err, err_len,
+			 "address: an IPv4 or IPv6 address string is "
+			 "required");
 		goto out;
 	}
 	v = json_object_get(doc, "port");
@@ -109,7 +112,7 @@ static void error_reply(struct http_response *resp, int status,
 static void handle_add(struct repl_api *a, const struct http_request *req,
 		       struct http_response *resp)
 {
-	struct sub_counters zero = { 0 };
+	struct sub_counters zero = {0};
 	struct subscriber sub;
 	struct ip_addr addr;
 	const char *field;
@@ -230,7 +233,8 @@ static void handle(void *arg, const struct http_request *req,
 			char err[256];
 			uint16_t port;
 
-			if (parse_body(req, &addr, &port, &field, err, sizeof(err)))
+			if (parse_body(req, &addr, &port, &field, err,
+				       sizeof(err)))
 				error_reply(resp, 400, field, err);
 			else
 				handle_remove(a, &addr, port, resp);
@@ -241,11 +245,12 @@ static void handle(void *arg, const struct http_request *req,
 	}
 	if (!strncmp(req->path, SUBS_PATH "/", sizeof(SUBS_PATH))) {
 		const char *ep = req->path + sizeof(SUBS_PATH);
-		struct one_arg oa = { .r = a->r };
+		struct one_arg oa = {.r = a->r};
 
 		if (parse_endpoint(ep, false, &oa.addr, &oa.port, NULL)) {
 			http_error(resp, 400, "address",
-				   "address: '%.64s' is not IP:PORT or [IPv6]:PORT",
+				   "address: '%.64s' is not IP:PORT or "
+				   "[IPv6]:PORT",
 				   ep);
 			return;
 		}
@@ -271,7 +276,7 @@ bad_method:
 		   req->method, req->path);
 }
 
-static const char *const public_paths[] = { "/v1/health", NULL };
+static const char *const public_paths[] = {"/v1/health", NULL};
 
 struct repl_api *repl_api_start(struct replicator *r,
 				const struct repl_api_config *cfg)

@@ -27,8 +27,8 @@
 #include "replicator.h"
 #include "stats.h"
 
-#define RX_WAIT_NS (20 * NSEC_PER_MSEC) /* quiescent at least this often */
-#define TX_RETRY_NS (2 * NSEC_PER_MSEC) /* a full ring gets this long */
+#define RX_WAIT_NS	  (20 * NSEC_PER_MSEC) /* quiescent at least this often */
+#define TX_RETRY_NS	  (2 * NSEC_PER_MSEC) /* a full ring gets this long */
 #define RX_ERROR_PAUSE_NS (1 * NSEC_PER_MSEC)
 
 int repl_worker_alloc(struct replicator *r, uint32_t index,
@@ -100,7 +100,8 @@ static void words_copy(void *dst, const void *src, size_t n)
 	const uint64_t *s = src;
 
 	for (size_t i = 0; i < n / 8; i++)
-		__atomic_store_n(&d[i], __atomic_load_n(&s[i], __ATOMIC_RELAXED),
+		__atomic_store_n(&d[i],
+				 __atomic_load_n(&s[i], __ATOMIC_RELAXED),
 				 __ATOMIC_RELAXED);
 }
 
@@ -130,11 +131,13 @@ static bool feed_latest(struct replicator *r, struct sub_target *out)
 		int tries = 0;
 
 		do {
-			s1 = atomic_load_explicit(&f->seq, memory_order_acquire);
+			s1 = atomic_load_explicit(&f->seq,
+						  memory_order_acquire);
 			stamp = __atomic_load_n(&f->stamp_ns, __ATOMIC_RELAXED);
 			words_copy(&t, &f->target, sizeof(t));
 			atomic_thread_fence(memory_order_acquire);
-			s2 = atomic_load_explicit(&f->seq, memory_order_relaxed);
+			s2 = atomic_load_explicit(&f->seq,
+						  memory_order_relaxed);
 		} while ((s1 != s2 || (s1 & 1)) && ++tries < 64);
 		if (s1 != s2 || (s1 & 1) || !s1)
 			continue;
@@ -196,7 +199,8 @@ static void tx_all(struct repl_worker *w, struct pkt *pkts, uint32_t n,
 
 		if (sent > 0) {
 			for (int i = 0; i < sent; i++)
-				res->bytes += wire_bytes(w, pkts[done + (uint32_t)i].len);
+				res->bytes += wire_bytes(
+					w, pkts[done + (uint32_t)i].len);
 			done += (uint32_t)sent;
 			res->sent += (uint32_t)sent;
 			deadline = 0;
@@ -267,9 +271,9 @@ static bool peer_addr(const struct sockaddr_storage *ss, struct ip_addr *a,
 
 static void set_peer(struct pkt *p, const struct sub_target *t)
 {
-	memcpy(&p->peer, &t->sa, t->addr.family == AF_INET6 ?
-					 sizeof(struct sockaddr_in6) :
-					 sizeof(struct sockaddr_in));
+	memcpy(&p->peer, &t->sa,
+	       t->addr.family == AF_INET6 ? sizeof(struct sockaddr_in6) :
+					    sizeof(struct sockaddr_in));
 }
 
 static void udp_return(struct repl_worker *w, uint32_t nret)
@@ -376,7 +380,8 @@ static void raw_return(struct repl_worker *w, uint32_t nret)
 	for (uint32_t k = 0; k < nret; k++) {
 		struct pkt *p = &w->rx[w->ret_idx[k]];
 
-		rewrite_for(p->data, &w->bases[w->ret_idx[k]], &feed, r->src_mac);
+		rewrite_for(p->data, &w->bases[w->ret_idx[k]], &feed,
+			    r->src_mac);
 		w->tx[k] = *p;
 	}
 	tx_all(w, w->tx, nret, &res);
@@ -405,7 +410,7 @@ static void raw_burst(struct repl_worker *w, const struct sub_set *set,
 {
 	struct replicator *r = w->r;
 	/* Local tallies, published once per burst. */
-	struct repl_counters t = { 0 };
+	struct repl_counters t = {0};
 	uint32_t nfeed = 0, nret = 0;
 	int last_feed = -1;
 	struct frame_view last_view;
@@ -455,7 +460,8 @@ static void raw_burst(struct repl_worker *w, const struct sub_set *set,
 	if (t.too_big)
 		STAT_ADD(w->c.too_big, t.too_big);
 	if (last_feed >= 0)
-		feed_seen(w, &last_view.src, last_view.src_port, last_view.src_mac);
+		feed_seen(w, &last_view.src, last_view.src_port,
+			  last_view.src_mac);
 	if (nret) {
 		if (r->cfg.return_path)
 			raw_return(w, nret);
@@ -511,7 +517,8 @@ void *repl_worker_main(void *arg)
 					   RX_WAIT_NS);
 		/* The quiescent point: after the wait, so a burst that
 		 * arrived after a subscriber was added goes to it too. */
-		const struct sub_set *set = subs_reader_enter(&r->subs, w->index);
+		const struct sub_set *set =
+			subs_reader_enter(&r->subs, w->index);
 
 		if (got < 0) {
 			STAT_ADD(w->c.rx_errors, 1);

@@ -64,10 +64,11 @@ int policy_check(const struct sub_policy *p, const struct ip_addr *addr,
 		return -EINVAL;
 	}
 	if (addr->family != p->listen.family) {
-		snprintf(err, err_len,
-			 "address: %s is IPv%d, the replicator listens on IPv%d",
-			 text, addr->family == AF_INET ? 4 : 6,
-			 p->listen.family == AF_INET ? 4 : 6);
+		snprintf(
+			err, err_len,
+			"address: %s is IPv%d, the replicator listens on IPv%d",
+			text, addr->family == AF_INET ? 4 : 6,
+			p->listen.family == AF_INET ? 4 : 6);
 		return -EINVAL;
 	}
 	if (is_unspecified(addr)) {
@@ -84,11 +85,13 @@ int policy_check(const struct sub_policy *p, const struct ip_addr *addr,
 		if (is_subnet_broadcast(&p->local[i], addr)) {
 			char net[INET6_ADDRSTRLEN];
 
-			snprintf(err, err_len,
-				 "address: %s is the broadcast address of %s/%u",
-				 text,
-				 ip_addr_format(&p->local[i].addr, net, sizeof(net)),
-				 p->local[i].prefix_len);
+			snprintf(
+				err, err_len,
+				"address: %s is the broadcast address of %s/%u",
+				text,
+				ip_addr_format(&p->local[i].addr, net,
+					       sizeof(net)),
+				p->local[i].prefix_len);
 			return -EINVAL;
 		}
 	}
@@ -101,14 +104,15 @@ int policy_check(const struct sub_policy *p, const struct ip_addr *addr,
 	}
 	if (!is_unspecified(&p->listen) && ip_addr_equal(addr, &p->listen)) {
 		snprintf(err, err_len,
-			 "address: %s is the replicator's own listen address", text);
+			 "address: %s is the replicator's own listen address",
+			 text);
 		return -EINVAL;
 	}
 	if (is_loopback(addr) || policy_is_local(p, addr)) {
 		if (port == p->listen_port && is_unspecified(&p->listen)) {
 			snprintf(err, err_len,
-				 "address: %s:%u is the replicator itself", text,
-				 port);
+				 "address: %s:%u is the replicator itself",
+				 text, port);
 			return -EINVAL;
 		}
 		if (!p->local_delivery) {
@@ -134,10 +138,12 @@ static uint8_t mask_len(const struct sockaddr *sa)
 	uint8_t len = 0;
 
 	if (sa->sa_family == AF_INET) {
-		b = (const uint8_t *)&((const struct sockaddr_in *)sa)->sin_addr;
+		b = (const uint8_t *)&((const struct sockaddr_in *)sa)
+			    ->sin_addr;
 		n = 4;
 	} else {
-		b = (const uint8_t *)&((const struct sockaddr_in6 *)sa)->sin6_addr;
+		b = (const uint8_t *)&((const struct sockaddr_in6 *)sa)
+			    ->sin6_addr;
 		n = 16;
 	}
 	for (size_t i = 0; i < n; i++)
@@ -161,11 +167,15 @@ int policy_load_local(struct sub_policy *p)
 		memset(pp, 0, sizeof(*pp));
 		pp->addr.family = i->ifa_addr->sa_family;
 		if (pp->addr.family == AF_INET)
-			pp->addr.v4 = ((struct sockaddr_in *)i->ifa_addr)->sin_addr;
+			pp->addr.v4 =
+				((struct sockaddr_in *)i->ifa_addr)->sin_addr;
 		else
-			pp->addr.v6 = ((struct sockaddr_in6 *)i->ifa_addr)->sin6_addr;
-		pp->prefix_len = i->ifa_netmask ? mask_len(i->ifa_netmask) :
-			(pp->addr.family == AF_INET ? 32 : 128);
+			pp->addr.v6 =
+				((struct sockaddr_in6 *)i->ifa_addr)->sin6_addr;
+		pp->prefix_len =
+			i->ifa_netmask ?
+				mask_len(i->ifa_netmask) :
+				(pp->addr.family == AF_INET ? 32 : 128);
 		p->nlocal++;
 	}
 	freeifaddrs(ifa);

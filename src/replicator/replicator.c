@@ -13,7 +13,7 @@
 #include "stats.h"
 #include "tc.h"
 
-#define ADD_RETRY_NS (200 * NSEC_PER_MSEC)
+#define ADD_RETRY_NS   (200 * NSEC_PER_MSEC)
 #define REMOVE_WAIT_NS (2 * NSEC_PER_SEC)
 
 void replicator_config_init(struct replicator_config *cfg)
@@ -98,7 +98,7 @@ void replicator_sub_counters(struct replicator *r, const struct subscriber *s,
 static void on_slot_freed(void *arg, const struct subscriber *s)
 {
 	struct replicator *r = arg;
-	struct removed_sub rs = { .sub = *s };
+	struct removed_sub rs = {.sub = *s};
 	struct sub_counters sum;
 
 	replicator_sub_counters(r, s, &rs.c);
@@ -178,8 +178,8 @@ static void note_append(struct replicator *r, const char *name, const char *why)
  * afpacket, udp that opens), then one more instance per queue. */
 static int open_userspace(struct replicator *r)
 {
-	static const char *const auto_order[] = { "afxdp", "afpacket", "udp" };
-	const char *single[] = { r->cfg.backend };
+	static const char *const auto_order[] = {"afxdp", "afpacket", "udp"};
+	const char *single[] = {r->cfg.backend};
 	const char *const *names = single;
 	bool is_auto = !strcmp(r->cfg.backend, "auto");
 	size_t count = 1;
@@ -209,7 +209,8 @@ static int open_userspace(struct replicator *r)
 			break;
 		if (!is_auto)
 			return err;
-		note_append(r, names[i], captured[0] ? captured : strerror(-err));
+		note_append(r, names[i],
+			    captured[0] ? captured : strerror(-err));
 	}
 	if (err)
 		return err;
@@ -277,7 +278,8 @@ int replicator_open(const struct replicator_config *cfg,
 
 		err = tc_replicator_open(r, why, sizeof(why));
 		if (err) {
-			pr_warn("xdp backend: %s\n", why[0] ? why : strerror(-err));
+			pr_warn("xdp backend: %s\n",
+				why[0] ? why : strerror(-err));
 			goto err_close;
 		}
 		readers = 1; /* the kernel */
@@ -362,7 +364,8 @@ static void kernel_stats_add(char *acc, size_t len, const char *add)
 		unsigned long long v;
 		int used;
 
-		while (sscanf(p, " %47[a-z0-9_]=%llu%n", name, &v, &used) == 2) {
+		while (sscanf(p, " %47[a-z0-9_]=%llu%n", name, &v, &used) ==
+		       2) {
 			int k;
 
 			p += used;
@@ -371,7 +374,8 @@ static void kernel_stats_add(char *acc, size_t len, const char *add)
 			if (k == count) {
 				if (count == 24)
 					continue;
-				snprintf(names[count], sizeof(names[0]), "%s", name);
+				snprintf(names[count], sizeof(names[0]), "%s",
+					 name);
 				values[count++] = 0;
 			}
 			values[k] += v;
@@ -410,8 +414,8 @@ int replicator_stop(struct replicator *r)
 		char one[512];
 
 		if (!r->ops->kernel_stats(r->backends[i], one, sizeof(one)))
-			kernel_stats_add(r->kernel_stats, sizeof(r->kernel_stats),
-					 one);
+			kernel_stats_add(r->kernel_stats,
+					 sizeof(r->kernel_stats), one);
 	}
 	if (r->subs.slot_used)
 		subs_reclaim(&r->subs);
@@ -482,7 +486,8 @@ static int resolve_next_hop(struct replicator *r, struct sub_target *t,
 	}
 	if (path.ifindex != r->ifindex) {
 		snprintf(err, err_len,
-			 "address: routed through %s, the replicator sends on %s",
+			 "address: routed through %s, the replicator sends on "
+			 "%s",
 			 path.ifname, r->ifname);
 		return 422;
 	}
@@ -507,7 +512,8 @@ int replicator_add(struct replicator *r, const struct ip_addr *addr,
 	if (r->raw || r->tc) {
 		rc = resolve_next_hop(r, &t, err, err_len);
 		if (rc) {
-			__atomic_fetch_add(&r->api_refused, 1, __ATOMIC_RELAXED);
+			__atomic_fetch_add(&r->api_refused, 1,
+					   __ATOMIC_RELAXED);
 			return rc;
 		}
 	}
@@ -530,7 +536,8 @@ int replicator_add(struct replicator *r, const struct ip_addr *addr,
 		return 409;
 	case -ENOSPC:
 		snprintf(err, err_len,
-			 "subscribers: at the limit of %u (limit: max-subscribers)",
+			 "subscribers: at the limit of %u (limit: "
+			 "max-subscribers)",
 			 r->cfg.max_subscribers);
 		*field = "";
 		__atomic_fetch_add(&r->api_refused, 1, __ATOMIC_RELAXED);
@@ -581,7 +588,8 @@ int replicator_remove(struct replicator *r, const struct ip_addr *addr,
 
 	rc = subs_remove(&r->subs, addr, port, clock_ns(CLOCK_REALTIME), &gone);
 	if (rc) {
-		snprintf(err, err_len, "no subscriber with that address and port");
+		snprintf(err, err_len,
+			 "no subscriber with that address and port");
 		return 404;
 	}
 	epoch = subs_epoch(&r->subs);

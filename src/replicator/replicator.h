@@ -33,8 +33,8 @@
 #include "subs.h"
 
 #define REPL_DEFAULT_MAX_SUBSCRIBERS 64
-#define REPL_DEFAULT_API_PORT 9280
-#define REPL_MAX_REMOVED_KEPT 256
+#define REPL_DEFAULT_API_PORT	     9280
+#define REPL_MAX_REMOVED_KEPT	     256
 
 struct replicator_config {
 	char backend[SPEC_BACKEND_LEN]; /* auto, xdp, afxdp, afpacket, udp */
@@ -76,7 +76,8 @@ struct repl_counters {
 	uint64_t other_port;
 	uint64_t malformed;
 	uint64_t too_big;
-	uint64_t from_subscriber; /* a subscriber's own packet, no return path */
+	uint64_t
+		from_subscriber; /* a subscriber's own packet, no return path */
 	/* the return path */
 	uint64_t returned; /* a subscriber's packet handed to the send path
 			      back to the feed (its drops are tx drops) */

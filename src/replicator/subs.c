@@ -118,7 +118,8 @@ int subs_init(struct sub_registry *reg, uint32_t max_subscribers,
 	 * reader that has not run yet keeps every retired set alive until
 	 * its first quiescent point, which is the safe side. */
 	for (uint32_t i = 0; i < SUBS_MAX_READERS; i++)
-		atomic_init(&reg->readers[i].seen, i < nreaders ? 0 : UINT64_MAX);
+		atomic_init(&reg->readers[i].seen,
+			    i < nreaders ? 0 : UINT64_MAX);
 	return 0;
 }
 
@@ -185,7 +186,8 @@ static unsigned int reclaim_locked(struct sub_registry *reg)
 			reg->retired_tail = NULL;
 		if (r->frees_slot) {
 			if (reg->slot_freed)
-				reg->slot_freed(reg->slot_freed_arg, &r->dropped);
+				reg->slot_freed(reg->slot_freed_arg,
+						&r->dropped);
 			reg->slot_used[r->dropped.slot] = 0;
 		}
 		free(r->set);
@@ -221,10 +223,11 @@ unsigned int subs_pending(struct sub_registry *reg)
  * has, if any). Called with the lock held; r is preallocated so that
  * publishing cannot fail half-way. */
 static void publish_locked(struct sub_registry *reg, struct sub_set *next,
-			   struct sub_retired *r, const struct subscriber *dropped)
+			   struct sub_retired *r,
+			   const struct subscriber *dropped)
 {
-	struct sub_set *old = atomic_load_explicit(&reg->current,
-						   memory_order_relaxed);
+	struct sub_set *old =
+		atomic_load_explicit(&reg->current, memory_order_relaxed);
 	uint64_t epoch;
 
 	next->version = ++reg->version;

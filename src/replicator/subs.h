@@ -30,7 +30,7 @@
 
 #include "frame.h"
 
-#define SUBS_MAX_READERS 64
+#define SUBS_MAX_READERS     64
 #define SUBS_MAX_SUBSCRIBERS 4096
 
 /* Where one copy goes. Precomputed at add time so the data path only
@@ -156,7 +156,8 @@ int subs_add(struct sub_registry *reg, const struct sub_target *target,
 	     uint64_t added_real_ns, struct subscriber *out);
 /* Publish a set without it; *out gets the subscriber. -ENOENT if none. */
 int subs_remove(struct sub_registry *reg, const struct ip_addr *addr,
-		uint16_t port, uint64_t removed_real_ns, struct subscriber *out);
+		uint16_t port, uint64_t removed_real_ns,
+		struct subscriber *out);
 
 /* The epoch of the last publish. */
 uint64_t subs_epoch(struct sub_registry *reg);

@@ -96,12 +96,15 @@ int tc_replicator_open(struct replicator *r, char *err, size_t err_len)
 	int rc;
 
 	if (r->cfg.max_subscribers > TC_REPL_MAX_SUBS) {
-		snprintf(err, err_len, "--max-subscribers: at most %d in the "
-			 "kernel", TC_REPL_MAX_SUBS);
+		snprintf(err, err_len,
+			 "--max-subscribers: at most %d in the "
+			 "kernel",
+			 TC_REPL_MAX_SUBS);
 		return -EINVAL;
 	}
-	rc = netpath_local(&r->cfg.listen, r->cfg.ifname[0] ? r->cfg.ifname : NULL,
-			   &path, why, sizeof(why));
+	rc = netpath_local(&r->cfg.listen,
+			   r->cfg.ifname[0] ? r->cfg.ifname : NULL, &path, why,
+			   sizeof(why));
 	if (rc) {
 		snprintf(err, err_len, "%s", why);
 		return rc;
@@ -129,7 +132,7 @@ int tc_replicator_open(struct replicator *r, char *err, size_t err_len)
 	}
 	cfg = (struct tc_repl_config *)&t->skel->rodata->repl_cfg;
 	cfg->family = r->cfg.listen.family == AF_INET6 ? TC_REPL_FAMILY_IPV6 :
-							  TC_REPL_FAMILY_IPV4;
+							 TC_REPL_FAMILY_IPV4;
 	cfg->any_addr = r->listen_wildcard;
 	addr_words(&r->cfg.listen, cfg->addr);
 	cfg->port = r->cfg.listen_port;
@@ -152,7 +155,8 @@ int tc_replicator_open(struct replicator *r, char *err, size_t err_len)
 		 "subscriber",
 		 r->ifname);
 	snprintf(r->note, sizeof(r->note),
-		 "tc rather than XDP: XDP has no per-copy clone, and a veth drops "
+		 "tc rather than XDP: XDP has no per-copy clone, and a veth "
+		 "drops "
 		 "XDP_TX/REDIRECT frames unless its peer runs XDP");
 	return 0;
 }
@@ -161,7 +165,8 @@ int tc_replicator_open(struct replicator *r, char *err, size_t err_len)
 static void stage(struct tc_repl_set *ks, const struct sub_set *set)
 {
 	memset(ks, 0, sizeof(*ks));
-	ks->count = set->count < TC_REPL_MAX_SUBS ? set->count : TC_REPL_MAX_SUBS;
+	ks->count =
+		set->count < TC_REPL_MAX_SUBS ? set->count : TC_REPL_MAX_SUBS;
 	for (uint32_t i = 0; i < ks->count; i++) {
 		const struct subscriber *s = &set->subs[i];
 		struct tc_repl_target *kt = &ks->subs[i];
@@ -224,7 +229,8 @@ static void percpu_sum(struct tc_replicator *t, int map_fd, __u32 key,
 		return;
 	if (!bpf_map_lookup_elem(map_fd, &key, buf)) {
 		for (int cpu = 0; cpu < t->ncpus; cpu++) {
-			const uint64_t *v = (const uint64_t *)(buf + (size_t)cpu * stride);
+			const uint64_t *v =
+				(const uint64_t *)(buf + (size_t)cpu * stride);
 
 			for (size_t k = 0; k < words; k++)
 				out[k] += v[k];

@@ -19,7 +19,8 @@
 
 static json_t *json_u64(uint64_t v)
 {
-	return json_integer(v > (uint64_t)INT64_MAX ? INT64_MAX : (json_int_t)v);
+	return json_integer(v > (uint64_t)INT64_MAX ? INT64_MAX :
+						      (json_int_t)v);
 }
 
 static double seconds_of(const struct replicator *r)
@@ -52,14 +53,15 @@ json_t *replicator_sub_json(struct replicator *r, const struct subscriber *s,
 
 	(void)r;
 	json_object_set_new(o, "id", json_u64(s->id));
-	json_object_set_new(o, "address",
-			    json_string(ip_addr_format(&s->target.addr, ip,
-						       sizeof(ip))));
+	json_object_set_new(
+		o, "address",
+		json_string(ip_addr_format(&s->target.addr, ip, sizeof(ip))));
 	json_object_set_new(o, "port", json_integer(s->target.port));
 	json_object_set_new(o, "active", json_boolean(active));
 	json_object_set_new(o, "added_unix_ns", json_u64(s->added_real_ns));
 	if (removed_real_ns)
-		json_object_set_new(o, "removed_unix_ns", json_u64(removed_real_ns));
+		json_object_set_new(o, "removed_unix_ns",
+				    json_u64(removed_real_ns));
 	json_object_set_new(o, "sent", json_u64(c->sent));
 	json_object_set_new(o, "dropped", json_u64(c->dropped));
 	json_object_set_new(o, "bytes", json_u64(c->bytes));
@@ -81,15 +83,15 @@ static void list_active(const struct sub_set *set, void *arg)
 		struct sub_counters c;
 
 		replicator_sub_counters(la->r, &set->subs[i], &c);
-		json_array_append_new(la->array,
-				      replicator_sub_json(la->r, &set->subs[i],
-							  &c, true, 0));
+		json_array_append_new(
+			la->array,
+			replicator_sub_json(la->r, &set->subs[i], &c, true, 0));
 	}
 }
 
 json_t *replicator_subscribers_json(struct replicator *r)
 {
-	struct list_arg la = { .r = r, .array = json_array() };
+	struct list_arg la = {.r = r, .array = json_array()};
 
 	subs_with_current(&r->subs, list_active, &la);
 	return json_pack("{so sI sI}", "subscribers", la.array, "count",
@@ -103,9 +105,10 @@ static json_t *removed_json(struct replicator *r)
 
 	pthread_mutex_lock(&r->view_lock);
 	for (uint32_t i = 0; i < r->nremoved; i++)
-		json_array_append_new(a, replicator_sub_json(r, &r->removed[i].sub,
-							     &r->removed[i].c, false,
-							     r->removed[i].sub.removed_real_ns));
+		json_array_append_new(
+			a, replicator_sub_json(
+				   r, &r->removed[i].sub, &r->removed[i].c,
+				   false, r->removed[i].sub.removed_real_ns));
 	pthread_mutex_unlock(&r->view_lock);
 	return a;
 }
@@ -136,7 +139,7 @@ static void iso_time(uint64_t real_ns, char *buf, size_t len)
 
 json_t *replicator_json(struct replicator *r, bool final)
 {
-	struct list_arg la = { .r = r, .array = json_array() };
+	struct list_arg la = {.r = r, .array = json_array()};
 	json_t *o = json_object(), *b, *nr, *subs;
 	struct repl_counters c;
 	double s = seconds_of(r);
@@ -148,9 +151,9 @@ json_t *replicator_json(struct replicator *r, bool final)
 	json_object_set_new(o, "linerate", json_string("1"));
 	json_object_set_new(o, "role", json_string("replicate"));
 	json_object_set_new(o, "final", json_boolean(final));
-	b = json_pack("{ss ss sI}", "name", r->backend_name ? r->backend_name : "?",
-		      "mode", r->mode, "queues",
-		      (json_int_t)(r->nworkers ? r->nworkers : 1));
+	b = json_pack("{ss ss sI}", "name",
+		      r->backend_name ? r->backend_name : "?", "mode", r->mode,
+		      "queues", (json_int_t)(r->nworkers ? r->nworkers : 1));
 	if (r->note[0])
 		json_object_set_new(b, "note", json_string(r->note));
 	if (r->ifname[0])
@@ -158,15 +161,15 @@ json_t *replicator_json(struct replicator *r, bool final)
 	if (r->kernel_stats[0])
 		json_object_set_new(b, "kernel", kernel_json(r->kernel_stats));
 	json_object_set_new(o, "backend", b);
-	json_object_set_new(o, "config",
-			    json_pack("{ss sI sI sI sb sb}", "listen",
-				      ip_addr_format(&r->cfg.listen, ip, sizeof(ip)),
-				      "listen_port", (json_int_t)r->cfg.listen_port,
-				      "max_subscribers",
-				      (json_int_t)r->cfg.max_subscribers,
-				      "max_frame_size", (json_int_t)r->cfg.max_frame,
-				      "return_path", r->cfg.return_path,
-				      "allow_multicast", r->cfg.allow_multicast));
+	json_object_set_new(
+		o, "config",
+		json_pack("{ss sI sI sI sb sb}", "listen",
+			  ip_addr_format(&r->cfg.listen, ip, sizeof(ip)),
+			  "listen_port", (json_int_t)r->cfg.listen_port,
+			  "max_subscribers", (json_int_t)r->cfg.max_subscribers,
+			  "max_frame_size", (json_int_t)r->cfg.max_frame,
+			  "return_path", r->cfg.return_path, "allow_multicast",
+			  r->cfg.allow_multicast));
 	iso_time(r->start_real_ns, when, sizeof(when));
 	json_object_set_new(o, "start_time", json_string(when));
 	json_object_set_new(o, "duration_s", json_real(s));
@@ -188,15 +191,14 @@ json_t *replicator_json(struct replicator *r, bool final)
 	json_object_set_new(nr, "from_subscriber", json_u64(c.from_subscriber));
 	json_object_set_new(nr, "return_no_feed", json_u64(c.return_no_feed));
 	json_object_set_new(o, "not_replicated", nr);
-	json_object_set_new(o, "tx",
-			    json_pack("{so so sf sf so so so}", "packets",
-				      json_u64(c.tx_packets), "bytes",
-				      json_u64(c.tx_bytes), "pps",
-				      rate(c.tx_packets, s), "bps_l2",
-				      rate(c.tx_bytes, s) * 8, "dropped",
-				      json_u64(dropped), "ring_full",
-				      json_u64(c.tx_ring_full), "refused",
-				      json_u64(c.tx_errors)));
+	json_object_set_new(
+		o, "tx",
+		json_pack("{so so sf sf so so so}", "packets",
+			  json_u64(c.tx_packets), "bytes", json_u64(c.tx_bytes),
+			  "pps", rate(c.tx_packets, s), "bps_l2",
+			  rate(c.tx_bytes, s) * 8, "dropped", json_u64(dropped),
+			  "ring_full", json_u64(c.tx_ring_full), "refused",
+			  json_u64(c.tx_errors)));
 	json_object_set_new(o, "return_path",
 			    json_pack("{sb so}", "enabled", r->cfg.return_path,
 				      "returned", json_u64(c.returned)));
@@ -209,22 +211,25 @@ json_t *replicator_json(struct replicator *r, bool final)
 	pthread_mutex_lock(&r->view_lock);
 	json_object_set_new(subs, "removed_total", json_u64(r->removed_total));
 	if (r->removed_total > r->nremoved)
-		json_object_set_new(subs, "removed_older",
-				    json_pack("{so so so}", "sent",
-					      json_u64(r->removed_older.sent),
-					      "dropped",
-					      json_u64(r->removed_older.dropped),
-					      "bytes",
-					      json_u64(r->removed_older.bytes)));
+		json_object_set_new(
+			subs, "removed_older",
+			json_pack("{so so so}", "sent",
+				  json_u64(r->removed_older.sent), "dropped",
+				  json_u64(r->removed_older.dropped), "bytes",
+				  json_u64(r->removed_older.bytes)));
 	pthread_mutex_unlock(&r->view_lock);
 	json_object_set_new(o, "subscribers", subs);
-	json_object_set_new(o, "api",
-			    json_pack("{so so so}", "added",
-				      json_u64(__atomic_load_n(&r->api_added, __ATOMIC_RELAXED)),
-				      "removed",
-				      json_u64(__atomic_load_n(&r->api_removed, __ATOMIC_RELAXED)),
-				      "refused",
-				      json_u64(__atomic_load_n(&r->api_refused, __ATOMIC_RELAXED))));
+	json_object_set_new(
+		o, "api",
+		json_pack("{so so so}", "added",
+			  json_u64(__atomic_load_n(&r->api_added,
+						   __ATOMIC_RELAXED)),
+			  "removed",
+			  json_u64(__atomic_load_n(&r->api_removed,
+						   __ATOMIC_RELAXED)),
+			  "refused",
+			  json_u64(__atomic_load_n(&r->api_refused,
+						   __ATOMIC_RELAXED))));
 	return o;
 }
 
@@ -236,9 +241,9 @@ static void text_sub(FILE *out, const struct subscriber *s,
 	char ip[INET6_ADDRSTRLEN], ep[INET6_ADDRSTRLEN + 8];
 
 	ip_addr_format(&s->target.addr, ip, sizeof(ip));
-	snprintf(ep, sizeof(ep), s->target.addr.family == AF_INET6 ? "[%s]:%u" :
-								     "%s:%u",
-		 ip, s->target.port);
+	snprintf(ep, sizeof(ep),
+		 s->target.addr.family == AF_INET6 ? "[%s]:%u" : "%s:%u", ip,
+		 s->target.port);
 	fprintf(out, "  %-28s %12llu %10llu %15llu%s\n", ep,
 		(unsigned long long)c->sent, (unsigned long long)c->dropped,
 		(unsigned long long)c->bytes, tag);
@@ -263,7 +268,7 @@ static void text_active(const struct sub_set *set, void *arg)
 
 void replicator_text_final(struct replicator *r, FILE *out)
 {
-	struct text_arg ta = { r, out };
+	struct text_arg ta = {r, out};
 	struct repl_counters c;
 	double s = seconds_of(r);
 	char a[32], b[32];
@@ -277,7 +282,8 @@ void replicator_text_final(struct replicator *r, FILE *out)
 	fprintf(out, "  received       %12llu  %s\n",
 		(unsigned long long)c.rx_packets,
 		format_si(rate(c.rx_packets, s), "pps", false, a, sizeof(a)));
-	fprintf(out, "  replicated     %12llu\n", (unsigned long long)c.replicated);
+	fprintf(out, "  replicated     %12llu\n",
+		(unsigned long long)c.replicated);
 	fprintf(out,
 		"  not replicated %12llu  (no subscribers %llu, not UDP %llu, "
 		"other address %llu, other port %llu, malformed %llu, too big "
@@ -293,8 +299,9 @@ void replicator_text_final(struct replicator *r, FILE *out)
 	if (r->cfg.return_path)
 		fprintf(out, "  returned       %12llu\n",
 			(unsigned long long)c.returned);
-	fprintf(out, "  sent           %12llu  %s, %s L2; dropped %llu (ring full "
-		     "%llu, refused %llu)\n",
+	fprintf(out,
+		"  sent           %12llu  %s, %s L2; dropped %llu (ring full "
+		"%llu, refused %llu)\n",
 		(unsigned long long)c.tx_packets,
 		format_si(rate(c.tx_packets, s), "pps", false, a, sizeof(a)),
 		format_si(rate(c.tx_bytes, s) * 8, "bps", false, b, sizeof(b)),
@@ -303,14 +310,16 @@ void replicator_text_final(struct replicator *r, FILE *out)
 		(unsigned long long)c.tx_errors);
 	if (r->kernel_stats[0])
 		fprintf(out, "  kernel: %s\n", r->kernel_stats);
-	fprintf(out, "  %-28s %12s %10s %15s\n", "subscriber", "sent", "dropped",
-		"bytes");
+	fprintf(out, "  %-28s %12s %10s %15s\n", "subscriber", "sent",
+		"dropped", "bytes");
 	subs_with_current(&r->subs, text_active, &ta);
 	pthread_mutex_lock(&r->view_lock);
 	for (uint32_t i = 0; i < r->nremoved; i++)
-		text_sub(out, &r->removed[i].sub, &r->removed[i].c, "  (removed)");
+		text_sub(out, &r->removed[i].sub, &r->removed[i].c,
+			 "  (removed)");
 	if (r->removed_total > r->nremoved)
-		fprintf(out, "  and %llu removed earlier: sent %llu, dropped %llu\n",
+		fprintf(out,
+			"  and %llu removed earlier: sent %llu, dropped %llu\n",
 			(unsigned long long)(r->removed_total - r->nremoved),
 			(unsigned long long)r->removed_older.sent,
 			(unsigned long long)r->removed_older.dropped);
@@ -330,8 +339,9 @@ void replicator_text_interval(struct replicator *r, FILE *out,
 	pthread_mutex_lock(&r->subs.lock);
 	count = atomic_load(&r->subs.current)->count;
 	pthread_mutex_unlock(&r->subs.lock);
-	fprintf(out, "[%6.2f-%6.2f s] rx %s  tx %s  subscribers %u  dropped %llu  "
-		     "not replicated %llu\n",
+	fprintf(out,
+		"[%6.2f-%6.2f s] rx %s  tx %s  subscribers %u  dropped %llu  "
+		"not replicated %llu\n",
 		from_s, to_s,
 		format_si(rate(c.rx_packets - prev->rx_packets, s), "pps", true,
 			  a, sizeof(a)),
@@ -340,7 +350,8 @@ void replicator_text_interval(struct replicator *r, FILE *out,
 		count,
 		(unsigned long long)(c.tx_ring_full + c.tx_errors -
 				     prev->tx_ring_full - prev->tx_errors),
-		(unsigned long long)(not_replicated(&c) - not_replicated(prev)));
+		(unsigned long long)(not_replicated(&c) -
+				     not_replicated(prev)));
 	*prev = c;
 }
 
@@ -386,9 +397,10 @@ static void tb_printf(struct text_buf *tb, const char *fmt, ...)
 static void metric(struct text_buf *tb, const char *name, const char *type,
 		   const char *help, uint64_t v)
 {
-	tb_printf(tb, "# HELP linerate_replicator_%s %s\n"
-		      "# TYPE linerate_replicator_%s %s\n"
-		      "linerate_replicator_%s %llu\n",
+	tb_printf(tb,
+		  "# HELP linerate_replicator_%s %s\n"
+		  "# TYPE linerate_replicator_%s %s\n"
+		  "linerate_replicator_%s %llu\n",
 		  name, help, name, type, name, (unsigned long long)v);
 }
 
@@ -409,12 +421,15 @@ static void metrics_subs(const struct sub_set *set, void *arg)
 		uint64_t v;
 
 		replicator_sub_counters(ma->r, s, &c);
-		v = ma->which == 0 ? c.sent : ma->which == 1 ? c.dropped : c.bytes;
+		v = ma->which == 0 ? c.sent :
+		    ma->which == 1 ? c.dropped :
+				     c.bytes;
 		tb_printf(ma->tb,
 			  "linerate_replicator_subscriber_%s_total{id=\"%llu\","
 			  "address=\"%s\",port=\"%u\"} %llu\n",
 			  ma->which == 0 ? "sent" :
-			  ma->which == 1 ? "dropped" : "bytes",
+			  ma->which == 1 ? "dropped" :
+					   "bytes",
 			  (unsigned long long)s->id,
 			  ip_addr_format(&s->target.addr, ip, sizeof(ip)),
 			  s->target.port, (unsigned long long)v);
@@ -428,7 +443,7 @@ char *replicator_metrics(struct replicator *r, const char *extra)
 		"Copies for a subscriber that could not be sent",
 		"Frame bytes (L2 incl. FCS) sent to a subscriber",
 	};
-	struct text_buf tb = { .cap = 8192 };
+	struct text_buf tb = {.cap = 8192};
 	struct repl_counters c;
 	uint32_t count;
 
@@ -450,22 +465,23 @@ char *replicator_metrics(struct replicator *r, const char *extra)
 	       "Frame bytes received (L2 incl. FCS).", c.rx_bytes);
 	metric(&tb, "replicated_total", "counter",
 	       "Packets sent on to the subscribers.", c.replicated);
-	tb_printf(&tb, "# HELP linerate_replicator_not_replicated_total Packets "
-		       "received and not replicated, by reason.\n"
-		       "# TYPE linerate_replicator_not_replicated_total counter\n");
+	tb_printf(&tb,
+		  "# HELP linerate_replicator_not_replicated_total Packets "
+		  "received and not replicated, by reason.\n"
+		  "# TYPE linerate_replicator_not_replicated_total counter\n");
 	{
 		const struct {
 			const char *reason;
 			uint64_t v;
 		} nr[] = {
-			{ "no_subscribers", c.no_subscribers },
-			{ "not_udp", c.not_udp },
-			{ "other_address", c.other_address },
-			{ "other_port", c.other_port },
-			{ "malformed", c.malformed },
-			{ "too_big", c.too_big },
-			{ "from_subscriber", c.from_subscriber },
-			{ "return_no_feed", c.return_no_feed },
+			{"no_subscribers", c.no_subscribers},
+			{"not_udp", c.not_udp},
+			{"other_address", c.other_address},
+			{"other_port", c.other_port},
+			{"malformed", c.malformed},
+			{"too_big", c.too_big},
+			{"from_subscriber", c.from_subscriber},
+			{"return_no_feed", c.return_no_feed},
 		};
 
 		for (size_t i = 0; i < sizeof(nr) / sizeof(nr[0]); i++)
@@ -475,23 +491,32 @@ char *replicator_metrics(struct replicator *r, const char *extra)
 				  nr[i].reason, (unsigned long long)nr[i].v);
 	}
 	metric(&tb, "returned_total", "counter",
-	       "Subscribers' packets sent back to the feed source.", c.returned);
-	metric(&tb, "tx_packets_total", "counter", "Copies sent.", c.tx_packets);
+	       "Subscribers' packets sent back to the feed source.",
+	       c.returned);
+	metric(&tb, "tx_packets_total", "counter", "Copies sent.",
+	       c.tx_packets);
 	metric(&tb, "tx_bytes_total", "counter",
 	       "Frame bytes sent (L2 incl. FCS).", c.tx_bytes);
-	tb_printf(&tb, "# HELP linerate_replicator_tx_dropped_total Copies not "
-		       "sent, by reason.\n"
-		       "# TYPE linerate_replicator_tx_dropped_total counter\n"
-		       "linerate_replicator_tx_dropped_total{reason=\"ring_full\"} %llu\n"
-		       "linerate_replicator_tx_dropped_total{reason=\"refused\"} %llu\n",
+	tb_printf(&tb,
+		  "# HELP linerate_replicator_tx_dropped_total Copies not "
+		  "sent, by reason.\n"
+		  "# TYPE linerate_replicator_tx_dropped_total counter\n"
+		  "linerate_replicator_tx_dropped_total{reason=\"ring_full\"} "
+		  "%llu\n"
+		  "linerate_replicator_tx_dropped_total{reason=\"refused\"} "
+		  "%llu\n",
 		  (unsigned long long)c.tx_ring_full,
 		  (unsigned long long)c.tx_errors);
 	for (int which = 0; which < 3; which++) {
-		struct metrics_arg ma = { r, &tb, which };
-		const char *name = which == 0 ? "sent" : which == 1 ? "dropped" : "bytes";
+		struct metrics_arg ma = {r, &tb, which};
+		const char *name = which == 0 ? "sent" :
+				   which == 1 ? "dropped" :
+						"bytes";
 
-		tb_printf(&tb, "# HELP linerate_replicator_subscriber_%s_total %s.\n"
-			       "# TYPE linerate_replicator_subscriber_%s_total counter\n",
+		tb_printf(&tb,
+			  "# HELP linerate_replicator_subscriber_%s_total %s.\n"
+			  "# TYPE linerate_replicator_subscriber_%s_total "
+			  "counter\n",
 			  name, sub_help[which], name);
 		subs_with_current(&r->subs, metrics_subs, &ma);
 	}

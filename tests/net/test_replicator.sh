@@ -27,7 +27,7 @@ TOKEN_FILE=$WORKDIR/token
 head -c 32 /dev/urandom | base64 | tr -d '\n=' >"$TOKEN_FILE"
 TOKEN=$(cat "$TOKEN_FILE")
 RATE=10kpps
-FEED_S=6
+FEED_S=5
 
 # api METHOD PATH [BODY]: curl from a; the body, then a last line with the
 # status.
@@ -116,7 +116,7 @@ replicate_run() { # BACKEND EXTRA-ARGS...
 	for s in A:$SUB_A:8001 B:$SUB_B:8002 C:$SUB_C:8003 D:$SUB_D:8004; do
 		IFS=: read -r name ip port <<<"$s"
 		bg_start "$be-sub$name" "$NS_A" 40 "$LINERATE" recv --backend udp --listen "$ip:$port" \
-			--idle-timeout 3s --interval 250ms --json
+			--idle-timeout 2s --interval 250ms --json
 		wait_udp_listen "$NS_A" "$port" 5 || fatal "$be: recv on $ip:$port did not start"
 	done
 	start_replicator "$t" "$be" --subscriber "$SUB_A:8001" --subscriber "$SUB_B:8002" \

@@ -30,9 +30,9 @@ static void policy_v4(struct sub_policy *p, bool local_delivery)
 	p->listen = ip("10.80.1.2");
 	p->listen_port = 7000;
 	p->local_delivery = local_delivery;
-	p->local[0] = (struct policy_prefix){ ip("10.80.1.2"), 24 };
-	p->local[1] = (struct policy_prefix){ ip("127.0.0.1"), 8 };
-	p->local[2] = (struct policy_prefix){ ip("192.168.5.9"), 31 };
+	p->local[0] = (struct policy_prefix){ip("10.80.1.2"), 24};
+	p->local[1] = (struct policy_prefix){ip("127.0.0.1"), 8};
+	p->local[2] = (struct policy_prefix){ip("192.168.5.9"), 31};
 	p->nlocal = 3;
 }
 
@@ -72,8 +72,10 @@ static void test_policy_refuses(void **state)
 	assert_non_null(strstr(check(&p, "10.80.1.255", 9),
 			       "broadcast address of 10.80.1.2/24"));
 	assert_non_null(strstr(check(&p, "0.0.0.0", 9), "unspecified"));
-	assert_non_null(strstr(check(&p, "10.80.1.2", 9), "own listen address"));
-	assert_non_null(strstr(check(&p, "10.80.1.2", 7000), "own listen address"));
+	assert_non_null(
+		strstr(check(&p, "10.80.1.2", 9), "own listen address"));
+	assert_non_null(
+		strstr(check(&p, "10.80.1.2", 7000), "own listen address"));
 	assert_non_null(strstr(check(&p, "224.0.0.1", 9), "--allow-multicast"));
 	assert_non_null(strstr(check(&p, "239.1.2.3", 9), "multicast"));
 	/* Raw backends cannot deliver to their own host. */
@@ -99,8 +101,10 @@ static void test_policy_udp_and_wildcard(void **state)
 	/* Listening on the wildcard: any local address with the listen
 	 * port is the replicator itself. */
 	p.listen = ip("0.0.0.0");
-	assert_non_null(strstr(check(&p, "127.0.0.1", 7000), "replicator itself"));
-	assert_non_null(strstr(check(&p, "10.80.1.2", 7000), "replicator itself"));
+	assert_non_null(
+		strstr(check(&p, "127.0.0.1", 7000), "replicator itself"));
+	assert_non_null(
+		strstr(check(&p, "10.80.1.2", 7000), "replicator itself"));
 	assert_null(check(&p, "10.80.1.2", 7001));
 }
 
@@ -122,8 +126,8 @@ static void test_policy_ipv6(void **state)
 
 /* ---- rewrite */
 
-static const uint8_t feed_mac[6] = { 2, 0, 0, 0, 0, 0xaa };
-static const uint8_t our_mac[6] = { 2, 0, 0, 0, 0, 0xbb };
+static const uint8_t feed_mac[6] = {2, 0, 0, 0, 0, 0xaa};
+static const uint8_t our_mac[6] = {2, 0, 0, 0, 0, 0xbb};
 
 static int feed_frame(const char *src, const char *dst, size_t payload_len,
 		      uint16_t vlan, uint8_t *buf, size_t len)
@@ -151,7 +155,7 @@ static void check_copy(uint8_t *frame, size_t len,
 {
 	struct sub_target t;
 	struct frame_view v;
-	uint8_t mac[6] = { 2, 0, 0, 0, 0, (uint8_t)port };
+	uint8_t mac[6] = {2, 0, 0, 0, 0, (uint8_t)port};
 
 	memset(&t, 0, sizeof(t));
 	t.addr = ip(to);
@@ -173,7 +177,8 @@ static void check_copy(uint8_t *frame, size_t len,
 	assert_int_equal(v.payload_len, payload_len);
 	assert_true(frame_verify_checksums(frame, len, &v));
 	for (size_t i = 0; i < payload_len; i++)
-		assert_int_equal(frame[v.payload_offset + i], (uint8_t)(i * 7 + 1));
+		assert_int_equal(frame[v.payload_offset + i],
+				 (uint8_t)(i * 7 + 1));
 	if (t.addr.family == AF_INET)
 		assert_int_equal(frame[v.l3_offset + 8], REWRITE_TTL);
 	else
@@ -203,11 +208,15 @@ static void rewrite_case(const char *src, const char *dst, const char *sub1,
 static void test_rewrite_ipv4(void **state)
 {
 	(void)state;
-	rewrite_case("10.80.1.1", "10.80.1.2", "10.80.1.11", "10.80.1.12", 18, 0);
-	rewrite_case("10.80.1.1", "10.80.1.2", "10.80.1.11", "192.0.2.200", 1001, 0);
-	rewrite_case("10.80.1.1", "10.80.1.2", "255.255.0.1", "1.2.3.4", 458, 42);
+	rewrite_case("10.80.1.1", "10.80.1.2", "10.80.1.11", "10.80.1.12", 18,
+		     0);
+	rewrite_case("10.80.1.1", "10.80.1.2", "10.80.1.11", "192.0.2.200",
+		     1001, 0);
+	rewrite_case("10.80.1.1", "10.80.1.2", "255.255.0.1", "1.2.3.4", 458,
+		     42);
 	for (size_t n = 0; n < 70; n++)
-		rewrite_case("10.1.1.1", "10.1.1.2", "10.9.9.9", "10.0.0.255", n, 0);
+		rewrite_case("10.1.1.1", "10.1.1.2", "10.9.9.9", "10.0.0.255",
+			     n, 0);
 }
 
 static void test_rewrite_ipv6(void **state)

@@ -119,8 +119,8 @@ static void test_ipv6_lookup(void **state)
 
 		snprintf(ip, sizeof(ip), "fd00::%x", i + 1);
 		assert_int_equal(find(&reg, ip, (uint16_t)(9000 + (i % 3))), i);
-		assert_int_equal(find(&reg, ip, (uint16_t)(9000 + ((i + 1) % 3))),
-				 -1);
+		assert_int_equal(
+			find(&reg, ip, (uint16_t)(9000 + ((i + 1) % 3))), -1);
 	}
 	subs_destroy(&reg);
 }
@@ -139,9 +139,9 @@ static void test_limit(void **state)
 	t = target("10.0.0.3", 1);
 	assert_int_equal(subs_add(&reg, &t, 0, NULL), -ENOSPC);
 	assert_int_equal(atomic_load(&reg.current)->count, 2);
-	assert_int_equal(subs_init(&(struct sub_registry){ 0 }, 0, 1, NULL, NULL),
+	assert_int_equal(subs_init(&(struct sub_registry){0}, 0, 1, NULL, NULL),
 			 -EINVAL);
-	assert_int_equal(subs_init(&(struct sub_registry){ 0 }, 4, 0, NULL, NULL),
+	assert_int_equal(subs_init(&(struct sub_registry){0}, 4, 0, NULL, NULL),
 			 -EINVAL);
 	subs_destroy(&reg);
 }
@@ -150,7 +150,7 @@ static void test_limit(void **state)
  * point after the swap; an offline reader holds nothing back. */
 static void test_reclaim_waits_for_every_reader(void **state)
 {
-	struct freed_log log = { 0 };
+	struct freed_log log = {0};
 	struct sub_registry reg;
 	const struct sub_set *held0, *held1;
 	struct sub_target t;
@@ -204,7 +204,7 @@ static void test_reclaim_waits_for_every_reader(void **state)
  * freed together once the readers moved past the last one. */
 static void test_reclaim_in_order(void **state)
 {
-	struct freed_log log = { 0 };
+	struct freed_log log = {0};
 	struct sub_registry reg;
 	struct sub_target t;
 
@@ -237,7 +237,7 @@ static void test_reclaim_in_order(void **state)
  * every spare slot draining, an add says "try again". */
 static void test_slot_reuse(void **state)
 {
-	struct freed_log log = { 0 };
+	struct freed_log log = {0};
 	struct sub_registry reg;
 	struct sub_target a = target("10.0.0.1", 1), b = target("10.0.0.2", 1),
 			  c = target("10.0.0.3", 1);
@@ -288,15 +288,16 @@ static void *stress_read(void *arg)
 	struct stress *st = sr->st;
 
 	while (!atomic_load(&st->stop)) {
-		const struct sub_set *set = subs_reader_enter(&st->reg, sr->index);
+		const struct sub_set *set =
+			subs_reader_enter(&st->reg, sr->index);
 
 		for (uint32_t i = 0; i < set->count; i++) {
 			const struct subscriber *s = &set->subs[i];
 
 			/* The writer makes port == 1000 + id % 50000. */
 			if (s->target.port != 1000 + s->id % 50000 ||
-			    sub_set_find(set, &s->target.addr, s->target.port) !=
-				    (int)i)
+			    sub_set_find(set, &s->target.addr,
+					 s->target.port) != (int)i)
 				atomic_fetch_add(&st->bad, 1);
 		}
 		atomic_fetch_add(&st->walks, 1);
@@ -317,9 +318,10 @@ static void test_concurrent_swaps(void **state)
 	assert_int_equal(subs_init(&st->reg, 16, 2, NULL, NULL), 0);
 	atomic_init(&st->stop, false);
 	for (uint32_t i = 0; i < 2; i++) {
-		readers[i] = (struct stress_reader){ st, i };
-		assert_int_equal(pthread_create(&th[i], NULL, stress_read,
-						&readers[i]), 0);
+		readers[i] = (struct stress_reader){st, i};
+		assert_int_equal(
+			pthread_create(&th[i], NULL, stress_read, &readers[i]),
+			0);
 	}
 	for (int round = 0; round < 20000; round++) {
 		const struct sub_set *cur = atomic_load(&st->reg.current);
@@ -342,11 +344,13 @@ static void test_concurrent_swaps(void **state)
 			assert_int_equal(rc, 0);
 			next_id++;
 		} else {
-			struct subscriber victim = cur->subs[round % cur->count];
+			struct subscriber victim =
+				cur->subs[round % cur->count];
 
-			assert_int_equal(subs_remove(&st->reg, &victim.target.addr,
-						     victim.target.port, 0, NULL),
-					 0);
+			assert_int_equal(
+				subs_remove(&st->reg, &victim.target.addr,
+					    victim.target.port, 0, NULL),
+				0);
 		}
 		if (round % 64 == 0)
 			subs_reclaim(&st->reg);
