@@ -316,6 +316,12 @@ static void udp_burst(struct repl_worker *w, const struct sub_set *set,
 			STAT_ADD(w->c.malformed, 1);
 			continue;
 		}
+		/* The same limit as the raw backends: on the wire, the copy
+		 * would be this large. */
+		if (wire_bytes(w, p->len) > w->r->cfg.max_frame) {
+			STAT_ADD(w->c.too_big, 1);
+			continue;
+		}
 		if (set->count && sub_set_find(set, &a, port) >= 0) {
 			w->ret_idx[nret++] = i;
 			continue;
