@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 /*
  * The in-kernel replicator (linerate replicate --backend xdp), a tc
- * clsact ingress program: a UDP packet to the listen address and port is
+ * ingress program (tcx link or clsact filter): a UDP packet to the listen address and port is
  * readdressed for each subscriber in turn (MACs, destination address and
  * port, checksums by the kernel's csum helpers, which also handle a local
  * sender's partial checksums and GSO packets) and a clone of each version

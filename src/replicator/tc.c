@@ -16,10 +16,15 @@
 #include "tc.h"
 #include "tc_replicate.skel.h"
 
+/* BPF_TCX_INGRESS of Linux 6.6's uapi, newer than the headers we build
+ * against. */
+#define LR_TCX_INGRESS 46
+
 struct tc_replicator {
 	struct tc_replicate *skel;
 	pthread_mutex_t lock; /* one sync at a time */
 	int inner_fd; /* the set the kernel uses now */
+	int link_fd; /* tcx link, or -1 (clsact filter) */
 	int ncpus;
 	bool hook_created;
 	bool attached;
@@ -37,11 +42,27 @@ static void addr_words(const struct ip_addr *a, __u32 out[4])
 		memcpy(out, &a->v4, 4);
 }
 
+/*
+ * A tcx link (Linux 6.6+) where there is one: it goes away with the
+ * process, so a replicator killed hard does not go on replicating in the
+ * kernel. Otherwise a filter on a clsact qdisc, which outlives a killed
+ * process (linerate cleanup -i removes it).
+ */
 static int attach(struct replicator *r, struct tc_replicator *t, char *err,
 		  size_t err_len)
 {
+	int prog_fd = bpf_program__fd(t->skel->progs.lr_tc_repl);
 	int rc;
 
+	t->link_fd = bpf_link_create(prog_fd, r->ifindex,
+				     (enum bpf_attach_type)LR_TCX_INGRESS, NULL);
+	if (t->link_fd >= 0) {
+		t->attached = true;
+		return 0;
+	}
+	pr_debug("replicate: no tcx link (%s), using a clsact filter\n",
+		 strerror(-t->link_fd));
+	t->link_fd = -1;
 	memset(&t->hook, 0, sizeof(t->hook));
 	t->hook.sz = sizeof(t->hook);
 	t->hook.ifindex = r->ifindex;
@@ -56,7 +77,7 @@ static int attach(struct replicator *r, struct tc_replicator *t, char *err,
 	}
 	memset(&t->opts, 0, sizeof(t->opts));
 	t->opts.sz = sizeof(t->opts);
-	t->opts.prog_fd = bpf_program__fd(t->skel->progs.lr_tc_repl);
+	t->opts.prog_fd = prog_fd;
 	rc = bpf_tc_attach(&t->hook, &t->opts);
 	if (rc) {
 		snprintf(err, err_len, "cannot attach the tc program to %s: %s",
@@ -69,6 +90,11 @@ static int attach(struct replicator *r, struct tc_replicator *t, char *err,
 
 static void detach(struct tc_replicator *t)
 {
+	if (t->link_fd >= 0) {
+		close(t->link_fd);
+		t->link_fd = -1;
+		t->attached = false;
+	}
 	if (t->attached) {
 		LIBBPF_OPTS(bpf_tc_opts, del, .handle = t->opts.handle,
 			    .priority = t->opts.priority);
@@ -115,6 +141,7 @@ int tc_replicator_open(struct replicator *r, char *err, size_t err_len)
 	r->tc = t;
 	pthread_mutex_init(&t->lock, NULL);
 	t->inner_fd = -1;
+	t->link_fd = -1;
 	t->ncpus = libbpf_num_possible_cpus();
 	if (t->ncpus <= 0) {
 		snprintf(err, err_len, "cannot count the CPUs");
@@ -151,9 +178,9 @@ int tc_replicator_open(struct replicator *r, char *err, size_t err_len)
 		return rc;
 	r->backend_name = "xdp";
 	snprintf(r->mode, sizeof(r->mode),
-		 "in kernel: tc clsact ingress on %s, bpf_clone_redirect per "
+		 "in kernel: tc %s ingress on %s, bpf_clone_redirect per "
 		 "subscriber",
-		 r->ifname);
+		 t->link_fd >= 0 ? "tcx" : "clsact", r->ifname);
 	snprintf(r->note, sizeof(r->note),
 		 "tc rather than XDP: XDP has no per-copy clone, and a veth "
 		 "drops "

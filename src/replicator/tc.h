@@ -3,8 +3,8 @@
 #define LINERATE_REPL_TC_H
 
 /*
- * --backend xdp: the replicator in the kernel. A tc clsact ingress
- * program (tc_replicate.bpf.c) readdresses each feed packet for one
+ * --backend xdp: the replicator in the kernel. A tc ingress program
+ * (a tcx link where the kernel has them, else a clsact filter) (tc_replicate.bpf.c) readdresses each feed packet for one
  * subscriber after another and sends a clone of each version out of the
  * interface with bpf_clone_redirect(); user space only keeps the
  * subscriber set in a map and reads counters.
