@@ -4,10 +4,11 @@
 
 /*
  * --backend xdp: the replicator in the kernel. A tc ingress program
- * (a tcx link where the kernel has them, else a clsact filter) (tc_replicate.bpf.c) readdresses each feed packet for one
- * subscriber after another and sends a clone of each version out of the
- * interface with bpf_clone_redirect(); user space only keeps the
- * subscriber set in a map and reads counters.
+ * (tc_replicate.bpf.c; a tcx link where the kernel has them, else a
+ * clsact filter) readdresses each feed packet for one subscriber after
+ * another and sends a clone of each version out of the interface with
+ * bpf_clone_redirect(); user space only keeps the subscriber set in a map
+ * and reads counters.
  *
  * The set lives in an inner map behind a one-slot array of maps: an
  * update of the outer map returns only after every program run that
