@@ -3,11 +3,11 @@
  * The in-kernel replicator (linerate replicate --backend xdp), a tc
  * ingress program (tcx link or clsact filter): a UDP packet to the listen
  * address and port is readdressed for each subscriber in turn (MACs,
- * destination address and
- * port, checksums by the kernel's csum helpers, which also handle a local
- * sender's partial checksums and GSO packets) and a clone of each version
- * goes out of the interface with bpf_clone_redirect(); the original is
- * then dropped. Every other packet passes untouched.
+ * destination address and port, checksums by the kernel's csum helpers,
+ * which also handle a local sender's partial checksums and GSO packets)
+ * and a clone of each version goes out of the interface with
+ * bpf_clone_redirect(); the original is then dropped. Every other packet
+ * passes untouched.
  *
  * Why tc and not XDP: XDP cannot clone a frame except by devmap
  * broadcast, which sends the same bytes to every device and cannot give
