@@ -111,7 +111,9 @@ int policy_check(const struct sub_policy *p, const struct ip_addr *addr,
 	if (is_loopback(addr) || policy_is_local(p, addr)) {
 		if (port == p->listen_port && is_unspecified(&p->listen)) {
 			snprintf(err, err_len,
-				 "address: %s:%u is the replicator itself",
+				 addr->family == AF_INET6 ?
+					 "address: [%s]:%u is the replicator itself" :
+					 "address: %s:%u is the replicator itself",
 				 text, port);
 			return -EINVAL;
 		}
