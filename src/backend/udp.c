@@ -47,6 +47,7 @@ struct backend {
 	bool timestamps;
 	bool gso; /* UDP_SEGMENT works here; cleared on first refusal */
 	bool gro; /* UDP_GRO: the kernel may hand over coalesced datagrams */
+	bool relay; /* receives, and sends to each packet's peer */
 	struct sockaddr_storage *rx_peers;
 	struct pkt *pending; /* datagrams received, not yet handed out */
 	uint32_t pending_cap;
@@ -142,7 +143,12 @@ static int udp_socket_open(const struct backend_config *cfg, uint16_t port,
 
 static void udp_set_mode(struct backend *b, bool sender)
 {
-	if (sender)
+	if (b->relay)
+		snprintf(b->mode, sizeof(b->mode), "recvmmsg%s, %s to each%s",
+			 b->gro ? ", UDP GRO" : "",
+			 b->gso ? "UDP GSO sendmsg" : "sendmmsg",
+			 b->busy_poll ? ", busy-poll" : "");
+	else if (sender)
 		snprintf(b->mode, sizeof(b->mode), "%s%s",
 			 b->gso ? "UDP GSO sendmsg" : "sendmmsg",
 			 b->busy_poll ? ", busy-poll" : "");
@@ -220,7 +226,8 @@ static int udp_open(const struct backend_config *cfg, struct backend **out)
 		}
 		b->fds[i] = fd;
 	}
-	b->gso = sender && !cfg->no_gso;
+	b->relay = !sender && cfg->tx_to_peers;
+	b->gso = (sender || b->relay) && !cfg->no_gso;
 	udp_set_mode(b, sender);
 	*out = b;
 	return 0;
@@ -230,8 +237,14 @@ err_free:
 	return err;
 }
 
+static socklen_t peer_len(const struct sockaddr_storage *ss)
+{
+	return ss->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) :
+					   sizeof(struct sockaddr_in);
+}
+
 /*
- * A run of equal-sized datagrams to the connected peer as one GSO send.
+ * A run of equal-sized datagrams to one peer as one GSO send.
  * Returns n, or -EAGAIN, or -EOPNOTSUPP when this kernel/path refuses
  * UDP_SEGMENT (the caller falls back to sendmmsg), or another -errno.
  */
@@ -250,6 +263,10 @@ static int send_gso(struct backend *b, int fd, struct pkt *pkts,
 	}
 	mh.msg_iov = b->tx_iov;
 	mh.msg_iovlen = n;
+	if (pkts[0].peer.ss_family) {
+		mh.msg_name = &pkts[0].peer;
+		mh.msg_namelen = peer_len(&pkts[0].peer);
+	}
 	mh.msg_control = control;
 	mh.msg_controllen = sizeof(control);
 	cm = CMSG_FIRSTHDR(&mh);
@@ -270,17 +287,24 @@ static int send_gso(struct backend *b, int fd, struct pkt *pkts,
 	return -errno;
 }
 
-/* How many of pkts[0..n) can go as one GSO send: same size, no explicit
- * destination, within the kernel's limits. */
+static bool same_peer(const struct pkt *a, const struct pkt *b)
+{
+	if (a->peer.ss_family != b->peer.ss_family)
+		return false;
+	return !a->peer.ss_family ||
+	       !memcmp(&a->peer, &b->peer, peer_len(&a->peer));
+}
+
+/* How many of pkts[0..n) can go as one GSO send: same size, same
+ * destination (the connected one, or one explicit peer: a relay's),
+ * within the kernel's limits. */
 static unsigned int gso_run(const struct pkt *pkts, unsigned int n)
 {
 	unsigned int run = 1;
 	size_t bytes = pkts[0].len;
 
-	if (pkts[0].peer.ss_family)
-		return 1;
 	while (run < n && run < UDP_GSO_MAX_SEGMENTS &&
-	       pkts[run].len == pkts[0].len && !pkts[run].peer.ss_family &&
+	       pkts[run].len == pkts[0].len && same_peer(&pkts[run], &pkts[0]) &&
 	       bytes + pkts[run].len <= UDP_GSO_MAX_BYTES) {
 		bytes += pkts[run].len;
 		run++;
@@ -316,9 +340,7 @@ static int send_group(struct backend *b, int fd, struct pkt *pkts,
 		mh->msg_iovlen = 1;
 		if (pkts[i].peer.ss_family) {
 			mh->msg_name = &pkts[i].peer;
-			mh->msg_namelen = pkts[i].peer.ss_family == AF_INET6 ?
-						  sizeof(struct sockaddr_in6) :
-						  sizeof(struct sockaddr_in);
+			mh->msg_namelen = peer_len(&pkts[i].peer);
 		}
 	}
 	do {

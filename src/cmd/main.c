@@ -24,6 +24,10 @@ static const struct command commands[] = {
 	{ "client", cmd_client,
 	  "test against a linerate server: forward, --reverse, --bidir, --rtt" },
 	{ "hookcost", cmd_hookcost, "what an empty XDP or tc program costs" },
+	{ "replicate", cmd_replicate,
+	  "fan a UDP feed out to subscribers managed over a JSON API" },
+	{ "subscribers", cmd_subscribers,
+	  "add, remove, list a running replicator's subscribers" },
 	{ "lab", cmd_lab,
 	  "two-namespace veth test lab: lab up|down|status (scripts/lab)" },
 };

@@ -1,0 +1,320 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The replicator's HTTP JSON API, on the daemon's http.c (bearer token,
+ * body cap, JSON errors):
+ *
+ *   GET    /v1/health                         no token needed
+ *   GET    /v1/replicator                     counters, config, subscribers
+ *   GET    /v1/replicator/subscribers         {"subscribers":[...],...}
+ *   POST   /v1/replicator/subscribers         {"address":"IP","port":N}
+ *   GET    /v1/replicator/subscribers/IP:PORT one ([v6]:PORT for IPv6)
+ *   DELETE /v1/replicator/subscribers/IP:PORT its final figures
+ *   DELETE /v1/replicator/subscribers         the same with the POST body
+ *   GET    /metrics                           Prometheus text
+ *
+ * A refused request changes nothing and says which field was wrong.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api.h"
+#include "http.h"
+#include "log.h"
+#include "units.h"
+
+#define SUBS_PATH	  "/v1/replicator/subscribers"
+#define REPL_API_MAX_BODY 4096
+
+struct repl_api {
+	struct replicator *r;
+	struct http_server *http;
+};
+
+/* {"address": "IP", "port": N}, nothing else. 0 or 400 with field/err. */
+static int parse_body(const struct http_request *req, struct ip_addr *addr,
+		      uint16_t *port, const char **field, char *err,
+		      size_t err_len)
+{
+	json_error_t jerr;
+	json_t *doc, *v;
+	const char *key;
+	int rc = 400;
+
+	*field = "";
+	doc = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES,
+			 &jerr);
+	if (!doc) {
+		snprintf(err, err_len, "body: not JSON: %s", jerr.text);
+		return 400;
+	}
+	if (!json_is_object(doc)) {
+		snprintf(err, err_len, "body: a JSON object is required");
+		goto out;
+	}
+	json_object_foreach(doc, key, v)
+	{
+		if (strcmp(key, "address") && strcmp(key, "port")) {
+			/* error_reply() takes the field from the message. */
+			*field = "";
+			snprintf(err, err_len,
+				 "%.60s: unknown field (fields: address, port)",
+				 key);
+			goto out;
+		}
+	}
+	v = json_object_get(doc, "address");
+	*field = "address";
+	if (!v) {
+		snprintf(err, err_len, "address: required");
+		goto out;
+	}
+	if (!json_is_string(v) || ip_addr_parse(json_string_value(v), addr)) {
+		snprintf(err, err_len,
+			 "address: an IPv4 or IPv6 address string is "
+			 "required");
+		goto out;
+	}
+	v = json_object_get(doc, "port");
+	*field = "port";
+	if (!v) {
+		snprintf(err, err_len, "port: required");
+		goto out;
+	}
+	if (!json_is_integer(v) || json_integer_value(v) < 1 ||
+	    json_integer_value(v) > 65535) {
+		snprintf(err, err_len, "port: an integer 1..65535 is required");
+		goto out;
+	}
+	*port = (uint16_t)json_integer_value(v);
+	rc = 0;
+out:
+	json_decref(doc);
+	return rc;
+}
+
+/* The field named in an "unknown field" error (the key itself). */
+static void error_reply(struct http_response *resp, int status,
+			const char *field, const char *err)
+{
+	char name[64] = "";
+
+	if (!*field && strstr(err, ": unknown field"))
+		snprintf(name, sizeof(name), "%.*s",
+			 (int)(strstr(err, ": unknown field") - err), err);
+	http_error(resp, status, *field ? field : name, "%s", err);
+	if (strstr(err, "(limit: max-subscribers)"))
+		json_object_set_new(resp->json, "limit",
+				    json_string("max-subscribers"));
+}
+
+static void handle_add(struct repl_api *a, const struct http_request *req,
+		       struct http_response *resp)
+{
+	struct sub_counters zero = {0};
+	struct subscriber sub;
+	struct ip_addr addr;
+	const char *field;
+	char err[384];
+	uint16_t port;
+	int status;
+
+	status = parse_body(req, &addr, &port, &field, err, sizeof(err));
+	if (!status)
+		status = replicator_add(a->r, &addr, port, &sub, &field, err,
+					sizeof(err));
+	else
+		__atomic_fetch_add(&a->r->api_refused, 1, __ATOMIC_RELAXED);
+	if (status) {
+		error_reply(resp, status, field, err);
+		return;
+	}
+	resp->status = 201;
+	resp->json = replicator_sub_json(a->r, &sub, &zero, true, 0);
+}
+
+static void handle_remove(struct repl_api *a, const struct ip_addr *addr,
+			  uint16_t port, struct http_response *resp)
+{
+	struct removed_sub gone;
+	char err[256];
+	int status;
+
+	status = replicator_remove(a->r, addr, port, &gone, err, sizeof(err));
+	if (status) {
+		http_error(resp, status, "address", "%s", err);
+		return;
+	}
+	resp->json = replicator_sub_json(a->r, &gone.sub, &gone.c, false,
+					 gone.sub.removed_real_ns);
+}
+
+struct one_arg {
+	struct replicator *r;
+	struct ip_addr addr;
+	uint16_t port;
+	json_t *out;
+};
+
+static void find_one(const struct sub_set *set, void *arg)
+{
+	struct one_arg *oa = arg;
+	int idx = sub_set_find(set, &oa->addr, oa->port);
+	struct sub_counters c;
+
+	if (idx < 0)
+		return;
+	replicator_sub_counters(oa->r, &set->subs[idx], &c);
+	oa->out = replicator_sub_json(oa->r, &set->subs[idx], &c, true, 0);
+}
+
+static char *metrics_text(struct repl_api *a)
+{
+	struct http_counters hc;
+	char extra[1024];
+
+	http_server_counters(a->http, &hc);
+	snprintf(extra, sizeof(extra),
+		 "# HELP linerate_api_requests_total API requests answered, by "
+		 "status class.\n"
+		 "# TYPE linerate_api_requests_total counter\n"
+		 "linerate_api_requests_total{class=\"2xx\"} %llu\n"
+		 "linerate_api_requests_total{class=\"4xx\"} %llu\n"
+		 "linerate_api_requests_total{class=\"5xx\"} %llu\n"
+		 "# HELP linerate_api_unauthorized_total Requests without the "
+		 "right token.\n"
+		 "# TYPE linerate_api_unauthorized_total counter\n"
+		 "linerate_api_unauthorized_total %llu\n",
+		 (unsigned long long)hc.status_2xx,
+		 (unsigned long long)hc.status_4xx,
+		 (unsigned long long)hc.status_5xx,
+		 (unsigned long long)hc.unauthorized);
+	return replicator_metrics(a->r, extra);
+}
+
+static void handle(void *arg, const struct http_request *req,
+		   struct http_response *resp)
+{
+	struct repl_api *a = arg;
+	bool get = !strcmp(req->method, "GET");
+	bool del = !strcmp(req->method, "DELETE");
+
+	if (!strcmp(req->path, "/v1/health")) {
+		if (!get)
+			goto bad_method;
+		resp->json = json_pack("{ss ss}", "status", "ok", "version",
+				       LINERATE_VERSION);
+		return;
+	}
+	if (!strcmp(req->path, "/v1/replicator")) {
+		if (!get)
+			goto bad_method;
+		resp->json = replicator_json(a->r, false);
+		return;
+	}
+	if (!strcmp(req->path, "/metrics")) {
+		if (!get)
+			goto bad_method;
+		resp->text = metrics_text(a);
+		resp->content_type = "text/plain; version=0.0.4; charset=utf-8";
+		if (!resp->text)
+			http_error(resp, 500, NULL, "out of memory");
+		return;
+	}
+	if (!strcmp(req->path, SUBS_PATH)) {
+		if (get) {
+			resp->json = replicator_subscribers_json(a->r);
+		} else if (!strcmp(req->method, "POST")) {
+			handle_add(a, req, resp);
+		} else if (del) {
+			struct ip_addr addr;
+			const char *field;
+			char err[256];
+			uint16_t port;
+
+			if (parse_body(req, &addr, &port, &field, err,
+				       sizeof(err)))
+				error_reply(resp, 400, field, err);
+			else
+				handle_remove(a, &addr, port, resp);
+		} else {
+			goto bad_method;
+		}
+		return;
+	}
+	if (!strncmp(req->path, SUBS_PATH "/", sizeof(SUBS_PATH))) {
+		const char *ep = req->path + sizeof(SUBS_PATH);
+		struct one_arg oa = {.r = a->r};
+
+		if (parse_endpoint(ep, false, &oa.addr, &oa.port, NULL)) {
+			http_error(resp, 400, "address",
+				   "address: '%.64s' is not IP:PORT or "
+				   "[IPv6]:PORT",
+				   ep);
+			return;
+		}
+		if (del) {
+			handle_remove(a, &oa.addr, oa.port, resp);
+			return;
+		}
+		if (!get)
+			goto bad_method;
+		subs_with_current(&a->r->subs, find_one, &oa);
+		if (!oa.out) {
+			http_error(resp, 404, "address",
+				   "no subscriber with that address and port");
+			return;
+		}
+		resp->json = oa.out;
+		return;
+	}
+	http_error(resp, 404, NULL, "no such resource: %.100s", req->path);
+	return;
+bad_method:
+	http_error(resp, 405, NULL, "method %.16s not allowed on %.100s",
+		   req->method, req->path);
+}
+
+static const char *const public_paths[] = {"/v1/health", NULL};
+
+struct repl_api *repl_api_start(struct replicator *r,
+				const struct repl_api_config *cfg)
+{
+	struct repl_api *a = calloc(1, sizeof(*a));
+	struct http_config hc = {
+		.addr = cfg->addr,
+		.port = cfg->port,
+		.token = cfg->token,
+		.max_connections = 64,
+		.max_connections_per_ip = 32,
+		.timeout_s = 10,
+		.max_body = REPL_API_MAX_BODY,
+		.public_paths = public_paths,
+		.handler = handle,
+	};
+
+	if (!a) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	a->r = r;
+	hc.arg = a;
+	a->http = http_server_start(&hc);
+	if (!a->http) {
+		int err = errno;
+
+		free(a);
+		errno = err;
+		return NULL;
+	}
+	return a;
+}
+
+void repl_api_stop(struct repl_api *a)
+{
+	if (!a)
+		return;
+	http_server_stop(a->http);
+	free(a);
+}
