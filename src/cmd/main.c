@@ -19,6 +19,7 @@ static const struct command commands[] = {
 	  "what an interface and the kernel support; the backend auto picks" },
 	{ "cleanup", cmd_cleanup,
 	  "remove XDP/tc programs a killed linerate left on an interface" },
+	{ "rfc2544", cmd_rfc2544, "RFC 2544 throughput/latency/loss/back-to-back (--lab)" },
 	{ "lab", cmd_lab,
 	  "two-namespace veth test lab: lab up|down|status (scripts/lab)" },
 };
