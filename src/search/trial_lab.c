@@ -16,6 +16,7 @@
 #include <jansson.h>
 #include <linux/ethtool.h>
 #include <linux/sockios.h>
+#include <math.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <sched.h>
@@ -40,9 +41,10 @@
 #define RECV_READY_NS (5 * NSEC_PER_SEC)
 #define RECV_STOP_NS  (5 * NSEC_PER_SEC)
 /* The sender ends by itself; past this much over its duration it hangs. */
-#define SEND_GRACE_NS (15 * NSEC_PER_SEC)
-#define POLL_NS	      (10 * NSEC_PER_MSEC)
-#define MAX_OUTPUT    (1 << 20)
+#define SEND_GRACE_NS	(15 * NSEC_PER_SEC)
+#define POLL_NS		(10 * NSEC_PER_MSEC)
+#define MAX_OUTPUT	(1 << 20)
+#define PACING_SLACK_NS (5 * NSEC_PER_MSEC)
 
 struct child {
 	pid_t pid;
@@ -507,6 +509,7 @@ static int run_sender(struct lab_runner *lr, uint16_t port, uint32_t frame_size,
 		      struct child *c, char *err, size_t err_len)
 {
 	char dst[64], size[16], rate[48], duration[32], count[32], flows[16];
+	char burst[16];
 	char *args[28];
 	size_t n = 0;
 	int status, rc;
@@ -540,6 +543,23 @@ static int run_sender(struct lab_runner *lr, uint16_t port, uint32_t frame_size,
 	}
 	args[n++] = "--flows";
 	args[n++] = flows;
+	if (rate_pps > 0) {
+		/*
+		 * The pacer's bucket holds one burst: a sender woken late
+		 * catches up by at most that much, the rest of the delay is
+		 * lost for good. On a busy host wake-ups run milliseconds
+		 * late, so the bucket holds PACING_SLACK_NS of frames
+		 * (32..1024); in steady state frames still go one by one.
+		 */
+		double b = ceil(rate_pps * (double)PACING_SLACK_NS / 1e9);
+
+		snprintf(burst, sizeof(burst), "%u",
+			 b < 32	  ? 32u :
+			 b > 1024 ? 1024u :
+				    (unsigned int)b);
+		args[n++] = "--burst";
+		args[n++] = burst;
+	}
 	args[n++] = "--interval";
 	args[n++] = "0";
 	args[n++] = "--json";
