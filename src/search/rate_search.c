@@ -199,19 +199,21 @@ static bool goal_step(struct rate_search *s, enum search_goal_id g,
 	    (s->cfg.integer_loads && upper - lower <= 1))
 		goto converged;
 	mid = (lower + upper) / 2;
-	/* Just moved a bound: a small step on from it first, widening each
-	 * time (external search), while that is closer than the middle. */
-	if (last && same_load(last->load, lower) &&
-	    search_passes(s, last->loss_ratio, g)) {
-		load = clamp_load(s, lower * (1 + gs->up_width));
-		if (load > lower && load < mid) {
-			gs->up_width *= 2;
-			step->load = load;
-			step->phase = SEARCH_PHASE_UP;
-			return true;
-		}
-	} else if (last && same_load(last->load, upper) &&
-		   !search_passes(s, last->loss_ratio, g)) {
+	/*
+	 * A wide bracket (the upper bound still the maximum, say) is
+	 * narrowed from the lower bound by widening steps first: the result
+	 * is usually near the last pass, not in the middle. After a fresh
+	 * failure, likewise a small step down from it.
+	 */
+	load = clamp_load(s, lower * (1 + gs->up_width));
+	if (load > lower && load < mid) {
+		gs->up_width *= 2;
+		step->load = load;
+		step->phase = SEARCH_PHASE_UP;
+		return true;
+	}
+	if (last && same_load(last->load, upper) &&
+	    !search_passes(s, last->loss_ratio, g)) {
 		load = clamp_load(s, upper * (1 - gs->down_width));
 		if (load < upper && load > mid) {
 			gs->down_width =

@@ -283,6 +283,7 @@ static int throughput_one(struct rfc2544_run *run, unsigned int i)
 	}
 	while (search_next(s, &step) == 0) {
 		struct rfc2544_trial *t;
+		size_t first = run->ntrials;
 		double loss, fwd;
 
 		progress(run,
@@ -305,8 +306,11 @@ static int throughput_one(struct rfc2544_run *run, unsigned int i)
 			fail_run(run, rc, "throughput", "search record");
 			goto out;
 		}
-		t->phase = step.phase;
-		t->goal = step.goal;
+		/* Retried attempts too, so the JSON says what each was for. */
+		for (size_t k = first; k < run->ntrials; k++) {
+			run->trials[k].phase = step.phase;
+			run->trials[k].goal = step.goal;
+		}
 		for (int g = 0; g < SEARCH_MAX_GOALS; g++) {
 			t->pass[g] = search_passes(s, loss, g);
 			t->lower[g] = search_lower(s, g);

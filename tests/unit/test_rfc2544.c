@@ -134,6 +134,43 @@ static void test_step_function(void **state)
 	assert_true(trials <= 16);
 }
 
+/*
+ * NDR and PDR apart: a little loss just below the edge fails NDR but not
+ * PDR. The PDR search starts from its own lower bound, with the maximum
+ * as its upper bound, and must not bisect that wide bracket from the
+ * middle (each trial far above the edge is wasted time).
+ */
+static void test_pdr_apart_from_ndr(void **state)
+{
+	struct search_config cfg = default_config();
+	struct rate_search s;
+	struct search_step step;
+	unsigned int trials = 0;
+	const double edge = 5905;
+
+	(void)state;
+	assert_int_equal(search_init(&s, &cfg, NULL, 0), 0);
+	while (search_next(&s, &step) == 0) {
+		double loss = step.load > edge	      ? 1 - edge / step.load :
+			      step.load > 0.99 * edge ? 0.001 :
+							0;
+
+		if (trials)
+			assert_true(step.load < 1.2 * edge);
+		assert_int_equal(search_record(&s, step.load, loss,
+					       step.load * (1 - loss)),
+				 0);
+		trials++;
+	}
+	assert_true(s.goal[SEARCH_NDR].result <= 0.99 * edge);
+	assert_true(s.goal[SEARCH_NDR].result >= 0.99 * edge * (1 - 0.005));
+	/* PDR: loss <= 0.5% up to edge / 0.995 = 5934.7 */
+	assert_true(s.goal[SEARCH_PDR].result <= edge / 0.995);
+	assert_true(s.goal[SEARCH_PDR].result >= edge / 0.995 * (1 - 0.005));
+	assert_true(s.goal[SEARCH_PDR].confirmed);
+	assert_true(trials <= 20);
+}
+
 /* Without the estimate (a device that forwards nothing at the maximum)
  * the external search halves its way down and still converges. */
 static void test_step_function_no_estimate(void **state)
@@ -384,6 +421,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_step_function),
 		cmocka_unit_test(test_step_function_no_estimate),
+		cmocka_unit_test(test_pdr_apart_from_ndr),
 		cmocka_unit_test(test_noisy_edge),
 		cmocka_unit_test(test_always_loss),
 		cmocka_unit_test(test_never_loss),
