@@ -119,7 +119,7 @@ static void print_throughput(FILE *out, const struct rfc2544_run *run)
 				!sr->goal[SEARCH_NDR].converged ?
 					"out of trials" :
 					"not confirmed");
-		else if (sr->sender_limited)
+		else if (sr->throughput_done && sr->sender_limited)
 			fprintf(out, "  (sender-limited)");
 		fprintf(out, "\n");
 	}
