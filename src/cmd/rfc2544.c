@@ -83,85 +83,72 @@ static const struct option longopts[] = {
 	{NULL, 0, NULL, 0},
 };
 
+struct flag_doc {
+	const char *flag;
+	const char *help;
+};
+
+static const struct flag_doc flag_docs[] = {
+	{"--lab", "both ends in the lab's namespaces NAME-a -> NAME-b"},
+	{"--name NAME", "lab name (default lr; see linerate lab)"},
+	{"--sizes LIST", "frame sizes incl. FCS, 64..9018 (default "
+			 "64,128,256,512,1024,1280,1518)"},
+	{"--tests LIST", "throughput,latency,loss,back-to-back (default "
+			 "all; latency needs the throughput search)"},
+	{"--trial TIME", "trial length (default 60s; --quick 2s)"},
+	{"--warmup TIME", "warm-up traffic at the trial rate before each "
+			  "trial, not counted; 0: none (default 2s; --quick "
+			  "0.5s)"},
+	{"--drain TIME", "wait after the last frame before counting "
+			 "(default 2s; --quick 0.5s)"},
+	{"--loss-tolerance LOSS", "NDR: loss a passing trial may have, a "
+				  "percent (0.1%) or a fraction (0.001); "
+				  "default 0, the RFC's"},
+	{"--pdr-loss LOSS", "PDR: the same, for the partial drop rate "
+			    "(default 0.5%)"},
+	{"--resolution RES", "stop when the pass/fail bracket is this "
+			     "narrow, relative: 0.5% or 0.005 (default 0.5%; "
+			     "--quick 1%)"},
+	{"--line-rate BPS", "line rate, e.g. 10Gbps (default: the sender's "
+			    "interface speed; a veth says 10 Gbit/s)"},
+	{"--min-rate RATE", "lowest rate the search tries (default 1kpps)"},
+	{"--max-trials N", "trials per search, 1..128 (default 40)"},
+	{"--b2b-trials N", "back-to-back repetitions, 1..100 (default 50; "
+			   "--quick 2)"},
+	{"--b2b-max TIME", "longest burst tried, as time at line rate "
+			   "(default 2s; --quick 0.1s)"},
+	{"--quick", "short trials, coarser resolution (see above)"},
+	{"--backend NAME",
+	 "data path of both ends: " SPEC_BACKENDS " (default udp)"},
+	{"--no-gso", "udp: one datagram per send/receive"},
+	{"--flows N", "source ports of the sender, 1..4096 (default 1)"},
+	{"--port PORT", "trial port; warm-up uses PORT+1 (default 7000)"},
+	{"--json", "one JSON document with every trial on stdout (the "
+		   "table goes to stderr)"},
+	{"--csv FILE", "one row per frame size"},
+	{"--plot FILE", "chart, .svg or .png (needs gnuplot)"},
+	{"--quiet", "no progress on stderr"},
+	{"--verbose", "also the commands run, on stderr"},
+};
+
 static void usage(FILE *out)
 {
-	fprintf(out,
-		"usage: linerate rfc2544 --lab [--name NAME] [options]\n"
-		"       linerate rfc2544 HOST [options]   (needs the daemon "
-		"API client: not in this build yet)\n"
-		"\n"
-		"  RFC 2544 benchmarks: throughput (the highest rate with loss "
-		"<= the\n"
-		"  tolerance, found by a binary search with a confirmation "
-		"trial; NDR and\n"
-		"  PDR), latency at that rate, frame loss rate from 100%% of "
-		"the line rate\n"
-		"  down, and back-to-back bursts. Progress goes to stderr.\n"
-		"\n"
-		"options:\n"
-		"  --lab                  both ends in the lab's namespaces "
-		"NAME-a -> NAME-b\n"
-		"  --name NAME            lab name (default lr; see linerate "
-		"lab)\n"
-		"  --sizes LIST           frame sizes incl. FCS, 64..9018 "
-		"(default\n"
-		"                         64,128,256,512,1024,1280,1518)\n"
-		"  --tests LIST           throughput,latency,loss,back-to-back "
-		"(default all;\n"
-		"                         latency runs the throughput search "
-		"too)\n"
-		"  --trial TIME           trial length (default 60s, --quick "
-		"2s)\n"
-		"  --warmup TIME          warm-up traffic at the trial rate "
-		"before each trial,\n"
-		"                         not counted; 0 for none (default 2s, "
-		"--quick 0.5s)\n"
-		"  --drain TIME           wait after the last frame before "
-		"counting loss\n"
-		"                         (default 2s, --quick 0.5s)\n"
-		"  --loss-tolerance LOSS  NDR: the loss a passing trial may "
-		"have, as a percent\n"
-		"                         (0.1%%) or a fraction (0.001); "
-		"default 0, the RFC's\n"
-		"  --pdr-loss LOSS        PDR: the same for the partial drop "
-		"rate (default 0.5%%)\n"
-		"  --resolution RES       stop when the pass/fail bracket is "
-		"this narrow,\n"
-		"                         relative to the rate: 0.5%% or 0.005 "
-		"(default 0.5%%,\n"
-		"                         --quick 1%%)\n"
-		"  --line-rate BPS        line rate, e.g. 10Gbps (default: the "
-		"sender's\n"
-		"                         interface speed; veth says 10 "
-		"Gbit/s)\n"
-		"  --min-rate RATE        lowest rate the search tries "
-		"(default 1kpps)\n"
-		"  --max-trials N         trials per search, 1..128 (default "
-		"40)\n"
-		"  --b2b-trials N         back-to-back repetitions, 1..100 "
-		"(default 50, --quick 2)\n"
-		"  --b2b-max TIME         longest burst tried, in time at line "
-		"rate (default 2s,\n"
-		"                         --quick 0.1s)\n"
-		"  --quick                short trials and coarser resolution "
-		"(see above)\n"
-		"  --backend NAME         data path of both "
-		"ends: " SPEC_BACKENDS " (default udp)\n"
-		"  --no-gso               udp: one datagram per send/receive\n"
-		"  --flows N              source ports the sender uses, "
-		"1..4096 (default 1)\n"
-		"  --port PORT            trial port; warm-up uses PORT+1 "
-		"(default 7000)\n"
-		"  --json                 print one JSON document with every "
-		"trial on stdout\n"
-		"                         (the table then goes to stderr)\n"
-		"  --csv FILE             one row per frame size\n"
-		"  --plot FILE            chart, .svg or .png (needs gnuplot)\n"
-		"  --quiet                no progress on stderr\n"
-		"  --verbose              the commands run, on stderr\n"
-		"\n"
-		"exit codes: 0 ok, 1 runtime error (results so far are still "
-		"written), 2 bad input\n");
+	fprintf(out, "usage: linerate rfc2544 --lab [--name NAME] [options]\n"
+		     "       linerate rfc2544 HOST [options]   (needs the "
+		     "daemon API client: not in this build yet)\n\n"
+		     "  RFC 2544: throughput (highest rate with loss <= the "
+		     "tolerance: a binary\n"
+		     "  search with a confirmation trial; NDR and PDR), "
+		     "latency at that rate,\n"
+		     "  frame loss rate from 100%% of the line rate down, "
+		     "back-to-back bursts.\n"
+		     "  Progress and the time left go to stderr.\n\n"
+		     "options:\n");
+	for (size_t i = 0; i < sizeof(flag_docs) / sizeof(flag_docs[0]); i++)
+		fprintf(out, "  %-22s %s\n", flag_docs[i].flag,
+			flag_docs[i].help);
+	fprintf(out, "\nexit codes: 0 ok, 1 runtime error (the results so "
+		     "far are still written), 2 bad input\n");
 }
 
 static int bad(const char *flag, const char *value, const char *accepted)
