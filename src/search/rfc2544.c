@@ -453,6 +453,9 @@ static int b2b_one(struct rfc2544_run *run, unsigned int i)
 			struct burst_params bp = {
 				.frame_size = sr->frame_size,
 				.frames = (uint64_t)step.load,
+				/* What a sender slower than the line
+				 * makes of it is in the result. */
+				.rate_pps = sr->line_pps,
 				/* Bounded even if the sender is far slower
 				 * than the line: 100x the burst's time at
 				 * line rate, plus 10 s. */

@@ -156,9 +156,9 @@ static void print_b2b(FILE *out, const struct rfc2544_run *run)
 	const struct rfc2544_config *c = &run->cfg;
 
 	fprintf(out,
-		"\nBack-to-back: longest burst at the sender's top rate "
-		"without loss, %u repetition(s)\n%6s | %12s %12s %12s | %12s | "
-		"%12s\n",
+		"\nBack-to-back: longest burst at the line rate (or as fast "
+		"as the sender goes) without loss, %u repetition(s)\n"
+		"%6s | %12s %12s %12s | %12s | %12s\n",
 		c->b2b_trials, "frame", "mean frames", "min", "max",
 		"max tried", "burst pps");
 	for (unsigned int i = 0; i < c->nsizes; i++) {
@@ -626,7 +626,7 @@ static void write_plot_script(FILE *f, const char *path,
 		   "set y2range [0:*]\n");
 	fprintf(f, "plot $t using 1:2 axes x1y1 with linespoints lw 2 pt 7 "
 		   "title 'NDR Mbit/s', "
-		   "$t using 1:3 axes x1y1 with linespoints lw 1 dt 2 pt 6 "
+		   "$t using 1:3 axes x1y1 with linespoints lw 1 pt 6 "
 		   "title 'PDR Mbit/s', "
 		   "$t using 1:4 axes x1y2 with linespoints lw 2 pt 5 "
 		   "title 'NDR kpps'\n");
@@ -640,7 +640,7 @@ static void write_plot_script(FILE *f, const char *path,
 			   "$l using 1:3 with linespoints pt 5 title 'p90', "
 			   "$l using 1:4 with linespoints pt 9 title 'p99', "
 			   "$l using 1:5 with linespoints pt 11 title 'p99.9', "
-			   "$l using 1:6 with linespoints dt 2 pt 6 "
+			   "$l using 1:6 with linespoints pt 6 "
 			   "title 'max'\n");
 		fprintf(f, "unset multiplot\n");
 	}

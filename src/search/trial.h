@@ -29,10 +29,11 @@ struct trial_params {
 	uint64_t drain_ns; /* wait after the last frame before counting */
 };
 
-/* One burst of back-to-back frames, as fast as the sender goes. */
+/* One burst of back-to-back frames at the line rate. */
 struct burst_params {
 	uint32_t frame_size;
 	uint64_t frames; /* >= 1 */
+	double rate_pps; /* the line rate; 0: as fast as the sender goes */
 	uint64_t max_ns; /* stop sending after this long whatever the count */
 	uint64_t drain_ns;
 };

@@ -823,7 +823,7 @@ static int lab_run_burst(struct trial_runner *r, const struct burst_params *p,
 		snprintf(err, err_len, "invalid burst parameters");
 		return -EINVAL;
 	}
-	return lab_run(lr, p->frame_size, 0, p->max_ns, p->frames, 0,
+	return lab_run(lr, p->frame_size, p->rate_pps, p->max_ns, p->frames, 0,
 		       p->drain_ns, out, err, err_len);
 }
 
