@@ -793,7 +793,7 @@ static int lab_run(struct lab_runner *lr, uint32_t frame_size, double rate_pps,
 	}
 out:
 	if (rc == -EINTR)
-		snprintf(err, err_len, "stopped");
+		snprintf(err, err_len, "interrupted by a signal");
 	child_release(&sender);
 	child_release(&receiver);
 	return rc;
