@@ -20,6 +20,7 @@ int cmd_lab(int argc, char **argv);
 int cmd_probe(int argc, char **argv);
 int cmd_cleanup(int argc, char **argv);
 int cmd_hookcost(int argc, char **argv);
+int cmd_rfc2544(int argc, char **argv);
 
 /*
  * Fill spec from argv for a role. Returns 0 to run, EXIT_OK after

@@ -28,6 +28,7 @@ static const struct command commands[] = {
 	  "fan a UDP feed out to subscribers managed over a JSON API" },
 	{ "subscribers", cmd_subscribers,
 	  "add, remove, list a running replicator's subscribers" },
+	{ "rfc2544", cmd_rfc2544, "RFC 2544 throughput/latency/loss/back-to-back (--lab)" },
 	{ "lab", cmd_lab,
 	  "two-namespace veth test lab: lab up|down|status (scripts/lab)" },
 };

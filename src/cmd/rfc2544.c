@@ -1,0 +1,664 @@
+// SPDX-License-Identifier: MIT
+/*
+ * `linerate rfc2544 --lab | HOST`: flags, then the driver in
+ * src/search/rfc2544.c over a trial runner. Every flag is checked before
+ * the first trial; the results of completed trials are written even when
+ * the run ends early.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <limits.h>
+#include <math.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "cmd.h"
+#include "log.h"
+#include "search/rfc2544.h"
+
+#define MAX_TRIAL_NS (3600ULL * NSEC_PER_SEC)
+#define MAX_WAIT_NS  (60ULL * NSEC_PER_SEC)
+
+enum {
+	O_LAB = 256,
+	O_NAME,
+	O_SIZES,
+	O_TESTS,
+	O_TRIAL,
+	O_WARMUP,
+	O_DRAIN,
+	O_LOSS,
+	O_PDR,
+	O_RESOLUTION,
+	O_LINE_RATE,
+	O_MIN_RATE,
+	O_MAX_TRIALS,
+	O_B2B_TRIALS,
+	O_B2B_MAX,
+	O_QUICK,
+	O_BACKEND,
+	O_NO_GSO,
+	O_FLOWS,
+	O_PORT,
+	O_JSON,
+	O_CSV,
+	O_PLOT,
+	O_QUIET,
+	O_VERBOSE,
+	O_HELP,
+};
+
+static const struct option longopts[] = {
+	{"lab", no_argument, NULL, O_LAB},
+	{"name", required_argument, NULL, O_NAME},
+	{"sizes", required_argument, NULL, O_SIZES},
+	{"tests", required_argument, NULL, O_TESTS},
+	{"trial", required_argument, NULL, O_TRIAL},
+	{"warmup", required_argument, NULL, O_WARMUP},
+	{"drain", required_argument, NULL, O_DRAIN},
+	{"loss-tolerance", required_argument, NULL, O_LOSS},
+	{"pdr-loss", required_argument, NULL, O_PDR},
+	{"resolution", required_argument, NULL, O_RESOLUTION},
+	{"line-rate", required_argument, NULL, O_LINE_RATE},
+	{"min-rate", required_argument, NULL, O_MIN_RATE},
+	{"max-trials", required_argument, NULL, O_MAX_TRIALS},
+	{"b2b-trials", required_argument, NULL, O_B2B_TRIALS},
+	{"b2b-max", required_argument, NULL, O_B2B_MAX},
+	{"quick", no_argument, NULL, O_QUICK},
+	{"backend", required_argument, NULL, O_BACKEND},
+	{"no-gso", no_argument, NULL, O_NO_GSO},
+	{"flows", required_argument, NULL, O_FLOWS},
+	{"port", required_argument, NULL, O_PORT},
+	{"json", no_argument, NULL, O_JSON},
+	{"csv", required_argument, NULL, O_CSV},
+	{"plot", required_argument, NULL, O_PLOT},
+	{"quiet", no_argument, NULL, O_QUIET},
+	{"verbose", no_argument, NULL, O_VERBOSE},
+	{"help", no_argument, NULL, O_HELP},
+	{NULL, 0, NULL, 0},
+};
+
+struct flag_doc {
+	const char *flag;
+	const char *help;
+};
+
+static const struct flag_doc flag_docs[] = {
+	{"--lab", "both ends in the lab's namespaces NAME-a -> NAME-b"},
+	{"--name NAME", "lab name (default lr; see linerate lab)"},
+	{"--sizes LIST", "frame sizes incl. FCS, 64..9018 (default "
+			 "64,128,256,512,1024,1280,1518)"},
+	{"--tests LIST", "throughput,latency,loss,back-to-back (default "
+			 "all; latency needs the throughput search)"},
+	{"--trial TIME", "trial length (default 60s; --quick 2s)"},
+	{"--warmup TIME", "warm-up traffic at the trial rate before each "
+			  "trial, not counted; 0: none (default 2s; --quick "
+			  "0.5s)"},
+	{"--drain TIME", "wait after the last frame before counting "
+			 "(default 2s; --quick 0.5s)"},
+	{"--loss-tolerance LOSS", "NDR: loss a passing trial may have, a "
+				  "percent (0.1%) or a fraction (0.001); "
+				  "default 0, the RFC's"},
+	{"--pdr-loss LOSS", "PDR: the same, for the partial drop rate "
+			    "(default 0.5%)"},
+	{"--resolution RES", "stop when the pass/fail bracket is this "
+			     "narrow, relative: 0.5% or 0.005 (default 0.5%; "
+			     "--quick 1%)"},
+	{"--line-rate BPS", "line rate, e.g. 10Gbps (default: the sender's "
+			    "interface speed; a veth says 10 Gbit/s)"},
+	{"--min-rate RATE", "lowest rate the search tries (default 1kpps)"},
+	{"--max-trials N", "trials per search, 1..128 (default 40)"},
+	{"--b2b-trials N", "back-to-back repetitions, 1..100 (default 50; "
+			   "--quick 2)"},
+	{"--b2b-max TIME", "longest burst tried, as time at line rate "
+			   "(default 2s; --quick 0.1s)"},
+	{"--quick", "short trials, coarser resolution (see above)"},
+	{"--backend NAME",
+	 "data path of both ends: " SPEC_BACKENDS " (default udp)"},
+	{"--no-gso", "udp: one datagram per send/receive"},
+	{"--flows N", "source ports of the sender, 1..4096 (default 1)"},
+	{"--port PORT", "trial port; warm-up uses PORT+1 (default 7000)"},
+	{"--json", "one JSON document with every trial on stdout (the "
+		   "table goes to stderr)"},
+	{"--csv FILE", "one row per frame size"},
+	{"--plot FILE", "chart, .svg or .png (needs gnuplot)"},
+	{"--quiet", "no progress on stderr"},
+	{"--verbose", "also the commands run, on stderr"},
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out, "usage: linerate rfc2544 --lab [--name NAME] [options]\n"
+		     "       linerate rfc2544 HOST [options]   (needs the "
+		     "daemon API client: not in this build yet)\n\n"
+		     "  RFC 2544: throughput (highest rate with loss <= the "
+		     "tolerance: a binary\n"
+		     "  search with a confirmation trial; NDR and PDR), "
+		     "latency at that rate,\n"
+		     "  frame loss rate from 100%% of the line rate down, "
+		     "back-to-back bursts.\n"
+		     "  Progress and the time left go to stderr.\n\n"
+		     "options:\n");
+	for (size_t i = 0; i < sizeof(flag_docs) / sizeof(flag_docs[0]); i++)
+		fprintf(out, "  %-22s %s\n", flag_docs[i].flag,
+			flag_docs[i].help);
+	fprintf(out, "\nexit codes: 0 ok, 1 runtime error (the results so "
+		     "far are still written), 2 bad input\n");
+}
+
+static int bad(const char *flag, const char *value, const char *accepted)
+{
+	fprintf(stderr,
+		"linerate rfc2544: --%s: invalid value '%s' (accepted: %s)\n",
+		flag, value, accepted);
+	return EXIT_USAGE;
+}
+
+/* "0.5%" is a percent, "0.005" a fraction; both give 0.005. */
+static int parse_ratio(const char *text, double max, double *out)
+{
+	char *end;
+	double v;
+
+	if (!*text || !strchr("0123456789.", text[0]))
+		return -EINVAL;
+	errno = 0;
+	v = strtod(text, &end);
+	if (errno || end == text || !isfinite(v) || v < 0)
+		return -EINVAL;
+	for (const char *p = text; p < end; p++)
+		if (!strchr("0123456789.", *p))
+			return -EINVAL;
+	if (!strcmp(end, "%"))
+		v /= 100;
+	else if (*end)
+		return -EINVAL;
+	if (v > max)
+		return -ERANGE;
+	*out = v;
+	return 0;
+}
+
+/* A duration that may be 0. */
+static int parse_wait(const char *text, uint64_t *ns)
+{
+	if (!strcmp(text, "0")) {
+		*ns = 0;
+		return 0;
+	}
+	if (parse_duration(text, ns) || *ns > MAX_WAIT_NS)
+		return -EINVAL;
+	return 0;
+}
+
+static int parse_sizes(const char *text, struct rfc2544_config *c)
+{
+	char buf[256], *tok, *save = NULL;
+
+	if (strlen(text) >= sizeof(buf))
+		return -EINVAL;
+	snprintf(buf, sizeof(buf), "%s", text);
+	c->nsizes = 0;
+	for (tok = strtok_r(buf, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		uint64_t v;
+
+		if (c->nsizes >= RFC2544_MAX_SIZES ||
+		    parse_u64(tok, FRAME_MIN_SIZE, FRAME_MAX_SIZE, &v))
+			return -EINVAL;
+		for (unsigned int i = 0; i < c->nsizes; i++)
+			if (c->sizes[i] == v)
+				return -EINVAL;
+		c->sizes[c->nsizes++] = (uint32_t)v;
+	}
+	if (!c->nsizes || text[strlen(text) - 1] == ',' || text[0] == ',')
+		return -EINVAL;
+	/* The table and the chart read best in ascending order. */
+	for (unsigned int i = 1; i < c->nsizes; i++)
+		for (unsigned int j = i; j > 0 && c->sizes[j - 1] > c->sizes[j];
+		     j--) {
+			uint32_t t = c->sizes[j];
+
+			c->sizes[j] = c->sizes[j - 1];
+			c->sizes[j - 1] = t;
+		}
+	return 0;
+}
+
+static int parse_tests(const char *text, unsigned int *tests)
+{
+	char buf[128], *tok, *save = NULL;
+
+	if (!*text || strlen(text) >= sizeof(buf))
+		return -EINVAL;
+	snprintf(buf, sizeof(buf), "%s", text);
+	*tests = 0;
+	for (tok = strtok_r(buf, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		if (!strcmp(tok, "throughput"))
+			*tests |= RFC2544_THROUGHPUT;
+		else if (!strcmp(tok, "latency"))
+			*tests |= RFC2544_LATENCY;
+		else if (!strcmp(tok, "loss") || !strcmp(tok, "frame-loss"))
+			*tests |= RFC2544_LOSS;
+		else if (!strcmp(tok, "back-to-back") || !strcmp(tok, "b2b"))
+			*tests |= RFC2544_B2B;
+		else
+			return -EINVAL;
+	}
+	return *tests ? 0 : -EINVAL;
+}
+
+/* The directory of path exists and is writable, so an hour-long run
+ * does not end on a typo. */
+static bool writable_dir_of(const char *path)
+{
+	char copy[PATH_MAX];
+
+	if (strlen(path) >= sizeof(copy))
+		return false;
+	snprintf(copy, sizeof(copy), "%s", path);
+	return !access(dirname(copy), W_OK);
+}
+
+struct rfc2544_args {
+	struct rfc2544_config cfg;
+	bool lab;
+	const char *host;
+	const char *lab_name;
+	const char *backend;
+	bool no_gso;
+	uint32_t flows;
+	uint16_t port;
+	bool json, quiet;
+	const char *csv_path, *plot_path;
+};
+
+/* Which flags were given, so --quick fills in only the rest. */
+struct seen {
+	bool trial, warmup, drain, resolution, b2b_trials, b2b_max;
+};
+
+static int parse_flag(struct rfc2544_args *a, struct seen *seen, int id,
+		      const char *name, const char *v)
+{
+	struct rfc2544_config *c = &a->cfg;
+	uint64_t n;
+
+	switch (id) {
+	case O_LAB:
+		a->lab = true;
+		return 0;
+	case O_NAME:
+		if (!*v || strlen(v) > 8 ||
+		    strspn(v, "abcdefghijklmnopqrstuvwxyz"
+			      "0123456789") != strlen(v))
+			return bad(name, v, "1 to 8 characters a-z 0-9");
+		a->lab_name = v;
+		return 0;
+	case O_SIZES:
+		if (parse_sizes(v, c))
+			return bad(name, v,
+				   "comma-separated frame sizes 64..9018, no "
+				   "repeats, at most 16");
+		return 0;
+	case O_TESTS:
+		if (parse_tests(v, &c->tests))
+			return bad(
+				name, v,
+				"comma-separated: throughput, latency, loss, "
+				"back-to-back");
+		return 0;
+	case O_TRIAL:
+		if (parse_duration(v, &c->trial_ns) ||
+		    c->trial_ns < 100 * NSEC_PER_MSEC ||
+		    c->trial_ns > MAX_TRIAL_NS)
+			return bad(name, v,
+				   "a time from 100ms to 1h, e.g. 60s");
+		seen->trial = true;
+		return 0;
+	case O_WARMUP:
+		if (parse_wait(v, &c->warmup_ns))
+			return bad(name, v, "0 or a time up to 60s, e.g. 2s");
+		seen->warmup = true;
+		return 0;
+	case O_DRAIN:
+		if (parse_wait(v, &c->drain_ns))
+			return bad(name, v, "0 or a time up to 60s, e.g. 2s");
+		seen->drain = true;
+		return 0;
+	case O_LOSS:
+		if (parse_ratio(v, 0.5, &c->ndr_loss))
+			return bad(name, v,
+				   "a percent 0%..50% (0.1%) or a fraction "
+				   "0..0.5 (0.001)");
+		return 0;
+	case O_PDR:
+		if (parse_ratio(v, 0.5, &c->pdr_loss))
+			return bad(name, v,
+				   "a percent 0%..50% (0.5%) or a fraction "
+				   "0..0.5 (0.005)");
+		return 0;
+	case O_RESOLUTION:
+		if (parse_ratio(v, 0.5, &c->resolution) || c->resolution <= 0)
+			return bad(name, v,
+				   "a percent > 0 and <= 50% (0.5%) or a "
+				   "fraction (0.005)");
+		seen->resolution = true;
+		return 0;
+	case O_LINE_RATE:
+		if (parse_bitrate(v, &c->line_rate_bps) || !c->line_rate_bps)
+			return bad(name, v, "bits/s, e.g. 10Gbps, 25G");
+		return 0;
+	case O_MIN_RATE:
+		if (parse_rate(v, &c->min_rate) || c->min_rate.kind == RATE_MAX)
+			return bad(name, v,
+				   "N[k|M|G]pps, N[k|M|G]bps (L1), "
+				   "N[k|M|G]bps-l2, N%");
+		return 0;
+	case O_MAX_TRIALS:
+		if (parse_u64(v, 1, SEARCH_MAX_TRIALS, &n))
+			return bad(name, v, "1..128");
+		c->max_trials = (unsigned int)n;
+		return 0;
+	case O_B2B_TRIALS:
+		if (parse_u64(v, 1, RFC2544_MAX_B2B_TRIALS, &n))
+			return bad(name, v, "1..100");
+		c->b2b_trials = (unsigned int)n;
+		seen->b2b_trials = true;
+		return 0;
+	case O_B2B_MAX:
+		if (parse_duration(v, &c->b2b_max_ns) ||
+		    c->b2b_max_ns > MAX_WAIT_NS)
+			return bad(name, v, "a time > 0 up to 60s, e.g. 2s");
+		seen->b2b_max = true;
+		return 0;
+	case O_QUICK:
+		c->quick = true;
+		return 0;
+	case O_BACKEND:
+		if (!spec_backend_known(v))
+			return bad(name, v, SPEC_BACKENDS);
+		a->backend = v;
+		return 0;
+	case O_NO_GSO:
+		a->no_gso = true;
+		return 0;
+	case O_FLOWS:
+		if (parse_u64(v, 1, SPEC_MAX_FLOWS, &n))
+			return bad(name, v, "1..4096");
+		a->flows = (uint32_t)n;
+		return 0;
+	case O_PORT:
+		if (parse_u64(v, 1, 65534, &n))
+			return bad(name, v,
+				   "1..65534 (PORT+1 carries the warm-up)");
+		a->port = (uint16_t)n;
+		return 0;
+	case O_JSON:
+		a->json = true;
+		return 0;
+	case O_CSV:
+		if (!*v || !writable_dir_of(v))
+			return bad(name, v, "a file in a writable directory");
+		a->csv_path = v;
+		return 0;
+	case O_PLOT:
+		if (!rfc2544_plot_format_known(v) || !writable_dir_of(v))
+			return bad(
+				name, v,
+				"a .svg or .png file in a writable directory");
+		a->plot_path = v;
+		return 0;
+	case O_QUIET:
+		a->quiet = true;
+		return 0;
+	case O_VERBOSE:
+		log_set_level(LOG_DEBUG);
+		return 0;
+	}
+	return EXIT_USAGE;
+}
+
+static void defaults(struct rfc2544_args *a)
+{
+	struct rfc2544_config *c = &a->cfg;
+
+	memset(a, 0, sizeof(*a));
+	memcpy(c->sizes, rfc2544_default_sizes, sizeof(rfc2544_default_sizes));
+	c->nsizes = sizeof(rfc2544_default_sizes) /
+		    sizeof(rfc2544_default_sizes[0]);
+	c->tests = RFC2544_ALL_TESTS;
+	c->trial_ns = 60 * NSEC_PER_SEC;
+	c->warmup_ns = 2 * NSEC_PER_SEC;
+	c->drain_ns = 2 * NSEC_PER_SEC;
+	c->ndr_loss = 0;
+	c->pdr_loss = 0.005;
+	c->resolution = 0.005;
+	c->min_rate.kind = RATE_PPS;
+	c->min_rate.value = 1000;
+	c->max_trials = 40;
+	c->b2b_trials = 50;
+	c->b2b_max_ns = 2 * NSEC_PER_SEC;
+	a->lab_name = "lr";
+	a->backend = "udp";
+	a->flows = 1;
+	a->port = 7000;
+}
+
+static void apply_quick(struct rfc2544_args *a, const struct seen *seen)
+{
+	struct rfc2544_config *c = &a->cfg;
+
+	if (!c->quick)
+		return;
+	if (!seen->trial)
+		c->trial_ns = 2 * NSEC_PER_SEC;
+	if (!seen->warmup)
+		c->warmup_ns = 500 * NSEC_PER_MSEC;
+	if (!seen->drain)
+		c->drain_ns = 500 * NSEC_PER_MSEC;
+	if (!seen->resolution)
+		c->resolution = 0.01;
+	if (!seen->b2b_trials)
+		c->b2b_trials = 2;
+	if (!seen->b2b_max)
+		c->b2b_max_ns = 100 * NSEC_PER_MSEC;
+}
+
+static int parse_args(int argc, char **argv, struct rfc2544_args *a)
+{
+	struct seen seen = {0};
+	int id, rc;
+
+	defaults(a);
+	optind = 1;
+	opterr = 0;
+	while ((id = getopt_long(argc, argv, ":hv", longopts, NULL)) != -1) {
+		const char *name = NULL;
+
+		if (id == 'h' || id == O_HELP) {
+			usage(stdout);
+			return CMD_HELP_SHOWN;
+		}
+		if (id == 'v')
+			id = O_VERBOSE;
+		if (id == ':') {
+			const char *flag = argv[optind - 1];
+
+			fprintf(stderr,
+				"linerate rfc2544: --%s: a value is required "
+				"(see --help)\n",
+				flag + strspn(flag, "-"));
+			return EXIT_USAGE;
+		}
+		if (id == '?') {
+			fprintf(stderr,
+				"linerate rfc2544: %s: unknown flag (see "
+				"--help)\n",
+				argv[optind - 1]);
+			return EXIT_USAGE;
+		}
+		for (size_t i = 0; longopts[i].name; i++)
+			if (longopts[i].val == id)
+				name = longopts[i].name;
+		rc = parse_flag(a, &seen, id, name, optarg);
+		if (rc)
+			return rc;
+	}
+	if (optind < argc)
+		a->host = argv[optind++];
+	if (optind < argc) {
+		fprintf(stderr,
+			"linerate rfc2544: unexpected argument '%s' (see "
+			"--help)\n",
+			argv[optind]);
+		return EXIT_USAGE;
+	}
+	apply_quick(a, &seen);
+	if (a->lab && a->host) {
+		fprintf(stderr, "linerate rfc2544: give --lab or HOST, not "
+				"both\n");
+		return EXIT_USAGE;
+	}
+	if (!a->lab && !a->host) {
+		fprintf(stderr, "linerate rfc2544: say where to test: --lab "
+				"or HOST (see --help)\n");
+		return EXIT_USAGE;
+	}
+	if (a->cfg.pdr_loss < a->cfg.ndr_loss) {
+		fprintf(stderr,
+			"linerate rfc2544: --pdr-loss: %g%% is below the "
+			"--loss-tolerance %g%%; PDR allows at least NDR's "
+			"loss\n",
+			a->cfg.pdr_loss * 100, a->cfg.ndr_loss * 100);
+		return EXIT_USAGE;
+	}
+	if (a->host) {
+		/* Not faked: the HOST runner talks to a linerate daemon's
+		 * JSON API, whose client is being written elsewhere. */
+		fprintf(stderr,
+			"linerate rfc2544: HOST '%s': testing against a "
+			"linerate server needs the daemon API client, which is "
+			"not in this build yet; use --lab\n",
+			a->host);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+static atomic_bool stop_requested;
+
+static void on_signal(int sig)
+{
+	if (atomic_exchange(&stop_requested, true))
+		signal(sig, SIG_DFL);
+}
+
+static int write_outputs(const struct rfc2544_args *a,
+			 const struct rfc2544_run *run)
+{
+	char err[256];
+	int rc = 0;
+
+	if (a->json) {
+		json_t *doc = rfc2544_json(run);
+
+		if (!doc || json_dumpf(doc, stdout,
+				       JSON_INDENT(2) | JSON_PRESERVE_ORDER |
+					       JSON_REAL_PRECISION(10))) {
+			fprintf(stderr,
+				"linerate rfc2544: cannot print JSON\n");
+			rc = -EIO;
+		}
+		fputc('\n', stdout);
+		json_decref(doc);
+		rfc2544_print_table(stderr, run);
+	} else {
+		rfc2544_print_table(stdout, run);
+	}
+	fflush(stdout);
+	if (a->csv_path &&
+	    rfc2544_write_csv(a->csv_path, run, err, sizeof(err))) {
+		fprintf(stderr, "linerate rfc2544: %s\n", err);
+		rc = -EIO;
+	}
+	if (a->plot_path && rfc2544_plot(a->plot_path, run, err, sizeof(err))) {
+		fprintf(stderr, "linerate rfc2544: %s\n", err);
+		rc = -EIO;
+	}
+	return rc;
+}
+
+int cmd_rfc2544(int argc, char **argv)
+{
+	struct rfc2544_args a;
+	struct lab_runner_config lc;
+	struct rfc2544_run run;
+	struct sigaction sa;
+	char self[PATH_MAX], err[256];
+	ssize_t n;
+	int rc, out_rc;
+
+	rc = parse_args(argc, argv, &a);
+	if (rc == CMD_HELP_SHOWN)
+		return EXIT_OK;
+	if (rc)
+		return rc;
+	if (a.plot_path && !rfc2544_gnuplot_available()) {
+		fprintf(stderr, "linerate rfc2544: --plot: gnuplot is not "
+				"installed (Debian: apt-get install "
+				"gnuplot-nox)\n");
+		return EXIT_RUNTIME;
+	}
+	if (!a.quiet && log_get_level() < LOG_INFO)
+		log_set_level(LOG_INFO);
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n <= 0) {
+		fprintf(stderr, "linerate rfc2544: cannot find this binary "
+				"(/proc/self/exe)\n");
+		return EXIT_RUNTIME;
+	}
+	self[n] = '\0';
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	atomic_store(&stop_requested, false);
+
+	memset(&run, 0, sizeof(run));
+	run.cfg = a.cfg;
+	run.stop = &stop_requested;
+	lc = (struct lab_runner_config){
+		.lab = a.lab_name,
+		.self_path = self,
+		.backend = a.backend,
+		.no_gso = a.no_gso,
+		.flows = a.flows,
+		.port = a.port,
+		.stop = &stop_requested,
+	};
+	rc = lab_runner_create(&lc, &run.runner, err, sizeof(err));
+	if (rc) {
+		fprintf(stderr, "linerate rfc2544: %s\n", err);
+		return rc == -EINVAL ? EXIT_USAGE : EXIT_RUNTIME;
+	}
+	pr_info("rfc2544: %s\n", run.runner->description);
+	rc = rfc2544_execute(&run);
+	if (rc)
+		fprintf(stderr,
+			"linerate rfc2544: %s; writing the results of "
+			"the %zu completed trials\n",
+			run.error, run.ntrials);
+	out_rc = write_outputs(&a, &run);
+	run.runner->ops->destroy(run.runner);
+	rfc2544_release(&run);
+	return rc || out_rc ? EXIT_RUNTIME : EXIT_OK;
+}

@@ -1,0 +1,291 @@
+// SPDX-License-Identifier: MIT
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "rate_search.h"
+
+/* Loss ratios are computed from counts; an exact goal like 0.005 must
+ * accept a ratio that is 0.005 give or take a rounding error. */
+#define LOSS_EPSILON   1e-12
+#define MAX_DOWN_WIDTH 0.5
+
+static const char *const phase_names[] = {
+	[SEARCH_PHASE_MAX] = "max",
+	[SEARCH_PHASE_ESTIMATE] = "estimate",
+	[SEARCH_PHASE_DOWN] = "external-down",
+	[SEARCH_PHASE_UP] = "external-up",
+	[SEARCH_PHASE_BISECT] = "bisect",
+	[SEARCH_PHASE_CONFIRM] = "confirm",
+};
+
+const char *search_phase_name(enum search_phase phase)
+{
+	if ((unsigned int)phase >= sizeof(phase_names) / sizeof(phase_names[0]))
+		return "?";
+	return phase_names[phase];
+}
+
+int search_init(struct rate_search *s, const struct search_config *cfg,
+		char *err, size_t err_len)
+{
+	const char *why = NULL;
+
+	if (!(cfg->min_load > 0) || !isfinite(cfg->min_load))
+		why = "minimum load must be > 0";
+	else if (!isfinite(cfg->max_load) || cfg->max_load < cfg->min_load)
+		why = "maximum load must be >= the minimum";
+	else if (!(cfg->resolution > 0) || cfg->resolution > 0.5)
+		why = "resolution must be in (0, 0.5]";
+	else if (cfg->goals < 1 || cfg->goals > SEARCH_MAX_GOALS)
+		why = "goals must be 1 or 2";
+	else if (cfg->max_trials < 1 || cfg->max_trials > SEARCH_MAX_TRIALS)
+		why = "max trials out of range";
+	else if (!(cfg->initial_width >= 0) || cfg->initial_width > 1)
+		why = "initial width must be in [0, 1]";
+	for (unsigned int g = 0; !why && g < cfg->goals; g++)
+		if (!(cfg->loss_goal[g] >= 0) || cfg->loss_goal[g] >= 1)
+			why = "loss goals must be in [0, 1)";
+	if (!why && cfg->goals == 2 &&
+	    cfg->loss_goal[SEARCH_PDR] < cfg->loss_goal[SEARCH_NDR])
+		why = "the PDR loss goal must be >= the NDR one";
+	if (why) {
+		if (err && err_len)
+			snprintf(err, err_len, "%s", why);
+		return -EINVAL;
+	}
+	memset(s, 0, sizeof(*s));
+	s->cfg = *cfg;
+	if (s->cfg.initial_width == 0)
+		s->cfg.initial_width = 4 * cfg->resolution;
+	for (unsigned int g = 0; g < SEARCH_MAX_GOALS; g++) {
+		s->goal[g].down_width = s->cfg.initial_width;
+		s->goal[g].up_width = s->cfg.initial_width;
+	}
+	return 0;
+}
+
+bool search_passes(const struct rate_search *s, double loss_ratio,
+		   enum search_goal_id goal)
+{
+	return loss_ratio <= s->cfg.loss_goal[goal] + LOSS_EPSILON;
+}
+
+static bool same_load(double a, double b)
+{
+	return fabs(a - b) <= 1e-9 * fmax(fabs(a), fabs(b));
+}
+
+double search_upper(const struct rate_search *s, enum search_goal_id goal)
+{
+	double upper = -1;
+
+	for (unsigned int i = 0; i < s->ntrials; i++) {
+		const struct search_trial *t = &s->trials[i];
+
+		if (!search_passes(s, t->loss_ratio, goal) &&
+		    (upper < 0 || t->load < upper))
+			upper = t->load;
+	}
+	return upper;
+}
+
+double search_lower(const struct rate_search *s, enum search_goal_id goal)
+{
+	double upper = search_upper(s, goal), lower = 0;
+
+	for (unsigned int i = 0; i < s->ntrials; i++) {
+		const struct search_trial *t = &s->trials[i];
+
+		if (search_passes(s, t->loss_ratio, goal) &&
+		    (upper < 0 || t->load < upper) && t->load > lower)
+			lower = t->load;
+	}
+	return lower;
+}
+
+static unsigned int passes_at(const struct rate_search *s, double load,
+			      enum search_goal_id goal)
+{
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < s->ntrials; i++)
+		if (same_load(s->trials[i].load, load) &&
+		    search_passes(s, s->trials[i].loss_ratio, goal))
+			n++;
+	return n;
+}
+
+static double clamp_load(const struct rate_search *s, double load)
+{
+	if (s->cfg.integer_loads)
+		load = floor(load + 0.5);
+	if (load < s->cfg.min_load)
+		load = s->cfg.min_load;
+	if (load > s->cfg.max_load)
+		load = s->cfg.max_load;
+	return load;
+}
+
+static void finish_goal(struct rate_search *s, enum search_goal_id g,
+			bool converged)
+{
+	struct search_goal_state *gs = &s->goal[g];
+	double lower = search_lower(s, g);
+
+	gs->done = true;
+	gs->converged = converged;
+	gs->found = lower > 0;
+	gs->result = lower;
+	gs->confirmed = gs->found && passes_at(s, lower, g) >= 2;
+	/* A load that meets the NDR goal meets the looser PDR goal too: a
+	 * noisy PDR failure below the NDR result must not report PDR < NDR. */
+	if (g == SEARCH_PDR && s->goal[SEARCH_NDR].found &&
+	    s->goal[SEARCH_NDR].result > gs->result) {
+		gs->result = s->goal[SEARCH_NDR].result;
+		gs->found = true;
+		gs->confirmed = s->goal[SEARCH_NDR].confirmed;
+	}
+}
+
+/* Step for goal g, or false when g is done now. */
+static bool goal_step(struct rate_search *s, enum search_goal_id g,
+		      struct search_step *step)
+{
+	struct search_goal_state *gs = &s->goal[g];
+	const struct search_trial *last =
+		s->ntrials ? &s->trials[s->ntrials - 1] : NULL;
+	double upper = search_upper(s, g), lower = search_lower(s, g);
+	double load, mid;
+
+	step->goal = g;
+	if (!s->ntrials) {
+		step->load = clamp_load(s, s->cfg.max_load);
+		step->phase = SEARCH_PHASE_MAX;
+		return true;
+	}
+	if (upper < 0) {
+		/* Nothing failed: the first trial (at the maximum) passed. */
+		goto converged;
+	}
+	if (lower <= 0) {
+		if (upper <= s->cfg.min_load) {
+			finish_goal(s, g, true); /* fails even at the minimum */
+			return false;
+		}
+		if (!gs->estimate_used && s->estimate > 0) {
+			gs->estimate_used = true;
+			load = clamp_load(s, s->estimate);
+			if (load < upper) {
+				step->load = load;
+				step->phase = SEARCH_PHASE_ESTIMATE;
+				return true;
+			}
+		}
+		load = clamp_load(s, upper * (1 - gs->down_width));
+		if (s->cfg.integer_loads && load >= upper)
+			load = upper - 1;
+		if (load < s->cfg.min_load) {
+			finish_goal(s, g, true);
+			return false;
+		}
+		gs->down_width = fmin(gs->down_width * 2, MAX_DOWN_WIDTH);
+		step->load = load;
+		step->phase = SEARCH_PHASE_DOWN;
+		return true;
+	}
+	if (upper - lower <= s->cfg.resolution * upper ||
+	    (s->cfg.integer_loads && upper - lower <= 1))
+		goto converged;
+	mid = (lower + upper) / 2;
+	/*
+	 * A wide bracket (the upper bound still the maximum, say) is
+	 * narrowed from the lower bound by widening steps first: the result
+	 * is usually near the last pass, not in the middle. After a fresh
+	 * failure, likewise a small step down from it.
+	 */
+	load = clamp_load(s, lower * (1 + gs->up_width));
+	if (load > lower && load < mid) {
+		gs->up_width *= 2;
+		step->load = load;
+		step->phase = SEARCH_PHASE_UP;
+		return true;
+	}
+	if (last && same_load(last->load, upper) &&
+	    !search_passes(s, last->loss_ratio, g)) {
+		load = clamp_load(s, upper * (1 - gs->down_width));
+		if (load < upper && load > mid) {
+			gs->down_width =
+				fmin(gs->down_width * 2, MAX_DOWN_WIDTH);
+			step->load = load;
+			step->phase = SEARCH_PHASE_DOWN;
+			return true;
+		}
+	}
+	load = clamp_load(s, mid);
+	if (load <= lower || load >= upper)
+		goto converged;
+	step->load = load;
+	step->phase = SEARCH_PHASE_BISECT;
+	return true;
+
+converged:
+	if (s->cfg.confirm && passes_at(s, lower, g) < 2) {
+		step->load = lower;
+		step->phase = SEARCH_PHASE_CONFIRM;
+		return true;
+	}
+	finish_goal(s, g, true);
+	return false;
+}
+
+int search_next(struct rate_search *s, struct search_step *step)
+{
+	for (unsigned int g = 0; g < s->cfg.goals; g++) {
+		if (s->goal[g].done)
+			continue;
+		if (s->ntrials >= s->cfg.max_trials) {
+			finish_goal(s, g, false);
+			continue;
+		}
+		if (goal_step(s, g, step)) {
+			s->next.load = step->load;
+			s->next.phase = step->phase;
+			s->next.goal = step->goal;
+			s->have_next = true;
+			return 0;
+		}
+	}
+	s->have_next = false;
+	return 1;
+}
+
+int search_record(struct rate_search *s, double load, double loss_ratio,
+		  double forwarded)
+{
+	struct search_trial *t;
+
+	if (!(load > 0) || !isfinite(load) || !(loss_ratio >= 0) ||
+	    loss_ratio > 1 || !(forwarded >= 0) || !isfinite(forwarded))
+		return -EINVAL;
+	if (s->ntrials >= SEARCH_MAX_TRIALS)
+		return -ENOSPC;
+	t = &s->trials[s->ntrials++];
+	t->load = load;
+	t->loss_ratio = loss_ratio;
+	t->forwarded = forwarded;
+	if (s->have_next && same_load(s->next.load, load)) {
+		t->phase = s->next.phase;
+		t->goal = s->next.goal;
+	} else {
+		t->phase = SEARCH_PHASE_BISECT;
+		t->goal = SEARCH_NDR;
+	}
+	s->have_next = false;
+	/* What the far end forwarded at the maximum is where it gives up. */
+	if (t->phase == SEARCH_PHASE_MAX && s->estimate == 0 &&
+	    !search_passes(s, loss_ratio, SEARCH_NDR) && forwarded > 0)
+		s->estimate = forwarded;
+	return 0;
+}

@@ -1,0 +1,718 @@
+// SPDX-License-Identifier: MIT
+/*
+ * RFC 2544 results out: the table a person reads, the JSON document with
+ * every trial, a CSV row per frame size, and a chart through gnuplot.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "rfc2544.h"
+
+static double mbps_l1(double pps, uint32_t frame_size)
+{
+	return frame_bps_l1(pps, frame_size) / 1e6;
+}
+
+static double pct_of_line(const struct rfc2544_size_result *sr, double pps)
+{
+	return sr->line_pps > 0 ? pps / sr->line_pps * 100 : 0;
+}
+
+static void b2b_stats(const struct rfc2544_size_result *sr, double *mean,
+		      double *min, double *max)
+{
+	double sum = 0;
+
+	*min = *max = *mean = 0;
+	for (unsigned int k = 0; k < sr->nb2b; k++) {
+		double v = sr->b2b_frames[k];
+
+		sum += v;
+		if (!k || v < *min)
+			*min = v;
+		if (!k || v > *max)
+			*max = v;
+	}
+	if (sr->nb2b)
+		*mean = sum / sr->nb2b;
+}
+
+static bool latency_shown(const struct rfc2544_size_result *sr)
+{
+	return sr->latency_done && sr->latency.latency.valid;
+}
+
+/* ------------------------------------------------------- table */
+
+static void print_rate(FILE *out, const struct rfc2544_size_result *sr,
+		       const struct search_goal_state *g)
+{
+	if (!sr->throughput_done)
+		fprintf(out, " %10s %9s %7s", "-", "-", "-");
+	else if (!g->found)
+		fprintf(out, " %10s %9s %7s", "none", "-", "-");
+	else
+		fprintf(out, " %10.0f %9.2f %6.2f%%", g->result,
+			mbps_l1(g->result, sr->frame_size),
+			pct_of_line(sr, g->result));
+}
+
+static void print_us(FILE *out, uint64_t ns)
+{
+	fprintf(out, " %8.1f", (double)ns / 1000);
+}
+
+static void print_throughput(FILE *out, const struct rfc2544_run *run)
+{
+	const struct rfc2544_config *c = &run->cfg;
+	bool any_latency = false;
+
+	for (unsigned int i = 0; i < c->nsizes; i++)
+		any_latency |= latency_shown(&run->sizes[i]);
+	fprintf(out,
+		"\nThroughput: NDR (loss <= %g%%) and PDR (loss <= %g%%); "
+		"Mbit/s on the wire (L1)%s\n",
+		c->ndr_loss * 100, c->pdr_loss * 100,
+		any_latency ? "; latency at NDR, one-way, in us" : "");
+	fprintf(out, "%6s | %10s %9s %7s | %10s %9s %7s | %6s", "frame",
+		"NDR pps", "Mbit/s", "% line", "PDR pps", "Mbit/s", "% line",
+		"trials");
+	if (any_latency)
+		fprintf(out, " | %8s %8s %8s %8s %8s", "p50", "p90", "p99",
+			"p99.9", "max");
+	fprintf(out, "\n");
+	for (unsigned int i = 0; i < c->nsizes; i++) {
+		const struct rfc2544_size_result *sr = &run->sizes[i];
+
+		fprintf(out, "%6u |", sr->frame_size);
+		print_rate(out, sr, &sr->goal[SEARCH_NDR]);
+		fprintf(out, " |");
+		print_rate(out, sr, &sr->goal[SEARCH_PDR]);
+		fprintf(out, " | %6u", sr->throughput_trials);
+		if (any_latency) {
+			fprintf(out, " |");
+			if (latency_shown(sr)) {
+				const struct trial_latency *l =
+					&sr->latency.latency;
+
+				print_us(out, l->p50);
+				print_us(out, l->p90);
+				print_us(out, l->p99);
+				print_us(out, l->p999);
+				print_us(out, l->max);
+			} else {
+				fprintf(out, " %8s", "-");
+			}
+		}
+		if (sr->throughput_done && (!sr->goal[SEARCH_NDR].converged ||
+					    !sr->goal[SEARCH_NDR].confirmed))
+			fprintf(out, "  (%s)",
+				!sr->goal[SEARCH_NDR].converged ?
+					"out of trials" :
+					"not confirmed");
+		else if (sr->throughput_done && sr->sender_limited)
+			fprintf(out, "  (sender-limited)");
+		fprintf(out, "\n");
+	}
+}
+
+static void print_loss(FILE *out, const struct rfc2544_run *run)
+{
+	const struct rfc2544_config *c = &run->cfg;
+
+	fprintf(out,
+		"\nFrame loss rate: %% of frames lost at %% of the line "
+		"rate (until two steps lose nothing)\n%6s |",
+		"frame");
+	for (unsigned int k = 0; k < RFC2544_LOSS_STEPS; k++)
+		fprintf(out, " %7u%%", 100 - 10 * k);
+	fprintf(out, "\n");
+	for (unsigned int i = 0; i < c->nsizes; i++) {
+		const struct rfc2544_size_result *sr = &run->sizes[i];
+
+		fprintf(out, "%6u |", sr->frame_size);
+		for (unsigned int k = 0; k < RFC2544_LOSS_STEPS; k++) {
+			if (k < sr->nloss)
+				fprintf(out, " %8.3f",
+					sr->loss[k].res.loss_ratio * 100);
+			else
+				fprintf(out, " %8s", "-");
+		}
+		fprintf(out, "\n");
+	}
+}
+
+static void print_b2b(FILE *out, const struct rfc2544_run *run)
+{
+	const struct rfc2544_config *c = &run->cfg;
+
+	fprintf(out,
+		"\nBack-to-back: longest burst at the line rate (or as fast "
+		"as the sender goes) without loss, %u repetition(s)\n"
+		"%6s | %12s %12s %12s | %12s | %12s\n",
+		c->b2b_trials, "frame", "mean frames", "min", "max",
+		"max tried", "burst pps");
+	for (unsigned int i = 0; i < c->nsizes; i++) {
+		const struct rfc2544_size_result *sr = &run->sizes[i];
+		double mean, min, max;
+
+		fprintf(out, "%6u |", sr->frame_size);
+		if (!sr->nb2b) {
+			fprintf(out, " %12s\n", "-");
+			continue;
+		}
+		b2b_stats(sr, &mean, &min, &max);
+		fprintf(out, " %12.0f %12.0f %12.0f | %12.0f | %12.0f\n", mean,
+			min, max, sr->b2b_max_frames, sr->b2b_burst_pps);
+	}
+}
+
+void rfc2544_print_table(FILE *out, const struct rfc2544_run *run)
+{
+	const struct rfc2544_config *c = &run->cfg;
+
+	fprintf(out, "RFC 2544 (%s)\n",
+		run->runner ? run->runner->description : "no runner");
+	fprintf(out,
+		"line rate %.3f Gbit/s (%s); trials %gs, warm-up %gs, drain "
+		"%gs, resolution %g%%\n",
+		(double)run->line_rate_bps / 1e9, run->line_rate_source,
+		(double)c->trial_ns / 1e9, (double)c->warmup_ns / 1e9,
+		(double)c->drain_ns / 1e9, c->resolution * 100);
+	if (c->tests & RFC2544_THROUGHPUT)
+		print_throughput(out, run);
+	if (c->tests & RFC2544_LOSS)
+		print_loss(out, run);
+	if (c->tests & RFC2544_B2B)
+		print_b2b(out, run);
+	if (!run->complete)
+		fprintf(out,
+			"\nINCOMPLETE: %s; the results above are from the %zu "
+			"trials that completed\n",
+			run->error, run->ntrials);
+}
+
+/* ------------------------------------------------------- JSON */
+
+/* JSON has no NaN or Infinity. */
+static json_t *jnum(double v)
+{
+	return json_real(isfinite(v) ? v : 0);
+}
+
+static json_t *jcount(uint64_t v)
+{
+	return json_integer(v > (uint64_t)INT64_MAX ? INT64_MAX :
+						      (json_int_t)v);
+}
+
+static json_t *latency_json(const struct trial_latency *l)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "valid", json_boolean(l->valid));
+	json_object_set_new(o, "type",
+			    json_string(l->type[0] ? l->type : "one-way"));
+	json_object_set_new(o, "count", jcount(l->count));
+	json_object_set_new(o, "min", jcount(l->min));
+	json_object_set_new(o, "mean", jnum(l->mean));
+	json_object_set_new(o, "p50", jcount(l->p50));
+	json_object_set_new(o, "p90", jcount(l->p90));
+	json_object_set_new(o, "p99", jcount(l->p99));
+	json_object_set_new(o, "p999", jcount(l->p999));
+	json_object_set_new(o, "max", jcount(l->max));
+	return o;
+}
+
+static void result_fields(json_t *o, const struct trial_result *r)
+{
+	json_object_set_new(o, "sent", jcount(r->sent));
+	json_object_set_new(o, "received", jcount(r->received));
+	json_object_set_new(o, "lost", jcount(r->lost));
+	json_object_set_new(o, "loss_ratio", jnum(r->loss_ratio));
+	json_object_set_new(o, "tx_pps", jnum(r->tx_pps));
+	json_object_set_new(o, "rx_pps", jnum(r->rx_pps));
+	json_object_set_new(o, "duration_s", jnum(r->duration_s));
+	json_object_set_new(o, "duplicates", jcount(r->duplicates));
+	json_object_set_new(o, "reordered", jcount(r->reordered));
+}
+
+static json_t *goal_json(const struct rfc2544_size_result *sr,
+			 const struct search_goal_state *g, double loss)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "loss_goal_ratio", jnum(loss));
+	json_object_set_new(o, "found", json_boolean(g->found));
+	json_object_set_new(o, "pps", jnum(g->result));
+	json_object_set_new(o, "mbps_l1",
+			    jnum(mbps_l1(g->result, sr->frame_size)));
+	json_object_set_new(
+		o, "mbps_l2",
+		jnum(frame_bps_l2(g->result, sr->frame_size) / 1e6));
+	json_object_set_new(o, "pct_line", jnum(pct_of_line(sr, g->result)));
+	json_object_set_new(o, "confirmed", json_boolean(g->confirmed));
+	json_object_set_new(o, "converged", json_boolean(g->converged));
+	return o;
+}
+
+static json_t *size_json(const struct rfc2544_run *run,
+			 const struct rfc2544_size_result *sr)
+{
+	const struct rfc2544_config *c = &run->cfg;
+	json_t *o = json_object();
+
+	json_object_set_new(o, "frame_size", json_integer(sr->frame_size));
+	json_object_set_new(o, "line_rate_pps", jnum(sr->line_pps));
+	if (sr->throughput_done) {
+		json_t *t = json_object();
+
+		json_object_set_new(
+			t, "ndr",
+			goal_json(sr, &sr->goal[SEARCH_NDR], c->ndr_loss));
+		json_object_set_new(
+			t, "pdr",
+			goal_json(sr, &sr->goal[SEARCH_PDR], c->pdr_loss));
+		json_object_set_new(t, "trials",
+				    json_integer(sr->throughput_trials));
+		json_object_set_new(t, "sender_limited",
+				    json_boolean(sr->sender_limited));
+		json_object_set_new(o, "throughput", t);
+	}
+	if (sr->latency_done) {
+		json_t *l = latency_json(&sr->latency.latency);
+
+		json_object_set_new(l, "rate_pps", jnum(sr->latency_pps));
+		json_object_set_new(l, "sent", jcount(sr->latency.sent));
+		json_object_set_new(l, "lost", jcount(sr->latency.lost));
+		if (sr->latency_note[0])
+			json_object_set_new(l, "note",
+					    json_string(sr->latency_note));
+		json_object_set_new(o, "latency_ns", l);
+	}
+	if (sr->loss_done || sr->nloss) {
+		json_t *a = json_array();
+
+		for (unsigned int k = 0; k < sr->nloss; k++) {
+			json_t *p = json_object();
+
+			json_object_set_new(p, "pct_line",
+					    jnum(sr->loss[k].pct_line));
+			json_object_set_new(p, "rate_pps",
+					    jnum(sr->loss[k].target_pps));
+			result_fields(p, &sr->loss[k].res);
+			json_array_append_new(a, p);
+		}
+		json_object_set_new(o, "frame_loss", a);
+	}
+	if (sr->b2b_done || sr->nb2b) {
+		json_t *b = json_object(), *a = json_array();
+		double mean, min, max;
+
+		b2b_stats(sr, &mean, &min, &max);
+		for (unsigned int k = 0; k < sr->nb2b; k++)
+			json_array_append_new(a, jnum(sr->b2b_frames[k]));
+		json_object_set_new(b, "frames", a);
+		json_object_set_new(b, "mean_frames", jnum(mean));
+		json_object_set_new(b, "min_frames", jnum(min));
+		json_object_set_new(b, "max_frames", jnum(max));
+		json_object_set_new(b, "max_tried_frames",
+				    jnum(sr->b2b_max_frames));
+		json_object_set_new(b, "burst_pps", jnum(sr->b2b_burst_pps));
+		json_object_set_new(o, "back_to_back", b);
+	}
+	return o;
+}
+
+static json_t *trial_json(const struct rfc2544_trial *t, size_t n)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "n", jcount(n));
+	json_object_set_new(o, "test", json_string(rfc2544_kind_name(t->kind)));
+	json_object_set_new(o, "frame_size", json_integer(t->frame_size));
+	if (t->kind == TRIAL_B2B) {
+		json_object_set_new(o, "burst_frames", jcount(t->burst_frames));
+		json_object_set_new(o, "repetition", json_integer(t->repeat));
+	} else {
+		json_object_set_new(o, "rate_pps", jnum(t->target_pps));
+	}
+	if (t->kind == TRIAL_LOSS)
+		json_object_set_new(o, "pct_line", jnum(t->pct_line));
+	if (t->kind == TRIAL_THROUGHPUT || t->kind == TRIAL_B2B) {
+		json_object_set_new(o, "phase",
+				    json_string(search_phase_name(t->phase)));
+		json_object_set_new(o, "pass",
+				    json_boolean(t->pass[SEARCH_NDR]));
+		json_object_set_new(o, "lower", jnum(t->lower[SEARCH_NDR]));
+		json_object_set_new(o, "upper",
+				    t->upper[SEARCH_NDR] < 0 ?
+					    json_null() :
+					    jnum(t->upper[SEARCH_NDR]));
+	}
+	if (t->kind == TRIAL_THROUGHPUT) {
+		json_object_set_new(
+			o, "goal",
+			json_string(t->goal == SEARCH_NDR ? "ndr" : "pdr"));
+		json_object_set_new(o, "pass_pdr",
+				    json_boolean(t->pass[SEARCH_PDR]));
+		json_object_set_new(o, "pdr_lower", jnum(t->lower[SEARCH_PDR]));
+		json_object_set_new(o, "pdr_upper",
+				    t->upper[SEARCH_PDR] < 0 ?
+					    json_null() :
+					    jnum(t->upper[SEARCH_PDR]));
+	}
+	json_object_set_new(o, "counted", json_boolean(t->counted));
+	json_object_set_new(o, "sender_short", json_boolean(t->sender_short));
+	result_fields(o, &t->res);
+	json_object_set_new(o, "latency_ns", latency_json(&t->res.latency));
+	json_object_set_new(o, "elapsed_s", jnum(t->elapsed_s));
+	return o;
+}
+
+json_t *rfc2544_json(const struct rfc2544_run *run)
+{
+	static const char *const test_names[] = {"throughput", "latency",
+						 "loss", "back-to-back"};
+	const struct rfc2544_config *c = &run->cfg;
+	json_t *doc = json_object(), *cfg = json_object(), *a;
+	json_t *runner = json_object();
+	char rate[64];
+
+	json_object_set_new(doc, "linerate", json_string("1"));
+	json_object_set_new(doc, "test", json_string("rfc2544"));
+	json_object_set_new(doc, "complete", json_boolean(run->complete));
+	if (!run->complete)
+		json_object_set_new(doc, "error", json_string(run->error));
+	json_object_set_new(doc, "start_time", json_string(run->start_time));
+	json_object_set_new(
+		runner, "name",
+		json_string(run->runner ? run->runner->ops->name : ""));
+	json_object_set_new(
+		runner, "description",
+		json_string(run->runner ? run->runner->description : ""));
+	json_object_set_new(
+		runner, "backend",
+		json_string(run->runner ? run->runner->backend : ""));
+	json_object_set_new(doc, "runner", runner);
+	a = json_array();
+	for (unsigned int i = 0; i < c->nsizes; i++)
+		json_array_append_new(a, json_integer(c->sizes[i]));
+	json_object_set_new(cfg, "frame_sizes", a);
+	a = json_array();
+	for (unsigned int k = 0; k < 4; k++)
+		if (c->tests & (1u << k))
+			json_array_append_new(a, json_string(test_names[k]));
+	json_object_set_new(cfg, "tests", a);
+	json_object_set_new(cfg, "trial_s", jnum((double)c->trial_ns / 1e9));
+	json_object_set_new(cfg, "warmup_s", jnum((double)c->warmup_ns / 1e9));
+	json_object_set_new(cfg, "drain_s", jnum((double)c->drain_ns / 1e9));
+	json_object_set_new(cfg, "ndr_loss_ratio", jnum(c->ndr_loss));
+	json_object_set_new(cfg, "pdr_loss_ratio", jnum(c->pdr_loss));
+	json_object_set_new(cfg, "resolution", jnum(c->resolution));
+	json_object_set_new(
+		cfg, "min_rate",
+		json_string(rate_format(&c->min_rate, rate, sizeof(rate))));
+	json_object_set_new(cfg, "max_trials", json_integer(c->max_trials));
+	json_object_set_new(cfg, "b2b_trials", json_integer(c->b2b_trials));
+	json_object_set_new(cfg, "b2b_max_s",
+			    jnum((double)c->b2b_max_ns / 1e9));
+	json_object_set_new(cfg, "quick", json_boolean(c->quick));
+	json_object_set_new(doc, "config", cfg);
+	json_object_set_new(doc, "line_rate_bps", jcount(run->line_rate_bps));
+	json_object_set_new(doc, "line_rate_source",
+			    json_string(run->line_rate_source));
+	json_object_set_new(
+		doc, "bps_layers",
+		json_string("mbps_l1 counts preamble, SFD and "
+			    "inter-frame gap (20 B per frame); "
+			    "mbps_l2 the Ethernet frame incl. FCS"));
+	a = json_array();
+	for (unsigned int i = 0; i < c->nsizes; i++)
+		json_array_append_new(a, size_json(run, &run->sizes[i]));
+	json_object_set_new(doc, "results", a);
+	a = json_array();
+	for (size_t n = 0; n < run->ntrials; n++)
+		json_array_append_new(a, trial_json(&run->trials[n], n + 1));
+	json_object_set_new(doc, "trials", a);
+	return doc;
+}
+
+/* ------------------------------------------------------- CSV */
+
+static void csv_value(FILE *f, bool have, double v, const char *fmt)
+{
+	fputc(',', f);
+	if (have)
+		fprintf(f, fmt, v);
+}
+
+int rfc2544_write_csv(const char *path, const struct rfc2544_run *run,
+		      char *err, size_t err_len)
+{
+	const struct rfc2544_config *c = &run->cfg;
+	FILE *f = fopen(path, "we");
+
+	if (!f) {
+		int rc = -errno;
+
+		snprintf(err, err_len, "--csv: cannot write %s: %s", path,
+			 strerror(errno));
+		return rc;
+	}
+	fprintf(f, "frame_size,line_rate_pps,ndr_pps,ndr_mbps_l1,ndr_pct_line,"
+		   "pdr_pps,pdr_mbps_l1,pdr_pct_line,latency_type,"
+		   "latency_p50_ns,latency_p90_ns,latency_p99_ns,"
+		   "latency_p999_ns,latency_max_ns,b2b_frames_mean,"
+		   "b2b_frames_min,b2b_frames_max");
+	for (unsigned int k = 0; k < RFC2544_LOSS_STEPS; k++)
+		fprintf(f, ",loss_pct_at_%u", 100 - 10 * k);
+	fprintf(f, "\n");
+	for (unsigned int i = 0; i < c->nsizes; i++) {
+		const struct rfc2544_size_result *sr = &run->sizes[i];
+		const struct trial_latency *l = &sr->latency.latency;
+		bool t = sr->throughput_done, lat = latency_shown(sr);
+		double mean, min, max;
+
+		fprintf(f, "%u,%.0f", sr->frame_size, sr->line_pps);
+		for (int g = 0; g < SEARCH_MAX_GOALS; g++) {
+			double pps = sr->goal[g].result;
+
+			csv_value(f, t, pps, "%.0f");
+			csv_value(f, t, mbps_l1(pps, sr->frame_size), "%.3f");
+			csv_value(f, t, pct_of_line(sr, pps), "%.4f");
+		}
+		fprintf(f, ",%s", lat ? l->type : "");
+		csv_value(f, lat, (double)l->p50, "%.0f");
+		csv_value(f, lat, (double)l->p90, "%.0f");
+		csv_value(f, lat, (double)l->p99, "%.0f");
+		csv_value(f, lat, (double)l->p999, "%.0f");
+		csv_value(f, lat, (double)l->max, "%.0f");
+		b2b_stats(sr, &mean, &min, &max);
+		csv_value(f, sr->nb2b, mean, "%.0f");
+		csv_value(f, sr->nb2b, min, "%.0f");
+		csv_value(f, sr->nb2b, max, "%.0f");
+		for (unsigned int k = 0; k < RFC2544_LOSS_STEPS; k++)
+			csv_value(f, k < sr->nloss,
+				  sr->loss[k].res.loss_ratio * 100, "%.4f");
+		fprintf(f, "\n");
+	}
+	if (fclose(f)) {
+		snprintf(err, err_len, "--csv: cannot write %s: %s", path,
+			 strerror(errno));
+		return -EIO;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------- plot */
+
+static const char *extension(const char *path)
+{
+	const char *dot = strrchr(path, '.');
+
+	return dot && !strchr(dot, '/') ? dot + 1 : "";
+}
+
+bool rfc2544_plot_format_known(const char *path)
+{
+	return !strcasecmp(extension(path), "svg") ||
+	       !strcasecmp(extension(path), "png");
+}
+
+/* gnuplot on the PATH, as an executable file. */
+bool rfc2544_gnuplot_available(void)
+{
+	const char *path = getenv("PATH");
+	char *copy, *dir, *save = NULL;
+	bool found = false;
+
+	copy = strdup(path && *path ? path : "/usr/bin:/bin");
+	if (!copy)
+		return false;
+	for (dir = strtok_r(copy, ":", &save); dir && !found;
+	     dir = strtok_r(NULL, ":", &save)) {
+		char full[4096];
+
+		snprintf(full, sizeof(full), "%s/gnuplot", dir);
+		found = !access(full, X_OK);
+	}
+	free(copy);
+	return found;
+}
+
+/* A gnuplot string literal: single quotes, doubled inside. */
+static void gp_quoted(FILE *f, const char *s)
+{
+	fputc('\'', f);
+	for (; *s; s++) {
+		if (*s == '\'')
+			fputc('\'', f);
+		fputc(*s, f);
+	}
+	fputc('\'', f);
+}
+
+static void write_plot_script(FILE *f, const char *path,
+			      const struct rfc2544_run *run)
+{
+	const struct rfc2544_config *c = &run->cfg;
+	bool svg = !strcasecmp(extension(path), "svg");
+	bool any_latency = false;
+
+	for (unsigned int i = 0; i < c->nsizes; i++)
+		any_latency |= latency_shown(&run->sizes[i]);
+	if (svg)
+		fprintf(f,
+			"set terminal svg size 900,%d dynamic font 'Sans,11' "
+			"background rgb 'white'\n",
+			any_latency ? 760 : 420);
+	else
+		fprintf(f, "set terminal pngcairo size 900,%d font 'Sans,10'\n",
+			any_latency ? 760 : 420);
+	fprintf(f, "set output ");
+	gp_quoted(f, path);
+	fprintf(f, "\n$t << EOD\n");
+	for (unsigned int i = 0; i < c->nsizes; i++) {
+		const struct rfc2544_size_result *sr = &run->sizes[i];
+
+		if (!sr->throughput_done)
+			continue;
+		fprintf(f, "%u %.6f %.6f %.6f %.6f\n", sr->frame_size,
+			mbps_l1(sr->goal[SEARCH_NDR].result, sr->frame_size),
+			mbps_l1(sr->goal[SEARCH_PDR].result, sr->frame_size),
+			sr->goal[SEARCH_NDR].result / 1e3,
+			sr->goal[SEARCH_PDR].result / 1e3);
+	}
+	fprintf(f, "EOD\n$l << EOD\n");
+	for (unsigned int i = 0; i < c->nsizes; i++) {
+		const struct rfc2544_size_result *sr = &run->sizes[i];
+		const struct trial_latency *l = &sr->latency.latency;
+
+		if (!latency_shown(sr))
+			continue;
+		/* Log scale: a 0 would not plot; 1 ns is below anything real. */
+		fprintf(f, "%u %.3f %.3f %.3f %.3f %.3f\n", sr->frame_size,
+			fmax((double)l->p50, 1) / 1e3,
+			fmax((double)l->p90, 1) / 1e3,
+			fmax((double)l->p99, 1) / 1e3,
+			fmax((double)l->p999, 1) / 1e3,
+			fmax((double)l->max, 1) / 1e3);
+	}
+	fprintf(f, "EOD\n");
+	fprintf(f, "set logscale x 2\nset xtics (");
+	for (unsigned int i = 0; i < c->nsizes; i++)
+		fprintf(f, "%s'%u' %u", i ? ", " : "", c->sizes[i],
+			c->sizes[i]);
+	fprintf(f, ")\nset xrange [%u*0.85:%u*1.15]\n", c->sizes[0],
+		c->sizes[c->nsizes - 1]);
+	fprintf(f, "set grid\nset key outside right top vertical\n");
+	if (any_latency)
+		fprintf(f, "set multiplot layout 2,1\n");
+	fprintf(f, "set title 'RFC 2544 throughput (%s)' noenhanced\n",
+		run->runner ? run->runner->description : "");
+	fprintf(f, "set xlabel 'frame size (bytes, incl. FCS)'\n"
+		   "set ylabel 'Mbit/s (L1)'\nset y2label 'kpps'\n"
+		   "set ytics nomirror\nset y2tics\nset yrange [0:*]\n"
+		   "set y2range [0:*]\n");
+	fprintf(f, "plot $t using 1:2 axes x1y1 with linespoints lw 2 pt 7 "
+		   "title 'NDR Mbit/s', "
+		   "$t using 1:3 axes x1y1 with linespoints lw 1 pt 6 "
+		   "title 'PDR Mbit/s', "
+		   "$t using 1:4 axes x1y2 with linespoints lw 2 pt 5 "
+		   "title 'NDR kpps'\n");
+	if (any_latency) {
+		fprintf(f, "unset y2label\nunset y2tics\nset ytics mirror\n"
+			   "set logscale y 10\nset yrange [*:*]\n"
+			   "set title 'one-way latency at the NDR rate'\n"
+			   "set ylabel 'microseconds'\n");
+		fprintf(f, "plot $l using 1:2 with linespoints lw 2 pt 7 "
+			   "title 'p50', "
+			   "$l using 1:3 with linespoints pt 5 title 'p90', "
+			   "$l using 1:4 with linespoints pt 9 title 'p99', "
+			   "$l using 1:5 with linespoints pt 11 title 'p99.9', "
+			   "$l using 1:6 with linespoints pt 6 "
+			   "title 'max'\n");
+		fprintf(f, "unset multiplot\n");
+	}
+}
+
+int rfc2544_plot(const char *path, const struct rfc2544_run *run, char *err,
+		 size_t err_len)
+{
+	int in[2], errfd, status, rc = 0;
+	bool any = false;
+	char msg[200] = "";
+	ssize_t n;
+	FILE *f;
+	pid_t pid;
+
+	for (unsigned int i = 0; i < run->cfg.nsizes; i++)
+		any |= run->sizes[i].throughput_done;
+	if (!any) {
+		snprintf(err, err_len, "--plot: no throughput results to plot");
+		return -ENODATA;
+	}
+	errfd = memfd_create("gnuplot-err", MFD_CLOEXEC);
+	if (errfd < 0 || pipe2(in, O_CLOEXEC)) {
+		rc = -errno;
+		snprintf(err, err_len, "--plot: %s", strerror(errno));
+		if (errfd >= 0)
+			close(errfd);
+		return rc;
+	}
+	pid = fork();
+	if (pid < 0) {
+		rc = -errno;
+		snprintf(err, err_len, "--plot: fork: %s", strerror(errno));
+		goto out_fds;
+	}
+	if (pid == 0) {
+		dup2(in[0], STDIN_FILENO);
+		dup2(errfd, STDOUT_FILENO);
+		dup2(errfd, STDERR_FILENO);
+		execlp("gnuplot", "gnuplot", (char *)NULL);
+		_exit(127);
+	}
+	close(in[0]);
+	in[0] = -1;
+	f = fdopen(in[1], "w");
+	if (!f) {
+		rc = -errno;
+		snprintf(err, err_len, "--plot: %s", strerror(errno));
+		kill(pid, SIGTERM);
+		waitpid(pid, &status, 0);
+		goto out_fds;
+	}
+	in[1] = -1;
+	write_plot_script(f, path, run);
+	fclose(f);
+	waitpid(pid, &status, 0);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		n = pread(errfd, msg, sizeof(msg) - 1, 0);
+		msg[n > 0 ? n : 0] = '\0';
+		msg[strcspn(msg, "\n")] = '\0';
+		snprintf(err, err_len, "--plot: gnuplot failed%s%s",
+			 msg[0] ? ": " : "",
+			 WIFEXITED(status) && WEXITSTATUS(status) == 127 ?
+				 "cannot run gnuplot" :
+				 msg);
+		rc = -EIO;
+	}
+out_fds:
+	if (in[0] >= 0)
+		close(in[0]);
+	if (in[1] >= 0)
+		close(in[1]);
+	close(errfd);
+	return rc;
+}

@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef LINERATE_TRIAL_H
+#define LINERATE_TRIAL_H
+
+/*
+ * A trial runner: whatever can send test frames through the device under
+ * test and count what came out. The RFC 2544 driver (rfc2544.c) knows
+ * nothing else about the far end, so a new way to reach it (the lab's
+ * namespaces today, a linerate daemon's JSON API later) is one more ops
+ * table and a constructor.
+ *
+ * Every op returns 0 or -errno; on error it writes one line for the user
+ * into err. Any error ends the run (the driver keeps the trials so far):
+ * a runner retries nothing itself.
+ */
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* One trial at a constant rate. */
+struct trial_params {
+	uint32_t frame_size; /* Ethernet frame incl. FCS, 64..9018 */
+	double rate_pps; /* > 0 */
+	uint64_t duration_ns; /* of the counted traffic */
+	uint64_t
+		warmup_ns; /* learning/warm-up traffic first, not counted; 0: none */
+	uint64_t drain_ns; /* wait after the last frame before counting */
+};
+
+/* One burst of back-to-back frames at the line rate. */
+struct burst_params {
+	uint32_t frame_size;
+	uint64_t frames; /* >= 1 */
+	double rate_pps; /* the line rate; 0: as fast as the sender goes */
+	uint64_t max_ns; /* stop sending after this long whatever the count */
+	uint64_t drain_ns;
+};
+
+struct trial_latency {
+	bool valid; /* false: not measured, or clocks not comparable */
+	char type[16]; /* "one-way" or "round-trip" */
+	uint64_t count, min, p50, p90, p99, p999, max; /* ns */
+	double mean; /* ns */
+};
+
+struct trial_result {
+	uint64_t sent; /* frames the sender put on the wire */
+	uint64_t received; /* unique test frames that arrived */
+	uint64_t lost; /* sent - received, never negative */
+	uint64_t duplicates, reordered;
+	double loss_ratio; /* lost / sent */
+	double tx_pps; /* achieved by the sender, over its send time */
+	double rx_pps; /* received / the sender's send time */
+	double duration_s; /* the sender's send time */
+	struct trial_latency latency;
+};
+
+struct trial_runner;
+
+struct trial_runner_ops {
+	const char *name; /* "lab", later "host" */
+	/* Line rate (L1 bits/s) of the port the sender uses. -ENODATA when
+	 * it cannot be told (the user must give --line-rate). */
+	int (*line_rate)(struct trial_runner *r, uint64_t *bps, char *source,
+			 size_t source_len);
+	int (*run_trial)(struct trial_runner *r, const struct trial_params *p,
+			 struct trial_result *out, char *err, size_t err_len);
+	int (*run_burst)(struct trial_runner *r, const struct burst_params *p,
+			 struct trial_result *out, char *err, size_t err_len);
+	void (*destroy)(struct trial_runner *r);
+};
+
+struct trial_runner {
+	const struct trial_runner_ops *ops;
+	char description[160]; /* for the report: what runs where */
+	char backend[16]; /* data path the traffic uses */
+	atomic_bool *stop; /* set on SIGINT/SIGTERM: ops return -EINTR */
+};
+
+/* Fill the derived fields (lost, loss_ratio, rx_pps) from sent, received
+ * and duration_s. */
+void trial_result_finish(struct trial_result *res);
+
+/* The lab runner: sender in NAME-a, receiver in NAME-b, both this binary
+ * (self_path) run under `ip netns exec`. */
+struct lab_runner_config {
+	const char *lab; /* lab name, as for `linerate lab --name` */
+	const char *self_path; /* this binary */
+	const char *backend; /* for both ends */
+	bool no_gso;
+	uint32_t flows;
+	uint16_t port; /* trials on port, warm-up traffic on port + 1 */
+	atomic_bool *stop;
+};
+
+int lab_runner_create(const struct lab_runner_config *cfg,
+		      struct trial_runner **out, char *err, size_t err_len);
+
+#endif

@@ -1,0 +1,930 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The lab trial runner: both ends in the two-namespace veth lab
+ * (scripts/lab). Each trial starts a fresh receiver in NAME-b
+ * (`linerate recv --json`), optionally sends warm-up traffic to a sink
+ * receiver on the next port, runs the sender in NAME-a
+ * (`linerate send --json`), waits for the drain time, stops the receiver
+ * with SIGINT and reads both JSON documents. Both ends read the host's
+ * clock, so the receiver's one-way latency is valid (--clock-sync host).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ifaddrs.h>
+#include <inttypes.h>
+#include <jansson.h>
+#include <linux/ethtool.h>
+#include <linux/sockios.h>
+#include <math.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "frame.h"
+#include "log.h"
+#include "trial.h"
+
+#define LAB_NAME_MAX  8
+#define RECV_READY_NS (5 * NSEC_PER_SEC)
+#define RECV_STOP_NS  (5 * NSEC_PER_SEC)
+/* The sender ends by itself; past this much over its duration it hangs. */
+#define SEND_GRACE_NS	(15 * NSEC_PER_SEC)
+#define POLL_NS		(10 * NSEC_PER_MSEC)
+#define MAX_OUTPUT	(1 << 20)
+#define PACING_SLACK_NS (5 * NSEC_PER_MSEC)
+
+struct child {
+	pid_t pid;
+	int out_fd; /* memfd: its stdout */
+	int err_fd; /* memfd: its stderr */
+	const char *what; /* "receiver in rf-b", for messages */
+};
+
+struct lab_runner {
+	struct trial_runner base;
+	char ns_a[LAB_NAME_MAX + 3], ns_b[LAB_NAME_MAX + 3];
+	char dev_a[LAB_NAME_MAX + 3], dev_b[LAB_NAME_MAX + 3];
+	char ip_b[INET_ADDRSTRLEN];
+	char self_path[4096];
+	char backend[16];
+	bool no_gso;
+	uint32_t flows;
+	uint16_t port;
+	struct child sink; /* warm-up receiver, started on first use */
+	char what_recv[64], what_send[64], what_sink[64];
+};
+
+/* A plain sleep: the poll loops must not spin on a CPU the test needs. */
+static void nap(uint64_t ns)
+{
+	struct timespec ts = {.tv_sec = (time_t)(ns / NSEC_PER_SEC),
+			      .tv_nsec = (long)(ns % NSEC_PER_SEC)};
+
+	nanosleep(&ts, NULL);
+}
+
+void trial_result_finish(struct trial_result *res)
+{
+	res->lost = res->sent > res->received ? res->sent - res->received : 0;
+	res->loss_ratio = res->sent ? (double)res->lost / (double)res->sent : 0;
+	res->rx_pps = res->duration_s > 0 ?
+			      (double)res->received / res->duration_s :
+			      0;
+}
+
+static bool stopped(const struct lab_runner *lr)
+{
+	return lr->base.stop && atomic_load(lr->base.stop);
+}
+
+/* ---------------------------------------------------------------- netns */
+
+/* Run fn inside namespace ns, then come back. */
+static int in_netns(const char *ns, int (*fn)(void *arg), void *arg)
+{
+	char path[64];
+	int self, target, err, back;
+
+	snprintf(path, sizeof(path), "/run/netns/%s", ns);
+	self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (self < 0)
+		return -errno;
+	target = open(path, O_RDONLY | O_CLOEXEC);
+	if (target < 0) {
+		err = -errno;
+		goto out_self;
+	}
+	if (setns(target, CLONE_NEWNET)) {
+		err = -errno;
+		goto out_target;
+	}
+	err = fn(arg);
+	back = setns(self, CLONE_NEWNET) ? -errno : 0;
+	if (back) {
+		pr_warn("rfc2544: cannot return from namespace %s: %s\n", ns,
+			strerror(-back));
+		err = back;
+	}
+out_target:
+	close(target);
+out_self:
+	close(self);
+	return err;
+}
+
+struct addr_query {
+	const char *ifname;
+	char *out;
+	size_t len;
+};
+
+static int find_ipv4(void *arg)
+{
+	struct addr_query *q = arg;
+	struct ifaddrs *list, *ifa;
+	int err = -ENOENT;
+
+	if (getifaddrs(&list))
+		return -errno;
+	for (ifa = list; ifa; ifa = ifa->ifa_next) {
+		if (!ifa->ifa_addr || ifa->ifa_addr->sa_family != AF_INET ||
+		    strcmp(ifa->ifa_name, q->ifname))
+			continue;
+		inet_ntop(AF_INET,
+			  &((struct sockaddr_in *)ifa->ifa_addr)->sin_addr,
+			  q->out, (socklen_t)q->len);
+		err = 0;
+		break;
+	}
+	freeifaddrs(list);
+	return err;
+}
+
+struct speed_query {
+	const char *ifname;
+	uint32_t mbps;
+};
+
+static int read_speed(void *arg)
+{
+	struct speed_query *q = arg;
+	struct ethtool_cmd cmd = {.cmd = ETHTOOL_GSET};
+	struct ifreq ifr;
+	int fd, err = 0;
+	uint32_t speed;
+
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", q->ifname);
+	ifr.ifr_data = (void *)&cmd;
+	if (ioctl(fd, SIOCETHTOOL, &ifr)) {
+		err = -errno;
+		goto out;
+	}
+	speed = ethtool_cmd_speed(&cmd);
+	if (speed == 0 || speed == (uint32_t)SPEED_UNKNOWN)
+		err = -ENODATA;
+	else
+		q->mbps = speed;
+out:
+	close(fd);
+	return err;
+}
+
+static int lab_line_rate(struct trial_runner *r, uint64_t *bps, char *source,
+			 size_t source_len)
+{
+	struct lab_runner *lr = (struct lab_runner *)r;
+	struct speed_query q = {.ifname = lr->dev_a};
+	int err;
+
+	err = in_netns(lr->ns_a, read_speed, &q);
+	if (err)
+		return err == -EOPNOTSUPP ? -ENODATA : err;
+	*bps = (uint64_t)q.mbps * 1000000ULL;
+	snprintf(source, source_len, "ethtool speed of %s (%u Mb/s)", lr->dev_a,
+		 q.mbps);
+	return 0;
+}
+
+/* ---------------------------------------------------------------- children */
+
+static int child_start(struct lab_runner *lr, struct child *c, const char *ns,
+		       char *const args[], const char *what)
+{
+	char *argv[48];
+	size_t n = 0;
+	pid_t pid;
+
+	memset(c, 0, sizeof(*c));
+	c->pid = -1;
+	c->what = what;
+	argv[n++] = "ip";
+	argv[n++] = "netns";
+	argv[n++] = "exec";
+	argv[n++] = (char *)ns;
+	argv[n++] = lr->self_path;
+	for (size_t i = 0; args[i] && n < sizeof(argv) / sizeof(argv[0]) - 1;
+	     i++)
+		argv[n++] = args[i];
+	argv[n] = NULL;
+	c->out_fd = memfd_create("linerate-out", MFD_CLOEXEC);
+	c->err_fd = memfd_create("linerate-err", MFD_CLOEXEC);
+	if (c->out_fd < 0 || c->err_fd < 0) {
+		int err = -errno;
+
+		if (c->out_fd >= 0)
+			close(c->out_fd);
+		if (c->err_fd >= 0)
+			close(c->err_fd);
+		c->out_fd = c->err_fd = -1;
+		return err;
+	}
+	pid = fork();
+	if (pid < 0) {
+		int err = -errno;
+
+		close(c->out_fd);
+		close(c->err_fd);
+		c->out_fd = c->err_fd = -1;
+		return err;
+	}
+	if (pid == 0) {
+		int devnull = open("/dev/null", O_RDONLY);
+
+		/* Never outlive the run, even if it is killed. */
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		if (devnull >= 0)
+			dup2(devnull, STDIN_FILENO);
+		dup2(c->out_fd, STDOUT_FILENO);
+		dup2(c->err_fd, STDERR_FILENO);
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		signal(SIGPIPE, SIG_DFL);
+		execvp(argv[0], argv);
+		dprintf(STDERR_FILENO, "cannot run ip: %s\n", strerror(errno));
+		_exit(127);
+	}
+	c->pid = pid;
+	if (log_get_level() >= LOG_DEBUG) {
+		pr_debug("rfc2544: [%d]", (int)pid);
+		for (size_t i = 0; argv[i]; i++)
+			pr_debug(" %s", argv[i]);
+		pr_debug("\n");
+	}
+	return 0;
+}
+
+/* Read a memfd from the start, NUL-terminated; NULL on failure. */
+static char *read_memfd(int fd, size_t *len_out)
+{
+	struct stat st;
+	char *buf;
+	ssize_t n;
+	size_t len;
+
+	if (fd < 0 || fstat(fd, &st) || st.st_size < 0)
+		return NULL;
+	len = (size_t)st.st_size > MAX_OUTPUT ? MAX_OUTPUT : (size_t)st.st_size;
+	buf = malloc(len + 1);
+	if (!buf)
+		return NULL;
+	n = pread(fd, buf, len, 0);
+	if (n < 0) {
+		free(buf);
+		return NULL;
+	}
+	buf[n] = '\0';
+	if (len_out)
+		*len_out = (size_t)n;
+	return buf;
+}
+
+/* The last non-empty line the child wrote on stderr, for a message. */
+static void child_stderr_line(const struct child *c, char *out, size_t len)
+{
+	char *text = read_memfd(c->err_fd, NULL);
+	char *end, *start;
+
+	out[0] = '\0';
+	if (!text)
+		return;
+	end = text + strlen(text);
+	while (end > text && (end[-1] == '\n' || end[-1] == ' '))
+		*--end = '\0';
+	start = strrchr(text, '\n');
+	start = start ? start + 1 : text;
+	snprintf(out, len, "%s", start);
+	free(text);
+}
+
+/* Wait up to timeout_ns for the child to exit. 0 with *status set, or
+ * -ETIMEDOUT, or -EINTR when the run is being stopped. */
+static int child_wait(struct lab_runner *lr, struct child *c,
+		      uint64_t timeout_ns, bool obey_stop, int *status)
+{
+	uint64_t deadline = mono_ns() + timeout_ns;
+
+	if (c->pid <= 0)
+		return -ECHILD;
+	for (;;) {
+		pid_t got = waitpid(c->pid, status, WNOHANG);
+
+		if (got == c->pid) {
+			c->pid = -1;
+			return 0;
+		}
+		if (got < 0 && errno != EINTR)
+			return -errno;
+		if (obey_stop && stopped(lr))
+			return -EINTR;
+		if (mono_ns() >= deadline)
+			return -ETIMEDOUT;
+		nap(POLL_NS);
+	}
+}
+
+/* Still running? false (and reaped) when it has exited. */
+static bool child_alive(struct child *c, int *status)
+{
+	if (c->pid <= 0)
+		return false;
+	if (waitpid(c->pid, status, WNOHANG) == c->pid) {
+		c->pid = -1;
+		return false;
+	}
+	return true;
+}
+
+static void child_release(struct child *c)
+{
+	if (c->pid > 0) {
+		int status;
+
+		kill(c->pid, SIGTERM);
+		for (int i = 0; i < 100; i++) {
+			if (waitpid(c->pid, &status, WNOHANG) == c->pid) {
+				c->pid = -1;
+				break;
+			}
+			nap(POLL_NS);
+		}
+		if (c->pid > 0) {
+			kill(c->pid, SIGKILL);
+			waitpid(c->pid, &status, 0);
+			c->pid = -1;
+		}
+	}
+	if (c->out_fd >= 0)
+		close(c->out_fd);
+	if (c->err_fd >= 0)
+		close(c->err_fd);
+	c->out_fd = c->err_fd = -1;
+}
+
+static void describe_exit(int status, char *out, size_t len)
+{
+	if (WIFEXITED(status))
+		snprintf(out, len, "exit code %d", WEXITSTATUS(status));
+	else if (WIFSIGNALED(status))
+		snprintf(out, len, "killed by signal %d", WTERMSIG(status));
+	else
+		snprintf(out, len, "status %d", status);
+}
+
+/* An error line about a child that ended when it should not have. */
+static int child_failed(const struct child *c, int status, char *err,
+			size_t err_len)
+{
+	char how[48], line[200];
+
+	describe_exit(status, how, sizeof(how));
+	child_stderr_line(c, line, sizeof(line));
+	snprintf(err, err_len, "%s ended (%s)%s%s", c->what, how,
+		 line[0] ? ": " : "", line);
+	return -EPIPE;
+}
+
+/*
+ * The receiver is ready when it has exec'd linerate (so it is in the
+ * namespace) and its UDP port is bound there. /proc/PID/net/udp shows the
+ * socket table of the process's own namespace.
+ */
+static bool udp_port_bound(pid_t pid, uint16_t port)
+{
+	char path[64], line[256], want[16];
+	bool found = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/net/udp", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	snprintf(want, sizeof(want), ":%04X", port);
+	while (fgets(line, sizeof(line), f)) {
+		char local[64];
+		unsigned int state;
+
+		if (sscanf(line, " %*s %63s %*s %x", local, &state) != 2)
+			continue;
+		if (state == 7 && strstr(local, want) &&
+		    strlen(strstr(local, want)) == strlen(want)) {
+			found = true;
+			break;
+		}
+	}
+	fclose(f);
+	return found;
+}
+
+static bool exec_done(const struct lab_runner *lr, pid_t pid)
+{
+	char path[64], target[4096];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/exe", (int)pid);
+	n = readlink(path, target, sizeof(target) - 1);
+	if (n <= 0)
+		return false;
+	target[n] = '\0';
+	return !strcmp(target, lr->self_path);
+}
+
+static int start_receiver(struct lab_runner *lr, struct child *c, uint16_t port,
+			  uint32_t frame_size, uint64_t limit_ns,
+			  const char *what, char *err, size_t err_len)
+{
+	char listen[64], size[16], duration[32];
+	char *args[24];
+	size_t n = 0;
+	uint64_t deadline;
+	int status, rc;
+
+	snprintf(listen, sizeof(listen), "%s:%u", lr->ip_b, port);
+	snprintf(size, sizeof(size), "%u",
+		 frame_size < 1518 ? 1518 : frame_size);
+	snprintf(duration, sizeof(duration), "%llums",
+		 (unsigned long long)(limit_ns / NSEC_PER_MSEC));
+	args[n++] = "recv";
+	args[n++] = "--backend";
+	args[n++] = lr->backend;
+	args[n++] = "--listen";
+	args[n++] = listen;
+	args[n++] = "--size";
+	args[n++] = size;
+	args[n++] = "--clock-sync";
+	args[n++] = "host";
+	args[n++] = "--idle-timeout";
+	args[n++] = "0";
+	/* A safety net: it is stopped with SIGINT long before this. */
+	args[n++] = "--duration";
+	args[n++] = duration;
+	args[n++] = "--interval";
+	args[n++] = "0";
+	args[n++] = "--json";
+	if (lr->no_gso)
+		args[n++] = "--no-gso";
+	args[n] = NULL;
+	rc = child_start(lr, c, lr->ns_b, args, what);
+	if (rc) {
+		snprintf(err, err_len, "cannot start the %s: %s", what,
+			 strerror(-rc));
+		return rc;
+	}
+	deadline = mono_ns() + RECV_READY_NS;
+	while (!(exec_done(lr, c->pid) && udp_port_bound(c->pid, port))) {
+		if (!child_alive(c, &status))
+			return child_failed(c, status, err, err_len);
+		if (stopped(lr))
+			return -EINTR;
+		if (mono_ns() >= deadline) {
+			snprintf(err, err_len,
+				 "the %s did not bind %s within 5 s", what,
+				 listen);
+			return -ETIMEDOUT;
+		}
+		nap(POLL_NS);
+	}
+	return 0;
+}
+
+/* Run a sender to its end. rate_pps 0: as fast as it goes. */
+static int run_sender(struct lab_runner *lr, uint16_t port, uint32_t frame_size,
+		      double rate_pps, uint64_t duration_ns, uint64_t frames,
+		      struct child *c, char *err, size_t err_len)
+{
+	char dst[64], size[16], rate[48], duration[32], count[32], flows[16];
+	char burst[16];
+	char *args[28];
+	size_t n = 0;
+	int status, rc;
+
+	snprintf(dst, sizeof(dst), "%s:%u", lr->ip_b, port);
+	snprintf(size, sizeof(size), "%u", frame_size);
+	if (rate_pps > 0)
+		snprintf(rate, sizeof(rate), "%.3fpps", rate_pps);
+	else
+		snprintf(rate, sizeof(rate), "max");
+	snprintf(duration, sizeof(duration), "%lluus",
+		 (unsigned long long)(duration_ns / NSEC_PER_USEC ?
+					      duration_ns / NSEC_PER_USEC :
+					      1));
+	snprintf(count, sizeof(count), "%llu", (unsigned long long)frames);
+	snprintf(flows, sizeof(flows), "%u", lr->flows);
+	args[n++] = "send";
+	args[n++] = "--backend";
+	args[n++] = lr->backend;
+	args[n++] = "--dst";
+	args[n++] = dst;
+	args[n++] = "--size";
+	args[n++] = size;
+	args[n++] = "--rate";
+	args[n++] = rate;
+	args[n++] = "--duration";
+	args[n++] = duration;
+	if (frames) {
+		args[n++] = "--count";
+		args[n++] = count;
+	}
+	args[n++] = "--flows";
+	args[n++] = flows;
+	if (rate_pps > 0) {
+		/*
+		 * The pacer's bucket holds one burst: a sender woken late
+		 * catches up by at most that much, the rest of the delay is
+		 * lost for good. On a busy host wake-ups run milliseconds
+		 * late, so the bucket holds PACING_SLACK_NS of frames
+		 * (32..1024); in steady state frames still go one by one.
+		 */
+		double b = ceil(rate_pps * (double)PACING_SLACK_NS / 1e9);
+
+		snprintf(burst, sizeof(burst), "%u",
+			 b < 32	  ? 32u :
+			 b > 1024 ? 1024u :
+				    (unsigned int)b);
+		args[n++] = "--burst";
+		args[n++] = burst;
+	}
+	args[n++] = "--interval";
+	args[n++] = "0";
+	args[n++] = "--json";
+	if (lr->no_gso)
+		args[n++] = "--no-gso";
+	args[n] = NULL;
+	rc = child_start(lr, c, lr->ns_a, args, lr->what_send);
+	if (rc) {
+		snprintf(err, err_len, "cannot start the sender: %s",
+			 strerror(-rc));
+		return rc;
+	}
+	rc = child_wait(lr, c, duration_ns + SEND_GRACE_NS, true, &status);
+	if (rc == -EINTR)
+		return rc;
+	if (rc) {
+		snprintf(err, err_len, "the %s did not finish in time",
+			 lr->what_send);
+		return rc;
+	}
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		return child_failed(c, status, err, err_len);
+	return 0;
+}
+
+/* Stop a receiver with SIGINT: it prints its final JSON and exits. */
+static int stop_receiver(struct lab_runner *lr, struct child *c, char *err,
+			 size_t err_len)
+{
+	int status, rc;
+
+	if (!child_alive(c, &status))
+		return child_failed(c, status, err, err_len);
+	kill(c->pid, SIGINT);
+	rc = child_wait(lr, c, RECV_STOP_NS, false, &status);
+	if (rc) {
+		snprintf(err, err_len, "the %s did not stop on SIGINT",
+			 c->what);
+		return rc;
+	}
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		return child_failed(c, status, err, err_len);
+	return 0;
+}
+
+/* ---------------------------------------------------------------- JSON */
+
+static json_t *child_json(const struct child *c, char *err, size_t err_len)
+{
+	json_error_t jerr;
+	size_t len = 0;
+	char *text = read_memfd(c->out_fd, &len);
+	json_t *doc;
+
+	if (!text) {
+		snprintf(err, err_len, "cannot read the output of the %s",
+			 c->what);
+		return NULL;
+	}
+	doc = json_loadb(text, len, 0, &jerr);
+	free(text);
+	if (!doc || !json_is_object(doc)) {
+		snprintf(err, err_len, "the %s printed no JSON document (%s)",
+			 c->what, doc ? "not an object" : jerr.text);
+		json_decref(doc);
+		return NULL;
+	}
+	return doc;
+}
+
+static bool get_u64(json_t *doc, const char *section, const char *key,
+		    uint64_t *out)
+{
+	json_t *v = json_object_get(json_object_get(doc, section), key);
+
+	if (!json_is_integer(v) || json_integer_value(v) < 0)
+		return false;
+	*out = (uint64_t)json_integer_value(v);
+	return true;
+}
+
+static bool get_double(json_t *doc, const char *section, const char *key,
+		       double *out)
+{
+	json_t *obj = section ? json_object_get(doc, section) : doc;
+	json_t *v = json_object_get(obj, key);
+
+	if (!json_is_number(v))
+		return false;
+	*out = json_number_value(v);
+	return true;
+}
+
+static void parse_latency(json_t *recv, struct trial_latency *lat)
+{
+	json_t *o = json_object_get(recv, "latency_ns");
+	const char *type = json_string_value(json_object_get(o, "type"));
+
+	memset(lat, 0, sizeof(*lat));
+	if (!json_is_object(o))
+		return;
+	snprintf(lat->type, sizeof(lat->type), "%s", type ? type : "one-way");
+	get_u64(recv, "latency_ns", "count", &lat->count);
+	get_u64(recv, "latency_ns", "min", &lat->min);
+	get_u64(recv, "latency_ns", "p50", &lat->p50);
+	get_u64(recv, "latency_ns", "p90", &lat->p90);
+	get_u64(recv, "latency_ns", "p99", &lat->p99);
+	get_u64(recv, "latency_ns", "p999", &lat->p999);
+	get_u64(recv, "latency_ns", "max", &lat->max);
+	get_double(recv, "latency_ns", "mean", &lat->mean);
+	lat->valid = json_is_true(json_object_get(o, "valid")) && lat->count;
+}
+
+static int collect(struct lab_runner *lr, const struct child *sender,
+		   const struct child *receiver, struct trial_result *out,
+		   char *err, size_t err_len)
+{
+	json_t *send = child_json(sender, err, err_len), *recv = NULL;
+	uint64_t rx_packets, dups = 0;
+	int rc = -EPROTO;
+
+	(void)lr;
+	if (!send)
+		return -EPROTO;
+	recv = child_json(receiver, err, err_len);
+	if (!recv)
+		goto out;
+	memset(out, 0, sizeof(*out));
+	if (!get_u64(send, "tx", "packets", &out->sent) ||
+	    !get_double(send, "tx", "pps", &out->tx_pps) ||
+	    !get_double(send, NULL, "duration_s", &out->duration_s)) {
+		snprintf(err, err_len,
+			 "the sender's JSON lacks tx.packets, "
+			 "tx.pps or duration_s");
+		goto out;
+	}
+	if (!get_u64(recv, "rx", "packets", &rx_packets)) {
+		snprintf(err, err_len, "the receiver's JSON lacks rx.packets");
+		goto out;
+	}
+	get_u64(recv, "rx", "duplicates", &dups);
+	get_u64(recv, "rx", "reordered", &out->reordered);
+	out->duplicates = dups;
+	out->received = rx_packets > dups ? rx_packets - dups : 0;
+	parse_latency(recv, &out->latency);
+	trial_result_finish(out);
+	rc = 0;
+out:
+	json_decref(send);
+	json_decref(recv);
+	return rc;
+}
+
+/* ---------------------------------------------------------------- trials */
+
+static int warm_up(struct lab_runner *lr, const struct trial_params *p,
+		   char *err, size_t err_len)
+{
+	struct child sender;
+	int status, rc;
+
+	if (lr->sink.pid <= 0 || !child_alive(&lr->sink, &status)) {
+		if (lr->sink.out_fd >= 0 || lr->sink.pid > 0)
+			child_release(&lr->sink);
+		rc = start_receiver(lr, &lr->sink, lr->port + 1, FRAME_MAX_SIZE,
+				    30ULL * 24 * 3600 * NSEC_PER_SEC,
+				    lr->what_sink, err, err_len);
+		if (rc)
+			return rc;
+	}
+	rc = run_sender(lr, lr->port + 1, p->frame_size, p->rate_pps,
+			p->warmup_ns, 0, &sender, err, err_len);
+	child_release(&sender);
+	if (!rc && !child_alive(&lr->sink, &status))
+		rc = child_failed(&lr->sink, status, err, err_len);
+	return rc;
+}
+
+/* Interruptible sleep. */
+static int lab_sleep(struct lab_runner *lr, uint64_t ns)
+{
+	uint64_t end = mono_ns() + ns, now;
+
+	while ((now = mono_ns()) < end) {
+		if (stopped(lr))
+			return -EINTR;
+		nap(end - now < POLL_NS ? end - now : POLL_NS);
+	}
+	return 0;
+}
+
+static int lab_run(struct lab_runner *lr, uint32_t frame_size, double rate_pps,
+		   uint64_t duration_ns, uint64_t frames, uint64_t warmup_ns,
+		   uint64_t drain_ns, struct trial_result *out, char *err,
+		   size_t err_len)
+{
+	struct trial_params wp = {.frame_size = frame_size,
+				  .rate_pps = rate_pps,
+				  .warmup_ns = warmup_ns};
+	struct child receiver, sender;
+	uint64_t limit = warmup_ns + duration_ns + drain_ns + 60 * NSEC_PER_SEC;
+	int rc;
+
+	memset(&receiver, 0, sizeof(receiver));
+	memset(&sender, 0, sizeof(sender));
+	receiver.pid = sender.pid = -1;
+	receiver.out_fd = receiver.err_fd = sender.out_fd = sender.err_fd = -1;
+	if (warmup_ns) {
+		rc = warm_up(lr, &wp, err, err_len);
+		if (rc)
+			goto out;
+	}
+	rc = start_receiver(lr, &receiver, lr->port, frame_size, limit,
+			    lr->what_recv, err, err_len);
+	if (rc)
+		goto out;
+	rc = run_sender(lr, lr->port, frame_size, rate_pps, duration_ns, frames,
+			&sender, err, err_len);
+	if (rc)
+		goto out;
+	rc = lab_sleep(lr, drain_ns);
+	if (rc)
+		goto out;
+	rc = stop_receiver(lr, &receiver, err, err_len);
+	if (rc)
+		goto out;
+	rc = collect(lr, &sender, &receiver, out, err, err_len);
+	if (!rc && out->sent == 0) {
+		snprintf(err, err_len, "the %s sent nothing", lr->what_send);
+		rc = -EIO;
+	}
+out:
+	if (rc == -EINTR)
+		snprintf(err, err_len, "interrupted by a signal");
+	child_release(&sender);
+	child_release(&receiver);
+	return rc;
+}
+
+static int lab_run_trial(struct trial_runner *r, const struct trial_params *p,
+			 struct trial_result *out, char *err, size_t err_len)
+{
+	struct lab_runner *lr = (struct lab_runner *)r;
+
+	if (p->frame_size < FRAME_MIN_SIZE || p->frame_size > FRAME_MAX_SIZE ||
+	    !(p->rate_pps > 0) || !p->duration_ns) {
+		snprintf(err, err_len, "invalid trial parameters");
+		return -EINVAL;
+	}
+	return lab_run(lr, p->frame_size, p->rate_pps, p->duration_ns, 0,
+		       p->warmup_ns, p->drain_ns, out, err, err_len);
+}
+
+static int lab_run_burst(struct trial_runner *r, const struct burst_params *p,
+			 struct trial_result *out, char *err, size_t err_len)
+{
+	struct lab_runner *lr = (struct lab_runner *)r;
+
+	if (p->frame_size < FRAME_MIN_SIZE || p->frame_size > FRAME_MAX_SIZE ||
+	    !p->frames || !p->max_ns) {
+		snprintf(err, err_len, "invalid burst parameters");
+		return -EINVAL;
+	}
+	return lab_run(lr, p->frame_size, p->rate_pps, p->max_ns, p->frames, 0,
+		       p->drain_ns, out, err, err_len);
+}
+
+static void lab_destroy(struct trial_runner *r)
+{
+	struct lab_runner *lr = (struct lab_runner *)r;
+
+	if (!lr)
+		return;
+	child_release(&lr->sink);
+	free(lr);
+}
+
+static const struct trial_runner_ops lab_ops = {
+	.name = "lab",
+	.line_rate = lab_line_rate,
+	.run_trial = lab_run_trial,
+	.run_burst = lab_run_burst,
+	.destroy = lab_destroy,
+};
+
+static bool valid_lab_name(const char *name)
+{
+	size_t n = strlen(name);
+
+	if (n < 1 || n > LAB_NAME_MAX)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!((name[i] >= 'a' && name[i] <= 'z') ||
+		      (name[i] >= '0' && name[i] <= '9')))
+			return false;
+	return true;
+}
+
+int lab_runner_create(const struct lab_runner_config *cfg,
+		      struct trial_runner **out, char *err, size_t err_len)
+{
+	struct lab_runner *lr;
+	struct addr_query q;
+	char path[64];
+	int rc;
+
+	if (!valid_lab_name(cfg->lab)) {
+		snprintf(err, err_len,
+			 "--name: invalid lab name '%s' (1 to 8 "
+			 "characters a-z 0-9)",
+			 cfg->lab);
+		return -EINVAL;
+	}
+	lr = calloc(1, sizeof(*lr));
+	if (!lr)
+		return -ENOMEM;
+	lr->base.ops = &lab_ops;
+	lr->base.stop = cfg->stop;
+	lr->sink.pid = -1;
+	lr->sink.out_fd = lr->sink.err_fd = -1;
+	snprintf(lr->ns_a, sizeof(lr->ns_a), "%s-a", cfg->lab);
+	snprintf(lr->ns_b, sizeof(lr->ns_b), "%s-b", cfg->lab);
+	snprintf(lr->dev_a, sizeof(lr->dev_a), "%s-a0", cfg->lab);
+	snprintf(lr->dev_b, sizeof(lr->dev_b), "%s-b0", cfg->lab);
+	snprintf(lr->self_path, sizeof(lr->self_path), "%s", cfg->self_path);
+	snprintf(lr->backend, sizeof(lr->backend), "%s", cfg->backend);
+	snprintf(lr->base.backend, sizeof(lr->base.backend), "%s",
+		 cfg->backend);
+	lr->no_gso = cfg->no_gso;
+	lr->flows = cfg->flows ? cfg->flows : 1;
+	lr->port = cfg->port;
+	snprintf(lr->what_recv, sizeof(lr->what_recv), "receiver in %s",
+		 lr->ns_b);
+	snprintf(lr->what_sink, sizeof(lr->what_sink), "warm-up receiver in %s",
+		 lr->ns_b);
+	snprintf(lr->what_send, sizeof(lr->what_send), "sender in %s",
+		 lr->ns_a);
+	for (int i = 0; i < 2; i++) {
+		snprintf(path, sizeof(path), "/run/netns/%s",
+			 i ? lr->ns_b : lr->ns_a);
+		if (access(path, F_OK)) {
+			snprintf(err, err_len,
+				 "lab '%s' is not up (no namespace %s); run "
+				 "'linerate lab up --name %s' first",
+				 cfg->lab, i ? lr->ns_b : lr->ns_a, cfg->lab);
+			rc = -ENOENT;
+			goto fail;
+		}
+	}
+	q.ifname = lr->dev_b;
+	q.out = lr->ip_b;
+	q.len = sizeof(lr->ip_b);
+	rc = in_netns(lr->ns_b, find_ipv4, &q);
+	if (rc) {
+		snprintf(err, err_len, "no IPv4 address on %s in %s: %s",
+			 lr->dev_b, lr->ns_b, strerror(-rc));
+		goto fail;
+	}
+	snprintf(lr->base.description, sizeof(lr->base.description),
+		 "lab %s: %s (%s) -> %s (%s %s:%u), %s backend%s", cfg->lab,
+		 lr->ns_a, lr->dev_a, lr->ns_b, lr->dev_b, lr->ip_b, lr->port,
+		 lr->backend, lr->no_gso ? ", no GSO" : "");
+	*out = &lr->base;
+	return 0;
+fail:
+	free(lr);
+	return rc;
+}
