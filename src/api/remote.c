@@ -517,7 +517,8 @@ int remote_run(struct api_client *api, const struct remote_config *o,
 		rs->near_used[0] = false;
 	}
 	/* Let the last packets land, then end the receivers. */
-	clock_wait_until(mono_ns() + 300 * NSEC_PER_MSEC);
+	clock_wait_until(mono_ns() + (o->drain_ns ? o->drain_ns :
+						    300 * NSEC_PER_MSEC));
 	if (rs->near_used[1]) {
 		atomic_store(&rs->near[1].stop, true);
 		local_join(&rs->near[1]);

@@ -36,6 +36,7 @@ struct remote_config {
 	char server_backend[16];
 	uint64_t max_clock_error_ns;
 	FILE *near_out; /* where the near end prints live, or NULL */
+	uint64_t drain_ns; /* wait for the last packets; 0: 300 ms */
 };
 
 struct remote_result {

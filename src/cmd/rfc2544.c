@@ -17,6 +17,8 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "api/client.h"
+#include "api/http.h"
 #include "cmd.h"
 #include "log.h"
 #include "search/rfc2544.h"
@@ -50,6 +52,11 @@ enum {
 	O_PLOT,
 	O_QUIET,
 	O_VERBOSE,
+	O_TOKEN_FILE,
+	O_TLS,
+	O_CACERT,
+	O_INSECURE,
+	O_SERVER_BACKEND,
 	O_HELP,
 };
 
@@ -79,6 +86,11 @@ static const struct option longopts[] = {
 	{"plot", required_argument, NULL, O_PLOT},
 	{"quiet", no_argument, NULL, O_QUIET},
 	{"verbose", no_argument, NULL, O_VERBOSE},
+	{"token-file", required_argument, NULL, O_TOKEN_FILE},
+	{"tls", no_argument, NULL, O_TLS},
+	{"cacert", required_argument, NULL, O_CACERT},
+	{"insecure", no_argument, NULL, O_INSECURE},
+	{"server-backend", required_argument, NULL, O_SERVER_BACKEND},
 	{"help", no_argument, NULL, O_HELP},
 	{NULL, 0, NULL, 0},
 };
@@ -128,14 +140,17 @@ static const struct flag_doc flag_docs[] = {
 	{"--csv FILE", "one row per frame size"},
 	{"--plot FILE", "chart, .svg or .png (needs gnuplot)"},
 	{"--quiet", "no progress on stderr"},
+	{"--token-file FILE", "HOST: the server's bearer token"},
+	{"--tls", "HOST: HTTPS (--cacert FILE to verify, --insecure not)"},
+	{"--server-backend B", "HOST: the server's data path (default udp)"},
 	{"--verbose", "also the commands run, on stderr"},
 };
 
 static void usage(FILE *out)
 {
 	fprintf(out, "usage: linerate rfc2544 --lab [--name NAME] [options]\n"
-		     "       linerate rfc2544 HOST [options]   (needs the "
-		     "daemon API client: not in this build yet)\n\n"
+		     "       linerate rfc2544 HOST[:PORT] [options]   (a "
+		     "linerate server receives)\n\n"
 		     "  RFC 2544: throughput (highest rate with loss <= the "
 		     "tolerance: a binary\n"
 		     "  search with a confirmation trial; NDR and PDR), "
@@ -272,6 +287,9 @@ struct rfc2544_args {
 	const char *host;
 	const char *lab_name;
 	const char *backend;
+	const char *server_backend;
+	const char *token_file, *ca_file;
+	bool tls, insecure;
 	bool no_gso;
 	uint32_t flows;
 	uint16_t port;
@@ -293,6 +311,24 @@ static int parse_flag(struct rfc2544_args *a, struct seen *seen, int id,
 	switch (id) {
 	case O_LAB:
 		a->lab = true;
+		return 0;
+	case O_TOKEN_FILE:
+		a->token_file = v;
+		return 0;
+	case O_TLS:
+		a->tls = true;
+		return 0;
+	case O_CACERT:
+		a->ca_file = v;
+		a->tls = true;
+		return 0;
+	case O_INSECURE:
+		a->insecure = a->tls = true;
+		return 0;
+	case O_SERVER_BACKEND:
+		if (!spec_backend_known(v))
+			return bad(name, v, SPEC_BACKENDS);
+		a->server_backend = v;
 		return 0;
 	case O_NAME:
 		if (!*v || strlen(v) > 8 ||
@@ -539,14 +575,9 @@ static int parse_args(int argc, char **argv, struct rfc2544_args *a)
 			a->cfg.pdr_loss * 100, a->cfg.ndr_loss * 100);
 		return EXIT_USAGE;
 	}
-	if (a->host) {
-		/* Not faked: the HOST runner talks to a linerate daemon's
-		 * JSON API, whose client is being written elsewhere. */
-		fprintf(stderr,
-			"linerate rfc2544: HOST '%s': testing against a "
-			"linerate server needs the daemon API client, which is "
-			"not in this build yet; use --lab\n",
-			a->host);
+	if (a->lab && (a->token_file || a->tls || a->server_backend)) {
+		fprintf(stderr, "linerate rfc2544: --token-file, --tls and "
+				"--server-backend are for HOST, not --lab\n");
 		return EXIT_USAGE;
 	}
 	return 0;
@@ -595,10 +626,62 @@ static int write_outputs(const struct rfc2544_args *a,
 	return rc;
 }
 
+/* The host runner over a connection to the server (checked with a
+ * request, so a wrong token or address fails before any trial). */
+static int open_host(const struct rfc2544_args *a, struct api_client **api,
+		     atomic_bool *stop, struct trial_runner **runner,
+		     char *err, size_t err_len)
+{
+	struct api_client_config acfg = {
+		.host = a->host,
+		.tls = a->tls,
+		.ca_file = a->ca_file,
+		.insecure = a->insecure,
+	};
+	struct host_runner_config hc = {
+		.host = a->host,
+		.backend = a->backend,
+		.server_backend = a->server_backend,
+		.no_gso = a->no_gso,
+		.flows = a->flows,
+		.stop = stop,
+	};
+	json_t *reply = NULL;
+	char *token = NULL;
+	long status;
+	int rc;
+
+	if (a->token_file) {
+		token = http_read_small_file("--token-file", a->token_file, 4096);
+		if (!token) {
+			snprintf(err, err_len, "--token-file: cannot use %s",
+				 a->token_file);
+			return -EINVAL;
+		}
+	}
+	acfg.token = token;
+	*api = api_client_open(&acfg, err, err_len);
+	free(token);
+	if (!*api)
+		return -EINVAL;
+	rc = api_client_request(*api, "GET", "/v1/capabilities", NULL, &status,
+				&reply, err, err_len);
+	if (!rc && status != 200) {
+		api_reply_error(reply, status, err, err_len);
+		rc = -EPERM;
+	}
+	json_decref(reply);
+	if (rc)
+		return rc;
+	hc.api = *api;
+	return host_runner_create(&hc, runner, err, err_len);
+}
+
 int cmd_rfc2544(int argc, char **argv)
 {
 	struct rfc2544_args a;
 	struct lab_runner_config lc;
+	struct api_client *api = NULL;
 	struct rfc2544_run run;
 	struct sigaction sa;
 	char self[PATH_MAX], err[256];
@@ -636,17 +719,23 @@ int cmd_rfc2544(int argc, char **argv)
 	memset(&run, 0, sizeof(run));
 	run.cfg = a.cfg;
 	run.stop = &stop_requested;
-	lc = (struct lab_runner_config){
-		.lab = a.lab_name,
-		.self_path = self,
-		.backend = a.backend,
-		.no_gso = a.no_gso,
-		.flows = a.flows,
-		.port = a.port,
-		.stop = &stop_requested,
-	};
-	rc = lab_runner_create(&lc, &run.runner, err, sizeof(err));
+	if (a.host) {
+		rc = open_host(&a, &api, &stop_requested, &run.runner, err,
+			       sizeof(err));
+	} else {
+		lc = (struct lab_runner_config){
+			.lab = a.lab_name,
+			.self_path = self,
+			.backend = a.backend,
+			.no_gso = a.no_gso,
+			.flows = a.flows,
+			.port = a.port,
+			.stop = &stop_requested,
+		};
+		rc = lab_runner_create(&lc, &run.runner, err, sizeof(err));
+	}
 	if (rc) {
+		api_client_close(api);
 		fprintf(stderr, "linerate rfc2544: %s\n", err);
 		return rc == -EINVAL ? EXIT_USAGE : EXIT_RUNTIME;
 	}
@@ -659,6 +748,7 @@ int cmd_rfc2544(int argc, char **argv)
 			run.error, run.ntrials);
 	out_rc = write_outputs(&a, &run);
 	run.runner->ops->destroy(run.runner);
+	api_client_close(api);
 	rfc2544_release(&run);
 	return rc || out_rc ? EXIT_RUNTIME : EXIT_OK;
 }

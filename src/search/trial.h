@@ -98,4 +98,32 @@ struct lab_runner_config {
 int lab_runner_create(const struct lab_runner_config *cfg,
 		      struct trial_runner **out, char *err, size_t err_len);
 
+/* The host runner: the sender here, the receiver a sink session on a
+ * linerate server (trial_host.c), over its JSON API. */
+struct api_client;
+struct host_runner_config {
+	struct api_client *api; /* connected; the runner does not own it */
+	const char *host; /* for the description */
+	const char *backend; /* ours */
+	const char *server_backend; /* the server's */
+	bool no_gso;
+	uint32_t flows;
+	atomic_bool *stop;
+};
+
+int host_runner_create(const struct host_runner_config *cfg,
+		       struct trial_runner **out, char *err, size_t err_len);
+
+/* Shared by the runners. */
+#include <jansson.h>
+/* A trial's result from the sender's and the receiver's JSON reports. */
+int trial_result_from_reports(json_t *send, json_t *recv,
+			      struct trial_result *out, char *err,
+			      size_t err_len);
+/* An interface's ethtool speed in this namespace; -ENODATA when it has
+ * none. */
+int trial_if_speed_mbps(const char *ifname, uint32_t *mbps);
+/* The sender's --burst for a rate: 5 ms of catch-up, 32..1024. */
+uint32_t trial_pacing_burst(double rate_pps);
+
 #endif

@@ -186,6 +186,24 @@ out:
 	return err;
 }
 
+int trial_if_speed_mbps(const char *ifname, uint32_t *mbps)
+{
+	struct speed_query q = {.ifname = ifname};
+	int err = read_speed(&q);
+
+	if (err)
+		return err == -EOPNOTSUPP ? -ENODATA : err;
+	*mbps = q.mbps;
+	return 0;
+}
+
+uint32_t trial_pacing_burst(double rate_pps)
+{
+	double b = ceil(rate_pps * (double)PACING_SLACK_NS / 1e9);
+
+	return b < 32 ? 32u : b > 1024 ? 1024u : (unsigned int)b;
+}
+
 static int lab_line_rate(struct trial_runner *r, uint64_t *bps, char *source,
 			 size_t source_len)
 {
@@ -551,12 +569,8 @@ static int run_sender(struct lab_runner *lr, uint16_t port, uint32_t frame_size,
 		 * late, so the bucket holds PACING_SLACK_NS of frames
 		 * (32..1024); in steady state frames still go one by one.
 		 */
-		double b = ceil(rate_pps * (double)PACING_SLACK_NS / 1e9);
-
 		snprintf(burst, sizeof(burst), "%u",
-			 b < 32	  ? 32u :
-			 b > 1024 ? 1024u :
-				    (unsigned int)b);
+			 trial_pacing_burst(rate_pps));
 		args[n++] = "--burst";
 		args[n++] = burst;
 	}
@@ -673,20 +687,12 @@ static void parse_latency(json_t *recv, struct trial_latency *lat)
 	lat->valid = json_is_true(json_object_get(o, "valid")) && lat->count;
 }
 
-static int collect(struct lab_runner *lr, const struct child *sender,
-		   const struct child *receiver, struct trial_result *out,
-		   char *err, size_t err_len)
+int trial_result_from_reports(json_t *send, json_t *recv,
+			      struct trial_result *out, char *err,
+			      size_t err_len)
 {
-	json_t *send = child_json(sender, err, err_len), *recv = NULL;
 	uint64_t rx_packets, dups = 0;
-	int rc = -EPROTO;
 
-	(void)lr;
-	if (!send)
-		return -EPROTO;
-	recv = child_json(receiver, err, err_len);
-	if (!recv)
-		goto out;
 	memset(out, 0, sizeof(*out));
 	if (!get_u64(send, "tx", "packets", &out->sent) ||
 	    !get_double(send, "tx", "pps", &out->tx_pps) ||
@@ -694,11 +700,11 @@ static int collect(struct lab_runner *lr, const struct child *sender,
 		snprintf(err, err_len,
 			 "the sender's JSON lacks tx.packets, "
 			 "tx.pps or duration_s");
-		goto out;
+		return -EPROTO;
 	}
 	if (!get_u64(recv, "rx", "packets", &rx_packets)) {
 		snprintf(err, err_len, "the receiver's JSON lacks rx.packets");
-		goto out;
+		return -EPROTO;
 	}
 	get_u64(recv, "rx", "duplicates", &dups);
 	get_u64(recv, "rx", "reordered", &out->reordered);
@@ -706,8 +712,22 @@ static int collect(struct lab_runner *lr, const struct child *sender,
 	out->received = rx_packets > dups ? rx_packets - dups : 0;
 	parse_latency(recv, &out->latency);
 	trial_result_finish(out);
-	rc = 0;
-out:
+	return 0;
+}
+
+static int collect(struct lab_runner *lr, const struct child *sender,
+		   const struct child *receiver, struct trial_result *out,
+		   char *err, size_t err_len)
+{
+	json_t *send = child_json(sender, err, err_len), *recv = NULL;
+	int rc = -EPROTO;
+
+	(void)lr;
+	if (!send)
+		return -EPROTO;
+	recv = child_json(receiver, err, err_len);
+	if (recv)
+		rc = trial_result_from_reports(send, recv, out, err, err_len);
 	json_decref(send);
 	json_decref(recv);
 	return rc;

@@ -92,9 +92,32 @@ for bad in "--sizes 63" "--sizes 64,64" "--trial 0" "--loss-tolerance 60%" \
 	assert_eq "rfc2544 $bad: one line naming ${bad%% *}" \
 		"$(wc -l <"$WORKDIR/bad.err") $(grep -c -- "${bad%% *}" "$WORKDIR/bad.err")" "1 1"
 done
-"$LINERATE" rfc2544 192.0.2.1 >/dev/null 2>"$WORKDIR/host.err"
-assert_rc "rfc2544 HOST (no API client yet)" $? 2
-assert_true "rfc2544 HOST says the API client is missing" grep -q "API client" "$WORKDIR/host.err"
+"$LINERATE" rfc2544 192.0.2.1 --lab >/dev/null 2>"$WORKDIR/host.err"
+assert_rc "rfc2544 HOST --lab" $? 2
+
+# ---- 2b. HOST: the receiver a sink session on a linerate server in b,
+# behind the same bottleneck; the sender here in a
+TOKEN_FILE=$WORKDIR/token
+head -c 32 /dev/urandom | base64 | tr -d '\n=' >"$TOKEN_FILE"
+bg_start server "$NS_B" 80 "$LINERATE" server --api "$IP_B" --token-file "$TOKEN_FILE"
+for ((i = 0; i < 50; i++)); do
+	in_a curl -s -m 1 "http://$IP_B:9270/v1/health" >/dev/null 2>&1 && break
+	sleep 0.1
+done
+JH=$WORKDIR/host.json
+timeout --kill-after=5 60 ip netns exec "$NS_A" "$LINERATE" rfc2544 "$IP_B" --token-file "$TOKEN_FILE" \
+	--quick --trial 1s --warmup 0.3s --drain 0.3s --sizes 64 --tests throughput,latency \
+	--line-rate 100Mbps --json >"$JH" 2>"$WORKDIR/host.err" </dev/null
+assert_rc "rfc2544 HOST (a linerate server receives)" $? 0
+assert_eq "HOST: runner" "$(jget "$JH" .runner.name)" host
+want=$(calc "$RATE_BPS / 8 / 60")
+assert_range "HOST: 64 B NDR pps (bottleneck $want pps +-3%)" \
+	"$(jget "$JH" '.results[0].throughput.ndr.pps')" "$(calc "$want * 0.97")" "$(calc "$want * 1.03")"
+assert_gt "HOST: latency p50 ns" "$(jget "$JH" '.results[0].latency_ns.p50')" 0
+run_in host-badtoken "$NS_A" 20 "$LINERATE" rfc2544 "$IP_B" --token-file "$WORKDIR/rfc.csv" --quick --sizes 64
+assert_rc "HOST with a wrong token: exit 1 before any trial" $? 1
+kill -TERM "${PID_OF[server]}" 2>/dev/null
+bg_wait server
 
 # ---- 3. the receiver dies mid-run: exit 1, completed trials kept
 J2=$WORKDIR/fault.json

@@ -1,0 +1,181 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The host runner: trials against a linerate server. Each trial is one
+ * forward run of src/api/remote.c: a sink session on the server, our
+ * sender here, the server's report for what arrived. The one-way latency
+ * rests on the clock offset measured over the API and is marked valid
+ * only when that offset is known well enough.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/client.h"
+#include "api/remote.h"
+#include "backend/netpath.h"
+#include "clock.h"
+#include "trial.h"
+
+struct host_runner {
+	struct trial_runner base;
+	struct host_runner_config cfg;
+	char backend[16];
+	char server_backend[16];
+};
+
+static int host_line_rate(struct trial_runner *r, uint64_t *bps, char *source,
+			  size_t source_len)
+{
+	struct host_runner *hr = (struct host_runner *)r;
+	const char *ip = api_client_local_ip(hr->cfg.api);
+	struct ip_addr addr;
+	struct net_path path;
+	uint32_t mbps;
+	char err[160];
+	bool has_port;
+	uint16_t port;
+	int rc;
+
+	/* The interface our traffic to the server leaves from. */
+	if (!ip || parse_endpoint(ip, true, &addr, &port, &has_port) ||
+	    netpath_local(&addr, NULL, &path, err, sizeof(err)))
+		return -ENODATA;
+	rc = trial_if_speed_mbps(path.ifname, &mbps);
+	if (rc)
+		return rc;
+	*bps = (uint64_t)mbps * 1000000ULL;
+	snprintf(source, source_len, "ethtool speed of %s (%u Mb/s)",
+		 path.ifname, mbps);
+	return 0;
+}
+
+/* One forward run: frames (0: for duration_ns) at rate_pps. */
+static int host_run(struct host_runner *hr, uint32_t frame_size,
+		    double rate_pps, uint64_t duration_ns, uint64_t frames,
+		    uint64_t drain_ns, struct trial_result *out, char *err,
+		    size_t err_len)
+{
+	struct remote_config rc;
+	struct remote_result res;
+	struct test_spec *sp = &rc.spec;
+	int ret;
+
+	remote_config_init(&rc);
+	rc.mode = REMOTE_FORWARD;
+	snprintf(rc.server_backend, sizeof(rc.server_backend), "%s",
+		 hr->server_backend);
+	rc.drain_ns = drain_ns;
+	spec_init(sp, ROLE_SEND);
+	snprintf(sp->backend, sizeof(sp->backend), "%s", hr->backend);
+	sp->frame_size = frame_size;
+	if (rate_pps > 0) {
+		sp->rate.kind = RATE_PPS;
+		sp->rate.value = rate_pps;
+		sp->burst = trial_pacing_burst(rate_pps);
+	} else {
+		sp->rate.kind = RATE_MAX;
+	}
+	sp->duration_ns = duration_ns;
+	sp->count = frames;
+	sp->flows = hr->cfg.flows ? hr->cfg.flows : 1;
+	sp->no_gso = hr->cfg.no_gso;
+	sp->interval_ns = 0;
+	sp->quiet = true;
+	sp->output = OUTPUT_JSON;
+	ret = remote_run(hr->cfg.api, &rc, hr->base.stop, &res, err, err_len);
+	if (!ret && (!res.local_tx || !res.far_rx)) {
+		snprintf(err, err_len, "the run left no report");
+		ret = -EPROTO;
+	}
+	if (!ret)
+		ret = trial_result_from_reports(res.local_tx, res.far_rx, out,
+						err, err_len);
+	if (!ret && out->latency.valid && !res.one_way_valid)
+		out->latency.valid = false;
+	if (!ret && out->sent == 0) {
+		snprintf(err, err_len, "the sender sent nothing");
+		ret = -EIO;
+	}
+	remote_result_free(&res);
+	if (atomic_load(hr->base.stop)) {
+		snprintf(err, err_len, "interrupted by a signal");
+		return -EINTR;
+	}
+	return ret;
+}
+
+static int host_run_trial(struct trial_runner *r, const struct trial_params *p,
+			  struct trial_result *out, char *err, size_t err_len)
+{
+	struct host_runner *hr = (struct host_runner *)r;
+	struct trial_result warm;
+	int ret;
+
+	if (p->frame_size < FRAME_MIN_SIZE || p->frame_size > FRAME_MAX_SIZE ||
+	    !(p->rate_pps > 0) || !p->duration_ns) {
+		snprintf(err, err_len, "invalid trial parameters");
+		return -EINVAL;
+	}
+	if (p->warmup_ns) {
+		/* Learning frames: the path's tables primed, not counted. */
+		ret = host_run(hr, p->frame_size, p->rate_pps, p->warmup_ns, 0,
+			       0, &warm, err, err_len);
+		if (ret)
+			return ret;
+	}
+	return host_run(hr, p->frame_size, p->rate_pps, p->duration_ns, 0,
+			p->drain_ns, out, err, err_len);
+}
+
+static int host_run_burst(struct trial_runner *r, const struct burst_params *p,
+			  struct trial_result *out, char *err, size_t err_len)
+{
+	struct host_runner *hr = (struct host_runner *)r;
+
+	if (p->frame_size < FRAME_MIN_SIZE || p->frame_size > FRAME_MAX_SIZE ||
+	    !p->frames || !p->max_ns) {
+		snprintf(err, err_len, "invalid burst parameters");
+		return -EINVAL;
+	}
+	return host_run(hr, p->frame_size, p->rate_pps, p->max_ns, p->frames,
+			p->drain_ns, out, err, err_len);
+}
+
+static void host_destroy(struct trial_runner *r)
+{
+	free(r);
+}
+
+static const struct trial_runner_ops host_ops = {
+	.name = "host",
+	.line_rate = host_line_rate,
+	.run_trial = host_run_trial,
+	.run_burst = host_run_burst,
+	.destroy = host_destroy,
+};
+
+int host_runner_create(const struct host_runner_config *cfg,
+		       struct trial_runner **out, char *err, size_t err_len)
+{
+	struct host_runner *hr = calloc(1, sizeof(*hr));
+
+	if (!hr) {
+		snprintf(err, err_len, "out of memory");
+		return -ENOMEM;
+	}
+	hr->cfg = *cfg;
+	hr->base.ops = &host_ops;
+	hr->base.stop = cfg->stop;
+	snprintf(hr->backend, sizeof(hr->backend), "%s",
+		 cfg->backend ? cfg->backend : "udp");
+	snprintf(hr->server_backend, sizeof(hr->server_backend), "%s",
+		 cfg->server_backend ? cfg->server_backend : "udp");
+	snprintf(hr->base.backend, sizeof(hr->base.backend), "%s", hr->backend);
+	snprintf(hr->base.description, sizeof(hr->base.description),
+		 "sender here (%s backend), receiver a sink session on the "
+		 "linerate server %s (%s backend)",
+		 hr->backend, cfg->host, hr->server_backend);
+	*out = &hr->base;
+	return 0;
+}
