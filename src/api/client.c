@@ -7,6 +7,7 @@
 
 #include "client.h"
 #include "clock.h"
+#include "http.h"
 
 #define REPLY_MAX (8u << 20)
 
@@ -127,6 +128,50 @@ struct api_client *api_client_open(const struct api_client_config *cfg,
 fail:
 	api_client_close(c);
 	return NULL;
+}
+
+struct api_client *api_client_connect(const struct api_client_config *cfg,
+				      const char *token_file,
+				      const char *check_path, bool *bad_input,
+				      char *err, size_t err_len)
+{
+	struct api_client_config c2 = *cfg;
+	struct api_client *c;
+	json_t *reply = NULL;
+	char *token = NULL;
+	bool dummy;
+	long status;
+	int rc;
+
+	if (!bad_input)
+		bad_input = &dummy;
+	*bad_input = true;
+	if (token_file) {
+		token = http_read_small_file("--token-file", token_file, 4096);
+		if (!token) {
+			snprintf(err, err_len, "--token-file: cannot use %s",
+				 token_file);
+			return NULL;
+		}
+		c2.token = token;
+	}
+	c = api_client_open(&c2, err, err_len);
+	free(token);
+	if (!c || !check_path)
+		return c;
+	*bad_input = false;
+	rc = api_client_request(c, "GET", check_path, NULL, &status, &reply,
+				err, err_len);
+	if (!rc && status != 200) {
+		api_reply_error(reply, status, err, err_len);
+		rc = -EPERM;
+	}
+	json_decref(reply);
+	if (rc) {
+		api_client_close(c);
+		return NULL;
+	}
+	return c;
 }
 
 void api_client_close(struct api_client *c)

@@ -25,6 +25,18 @@ struct api_client_config {
 
 struct api_client *api_client_open(const struct api_client_config *cfg,
 				   char *err, size_t err_len);
+
+/*
+ * api_client_open() with the token read from token_file (NULL: none, or
+ * cfg->token), then, when check_path is given, one GET of it that must
+ * answer 200, so a wrong address or token fails before anything runs.
+ * NULL with a line in err; *bad_input (may be NULL) tells a usage error
+ * (the token file, the host) from a server that refused or did not answer.
+ */
+struct api_client *api_client_connect(const struct api_client_config *cfg,
+				      const char *token_file,
+				      const char *check_path, bool *bad_input,
+				      char *err, size_t err_len);
 void api_client_close(struct api_client *c);
 
 /*

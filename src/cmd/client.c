@@ -270,7 +270,7 @@ int cmd_client(int argc, char **argv)
 	struct remote_result res;
 	struct api_client_config acfg = { 0 };
 	struct api_client *api;
-	char *token = NULL, err[512] = "";
+	char err[512] = "";
 	int rc, ret;
 
 	rc = parse_client_args(argc, argv, &o);
@@ -278,20 +278,14 @@ int cmd_client(int argc, char **argv)
 		return EXIT_OK;
 	if (rc)
 		return rc;
-	if (o.token_file) {
-		token = http_read_small_file("--token-file", o.token_file, 4096);
-		if (!token)
-			return EXIT_USAGE;
-	}
 	acfg.host = o.host;
-	acfg.token = token;
 	acfg.tls = o.tls;
 	acfg.ca_file = o.ca_file;
 	acfg.insecure = o.insecure;
-	api = api_client_open(&acfg, err, sizeof(err));
+	api = api_client_connect(&acfg, o.token_file, NULL, NULL, err,
+				 sizeof(err));
 	if (!api) {
 		fprintf(stderr, "linerate client: %s\n", err);
-		free(token);
 		return EXIT_USAGE;
 	}
 	/* One near end prints live (text, NDJSON); with two, neither does. */
@@ -307,6 +301,5 @@ int cmd_client(int argc, char **argv)
 		emit_result(&o, &res, ret);
 	remote_result_free(&res);
 	api_client_close(api);
-	free(token);
 	return ret ? EXIT_RUNTIME : EXIT_OK;
 }

@@ -492,36 +492,15 @@ static int open_peer(const struct hc_opts *o, struct api_client **api,
 		.ca_file = o->ca_file,
 		.insecure = o->insecure,
 	};
-	char *token = NULL, err[300];
-	json_t *reply = NULL;
+	char err[300];
 	const char *ip;
-	long status;
-	int rc;
 
-	if (o->token_file) {
-		token = http_read_small_file("--token-file", o->token_file, 4096);
-		if (!token)
-			return -EINVAL;
-	}
-	acfg.token = token;
-	*api = api_client_open(&acfg, err, sizeof(err));
-	free(token);
+	*api = api_client_connect(&acfg, o->token_file, "/v1/capabilities",
+				  NULL, err, sizeof(err));
 	if (!*api) {
 		pr_warn("linerate hookcost: --peer: %s\n", err);
 		return -EINVAL;
 	}
-	rc = api_client_request(*api, "GET", "/v1/capabilities", NULL, &status,
-				&reply, err, sizeof(err));
-	if (!rc && status != 200) {
-		pr_warn("linerate hookcost: --peer: %s\n",
-			api_reply_error(reply, status, err, sizeof(err)));
-		rc = -EPERM;
-	} else if (rc) {
-		pr_warn("linerate hookcost: --peer: %s\n", err);
-	}
-	json_decref(reply);
-	if (rc)
-		return rc;
 	ip = api_client_local_ip(*api);
 	if (!ip) {
 		pr_warn("linerate hookcost: cannot tell our address towards %s\n",

@@ -646,33 +646,10 @@ static int open_host(const struct rfc2544_args *a, struct api_client **api,
 		.flows = a->flows,
 		.stop = stop,
 	};
-	json_t *reply = NULL;
-	char *token = NULL;
-	long status;
-	int rc;
-
-	if (a->token_file) {
-		token = http_read_small_file("--token-file", a->token_file, 4096);
-		if (!token) {
-			snprintf(err, err_len, "--token-file: cannot use %s",
-				 a->token_file);
-			return -EINVAL;
-		}
-	}
-	acfg.token = token;
-	*api = api_client_open(&acfg, err, err_len);
-	free(token);
+	*api = api_client_connect(&acfg, a->token_file, "/v1/capabilities",
+				  NULL, err, err_len);
 	if (!*api)
-		return -EINVAL;
-	rc = api_client_request(*api, "GET", "/v1/capabilities", NULL, &status,
-				&reply, err, err_len);
-	if (!rc && status != 200) {
-		api_reply_error(reply, status, err, err_len);
-		rc = -EPERM;
-	}
-	json_decref(reply);
-	if (rc)
-		return rc;
+		return -EIO;
 	hc.api = *api;
 	return host_runner_create(&hc, runner, err, err_len);
 }

@@ -74,7 +74,6 @@ int cmd_subscribers(int argc, char **argv)
 	struct api_client *api = NULL;
 	char hostport[300], err[512] = "", path[128];
 	json_t *reply = NULL, *body = NULL;
-	char *token = NULL;
 	bool json = false;
 	uint64_t timeout_ns = 10 * 1000000000ull;
 	struct ip_addr ip;
@@ -146,15 +145,10 @@ int cmd_subscribers(int argc, char **argv)
 			host);
 		return EXIT_USAGE;
 	}
-	if (token_file) {
-		token = http_read_small_file("--token-file", token_file, 4096);
-		if (!token)
-			return EXIT_USAGE;
-	}
 	acfg.host = hostport;
-	acfg.token = token;
 	acfg.timeout_ms = (long)(timeout_ns / 1000000);
-	api = api_client_open(&acfg, err, sizeof(err));
+	api = api_client_connect(&acfg, token_file, NULL, NULL, err,
+				 sizeof(err));
 	if (!api) {
 		fprintf(stderr, "linerate subscribers: %s\n", err);
 		goto out;
@@ -214,6 +208,5 @@ out:
 	json_decref(body);
 	json_decref(reply);
 	api_client_close(api);
-	free(token);
 	return rc;
 }
