@@ -81,19 +81,19 @@ static bool jnum(json_t *doc, const char *path, double *out)
 
 /* ------------------------------------------------------------ runs */
 
-static int start_near(struct hc_child *c, const char *tag, char *const argv[])
+static int start_near(struct child_proc *c, const char *tag, char *const argv[])
 {
 	char err[256];
 	int rc;
 
-	rc = hc_child_start(c, tag, NULL, argv, err, sizeof(err));
+	rc = child_start(c, tag, NULL, argv, err, sizeof(err));
 	if (rc)
 		pr_warn("linerate hookcost: %s\n", err);
 	return rc;
 }
 
 /* Start a linerate receiver or reflector on our side, ready for traffic. */
-static int start_receiver(const struct hc_ctx *x, struct hc_child *c,
+static int start_receiver(const struct hc_ctx *x, struct child_proc *c,
 			  const char *role, uint16_t port)
 {
 	char listen[64], size[16], duration[32];
@@ -127,8 +127,8 @@ static int start_receiver(const struct hc_ctx *x, struct hc_child *c,
 		return rc;
 	rc = hc_wait_port_bound(c, false, port, BIND_WAIT_NS, x->stop);
 	if (rc && !atomic_load(x->stop)) {
-		hc_child_finish(c, 0, NULL);
-		hc_child_last_err_line(c, line, sizeof(line));
+		child_finish(c, 0, NULL);
+		child_last_err_line(c, line, sizeof(line));
 		pr_warn("linerate hookcost: %s did not bind %s: %s\n", role,
 			listen, line[0] ? line : strerror(-rc));
 	}
@@ -136,24 +136,24 @@ static int start_receiver(const struct hc_ctx *x, struct hc_child *c,
 }
 
 /* The receiver's report once the source is done. */
-static json_t *finish_receiver(const struct hc_ctx *x, struct hc_child *c)
+static json_t *finish_receiver(const struct hc_ctx *x, struct child_proc *c)
 {
 	char err[256], line[200];
 	json_t *doc;
 	int rc;
 
-	rc = hc_child_finish(c, RECEIVER_DRAIN_NS, x->stop);
+	rc = child_finish(c, RECEIVER_DRAIN_NS, x->stop);
 	if (atomic_load(x->stop))
 		return NULL;
 	/* 128 + SIGTERM: it saw no packet to start its idle timer; its
 	 * report is still there. */
 	if (rc != 0 && rc != 128 + SIGTERM) {
-		hc_child_last_err_line(c, line, sizeof(line));
+		child_last_err_line(c, line, sizeof(line));
 		pr_warn("linerate hookcost: %s failed (exit %d): %s\n", c->tag,
 			rc, line[0] ? line : "no message");
 		return NULL;
 	}
-	doc = hc_child_json(c, err, sizeof(err));
+	doc = child_json(c, err, sizeof(err));
 	if (!doc)
 		pr_warn("linerate hookcost: %s\n", err);
 	return doc;
@@ -184,7 +184,7 @@ static int traffic_run(const struct hc_ctx *x, const char *rate,
 		.backend = x->o->source_backend,
 	};
 	struct if_counters before, after;
-	struct hc_child recv_child;
+	struct child_proc recv_child;
 	struct hc_job job;
 	bool have_if;
 	int rc;
@@ -209,7 +209,7 @@ static int traffic_run(const struct hc_ctx *x, const char *rate,
 		*if_rx = after.rx_packets - before.rx_packets;
 	rc = *tx_doc && *rx_doc ? 0 : -EIO;
 out_recv:
-	hc_child_close(&recv_child);
+	child_close(&recv_child);
 	if (rc) {
 		json_decref(*tx_doc);
 		json_decref(*rx_doc);
@@ -300,7 +300,7 @@ static int measure_ping(const struct hc_ctx *x, struct hc_result *r,
 		.rate_pps = x->o->ping_pps,
 		.duration_ns = x->o->duration_ns,
 	};
-	struct hc_child reflector;
+	struct child_proc reflector;
 	double p50, p99, got;
 	json_t *doc = NULL, *refl;
 	struct hc_job job;
@@ -335,7 +335,7 @@ static int measure_ping(const struct hc_ctx *x, struct hc_result *r,
 		 ", rtt p50 %.1f us p99 %.1f us", p50 / 1e3, p99 / 1e3);
 out:
 	json_decref(doc);
-	hc_child_close(&reflector);
+	child_close(&reflector);
 	return atomic_load(x->stop) ? -EINTR : rc;
 }
 
@@ -358,7 +358,7 @@ static int measure_tcp(const struct hc_ctx *x, struct hc_result *r,
 			port,
 			(char *)"-J",
 			NULL};
-	struct hc_child server;
+	struct child_proc server;
 	struct hc_job job;
 	json_t *doc = NULL;
 	double bps;
@@ -396,8 +396,8 @@ static int measure_tcp(const struct hc_ctx *x, struct hc_result *r,
 		 bps / 1e9);
 out:
 	json_decref(doc);
-	hc_child_finish(&server, RECEIVER_DRAIN_NS, NULL);
-	hc_child_close(&server);
+	child_finish(&server, RECEIVER_DRAIN_NS, NULL);
+	child_close(&server);
 	return atomic_load(x->stop) ? -EINTR : rc;
 }
 

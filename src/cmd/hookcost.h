@@ -21,48 +21,15 @@
 #include <sys/types.h>
 
 #include "backend/tc_attach.h"
+#include "child.h"
 #include "backend/xdp_attach.h"
 
 /* ------------------------------------------------------------ processes */
 
-/* A child process whose stdout and stderr go to memory files. */
-struct hc_child {
-	pid_t pid; /* 0: not running (or reaped) */
-	int out_fd, err_fd;
-	int status; /* wait status once reaped */
-	bool reaped;
-	char tag[24];
-};
-
-/*
- * Start argv[0] (a path; "self" for this linerate binary) in network
- * namespace netns (NULL: ours) with stdin from /dev/null. Returns 0 or
- * -errno with one line in err.
- */
-int hc_child_start(struct hc_child *c, const char *tag, const char *netns,
-		   char *const argv[], char *err, size_t err_len);
-
-/*
- * Wait for the child to exit by itself for at most wait_ns (or until stop
- * is set), then end it: SIGTERM (linerate prints its report on it), and
- * SIGKILL 2 s later. Returns its exit code, 128 + signal when a signal
- * ended it, or -errno.
- */
-int hc_child_finish(struct hc_child *c, uint64_t wait_ns,
-		    const atomic_bool *stop);
-
-/* The child's stdout as JSON (NULL with a line in err) and the last line
- * of its stderr. Call after hc_child_finish. */
-json_t *hc_child_json(struct hc_child *c, char *err, size_t err_len);
-void hc_child_last_err_line(struct hc_child *c, char *out, size_t len);
-
-/* Kill (if running), reap and close. Safe to call twice. */
-void hc_child_close(struct hc_child *c);
-
 /* Wait until a socket in our network namespace is bound to port (UDP, or
  * TCP listening), at most limit_ns, or until the child c (may be NULL) is
  * gone; 0, -ETIMEDOUT or -ECHILD. limit_ns 0 just looks once. */
-int hc_wait_port_bound(struct hc_child *c, bool tcp, uint16_t port,
+int hc_wait_port_bound(struct child_proc *c, bool tcp, uint16_t port,
 		       uint64_t limit_ns, const atomic_bool *stop);
 
 /* ------------------------------------------------------------ lab */
@@ -117,7 +84,7 @@ struct hc_tcp_req {
 };
 
 struct hc_job {
-	struct hc_child child;
+	struct child_proc child;
 	uint64_t limit_ns; /* how long the job may take in all */
 	char session_id[17]; /* the API far end's session, "" for none */
 };

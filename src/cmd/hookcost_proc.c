@@ -1,10 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * The processes of `linerate hookcost`: every receiver, reflector and
- * source is this same linerate binary run as a child with --json (or
- * iperf3 with -J), so each measurement is made by the code the user would
- * run by hand. Children write into memory files (no pipes to drain while
- * we wait), die with us (PR_SET_PDEATHSIG), and are ended by their PID.
+ * source is this same linerate binary run as a child (lib/child.c) with
+ * --json (or iperf3 with -J), so each measurement is made by the code the
+ * user would run by hand.
  *
  * Also here: the lab (scripts/lab through `linerate lab`) and the lab's
  * far end, which runs the sources in namespace a with `ip netns exec`.
@@ -17,8 +16,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -28,9 +25,6 @@
 #include "cmd/hookcost.h"
 #include "log.h"
 
-#define POLL_NS		 (20 * NSEC_PER_MSEC)
-#define KILL_GRACE_NS	 (2 * NSEC_PER_SEC)
-#define CHILD_OUTPUT_MAX (4u << 20) /* a report is a few kB */
 
 static void sleep_ns(uint64_t ns)
 {
@@ -38,222 +32,6 @@ static void sleep_ns(uint64_t ns)
 			      .tv_nsec = (long)(ns % NSEC_PER_SEC)};
 
 	nanosleep(&ts, NULL);
-}
-
-/* ------------------------------------------------------------ children */
-
-/* Our own binary by a path that stays valid while we run, also for a
- * child that `ip netns exec` starts (its /proc/self is ip) and also when
- * the file was replaced by a rebuild meanwhile. */
-static void self_path(char *out, size_t len)
-{
-	snprintf(out, len, "/proc/%d/exe", (int)getpid());
-}
-
-int hc_child_start(struct hc_child *c, const char *tag, const char *netns,
-		   char *const argv[], char *err, size_t err_len)
-{
-	char self[64], *args[48];
-	size_t n = 0, i;
-	sigset_t none;
-	int null_fd;
-	pid_t pid;
-
-	memset(c, 0, sizeof(*c));
-	c->out_fd = c->err_fd = -1;
-	snprintf(c->tag, sizeof(c->tag), "%s", tag);
-	self_path(self, sizeof(self));
-	if (netns) {
-		args[n++] = (char *)"ip";
-		args[n++] = (char *)"netns";
-		args[n++] = (char *)"exec";
-		args[n++] = (char *)netns;
-	}
-	for (i = 0; argv[i] && n < sizeof(args) / sizeof(args[0]) - 1; i++)
-		args[n++] = !strcmp(argv[i], "self") && i == 0 ? self : argv[i];
-	if (argv[i]) {
-		snprintf(err, err_len, "%s: too many arguments", tag);
-		return -E2BIG;
-	}
-	args[n] = NULL;
-
-	c->out_fd = memfd_create(tag, MFD_CLOEXEC);
-	c->err_fd = memfd_create(tag, MFD_CLOEXEC);
-	null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	if (c->out_fd < 0 || c->err_fd < 0 || null_fd < 0) {
-		int e = errno;
-
-		snprintf(err, err_len, "%s: cannot make its output files: %s",
-			 tag, strerror(e));
-		if (null_fd >= 0)
-			close(null_fd);
-		hc_child_close(c);
-		return -e;
-	}
-	pid = fork();
-	if (pid < 0) {
-		int e = errno;
-
-		snprintf(err, err_len, "%s: fork: %s", tag, strerror(e));
-		close(null_fd);
-		hc_child_close(c);
-		return -e;
-	}
-	if (!pid) {
-		/* The child: our signal mask and handlers are not its. */
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
-		signal(SIGINT, SIG_DFL);
-		signal(SIGTERM, SIG_DFL);
-		signal(SIGPIPE, SIG_DFL);
-		prctl(PR_SET_PDEATHSIG, SIGTERM);
-		if (dup2(null_fd, STDIN_FILENO) < 0 ||
-		    dup2(c->out_fd, STDOUT_FILENO) < 0 ||
-		    dup2(c->err_fd, STDERR_FILENO) < 0)
-			_exit(127);
-		execvp(args[0], args);
-		fprintf(stderr, "cannot run %s: %s\n", args[0],
-			strerror(errno));
-		_exit(127);
-	}
-	close(null_fd);
-	c->pid = pid;
-	pr_debug("hookcost: started %s (pid %d)%s%s\n", tag, (int)pid,
-		 netns ? " in " : "", netns ? netns : "");
-	return 0;
-}
-
-/* Reap without blocking: true once the child is gone. */
-static bool child_reaped(struct hc_child *c)
-{
-	int status;
-	pid_t r;
-
-	if (c->reaped || !c->pid)
-		return true;
-	r = waitpid(c->pid, &status, WNOHANG);
-	if (r == c->pid || (r < 0 && errno == ECHILD)) {
-		c->status = r == c->pid ? status : 0;
-		c->reaped = true;
-		return true;
-	}
-	return false;
-}
-
-static bool wait_reaped(struct hc_child *c, uint64_t limit_ns,
-			const atomic_bool *stop)
-{
-	uint64_t deadline = mono_ns() + limit_ns;
-
-	while (!child_reaped(c)) {
-		if (mono_ns() >= deadline || (stop && atomic_load(stop)))
-			return false;
-		sleep_ns(POLL_NS);
-	}
-	return true;
-}
-
-int hc_child_finish(struct hc_child *c, uint64_t wait_ns,
-		    const atomic_bool *stop)
-{
-	if (!c->pid)
-		return -ECHILD;
-	if (!wait_reaped(c, wait_ns, stop)) {
-		pr_debug("hookcost: ending %s (pid %d)\n", c->tag, (int)c->pid);
-		kill(c->pid, SIGTERM);
-		if (!wait_reaped(c, KILL_GRACE_NS, NULL)) {
-			kill(c->pid, SIGKILL);
-			wait_reaped(c, KILL_GRACE_NS, NULL);
-		}
-	}
-	if (!c->reaped)
-		return -ETIMEDOUT;
-	if (WIFEXITED(c->status))
-		return WEXITSTATUS(c->status);
-	if (WIFSIGNALED(c->status))
-		return 128 + WTERMSIG(c->status);
-	return -EIO;
-}
-
-/* A memory file's whole content, NUL-terminated; NULL when unreadable. */
-static char *read_all(int fd, size_t *len_out)
-{
-	struct stat st;
-	size_t len;
-	char *buf;
-	ssize_t n;
-
-	if (fd < 0 || fstat(fd, &st) || st.st_size < 0 ||
-	    (uint64_t)st.st_size > CHILD_OUTPUT_MAX)
-		return NULL;
-	len = (size_t)st.st_size;
-	buf = malloc(len + 1);
-	if (!buf)
-		return NULL;
-	n = pread(fd, buf, len, 0);
-	if (n < 0) {
-		free(buf);
-		return NULL;
-	}
-	buf[n] = '\0';
-	if (len_out)
-		*len_out = (size_t)n;
-	return buf;
-}
-
-json_t *hc_child_json(struct hc_child *c, char *err, size_t err_len)
-{
-	json_error_t jerr;
-	json_t *doc;
-	size_t len;
-	char *text;
-
-	text = read_all(c->out_fd, &len);
-	if (!text) {
-		snprintf(err, err_len, "%s: cannot read its output", c->tag);
-		return NULL;
-	}
-	doc = json_loadb(text, len, 0, &jerr);
-	free(text);
-	if (!doc || !json_is_object(doc)) {
-		json_decref(doc);
-		snprintf(err, err_len,
-			 "%s: its output is not a JSON report "
-			 "(%s)",
-			 c->tag, jerr.text);
-		return NULL;
-	}
-	return doc;
-}
-
-void hc_child_last_err_line(struct hc_child *c, char *out, size_t len)
-{
-	char *text, *end, *line;
-
-	out[0] = '\0';
-	text = read_all(c->err_fd, NULL);
-	if (!text)
-		return;
-	end = text + strlen(text);
-	while (end > text && (end[-1] == '\n' || end[-1] == '\r'))
-		*--end = '\0';
-	line = strrchr(text, '\n');
-	snprintf(out, len, "%s", line ? line + 1 : text);
-	free(text);
-}
-
-void hc_child_close(struct hc_child *c)
-{
-	if (c->pid && !c->reaped) {
-		kill(c->pid, SIGKILL);
-		wait_reaped(c, KILL_GRACE_NS, NULL);
-	}
-	c->pid = 0;
-	if (c->out_fd >= 0)
-		close(c->out_fd);
-	if (c->err_fd >= 0)
-		close(c->err_fd);
-	c->out_fd = c->err_fd = -1;
 }
 
 /*
@@ -288,7 +66,7 @@ static bool port_bound(bool tcp, uint16_t port)
 	return found;
 }
 
-int hc_wait_port_bound(struct hc_child *c, bool tcp, uint16_t port,
+int hc_wait_port_bound(struct child_proc *c, bool tcp, uint16_t port,
 		       uint64_t limit_ns, const atomic_bool *stop)
 {
 	uint64_t deadline = mono_ns() + limit_ns;
@@ -296,7 +74,7 @@ int hc_wait_port_bound(struct hc_child *c, bool tcp, uint16_t port,
 	for (;;) {
 		if (port_bound(tcp, port))
 			return 0;
-		if (c && child_reaped(c))
+		if (c && child_done(c))
 			return -ECHILD;
 		if (mono_ns() >= deadline || (stop && atomic_load(stop)))
 			return -ETIMEDOUT;
@@ -335,7 +113,7 @@ static int lab_run(const char *verb, const char *name, const char *subnet,
 	char *argv[] = {
 		(char *)"self", (char *)"lab", (char *)verb, (char *)"--name",
 		(char *)name,	NULL,	       NULL,	     NULL};
-	struct hc_child c;
+	struct child_proc c;
 	int rc;
 
 	if (subnet) {
@@ -344,15 +122,15 @@ static int lab_run(const char *verb, const char *name, const char *subnet,
 	}
 	if (keys)
 		*keys = NULL;
-	rc = hc_child_start(&c, "lab", NULL, argv, err, err_len);
+	rc = child_start(&c, "lab", NULL, argv, err, err_len);
 	if (rc)
 		return rc;
-	rc = hc_child_finish(&c, 60 * NSEC_PER_SEC, stop);
+	rc = child_finish(&c, 60 * NSEC_PER_SEC, stop);
 	if (rc)
-		hc_child_last_err_line(&c, err, err_len);
+		child_last_err_line(&c, err, err_len);
 	if (keys)
-		*keys = read_all(c.out_fd, NULL);
-	hc_child_close(&c);
+		*keys = child_read_output(c.out_fd, NULL);
+	child_close(&c);
 	return rc;
 }
 
@@ -493,7 +271,7 @@ static int lab_job_start(struct hc_far_end *fe, struct hc_job *job,
 	int rc;
 
 	job->limit_ns = limit_ns;
-	rc = hc_child_start(&job->child, tag, fe->lab->ns_a, argv, err,
+	rc = child_start(&job->child, tag, fe->lab->ns_a, argv, err,
 			    sizeof(err));
 	if (rc)
 		pr_warn("linerate hookcost: %s\n", err);
@@ -588,26 +366,26 @@ static json_t *lab_job_finish(struct hc_far_end *fe, struct hc_job *job,
 	int rc;
 
 	(void)fe;
-	rc = hc_child_finish(&job->child, job->limit_ns, stop);
+	rc = child_finish(&job->child, job->limit_ns, stop);
 	if (stop && atomic_load(stop)) {
 		snprintf(err, err_len, "%s: interrupted", job->child.tag);
 		return NULL;
 	}
 	if (rc) {
-		hc_child_last_err_line(&job->child, line, sizeof(line));
+		child_last_err_line(&job->child, line, sizeof(line));
 		snprintf(err, err_len, "%s in %s failed (exit %d): %s",
 			 job->child.tag, fe->lab->ns_a, rc,
 			 line[0] ? line : "no message");
 		return NULL;
 	}
-	doc = hc_child_json(&job->child, err, err_len);
+	doc = child_json(&job->child, err, err_len);
 	return doc;
 }
 
 static void lab_job_abort(struct hc_far_end *fe, struct hc_job *job)
 {
 	(void)fe;
-	hc_child_close(&job->child);
+	child_close(&job->child);
 }
 
 static const struct hc_far_end_ops lab_far_end_ops = {

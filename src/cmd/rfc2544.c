@@ -583,14 +583,6 @@ static int parse_args(int argc, char **argv, struct rfc2544_args *a)
 	return 0;
 }
 
-static atomic_bool stop_requested;
-
-static void on_signal(int sig)
-{
-	if (atomic_exchange(&stop_requested, true))
-		signal(sig, SIG_DFL);
-}
-
 static int write_outputs(const struct rfc2544_args *a,
 			 const struct rfc2544_run *run)
 {
@@ -660,7 +652,7 @@ int cmd_rfc2544(int argc, char **argv)
 	struct lab_runner_config lc;
 	struct api_client *api = NULL;
 	struct rfc2544_run run;
-	struct sigaction sa;
+	atomic_bool *stop;
 	char self[PATH_MAX], err[256];
 	ssize_t n;
 	int rc, out_rc;
@@ -685,19 +677,13 @@ int cmd_rfc2544(int argc, char **argv)
 		return EXIT_RUNTIME;
 	}
 	self[n] = '\0';
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
-	atomic_store(&stop_requested, false);
+	stop = cmd_stop_on_signals();
 
 	memset(&run, 0, sizeof(run));
 	run.cfg = a.cfg;
-	run.stop = &stop_requested;
+	run.stop = stop;
 	if (a.host) {
-		rc = open_host(&a, &api, &stop_requested, &run.runner, err,
+		rc = open_host(&a, &api, stop, &run.runner, err,
 			       sizeof(err));
 	} else {
 		lc = (struct lab_runner_config){
@@ -707,7 +693,7 @@ int cmd_rfc2544(int argc, char **argv)
 			.no_gso = a.no_gso,
 			.flows = a.flows,
 			.port = a.port,
-			.stop = &stop_requested,
+			.stop = stop,
 		};
 		rc = lab_runner_create(&lc, &run.runner, err, sizeof(err));
 	}

@@ -32,6 +32,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "child.h"
 #include "clock.h"
 #include "frame.h"
 #include "log.h"
@@ -43,15 +44,8 @@
 /* The sender ends by itself; past this much over its duration it hangs. */
 #define SEND_GRACE_NS	(15 * NSEC_PER_SEC)
 #define POLL_NS		(10 * NSEC_PER_MSEC)
-#define MAX_OUTPUT	(1 << 20)
 #define PACING_SLACK_NS (5 * NSEC_PER_MSEC)
 
-struct child {
-	pid_t pid;
-	int out_fd; /* memfd: its stdout */
-	int err_fd; /* memfd: its stderr */
-	const char *what; /* "receiver in rf-b", for messages */
-};
 
 struct lab_runner {
 	struct trial_runner base;
@@ -63,7 +57,7 @@ struct lab_runner {
 	bool no_gso;
 	uint32_t flows;
 	uint16_t port;
-	struct child sink; /* warm-up receiver, started on first use */
+	struct child_proc sink; /* warm-up receiver, started on first use */
 	char what_recv[64], what_send[64], what_sink[64];
 };
 
@@ -222,177 +216,49 @@ static int lab_line_rate(struct trial_runner *r, uint64_t *bps, char *source,
 
 /* ---------------------------------------------------------------- children */
 
-static int child_start(struct lab_runner *lr, struct child *c, const char *ns,
-		       char *const args[], const char *what)
+/* This binary (lib/child.c: "self") with args, in namespace ns. */
+static int lab_child_start(struct lab_runner *lr, struct child_proc *c,
+			   const char *ns, char *const args[], const char *what)
 {
-	char *argv[48];
+	char *argv[48], err[160];
 	size_t n = 0;
-	pid_t pid;
+	int rc;
 
-	memset(c, 0, sizeof(*c));
-	c->pid = -1;
-	c->what = what;
-	argv[n++] = "ip";
-	argv[n++] = "netns";
-	argv[n++] = "exec";
-	argv[n++] = (char *)ns;
-	argv[n++] = lr->self_path;
+	argv[n++] = "self";
 	for (size_t i = 0; args[i] && n < sizeof(argv) / sizeof(argv[0]) - 1;
 	     i++)
 		argv[n++] = args[i];
 	argv[n] = NULL;
-	c->out_fd = memfd_create("linerate-out", MFD_CLOEXEC);
-	c->err_fd = memfd_create("linerate-err", MFD_CLOEXEC);
-	if (c->out_fd < 0 || c->err_fd < 0) {
-		int err = -errno;
-
-		if (c->out_fd >= 0)
-			close(c->out_fd);
-		if (c->err_fd >= 0)
-			close(c->err_fd);
-		c->out_fd = c->err_fd = -1;
-		return err;
-	}
-	pid = fork();
-	if (pid < 0) {
-		int err = -errno;
-
-		close(c->out_fd);
-		close(c->err_fd);
-		c->out_fd = c->err_fd = -1;
-		return err;
-	}
-	if (pid == 0) {
-		int devnull = open("/dev/null", O_RDONLY);
-
-		/* Never outlive the run, even if it is killed. */
-		prctl(PR_SET_PDEATHSIG, SIGTERM);
-		if (devnull >= 0)
-			dup2(devnull, STDIN_FILENO);
-		dup2(c->out_fd, STDOUT_FILENO);
-		dup2(c->err_fd, STDERR_FILENO);
-		signal(SIGINT, SIG_DFL);
-		signal(SIGTERM, SIG_DFL);
-		signal(SIGPIPE, SIG_DFL);
-		execvp(argv[0], argv);
-		dprintf(STDERR_FILENO, "cannot run ip: %s\n", strerror(errno));
-		_exit(127);
-	}
-	c->pid = pid;
-	if (log_get_level() >= LOG_DEBUG) {
-		pr_debug("rfc2544: [%d]", (int)pid);
-		for (size_t i = 0; argv[i]; i++)
-			pr_debug(" %s", argv[i]);
-		pr_debug("\n");
-	}
-	return 0;
-}
-
-/* Read a memfd from the start, NUL-terminated; NULL on failure. */
-static char *read_memfd(int fd, size_t *len_out)
-{
-	struct stat st;
-	char *buf;
-	ssize_t n;
-	size_t len;
-
-	if (fd < 0 || fstat(fd, &st) || st.st_size < 0)
-		return NULL;
-	len = (size_t)st.st_size > MAX_OUTPUT ? MAX_OUTPUT : (size_t)st.st_size;
-	buf = malloc(len + 1);
-	if (!buf)
-		return NULL;
-	n = pread(fd, buf, len, 0);
-	if (n < 0) {
-		free(buf);
-		return NULL;
-	}
-	buf[n] = '\0';
-	if (len_out)
-		*len_out = (size_t)n;
-	return buf;
-}
-
-/* The last non-empty line the child wrote on stderr, for a message. */
-static void child_stderr_line(const struct child *c, char *out, size_t len)
-{
-	char *text = read_memfd(c->err_fd, NULL);
-	char *end, *start;
-
-	out[0] = '\0';
-	if (!text)
-		return;
-	end = text + strlen(text);
-	while (end > text && (end[-1] == '\n' || end[-1] == ' '))
-		*--end = '\0';
-	start = strrchr(text, '\n');
-	start = start ? start + 1 : text;
-	snprintf(out, len, "%s", start);
-	free(text);
+	rc = child_start(c, what, ns, argv, err, sizeof(err));
+	if (rc)
+		pr_debug("rfc2544: %s\n", err);
+	else
+		pr_debug("rfc2544: [%d] %s in %s\n", (int)c->pid, args[0], ns);
+	(void)lr;
+	return rc;
 }
 
 /* Wait up to timeout_ns for the child to exit. 0 with *status set, or
  * -ETIMEDOUT, or -EINTR when the run is being stopped. */
-static int child_wait(struct lab_runner *lr, struct child *c,
-		      uint64_t timeout_ns, bool obey_stop, int *status)
+static int lab_child_wait(struct lab_runner *lr, struct child_proc *c,
+			  uint64_t timeout_ns, bool obey_stop, int *status)
 {
-	uint64_t deadline = mono_ns() + timeout_ns;
-
-	if (c->pid <= 0)
+	if (!c->pid)
 		return -ECHILD;
-	for (;;) {
-		pid_t got = waitpid(c->pid, status, WNOHANG);
-
-		if (got == c->pid) {
-			c->pid = -1;
-			return 0;
-		}
-		if (got < 0 && errno != EINTR)
-			return -errno;
-		if (obey_stop && stopped(lr))
-			return -EINTR;
-		if (mono_ns() >= deadline)
-			return -ETIMEDOUT;
-		nap(POLL_NS);
-	}
+	if (!child_wait(c, timeout_ns, obey_stop ? lr->base.stop : NULL))
+		return obey_stop && stopped(lr) ? -EINTR : -ETIMEDOUT;
+	*status = c->status;
+	return 0;
 }
 
-/* Still running? false (and reaped) when it has exited. */
-static bool child_alive(struct child *c, int *status)
+/* Still running? false (and reaped, *status set) when it has exited. */
+static bool child_alive(struct child_proc *c, int *status)
 {
-	if (c->pid <= 0)
-		return false;
-	if (waitpid(c->pid, status, WNOHANG) == c->pid) {
-		c->pid = -1;
+	if (!c->pid || child_done(c)) {
+		*status = c->status;
 		return false;
 	}
 	return true;
-}
-
-static void child_release(struct child *c)
-{
-	if (c->pid > 0) {
-		int status;
-
-		kill(c->pid, SIGTERM);
-		for (int i = 0; i < 100; i++) {
-			if (waitpid(c->pid, &status, WNOHANG) == c->pid) {
-				c->pid = -1;
-				break;
-			}
-			nap(POLL_NS);
-		}
-		if (c->pid > 0) {
-			kill(c->pid, SIGKILL);
-			waitpid(c->pid, &status, 0);
-			c->pid = -1;
-		}
-	}
-	if (c->out_fd >= 0)
-		close(c->out_fd);
-	if (c->err_fd >= 0)
-		close(c->err_fd);
-	c->out_fd = c->err_fd = -1;
 }
 
 static void describe_exit(int status, char *out, size_t len)
@@ -406,14 +272,14 @@ static void describe_exit(int status, char *out, size_t len)
 }
 
 /* An error line about a child that ended when it should not have. */
-static int child_failed(const struct child *c, int status, char *err,
+static int child_failed(const struct child_proc *c, int status, char *err,
 			size_t err_len)
 {
 	char how[48], line[200];
 
 	describe_exit(status, how, sizeof(how));
-	child_stderr_line(c, line, sizeof(line));
-	snprintf(err, err_len, "%s ended (%s)%s%s", c->what, how,
+	child_last_err_line(c, line, sizeof(line));
+	snprintf(err, err_len, "%s ended (%s)%s%s", c->tag, how,
 		 line[0] ? ": " : "", line);
 	return -EPIPE;
 }
@@ -463,7 +329,7 @@ static bool exec_done(const struct lab_runner *lr, pid_t pid)
 	return !strcmp(target, lr->self_path);
 }
 
-static int start_receiver(struct lab_runner *lr, struct child *c, uint16_t port,
+static int start_receiver(struct lab_runner *lr, struct child_proc *c, uint16_t port,
 			  uint32_t frame_size, uint64_t limit_ns,
 			  const char *what, char *err, size_t err_len)
 {
@@ -498,7 +364,7 @@ static int start_receiver(struct lab_runner *lr, struct child *c, uint16_t port,
 	if (lr->no_gso)
 		args[n++] = "--no-gso";
 	args[n] = NULL;
-	rc = child_start(lr, c, lr->ns_b, args, what);
+	rc = lab_child_start(lr, c, lr->ns_b, args, what);
 	if (rc) {
 		snprintf(err, err_len, "cannot start the %s: %s", what,
 			 strerror(-rc));
@@ -524,7 +390,7 @@ static int start_receiver(struct lab_runner *lr, struct child *c, uint16_t port,
 /* Run a sender to its end. rate_pps 0: as fast as it goes. */
 static int run_sender(struct lab_runner *lr, uint16_t port, uint32_t frame_size,
 		      double rate_pps, uint64_t duration_ns, uint64_t frames,
-		      struct child *c, char *err, size_t err_len)
+		      struct child_proc *c, char *err, size_t err_len)
 {
 	char dst[64], size[16], rate[48], duration[32], count[32], flows[16];
 	char burst[16];
@@ -580,13 +446,13 @@ static int run_sender(struct lab_runner *lr, uint16_t port, uint32_t frame_size,
 	if (lr->no_gso)
 		args[n++] = "--no-gso";
 	args[n] = NULL;
-	rc = child_start(lr, c, lr->ns_a, args, lr->what_send);
+	rc = lab_child_start(lr, c, lr->ns_a, args, lr->what_send);
 	if (rc) {
 		snprintf(err, err_len, "cannot start the sender: %s",
 			 strerror(-rc));
 		return rc;
 	}
-	rc = child_wait(lr, c, duration_ns + SEND_GRACE_NS, true, &status);
+	rc = lab_child_wait(lr, c, duration_ns + SEND_GRACE_NS, true, &status);
 	if (rc == -EINTR)
 		return rc;
 	if (rc) {
@@ -600,7 +466,7 @@ static int run_sender(struct lab_runner *lr, uint16_t port, uint32_t frame_size,
 }
 
 /* Stop a receiver with SIGINT: it prints its final JSON and exits. */
-static int stop_receiver(struct lab_runner *lr, struct child *c, char *err,
+static int stop_receiver(struct lab_runner *lr, struct child_proc *c, char *err,
 			 size_t err_len)
 {
 	int status, rc;
@@ -608,10 +474,10 @@ static int stop_receiver(struct lab_runner *lr, struct child *c, char *err,
 	if (!child_alive(c, &status))
 		return child_failed(c, status, err, err_len);
 	kill(c->pid, SIGINT);
-	rc = child_wait(lr, c, RECV_STOP_NS, false, &status);
+	rc = lab_child_wait(lr, c, RECV_STOP_NS, false, &status);
 	if (rc) {
 		snprintf(err, err_len, "the %s did not stop on SIGINT",
-			 c->what);
+			 c->tag);
 		return rc;
 	}
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
@@ -620,29 +486,6 @@ static int stop_receiver(struct lab_runner *lr, struct child *c, char *err,
 }
 
 /* ---------------------------------------------------------------- JSON */
-
-static json_t *child_json(const struct child *c, char *err, size_t err_len)
-{
-	json_error_t jerr;
-	size_t len = 0;
-	char *text = read_memfd(c->out_fd, &len);
-	json_t *doc;
-
-	if (!text) {
-		snprintf(err, err_len, "cannot read the output of the %s",
-			 c->what);
-		return NULL;
-	}
-	doc = json_loadb(text, len, 0, &jerr);
-	free(text);
-	if (!doc || !json_is_object(doc)) {
-		snprintf(err, err_len, "the %s printed no JSON document (%s)",
-			 c->what, doc ? "not an object" : jerr.text);
-		json_decref(doc);
-		return NULL;
-	}
-	return doc;
-}
 
 static bool get_u64(json_t *doc, const char *section, const char *key,
 		    uint64_t *out)
@@ -715,8 +558,8 @@ int trial_result_from_reports(json_t *send, json_t *recv,
 	return 0;
 }
 
-static int collect(struct lab_runner *lr, const struct child *sender,
-		   const struct child *receiver, struct trial_result *out,
+static int collect(struct lab_runner *lr, const struct child_proc *sender,
+		   const struct child_proc *receiver, struct trial_result *out,
 		   char *err, size_t err_len)
 {
 	json_t *send = child_json(sender, err, err_len), *recv = NULL;
@@ -738,12 +581,11 @@ static int collect(struct lab_runner *lr, const struct child *sender,
 static int warm_up(struct lab_runner *lr, const struct trial_params *p,
 		   char *err, size_t err_len)
 {
-	struct child sender;
+	struct child_proc sender = {.out_fd = -1, .err_fd = -1};
 	int status, rc;
 
-	if (lr->sink.pid <= 0 || !child_alive(&lr->sink, &status)) {
-		if (lr->sink.out_fd >= 0 || lr->sink.pid > 0)
-			child_release(&lr->sink);
+	if (!child_alive(&lr->sink, &status)) {
+		child_close(&lr->sink);
 		rc = start_receiver(lr, &lr->sink, lr->port + 1, FRAME_MAX_SIZE,
 				    30ULL * 24 * 3600 * NSEC_PER_SEC,
 				    lr->what_sink, err, err_len);
@@ -752,7 +594,7 @@ static int warm_up(struct lab_runner *lr, const struct trial_params *p,
 	}
 	rc = run_sender(lr, lr->port + 1, p->frame_size, p->rate_pps,
 			p->warmup_ns, 0, &sender, err, err_len);
-	child_release(&sender);
+	child_close(&sender);
 	if (!rc && !child_alive(&lr->sink, &status))
 		rc = child_failed(&lr->sink, status, err, err_len);
 	return rc;
@@ -779,13 +621,12 @@ static int lab_run(struct lab_runner *lr, uint32_t frame_size, double rate_pps,
 	struct trial_params wp = {.frame_size = frame_size,
 				  .rate_pps = rate_pps,
 				  .warmup_ns = warmup_ns};
-	struct child receiver, sender;
+	struct child_proc receiver, sender;
 	uint64_t limit = warmup_ns + duration_ns + drain_ns + 60 * NSEC_PER_SEC;
 	int rc;
 
 	memset(&receiver, 0, sizeof(receiver));
 	memset(&sender, 0, sizeof(sender));
-	receiver.pid = sender.pid = -1;
 	receiver.out_fd = receiver.err_fd = sender.out_fd = sender.err_fd = -1;
 	if (warmup_ns) {
 		rc = warm_up(lr, &wp, err, err_len);
@@ -814,8 +655,8 @@ static int lab_run(struct lab_runner *lr, uint32_t frame_size, double rate_pps,
 out:
 	if (rc == -EINTR)
 		snprintf(err, err_len, "interrupted by a signal");
-	child_release(&sender);
-	child_release(&receiver);
+	child_close(&sender);
+	child_close(&receiver);
 	return rc;
 }
 
@@ -853,7 +694,7 @@ static void lab_destroy(struct trial_runner *r)
 
 	if (!lr)
 		return;
-	child_release(&lr->sink);
+	child_close(&lr->sink);
 	free(lr);
 }
 
@@ -898,7 +739,6 @@ int lab_runner_create(const struct lab_runner_config *cfg,
 		return -ENOMEM;
 	lr->base.ops = &lab_ops;
 	lr->base.stop = cfg->stop;
-	lr->sink.pid = -1;
 	lr->sink.out_fd = lr->sink.err_fd = -1;
 	snprintf(lr->ns_a, sizeof(lr->ns_a), "%s-a", cfg->lab);
 	snprintf(lr->ns_b, sizeof(lr->ns_b), "%s-b", cfg->lab);
