@@ -154,47 +154,6 @@ static void emit_live(struct reporter *r, struct worker *const *w, uint32_t n,
 	obs->on_live(obs->arg, &r->ctx, r->cur, seconds);
 }
 
-/* Sum "name=value" counters of several queues into acc. */
-static void kernel_stats_add(char *acc, size_t len, const char *add)
-{
-	char names[32][64];
-	unsigned long long values[32];
-	int count = 0;
-
-	for (int pass = 0; pass < 2; pass++) {
-		const char *p = pass ? add : acc;
-
-		while (*p) {
-			char name[64];
-			unsigned long long v;
-			int used = 0, k;
-
-			if (sscanf(p, " %63[a-z0-9_]=%llu%n", name, &v, &used) != 2 ||
-			    !used) {
-				p++;
-				continue;
-			}
-			p += used;
-			for (k = 0; k < count && strcmp(names[k], name); k++)
-				;
-			if (k == count) {
-				if (count == 32)
-					continue;
-				snprintf(names[count], sizeof(names[0]), "%s", name);
-				values[count++] = 0;
-			}
-			values[k] += v;
-		}
-	}
-	acc[0] = '\0';
-	for (int k = 0; k < count; k++) {
-		size_t used = strlen(acc);
-
-		snprintf(acc + used, len - used, "%s%s=%llu", k ? " " : "",
-			 names[k], values[k]);
-	}
-}
-
 static int reporter_init(struct reporter *r, const struct test_spec *sp)
 {
 	memset(r, 0, sizeof(*r));
@@ -474,7 +433,7 @@ int session_run_observed(const struct test_spec *sp, atomic_bool *stop,
 			char one[512];
 
 			if (!s->ops->kernel_stats(s->backends[i], one, sizeof(one)))
-				kernel_stats_add(kernel_stats, sizeof(kernel_stats),
+				stats_kv_add(kernel_stats, sizeof(kernel_stats),
 						 one);
 		}
 	}
@@ -491,7 +450,7 @@ int session_run_observed(const struct test_spec *sp, atomic_bool *stop,
 			 (unsigned long long)(if_after.rx_missed - if_before.rx_missed),
 			 (unsigned long long)(if_after.tx_errors - if_before.tx_errors),
 			 (unsigned long long)(if_after.rx_errors - if_before.rx_errors));
-		kernel_stats_add(kernel_stats, sizeof(kernel_stats), line);
+		stats_kv_add(kernel_stats, sizeof(kernel_stats), line);
 	}
 	if (kernel_stats[0])
 		rep.ctx.kernel_stats = kernel_stats;

@@ -58,7 +58,7 @@ static bool should_stop(struct worker *w)
 	return atomic_load_explicit(w->stop, memory_order_relaxed);
 }
 
-static void pin_cpu(int cpu)
+void worker_pin_cpu(int cpu)
 {
 	cpu_set_t set;
 
@@ -813,7 +813,7 @@ static void *worker_main(void *arg)
 	struct worker *w = arg;
 	int err = 0;
 
-	pin_cpu(w->spec->cpu);
+	worker_pin_cpu(w->spec->cpu);
 	/* The default 50 us timer slack would make every paced wait late. */
 	prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
 	if (w->ops->flags & BACKEND_F_KERNEL) {

@@ -69,4 +69,8 @@ int worker_start(struct worker *w);
 int worker_join(struct worker *w);
 void worker_destroy(struct worker *w);
 
+/* Pin the calling thread to cpu (-1: leave it), with a warning when the
+ * kernel refuses. */
+void worker_pin_cpu(int cpu);
+
 #endif

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: MIT
 #include <string.h>
 
+#include <stdio.h>
+#include <string.h>
+
 #include "stats.h"
 
 #define COUNTER_COUNT (sizeof(struct stats_counters) / sizeof(uint64_t))
@@ -109,4 +112,45 @@ void stats_snapshot_delta(struct stats_snapshot *out,
 	hist_delta(&out->pdv.neg, &cur->pdv.neg, &prev->pdv.neg);
 	hist_delta(&out->pdv.pos, &cur->pdv.pos, &prev->pdv.pos);
 	out->taken_ns = cur->taken_ns;
+}
+
+/* Sum "name=value" counters of several queues into acc. */
+void stats_kv_add(char *acc, size_t len, const char *add)
+{
+	char names[32][64];
+	unsigned long long values[32];
+	int count = 0;
+
+	for (int pass = 0; pass < 2; pass++) {
+		const char *p = pass ? add : acc;
+
+		while (*p) {
+			char name[64];
+			unsigned long long v;
+			int used = 0, k;
+
+			if (sscanf(p, " %63[a-z0-9_]=%llu%n", name, &v, &used) != 2 ||
+			    !used) {
+				p++;
+				continue;
+			}
+			p += used;
+			for (k = 0; k < count && strcmp(names[k], name); k++)
+				;
+			if (k == count) {
+				if (count == 32)
+					continue;
+				snprintf(names[count], sizeof(names[0]), "%s", name);
+				values[count++] = 0;
+			}
+			values[k] += v;
+		}
+	}
+	acc[0] = '\0';
+	for (int k = 0; k < count; k++) {
+		size_t used = strlen(acc);
+
+		snprintf(acc + used, len - used, "%s%s=%llu", k ? " " : "",
+			 names[k], values[k]);
+	}
 }

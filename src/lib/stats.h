@@ -10,6 +10,7 @@
  * read-modify-write atomics on the hot path.
  */
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "hist.h"
@@ -80,5 +81,10 @@ void stats_snapshot_init(struct stats_snapshot *s);
 void stats_snapshot_delta(struct stats_snapshot *out,
 			  const struct stats_snapshot *cur,
 			  const struct stats_snapshot *prev);
+
+/* Sum "name=value ..." counters (the kernel's, of several queues) into
+ * acc, a string of the same form of at most len bytes: names add up,
+ * new ones are appended (at most 32). */
+void stats_kv_add(char *acc, size_t len, const char *add);
 
 #endif

@@ -23,6 +23,7 @@
 #include <sys/prctl.h>
 
 #include "clock.h"
+#include "engine/worker.h"
 #include "log.h"
 #include "replicator.h"
 #include "stats.h"
@@ -498,25 +499,13 @@ static void raw_burst(struct repl_worker *w, const struct sub_set *set,
 	STAT_ADD(w->c.replicated, nfeed);
 }
 
-static void pin_cpu(int cpu)
-{
-	cpu_set_t set;
-
-	if (cpu < 0)
-		return;
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	if (sched_setaffinity(0, sizeof(set), &set))
-		pr_warn("cannot pin to CPU %d: %s\n", cpu, strerror(errno));
-}
-
 void *repl_worker_main(void *arg)
 {
 	struct repl_worker *w = arg;
 	struct replicator *r = w->r;
 
 	if (r->cfg.cpu >= 0)
-		pin_cpu(r->cfg.cpu + (int)w->index);
+		worker_pin_cpu(r->cfg.cpu + (int)w->index);
 	prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
 	while (!should_stop(w)) {
 		int got = r->ops->rx_burst(w->backend, w->rx, w->batch,

@@ -351,45 +351,6 @@ void replicator_tick(struct replicator *r)
 	subs_reclaim(&r->subs);
 }
 
-/* Sum "name=value" pairs of several queues into acc. */
-static void kernel_stats_add(char *acc, size_t len, const char *add)
-{
-	char names[24][48];
-	unsigned long long values[24];
-	int count = 0;
-
-	for (int pass = 0; pass < 2; pass++) {
-		const char *p = pass ? add : acc;
-		char name[48];
-		unsigned long long v;
-		int used;
-
-		while (sscanf(p, " %47[a-z0-9_]=%llu%n", name, &v, &used) ==
-		       2) {
-			int k;
-
-			p += used;
-			for (k = 0; k < count && strcmp(names[k], name); k++)
-				;
-			if (k == count) {
-				if (count == 24)
-					continue;
-				snprintf(names[count], sizeof(names[0]), "%s",
-					 name);
-				values[count++] = 0;
-			}
-			values[k] += v;
-		}
-	}
-	acc[0] = '\0';
-	for (int k = 0; k < count; k++) {
-		size_t used = strlen(acc);
-
-		snprintf(acc + used, len - used, "%s%s=%llu", k ? " " : "",
-			 names[k], values[k]);
-	}
-}
-
 int replicator_stop(struct replicator *r)
 {
 	int err = 0;
@@ -414,7 +375,7 @@ int replicator_stop(struct replicator *r)
 		char one[512];
 
 		if (!r->ops->kernel_stats(r->backends[i], one, sizeof(one)))
-			kernel_stats_add(r->kernel_stats,
+			stats_kv_add(r->kernel_stats,
 					 sizeof(r->kernel_stats), one);
 	}
 	if (r->subs.slot_used)
