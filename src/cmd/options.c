@@ -8,10 +8,12 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "cmd.h"
 #include "clock.h"
 #include "log.h"
+#include "probe.h"
 #include "units.h"
 
 enum opt_id {
@@ -72,7 +74,7 @@ static const struct opt_doc opt_docs[] = {
 	  "source address; with a port, flows use PORT, PORT+1, ..." },
 	{ "listen", 1, OPT_LISTEN, R_RX, "IP:PORT", "address to listen on (required)" },
 	{ "size", 1, OPT_SIZE, R_ALL, "BYTES",
-	  "Ethernet frame size incl. FCS, 64..9018 (default 64; recv/reflect: "
+	  "Ethernet frame size incl. FCS, 64..9018 (default 64, 84 over IPv6; recv/reflect: "
 	  "the largest expected, default 1518)" },
 	{ "rate", 1, OPT_RATE, R_TX, "RATE",
 	  "max | 250kpps | 1.5Mpps | 800Mbps (L1) | 800Mbps-l2 | 50% "
@@ -351,7 +353,7 @@ int cmd_parse_spec(enum role role, int argc, char **argv,
 		   struct test_spec *sp)
 {
 	struct option longopts[OPT_COUNT_ALL + 1];
-	bool seen_duration = false, seen_count = false;
+	bool seen_duration = false, seen_count = false, seen_size = false;
 	char err[256];
 	size_t n = 0;
 	int id, rc;
@@ -410,6 +412,8 @@ int cmd_parse_spec(enum role role, int argc, char **argv,
 			seen_duration = true;
 		if (id == OPT_COUNT)
 			seen_count = true;
+		if (id == OPT_SIZE)
+			seen_size = true;
 		rc = parse_one(sp, id, name, optarg);
 		if (rc)
 			return rc;
@@ -422,6 +426,12 @@ int cmd_parse_spec(enum role role, int argc, char **argv,
 	/* --count alone means "until N packets", not "until N or 10 s". */
 	if (seen_count && !seen_duration && role == ROLE_SEND)
 		sp->duration_ns = 0;
+	/* The default size is the smallest frame: over IPv6 that is larger
+	 * than 64 bytes (a 40-byte header). An explicit --size is checked. */
+	if (!seen_size && (role == ROLE_SEND || role == ROLE_PING) &&
+	    sp->dst.family == AF_INET6)
+		sp->frame_size = FRAME_FCS_LEN + FRAME_ETH_HLEN + FRAME_IPV6_HLEN +
+				 FRAME_UDP_HLEN + PROBE_HDR_LEN;
 	/* And a ping's --duration alone means "for that long", not "10
 	 * probes or that long". */
 	if (seen_duration && !seen_count && role == ROLE_PING)
