@@ -6,11 +6,20 @@
 #
 #   bench/backends.sh [--duration S] [--placement both|napi1|shared]
 #                     [--tools LIST] [--sink xdp|afxdp] [--name NAME]
+#                     [--repeats N]
+#
+# --repeats N runs the whole list N times, taking turns (this VM's speed
+# drifts by tens of percent within minutes, so one tool after the other
+# once compares moments, not tools), and adds a table of medians.
 #
 # --tools takes a comma list of: lr-xdp, lr-afxdp, lr-afpacket, lr-udp,
 # lr-udp-nogso, testpmd-afxdp, testpmd-afpacket, trafgen, iperf3 (default
 # all; iperf3 always runs, it is the reference of the ratios). --sink
-# picks the first sink to try (default xdp; see Receivers below).
+# picks the first sink to try (default xdp; see Receivers below); --sink
+# count is the xdp analyzer with --count-only, which costs the same for
+# every tool's packets (the full analysis of linerate's probes costs the
+# receiving core more than the foreign check of testpmd's and trafgen's,
+# and when that core is the bottleneck it, not the sender, is measured).
 #
 # Lab: scripts/lab up --name bkNNNNNN --subnet 10.96.0 --threaded --cpu N,
 # then MTU 1500 on both ends (scripts/lab sets 9000; a veth accepts a
@@ -98,6 +107,8 @@ PORT_IPERF=5201
 LAB_MTU=1500
 PROG=backends
 SINK=xdp
+REPEATS=1
+SINK_ARGS=()
 
 while (($#)); do
 	case $1 in
@@ -118,7 +129,11 @@ while (($#)); do
 		shift
 		;;
 	--sink)
-		SINK=${2:?--sink needs xdp or afxdp}
+		SINK=${2:?--sink needs xdp, count or afxdp}
+		shift
+		;;
+	--repeats)
+		REPEATS=${2:?--repeats needs a number}
 		shift
 		;;
 	-h | --help)
@@ -132,17 +147,19 @@ while (($#)); do
 	esac
 	shift
 done
+case $SINK in
+xdp | afxdp) ;;
+count) SINK_ARGS=(--count-only) ;;
+*) echo "$PROG: --sink must be xdp, count or afxdp" >&2; exit 2 ;;
+esac
+if ! [[ $REPEATS =~ ^[0-9]+$ ]] || ((REPEATS < 1 || REPEATS > 20)); then
+	echo "$PROG: --repeats must be 1..20" >&2
+	exit 2
+fi
 if ! [[ $DURATION =~ ^[0-9]+$ ]] || ((DURATION < 1 || DURATION > 60)); then
 	echo "$PROG: --duration must be 1..60 seconds" >&2
 	exit 2
 fi
-case $SINK in
-xdp | afxdp) ;;
-*)
-	echo "$PROG: --sink must be xdp or afxdp" >&2
-	exit 2
-	;;
-esac
 case $PLACEMENT in
 both | napi1 | shared) ;;
 *)
@@ -283,7 +300,7 @@ sink_start() {
 	local rcpu=$1 i
 	while :; do
 		timeout --kill-after=2 $((DURATION + 60)) taskset -c "$rcpu" ip netns exec "$NS_B" \
-			"$LINERATE" recv --backend "$SINK" --listen "$IP_B:$PORT" \
+			"$LINERATE" recv --backend "${SINK/count/xdp}" ${SINK_ARGS[@]+"${SINK_ARGS[@]}"} --listen "$IP_B:$PORT" \
 			--duration "$((DURATION + 50))s" --idle-timeout 0 --interval 0 --quiet --json \
 			>"$WORK/sink.json" 2>"$WORK/sink.err" </dev/null &
 		SINK_PID=$!
@@ -531,9 +548,11 @@ run_round() {
 	local place=$1 scpu=$2 rcpu=$3
 	lab_up "$rcpu"
 	echo "== $place: sender on CPU $scpu; b's NAPI kthread and the receiver on CPU $rcpu; $DURATION s per run" >&2
+	local t r
+	for ((r = 1; r <= REPEATS; r++)); do
+	((REPEATS > 1)) && echo "   -- repeat $r of $REPEATS" >&2
 	echo "   iperf3" >&2
 	run_iperf3 "$place" "$scpu" "$rcpu"
-	local t
 	for t in lr-xdp lr-afxdp lr-afpacket lr-udp lr-udp-nogso testpmd-afxdp testpmd-afpacket trafgen; do
 		[[ -n ${WANT[$t]:-} ]] || continue
 		echo "   $t" >&2
@@ -548,6 +567,7 @@ run_round() {
 		trafgen) run_trafgen "$place" "trafgen" "$scpu" "$rcpu" ;;
 		esac
 	done
+	done
 	"$LAB" down --name "$NAME" >/dev/null 2>&1
 }
 
@@ -561,7 +581,7 @@ echo "backends: 64-byte frames, $DURATION s per run, one sending core (CPU 0), k
 echo "linerate: $LINERATE_SRC (sha256 $LINERATE_SUM..., tree $LINERATE_GIT); $(iperf3 --version 2>/dev/null | head -n1 | cut -d' ' -f1-2);" \
 	"dpdk-testpmd $(dpkg-query -W -f '${Version}' dpdk-dev 2>/dev/null || echo '?');" \
 	"trafgen $(dpkg-query -W -f '${Version}' netsniff-ng 2>/dev/null || echo '?')"
-echo "sink for every tool but iperf3: linerate recv --backend $SINK${SINK_NOTE:+ ($SINK_NOTE)}"
+echo "sink for every tool but iperf3: linerate recv --backend ${SINK/count/xdp} ${SINK_ARGS[*]+${SINK_ARGS[*]}}${SINK_NOTE:+ ($SINK_NOTE)}"
 echo "lab: veth, MTU $LAB_MTU, GRO on b, TSO off on a; napi1 = b's NAPI + receiver on CPU 1, shared = all on CPU 0"
 echo
 FMT='%-7s %-22s %10s %10s %10s %7s %10s %6s %6s  %-9s %s\n'
@@ -586,3 +606,41 @@ for i in "${!R_TOOL[@]}"; do
 		"$(ratio "${R_SENT[$i]}" "${IP_SENT[$p]:-}")" "$(ratio "${R_RECV[$i]}" "${IP_RECV[$p]:-}")" \
 		"${R_SINK[$i]}" "${R_NOTE[$i]}"
 done
+
+# Medians over the repeats, and the ratios of the medians.
+if ((REPEATS > 1)); then
+	echo
+	echo "medians of $REPEATS repeats (the tools took turns):"
+	for i in "${!R_TOOL[@]}"; do
+		[[ -n ${R_SENT[$i]} ]] || continue
+		printf '%s\t%s\t%s\t%s\n' "${R_PLACE[$i]}" "${R_TOOL[$i]}" "${R_SENT[$i]}" "${R_RECV[$i]:-0}"
+	done | awk -F'\t' '
+		function median(list,   a, n, t, i, j) {
+			n = split(list, a, " ")
+			for (i = 1; i <= n; i++)
+				for (j = i + 1; j <= n; j++)
+					if (a[j] + 0 < a[i] + 0) { t = a[i]; a[i] = a[j]; a[j] = t }
+			return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+		}
+		{ key = $1 "\t" $2; if (!(key in sent)) order[++k] = key
+		  sent[key] = sent[key] " " $3; recv[key] = recv[key] " " $4 }
+		END {
+			printf "%-7s %-22s %12s %12s %8s %8s\n", "place", "tool", "sent pps", "recv pps", "sent x", "recv x"
+			printf "%-7s %-22s %12s %12s %8s %8s\n", "", "", "median", "median", "ip3", "ip3"
+			for (i = 1; i <= k; i++) {
+				split(order[i], f, "\t")
+				s = median(sent[order[i]]); r = median(recv[order[i]])
+				ms[order[i]] = s; mr[order[i]] = r
+				if (f[2] ~ /^iperf3/) { ips[f[1]] = s; ipr[f[1]] = r }
+			}
+			for (i = 1; i <= k; i++) {
+				split(order[i], f, "\t")
+				printf "%-7s %-22s %12.0f %12.0f %8.2f %8.2f\n", f[1], f[2], ms[order[i]], mr[order[i]],
+					ips[f[1]] ? ms[order[i]] / ips[f[1]] : 0, ipr[f[1]] ? mr[order[i]] / ipr[f[1]] : 0
+			}
+			for (p in ips) {
+				a = ms[p "\tlinerate afxdp"]; t = ms[p "\ttestpmd af_xdp"]
+				if (a && t) printf "%s: linerate afxdp / testpmd af_xdp (median sent pps) = %.2f\n", p, a / t
+			}
+		}'
+fi

@@ -67,6 +67,7 @@ struct backend_config {
 	bool busy_poll; /* rx does not block */
 	bool kernel_rx_timestamps;
 	bool no_gso; /* udp: one datagram per send, no UDP_SEGMENT */
+	bool count_only; /* xdp analyzer: count probes, no accounting */
 	bool tx_to_peers; /* udp receiver that sends to each packet's peer
 			     (a relay): GSO per destination */
 	int cpu; /* -1: any */

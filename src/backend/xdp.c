@@ -757,6 +757,9 @@ static int receiver_attach(struct backend *b, int prog_fd, const char *what)
 	if (b->attachment.flags == XDP_FLAGS_SKB_MODE)
 		gso_note = "generic XDP sees a local sender's UDP GSO batch as "
 			   "one packet (corrupt): send with --no-gso";
+	if (b->cfg.count_only)
+		gso_note = "--count-only: probes counted and dropped; no loss, "
+			   "reorder, latency or jitter accounting";
 	snprintf(b->note, sizeof(b->note), "%s%s%s", b->attachment.note,
 		 b->attachment.note[0] && gso_note[0] ? "; " : "", gso_note);
 	return 0;
@@ -784,6 +787,7 @@ static int receivers_open(struct backend *b)
 	}
 	match_config_from(cfg, &b->sink->rodata->sink_cfg.match);
 	b->sink->rodata->sink_cfg.pass_test_packets = 0;
+	b->sink->rodata->sink_cfg.count_only = cfg->count_only;
 	fill_words_build(b->sink->rodata->sink_cfg.fill_words);
 	match_config_from(cfg, &b->reflect->rodata->reflect_cfg);
 	err = xdp_sink__load(b->sink);

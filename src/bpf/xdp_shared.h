@@ -179,7 +179,10 @@ struct xdp_reflect_counters {
 struct xdp_sink_config {
 	struct xdp_match_config match;
 	__u32 pass_test_packets; /* 1: XDP_PASS test packets after counting */
-	__u32 pad;
+	/* 1: count probes (packets, bytes) and drop them: no fill check,
+	 * no sequence, latency or jitter (a sink that costs what XDP_DROP
+	 * costs, to compare senders) */
+	__u32 count_only;
 	/* The XDP_FILL_CHECK_LEN pattern bytes from payload offset off
 	 * (mod XDP_FILL_PERIOD), as a load of them on this host gives:
 	 * one table load instead of computing them per packet. */

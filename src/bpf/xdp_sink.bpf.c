@@ -495,6 +495,14 @@ int lr_sink(struct xdp_md *ctx)
 	}
 	if ((void *)(payload + XDP_PROBE_HDR_LEN) > data_end)
 		goto malformed;
+	if (sink_cfg.count_only) {
+		counters->rx_packets++;
+		frame_bytes = pkt.payload_offset + pkt.payload_len;
+		if (frame_bytes < ETH_MIN_LEN)
+			frame_bytes = ETH_MIN_LEN;
+		counters->rx_bytes += frame_bytes + ETH_FCS_LEN;
+		return verdict;
+	}
 	if (!fill_ok(&f, &pkt)) {
 		counters->corrupt++;
 		return verdict;

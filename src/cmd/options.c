@@ -35,6 +35,7 @@ enum opt_id {
 	OPT_BUSY_POLL,
 	OPT_USER_TS,
 	OPT_NO_GSO,
+	OPT_COUNT_ONLY,
 	OPT_INTERFACE,
 	OPT_XDP_MODE,
 	OPT_ZERO_COPY,
@@ -116,6 +117,9 @@ static const struct opt_doc opt_docs[] = {
 	  "wait for late replies after the last probe (default 1s)" },
 	{ "busy-poll", 0, OPT_BUSY_POLL, R_ALL, NULL,
 	  "spin on nonblocking sockets instead of sleeping" },
+	{ "count-only", 0, OPT_COUNT_ONLY, R_RECV, NULL,
+	  "xdp backend: count probes and drop them, no loss/latency accounting "
+	  "(a sink as cheap as XDP_DROP, to compare senders)" },
 	{ "no-gso", 0, OPT_NO_GSO, R_ALL, NULL,
 	  "udp: one datagram per send/receive (no UDP GSO/GRO batching)" },
 	{ "user-timestamps", 0, OPT_USER_TS, R_RECV | R_PING | R_REFLECT, NULL,
@@ -314,6 +318,9 @@ static int parse_one(struct test_spec *sp, int id, const char *name,
 		return 0;
 	case OPT_NO_GSO:
 		sp->no_gso = true;
+		return 0;
+	case OPT_COUNT_ONLY:
+		sp->count_only = true;
 		return 0;
 	case OPT_USER_TS:
 		sp->kernel_rx_timestamps = false;

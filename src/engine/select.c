@@ -19,6 +19,7 @@ static void config_common(const struct test_spec *sp,
 	cfg->busy_poll = sp->busy_poll;
 	cfg->kernel_rx_timestamps = sp->kernel_rx_timestamps;
 	cfg->no_gso = sp->no_gso;
+	cfg->count_only = sp->count_only;
 	cfg->cpu = sp->cpu;
 	cfg->flows = sp->flows;
 	cfg->frame_size = sp->frame_size;

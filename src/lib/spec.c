@@ -165,6 +165,10 @@ int spec_validate(const struct test_spec *spec, char *err, size_t err_len)
 		FAIL("--interval: must be at least 100ms (or 0 for none)");
 	if (spec->cpu < -1 || spec->cpu > 4095)
 		FAIL("--cpu: %d is out of range", spec->cpu);
+	if (spec->count_only &&
+	    (spec->role != ROLE_RECV || strcmp(spec->backend, "xdp")))
+		FAIL("--count-only: only recv with --backend xdp (the in-kernel "
+		     "analyzer) counts without accounting");
 	if (spec->clock_offset_ns > 86400LL * (int64_t)NSEC_PER_SEC ||
 	    spec->clock_offset_ns < -86400LL * (int64_t)NSEC_PER_SEC ||
 	    spec->clock_error_ns > 86400ULL * NSEC_PER_SEC)

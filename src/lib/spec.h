@@ -77,6 +77,7 @@ struct test_spec {
 	bool busy_poll; /* nonblocking receive loop instead of blocking */
 	bool kernel_rx_timestamps;
 	bool no_gso; /* udp backend: no UDP GSO/GRO batching */
+	bool count_only; /* recv, xdp backend: count probes only */
 	char ifname[SPEC_IFNAME_LEN]; /* raw backends; "" = from the route */
 	enum xdp_mode_pref xdp_mode;
 	enum zero_copy_pref zero_copy;
