@@ -28,7 +28,8 @@ static const struct command commands[] = {
 	  "fan a UDP feed out to subscribers managed over a JSON API" },
 	{ "subscribers", cmd_subscribers,
 	  "add, remove, list a running replicator's subscribers" },
-	{ "rfc2544", cmd_rfc2544, "RFC 2544 throughput/latency/loss/back-to-back (--lab)" },
+	{ "rfc2544", cmd_rfc2544,
+	  "RFC 2544 throughput/latency/loss/back-to-back (--lab or a server)" },
 	{ "lab", cmd_lab,
 	  "two-namespace veth test lab: lab up|down|status (scripts/lab)" },
 };
@@ -38,7 +39,7 @@ static void usage(FILE *out)
 	fprintf(out, "usage: linerate COMMAND [options]   (linerate COMMAND "
 		     "--help for its options)\n\ncommands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(out, "  %-8s %s\n", commands[i].name,
+		fprintf(out, "  %-12s %s\n", commands[i].name,
 			commands[i].summary);
 }
 
