@@ -181,14 +181,7 @@ for t in "${_tools[@]}"; do
 	WANT[$t]=1
 done
 WANT[iperf3]=1
-[[ $(id -u) == 0 ]] || {
-	echo "$PROG: needs root (network namespaces)" >&2
-	exit 1
-}
-[[ -x $LINERATE ]] || {
-	echo "$PROG: no linerate binary at $LINERATE (set LINERATE)" >&2
-	exit 1
-}
+bench_require "$PROG"
 NCPU=$(nproc)
 ((NCPU >= 2)) || [[ $PLACEMENT == shared ]] || {
 	echo "$PROG: one CPU only: running the shared placement alone" >&2

@@ -1,5 +1,6 @@
 # shellcheck shell=bash
-# Shared by the benchmarks in bench/: end what they started, by PID.
+# Shared by the benchmarks in bench/: the checks before a run, and ending
+# what they started, by PID.
 
 # stop_pids PID...: SIGTERM each, then wait for each to be gone.
 stop_pids() {
@@ -10,4 +11,17 @@ stop_pids() {
 	for pid in "$@"; do
 		wait "$pid" 2>/dev/null
 	done
+}
+
+# bench_require PROG: root (network namespaces) and the linerate binary
+# at $LINERATE; exits 1 with a line naming PROG when either is missing.
+bench_require() {
+	[[ $(id -u) == 0 ]] || {
+		echo "$1: needs root (network namespaces)" >&2
+		exit 1
+	}
+	[[ -x $LINERATE ]] || {
+		echo "$1: no linerate binary at $LINERATE (set LINERATE)" >&2
+		exit 1
+	}
 }

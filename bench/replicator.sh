@@ -69,14 +69,7 @@ if ! [[ $SUBS =~ ^[0-9]+$ ]] || ((SUBS < 1 || SUBS > 32)); then
 	echo "replicator.sh: --subscribers must be 1..32" >&2
 	exit 2
 fi
-[[ $(id -u) == 0 ]] || {
-	echo "replicator.sh: needs root (network namespaces)" >&2
-	exit 1
-}
-[[ -x $LINERATE ]] || {
-	echo "replicator.sh: no linerate binary at $LINERATE (set LINERATE)" >&2
-	exit 1
-}
+bench_require replicator.sh
 for tool in jq taskset cc; do
 	command -v "$tool" >/dev/null 2>&1 || {
 		echo "replicator.sh: $tool is missing" >&2

@@ -72,14 +72,7 @@ if ! [[ $DURATION =~ ^[0-9]+$ ]] || ((DURATION < 1 || DURATION > 60)); then
 	echo "udp_vs_iperf3: --duration must be 1..60 seconds" >&2
 	exit 2
 fi
-[[ $(id -u) == 0 ]] || {
-	echo "udp_vs_iperf3: needs root (network namespaces)" >&2
-	exit 1
-}
-[[ -x $LINERATE ]] || {
-	echo "udp_vs_iperf3: no linerate binary at $LINERATE (set LINERATE)" >&2
-	exit 1
-}
+bench_require udp_vs_iperf3
 for tool in jq iperf3 taskset; do
 	if ! command -v "$tool" >/dev/null 2>&1; then
 		echo "udp_vs_iperf3: installing $tool" >&2

@@ -39,9 +39,9 @@ int tc_ingress_attach(struct tc_attachment *a, int ifindex, int prog_fd)
 	if (ifindex <= 0 || prog_fd < 0)
 		return -EINVAL;
 	/* libbpf reads a prog_fd of 0 as "none"; ours is above stdio. */
-	a->prog_fd = fcntl(prog_fd, F_DUPFD_CLOEXEC, STDERR_FILENO + 1);
+	a->prog_fd = bpf_fd_dup(prog_fd);
 	if (a->prog_fd < 0) {
-		err = -errno;
+		err = a->prog_fd;
 		a->prog_fd = -1;
 		return err;
 	}

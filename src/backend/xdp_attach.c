@@ -104,17 +104,22 @@ static bool is_linerate_name(const char *name)
 			sizeof(LINERATE_PROG_PREFIX) - 1);
 }
 
-/* libbpf takes an old_prog_fd of 0 to mean "none", so a program fd must
- * never be 0 (it can be, when the process runs with stdin closed). */
-static int fd_above_stdio(int fd)
+int bpf_fd_dup(int fd)
+{
+	int copy = fcntl(fd, F_DUPFD_CLOEXEC, STDERR_FILENO + 1);
+
+	return copy < 0 ? -errno : copy;
+}
+
+int bpf_fd_above_stdio(int fd)
 {
 	int moved;
 
 	if (fd < 0 || fd > STDERR_FILENO)
 		return fd;
-	moved = fcntl(fd, F_DUPFD_CLOEXEC, STDERR_FILENO + 1);
+	moved = bpf_fd_dup(fd);
 	close(fd);
-	return moved < 0 ? -errno : moved;
+	return moved;
 }
 
 /* An fd and the name of program id; -ENOENT when it is gone. */
@@ -127,7 +132,7 @@ static int prog_open(uint32_t id, char name[PROG_NAME_LEN], int *fd_out)
 	fd = bpf_prog_get_fd_by_id(id);
 	if (fd < 0)
 		return -errno;
-	fd = fd_above_stdio(fd);
+	fd = bpf_fd_above_stdio(fd);
 	if (fd < 0)
 		return fd;
 	memset(&info, 0, sizeof(info));
@@ -411,9 +416,9 @@ int xdp_attach(struct xdp_attachment *a, int ifindex, int prog_fd,
 
 	/* Our own fd, so detaching works even after the caller has freed
 	 * its skeleton (REPLACE needs the program's fd). */
-	a->prog_fd = fcntl(prog_fd, F_DUPFD_CLOEXEC, STDERR_FILENO + 1);
+	a->prog_fd = bpf_fd_dup(prog_fd);
 	if (a->prog_fd < 0) {
-		err = -errno;
+		err = a->prog_fd;
 		a->prog_fd = -1;
 		return err;
 	}

@@ -49,6 +49,12 @@ void xdp_detach(struct xdp_attachment *a);
  * -errno; foreign programs are left alone. */
 int xdp_cleanup(int ifindex);
 
+/* libbpf reads a program fd of 0 as "none" (and a process may run with
+ * stdin closed): a close-on-exec copy of fd above stdio, or -errno; and
+ * the same taking fd over (it is closed). */
+int bpf_fd_dup(int fd);
+int bpf_fd_above_stdio(int fd);
+
 /* Name of the XDP program attached in the given mode (XDP_FLAGS_*_MODE)
  * or "" when none; returns its id or 0. */
 uint32_t xdp_attached_prog(int ifindex, uint32_t mode_flag, char *name,

@@ -47,15 +47,9 @@ static int take_off_foreign(struct hc_hooks *h, const struct hook_prog *p)
 	fd = bpf_prog_get_fd_by_id(p->id);
 	if (fd < 0)
 		return -errno;
-	/* libbpf reads an old_prog_fd of 0 as "none". */
-	if (fd <= STDERR_FILENO) {
-		int moved = fcntl(fd, F_DUPFD_CLOEXEC, STDERR_FILENO + 1);
-
-		close(fd);
-		if (moved < 0)
-			return -errno;
-		fd = moved;
-	}
+	fd = bpf_fd_above_stdio(fd);
+	if (fd < 0)
+		return fd;
 	opts.old_prog_fd = fd;
 	err = bpf_xdp_detach(h->ifindex, p->mode_flag | XDP_FLAGS_REPLACE,
 			     &opts);
