@@ -70,6 +70,12 @@ struct api_session {
 	bool raw; /* a backend that takes the interface (exclusive) */
 
 	pthread_t thread;
+	/* Under the registry lock. Exactly one thread joins a session's
+	 * thread: its creator while it starts (creating), else the watchdog,
+	 * which claims it (joining) and joins outside the lock. Only a joined
+	 * session is ever freed. */
+	bool creating;
+	bool joining;
 	bool thread_joined;
 	atomic_bool stop;
 
