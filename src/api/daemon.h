@@ -57,6 +57,12 @@ enum api_session_state {
 struct api_counters {
 	uint64_t tx_packets, tx_bytes, rx_packets, rx_bytes, rx_lost,
 		rx_reordered, rx_duplicates, reflected;
+	uint64_t tx_bursts; /* the sender's sends of more than one frame */
+};
+
+/* The sender's pacing in a finished session; -1: not measured. */
+struct api_pacing {
+	int64_t gap_p99_ns, late_max_ns;
 };
 
 struct api_session {
@@ -91,6 +97,7 @@ struct api_session {
 	json_t *live; /* the report so far */
 	json_t *final; /* the final report */
 	struct api_counters counters;
+	struct api_pacing pacing;
 	char backend[16];
 	char backend_mode[128]; /* as long as any backend's mode text */
 };

@@ -97,6 +97,25 @@ static void on_live(void *arg, const struct report_ctx *ctx,
 	pthread_mutex_unlock(&reg->lock);
 }
 
+/* The sender's pacing from its final report (tx.pacing), for /metrics;
+ * a null figure stays -1 (not measured). */
+static void session_pacing_from(struct api_session *s, json_t *pacing)
+{
+	json_t *v;
+
+	s->pacing.gap_p99_ns = s->pacing.late_max_ns = -1;
+	if (!json_is_object(pacing))
+		return;
+	s->counters.tx_bursts =
+		json_integer_value(json_object_get(pacing, "bursts"));
+	v = json_object_get(pacing, "gap_p99_ns");
+	if (json_is_integer(v))
+		s->pacing.gap_p99_ns = json_integer_value(v);
+	v = json_object_get(pacing, "late_max_ns");
+	if (json_is_integer(v))
+		s->pacing.late_max_ns = json_integer_value(v);
+}
+
 static void *session_thread(void *arg)
 {
 	struct api_session *s = arg;
@@ -141,6 +160,7 @@ static void *session_thread(void *arg)
 		if (tx) {
 			s->counters.tx_packets = json_integer_value(json_object_get(tx, "packets"));
 			s->counters.tx_bytes = json_integer_value(json_object_get(tx, "bytes"));
+			session_pacing_from(s, json_object_get(tx, "pacing"));
 		}
 	}
 	s->start_done = true;
@@ -158,6 +178,7 @@ static struct api_session *session_alloc(struct registry *reg)
 
 	if (!s)
 		return NULL;
+	s->pacing.gap_p99_ns = s->pacing.late_max_ns = -1;
 	*(struct registry **)(s + 1) = reg;
 	if (getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd)) {
 		uint64_t t = clock_ns(CLOCK_REALTIME) ^ (uintptr_t)s;
