@@ -38,6 +38,7 @@ struct backend_config {
 	const char *ifname; /* raw backends; NULL for udp */
 	char ifname_buf[16];
 	int ifindex; /* raw backends */
+	unsigned int if_flags; /* raw backends: IFF_* of the interface */
 	uint32_t queue_id; /* raw backends: the queue this instance serves */
 	/* Raw backends: the frame of flow 0 (addresses, MACs, ports as on
 	 * the wire for a sender; for a receiver/reflector, dst is the

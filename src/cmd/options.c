@@ -177,10 +177,23 @@ static void print_help(enum role role)
 	       "JSON fields: docs/json.md\n");
 }
 
+/* One line in the CLI's one form: "linerate CMD: --flag: what is wrong". */
+static enum role parsing_role;
+
 static int bad(const char *flag, const char *value, const char *accepted)
 {
-	fprintf(stderr, "linerate: --%s: invalid value '%s' (accepted: %s)\n",
-		flag, value, accepted);
+	fprintf(stderr,
+		"linerate %s: --%s: invalid value '%s' (accepted: %s)\n",
+		role_name(parsing_role), flag, value, accepted);
+	return EXIT_USAGE;
+}
+
+/* Two flags that each choose the same thing (what stdout carries). */
+static int exclusive(const char *flag, const char *other)
+{
+	fprintf(stderr,
+		"linerate %s: --%s: cannot be combined with --%s (choose one)\n",
+		role_name(parsing_role), flag, other);
 	return EXIT_USAGE;
 }
 
@@ -334,9 +347,13 @@ static int parse_one(struct test_spec *sp, int id, const char *name,
 			return bad(name, v, "none, host");
 		return 0;
 	case OPT_JSON:
+		if (sp->output == OUTPUT_JSON_STREAM)
+			return exclusive(name, "json-stream");
 		sp->output = OUTPUT_JSON;
 		return 0;
 	case OPT_JSON_STREAM:
+		if (sp->output == OUTPUT_JSON)
+			return exclusive(name, "json");
 		sp->output = OUTPUT_JSON_STREAM;
 		return 0;
 	case OPT_CSV:
@@ -366,6 +383,7 @@ int cmd_parse_spec(enum role role, int argc, char **argv,
 	int id, rc;
 
 	spec_init(sp, role);
+	parsing_role = role;
 	for (size_t i = 0; i < OPT_COUNT_ALL; i++) {
 		if (!(opt_docs[i].roles & (1u << role)))
 			continue;
