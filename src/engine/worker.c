@@ -682,6 +682,13 @@ static int tx_once(struct worker *w, struct tx_state *tx, uint64_t now)
 			return 0;
 		}
 		STAT_ADD(w->stats.c.tx_errors, n);
+		/* A connected UDP socket reports an ICMP error that came
+		 * back for an earlier packet: the destination refuses. */
+		if (sent == -ECONNREFUSED || sent == -EHOSTUNREACH ||
+		    sent == -ENETUNREACH || sent == -EHOSTDOWN) {
+			STAT_ADD(w->stats.c.tx_refused, n);
+			STAT_SET(w->stats.c.tx_refused_last_ns, now);
+		}
 		return sent;
 	}
 	if ((uint32_t)sent < n)

@@ -266,6 +266,10 @@ json_t *report_json(const struct report_ctx *ctx,
 				    lat);
 		json_object_set_new(doc, "jitter_ns", jitter_json(s));
 	}
+	if (final)
+		json_object_set_new(doc, "failure",
+				    ctx->failure ? json_string(ctx->failure) :
+						   json_null());
 	if (final && ctx->intervals) {
 		json_object_set(doc, "intervals", ctx->intervals);
 		json_object_set_new(doc, "intervals_dropped",
@@ -538,6 +542,63 @@ void report_text_final(FILE *out, const struct report_ctx *ctx,
 								       99),
 					 j[4], 32));
 	fflush(out);
+}
+
+bool report_traffic_failed(enum role role, const struct stats_counters *c,
+			   double target_pps, uint64_t tx_end_ns, char *why,
+			   size_t len)
+{
+	uint64_t margin = NSEC_PER_SEC;
+
+	if (target_pps > 0 && 2e9 / target_pps > (double)margin)
+		margin = (uint64_t)(2e9 / target_pps);
+	why[0] = '\0';
+	if (role_sends(role) && role != ROLE_REFLECT && !c->tx_packets) {
+		if (c->tx_errors)
+			snprintf(why, len,
+				 "sent nothing: the kernel refused all %llu "
+				 "packets (see the warning above)",
+				 (unsigned long long)c->tx_errors);
+		else
+			snprintf(why, len, "sent nothing");
+		return true;
+	}
+	if (role == ROLE_SEND && c->tx_refused &&
+	    c->tx_refused_last_ns + margin >= tx_end_ns) {
+		snprintf(why, len,
+			 "the destination refused the traffic to the end: "
+			 "%llu sends failed on an ICMP error (port closed or "
+			 "host unreachable; is a receiver running?)",
+			 (unsigned long long)c->tx_refused);
+		return true;
+	}
+	if (role == ROLE_PING && !c->rx_packets) {
+		snprintf(why, len,
+			 "no replies: %llu probes sent, none came back%s",
+			 (unsigned long long)c->tx_packets,
+			 c->tx_refused ? " (the destination refused them: is "
+					 "a reflector running?)" : "");
+		return true;
+	}
+	if ((role == ROLE_RECV || role == ROLE_REFLECT) && !c->rx_packets) {
+		uint64_t other = c->rx_foreign + c->rx_truncated +
+				 c->rx_malformed + c->rx_filtered;
+
+		if (other)
+			snprintf(why, len,
+				 "received no test packets (%llu other: "
+				 "foreign %llu, truncated %llu, malformed %llu, "
+				 "filtered %llu)",
+				 (unsigned long long)other,
+				 (unsigned long long)c->rx_foreign,
+				 (unsigned long long)c->rx_truncated,
+				 (unsigned long long)c->rx_malformed,
+				 (unsigned long long)c->rx_filtered);
+		else
+			snprintf(why, len, "received no test packets");
+		return true;
+	}
+	return false;
 }
 
 int report_csv_header(FILE *out, enum role role)

@@ -30,6 +30,7 @@ struct report_ctx {
 	uint64_t one_way_error_ns; /* bound of the clock offset; 0: exact */
 	const char *one_way_note;
 	const char *kernel_stats; /* "name=value ..." from the backend, or NULL */
+	const char *failure; /* why the run's traffic failed, or NULL */
 	json_t *intervals; /* array the final JSON includes, may be NULL */
 	uint64_t intervals_dropped;
 };
@@ -52,6 +53,16 @@ void report_text_interval(FILE *out, const struct report_ctx *ctx,
 			  double to_s);
 void report_text_final(FILE *out, const struct report_ctx *ctx,
 		       const struct stats_snapshot *total, double seconds);
+
+/*
+ * Whether a finished run's traffic failed: it sent nothing, received no
+ * test packet, or the destination refused it to the end (the last
+ * refusal within a second, or two packet intervals, of tx_end_ns, the
+ * end of sending). Returns true with one line in why.
+ */
+bool report_traffic_failed(enum role role, const struct stats_counters *c,
+			   double target_pps, uint64_t tx_end_ns, char *why,
+			   size_t len);
 
 int report_csv_header(FILE *out, enum role role);
 int report_csv_row(FILE *out, const struct report_ctx *ctx,

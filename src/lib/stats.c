@@ -47,6 +47,10 @@ void stats_snapshot_merge(struct stats_snapshot *dst,
 	uint64_t last_rx = dst->c.last_rx_ns > src->c.last_rx_ns ?
 				   dst->c.last_rx_ns :
 				   src->c.last_rx_ns;
+	uint64_t refused_last =
+		dst->c.tx_refused_last_ns > src->c.tx_refused_last_ns ?
+			dst->c.tx_refused_last_ns :
+			src->c.tx_refused_last_ns;
 	const uint64_t *in = (const uint64_t *)&src->c;
 	uint64_t *out = (uint64_t *)&dst->c;
 
@@ -60,6 +64,7 @@ void stats_snapshot_merge(struct stats_snapshot *dst,
 		out[i] += in[i];
 	dst->c.jitter_rfc3550_ns = jitter;
 	dst->c.last_rx_ns = last_rx;
+	dst->c.tx_refused_last_ns = refused_last;
 	hist_merge(&dst->latency, &src->latency);
 	shist_merge(&dst->ipdv, &src->ipdv);
 	shist_merge(&dst->pdv, &src->pdv);
@@ -103,6 +108,7 @@ void stats_snapshot_delta(struct stats_snapshot *out,
 	/* Gauges, not counters. */
 	out->c.jitter_rfc3550_ns = cur->c.jitter_rfc3550_ns;
 	out->c.last_rx_ns = cur->c.last_rx_ns;
+	out->c.tx_refused_last_ns = cur->c.tx_refused_last_ns;
 	out->c.rx_flows = cur->c.rx_flows;
 	/* lost can go down when late packets arrive; a delta keeps sign sense
 	 * only as "new losses", floored at 0 above. */

@@ -44,6 +44,10 @@ struct stats_counters {
 	uint64_t rx_flows; /* flows seen */
 	uint64_t jitter_rfc3550_ns; /* packet-weighted mean over flows */
 	uint64_t last_rx_ns; /* monotonic time of the last test packet */
+	/* of tx_errors, the sends the destination refused (an ICMP error
+	 * came back for an earlier packet: port closed, host unreachable) */
+	uint64_t tx_refused;
+	uint64_t tx_refused_last_ns; /* monotonic time of the last one */
 };
 
 struct worker_stats {
