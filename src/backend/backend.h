@@ -92,6 +92,9 @@ struct backend_ops {
 	const char *(*mode)(struct backend *b);
 	/* Why a faster mode was refused (zero-copy, native XDP), or NULL. */
 	const char *(*note)(struct backend *b);
+	/* STATS_NO_* bits: what this backend, as opened, does not
+	 * measure; NULL: it measures everything its role has. */
+	unsigned int (*unmeasured)(struct backend *b);
 	/* BACKEND_F_KERNEL only: run the worker's whole role in the kernel,
 	 * publishing into w->stats, until w->stop or the spec's end. */
 	int (*run)(struct backend *b, struct worker *w);

@@ -1335,6 +1335,19 @@ static int xdp_kernel_stats(struct backend *b, char *buf, size_t len)
 	return 0;
 }
 
+static unsigned int xdp_unmeasured(struct backend *b)
+{
+	if (b->cfg.role == ROLE_REFLECT)
+		return STATS_NO_SEQUENCE | STATS_NO_CORRUPT;
+	if (b->cfg.role != ROLE_RECV)
+		return 0;
+	if (b->cfg.count_only)
+		return STATS_NO_SEQUENCE | STATS_NO_CORRUPT | STATS_NO_LATENCY |
+		       STATS_NO_JITTER | STATS_NO_DELAY_VARIATION;
+	/* The analyzer keeps RFC 3550 jitter per flow, no IPDV/PDV. */
+	return STATS_NO_DELAY_VARIATION;
+}
+
 const struct backend_ops backend_xdp_ops = {
 	.name = "xdp",
 	.flags = BACKEND_F_RAW | BACKEND_F_KERNEL,
@@ -1345,5 +1358,6 @@ const struct backend_ops backend_xdp_ops = {
 	.note = xdp_note,
 	.run = xdp_run,
 	.kernel_stats = xdp_kernel_stats,
+	.unmeasured = xdp_unmeasured,
 	.close = xdp_close,
 };

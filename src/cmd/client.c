@@ -64,16 +64,28 @@ static void print_remote_text(FILE *out, const char *title, json_t *rep,
 		fprintf(out, "  sent       %lld packets  %.0f pps\n",
 			json_integer_value(json_object_get(tx, "packets")),
 			json_number_value(json_object_get(tx, "pps")));
-	if (rx)
-		fprintf(out,
-			"  received   %lld packets  %.0f pps  lost %lld (%.4f%%)  "
-			"reordered %lld  duplicates %lld\n",
+	if (rx) {
+		fprintf(out, "  received   %lld packets  %.0f pps",
 			json_integer_value(json_object_get(rx, "packets")),
-			json_number_value(json_object_get(rx, "pps")),
-			json_integer_value(json_object_get(rx, "lost")),
-			100 * json_number_value(json_object_get(rx, "loss_ratio")),
-			json_integer_value(json_object_get(rx, "reordered")),
-			json_integer_value(json_object_get(rx, "duplicates")));
+			json_number_value(json_object_get(rx, "pps")));
+		/* null: the far end did not measure it (never print 0). */
+		if (!json_is_integer(json_object_get(rx, "lost")))
+			fprintf(out, "  loss not measured\n");
+		else if (!json_is_number(json_object_get(rx, "loss_ratio")))
+			fprintf(out, "  lost %lld\n",
+				json_integer_value(json_object_get(rx, "lost")));
+		else
+			fprintf(out,
+				"  lost %lld (%.4f%%)  reordered %lld  "
+				"duplicates %lld\n",
+				json_integer_value(json_object_get(rx, "lost")),
+				100 * json_number_value(
+					      json_object_get(rx, "loss_ratio")),
+				json_integer_value(
+					json_object_get(rx, "reordered")),
+				json_integer_value(
+					json_object_get(rx, "duplicates")));
+	}
 	if (json_object_get(rep, "reflected"))
 		fprintf(out, "  reflected  %lld packets\n",
 			json_integer_value(json_object_get(rep, "reflected")));

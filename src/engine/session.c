@@ -388,6 +388,8 @@ int session_run_observed(const struct test_spec *sp, atomic_bool *stop,
 	rep.ctx.backend_name = s->ops->name;
 	rep.ctx.backend_mode = s->ops->mode(s->backends[0]);
 	rep.ctx.backend_note = note[0] ? note : NULL;
+	rep.ctx.unmeasured = s->ops->unmeasured ?
+				     s->ops->unmeasured(s->backends[0]) : 0;
 	rep.ctx.target_pps = rate_to_pps(&sp->rate, sp->frame_size,
 					 sp->line_rate_bps);
 	rep.ctx.queues = s->nworkers;

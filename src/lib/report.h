@@ -30,6 +30,7 @@ struct report_ctx {
 	uint64_t one_way_error_ns; /* bound of the clock offset; 0: exact */
 	const char *one_way_note;
 	const char *kernel_stats; /* "name=value ..." from the backend, or NULL */
+	unsigned int unmeasured; /* STATS_NO_* of the backend */
 	const char *failure; /* why the run's traffic failed, or NULL */
 	json_t *intervals; /* array the final JSON includes, may be NULL */
 	uint64_t intervals_dropped;
