@@ -14,6 +14,7 @@
 #include "clock.h"
 #include "log.h"
 #include "probe.h"
+#include "resolve.h"
 #include "units.h"
 
 enum opt_id {
@@ -70,10 +71,12 @@ struct opt_doc {
 };
 
 static const struct opt_doc opt_docs[] = {
-	{ "dst", 1, OPT_DST, R_TX, "IP:PORT", "destination (required)" },
-	{ "src", 1, OPT_SRC, R_TX, "IP[:PORT]",
+	{ "dst", 1, OPT_DST, R_TX, "HOST:PORT",
+	  "destination (required): an IP, [IPv6] or a host name" },
+	{ "src", 1, OPT_SRC, R_TX, "HOST[:PORT]",
 	  "source address; with a port, flows use PORT, PORT+1, ..." },
-	{ "listen", 1, OPT_LISTEN, R_RX, "IP:PORT", "address to listen on (required)" },
+	{ "listen", 1, OPT_LISTEN, R_RX, "HOST:PORT",
+	  "address to listen on (required): an IP, [IPv6] or a host name" },
 	{ "size", 1, OPT_SIZE, R_ALL, "BYTES",
 	  "Ethernet frame size incl. FCS, 64..9018 (default 64, 84 over IPv6; recv/reflect: "
 	  "the largest expected, default 1518)" },
@@ -188,6 +191,21 @@ static int bad(const char *flag, const char *value, const char *accepted)
 	return EXIT_USAGE;
 }
 
+/* An address flag: an IP or a host name (resolved now). */
+static int endpoint_flag(const char *flag, const char *value,
+			 bool port_optional, struct ip_addr *ip,
+			 uint16_t *port, bool *has_port)
+{
+	char err[400];
+
+	if (!endpoint_resolve(value, port_optional, ip, port, has_port, err,
+			      sizeof(err)))
+		return 0;
+	fprintf(stderr, "linerate %s: --%s: %s\n", role_name(parsing_role),
+		flag, err);
+	return EXIT_USAGE;
+}
+
 /* Two flags that each choose the same thing (what stdout carries). */
 static int exclusive(const char *flag, const char *other)
 {
@@ -205,19 +223,17 @@ static int parse_one(struct test_spec *sp, int id, const char *name,
 
 	switch (id) {
 	case OPT_DST:
-		if (parse_endpoint(v, false, &sp->dst, &sp->dst_port, NULL))
-			return bad(name, v, "IP:PORT or [IPv6]:PORT, port 1..65535");
-		return 0;
+		return endpoint_flag(name, v, false, &sp->dst, &sp->dst_port,
+				     NULL);
 	case OPT_SRC:
-		if (parse_endpoint(v, true, &sp->src, &sp->src_port, &has_port))
-			return bad(name, v, "IP or IP:PORT, port 1..65535");
+		if (endpoint_flag(name, v, true, &sp->src, &sp->src_port,
+				  &has_port))
+			return EXIT_USAGE;
 		sp->has_src = true;
 		return 0;
 	case OPT_LISTEN:
-		if (parse_endpoint(v, false, &sp->listen, &sp->listen_port,
-				   NULL))
-			return bad(name, v, "IP:PORT or [IPv6]:PORT, port 1..65535");
-		return 0;
+		return endpoint_flag(name, v, false, &sp->listen,
+				     &sp->listen_port, NULL);
 	case OPT_SIZE:
 		if (parse_u64(v, FRAME_MIN_SIZE, FRAME_MAX_SIZE, &n))
 			return bad(name, v, "64..9018 bytes, incl. FCS");

@@ -129,7 +129,7 @@ static void emit_final(struct reporter *r, struct worker *const *w,
 {
 	const struct test_spec *sp = r->ctx.spec;
 	double seconds = active_seconds(w, n);
-	uint64_t tx_end = 0;
+	uint64_t tx_start = w[0]->start_mono_ns, tx_end = 0;
 	json_t *doc = NULL;
 
 	take_all(r, w, n, mono_ns());
@@ -137,7 +137,7 @@ static void emit_final(struct reporter *r, struct worker *const *w,
 		if (w[i]->end_mono_ns > tx_end)
 			tx_end = w[i]->end_mono_ns;
 	if (report_traffic_failed(sp->role, &r->cur->c, r->ctx.target_pps,
-				  tx_end, failure, failure_len))
+				  tx_start, tx_end, failure, failure_len))
 		r->ctx.failure = failure;
 	if (sp->output == OUTPUT_JSON || sp->output == OUTPUT_JSON_STREAM ||
 	    final)

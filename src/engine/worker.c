@@ -690,6 +690,8 @@ static int tx_once(struct worker *w, struct tx_state *tx, uint64_t now)
 		if (sent == -ECONNREFUSED || sent == -EHOSTUNREACH ||
 		    sent == -ENETUNREACH || sent == -EHOSTDOWN) {
 			STAT_ADD(w->stats.c.tx_refused, n);
+			if (!w->stats.c.tx_refused_first_ns)
+				STAT_SET(w->stats.c.tx_refused_first_ns, now);
 			STAT_SET(w->stats.c.tx_refused_last_ns, now);
 		}
 		return sent;

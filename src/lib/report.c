@@ -669,8 +669,8 @@ void report_text_final(FILE *out, const struct report_ctx *ctx,
 }
 
 bool report_traffic_failed(enum role role, const struct stats_counters *c,
-			   double target_pps, uint64_t tx_end_ns, char *why,
-			   size_t len)
+			   double target_pps, uint64_t tx_start_ns,
+			   uint64_t tx_end_ns, char *why, size_t len)
 {
 	uint64_t margin = NSEC_PER_SEC;
 
@@ -688,9 +688,11 @@ bool report_traffic_failed(enum role role, const struct stats_counters *c,
 		return true;
 	}
 	if (role == ROLE_SEND && c->tx_refused &&
+	    c->tx_refused_first_ns <= tx_start_ns + margin &&
 	    c->tx_refused_last_ns + margin >= tx_end_ns) {
 		snprintf(why, len,
-			 "the destination refused the traffic to the end: "
+			 "the destination refused the traffic from start to "
+			 "end: "
 			 "%llu sends failed on an ICMP error (port closed or "
 			 "host unreachable; is a receiver running?)",
 			 (unsigned long long)c->tx_refused);

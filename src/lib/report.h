@@ -55,15 +55,20 @@ void report_text_interval(FILE *out, const struct report_ctx *ctx,
 void report_text_final(FILE *out, const struct report_ctx *ctx,
 		       const struct stats_snapshot *total, double seconds);
 
+/* The CLI's exit code for a run whose traffic failed (its report is
+ * still printed): callers that run linerate as a child read it so. */
+#define LINERATE_EXIT_NO_TRAFFIC 3
+
 /*
  * Whether a finished run's traffic failed: it sent nothing, received no
- * test packet, or the destination refused it to the end (the last
- * refusal within a second, or two packet intervals, of tx_end_ns, the
- * end of sending). Returns true with one line in why.
+ * test packet, or the destination refused it from start to end (the
+ * first refusal within a second, or two packet intervals, of tx_start_ns
+ * and the last as close to tx_end_ns; a receiver that came up late or
+ * left early is not that). Returns true with one line in why.
  */
 bool report_traffic_failed(enum role role, const struct stats_counters *c,
-			   double target_pps, uint64_t tx_end_ns, char *why,
-			   size_t len);
+			   double target_pps, uint64_t tx_start_ns,
+			   uint64_t tx_end_ns, char *why, size_t len);
 
 int report_csv_header(FILE *out, enum role role);
 int report_csv_row(FILE *out, const struct report_ctx *ctx,

@@ -51,9 +51,13 @@ void stats_snapshot_merge(struct stats_snapshot *dst,
 		dst->c.tx_refused_last_ns > src->c.tx_refused_last_ns ?
 			dst->c.tx_refused_last_ns :
 			src->c.tx_refused_last_ns;
+	uint64_t refused_first = dst->c.tx_refused_first_ns;
 	const uint64_t *in = (const uint64_t *)&src->c;
 	uint64_t *out = (uint64_t *)&dst->c;
 
+	if (src->c.tx_refused_first_ns &&
+	    (!refused_first || src->c.tx_refused_first_ns < refused_first))
+		refused_first = src->c.tx_refused_first_ns;
 	if (jitter_weight)
 		jitter = (uint64_t)(((double)dst->c.jitter_rfc3550_ns *
 					     dst->c.rx_packets +
@@ -65,6 +69,7 @@ void stats_snapshot_merge(struct stats_snapshot *dst,
 	dst->c.jitter_rfc3550_ns = jitter;
 	dst->c.last_rx_ns = last_rx;
 	dst->c.tx_refused_last_ns = refused_last;
+	dst->c.tx_refused_first_ns = refused_first;
 	hist_merge(&dst->latency, &src->latency);
 	shist_merge(&dst->ipdv, &src->ipdv);
 	shist_merge(&dst->pdv, &src->pdv);
@@ -109,6 +114,7 @@ void stats_snapshot_delta(struct stats_snapshot *out,
 	out->c.jitter_rfc3550_ns = cur->c.jitter_rfc3550_ns;
 	out->c.last_rx_ns = cur->c.last_rx_ns;
 	out->c.tx_refused_last_ns = cur->c.tx_refused_last_ns;
+	out->c.tx_refused_first_ns = cur->c.tx_refused_first_ns;
 	out->c.rx_flows = cur->c.rx_flows;
 	/* lost can go down when late packets arrive; a delta keeps sign sense
 	 * only as "new losses", floored at 0 above. */

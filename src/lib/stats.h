@@ -46,6 +46,7 @@ struct stats_counters {
 	/* of tx_errors, the sends the destination refused (an ICMP error
 	 * came back for an earlier packet: port closed, host unreachable) */
 	uint64_t tx_refused;
+	uint64_t tx_refused_first_ns; /* monotonic time of the first, 0 none */
 	uint64_t tx_refused_last_ns; /* monotonic time of the last one */
 	uint64_t last_rx_ns; /* monotonic time of the last test packet */
 };

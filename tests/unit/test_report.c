@@ -828,47 +828,54 @@ static void test_traffic_failed(void **state)
 	memset(&c, 0, sizeof(c));
 	/* A sender that sent nothing. */
 	c.tx_errors = 7;
-	assert_true(report_traffic_failed(ROLE_SEND, &c, 1000, 10 * sec, why,
+	assert_true(report_traffic_failed(ROLE_SEND, &c, 1000, 0, 10 * sec, why,
 					  sizeof(why)));
 	assert_non_null(strstr(why, "sent nothing"));
 	assert_non_null(strstr(why, "all 7"));
-	/* Refused to the end (the last refusal 0.5 s before it). */
+	/* Refused from start to end (the first refusal 1 ms after the
+	 * start, the last 0.5 s before the end). */
 	c.tx_packets = 1000;
 	c.tx_refused = 999;
 	c.tx_errors = 999;
+	c.tx_refused_first_ns = sec / 1000;
 	c.tx_refused_last_ns = 9 * sec + sec / 2;
-	assert_true(report_traffic_failed(ROLE_SEND, &c, 1000, 10 * sec, why,
+	assert_true(report_traffic_failed(ROLE_SEND, &c, 1000, 0, 10 * sec, why,
 					  sizeof(why)));
-	assert_non_null(strstr(why, "refused the traffic to the end"));
+	assert_non_null(strstr(why, "refused the traffic from start to end"));
 	assert_non_null(strstr(why, "999 sends"));
+	/* Refused only at the end (a receiver that left early): fine. */
+	c.tx_refused_first_ns = 8 * sec;
+	assert_false(report_traffic_failed(ROLE_SEND, &c, 1000, 0, 10 * sec,
+					   why, sizeof(why)));
+	c.tx_refused_first_ns = sec / 1000;
 	/* Refused only at first (a receiver that came up late): fine. */
 	c.tx_refused_last_ns = 2 * sec;
-	assert_false(report_traffic_failed(ROLE_SEND, &c, 1000, 10 * sec, why,
+	assert_false(report_traffic_failed(ROLE_SEND, &c, 1000, 0, 10 * sec, why,
 					   sizeof(why)));
 	assert_string_equal(why, "");
 	/* At 0.2 pps the packets are 5 s apart: two of them is the margin. */
-	assert_true(report_traffic_failed(ROLE_SEND, &c, 0.2, 10 * sec, why,
+	assert_true(report_traffic_failed(ROLE_SEND, &c, 0.2, 0, 10 * sec, why,
 					  sizeof(why)));
 	/* Receivers: no test packet is a failure, other packets or not. */
 	memset(&c, 0, sizeof(c));
 	c.rx_foreign = 4;
-	assert_true(report_traffic_failed(ROLE_RECV, &c, 0, 0, why,
+	assert_true(report_traffic_failed(ROLE_RECV, &c, 0, 0, 0, why,
 					  sizeof(why)));
 	assert_non_null(strstr(why, "received no test packets"));
 	assert_non_null(strstr(why, "foreign 4"));
-	assert_true(report_traffic_failed(ROLE_REFLECT, &c, 0, 0, why,
+	assert_true(report_traffic_failed(ROLE_REFLECT, &c, 0, 0, 0, why,
 					  sizeof(why)));
 	c.rx_packets = 1;
-	assert_false(report_traffic_failed(ROLE_RECV, &c, 0, 0, why,
+	assert_false(report_traffic_failed(ROLE_RECV, &c, 0, 0, 0, why,
 					   sizeof(why)));
 	/* A ping with no reply; with one it passes, whatever the loss. */
 	memset(&c, 0, sizeof(c));
 	c.tx_packets = 10;
-	assert_true(report_traffic_failed(ROLE_PING, &c, 100, sec, why,
+	assert_true(report_traffic_failed(ROLE_PING, &c, 100, 0, sec, why,
 					  sizeof(why)));
 	assert_non_null(strstr(why, "no replies: 10 probes"));
 	c.rx_packets = 1;
-	assert_false(report_traffic_failed(ROLE_PING, &c, 100, sec, why,
+	assert_false(report_traffic_failed(ROLE_PING, &c, 100, 0, sec, why,
 					   sizeof(why)));
 }
 
