@@ -61,6 +61,8 @@ struct backend_config {
 	uint16_t local_port; /* rx: listen port; tx: first flow's source
 				port, 0 for kernel-chosen */
 	struct ip_addr remote; /* tx: destination (family 0: none) */
+	struct ip_addr only_from; /* rx: the one source taken (family 0:
+				     any); the rest is counted as filtered */
 	uint16_t remote_port;
 	uint32_t flows; /* tx: sockets/source ports */
 	uint32_t batch; /* max packets per burst */

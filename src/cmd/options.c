@@ -21,6 +21,7 @@ enum opt_id {
 	OPT_DST = 256,
 	OPT_SRC,
 	OPT_LISTEN,
+	OPT_FROM,
 	OPT_SIZE,
 	OPT_RATE,
 	OPT_LINE_RATE,
@@ -77,6 +78,9 @@ static const struct opt_doc opt_docs[] = {
 	  "source address; with a port, flows use PORT, PORT+1, ..." },
 	{ "listen", 1, OPT_LISTEN, R_RX, "HOST:PORT",
 	  "address to listen on (required): an IP, [IPv6] or a host name" },
+	{ "from", 1, OPT_FROM, R_RX, "HOST",
+	  "take packets only from HOST (the xdp backend filters in its "
+	  "program); the rest to the port is counted in rx.filtered" },
 	{ "size", 1, OPT_SIZE, R_ALL, "BYTES",
 	  "Ethernet frame size incl. FCS, 64..9018 (default 64, 84 over IPv6; recv/reflect: "
 	  "the largest expected, default 1518)" },
@@ -234,6 +238,14 @@ static int parse_one(struct test_spec *sp, int id, const char *name,
 	case OPT_LISTEN:
 		return endpoint_flag(name, v, false, &sp->listen,
 				     &sp->listen_port, NULL);
+	case OPT_FROM:
+		if (endpoint_flag(name, v, true, &sp->only_from, NULL,
+				  &has_port))
+			return EXIT_USAGE;
+		if (has_port)
+			return bad(name, v, "an address or host name, no port");
+		sp->has_only_from = true;
+		return 0;
 	case OPT_SIZE:
 		if (parse_u64(v, FRAME_MIN_SIZE, FRAME_MAX_SIZE, &n))
 			return bad(name, v, "64..9018 bytes, incl. FCS");
@@ -477,6 +489,11 @@ int cmd_parse_spec(enum role role, int argc, char **argv,
 	 * probes or that long". */
 	if (seen_duration && !seen_count && role == ROLE_PING)
 		sp->count = 0;
+	if (sp->has_only_from && sp->only_from.family != sp->listen.family) {
+		fprintf(stderr, "linerate %s: --from: address family differs "
+				"from --listen\n", role_name(role));
+		return EXIT_USAGE;
+	}
 	if (spec_validate(sp, err, sizeof(err))) {
 		fprintf(stderr, "linerate %s: %s\n", role_name(role), err);
 		return EXIT_USAGE;

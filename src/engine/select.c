@@ -40,6 +40,8 @@ static void config_common(const struct test_spec *sp,
 		cfg->local = sp->listen;
 		cfg->local_port = sp->listen_port;
 		cfg->flows = 1;
+		if (sp->has_only_from)
+			cfg->only_from = sp->only_from;
 	}
 }
 
