@@ -149,18 +149,18 @@ static const char *role_usage(enum role role)
 {
 	switch (role) {
 	case ROLE_SEND:
-		return "send --dst IP:PORT [options]\n"
+		return "send --dst HOST:PORT [options]\n"
 		       "  Send UDP test packets (sequence number and timestamp in "
 		       "each) at a frame size and rate.";
 	case ROLE_RECV:
-		return "recv --listen IP:PORT [options]\n"
+		return "recv --listen HOST:PORT [options]\n"
 		       "  Receive test packets; report loss, reordering, "
 		       "duplicates, latency and jitter.";
 	case ROLE_REFLECT:
-		return "reflect --listen IP:PORT [options]\n"
+		return "reflect --listen HOST:PORT [options]\n"
 		       "  Send every test packet back to its source.";
 	case ROLE_PING:
-		return "ping --dst IP:PORT [options]\n"
+		return "ping --dst HOST:PORT [options]\n"
 		       "  Round trip against a reflector: RTT percentiles, "
 		       "optionally under load (--rate).";
 	}
@@ -180,8 +180,12 @@ static void print_help(enum role role)
 			 d->arg ? " " : "", d->arg ? d->arg : "");
 		printf("  %-26s %s\n", left, d->help);
 	}
-	printf("\nexit codes: 0 ok, 1 runtime error, 2 bad input\n"
-	       "JSON fields: docs/json.md\n");
+	printf("\nexit codes: 0 ok, 1 runtime error, 2 bad input, 3 the test "
+	       "ran but its traffic\nfailed: %s\n(one line on stderr says "
+	       "why; docs/cli.md)\nJSON fields: docs/json.md\n",
+	       role == ROLE_SEND ? "nothing sent, or the destination refused "
+				   "it from start to end" :
+	       role == ROLE_PING ? "no reply" : "no test packet received");
 }
 
 /* One line in the CLI's one form: "linerate CMD: --flag: what is wrong". */

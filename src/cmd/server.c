@@ -44,7 +44,10 @@ static void usage(FILE *out)
 		"                        still sending a request body after it (10s)\n"
 		"  --daemon              detach; --pid-file FILE, --log-file FILE\n"
 		"  -v, --verbose         log each session\n"
-		"  -h, --help\n",
+		"  -h, --help\n"
+		"\n"
+		"exit codes: 0 stopped (SIGINT/SIGTERM), 1 runtime error, 2 bad\n"
+		"input\n",
 		DAEMON_DEFAULT_PORT);
 }
 
