@@ -38,6 +38,7 @@ struct backend_config {
 	const char *ifname; /* raw backends; NULL for udp */
 	char ifname_buf[16];
 	int ifindex; /* raw backends */
+	unsigned int if_flags; /* raw backends: IFF_* of the interface */
 	uint32_t queue_id; /* raw backends: the queue this instance serves */
 	/* Raw backends: the frame of flow 0 (addresses, MACs, ports as on
 	 * the wire for a sender; for a receiver/reflector, dst is the
@@ -60,6 +61,8 @@ struct backend_config {
 	uint16_t local_port; /* rx: listen port; tx: first flow's source
 				port, 0 for kernel-chosen */
 	struct ip_addr remote; /* tx: destination (family 0: none) */
+	struct ip_addr only_from; /* rx: the one source taken (family 0:
+				     any); the rest is counted as filtered */
 	uint16_t remote_port;
 	uint32_t flows; /* tx: sockets/source ports */
 	uint32_t batch; /* max packets per burst */
@@ -91,6 +94,9 @@ struct backend_ops {
 	const char *(*mode)(struct backend *b);
 	/* Why a faster mode was refused (zero-copy, native XDP), or NULL. */
 	const char *(*note)(struct backend *b);
+	/* STATS_NO_* bits: what this backend, as opened, does not
+	 * measure; NULL: it measures everything its role has. */
+	unsigned int (*unmeasured)(struct backend *b);
 	/* BACKEND_F_KERNEL only: run the worker's whole role in the kernel,
 	 * publishing into w->stats, until w->stop or the spec's end. */
 	int (*run)(struct backend *b, struct worker *w);

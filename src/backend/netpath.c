@@ -389,6 +389,7 @@ static void fill_interface(struct net_path *out, const struct link_reply *link)
 	if (link->has_mac)
 		memcpy(out->src_mac, link->mac, 6);
 	out->mtu = link->mtu;
+	out->flags = link->flags;
 	if (queues_from_sysfs(link, &out->rx_queues, &out->tx_queues) &&
 	    queues_from_ethtool(link->name, &out->rx_queues,
 				&out->tx_queues)) {

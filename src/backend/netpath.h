@@ -25,6 +25,7 @@ struct net_path {
 	uint8_t src_mac[6];
 	uint8_t dst_mac[6]; /* the next hop's */
 	uint32_t mtu;
+	unsigned int flags; /* IFF_* of the interface */
 	uint32_t rx_queues;
 	uint32_t tx_queues;
 };

@@ -338,6 +338,17 @@ static void match_config_from(const struct backend_config *cfg,
 	memset(m, 0, sizeof(*m));
 	m->family = ip_family_to_xdp(addr->family);
 	m->port = cfg->frame.dst_port;
+	/* The client-only filter of the user-space receivers, in the
+	 * program (receivers_open() refused a family mismatch). */
+	if (cfg->only_from.family == AF_INET6) {
+		m->only_from = 1;
+		memcpy(m->from_addr, &cfg->only_from.v6,
+		       sizeof(cfg->only_from.v6));
+	} else if (cfg->only_from.family == AF_INET) {
+		m->only_from = 1;
+		memcpy(m->from_addr, &cfg->only_from.v4,
+		       sizeof(cfg->only_from.v4));
+	}
 	if (addr->family == AF_INET6) {
 		memcpy(m->addr, &addr->v6, sizeof(addr->v6));
 		m->any_addr = !memcmp(&addr->v6, &any6, sizeof(any6));
@@ -775,6 +786,12 @@ static int receivers_open(struct backend *b)
 		pr_warn("xdp: the listen address has no family\n");
 		return -EINVAL;
 	}
+	if (cfg->only_from.family &&
+	    cfg->only_from.family != cfg->frame.dst.family) {
+		pr_warn("xdp: the client's address family differs from the "
+			"listen address's\n");
+		return -EAFNOSUPPORT;
+	}
 	/* The role (recv or reflect) is known only in run(): load both
 	 * here so BPF problems show at open, attach the one needed then. */
 	b->sink = xdp_sink__open();
@@ -862,6 +879,7 @@ static int sink_counters_read(struct backend *b, struct xdp_sink_counters *sum)
 		sum->untracked += cpu->untracked;
 		sum->latency_negative += cpu->latency_negative;
 		sum->passed += cpu->passed;
+		sum->filtered += cpu->filtered;
 		rx_times_merge(&sum->first_rx_ns, &sum->last_rx_ns,
 			       cpu->first_rx_ns, cpu->last_rx_ns);
 		if (cpu->flow_limit > sum->flow_limit)
@@ -1002,6 +1020,7 @@ static int sink_publish(struct backend *b, struct worker *w)
 	STAT_SET(c->rx_truncated, sum.truncated);
 	STAT_SET(c->rx_malformed, sum.malformed);
 	STAT_SET(c->rx_untracked, sum.untracked);
+	STAT_SET(c->rx_filtered, sum.filtered);
 	STAT_SET(c->latency_negative, sum.latency_negative);
 	STAT_SET(c->rx_flows, t.flows);
 	if (t.jitter_weight)
@@ -1084,6 +1103,7 @@ static int reflect_counters_read(struct backend *b,
 		sum->truncated += cpu->truncated;
 		sum->malformed += cpu->malformed;
 		sum->passed += cpu->passed;
+		sum->filtered += cpu->filtered;
 		rx_times_merge(&sum->first_rx_ns, &sum->last_rx_ns,
 			       cpu->first_rx_ns, cpu->last_rx_ns);
 	}
@@ -1105,6 +1125,7 @@ static void reflect_publish(struct worker *w,
 	STAT_SET(c->rx_foreign, sum->foreign);
 	STAT_SET(c->rx_truncated, sum->truncated);
 	STAT_SET(c->rx_malformed, sum->malformed);
+	STAT_SET(c->rx_filtered, sum->filtered);
 	STAT_SET(c->last_rx_ns, sum->last_rx_ns);
 	w->rx_first_mono_ns = sum->first_rx_ns;
 }
@@ -1335,6 +1356,19 @@ static int xdp_kernel_stats(struct backend *b, char *buf, size_t len)
 	return 0;
 }
 
+static unsigned int xdp_unmeasured(struct backend *b)
+{
+	if (b->cfg.role == ROLE_REFLECT)
+		return STATS_NO_SEQUENCE | STATS_NO_CORRUPT;
+	if (b->cfg.role != ROLE_RECV)
+		return 0;
+	if (b->cfg.count_only)
+		return STATS_NO_SEQUENCE | STATS_NO_CORRUPT | STATS_NO_LATENCY |
+		       STATS_NO_JITTER | STATS_NO_DELAY_VARIATION;
+	/* The analyzer keeps RFC 3550 jitter per flow, no IPDV/PDV. */
+	return STATS_NO_DELAY_VARIATION;
+}
+
 const struct backend_ops backend_xdp_ops = {
 	.name = "xdp",
 	.flags = BACKEND_F_RAW | BACKEND_F_KERNEL,
@@ -1345,5 +1379,6 @@ const struct backend_ops backend_xdp_ops = {
 	.note = xdp_note,
 	.run = xdp_run,
 	.kernel_stats = xdp_kernel_stats,
+	.unmeasured = xdp_unmeasured,
 	.close = xdp_close,
 };

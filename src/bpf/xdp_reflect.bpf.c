@@ -47,6 +47,7 @@ enum reflect_result {
 	RESULT_FOREIGN,
 	RESULT_TRUNCATED,
 	RESULT_MALFORMED,
+	RESULT_FILTERED, /* ours, from a source the spec refuses */
 };
 
 static __always_inline __u16 csum_fold(__u64 sum)
@@ -209,6 +210,9 @@ static __always_inline enum reflect_result reflect_ipv4(struct xdp_md *ctx,
 		return RESULT_NOT_OURS;
 	if (udp->dest != bpf_htons(reflect_cfg.port))
 		return RESULT_NOT_OURS;
+	/* Rodata: with no filter the verifier drops this branch. */
+	if (reflect_cfg.only_from && ip->saddr != reflect_cfg.from_addr[0])
+		return RESULT_FILTERED;
 	udp_len = bpf_ntohs(udp->len);
 	if (udp_len < sizeof(*udp) || udp_len > total - ihl)
 		return RESULT_MALFORMED;
@@ -259,6 +263,12 @@ static __always_inline enum reflect_result reflect_ipv6(struct xdp_md *ctx,
 		return RESULT_NOT_OURS;
 	if (udp->dest != bpf_htons(reflect_cfg.port))
 		return RESULT_NOT_OURS;
+	if (reflect_cfg.only_from &&
+	    (ip6->saddr.in6_u.u6_addr32[0] != reflect_cfg.from_addr[0] ||
+	     ip6->saddr.in6_u.u6_addr32[1] != reflect_cfg.from_addr[1] ||
+	     ip6->saddr.in6_u.u6_addr32[2] != reflect_cfg.from_addr[2] ||
+	     ip6->saddr.in6_u.u6_addr32[3] != reflect_cfg.from_addr[3]))
+		return RESULT_FILTERED;
 	udp_len = bpf_ntohs(udp->len);
 	if (udp_len < sizeof(*udp) || udp_len > room)
 		return RESULT_MALFORMED;
@@ -319,6 +329,11 @@ int lr_reflect(struct xdp_md *ctx)
 	case RESULT_MALFORMED:
 		counters->malformed++;
 		return XDP_PASS;
+	case RESULT_FILTERED:
+		/* Not reflected, and not left to the stack to answer (a
+		 * spoofed source would get the port-unreachable). */
+		counters->filtered++;
+		return XDP_DROP;
 	default:
 		counters->passed++;
 		return XDP_PASS;

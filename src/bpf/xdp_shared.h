@@ -53,6 +53,11 @@ struct xdp_match_config {
 	__u32 addr[4]; /* destination address, network order; IPv4 in [0] */
 	__u16 port; /* destination UDP port, host order */
 	__u16 pad;
+	/* 1: only packets from from_addr (network order, IPv4 in [0]) are
+	 * taken; the rest to our address and port is counted as filtered
+	 * and dropped, as the user-space receivers do with only_from */
+	__u32 only_from;
+	__u32 from_addr[4];
 };
 
 /* Bytes of the template the generator rewrites in every frame. */
@@ -146,6 +151,7 @@ struct xdp_sink_counters {
 	__u64 first_rx_ns; /* CLOCK_MONOTONIC of the first valid probe */
 	__u64 flow_limit; /* highest tracked flow id seen + 1 */
 	__u64 passed; /* not for us: up the stack */
+	__u64 filtered; /* to our address and port from another source */
 };
 
 /* Per CPU, in the sink: struct hist's layout. min is valid only when
@@ -170,6 +176,7 @@ struct xdp_reflect_counters {
 	__u64 last_rx_ns; /* CLOCK_MONOTONIC of the last reflected packet */
 	__u64 first_rx_ns; /* CLOCK_MONOTONIC of the first */
 	__u64 passed; /* not for us: up the stack */
+	__u64 filtered; /* to our address and port from another source */
 };
 
 /* probe_fill_byte(off) repeats every 256 offsets. */

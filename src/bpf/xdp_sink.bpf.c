@@ -441,6 +441,19 @@ static __always_inline bool owner_matches(const struct xdp_flow_state *st,
 	return true;
 }
 
+/* The packet comes from the one source the sink takes. */
+static __always_inline bool from_matches(const struct test_packet *pkt)
+{
+	if (pkt->src_addr[0] != sink_cfg.match.from_addr[0])
+		return false;
+	if (sink_cfg.match.family == XDP_FAMILY_IPV6 &&
+	    (pkt->src_addr[1] != sink_cfg.match.from_addr[1] ||
+	     pkt->src_addr[2] != sink_cfg.match.from_addr[2] ||
+	     pkt->src_addr[3] != sink_cfg.match.from_addr[3]))
+		return false;
+	return true;
+}
+
 SEC("xdp.frags")
 int lr_sink(struct xdp_md *ctx)
 {
@@ -472,6 +485,11 @@ int lr_sink(struct xdp_md *ctx)
 		return verdict;
 	case PARSE_TEST:
 		break;
+	}
+	/* Rodata: with no filter the verifier drops this branch. */
+	if (sink_cfg.match.only_from && !from_matches(&pkt)) {
+		counters->filtered++;
+		return verdict;
 	}
 
 	/* probe_read()'s order: magic and version before the length, so a

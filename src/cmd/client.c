@@ -47,10 +47,41 @@ static void usage(FILE *out)
 		"\n"
 		"Traffic and output options are those of `linerate send` (--size,\n"
 		"--rate, --duration, --count, --flows, --backend, --json,\n"
-		"--json-stream, --csv, ...), or of `linerate ping` with --rtt.\n");
+		"--json-stream, --csv, ...), or of `linerate ping` with --rtt.\n"
+		"\n"
+		"exit codes: 0 ok, 1 runtime error, 2 bad input or the server\n"
+		"refused the request, 3 the traffic failed (nothing sent or\n"
+		"received at either end; one line per end says why)\n");
 }
 
 /* ---- output */
+
+/* Either end's traffic failed (its final report's "failure"): one line
+ * for each, exit code 3. */
+static bool traffic_failed(const struct remote_result *res)
+{
+	const struct {
+		const char *end;
+		json_t *doc;
+	} ends[] = {
+		{ "our sender", res->local_tx },
+		{ "our receiver", res->local_rx },
+		{ "the server's receiver", res->far_rx },
+		{ "the server's sender", res->far_tx },
+	};
+	bool failed = false;
+
+	for (size_t i = 0; i < sizeof(ends) / sizeof(ends[0]); i++) {
+		const char *why = json_string_value(
+			json_object_get(ends[i].doc, "failure"));
+
+		if (!why)
+			continue;
+		fprintf(stderr, "linerate client: %s: %s\n", ends[i].end, why);
+		failed = true;
+	}
+	return failed;
+}
 
 static void print_remote_text(FILE *out, const char *title, json_t *rep,
 			      const struct test_spec *sp)
@@ -64,16 +95,28 @@ static void print_remote_text(FILE *out, const char *title, json_t *rep,
 		fprintf(out, "  sent       %lld packets  %.0f pps\n",
 			json_integer_value(json_object_get(tx, "packets")),
 			json_number_value(json_object_get(tx, "pps")));
-	if (rx)
-		fprintf(out,
-			"  received   %lld packets  %.0f pps  lost %lld (%.4f%%)  "
-			"reordered %lld  duplicates %lld\n",
+	if (rx) {
+		fprintf(out, "  received   %lld packets  %.0f pps",
 			json_integer_value(json_object_get(rx, "packets")),
-			json_number_value(json_object_get(rx, "pps")),
-			json_integer_value(json_object_get(rx, "lost")),
-			100 * json_number_value(json_object_get(rx, "loss_ratio")),
-			json_integer_value(json_object_get(rx, "reordered")),
-			json_integer_value(json_object_get(rx, "duplicates")));
+			json_number_value(json_object_get(rx, "pps")));
+		/* null: the far end did not measure it (never print 0). */
+		if (!json_is_integer(json_object_get(rx, "lost")))
+			fprintf(out, "  loss not measured\n");
+		else if (!json_is_number(json_object_get(rx, "loss_ratio")))
+			fprintf(out, "  lost %lld\n",
+				json_integer_value(json_object_get(rx, "lost")));
+		else
+			fprintf(out,
+				"  lost %lld (%.4f%%)  reordered %lld  "
+				"duplicates %lld\n",
+				json_integer_value(json_object_get(rx, "lost")),
+				100 * json_number_value(
+					      json_object_get(rx, "loss_ratio")),
+				json_integer_value(
+					json_object_get(rx, "reordered")),
+				json_integer_value(
+					json_object_get(rx, "duplicates")));
+	}
 	if (json_object_get(rep, "reflected"))
 		fprintf(out, "  reflected  %lld packets\n",
 			json_integer_value(json_object_get(rep, "reflected")));
@@ -299,7 +342,11 @@ int cmd_client(int argc, char **argv)
 		fprintf(stderr, "linerate client: %s\n", err);
 	if (!ret || res.local_tx || res.far_rx || res.far_tx)
 		emit_result(&o, &res, ret);
+	if (!ret && traffic_failed(&res))
+		ret = EXIT_NO_TRAFFIC;
 	remote_result_free(&res);
 	api_client_close(api);
+	if (ret == EXIT_NO_TRAFFIC)
+		return EXIT_NO_TRAFFIC;
 	return ret ? EXIT_RUNTIME : EXIT_OK;
 }

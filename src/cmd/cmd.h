@@ -5,12 +5,16 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "report.h"
 #include "spec.h"
 
 /* Exit codes of the CLI. */
 #define EXIT_OK 0
 #define EXIT_RUNTIME 1
 #define EXIT_USAGE 2
+/* The run worked, its traffic did not: nothing sent, nothing received,
+ * or refused by the destination to the end. */
+#define EXIT_NO_TRAFFIC LINERATE_EXIT_NO_TRAFFIC
 
 int cmd_send(int argc, char **argv);
 int cmd_recv(int argc, char **argv);

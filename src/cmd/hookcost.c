@@ -28,6 +28,7 @@
 #include "cmd.h"
 #include "cmd/hookcost.h"
 #include "log.h"
+#include "report.h"
 #include "units.h"
 
 #define RECEIVER_SLACK_NS (20 * NSEC_PER_SEC) /* backstop past the run */
@@ -146,8 +147,8 @@ static json_t *finish_receiver(const struct hc_ctx *x, struct child_proc *c)
 	if (atomic_load(x->stop))
 		return NULL;
 	/* 128 + SIGTERM: it saw no packet to start its idle timer; its
-	 * report is still there. */
-	if (rc != 0 && rc != 128 + SIGTERM) {
+	 * report is still there, as with exit code 3 (nothing received). */
+	if (rc != 0 && rc != 128 + SIGTERM && rc != LINERATE_EXIT_NO_TRAFFIC) {
 		child_last_err_line(c, line, sizeof(line));
 		pr_warn("linerate hookcost: %s failed (exit %d): %s\n", c->tag,
 			rc, line[0] ? line : "no message");

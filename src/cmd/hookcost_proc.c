@@ -24,6 +24,7 @@
 #include "clock.h"
 #include "cmd/hookcost.h"
 #include "log.h"
+#include "report.h"
 
 
 static void sleep_ns(uint64_t ns)
@@ -371,7 +372,8 @@ static json_t *lab_job_finish(struct hc_far_end *fe, struct hc_job *job,
 		snprintf(err, err_len, "%s: interrupted", job->child.tag);
 		return NULL;
 	}
-	if (rc) {
+	/* Exit code 3 (no replies) still leaves the report to read. */
+	if (rc && rc != LINERATE_EXIT_NO_TRAFFIC) {
 		child_last_err_line(&job->child, line, sizeof(line));
 		snprintf(err, err_len, "%s in %s failed (exit %d): %s",
 			 job->child.tag, fe->lab->ns_a, rc,

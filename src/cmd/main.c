@@ -41,6 +41,9 @@ static void usage(FILE *out)
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(out, "  %-12s %s\n", commands[i].name,
 			commands[i].summary);
+	fprintf(out, "\nexit codes: 0 ok, 1 runtime error, 2 bad input, 3 the "
+		     "test ran but its\ntraffic failed (send, recv, reflect, "
+		     "ping, client; see docs/cli.md)\n");
 }
 
 int main(int argc, char **argv)

@@ -14,12 +14,14 @@
 #include "clock.h"
 #include "log.h"
 #include "probe.h"
+#include "resolve.h"
 #include "units.h"
 
 enum opt_id {
 	OPT_DST = 256,
 	OPT_SRC,
 	OPT_LISTEN,
+	OPT_FROM,
 	OPT_SIZE,
 	OPT_RATE,
 	OPT_LINE_RATE,
@@ -71,10 +73,15 @@ struct opt_doc {
 };
 
 static const struct opt_doc opt_docs[] = {
-	{ "dst", 1, OPT_DST, R_TX, "IP:PORT", "destination (required)" },
-	{ "src", 1, OPT_SRC, R_TX, "IP[:PORT]",
+	{ "dst", 1, OPT_DST, R_TX, "HOST:PORT",
+	  "destination (required): an IP, [IPv6] or a host name" },
+	{ "src", 1, OPT_SRC, R_TX, "HOST[:PORT]",
 	  "source address; with a port, flows use PORT, PORT+1, ..." },
-	{ "listen", 1, OPT_LISTEN, R_RX, "IP:PORT", "address to listen on (required)" },
+	{ "listen", 1, OPT_LISTEN, R_RX, "HOST:PORT",
+	  "address to listen on (required): an IP, [IPv6] or a host name" },
+	{ "from", 1, OPT_FROM, R_RX, "HOST",
+	  "take packets only from HOST (the xdp backend filters in its "
+	  "program); the rest to the port is counted in rx.filtered" },
 	{ "size", 1, OPT_SIZE, R_ALL, "BYTES",
 	  "Ethernet frame size incl. FCS, 64..9018 (default 64, 84 over IPv6; recv/reflect: "
 	  "the largest expected, default 1518)" },
@@ -146,18 +153,18 @@ static const char *role_usage(enum role role)
 {
 	switch (role) {
 	case ROLE_SEND:
-		return "send --dst IP:PORT [options]\n"
+		return "send --dst HOST:PORT [options]\n"
 		       "  Send UDP test packets (sequence number and timestamp in "
 		       "each) at a frame size and rate.";
 	case ROLE_RECV:
-		return "recv --listen IP:PORT [options]\n"
+		return "recv --listen HOST:PORT [options]\n"
 		       "  Receive test packets; report loss, reordering, "
 		       "duplicates, latency and jitter.";
 	case ROLE_REFLECT:
-		return "reflect --listen IP:PORT [options]\n"
+		return "reflect --listen HOST:PORT [options]\n"
 		       "  Send every test packet back to its source.";
 	case ROLE_PING:
-		return "ping --dst IP:PORT [options]\n"
+		return "ping --dst HOST:PORT [options]\n"
 		       "  Round trip against a reflector: RTT percentiles, "
 		       "optionally under load (--rate).";
 	}
@@ -177,14 +184,46 @@ static void print_help(enum role role)
 			 d->arg ? " " : "", d->arg ? d->arg : "");
 		printf("  %-26s %s\n", left, d->help);
 	}
-	printf("\nexit codes: 0 ok, 1 runtime error, 2 bad input\n"
-	       "JSON fields: docs/json.md\n");
+	printf("\nexit codes: 0 ok, 1 runtime error, 2 bad input, 3 the test "
+	       "ran but its traffic\nfailed: %s\n(one line on stderr says "
+	       "why; docs/cli.md)\nJSON fields: docs/json.md\n",
+	       role == ROLE_SEND ? "nothing sent, or the destination refused "
+				   "it from start to end" :
+	       role == ROLE_PING ? "no reply" : "no test packet received");
 }
+
+/* One line in the CLI's one form: "linerate CMD: --flag: what is wrong". */
+static enum role parsing_role;
 
 static int bad(const char *flag, const char *value, const char *accepted)
 {
-	fprintf(stderr, "linerate: --%s: invalid value '%s' (accepted: %s)\n",
-		flag, value, accepted);
+	fprintf(stderr,
+		"linerate %s: --%s: invalid value '%s' (accepted: %s)\n",
+		role_name(parsing_role), flag, value, accepted);
+	return EXIT_USAGE;
+}
+
+/* An address flag: an IP or a host name (resolved now). */
+static int endpoint_flag(const char *flag, const char *value,
+			 bool port_optional, struct ip_addr *ip,
+			 uint16_t *port, bool *has_port)
+{
+	char err[400];
+
+	if (!endpoint_resolve(value, port_optional, ip, port, has_port, err,
+			      sizeof(err)))
+		return 0;
+	fprintf(stderr, "linerate %s: --%s: %s\n", role_name(parsing_role),
+		flag, err);
+	return EXIT_USAGE;
+}
+
+/* Two flags that each choose the same thing (what stdout carries). */
+static int exclusive(const char *flag, const char *other)
+{
+	fprintf(stderr,
+		"linerate %s: --%s: cannot be combined with --%s (choose one)\n",
+		role_name(parsing_role), flag, other);
 	return EXIT_USAGE;
 }
 
@@ -196,18 +235,24 @@ static int parse_one(struct test_spec *sp, int id, const char *name,
 
 	switch (id) {
 	case OPT_DST:
-		if (parse_endpoint(v, false, &sp->dst, &sp->dst_port, NULL))
-			return bad(name, v, "IP:PORT or [IPv6]:PORT, port 1..65535");
-		return 0;
+		return endpoint_flag(name, v, false, &sp->dst, &sp->dst_port,
+				     NULL);
 	case OPT_SRC:
-		if (parse_endpoint(v, true, &sp->src, &sp->src_port, &has_port))
-			return bad(name, v, "IP or IP:PORT, port 1..65535");
+		if (endpoint_flag(name, v, true, &sp->src, &sp->src_port,
+				  &has_port))
+			return EXIT_USAGE;
 		sp->has_src = true;
 		return 0;
 	case OPT_LISTEN:
-		if (parse_endpoint(v, false, &sp->listen, &sp->listen_port,
-				   NULL))
-			return bad(name, v, "IP:PORT or [IPv6]:PORT, port 1..65535");
+		return endpoint_flag(name, v, false, &sp->listen,
+				     &sp->listen_port, NULL);
+	case OPT_FROM:
+		if (endpoint_flag(name, v, true, &sp->only_from, NULL,
+				  &has_port))
+			return EXIT_USAGE;
+		if (has_port)
+			return bad(name, v, "an address or host name, no port");
+		sp->has_only_from = true;
 		return 0;
 	case OPT_SIZE:
 		if (parse_u64(v, FRAME_MIN_SIZE, FRAME_MAX_SIZE, &n))
@@ -344,9 +389,13 @@ static int parse_one(struct test_spec *sp, int id, const char *name,
 			return bad(name, v, "none, host");
 		return 0;
 	case OPT_JSON:
+		if (sp->output == OUTPUT_JSON_STREAM)
+			return exclusive(name, "json-stream");
 		sp->output = OUTPUT_JSON;
 		return 0;
 	case OPT_JSON_STREAM:
+		if (sp->output == OUTPUT_JSON)
+			return exclusive(name, "json");
 		sp->output = OUTPUT_JSON_STREAM;
 		return 0;
 	case OPT_CSV:
@@ -376,6 +425,7 @@ int cmd_parse_spec(enum role role, int argc, char **argv,
 	int id, rc;
 
 	spec_init(sp, role);
+	parsing_role = role;
 	for (size_t i = 0; i < OPT_COUNT_ALL; i++) {
 		if (!(opt_docs[i].roles & (1u << role)))
 			continue;
@@ -453,6 +503,11 @@ int cmd_parse_spec(enum role role, int argc, char **argv,
 	 * probes or that long". */
 	if (seen_duration && !seen_count && role == ROLE_PING)
 		sp->count = 0;
+	if (sp->has_only_from && sp->only_from.family != sp->listen.family) {
+		fprintf(stderr, "linerate %s: --from: address family differs "
+				"from --listen\n", role_name(role));
+		return EXIT_USAGE;
+	}
 	if (spec_validate(sp, err, sizeof(err))) {
 		fprintf(stderr, "linerate %s: %s\n", role_name(role), err);
 		return EXIT_USAGE;

@@ -36,6 +36,7 @@
 #include "backend/netpath.h"
 #include "backend/xdp_attach.h"
 #include "cmd.h"
+#include "engine/select.h"
 #include "log.h"
 #include "xdp_pass.skel.h"
 
@@ -67,9 +68,15 @@ struct probe_result {
 	struct attached_prog attached[3];
 	unsigned int n_attached;
 	struct check native, generic, zero_copy, copy, live_frames, afpacket;
-	const char *auto_backend;
-	char auto_reason[240];
+	struct auto_pick {
+		const char *backend;
+		char reason[480];
+	} picks[ROLE_PING + 1];
 };
+
+static const enum role probe_roles[] = { ROLE_SEND, ROLE_RECV, ROLE_REFLECT,
+					 ROLE_PING };
+#define PROBE_ROLE_COUNT (sizeof(probe_roles) / sizeof(probe_roles[0]))
 
 static void check_set(struct check *c, enum check_state state,
 		      const char *fmt, ...)
@@ -348,41 +355,83 @@ static const char *state_word(enum check_state s)
 	return s == CHECK_YES ? "yes" : s == CHECK_NO ? "no" : "untested";
 }
 
-/* The rule `--backend auto` follows, applied to what was found. */
+/*
+ * What backend `name` needs for role, as probed: 0 and why not in `why`
+ * when it would not open. The rule of what auto may take at all is the
+ * run's own (backend_auto_refusal); this is only "does it work here".
+ */
+static bool backend_works(const struct probe_result *r, const char *name,
+			  enum role role, char *why, size_t why_len)
+{
+	bool attaches = r->native.state == CHECK_YES ||
+			r->generic.state == CHECK_YES;
+
+	if (!strcmp(name, "xdp")) {
+		if (!attaches) {
+			snprintf(why, why_len, "no XDP attach (native %s, "
+				 "generic %s)", state_word(r->native.state),
+				 state_word(r->generic.state));
+			return false;
+		}
+		if (role == ROLE_SEND && r->live_frames.state != CHECK_YES) {
+			snprintf(why, why_len, "no live frames");
+			return false;
+		}
+		return true;
+	}
+	if (!strcmp(name, "afxdp")) {
+		if (r->zero_copy.state != CHECK_YES &&
+		    r->copy.state != CHECK_YES) {
+			snprintf(why, why_len, "AF_XDP does not bind");
+			return false;
+		}
+		if (!attaches) {
+			snprintf(why, why_len, "its steering program does not "
+				 "attach");
+			return false;
+		}
+		return true;
+	}
+	if (!strcmp(name, "afpacket")) {
+		if (r->afpacket.state != CHECK_YES) {
+			snprintf(why, why_len, "AF_PACKET does not open");
+			return false;
+		}
+		return true;
+	}
+	return true;
+}
+
+/* The rule `--backend auto` follows, applied to what was found, for
+ * each role. */
 static void pick_auto(struct probe_result *r)
 {
-	if (r->native.state == CHECK_YES && r->live_frames.state == CHECK_YES) {
-		r->auto_backend = "xdp";
-		snprintf(r->auto_reason, sizeof(r->auto_reason),
-			 "native XDP%s and live frames work",
-			 r->native.frags_only ? " (multi-buffer programs only)" :
-						"");
-		return;
+	struct backend_path_facts facts = {
+		.loopback = r->iface.flags & IFF_LOOPBACK,
+		.veth = r->have_drv && !strcmp(r->drv.driver, "veth"),
+	};
+
+	for (size_t k = 0; k < PROBE_ROLE_COUNT; k++) {
+		enum role role = probe_roles[k];
+		struct auto_pick *p = &r->picks[role];
+
+		p->backend = NULL;
+		p->reason[0] = '\0';
+		for (size_t i = 0; i < BACKEND_AUTO_COUNT && !p->backend; i++) {
+			const char *name = backend_auto_order[i];
+			const char *refusal =
+				backend_auto_refusal(name, role, &facts);
+			char why[160];
+
+			if (!refusal && backend_works(r, name, role, why,
+						      sizeof(why))) {
+				p->backend = name;
+				break;
+			}
+			backend_note_append(p->reason, sizeof(p->reason), name,
+					    refusal ? refusal : why);
+		}
 	}
-	snprintf(r->auto_reason, sizeof(r->auto_reason),
-		 "not xdp: native XDP %s, live frames %s",
-		 state_word(r->native.state),
-		 state_word(r->live_frames.state));
-	if (r->zero_copy.state == CHECK_YES || r->copy.state == CHECK_YES) {
-		r->auto_backend = "afxdp";
-		snprintf(r->auto_reason + strlen(r->auto_reason),
-			 sizeof(r->auto_reason) - strlen(r->auto_reason),
-			 "; AF_XDP %s",
-			 r->zero_copy.state == CHECK_YES ? "zero-copy" :
-							   "copy mode");
-		return;
-	}
-	if (r->afpacket.state == CHECK_YES) {
-		r->auto_backend = "afpacket";
-		snprintf(r->auto_reason + strlen(r->auto_reason),
-			 sizeof(r->auto_reason) - strlen(r->auto_reason),
-			 "; AF_XDP does not bind");
-		return;
-	}
-	r->auto_backend = "udp";
-	snprintf(r->auto_reason + strlen(r->auto_reason),
-		 sizeof(r->auto_reason) - strlen(r->auto_reason),
-		 "; neither AF_XDP nor AF_PACKET works");
 }
 
 /* ------------------------------------------------------------ output */
@@ -432,8 +481,15 @@ static void print_text(const struct probe_result *r)
 	print_check("AF_XDP copy", &r->copy);
 	print_check("live frames", &r->live_frames);
 	print_check("AF_PACKET", &r->afpacket);
-	printf("%-14s %s (%s)\n", "auto backend", r->auto_backend,
-	       r->auto_reason);
+	for (size_t k = 0; k < PROBE_ROLE_COUNT; k++) {
+		const struct auto_pick *p = &r->picks[probe_roles[k]];
+		char label[24];
+
+		snprintf(label, sizeof(label), "auto %s", role_name(probe_roles[k]));
+		printf("%-14s %s%s%s%s\n", label, p->backend,
+		       p->reason[0] ? " (" : "", p->reason,
+		       p->reason[0] ? ")" : "");
+	}
 }
 
 /* frags_only is a fact about XDP attaches only. */
@@ -453,7 +509,7 @@ static json_t *check_json(const struct check *c, bool xdp)
 
 static int print_json(const struct probe_result *r)
 {
-	json_t *root, *attached;
+	json_t *root, *attached, *picks;
 	char mac[18];
 	int err;
 
@@ -468,9 +524,18 @@ static int print_json(const struct probe_result *r)
 				  r->attached[i].name, "owner",
 				  r->attached[i].linerate ? "linerate" :
 							    "foreign"));
+	picks = json_object();
+	for (size_t k = 0; picks && k < PROBE_ROLE_COUNT; k++) {
+		const struct auto_pick *p = &r->picks[probe_roles[k]];
+
+		json_object_set_new(picks, role_name(probe_roles[k]),
+				    json_pack("{s:s, s:s}", "backend",
+					      p->backend, "refused",
+					      p->reason));
+	}
 	root = json_pack("{s:s, s:i, s:{s:s?, s:s?, s:s?, s:s?}, s:s, s:I, "
 			 "s:I, s:I, s:o, s:o, s:o, s:{s:o, s:o}, s:o, s:o, "
-			 "s:s, s:s}",
+			 "s:o}",
 			 "interface", r->iface.ifname,
 			 "ifindex", r->iface.ifindex,
 			 "driver",
@@ -490,8 +555,7 @@ static int print_json(const struct probe_result *r)
 			 "copy", check_json(&r->copy, false),
 			 "live_frames", check_json(&r->live_frames, false),
 			 "afpacket", check_json(&r->afpacket, false),
-			 "auto_backend", r->auto_backend,
-			 "auto_reason", r->auto_reason);
+			 "auto", picks);
 	if (!root) {
 		fprintf(stderr, "linerate probe: cannot build the JSON report\n");
 		return -ENOMEM;
@@ -515,9 +579,10 @@ static void usage(FILE *out)
 		"driver, queues, MTU, native and generic XDP, AF_XDP zero-copy\n"
 		"and copy mode, BPF_PROG_RUN live frames, AF_PACKET, any XDP\n"
 		"program attached now, and the backend `--backend auto` would\n"
-		"pick. It attaches linerate's do-nothing program lr_pass for a\n"
-		"moment and leaves nothing attached. Needs root (CAP_BPF and\n"
-		"CAP_NET_ADMIN).\n"
+		"pick for each of send, recv, reflect and ping, by the rule the\n"
+		"run itself follows. It attaches linerate's do-nothing program\n"
+		"lr_pass for a moment and leaves nothing attached. Needs root\n"
+		"(CAP_BPF and CAP_NET_ADMIN).\n"
 		"\n"
 		"  -i, --interface IFACE  the interface to probe (required)\n"
 		"      --json             one JSON object instead of text\n"

@@ -9,6 +9,7 @@
 #include "api/http.h"
 #include "clock.h"
 #include "cmd.h"
+#include "resolve.h"
 #include "log.h"
 #include "replicator/api.h"
 #include "replicator/replicator.h"
@@ -156,6 +157,7 @@ static bool addr_is_loopback(const struct ip_addr *ip)
 
 static int parse_args(int argc, char **argv, struct replicate_opts *o)
 {
+	char err[400];
 	uint64_t v;
 	int c;
 
@@ -167,10 +169,10 @@ static int parse_args(int argc, char **argv, struct replicate_opts *o)
 	while ((c = getopt_long(argc, argv, ":hvi:", options, NULL)) != -1) {
 		switch (c) {
 		case OPT_LISTEN:
-			if (parse_endpoint(optarg, false, &o->cfg.listen,
-					   &o->cfg.listen_port, NULL))
-				BAD("--listen: '%s' is not IP:PORT or [IPv6]:PORT",
-				    optarg);
+			if (endpoint_resolve(optarg, false, &o->cfg.listen,
+					     &o->cfg.listen_port, NULL, err,
+					     sizeof(err)))
+				BAD("--listen: %s", err);
 			o->has_listen = true;
 			break;
 		case 'i':
@@ -191,10 +193,10 @@ static int parse_args(int argc, char **argv, struct replicate_opts *o)
 				BAD("--subscriber: at most %d on the command line "
 				    "(add more over the API)",
 				    MAX_INITIAL_SUBSCRIBERS);
-			if (parse_endpoint(optarg, false, &o->subs[o->nsubs],
-					   &o->sub_ports[o->nsubs], NULL))
-				BAD("--subscriber: '%s' is not IP:PORT or [IPv6]:PORT",
-				    optarg);
+			if (endpoint_resolve(optarg, false, &o->subs[o->nsubs],
+					     &o->sub_ports[o->nsubs], NULL, err,
+					     sizeof(err)))
+				BAD("--subscriber: %s", err);
 			o->nsubs++;
 			break;
 		case OPT_MAX_SUBS:

@@ -34,6 +34,7 @@ atomic_bool *cmd_stop_on_signals(void)
 int cmd_run_role(enum role role, int argc, char **argv)
 {
 	struct test_spec spec;
+	char failure[256];
 	int rc;
 
 	rc = cmd_parse_spec(role, argc, argv, &spec);
@@ -41,6 +42,14 @@ int cmd_run_role(enum role role, int argc, char **argv)
 		return EXIT_OK;
 	if (rc)
 		return rc;
-	rc = session_run(&spec, cmd_stop_on_signals());
-	return rc ? EXIT_RUNTIME : EXIT_OK;
+	rc = session_run(&spec, cmd_stop_on_signals(), failure,
+			 sizeof(failure));
+	if (rc)
+		return EXIT_RUNTIME;
+	if (failure[0]) {
+		fflush(stdout);
+		fprintf(stderr, "linerate %s: %s\n", role_name(role), failure);
+		return EXIT_NO_TRAFFIC;
+	}
+	return EXIT_OK;
 }

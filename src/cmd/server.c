@@ -11,6 +11,7 @@
 #include "api/http.h"
 #include "clock.h"
 #include "cmd.h"
+#include "resolve.h"
 #include "log.h"
 #include "units.h"
 
@@ -43,7 +44,10 @@ static void usage(FILE *out)
 		"                        still sending a request body after it (10s)\n"
 		"  --daemon              detach; --pid-file FILE, --log-file FILE\n"
 		"  -v, --verbose         log each session\n"
-		"  -h, --help\n",
+		"  -h, --help\n"
+		"\n"
+		"exit codes: 0 stopped (SIGINT/SIGTERM), 1 runtime error, 2 bad\n"
+		"input\n",
 		DAEMON_DEFAULT_PORT);
 }
 
@@ -124,6 +128,7 @@ int cmd_server(int argc, char **argv)
 		   *key_file = NULL, *pid_file = NULL, *log_file = NULL;
 	char *token = NULL, *cert = NULL, *key = NULL;
 	char api_addr[INET6_ADDRSTRLEN + 2] = "";
+	char bad_addr[400];
 	bool insecure = false, detach = false;
 	struct ip_addr ip;
 	uint64_t v;
@@ -194,9 +199,13 @@ int cmd_server(int argc, char **argv)
 
 			if (cfg.allow_count == DAEMON_MAX_ALLOW)
 				BAD("--allow-target: at most %d", DAEMON_MAX_ALLOW);
-			if (parse_endpoint(optarg, true, &ip, &port, &has_port) ||
-			    has_port)
-				BAD("--allow-target: '%s' is not an IP address", optarg);
+			if (endpoint_resolve(optarg, true, &ip, &port,
+					     &has_port, bad_addr,
+					     sizeof(bad_addr)))
+				BAD("--allow-target: %s", bad_addr);
+			if (has_port)
+				BAD("--allow-target: '%s': an address, no port",
+				    optarg);
 			cfg.allow[cfg.allow_count++] = ip;
 			break;
 		}
@@ -244,8 +253,9 @@ int cmd_server(int argc, char **argv)
 		uint16_t port = 0;
 		bool has_port = false;
 
-		if (parse_endpoint(api, true, &ip, &port, &has_port))
-			BAD("--api: '%s' is not ADDR[:PORT]", api);
+		if (endpoint_resolve(api, true, &ip, &port, &has_port,
+				     bad_addr, sizeof(bad_addr)))
+			BAD("--api: %s", bad_addr);
 		if (has_port)
 			cfg.api_port = port;
 	} else {

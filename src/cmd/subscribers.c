@@ -10,6 +10,7 @@
 #include "api/client.h"
 #include "api/http.h"
 #include "cmd.h"
+#include "resolve.h"
 #include "units.h"
 
 #define SUBS_API_PORT 9280
@@ -135,9 +136,9 @@ int cmd_subscribers(int argc, char **argv)
 				 "add and remove take IP:PORT");
 		return EXIT_USAGE;
 	}
-	if (target && parse_endpoint(target, false, &ip, &port, NULL)) {
-		fprintf(stderr, "linerate subscribers: '%s' is not IP:PORT or "
-				"[IPv6]:PORT\n", target);
+	if (target && endpoint_resolve(target, false, &ip, &port, NULL, err,
+				       sizeof(err))) {
+		fprintf(stderr, "linerate subscribers: %s: %s\n", verb, err);
 		return EXIT_USAGE;
 	}
 	if (host_with_port(host, hostport, sizeof(hostport))) {

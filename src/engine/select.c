@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include <errno.h>
 #include <linux/ethtool.h>
+#include <net/if.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -39,6 +40,8 @@ static void config_common(const struct test_spec *sp,
 		cfg->local = sp->listen;
 		cfg->local_port = sp->listen_port;
 		cfg->flows = 1;
+		if (sp->has_only_from)
+			cfg->only_from = sp->only_from;
 	}
 }
 
@@ -89,33 +92,86 @@ static int config_raw(const struct test_spec *sp, struct backend_config *cfg,
 	snprintf(cfg->ifname_buf, sizeof(cfg->ifname_buf), "%s", path.ifname);
 	cfg->ifname = cfg->ifname_buf;
 	cfg->ifindex = path.ifindex;
+	cfg->if_flags = path.flags;
 	cfg->queue_id = 0;
 	return 0;
 }
 
-/*
- * The xdp backend's generator and reflector transmit with XDP_TX. A veth
- * hands such frames to its peer only when the peer runs an XDP program
- * (or GRO, for some of them), which cannot be seen from here: auto does
- * not bet a whole test on it.
- */
-static bool xdp_tx_unsafe(const struct backend_ops *ops,
-			  const struct test_spec *sp,
-			  const struct backend_config *cfg)
+const char *const backend_auto_order[BACKEND_AUTO_COUNT] = {
+	"xdp", "afxdp", "afpacket", "udp"
+};
+
+const char *backend_auto_refusal(const char *name, enum role role,
+				 const struct backend_path_facts *facts)
+{
+	const struct backend_ops *ops = backend_find(name);
+	bool receives = role == ROLE_RECV || role == ROLE_REFLECT;
+
+	if (!ops)
+		return "not built in";
+	/* A round trip is measured per packet in user space. */
+	if ((ops->flags & BACKEND_F_KERNEL) && role == ROLE_PING)
+		return "ping needs a user-space backend";
+	if (!(ops->flags & BACKEND_F_RAW))
+		return NULL;
+	/*
+	 * On lo every sender is on this host, and lo hands XDP and packet
+	 * sockets a UDP GSO batch as one packet: the raw backends would
+	 * report loss and corruption that did not happen. The udp
+	 * backend's socket gets the batch segmented.
+	 */
+	if (facts->loopback && receives)
+		return "on a loopback interface every sender is on this host, "
+		       "and a sender's UDP GSO batch reaches XDP and AF_PACKET "
+		       "as one packet (false loss and corrupt)";
+	if (facts->loopback)
+		return "a loopback interface: raw backends send only to "
+		       "another host";
+	/*
+	 * The xdp backend's generator and reflector transmit with XDP_TX.
+	 * A veth hands such frames to its peer only when the peer runs an
+	 * XDP program (or GRO, for some of them), which cannot be seen
+	 * from here: auto does not bet a whole test on it.
+	 */
+	if ((ops->flags & BACKEND_F_KERNEL) && facts->veth &&
+	    (role == ROLE_SEND || role == ROLE_REFLECT))
+		return "a veth drops XDP_TX frames unless its peer runs XDP "
+		       "(use --backend xdp to insist)";
+	return NULL;
+}
+
+static void path_facts(const struct backend_config *cfg,
+		       struct backend_path_facts *facts)
 {
 	struct ethtool_drvinfo drv;
 
-	if (!(ops->flags & BACKEND_F_KERNEL) ||
-	    (sp->role != ROLE_SEND && sp->role != ROLE_REFLECT))
-		return false;
-	return !netpath_driver(cfg->ifname, &drv) && !strcmp(drv.driver, "veth");
+	facts->loopback = cfg->if_flags & IFF_LOOPBACK;
+	facts->veth = !netpath_driver(cfg->ifname, &drv) &&
+		      !strcmp(drv.driver, "veth");
 }
 
-static void note_append(char *note, size_t len, const char *name,
+/* "a refused: why; b, c refused: why2": backends refused for the same
+ * reason share one clause. */
+void backend_note_append(char *note, size_t len, const char *name,
 			const char *why)
 {
-	size_t used = strlen(note);
+	size_t used = strlen(note), why_len = strlen(why);
+	const char *clause = strrchr(note, ';');
+	const char *refused;
 
+	clause = clause ? clause + 2 : note;
+	refused = strstr(clause, " refused: ");
+	if (used && refused && !strcmp(refused + strlen(" refused: "), why) &&
+	    used + strlen(name) + 2 < len) {
+		size_t at = (size_t)(refused - note);
+		size_t tail = strlen(" refused: ") + why_len + 1;
+		size_t add = strlen(name) + 2;
+
+		memmove(note + at + add, note + at, tail);
+		memcpy(note + at, ", ", 2);
+		memcpy(note + at + 2, name, add - 2);
+		return;
+	}
 	snprintf(note + used, len - used, "%s%s refused: %s", used ? "; " : "",
 		 name, why);
 }
@@ -125,8 +181,6 @@ int backend_select_open(const struct test_spec *sp,
 			struct backend_config *cfg, char *note,
 			size_t note_len)
 {
-	static const char *const auto_order[] = { "xdp", "afxdp", "afpacket",
-						  "udp" };
 	const char *single[] = { sp->backend };
 	const char *const *names = single;
 	size_t count = 1;
@@ -135,8 +189,8 @@ int backend_select_open(const struct test_spec *sp,
 
 	note[0] = '\0';
 	if (is_auto) {
-		names = auto_order;
-		count = sizeof(auto_order) / sizeof(auto_order[0]);
+		names = backend_auto_order;
+		count = BACKEND_AUTO_COUNT;
 	}
 	for (size_t i = 0; i < count; i++) {
 		const struct backend_ops *ops = backend_find(names[i]);
@@ -146,32 +200,36 @@ int backend_select_open(const struct test_spec *sp,
 			continue;
 		/* A round trip is measured per packet in user space: the
 		 * in-kernel backend has no ping. */
-		if ((ops->flags & BACKEND_F_KERNEL) && sp->role == ROLE_PING) {
-			if (!is_auto) {
-				pr_warn("--backend %s: ping needs a user-space "
-					"backend (afxdp, afpacket, udp)\n",
-					ops->name);
-				return -EOPNOTSUPP;
-			}
-			continue;
+		if ((ops->flags & BACKEND_F_KERNEL) && sp->role == ROLE_PING &&
+		    !is_auto) {
+			pr_warn("--backend %s: ping needs a user-space backend "
+				"(afxdp, afpacket, udp)\n",
+				ops->name);
+			return -EOPNOTSUPP;
 		}
 		config_common(sp, cfg);
 		if (ops->flags & BACKEND_F_RAW) {
 			err = config_raw(sp, cfg, why, sizeof(why));
-			if (!err && is_auto && xdp_tx_unsafe(ops, sp, cfg)) {
-				note_append(note, note_len, ops->name,
-					    "a veth drops XDP_TX frames unless its "
-					    "peer runs XDP (use --backend xdp to "
-					    "insist)");
-				continue;
-			}
 			if (err) {
 				if (!is_auto) {
 					pr_warn("%s backend: %s\n", ops->name,
 						why);
 					return err;
 				}
-				note_append(note, note_len, ops->name, why);
+				backend_note_append(note, note_len, ops->name, why);
+				continue;
+			}
+		}
+		if (is_auto) {
+			struct backend_path_facts facts = { 0 };
+			const char *refusal;
+
+			if (ops->flags & BACKEND_F_RAW)
+				path_facts(cfg, &facts);
+			refusal = backend_auto_refusal(ops->name, sp->role,
+						       &facts);
+			if (refusal) {
+				backend_note_append(note, note_len, ops->name, refusal);
 				continue;
 			}
 		}
@@ -184,7 +242,7 @@ int backend_select_open(const struct test_spec *sp,
 			pr_warn("%s backend: %s\n", ops->name, strerror(-err));
 			return err;
 		}
-		note_append(note, note_len, ops->name, strerror(-err));
+		backend_note_append(note, note_len, ops->name, strerror(-err));
 	}
 	pr_warn("no backend could be opened: %s\n", note);
 	return err;

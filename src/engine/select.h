@@ -2,6 +2,7 @@
 #ifndef LINERATE_SELECT_H
 #define LINERATE_SELECT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "backend/backend.h"
@@ -18,6 +19,34 @@ int backend_select_open(const struct test_spec *sp,
 			const struct backend_ops **ops, struct backend **b,
 			struct backend_config *cfg, char *note,
 			size_t note_len);
+
+/*
+ * The one rule `--backend auto` follows, shared by the run (which then
+ * opens the first backend not refused, falling back when one does not
+ * open) and by `linerate probe` (which tries what each backend needs).
+ * The order is fastest first.
+ */
+#define BACKEND_AUTO_COUNT 4
+extern const char *const backend_auto_order[BACKEND_AUTO_COUNT];
+
+/* What the rule looks at: the path's interface. */
+struct backend_path_facts {
+	bool loopback; /* IFF_LOOPBACK: every peer is on this host */
+	bool veth; /* the driver is veth */
+};
+
+/*
+ * Why auto must not take backend `name` for role on this path (it would
+ * miscount or lose the traffic there), as one phrase, or NULL when auto
+ * may try it.
+ */
+const char *backend_auto_refusal(const char *name, enum role role,
+				 const struct backend_path_facts *facts);
+
+/* Add "name refused: why" to note ("a, b refused: why" when the last
+ * clause gave the same reason). */
+void backend_note_append(char *note, size_t len, const char *name,
+			 const char *why);
 
 /* The source port a raw sender uses for flow 0 when none was given. */
 uint16_t backend_default_src_port(const struct test_spec *sp);

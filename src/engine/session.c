@@ -124,13 +124,21 @@ static uint64_t session_end_ns(const struct session *s)
 }
 
 static void emit_final(struct reporter *r, struct worker *const *w,
-		       uint32_t n, json_t **final, bool silent)
+		       uint32_t n, json_t **final, bool silent, char *failure,
+		       size_t failure_len)
 {
 	const struct test_spec *sp = r->ctx.spec;
 	double seconds = active_seconds(w, n);
+	uint64_t tx_start = w[0]->start_mono_ns, tx_end = 0;
 	json_t *doc = NULL;
 
 	take_all(r, w, n, mono_ns());
+	for (uint32_t i = 0; i < n; i++)
+		if (w[i]->end_mono_ns > tx_end)
+			tx_end = w[i]->end_mono_ns;
+	if (report_traffic_failed(sp->role, &r->cur->c, r->ctx.target_pps,
+				  tx_start, tx_end, failure, failure_len))
+		r->ctx.failure = failure;
 	if (sp->output == OUTPUT_JSON || sp->output == OUTPUT_JSON_STREAM ||
 	    final)
 		doc = report_json(&r->ctx, r->cur, seconds, true);
@@ -332,11 +340,15 @@ static void session_check_end(struct session *s, atomic_bool *stop,
 		atomic_store(stop, true);
 }
 
-int session_run(const struct test_spec *sp, atomic_bool *stop)
+int session_run(const struct test_spec *sp, atomic_bool *stop, char *failure,
+		size_t failure_len)
 {
 	struct session_observer obs = { .out = stdout };
+	int err;
 
-	return session_run_observed(sp, stop, &obs);
+	err = session_run_observed(sp, stop, &obs);
+	snprintf(failure, failure_len, "%s", obs.failure);
+	return err;
 }
 
 int session_run_observed(const struct test_spec *sp, atomic_bool *stop,
@@ -352,6 +364,7 @@ int session_run_observed(const struct test_spec *sp, atomic_bool *stop,
 	uint64_t next_report, next_live;
 	int err, werr;
 
+	obs->failure[0] = '\0';
 	if (!s)
 		return -ENOMEM;
 	err = session_open(s, sp, stop, fallback, sizeof(fallback));
@@ -375,6 +388,8 @@ int session_run_observed(const struct test_spec *sp, atomic_bool *stop,
 	rep.ctx.backend_name = s->ops->name;
 	rep.ctx.backend_mode = s->ops->mode(s->backends[0]);
 	rep.ctx.backend_note = note[0] ? note : NULL;
+	rep.ctx.unmeasured = s->ops->unmeasured ?
+				     s->ops->unmeasured(s->backends[0]) : 0;
 	rep.ctx.target_pps = rate_to_pps(&sp->rate, sp->frame_size,
 					 sp->line_rate_bps);
 	rep.ctx.queues = s->nworkers;
@@ -459,7 +474,8 @@ int session_run_observed(const struct test_spec *sp, atomic_bool *stop,
 		emit_interval(&rep, s->workers, s->nworkers,
 			      session_end_ns(s));
 	emit_final(&rep, s->workers, s->nworkers,
-		   obs->want_final ? &obs->final : NULL, obs->final_silent);
+		   obs->want_final ? &obs->final : NULL, obs->final_silent,
+		   obs->failure, sizeof(obs->failure));
 	if (err)
 		pr_warn("%s: %s\n", role_name(sp->role), strerror(-err));
 	reporter_destroy(&rep);

@@ -13,8 +13,10 @@
 
 /* Run one test from a validated spec on this host, reporting on stdout
  * as the spec says. stop ends it early (signals set it). Returns 0, or
- * -errno when the test could not run. */
-int session_run(const struct test_spec *spec, atomic_bool *stop);
+ * -errno when the test could not run; when it ran but its traffic failed
+ * (report_traffic_failed), failure gets one line, else "". */
+int session_run(const struct test_spec *spec, atomic_bool *stop,
+		char *failure, size_t failure_len);
 
 /*
  * What a caller that embeds a session (the daemon, the client) sees of it.
@@ -33,6 +35,9 @@ struct session_observer {
 			const struct stats_snapshot *total, double seconds);
 	uint64_t live_period_ns;
 	void *arg;
+	/* After the run: why its traffic failed (also the final JSON's
+	 * "failure"), or "". */
+	char failure[256];
 };
 
 int session_run_observed(const struct test_spec *spec, atomic_bool *stop,

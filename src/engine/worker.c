@@ -15,6 +15,7 @@
 /* Twice the flow limit keeps linear probing short. */
 #define FLOW_SLOTS (2 * SPEC_MAX_FLOWS)
 #define RX_WAIT_NS (50 * NSEC_PER_MSEC) /* how often a blocked rx looks up */
+#define TX_GIVE_UP_NS (3 * NSEC_PER_SEC) /* every send failing this long */
 #define JITTER_PUBLISH_EVERY 64 /* bursts between jitter summaries */
 
 int worker_init(struct worker *w, const struct test_spec *spec,
@@ -708,13 +709,24 @@ static int tx_once(struct worker *w, struct tx_state *tx, uint64_t now)
 	sent = w->ops->tx_burst(w->backend, tx->pkts, n);
 	if (sent < 0) {
 		/* Not sent, so not numbered: the sequence stays where it
-		 * was and the receiver sees no false gap. */
-		pacer_refund(&tx->pacer, n);
+		 * was and the receiver sees no false gap. A full queue is
+		 * retried at once; a refusal used its turn (retrying at
+		 * once would spin on a kernel that refuses every send). */
 		if (sent == -EAGAIN) {
+			pacer_refund(&tx->pacer, n);
 			STAT_ADD(w->stats.c.tx_backpressure, 1);
 			return 0;
 		}
 		STAT_ADD(w->stats.c.tx_errors, n);
+		/* A connected UDP socket reports an ICMP error that came
+		 * back for an earlier packet: the destination refuses. */
+		if (sent == -ECONNREFUSED || sent == -EHOSTUNREACH ||
+		    sent == -ENETUNREACH || sent == -EHOSTDOWN) {
+			STAT_ADD(w->stats.c.tx_refused, n);
+			if (!w->stats.c.tx_refused_first_ns)
+				STAT_SET(w->stats.c.tx_refused_first_ns, now);
+			STAT_SET(w->stats.c.tx_refused_last_ns, now);
+		}
 		return sent;
 	}
 	if ((uint32_t)sent < n)
@@ -731,7 +743,7 @@ static int tx_once(struct worker *w, struct tx_state *tx, uint64_t now)
 static int run_send(struct worker *w)
 {
 	struct tx_state *tx = malloc(sizeof(*tx));
-	uint64_t last_error_log = 0;
+	uint64_t last_error_log = 0, last_sent;
 	int err;
 
 	if (!tx)
@@ -741,6 +753,7 @@ static int run_send(struct worker *w)
 		free(tx);
 		return err;
 	}
+	last_sent = mono_ns();
 	for (;;) {
 		uint64_t now = mono_ns();
 		int rc;
@@ -748,10 +761,21 @@ static int run_send(struct worker *w)
 		if (tx_finished(w, tx, now))
 			break;
 		rc = tx_once(w, tx, now);
+		if (rc > 0)
+			last_sent = now;
 		if (rc < 0 && now - last_error_log > NSEC_PER_SEC) {
 			pr_warn("send: %s (counted in tx.errors)\n",
 				strerror(-rc));
 			last_error_log = now;
+		}
+		/* With --count alone nothing else ends a send the kernel
+		 * refuses every time. */
+		if (rc < 0 && !tx->deadline &&
+		    now - last_sent > TX_GIVE_UP_NS) {
+			pr_warn("send: giving up: every send failed for %llu s\n",
+				(unsigned long long)(TX_GIVE_UP_NS /
+						     NSEC_PER_SEC));
+			break;
 		}
 		if (rc == 0 && !pacer_unlimited(&tx->pacer)) {
 			uint64_t due = pacer_due_ns(&tx->pacer, 1);

@@ -25,6 +25,54 @@ static json_t *json_count(uint64_t v)
 	return json_integer((json_int_t)v);
 }
 
+/* A number that was not measured is null, never 0. */
+static json_t *json_count_if(bool measured, uint64_t v)
+{
+	return measured ? json_count(v) : json_null();
+}
+
+static json_t *json_signed_if(bool measured, int64_t v)
+{
+	return measured ? json_integer(v) : json_null();
+}
+
+static bool seq_measured(const struct report_ctx *ctx)
+{
+	return !(ctx->unmeasured & STATS_NO_SEQUENCE);
+}
+
+static bool corrupt_measured(const struct report_ctx *ctx)
+{
+	return !(ctx->unmeasured & STATS_NO_CORRUPT);
+}
+
+static bool latency_measured(const struct report_ctx *ctx,
+			     const struct hist *h)
+{
+	return !(ctx->unmeasured & STATS_NO_LATENCY) && h->count;
+}
+
+/* RFC 3550 jitter needs two packets of a flow. */
+static bool rfc3550_measured(const struct report_ctx *ctx,
+			     const struct stats_counters *c)
+{
+	return !(ctx->unmeasured & STATS_NO_JITTER) && c->rx_packets >= 2;
+}
+
+static bool ipdv_measured(const struct report_ctx *ctx,
+			  const struct stats_snapshot *s)
+{
+	return !(ctx->unmeasured & STATS_NO_DELAY_VARIATION) &&
+	       shist_count(&s->ipdv);
+}
+
+static bool pdv_measured(const struct report_ctx *ctx,
+			 const struct stats_snapshot *s)
+{
+	return !(ctx->unmeasured & STATS_NO_DELAY_VARIATION) &&
+	       shist_count(&s->pdv);
+}
+
 static double per_second(uint64_t n, double seconds)
 {
 	return seconds > 0 ? (double)n / seconds : 0;
@@ -116,6 +164,7 @@ static json_t *tx_json(const struct report_ctx *ctx,
 	json_object_set_new(o, "bps_l2",
 			    json_number(per_second(c->tx_bytes, seconds) * 8));
 	json_object_set_new(o, "errors", json_count(c->tx_errors));
+	json_object_set_new(o, "refused", json_count(c->tx_refused));
 	json_object_set_new(o, "backpressure", json_count(c->tx_backpressure));
 	if (ctx->spec->role != ROLE_REFLECT)
 		json_object_set_new(o, "target_pps",
@@ -123,8 +172,10 @@ static json_t *tx_json(const struct report_ctx *ctx,
 	return o;
 }
 
-static json_t *rx_json(const struct stats_counters *c, double seconds)
+static json_t *rx_json(const struct report_ctx *ctx,
+		       const struct stats_counters *c, double seconds)
 {
+	bool seq = seq_measured(ctx);
 	json_t *o = json_object();
 
 	json_object_set_new(o, "packets", json_count(c->rx_packets));
@@ -136,59 +187,82 @@ static json_t *rx_json(const struct stats_counters *c, double seconds)
 					       seconds)));
 	json_object_set_new(o, "bps_l2",
 			    json_number(per_second(c->rx_bytes, seconds) * 8));
-	json_object_set_new(o, "expected", json_count(c->rx_expected));
-	json_object_set_new(o, "lost", json_count(c->rx_lost));
-	json_object_set_new(o, "loss_ratio", json_number(loss_ratio(c)));
-	json_object_set_new(o, "reordered", json_count(c->rx_reordered));
-	json_object_set_new(o, "duplicates", json_count(c->rx_duplicates));
-	json_object_set_new(o, "late", json_count(c->rx_late));
-	json_object_set_new(o, "corrupt", json_count(c->rx_corrupt));
+	json_object_set_new(o, "expected", json_count_if(seq, c->rx_expected));
+	json_object_set_new(o, "lost", json_count_if(seq, c->rx_lost));
+	json_object_set_new(o, "loss_ratio",
+			    seq && c->rx_expected ?
+				    json_number(loss_ratio(c)) :
+				    json_null());
+	json_object_set_new(o, "reordered",
+			    json_count_if(seq, c->rx_reordered));
+	json_object_set_new(o, "duplicates",
+			    json_count_if(seq, c->rx_duplicates));
+	json_object_set_new(o, "late", json_count_if(seq, c->rx_late));
+	json_object_set_new(o, "corrupt",
+			    json_count_if(corrupt_measured(ctx),
+					  c->rx_corrupt));
 	json_object_set_new(o, "foreign", json_count(c->rx_foreign));
 	json_object_set_new(o, "truncated", json_count(c->rx_truncated));
 	json_object_set_new(o, "malformed", json_count(c->rx_malformed));
 	json_object_set_new(o, "untracked", json_count(c->rx_untracked));
 	json_object_set_new(o, "errors", json_count(c->rx_errors));
 	json_object_set_new(o, "filtered", json_count(c->rx_filtered));
-	json_object_set_new(o, "flows", json_count(c->rx_flows));
+	json_object_set_new(o, "flows", json_count_if(seq, c->rx_flows));
 	return o;
 }
 
-static json_t *latency_json(const struct hist *h)
+static json_t *latency_json(const struct report_ctx *ctx,
+			    const struct hist *h)
 {
+	bool m = latency_measured(ctx, h);
 	json_t *o = json_object();
 
-	json_object_set_new(o, "count", json_count(h->count));
-	json_object_set_new(o, "min", json_count(h->count ? h->min : 0));
-	json_object_set_new(o, "mean", json_number(hist_mean(h)));
-	json_object_set_new(o, "p50", json_count(hist_percentile(h, 50)));
-	json_object_set_new(o, "p90", json_count(hist_percentile(h, 90)));
-	json_object_set_new(o, "p99", json_count(hist_percentile(h, 99)));
-	json_object_set_new(o, "p999", json_count(hist_percentile(h, 99.9)));
-	json_object_set_new(o, "max", json_count(h->max));
+	json_object_set_new(o, "count", json_count(m ? h->count : 0));
+	json_object_set_new(o, "min", json_count_if(m, h->min));
+	json_object_set_new(o, "mean",
+			    m ? json_number(hist_mean(h)) : json_null());
+	json_object_set_new(o, "p50", json_count_if(m, hist_percentile(h, 50)));
+	json_object_set_new(o, "p90", json_count_if(m, hist_percentile(h, 90)));
+	json_object_set_new(o, "p99", json_count_if(m, hist_percentile(h, 99)));
+	json_object_set_new(o, "p999",
+			    json_count_if(m, hist_percentile(h, 99.9)));
+	json_object_set_new(o, "max", json_count_if(m, h->max));
 	return o;
 }
 
-static json_t *jitter_json(const struct stats_snapshot *s)
+static json_t *jitter_json(const struct report_ctx *ctx,
+			   const struct stats_snapshot *s)
 {
+	bool ipdv = ipdv_measured(ctx, s), pdv = pdv_measured(ctx, s);
 	json_t *o = json_object();
 
 	json_object_set_new(o, "rfc3550",
-			    json_count(s->c.jitter_rfc3550_ns));
-	json_object_set_new(o, "ipdv_samples", json_count(shist_count(&s->ipdv)));
+			    json_count_if(rfc3550_measured(ctx, &s->c),
+					  s->c.jitter_rfc3550_ns));
+	json_object_set_new(o, "ipdv_samples",
+			    json_count(ipdv ? shist_count(&s->ipdv) : 0));
 	json_object_set_new(o, "ipdv_p50",
-			    json_integer(shist_percentile(&s->ipdv, 50)));
+			    json_signed_if(ipdv,
+					   shist_percentile(&s->ipdv, 50)));
 	json_object_set_new(o, "ipdv_p99",
-			    json_integer(shist_percentile(&s->ipdv, 99)));
-	json_object_set_new(o, "ipdv_min", json_integer(shist_min(&s->ipdv)));
-	json_object_set_new(o, "ipdv_max", json_integer(shist_max(&s->ipdv)));
+			    json_signed_if(ipdv,
+					   shist_percentile(&s->ipdv, 99)));
+	json_object_set_new(o, "ipdv_min",
+			    json_signed_if(ipdv, shist_min(&s->ipdv)));
+	json_object_set_new(o, "ipdv_max",
+			    json_signed_if(ipdv, shist_max(&s->ipdv)));
 	json_object_set_new(o, "pdv_p50",
-			    json_count(jitter_pdv_percentile(&s->pdv, 50)));
+			    json_count_if(pdv,
+					  jitter_pdv_percentile(&s->pdv, 50)));
 	json_object_set_new(o, "pdv_p99",
-			    json_count(jitter_pdv_percentile(&s->pdv, 99)));
+			    json_count_if(pdv,
+					  jitter_pdv_percentile(&s->pdv, 99)));
 	json_object_set_new(o, "pdv_p999",
-			    json_count(jitter_pdv_percentile(&s->pdv, 99.9)));
+			    json_count_if(pdv, jitter_pdv_percentile(&s->pdv,
+								     99.9)));
 	json_object_set_new(o, "pdv_max",
-			    json_count(jitter_pdv_percentile(&s->pdv, 100)));
+			    json_count_if(pdv, jitter_pdv_percentile(&s->pdv,
+								     100)));
 	return o;
 }
 
@@ -300,11 +374,11 @@ json_t *report_json(const struct report_ctx *ctx,
 		json_object_set_new(doc, "tx", tx);
 	}
 	if (role_receives(role))
-		json_object_set_new(doc, "rx", rx_json(&s->c, seconds));
+		json_object_set_new(doc, "rx", rx_json(ctx, &s->c, seconds));
 	if (role == ROLE_REFLECT)
 		json_object_set_new(doc, "reflected", json_count(s->c.reflected));
 	if (role == ROLE_RECV || role == ROLE_PING) {
-		json_t *lat = latency_json(&s->latency);
+		json_t *lat = latency_json(ctx, &s->latency);
 
 		if (role == ROLE_RECV) {
 			json_object_set_new(lat, "valid",
@@ -326,8 +400,12 @@ json_t *report_json(const struct report_ctx *ctx,
 		json_object_set_new(doc, role == ROLE_RECV ? "latency_ns" :
 							     "rtt_ns",
 				    lat);
-		json_object_set_new(doc, "jitter_ns", jitter_json(s));
+		json_object_set_new(doc, "jitter_ns", jitter_json(ctx, s));
 	}
+	if (final)
+		json_object_set_new(doc, "failure",
+				    ctx->failure ? json_string(ctx->failure) :
+						   json_null());
 	if (final && ctx->intervals) {
 		json_object_set(doc, "intervals", ctx->intervals);
 		json_object_set_new(doc, "intervals_dropped",
@@ -387,23 +465,35 @@ json_t *report_interval_json(const struct report_ctx *ctx,
 				    json_number(bps_l1(delta->c.rx_packets,
 						       delta->c.rx_bytes,
 						       seconds)));
-		json_object_set_new(o, "rx_lost", json_count(delta->c.rx_lost));
+		json_object_set_new(o, "rx_lost",
+				    json_count_if(seq_measured(ctx),
+						  delta->c.rx_lost));
 		json_object_set_new(o, "rx_reordered",
-				    json_count(delta->c.rx_reordered));
+				    json_count_if(seq_measured(ctx),
+						  delta->c.rx_reordered));
 		json_object_set_new(o, "rx_duplicates",
-				    json_count(delta->c.rx_duplicates));
+				    json_count_if(seq_measured(ctx),
+						  delta->c.rx_duplicates));
 	}
 	if (role == ROLE_RECV || role == ROLE_PING) {
+		bool lat = latency_measured(ctx, &delta->latency);
+
 		json_object_set_new(o, "latency_p50_ns",
-				    json_count(hist_percentile(&delta->latency,
-							       50)));
+				    json_count_if(lat,
+						  hist_percentile(&delta->latency,
+								  50)));
 		json_object_set_new(o, "latency_p99_ns",
-				    json_count(hist_percentile(&delta->latency,
-							       99)));
+				    json_count_if(lat,
+						  hist_percentile(&delta->latency,
+								  99)));
 		json_object_set_new(o, "latency_max_ns",
-				    json_count(delta->latency.max));
+				    json_count_if(lat, delta->latency.max));
+		/* The running value, shown for intervals that had packets. */
 		json_object_set_new(o, "jitter_rfc3550_ns",
-				    json_count(delta->c.jitter_rfc3550_ns));
+				    json_count_if(!(ctx->unmeasured &
+						    STATS_NO_JITTER) &&
+							  delta->c.rx_packets,
+						  delta->c.jitter_rfc3550_ns));
 	}
 	return o;
 }
@@ -483,23 +573,29 @@ void report_text_interval(FILE *out, const struct report_ctx *ctx,
 			format_rate(bps_l1(d->c.tx_packets, d->c.tx_bytes,
 					   seconds),
 				    "bps", b, sizeof(b)));
-	if (role_receives(role))
-		fprintf(out, "  rx %s %s  lost %llu",
+	if (role_receives(role)) {
+		fprintf(out, "  rx %s %s",
 			format_rate(per_second(d->c.rx_packets, seconds), "pps",
 				    a, sizeof(a)),
 			format_rate(bps_l1(d->c.rx_packets, d->c.rx_bytes,
 					   seconds),
-				    "bps", b, sizeof(b)),
-			(unsigned long long)d->c.rx_lost);
-	if ((role == ROLE_RECV || role == ROLE_PING) && d->latency.count)
+				    "bps", b, sizeof(b)));
+		if (seq_measured(ctx))
+			fprintf(out, "  lost %llu",
+				(unsigned long long)d->c.rx_lost);
+	}
+	if ((role == ROLE_RECV || role == ROLE_PING) &&
+	    latency_measured(ctx, &d->latency))
 		fprintf(out, "  %s p50 %s p99 %s  jitter %s",
 			role == ROLE_PING ? "rtt" : "lat",
 			report_format_ns((double)hist_percentile(&d->latency, 50),
 					 a, sizeof(a)),
 			report_format_ns((double)hist_percentile(&d->latency, 99),
 					 c, sizeof(c)),
-			report_format_ns((double)d->c.jitter_rfc3550_ns, e,
-					 sizeof(e)));
+			ctx->unmeasured & STATS_NO_JITTER ?
+				"not measured" :
+				report_format_ns((double)d->c.jitter_rfc3550_ns,
+						 e, sizeof(e)));
 	if (role_sends(role) && d->c.tx_errors)
 		fprintf(out, "  tx errors %llu",
 			(unsigned long long)d->c.tx_errors);
@@ -507,13 +603,17 @@ void report_text_interval(FILE *out, const struct report_ctx *ctx,
 	fflush(out);
 }
 
-static void text_latency(FILE *out, const char *title, const struct hist *h,
+static void text_latency(FILE *out, const struct report_ctx *ctx,
+			 const char *title, const struct hist *h,
 			 const char *note)
 {
 	char v[7][32];
 
-	if (!h->count) {
-		fprintf(out, "  %-10s no samples\n", title);
+	if (!latency_measured(ctx, h)) {
+		fprintf(out, "  %-10s not measured%s\n", title,
+			ctx->unmeasured & STATS_NO_LATENCY ?
+				" (not by this backend)" :
+				" (no samples)");
 		return;
 	}
 	fprintf(out,
@@ -605,16 +705,29 @@ void report_text_final(FILE *out, const struct report_ctx *ctx,
 				    a, sizeof(a)),
 			format_rate(bps_l1(c->rx_packets, c->rx_bytes, seconds),
 				    "bps", b, sizeof(b)));
-		fprintf(out,
-			"  loss       %llu of %llu (%.4f%%)  reordered %llu  "
-			"duplicates %llu  late %llu  corrupt %llu\n",
-			(unsigned long long)c->rx_lost,
-			(unsigned long long)c->rx_expected,
-			100.0 * loss_ratio(c),
-			(unsigned long long)c->rx_reordered,
-			(unsigned long long)c->rx_duplicates,
-			(unsigned long long)c->rx_late,
-			(unsigned long long)c->rx_corrupt);
+		if (!seq_measured(ctx))
+			fprintf(out, "  loss       not measured (not by this "
+				     "backend): reordered, duplicates, late "
+				     "neither\n");
+		else if (!c->rx_expected)
+			fprintf(out, "  loss       not measured (no test "
+				     "packets)\n");
+		else
+			fprintf(out,
+				"  loss       %llu of %llu (%.4f%%)  reordered "
+				"%llu  duplicates %llu  late %llu\n",
+				(unsigned long long)c->rx_lost,
+				(unsigned long long)c->rx_expected,
+				100.0 * loss_ratio(c),
+				(unsigned long long)c->rx_reordered,
+				(unsigned long long)c->rx_duplicates,
+				(unsigned long long)c->rx_late);
+		if (corrupt_measured(ctx))
+			fprintf(out, "  corrupt    %llu\n",
+				(unsigned long long)c->rx_corrupt);
+		else
+			fprintf(out, "  corrupt    not measured (not by this "
+				     "backend)\n");
 		if (c->rx_foreign || c->rx_truncated || c->rx_malformed ||
 		    c->rx_untracked || c->rx_errors || c->rx_filtered)
 			fprintf(out,
@@ -631,28 +744,102 @@ void report_text_final(FILE *out, const struct report_ctx *ctx,
 	if (ctx->kernel_stats && *ctx->kernel_stats)
 		fprintf(out, "  kernel     %s\n", ctx->kernel_stats);
 	if (role == ROLE_RECV)
-		text_latency(out,
+		text_latency(out, ctx,
 			     ctx->one_way_valid ? "one-way" : "transit*",
 			     &s->latency,
 			     ctx->one_way_valid ? NULL : ctx->one_way_note);
 	if (role == ROLE_PING)
-		text_latency(out, "rtt", &s->latency, NULL);
-	if (role == ROLE_RECV || role == ROLE_PING)
-		fprintf(out,
-			"  jitter     RFC 3550 %s  IPDV p50 %s p99 %s  PDV p50 %s "
-			"p99 %s\n",
-			report_format_ns((double)c->jitter_rfc3550_ns, j[0], 32),
-			report_format_ns((double)shist_percentile(&s->ipdv, 50),
-					 j[1], 32),
-			report_format_ns((double)shist_percentile(&s->ipdv, 99),
-					 j[2], 32),
-			report_format_ns((double)jitter_pdv_percentile(&s->pdv,
-								       50),
-					 j[3], 32),
-			report_format_ns((double)jitter_pdv_percentile(&s->pdv,
-								       99),
-					 j[4], 32));
+		text_latency(out, ctx, "rtt", &s->latency, NULL);
+	if (role == ROLE_RECV || role == ROLE_PING) {
+		const char *nm = "not measured";
+
+		fprintf(out, "  jitter     RFC 3550 %s  IPDV ",
+			rfc3550_measured(ctx, c) ?
+				report_format_ns((double)c->jitter_rfc3550_ns,
+						 j[0], 32) :
+				nm);
+		if (ipdv_measured(ctx, s))
+			fprintf(out, "p50 %s p99 %s",
+				report_format_ns((double)shist_percentile(
+							 &s->ipdv, 50),
+						 j[1], 32),
+				report_format_ns((double)shist_percentile(
+							 &s->ipdv, 99),
+						 j[2], 32));
+		else
+			fputs(nm, out);
+		fputs("  PDV ", out);
+		if (pdv_measured(ctx, s))
+			fprintf(out, "p50 %s p99 %s\n",
+				report_format_ns((double)jitter_pdv_percentile(
+							 &s->pdv, 50),
+						 j[3], 32),
+				report_format_ns((double)jitter_pdv_percentile(
+							 &s->pdv, 99),
+						 j[4], 32));
+		else
+			fprintf(out, "%s\n", nm);
+	}
 	fflush(out);
+}
+
+bool report_traffic_failed(enum role role, const struct stats_counters *c,
+			   double target_pps, uint64_t tx_start_ns,
+			   uint64_t tx_end_ns, char *why, size_t len)
+{
+	uint64_t margin = NSEC_PER_SEC;
+
+	if (target_pps > 0 && 2e9 / target_pps > (double)margin)
+		margin = (uint64_t)(2e9 / target_pps);
+	why[0] = '\0';
+	if (role_sends(role) && role != ROLE_REFLECT && !c->tx_packets) {
+		if (c->tx_errors)
+			snprintf(why, len,
+				 "sent nothing: the kernel refused all %llu "
+				 "packets (see the warning above)",
+				 (unsigned long long)c->tx_errors);
+		else
+			snprintf(why, len, "sent nothing");
+		return true;
+	}
+	if (role == ROLE_SEND && c->tx_refused &&
+	    c->tx_refused_first_ns <= tx_start_ns + margin &&
+	    c->tx_refused_last_ns + margin >= tx_end_ns) {
+		snprintf(why, len,
+			 "the destination refused the traffic from start to "
+			 "end: "
+			 "%llu sends failed on an ICMP error (port closed or "
+			 "host unreachable; is a receiver running?)",
+			 (unsigned long long)c->tx_refused);
+		return true;
+	}
+	if (role == ROLE_PING && !c->rx_packets) {
+		snprintf(why, len,
+			 "no replies: %llu probes sent, none came back%s",
+			 (unsigned long long)c->tx_packets,
+			 c->tx_refused ? " (the destination refused them: is "
+					 "a reflector running?)" : "");
+		return true;
+	}
+	if ((role == ROLE_RECV || role == ROLE_REFLECT) && !c->rx_packets) {
+		uint64_t other = c->rx_foreign + c->rx_truncated +
+				 c->rx_malformed + c->rx_filtered;
+
+		if (other)
+			snprintf(why, len,
+				 "received no test packets (%llu other: "
+				 "foreign %llu, truncated %llu, malformed %llu, "
+				 "filtered %llu)",
+				 (unsigned long long)other,
+				 (unsigned long long)c->rx_foreign,
+				 (unsigned long long)c->rx_truncated,
+				 (unsigned long long)c->rx_malformed,
+				 (unsigned long long)c->rx_filtered);
+		else
+			snprintf(why, len, "received no test packets");
+		return true;
+	}
+	return false;
 }
 
 int report_csv_header(FILE *out, enum role role)
@@ -688,20 +875,36 @@ int report_csv_row(FILE *out, const struct report_ctx *ctx,
 			per_second(d->c.tx_packets, seconds),
 			bps_l1(d->c.tx_packets, d->c.tx_bytes, seconds),
 			(unsigned long long)d->c.tx_errors);
-	if (role_receives(role))
-		fprintf(out, ",%llu,%.1f,%.0f,%llu,%llu,%llu",
+	/* A value not measured is an empty field. */
+	if (role_receives(role)) {
+		fprintf(out, ",%llu,%.1f,%.0f",
 			(unsigned long long)d->c.rx_packets,
 			per_second(d->c.rx_packets, seconds),
-			bps_l1(d->c.rx_packets, d->c.rx_bytes, seconds),
-			(unsigned long long)d->c.rx_lost,
-			(unsigned long long)d->c.rx_reordered,
-			(unsigned long long)d->c.rx_duplicates);
-	if (role == ROLE_RECV || role == ROLE_PING)
-		fprintf(out, ",%llu,%llu,%llu,%llu",
-			(unsigned long long)hist_percentile(&d->latency, 50),
-			(unsigned long long)hist_percentile(&d->latency, 99),
-			(unsigned long long)d->latency.max,
-			(unsigned long long)d->c.jitter_rfc3550_ns);
+			bps_l1(d->c.rx_packets, d->c.rx_bytes, seconds));
+		if (seq_measured(ctx))
+			fprintf(out, ",%llu,%llu,%llu",
+				(unsigned long long)d->c.rx_lost,
+				(unsigned long long)d->c.rx_reordered,
+				(unsigned long long)d->c.rx_duplicates);
+		else
+			fputs(",,,", out);
+	}
+	if (role == ROLE_RECV || role == ROLE_PING) {
+		if (latency_measured(ctx, &d->latency))
+			fprintf(out, ",%llu,%llu,%llu",
+				(unsigned long long)hist_percentile(&d->latency,
+								    50),
+				(unsigned long long)hist_percentile(&d->latency,
+								    99),
+				(unsigned long long)d->latency.max);
+		else
+			fputs(",,,", out);
+		if (!(ctx->unmeasured & STATS_NO_JITTER) && d->c.rx_packets)
+			fprintf(out, ",%llu",
+				(unsigned long long)d->c.jitter_rfc3550_ns);
+		else
+			fputc(',', out);
+	}
 	if (role_paces(role)) {
 		/* Empty where not measured. */
 		if (d->tx_gap.count)

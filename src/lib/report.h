@@ -30,6 +30,8 @@ struct report_ctx {
 	uint64_t one_way_error_ns; /* bound of the clock offset; 0: exact */
 	const char *one_way_note;
 	const char *kernel_stats; /* "name=value ..." from the backend, or NULL */
+	unsigned int unmeasured; /* STATS_NO_* of the backend */
+	const char *failure; /* why the run's traffic failed, or NULL */
 	json_t *intervals; /* array the final JSON includes, may be NULL */
 	uint64_t intervals_dropped;
 };
@@ -52,6 +54,21 @@ void report_text_interval(FILE *out, const struct report_ctx *ctx,
 			  double to_s);
 void report_text_final(FILE *out, const struct report_ctx *ctx,
 		       const struct stats_snapshot *total, double seconds);
+
+/* The CLI's exit code for a run whose traffic failed (its report is
+ * still printed): callers that run linerate as a child read it so. */
+#define LINERATE_EXIT_NO_TRAFFIC 3
+
+/*
+ * Whether a finished run's traffic failed: it sent nothing, received no
+ * test packet, or the destination refused it from start to end (the
+ * first refusal within a second, or two packet intervals, of tx_start_ns
+ * and the last as close to tx_end_ns; a receiver that came up late or
+ * left early is not that). Returns true with one line in why.
+ */
+bool report_traffic_failed(enum role role, const struct stats_counters *c,
+			   double target_pps, uint64_t tx_start_ns,
+			   uint64_t tx_end_ns, char *why, size_t len);
 
 int report_csv_header(FILE *out, enum role role);
 int report_csv_row(FILE *out, const struct report_ctx *ctx,

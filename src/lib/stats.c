@@ -50,6 +50,11 @@ void stats_snapshot_merge(struct stats_snapshot *dst,
 	uint64_t last_rx = dst->c.last_rx_ns > src->c.last_rx_ns ?
 				   dst->c.last_rx_ns :
 				   src->c.last_rx_ns;
+	uint64_t refused_last =
+		dst->c.tx_refused_last_ns > src->c.tx_refused_last_ns ?
+			dst->c.tx_refused_last_ns :
+			src->c.tx_refused_last_ns;
+	uint64_t refused_first = dst->c.tx_refused_first_ns;
 	const uint64_t *in = (const uint64_t *)&src->c;
 	uint64_t *out = (uint64_t *)&dst->c;
 	uint64_t burst_max = dst->c.tx_burst_max > src->c.tx_burst_max ?
@@ -59,6 +64,9 @@ void stats_snapshot_merge(struct stats_snapshot *dst,
 				    dst->c.tx_late_max_ns :
 				    src->c.tx_late_max_ns;
 
+	if (src->c.tx_refused_first_ns &&
+	    (!refused_first || src->c.tx_refused_first_ns < refused_first))
+		refused_first = src->c.tx_refused_first_ns;
 	if (jitter_weight)
 		jitter = (uint64_t)(((double)dst->c.jitter_rfc3550_ns *
 					     dst->c.rx_packets +
@@ -72,6 +80,8 @@ void stats_snapshot_merge(struct stats_snapshot *dst,
 	dst->c.tx_burst_max = burst_max;
 	dst->c.tx_late_max_ns = late_max;
 	hist_merge(&dst->tx_gap, &src->tx_gap);
+	dst->c.tx_refused_last_ns = refused_last;
+	dst->c.tx_refused_first_ns = refused_first;
 	hist_merge(&dst->latency, &src->latency);
 	shist_merge(&dst->ipdv, &src->ipdv);
 	shist_merge(&dst->pdv, &src->pdv);
@@ -115,6 +125,8 @@ void stats_snapshot_delta(struct stats_snapshot *out,
 	/* Gauges, not counters. */
 	out->c.jitter_rfc3550_ns = cur->c.jitter_rfc3550_ns;
 	out->c.last_rx_ns = cur->c.last_rx_ns;
+	out->c.tx_refused_last_ns = cur->c.tx_refused_last_ns;
+	out->c.tx_refused_first_ns = cur->c.tx_refused_first_ns;
 	out->c.rx_flows = cur->c.rx_flows;
 	/* Maxima since the start: an interval cannot take them apart. */
 	out->c.tx_burst_max = cur->c.tx_burst_max;

@@ -49,8 +49,23 @@ struct stats_counters {
 	uint64_t latency_negative;
 	uint64_t rx_flows; /* flows seen */
 	uint64_t jitter_rfc3550_ns; /* packet-weighted mean over flows */
+	/* of tx_errors, the sends the destination refused (an ICMP error
+	 * came back for an earlier packet: port closed, host unreachable) */
+	uint64_t tx_refused;
+	uint64_t tx_refused_first_ns; /* monotonic time of the first, 0 none */
+	uint64_t tx_refused_last_ns; /* monotonic time of the last one */
 	uint64_t last_rx_ns; /* monotonic time of the last test packet */
 };
+
+/*
+ * What a backend does not measure in a role (its counters stay 0 there,
+ * which must not read as "none"): the report shows null / "not measured".
+ */
+#define STATS_NO_SEQUENCE (1u << 0) /* expected, lost, reordered, dups, late, flows */
+#define STATS_NO_CORRUPT (1u << 1) /* payload pattern check */
+#define STATS_NO_LATENCY (1u << 2) /* latency histogram */
+#define STATS_NO_JITTER (1u << 3) /* RFC 3550 */
+#define STATS_NO_DELAY_VARIATION (1u << 4) /* IPDV and PDV */
 
 struct worker_stats {
 	struct stats_counters c;

@@ -36,6 +36,7 @@
 #include "clock.h"
 #include "frame.h"
 #include "log.h"
+#include "report.h"
 #include "trial.h"
 
 #define LAB_NAME_MAX  8
@@ -460,7 +461,11 @@ static int run_sender(struct lab_runner *lr, uint16_t port, uint32_t frame_size,
 			 lr->what_send);
 		return rc;
 	}
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+	/* Traffic that failed (nothing received, refused) is a trial's
+	 * result, reported as usual, not an error of the run. */
+	if (!WIFEXITED(status) || (WEXITSTATUS(status) != 0 &&
+				   WEXITSTATUS(status) !=
+					   LINERATE_EXIT_NO_TRAFFIC))
 		return child_failed(c, status, err, err_len);
 	return 0;
 }
@@ -480,7 +485,11 @@ static int stop_receiver(struct lab_runner *lr, struct child_proc *c, char *err,
 			 c->tag);
 		return rc;
 	}
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+	/* Traffic that failed (nothing received, refused) is a trial's
+	 * result, reported as usual, not an error of the run. */
+	if (!WIFEXITED(status) || (WEXITSTATUS(status) != 0 &&
+				   WEXITSTATUS(status) !=
+					   LINERATE_EXIT_NO_TRAFFIC))
 		return child_failed(c, status, err, err_len);
 	return 0;
 }

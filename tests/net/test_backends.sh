@@ -34,6 +34,38 @@ counts() {
 	assert_eq "$label: rx.corrupt" "$(jget "$r" .rx.corrupt)" 0
 }
 
+# is_null / is_num LABEL FILE FILTER: a value that was not measured is
+# null; one that was is a number.
+is_null() { assert_eq "$1: $3 (not measured)" "$(jget "$2" "$3")" null; }
+is_num() {
+	local v
+	v=$(jget "$2" "$3")
+	if is_number "$v"; then pass "$1: $3 measured = $v"; else fail "$1: $3 = '$v', want a number"; fi
+}
+
+# measured LABEL RECEIVER_JSON BACKEND: what this receiver measures is a
+# number, what it does not is null. The in-kernel analyzer keeps RFC 3550
+# jitter and latency but no IPDV/PDV.
+measured() {
+	local label=$1 r=$2 be=$3 k
+	is_num "$label" "$r" .jitter_ns.rfc3550
+	is_num "$label" "$r" .latency_ns.p50
+	for k in ipdv_p50 ipdv_p99 ipdv_min ipdv_max pdv_p50 pdv_p99 pdv_p999 pdv_max; do
+		if [[ $be == xdp ]]; then
+			is_null "$label" "$r" ".jitter_ns.$k"
+		else
+			is_num "$label" "$r" ".jitter_ns.$k"
+		fi
+	done
+	if [[ $be == xdp ]]; then
+		assert_eq "$label: ipdv_samples" "$(jget "$r" .jitter_ns.ipdv_samples)" 0
+		assert_true "$label: text says IPDV and PDV not measured" \
+			grep -q 'IPDV not measured  PDV not measured' "$(out "text-$label")"
+	else
+		assert_gt "$label: ipdv_samples" "$(jget "$r" .jitter_ns.ipdv_samples)" 0
+	fi
+}
+
 # send_recv LABEL SEND_BACKEND RECV_BACKEND
 send_recv() {
 	local label=$1 sb=$2 rb=$3
@@ -49,6 +81,18 @@ send_recv() {
 	assert_eq "$label: receiver backend" "$(jget "$(out "recv-$label")" .backend.name)" "$rb"
 	counts "$label" "$(out "send-$label")" "$(out "recv-$label")"
 	assert_eq "$label: rx.flows" "$(jget "$(out "recv-$label")" .rx.flows)" 4
+	# The same run's text summary, from the JSON through a second, short
+	# run: the receiver's own words for what it did not measure.
+	if [[ $label == *-recv ]]; then
+		bg_start "text-$label" "$NS_B" 30 "$LINERATE" recv --backend "$rb" \
+			--listen "$IP_B:$PORT" --duration 20s --idle-timeout 1s --quiet
+		sleep 1
+		run_in "send2-$label" "$NS_A" 30 "$LINERATE" send --backend udp \
+			--dst "$IP_B:$PORT" --rate "$RATE" --count 2000 --json
+		bg_wait "text-$label"
+		assert_rc "$label: text recv" $? 0
+		measured "$label" "$(out "recv-$label")" "$rb"
+	fi
 	no_xdp_left "$NS_A" "$DEV_A" "$label"
 	no_xdp_left "$NS_B" "$DEV_B" "$label"
 }
@@ -75,6 +119,18 @@ ping_reflect() {
 	assert_eq "$label: reflected" "$(jget "$r" .reflected)" "$n"
 	assert_gt "$label: rtt p50" "$(jget "$p" .rtt_ns.p50)" 0
 	assert_lt "$label: rtt p50 < 5 ms" "$(jget "$p" .rtt_ns.p50)" 5000000
+	is_num "$label" "$p" .jitter_ns.ipdv_p50
+	is_num "$label" "$p" .jitter_ns.pdv_p50
+	# The in-kernel reflector reflects without sequence accounting.
+	if [[ $rb == xdp ]]; then
+		is_null "$label" "$r" .rx.lost
+		is_null "$label" "$r" .rx.expected
+		is_null "$label" "$r" .rx.loss_ratio
+		is_null "$label" "$r" .rx.corrupt
+	else
+		assert_eq "$label: reflector rx.lost" "$(jget "$r" .rx.lost)" 0
+		assert_eq "$label: reflector rx.expected" "$(jget "$r" .rx.expected)" "$n"
+	fi
 	# The kernels on both sides checked every UDP checksum they saw.
 	assert_eq "$label: UdpInCsumErrors in a" "$(nstat_get "$NS_A" UdpInCsumErrors)" "$csum_a"
 	assert_eq "$label: UdpInCsumErrors in b" "$(nstat_get "$NS_B" UdpInCsumErrors)" "$csum_b"
@@ -125,8 +181,9 @@ for be in afxdp xdp; do
 	kill -TERM "${PID_OF[term-$be]}"
 	bg_wait "term-$be"
 	rc=$?
-	# timeout(1) passes the signal on; linerate ends normally on it.
-	assert_true "term-$be: exited by itself ($rc)" test "$rc" -eq 0 -o "$rc" -eq 143
+	# timeout(1) passes the signal on; linerate ends normally on it,
+	# with exit code 3: it received nothing.
+	assert_true "term-$be: exited by itself, 3 for nothing received ($rc)" test "$rc" -eq 3 -o "$rc" -eq 143
 	no_xdp_left "$NS_B" "$DEV_B" "term-$be"
 done
 

@@ -60,5 +60,16 @@ bad --backend send --dst "$DST" --count 1 --backend nope
 # subcommand.
 bad --rate send --dst "$DST" --count 1 --rate
 bad frobnicate frobnicate
+# Flags that each choose what stdout carries exclude each other.
+bad "--json-stream: cannot be combined with --json" send --dst "$DST" --count 1 --json --json-stream
+bad "--json: cannot be combined with --json-stream" recv --listen 127.0.0.1:7000 --json-stream --json
+# One form for every message: "linerate CMD: --flag: what is wrong".
+bad "linerate send: --size: " send --dst "$DST" --count 1 --size 63
+bad "linerate recv: --burst: " recv --listen 127.0.0.1:7000 --burst 0
+bad "linerate ping: --dst: cannot resolve 'nosuchhost.invalid'" ping --dst nosuchhost.invalid:7000
+bad "linerate send: --dst: '1.2.3.999:7000' is not HOST:PORT" send --dst 1.2.3.999:7000 --count 1
+bad "linerate recv: --listen: 'localhost' is not HOST:PORT" recv --listen localhost
+bad "linerate replicate: --subscriber: cannot resolve" replicate --listen 127.0.0.1:7000 --subscriber nosuchhost.invalid:7001
+bad "linerate server: --api: cannot resolve" server --api nosuchhost.invalid:8080
 
 finish

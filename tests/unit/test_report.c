@@ -437,13 +437,26 @@ static void test_json_ping_and_reflect(void **state)
 	json_decref(doc);
 }
 
+/* Not measured is null, never 0. */
+static void assert_null_at(json_t *doc, const char *path)
+{
+	if (!json_is_null(jget(doc, path)))
+		fail_msg("%s is not null", path);
+}
+
 static void assert_empty_latency(json_t *doc)
 {
-	assert_close(jreal(doc, "latency_ns.mean"), 0, 0);
-	assert_int_equal(jint(doc, "latency_ns.p50"), 0);
-	assert_int_equal(jint(doc, "latency_ns.min"), 0);
-	assert_int_equal(jint(doc, "latency_ns.max"), 0);
-	assert_int_equal(jint(doc, "jitter_ns.pdv_max"), 0);
+	static const char *const keys[] = {
+		"latency_ns.mean",   "latency_ns.p50",	 "latency_ns.min",
+		"latency_ns.max",    "latency_ns.p999",	 "jitter_ns.rfc3550",
+		"jitter_ns.ipdv_p50", "jitter_ns.ipdv_min", "jitter_ns.pdv_p50",
+		"jitter_ns.pdv_max",
+	};
+
+	assert_int_equal(jint(doc, "latency_ns.count"), 0);
+	assert_int_equal(jint(doc, "jitter_ns.ipdv_samples"), 0);
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		assert_null_at(doc, keys[i]);
 }
 
 static void test_json_zero_time_zero_packets(void **state)
@@ -465,7 +478,8 @@ static void test_json_zero_time_zero_packets(void **state)
 			if (roles[r] != ROLE_SEND) {
 				assert_close(jreal(doc, "rx.pps"), 0, 0);
 				assert_close(jreal(doc, "rx.bps_l1"), 0, 0);
-				assert_close(jreal(doc, "rx.loss_ratio"), 0, 0);
+				/* Nothing expected: no ratio to speak of. */
+				assert_null_at(doc, "rx.loss_ratio");
 				assert_int_equal(jint(doc, "rx.packets"), 0);
 			}
 			if (roles[r] == ROLE_RECV)
@@ -793,6 +807,133 @@ static void test_text_final(void **state)
 	}
 }
 
+/*
+ * What the backend does not measure is null in JSON, "not measured" in
+ * text and an empty CSV field, although its counters hold numbers (an
+ * in-kernel analyzer's IPDV/PDV, a count-only sink's loss and latency).
+ */
+static void test_unmeasured(void **state)
+{
+	json_t *doc, *iv;
+	char *text;
+
+	(void)state;
+	setup_role(ROLE_RECV);
+	fill_rx(&snap);
+	ctx.unmeasured = STATS_NO_DELAY_VARIATION;
+	doc = report_json(&ctx, &snap, 2.0, true);
+	assert_clean_json(doc);
+	assert_int_equal(jint(doc, "jitter_ns.rfc3550"), 1234);
+	assert_int_equal(jint(doc, "latency_ns.p50"),
+			 hist_percentile(&snap.latency, 50));
+	assert_int_equal(jint(doc, "jitter_ns.ipdv_samples"), 0);
+	assert_null_at(doc, "jitter_ns.ipdv_p50");
+	assert_null_at(doc, "jitter_ns.ipdv_max");
+	assert_null_at(doc, "jitter_ns.pdv_p99");
+	assert_null_at(doc, "jitter_ns.pdv_max");
+	assert_int_equal(jint(doc, "rx.lost"), 10);
+	json_decref(doc);
+	text = text_final(2.0);
+	assert_non_null(strstr(text, "IPDV not measured  PDV not measured"));
+	assert_null(strstr(text, "IPDV p50"));
+	free(text);
+
+	ctx.unmeasured = STATS_NO_SEQUENCE | STATS_NO_CORRUPT |
+			 STATS_NO_LATENCY | STATS_NO_JITTER |
+			 STATS_NO_DELAY_VARIATION;
+	doc = report_json(&ctx, &snap, 2.0, true);
+	assert_clean_json(doc);
+	assert_int_equal(jint(doc, "rx.packets"), 990);
+	assert_int_equal(jint(doc, "rx.foreign"), 5);
+	assert_null_at(doc, "rx.expected");
+	assert_null_at(doc, "rx.lost");
+	assert_null_at(doc, "rx.loss_ratio");
+	assert_null_at(doc, "rx.reordered");
+	assert_null_at(doc, "rx.duplicates");
+	assert_null_at(doc, "rx.late");
+	assert_null_at(doc, "rx.corrupt");
+	assert_null_at(doc, "rx.flows");
+	assert_empty_latency(doc);
+	json_decref(doc);
+	iv = report_interval_json(&ctx, &snap, 0, 1);
+	assert_null_at(iv, "rx_lost");
+	assert_null_at(iv, "latency_p50_ns");
+	assert_null_at(iv, "jitter_rfc3550_ns");
+	assert_int_equal(jint(iv, "rx_packets"), 990);
+	json_decref(iv);
+	text = text_final(2.0);
+	assert_non_null(strstr(text, "loss       not measured"));
+	assert_non_null(strstr(text, "corrupt    not measured"));
+	assert_non_null(strstr(text, "one-way    not measured (not by this"));
+	assert_null(strstr(text, "samples"));
+	assert_non_null(strstr(text, "RFC 3550 not measured"));
+	assert_null(strstr(text, "10 of 1000"));
+	free(text);
+	ctx.unmeasured = 0;
+}
+
+/* Exit code 3's rule: what counts as traffic that failed, and what not. */
+static void test_traffic_failed(void **state)
+{
+	struct stats_counters c;
+	const uint64_t sec = 1000000000ULL;
+	char why[256];
+
+	(void)state;
+	memset(&c, 0, sizeof(c));
+	/* A sender that sent nothing. */
+	c.tx_errors = 7;
+	assert_true(report_traffic_failed(ROLE_SEND, &c, 1000, 0, 10 * sec, why,
+					  sizeof(why)));
+	assert_non_null(strstr(why, "sent nothing"));
+	assert_non_null(strstr(why, "all 7"));
+	/* Refused from start to end (the first refusal 1 ms after the
+	 * start, the last 0.5 s before the end). */
+	c.tx_packets = 1000;
+	c.tx_refused = 999;
+	c.tx_errors = 999;
+	c.tx_refused_first_ns = sec / 1000;
+	c.tx_refused_last_ns = 9 * sec + sec / 2;
+	assert_true(report_traffic_failed(ROLE_SEND, &c, 1000, 0, 10 * sec, why,
+					  sizeof(why)));
+	assert_non_null(strstr(why, "refused the traffic from start to end"));
+	assert_non_null(strstr(why, "999 sends"));
+	/* Refused only at the end (a receiver that left early): fine. */
+	c.tx_refused_first_ns = 8 * sec;
+	assert_false(report_traffic_failed(ROLE_SEND, &c, 1000, 0, 10 * sec,
+					   why, sizeof(why)));
+	c.tx_refused_first_ns = sec / 1000;
+	/* Refused only at first (a receiver that came up late): fine. */
+	c.tx_refused_last_ns = 2 * sec;
+	assert_false(report_traffic_failed(ROLE_SEND, &c, 1000, 0, 10 * sec, why,
+					   sizeof(why)));
+	assert_string_equal(why, "");
+	/* At 0.2 pps the packets are 5 s apart: two of them is the margin. */
+	assert_true(report_traffic_failed(ROLE_SEND, &c, 0.2, 0, 10 * sec, why,
+					  sizeof(why)));
+	/* Receivers: no test packet is a failure, other packets or not. */
+	memset(&c, 0, sizeof(c));
+	c.rx_foreign = 4;
+	assert_true(report_traffic_failed(ROLE_RECV, &c, 0, 0, 0, why,
+					  sizeof(why)));
+	assert_non_null(strstr(why, "received no test packets"));
+	assert_non_null(strstr(why, "foreign 4"));
+	assert_true(report_traffic_failed(ROLE_REFLECT, &c, 0, 0, 0, why,
+					  sizeof(why)));
+	c.rx_packets = 1;
+	assert_false(report_traffic_failed(ROLE_RECV, &c, 0, 0, 0, why,
+					   sizeof(why)));
+	/* A ping with no reply; with one it passes, whatever the loss. */
+	memset(&c, 0, sizeof(c));
+	c.tx_packets = 10;
+	assert_true(report_traffic_failed(ROLE_PING, &c, 100, 0, sec, why,
+					  sizeof(why)));
+	assert_non_null(strstr(why, "no replies: 10 probes"));
+	c.rx_packets = 1;
+	assert_false(report_traffic_failed(ROLE_PING, &c, 100, 0, sec, why,
+					   sizeof(why)));
+}
+
 static void test_format_ns(void **state)
 {
 	char buf[32];
@@ -831,6 +972,8 @@ int main(void)
 		cmocka_unit_test(test_csv_columns_match),
 		cmocka_unit_test(test_csv_values),
 		cmocka_unit_test(test_text_final),
+		cmocka_unit_test(test_unmeasured),
+		cmocka_unit_test(test_traffic_failed),
 		cmocka_unit_test(test_format_ns),
 	};
 
