@@ -19,6 +19,7 @@ struct http_server {
 	struct MHD_Daemon *mhd;
 	struct http_config cfg;
 	char *token;
+	char *admin_token;
 	uint64_t requests, s2xx, s4xx, s5xx, unauthorized, too_large;
 };
 
@@ -28,6 +29,7 @@ struct request_state {
 	size_t len;
 	uint64_t started_ns; /* when its headers were in */
 	bool answered; /* a response was queued before the body was read */
+	bool admin; /* authenticated with the admin token */
 };
 
 #define COUNT(srv, field) __atomic_fetch_add(&(srv)->field, 1, __ATOMIC_RELAXED)
@@ -201,10 +203,12 @@ static bool path_public(const struct http_server *srv, const char *url)
 }
 
 static bool authorized(struct http_server *srv, struct MHD_Connection *conn,
-		       const char *url)
+		       const char *url, bool *admin)
 {
 	const char *h;
+	bool user, adm;
 
+	*admin = false;
 	if (!srv->token || path_public(srv, url))
 		return true;
 	h = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
@@ -214,7 +218,12 @@ static bool authorized(struct http_server *srv, struct MHD_Connection *conn,
 	h += 7;
 	while (*h == ' ')
 		h++;
-	return http_token_equal(srv->token, h, strlen(h));
+	/* Both compared every time: which one matched takes no longer. */
+	user = http_token_equal(srv->token, h, strlen(h));
+	adm = srv->admin_token &&
+	      http_token_equal(srv->admin_token, h, strlen(h));
+	*admin = adm;
+	return user || adm;
 }
 
 /* Answer now, before (or instead of) reading the body. */
@@ -281,7 +290,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 			return MHD_NO;
 		st->started_ns = mono_ns();
 		*con_cls = st;
-		if (!authorized(srv, conn, url)) {
+		if (!authorized(srv, conn, url, &st->admin)) {
 			COUNT(srv, unauthorized);
 			return answer_early(srv, conn, st, MHD_HTTP_UNAUTHORIZED,
 					    "%s", "missing or wrong bearer token");
@@ -341,6 +350,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 	req.path = url;
 	req.body = st->body ? st->body : "";
 	req.body_len = st->len;
+	req.admin = st->admin;
 	fill_addresses(conn, &req);
 	srv->cfg.handler(srv->cfg.arg, &req, &resp);
 	st->answered = true;
@@ -390,6 +400,11 @@ struct http_server *http_server_start(const struct http_config *cfg)
 	if (cfg->token) {
 		srv->token = strdup(cfg->token);
 		if (!srv->token)
+			goto err_nomem;
+	}
+	if (cfg->admin_token) {
+		srv->admin_token = strdup(cfg->admin_token);
+		if (!srv->admin_token)
 			goto err_nomem;
 	}
 	if (inet_pton(AF_INET, cfg->addr, &((struct sockaddr_in *)&ss)->sin_addr) == 1) {
@@ -455,6 +470,7 @@ err_nomem:
 	errno = ENOMEM;
 err:
 	free(srv->token);
+	free(srv->admin_token);
 	free(srv);
 	return NULL;
 }
@@ -465,6 +481,7 @@ void http_server_stop(struct http_server *srv)
 		return;
 	MHD_stop_daemon(srv->mhd);
 	free(srv->token);
+	free(srv->admin_token);
 	free(srv);
 }
 

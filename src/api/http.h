@@ -25,6 +25,7 @@ struct http_request {
 	size_t body_len;
 	struct sockaddr_storage peer; /* the client */
 	struct sockaddr_storage local; /* the address the client reached */
+	bool admin; /* it presented the admin token */
 };
 
 struct http_response {
@@ -41,6 +42,7 @@ struct http_config {
 	const char *addr; /* IP to bind */
 	uint16_t port;
 	const char *token; /* NULL: no authentication */
+	const char *admin_token; /* NULL: none; accepted wherever token is */
 	const char *tls_cert_pem; /* both or neither */
 	const char *tls_key_pem;
 	unsigned int max_connections;

@@ -382,6 +382,45 @@ static int ip_from_sockaddr(const struct sockaddr_storage *ss, struct ip_addr *i
 	return -EAFNOSUPPORT;
 }
 
+int api_client_from(const struct sockaddr_storage *peer, bool admin,
+		    struct api_client *out)
+{
+	int err = ip_from_sockaddr(peer, &out->ip);
+
+	out->admin = admin;
+	return err;
+}
+
+unsigned int daemon_per_client_limit(const struct daemon_config *cfg)
+{
+	if (cfg->max_sessions_per_client)
+		return cfg->max_sessions_per_client;
+	return (cfg->max_sessions + 1) / 2;
+}
+
+static bool ip_equal(const struct ip_addr *a, const struct ip_addr *b)
+{
+	if (a->family != b->family)
+		return false;
+	if (a->family == AF_INET)
+		return a->v4.s_addr == b->v4.s_addr;
+	return !memcmp(&a->v6, &b->v6, sizeof(a->v6));
+}
+
+/* The same token class from the same address. */
+static bool session_owned_by(const struct api_session *s,
+			     const struct api_client *who)
+{
+	return who && s->owner.admin == who->admin &&
+	       ip_equal(&s->owner.ip, &who->ip);
+}
+
+static bool session_visible_to(const struct api_session *s,
+			       const struct api_client *who)
+{
+	return !who || who->admin || session_owned_by(s, who);
+}
+
 static bool target_allowed(const struct registry *reg, const struct ip_addr *dst,
 			   const struct sockaddr_storage *client)
 {
@@ -438,7 +477,8 @@ static int admit(struct registry *reg, struct api_session *s,
 		 size_t field_len, char *err, size_t err_len)
 {
 	const struct daemon_config *cfg = &reg->cfg;
-	unsigned int running = 0;
+	unsigned int running = 0, mine = 0;
+	unsigned int per_client = daemon_per_client_limit(cfg);
 	double pps = 0, bps = 0;
 	bool raw_busy = false;
 
@@ -448,6 +488,7 @@ static int admit(struct registry *reg, struct api_session *s,
 		if (!session_live(o))
 			continue;
 		running++;
+		mine += session_owned_by(o, &s->owner);
 		pps += o->pps;
 		bps += o->bps_l1;
 		raw_busy |= o->raw;
@@ -471,6 +512,12 @@ static int admit(struct registry *reg, struct api_session *s,
 		       "server is at its limit of %u running sessions, try "
 		       "again later (limit: max-sessions)",
 		       cfg->max_sessions);
+	if (!s->owner.admin && mine >= per_client)
+		REFUSE(429, "",
+		       "you have %u sessions running, this server's limit per "
+		       "client; end one or try again later "
+		       "(limit: max-sessions-per-client)",
+		       per_client);
 	if (s->raw && raw_busy)
 		REFUSE(409, "backend",
 		       "backend: another session holds the interface with a "
@@ -497,6 +544,7 @@ static int admit(struct registry *reg, struct api_session *s,
 }
 
 int registry_create_session(struct registry *reg, struct api_session_req *req,
+			    const struct api_client *who,
 			    const struct sockaddr_storage *client,
 			    const struct sockaddr_storage *local, int *status,
 			    char *field, size_t field_len, char *err,
@@ -522,6 +570,7 @@ int registry_create_session(struct registry *reg, struct api_session_req *req,
 	}
 	s->role = req->role;
 	s->spec = req->spec;
+	s->owner = *who;
 	s->client = *client;
 	s->spec.output = OUTPUT_TEXT;
 	s->spec.quiet = true;
@@ -765,6 +814,54 @@ int registry_wait_done(struct registry *reg, const char *id,
 		ret = -ENOENT;
 	pthread_mutex_unlock(&reg->lock);
 	return ret;
+}
+
+int registry_with_as(struct registry *reg, const struct api_client *who,
+		     const char *id,
+		     void (*fn)(struct api_session *s, void *arg), void *arg)
+{
+	struct api_session *s;
+
+	pthread_mutex_lock(&reg->lock);
+	s = find(reg, id);
+	if (s && !session_visible_to(s, who))
+		s = NULL;
+	if (s) {
+		if (session_owned_by(s, who))
+			s->last_contact_ns = mono_ns();
+		fn(s, arg);
+	}
+	pthread_mutex_unlock(&reg->lock);
+	return s ? 0 : -ENOENT;
+}
+
+void registry_foreach_as(struct registry *reg, const struct api_client *who,
+			 void (*fn)(struct api_session *s, void *arg),
+			 void *arg)
+{
+	pthread_mutex_lock(&reg->lock);
+	for (unsigned int i = 0; i < reg->count; i++)
+		if (session_visible_to(reg->sessions[i], who))
+			fn(reg->sessions[i], arg);
+	pthread_mutex_unlock(&reg->lock);
+}
+
+int registry_stop_as(struct registry *reg, const struct api_client *who,
+		     const char *id, const char *reason)
+{
+	struct api_session *s;
+
+	pthread_mutex_lock(&reg->lock);
+	s = find(reg, id);
+	if (s && !session_visible_to(s, who))
+		s = NULL;
+	if (s && session_live(s)) {
+		if (!s->end_reason)
+			s->end_reason = reason;
+		atomic_store(&s->stop, true);
+	}
+	pthread_mutex_unlock(&reg->lock);
+	return s ? 0 : -ENOENT;
 }
 
 void registry_totals(struct registry *reg, struct registry_totals *out)

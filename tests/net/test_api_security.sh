@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# Issue 18, the security review: `linerate server` in namespace b, two
+# clients in namespace a on two addresses (IP_A and a second one), and an
+# admin token.
+#  - ownership: a session is its creator's (token and address); another
+#    client gets 404 on GET, report and DELETE and does not see it listed;
+#    the admin sees and stops everything; only the owner's contact keeps a
+#    session from idling out; a per-client share of --max-sessions (429
+#    naming max-sessions-per-client)
+#  - answers: a spec that cannot run is a 400 naming its field, not a 503;
+#    a flood of failing requests does not flood the log
+#  - HTTP: conflicting or malformed Content-Length and an unsupported
+#    Transfer-Encoding get 400 and the connection closed
+. "$(dirname "$0")/lib.sh"
+require_root
+require_cmd ip python3 curl jq
+require_binary
+lab_up "$(lab_name sec)"
+
+API_PORT=9270
+URL=http://$IP_B:$API_PORT
+TOKEN=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
+ADMIN=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
+(
+	umask 077
+	printf '%s\n' "$TOKEN" >"$WORKDIR/token"
+	printf '%s\n' "$ADMIN" >"$WORKDIR/admin"
+)
+IP_A2=${IP_A%.*}.3
+in_a ip addr add "$IP_A2/24" dev "$DEV_A"
+
+bg_start server "$NS_B" 170 "$LINERATE" server --api "$IP_B:$API_PORT" \
+	--token-file "$WORKDIR/token" --admin-token-file "$WORKDIR/admin" \
+	--max-sessions 6 --max-sessions-per-client 2 --idle-timeout 3s \
+	--data-ports 9300-9340
+for ((i = 0; i < 50; i++)); do
+	in_a curl -s -o /dev/null --max-time 1 "$URL/v1/health" && break
+	bg_running server || break
+	sleep 0.1
+done
+in_a curl -s -o /dev/null --max-time 2 "$URL/v1/health" ||
+	fatal "linerate server did not come up on $URL: $(tail -n 3 "$(err server)")"
+
+# as WHO TAG METHOD PATH [BODY]: a request from client WHO (a: IP_A with
+# the token, b: IP_A2 with the token, admin: IP_A2 with the admin token);
+# the status on stdout, the body in $WORKDIR/TAG.body.
+as() {
+	local who=$1 tag=$2 method=$3 path=$4 src=$IP_A tok=$TOKEN
+	local args=(-s --max-time 20 -X "$method" -o "$WORKDIR/$tag.body" -w '%{http_code}')
+	case $who in
+	b) src=$IP_A2 ;;
+	admin) src=$IP_A2 tok=$ADMIN ;;
+	esac
+	[[ -n ${5:-} ]] && args+=(-H 'Content-Type: application/json' --data-binary "$5")
+	in_a curl "${args[@]}" --interface "$src" -H "Authorization: Bearer $tok" "$URL$path"
+}
+body() { jget "$WORKDIR/$1.body" "$2"; }
+
+# ------------------------------------------------------------- ownership
+
+code=$(as a a1 POST /v1/sessions '{"role":"sink","backend":"udp","duration":"60s"}')
+assert_eq "client a: sink created" "$code" 201
+A1=$(body a1 .id)
+assert_eq "client a: the session names a's address" "$(body a1 .client)" "$IP_A"
+code=$(as a a2 POST /v1/sessions '{"role":"sink","backend":"udp","duration":"60s"}')
+assert_eq "client a: a second sink created" "$code" 201
+A2=$(body a2 .id)
+code=$(as a a3 POST /v1/sessions '{"role":"sink","backend":"udp","duration":"60s"}')
+assert_eq "client a: a third is over its share: 429" "$code" 429
+assert_eq "client a: the refusal names the limit" "$(body a3 .limit)" max-sessions-per-client
+code=$(as b b1 POST /v1/sessions '{"role":"sink","backend":"udp","duration":"60s"}')
+assert_eq "client b: still has its own share: 201" "$code" 201
+B1=$(body b1 .id)
+
+code=$(as b get GET "/v1/sessions/$A1")
+assert_eq "client b: GET of a's session: 404" "$code" 404
+code=$(as b rep GET "/v1/sessions/$A1/report")
+assert_eq "client b: GET of a's report: 404" "$code" 404
+code=$(as b del DELETE "/v1/sessions/$A1")
+assert_eq "client b: DELETE of a's session: 404" "$code" 404
+code=$(as a get GET "/v1/sessions/$A1")
+assert_eq "client a: its session still runs after b's DELETE" "$code:$(body get .state)" 200:running
+code=$(as b list GET /v1/sessions)
+assert_eq "client b: lists only its own" "$(body list '[.sessions[].id] | join(",")')" "$B1"
+code=$(as a list GET /v1/sessions)
+assert_eq "client a: lists only its own" "$(body list '[.sessions[].id] | sort | join(",")')" \
+	"$(printf '%s\n' "$A1" "$A2" | sort | paste -sd,)"
+code=$(as admin list GET /v1/sessions)
+assert_eq "admin: lists every session" "$(body list '.sessions | length')" 3
+code=$(as admin get GET "/v1/sessions/$A2")
+assert_eq "admin: GET of a's session" "$code:$(body get .id)" "200:$A2"
+code=$(as admin del DELETE "/v1/sessions/$A2")
+assert_eq "admin: DELETE of a's session" "$code:$(body del .state):$(body del .end_reason)" 200:done:deleted
+code=$(as b del DELETE "/v1/sessions/$B1")
+assert_eq "client b: DELETE of its own" "$code:$(body del .state)" 200:done
+code=$(as a caps GET /v1/capabilities)
+assert_eq "capabilities: limits.max_sessions_per_client" "$(body caps .limits.max_sessions_per_client)" 2
+
+# Only the owner's contact counts: b and the admin ask about A1 every
+# 0.3 s for 6 s (twice the idle timeout); it must end as idle all the same.
+for ((i = 0; i < 20; i++)); do
+	as b poll GET "/v1/sessions/$A1" >/dev/null
+	as admin poll GET "/v1/sessions/$A1" >/dev/null
+	sleep 0.3
+done
+for ((i = 0; i < 20; i++)); do
+	code=$(as admin idle GET "/v1/sessions/$A1")
+	[[ $(body idle .state) == done ]] && break
+	sleep 0.5
+done
+assert_eq "others' contact does not keep a's session alive" \
+	"$(body idle .state):$(body idle .end_reason)" done:idle
+
+finish
