@@ -443,6 +443,8 @@ static void handle(void *arg, const struct http_request *req,
 	char id[17];
 	bool report;
 
+	/* Lines logged while answering a client are the client's doing. */
+	log_client_thread(1);
 	/* Without an address there is no owner to match: see nothing. */
 	if (api_client_from(&req->peer, req->admin, &who))
 		memset(&who, 0, sizeof(who));

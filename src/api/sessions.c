@@ -8,6 +8,7 @@
 
 #include "clock.h"
 #include "daemon.h"
+#include "backend/netpath.h"
 #include "engine/session.h"
 #include "http.h"
 #include "log.h"
@@ -111,6 +112,9 @@ static void *session_thread(void *arg)
 	char why[256];
 	int err;
 
+	/* What a session logs, its client caused: a flood of failing
+	 * requests must not flood the log. */
+	log_client_thread(1);
 	log_capture_thread(why, sizeof(why));
 	err = session_run_observed(&s->spec, &s->stop, &obs);
 	log_capture_thread(NULL, 0);
@@ -292,7 +296,9 @@ static void *watchdog_thread(void *arg)
 {
 	struct registry *reg = arg;
 
+	log_client_thread(1);
 	while (!atomic_load(&reg->stop)) {
+		log_client_flush();
 		pthread_mutex_lock(&reg->lock);
 		watchdog_tick(reg, mono_ns());
 		pthread_mutex_unlock(&reg->lock);
@@ -459,6 +465,70 @@ static uint16_t port_pick(const struct registry *reg, uint16_t after)
 		if (!used)
 			return (uint16_t)p;
 	}
+	return 0;
+}
+
+/* "--line-rate: ..." from spec_validate(): the JSON field, "line_rate". */
+static void field_from_message(const char *msg, char *field, size_t len)
+{
+	size_t n = 0;
+
+	field[0] = '\0';
+	if (strncmp(msg, "--", 2))
+		return;
+	msg += 2;
+	while (n + 1 < len && ((msg[n] >= 'a' && msg[n] <= 'z') ||
+			       (msg[n] >= '0' && msg[n] <= '9') || msg[n] == '-')) {
+		field[n] = msg[n] == '-' ? '_' : msg[n];
+		n++;
+	}
+	field[n] = '\0';
+}
+
+/*
+ * What the engine would refuse only once started, checked before: a spec
+ * that cannot run here is the client's mistake (400 naming the field),
+ * not the server's trouble (503). 0, or -EINVAL with the answer filled.
+ */
+static int spec_runs_here(const struct api_session *s, int *status,
+			  char *field, size_t field_len, char *err,
+			  size_t err_len)
+{
+	const struct test_spec *sp = &s->spec;
+	struct net_path path;
+	char why[256];
+	uint32_t have;
+	int rc;
+
+	if (sp->queues <= 1)
+		return 0;
+	*status = 400;
+	snprintf(field, field_len, "queues");
+	if (!s->raw) {
+		snprintf(err, err_len,
+			 "queues: the %s backend runs on one queue", sp->backend);
+		return -EINVAL;
+	}
+	if (api_role_sends(s->role))
+		rc = netpath_to(&sp->dst, &sp->src, NULL, &path, why, sizeof(why));
+	else
+		rc = netpath_local(&sp->listen, NULL, &path, why, sizeof(why));
+	if (rc)
+		return 0; /* the engine says why, as it would for one queue */
+	if (s->role == API_ROLE_SINK)
+		have = path.rx_queues;
+	else if (s->role == API_ROLE_SOURCE)
+		have = path.tx_queues;
+	else
+		have = path.rx_queues < path.tx_queues ? path.rx_queues :
+							 path.tx_queues;
+	if (have && sp->queues > have) {
+		snprintf(err, err_len,
+			 "queues: %u is more than the %u queue%s of %s", sp->queues,
+			 have, have == 1 ? "" : "s", path.ifname);
+		return -EINVAL;
+	}
+	field[0] = '\0';
 	return 0;
 }
 
@@ -633,6 +703,11 @@ int registry_create_session(struct registry *reg, struct api_session_req *req,
 					     s->spec.line_rate_bps);
 	}
 	s->bps_l1 = frame_bps_l1(s->pps, s->spec.frame_size);
+	ret = spec_runs_here(s, status, field, field_len, err, err_len);
+	if (ret) {
+		session_free(s);
+		return ret;
+	}
 
 	for (int attempt = 0; attempt < PORT_TRIES; attempt++) {
 		uint64_t deadline;
@@ -662,6 +737,7 @@ int registry_create_session(struct registry *reg, struct api_session_req *req,
 		if (spec_validate(&s->spec, msg, sizeof(msg))) {
 			pthread_mutex_unlock(&reg->lock);
 			*status = 400;
+			field_from_message(msg, field, field_len);
 			snprintf(err, err_len, "%s", msg);
 			session_free(s);
 			return -EINVAL;

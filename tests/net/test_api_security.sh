@@ -111,4 +111,74 @@ done
 assert_eq "others' contact does not keep a's session alive" \
 	"$(body idle .state):$(body idle .end_reason)" done:idle
 
+# ------------------------------------------------------------- answers
+
+# Specs that cannot run here: 400 naming the field, before anything starts.
+NQ=$(in_b sh -c "ls -d /sys/class/net/$DEV_B/queues/rx-* | wc -l")
+for spec in '{"role":"sink","queues":64}' '{"role":"sink","backend":"udp","queues":2}' \
+	"{\"role\":\"sink\",\"backend\":\"afpacket\",\"queues\":$((NQ + 1))}" \
+	'{"role":"ping","port":9999,"backend":"afpacket","queues":2}'; do
+	code=$(as a q POST /v1/sessions "$spec")
+	assert_eq "$spec: 400 naming queues" "$code:$(body q .field)" 400:queues
+done
+code=$(as a ring POST /v1/sessions '{"role":"sink","backend":"udp","duration":"1s","size":63}')
+assert_eq "size 63: 400 naming size" "$code:$(body ring .field)" 400:size
+
+# A flood of requests that fail at start (every data port of a second
+# server is held, so each start fails to bind, eight tries each) writes a
+# bounded number of lines to the log, and says how many it suppressed.
+bg_start holder "$NS_B" 120 python3 -c "
+import socket, time
+socks = []
+for p in (9390, 9391):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(('0.0.0.0', p))
+    socks.append(s)
+time.sleep(110)
+"
+wait_udp_listen "$NS_B" 9391 5 || fatal "could not hold the data ports"
+bg_start flood "$NS_B" 120 "$LINERATE" server --api "$IP_B:9271" \
+	--token-file "$WORKDIR/token" --data-ports 9390-9391
+for ((i = 0; i < 50; i++)); do
+	in_a curl -s -o /dev/null --max-time 1 "http://$IP_B:9271/v1/health" && break
+	sleep 0.1
+done
+N_FLOOD=150
+cat >"$WORKDIR/flood.py" <<'PY'
+import http.client, sys, time
+host, port, token, n = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
+codes = {}
+conn = http.client.HTTPConnection(host, port, timeout=30)
+deadline = time.monotonic() + 90
+for i in range(n):
+    if time.monotonic() > deadline:
+        break
+    conn.request("POST", "/v1/sessions", body='{"role":"sink","backend":"udp"}',
+                 headers={"Authorization": "Bearer " + token})
+    r = conn.getresponse()
+    r.read()
+    codes[r.status] = codes.get(r.status, 0) + 1
+print(" ".join(f"{k}={v}" for k, v in sorted(codes.items())))
+PY
+T0=$(date +%s)
+run_in floodc "$NS_A" 100 python3 "$WORKDIR/flood.py" "$IP_B" 9271 "$TOKEN" "$N_FLOOD"
+assert_eq "flood: every request refused with 503 (nothing could bind)" "$(cat "$(out floodc)")" "503=$N_FLOOD"
+T1=$(date +%s)
+sleep 11
+# One more: its line ends the window, which reports what it held back
+# (the watchdog also reports it by itself once the window is over).
+run_in floodc2 "$NS_A" 40 python3 "$WORKDIR/flood.py" "$IP_B" 9271 "$TOKEN" 1
+kill -TERM "${PID_OF[holder]}" 2>/dev/null
+kill -TERM "$(ps -o pid= --ppid "${PID_OF[flood]}" | tr -d ' ')" 2>/dev/null
+bg_wait flood
+LINES=$(grep -vc '^log: .* suppressed' "$(err flood)")
+HELD=$(sed -n 's/^log: \([0-9]*\) client-caused lines\? suppressed.*/\1/p' "$(err flood)" | awk '{ s += $1 } END { print s + 0 }')
+log "flood: $LINES lines in the log, $HELD suppressed"
+# 20 lines a 10 s window; the flood spans at most (T1-T0)/10 + 2 windows,
+# plus the one request after it. Without the limit: 8 or more a request.
+MAXL=$((20 * ((T1 - T0) / 10 + 3)))
+assert_lt "flood: lines in the log (at most $MAXL; unlimited ~8 a request)" "$LINES" "$((MAXL + 1))"
+assert_gt "flood: lines printed and suppressed cover every failed start" \
+	"$((LINES + HELD))" "$((N_FLOOD - 1))"
+
 finish
