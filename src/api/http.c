@@ -30,6 +30,7 @@ struct request_state {
 	uint64_t started_ns; /* when its headers were in */
 	bool answered; /* a response was queued before the body was read */
 	bool admin; /* authenticated with the admin token */
+	bool close; /* end the connection after the answer */
 };
 
 #define COUNT(srv, field) __atomic_fetch_add(&(srv)->field, 1, __ATOMIC_RELAXED)
@@ -179,6 +180,8 @@ static enum MHD_Result send_response(struct http_server *srv,
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
 				resp->content_type);
 	MHD_add_response_header(r, "Cache-Control", "no-store");
+	if (resp->close)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
 	if (resp->status == MHD_HTTP_UNAUTHORIZED)
 		MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
 					"Bearer realm=\"linerate\"");
@@ -235,6 +238,8 @@ static enum MHD_Result answer_early(struct http_server *srv,
 	struct http_response resp = { 0 };
 
 	http_error(&resp, status, NULL, fmt, arg);
+	/* The rest of the stream cannot be trusted to start a request. */
+	resp.close = st->close;
 	st->answered = true;
 	return send_response(srv, conn, &resp);
 }
@@ -249,6 +254,65 @@ static enum MHD_Result answer_too_large(struct http_server *srv,
 		 srv->cfg.max_body);
 	return answer_early(srv, conn, st, MHD_HTTP_CONTENT_TOO_LARGE, "%s",
 			    msg);
+}
+
+/* The request's framing headers, as sent (every occurrence). */
+struct framing {
+	unsigned int content_lengths, transfer_encodings;
+	const char *content_length; /* the first */
+	bool cl_conflict, cl_malformed;
+	const char *transfer_encoding;
+};
+
+static enum MHD_Result framing_header(void *cls, enum MHD_ValueKind kind,
+				      const char *key, const char *value)
+{
+	struct framing *f = cls;
+
+	(void)kind;
+	if (!value)
+		value = "";
+	if (!strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH)) {
+		size_t n = strspn(value, "0123456789");
+
+		/* Digits only (RFC 9110 8.6): no sign, no list, no blank.
+		 * Too large a number is the body cap's to refuse (413). */
+		if (!n || value[n])
+			f->cl_malformed = true;
+		if (f->content_lengths++ && strcmp(value, f->content_length))
+			f->cl_conflict = true;
+		if (!f->content_length)
+			f->content_length = value;
+	} else if (!strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING)) {
+		f->transfer_encodings++;
+		f->transfer_encoding = value;
+	}
+	return MHD_YES;
+}
+
+/*
+ * A request whose body length is ambiguous is refused before its body is
+ * read: behind a proxy that picks another reading of it, the rest would
+ * be taken as a second request (request smuggling). NULL when it is
+ * fine, else what is wrong.
+ */
+static const char *framing_problem(struct MHD_Connection *conn)
+{
+	struct framing f = { 0 };
+
+	MHD_get_connection_values(conn, MHD_HEADER_KIND, framing_header, &f);
+	if (f.transfer_encodings) {
+		if (f.transfer_encodings > 1 ||
+		    strcasecmp(f.transfer_encoding, "chunked"))
+			return "Transfer-Encoding: only \"chunked\" is supported";
+		if (f.content_lengths)
+			return "Content-Length and Transfer-Encoding together";
+	}
+	if (f.cl_malformed)
+		return "Content-Length: not a plain decimal number";
+	if (f.cl_conflict)
+		return "Content-Length: given twice with different values";
+	return NULL;
 }
 
 static void fill_addresses(struct MHD_Connection *conn,
@@ -283,13 +347,19 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 
 	(void)version;
 	if (!st) {
-		const char *cl;
+		const char *cl, *problem;
 
 		st = calloc(1, sizeof(*st));
 		if (!st)
 			return MHD_NO;
 		st->started_ns = mono_ns();
 		*con_cls = st;
+		problem = framing_problem(conn);
+		if (problem) {
+			st->close = true;
+			return answer_early(srv, conn, st, MHD_HTTP_BAD_REQUEST,
+					    "%s", problem);
+		}
 		if (!authorized(srv, conn, url, &st->admin)) {
 			COUNT(srv, unauthorized);
 			return answer_early(srv, conn, st, MHD_HTTP_UNAUTHORIZED,

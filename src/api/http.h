@@ -33,6 +33,7 @@ struct http_response {
 	json_t *json; /* the body, or NULL with text set */
 	char *text; /* malloc'ed body (e.g. Prometheus text), or NULL */
 	const char *content_type; /* for text */
+	bool close; /* close the connection once it is sent */
 };
 
 typedef void (*http_handler_fn)(void *arg, const struct http_request *req,
