@@ -698,9 +698,12 @@ int registry_create_session(struct registry *reg, struct api_session_req *req,
 		 * cannot aim it at a third party); a sink counts only it. */
 		if (ip_from_sockaddr(client, &s->spec.only_from) == 0)
 			s->spec.has_only_from = true;
-		if (req->role == API_ROLE_REFLECT)
+		if (req->role == API_ROLE_REFLECT) {
 			s->pps = rate_to_pps(&s->spec.rate, s->spec.frame_size,
 					     s->spec.line_rate_bps);
+			/* What admission counted is all it sends back. */
+			s->spec.police = true;
+		}
 	}
 	s->bps_l1 = frame_bps_l1(s->pps, s->spec.frame_size);
 	ret = spec_runs_here(s, status, field, field_len, err, err_len);

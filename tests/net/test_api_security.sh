@@ -186,6 +186,32 @@ done
 code=$(as a ring POST /v1/sessions '{"role":"sink","backend":"udp","duration":"1s","size":63}')
 assert_eq "size 63: 400 naming size" "$code:$(body ring .field)" 400:size
 
+# ------------------------------------------------------------- reflector rate
+
+# Declared 1 kpps, sent 5 kpps for 2 s: the reflector sends back about
+# what was declared (2 s at 1 kpps plus its 100-packet bucket) and counts
+# the rest as policed; received = reflected + policed exactly.
+code=$(as a refl POST /v1/sessions '{"role":"reflect","backend":"udp","rate":"1kpps","duration":"30s"}')
+assert_eq "reflect session at 1 kpps: created" "$code" 201
+RID=$(body refl .id)
+RPORT=$(body refl .data.port)
+run_in blast "$NS_A" 30 "$LINERATE" send --backend udp --dst "$IP_B:$RPORT" \
+	--rate 5kpps --count 10000 --json
+assert_rc "5 kpps to the reflector" $? 0
+sleep 0.5
+as a rdel DELETE "/v1/sessions/$RID" >/dev/null
+code=$(as a rrep GET "/v1/sessions/$RID/report")
+assert_eq "reflect report" "$code" 200
+RX=$(body rrep .rx.packets)
+REFL=$(body rrep .reflected)
+POL=$(body rrep .rx.policed)
+log "reflector: received $RX, reflected $REFL, policed $POL"
+assert_eq "reflector: received all 10000" "$RX" 10000
+assert_range "reflector: reflected about the declared rate (1 kpps x 2 s + bucket)" "$REFL" 1800 2600
+assert_eq "reflector: received = reflected + policed" "$((REFL + POL))" "$RX"
+code=$(as a a1rep GET "/v1/sessions/$A1/report")
+assert_eq "a sink does not police: rx.policed is null" "$code:$(body a1rep .rx.policed)" 200:null
+
 # A flood of requests that fail at start (every data port of a second
 # server is held, so each start fails to bind, eight tries each) writes a
 # bounded number of lines to the log, and says how many it suppressed.
