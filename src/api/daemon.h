@@ -25,9 +25,12 @@ struct daemon_config {
 	const char *api_addr;
 	uint16_t api_port;
 	const char *token; /* NULL: none */
+	const char *admin_token; /* NULL: none; sees and stops every session */
 	const char *tls_cert_pem;
 	const char *tls_key_pem;
 	unsigned int max_sessions; /* running at once */
+	/* Of those, one client's; 0: half of max_sessions, rounded up. */
+	unsigned int max_sessions_per_client;
 	struct rate max_rate; /* what the daemon sources in total; RATE_MAX: no cap */
 	uint64_t max_duration_ns;
 	uint64_t idle_timeout_ns;
@@ -65,8 +68,21 @@ struct api_pacing {
 	int64_t gap_p99_ns, late_max_ns;
 };
 
+/* Who is asking: a session belongs to the client that created it, the
+ * token class it presented (the admin's or the ordinary one) and its
+ * source address. The admin may see and stop every session. */
+struct api_client {
+	struct ip_addr ip;
+	bool admin;
+};
+
+int api_client_from(const struct sockaddr_storage *peer, bool admin,
+		    struct api_client *out);
+unsigned int daemon_per_client_limit(const struct daemon_config *cfg);
+
 struct api_session {
 	char id[17];
+	struct api_client owner;
 	enum api_role role;
 	struct test_spec spec;
 	struct sockaddr_storage client;
@@ -110,6 +126,7 @@ void registry_destroy(struct registry *reg);
 /* Admit and start a session from a parsed request; the caller's status
  * and error, or 0 with *out (a copy of its id). */
 int registry_create_session(struct registry *reg, struct api_session_req *req,
+			    const struct api_client *who,
 			    const struct sockaddr_storage *client,
 			    const struct sockaddr_storage *local, int *status,
 			    char *field, size_t field_len, char *err,
@@ -124,6 +141,17 @@ void registry_foreach(struct registry *reg,
 		      void (*fn)(struct api_session *s, void *arg), void *arg);
 /* Ask a session to stop; -ENOENT when there is none. */
 int registry_stop(struct registry *reg, const char *id, const char *reason);
+
+/* The same on behalf of a client: a session it may not see is not there
+ * (-ENOENT), and only its owner's contact keeps it from idling out. */
+int registry_with_as(struct registry *reg, const struct api_client *who,
+		     const char *id,
+		     void (*fn)(struct api_session *s, void *arg), void *arg);
+void registry_foreach_as(struct registry *reg, const struct api_client *who,
+			 void (*fn)(struct api_session *s, void *arg),
+			 void *arg);
+int registry_stop_as(struct registry *reg, const struct api_client *who,
+		     const char *id, const char *reason);
 /* Wait up to timeout for a session to finish (0) or -ETIMEDOUT/-ENOENT. */
 int registry_wait_done(struct registry *reg, const char *id,
 		       uint64_t timeout_ns);

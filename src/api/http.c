@@ -19,6 +19,7 @@ struct http_server {
 	struct MHD_Daemon *mhd;
 	struct http_config cfg;
 	char *token;
+	char *admin_token;
 	uint64_t requests, s2xx, s4xx, s5xx, unauthorized, too_large;
 };
 
@@ -28,6 +29,8 @@ struct request_state {
 	size_t len;
 	uint64_t started_ns; /* when its headers were in */
 	bool answered; /* a response was queued before the body was read */
+	bool admin; /* authenticated with the admin token */
+	bool close; /* end the connection after the answer */
 };
 
 #define COUNT(srv, field) __atomic_fetch_add(&(srv)->field, 1, __ATOMIC_RELAXED)
@@ -177,6 +180,8 @@ static enum MHD_Result send_response(struct http_server *srv,
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
 				resp->content_type);
 	MHD_add_response_header(r, "Cache-Control", "no-store");
+	if (resp->close)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
 	if (resp->status == MHD_HTTP_UNAUTHORIZED)
 		MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
 					"Bearer realm=\"linerate\"");
@@ -201,10 +206,12 @@ static bool path_public(const struct http_server *srv, const char *url)
 }
 
 static bool authorized(struct http_server *srv, struct MHD_Connection *conn,
-		       const char *url)
+		       const char *url, bool *admin)
 {
 	const char *h;
+	bool user, adm;
 
+	*admin = false;
 	if (!srv->token || path_public(srv, url))
 		return true;
 	h = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
@@ -214,7 +221,12 @@ static bool authorized(struct http_server *srv, struct MHD_Connection *conn,
 	h += 7;
 	while (*h == ' ')
 		h++;
-	return http_token_equal(srv->token, h, strlen(h));
+	/* Both compared every time: which one matched takes no longer. */
+	user = http_token_equal(srv->token, h, strlen(h));
+	adm = srv->admin_token &&
+	      http_token_equal(srv->admin_token, h, strlen(h));
+	*admin = adm;
+	return user || adm;
 }
 
 /* Answer now, before (or instead of) reading the body. */
@@ -226,6 +238,8 @@ static enum MHD_Result answer_early(struct http_server *srv,
 	struct http_response resp = { 0 };
 
 	http_error(&resp, status, NULL, fmt, arg);
+	/* The rest of the stream cannot be trusted to start a request. */
+	resp.close = st->close;
 	st->answered = true;
 	return send_response(srv, conn, &resp);
 }
@@ -240,6 +254,65 @@ static enum MHD_Result answer_too_large(struct http_server *srv,
 		 srv->cfg.max_body);
 	return answer_early(srv, conn, st, MHD_HTTP_CONTENT_TOO_LARGE, "%s",
 			    msg);
+}
+
+/* The request's framing headers, as sent (every occurrence). */
+struct framing {
+	unsigned int content_lengths, transfer_encodings;
+	const char *content_length; /* the first */
+	bool cl_conflict, cl_malformed;
+	const char *transfer_encoding;
+};
+
+static enum MHD_Result framing_header(void *cls, enum MHD_ValueKind kind,
+				      const char *key, const char *value)
+{
+	struct framing *f = cls;
+
+	(void)kind;
+	if (!value)
+		value = "";
+	if (!strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH)) {
+		size_t n = strspn(value, "0123456789");
+
+		/* Digits only (RFC 9110 8.6): no sign, no list, no blank.
+		 * Too large a number is the body cap's to refuse (413). */
+		if (!n || value[n])
+			f->cl_malformed = true;
+		if (f->content_lengths++ && strcmp(value, f->content_length))
+			f->cl_conflict = true;
+		if (!f->content_length)
+			f->content_length = value;
+	} else if (!strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING)) {
+		f->transfer_encodings++;
+		f->transfer_encoding = value;
+	}
+	return MHD_YES;
+}
+
+/*
+ * A request whose body length is ambiguous is refused before its body is
+ * read: behind a proxy that picks another reading of it, the rest would
+ * be taken as a second request (request smuggling). NULL when it is
+ * fine, else what is wrong.
+ */
+static const char *framing_problem(struct MHD_Connection *conn)
+{
+	struct framing f = { 0 };
+
+	MHD_get_connection_values(conn, MHD_HEADER_KIND, framing_header, &f);
+	if (f.transfer_encodings) {
+		if (f.transfer_encodings > 1 ||
+		    strcasecmp(f.transfer_encoding, "chunked"))
+			return "Transfer-Encoding: only \"chunked\" is supported";
+		if (f.content_lengths)
+			return "Content-Length and Transfer-Encoding together";
+	}
+	if (f.cl_malformed)
+		return "Content-Length: not a plain decimal number";
+	if (f.cl_conflict)
+		return "Content-Length: given twice with different values";
+	return NULL;
 }
 
 static void fill_addresses(struct MHD_Connection *conn,
@@ -274,14 +347,20 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 
 	(void)version;
 	if (!st) {
-		const char *cl;
+		const char *cl, *problem;
 
 		st = calloc(1, sizeof(*st));
 		if (!st)
 			return MHD_NO;
 		st->started_ns = mono_ns();
 		*con_cls = st;
-		if (!authorized(srv, conn, url)) {
+		problem = framing_problem(conn);
+		if (problem) {
+			st->close = true;
+			return answer_early(srv, conn, st, MHD_HTTP_BAD_REQUEST,
+					    "%s", problem);
+		}
+		if (!authorized(srv, conn, url, &st->admin)) {
 			COUNT(srv, unauthorized);
 			return answer_early(srv, conn, st, MHD_HTTP_UNAUTHORIZED,
 					    "%s", "missing or wrong bearer token");
@@ -341,6 +420,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 	req.path = url;
 	req.body = st->body ? st->body : "";
 	req.body_len = st->len;
+	req.admin = st->admin;
 	fill_addresses(conn, &req);
 	srv->cfg.handler(srv->cfg.arg, &req, &resp);
 	st->answered = true;
@@ -390,6 +470,11 @@ struct http_server *http_server_start(const struct http_config *cfg)
 	if (cfg->token) {
 		srv->token = strdup(cfg->token);
 		if (!srv->token)
+			goto err_nomem;
+	}
+	if (cfg->admin_token) {
+		srv->admin_token = strdup(cfg->admin_token);
+		if (!srv->admin_token)
 			goto err_nomem;
 	}
 	if (inet_pton(AF_INET, cfg->addr, &((struct sockaddr_in *)&ss)->sin_addr) == 1) {
@@ -455,6 +540,7 @@ err_nomem:
 	errno = ENOMEM;
 err:
 	free(srv->token);
+	free(srv->admin_token);
 	free(srv);
 	return NULL;
 }
@@ -465,6 +551,7 @@ void http_server_stop(struct http_server *srv)
 		return;
 	MHD_stop_daemon(srv->mhd);
 	free(srv->token);
+	free(srv->admin_token);
 	free(srv);
 }
 

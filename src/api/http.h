@@ -25,6 +25,7 @@ struct http_request {
 	size_t body_len;
 	struct sockaddr_storage peer; /* the client */
 	struct sockaddr_storage local; /* the address the client reached */
+	bool admin; /* it presented the admin token */
 };
 
 struct http_response {
@@ -32,6 +33,7 @@ struct http_response {
 	json_t *json; /* the body, or NULL with text set */
 	char *text; /* malloc'ed body (e.g. Prometheus text), or NULL */
 	const char *content_type; /* for text */
+	bool close; /* close the connection once it is sent */
 };
 
 typedef void (*http_handler_fn)(void *arg, const struct http_request *req,
@@ -41,6 +43,7 @@ struct http_config {
 	const char *addr; /* IP to bind */
 	uint16_t port;
 	const char *token; /* NULL: no authentication */
+	const char *admin_token; /* NULL: none; accepted wherever token is */
 	const char *tls_cert_pem; /* both or neither */
 	const char *tls_key_pem;
 	unsigned int max_connections;

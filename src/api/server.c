@@ -192,6 +192,8 @@ static json_t *capabilities(const struct daemon *d)
 	json_object_set_new(o, "roles", json_pack("[ssss]", "sink", "reflect", "source", "ping"));
 	json_object_set_new(o, "backends", backends);
 	json_object_set_new(lim, "max_sessions", json_integer(cfg->max_sessions));
+	json_object_set_new(lim, "max_sessions_per_client",
+			    json_integer(daemon_per_client_limit(cfg)));
 	json_object_set_new(lim, "max_rate",
 			    cfg->max_rate.kind == RATE_MAX ?
 				    json_null() :
@@ -436,13 +438,18 @@ static void handle_create(struct daemon *d, const struct http_request *req,
 	char field[64], err[256], id[17];
 	int status = 400;
 	struct view_arg va = { 0 };
+	struct api_client who;
 
+	if (api_client_from(&req->peer, req->admin, &who)) {
+		http_error(resp, 500, NULL, "cannot tell the client's address");
+		return;
+	}
 	if (api_session_req_parse(req->body, req->body_len, &sreq, field,
 				  sizeof(field), err, sizeof(err))) {
 		http_error(resp, 400, field, "%s", err);
 		return;
 	}
-	if (registry_create_session(d->reg, &sreq, &req->peer, &req->local,
+	if (registry_create_session(d->reg, &sreq, &who, &req->peer, &req->local,
 				    &status, field, sizeof(field), err,
 				    sizeof(err), id)) {
 		http_error(resp, status, field, "%s", err);
@@ -464,8 +471,15 @@ static void handle(void *arg, const struct http_request *req,
 {
 	struct daemon *d = arg;
 	bool get = !strcmp(req->method, "GET");
+	struct api_client who;
 	char id[17];
 	bool report;
+
+	/* Lines logged while answering a client are the client's doing. */
+	log_client_thread(1);
+	/* Without an address there is no owner to match: see nothing. */
+	if (api_client_from(&req->peer, req->admin, &who))
+		memset(&who, 0, sizeof(who));
 
 	if (!strcmp(req->path, "/v1/health")) {
 		struct registry_totals t;
@@ -504,7 +518,7 @@ static void handle(void *arg, const struct http_request *req,
 		if (get) {
 			json_t *list = json_array();
 
-			registry_foreach(d->reg, list_one, list);
+			registry_foreach_as(d->reg, &who, list_one, list);
 			resp->json = json_pack("{so}", "sessions", list);
 			return;
 		}
@@ -519,14 +533,14 @@ static void handle(void *arg, const struct http_request *req,
 				       .status = 200 };
 
 		if (!strcmp(req->method, "DELETE") && !report) {
-			if (registry_stop(d->reg, id, "deleted"))
+			if (registry_stop_as(d->reg, &who, id, "deleted"))
 				goto not_found;
 			registry_wait_done(d->reg, id, 3 * NSEC_PER_SEC);
 			va.report = false;
 		} else if (!get) {
 			goto bad_method;
 		}
-		if (registry_with(d->reg, id, view_one, &va))
+		if (registry_with_as(d->reg, &who, id, view_one, &va))
 			goto not_found;
 		resp->status = va.status;
 		resp->json = va.out;
@@ -551,6 +565,7 @@ int daemon_run(const struct daemon_config *cfg, atomic_bool *stop)
 		.addr = cfg->api_addr,
 		.port = cfg->api_port,
 		.token = cfg->token,
+		.admin_token = cfg->admin_token,
 		.tls_cert_pem = cfg->tls_cert_pem,
 		.tls_key_pem = cfg->tls_key_pem,
 		.max_connections = cfg->max_connections,

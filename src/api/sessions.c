@@ -8,6 +8,7 @@
 
 #include "clock.h"
 #include "daemon.h"
+#include "backend/netpath.h"
 #include "engine/session.h"
 #include "http.h"
 #include "log.h"
@@ -130,6 +131,9 @@ static void *session_thread(void *arg)
 	char why[256];
 	int err;
 
+	/* What a session logs, its client caused: a flood of failing
+	 * requests must not flood the log. */
+	log_client_thread(1);
 	log_capture_thread(why, sizeof(why));
 	err = session_run_observed(&s->spec, &s->stop, &obs);
 	log_capture_thread(NULL, 0);
@@ -313,7 +317,9 @@ static void *watchdog_thread(void *arg)
 {
 	struct registry *reg = arg;
 
+	log_client_thread(1);
 	while (!atomic_load(&reg->stop)) {
+		log_client_flush();
 		pthread_mutex_lock(&reg->lock);
 		watchdog_tick(reg, mono_ns());
 		pthread_mutex_unlock(&reg->lock);
@@ -403,6 +409,45 @@ static int ip_from_sockaddr(const struct sockaddr_storage *ss, struct ip_addr *i
 	return -EAFNOSUPPORT;
 }
 
+int api_client_from(const struct sockaddr_storage *peer, bool admin,
+		    struct api_client *out)
+{
+	int err = ip_from_sockaddr(peer, &out->ip);
+
+	out->admin = admin;
+	return err;
+}
+
+unsigned int daemon_per_client_limit(const struct daemon_config *cfg)
+{
+	if (cfg->max_sessions_per_client)
+		return cfg->max_sessions_per_client;
+	return (cfg->max_sessions + 1) / 2;
+}
+
+static bool ip_equal(const struct ip_addr *a, const struct ip_addr *b)
+{
+	if (a->family != b->family)
+		return false;
+	if (a->family == AF_INET)
+		return a->v4.s_addr == b->v4.s_addr;
+	return !memcmp(&a->v6, &b->v6, sizeof(a->v6));
+}
+
+/* The same token class from the same address. */
+static bool session_owned_by(const struct api_session *s,
+			     const struct api_client *who)
+{
+	return who && s->owner.admin == who->admin &&
+	       ip_equal(&s->owner.ip, &who->ip);
+}
+
+static bool session_visible_to(const struct api_session *s,
+			       const struct api_client *who)
+{
+	return !who || who->admin || session_owned_by(s, who);
+}
+
 static bool target_allowed(const struct registry *reg, const struct ip_addr *dst,
 			   const struct sockaddr_storage *client)
 {
@@ -444,6 +489,70 @@ static uint16_t port_pick(const struct registry *reg, uint16_t after)
 	return 0;
 }
 
+/* "--line-rate: ..." from spec_validate(): the JSON field, "line_rate". */
+static void field_from_message(const char *msg, char *field, size_t len)
+{
+	size_t n = 0;
+
+	field[0] = '\0';
+	if (strncmp(msg, "--", 2))
+		return;
+	msg += 2;
+	while (n + 1 < len && ((msg[n] >= 'a' && msg[n] <= 'z') ||
+			       (msg[n] >= '0' && msg[n] <= '9') || msg[n] == '-')) {
+		field[n] = msg[n] == '-' ? '_' : msg[n];
+		n++;
+	}
+	field[n] = '\0';
+}
+
+/*
+ * What the engine would refuse only once started, checked before: a spec
+ * that cannot run here is the client's mistake (400 naming the field),
+ * not the server's trouble (503). 0, or -EINVAL with the answer filled.
+ */
+static int spec_runs_here(const struct api_session *s, int *status,
+			  char *field, size_t field_len, char *err,
+			  size_t err_len)
+{
+	const struct test_spec *sp = &s->spec;
+	struct net_path path;
+	char why[256];
+	uint32_t have;
+	int rc;
+
+	if (sp->queues <= 1)
+		return 0;
+	*status = 400;
+	snprintf(field, field_len, "queues");
+	if (!s->raw) {
+		snprintf(err, err_len,
+			 "queues: the %s backend runs on one queue", sp->backend);
+		return -EINVAL;
+	}
+	if (api_role_sends(s->role))
+		rc = netpath_to(&sp->dst, &sp->src, NULL, &path, why, sizeof(why));
+	else
+		rc = netpath_local(&sp->listen, NULL, &path, why, sizeof(why));
+	if (rc)
+		return 0; /* the engine says why, as it would for one queue */
+	if (s->role == API_ROLE_SINK)
+		have = path.rx_queues;
+	else if (s->role == API_ROLE_SOURCE)
+		have = path.tx_queues;
+	else
+		have = path.rx_queues < path.tx_queues ? path.rx_queues :
+							 path.tx_queues;
+	if (have && sp->queues > have) {
+		snprintf(err, err_len,
+			 "queues: %u is more than the %u queue%s of %s", sp->queues,
+			 have, have == 1 ? "" : "s", path.ifname);
+		return -EINVAL;
+	}
+	field[0] = '\0';
+	return 0;
+}
+
 #define REFUSE(st, fld, ...)                                  \
 	do {                                                  \
 		*status = (st);                               \
@@ -459,7 +568,8 @@ static int admit(struct registry *reg, struct api_session *s,
 		 size_t field_len, char *err, size_t err_len)
 {
 	const struct daemon_config *cfg = &reg->cfg;
-	unsigned int running = 0;
+	unsigned int running = 0, mine = 0;
+	unsigned int per_client = daemon_per_client_limit(cfg);
 	double pps = 0, bps = 0;
 	bool raw_busy = false;
 
@@ -469,6 +579,7 @@ static int admit(struct registry *reg, struct api_session *s,
 		if (!session_live(o))
 			continue;
 		running++;
+		mine += session_owned_by(o, &s->owner);
 		pps += o->pps;
 		bps += o->bps_l1;
 		raw_busy |= o->raw;
@@ -492,6 +603,12 @@ static int admit(struct registry *reg, struct api_session *s,
 		       "server is at its limit of %u running sessions, try "
 		       "again later (limit: max-sessions)",
 		       cfg->max_sessions);
+	if (!s->owner.admin && mine >= per_client)
+		REFUSE(429, "",
+		       "you have %u sessions running, this server's limit per "
+		       "client; end one or try again later "
+		       "(limit: max-sessions-per-client)",
+		       per_client);
 	if (s->raw && raw_busy)
 		REFUSE(409, "backend",
 		       "backend: another session holds the interface with a "
@@ -518,6 +635,7 @@ static int admit(struct registry *reg, struct api_session *s,
 }
 
 int registry_create_session(struct registry *reg, struct api_session_req *req,
+			    const struct api_client *who,
 			    const struct sockaddr_storage *client,
 			    const struct sockaddr_storage *local, int *status,
 			    char *field, size_t field_len, char *err,
@@ -543,6 +661,7 @@ int registry_create_session(struct registry *reg, struct api_session_req *req,
 	}
 	s->role = req->role;
 	s->spec = req->spec;
+	s->owner = *who;
 	s->client = *client;
 	s->spec.output = OUTPUT_TEXT;
 	s->spec.quiet = true;
@@ -600,11 +719,19 @@ int registry_create_session(struct registry *reg, struct api_session_req *req,
 		 * cannot aim it at a third party); a sink counts only it. */
 		if (ip_from_sockaddr(client, &s->spec.only_from) == 0)
 			s->spec.has_only_from = true;
-		if (req->role == API_ROLE_REFLECT)
+		if (req->role == API_ROLE_REFLECT) {
 			s->pps = rate_to_pps(&s->spec.rate, s->spec.frame_size,
 					     s->spec.line_rate_bps);
+			/* What admission counted is all it sends back. */
+			s->spec.police = true;
+		}
 	}
 	s->bps_l1 = frame_bps_l1(s->pps, s->spec.frame_size);
+	ret = spec_runs_here(s, status, field, field_len, err, err_len);
+	if (ret) {
+		session_free(s);
+		return ret;
+	}
 
 	for (int attempt = 0; attempt < PORT_TRIES; attempt++) {
 		uint64_t deadline;
@@ -634,6 +761,7 @@ int registry_create_session(struct registry *reg, struct api_session_req *req,
 		if (spec_validate(&s->spec, msg, sizeof(msg))) {
 			pthread_mutex_unlock(&reg->lock);
 			*status = 400;
+			field_from_message(msg, field, field_len);
 			snprintf(err, err_len, "%s", msg);
 			session_free(s);
 			return -EINVAL;
@@ -786,6 +914,54 @@ int registry_wait_done(struct registry *reg, const char *id,
 		ret = -ENOENT;
 	pthread_mutex_unlock(&reg->lock);
 	return ret;
+}
+
+int registry_with_as(struct registry *reg, const struct api_client *who,
+		     const char *id,
+		     void (*fn)(struct api_session *s, void *arg), void *arg)
+{
+	struct api_session *s;
+
+	pthread_mutex_lock(&reg->lock);
+	s = find(reg, id);
+	if (s && !session_visible_to(s, who))
+		s = NULL;
+	if (s) {
+		if (session_owned_by(s, who))
+			s->last_contact_ns = mono_ns();
+		fn(s, arg);
+	}
+	pthread_mutex_unlock(&reg->lock);
+	return s ? 0 : -ENOENT;
+}
+
+void registry_foreach_as(struct registry *reg, const struct api_client *who,
+			 void (*fn)(struct api_session *s, void *arg),
+			 void *arg)
+{
+	pthread_mutex_lock(&reg->lock);
+	for (unsigned int i = 0; i < reg->count; i++)
+		if (session_visible_to(reg->sessions[i], who))
+			fn(reg->sessions[i], arg);
+	pthread_mutex_unlock(&reg->lock);
+}
+
+int registry_stop_as(struct registry *reg, const struct api_client *who,
+		     const char *id, const char *reason)
+{
+	struct api_session *s;
+
+	pthread_mutex_lock(&reg->lock);
+	s = find(reg, id);
+	if (s && !session_visible_to(s, who))
+		s = NULL;
+	if (s && session_live(s)) {
+		if (!s->end_reason)
+			s->end_reason = reason;
+		atomic_store(&s->stop, true);
+	}
+	pthread_mutex_unlock(&reg->lock);
+	return s ? 0 : -ENOENT;
 }
 
 void registry_totals(struct registry *reg, struct registry_totals *out)

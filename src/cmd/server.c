@@ -26,10 +26,14 @@ static void usage(FILE *out)
 		"  --api ADDR[:PORT]     where the API listens (default port %d; address\n"
 		"                        127.0.0.1, or 0.0.0.0 with --token-file)\n"
 		"  --token-file FILE     require 'Authorization: Bearer <token in FILE>'\n"
+		"  --admin-token-file FILE  a second token that sees and may stop every\n"
+		"                        client's sessions (others see only their own)\n"
 		"  --insecure-open       allow a non-loopback --api without a token\n"
 		"  --tls-cert FILE       serve HTTPS with this PEM certificate ...\n"
 		"  --tls-key FILE        ... and this PEM key\n"
 		"  --max-sessions N      sessions running at once (default 8)\n"
+		"  --max-sessions-per-client N  of those, one client's (token and\n"
+		"                        address; default half of --max-sessions)\n"
 		"  --max-rate RATE       total the server sources (e.g. 1Gbps, 2Mpps;\n"
 		"                        'none' for no cap; default 1Gbps)\n"
 		"  --max-duration D      longest session (default 300s)\n"
@@ -69,6 +73,8 @@ enum {
 	OPT_DAEMON,
 	OPT_PID_FILE,
 	OPT_LOG_FILE,
+	OPT_ADMIN_TOKEN_FILE,
+	OPT_MAX_PER_CLIENT,
 };
 
 static const struct option options[] = {
@@ -89,6 +95,8 @@ static const struct option options[] = {
 	{ "daemon", no_argument, NULL, OPT_DAEMON },
 	{ "pid-file", required_argument, NULL, OPT_PID_FILE },
 	{ "log-file", required_argument, NULL, OPT_LOG_FILE },
+	{ "admin-token-file", required_argument, NULL, OPT_ADMIN_TOKEN_FILE },
+	{ "max-sessions-per-client", required_argument, NULL, OPT_MAX_PER_CLIENT },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -125,8 +133,9 @@ int cmd_server(int argc, char **argv)
 {
 	struct daemon_config cfg;
 	const char *api = NULL, *token_file = NULL, *cert_file = NULL,
+		   *admin_token_file = NULL,
 		   *key_file = NULL, *pid_file = NULL, *log_file = NULL;
-	char *token = NULL, *cert = NULL, *key = NULL;
+	char *token = NULL, *admin_token = NULL, *cert = NULL, *key = NULL;
 	char api_addr[INET6_ADDRSTRLEN + 2] = "";
 	char bad_addr[400];
 	bool insecure = false, detach = false;
@@ -144,6 +153,15 @@ int cmd_server(int argc, char **argv)
 			break;
 		case OPT_TOKEN_FILE:
 			token_file = optarg;
+			break;
+		case OPT_ADMIN_TOKEN_FILE:
+			admin_token_file = optarg;
+			break;
+		case OPT_MAX_PER_CLIENT:
+			if (parse_u64(optarg, 1, 1024, &v))
+				BAD("--max-sessions-per-client: '%s' is not a number 1..1024",
+				    optarg);
+			cfg.max_sessions_per_client = (unsigned int)v;
 			break;
 		case OPT_INSECURE:
 			insecure = true;
@@ -249,6 +267,11 @@ int cmd_server(int argc, char **argv)
 		BAD("unexpected argument '%s'", argv[optind]);
 	if (!!cert_file != !!key_file)
 		BAD("--tls-cert and --tls-key go together");
+	if (admin_token_file && !token_file)
+		BAD("--admin-token-file needs --token-file (the ordinary clients' token)");
+	if (cfg.max_sessions_per_client > cfg.max_sessions)
+		BAD("--max-sessions-per-client: %u is more than --max-sessions %u",
+		    cfg.max_sessions_per_client, cfg.max_sessions);
 	if (api) {
 		uint16_t port = 0;
 		bool has_port = false;
@@ -283,6 +306,22 @@ int cmd_server(int argc, char **argv)
 		}
 		cfg.token = token;
 	}
+	if (admin_token_file) {
+		admin_token = http_read_small_file("--admin-token-file",
+						   admin_token_file, 4096);
+		if (!admin_token) {
+			rc = EXIT_USAGE;
+			goto out;
+		}
+		if (strlen(admin_token) < 16 || !strcmp(admin_token, token)) {
+			fprintf(stderr, "linerate server: --admin-token-file: the admin "
+					"token must be at least 16 characters and differ "
+					"from --token-file's\n");
+			rc = EXIT_USAGE;
+			goto out;
+		}
+		cfg.admin_token = admin_token;
+	}
 	if (cert_file) {
 		cert = http_read_small_file("--tls-cert", cert_file, 1 << 20);
 		key = cert ? http_read_small_file("--tls-key", key_file, 1 << 20) : NULL;
@@ -311,6 +350,7 @@ int cmd_server(int argc, char **argv)
 		unlink(pid_file);
 out:
 	free(token);
+	free(admin_token);
 	free(cert);
 	free(key);
 	return rc;

@@ -426,14 +426,44 @@ static bool rx_finished(struct worker *w, uint64_t now)
 	return false;
 }
 
+/*
+ * A policing reflector's bucket: credit at the declared rate, as deep as
+ * a receive batch or 100 ms of packets, whichever is more, so the
+ * reflector's own scheduling hiccups (a batch that queued while it was
+ * off the CPU) do not count against a client that sent on time. It
+ * starts full. False when there is no rate to keep.
+ */
+static bool police_init(struct worker *w, struct pacer *bucket,
+			unsigned int batch)
+{
+	const struct test_spec *sp = w->spec;
+	double pps;
+	double depth;
+
+	if (!sp->police || sp->rate.kind == RATE_MAX)
+		return false;
+	pps = rate_to_pps(&sp->rate, sp->frame_size, sp->line_rate_bps);
+	if (!(pps > 0))
+		return false;
+	depth = pps / 10 > batch ? pps / 10 : batch;
+	if (depth > 1e6)
+		depth = 1e6;
+	pacer_init(bucket, pps, (uint32_t)depth, mono_ns());
+	bucket->credit_ps = bucket->max_credit_ps;
+	return true;
+}
+
 static int run_recv(struct worker *w, bool reflect)
 {
 	struct pkt pkts[SPEC_MAX_BURST];
 	unsigned int batch = w->spec->burst < 64 ? 64 : w->spec->burst;
 	uint64_t bursts = 0;
+	struct pacer bucket;
+	bool police;
 
 	if (batch > SPEC_MAX_BURST)
 		batch = SPEC_MAX_BURST;
+	police = reflect && police_init(w, &bucket, batch);
 	memset(pkts, 0, sizeof(pkts[0]) * batch);
 	while (!rx_finished(w, mono_ns())) {
 		unsigned int valid;
@@ -452,6 +482,14 @@ static int run_recv(struct worker *w, bool reflect)
 		if (w->ops->flags & BACKEND_F_RAW)
 			got = (int)raw_rx_prepare(w, pkts, (unsigned int)got);
 		valid = rx_account(w, pkts, (unsigned int)got, reflect);
+		if (police && valid) {
+			uint32_t ok = pacer_take(&bucket, mono_ns(), valid);
+
+			if (ok < valid) {
+				STAT_ADD(w->stats.c.rx_policed, valid - ok);
+				valid = ok;
+			}
+		}
 		if (reflect && valid && (w->ops->flags & BACKEND_F_RAW))
 			raw_reflect_rewrite(pkts, valid);
 		if (reflect && valid) {

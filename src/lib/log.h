@@ -18,6 +18,20 @@ void log_print(enum log_level level, const char *fmt, ...)
  */
 void log_capture_thread(char *buf, size_t len);
 
+/*
+ * Lines a remote client can cause (a failing session's warnings, the
+ * daemon's per-request lines) go through a shared limit when the thread
+ * that logs them opted in: at most LOG_CLIENT_BURST lines per
+ * LOG_CLIENT_WINDOW_S seconds; the rest are counted, and the count is
+ * logged once the window is over (by the next line, or log_client_flush()).
+ */
+#define LOG_CLIENT_BURST 20
+#define LOG_CLIENT_WINDOW_S 10
+void log_client_thread(int on);
+void log_client_flush(void);
+/* Lines the limit kept out of the log so far. */
+unsigned long long log_client_suppressed(void);
+
 #define pr_warn(...) log_print(LOG_WARN, __VA_ARGS__)
 #define pr_info(...) log_print(LOG_INFO, __VA_ARGS__)
 #define pr_debug(...) log_print(LOG_DEBUG, __VA_ARGS__)

@@ -373,8 +373,16 @@ json_t *report_json(const struct report_ctx *ctx,
 			json_object_set_new(tx, "pacing", pacing_json(ctx, s));
 		json_object_set_new(doc, "tx", tx);
 	}
-	if (role_receives(role))
-		json_object_set_new(doc, "rx", rx_json(ctx, &s->c, seconds));
+	if (role_receives(role)) {
+		json_t *rx = rx_json(ctx, &s->c, seconds);
+
+		/* Only a policing reflector measures it. */
+		json_object_set_new(rx, "policed",
+				    ctx->spec && ctx->spec->police ?
+					    json_count(s->c.rx_policed) :
+					    json_null());
+		json_object_set_new(doc, "rx", rx);
+	}
 	if (role == ROLE_REFLECT)
 		json_object_set_new(doc, "reflected", json_count(s->c.reflected));
 	if (role == ROLE_RECV || role == ROLE_PING) {
@@ -729,17 +737,19 @@ void report_text_final(FILE *out, const struct report_ctx *ctx,
 			fprintf(out, "  corrupt    not measured (not by this "
 				     "backend)\n");
 		if (c->rx_foreign || c->rx_truncated || c->rx_malformed ||
-		    c->rx_untracked || c->rx_errors || c->rx_filtered)
+		    c->rx_untracked || c->rx_errors || c->rx_filtered ||
+		    c->rx_policed)
 			fprintf(out,
 				"  other      foreign %llu  truncated %llu  "
 				"malformed %llu  untracked %llu  errors %llu  "
-				"filtered %llu\n",
+				"filtered %llu  policed %llu\n",
 				(unsigned long long)c->rx_foreign,
 				(unsigned long long)c->rx_truncated,
 				(unsigned long long)c->rx_malformed,
 				(unsigned long long)c->rx_untracked,
 				(unsigned long long)c->rx_errors,
-				(unsigned long long)c->rx_filtered);
+				(unsigned long long)c->rx_filtered,
+				(unsigned long long)c->rx_policed);
 	}
 	if (ctx->kernel_stats && *ctx->kernel_stats)
 		fprintf(out, "  kernel     %s\n", ctx->kernel_stats);

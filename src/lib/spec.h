@@ -74,6 +74,10 @@ struct test_spec {
 	 * filtered and never reflected. */
 	struct ip_addr only_from;
 	bool has_only_from;
+	/* reflect: send back no faster than rate (a token bucket); what
+	 * comes faster is counted as policed and dropped (the daemon's
+	 * reflectors: their declared rate is what admission counted). */
+	bool police;
 	uint32_t frame_size; /* incl. FCS */
 	struct rate rate;
 	uint64_t line_rate_bps; /* for % rates; 0 unknown */

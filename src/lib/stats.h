@@ -43,6 +43,7 @@ struct stats_counters {
 	uint64_t rx_untracked; /* ours, beyond the flow table (no seq state) */
 	uint64_t rx_errors; /* receive calls that failed */
 	uint64_t rx_filtered; /* test packets from a source the spec refuses */
+	uint64_t rx_policed; /* test packets over a reflector's rate: dropped */
 	/* reflector */
 	uint64_t reflected;
 	/* latency samples the clock refused (rx before tx: clocks disagree) */

@@ -32,7 +32,8 @@ assert_rc "server --api $IP_B without a token is refused" $? 2
 assert_true "the refusal names --insecure-open" grep -q -- --insecure-open "$(err open-refused)"
 
 bg_start server "$NS_B" 170 "$LINERATE" server --api "$IP_B" --token-file "$TOKEN_FILE" \
-	--max-sessions 3 --idle-timeout 2s --max-duration 60s --max-rate 200Mbps -v
+	--max-sessions 3 --max-sessions-per-client 3 --idle-timeout 2s --max-duration 60s \
+	--max-rate 200Mbps -v
 for ((i = 0; i < 50; i++)); do
 	in_a curl -s -m 1 "http://$API/v1/health" >/dev/null 2>&1 && break
 	sleep 0.1
