@@ -283,9 +283,9 @@ int cmd_server(int argc, char **argv)
 		cfg.tls_cert_pem = cert;
 		cfg.tls_key_pem = key;
 	}
-	if (log_file && !freopen(log_file, "a", stderr)) {
-		fprintf(stdout, "linerate server: --log-file: cannot write %s\n",
-			log_file);
+	if (log_file && (err = log_open_file(log_file))) {
+		fprintf(stdout, "linerate server: --log-file: cannot write %s: %s\n",
+			log_file, strerror(-err));
 		rc = EXIT_USAGE;
 		goto out;
 	}
