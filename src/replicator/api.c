@@ -76,6 +76,8 @@ static int parse_body(const struct http_request *req, struct ip_addr *addr,
 			 "required");
 		goto out;
 	}
+	/* ::ffff:a.b.c.d is a.b.c.d: one subscriber, one policy. */
+	policy_normalize(addr);
 	v = json_object_get(doc, "port");
 	*field = "port";
 	if (!v) {
@@ -254,6 +256,7 @@ static void handle(void *arg, const struct http_request *req,
 				   ep);
 			return;
 		}
+		policy_normalize(&oa.addr);
 		if (del) {
 			handle_remove(a, &oa.addr, oa.port, resp);
 			return;
