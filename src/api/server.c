@@ -393,6 +393,14 @@ static char *metrics_text(struct daemon *d)
 		       "# TYPE linerate_api_unauthorized_total counter\n"
 		       "linerate_api_unauthorized_total %llu\n",
 		  (unsigned long long)hc.unauthorized);
+	mb_printf(&mb, "# HELP linerate_api_connections_closed_total API connections the server closed: request head or body too slow, or the table full.\n"
+		       "# TYPE linerate_api_connections_closed_total counter\n"
+		       "linerate_api_connections_closed_total{reason=\"head_timeout\"} %llu\n"
+		       "linerate_api_connections_closed_total{reason=\"body_timeout\"} %llu\n"
+		       "linerate_api_connections_closed_total{reason=\"evicted\"} %llu\n",
+		  (unsigned long long)hc.head_timeouts,
+		  (unsigned long long)hc.body_timeouts,
+		  (unsigned long long)hc.evicted);
 	mb_printf(&mb, "# HELP linerate_session_state The state of a session (1 for the current one).\n"
 		       "# TYPE linerate_session_state gauge\n");
 	registry_foreach(d->reg, metrics_state, &mb);
