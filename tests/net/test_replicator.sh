@@ -262,6 +262,8 @@ local_policy() {
 	wait_udp_listen "$NS_B" 8100 5 || fatal "local: recv on 127.0.0.1:8100 did not start"
 	start_replicator local2 udp --allow-local 8100,9281
 	check_refused "allowed port" '{"address":"127.0.0.1","port":8100}' 201 ""
+	assert_eq "local: config.allow_local in the report" \
+		"$(body_of "$(api GET /v1/replicator)" | jq -c .config.allow_local)" "[[8100,8100],[9281,9281]]"
 	check_refused "another port" '{"address":"127.0.0.1","port":8101}' 400 port
 	check_refused "the daemon's API port" "{\"address\":\"$NET.50\",\"port\":9270}" 400 port
 	check_refused "its own API port, listed" '{"address":"127.0.0.1","port":9281}' 400 port
