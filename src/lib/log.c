@@ -72,8 +72,9 @@ static void detect_once(void)
 
 static int open_on_stderr(const char *path)
 {
-	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY,
-		      0640);
+	int fd =
+		open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY,
+		     0640);
 
 	if (fd < 0)
 		return -errno;
@@ -140,7 +141,7 @@ static size_t add_prefixed(char *out, size_t cap, const char *text,
 
 void log_print(enum log_level level, const char *fmt, ...)
 {
-	static const char *const journal_prefix[] = { "<4>", "<6>", "<7>" };
+	static const char *const journal_prefix[] = {"<4>", "<6>", "<7>"};
 	char text[2048], out[2560], prefix[40] = "";
 	va_list ap;
 	size_t n;
@@ -160,8 +161,9 @@ void log_print(enum log_level level, const char *fmt, ...)
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
 	if (sink == SINK_JOURNAL) {
-		snprintf(prefix, sizeof(prefix), "%s",
-			 journal_prefix[level <= LOG_DEBUG ? level : LOG_DEBUG]);
+		snprintf(
+			prefix, sizeof(prefix), "%s",
+			journal_prefix[level <= LOG_DEBUG ? level : LOG_DEBUG]);
 	} else if (sink == SINK_FILE) {
 		struct timespec ts;
 		struct tm tm;

@@ -41,8 +41,8 @@ int log_reopen(void);
  * line); for tests and after fd 2 changed hands. */
 void log_detect_journal(void);
 
-#define pr_warn(...) log_print(LOG_WARN, __VA_ARGS__)
-#define pr_info(...) log_print(LOG_INFO, __VA_ARGS__)
+#define pr_warn(...)  log_print(LOG_WARN, __VA_ARGS__)
+#define pr_info(...)  log_print(LOG_INFO, __VA_ARGS__)
 #define pr_debug(...) log_print(LOG_DEBUG, __VA_ARGS__)
 
 #endif

@@ -38,7 +38,7 @@ static void pair_close(struct pair *p)
 /* Did the guard shut the server end (the client sees EOF within ms)? */
 static bool was_shut(const struct pair *p, int wait_ms)
 {
-	struct pollfd pfd = { .fd = p->client, .events = POLLIN };
+	struct pollfd pfd = {.fd = p->client, .events = POLLIN};
 	char c;
 
 	if (poll(&pfd, 1, wait_ms) <= 0)
@@ -48,7 +48,7 @@ static bool was_shut(const struct pair *p, int wait_ms)
 
 static void sleep_ms(int ms)
 {
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
 
 	nanosleep(&ts, NULL);
 }

@@ -79,8 +79,9 @@ static void test_journal(void **state)
 	unsetenv("JOURNAL_STREAM");
 	log_detect_journal();
 	dup2(saved, STDERR_FILENO);
-	assert_string_equal(slurp(path), "<4>a warning\n<4>and its second line\n"
-					 "<6>some info\n<7>debug\nplain again\n");
+	assert_string_equal(slurp(path),
+			    "<4>a warning\n<4>and its second line\n"
+			    "<6>some info\n<7>debug\nplain again\n");
 	close(fd);
 	close(saved);
 	unlink(path);
@@ -107,7 +108,8 @@ static void test_file_and_reopen(void **state)
 	t = slurp(path);
 	/* 2026-12-04T14:20:00.123Z first */
 	assert_int_equal(strlen(t), 25 + 6);
-	assert_true(t[4] == '-' && t[10] == 'T' && t[19] == '.' && t[23] == 'Z');
+	assert_true(t[4] == '-' && t[10] == 'T' && t[19] == '.' &&
+		    t[23] == 'Z');
 	assert_string_equal(t + 25, "first\n");
 	assert_int_equal(rename(path, moved), 0);
 	pr_warn("second\n");
