@@ -112,9 +112,9 @@ int log_reopen(void)
 	return open_on_stderr(file_path);
 }
 
-/* Append text to out (cap bytes), a prefix at the start of each line. */
-static size_t add_prefixed(char *out, size_t cap, const char *text,
-			   const char *prefix)
+/* text with prefix at the start of each line into out, which holds
+ * strlen(text) + plen * (lines + 1) + 1 bytes. */
+static size_t add_prefixed(char *out, const char *text, const char *prefix)
 {
 	size_t n = 0, plen = strlen(prefix);
 
@@ -122,29 +122,42 @@ static size_t add_prefixed(char *out, size_t cap, const char *text,
 		const char *nl = strchr(p, '\n');
 		size_t len = nl ? (size_t)(nl - p) + 1 : strlen(p);
 
-		if (!mid_line && plen && n + plen < cap) {
+		if (!mid_line && plen) {
 			memcpy(out + n, prefix, plen);
 			n += plen;
 		}
-		if (n + len >= cap)
-			len = cap - n - 1;
 		memcpy(out + n, p, len);
 		n += len;
 		mid_line = !nl;
-		p += nl ? (size_t)(nl - p) + 1 : strlen(p);
-		if (n >= cap - 1)
-			break;
+		p += len;
 	}
 	out[n] = '\0';
 	return n;
 }
 
+static void write_all(const char *buf, size_t n)
+{
+	while (n) {
+		ssize_t w = write(STDERR_FILENO, buf, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return; /* nowhere left to say so */
+		buf += w;
+		n -= (size_t)w;
+	}
+}
+
 void log_print(enum log_level level, const char *fmt, ...)
 {
 	static const char *const journal_prefix[] = {"<4>", "<6>", "<7>"};
-	char text[2048], out[2560], prefix[40] = "";
+	char text_buf[2048], out_buf[2560], prefix[40] = "";
+	char *text = text_buf, *out = out_buf, *heap_text = NULL,
+	     *heap_out = NULL;
+	size_t n, lines = 1, need;
 	va_list ap;
-	size_t n;
+	int len;
 
 	if (level == LOG_WARN && capture_buf && capture_len &&
 	    !capture_buf[0]) {
@@ -158,8 +171,20 @@ void log_print(enum log_level level, const char *fmt, ...)
 		return;
 	pthread_once(&journal_once, detect_once);
 	va_start(ap, fmt);
-	vsnprintf(text, sizeof(text), fmt, ap);
+	len = vsnprintf(text_buf, sizeof(text_buf), fmt, ap);
 	va_end(ap);
+	if (len < 0)
+		return;
+	/* Long ones (a verifier log through libbpf) whole, if memory allows. */
+	if ((size_t)len >= sizeof(text_buf)) {
+		heap_text = malloc((size_t)len + 1);
+		if (heap_text) {
+			va_start(ap, fmt);
+			vsnprintf(heap_text, (size_t)len + 1, fmt, ap);
+			va_end(ap);
+			text = heap_text;
+		}
+	}
 	if (sink == SINK_JOURNAL) {
 		snprintf(
 			prefix, sizeof(prefix), "%s",
@@ -174,13 +199,23 @@ void log_print(enum log_level level, const char *fmt, ...)
 		snprintf(prefix + n, sizeof(prefix) - n, ".%03ldZ ",
 			 ts.tv_nsec / 1000000);
 	}
-	n = add_prefixed(out, sizeof(out), text, prefix);
+	for (const char *p = text; (p = strchr(p, '\n')); p++)
+		lines++;
+	need = strlen(text) + strlen(prefix) * (lines + 1) + 1;
+	if (need > sizeof(out_buf)) {
+		heap_out = malloc(need);
+		out = heap_out;
+	}
+	if (out)
+		n = add_prefixed(out, text, prefix);
+	else
+		n = strlen(out = text); /* no memory: without prefixes */
 	/* One write per call: the line is in the file (or the journal) now,
 	 * whatever buffering stderr was given. */
 	flockfile(stderr);
 	fflush(stderr);
-	if (write(STDERR_FILENO, out, n) < 0) {
-		/* Nowhere left to say so. */
-	}
+	write_all(out, n);
 	funlockfile(stderr);
+	free(heap_out);
+	free(heap_text);
 }

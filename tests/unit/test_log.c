@@ -87,6 +87,44 @@ static void test_journal(void **state)
 	unlink(path);
 }
 
+/* Longer than the stack buffers: whole, each line with its prefix. */
+static void test_long(void **state)
+{
+	char path[] = "/tmp/lr-test-log.XXXXXX", js[64];
+	static char line[3000], want[3 * 3004 + 1];
+	int fd = mkstemp(path), saved = dup(STDERR_FILENO);
+	struct stat st;
+
+	(void)state;
+	assert_true(fd >= 0 && saved >= 0);
+	assert_int_equal(fstat(fd, &st), 0);
+	dup2(fd, STDERR_FILENO);
+	snprintf(js, sizeof(js), "%llu:%llu", (unsigned long long)st.st_dev,
+		 (unsigned long long)st.st_ino);
+	setenv("JOURNAL_STREAM", js, 1);
+	log_detect_journal();
+	memset(line, 'x', sizeof(line) - 1);
+	log_set_level(LOG_INFO);
+	pr_info("%s\n%s\n%s\n", line, line, line);
+	unsetenv("JOURNAL_STREAM");
+	log_detect_journal();
+	dup2(saved, STDERR_FILENO);
+	snprintf(want, sizeof(want), "<6>%s\n<6>%s\n<6>%s\n", line, line, line);
+	{
+		static char got[sizeof(want) + 16];
+		FILE *f = fopen(path, "r");
+		size_t n = fread(got, 1, sizeof(got) - 1, f);
+
+		fclose(f);
+		got[n] = '\0';
+		assert_int_equal(n, strlen(want));
+		assert_string_equal(got, want);
+	}
+	close(fd);
+	close(saved);
+	unlink(path);
+}
+
 /* A file: timestamped lines, in the file at once; log_reopen() after a
  * rename (logrotate) writes to a new file of the same name. Last: the log
  * file stays set for the rest of the process. */
@@ -133,6 +171,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_plain),
 		cmocka_unit_test(test_journal),
+		cmocka_unit_test(test_long),
 		cmocka_unit_test(test_file_and_reopen),
 	};
 
