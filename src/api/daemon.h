@@ -60,6 +60,12 @@ enum api_session_state {
 struct api_counters {
 	uint64_t tx_packets, tx_bytes, rx_packets, rx_bytes, rx_expected,
 		rx_lost, rx_reordered, rx_duplicates, reflected;
+	uint64_t tx_bursts; /* the sender's sends of more than one frame */
+};
+
+/* The sender's pacing in a finished session; -1: not measured. */
+struct api_pacing {
+	int64_t gap_p99_ns, late_max_ns;
 };
 
 /* A session's latency histogram as /metrics gives it: cumulative counts
@@ -85,6 +91,12 @@ struct api_session {
 	bool raw; /* a backend that takes the interface (exclusive) */
 
 	pthread_t thread;
+	/* Under the registry lock. Exactly one thread joins a session's
+	 * thread: its creator while it starts (creating), else the watchdog,
+	 * which claims it (joining) and joins outside the lock. Only a joined
+	 * session is ever freed. */
+	bool creating;
+	bool joining;
 	bool thread_joined;
 	atomic_bool stop;
 
@@ -101,6 +113,7 @@ struct api_session {
 	json_t *final; /* the final report */
 	struct api_counters counters;
 	struct api_latency latency;
+	struct api_pacing pacing;
 	char backend[16];
 	char backend_mode[128]; /* as long as any backend's mode text */
 };

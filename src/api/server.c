@@ -285,11 +285,30 @@ static const struct metric {
 	{ "rx_reordered", "Test packets out of order", offsetof(struct api_counters, rx_reordered), false },
 	{ "rx_duplicates", "Test packets received twice", offsetof(struct api_counters, rx_duplicates), false },
 	{ "reflected", "Test packets reflected", offsetof(struct api_counters, reflected), false },
+	{ "tx_bursts", "Sends of more than one frame at once (pacing catch-up)",
+	  offsetof(struct api_counters, tx_bursts), false },
 };
 
 static const enum api_session_state all_states[] = {
 	API_STATE_STARTING, API_STATE_RUNNING, API_STATE_DONE, API_STATE_FAILED,
 };
+
+/* The sender's pacing of each finished session, where measured. */
+struct pacing_arg {
+	struct metrics_buf *mb;
+	const char *name;
+	bool late; /* late_max_ns, else gap_p99_ns */
+};
+
+static void pacing_one(struct api_session *s, void *arg)
+{
+	struct pacing_arg *pa = arg;
+	int64_t v = pa->late ? s->pacing.late_max_ns : s->pacing.gap_p99_ns;
+
+	if (v >= 0)
+		mb_printf(pa->mb, "linerate_session_%s{id=\"%s\",role=\"%s\"} %.9f\n",
+			  pa->name, s->id, api_role_name(s->role), (double)v / 1e9);
+}
 
 struct metrics_arg {
 	struct metrics_buf *mb;
@@ -420,6 +439,19 @@ static char *metrics_text(struct daemon *d)
 			       "# TYPE linerate_session_%s%s %s\n",
 			  m->name, suffix, m->help, m->name, suffix, type);
 		registry_foreach(d->reg, metrics_one, &ma);
+	}
+	for (int late = 0; late < 2; late++) {
+		struct pacing_arg pa = {
+			&mb, late ? "tx_late_max_seconds" : "tx_gap_p99_seconds", late
+		};
+
+		mb_printf(&mb, "# HELP linerate_session_%s %s, per finished session.\n"
+			       "# TYPE linerate_session_%s gauge\n",
+			  pa.name,
+			  late ? "The sender's largest lateness against its schedule" :
+				 "The sender's departure gap p99",
+			  pa.name);
+		registry_foreach(d->reg, pacing_one, &pa);
 	}
 	mb_printf(&mb, "# HELP linerate_session_latency_seconds Latency of the test packets a session received: one-way (clocks synced) or round trip.\n"
 		       "# TYPE linerate_session_latency_seconds histogram\n");

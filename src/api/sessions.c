@@ -105,6 +105,7 @@ static void counters_from(struct api_counters *a, const struct stats_counters *c
 	a->rx_reordered = c->rx_reordered;
 	a->rx_duplicates = c->rx_duplicates;
 	a->reflected = c->reflected;
+	a->tx_bursts = c->tx_bursts;
 }
 
 static void on_live(void *arg, const struct report_ctx *ctx,
@@ -122,6 +123,24 @@ static void on_live(void *arg, const struct report_ctx *ctx,
 	json_decref(s->live);
 	s->live = doc;
 	pthread_mutex_unlock(&reg->lock);
+}
+
+/* The sender's pacing from its final report (tx.pacing), for /metrics;
+ * a null figure stays -1 (not measured). */
+static void session_pacing_from(struct api_session *s, json_t *pacing)
+{
+	json_t *v;
+
+	s->pacing.gap_p99_ns = s->pacing.late_max_ns = -1;
+	if (!json_is_object(pacing))
+		return;
+	/* tx_bursts came with the counters (on_live, the final totals). */
+	v = json_object_get(pacing, "gap_p99_ns");
+	if (json_is_integer(v))
+		s->pacing.gap_p99_ns = json_integer_value(v);
+	v = json_object_get(pacing, "late_max_ns");
+	if (json_is_integer(v))
+		s->pacing.late_max_ns = json_integer_value(v);
 }
 
 static void *session_thread(void *arg)
@@ -155,6 +174,14 @@ static void *session_thread(void *arg)
 		if (!s->end_reason)
 			s->end_reason = "completed";
 	}
+	/* The counters came with the last on_live (the final totals); the
+	 * pacing figures only with the final report. */
+	if (s->final) {
+		json_t *tx = json_object_get(s->final, "tx");
+
+		if (tx)
+			session_pacing_from(s, json_object_get(tx, "pacing"));
+	}
 	s->start_done = true;
 	reg->finished++;
 	pthread_cond_broadcast(&reg->cond);
@@ -170,6 +197,7 @@ static struct api_session *session_alloc(struct registry *reg)
 
 	if (!s)
 		return NULL;
+	s->pacing.gap_p99_ns = s->pacing.late_max_ns = -1;
 	*(struct registry **)(s + 1) = reg;
 	if (getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd)) {
 		uint64_t t = clock_ns(CLOCK_REALTIME) ^ (uintptr_t)s;
@@ -199,17 +227,21 @@ static void counters_add(struct api_counters *a, const struct api_counters *b)
 	a->rx_reordered += b->rx_reordered;
 	a->rx_duplicates += b->rx_duplicates;
 	a->reflected += b->reflected;
+	a->tx_bursts += b->tx_bursts;
 }
 
-/* Under the lock. */
+/* A finished session whose thread has been joined: the only kind that may
+ * be freed. Under the lock. */
+static bool session_removable(const struct api_session *s)
+{
+	return !session_live(s) && !s->creating && s->thread_joined;
+}
+
+/* Under the lock; the session must be removable. */
 static void registry_remove_at(struct registry *reg, unsigned int i)
 {
 	struct api_session *s = reg->sessions[i];
 
-	if (!s->thread_joined) {
-		pthread_join(s->thread, NULL);
-		s->thread_joined = true;
-	}
 	counters_add(&reg->removed, &s->counters);
 	session_free(s);
 	memmove(&reg->sessions[i], &reg->sessions[i + 1],
@@ -219,10 +251,43 @@ static void registry_remove_at(struct registry *reg, unsigned int i)
 
 /* ---- the watchdog: idle and overlong sessions, and the old ones */
 
+#define WATCHDOG_JOIN_MAX 64
+
+/* Under the lock: claim up to WATCHDOG_JOIN_MAX finished, unjoined sessions
+ * (not one its creator still holds); then join them with the lock released,
+ * so a slow join never blocks the API. */
+static void watchdog_join_finished(struct registry *reg)
+{
+	struct api_session *claimed[WATCHDOG_JOIN_MAX];
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < reg->count && n < WATCHDOG_JOIN_MAX; i++) {
+		struct api_session *s = reg->sessions[i];
+
+		if (session_live(s) || s->creating || s->joining ||
+		    s->thread_joined)
+			continue;
+		s->joining = true;
+		claimed[n++] = s;
+	}
+	if (!n)
+		return;
+	pthread_mutex_unlock(&reg->lock);
+	for (unsigned int i = 0; i < n; i++)
+		pthread_join(claimed[i]->thread, NULL);
+	pthread_mutex_lock(&reg->lock);
+	for (unsigned int i = 0; i < n; i++) {
+		claimed[i]->joining = false;
+		claimed[i]->thread_joined = true;
+	}
+}
+
 static void watchdog_tick(struct registry *reg, uint64_t now)
 {
 	const struct daemon_config *cfg = &reg->cfg;
 	unsigned int finished = 0;
+
+	watchdog_join_finished(reg);
 
 	for (unsigned int i = 0; i < reg->count; i++) {
 		struct api_session *s = reg->sessions[i];
@@ -248,16 +313,13 @@ static void watchdog_tick(struct registry *reg, uint64_t now)
 			}
 			continue;
 		}
-		if (!s->thread_joined) {
-			pthread_join(s->thread, NULL);
-			s->thread_joined = true;
-		}
-		finished++;
+		if (session_removable(s))
+			finished++;
 	}
 	for (unsigned int i = 0; i < reg->count;) {
 		struct api_session *s = reg->sessions[i];
 
-		if (!session_live(s) &&
+		if (session_removable(s) &&
 		    (now - s->ended_mono_ns > cfg->retain_ns ||
 		     finished > REG_RETAIN_MAX)) {
 			registry_remove_at(reg, i);
@@ -440,7 +502,7 @@ static int admit(struct registry *reg, struct api_session *s,
 	if (reg->count >= reg->cap) {
 		/* Make room: the oldest finished session goes first. */
 		for (unsigned int i = 0; i < reg->count; i++) {
-			if (!session_live(reg->sessions[i])) {
+			if (session_removable(reg->sessions[i])) {
 				registry_remove_at(reg, i);
 				break;
 			}
@@ -603,6 +665,9 @@ int registry_create_session(struct registry *reg, struct api_session_req *req,
 		s->created_mono_ns = s->last_contact_ns = mono_ns();
 		s->created_real_ns = clock_ns(CLOCK_REALTIME);
 		atomic_store(&s->stop, false);
+		s->creating = true;
+		s->joining = false;
+		s->thread_joined = false;
 		ret = pthread_create(&s->thread, NULL, session_thread, s);
 		if (ret) {
 			pthread_mutex_unlock(&reg->lock);
@@ -625,6 +690,7 @@ int registry_create_session(struct registry *reg, struct api_session_req *req,
 		}
 		if (s->state == API_STATE_RUNNING) {
 			memcpy(id_out, s->id, sizeof(s->id));
+			s->creating = false;
 			pthread_mutex_unlock(&reg->lock);
 			pr_info("session %s: %s, %s backend, port %u\n", s->id,
 				api_role_name(s->role), s->backend,
@@ -632,11 +698,10 @@ int registry_create_session(struct registry *reg, struct api_session_req *req,
 							     s->data_port);
 			return 0;
 		}
-		/* It did not start: take it out again and say why. */
+		/* It did not start: take it out of the list before the lock
+		 * goes, so no one else can see it, then join it (only we can)
+		 * and say why. */
 		atomic_store(&s->stop, true);
-		pthread_mutex_unlock(&reg->lock);
-		pthread_join(s->thread, NULL);
-		pthread_mutex_lock(&reg->lock);
 		for (unsigned int i = 0; i < reg->count; i++) {
 			if (reg->sessions[i] == s) {
 				memmove(&reg->sessions[i], &reg->sessions[i + 1],
@@ -647,8 +712,14 @@ int registry_create_session(struct registry *reg, struct api_session_req *req,
 			}
 		}
 		reg->created--;
+		pthread_mutex_unlock(&reg->lock);
+		pthread_join(s->thread, NULL);
+		pthread_mutex_lock(&reg->lock);
+		/* Its thread counted it as finished when it ended. */
 		reg->finished--;
 		pthread_mutex_unlock(&reg->lock);
+		s->thread_joined = true;
+		s->creating = false;
 		json_decref(s->final);
 		s->final = NULL;
 		json_decref(s->live);

@@ -27,6 +27,7 @@ enum opt_id {
 	OPT_COUNT,
 	OPT_FLOWS,
 	OPT_BURST,
+	OPT_CATCH_UP,
 	OPT_INTERVAL,
 	OPT_CPU,
 	OPT_BACKEND,
@@ -90,6 +91,9 @@ static const struct opt_doc opt_docs[] = {
 	  "distinct source ports, 1..4096 (default 1)" },
 	{ "burst", 1, OPT_BURST, R_ALL, "N",
 	  "packets per burst/syscall, 1..1024 (default 32)" },
+	{ "catch-up", 1, OPT_CATCH_UP, R_TX, "none|N|TIME",
+	  "lateness a paced sender makes up: none (the schedule shifts), N "
+	  "frames, or TIME worth of frames (default one burst)" },
 	{ "interval", 1, OPT_INTERVAL, R_ALL, "TIME",
 	  "live report period (default 1s; 0 for none)" },
 	{ "cpu", 1, OPT_CPU, R_ALL, "N", "pin the worker to CPU N" },
@@ -237,6 +241,12 @@ static int parse_one(struct test_spec *sp, int id, const char *name,
 		if (parse_u64(v, 1, SPEC_MAX_BURST, &n))
 			return bad(name, v, "1..1024");
 		sp->burst = (uint32_t)n;
+		return 0;
+	case OPT_CATCH_UP:
+		if (spec_parse_catch_up(sp, v))
+			return bad(name, v,
+				   "none, a frame count 0..1000000, or a time "
+				   "like 5ms (<= 10s)");
 		return 0;
 	case OPT_INTERVAL:
 		if (!strcmp(v, "0")) {

@@ -498,6 +498,7 @@ struct tx_state {
 	uint64_t *next_seq; /* per flow */
 	uint32_t next_flow;
 	uint64_t sent;
+	uint64_t last_departure_ns; /* 0: nothing sent yet */
 	uint64_t deadline; /* 0: none */
 	struct pkt pkts[SPEC_MAX_BURST];
 };
@@ -583,6 +584,8 @@ static int tx_setup(struct worker *w, struct tx_state *tx)
 		}
 	}
 	pacer_init(&tx->pacer, w->target_pps, sp->burst, mono_ns());
+	pacer_set_catch_up(&tx->pacer,
+			   spec_catch_up_frames(sp, w->target_pps));
 	if (sp->duration_ns)
 		tx->deadline = w->start_mono_ns + sp->duration_ns;
 	return 0;
@@ -640,6 +643,36 @@ static bool tx_finished(struct worker *w, struct tx_state *tx, uint64_t now)
 }
 
 /*
+ * The sender's own pacing: when each frame left against the one before
+ * (the frames of one send leave back-to-back, a gap of 0), how late the
+ * send was against the schedule, and how many frames went at once.
+ */
+static void tx_account_pacing(struct worker *w, struct tx_state *tx,
+			      uint64_t now, uint32_t sent)
+{
+	struct worker_stats *st = &w->stats;
+
+	if (!sent)
+		return;
+	if (tx->last_departure_ns)
+		hist_record(&st->tx_gap, now - tx->last_departure_ns);
+	for (uint32_t i = 1; i < sent; i++)
+		hist_record(&st->tx_gap, 0);
+	tx->last_departure_ns = now;
+	STAT_ADD(st->c.tx_sends, 1);
+	if (sent > 1)
+		STAT_ADD(st->c.tx_bursts, 1);
+	if (sent > st->c.tx_burst_max)
+		STAT_SET(st->c.tx_burst_max, sent);
+	if (pacer_unlimited(&tx->pacer))
+		return;
+	if (tx->pacer.late_ns > st->c.tx_late_max_ns)
+		STAT_SET(st->c.tx_late_max_ns, tx->pacer.late_ns);
+	if (tx->pacer.forfeit_ns != st->c.tx_forfeit_ns)
+		STAT_SET(st->c.tx_forfeit_ns, tx->pacer.forfeit_ns);
+}
+
+/*
  * Send what the pacer allows now, at most one burst, all of it on one flow
  * (flows take turns burst by burst, so a socket backend makes one syscall
  * per burst). Returns packets sent, 0 when not due yet, or -errno.
@@ -691,6 +724,7 @@ static int tx_once(struct worker *w, struct tx_state *tx, uint64_t now)
 	tx->sent += (uint64_t)sent;
 	STAT_ADD(w->stats.c.tx_packets, sent);
 	STAT_ADD(w->stats.c.tx_bytes, (uint64_t)sent * sp->frame_size);
+	tx_account_pacing(w, tx, now, (uint32_t)sent);
 	return sent;
 }
 

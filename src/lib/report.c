@@ -51,6 +51,56 @@ static double bps_l1(uint64_t packets, uint64_t bytes, double seconds)
 	return per_second(bytes + packets * FRAME_L1_OVERHEAD, seconds) * 8;
 }
 
+static bool role_paces(enum role role)
+{
+	return role == ROLE_SEND || role == ROLE_PING;
+}
+
+static json_t *count_or_null(bool measured, uint64_t v)
+{
+	return measured ? json_count(v) : json_null();
+}
+
+/* The sender's own pacing: departure gaps, lateness, bursts and the
+ * catch-up policy it ran with. */
+static json_t *pacing_json(const struct report_ctx *ctx,
+			   const struct stats_snapshot *s)
+{
+	const struct stats_counters *c = &s->c;
+	const struct hist *g = &s->tx_gap;
+	bool paced = ctx->target_pps > 0, gaps = g->count > 0;
+	json_t *o = json_object();
+	char policy[48];
+
+	json_object_set_new(o, "catch_up",
+			    json_string(spec_catch_up_format(
+				    ctx->spec, policy, sizeof(policy))));
+	json_object_set_new(
+		o, "catch_up_frames",
+		paced ? json_count(spec_catch_up_frames(ctx->spec,
+							ctx->target_pps)) :
+			json_null());
+	json_object_set_new(o, "nominal_gap_ns",
+			    paced ? json_number(1e9 / ctx->target_pps) :
+				    json_null());
+	json_object_set_new(o, "gap_samples", json_count(g->count));
+	json_object_set_new(o, "gap_p50_ns",
+			    count_or_null(gaps, hist_percentile(g, 50)));
+	json_object_set_new(o, "gap_p99_ns",
+			    count_or_null(gaps, hist_percentile(g, 99)));
+	json_object_set_new(o, "gap_max_ns", count_or_null(gaps, g->max));
+	json_object_set_new(o, "late_max_ns",
+			    count_or_null(paced && c->tx_sends,
+					  c->tx_late_max_ns));
+	json_object_set_new(o, "forfeit_ns",
+			    count_or_null(paced, c->tx_forfeit_ns));
+	json_object_set_new(o, "sends", json_count(c->tx_sends));
+	json_object_set_new(o, "bursts", json_count(c->tx_bursts));
+	json_object_set_new(o, "burst_max",
+			    count_or_null(c->tx_sends, c->tx_burst_max));
+	return o;
+}
+
 static json_t *tx_json(const struct report_ctx *ctx,
 		       const struct stats_counters *c, double seconds)
 {
@@ -199,6 +249,13 @@ static json_t *config_json(const struct report_ctx *ctx)
 							       sizeof(rate))));
 	json_object_set_new(o, "flows", json_integer(sp->flows));
 	json_object_set_new(o, "burst", json_integer(sp->burst));
+	if (sp->role == ROLE_SEND || sp->role == ROLE_PING) {
+		char policy[48];
+
+		json_object_set_new(o, "catch_up",
+				    json_string(spec_catch_up_format(
+					    sp, policy, sizeof(policy))));
+	}
 	json_object_set_new(o, "duration_s",
 			    json_number((double)sp->duration_ns / 1e9));
 	json_object_set_new(o, "count", json_count(sp->count));
@@ -235,8 +292,13 @@ json_t *report_json(const struct report_ctx *ctx,
 			    json_string("bps_l1 counts preamble, SFD and "
 					"inter-frame gap (20 B per frame); bps_l2 "
 					"counts the Ethernet frame incl. FCS"));
-	if (role_sends(role))
-		json_object_set_new(doc, "tx", tx_json(ctx, &s->c, seconds));
+	if (role_sends(role)) {
+		json_t *tx = tx_json(ctx, &s->c, seconds);
+
+		if (role_paces(role))
+			json_object_set_new(tx, "pacing", pacing_json(ctx, s));
+		json_object_set_new(doc, "tx", tx);
+	}
 	if (role_receives(role))
 		json_object_set_new(doc, "rx", rx_json(&s->c, seconds));
 	if (role == ROLE_REFLECT)
@@ -296,6 +358,24 @@ json_t *report_interval_json(const struct report_ctx *ctx,
 						       seconds)));
 		json_object_set_new(o, "tx_errors",
 				    json_count(delta->c.tx_errors));
+	}
+	if (role_paces(role)) {
+		bool gaps = delta->tx_gap.count > 0;
+
+		json_object_set_new(
+			o, "tx_gap_p50_ns",
+			count_or_null(gaps, hist_percentile(&delta->tx_gap, 50)));
+		json_object_set_new(
+			o, "tx_gap_p99_ns",
+			count_or_null(gaps, hist_percentile(&delta->tx_gap, 99)));
+		json_object_set_new(o, "tx_gap_max_ns",
+				    count_or_null(gaps, delta->tx_gap.max));
+		json_object_set_new(o, "tx_bursts",
+				    json_count(delta->c.tx_bursts));
+		json_object_set_new(o, "tx_late_max_ns",
+				    count_or_null(ctx->target_pps > 0 &&
+							  delta->c.tx_sends,
+						  delta->c.tx_late_max_ns));
 	}
 	if (role_receives(role)) {
 		json_object_set_new(o, "rx_packets",
@@ -450,6 +530,39 @@ static void text_latency(FILE *out, const char *title, const struct hist *h,
 		note ? note : "");
 }
 
+static void text_pacing(FILE *out, const struct report_ctx *ctx,
+			const struct stats_snapshot *s)
+{
+	const struct stats_counters *c = &s->c;
+	const struct hist *g = &s->tx_gap;
+	char policy[48], v[5][32];
+
+	spec_catch_up_format(ctx->spec, policy, sizeof(policy));
+	if (!g->count) {
+		fprintf(out, "  pacing     gaps not measured  catch-up %s\n",
+			policy);
+		return;
+	}
+	fprintf(out, "  pacing     gap p50 %s  p99 %s  max %s",
+		report_format_ns((double)hist_percentile(g, 50), v[0], 32),
+		report_format_ns((double)hist_percentile(g, 99), v[1], 32),
+		report_format_ns((double)g->max, v[2], 32));
+	if (ctx->target_pps > 0)
+		fprintf(out, " (nominal %s)  late max %s",
+			report_format_ns(1e9 / ctx->target_pps, v[3], 32),
+			report_format_ns((double)c->tx_late_max_ns, v[4], 32));
+	else
+		fprintf(out, "  late max not measured (unpaced)");
+	fprintf(out, "\n             bursts %llu (largest %llu frames)  "
+		     "catch-up %s",
+		(unsigned long long)c->tx_bursts,
+		(unsigned long long)c->tx_burst_max, policy);
+	if (ctx->target_pps > 0 && c->tx_forfeit_ns)
+		fprintf(out, "  schedule shifted %s",
+			report_format_ns((double)c->tx_forfeit_ns, v[0], 32));
+	fputc('\n', out);
+}
+
 void report_text_final(FILE *out, const struct report_ctx *ctx,
 		       const struct stats_snapshot *s, double seconds)
 {
@@ -473,6 +586,8 @@ void report_text_final(FILE *out, const struct report_ctx *ctx,
 				format_rate(ctx->target_pps, "pps", a, sizeof(a)),
 				100.0 * per_second(c->tx_packets, seconds) /
 					ctx->target_pps);
+		if (role_paces(role))
+			text_pacing(out, ctx, s);
 		if (c->tx_errors || c->tx_backpressure)
 			fprintf(out,
 				"  not sent   %llu refused by the kernel, %llu "
@@ -551,6 +666,10 @@ int report_csv_header(FILE *out, enum role role)
 	if (role == ROLE_RECV || role == ROLE_PING)
 		fprintf(out, ",latency_p50_ns,latency_p99_ns,latency_max_ns,"
 			     "jitter_rfc3550_ns");
+	/* Last, so the earlier columns keep their places. */
+	if (role_paces(role))
+		fprintf(out, ",tx_gap_p50_ns,tx_gap_p99_ns,tx_gap_max_ns,"
+			     "tx_bursts,tx_late_max_ns");
 	fputc('\n', out);
 	fflush(out);
 	return ferror(out) ? -EIO : 0;
@@ -583,6 +702,22 @@ int report_csv_row(FILE *out, const struct report_ctx *ctx,
 			(unsigned long long)hist_percentile(&d->latency, 99),
 			(unsigned long long)d->latency.max,
 			(unsigned long long)d->c.jitter_rfc3550_ns);
+	if (role_paces(role)) {
+		/* Empty where not measured. */
+		if (d->tx_gap.count)
+			fprintf(out, ",%llu,%llu,%llu",
+				(unsigned long long)hist_percentile(&d->tx_gap,
+								    50),
+				(unsigned long long)hist_percentile(&d->tx_gap,
+								    99),
+				(unsigned long long)d->tx_gap.max);
+		else
+			fprintf(out, ",,,");
+		fprintf(out, ",%llu,", (unsigned long long)d->c.tx_bursts);
+		if (ctx->target_pps > 0 && d->c.tx_sends)
+			fprintf(out, "%llu",
+				(unsigned long long)d->c.tx_late_max_ns);
+	}
 	fputc('\n', out);
 	fflush(out);
 	return ferror(out) ? -EIO : 0;

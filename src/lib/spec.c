@@ -4,6 +4,9 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include <ctype.h>
+#include <math.h>
+
 #include "clock.h"
 #include "probe.h"
 #include "spec.h"
@@ -34,6 +37,76 @@ void spec_init(struct test_spec *spec, enum role role)
 		spec->duration_ns = role == ROLE_PING ? 0 : 10 * NSEC_PER_SEC;
 	if (role == ROLE_PING)
 		spec->count = 10;
+}
+
+uint32_t spec_catch_up_frames(const struct test_spec *spec, double pps)
+{
+	double frames;
+
+	switch (spec->catch_up) {
+	case CATCH_UP_NONE:
+		return 0;
+	case CATCH_UP_FRAMES:
+		return (uint32_t)spec->catch_up_value;
+	case CATCH_UP_TIME:
+		if (!(pps > 0))
+			return spec->burst;
+		frames = floor((double)spec->catch_up_value * pps / 1e9);
+		return frames > SPEC_MAX_CATCH_UP_FRAMES ?
+			       SPEC_MAX_CATCH_UP_FRAMES :
+			       (uint32_t)frames;
+	case CATCH_UP_BURST:
+		break;
+	}
+	return spec->burst;
+}
+
+int spec_parse_catch_up(struct test_spec *spec, const char *text)
+{
+	uint64_t v;
+	bool digits = *text;
+
+	for (const char *p = text; *p; p++)
+		digits &= isdigit((unsigned char)*p) != 0;
+	if (!strcmp(text, "none")) {
+		spec->catch_up = CATCH_UP_NONE;
+		spec->catch_up_value = 0;
+		return 0;
+	}
+	if (digits) {
+		if (parse_u64(text, 0, SPEC_MAX_CATCH_UP_FRAMES, &v))
+			return -EINVAL;
+		spec->catch_up = v ? CATCH_UP_FRAMES : CATCH_UP_NONE;
+		spec->catch_up_value = v;
+		return 0;
+	}
+	if (parse_duration(text, &v) || v > SPEC_MAX_CATCH_UP_NS)
+		return -EINVAL;
+	spec->catch_up = CATCH_UP_TIME;
+	spec->catch_up_value = v;
+	return 0;
+}
+
+const char *spec_catch_up_format(const struct test_spec *spec, char *buf,
+				 size_t len)
+{
+	switch (spec->catch_up) {
+	case CATCH_UP_NONE:
+		snprintf(buf, len, "none");
+		break;
+	case CATCH_UP_FRAMES:
+		snprintf(buf, len, "%llu frames",
+			 (unsigned long long)spec->catch_up_value);
+		break;
+	case CATCH_UP_TIME:
+		snprintf(buf, len, "%.6g ms",
+			 (double)spec->catch_up_value / 1e6);
+		break;
+	case CATCH_UP_BURST:
+		snprintf(buf, len, "one burst (%u frames)", spec->burst);
+		break;
+	}
+	return buf;
 }
 
 bool spec_backend_known(const char *name)

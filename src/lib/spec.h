@@ -28,6 +28,17 @@ enum clock_sync {
 	CLOCK_SYNC_MEASURED, /* offset estimated (client/server), with a bound */
 };
 
+/* How much lateness a paced sender makes up (pacer_set_catch_up). */
+enum catch_up_kind {
+	CATCH_UP_BURST = 0, /* default: one burst (--burst frames) */
+	CATCH_UP_NONE, /* none: the schedule shifts */
+	CATCH_UP_FRAMES, /* catch_up_value frames */
+	CATCH_UP_TIME, /* catch_up_value ns worth of frames at the rate */
+};
+
+#define SPEC_MAX_CATCH_UP_FRAMES 1000000
+#define SPEC_MAX_CATCH_UP_NS (10 * 1000000000ULL)
+
 enum xdp_mode_pref {
 	XDP_PREF_AUTO = 0, /* native (driver) first, then generic */
 	XDP_PREF_NATIVE,
@@ -70,6 +81,8 @@ struct test_spec {
 	uint64_t count; /* packets; 0: no limit */
 	uint32_t flows;
 	uint32_t burst;
+	enum catch_up_kind catch_up;
+	uint64_t catch_up_value; /* frames or ns, by catch_up */
 	uint64_t interval_ns; /* live report period; 0: none */
 	int cpu; /* -1: not pinned */
 	uint64_t idle_timeout_ns; /* recv/reflect: end after this much quiet */
@@ -102,6 +115,14 @@ void spec_init(struct test_spec *spec, enum role role);
  * -EINVAL and writes one line naming the field and what is accepted.
  */
 int spec_validate(const struct test_spec *spec, char *err, size_t err_len);
+
+/* The catch-up policy in frames beyond the due one, at rate pps. */
+uint32_t spec_catch_up_frames(const struct test_spec *spec, double pps);
+/* Parse "none", "N" (frames) or a TIME ("5ms") into the spec; -EINVAL. */
+int spec_parse_catch_up(struct test_spec *spec, const char *text);
+/* "one burst (32 frames)", "none", "2 frames", "5ms" */
+const char *spec_catch_up_format(const struct test_spec *spec, char *buf,
+				 size_t len);
 
 /* UDP payload bytes for the spec's frame size and address family. */
 int spec_payload_len(const struct test_spec *spec);

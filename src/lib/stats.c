@@ -11,6 +11,7 @@
 void stats_init(struct worker_stats *ws)
 {
 	memset(&ws->c, 0, sizeof(ws->c));
+	hist_init(&ws->tx_gap);
 	hist_init(&ws->latency);
 	shist_init(&ws->ipdv);
 	shist_init(&ws->pdv);
@@ -20,6 +21,7 @@ void stats_snapshot_init(struct stats_snapshot *s)
 {
 	memset(&s->c, 0, sizeof(s->c));
 	s->taken_ns = 0;
+	hist_init(&s->tx_gap);
 	hist_init(&s->latency);
 	shist_init(&s->ipdv);
 	shist_init(&s->pdv);
@@ -33,6 +35,7 @@ void stats_snapshot_take(struct stats_snapshot *dst,
 
 	for (size_t i = 0; i < COUNTER_COUNT; i++)
 		out[i] = __atomic_load_n(&in[i], __ATOMIC_RELAXED);
+	hist_snapshot(&dst->tx_gap, &src->tx_gap);
 	hist_snapshot(&dst->latency, &src->latency);
 	shist_snapshot(&dst->ipdv, &src->ipdv);
 	shist_snapshot(&dst->pdv, &src->pdv);
@@ -49,6 +52,12 @@ void stats_snapshot_merge(struct stats_snapshot *dst,
 				   src->c.last_rx_ns;
 	const uint64_t *in = (const uint64_t *)&src->c;
 	uint64_t *out = (uint64_t *)&dst->c;
+	uint64_t burst_max = dst->c.tx_burst_max > src->c.tx_burst_max ?
+				     dst->c.tx_burst_max :
+				     src->c.tx_burst_max;
+	uint64_t late_max = dst->c.tx_late_max_ns > src->c.tx_late_max_ns ?
+				    dst->c.tx_late_max_ns :
+				    src->c.tx_late_max_ns;
 
 	if (jitter_weight)
 		jitter = (uint64_t)(((double)dst->c.jitter_rfc3550_ns *
@@ -60,6 +69,9 @@ void stats_snapshot_merge(struct stats_snapshot *dst,
 		out[i] += in[i];
 	dst->c.jitter_rfc3550_ns = jitter;
 	dst->c.last_rx_ns = last_rx;
+	dst->c.tx_burst_max = burst_max;
+	dst->c.tx_late_max_ns = late_max;
+	hist_merge(&dst->tx_gap, &src->tx_gap);
 	hist_merge(&dst->latency, &src->latency);
 	shist_merge(&dst->ipdv, &src->ipdv);
 	shist_merge(&dst->pdv, &src->pdv);
@@ -104,6 +116,10 @@ void stats_snapshot_delta(struct stats_snapshot *out,
 	out->c.jitter_rfc3550_ns = cur->c.jitter_rfc3550_ns;
 	out->c.last_rx_ns = cur->c.last_rx_ns;
 	out->c.rx_flows = cur->c.rx_flows;
+	/* Maxima since the start: an interval cannot take them apart. */
+	out->c.tx_burst_max = cur->c.tx_burst_max;
+	out->c.tx_late_max_ns = cur->c.tx_late_max_ns;
+	hist_delta(&out->tx_gap, &cur->tx_gap, &prev->tx_gap);
 	/* lost can go down when late packets arrive; a delta keeps sign sense
 	 * only as "new losses", floored at 0 above. */
 	hist_delta(&out->latency, &cur->latency, &prev->latency);

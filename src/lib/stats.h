@@ -21,6 +21,12 @@ struct stats_counters {
 	uint64_t tx_bytes; /* frame bytes incl. FCS, as on the wire (L2) */
 	uint64_t tx_errors; /* the kernel refused them: not sent, not numbered */
 	uint64_t tx_backpressure; /* send would block: retried, not numbered */
+	/* the sender's own pacing (paced sends only) */
+	uint64_t tx_sends; /* sends that put frames out */
+	uint64_t tx_bursts; /* sends of more than one frame at once */
+	uint64_t tx_burst_max; /* most frames in one send (a gauge: max) */
+	uint64_t tx_late_max_ns; /* largest lateness against the schedule */
+	uint64_t tx_forfeit_ns; /* lateness given up: the schedule shifted */
 	/* receive: test packets */
 	uint64_t rx_packets; /* valid probes, duplicates included */
 	uint64_t rx_bytes; /* frame bytes incl. FCS */
@@ -48,6 +54,7 @@ struct stats_counters {
 
 struct worker_stats {
 	struct stats_counters c;
+	struct hist tx_gap; /* departure gaps, per frame (0 within a send) */
 	struct hist latency; /* one-way (recv) or round trip (ping) */
 	struct shist ipdv;
 	struct shist pdv;
@@ -63,6 +70,7 @@ void stats_init(struct worker_stats *ws);
 struct stats_snapshot {
 	uint64_t taken_ns; /* monotonic */
 	struct stats_counters c;
+	struct hist tx_gap;
 	struct hist latency;
 	struct shist ipdv;
 	struct shist pdv;

@@ -18,7 +18,22 @@ static const char *const phase_names[] = {
 	[SEARCH_PHASE_UP] = "external-up",
 	[SEARCH_PHASE_BISECT] = "bisect",
 	[SEARCH_PHASE_CONFIRM] = "confirm",
+	[SEARCH_PHASE_RETEST] = "retest",
 };
+
+static const char *const end_names[] = {
+	[SEARCH_END_CONVERGED] = "converged",
+	[SEARCH_END_AT_MAX] = "passes at the maximum",
+	[SEARCH_END_BELOW_MIN] = "fails at the minimum",
+	[SEARCH_END_BUDGET] = "out of trials",
+};
+
+const char *search_end_name(enum search_end end)
+{
+	if ((unsigned int)end >= sizeof(end_names) / sizeof(end_names[0]))
+		return "?";
+	return end_names[end];
+}
 
 const char *search_phase_name(enum search_phase phase)
 {
@@ -77,6 +92,31 @@ static bool same_load(double a, double b)
 	return fabs(a - b) <= 1e-9 * fmax(fabs(a), fabs(b));
 }
 
+static void load_counts(const struct rate_search *s, double load,
+			enum search_goal_id goal, unsigned int *pass,
+			unsigned int *fail)
+{
+	*pass = *fail = 0;
+	for (unsigned int i = 0; i < s->ntrials; i++) {
+		if (!same_load(s->trials[i].load, load))
+			continue;
+		if (search_passes(s, s->trials[i].loss_ratio, goal))
+			(*pass)++;
+		else
+			(*fail)++;
+	}
+}
+
+/* The majority of the trials at load passed (a tie fails). */
+static bool load_passes(const struct rate_search *s, double load,
+			enum search_goal_id goal)
+{
+	unsigned int pass, fail;
+
+	load_counts(s, load, goal, &pass, &fail);
+	return pass > fail;
+}
+
 double search_upper(const struct rate_search *s, enum search_goal_id goal)
 {
 	double upper = -1;
@@ -84,8 +124,8 @@ double search_upper(const struct rate_search *s, enum search_goal_id goal)
 	for (unsigned int i = 0; i < s->ntrials; i++) {
 		const struct search_trial *t = &s->trials[i];
 
-		if (!search_passes(s, t->loss_ratio, goal) &&
-		    (upper < 0 || t->load < upper))
+		if ((upper < 0 || t->load < upper) &&
+		    !load_passes(s, t->load, goal))
 			upper = t->load;
 	}
 	return upper;
@@ -98,11 +138,43 @@ double search_lower(const struct rate_search *s, enum search_goal_id goal)
 	for (unsigned int i = 0; i < s->ntrials; i++) {
 		const struct search_trial *t = &s->trials[i];
 
-		if (search_passes(s, t->loss_ratio, goal) &&
-		    (upper < 0 || t->load < upper) && t->load > lower)
+		if ((upper < 0 || t->load < upper) && t->load > lower &&
+		    load_passes(s, t->load, goal))
 			lower = t->load;
 	}
 	return lower;
+}
+
+/* The lowest load above upper whose verdict is a pass; 0: none. */
+static double pass_above(const struct rate_search *s, double upper,
+			 enum search_goal_id goal)
+{
+	double found = 0;
+
+	for (unsigned int i = 0; i < s->ntrials; i++) {
+		const struct search_trial *t = &s->trials[i];
+
+		if (t->load > upper && (found == 0 || t->load < found) &&
+		    load_passes(s, t->load, goal))
+			found = t->load;
+	}
+	return found;
+}
+
+/* The lowest load where any trial met the goal; 0: none. */
+static double lowest_any_pass(const struct rate_search *s,
+			      enum search_goal_id goal)
+{
+	double found = 0;
+
+	for (unsigned int i = 0; i < s->ntrials; i++) {
+		const struct search_trial *t = &s->trials[i];
+
+		if ((found == 0 || t->load < found) &&
+		    search_passes(s, t->loss_ratio, goal))
+			found = t->load;
+	}
+	return found;
 }
 
 static unsigned int passes_at(const struct rate_search *s, double load,
@@ -129,16 +201,39 @@ static double clamp_load(const struct rate_search *s, double load)
 }
 
 static void finish_goal(struct rate_search *s, enum search_goal_id g,
-			bool converged)
+			enum search_end end)
 {
 	struct search_goal_state *gs = &s->goal[g];
-	double lower = search_lower(s, g);
+	double lower = search_lower(s, g), upper = search_upper(s, g);
 
 	gs->done = true;
-	gs->converged = converged;
+	gs->end = end;
+	gs->converged = end != SEARCH_END_BUDGET;
 	gs->found = lower > 0;
 	gs->result = lower;
 	gs->confirmed = gs->found && passes_at(s, lower, g) >= 2;
+	gs->failed_below = upper > 0 ? upper : 0;
+	if (upper > 0) {
+		double above = pass_above(s, upper, g);
+
+		if (above > 0) {
+			gs->inverted = true;
+			gs->contradicting_load = above;
+		}
+	}
+	/* Whenever a trial met the goal there is a result: with no pass
+	 * below the failures, the lowest load that passed, flagged as
+	 * contradicted by the failure below it. */
+	if (!gs->found) {
+		double any = lowest_any_pass(s, g);
+
+		if (any > 0) {
+			gs->found = true;
+			gs->contradicted = true;
+			gs->result = any;
+			gs->confirmed = passes_at(s, any, g) >= 2;
+		}
+	}
 	/* A load that meets the NDR goal meets the looser PDR goal too: a
 	 * noisy PDR failure below the NDR result must not report PDR < NDR. */
 	if (g == SEARCH_PDR && s->goal[SEARCH_NDR].found &&
@@ -146,6 +241,7 @@ static void finish_goal(struct rate_search *s, enum search_goal_id g,
 		gs->result = s->goal[SEARCH_NDR].result;
 		gs->found = true;
 		gs->confirmed = s->goal[SEARCH_NDR].confirmed;
+		gs->contradicted = s->goal[SEARCH_NDR].contradicted;
 	}
 }
 
@@ -157,6 +253,7 @@ static bool goal_step(struct rate_search *s, enum search_goal_id g,
 	const struct search_trial *last =
 		s->ntrials ? &s->trials[s->ntrials - 1] : NULL;
 	double upper = search_upper(s, g), lower = search_lower(s, g);
+	enum search_end end = SEARCH_END_CONVERGED;
 	double load, mid;
 
 	step->goal = g;
@@ -167,11 +264,26 @@ static bool goal_step(struct rate_search *s, enum search_goal_id g,
 	}
 	if (upper < 0) {
 		/* Nothing failed: the first trial (at the maximum) passed. */
+		end = SEARCH_END_AT_MAX;
 		goto converged;
+	}
+	/* Loss inversion: a pass above the failure that bounds the goal.
+	 * Re-test the failure until a majority of SEARCH_MAX_PER_LOAD
+	 * trials decides. */
+	if (pass_above(s, upper, g) > 0) {
+		unsigned int pass, fail;
+
+		load_counts(s, upper, g, &pass, &fail);
+		if (2 * fail < SEARCH_MAX_PER_LOAD + 1 &&
+		    2 * pass < SEARCH_MAX_PER_LOAD + 1) {
+			step->load = upper;
+			step->phase = SEARCH_PHASE_RETEST;
+			return true;
+		}
 	}
 	if (lower <= 0) {
 		if (upper <= s->cfg.min_load) {
-			finish_goal(s, g, true); /* fails even at the minimum */
+			finish_goal(s, g, SEARCH_END_BELOW_MIN);
 			return false;
 		}
 		if (!gs->estimate_used && s->estimate > 0) {
@@ -187,7 +299,7 @@ static bool goal_step(struct rate_search *s, enum search_goal_id g,
 		if (s->cfg.integer_loads && load >= upper)
 			load = upper - 1;
 		if (load < s->cfg.min_load) {
-			finish_goal(s, g, true);
+			finish_goal(s, g, SEARCH_END_BELOW_MIN);
 			return false;
 		}
 		gs->down_width = fmin(gs->down_width * 2, MAX_DOWN_WIDTH);
@@ -236,7 +348,7 @@ converged:
 		step->phase = SEARCH_PHASE_CONFIRM;
 		return true;
 	}
-	finish_goal(s, g, true);
+	finish_goal(s, g, end);
 	return false;
 }
 
@@ -246,7 +358,7 @@ int search_next(struct rate_search *s, struct search_step *step)
 		if (s->goal[g].done)
 			continue;
 		if (s->ntrials >= s->cfg.max_trials) {
-			finish_goal(s, g, false);
+			finish_goal(s, g, SEARCH_END_BUDGET);
 			continue;
 		}
 		if (goal_step(s, g, step)) {

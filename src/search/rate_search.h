@@ -16,9 +16,22 @@
  * (loss ratio <= goal[1]). Every trial counts for both. The bounds of a
  * goal are derived from all trials so far:
  *
- *   upper = the lowest load that failed the goal (a failure is never
- *           forgotten: noise can only make the result lower, not higher)
- *   lower = the highest load below upper that passed it
+ *   verdict of a load = pass when more of its trials passed than failed
+ *           (a tie, one pass and one failed confirmation say, fails)
+ *   upper = the lowest load whose verdict is a failure
+ *   lower = the highest load below upper whose verdict is a pass
+ *
+ * A single failure is never forgotten unless re-tests outvote it: noise
+ * can only make the result lower. Loss inversion (a load that passed
+ * above one that failed) is handled the way FD.io MLRsearch does: the
+ * failure is re-tested (SEARCH_PHASE_RETEST) up to SEARCH_MAX_PER_LOAD
+ * trials, and its majority decides. If a pass above still contradicts
+ * the upper bound, the goal says so (inverted, contradicting_load) rather
+ * than hiding it.
+ *
+ * A goal always ends with a result or a reason (enum search_end): a goal
+ * that any trial met is always found; if the only passes lie above a
+ * failure, the lowest passing load is the result, flagged contradicted.
  *
  * Steps: one trial at the maximum load; then the load the far end
  * actually forwarded in it (a good first estimate); then an external
@@ -44,7 +57,20 @@ enum search_phase {
 	SEARCH_PHASE_UP, /* external search above a pass */
 	SEARCH_PHASE_BISECT,
 	SEARCH_PHASE_CONFIRM, /* repeat of the lower bound */
+	SEARCH_PHASE_RETEST, /* repeat of a failure below a pass (inversion) */
 };
+
+/* Why a goal ended where it did. */
+enum search_end {
+	SEARCH_END_CONVERGED = 0, /* bracket within the resolution */
+	SEARCH_END_AT_MAX, /* passes at the maximum load */
+	SEARCH_END_BELOW_MIN, /* fails even at the minimum load */
+	SEARCH_END_BUDGET, /* out of trials */
+};
+
+/* Trials at one load, at most: the first, and two re-tests that decide
+ * by majority when a pass above contradicts it. */
+#define SEARCH_MAX_PER_LOAD 3
 
 #define SEARCH_MAX_TRIALS 128
 
@@ -74,6 +100,15 @@ struct search_goal_state {
 	bool confirmed; /* the result passed at least twice */
 	bool converged; /* bracket within resolution (false: out of trials) */
 	bool estimate_used;
+	enum search_end end;
+	double failed_below; /* the upper bound at the end; 0: none */
+	/* A load passed above the upper bound (loss inversion that survived
+	 * the re-tests): the lowest such load. */
+	bool inverted;
+	double contradicting_load;
+	/* The result itself failed at a lower load (the only passes were
+	 * above a failure). */
+	bool contradicted;
 	double result; /* 0 when not found */
 	double down_width, up_width; /* current external-search widths */
 };
@@ -119,5 +154,6 @@ bool search_passes(const struct rate_search *s, double loss_ratio,
 		   enum search_goal_id goal);
 
 const char *search_phase_name(enum search_phase phase);
+const char *search_end_name(enum search_end end);
 
 #endif

@@ -53,6 +53,34 @@ static bool latency_shown(const struct rfc2544_size_result *sr)
 
 /* ------------------------------------------------------- table */
 
+/*
+ * Why a goal has no result, or why its result needs a caveat; empty
+ * when it needs none. The same words in the table and the JSON.
+ */
+static void goal_note(const struct search_goal_state *g, char *buf,
+		      size_t len)
+{
+	buf[0] = 0;
+	if (!g->done)
+		return;
+	if (!g->found && g->end == SEARCH_END_BELOW_MIN)
+		snprintf(buf, len, "below --min-rate: fails at %.0f pps",
+			 g->failed_below);
+	else if (!g->found)
+		snprintf(buf, len, "no load met the goal (%s)",
+			 search_end_name(g->end));
+	else if (g->contradicted)
+		snprintf(buf, len,
+			 "passed only above a failure: %.0f pps failed "
+			 "below the result",
+			 g->failed_below);
+	else if (g->inverted)
+		snprintf(buf, len,
+			 "loss inversion: %.0f pps passed above the failure "
+			 "at %.0f pps, after re-tests",
+			 g->contradicting_load, g->failed_below);
+}
+
 static void print_rate(FILE *out, const struct rfc2544_size_result *sr,
 		       const struct search_goal_state *g)
 {
@@ -122,6 +150,15 @@ static void print_throughput(FILE *out, const struct rfc2544_run *run)
 		else if (sr->throughput_done && sr->sender_limited)
 			fprintf(out, "  (sender-limited)");
 		fprintf(out, "\n");
+		for (int g = 0; sr->throughput_done && g < SEARCH_MAX_GOALS;
+		     g++) {
+			char note[160];
+
+			goal_note(&sr->goal[g], note, sizeof(note));
+			if (note[0])
+				fprintf(out, "%6s   %s: %s\n", "",
+					g == SEARCH_NDR ? "NDR" : "PDR", note);
+		}
 	}
 }
 
@@ -250,6 +287,7 @@ static json_t *goal_json(const struct rfc2544_size_result *sr,
 			 const struct search_goal_state *g, double loss)
 {
 	json_t *o = json_object();
+	char note[160];
 
 	json_object_set_new(o, "loss_goal_ratio", jnum(loss));
 	json_object_set_new(o, "found", json_boolean(g->found));
@@ -262,6 +300,18 @@ static json_t *goal_json(const struct rfc2544_size_result *sr,
 	json_object_set_new(o, "pct_line", jnum(pct_of_line(sr, g->result)));
 	json_object_set_new(o, "confirmed", json_boolean(g->confirmed));
 	json_object_set_new(o, "converged", json_boolean(g->converged));
+	json_object_set_new(o, "end", json_string(search_end_name(g->end)));
+	json_object_set_new(o, "inverted", json_boolean(g->inverted));
+	json_object_set_new(o, "contradicted", json_boolean(g->contradicted));
+	json_object_set_new(o, "contradicting_pps",
+			    g->inverted ? jnum(g->contradicting_load) :
+					  json_null());
+	json_object_set_new(o, "upper_pps",
+			    g->failed_below > 0 ? jnum(g->failed_below) :
+						  json_null());
+	goal_note(g, note, sizeof(note));
+	json_object_set_new(o, "note", note[0] ? json_string(note) :
+						 json_null());
 	return o;
 }
 

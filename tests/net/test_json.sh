@@ -72,6 +72,27 @@ for k in rfc3550 ipdv_p50 ipdv_p99 pdv_p50 pdv_p99; do
 done
 assert_eq "recv: rx.packets" "$(jget "$R" .rx.packets)" 2000
 
+# The sender's own pacing: one gap per frame after the first, exactly.
+assert_eq "send: tx.pacing.gap_samples (2000 frames)" "$(jget "$S" .tx.pacing.gap_samples)" 1999
+assert_eq "send: tx.pacing.nominal_gap_ns at 10 kpps" "$(jget "$S" .tx.pacing.nominal_gap_ns)" 100000
+assert_eq "send: tx.pacing.catch_up default" "$(jget "$S" .tx.pacing.catch_up)" "one burst (32 frames)"
+assert_eq "send: config.catch_up" "$(jget "$S" .config.catch_up)" "one burst (32 frames)"
+# Most gaps are the nominal 100 us even on a loaded host.
+assert_range "send: tx.pacing.gap_p50_ns near 100 us" "$(jget "$S" .tx.pacing.gap_p50_ns)" 50000 150000
+for k in gap_p99_ns gap_max_ns late_max_ns forfeit_ns sends bursts burst_max; do
+	assert_eq "send: tx.pacing.$k is a number" "$(jget "$S" ".tx.pacing.$k | type")" number
+done
+# --catch-up none never sends two frames at once.
+start_recv nrecv 20 --idle-timeout 1s --json
+send_a nsend 15 --size 64 --rate 10kpps --count 1000 --catch-up none --json
+assert_rc "send --catch-up none" $? 0
+bg_wait nrecv
+N=$(out nsend)
+assert_eq "send --catch-up none: tx.pacing.burst_max" "$(jget "$N" .tx.pacing.burst_max)" 1
+assert_eq "send --catch-up none: tx.pacing.bursts" "$(jget "$N" .tx.pacing.bursts)" 0
+assert_eq "send --catch-up none: one send per frame" "$(jget "$N" .tx.pacing.sends)" 1000
+assert_eq "send --catch-up none: policy" "$(jget "$N" .tx.pacing.catch_up)" none
+
 # ---- --json-stream: send at 5 kpps for 2.5 s, reports every 500 ms
 start_recv srecv 20 --idle-timeout 1s --clock-sync host --json-stream
 send_a ssend 15 --size 64 --rate 5kpps --duration 2500ms --interval 500ms --json-stream

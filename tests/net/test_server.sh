@@ -187,6 +187,12 @@ RX=$(awk '$1 == "linerate_rx_packets_total" { print $2 }' "$M")
 # forward 20000 + bidir 10000 + rtt 2000 (reflector) + two1 30000 + after 5000
 assert_eq "metrics: packets received by all sinks and reflectors" "$RX" 67000
 assert_true "metrics: a per-session series" grep -q '^linerate_session_rx_packets_total{id="' "$M"
+# The bidir sessions sent: their pacing is there, and the exposition parses.
+assert_true "metrics: a sender's departure gap p99" grep -q '^linerate_session_tx_gap_p99_seconds{id="' "$M"
+assert_true "metrics: a sender's largest lateness" grep -q '^linerate_session_tx_late_max_seconds{id="' "$M"
+if command -v promtool >/dev/null; then
+	assert_true "metrics: promtool check metrics" sh -c "promtool check metrics <'$M'"
+fi
 
 # ---- TLS
 openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj "/CN=linerate-test" \

@@ -319,6 +319,58 @@ static void test_unlimited(void **state)
 	assert_int_equal(pacer_take(&p, 0, 99), 99);
 }
 
+
+/* --catch-up none: a stall is given up, the schedule shifts, and the
+ * pacer says by how much and how late the send was. */
+static void test_catch_up_none(void **state)
+{
+	struct pacer p;
+
+	(void)state;
+	pacer_init(&p, 1e4, 32, 0); /* 100 us a packet */
+	pacer_set_catch_up(&p, 0);
+	assert_int_equal(pacer_take(&p, 0, 32), 1);
+	assert_int_equal(p.late_ns, 0);
+	/* On time: the next one at 100 us. */
+	assert_int_equal(pacer_take(&p, 100 * NS_PER_US, 32), 1);
+	assert_int_equal(p.late_ns, 0);
+	assert_int_equal(p.forfeit_ns, 0);
+	/* Woken 1 ms late: one packet, 1 ms late; the 1 ms is given up. */
+	assert_int_equal(pacer_take(&p, 1200 * NS_PER_US, 32), 1);
+	assert_int_equal(p.late_ns, 1000 * NS_PER_US);
+	assert_int_equal(p.forfeit_ns, 1000 * NS_PER_US);
+	assert_int_equal(pacer_take(&p, 1200 * NS_PER_US, 32), 0);
+	/* The schedule shifted: the next is due 100 us after the late one. */
+	assert_int_equal(pacer_due_ns(&p, 1), 1300 * NS_PER_US);
+}
+
+/* --catch-up 2: at most three frames back-to-back after a stall, the
+ * rest given up; within the allowance the schedule is kept. */
+static void test_catch_up_frames(void **state)
+{
+	struct pacer p;
+
+	(void)state;
+	pacer_init(&p, 1e4, 32, 0);
+	pacer_set_catch_up(&p, 2);
+	assert_int_equal(pacer_take(&p, 0, 32), 1);
+	/* 150 us late for the packet due at 100 us: two are due. */
+	assert_int_equal(pacer_take(&p, 250 * NS_PER_US, 32), 2);
+	assert_int_equal(p.late_ns, 150 * NS_PER_US);
+	assert_int_equal(p.forfeit_ns, 0);
+	/* And the schedule holds: the next at 300 us. */
+	assert_int_equal(pacer_due_ns(&p, 1), 300 * NS_PER_US);
+	/* A 10 ms stall: three go (the due one and two), the rest is
+	 * given up. */
+	assert_int_equal(pacer_take(&p, 10250 * NS_PER_US, 32), 3);
+	assert_int_equal(pacer_take(&p, 10250 * NS_PER_US, 32), 0);
+	assert_true(p.forfeit_ns >= 9600 * NS_PER_US);
+	assert_true(p.forfeit_ns <= 9750 * NS_PER_US);
+	/* A catch-up larger than the burst still goes a burst at a time. */
+	pacer_set_catch_up(&p, 100);
+	assert_int_equal(pacer_take(&p, 30 * NS_PER_SEC, 1000), 32);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -333,6 +385,8 @@ int main(void)
 		cmocka_unit_test(test_burst_zero_means_one),
 		cmocka_unit_test(test_clock_going_backwards),
 		cmocka_unit_test(test_refund),
+		cmocka_unit_test(test_catch_up_none),
+		cmocka_unit_test(test_catch_up_frames),
 		cmocka_unit_test(test_refund_keeps_long_run_rate),
 		cmocka_unit_test(test_due_ns_exact),
 		cmocka_unit_test(test_due_ns_partial_credit),

@@ -356,6 +356,39 @@ static void test_json_send(void **state)
 	assert_int_equal(jint(doc, "tx.errors"), 12);
 	assert_int_equal(jint(doc, "tx.backpressure"), 13);
 	assert_integers(doc, "tx", tx_counters, ARRAY_SIZE(tx_counters));
+	/* No sends recorded: the pacing figures are null, not 0. */
+	assert_true(json_is_null(jget(doc, "tx.pacing.gap_p99_ns")));
+	assert_true(json_is_null(jget(doc, "tx.pacing.late_max_ns")));
+	assert_true(json_is_null(jget(doc, "tx.pacing.burst_max")));
+	assert_close(jreal(doc, "tx.pacing.nominal_gap_ns"), 1e9 / 1.5e6,
+		     1e-6);
+	assert_int_equal(jint(doc, "tx.pacing.catch_up_frames"), 32);
+	assert_string_equal(jstr(doc, "tx.pacing.catch_up"),
+			    "one burst (32 frames)");
+	json_decref(doc);
+	/* With sends: the sender's figures as recorded. */
+	for (int i = 0; i < 99; i++)
+		hist_record(&snap.tx_gap, 666);
+	hist_record(&snap.tx_gap, 50000);
+	snap.c.tx_sends = 100;
+	snap.c.tx_bursts = 2;
+	snap.c.tx_burst_max = 7;
+	snap.c.tx_late_max_ns = 49000;
+	snap.c.tx_forfeit_ns = 12345;
+	spec.catch_up = CATCH_UP_FRAMES;
+	spec.catch_up_value = 2;
+	doc = report_json(&ctx, &snap, 2.0, true);
+	assert_int_equal(jint(doc, "tx.pacing.gap_samples"), 100);
+	assert_int_equal(jint(doc, "tx.pacing.gap_max_ns"), 50000);
+	assert_int_equal(jint(doc, "tx.pacing.gap_p50_ns"),
+			 hist_percentile(&snap.tx_gap, 50));
+	assert_int_equal(jint(doc, "tx.pacing.late_max_ns"), 49000);
+	assert_int_equal(jint(doc, "tx.pacing.forfeit_ns"), 12345);
+	assert_int_equal(jint(doc, "tx.pacing.bursts"), 2);
+	assert_int_equal(jint(doc, "tx.pacing.burst_max"), 7);
+	assert_int_equal(jint(doc, "tx.pacing.catch_up_frames"), 2);
+	assert_string_equal(jstr(doc, "tx.pacing.catch_up"), "2 frames");
+	assert_string_equal(jstr(doc, "config.catch_up"), "2 frames");
 
 	/* A sender receives nothing and measures no latency. */
 	assert_absent(doc, "rx");
@@ -612,10 +645,10 @@ static void test_csv_columns_match(void **state)
 		enum role role;
 		size_t columns;
 	} cases[] = {
-		{ ROLE_SEND, 6 },
+		{ ROLE_SEND, 11 },
 		{ ROLE_RECV, 12 },
 		{ ROLE_REFLECT, 12 },
-		{ ROLE_PING, 16 },
+		{ ROLE_PING, 21 },
 	};
 	char *header, *row, *save = NULL, *name;
 	json_t *interval;
@@ -656,9 +689,31 @@ static void test_csv_values(void **state)
 	fill_tx(&snap);
 	csv_for(ROLE_SEND, 0.0, 2.0, &header, &row);
 	assert_string_equal(header, "start_s,end_s,tx_packets,tx_pps,"
-				    "tx_bps_l1,tx_errors\n");
-	assert_string_equal(row,
-			    "0.000,2.000,3000000,1500000.0,1008000000,12\n");
+				    "tx_bps_l1,tx_errors,tx_gap_p50_ns,"
+				    "tx_gap_p99_ns,tx_gap_max_ns,tx_bursts,"
+				    "tx_late_max_ns\n");
+	/* Unpaced and no gap measured: empty cells, not zeros. */
+	assert_string_equal(row, "0.000,2.000,3000000,1500000.0,1008000000,"
+				 "12,,,,0,\n");
+	free(header);
+	free(row);
+	/* Paced, with gaps of 10 us and one of 2 ms. */
+	ctx.target_pps = 1e5;
+	for (int i = 0; i < 199; i++)
+		hist_record(&snap.tx_gap, 10000);
+	hist_record(&snap.tx_gap, 2000000);
+	snap.c.tx_sends = 190;
+	snap.c.tx_bursts = 3;
+	snap.c.tx_late_max_ns = 1990000;
+	csv_for(ROLE_SEND, 0.0, 2.0, &header, &row);
+	snprintf(want, sizeof(want),
+		 "0.000,2.000,3000000,1500000.0,1008000000,12,%llu,%llu,"
+		 "2000000,3,1990000\n",
+		 (unsigned long long)hist_percentile(&snap.tx_gap, 50),
+		 (unsigned long long)hist_percentile(&snap.tx_gap, 99));
+	assert_string_equal(row, want);
+	assert_true(hist_percentile(&snap.tx_gap, 50) >= 9900 &&
+		    hist_percentile(&snap.tx_gap, 50) <= 10100);
 	free(header);
 	free(row);
 

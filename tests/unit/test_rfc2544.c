@@ -31,7 +31,12 @@ struct device {
 	double edge; /* highest load forwarded without loss */
 	double noise_from; /* (noise_from, edge]: loses now and then */
 	double noise_p;
-	int mode; /* 0 step, 1 noisy, 2 always loss, 3 never loss, 4 flaky */
+	/* 0 step, 1 noisy, 2 always loss, 3 never loss, 4 flaky,
+	 * 5 every third trial below the edge loses 2% (a stalling sender),
+	 * 6 below the edge always 0.1% (PDR passes, NDR never),
+	 * 7 the run of issue 11 (see test_issue11_inversion) */
+	int mode;
+	unsigned int calls;
 	double flaky_from; /* mode 4: (flaky_from, edge] pass once, then fail */
 	double visited[SEARCH_MAX_TRIALS];
 	unsigned int nvisited;
@@ -54,6 +59,34 @@ static double device_loss(struct device *d, double load, double *forwarded)
 	case 3:
 		loss = 0;
 		break;
+	case 5:
+		if (load <= d->edge && d->calls % 3 == 2)
+			loss = 0.02;
+		break;
+	case 6:
+		if (load <= d->edge)
+			loss = 0.001;
+		break;
+	case 7: {
+		unsigned int seen = 0;
+
+		for (unsigned int i = 0; i < d->nvisited; i++)
+			if (d->visited[i] == load)
+				seen++;
+		d->visited[d->nvisited++] = load;
+		if (load > d->edge)
+			break;
+		/* Bursts after stalls: heavy loss on the first visit to
+		 * any load but the edge itself, which loses 0.1%; the
+		 * minimum alternates between 0.05% and 2%. */
+		if (load == d->edge)
+			loss = 0.001;
+		else if (load == 1000)
+			loss = seen % 2 ? 0.02 : 0.0005;
+		else
+			loss = seen ? 0.0005 : 0.02;
+		break;
+	}
 	case 4:
 		if (load > d->flaky_from && load <= d->edge) {
 			for (unsigned int i = 0; i < d->nvisited; i++)
@@ -63,6 +96,7 @@ static double device_loss(struct device *d, double load, double *forwarded)
 		}
 		break;
 	}
+	d->calls++;
 	*forwarded = load * (1 - loss);
 	return loss;
 }
@@ -416,6 +450,164 @@ static void test_bounds(void **state)
 	assert_false(search_passes(&s, 0.0051, SEARCH_PDR));
 }
 
+
+/* Every goal ends with a result or a stated reason. */
+static void assert_goal_answered(const struct search_goal_state *g)
+{
+	assert_true(g->done);
+	assert_true(g->found || g->end == SEARCH_END_BELOW_MIN ||
+		    g->end == SEARCH_END_BUDGET);
+	if (g->found)
+		assert_true(g->result > 0);
+}
+
+/* Everything fails down to the minimum: no result, and the reason. */
+static void test_failure_at_lower_bound(void **state)
+{
+	struct search_config cfg = default_config();
+	struct device d = {.edge = 600, .mode = 0};
+	struct rate_search s;
+	unsigned int trials;
+
+	(void)state;
+	trials = run_search(&s, &cfg, &d);
+	for (int g = 0; g < SEARCH_MAX_GOALS; g++) {
+		assert_goal_answered(&s.goal[g]);
+		assert_false(s.goal[g].found);
+		assert_int_equal(s.goal[g].end, SEARCH_END_BELOW_MIN);
+		assert_false(s.goal[g].inverted);
+	}
+	/* The bracket kept extending down until it reached the minimum. */
+	assert_true(s.trials[trials - 1].load == cfg.min_load);
+	for (unsigned int i = 1; i < trials; i++)
+		assert_true(s.trials[i].load < s.trials[i - 1].load ||
+			    s.trials[i].phase == SEARCH_PHASE_RETEST);
+	/* Just above the minimum the policer still passes the PDR goal
+	 * (0.5% of 1005 is lost at 1000/0.6): fails, too, at 1000. */
+	assert_true(trials <= 20);
+}
+
+/* Just above the minimum: the result is the minimum itself, found. */
+static void test_edge_at_minimum(void **state)
+{
+	struct search_config cfg = default_config();
+	struct device d = {.edge = 1000, .mode = 0};
+	struct rate_search s;
+
+	(void)state;
+	run_search(&s, &cfg, &d);
+	assert_true(s.goal[SEARCH_NDR].found);
+	assert_true(s.goal[SEARCH_NDR].result == 1000);
+	assert_true(s.goal[SEARCH_NDR].confirmed);
+}
+
+/* A sender that stalls every third trial: failures interleave with
+ * passes below the edge. Re-tests outvote them, so the result stays
+ * near the edge, never above it. */
+static void test_noisy_interleaved(void **state)
+{
+	struct search_config cfg = default_config();
+	struct device d = {.edge = 250000, .mode = 5};
+	struct rate_search s;
+	unsigned int trials, retests = 0;
+
+	(void)state;
+	trials = run_search(&s, &cfg, &d);
+	for (unsigned int i = 0; i < trials; i++)
+		retests += s.trials[i].phase == SEARCH_PHASE_RETEST;
+	assert_true(retests >= 1);
+	for (int g = 0; g < SEARCH_MAX_GOALS; g++) {
+		assert_goal_answered(&s.goal[g]);
+		assert_true(s.goal[g].found);
+		assert_false(s.goal[g].contradicted);
+		assert_true(s.goal[g].result <= 250000);
+		assert_true(s.goal[g].result >= 250000 * 0.95);
+	}
+	assert_true(s.goal[SEARCH_NDR].result <= s.goal[SEARCH_PDR].result);
+	assert_true(trials <= 50);
+}
+
+/* Below the edge every trial loses 0.1%: NDR never passes (reason: the
+ * minimum), PDR is found near the edge. */
+static void test_pdr_only_passes(void **state)
+{
+	struct search_config cfg = default_config();
+	struct device d = {.edge = 300000, .mode = 6};
+	struct rate_search s;
+
+	(void)state;
+	run_search(&s, &cfg, &d);
+	assert_goal_answered(&s.goal[SEARCH_NDR]);
+	assert_false(s.goal[SEARCH_NDR].found);
+	assert_int_equal(s.goal[SEARCH_NDR].end, SEARCH_END_BELOW_MIN);
+	assert_true(s.goal[SEARCH_PDR].found);
+	assert_true(s.goal[SEARCH_PDR].confirmed);
+	/* The policer's loss stays within 0.5% up to edge / 0.995. */
+	assert_true(s.goal[SEARCH_PDR].result <= 300000 / 0.995);
+	assert_true(s.goal[SEARCH_PDR].result >= 300000 * (1 - 0.005) - 1);
+}
+
+/* The 1518 B run of issue 11: the only clean passes are at the edge and
+ * at the minimum, and every first visit in between loses 2%. It used to
+ * end with no NDR and no PDR. Now PDR is found, and NDR ends with a
+ * reason. */
+static void test_issue11_inversion(void **state)
+{
+	struct search_config cfg = default_config();
+	struct device d = {.edge = 1073, .mode = 7};
+	struct rate_search s;
+
+	(void)state;
+	cfg.max_load = 812743; /* 1518 B at 10 Gbit/s */
+	cfg.resolution = 0.01;
+	cfg.max_trials = 40;
+	run_search(&s, &cfg, &d);
+	assert_goal_answered(&s.goal[SEARCH_NDR]);
+	assert_goal_answered(&s.goal[SEARCH_PDR]);
+	assert_false(s.goal[SEARCH_NDR].found);
+	assert_int_equal(s.goal[SEARCH_NDR].end, SEARCH_END_BELOW_MIN);
+	assert_true(s.goal[SEARCH_PDR].found);
+	assert_true(s.goal[SEARCH_PDR].result >= 1000);
+	assert_true(s.goal[SEARCH_PDR].result <= 1073);
+}
+
+/* A pass far above a failure that survives its re-tests: the result
+ * stays below the failure and the goal says the evidence is inverted. */
+static void test_inversion_reported(void **state)
+{
+	struct search_config cfg = default_config();
+	struct rate_search s;
+	struct search_step step;
+
+	(void)state;
+	cfg.goals = 1;
+	assert_int_equal(search_init(&s, &cfg, NULL, 0), 0);
+	assert_int_equal(search_next(&s, &step), 0);
+	search_record(&s, step.load, 0.5, step.load / 2);
+	search_record(&s, 200000, 0, 200000); /* pass */
+	search_record(&s, 150000, 0.01, 0); /* failure below a pass */
+	assert_int_equal(search_next(&s, &step), 0);
+	assert_int_equal(step.phase, SEARCH_PHASE_RETEST);
+	assert_true(step.load == 150000);
+	search_record(&s, 150000, 0.01, 0);
+	/* Two of two failed: decided, no third re-test. */
+	assert_int_equal(search_next(&s, &step), 0);
+	assert_int_not_equal(step.phase, SEARCH_PHASE_RETEST);
+	assert_true(step.load < 150000);
+	while (search_next(&s, &step) == 0)
+		search_record(&s, step.load, step.load <= 140000 ? 0 : 0.01,
+			      0);
+	assert_true(s.goal[SEARCH_NDR].found);
+	assert_true(s.goal[SEARCH_NDR].result <= 140000);
+	assert_true(s.goal[SEARCH_NDR].inverted);
+	assert_true(s.goal[SEARCH_NDR].contradicting_load == 200000);
+	/* The failure that bounds the result, below the contradicting pass. */
+	assert_true(s.goal[SEARCH_NDR].failed_below ==
+		    search_upper(&s, SEARCH_NDR));
+	assert_true(s.goal[SEARCH_NDR].failed_below > 140000);
+	assert_true(s.goal[SEARCH_NDR].failed_below <= 150000);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -431,6 +623,12 @@ int main(void)
 		cmocka_unit_test(test_trial_budget),
 		cmocka_unit_test(test_bad_config_and_records),
 		cmocka_unit_test(test_bounds),
+		cmocka_unit_test(test_failure_at_lower_bound),
+		cmocka_unit_test(test_edge_at_minimum),
+		cmocka_unit_test(test_noisy_interleaved),
+		cmocka_unit_test(test_pdr_only_passes),
+		cmocka_unit_test(test_issue11_inversion),
+		cmocka_unit_test(test_inversion_reported),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -409,6 +409,44 @@ static void test_payload_len(void **state)
 	assert_int_equal(spec_payload_len(&spec), 9018 - 4 - 14 - 40 - 8);
 }
 
+
+/* --catch-up: none, frames, or a time turned into frames at the rate. */
+static void test_catch_up(void **state)
+{
+	struct test_spec sp;
+	char buf[48];
+
+	(void)state;
+	spec_init(&sp, ROLE_SEND);
+	assert_int_equal(sp.catch_up, CATCH_UP_BURST);
+	assert_int_equal(spec_catch_up_frames(&sp, 1e5), 32);
+	assert_string_equal(spec_catch_up_format(&sp, buf, sizeof(buf)),
+			    "one burst (32 frames)");
+	assert_int_equal(spec_parse_catch_up(&sp, "none"), 0);
+	assert_int_equal(spec_catch_up_frames(&sp, 1e5), 0);
+	assert_string_equal(spec_catch_up_format(&sp, buf, sizeof(buf)),
+			    "none");
+	assert_int_equal(spec_parse_catch_up(&sp, "2"), 0);
+	assert_int_equal(sp.catch_up, CATCH_UP_FRAMES);
+	assert_int_equal(spec_catch_up_frames(&sp, 1e6), 2);
+	assert_int_equal(spec_parse_catch_up(&sp, "0"), 0);
+	assert_int_equal(sp.catch_up, CATCH_UP_NONE);
+	/* 5 ms at 3 kpps is 15 frames; at 100 pps none. */
+	assert_int_equal(spec_parse_catch_up(&sp, "5ms"), 0);
+	assert_int_equal(sp.catch_up, CATCH_UP_TIME);
+	assert_int_equal(spec_catch_up_frames(&sp, 3000), 15);
+	assert_int_equal(spec_catch_up_frames(&sp, 100), 0);
+	assert_string_equal(spec_catch_up_format(&sp, buf, sizeof(buf)),
+			    "5 ms");
+	assert_int_equal(spec_parse_catch_up(&sp, "lots"), -EINVAL);
+	assert_int_equal(spec_parse_catch_up(&sp, "-1"), -EINVAL);
+	assert_int_equal(spec_parse_catch_up(&sp, "1000001"), -EINVAL);
+	assert_int_equal(spec_parse_catch_up(&sp, "11s"), -EINVAL);
+	assert_int_equal(spec_parse_catch_up(&sp, ""), -EINVAL);
+	/* A refused value leaves the last good one. */
+	assert_int_equal(sp.catch_up, CATCH_UP_TIME);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -424,6 +462,7 @@ int main(void)
 		cmocka_unit_test(test_validate_rejects_counts),
 		cmocka_unit_test(test_validate_small_err_buffer),
 		cmocka_unit_test(test_payload_len),
+		cmocka_unit_test(test_catch_up),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
