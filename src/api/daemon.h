@@ -78,6 +78,10 @@ struct api_latency {
 	bool round_trip; /* else one-way */
 	uint64_t count, sum_ns;
 	uint64_t le[API_LATENCY_BUCKETS];
+	/* RFC 3550 interarrival jitter (packet-weighted mean over flows),
+	 * measured once two packets of a flow arrived: a gauge. */
+	bool jitter_measured;
+	uint64_t jitter_ns;
 };
 
 struct api_session {

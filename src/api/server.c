@@ -370,6 +370,18 @@ static void metrics_latency(struct api_session *s, void *arg)
 		  (unsigned long long)l->count);
 }
 
+static void metrics_jitter(struct api_session *s, void *arg)
+{
+	struct metrics_buf *mb = arg;
+
+	if (s->latency.jitter_measured)
+		mb_printf(mb,
+			  "linerate_session_jitter_rfc3550_seconds{" SESSION_LABELS
+			  "} %.9f\n",
+			  s->id, api_role_name(s->role),
+			  (double)s->latency.jitter_ns / 1e9);
+}
+
 static char *metrics_text(struct daemon *d)
 {
 	struct metrics_buf mb = { .cap = 4096 };
@@ -456,6 +468,9 @@ static char *metrics_text(struct daemon *d)
 	mb_printf(&mb, "# HELP linerate_session_latency_seconds Latency of the test packets a session received: one-way (clocks synced) or round trip.\n"
 		       "# TYPE linerate_session_latency_seconds histogram\n");
 	registry_foreach(d->reg, metrics_latency, &mb);
+	mb_printf(&mb, "# HELP linerate_session_jitter_rfc3550_seconds Interarrival jitter (RFC 3550) of the test packets a session received; absent until measured.\n"
+		       "# TYPE linerate_session_jitter_rfc3550_seconds gauge\n");
+	registry_foreach(d->reg, metrics_jitter, &mb);
 	if (mb.failed) {
 		free(mb.text);
 		return NULL;

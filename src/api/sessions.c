@@ -80,8 +80,15 @@ const uint64_t api_latency_le_ns[API_LATENCY_BUCKETS] = {
 };
 
 static void latency_from(struct api_latency *l, const struct report_ctx *ctx,
-			 enum api_role role, const struct hist *h)
+			 enum api_role role, const struct stats_snapshot *total)
 {
+	const struct hist *h = &total->latency;
+
+	/* Interarrival jitter needs no synced clock (the offset cancels),
+	 * only two packets of a flow: an IPDV sample. */
+	l->jitter_measured = (role == API_ROLE_SINK || role == API_ROLE_PING) &&
+			     shist_count(&total->ipdv) > 0;
+	l->jitter_ns = total->c.jitter_rfc3550_ns;
 	l->round_trip = role == API_ROLE_PING;
 	/* One-way latency is a number only when the clocks were synced;
 	 * sources and reflectors measure none. */
@@ -119,7 +126,7 @@ static void on_live(void *arg, const struct report_ctx *ctx,
 	if (total->c.rx_packets != s->counters.rx_packets)
 		s->last_traffic_ns = mono_ns();
 	counters_from(&s->counters, &total->c);
-	latency_from(&s->latency, ctx, s->role, &total->latency);
+	latency_from(&s->latency, ctx, s->role, total);
 	json_decref(s->live);
 	s->live = doc;
 	pthread_mutex_unlock(&reg->lock);
