@@ -57,9 +57,12 @@ enum api_session_state {
 	API_STATE_FAILED,
 };
 
+/* Only uint64_t members: they are summed as an array. rx_lost is
+ * expected minus received, so a late arrival lowers it (a gauge); the
+ * rest only go up. */
 struct api_counters {
-	uint64_t tx_packets, tx_bytes, rx_packets, rx_bytes, rx_lost,
-		rx_reordered, rx_duplicates, reflected;
+	uint64_t tx_packets, tx_bytes, rx_packets, rx_bytes, rx_expected,
+		rx_lost, rx_reordered, rx_duplicates, reflected;
 	uint64_t tx_bursts; /* the sender's sends of more than one frame */
 };
 
@@ -79,6 +82,22 @@ struct api_client {
 int api_client_from(const struct sockaddr_storage *peer, bool admin,
 		    struct api_client *out);
 unsigned int daemon_per_client_limit(const struct daemon_config *cfg);
+
+/* A session's latency histogram as /metrics gives it: cumulative counts
+ * at the upper bounds api_latency_le_ns[] (Prometheus buckets). */
+#define API_LATENCY_BUCKETS 22
+extern const uint64_t api_latency_le_ns[API_LATENCY_BUCKETS];
+
+struct api_latency {
+	bool measured; /* false: the session has no latency it can vouch for */
+	bool round_trip; /* else one-way */
+	uint64_t count, sum_ns;
+	uint64_t le[API_LATENCY_BUCKETS];
+	/* RFC 3550 interarrival jitter (packet-weighted mean over flows),
+	 * measured once two packets of a flow arrived: a gauge. */
+	bool jitter_measured;
+	uint64_t jitter_ns;
+};
 
 struct api_session {
 	char id[17];
@@ -113,6 +132,7 @@ struct api_session {
 	json_t *live; /* the report so far */
 	json_t *final; /* the final report */
 	struct api_counters counters;
+	struct api_latency latency;
 	struct api_pacing pacing;
 	char backend[16];
 	char backend_mode[128]; /* as long as any backend's mode text */
@@ -159,6 +179,9 @@ int registry_wait_done(struct registry *reg, const char *id,
 struct registry_totals {
 	uint64_t created, refused, finished, running;
 	struct api_counters finished_counters; /* of sessions since removed */
+	/* finished_counters plus every session's, taken under one lock so
+	 * that a session removed meanwhile is counted once. */
+	struct api_counters all_counters;
 };
 void registry_totals(struct registry *reg, struct registry_totals *out);
 

@@ -12,11 +12,13 @@
 
 #include "clock.h"
 #include "http.h"
+#include "http_guard.h"
 #include "log.h"
 #include "utf8.h"
 
 struct http_server {
 	struct MHD_Daemon *mhd;
+	struct http_guard *guard; /* deadlines and eviction (http_guard.h) */
 	struct http_config cfg;
 	char *token;
 	char *admin_token;
@@ -335,6 +337,32 @@ static void fill_addresses(struct MHD_Connection *conn,
 		memset(&req->local, 0, sizeof(req->local));
 }
 
+static struct http_guard_conn *guard_conn(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+	return ci ? ci->socket_context : NULL;
+}
+
+static void on_connection(void *cls, struct MHD_Connection *conn,
+			  void **socket_context,
+			  enum MHD_ConnectionNotificationCode toe)
+{
+	struct http_server *srv = cls;
+
+	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+		const union MHD_ConnectionInfo *ci = MHD_get_connection_info(
+			conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+
+		*socket_context = ci ? http_guard_open(srv->guard, ci->connect_fd) :
+				       NULL;
+	} else if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
+		http_guard_close(srv->guard, *socket_context);
+		*socket_context = NULL;
+	}
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 				  const char *url, const char *method,
 				  const char *version, const char *upload_data,
@@ -354,6 +382,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 			return MHD_NO;
 		st->started_ns = mono_ns();
 		*con_cls = st;
+		http_guard_head_done(srv->guard, guard_conn(conn));
 		problem = framing_problem(conn);
 		if (problem) {
 			st->close = true;
@@ -416,6 +445,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 		st->body[st->len] = '\0';
 		return MHD_YES;
 	}
+	http_guard_body_done(srv->guard, guard_conn(conn));
 	req.method = method;
 	req.path = url;
 	req.body = st->body ? st->body : "";
@@ -430,11 +460,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 static void on_completed(void *cls, struct MHD_Connection *conn,
 			 void **con_cls, enum MHD_RequestTerminationCode code)
 {
+	struct http_server *srv = cls;
 	struct request_state *st = *con_cls;
 
-	(void)cls;
-	(void)conn;
 	(void)code;
+	http_guard_request_done(srv->guard, guard_conn(conn));
 	if (st) {
 		free(st->body);
 		free(st);
@@ -506,8 +536,17 @@ struct http_server *http_server_start(const struct http_config *cfg)
 		opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_KEY, 0,
 						     (void *)cfg->tls_key_pem };
 	}
-	opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_LIMIT,
-					     cfg->max_connections, NULL };
+	/* The guard keeps to max_connections by closing slow clients;
+	 * libmicrohttpd's own limit, above it, is only a backstop (it would
+	 * refuse everyone once reached). */
+	srv->guard = http_guard_create(cfg->max_connections, cfg->timeout_s,
+				       cfg->timeout_s);
+	if (!srv->guard)
+		goto err;
+	opts[n++] = (struct MHD_OptionItem){
+		MHD_OPTION_CONNECTION_LIMIT,
+		http_guard_hard_limit(cfg->max_connections), NULL
+	};
 	opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_PER_IP_CONNECTION_LIMIT,
 					     cfg->max_connections_per_ip, NULL };
 	opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_TIMEOUT,
@@ -525,6 +564,7 @@ struct http_server *http_server_start(const struct http_config *cfg)
 	srv->mhd = MHD_start_daemon(flags, cfg->port, NULL, NULL, on_request, srv,
 				    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 				    MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
+				    MHD_OPTION_NOTIFY_CONNECTION, on_connection, srv,
 				    MHD_OPTION_EXTERNAL_LOGGER, on_log, srv,
 				    MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
 	if (!srv->mhd) {
@@ -539,6 +579,7 @@ struct http_server *http_server_start(const struct http_config *cfg)
 err_nomem:
 	errno = ENOMEM;
 err:
+	http_guard_destroy(srv->guard);
 	free(srv->token);
 	free(srv->admin_token);
 	free(srv);
@@ -550,6 +591,7 @@ void http_server_stop(struct http_server *srv)
 	if (!srv)
 		return;
 	MHD_stop_daemon(srv->mhd);
+	http_guard_destroy(srv->guard);
 	free(srv->token);
 	free(srv->admin_token);
 	free(srv);
@@ -564,4 +606,12 @@ void http_server_counters(const struct http_server *srv,
 	out->status_5xx = __atomic_load_n(&srv->s5xx, __ATOMIC_RELAXED);
 	out->unauthorized = __atomic_load_n(&srv->unauthorized, __ATOMIC_RELAXED);
 	out->body_too_large = __atomic_load_n(&srv->too_large, __ATOMIC_RELAXED);
+	{
+		struct http_guard_counters gc;
+
+		http_guard_counters(srv->guard, &gc);
+		out->head_timeouts = gc.head_timeouts;
+		out->body_timeouts = gc.body_timeouts;
+		out->evicted = gc.evicted;
+	}
 }

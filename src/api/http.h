@@ -46,10 +46,13 @@ struct http_config {
 	const char *admin_token; /* NULL: none; accepted wherever token is */
 	const char *tls_cert_pem; /* both or neither */
 	const char *tls_key_pem;
+	/* Beyond this, the connection that waited longest for its request
+	 * head is closed to make room. */
 	unsigned int max_connections;
 	unsigned int max_connections_per_ip;
 	/* A connection idle this long is closed, and so is one whose
-	 * request body is still coming this long after its headers. */
+	 * request head is still coming this long after it began, or whose
+	 * body is this long after its head. */
 	unsigned int timeout_s;
 	size_t max_body;
 	/* Paths served without a token (health checks). */
@@ -78,6 +81,9 @@ struct http_counters {
 	uint64_t status_2xx, status_4xx, status_5xx;
 	uint64_t unauthorized;
 	uint64_t body_too_large;
+	/* Connections closed by the deadlines and when the table was full
+	 * (http_guard.h). */
+	uint64_t head_timeouts, body_timeouts, evicted;
 };
 void http_server_counters(const struct http_server *srv,
 			  struct http_counters *out);

@@ -276,17 +276,23 @@ static const struct metric {
 	const char *name;
 	const char *help;
 	size_t offset;
+	bool gauge; /* can go down: no _total */
 } session_metrics[] = {
-	{ "tx_packets", "Test packets sent", offsetof(struct api_counters, tx_packets) },
-	{ "tx_bytes", "Frame bytes sent (L2 incl. FCS)", offsetof(struct api_counters, tx_bytes) },
-	{ "rx_packets", "Test packets received", offsetof(struct api_counters, rx_packets) },
-	{ "rx_bytes", "Frame bytes received (L2 incl. FCS)", offsetof(struct api_counters, rx_bytes) },
-	{ "rx_lost", "Test packets lost", offsetof(struct api_counters, rx_lost) },
-	{ "rx_reordered", "Test packets out of order", offsetof(struct api_counters, rx_reordered) },
-	{ "rx_duplicates", "Test packets received twice", offsetof(struct api_counters, rx_duplicates) },
-	{ "reflected", "Test packets reflected", offsetof(struct api_counters, reflected) },
+	{ "tx_packets", "Test packets sent", offsetof(struct api_counters, tx_packets), false },
+	{ "tx_bytes", "Frame bytes sent (L2 incl. FCS)", offsetof(struct api_counters, tx_bytes), false },
+	{ "rx_packets", "Test packets received (duplicates included)", offsetof(struct api_counters, rx_packets), false },
+	{ "rx_bytes", "Frame bytes received (L2 incl. FCS)", offsetof(struct api_counters, rx_bytes), false },
+	{ "rx_expected", "Test packets expected (per flow, highest sequence number + 1)", offsetof(struct api_counters, rx_expected), false },
+	{ "rx_lost", "Test packets lost so far (expected minus received: a late arrival lowers it)", offsetof(struct api_counters, rx_lost), true },
+	{ "rx_reordered", "Test packets out of order", offsetof(struct api_counters, rx_reordered), false },
+	{ "rx_duplicates", "Test packets received twice", offsetof(struct api_counters, rx_duplicates), false },
+	{ "reflected", "Test packets reflected", offsetof(struct api_counters, reflected), false },
 	{ "tx_bursts", "Sends of more than one frame at once (pacing catch-up)",
-	  offsetof(struct api_counters, tx_bursts) },
+	  offsetof(struct api_counters, tx_bursts), false },
+};
+
+static const enum api_session_state all_states[] = {
+	API_STATE_STARTING, API_STATE_RUNNING, API_STATE_DONE, API_STATE_FAILED,
 };
 
 /* The sender's pacing of each finished session, where measured. */
@@ -311,25 +317,71 @@ struct metrics_arg {
 	const struct metric *m;
 };
 
+/* Every per-session series has these labels and no others, so a series
+ * lives as long as its session. */
+#define SESSION_LABELS "id=\"%s\",role=\"%s\""
+
 static void metrics_one(struct api_session *s, void *arg)
 {
 	struct metrics_arg *ma = arg;
 	uint64_t v = *(const uint64_t *)((const char *)&s->counters + ma->m->offset);
 
-	mb_printf(ma->mb,
-		  "linerate_session_%s_total{id=\"%s\",role=\"%s\",state=\"%s\"} %llu\n",
-		  ma->m->name, s->id, api_role_name(s->role),
-		  api_state_name(s->state), (unsigned long long)v);
+	mb_printf(ma->mb, "linerate_session_%s%s{" SESSION_LABELS "} %llu\n",
+		  ma->m->name, ma->m->gauge ? "" : "_total", s->id,
+		  api_role_name(s->role), (unsigned long long)v);
 }
 
-static void sum_one(struct api_session *s, void *arg)
+/* A state set: one series per state, 1 for the current one. */
+static void metrics_state(struct api_session *s, void *arg)
 {
-	struct api_counters *sum = arg;
-	const uint64_t *src = (const uint64_t *)&s->counters;
-	uint64_t *dst = (uint64_t *)sum;
+	struct metrics_buf *mb = arg;
 
-	for (size_t i = 0; i < sizeof(*sum) / sizeof(uint64_t); i++)
-		dst[i] += src[i];
+	for (size_t i = 0; i < sizeof(all_states) / sizeof(all_states[0]); i++)
+		mb_printf(mb,
+			  "linerate_session_state{" SESSION_LABELS
+			  ",state=\"%s\"} %d\n",
+			  s->id, api_role_name(s->role),
+			  api_state_name(all_states[i]),
+			  s->state == all_states[i]);
+}
+
+static void metrics_latency(struct api_session *s, void *arg)
+{
+	struct metrics_buf *mb = arg;
+	const struct api_latency *l = &s->latency;
+	const char *role = api_role_name(s->role);
+	const char *type = l->round_trip ? "round_trip" : "one_way";
+
+	if (!l->measured)
+		return;
+	for (size_t i = 0; i < API_LATENCY_BUCKETS; i++)
+		mb_printf(mb,
+			  "linerate_session_latency_seconds_bucket{" SESSION_LABELS
+			  ",type=\"%s\",le=\"%g\"} %llu\n",
+			  s->id, role, type, (double)api_latency_le_ns[i] / 1e9,
+			  (unsigned long long)l->le[i]);
+	mb_printf(mb,
+		  "linerate_session_latency_seconds_bucket{" SESSION_LABELS
+		  ",type=\"%s\",le=\"+Inf\"} %llu\n"
+		  "linerate_session_latency_seconds_sum{" SESSION_LABELS
+		  ",type=\"%s\"} %.9f\n"
+		  "linerate_session_latency_seconds_count{" SESSION_LABELS
+		  ",type=\"%s\"} %llu\n",
+		  s->id, role, type, (unsigned long long)l->count, s->id, role,
+		  type, (double)l->sum_ns / 1e9, s->id, role, type,
+		  (unsigned long long)l->count);
+}
+
+static void metrics_jitter(struct api_session *s, void *arg)
+{
+	struct metrics_buf *mb = arg;
+
+	if (s->latency.jitter_measured)
+		mb_printf(mb,
+			  "linerate_session_jitter_rfc3550_seconds{" SESSION_LABELS
+			  "} %.9f\n",
+			  s->id, api_role_name(s->role),
+			  (double)s->latency.jitter_ns / 1e9);
 }
 
 static char *metrics_text(struct daemon *d)
@@ -337,7 +389,6 @@ static char *metrics_text(struct daemon *d)
 	struct metrics_buf mb = { .cap = 4096 };
 	struct registry_totals t;
 	struct http_counters hc;
-	struct api_counters sum;
 
 	mb.text = malloc(mb.cap);
 	if (!mb.text)
@@ -345,8 +396,6 @@ static char *metrics_text(struct daemon *d)
 	mb.text[0] = '\0';
 	registry_totals(d->reg, &t);
 	http_server_counters(d->http, &hc);
-	sum = t.finished_counters;
-	registry_foreach(d->reg, sum_one, &sum);
 	mb_printf(&mb, "# HELP linerate_up The daemon is serving.\n"
 		       "# TYPE linerate_up gauge\nlinerate_up 1\n");
 	mb_printf(&mb, "# HELP linerate_start_time_seconds When the daemon started.\n"
@@ -377,18 +426,32 @@ static char *metrics_text(struct daemon *d)
 		       "# TYPE linerate_api_unauthorized_total counter\n"
 		       "linerate_api_unauthorized_total %llu\n",
 		  (unsigned long long)hc.unauthorized);
+	mb_printf(&mb, "# HELP linerate_api_connections_closed_total API connections the server closed: request head or body too slow, or the table full.\n"
+		       "# TYPE linerate_api_connections_closed_total counter\n"
+		       "linerate_api_connections_closed_total{reason=\"head_timeout\"} %llu\n"
+		       "linerate_api_connections_closed_total{reason=\"body_timeout\"} %llu\n"
+		       "linerate_api_connections_closed_total{reason=\"evicted\"} %llu\n",
+		  (unsigned long long)hc.head_timeouts,
+		  (unsigned long long)hc.body_timeouts,
+		  (unsigned long long)hc.evicted);
+	mb_printf(&mb, "# HELP linerate_session_state The state of a session (1 for the current one).\n"
+		       "# TYPE linerate_session_state gauge\n");
+	registry_foreach(d->reg, metrics_state, &mb);
 	for (size_t i = 0; i < sizeof(session_metrics) / sizeof(session_metrics[0]); i++) {
 		const struct metric *m = &session_metrics[i];
+		const char *suffix = m->gauge ? "" : "_total";
+		const char *type = m->gauge ? "gauge" : "counter";
 		struct metrics_arg ma = { &mb, m };
 
-		mb_printf(&mb, "# HELP linerate_%s_total %s, all sessions.\n"
-			       "# TYPE linerate_%s_total counter\nlinerate_%s_total %llu\n",
-			  m->name, m->help, m->name, m->name,
-			  (unsigned long long)*(const uint64_t *)((const char *)&sum +
+		mb_printf(&mb, "# HELP linerate_%s%s %s, all sessions.\n"
+			       "# TYPE linerate_%s%s %s\nlinerate_%s%s %llu\n",
+			  m->name, suffix, m->help, m->name, suffix, type,
+			  m->name, suffix,
+			  (unsigned long long)*(const uint64_t *)((const char *)&t.all_counters +
 								  m->offset));
-		mb_printf(&mb, "# HELP linerate_session_%s_total %s, per session.\n"
-			       "# TYPE linerate_session_%s_total counter\n",
-			  m->name, m->help, m->name);
+		mb_printf(&mb, "# HELP linerate_session_%s%s %s, per session.\n"
+			       "# TYPE linerate_session_%s%s %s\n",
+			  m->name, suffix, m->help, m->name, suffix, type);
 		registry_foreach(d->reg, metrics_one, &ma);
 	}
 	for (int late = 0; late < 2; late++) {
@@ -404,6 +467,12 @@ static char *metrics_text(struct daemon *d)
 			  pa.name);
 		registry_foreach(d->reg, pacing_one, &pa);
 	}
+	mb_printf(&mb, "# HELP linerate_session_latency_seconds Latency of the test packets a session received: one-way (clocks synced) or round trip.\n"
+		       "# TYPE linerate_session_latency_seconds histogram\n");
+	registry_foreach(d->reg, metrics_latency, &mb);
+	mb_printf(&mb, "# HELP linerate_session_jitter_rfc3550_seconds Interarrival jitter (RFC 3550) of the test packets a session received; absent until measured.\n"
+		       "# TYPE linerate_session_jitter_rfc3550_seconds gauge\n");
+	registry_foreach(d->reg, metrics_jitter, &mb);
 	if (mb.failed) {
 		free(mb.text);
 		return NULL;

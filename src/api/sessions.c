@@ -70,16 +70,50 @@ static void on_started(void *arg, const struct report_ctx *ctx)
 	pthread_mutex_unlock(&reg->lock);
 }
 
+/* 1 us .. 10 s, 1-2.5-5 per decade. */
+const uint64_t api_latency_le_ns[API_LATENCY_BUCKETS] = {
+	1000ULL,       2500ULL,       5000ULL,	      10000ULL,
+	25000ULL,      50000ULL,      100000ULL,      250000ULL,
+	500000ULL,     1000000ULL,    2500000ULL,     5000000ULL,
+	10000000ULL,   25000000ULL,   50000000ULL,    100000000ULL,
+	250000000ULL,  500000000ULL,  1000000000ULL,  2500000000ULL,
+	5000000000ULL, 10000000000ULL,
+};
+
+static void latency_from(struct api_latency *l, const struct report_ctx *ctx,
+			 enum api_role role, const struct stats_snapshot *total)
+{
+	const struct hist *h = &total->latency;
+
+	/* Interarrival jitter needs no synced clock (the offset cancels),
+	 * only two packets of a flow: an IPDV sample. */
+	l->jitter_measured = (role == API_ROLE_SINK || role == API_ROLE_PING) &&
+			     shist_count(&total->ipdv) > 0;
+	l->jitter_ns = total->c.jitter_rfc3550_ns;
+	l->round_trip = role == API_ROLE_PING;
+	/* One-way latency is a number only when the clocks were synced;
+	 * sources and reflectors measure none. */
+	l->measured = l->round_trip ||
+		      (role == API_ROLE_SINK && ctx->one_way_valid);
+	if (!l->measured)
+		return;
+	l->count = hist_cumulative(h, api_latency_le_ns, API_LATENCY_BUCKETS,
+				   l->le);
+	l->sum_ns = h->sum;
+}
+
 static void counters_from(struct api_counters *a, const struct stats_counters *c)
 {
 	a->tx_packets = c->tx_packets;
 	a->tx_bytes = c->tx_bytes;
 	a->rx_packets = c->rx_packets;
 	a->rx_bytes = c->rx_bytes;
+	a->rx_expected = c->rx_expected;
 	a->rx_lost = c->rx_lost;
 	a->rx_reordered = c->rx_reordered;
 	a->rx_duplicates = c->rx_duplicates;
 	a->reflected = c->reflected;
+	a->tx_bursts = c->tx_bursts;
 }
 
 static void on_live(void *arg, const struct report_ctx *ctx,
@@ -93,6 +127,7 @@ static void on_live(void *arg, const struct report_ctx *ctx,
 	if (total->c.rx_packets != s->counters.rx_packets)
 		s->last_traffic_ns = mono_ns();
 	counters_from(&s->counters, &total->c);
+	latency_from(&s->latency, ctx, s->role, total);
 	json_decref(s->live);
 	s->live = doc;
 	pthread_mutex_unlock(&reg->lock);
@@ -107,8 +142,7 @@ static void session_pacing_from(struct api_session *s, json_t *pacing)
 	s->pacing.gap_p99_ns = s->pacing.late_max_ns = -1;
 	if (!json_is_object(pacing))
 		return;
-	s->counters.tx_bursts =
-		json_integer_value(json_object_get(pacing, "bursts"));
+	/* tx_bursts came with the counters (on_live, the final totals). */
 	v = json_object_get(pacing, "gap_p99_ns");
 	if (json_is_integer(v))
 		s->pacing.gap_p99_ns = json_integer_value(v);
@@ -151,21 +185,13 @@ static void *session_thread(void *arg)
 		if (!s->end_reason)
 			s->end_reason = "completed";
 	}
+	/* The counters came with the last on_live (the final totals); the
+	 * pacing figures only with the final report. */
 	if (s->final) {
-		json_t *rx = json_object_get(s->final, "rx");
 		json_t *tx = json_object_get(s->final, "tx");
 
-		/* The final totals, for /metrics. */
-		if (rx) {
-			s->counters.rx_packets = json_integer_value(json_object_get(rx, "packets"));
-			s->counters.rx_bytes = json_integer_value(json_object_get(rx, "bytes"));
-			s->counters.rx_lost = json_integer_value(json_object_get(rx, "lost"));
-		}
-		if (tx) {
-			s->counters.tx_packets = json_integer_value(json_object_get(tx, "packets"));
-			s->counters.tx_bytes = json_integer_value(json_object_get(tx, "bytes"));
+		if (tx)
 			session_pacing_from(s, json_object_get(tx, "pacing"));
-		}
 	}
 	s->start_done = true;
 	reg->finished++;
@@ -207,10 +233,12 @@ static void counters_add(struct api_counters *a, const struct api_counters *b)
 	a->tx_bytes += b->tx_bytes;
 	a->rx_packets += b->rx_packets;
 	a->rx_bytes += b->rx_bytes;
+	a->rx_expected += b->rx_expected;
 	a->rx_lost += b->rx_lost;
 	a->rx_reordered += b->rx_reordered;
 	a->rx_duplicates += b->rx_duplicates;
 	a->reflected += b->reflected;
+	a->tx_bursts += b->tx_bursts;
 }
 
 /* A finished session whose thread has been joined: the only kind that may
@@ -974,5 +1002,8 @@ void registry_totals(struct registry *reg, struct registry_totals *out)
 	for (unsigned int i = 0; i < reg->count; i++)
 		out->running += session_live(reg->sessions[i]);
 	out->finished_counters = reg->removed;
+	out->all_counters = reg->removed;
+	for (unsigned int i = 0; i < reg->count; i++)
+		counters_add(&out->all_counters, &reg->sessions[i]->counters);
 	pthread_mutex_unlock(&reg->lock);
 }

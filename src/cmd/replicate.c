@@ -37,6 +37,9 @@ static void usage(FILE *out)
 		"  --subscriber IP:PORT    a subscriber from the start (repeatable)\n"
 		"  --max-subscribers N     at most N at once, 1..4096 (default %d)\n"
 		"  --allow-multicast       accept multicast subscribers\n"
+		"  --allow-local PORTS     accept subscribers on this host (loopback, its\n"
+		"                          own addresses) at these ports only, e.g.\n"
+		"                          8000-8099,9000 (never the API's port; udp only)\n"
 		"  --return-path           a subscriber's packets to the listen address go\n"
 		"                          back to the feed's source (a round trip through\n"
 		"                          the replicator: ping -> replicate -> reflect)\n"
@@ -72,6 +75,7 @@ enum {
 	OPT_SUBSCRIBER,
 	OPT_MAX_SUBS,
 	OPT_MULTICAST,
+	OPT_ALLOW_LOCAL,
 	OPT_RETURN,
 	OPT_API,
 	OPT_TOKEN_FILE,
@@ -101,6 +105,7 @@ static const struct option options[] = {
 	{ "subscriber", required_argument, NULL, OPT_SUBSCRIBER },
 	{ "max-subscribers", required_argument, NULL, OPT_MAX_SUBS },
 	{ "allow-multicast", no_argument, NULL, OPT_MULTICAST },
+	{ "allow-local", required_argument, NULL, OPT_ALLOW_LOCAL },
 	{ "return-path", no_argument, NULL, OPT_RETURN },
 	{ "api", required_argument, NULL, OPT_API },
 	{ "token-file", required_argument, NULL, OPT_TOKEN_FILE },
@@ -208,6 +213,19 @@ static int parse_args(int argc, char **argv, struct replicate_opts *o)
 		case OPT_MULTICAST:
 			o->cfg.allow_multicast = true;
 			break;
+		case OPT_ALLOW_LOCAL: {
+			struct sub_policy pp;
+
+			if (policy_parse_ports(&pp, optarg))
+				BAD("--allow-local: '%s' is not a list of ports "
+				    "like 8000-8099,9000 (1..65535, at most %d)",
+				    optarg, POLICY_MAX_PORT_RANGES);
+			o->cfg.allow_local = true;
+			memcpy(o->cfg.local_ports, pp.local_ports,
+			       sizeof(pp.local_ports));
+			o->cfg.nlocal_ports = pp.nlocal_ports;
+			break;
+		}
 		case OPT_RETURN:
 			o->cfg.return_path = true;
 			break;
@@ -421,6 +439,7 @@ int cmd_replicate(int argc, char **argv)
 		if (rc)
 			return rc;
 		ac.addr = api_addr;
+		o.cfg.api_port = ac.port;
 	}
 	if (o.token_file) {
 		token = http_read_small_file("--token-file", o.token_file, 4096);

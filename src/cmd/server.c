@@ -42,10 +42,13 @@ static void usage(FILE *out)
 		"  --data-ports LO-HI    UDP ports for sinks and reflectors (9271-9399)\n"
 		"  --allow-target IP     a source may also send to IP (repeatable);\n"
 		"                        otherwise only to the client that asks\n"
-		"  --max-connections N   API connections at once (default 256)\n"
+		"  --max-connections N   API connections at once (default 256); beyond,\n"
+		"                        the one waiting longest for its request head\n"
+		"                        is closed to make room\n"
 		"  --max-connections-per-ip N  from one address (default 64)\n"
 		"  --conn-timeout D      close an API connection idle this long, or\n"
-		"                        still sending a request body after it (10s)\n"
+		"                        still sending its request head, or its body,\n"
+		"                        this long after it began (10s)\n"
 		"  --daemon              detach; --pid-file FILE, --log-file FILE\n"
 		"  -v, --verbose         log each session\n"
 		"  -h, --help\n"
@@ -332,9 +335,9 @@ int cmd_server(int argc, char **argv)
 		cfg.tls_cert_pem = cert;
 		cfg.tls_key_pem = key;
 	}
-	if (log_file && !freopen(log_file, "a", stderr)) {
-		fprintf(stdout, "linerate server: --log-file: cannot write %s\n",
-			log_file);
+	if (log_file && (err = log_open_file(log_file))) {
+		fprintf(stdout, "linerate server: --log-file: cannot write %s: %s\n",
+			log_file, strerror(-err));
 		rc = EXIT_USAGE;
 		goto out;
 	}

@@ -476,6 +476,11 @@ int session_run_observed(const struct test_spec *sp, atomic_bool *stop,
 	emit_final(&rep, s->workers, s->nworkers,
 		   obs->want_final ? &obs->final : NULL, obs->final_silent,
 		   obs->failure, sizeof(obs->failure));
+	/* The observer's last totals are the final ones: a counter it
+	 * publishes (the daemon's /metrics) must not step back at the end. */
+	if (obs->on_live)
+		obs->on_live(obs->arg, &rep.ctx, rep.cur,
+			     active_seconds(s->workers, s->nworkers));
 	if (err)
 		pr_warn("%s: %s\n", role_name(sp->role), strerror(-err));
 	reporter_destroy(&rep);

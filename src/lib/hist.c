@@ -210,6 +210,36 @@ static uint64_t clamp_u64(uint64_t v, uint64_t low, uint64_t high)
 	return v;
 }
 
+uint64_t hist_cumulative(const struct hist *h, const uint64_t *le, size_t n,
+			 uint64_t *out)
+{
+	uint64_t total = 0;
+	size_t i, k;
+
+	for (k = 0; k < n; k++)
+		out[k] = 0;
+	for (i = 0; i < HIST_BUCKETS; i++) {
+		uint64_t c = h->buckets[i], low, v;
+
+		if (!c)
+			continue;
+		low = hist_bucket_low(i);
+		v = low + (hist_bucket_high(i) - low) / 2;
+		if (v > h->max)
+			v = h->max;
+		if (v < h->min)
+			v = h->min;
+		total += c;
+		for (k = 0; k < n && le[k] < v; k++)
+			;
+		if (k < n)
+			out[k] += c;
+	}
+	for (k = 1; k < n; k++)
+		out[k] += out[k - 1];
+	return total;
+}
+
 uint64_t hist_percentile(const struct hist *h, double p)
 {
 	uint64_t rank, seen = 0;

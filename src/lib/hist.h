@@ -48,6 +48,16 @@ void hist_merge(struct hist *dst, const struct hist *src);
 uint64_t hist_percentile(const struct hist *h, double p);
 double hist_mean(const struct hist *h);
 
+/*
+ * Cumulative counts at the n ascending upper bounds le[] (inclusive), as a
+ * Prometheus histogram wants them: out[k] = values <= le[k]. A bucket is
+ * placed by its midpoint clamped to [min, max] (as hist_percentile()
+ * reports it), so a value within 1/HIST_SUB_BUCKETS of a bound may land on
+ * either side of it. Returns the total count (the "+Inf" bucket).
+ */
+uint64_t hist_cumulative(const struct hist *h, const uint64_t *le, size_t n,
+			 uint64_t *out);
+
 /* Bucket arithmetic, exposed for tests. */
 size_t hist_bucket_index(uint64_t value);
 uint64_t hist_bucket_low(size_t index);

@@ -32,8 +32,31 @@ void log_client_flush(void);
 /* Lines the limit kept out of the log so far. */
 unsigned long long log_client_suppressed(void);
 
-#define pr_warn(...) log_print(LOG_WARN, __VA_ARGS__)
-#define pr_info(...) log_print(LOG_INFO, __VA_ARGS__)
+/*
+ * Where the lines go. Log lines are written to stderr (fd 2) with one
+ * write per call, so they reach a file or a pipe at once:
+ *  - log_open_file() points fd 2 at path (appending, created 0640), and
+ *    starts each line with an ISO 8601 UTC timestamp;
+ *  - when stderr is the systemd journal (JOURNAL_STREAM names fd 2), each
+ *    line starts with its syslog priority ("<4>" warn, "<6>" info, "<7>"
+ *    debug) and no timestamp, which the journal adds itself;
+ *  - otherwise (a terminal, a pipe) the lines are as printed.
+ * log_open_file() returns 0 or -errno (fd 2 is unchanged then).
+ */
+int log_open_file(const char *path);
+/*
+ * Open the log file again by its name (after logrotate moved it): 0, or
+ * -errno with the old file kept. Without a log file it does nothing and
+ * returns 0. Async-signal-safe (open, dup2, close), so a SIGHUP handler
+ * may call it.
+ */
+int log_reopen(void);
+/* Look at JOURNAL_STREAM again (done once by itself before the first
+ * line); for tests and after fd 2 changed hands. */
+void log_detect_journal(void);
+
+#define pr_warn(...)  log_print(LOG_WARN, __VA_ARGS__)
+#define pr_info(...)  log_print(LOG_INFO, __VA_ARGS__)
 #define pr_debug(...) log_print(LOG_DEBUG, __VA_ARGS__)
 
 #endif

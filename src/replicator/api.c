@@ -76,6 +76,8 @@ static int parse_body(const struct http_request *req, struct ip_addr *addr,
 			 "required");
 		goto out;
 	}
+	/* ::ffff:a.b.c.d is a.b.c.d: one subscriber, one policy. */
+	policy_normalize(addr);
 	v = json_object_get(doc, "port");
 	*field = "port";
 	if (!v) {
@@ -172,7 +174,7 @@ static void find_one(const struct sub_set *set, void *arg)
 static char *metrics_text(struct repl_api *a)
 {
 	struct http_counters hc;
-	char extra[1024];
+	char extra[2048];
 
 	http_server_counters(a->http, &hc);
 	snprintf(extra, sizeof(extra),
@@ -185,11 +187,20 @@ static char *metrics_text(struct repl_api *a)
 		 "# HELP linerate_api_unauthorized_total Requests without the "
 		 "right token.\n"
 		 "# TYPE linerate_api_unauthorized_total counter\n"
-		 "linerate_api_unauthorized_total %llu\n",
+		 "linerate_api_unauthorized_total %llu\n"
+		 "# HELP linerate_api_connections_closed_total API connections "
+		 "closed: request head or body too slow, or the table full.\n"
+		 "# TYPE linerate_api_connections_closed_total counter\n"
+		 "linerate_api_connections_closed_total{reason=\"head_timeout\"} %llu\n"
+		 "linerate_api_connections_closed_total{reason=\"body_timeout\"} %llu\n"
+		 "linerate_api_connections_closed_total{reason=\"evicted\"} %llu\n",
 		 (unsigned long long)hc.status_2xx,
 		 (unsigned long long)hc.status_4xx,
 		 (unsigned long long)hc.status_5xx,
-		 (unsigned long long)hc.unauthorized);
+		 (unsigned long long)hc.unauthorized,
+		 (unsigned long long)hc.head_timeouts,
+		 (unsigned long long)hc.body_timeouts,
+		 (unsigned long long)hc.evicted);
 	return replicator_metrics(a->r, extra);
 }
 
@@ -254,6 +265,7 @@ static void handle(void *arg, const struct http_request *req,
 				   ep);
 			return;
 		}
+		policy_normalize(&oa.addr);
 		if (del) {
 			handle_remove(a, &oa.addr, oa.port, resp);
 			return;

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <ifaddrs.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "policy.h"
@@ -29,6 +30,18 @@ static bool is_loopback(const struct ip_addr *a)
 	       (IN6_IS_ADDR_V4MAPPED(&a->v6) && a->v6.s6_addr[12] == 127);
 }
 
+void policy_normalize(struct ip_addr *a)
+{
+	struct in_addr v4;
+
+	if (a->family != AF_INET6 || !IN6_IS_ADDR_V4MAPPED(&a->v6))
+		return;
+	memcpy(&v4, &a->v6.s6_addr[12], 4);
+	memset(a, 0, sizeof(*a));
+	a->family = AF_INET;
+	a->v4 = v4;
+}
+
 /* The broadcast address of an IPv4 prefix of ours (none for /31, /32). */
 static bool is_subnet_broadcast(const struct policy_prefix *pp,
 				const struct ip_addr *a)
@@ -43,6 +56,83 @@ static bool is_subnet_broadcast(const struct policy_prefix *pp,
 	return ntohl(a->v4.s_addr) == (net | ~mask);
 }
 
+/* The network address of a prefix of ours (IPv6: the subnet-router
+ * anycast address); none for IPv4 /31, /32 and IPv6 /127, /128, where
+ * every address is a host's. */
+static bool is_subnet_network(const struct policy_prefix *pp,
+			      const struct ip_addr *a)
+{
+	const uint8_t *x, *y;
+	unsigned int bits, len = pp->prefix_len;
+
+	if (pp->addr.family != a->family || len == 0)
+		return false;
+	if (a->family == AF_INET) {
+		uint32_t mask;
+
+		if (len >= 31)
+			return false;
+		mask = ~0u << (32 - len);
+		return ntohl(a->v4.s_addr) ==
+		       (ntohl(pp->addr.v4.s_addr) & mask);
+	}
+	if (len >= 127)
+		return false;
+	x = pp->addr.v6.s6_addr;
+	y = a->v6.s6_addr;
+	for (unsigned int i = 0; i < 16; i++) {
+		uint8_t mask;
+
+		bits = len > i * 8 ? len - i * 8 : 0;
+		mask = bits >= 8 ? 0xff : (uint8_t)(0xff00 >> bits);
+		if ((y[i] & ~mask & 0xff) || (y[i] & mask) != (x[i] & mask))
+			return false;
+	}
+	return true;
+}
+
+static bool port_allowed(const struct sub_policy *p, uint16_t port)
+{
+	for (uint32_t i = 0; i < p->nlocal_ports; i++)
+		if (port >= p->local_ports[i].lo && port <= p->local_ports[i].hi)
+			return true;
+	return false;
+}
+
+int policy_parse_ports(struct sub_policy *p, const char *text)
+{
+	const char *s = text;
+
+	p->nlocal_ports = 0;
+	for (;;) {
+		unsigned long lo, hi;
+		char *end;
+
+		if (*s < '0' || *s > '9')
+			return -EINVAL;
+		errno = 0;
+		lo = strtoul(s, &end, 10);
+		hi = lo;
+		if (*end == '-') {
+			s = end + 1;
+			if (*s < '0' || *s > '9')
+				return -EINVAL;
+			hi = strtoul(s, &end, 10);
+		}
+		if (errno || lo == 0 || hi > 65535 || hi < lo ||
+		    p->nlocal_ports == POLICY_MAX_PORT_RANGES)
+			return -EINVAL;
+		p->local_ports[p->nlocal_ports].lo = (uint16_t)lo;
+		p->local_ports[p->nlocal_ports].hi = (uint16_t)hi;
+		p->nlocal_ports++;
+		if (!*end)
+			return 0;
+		if (*end != ',')
+			return -EINVAL;
+		s = end + 1;
+	}
+}
+
 static bool policy_is_local(const struct sub_policy *p,
 			    const struct ip_addr *addr)
 {
@@ -52,17 +142,21 @@ static bool policy_is_local(const struct sub_policy *p,
 	return false;
 }
 
-int policy_check(const struct sub_policy *p, const struct ip_addr *addr,
+int policy_check(const struct sub_policy *p, const struct ip_addr *addr_in,
 		 uint16_t port, const char **field, char *err, size_t err_len)
 {
+	struct ip_addr a = *addr_in, *addr = &a;
 	char text[INET6_ADDRSTRLEN];
+	bool v6;
 
 	*field = "address";
-	ip_addr_format(addr, text, sizeof(text));
 	if (addr->family != AF_INET && addr->family != AF_INET6) {
 		snprintf(err, err_len, "address: not an IP address");
 		return -EINVAL;
 	}
+	policy_normalize(addr);
+	v6 = addr->family == AF_INET6;
+	ip_addr_format(addr, text, sizeof(text));
 	if (addr->family != p->listen.family) {
 		snprintf(
 			err, err_len,
@@ -82,16 +176,17 @@ int policy_check(const struct sub_policy *p, const struct ip_addr *addr,
 		return -EINVAL;
 	}
 	for (uint32_t i = 0; i < p->nlocal; i++) {
-		if (is_subnet_broadcast(&p->local[i], addr)) {
+		bool bcast = is_subnet_broadcast(&p->local[i], addr);
+
+		if (bcast || is_subnet_network(&p->local[i], addr)) {
 			char net[INET6_ADDRSTRLEN];
 
-			snprintf(
-				err, err_len,
-				"address: %s is the broadcast address of %s/%u",
-				text,
-				ip_addr_format(&p->local[i].addr, net,
-					       sizeof(net)),
-				p->local[i].prefix_len);
+			snprintf(err, err_len,
+				 "address: %s is the %s address of %s/%u", text,
+				 bcast ? "broadcast" : "network",
+				 ip_addr_format(&p->local[i].addr, net,
+						sizeof(net)),
+				 p->local[i].prefix_len);
 			return -EINVAL;
 		}
 	}
@@ -111,9 +206,8 @@ int policy_check(const struct sub_policy *p, const struct ip_addr *addr,
 	if (is_loopback(addr) || policy_is_local(p, addr)) {
 		if (port == p->listen_port && is_unspecified(&p->listen)) {
 			snprintf(err, err_len,
-				 addr->family == AF_INET6 ?
-					 "address: [%s]:%u is the replicator itself" :
-					 "address: %s:%u is the replicator itself",
+				 v6 ? "address: [%s]:%u is the replicator itself" :
+				      "address: %s:%u is the replicator itself",
 				 text, port);
 			return -EINVAL;
 		}
@@ -122,6 +216,28 @@ int policy_check(const struct sub_policy *p, const struct ip_addr *addr,
 				 "address: %s is this host's; a raw backend "
 				 "cannot deliver to its own host",
 				 text);
+			return -EINVAL;
+		}
+		if (!p->allow_local) {
+			snprintf(err, err_len,
+				 "address: %s is this host's (a local service); "
+				 "allowed only at the ports of --allow-local",
+				 text);
+			return -EINVAL;
+		}
+		if (port && p->api_port && port == p->api_port) {
+			*field = "port";
+			snprintf(err, err_len,
+				 "port: %u on this host is the replicator's API",
+				 port);
+			return -EINVAL;
+		}
+		if (port && !port_allowed(p, port)) {
+			*field = "port";
+			snprintf(err, err_len,
+				 "port: %u on this host is not one of "
+				 "--allow-local's ports",
+				 port);
 			return -EINVAL;
 		}
 	}

@@ -4,10 +4,14 @@
 
 /*
  * Which addresses may subscribe to a replicator: never a broadcast
- * (255.255.255.255 or a subnet's, where the subnet is known), the
- * unspecified address, the replicator itself or (raw backends, which
- * cannot deliver to their own host) any of this host's addresses;
- * multicast only when allowed. Pure logic: the caller fills the policy
+ * (255.255.255.255 or a subnet's, where the subnet is known), a local
+ * subnet's network address, the unspecified address, the replicator
+ * itself; multicast only when allowed. This host (loopback and its own
+ * addresses) only with allow_local, only at the ports it lists, never at
+ * the replicator's API port, and never with a raw backend (which cannot
+ * deliver to its own host): an API user must not aim a feed at a local
+ * service. An IPv4-mapped IPv6 address (::ffff:a.b.c.d) is judged, and
+ * kept, as the IPv4 address it is. Pure logic: the caller fills the policy
  * from the interfaces (policy_load_local()).
  */
 
@@ -24,17 +28,28 @@ struct policy_prefix {
 	uint8_t prefix_len;
 };
 
+#define POLICY_MAX_PORT_RANGES 16
+
+struct policy_port_range {
+	uint16_t lo, hi; /* inclusive */
+};
+
 struct sub_policy {
 	struct ip_addr listen; /* may be the wildcard */
 	uint16_t listen_port;
+	uint16_t api_port; /* 0: no API */
 	bool allow_multicast;
+	bool allow_local; /* this host's addresses, at local_ports only */
+	struct policy_port_range local_ports[POLICY_MAX_PORT_RANGES];
+	uint32_t nlocal_ports;
 	bool local_delivery; /* the backend can send to this host (udp) */
 	struct policy_prefix local[POLICY_MAX_LOCAL]; /* this host's */
 	uint32_t nlocal;
 };
 
 /* 0, or -EINVAL with one line in err saying why (the field is always
- * "address" or "port": *field says which). */
+ * "address" or "port": *field says which). addr is normalised first
+ * (policy_normalize()). */
 int policy_check(const struct sub_policy *p, const struct ip_addr *addr,
 		 uint16_t port, const char **field, char *err, size_t err_len);
 
@@ -42,5 +57,12 @@ int policy_check(const struct sub_policy *p, const struct ip_addr *addr,
 int policy_load_local(struct sub_policy *p);
 
 bool ip_is_multicast(const struct ip_addr *a);
+
+/* An IPv4-mapped IPv6 address becomes the IPv4 address; others stay. */
+void policy_normalize(struct ip_addr *a);
+
+/* "PORT[-PORT][,...]" into p->local_ports: 0, or -EINVAL (a bad or
+ * reversed range, port 0, more than POLICY_MAX_PORT_RANGES). */
+int policy_parse_ports(struct sub_policy *p, const char *text);
 
 #endif

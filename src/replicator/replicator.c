@@ -292,6 +292,11 @@ int replicator_open(const struct replicator_config *cfg,
 	r->policy.listen = cfg->listen;
 	r->policy.listen_port = cfg->listen_port;
 	r->policy.allow_multicast = cfg->allow_multicast;
+	r->policy.allow_local = cfg->allow_local;
+	r->policy.api_port = cfg->api_port;
+	memcpy(r->policy.local_ports, cfg->local_ports,
+	       sizeof(r->policy.local_ports));
+	r->policy.nlocal_ports = cfg->nlocal_ports;
 	r->policy.local_delivery = !r->raw && !r->tc;
 	err = policy_load_local(&r->policy);
 	if (err) {
@@ -469,6 +474,7 @@ int replicator_add(struct replicator *r, const struct ip_addr *addr,
 		goto refused_400;
 	memset(&t, 0, sizeof(t));
 	t.addr = *addr;
+	policy_normalize(&t.addr);
 	t.port = port;
 	if (r->raw || r->tc) {
 		rc = resolve_next_hop(r, &t, err, err_len);

@@ -47,6 +47,11 @@ struct replicator_config {
 	uint32_t max_frame; /* largest frame incl. FCS to pass on */
 	uint32_t max_subscribers;
 	bool allow_multicast;
+	/* Subscribers on this host, at these ports only (--allow-local). */
+	bool allow_local;
+	struct policy_port_range local_ports[POLICY_MAX_PORT_RANGES];
+	uint32_t nlocal_ports;
+	uint16_t api_port; /* never a local subscriber's port; 0: no API */
 	bool return_path; /* a subscriber's packets go back to the feed */
 	bool low_latency; /* afpacket: per-frame (V2) ring */
 	bool busy_poll;

@@ -161,15 +161,34 @@ json_t *replicator_json(struct replicator *r, bool final)
 	if (r->kernel_stats[0])
 		json_object_set_new(b, "kernel", kernel_json(r->kernel_stats));
 	json_object_set_new(o, "backend", b);
-	json_object_set_new(
-		o, "config",
-		json_pack("{ss sI sI sI sb sb}", "listen",
-			  ip_addr_format(&r->cfg.listen, ip, sizeof(ip)),
-			  "listen_port", (json_int_t)r->cfg.listen_port,
-			  "max_subscribers", (json_int_t)r->cfg.max_subscribers,
-			  "max_frame_size", (json_int_t)r->cfg.max_frame,
-			  "return_path", r->cfg.return_path, "allow_multicast",
-			  r->cfg.allow_multicast));
+	{
+		json_t *cfg = json_pack(
+			"{ss sI sI sI sb sb}", "listen",
+			ip_addr_format(&r->cfg.listen, ip, sizeof(ip)),
+			"listen_port", (json_int_t)r->cfg.listen_port,
+			"max_subscribers", (json_int_t)r->cfg.max_subscribers,
+			"max_frame_size", (json_int_t)r->cfg.max_frame,
+			"return_path", r->cfg.return_path, "allow_multicast",
+			r->cfg.allow_multicast);
+		json_t *ports = json_null();
+
+		/* The local ports subscribers may use, as [lo, hi] pairs;
+		 * null: none (no --allow-local). */
+		if (cfg && r->cfg.allow_local) {
+			ports = json_array();
+			for (uint32_t i = 0; i < r->cfg.nlocal_ports; i++)
+				json_array_append_new(
+					ports,
+					json_pack("[II]",
+						  (json_int_t)r->cfg.local_ports[i].lo,
+						  (json_int_t)r->cfg.local_ports[i].hi));
+		}
+		if (cfg)
+			json_object_set_new(cfg, "allow_local", ports);
+		else
+			json_decref(ports);
+		json_object_set_new(o, "config", cfg);
+	}
 	iso_time(r->start_real_ns, when, sizeof(when));
 	json_object_set_new(o, "start_time", json_string(when));
 	json_object_set_new(o, "duration_s", json_real(s));

@@ -27,6 +27,14 @@ usage: http_raw.py HOST PORT CASE [ARGS...]
                           kept), refused=K and the status of a GET
                           /v1/health made while they are open (from
                           the address DURING_SRC when it is set)
+  slowheads SECONDS SRC,SRC,...
+                          a slow-head attack for SECONDS: from each
+                          source address 64 connections (the per-address
+                          cap), each sending its request head a header
+                          line a second; one the server closes is opened
+                          again 0.5 s later. Prints max_open=K (most open
+                          at once), closed=K (closed by the server),
+                          longest=S (the longest a connection lived)
 Options through the environment: TOKEN (sent as a bearer token where a
 case sends headers), DEADLINE (seconds a case waits, default 10).
 """
@@ -238,6 +246,70 @@ def case_hold(host, port, n):
     print(f"open={still_open} refused={refused} during={during}")
 
 
+def case_slowheads(host, port, seconds, sources, per_source=64):
+    seconds = float(seconds)
+    per_source = int(per_source)
+    conns = {}  # socket -> opened at
+    waiting = []  # (reopen at, source)
+    max_open = closed = 0
+    longest = 0.0
+    end = time.monotonic() + seconds
+    last_line = time.monotonic()
+
+    def open_one(src):
+        try:
+            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            s.bind((src, 0))
+            s.settimeout(2)
+            s.connect((host, int(port)))
+            s.setblocking(False)
+            s.send(b"GET /v1/health HTTP/1.1\r\n")
+            conns[s] = (time.monotonic(), src)
+        except OSError:
+            s.close()
+            waiting.append((time.monotonic() + 0.5, src))
+
+    for src in sources.split(","):
+        for _ in range(per_source):
+            open_one(src)
+    while time.monotonic() < end:
+        max_open = max(max_open, len(conns))
+        r, _, _ = select.select(list(conns), [], [], 0.1)
+        now = time.monotonic()
+        for s in r:
+            try:
+                data = s.recv(4096)
+            except (BlockingIOError, InterruptedError):
+                continue
+            except OSError:
+                data = b""
+            if data:
+                continue  # an answer would mean the head was complete
+            opened, src = conns.pop(s)
+            s.close()
+            closed += 1
+            longest = max(longest, now - opened)
+            waiting.append((now + 0.5, src))
+        if now - last_line >= 1.0:
+            last_line = now
+            for s in list(conns):
+                try:
+                    s.send(b"X-Slow: 1\r\n")
+                except (BlockingIOError, InterruptedError):
+                    pass
+                except OSError:
+                    pass  # the recv above sees the close
+        due = [w for w in waiting if w[0] <= now]
+        waiting[:] = [w for w in waiting if w[0] > now]
+        for _, src in due:
+            open_one(src)
+    now = time.monotonic()
+    for s, (opened, _) in conns.items():
+        longest = max(longest, now - opened)
+        s.close()
+    print(f"max_open={max_open} closed={closed} longest={longest:.1f}")
+
+
 def main(argv):
     if len(argv) < 4:
         print(__doc__, file=sys.stderr)
@@ -250,6 +322,7 @@ def main(argv):
         "stall": case_stall,
         "trickle": case_trickle,
         "hold": case_hold,
+        "slowheads": case_slowheads,
     }
     if case not in cases:
         print(f"http_raw.py: unknown case '{case}'", file=sys.stderr)

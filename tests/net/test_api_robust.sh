@@ -6,7 +6,10 @@
 # dropped), and afterwards the server must still serve: GET /v1/health and
 # an authorized POST /v1/sessions + DELETE after each group of cases, its
 # resident memory may grow by less than 20 MB over the battery, and
-# /metrics must have counted every 401 it gave.
+# /metrics must have counted every 401 it gave. A slow-head attack (a header
+# line a second from 4 and from 5 addresses, the connection table full) is
+# cut by the head deadline and by eviction, while a fifth (sixth) address
+# gets /v1/health in under 200 ms and runs a whole `linerate client` test.
 . "$(dirname "$0")/lib.sh"
 require_root
 require_cmd ip python3 curl jq
@@ -241,6 +244,91 @@ out=$(DURING_SRC=$IP_3 raw hold 200)
 expect "200 connections from one address: 64 held, the rest dropped" "${out%% *}" open=64
 expect "a GET /v1/health from another address meanwhile" "${out##* during=}" status=200
 still_serving "the cut, stalled and held connections"
+
+# ------------------------------------------------------------- slow heads
+
+# health_times N TAG: N GET /v1/health from a's own address (not an
+# attacker's), one every 0.3 s; prints "ok=K slowest=S" (K answered 200,
+# S the slowest in seconds).
+health_times() {
+	local n=$1 tag=$2 i t code ok=0 slowest=0
+	for ((i = 0; i < n; i++)); do
+		read -r code t < <(in_a curl -s -o /dev/null --max-time 5 -w '%{http_code} %{time_total}\n' \
+			"$URL_NOW/v1/health")
+		[[ $code == 200 ]] && ok=$((ok + 1))
+		slowest=$(awk -v a="$slowest" -v b="${t:-5}" 'BEGIN { print (b > a ? b : a) }')
+		sleep 0.3
+	done
+	echo "ok=$ok slowest=$slowest" >"$WORKDIR/$tag.health"
+}
+ATTACKERS=
+for i in 11 12 13 14 15; do
+	in_a ip addr add "${IP_A%.*}.$i/24" dev "$DEV_A"
+	ATTACKERS+=${ATTACKERS:+,}${IP_A%.*}.$i
+done
+# The head deadline (--conn-timeout 2s here): a head trickled a line a
+# second from 4 addresses x 64 (the table full, 256) is closed at 2 s,
+# each time; a fifth address is served at once meanwhile.
+URL_NOW=$URL
+in_a python3 "$NET_DIR/http_raw.py" "$IP_B" "$API_PORT" slowheads 7 \
+	"${ATTACKERS%,*}" >"$WORKDIR/slowheads-deadline.res" 2>&1 &
+attack=$!
+sleep 2
+health_times 8 deadline
+wait "$attack"
+out=$(cat "$WORKDIR/slowheads-deadline.res")
+log "head deadline attack: $out; health: $(cat "$WORKDIR/deadline.health")"
+max_open=$(sed -n 's/.*max_open=\([0-9]*\).*/\1/p' <<<"$out")
+closed=$(sed -n 's/.*closed=\([0-9]*\).*/\1/p' <<<"$out")
+longest=$(sed -n 's/.*longest=\([0-9.]*\).*/\1/p' <<<"$out")
+assert_range "slow heads (deadline): most open at once (the table full)" "${max_open:-0}" 240 256
+assert_gt "slow heads (deadline): closed by the server" "${closed:-0}" 255
+assert_range "slow heads (deadline): longest a slow head lived (s)" "${longest:-99}" 1.5 3.0
+h=$(cat "$WORKDIR/deadline.health")
+assert_eq "slow heads (deadline): /v1/health from another address, all answered" "${h%% *}" ok=8
+assert_lt "slow heads (deadline): the slowest of them (s)" "${h##*slowest=}" 0.2
+still_serving "the slow heads (deadline)"
+
+# Eviction: a server whose deadline is beyond the attack (--conn-timeout
+# 60s); 5 addresses x 64 slow heads, more than --max-connections (256).
+# The ones that waited longest for their head make room: another address
+# gets /v1/health in under 200 ms and runs a whole `linerate client` test.
+API2=9450
+URL_NOW=http://$IP_B:$API2
+bg_start server2 "$NS_B" 90 "$LINERATE" server --api "$IP_B:$API2" \
+	--token-file "$WORKDIR/token" --conn-timeout 60s --data-ports 9460-9469
+for ((i = 0; i < 50; i++)); do
+	in_a curl -s -o /dev/null --max-time 1 "$URL_NOW/v1/health" && break
+	sleep 0.1
+done
+in_a python3 "$NET_DIR/http_raw.py" "$IP_B" "$API2" slowheads 25 \
+	"$ATTACKERS" >"$WORKDIR/slowheads-evict.res" 2>&1 &
+attack=$!
+sleep 4
+health_times 10 evict
+run_in evict-client "$NS_A" 40 "$LINERATE" client "$IP_B:$API2" --token-file "$WORKDIR/token" \
+	--backend udp --json --rate 2kpps --count 4000
+rc=$?
+health_times 5 evict2
+evicted=$(in_a curl -s --max-time 5 -H "Authorization: Bearer $TOKEN" "$URL_NOW/metrics" |
+	awk '$1 == "linerate_api_connections_closed_total{reason=\"evicted\"}" { print $2 }')
+wait "$attack"
+out=$(cat "$WORKDIR/slowheads-evict.res")
+log "eviction attack: $out; health: $(cat "$WORKDIR/evict.health") $(cat "$WORKDIR/evict2.health")"
+max_open=$(sed -n 's/.*max_open=\([0-9]*\).*/\1/p' <<<"$out")
+assert_gt "slow heads (eviction): most open at once (the table full)" "${max_open:-0}" 239
+h=$(cat "$WORKDIR/evict.health")
+assert_eq "slow heads (eviction): /v1/health from another address, all answered" "${h%% *}" ok=10
+assert_lt "slow heads (eviction): the slowest of them (s)" "${h##*slowest=}" 0.2
+h=$(cat "$WORKDIR/evict2.health")
+assert_eq "slow heads (eviction): /v1/health after the client run, all answered" "${h%% *}" ok=5
+assert_lt "slow heads (eviction): the slowest of those (s)" "${h##*slowest=}" 0.2
+assert_eq "slow heads (eviction): linerate client exit code" "$rc" 0
+assert_eq "slow heads (eviction): the client's packets all arrived" \
+	"$(jget "$(out evict-client)" .server_sink.rx.packets)" 4000
+assert_gt "slow heads (eviction): /metrics counted evictions" "${evicted:-0}" 0
+kill -TERM "${PID_OF[server2]}"
+bg_wait server2
 
 # ------------------------------------------------------------- tokens
 

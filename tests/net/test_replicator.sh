@@ -6,7 +6,9 @@
 # its first packet on; one removed mid-run gets nothing after the DELETE
 # answered, while the others lose nothing. Invalid subscriber requests get
 # a 4xx naming the field and change nothing. A ping through the replicator
-# to a reflector subscriber (--return-path) comes back.
+# to a reflector subscriber (--return-path) comes back. Subscribers on the
+# replicator's own host (loopback, its addresses, ::ffff: forms) and a
+# subnet's network address are refused unless --allow-local lists the port.
 . "$(dirname "$0")/lib.sh"
 require_root
 require_cmd ip jq curl
@@ -215,7 +217,70 @@ round_trip() { # BACKEND
 	bg_wait "$be-refl"
 }
 
+# ---- subscribers on the replicator's own host, IPv4-mapped forms,
+# network addresses: refused unless --allow-local lists the port
+local_policy() {
+	local r n
+	in_b ip addr add "$NET.50/24" dev "$DEV_B" || fatal "cannot add $NET.50 to $DEV_B"
+	start_replicator local udp
+	check_refused() { # NAME BODY STATUS FIELD
+		r=$(api POST /v1/replicator/subscribers "$2")
+		assert_eq "local: $1: status" "$(status_of "$r")" "$3"
+		[[ -z $4 ]] || assert_eq "local: $1: field" "$(body_of "$r" | jq -r .field)" "$4"
+	}
+	check_refused "loopback" '{"address":"127.0.0.1","port":8100}' 400 address
+	check_refused "loopback, another one" '{"address":"127.0.0.53","port":53}' 400 address
+	check_refused "this host's other address" "{\"address\":\"$NET.50\",\"port\":8100}" 400 address
+	check_refused "the daemon's API port on this host" "{\"address\":\"$NET.50\",\"port\":9270}" 400 address
+	check_refused "network address of the subnet" "{\"address\":\"$NET.0\",\"port\":9}" 400 address
+	assert_true "local: the refusal says why" grep -q . <<<"$(body_of "$r" | jq -r .error | grep 'network address')"
+	check_refused "::ffff: form of the listen address" "{\"address\":\"::ffff:$IP_B\",\"port\":9}" 400 address
+	check_refused "::ffff: form of loopback" '{"address":"::ffff:127.0.0.1","port":8100}' 400 address
+	check_refused "::ffff: form of the subnet broadcast" "{\"address\":\"::ffff:$NET.255\",\"port\":9}" 400 address
+	check_refused "::ffff: form of a remote host" "{\"address\":\"::ffff:$SUB_B\",\"port\":8002}" 201 ""
+	check_refused "... is that host (a duplicate)" "{\"address\":\"$SUB_B\",\"port\":8002}" 409 address
+	n=$(body_of "$(api GET /v1/replicator/subscribers)" | jq -c '[.subscribers[] | [.address, .port]]')
+	assert_eq "local: listed in IPv4 form" "$n" "[[\"$SUB_B\",8002]]"
+	r=$(api DELETE "/v1/replicator/subscribers/\[::ffff:$SUB_B\]:8002")
+	assert_eq "local: removed by its ::ffff: form" "$(status_of "$r")" 200
+	stop_replicator local
+	run_in local-cli "$NS_B" 5 "$LINERATE" replicate --backend udp --listen "$LISTEN" --api none \
+		--subscriber 127.0.0.1:8100 --duration 1s
+	assert_rc "local: --subscriber on loopback refused at start" $? 2
+	assert_true "local: ... naming --allow-local" grep -q -- --allow-local "$(err local-cli)"
+	for bad in 0 65536 9-8 8, x; do
+		run_in local-bad "$NS_B" 5 "$LINERATE" replicate --listen "$LISTEN" --api none \
+			--allow-local "$bad" --duration 1s
+		assert_rc "local: --allow-local '$bad' is a bad flag" $? 2
+	done
+
+	# --allow-local 8100,9281: loopback at 8100 gets the feed; other ports,
+	# and the replicator's own API port even when listed, do not.
+	API=$IP_B:9281
+	bg_start local-recv "$NS_B" 30 "$LINERATE" recv --backend udp --listen 127.0.0.1:8100 \
+		--idle-timeout 0 --duration 15s --json
+	wait_udp_listen "$NS_B" 8100 5 || fatal "local: recv on 127.0.0.1:8100 did not start"
+	start_replicator local2 udp --allow-local 8100,9281
+	check_refused "allowed port" '{"address":"127.0.0.1","port":8100}' 201 ""
+	assert_eq "local: config.allow_local in the report" \
+		"$(body_of "$(api GET /v1/replicator)" | jq -c .config.allow_local)" "[[8100,8100],[9281,9281]]"
+	check_refused "another port" '{"address":"127.0.0.1","port":8101}' 400 port
+	check_refused "the daemon's API port" "{\"address\":\"$NET.50\",\"port\":9270}" 400 port
+	check_refused "its own API port, listed" '{"address":"127.0.0.1","port":9281}' 400 port
+	run_in local-feed "$NS_A" 20 "$LINERATE" send --backend udp --dst "$LISTEN" --rate 2kpps --count 1000
+	assert_rc "local: feed" $? 0
+	sleep 0.5
+	stop_replicator local2
+	kill -TERM "${PID_OF[local-recv]}" 2>/dev/null
+	bg_wait local-recv
+	assert_eq "local: the allowed local subscriber got every packet" \
+		"$(jget "$(out local-recv)" .rx.packets)" 1000
+	API=$IP_B:9280
+	in_b ip addr del "$NET.50/24" dev "$DEV_B"
+}
+
 api_checks
+local_policy
 replicate_run udp
 replicate_run afpacket --low-latency
 replicate_run afxdp

@@ -558,10 +558,70 @@ static void test_snapshot_keeps_min_above_range(void **state)
 	assert_int_equal(hist_percentile(&s, 50), 1ULL << 40);
 }
 
+/* Prometheus buckets: exact where the histogram is exact (below 128 ns),
+ * and against a sorted count elsewhere, with values kept away from the
+ * bounds by more than a bucket's width. */
+static void test_cumulative(void **state)
+{
+	static const uint64_t le[] = { 5, 10, 100, 1000, 100000, 10000000 };
+	uint64_t out[6], want[6] = { 0 }, total;
+	struct hist h;
+
+	(void)state;
+	hist_init(&h);
+	total = hist_cumulative(&h, le, 6, out);
+	assert_int_equal(total, 0);
+	for (int k = 0; k < 6; k++)
+		assert_int_equal(out[k], 0);
+	/* 0..9 once each: 6 values <= 5, 10 <= 10. */
+	for (uint64_t v = 0; v < 10; v++)
+		hist_record(&h, v);
+	/* 50 at 500 ns, 30 at 50 us, 20 at 3 ms, 7 at 20 s (beyond every
+	 * bound: only in the total). */
+	for (int i = 0; i < 50; i++)
+		hist_record(&h, 500);
+	for (int i = 0; i < 30; i++)
+		hist_record(&h, 50000);
+	for (int i = 0; i < 20; i++)
+		hist_record(&h, 3000000);
+	for (int i = 0; i < 7; i++)
+		hist_record(&h, 20000000000ULL);
+	total = hist_cumulative(&h, le, 6, out);
+	want[0] = 6;
+	want[1] = 10;
+	want[2] = 10;
+	want[3] = 60;
+	want[4] = 90;
+	want[5] = 110;
+	assert_int_equal(total, 117);
+	for (int k = 0; k < 6; k++)
+		assert_int_equal(out[k], want[k]);
+	/* Random values, none within 2% of a bound. */
+	hist_reset(&h);
+	memset(want, 0, sizeof(want));
+	for (int i = 0; i < SAMPLES; i++) {
+		uint64_t v = rng_latency();
+		bool near = false;
+
+		for (int k = 0; k < 6; k++)
+			near |= v > le[k] * 98 / 100 && v < le[k] * 102 / 100 + 1;
+		if (near)
+			continue;
+		hist_record(&h, v);
+		for (int k = 0; k < 6; k++)
+			want[k] += v <= le[k];
+	}
+	total = hist_cumulative(&h, le, 6, out);
+	assert_int_equal(total, h.count);
+	for (int k = 0; k < 6; k++)
+		assert_int_equal(out[k], want[k]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_small_values_exact),
+		cmocka_unit_test(test_cumulative),
 		cmocka_unit_test(test_every_value_in_its_bucket),
 		cmocka_unit_test(test_buckets_contiguous),
 		cmocka_unit_test(test_overflow_to_top_bucket),

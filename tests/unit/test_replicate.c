@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -93,9 +94,11 @@ static void test_policy_udp_and_wildcard(void **state)
 	struct sub_policy p;
 
 	(void)state;
-	/* The udp backend delivers locally: another local port is fine,
-	 * the listen address still is not. */
+	/* The udp backend delivers locally: with --allow-local another
+	 * local port is fine, the listen address still is not. */
 	policy_v4(&p, true);
+	p.allow_local = true;
+	assert_int_equal(policy_parse_ports(&p, "9,7000-7001"), 0);
 	assert_null(check(&p, "127.0.0.1", 9));
 	assert_non_null(check(&p, "10.80.1.2", 9));
 	/* Listening on the wildcard: any local address with the listen
@@ -106,6 +109,104 @@ static void test_policy_udp_and_wildcard(void **state)
 	assert_non_null(
 		strstr(check(&p, "10.80.1.2", 7000), "replicator itself"));
 	assert_null(check(&p, "10.80.1.2", 7001));
+}
+
+/* This host is refused without --allow-local, and with it at other ports
+ * than its list and at the API's port. */
+static void test_policy_local(void **state)
+{
+	struct sub_policy p;
+
+	(void)state;
+	policy_v4(&p, true);
+	p.api_port = 9280;
+	assert_non_null(strstr(check(&p, "127.0.0.1", 9), "--allow-local"));
+	assert_non_null(strstr(check(&p, "127.0.0.53", 53), "--allow-local"));
+	assert_non_null(strstr(check(&p, "192.168.5.9", 9), "--allow-local"));
+	assert_null(check(&p, "10.80.1.11", 9)); /* not this host */
+	p.allow_local = true;
+	assert_int_equal(policy_parse_ports(&p, "8000-8099,9280,9300"), 0);
+	assert_int_equal(p.nlocal_ports, 3);
+	assert_null(check(&p, "127.0.0.1", 8000));
+	assert_null(check(&p, "127.0.0.1", 8099));
+	assert_null(check(&p, "192.168.5.9", 9300));
+	assert_non_null(strstr(check(&p, "127.0.0.1", 8100), "--allow-local's ports"));
+	assert_non_null(strstr(check(&p, "127.0.0.1", 7999), "--allow-local's ports"));
+	/* The daemon's API port: not listed, so refused. */
+	assert_non_null(strstr(check(&p, "127.0.0.1", 9270), "--allow-local's ports"));
+	/* Listed or not, the replicator's own API is not a subscriber. */
+	assert_non_null(strstr(check(&p, "127.0.0.1", 9280), "replicator's API"));
+	/* A raw backend cannot deliver here at all. */
+	p.local_delivery = false;
+	assert_non_null(strstr(check(&p, "127.0.0.1", 8000), "raw backend"));
+	/* Port lists. */
+	assert_int_equal(policy_parse_ports(&p, "1-65535"), 0);
+	assert_int_equal(p.local_ports[0].lo, 1);
+	assert_int_equal(p.local_ports[0].hi, 65535);
+	assert_int_equal(policy_parse_ports(&p, "0"), -EINVAL);
+	assert_int_equal(policy_parse_ports(&p, "65536"), -EINVAL);
+	assert_int_equal(policy_parse_ports(&p, "9-8"), -EINVAL);
+	assert_int_equal(policy_parse_ports(&p, "8,"), -EINVAL);
+	assert_int_equal(policy_parse_ports(&p, ""), -EINVAL);
+	assert_int_equal(policy_parse_ports(&p, "8-"), -EINVAL);
+	assert_int_equal(policy_parse_ports(&p, "-8"), -EINVAL);
+	assert_int_equal(policy_parse_ports(&p, "8 "), -EINVAL);
+	assert_int_equal(policy_parse_ports(&p, "1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16"), 0);
+	assert_int_equal(policy_parse_ports(&p, "1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17"), -EINVAL);
+}
+
+/* ::ffff:a.b.c.d is a.b.c.d, for every rule. */
+static void test_policy_v4_mapped(void **state)
+{
+	struct sub_policy p;
+	struct ip_addr a = ip("::ffff:10.80.1.11");
+
+	(void)state;
+	policy_v4(&p, true);
+	policy_normalize(&a);
+	assert_int_equal(a.family, AF_INET);
+	assert_true(ip_addr_equal(&a, &(struct ip_addr){ 0 }) == false);
+	{
+		struct ip_addr want = ip("10.80.1.11");
+
+		assert_true(ip_addr_equal(&a, &want));
+	}
+	assert_null(check(&p, "::ffff:10.80.1.11", 9));
+	assert_non_null(strstr(check(&p, "::ffff:10.80.1.2", 9), "own listen"));
+	assert_non_null(strstr(check(&p, "::ffff:127.0.0.1", 9), "--allow-local"));
+	assert_non_null(strstr(check(&p, "::ffff:192.168.5.9", 9), "--allow-local"));
+	assert_non_null(strstr(check(&p, "::ffff:10.80.1.255", 9), "broadcast"));
+	assert_non_null(strstr(check(&p, "::ffff:10.80.1.0", 9), "network address"));
+	assert_non_null(strstr(check(&p, "::ffff:255.255.255.255", 9), "broadcast"));
+	assert_non_null(strstr(check(&p, "::ffff:0.0.0.0", 9), "unspecified"));
+	/* A native IPv6 address stays IPv6. */
+	a = ip("fd00::1");
+	policy_normalize(&a);
+	assert_int_equal(a.family, AF_INET6);
+}
+
+/* Network addresses of our subnets, IPv4 and IPv6. */
+static void test_policy_network_address(void **state)
+{
+	struct sub_policy p;
+
+	(void)state;
+	policy_v4(&p, true);
+	assert_non_null(strstr(check(&p, "10.80.1.0", 9),
+			       "network address of 10.80.1.2/24"));
+	assert_null(check(&p, "10.80.1.1", 9));
+	assert_null(check(&p, "10.80.0.0", 9)); /* not our subnet */
+	assert_non_null(check(&p, "127.0.0.0", 9)); /* 127/8's */
+	memset(&p, 0, sizeof(p));
+	p.listen = ip("fd00:1::2");
+	p.listen_port = 7000;
+	p.local[0] = (struct policy_prefix){ ip("fd00:1::2"), 64 };
+	p.local[1] = (struct policy_prefix){ ip("fd00:2::1:2"), 127 };
+	p.nlocal = 2;
+	assert_non_null(strstr(check(&p, "fd00:1::", 9), "network address"));
+	assert_null(check(&p, "fd00:1::3", 9));
+	assert_null(check(&p, "fd00:1:0:1::", 9)); /* another /64 */
+	assert_null(check(&p, "fd00:2::1:3", 9)); /* a /127 has none */
 }
 
 static void test_policy_ipv6(void **state)
@@ -234,6 +335,9 @@ int main(void)
 		cmocka_unit_test(test_policy_accepts),
 		cmocka_unit_test(test_policy_refuses),
 		cmocka_unit_test(test_policy_udp_and_wildcard),
+		cmocka_unit_test(test_policy_local),
+		cmocka_unit_test(test_policy_v4_mapped),
+		cmocka_unit_test(test_policy_network_address),
 		cmocka_unit_test(test_policy_ipv6),
 		cmocka_unit_test(test_rewrite_ipv4),
 		cmocka_unit_test(test_rewrite_ipv6),
