@@ -1,11 +1,12 @@
 # The two entry points of the README, and a few conveniences.
 #   make demo   install what is missing, build, run a real test in the lab
 #   make test   install what is missing, build, run every test
+#   make static one statically linked build-static/linerate (scripts/build-static)
 #   make fuzz   run each libFuzzer harness for 60 s (tests/fuzz/)
 BUILD ?= build
 MESON_FLAGS ?= -Dwerror=true
 
-.PHONY: all build deps demo test unit net fuzz bench clean
+.PHONY: all build deps demo test unit net fuzz bench static clean
 
 all: build
 
@@ -37,6 +38,10 @@ unit: $(BUILD)/build.ninja
 	ninja -C $(BUILD)
 	meson test -C $(BUILD) --suite unit --print-errorlogs
 
+static:
+	scripts/deps static
+	scripts/build-static build-static
+
 fuzz:
 	FUZZ_OUT=$(BUILD)/fuzz tests/fuzz/run.sh 60
 
@@ -46,4 +51,4 @@ bench:
 	LINERATE=$(CURDIR)/$(BUILD)/src/linerate bench/udp_vs_iperf3.sh
 
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) build-static

@@ -41,6 +41,7 @@ int cmd_server(int argc, char **argv);
 int cmd_client(int argc, char **argv);
 int cmd_replicate(int argc, char **argv);
 int cmd_subscribers(int argc, char **argv);
+int cmd_version(void);
 
 /* SIGINT/SIGTERM set the flag returned (a second one kills); SIGPIPE is
  * ignored. */

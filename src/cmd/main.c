@@ -54,10 +54,8 @@ int main(int argc, char **argv)
 		usage(stdout);
 		return EXIT_OK;
 	}
-	if (!strcmp(argv[1], "--version")) {
-		printf("linerate " LINERATE_VERSION "\n");
-		return EXIT_OK;
-	}
+	if (!strcmp(argv[1], "--version"))
+		return cmd_version();
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (!strcmp(argv[1], commands[i].name))
 			return commands[i].run(argc - 1, argv + 1);
