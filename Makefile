@@ -2,11 +2,12 @@
 #   make demo   install what is missing, build, run a real test in the lab
 #   make test   install what is missing, build, run every test
 #   make static one statically linked build-static/linerate (scripts/build-static)
+#   make deb    linerate_<version>_amd64.deb in build-deb/ (scripts/build-deb)
 #   make fuzz   run each libFuzzer harness for 60 s (tests/fuzz/)
 BUILD ?= build
 MESON_FLAGS ?= -Dwerror=true
 
-.PHONY: all build deps demo test unit net fuzz bench static clean
+.PHONY: all build deps demo test unit net fuzz bench static deb clean
 
 all: build
 
@@ -42,6 +43,10 @@ static:
 	scripts/deps static
 	scripts/build-static build-static
 
+deb:
+	scripts/deps deb
+	scripts/build-deb build-deb
+
 fuzz:
 	FUZZ_OUT=$(BUILD)/fuzz tests/fuzz/run.sh 60
 
@@ -51,4 +56,4 @@ bench:
 	LINERATE=$(CURDIR)/$(BUILD)/src/linerate bench/udp_vs_iperf3.sh
 
 clean:
-	rm -rf $(BUILD) build-static
+	rm -rf $(BUILD) build-static build-deb
