@@ -8,6 +8,7 @@
 require_root
 require_cmd ip jq curl python3
 require_binary
+python3 -c 'import yaml' 2>/dev/null || fatal "python3-yaml is missing (scripts/deps test installs it)"
 C=$REPO_ROOT/contrib
 lab_up "$(lab_name k)"
 
