@@ -1,11 +1,13 @@
 # The two entry points of the README, and a few conveniences.
 #   make demo   install what is missing, build, run a real test in the lab
 #   make test   install what is missing, build, run every test
+#   make static one statically linked build-static/linerate (scripts/build-static)
+#   make deb    linerate_<version>_amd64.deb in build-deb/ (scripts/build-deb)
 #   make fuzz   run each libFuzzer harness for 60 s (tests/fuzz/)
 BUILD ?= build
 MESON_FLAGS ?= -Dwerror=true
 
-.PHONY: all build deps demo test unit net fuzz bench clean
+.PHONY: all build deps demo test unit net fuzz bench static deb clean
 
 all: build
 
@@ -23,13 +25,27 @@ demo:
 	$(MAKE) build
 	scripts/demo $(BUILD)/src/linerate
 
+# The demo builds without the test-only packages (tests=auto); make test
+# insists on them, so a missing cmocka is an error here rather than a skip.
 test:
 	scripts/deps test
-	$(MAKE) build
+	$(MAKE) $(BUILD)/build.ninja
+	meson configure $(BUILD) -Dtests=enabled
+	ninja -C $(BUILD)
 	scripts/run-tests $(BUILD)
 
-unit: build
+unit: $(BUILD)/build.ninja
+	meson configure $(BUILD) -Dtests=enabled
+	ninja -C $(BUILD)
 	meson test -C $(BUILD) --suite unit --print-errorlogs
+
+static:
+	scripts/deps static
+	scripts/build-static build-static
+
+deb:
+	scripts/deps deb
+	scripts/build-deb build-deb
 
 fuzz:
 	FUZZ_OUT=$(BUILD)/fuzz tests/fuzz/run.sh 60
@@ -40,4 +56,4 @@ bench:
 	LINERATE=$(CURDIR)/$(BUILD)/src/linerate bench/udp_vs_iperf3.sh
 
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) build-static build-deb

@@ -98,6 +98,13 @@ struct api_client *api_client_open(const struct api_client_config *cfg,
 		 cfg->tls ? "https" : "http", strchr(c->host, ':') ? "[" : "",
 		 c->host, strchr(c->host, ':') ? "]" : "", port);
 	curl_global_init(CURL_GLOBAL_DEFAULT);
+	if (cfg->tls &&
+	    !(curl_version_info(CURLVERSION_NOW)->features & CURL_VERSION_SSL)) {
+		/* The static build links an HTTP-only libcurl (docs/install.md). */
+		snprintf(err, err_len,
+			 "--tls: this linerate's libcurl has no TLS (see linerate --version)");
+		goto fail;
+	}
 	c->curl = curl_easy_init();
 	if (!c->curl) {
 		snprintf(err, err_len, "cannot start libcurl");

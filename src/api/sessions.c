@@ -744,9 +744,28 @@ int registry_create_session(struct registry *reg, struct api_session_req *req,
 	} else {
 		s->spec.listen = local_ip;
 		/* A reflector answers only the client (a spoofed source
-		 * cannot aim it at a third party); a sink counts only it. */
-		if (ip_from_sockaddr(client, &s->spec.only_from) == 0)
+		 * cannot aim it at a third party); a sink counts only it.
+		 * A peer instead of the client must be one the daemon would
+		 * also send to (linerate mesh: server to server). */
+		if (req->has_peer) {
+			if (!target_allowed(reg, &req->peer, client)) {
+				*status = 403;
+				snprintf(field, field_len, "peer");
+				snprintf(err, err_len,
+					 "peer: this server takes traffic only from the "
+					 "client that asks (or an address its "
+					 "--allow-target lists)");
+				session_free(s);
+				pthread_mutex_lock(&reg->lock);
+				reg->refused++;
+				pthread_mutex_unlock(&reg->lock);
+				return -EPERM;
+			}
+			s->spec.only_from = req->peer;
 			s->spec.has_only_from = true;
+		} else if (ip_from_sockaddr(client, &s->spec.only_from) == 0) {
+			s->spec.has_only_from = true;
+		}
 		if (req->role == API_ROLE_REFLECT) {
 			s->pps = rate_to_pps(&s->spec.rate, s->spec.frame_size,
 					     s->spec.line_rate_bps);

@@ -269,6 +269,23 @@ static int f_clock_error(struct parse_ctx *pc, const char *name, json_t *v)
 	return err;
 }
 
+/* sink, reflect: whose packets count (and get reflected), when that is
+ * not the client; the daemon allows only its --allow-target addresses. */
+static int f_peer(struct parse_ctx *pc, const char *name, json_t *v)
+{
+	uint16_t port;
+	bool has_port = false;
+
+	if (!json_is_string(v) ||
+	    parse_endpoint(json_string_value(v), true, &pc->req->peer, &port,
+			   &has_port) ||
+	    has_port)
+		return fail(pc, name, "%s: must be an IPv4 or IPv6 address (no port)",
+			    name);
+	pc->req->has_peer = true;
+	return 0;
+}
+
 static int f_no_gso(struct parse_ctx *pc, const char *name, json_t *v)
 {
 	if (!json_is_boolean(v))
@@ -294,6 +311,7 @@ static const struct field {
 	{ "queues", f_queues, ALL_ROLES },
 	{ "port", f_port, SENDERS },
 	{ "dst", f_dst, SENDERS },
+	{ "peer", f_peer, ROLE_BIT(API_ROLE_SINK) | ROLE_BIT(API_ROLE_REFLECT) },
 	{ "clock_offset_ns", f_clock_offset, ROLE_BIT(API_ROLE_SINK) },
 	{ "clock_error_ns", f_clock_error, ROLE_BIT(API_ROLE_SINK) },
 	{ "no_gso", f_no_gso, ALL_ROLES },

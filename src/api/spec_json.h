@@ -39,6 +39,8 @@ struct api_session_req {
 	uint16_t port; /* source: the client's data port */
 	bool has_dst; /* source: an explicit destination address */
 	struct ip_addr dst;
+	bool has_peer; /* sink, reflect: the sender, when not the client */
+	struct ip_addr peer;
 	bool has_duration; /* the request named a duration */
 };
 

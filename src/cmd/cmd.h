@@ -45,6 +45,8 @@ int cmd_server(int argc, char **argv);
 int cmd_client(int argc, char **argv);
 int cmd_replicate(int argc, char **argv);
 int cmd_subscribers(int argc, char **argv);
+int cmd_version(void);
+int cmd_mesh(int argc, char **argv);
 
 /* SIGINT/SIGTERM set the flag returned (a second one kills); SIGPIPE is
  * ignored. */

@@ -2,8 +2,10 @@
 /*
  * `linerate lab` runs scripts/lab: the lab is a handful of `ip` commands,
  * which a shell script states more plainly than C would. It is looked for
- * next to the binary (build tree, then an install prefix), or where
- * LINERATE_LAB points.
+ * where LINERATE_LAB points, then in the source tree next to a build's
+ * binary, then where `meson install` (and the .deb) put it: the libexec
+ * directory of the configured prefix. No source path is compiled in, so
+ * an installed or copied binary carries nothing of the build machine.
  */
 #include <errno.h>
 #include <limits.h>
@@ -19,7 +21,6 @@ static int find_lab_script(char *out, size_t len)
 	static const char *const relative[] = {
 		"/../scripts/lab", /* build/linerate -> scripts/lab */
 		"/../../scripts/lab",
-		"/../share/linerate/lab", /* installed */
 	};
 	const char *env = getenv("LINERATE_LAB");
 	char self[PATH_MAX];
@@ -39,16 +40,14 @@ static int find_lab_script(char *out, size_t len)
 		return -ENOENT;
 	*slash = '\0';
 	for (size_t i = 0; i < sizeof(relative) / sizeof(relative[0]); i++) {
-		snprintf(out, len, "%s%s", self, relative[i]);
+		if (snprintf(out, len, "%s%s", self, relative[i]) >= (int)len)
+			continue;
 		if (!access(out, X_OK))
 			return 0;
 	}
-#ifdef LINERATE_SOURCE_DIR
-	/* A build directory outside the tree (meson setup /tmp/build). */
-	snprintf(out, len, "%s", LINERATE_SOURCE_DIR "/scripts/lab");
-	if (!access(out, X_OK))
+	if (snprintf(out, len, "%s", LINERATE_LIBEXEC_DIR "/lab") < (int)len &&
+	    !access(out, X_OK))
 		return 0;
-#endif
 	return -ENOENT;
 }
 
@@ -57,8 +56,9 @@ int cmd_lab(int argc, char **argv)
 	char script[PATH_MAX];
 
 	if (find_lab_script(script, sizeof(script))) {
-		fprintf(stderr, "linerate lab: scripts/lab not found next to the "
-				"binary; set LINERATE_LAB to its path\n");
+		fprintf(stderr, "linerate lab: neither scripts/lab next to the "
+				"binary nor " LINERATE_LIBEXEC_DIR "/lab; set "
+				"LINERATE_LAB to its path\n");
 		return EXIT_RUNTIME;
 	}
 	argv[0] = script;

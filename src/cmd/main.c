@@ -23,6 +23,8 @@ static const struct command commands[] = {
 	  "the daemon: test sessions driven over a JSON API (port 9270)" },
 	{ "client", cmd_client,
 	  "test against a linerate server: forward, --reverse, --bidir, --rtt" },
+	{ "mesh", cmd_mesh,
+	  "tests between many servers: full mesh, many-to-one, one-to-many" },
 	{ "hookcost", cmd_hookcost, "what an empty XDP or tc program costs" },
 	{ "replicate", cmd_replicate,
 	  "fan a UDP feed out to subscribers managed over a JSON API" },
@@ -57,10 +59,8 @@ int main(int argc, char **argv)
 		usage(stdout);
 		return EXIT_OK;
 	}
-	if (!strcmp(argv[1], "--version")) {
-		printf("linerate " LINERATE_VERSION "\n");
-		return EXIT_OK;
-	}
+	if (!strcmp(argv[1], "--version"))
+		return cmd_version();
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (!strcmp(argv[1], commands[i].name))
 			return commands[i].run(argc - 1, argv + 1);
