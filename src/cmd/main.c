@@ -32,6 +32,10 @@ static const struct command commands[] = {
 	  "add, remove, list a running replicator's subscribers" },
 	{ "rfc2544", cmd_rfc2544,
 	  "RFC 2544 throughput/latency/loss/back-to-back (--lab or a server)" },
+	{ "stamp", cmd_stamp,
+	  "STAMP Session-Sender: delay, loss, jitter to any STAMP reflector" },
+	{ "stamp-reflect", cmd_stamp_reflect,
+	  "STAMP Session-Reflector (RFC 8762/8972, TWAMP-Light), port 862" },
 	{ "lab", cmd_lab,
 	  "two-namespace veth test lab: lab up|down|status (scripts/lab)" },
 };

@@ -514,3 +514,139 @@ int cmd_parse_spec(enum role role, int argc, char **argv,
 	}
 	return 0;
 }
+
+/*
+ * A subcommand outside the four roles (stamp, stamp-reflect) takes some
+ * of a role's rows by name, so their parsing, ranges and help stay in one
+ * place above, and adds rows of its own, parsed by its callback.
+ */
+static const struct opt_doc *base_row(const struct cmd_opt_table *t,
+				      const char *name)
+{
+	for (const char *const *b = t->base_rows; *b; b++) {
+		if (strcmp(*b, name))
+			continue;
+		for (size_t i = 0; i < OPT_COUNT_ALL; i++)
+			if (!strcmp(opt_docs[i].name, name) &&
+			    (opt_docs[i].roles & (1u << t->base_role)))
+				return &opt_docs[i];
+	}
+	return NULL;
+}
+
+static void print_table_help(const struct cmd_opt_table *t)
+{
+	char left[64];
+
+	printf("usage: linerate %s\n\noptions:\n", t->usage);
+	for (const char *const *b = t->base_rows; *b; b++) {
+		const struct opt_doc *d = base_row(t, *b);
+
+		if (!d)
+			continue;
+		snprintf(left, sizeof(left), "--%s%s%s", d->name,
+			 d->arg ? " " : "", d->arg ? d->arg : "");
+		printf("  %-26s %s\n", left, d->help);
+	}
+	for (size_t i = 0; i < t->nrows; i++) {
+		const struct cmd_opt_row *r = &t->rows[i];
+
+		snprintf(left, sizeof(left), "--%s%s%s", r->name,
+			 r->arg ? " " : "", r->arg ? r->arg : "");
+		printf("  %-26s %s\n", left, r->help);
+	}
+	printf("\nexit codes: 0 ok, 1 runtime error, 2 bad input\n"
+	       "JSON fields: docs/json.md, docs/stamp.md\n");
+}
+
+#define TABLE_ROW_ID 1024 /* getopt ids of a table's own rows: 1024 + i */
+#define TABLE_MAX_ROWS 64
+
+int cmd_parse_table(const struct cmd_opt_table *t, int argc, char **argv,
+		    struct test_spec *sp)
+{
+	struct option longopts[OPT_COUNT_ALL + TABLE_MAX_ROWS + 1];
+	bool seen_duration = false, seen_count = false;
+	char err[256];
+	size_t n = 0;
+	int id, rc;
+
+	if (t->nrows > TABLE_MAX_ROWS)
+		return EXIT_USAGE;
+	spec_init(sp, t->base_role);
+	if (t->defaults)
+		t->defaults(sp, t->ctx);
+	for (const char *const *b = t->base_rows; *b; b++) {
+		const struct opt_doc *d = base_row(t, *b);
+
+		if (!d)
+			continue;
+		longopts[n++] = (struct option){ d->name, d->has_arg, NULL,
+						 d->id };
+	}
+	for (size_t i = 0; i < t->nrows; i++)
+		longopts[n++] = (struct option){ t->rows[i].name,
+						 t->rows[i].has_arg, NULL,
+						 TABLE_ROW_ID + (int)i };
+	memset(&longopts[n], 0, sizeof(longopts[n]));
+	optind = 1;
+	opterr = 0;
+	while ((id = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+		const char *name = NULL;
+
+		if (id == 'h' || id == OPT_HELP) {
+			print_table_help(t);
+			return CMD_HELP_SHOWN;
+		}
+		if (id == ':' || id == '?') {
+			fprintf(stderr,
+				"linerate %s: %s: %s (see --help)\n",
+				t->command, argv[optind - 1],
+				id == ':' ? "a value is required" :
+					    "unknown flag");
+			return EXIT_USAGE;
+		}
+		if (id >= TABLE_ROW_ID) {
+			rc = t->parse(t->ctx, (size_t)(id - TABLE_ROW_ID),
+				      optarg);
+			if (rc)
+				return rc;
+			continue;
+		}
+		for (size_t i = 0; i < OPT_COUNT_ALL; i++)
+			if (opt_docs[i].id == id)
+				name = opt_docs[i].name;
+		seen_duration |= id == OPT_DURATION;
+		seen_count |= id == OPT_COUNT;
+		rc = parse_one(sp, id, name, optarg);
+		if (rc)
+			return rc;
+	}
+	if (optind < argc) {
+		fprintf(stderr, "linerate %s: unexpected argument '%s' (see --help)\n",
+			t->command, argv[optind]);
+		return EXIT_USAGE;
+	}
+	/* As for ping: --duration alone means "for that long". */
+	if (seen_duration && !seen_count && t->base_role == ROLE_PING)
+		sp->count = 0;
+	if (t->finish) {
+		rc = t->finish(sp, t->ctx);
+		if (rc)
+			return rc;
+	}
+	if (spec_validate(sp, err, sizeof(err))) {
+		fprintf(stderr, "linerate %s: %s\n", t->command, err);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+int cmd_bad_value(const char *command, const char *flag, const char *value,
+		  const char *accepted)
+{
+	fprintf(stderr,
+		"linerate %s: --%s: invalid value '%s' (accepted: %s)\n",
+		command, flag, value, accepted);
+	return EXIT_USAGE;
+}

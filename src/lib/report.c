@@ -78,6 +78,13 @@ static double per_second(uint64_t n, double seconds)
 	return seconds > 0 ? (double)n / seconds : 0;
 }
 
+/* The command's name: a role's, or the one a command on top of a role
+ * (stamp on ping) gives. */
+static const char *report_role(const struct report_ctx *ctx)
+{
+	return ctx->command ? ctx->command : role_name(ctx->spec->role);
+}
+
 static bool role_sends(enum role role)
 {
 	return role == ROLE_SEND || role == ROLE_PING || role == ROLE_REFLECT;
@@ -345,7 +352,7 @@ json_t *report_json(const struct report_ctx *ctx,
 	json_t *backend = json_object();
 
 	json_object_set_new(doc, "linerate", json_string("1"));
-	json_object_set_new(doc, "role", json_string(role_name(role)));
+	json_object_set_new(doc, "role", json_string(report_role(ctx)));
 	json_object_set_new(doc, "final", json_boolean(final));
 	json_object_set_new(backend, "name", json_string(ctx->backend_name));
 	json_object_set_new(backend, "mode", json_string(ctx->backend_mode));
@@ -547,11 +554,11 @@ void report_text_header(FILE *out, const struct report_ctx *ctx)
 	char addr[INET6_ADDRSTRLEN], rate[64];
 
 	if (sp->role == ROLE_SEND || sp->role == ROLE_PING)
-		fprintf(out, "linerate %s -> %s:%u", role_name(sp->role),
+		fprintf(out, "linerate %s -> %s:%u", report_role(ctx),
 			ip_addr_format(&sp->dst, addr, sizeof(addr)),
 			sp->dst_port);
 	else
-		fprintf(out, "linerate %s on %s:%u", role_name(sp->role),
+		fprintf(out, "linerate %s on %s:%u", report_role(ctx),
 			ip_addr_format(&sp->listen, addr, sizeof(addr)),
 			sp->listen_port);
 	fprintf(out, "  backend %s (%s)", ctx->backend_name, ctx->backend_mode);
@@ -679,7 +686,7 @@ void report_text_final(FILE *out, const struct report_ctx *ctx,
 	char a[32], b[32], d[32], j[5][32];
 
 	fprintf(out, "--- %s summary (%.2f s, backend %s/%s) ---\n",
-		role_name(role), seconds, ctx->backend_name, ctx->backend_mode);
+		report_role(ctx), seconds, ctx->backend_name, ctx->backend_mode);
 	if (role_sends(role)) {
 		fprintf(out, "  sent       %llu packets  %s  %s (L1)  %s (L2)\n",
 			(unsigned long long)c->tx_packets,

@@ -18,6 +18,7 @@
 
 struct report_ctx {
 	const struct test_spec *spec;
+	const char *command; /* NULL: the role's name */
 	const char *backend_name;
 	const char *backend_mode;
 	const char *backend_note; /* why a faster path was not used, or NULL */

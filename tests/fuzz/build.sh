@@ -18,12 +18,13 @@ fuzzers=(
 	"fuzz_units units.c frame.c"
 	"fuzz_seqtrack seqtrack.c hist.c"
 	"fuzz_spec_json api/spec_json.c spec.c units.c frame.c utf8.c -ljansson"
+	"fuzz_stamp stamp/wire.c -lgnutls"
 )
 
 cflags=(-std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined
 	-fno-sanitize-recover=all -fno-omit-frame-pointer -D_GNU_SOURCE
 	-fno-strict-aliasing -Wall -Wextra -Wno-missing-field-initializers
-	-Werror -Isrc/lib -Isrc/api -Itests/fuzz)
+	-Werror -Isrc -Isrc/lib -Isrc/api -Itests/fuzz)
 
 # Every harness on disk must be listed above, and the other way round.
 listed=" $(printf '%s\n' "${fuzzers[@]}" | cut -d' ' -f1 | tr '\n' ' ')"

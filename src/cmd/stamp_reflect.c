@@ -1,0 +1,142 @@
+// SPDX-License-Identifier: MIT
+/* linerate stamp-reflect: option rows and a call (src/stamp/). */
+#include <string.h>
+
+#include "clock.h"
+#include "cmd.h"
+#include "stamp/stamp.h"
+#include "units.h"
+
+static const char *const reflect_base_rows[] = {
+	"listen", "size", "duration", "count", "idle-timeout",
+	"user-timestamps", "json", "quiet", "verbose", "help", NULL,
+};
+
+enum { ROW_KEY_FILE, ROW_STATEFUL, ROW_RATE_LIMIT };
+
+static const struct cmd_opt_row reflect_rows[] = {
+	[ROW_KEY_FILE] = { "key-file", 1, "FILE",
+			   "authenticated mode (HMAC-SHA-256) with the key in "
+			   "FILE (its bytes, one trailing newline ignored)" },
+	[ROW_STATEFUL] = { "stateful", 0, NULL,
+			   "own sequence numbers per session (address, port, "
+			   "SSID): the sender can tell loss in each direction" },
+	[ROW_RATE_LIMIT] = { "rate-limit", 1, "PPS|0",
+			     "packets per second reflected per source address "
+			     "(default 100000; 0: no limit)" },
+};
+
+#define DEFAULT_RATE_LIMIT 100000
+
+struct reflect_ctx {
+	struct stamp_reflector_config cfg;
+	const char *key_file;
+};
+
+static void reflect_defaults(struct test_spec *sp, void *arg)
+{
+	struct reflect_ctx *ctx = arg;
+
+	(void)ctx;
+	sp->listen.family = AF_INET;
+	sp->listen.v4.s_addr = 0;
+	sp->listen_port = STAMP_PORT;
+	sp->idle_timeout_ns = 0; /* a reflector waits for senders */
+}
+
+static int reflect_parse(void *arg, size_t row, const char *v)
+{
+	struct reflect_ctx *ctx = arg;
+	uint64_t n;
+
+	switch (row) {
+	case ROW_KEY_FILE:
+		if (!*v)
+			return cmd_bad_value("stamp-reflect", "key-file", v,
+					     "a file path");
+		ctx->key_file = v;
+		return 0;
+	case ROW_STATEFUL:
+		ctx->cfg.stateful = true;
+		return 0;
+	case ROW_RATE_LIMIT:
+		if (parse_u64(v, 0, 100000000, &n))
+			return cmd_bad_value("stamp-reflect", "rate-limit", v,
+					     "0..100000000 packets/s");
+		ctx->cfg.rate_limit_pps = (double)n;
+		return 0;
+	}
+	return EXIT_USAGE;
+}
+
+static int reflect_finish(struct test_spec *sp, void *arg)
+{
+	struct reflect_ctx *ctx = arg;
+	char err[256];
+	int hdr = FRAME_FCS_LEN + FRAME_ETH_HLEN + FRAME_UDP_HLEN +
+		  (sp->listen.family == AF_INET6 ? FRAME_IPV6_HLEN :
+						   FRAME_IPV4_HLEN);
+
+	if (ctx->key_file) {
+		if (stamp_key_load(ctx->key_file, &ctx->cfg.key, err,
+				   sizeof(err))) {
+			fprintf(stderr, "linerate stamp-reflect: --key-file: %s\n",
+				err);
+			return EXIT_USAGE;
+		}
+		ctx->cfg.mode = STAMP_MODE_AUTH;
+	}
+	/* --size is the largest frame taken; its UDP payload bounds what
+	 * is reflected. */
+	ctx->cfg.max_len = sp->frame_size > (uint32_t)hdr ?
+				   sp->frame_size - (uint32_t)hdr :
+				   0;
+	if (ctx->cfg.max_len > STAMP_MAX_PACKET)
+		ctx->cfg.max_len = STAMP_MAX_PACKET;
+	if (ctx->cfg.max_len < stamp_base_len(ctx->cfg.mode)) {
+		fprintf(stderr,
+			"linerate stamp-reflect: --size: %u bytes cannot hold a "
+			"%zu-octet STAMP packet\n",
+			sp->frame_size, stamp_base_len(ctx->cfg.mode));
+		return EXIT_USAGE;
+	}
+	/* A tenth of a second's worth back to back, at least 32. */
+	ctx->cfg.rate_burst = ctx->cfg.rate_limit_pps / 10 > 32 ?
+				      (uint32_t)(ctx->cfg.rate_limit_pps / 10) :
+				      32;
+	return 0;
+}
+
+int cmd_stamp_reflect(int argc, char **argv)
+{
+	struct reflect_ctx ctx = { .cfg = {
+					   .rate_limit_pps = DEFAULT_RATE_LIMIT,
+				   } };
+	const struct cmd_opt_table table = {
+		.command = "stamp-reflect",
+		.usage = "stamp-reflect [--listen IP:PORT] [options]\n"
+			 "  A STAMP Session-Reflector (RFC 8762/8972), also "
+			 "answering TWAMP-Light senders;\n  listens on "
+			 "0.0.0.0:862 unless told otherwise.",
+		.base_role = ROLE_REFLECT,
+		.base_rows = reflect_base_rows,
+		.rows = reflect_rows,
+		.nrows = sizeof(reflect_rows) / sizeof(reflect_rows[0]),
+		.defaults = reflect_defaults,
+		.parse = reflect_parse,
+		.finish = reflect_finish,
+		.ctx = &ctx,
+	};
+	struct test_spec spec;
+	int rc;
+
+	rc = cmd_parse_table(&table, argc, argv, &spec);
+	if (rc == CMD_HELP_SHOWN)
+		return EXIT_OK;
+	if (rc)
+		return rc;
+	stamp_clock_estimate(&ctx.cfg.error_ns, &ctx.cfg.synchronized,
+			     &ctx.cfg.tai_offset_ns);
+	rc = stamp_reflect_run(&spec, &ctx.cfg, cmd_stop_on_signals(), stdout);
+	return rc ? EXIT_RUNTIME : EXIT_OK;
+}

@@ -1,0 +1,247 @@
+// SPDX-License-Identifier: MIT
+/*
+ * stamp-reflect: a STAMP Session-Reflector on a UDP socket. One datagram
+ * at a time: the reflector's decisions are in reflector.c, this file
+ * moves datagrams and reports the counters.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <string.h>
+#include <sys/timex.h>
+
+#include <jansson.h>
+
+#include "clock.h"
+#include "log.h"
+#include "report.h"
+#include "sock.h"
+#include "stamp.h"
+
+#define RECV_WAIT_NS (100 * NSEC_PER_MSEC)
+
+void stamp_clock_estimate(uint64_t *error_ns, bool *synchronized,
+			  int64_t *tai_offset_ns)
+{
+	struct timex tx;
+	int state;
+
+	memset(&tx, 0, sizeof(tx));
+	state = adjtimex(&tx);
+	*synchronized = state >= 0 && state != TIME_ERROR &&
+			!(tx.status & STA_UNSYNC);
+	*error_ns = (uint64_t)(*synchronized ? tx.esterror : tx.maxerror) *
+		    NSEC_PER_USEC;
+	*tai_offset_ns = state >= 0 ? (int64_t)tx.tai * (int64_t)NSEC_PER_SEC :
+				      0;
+}
+
+static void peer_from(struct stamp_peer *p, const struct sockaddr_storage *ss)
+{
+	memset(p, 0, sizeof(*p));
+	p->family = ss->ss_family;
+	if (ss->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *sin6 = (const void *)ss;
+
+		memcpy(p->addr, &sin6->sin6_addr, 16);
+		p->port = ntohs(sin6->sin6_port);
+	} else {
+		const struct sockaddr_in *sin = (const void *)ss;
+
+		memcpy(p->addr, &sin->sin_addr, 4);
+		p->port = ntohs(sin->sin_port);
+	}
+}
+
+static const char *endpoint_format(const struct ip_addr *ip, uint16_t port,
+				   char *buf, size_t len)
+{
+	char addr[INET6_ADDRSTRLEN];
+
+	inet_ntop(ip->family, &ip->v6, addr, sizeof(addr));
+	snprintf(buf, len, ip->family == AF_INET6 ? "[%s]:%u" : "%s:%u", addr,
+		 port);
+	return buf;
+}
+
+static json_t *report_json_doc(const struct test_spec *sp,
+			       const struct stamp_reflector *r,
+			       bool kernel_ts, double seconds)
+{
+	const struct stamp_reflector_counters *c = &r->c;
+	json_t *doc = json_object(), *dropped = json_object();
+	char ep[64];
+
+	json_object_set_new(doc, "role", json_string("stamp-reflect"));
+	json_object_set_new(doc, "listen",
+			    json_string(endpoint_format(&sp->listen,
+							sp->listen_port, ep,
+							sizeof(ep))));
+	json_object_set_new(doc, "mode",
+			    json_string(r->cfg.mode == STAMP_MODE_AUTH ?
+						"authenticated" :
+						"unauthenticated"));
+	json_object_set_new(doc, "stateful", json_boolean(r->cfg.stateful));
+	json_object_set_new(doc, "rate_limit_pps",
+			    r->cfg.rate_limit_pps > 0 ?
+				    json_real(r->cfg.rate_limit_pps) :
+				    json_null());
+	json_object_set_new(doc, "rx_timestamps",
+			    json_string(kernel_ts ? "kernel" : "user"));
+	json_object_set_new(doc, "clock_synchronized",
+			    json_boolean(r->cfg.synchronized));
+	json_object_set_new(doc, "clock_error_ns",
+			    json_integer((json_int_t)r->cfg.error_ns));
+	json_object_set_new(doc, "duration_s", json_real(seconds));
+	json_object_set_new(doc, "rx_packets",
+			    json_integer((json_int_t)c->rx_packets));
+	json_object_set_new(doc, "rx_bytes", json_integer((json_int_t)c->rx_bytes));
+	json_object_set_new(doc, "reflected",
+			    json_integer((json_int_t)c->reflected));
+	json_object_set_new(doc, "tx_bytes", json_integer((json_int_t)c->tx_bytes));
+	json_object_set_new(doc, "tx_errors",
+			    json_integer((json_int_t)c->tx_errors));
+	for (int i = STAMP_DROP_SHORT; i < STAMP_DROP_COUNT_; i++)
+		json_object_set_new(dropped, stamp_drop_name(i),
+				    json_integer((json_int_t)c->dropped[i]));
+	json_object_set_new(doc, "dropped", dropped);
+	json_object_set_new(doc, "tlv_flagged",
+			    json_integer((json_int_t)c->tlv_flagged));
+	json_object_set_new(doc, "ptp_replies",
+			    json_integer((json_int_t)c->ptp_requests));
+	json_object_set_new(doc, "sessions",
+			    r->cfg.stateful ?
+				    json_integer((json_int_t)c->sessions) :
+				    json_null());
+	json_object_set_new(doc, "table_evictions",
+			    json_integer((json_int_t)c->evicted));
+	return doc;
+}
+
+static void report_text(FILE *out, const struct stamp_reflector *r,
+			double seconds)
+{
+	const struct stamp_reflector_counters *c = &r->c;
+
+	fprintf(out,
+		"stamp-reflect: %.2f s: %llu received (%llu bytes), %llu "
+		"reflected (%llu bytes), %llu send errors\n",
+		seconds, (unsigned long long)c->rx_packets,
+		(unsigned long long)c->rx_bytes,
+		(unsigned long long)c->reflected,
+		(unsigned long long)c->tx_bytes,
+		(unsigned long long)c->tx_errors);
+	fprintf(out, "  refused:");
+	for (int i = STAMP_DROP_SHORT; i < STAMP_DROP_COUNT_; i++)
+		fprintf(out, " %s %llu", stamp_drop_name(i),
+			(unsigned long long)c->dropped[i]);
+	fprintf(out, "\n  TLVs flagged U/M %llu, PTP-format replies %llu",
+		(unsigned long long)c->tlv_flagged,
+		(unsigned long long)c->ptp_requests);
+	if (r->cfg.stateful)
+		fprintf(out, ", sessions %llu", (unsigned long long)c->sessions);
+	else
+		fprintf(out, ", sessions not tracked (stateless)");
+	fprintf(out, "\n");
+}
+
+static bool finished(const struct test_spec *sp,
+		     const struct stamp_reflector *r, uint64_t start,
+		     uint64_t last_rx, uint64_t now)
+{
+	if (sp->duration_ns && now - start >= sp->duration_ns)
+		return true;
+	if (sp->count && r->c.rx_packets >= sp->count)
+		return true;
+	return sp->idle_timeout_ns && last_rx &&
+	       now - last_rx >= sp->idle_timeout_ns;
+}
+
+int stamp_reflect_run(const struct test_spec *sp,
+		      const struct stamp_reflector_config *cfg,
+		      atomic_bool *stop, FILE *out)
+{
+	static uint8_t in[STAMP_MAX_PACKET + 1], reply[STAMP_MAX_PACKET];
+	struct stamp_datagram d = { .buf = in, .cap = sizeof(in) };
+	uint64_t start, now, last_rx = 0;
+	struct stamp_reflector r;
+	struct stamp_sock sock;
+	char ep[64];
+	int rc;
+
+	rc = stamp_reflector_init(&r, cfg);
+	if (rc)
+		return rc;
+	rc = stamp_sock_open(&sock, &sp->listen, sp->listen_port, NULL, 0,
+			     sp->kernel_rx_timestamps);
+	if (rc) {
+		pr_warn("stamp-reflect: cannot listen on %s: %s\n",
+			endpoint_format(&sp->listen, sp->listen_port, ep,
+					sizeof(ep)),
+			strerror(-rc));
+		stamp_reflector_destroy(&r);
+		return rc;
+	}
+	if (sp->output == OUTPUT_TEXT) {
+		fprintf(out,
+			"stamp-reflect: listening on %s, %s, %s, rate limit %s "
+			"per source, %s receive timestamps\n",
+			endpoint_format(&sp->listen, sp->listen_port, ep,
+					sizeof(ep)),
+			cfg->mode == STAMP_MODE_AUTH ? "authenticated" :
+						       "unauthenticated",
+			cfg->stateful ? "stateful" : "stateless",
+			cfg->rate_limit_pps > 0 ? "on" : "off",
+			sock.kernel_timestamps ? "kernel" : "user-space");
+		fflush(out);
+	}
+	start = mono_ns();
+	for (;;) {
+		enum stamp_drop drop;
+
+		now = mono_ns();
+		if (atomic_load(stop) || finished(sp, &r, start, last_rx, now))
+			break;
+		rc = stamp_sock_recv(&sock, &d, RECV_WAIT_NS);
+		if (rc < 0) {
+			pr_warn("stamp-reflect: receive: %s\n", strerror(-rc));
+			break;
+		}
+		if (rc == 0)
+			continue;
+		now = mono_ns();
+		last_rx = now;
+		{
+			struct stamp_peer peer;
+
+			peer_from(&peer, &d.peer);
+			/* TTL 0 when the kernel did not report one. */
+			drop = stamp_reflector_process(
+				&r, d.buf, d.len, d.wire_len, &peer,
+				d.rx_real_ns, d.ttl >= 0 ? (uint8_t)d.ttl : 0,
+				now, clock_ns(CLOCK_REALTIME), reply);
+		}
+		if (drop != STAMP_OK)
+			continue;
+		rc = stamp_sock_reply(&sock, &d, reply, d.len);
+		if (rc) {
+			r.c.tx_errors++;
+			continue;
+		}
+		r.c.reflected++;
+		r.c.tx_bytes += d.len;
+	}
+	now = mono_ns();
+	if (sp->output == OUTPUT_TEXT) {
+		report_text(out, &r, (double)(now - start) / 1e9);
+	} else {
+		json_t *doc = report_json_doc(sp, &r, sock.kernel_timestamps,
+					      (double)(now - start) / 1e9);
+
+		report_json_print(out, doc, sp->output == OUTPUT_JSON_STREAM);
+		json_decref(doc);
+	}
+	fflush(out);
+	stamp_sock_close(&sock);
+	stamp_reflector_destroy(&r);
+	return 0;
+}
