@@ -173,6 +173,25 @@ assert_eq "jitter gauge (ns) = the session's report" "$jit" "$(jget "$J" .server
 assert_eq "jitter: a gauge, one series per measuring session" \
 	"$(grep -c '^linerate_session_jitter_rfc3550_seconds{' "$LAST")" \
 	"$(grep -c '^linerate_session_latency_seconds_count{' "$LAST")"
+# ---- a ping session (the server pings a reflector in a): a round-trip
+# histogram with one sample per answer.
+bg_start refl "$NS_A" 30 "$LINERATE" reflect --backend udp --listen "$IP_A:7300" --idle-timeout 0 --quiet
+wait_udp_listen "$NS_A" 7300 5 || fatal "reflect in a did not start"
+r=$(in_a curl -s -m 10 -H "Authorization: Bearer $TOKEN" -d \
+	'{"role":"ping","port":7300,"rate":"1kpps","count":500}' "http://$API/v1/sessions")
+PID_=$(jq -r .id <<<"$r")
+[[ $PID_ =~ ^[0-9a-f]{16}$ ]] || fatal "ping session: $r"
+P="id=\"$PID_\",role=\"ping\""
+wait_metric "linerate_session_state{$P,state=\"done\"}" 1 "$WORKDIR/ping.m"
+assert_rc "ping session done" $? 0
+prx=$(awk -v k="linerate_session_rx_packets_total{$P}" '$1 == k { print $2 }' "$WORKDIR/ping.m")
+assert_eq "ping: answers received" "$prx" 500
+assert_eq "ping: round-trip histogram count" \
+	"$(awk -v k="linerate_session_latency_seconds_count{$P,type=\"round_trip\"}" '$1 == k { print $2 }' "$WORKDIR/ping.m")" "$prx"
+promtool check metrics <"$WORKDIR/ping.m" >"$WORKDIR/promtool-ping.out" 2>&1
+assert_rc "promtool check metrics: with a ping session" $? 0
+kill -TERM "${PID_OF[refl]}"
+bg_wait refl
 kill -TERM "${PID_OF[server]}"
 bg_wait server
 
