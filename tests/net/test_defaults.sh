@@ -147,4 +147,28 @@ assert_eq "localhost is 127.0.0.1 (IPv4 first)" "$(jget "$(out name-send)" .conf
 assert_eq "recv --listen localhost" "$(jget "$(out name-recv)" .config.listen)" 127.0.0.1
 assert_eq "by name: every packet" "$(jget "$(out name-recv)" .rx.packets)" 100
 
+# ---- a raw receiver and a sender on this host: the traffic goes over lo,
+# which the raw backend never sees; the report says so instead of "nothing
+# arrived" (and the port is held, so the sender is not refused).
+if ip -n "$LO" link add dflt0 type veth peer name dflt1 2>/dev/null; then
+	ip -n "$LO" addr add 10.93.0.1/24 dev dflt0
+	ip -n "$LO" link set dflt0 up
+	ip -n "$LO" link set dflt1 up
+	bg_start raw-recv "$LO" 30 "$LINERATE" recv --backend xdp --listen 10.93.0.1:7128 \
+		--duration 4s --json
+	wait_udp_listen "$LO" 7128 5 || fatal "the raw receiver watches no socket on its port"
+	rc=0
+	run_in local-send "$LO" 30 "$LINERATE" send --dst 10.93.0.1:7128 --count 1000 --rate 10kpps --json || rc=$?
+	assert_rc "local send to a raw receiver" "$rc" 0
+	rc=0
+	bg_wait raw-recv || rc=$?
+	assert_rc "raw receiver with only a local sender" "$rc" 3
+	verdict_line raw-recv "reached the kernel stack instead (a sender on this host, over loopback"
+	assert_eq "raw receiver: rx.packets" "$(jget "$(out raw-recv)" .rx.packets)" 0
+	assert_eq "raw receiver: rx.bypassed = what the sender sent" \
+		"$(jget "$(out raw-recv)" .rx.bypassed)" "$(jget "$(out local-send)" .tx.packets)"
+else
+	log "no veth here: the local-sender check is skipped"
+fi
+
 finish
