@@ -93,6 +93,11 @@ if command -v iptables >/dev/null 2>&1 &&
 	verdict_line dropped "sent nothing: the kernel refused all"
 	assert_eq "dropped: tx.packets" "$(jget "$(out dropped)" .tx.packets)" 0
 	assert_gt "dropped: tx.errors" "$(jget "$(out dropped)" .tx.errors)" 0
+	# A ping with --count likewise: it gives up after 3 s, exit 3.
+	rc=0
+	run_in ping-dropped "$LO" 30 "$LINERATE" ping --dst 127.0.0.1:7999 --count 5 --wait 200ms || rc=$?
+	assert_rc "ping that the kernel refuses" "$rc" 3
+	verdict_line ping-dropped "sent nothing"
 	ip netns exec "$LO" iptables -D OUTPUT -p udp --dport 7999 -j DROP
 else
 	log "no iptables here: the all-refused send is not checked"
