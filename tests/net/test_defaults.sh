@@ -139,6 +139,14 @@ rc=0
 bg_wait refl || rc=$?
 assert_rc "reflect that reflected" "$rc" 0
 
+# ---- exit code 1: the test could not run (the address is not this
+# host's, so nothing can listen there), and a line says why
+rc=0
+run_in cannot "$LO" 30 "$LINERATE" recv --listen 10.99.0.1:7129 --duration 1s --json || rc=$?
+assert_rc "recv on an address this host does not have" "$rc" 1
+assert_true "exit 1: stderr says why" grep -qi 'address' "$(err cannot)"
+assert_true "exit 1: nothing on stdout" test ! -s "$(out cannot)"
+
 # ---- host names where an address goes (/etc/hosts: localhost)
 bg_start name-recv "$LO" 30 "$LINERATE" recv --listen localhost:7127 --duration 20s --idle-timeout 1s --json
 wait_udp_listen "$LO" 7127 5 || fatal "recv --listen localhost:7127 did not bind"
