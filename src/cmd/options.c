@@ -462,8 +462,8 @@ int cmd_parse_spec(enum role role, int argc, char **argv,
 		if (id == '?') {
 			if (optopt && optopt < 256)
 				fprintf(stderr,
-					"linerate %s: flag -%c is not known "
-					"(see --help)\n",
+					"linerate %s: -%c: unknown flag (see "
+					"--help)\n",
 					role_name(role), optopt);
 			else
 				fprintf(stderr,
