@@ -536,9 +536,14 @@ int cmd_parse_table(const struct cmd_opt_table *t, int argc, char **argv,
 	memset(&longopts[n], 0, sizeof(longopts[n]));
 	optind = 1;
 	opterr = 0;
-	while ((id = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+	/* -i is --interface, where the command takes that row. */
+	while ((id = getopt_long(argc, argv,
+				 base_row(t, "interface") ? ":hi:" : ":h",
+				 longopts, NULL)) != -1) {
 		const char *name = NULL;
 
+		if (id == 'i')
+			id = OPT_INTERFACE;
 		if (id == 'h' || id == OPT_HELP) {
 			print_table_help(t);
 			return CMD_HELP_SHOWN;

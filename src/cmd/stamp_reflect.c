@@ -5,11 +5,13 @@
 #include "clock.h"
 #include "cmd.h"
 #include "stamp/stamp.h"
+#include "stamp/xdp_reflect.h"
 #include "units.h"
 
 static const char *const reflect_base_rows[] = {
-	"listen", "size", "duration", "count", "idle-timeout",
-	"user-timestamps", "json", "quiet", "verbose", "help", NULL,
+	"listen", "size", "duration", "count", "idle-timeout", "backend",
+	"interface", "xdp-mode", "force", "user-timestamps", "json", "quiet",
+	"verbose", "help", NULL,
 };
 
 enum { ROW_KEY_FILE, ROW_STATEFUL, ROW_RATE_LIMIT };
@@ -99,6 +101,31 @@ static int reflect_finish(struct test_spec *sp, void *arg)
 			"%zu-octet STAMP packet\n",
 			sp->frame_size, stamp_base_len(ctx->cfg.mode));
 		return EXIT_USAGE;
+	}
+	/* udp: the socket reflector; xdp: the in-kernel one for the
+	 * 44-octet packets, the socket one for the rest. */
+	if (!strcmp(sp->backend, "auto"))
+		snprintf(sp->backend, sizeof(sp->backend), "udp");
+	if (strcmp(sp->backend, "udp") && strcmp(sp->backend, "xdp"))
+		return cmd_bad_value("stamp-reflect", "backend", sp->backend,
+				     "udp, xdp");
+	if (!strcmp(sp->backend, "xdp")) {
+		if (ctx->cfg.mode == STAMP_MODE_AUTH) {
+			fprintf(stderr,
+				"linerate stamp-reflect: --backend xdp reflects "
+				"unauthenticated STAMP only (no HMAC in XDP); "
+				"drop --key-file or use --backend udp\n");
+			return EXIT_USAGE;
+		}
+		if (!sp->ifname[0] &&
+		    stamp_ifname_of(&sp->listen, sp->ifname,
+				    sizeof(sp->ifname))) {
+			fprintf(stderr,
+				"linerate stamp-reflect: --backend xdp: no "
+				"interface has the --listen address; give "
+				"-i IFACE\n");
+			return EXIT_USAGE;
+		}
 	}
 	/* A tenth of a second's worth back to back, at least 32. */
 	ctx->cfg.rate_burst = ctx->cfg.rate_limit_pps / 10 > 32 ?

@@ -16,6 +16,7 @@
 #include "report.h"
 #include "sock.h"
 #include "stamp.h"
+#include "xdp_reflect.h"
 
 #define RECV_WAIT_NS (100 * NSEC_PER_MSEC)
 
@@ -63,9 +64,32 @@ static const char *endpoint_format(const struct ip_addr *ip, uint16_t port,
 	return buf;
 }
 
+static json_t *xdp_json(struct stamp_xdp *x)
+{
+	struct stamp_xdp_counters c;
+	json_t *o;
+
+	if (!x || stamp_xdp_read(x, &c))
+		return json_null();
+	o = json_object();
+	json_object_set_new(o, "mode", json_string(stamp_xdp_mode(x)));
+	if (stamp_xdp_note(x)[0])
+		json_object_set_new(o, "note", json_string(stamp_xdp_note(x)));
+	json_object_set_new(o, "rx_packets", json_integer((json_int_t)c.rx_packets));
+	json_object_set_new(o, "reflected", json_integer((json_int_t)c.reflected));
+	json_object_set_new(o, "bytes", json_integer((json_int_t)c.bytes));
+	json_object_set_new(o, "passed_up", json_integer((json_int_t)c.passed_up));
+	json_object_set_new(o, "rate_limited",
+			    json_integer((json_int_t)c.rate_limited));
+	json_object_set_new(o, "ptp_replies",
+			    json_integer((json_int_t)c.ptp_replies));
+	return o;
+}
+
 static json_t *report_json_doc(const struct test_spec *sp,
 			       const struct stamp_reflector *r,
-			       bool kernel_ts, double seconds)
+			       bool kernel_ts, double seconds,
+			       struct stamp_xdp *xdp)
 {
 	const struct stamp_reflector_counters *c = &r->c;
 	json_t *doc = json_object(), *dropped = json_object();
@@ -80,6 +104,7 @@ static json_t *report_json_doc(const struct test_spec *sp,
 			    json_string(r->cfg.mode == STAMP_MODE_AUTH ?
 						"authenticated" :
 						"unauthenticated"));
+	json_object_set_new(doc, "backend", json_string(xdp ? "xdp" : "udp"));
 	json_object_set_new(doc, "stateful", json_boolean(r->cfg.stateful));
 	json_object_set_new(doc, "rate_limit_pps",
 			    r->cfg.rate_limit_pps > 0 ?
@@ -114,13 +139,27 @@ static json_t *report_json_doc(const struct test_spec *sp,
 				    json_null());
 	json_object_set_new(doc, "table_evictions",
 			    json_integer((json_int_t)c->evicted));
+	/* With XDP, the counters above are the socket reflector's (what the
+	 * XDP program passed up); the XDP program's own are here. */
+	json_object_set_new(doc, "xdp", xdp_json(xdp));
 	return doc;
 }
 
 static void report_text(FILE *out, const struct stamp_reflector *r,
-			double seconds)
+			double seconds, struct stamp_xdp *xdp)
 {
 	const struct stamp_reflector_counters *c = &r->c;
+	struct stamp_xdp_counters x;
+
+	if (xdp && !stamp_xdp_read(xdp, &x))
+		fprintf(out,
+			"stamp-reflect: %s: %llu received, %llu reflected in "
+			"XDP, %llu passed to the socket, %llu over the rate "
+			"limit\n",
+			stamp_xdp_mode(xdp), (unsigned long long)x.rx_packets,
+			(unsigned long long)x.reflected,
+			(unsigned long long)x.passed_up,
+			(unsigned long long)x.rate_limited);
 
 	fprintf(out,
 		"stamp-reflect: %.2f s: %llu received (%llu bytes), %llu "
@@ -144,13 +183,12 @@ static void report_text(FILE *out, const struct stamp_reflector *r,
 	fprintf(out, "\n");
 }
 
-static bool finished(const struct test_spec *sp,
-		     const struct stamp_reflector *r, uint64_t start,
-		     uint64_t last_rx, uint64_t now)
+static bool finished(const struct test_spec *sp, uint64_t received,
+		     uint64_t start, uint64_t last_rx, uint64_t now)
 {
 	if (sp->duration_ns && now - start >= sp->duration_ns)
 		return true;
-	if (sp->count && r->c.rx_packets >= sp->count)
+	if (sp->count && received >= sp->count)
 		return true;
 	return sp->idle_timeout_ns && last_rx &&
 	       now - last_rx >= sp->idle_timeout_ns;
@@ -162,15 +200,26 @@ int stamp_reflect_run(const struct test_spec *sp,
 {
 	static uint8_t in[STAMP_MAX_PACKET + 1], reply[STAMP_MAX_PACKET];
 	struct stamp_datagram d = { .buf = in, .cap = sizeof(in) };
-	uint64_t start, now, last_rx = 0;
+	uint64_t start, now, last_rx = 0, received = 0, xdp_rx = 0;
+	struct stamp_reflector_config socket_cfg = *cfg;
+	struct stamp_xdp_counters xc;
+	struct stamp_xdp *xdp = NULL;
 	struct stamp_reflector r;
 	struct stamp_sock sock;
+	unsigned int polls = 0;
 	char ep[64];
-	int rc;
+	int rc = 0;
 
-	rc = stamp_reflector_init(&r, cfg);
+	if (!strcmp(sp->backend, "xdp")) {
+		rc = stamp_xdp_open(&xdp, sp, cfg);
+		if (rc)
+			return rc;
+		/* The XDP program limits every packet's source already. */
+		socket_cfg.rate_limit_pps = 0;
+	}
+	rc = stamp_reflector_init(&r, &socket_cfg);
 	if (rc)
-		return rc;
+		goto out_xdp;
 	rc = stamp_sock_open(&sock, &sp->listen, sp->listen_port, NULL, 0,
 			     sp->kernel_rx_timestamps);
 	if (rc) {
@@ -179,27 +228,40 @@ int stamp_reflect_run(const struct test_spec *sp,
 					sizeof(ep)),
 			strerror(-rc));
 		stamp_reflector_destroy(&r);
-		return rc;
+		goto out_xdp;
 	}
 	if (sp->output == OUTPUT_TEXT) {
 		fprintf(out,
 			"stamp-reflect: listening on %s, %s, %s, rate limit %s "
-			"per source, %s receive timestamps\n",
+			"per source, %s receive timestamps%s%s\n",
 			endpoint_format(&sp->listen, sp->listen_port, ep,
 					sizeof(ep)),
 			cfg->mode == STAMP_MODE_AUTH ? "authenticated" :
 						       "unauthenticated",
 			cfg->stateful ? "stateful" : "stateless",
 			cfg->rate_limit_pps > 0 ? "on" : "off",
-			sock.kernel_timestamps ? "kernel" : "user-space");
+			sock.kernel_timestamps ? "kernel" : "user-space",
+			xdp ? ", XDP on " : "", xdp ? sp->ifname : "");
 		fflush(out);
 	}
 	start = mono_ns();
 	for (;;) {
 		enum stamp_drop drop;
+		struct stamp_peer peer;
 
 		now = mono_ns();
-		if (atomic_load(stop) || finished(sp, &r, start, last_rx, now))
+		/* Every packet for the port meets the XDP program first (what
+		 * it passes up, the socket sees again): its counters say what
+		 * arrived. Read when the socket is quiet and every 256
+		 * datagrams, not once per datagram. */
+		if (xdp && (rc == 0 || ++polls % 256 == 0) &&
+		    !stamp_xdp_read(xdp, &xc) && xc.rx_packets != xdp_rx) {
+			xdp_rx = xc.rx_packets;
+			last_rx = now;
+		}
+		received = xdp ? xdp_rx : r.c.rx_packets;
+		if (atomic_load(stop) ||
+		    finished(sp, received, start, last_rx, now))
 			break;
 		rc = stamp_sock_recv(&sock, &d, RECV_WAIT_NS);
 		if (rc < 0) {
@@ -210,20 +272,16 @@ int stamp_reflect_run(const struct test_spec *sp,
 			continue;
 		now = mono_ns();
 		last_rx = now;
-		{
-			struct stamp_peer peer;
-
-			peer_from(&peer, &d.peer);
-			/* TTL 0 when the kernel did not report one. */
-			drop = stamp_reflector_process(
-				&r, d.buf, d.len, d.wire_len, &peer,
-				d.rx_real_ns, d.ttl >= 0 ? (uint8_t)d.ttl : 0,
-				now, clock_ns(CLOCK_REALTIME), reply);
-		}
+		peer_from(&peer, &d.peer);
+		/* TTL 0 when the kernel did not report one. */
+		drop = stamp_reflector_process(&r, d.buf, d.len, d.wire_len,
+					       &peer, d.rx_real_ns,
+					       d.ttl >= 0 ? (uint8_t)d.ttl : 0,
+					       now, clock_ns(CLOCK_REALTIME),
+					       reply);
 		if (drop != STAMP_OK)
 			continue;
-		rc = stamp_sock_reply(&sock, &d, reply, d.len);
-		if (rc) {
+		if (stamp_sock_reply(&sock, &d, reply, d.len)) {
 			r.c.tx_errors++;
 			continue;
 		}
@@ -232,16 +290,19 @@ int stamp_reflect_run(const struct test_spec *sp,
 	}
 	now = mono_ns();
 	if (sp->output == OUTPUT_TEXT) {
-		report_text(out, &r, (double)(now - start) / 1e9);
+		report_text(out, &r, (double)(now - start) / 1e9, xdp);
 	} else {
 		json_t *doc = report_json_doc(sp, &r, sock.kernel_timestamps,
-					      (double)(now - start) / 1e9);
+					      (double)(now - start) / 1e9, xdp);
 
 		report_json_print(out, doc, sp->output == OUTPUT_JSON_STREAM);
 		json_decref(doc);
 	}
 	fflush(out);
+	rc = 0;
 	stamp_sock_close(&sock);
 	stamp_reflector_destroy(&r);
-	return 0;
+out_xdp:
+	stamp_xdp_close(xdp);
+	return rc;
 }
