@@ -28,8 +28,6 @@ static const struct cmd_opt_row reflect_rows[] = {
 			     "(default 100000; 0: no limit)" },
 };
 
-#define DEFAULT_RATE_LIMIT 100000
-
 struct reflect_ctx {
 	struct stamp_reflector_config cfg;
 	const char *key_file;
@@ -75,9 +73,6 @@ static int reflect_finish(struct test_spec *sp, void *arg)
 {
 	struct reflect_ctx *ctx = arg;
 	char err[256];
-	int hdr = FRAME_FCS_LEN + FRAME_ETH_HLEN + FRAME_UDP_HLEN +
-		  (sp->listen.family == AF_INET6 ? FRAME_IPV6_HLEN :
-						   FRAME_IPV4_HLEN);
 
 	if (ctx->key_file) {
 		if (stamp_key_load(ctx->key_file, &ctx->cfg.key, err,
@@ -90,11 +85,7 @@ static int reflect_finish(struct test_spec *sp, void *arg)
 	}
 	/* --size is the largest frame taken; its UDP payload bounds what
 	 * is reflected. */
-	ctx->cfg.max_len = sp->frame_size > (uint32_t)hdr ?
-				   sp->frame_size - (uint32_t)hdr :
-				   0;
-	if (ctx->cfg.max_len > STAMP_MAX_PACKET)
-		ctx->cfg.max_len = STAMP_MAX_PACKET;
+	ctx->cfg.max_len = stamp_max_payload(sp);
 	if (ctx->cfg.max_len < stamp_base_len(ctx->cfg.mode)) {
 		fprintf(stderr,
 			"linerate stamp-reflect: --size: %u bytes cannot hold a "
@@ -137,7 +128,7 @@ static int reflect_finish(struct test_spec *sp, void *arg)
 int cmd_stamp_reflect(int argc, char **argv)
 {
 	struct reflect_ctx ctx = { .cfg = {
-					   .rate_limit_pps = DEFAULT_RATE_LIMIT,
+					   .rate_limit_pps = STAMP_DEFAULT_RATE_LIMIT,
 				   } };
 	const struct cmd_opt_table table = {
 		.command = "stamp-reflect",

@@ -6,6 +6,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/timex.h>
 
@@ -194,13 +195,47 @@ static bool finished(const struct test_spec *sp, uint64_t received,
 	       now - last_rx >= sp->idle_timeout_ns;
 }
 
+/* The counters as a reflect session's, for an observer's live view. */
+static void live_snapshot(struct stats_snapshot *snap,
+			  const struct stamp_reflector *r, int family,
+			  uint64_t now)
+{
+	const struct stamp_reflector_counters *c = &r->c;
+	uint32_t hdr = FRAME_FCS_LEN + FRAME_ETH_HLEN + FRAME_UDP_HLEN +
+		       (family == AF_INET6 ? FRAME_IPV6_HLEN : FRAME_IPV4_HLEN);
+
+	snap->taken_ns = now;
+	snap->c.rx_packets = c->rx_packets;
+	snap->c.rx_bytes = c->rx_bytes + c->rx_packets * hdr;
+	snap->c.reflected = c->reflected;
+	snap->c.tx_packets = c->reflected;
+	snap->c.tx_bytes = c->tx_bytes + c->reflected * hdr;
+	snap->c.tx_errors = c->tx_errors;
+	snap->c.rx_filtered = c->dropped[STAMP_DROP_FILTERED];
+}
+
 int stamp_reflect_run(const struct test_spec *sp,
 		      const struct stamp_reflector_config *cfg,
 		      atomic_bool *stop, FILE *out)
 {
-	static uint8_t in[STAMP_MAX_PACKET + 1], reply[STAMP_MAX_PACKET];
-	struct stamp_datagram d = { .buf = in, .cap = sizeof(in) };
-	uint64_t start, now, last_rx = 0, received = 0, xdp_rx = 0;
+	struct session_observer obs = { .out = out };
+
+	return stamp_reflect_observed(sp, cfg, stop, &obs);
+}
+
+int stamp_reflect_observed(const struct test_spec *sp,
+			   const struct stamp_reflector_config *cfg,
+			   atomic_bool *stop, struct session_observer *obs)
+{
+	uint8_t *in = malloc(STAMP_MAX_PACKET + 1);
+	uint8_t *reply = malloc(STAMP_MAX_PACKET);
+	struct stats_snapshot *snap = malloc(sizeof(*snap));
+	struct stamp_datagram d = { .buf = in, .cap = STAMP_MAX_PACKET + 1 };
+	uint64_t start, now, last_rx = 0, received = 0, xdp_rx = 0, next_live;
+	struct report_ctx ctx = { .spec = sp, .backend_name = "udp",
+				  .backend_mode = "STAMP reflector "
+						  "(recvmsg/sendmsg)" };
+	FILE *out = obs->out;
 	struct stamp_reflector_config socket_cfg = *cfg;
 	struct stamp_xdp_counters xc;
 	struct stamp_xdp *xdp = NULL;
@@ -210,10 +245,16 @@ int stamp_reflect_run(const struct test_spec *sp,
 	char ep[64];
 	int rc = 0;
 
+	if (!in || !reply || !snap) {
+		rc = -ENOMEM;
+		goto out_free;
+	}
+	stats_snapshot_init(snap);
 	if (!strcmp(sp->backend, "xdp")) {
 		rc = stamp_xdp_open(&xdp, sp, cfg);
 		if (rc)
-			return rc;
+			goto out_free;
+		ctx.backend_name = "xdp";
 		/* The XDP program limits every packet's source already. */
 		socket_cfg.rate_limit_pps = 0;
 	}
@@ -230,7 +271,9 @@ int stamp_reflect_run(const struct test_spec *sp,
 		stamp_reflector_destroy(&r);
 		goto out_xdp;
 	}
-	if (sp->output == OUTPUT_TEXT) {
+	if (obs->on_started)
+		obs->on_started(obs->arg, &ctx);
+	if (out && sp->output == OUTPUT_TEXT) {
 		fprintf(out,
 			"stamp-reflect: listening on %s, %s, %s, rate limit %s "
 			"per source, %s receive timestamps%s%s\n",
@@ -245,11 +288,22 @@ int stamp_reflect_run(const struct test_spec *sp,
 		fflush(out);
 	}
 	start = mono_ns();
+	ctx.start_mono_ns = start;
+	ctx.start_real_ns = clock_ns(CLOCK_REALTIME);
+	next_live = start;
 	for (;;) {
 		enum stamp_drop drop;
 		struct stamp_peer peer;
 
 		now = mono_ns();
+		if (obs->on_live && now >= next_live) {
+			live_snapshot(snap, &r, sp->listen.family, now);
+			obs->on_live(obs->arg, &ctx, snap,
+				     (double)(now - start) / 1e9);
+			next_live = now + (obs->live_period_ns ?
+						   obs->live_period_ns :
+						   250 * NSEC_PER_MSEC);
+		}
 		/* Every packet for the port meets the XDP program first (what
 		 * it passes up, the socket sees again): its counters say what
 		 * arrived. Read when the socket is quiet and every 256
@@ -289,20 +343,73 @@ int stamp_reflect_run(const struct test_spec *sp,
 		r.c.tx_bytes += d.len;
 	}
 	now = mono_ns();
-	if (sp->output == OUTPUT_TEXT) {
+	if (out && sp->output == OUTPUT_TEXT)
 		report_text(out, &r, (double)(now - start) / 1e9, xdp);
-	} else {
+	if ((out && sp->output != OUTPUT_TEXT) || obs->want_final) {
 		json_t *doc = report_json_doc(sp, &r, sock.kernel_timestamps,
 					      (double)(now - start) / 1e9, xdp);
 
-		report_json_print(out, doc, sp->output == OUTPUT_JSON_STREAM);
-		json_decref(doc);
+		if (out && sp->output != OUTPUT_TEXT && !obs->final_silent)
+			report_json_print(out, doc,
+					  sp->output == OUTPUT_JSON_STREAM);
+		if (obs->want_final)
+			obs->final = doc;
+		else
+			json_decref(doc);
 	}
-	fflush(out);
+	if (out)
+		fflush(out);
 	rc = 0;
 	stamp_sock_close(&sock);
 	stamp_reflector_destroy(&r);
 out_xdp:
 	stamp_xdp_close(xdp);
+out_free:
+	if (rc && obs->on_started)
+		obs->on_started(obs->arg, NULL);
+	free(in);
+	free(reply);
+	free(snap);
 	return rc;
+}
+
+uint32_t stamp_max_payload(const struct test_spec *sp)
+{
+	uint32_t hdr = FRAME_FCS_LEN + FRAME_ETH_HLEN + FRAME_UDP_HLEN +
+		       (sp->listen.family == AF_INET6 ? FRAME_IPV6_HLEN :
+							FRAME_IPV4_HLEN);
+	uint32_t len = sp->frame_size > hdr ? sp->frame_size - hdr : 0;
+
+	return len > STAMP_MAX_PACKET ? STAMP_MAX_PACKET : len;
+}
+
+int stamp_reflect_session(const struct test_spec *sp, bool stateful,
+			  atomic_bool *stop, struct session_observer *obs)
+{
+	struct stamp_reflector_config cfg = {
+		.mode = STAMP_MODE_UNAUTH,
+		.stateful = stateful,
+		.max_len = stamp_max_payload(sp),
+		.rate_limit_pps = STAMP_DEFAULT_RATE_LIMIT,
+		.rate_burst = STAMP_DEFAULT_RATE_LIMIT / 10,
+	};
+
+	if (cfg.max_len < STAMP_UNAUTH_LEN) {
+		pr_warn("stamp-reflect: a %u-byte frame cannot hold a STAMP "
+			"packet\n",
+			sp->frame_size);
+		if (obs->on_started)
+			obs->on_started(obs->arg, NULL);
+		return -EINVAL;
+	}
+	/* The daemon's reflector answers its client only: a spoofed source
+	 * cannot aim it at a third party. */
+	if (sp->has_only_from) {
+		cfg.only_from.family = sp->only_from.family;
+		memcpy(cfg.only_from.addr, &sp->only_from.v6,
+		       sp->only_from.family == AF_INET6 ? 16 : 4);
+	}
+	stamp_clock_estimate(&cfg.error_ns, &cfg.synchronized,
+			     &cfg.tai_offset_ns);
+	return stamp_reflect_observed(sp, &cfg, stop, obs);
 }
