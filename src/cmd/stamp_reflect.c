@@ -8,10 +8,26 @@
 #include "stamp/xdp_reflect.h"
 #include "units.h"
 
-static const char *const reflect_base_rows[] = {
-	"listen", "size", "duration", "count", "idle-timeout", "backend",
-	"interface", "xdp-mode", "force", "user-timestamps", "json", "quiet",
-	"verbose", "help", NULL,
+static const struct cmd_base_row reflect_base_rows[] = {
+	{ "listen", "address to listen on (default 0.0.0.0:862)" },
+	{ "size", "largest frame taken, incl. FCS, 64..9018 (default 1518); "
+		  "longer packets are refused as oversize" },
+	{ "duration", "run time: 10s, 500ms, 2m (default: until stopped)" },
+	{ "count", "end after N packets received" },
+	{ "idle-timeout", "end after this long without packets, once they "
+			  "started (default 0: never)" },
+	{ "backend", "udp (default) | xdp: the 44-octet packets answered in "
+		     "XDP, the rest by the socket" },
+	{ "interface", "xdp: the interface (default: the one holding the "
+		       "--listen address)" },
+	{ "xdp-mode", NULL },
+	{ "force", NULL },
+	{ "user-timestamps", NULL },
+	{ "json", NULL },
+	{ "quiet", NULL },
+	{ "verbose", NULL },
+	{ "help", NULL },
+	{ NULL, NULL },
 };
 
 enum { ROW_KEY_FILE, ROW_STATEFUL, ROW_RATE_LIMIT };
