@@ -109,6 +109,7 @@ struct api_session {
 	double pps; /* what it sources, for admission (0 for a sink) */
 	double bps_l1;
 	bool raw; /* a backend that takes the interface (exclusive) */
+	bool stamp_stateful; /* stamp-reflect: own sequence numbers */
 
 	pthread_t thread;
 	/* Under the registry lock. Exactly one thread joins a session's

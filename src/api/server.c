@@ -189,7 +189,8 @@ static json_t *capabilities(const struct daemon *d)
 	}
 	json_object_set_new(o, "api_version", json_integer(1));
 	json_object_set_new(o, "version", json_string(LINERATE_VERSION));
-	json_object_set_new(o, "roles", json_pack("[ssss]", "sink", "reflect", "source", "ping"));
+	json_object_set_new(o, "roles", json_pack("[sssss]", "sink", "reflect", "source", "ping",
+						    "stamp-reflect"));
 	json_object_set_new(o, "backends", backends);
 	json_object_set_new(lim, "max_sessions", json_integer(cfg->max_sessions));
 	json_object_set_new(lim, "max_sessions_per_client",

@@ -68,11 +68,18 @@ struct cmd_opt_row {
 	const char *help;
 };
 
+/* A row taken from the base role, by name; help, if not NULL, replaces
+ * the role's text (where this command's default differs). */
+struct cmd_base_row {
+	const char *name;
+	const char *help;
+};
+
 struct cmd_opt_table {
 	const char *command; /* "stamp" */
 	const char *usage; /* "stamp --dst IP:PORT [options]\n  what it does" */
 	enum role base_role; /* whose rows and spec defaults */
-	const char *const *base_rows; /* row names, NULL-terminated */
+	const struct cmd_base_row *base_rows; /* ends with a NULL name */
 	const struct cmd_opt_row *rows;
 	size_t nrows;
 	/* after spec_init: defaults that differ from the base role's */
