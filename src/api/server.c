@@ -526,6 +526,59 @@ bad_method:
 
 static const char *const public_paths[] = { "/v1/health", NULL };
 
+/*
+ * SIGHUP: read the certificate and key again and serve with them. The
+ * API stops for the moment it takes to start again on the same port;
+ * sessions run on. When the new pair cannot be read or served, the old
+ * one is served again. 0, or -errno when not even that works.
+ */
+static int daemon_reload_tls(struct daemon *d, struct http_config *hc,
+			     char **cert, char **key)
+{
+	const struct daemon_config *cfg = d->cfg;
+	char *new_cert, *new_key;
+
+	if (!cfg->tls_cert_file)
+		return 0;
+	new_cert = http_read_small_file("--tls-cert", cfg->tls_cert_file, 1 << 20);
+	new_key = new_cert ? http_read_secret_file("--tls-key", cfg->tls_key_file,
+						   1 << 20,
+						   cfg->allow_insecure_perms) :
+			     NULL;
+	if (new_key && !http_tls_pair_usable(new_cert, new_key)) {
+		pr_warn("SIGHUP: %s and %s are not a usable certificate and key\n",
+			cfg->tls_cert_file, cfg->tls_key_file);
+		free(new_key);
+		new_key = NULL;
+	}
+	if (!new_key) {
+		pr_warn("SIGHUP: keeping the certificate in use\n");
+		free(new_cert);
+		return 0;
+	}
+	http_server_stop(d->http);
+	hc->tls_cert_pem = new_cert;
+	hc->tls_key_pem = new_key;
+	d->http = http_server_start(hc);
+	if (d->http) {
+		free(*cert);
+		free(*key);
+		*cert = new_cert;
+		*key = new_key;
+		pr_warn("SIGHUP: certificate and key reloaded from %s, %s\n",
+			cfg->tls_cert_file, cfg->tls_key_file);
+		return 0;
+	}
+	pr_warn("SIGHUP: cannot serve with the new certificate; keeping the "
+		"old one\n");
+	free(new_cert);
+	free(new_key);
+	hc->tls_cert_pem = *cert;
+	hc->tls_key_pem = *key;
+	d->http = http_server_start(hc);
+	return d->http ? 0 : -errno;
+}
+
 int daemon_run(const struct daemon_config *cfg, atomic_bool *stop)
 {
 	struct daemon d = { .cfg = cfg, .start_real_ns = clock_ns(CLOCK_REALTIME) };
@@ -544,6 +597,7 @@ int daemon_run(const struct daemon_config *cfg, atomic_bool *stop)
 		.handler = handle,
 		.arg = &d,
 	};
+	char *cert = NULL, *key = NULL; /* the reloaded pair in use */
 	int err = 0;
 
 	d.reg = registry_create(cfg);
@@ -559,10 +613,22 @@ int daemon_run(const struct daemon_config *cfg, atomic_bool *stop)
 		strchr(cfg->api_addr, ':') ? "]" : "", cfg->api_port,
 		cfg->tls_cert_pem ? "https" : "http",
 		cfg->token ? "token required" : "no token");
-	while (!atomic_load(stop))
+	while (!atomic_load(stop)) {
 		clock_wait_until(mono_ns() + 100 * NSEC_PER_MSEC);
+		if (cfg->reload && atomic_exchange(cfg->reload, false)) {
+			/* HOOK(issue 18): log_reopen(); once the log module has it (branch api) */
+			err = daemon_reload_tls(&d, &hc, &cert, &key);
+			if (err) {
+				pr_warn("SIGHUP: the API could not start again: %s\n",
+					strerror(-err));
+				goto out;
+			}
+		}
+	}
 	http_server_stop(d.http);
 out:
 	registry_destroy(d.reg);
+	free(cert);
+	free(key);
 	return err;
 }

@@ -3,7 +3,9 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "backend/xdp_attach.h"
 #include "cmd.h"
 #include "engine/session.h"
 
@@ -11,10 +13,13 @@ static atomic_bool stop_requested;
 
 static void on_signal(int sig)
 {
-	(void)sig;
-	/* A second signal ends the process the hard way. */
-	if (atomic_exchange(&stop_requested, true))
-		signal(sig, SIG_DFL);
+	/* A second signal ends the process at once, leaving no XDP program
+	 * behind: those on a bpf_link go with the process; the rest are
+	 * detached here. */
+	if (atomic_exchange(&stop_requested, true)) {
+		xdp_detach_all_now();
+		_exit(128 + sig);
+	}
 }
 
 atomic_bool *cmd_stop_on_signals(void)
@@ -26,6 +31,9 @@ atomic_bool *cmd_stop_on_signals(void)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	/* A hang-up (the terminal went away) is a stop with the cleanup,
+	 * not a death without it. The server puts its own reload on it. */
+	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	atomic_store(&stop_requested, false);
 	return &stop_requested;
