@@ -2,10 +2,11 @@
 #   make demo   install what is missing, build, run a real test in the lab
 #   make test   install what is missing, build, run every test
 #   make fuzz   run each libFuzzer harness for 60 s (tests/fuzz/)
+#   make test-asan  the API and server tests on an ASan/UBSan build
 BUILD ?= build
 MESON_FLAGS ?= -Dwerror=true
 
-.PHONY: all build deps demo test unit net fuzz bench clean
+.PHONY: all build deps demo test test-asan unit net fuzz bench clean
 
 all: build
 
@@ -31,6 +32,10 @@ test:
 unit: build
 	meson test -C $(BUILD) --suite unit --print-errorlogs
 
+test-asan:
+	scripts/deps test
+	scripts/test-asan $(BUILD)-asan
+
 fuzz:
 	FUZZ_OUT=$(BUILD)/fuzz tests/fuzz/run.sh 60
 
@@ -40,4 +45,4 @@ bench:
 	LINERATE=$(CURDIR)/$(BUILD)/src/linerate bench/udp_vs_iperf3.sh
 
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) $(BUILD)-asan
