@@ -162,6 +162,14 @@ bg_wait hup
 assert_rc "SIGHUP: recv stops with its cleanup" $? 0
 assert_eq "SIGHUP: nothing left attached" "$(xdp_on_b)" ""
 
+# timeout(1) passes one SIGTERM on twice (to its child, then to its
+# process group): that is one stop, with the cleanup.
+start_xdp_recv viatimeout 7004
+kill -TERM "${PID_OF[viatimeout]}"
+bg_wait viatimeout
+assert_rc "SIGTERM through timeout(1), delivered twice at once: one stop" $? 0
+assert_eq "... nothing left attached" "$(xdp_on_b)" ""
+
 start_xdp_recv twice 7002
 P=$(real_pid twice)
 # Two different stop signals held while it is stopped arrive back to back.
