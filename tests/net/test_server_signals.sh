@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Issue 18, the security review, second part:
 #  - files: a token or TLS key that others may read is refused (exit 2,
-#    naming --allow-insecure-perms), taken with --allow-insecure-perms
+#    naming --allow-insecure-perms; the server's and the replicator's),
+#    taken with --allow-insecure-perms
 #  - TLS: 1.0 and 1.1 refused (even by a client willing to speak them),
 #    static-RSA and CBC suites refused, 1.2 and 1.3 with ECDHE and AEAD
 #    accepted; SIGHUP reloads the certificate (a new one is served) and
@@ -58,6 +59,11 @@ assert_eq "--allow-insecure-perms takes it" \
 	"$(in_a curl -s -m 2 "http://$IP_B:9443/v1/health" | jq -r .status)" ok
 kill -TERM "$(real_pid perm-ok)"
 bg_wait perm-ok
+run_in perm-repl "$NS_B" 10 "$LINERATE" replicate --listen "$IP_B:7000" --api "$IP_B:9281" \
+	--token-file "$TOKEN_FILE" --duration 1s
+assert_rc "replicate: a token file others may read: refused" $? 2
+assert_true "replicate: the refusal names --allow-insecure-perms" \
+	grep -q -- --allow-insecure-perms "$(err perm-repl)"
 chmod 600 "$TOKEN_FILE"
 chmod 644 "$WORKDIR/one.key"
 run_in perm-key "$NS_B" 10 "$LINERATE" server --api "$IP_B:9443" --token-file "$TOKEN_FILE" \
