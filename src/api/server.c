@@ -313,7 +313,9 @@ static void sum_one(struct api_session *s, void *arg)
 		dst[i] += src[i];
 }
 
-static char *metrics_text(struct daemon *d)
+/* Totals over every session; the per-session series only of those the
+ * asking client may see (its own; the admin's: all). */
+static char *metrics_text(struct daemon *d, const struct api_client *who)
 {
 	struct metrics_buf mb = { .cap = 4096 };
 	struct registry_totals t;
@@ -370,7 +372,7 @@ static char *metrics_text(struct daemon *d)
 		mb_printf(&mb, "# HELP linerate_session_%s_total %s, per session.\n"
 			       "# TYPE linerate_session_%s_total counter\n",
 			  m->name, m->help, m->name);
-		registry_foreach(d->reg, metrics_one, &ma);
+		registry_foreach_as(d->reg, who, metrics_one, &ma);
 	}
 	if (mb.failed) {
 		free(mb.text);
@@ -476,7 +478,7 @@ static void handle(void *arg, const struct http_request *req,
 	if (!strcmp(req->path, "/metrics")) {
 		if (!get)
 			goto bad_method;
-		resp->text = metrics_text(d);
+		resp->text = metrics_text(d, &who);
 		resp->content_type = "text/plain; version=0.0.4; charset=utf-8";
 		if (!resp->text)
 			http_error(resp, 500, NULL, "out of memory");

@@ -87,6 +87,12 @@ assert_eq "client a: lists only its own" "$(body list '[.sessions[].id] | sort |
 	"$(printf '%s\n' "$A1" "$A2" | sort | paste -sd,)"
 code=$(as admin list GET /v1/sessions)
 assert_eq "admin: lists every session" "$(body list '.sessions | length')" 3
+code=$(as b metrics GET /metrics)
+assert_eq "client b: /metrics has per-session series of its own only" \
+	"$(grep -o 'linerate_session_rx_packets_total{id="[0-9a-f]*"' "$WORKDIR/metrics.body" | grep -o '[0-9a-f]\{16\}' | sort | paste -sd,)" "$B1"
+code=$(as admin metrics GET /metrics)
+assert_eq "admin: /metrics has every session's series" \
+	"$(grep -c '^linerate_session_rx_packets_total{id=' "$WORKDIR/metrics.body")" 3
 code=$(as admin get GET "/v1/sessions/$A2")
 assert_eq "admin: GET of a's session" "$code:$(body get .id)" "200:$A2"
 code=$(as admin del DELETE "/v1/sessions/$A2")
