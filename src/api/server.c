@@ -356,6 +356,10 @@ static char *metrics_text(struct daemon *d, const struct api_client *who)
 		  (unsigned long long)hc.status_2xx,
 		  (unsigned long long)hc.status_4xx,
 		  (unsigned long long)hc.status_5xx);
+	mb_printf(&mb, "# HELP linerate_log_suppressed_total Client-caused log lines the rate limit kept out of the log.\n"
+		       "# TYPE linerate_log_suppressed_total counter\n"
+		       "linerate_log_suppressed_total %llu\n",
+		  log_client_suppressed());
 	mb_printf(&mb, "# HELP linerate_api_unauthorized_total Requests without the right token.\n"
 		       "# TYPE linerate_api_unauthorized_total counter\n"
 		       "linerate_api_unauthorized_total %llu\n",

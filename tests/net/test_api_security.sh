@@ -333,6 +333,8 @@ sleep 11
 # One more: its line ends the window, which reports what it held back
 # (the watchdog also reports it by itself once the window is over).
 run_in floodc2 "$NS_A" 40 python3 "$WORKDIR/flood.py" "$IP_B" 9271 "$TOKEN" 1
+SUPPRESSED=$(in_a curl -s -m 5 -H "Authorization: Bearer $TOKEN" "http://$IP_B:9271/metrics" |
+	awk '$1 == "linerate_log_suppressed_total" { print $2 }')
 kill -TERM "${PID_OF[holder]}" 2>/dev/null
 kill -TERM "$(ps -o pid= --ppid "${PID_OF[flood]}" | tr -d ' ')" 2>/dev/null
 bg_wait flood
@@ -343,6 +345,7 @@ log "flood: $LINES lines in the log, $HELD suppressed"
 # plus the one request after it. Without the limit: 8 or more a request.
 MAXL=$((20 * ((T1 - T0) / 10 + 3)))
 assert_lt "flood: lines in the log (at most $MAXL; unlimited ~8 a request)" "$LINES" "$((MAXL + 1))"
+assert_eq "flood: /metrics counts the suppressed lines the log reported" "$SUPPRESSED" "$HELD"
 assert_gt "flood: lines printed and suppressed cover every failed start" \
 	"$((LINES + HELD))" "$((N_FLOOD - 1))"
 
