@@ -48,7 +48,8 @@ int cmd_subscribers(int argc, char **argv);
 int cmd_version(void);
 int cmd_mesh(int argc, char **argv);
 
-/* SIGINT/SIGTERM set the flag returned (a second one kills); SIGPIPE is
+/* SIGINT/SIGTERM/SIGHUP set the flag returned (a second one exits at once
+ * with 128+signal, after detaching XDP programs); SIGPIPE is
  * ignored. */
 #include <stdatomic.h>
 atomic_bool *cmd_stop_on_signals(void);
