@@ -229,9 +229,9 @@ static __always_inline enum verdict stamp_ipv4(struct iphdr *ip,
 		return V_NOT_OURS;
 	if (udp->dest != bpf_htons(stamp_cfg.match.port))
 		return V_NOT_OURS;
+	c->rx_packets++;
 	if (ip->frag_off & bpf_htons(IPV4_MORE_FRAGMENTS | IPV4_FRAGMENT_OFFSET))
 		return V_PASS_UP;
-	c->rx_packets++;
 	addr[0] = ip->saddr;
 	now = bpf_ktime_get_tai_ns();
 	if (!rate_allows(addr, 4, now))
