@@ -43,6 +43,8 @@ enum {
 	O_B2B_TRIALS,
 	O_B2B_MAX,
 	O_QUICK,
+	O_CATCH_UP,
+	O_STALL_LIMIT,
 	O_BACKEND,
 	O_NO_GSO,
 	O_FLOWS,
@@ -77,6 +79,8 @@ static const struct option longopts[] = {
 	{"b2b-trials", required_argument, NULL, O_B2B_TRIALS},
 	{"b2b-max", required_argument, NULL, O_B2B_MAX},
 	{"quick", no_argument, NULL, O_QUICK},
+	{"catch-up", required_argument, NULL, O_CATCH_UP},
+	{"stall-limit", required_argument, NULL, O_STALL_LIMIT},
 	{"backend", required_argument, NULL, O_BACKEND},
 	{"no-gso", no_argument, NULL, O_NO_GSO},
 	{"flows", required_argument, NULL, O_FLOWS},
@@ -130,6 +134,12 @@ static const struct flag_doc flag_docs[] = {
 	{"--b2b-max TIME", "longest burst tried, as time at line rate "
 			   "(default 2s; --quick 0.1s)"},
 	{"--quick", "short trials, coarser resolution (see above)"},
+	{"--catch-up none|N|TIME",
+	 "lateness the sender makes up in a rate trial (default 1: at most "
+	 "two frames back-to-back; see linerate send --help)"},
+	{"--stall-limit TIME",
+	 "repeat a rate trial whose sender was late by more than this, up "
+	 "to 3 times; 0: never (default 10ms)"},
 	{"--backend NAME",
 	 "data path of both ends: " SPEC_BACKENDS " (default udp)"},
 	{"--no-gso", "udp: one datagram per send/receive"},
@@ -417,6 +427,27 @@ static int parse_flag(struct rfc2544_args *a, struct seen *seen, int id,
 	case O_QUICK:
 		c->quick = true;
 		return 0;
+	case O_STALL_LIMIT:
+		if (!strcmp(v, "0")) {
+			c->stall_limit_ns = 0;
+			return 0;
+		}
+		if (parse_duration(v, &c->stall_limit_ns) ||
+		    c->stall_limit_ns > MAX_WAIT_NS)
+			return bad(name, v, "0, or a time up to 60s, e.g. 10ms");
+		return 0;
+	case O_CATCH_UP: {
+		struct test_spec probe;
+
+		spec_init(&probe, ROLE_SEND);
+		if (strlen(v) >= sizeof(c->catch_up) ||
+		    spec_parse_catch_up(&probe, v))
+			return bad(name, v,
+				   "none, a frame count 0..1000000, or a time "
+				   "like 5ms (<= 10s)");
+		snprintf(c->catch_up, sizeof(c->catch_up), "%s", v);
+		return 0;
+	}
 	case O_BACKEND:
 		if (!spec_backend_known(v))
 			return bad(name, v, SPEC_BACKENDS);
@@ -481,6 +512,10 @@ static void defaults(struct rfc2544_args *a)
 	c->max_trials = 40;
 	c->b2b_trials = 50;
 	c->b2b_max_ns = 2 * NSEC_PER_SEC;
+	/* A late sender makes up one frame: never more than two leave
+	 * back-to-back, which a shallow buffer on the path absorbs. */
+	snprintf(c->catch_up, sizeof(c->catch_up), "1");
+	c->stall_limit_ns = 10 * NSEC_PER_MSEC;
 	a->lab_name = "lr";
 	a->backend = "udp";
 	a->flows = 1;
@@ -636,6 +671,7 @@ static int open_host(const struct rfc2544_args *a, struct api_client **api,
 		.server_backend = a->server_backend,
 		.no_gso = a->no_gso,
 		.flows = a->flows,
+		.catch_up = a->cfg.catch_up,
 		.stop = stop,
 	};
 	*api = api_client_connect(&acfg, a->token_file, "/v1/capabilities",
@@ -693,6 +729,7 @@ int cmd_rfc2544(int argc, char **argv)
 			.no_gso = a.no_gso,
 			.flows = a.flows,
 			.port = a.port,
+			.catch_up = a.cfg.catch_up,
 			.stop = stop,
 		};
 		rc = lab_runner_create(&lc, &run.runner, err, sizeof(err));

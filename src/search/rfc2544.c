@@ -229,14 +229,27 @@ static int rate_trial(struct rfc2544_run *run, enum rfc2544_trial_kind kind,
 		t->elapsed_s = seconds_since(run->start_ns);
 		share = res.tx_pps / pps;
 		t->sender_short = share < SENDER_OK_SHARE;
+		t->stalled = c->stall_limit_ns && res.pacing.valid &&
+			     res.pacing.late_max_ns > c->stall_limit_ns;
+		if (t->sender_short)
+			snprintf(t->disturbed, sizeof(t->disturbed),
+				 "sender short of the rate: %.1f%%",
+				 share * 100);
+		else if (t->stalled)
+			snprintf(t->disturbed, sizeof(t->disturbed),
+				 "sender stalled: %.2f ms late (limit %.2f ms)",
+				 (double)res.pacing.late_max_ns / 1e6,
+				 (double)c->stall_limit_ns / 1e6);
 		*last = t;
-		if (!t->sender_short || share < SENDER_RETRY_FLOOR ||
-		    attempt >= SENDER_RETRIES)
+		/* A sender far below the rate is simply slower than it (the
+		 * first trial at the line rate): no point repeating. */
+		if (!t->disturbed[0] || attempt >= SENDER_RETRIES ||
+		    (t->sender_short && share < SENDER_RETRY_FLOOR))
 			return 0;
 		t->counted = false;
-		pr_info("rfc2544:   the sender reached %.0f pps of %.0f "
-			"(%.1f%%); trying again\n",
-			res.tx_pps, pps, share * 100);
+		run->repeats++;
+		pr_info("rfc2544:   disturbed (%s); repeating the trial\n",
+			t->disturbed);
 	}
 }
 

@@ -48,6 +48,10 @@ struct rfc2544_config {
 	unsigned int b2b_trials; /* repetitions of the burst search */
 	uint64_t b2b_max_ns; /* longest burst tried, in time at line rate */
 	bool quick; /* only recorded in the report */
+	char catch_up[32]; /* the senders' --catch-up in rate trials */
+	/* A rate trial whose sender was late by more than this is
+	 * repeated (0: never for lateness). */
+	uint64_t stall_limit_ns;
 };
 
 enum rfc2544_trial_kind {
@@ -67,8 +71,10 @@ struct rfc2544_trial {
 	unsigned int repeat; /* back-to-back: which repetition */
 	enum search_phase phase; /* searched trials */
 	enum search_goal_id goal;
-	bool counted; /* false: retried because the sender fell short */
+	bool counted; /* false: repeated (disturbed), see repeat_reason */
 	bool sender_short; /* the sender got < 98% of the target out */
+	bool stalled; /* the sender was late by more than the stall limit */
+	char disturbed[96]; /* why the trial was disturbed, or "" */
 	bool pass[SEARCH_MAX_GOALS];
 	double lower[SEARCH_MAX_GOALS], upper[SEARCH_MAX_GOALS]; /* after it */
 	double elapsed_s; /* since the run started, at its end */
@@ -115,6 +121,7 @@ struct rfc2544_run {
 	struct rfc2544_size_result sizes[RFC2544_MAX_SIZES];
 	struct rfc2544_trial *trials;
 	size_t ntrials, trials_cap;
+	unsigned int repeats; /* trials repeated because disturbed */
 	bool complete;
 	char error[256]; /* why the run ended early */
 	char start_time[40];

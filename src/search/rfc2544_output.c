@@ -225,6 +225,10 @@ void rfc2544_print_table(FILE *out, const struct rfc2544_run *run)
 		(double)run->line_rate_bps / 1e9, run->line_rate_source,
 		(double)c->trial_ns / 1e9, (double)c->warmup_ns / 1e9,
 		(double)c->drain_ns / 1e9, c->resolution * 100);
+	fprintf(out, "sender catch-up %s; trials with the sender late by more "
+		     "than %g ms or short of the rate repeated (%u repeats)\n",
+		c->catch_up[0] ? c->catch_up : "default",
+		(double)c->stall_limit_ns / 1e6, run->repeats);
 	if (c->tests & RFC2544_THROUGHPUT)
 		print_throughput(out, run);
 	if (c->tests & RFC2544_LOSS)
@@ -383,6 +387,24 @@ static json_t *size_json(const struct rfc2544_run *run,
 	return o;
 }
 
+/* The sender's own pacing in a trial; null when it did not report it. */
+static json_t *pacing_json(const struct trial_pacing *p)
+{
+	json_t *o;
+
+	if (!p->valid)
+		return json_null();
+	o = json_object();
+	json_object_set_new(o, "gap_p50_ns", jcount(p->gap_p50_ns));
+	json_object_set_new(o, "gap_p99_ns", jcount(p->gap_p99_ns));
+	json_object_set_new(o, "gap_max_ns", jcount(p->gap_max_ns));
+	json_object_set_new(o, "late_max_ns", jcount(p->late_max_ns));
+	json_object_set_new(o, "forfeit_ns", jcount(p->forfeit_ns));
+	json_object_set_new(o, "bursts", jcount(p->bursts));
+	json_object_set_new(o, "burst_max", jcount(p->burst_max));
+	return o;
+}
+
 static json_t *trial_json(const struct rfc2544_trial *t, size_t n)
 {
 	json_t *o = json_object();
@@ -423,6 +445,11 @@ static json_t *trial_json(const struct rfc2544_trial *t, size_t n)
 	}
 	json_object_set_new(o, "counted", json_boolean(t->counted));
 	json_object_set_new(o, "sender_short", json_boolean(t->sender_short));
+	json_object_set_new(o, "stalled", json_boolean(t->stalled));
+	json_object_set_new(o, "disturbed", t->disturbed[0] ?
+						    json_string(t->disturbed) :
+						    json_null());
+	json_object_set_new(o, "pacing", pacing_json(&t->res.pacing));
 	result_fields(o, &t->res);
 	json_object_set_new(o, "latency_ns", latency_json(&t->res.latency));
 	json_object_set_new(o, "elapsed_s", jnum(t->elapsed_s));
@@ -477,6 +504,9 @@ json_t *rfc2544_json(const struct rfc2544_run *run)
 	json_object_set_new(cfg, "b2b_max_s",
 			    jnum((double)c->b2b_max_ns / 1e9));
 	json_object_set_new(cfg, "quick", json_boolean(c->quick));
+	json_object_set_new(cfg, "catch_up", json_string(c->catch_up));
+	json_object_set_new(cfg, "stall_limit_s",
+			    jnum((double)c->stall_limit_ns / 1e9));
 	json_object_set_new(doc, "config", cfg);
 	json_object_set_new(doc, "line_rate_bps", jcount(run->line_rate_bps));
 	json_object_set_new(doc, "line_rate_source",
@@ -494,6 +524,20 @@ json_t *rfc2544_json(const struct rfc2544_run *run)
 	for (size_t n = 0; n < run->ntrials; n++)
 		json_array_append_new(a, trial_json(&run->trials[n], n + 1));
 	json_object_set_new(doc, "trials", a);
+	/* Every repeat and why: the trials that did not count. */
+	a = json_array();
+	for (size_t n = 0; n < run->ntrials; n++) {
+		const struct rfc2544_trial *t = &run->trials[n];
+		json_t *r;
+
+		if (t->counted)
+			continue;
+		r = json_object();
+		json_object_set_new(r, "trial", jcount(n + 1));
+		json_object_set_new(r, "reason", json_string(t->disturbed));
+		json_array_append_new(a, r);
+	}
+	json_object_set_new(doc, "repeats", a);
 	return doc;
 }
 

@@ -73,6 +73,13 @@ static int host_run(struct host_runner *hr, uint32_t frame_size,
 		sp->rate.kind = RATE_PPS;
 		sp->rate.value = rate_pps;
 		sp->burst = trial_pacing_burst(rate_pps);
+		/* Checked when the run was set up (rfc2544 --catch-up). */
+		if (hr->cfg.catch_up &&
+		    spec_parse_catch_up(sp, hr->cfg.catch_up)) {
+			snprintf(err, err_len, "bad catch-up policy %s",
+				 hr->cfg.catch_up);
+			return -EINVAL;
+		}
 	} else {
 		sp->rate.kind = RATE_MAX;
 	}

@@ -57,6 +57,7 @@ struct lab_runner {
 	bool no_gso;
 	uint32_t flows;
 	uint16_t port;
+	char catch_up[32]; /* "": the old burst */
 	struct child_proc sink; /* warm-up receiver, started on first use */
 	char what_recv[64], what_send[64], what_sink[64];
 };
@@ -427,7 +428,12 @@ static int run_sender(struct lab_runner *lr, uint16_t port, uint32_t frame_size,
 	}
 	args[n++] = "--flows";
 	args[n++] = flows;
-	if (rate_pps > 0) {
+	if (rate_pps > 0 && lr->catch_up[0]) {
+		/* A stated policy: a late sender makes up at most that,
+		 * so a shallow buffer on the path sees no burst. */
+		args[n++] = "--catch-up";
+		args[n++] = lr->catch_up;
+	} else if (rate_pps > 0) {
 		/*
 		 * The pacer's bucket holds one burst: a sender woken late
 		 * catches up by at most that much, the rest of the delay is
@@ -530,6 +536,24 @@ static void parse_latency(json_t *recv, struct trial_latency *lat)
 	lat->valid = json_is_true(json_object_get(o, "valid")) && lat->count;
 }
 
+static void parse_pacing(json_t *send, struct trial_pacing *pc)
+{
+	json_t *tx = json_object_get(send, "tx");
+	json_t *o = json_object_get(tx, "pacing");
+
+	memset(pc, 0, sizeof(*pc));
+	if (!json_is_object(o))
+		return;
+	/* Null where the sender measured nothing: then not valid. */
+	pc->valid = get_u64(tx, "pacing", "gap_p99_ns", &pc->gap_p99_ns) &&
+		    get_u64(tx, "pacing", "late_max_ns", &pc->late_max_ns);
+	get_u64(tx, "pacing", "gap_p50_ns", &pc->gap_p50_ns);
+	get_u64(tx, "pacing", "gap_max_ns", &pc->gap_max_ns);
+	get_u64(tx, "pacing", "forfeit_ns", &pc->forfeit_ns);
+	get_u64(tx, "pacing", "bursts", &pc->bursts);
+	get_u64(tx, "pacing", "burst_max", &pc->burst_max);
+}
+
 int trial_result_from_reports(json_t *send, json_t *recv,
 			      struct trial_result *out, char *err,
 			      size_t err_len)
@@ -554,6 +578,7 @@ int trial_result_from_reports(json_t *send, json_t *recv,
 	out->duplicates = dups;
 	out->received = rx_packets > dups ? rx_packets - dups : 0;
 	parse_latency(recv, &out->latency);
+	parse_pacing(send, &out->pacing);
 	trial_result_finish(out);
 	return 0;
 }
@@ -750,6 +775,9 @@ int lab_runner_create(const struct lab_runner_config *cfg,
 		 cfg->backend);
 	lr->no_gso = cfg->no_gso;
 	lr->flows = cfg->flows ? cfg->flows : 1;
+	if (cfg->catch_up)
+		snprintf(lr->catch_up, sizeof(lr->catch_up), "%s",
+			 cfg->catch_up);
 	lr->port = cfg->port;
 	snprintf(lr->what_recv, sizeof(lr->what_recv), "receiver in %s",
 		 lr->ns_b);
