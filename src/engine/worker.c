@@ -850,6 +850,12 @@ static void *worker_main(void *arg)
 	worker_pin_cpu(w->spec->cpu);
 	/* The default 50 us timer slack would make every paced wait late. */
 	prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
+	/* A paced sender sleeps to the wake-up margin before each frame
+	 * and spins only the rest: measure the margin with this slack. */
+	if ((w->spec->role == ROLE_SEND || w->spec->role == ROLE_PING) &&
+	    w->target_pps > 0)
+		pr_debug("pacing: wake-up margin %llu ns\n",
+			 (unsigned long long)clock_calibrate());
 	if (w->ops->flags & BACKEND_F_KERNEL) {
 		err = w->ops->run(w->backend, w);
 		goto out;

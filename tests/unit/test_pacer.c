@@ -335,13 +335,21 @@ static void test_catch_up_none(void **state)
 	assert_int_equal(pacer_take(&p, 100 * NS_PER_US, 32), 1);
 	assert_int_equal(p.late_ns, 0);
 	assert_int_equal(p.forfeit_ns, 0);
-	/* Woken 1 ms late: one packet, 1 ms late; the 1 ms is given up. */
+	/* Woken 1 ms late: one packet, 1 ms late; all but half a gap of
+	 * it is given up. */
 	assert_int_equal(pacer_take(&p, 1200 * NS_PER_US, 32), 1);
 	assert_int_equal(p.late_ns, 1000 * NS_PER_US);
-	assert_int_equal(p.forfeit_ns, 1000 * NS_PER_US);
+	assert_int_equal(p.forfeit_ns, 950 * NS_PER_US);
 	assert_int_equal(pacer_take(&p, 1200 * NS_PER_US, 32), 0);
-	/* The schedule shifted: the next is due 100 us after the late one. */
-	assert_int_equal(pacer_due_ns(&p, 1), 1300 * NS_PER_US);
+	/* The schedule shifted: the next is due half a gap later, never
+	 * back-to-back. */
+	assert_int_equal(pacer_due_ns(&p, 1), 1250 * NS_PER_US);
+	/* Lateness under half a gap is kept: 30 us late, the next gap is
+	 * 70 us and the rate holds. */
+	assert_int_equal(pacer_take(&p, 1280 * NS_PER_US, 32), 1);
+	assert_int_equal(p.late_ns, 30 * NS_PER_US);
+	assert_int_equal(p.forfeit_ns, 950 * NS_PER_US);
+	assert_int_equal(pacer_due_ns(&p, 1), 1350 * NS_PER_US);
 }
 
 /* --catch-up 2: at most three frames back-to-back after a stall, the
