@@ -41,6 +41,7 @@ enum {
 	O_MIN_RATE,
 	O_MAX_TRIALS,
 	O_B2B_TRIALS,
+	O_LATENCY_TRIALS,
 	O_B2B_MAX,
 	O_QUICK,
 	O_CATCH_UP,
@@ -77,6 +78,7 @@ static const struct option longopts[] = {
 	{"min-rate", required_argument, NULL, O_MIN_RATE},
 	{"max-trials", required_argument, NULL, O_MAX_TRIALS},
 	{"b2b-trials", required_argument, NULL, O_B2B_TRIALS},
+	{"latency-trials", required_argument, NULL, O_LATENCY_TRIALS},
 	{"b2b-max", required_argument, NULL, O_B2B_MAX},
 	{"quick", no_argument, NULL, O_QUICK},
 	{"catch-up", required_argument, NULL, O_CATCH_UP},
@@ -131,6 +133,8 @@ static const struct flag_doc flag_docs[] = {
 	{"--max-trials N", "trials per search, 1..128 (default 40)"},
 	{"--b2b-trials N", "back-to-back repetitions, 1..100 (default 50; "
 			   "--quick 2)"},
+	{"--latency-trials N", "latency repetitions at the throughput, "
+			       "1..100 (default 20, as the RFC asks; --quick 3)"},
 	{"--b2b-max TIME", "longest burst tried, as time at line rate "
 			   "(default 2s; --quick 0.1s)"},
 	{"--quick", "short trials, coarser resolution (see above)"},
@@ -310,6 +314,7 @@ struct rfc2544_args {
 /* Which flags were given, so --quick fills in only the rest. */
 struct seen {
 	bool trial, warmup, drain, resolution, b2b_trials, b2b_max;
+	bool latency_trials;
 };
 
 static int parse_flag(struct rfc2544_args *a, struct seen *seen, int id,
@@ -412,6 +417,12 @@ static int parse_flag(struct rfc2544_args *a, struct seen *seen, int id,
 			return bad(name, v, "1..128");
 		c->max_trials = (unsigned int)n;
 		return 0;
+	case O_LATENCY_TRIALS:
+		if (parse_u64(v, 1, RFC2544_MAX_LATENCY_TRIALS, &n))
+			return bad(name, v, "1..100");
+		c->latency_trials = (unsigned int)n;
+		seen->latency_trials = true;
+		return 0;
 	case O_B2B_TRIALS:
 		if (parse_u64(v, 1, RFC2544_MAX_B2B_TRIALS, &n))
 			return bad(name, v, "1..100");
@@ -511,6 +522,7 @@ static void defaults(struct rfc2544_args *a)
 	c->min_rate.value = 1000;
 	c->max_trials = 40;
 	c->b2b_trials = 50;
+	c->latency_trials = 20;
 	c->b2b_max_ns = 2 * NSEC_PER_SEC;
 	/* A late sender makes up one frame: never more than two leave
 	 * back-to-back, which a shallow buffer on the path absorbs. */
@@ -538,6 +550,8 @@ static void apply_quick(struct rfc2544_args *a, const struct seen *seen)
 		c->resolution = 0.01;
 	if (!seen->b2b_trials)
 		c->b2b_trials = 2;
+	if (!seen->latency_trials)
+		c->latency_trials = 3;
 	if (!seen->b2b_max)
 		c->b2b_max_ns = 100 * NSEC_PER_MSEC;
 }

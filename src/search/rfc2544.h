@@ -31,6 +31,7 @@ enum rfc2544_test {
 #define RFC2544_MAX_SIZES      16
 #define RFC2544_LOSS_STEPS     10 /* 100%, 90%, ... 10% of the line rate */
 #define RFC2544_MAX_B2B_TRIALS 100
+#define RFC2544_MAX_LATENCY_TRIALS 100
 
 struct rfc2544_config {
 	uint32_t sizes[RFC2544_MAX_SIZES];
@@ -46,6 +47,7 @@ struct rfc2544_config {
 	struct rate min_rate; /* search floor */
 	unsigned int max_trials; /* per search */
 	unsigned int b2b_trials; /* repetitions of the burst search */
+	unsigned int latency_trials; /* repetitions of the latency trial */
 	uint64_t b2b_max_ns; /* longest burst tried, in time at line rate */
 	bool quick; /* only recorded in the report */
 	char catch_up[32]; /* the senders' --catch-up in rate trials */
@@ -98,7 +100,13 @@ struct rfc2544_size_result {
 	/* latency */
 	bool latency_done;
 	double latency_pps;
+	/* Over the valid repetitions: counts summed, percentiles and mean
+	 * averaged (RFC 2544 26.2 reports the average), min and max the
+	 * extremes. */
 	struct trial_result latency;
+	unsigned int nlatency; /* repetitions run */
+	unsigned int nlatency_valid; /* of which measured a valid latency */
+	struct trial_latency latency_each[RFC2544_MAX_LATENCY_TRIALS];
 	char latency_note[96];
 	/* frame loss */
 	bool loss_done;

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <math.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -162,6 +163,37 @@ static void print_throughput(FILE *out, const struct rfc2544_run *run)
 	}
 }
 
+/* The spread of the latency across its repetitions, per frame size. */
+static void print_latency_spread(FILE *out, const struct rfc2544_run *run)
+{
+	const struct rfc2544_config *c = &run->cfg;
+
+	for (unsigned int i = 0; i < c->nsizes; i++) {
+		const struct rfc2544_size_result *sr = &run->sizes[i];
+		uint64_t lo50 = UINT64_MAX, hi50 = 0, lo99 = UINT64_MAX, hi99 = 0;
+
+		if (!sr->nlatency_valid)
+			continue;
+		for (unsigned int k = 0; k < sr->nlatency; k++) {
+			const struct trial_latency *l = &sr->latency_each[k];
+
+			if (!l->valid)
+				continue;
+			lo50 = l->p50 < lo50 ? l->p50 : lo50;
+			hi50 = l->p50 > hi50 ? l->p50 : hi50;
+			lo99 = l->p99 < lo99 ? l->p99 : lo99;
+			hi99 = l->p99 > hi99 ? l->p99 : hi99;
+		}
+		fprintf(out,
+			"%6u   latency: average of %u trials; across them p50 "
+			"%.1f..%.1f us, p99 %.1f..%.1f us%s%s\n",
+			sr->frame_size, sr->nlatency_valid, (double)lo50 / 1000,
+			(double)hi50 / 1000, (double)lo99 / 1000,
+			(double)hi99 / 1000, sr->latency_note[0] ? "; " : "",
+			sr->latency_note);
+	}
+}
+
 static void print_loss(FILE *out, const struct rfc2544_run *run)
 {
 	const struct rfc2544_config *c = &run->cfg;
@@ -231,6 +263,8 @@ void rfc2544_print_table(FILE *out, const struct rfc2544_run *run)
 		(double)c->stall_limit_ns / 1e6, run->repeats);
 	if (c->tests & RFC2544_THROUGHPUT)
 		print_throughput(out, run);
+	if (c->tests & RFC2544_LATENCY)
+		print_latency_spread(out, run);
 	if (c->tests & RFC2544_LOSS)
 		print_loss(out, run);
 	if (c->tests & RFC2544_B2B)
@@ -319,6 +353,48 @@ static json_t *goal_json(const struct rfc2544_size_result *sr,
 	return o;
 }
 
+/* Per statistic, its min, max and mean across the valid repetitions;
+ * null when none was valid. */
+static json_t *latency_spread_json(const struct rfc2544_size_result *sr)
+{
+	static const struct {
+		const char *name;
+		size_t off;
+	} stats[] = {
+		{"p50", offsetof(struct trial_latency, p50)},
+		{"p99", offsetof(struct trial_latency, p99)},
+		{"max", offsetof(struct trial_latency, max)},
+	};
+	json_t *o;
+
+	if (!sr->nlatency_valid)
+		return json_null();
+	o = json_object();
+	for (size_t s = 0; s < sizeof(stats) / sizeof(stats[0]); s++) {
+		uint64_t lo = UINT64_MAX, hi = 0;
+		double sum = 0;
+		json_t *st = json_object();
+
+		for (unsigned int k = 0; k < sr->nlatency; k++) {
+			const struct trial_latency *l = &sr->latency_each[k];
+			uint64_t v;
+
+			if (!l->valid)
+				continue;
+			v = *(const uint64_t *)((const char *)l + stats[s].off);
+			lo = v < lo ? v : lo;
+			hi = v > hi ? v : hi;
+			sum += (double)v;
+		}
+		json_object_set_new(st, "min", jcount(lo));
+		json_object_set_new(st, "max", jcount(hi));
+		json_object_set_new(st, "mean",
+				    jnum(sum / sr->nlatency_valid));
+		json_object_set_new(o, stats[s].name, st);
+	}
+	return o;
+}
+
 static json_t *size_json(const struct rfc2544_run *run,
 			 const struct rfc2544_size_result *sr)
 {
@@ -351,6 +427,10 @@ static json_t *size_json(const struct rfc2544_run *run,
 		if (sr->latency_note[0])
 			json_object_set_new(l, "note",
 					    json_string(sr->latency_note));
+		json_object_set_new(l, "trials", json_integer(sr->nlatency));
+		json_object_set_new(l, "valid_trials",
+				    json_integer(sr->nlatency_valid));
+		json_object_set_new(l, "spread", latency_spread_json(sr));
 		json_object_set_new(o, "latency_ns", l);
 	}
 	if (sr->loss_done || sr->nloss) {
@@ -420,6 +500,8 @@ static json_t *trial_json(const struct rfc2544_trial *t, size_t n)
 	}
 	if (t->kind == TRIAL_LOSS)
 		json_object_set_new(o, "pct_line", jnum(t->pct_line));
+	if (t->kind == TRIAL_LATENCY)
+		json_object_set_new(o, "repetition", json_integer(t->repeat));
 	if (t->kind == TRIAL_THROUGHPUT || t->kind == TRIAL_B2B) {
 		json_object_set_new(o, "phase",
 				    json_string(search_phase_name(t->phase)));
@@ -501,6 +583,8 @@ json_t *rfc2544_json(const struct rfc2544_run *run)
 		json_string(rate_format(&c->min_rate, rate, sizeof(rate))));
 	json_object_set_new(cfg, "max_trials", json_integer(c->max_trials));
 	json_object_set_new(cfg, "b2b_trials", json_integer(c->b2b_trials));
+	json_object_set_new(cfg, "latency_trials",
+			    json_integer(c->latency_trials));
 	json_object_set_new(cfg, "b2b_max_s",
 			    jnum((double)c->b2b_max_ns / 1e9));
 	json_object_set_new(cfg, "quick", json_boolean(c->quick));

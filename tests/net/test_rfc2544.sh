@@ -40,7 +40,8 @@ PLOT=()
 command -v gnuplot >/dev/null 2>&1 && PLOT=(--plot "$WORKDIR/rfc.svg")
 start=$(date +%s)
 timeout --kill-after=5 100 "$LINERATE" rfc2544 --lab --name "$LAB_NAME" --quick \
-	--trial 1s --warmup 0.3s --drain 0.3s --sizes 64,512 --tests throughput,latency --json --csv "$WORKDIR/rfc.csv" \
+	--trial 1s --warmup 0.3s --drain 0.3s --sizes 64,512 --tests throughput,latency --latency-trials 2 \
+	--json --csv "$WORKDIR/rfc.csv" \
 	"${PLOT[@]}" >"$J" 2>"$WORKDIR/rfc.err" </dev/null
 rc=$?
 log "rfc2544 took $(($(date +%s) - start)) s"
@@ -63,6 +64,13 @@ for size in 64 512; do
 	assert_eq "$size B: latency type" "$(jget "$J" "$r.latency_ns.type")" one-way
 	assert_eq "$size B: latency measured at NDR" "$(jget "$J" "$r | .latency_ns.rate_pps == .throughput.ndr.pps")" true
 	assert_gt "$size B: latency p50 ns" "$(jget "$J" "$r.latency_ns.p50")" 0
+	# Repeated as the RFC runs it: two trials here, each listed, and the
+	# spread across them brackets their average.
+	assert_eq "$size B: latency trials" "$(jget "$J" "$r.latency_ns.trials")" 2
+	assert_eq "$size B: counted latency trials listed" \
+		"$(jget "$J" "[.trials[] | select(.test == \"latency\" and .frame_size == $size and .counted)] | length")" 2
+	assert_eq "$size B: spread min <= average p50 <= max" \
+		"$(jget "$J" "$r.latency_ns | .spread.p50.min <= .p50 and .p50 <= .spread.p50.max and .spread.p99.min <= .spread.p99.max")" true
 	assert_eq "$size B: p50 <= p90 <= p99 <= p99.9 <= max" \
 		"$(jget "$J" "$r.latency_ns | .p50 <= .p90 and .p90 <= .p99 and .p99 <= .p999 and .p999 <= .max")" true
 	# Every search step is in the JSON.
