@@ -60,6 +60,8 @@ enum {
 	O_CACERT,
 	O_INSECURE,
 	O_SERVER_BACKEND,
+	O_REVERSE,
+	O_BIDIR,
 	O_HELP,
 };
 
@@ -97,6 +99,8 @@ static const struct option longopts[] = {
 	{"cacert", required_argument, NULL, O_CACERT},
 	{"insecure", no_argument, NULL, O_INSECURE},
 	{"server-backend", required_argument, NULL, O_SERVER_BACKEND},
+	{"reverse", no_argument, NULL, O_REVERSE},
+	{"bidir", no_argument, NULL, O_BIDIR},
 	{"help", no_argument, NULL, O_HELP},
 	{NULL, 0, NULL, 0},
 };
@@ -143,7 +147,7 @@ static const struct flag_doc flag_docs[] = {
 	 "two frames back-to-back; see linerate send --help)"},
 	{"--stall-limit TIME",
 	 "repeat a rate trial whose sender was late by more than this, up "
-	 "to 3 times; 0: never (default 10ms)"},
+	 "to twice; 0: never (default 10ms)"},
 	{"--backend NAME",
 	 "data path of both ends: " SPEC_BACKENDS " (default udp)"},
 	{"--no-gso", "udp: one datagram per send/receive"},
@@ -157,6 +161,9 @@ static const struct flag_doc flag_docs[] = {
 	{"--token-file FILE", "HOST: the server's bearer token"},
 	{"--tls", "HOST: HTTPS (--cacert FILE to verify, --insecure not)"},
 	{"--server-backend B", "HOST: the server's data path (default udp)"},
+	{"--reverse", "HOST: the server sends, we receive"},
+	{"--bidir", "HOST: both directions at once, the rate per direction; "
+		    "a trial passes when both together meet the loss goal"},
 	{"--verbose", "also the commands run, on stderr"},
 };
 
@@ -302,6 +309,7 @@ struct rfc2544_args {
 	const char *lab_name;
 	const char *backend;
 	const char *server_backend;
+	int direction; /* 0 forward, 1 reverse, 2 bidir (remote_mode) */
 	const char *token_file, *ca_file;
 	bool tls, insecure;
 	bool no_gso;
@@ -329,6 +337,17 @@ static int parse_flag(struct rfc2544_args *a, struct seen *seen, int id,
 		return 0;
 	case O_TOKEN_FILE:
 		a->token_file = v;
+		return 0;
+	case O_REVERSE:
+	case O_BIDIR:
+		if (a->direction) {
+			fprintf(stderr, "linerate rfc2544: give --reverse or "
+					"--bidir, not both\n");
+			return EXIT_USAGE;
+		}
+		a->direction = id == O_REVERSE ? 1 : 2;
+		snprintf(c->direction, sizeof(c->direction), "%s",
+			 id == O_REVERSE ? "reverse" : "bidir");
 		return 0;
 	case O_TLS:
 		a->tls = true;
@@ -527,6 +546,7 @@ static void defaults(struct rfc2544_args *a)
 	/* A late sender makes up one frame: never more than two leave
 	 * back-to-back, which a shallow buffer on the path absorbs. */
 	snprintf(c->catch_up, sizeof(c->catch_up), "1");
+	snprintf(c->direction, sizeof(c->direction), "forward");
 	c->stall_limit_ns = 10 * NSEC_PER_MSEC;
 	a->lab_name = "lr";
 	a->backend = "udp";
@@ -629,6 +649,11 @@ static int parse_args(int argc, char **argv, struct rfc2544_args *a)
 				"--server-backend are for HOST, not --lab\n");
 		return EXIT_USAGE;
 	}
+	if (a->lab && a->direction) {
+		fprintf(stderr, "linerate rfc2544: --reverse and --bidir are "
+				"for HOST, not --lab\n");
+		return EXIT_USAGE;
+	}
 	return 0;
 }
 
@@ -686,6 +711,7 @@ static int open_host(const struct rfc2544_args *a, struct api_client **api,
 		.no_gso = a->no_gso,
 		.flows = a->flows,
 		.catch_up = a->cfg.catch_up,
+		.direction = a->direction,
 		.stop = stop,
 	};
 	*api = api_client_connect(&acfg, a->token_file, "/v1/capabilities",

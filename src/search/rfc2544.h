@@ -51,6 +51,7 @@ struct rfc2544_config {
 	uint64_t b2b_max_ns; /* longest burst tried, in time at line rate */
 	bool quick; /* only recorded in the report */
 	char catch_up[32]; /* the senders' --catch-up in rate trials */
+	char direction[8]; /* HOST: forward, reverse or bidir */
 	/* A rate trial whose sender was late by more than this is
 	 * repeated (0: never for lateness). */
 	uint64_t stall_limit_ns;

@@ -589,6 +589,9 @@ json_t *rfc2544_json(const struct rfc2544_run *run)
 			    jnum((double)c->b2b_max_ns / 1e9));
 	json_object_set_new(cfg, "quick", json_boolean(c->quick));
 	json_object_set_new(cfg, "catch_up", json_string(c->catch_up));
+	json_object_set_new(cfg, "direction",
+			    json_string(c->direction[0] ? c->direction :
+							  "forward"));
 	json_object_set_new(cfg, "stall_limit_s",
 			    jnum((double)c->stall_limit_ns / 1e9));
 	json_object_set_new(doc, "config", cfg);

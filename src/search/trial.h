@@ -92,6 +92,12 @@ struct trial_runner {
 /* Fill the derived fields (lost, loss_ratio, rx_pps) from sent, received
  * and duration_s. */
 void trial_result_finish(struct trial_result *res);
+/* Both directions of a bidirectional trial as one: counts summed, rates
+ * per direction (the lower of the two, so a rate check holds for each),
+ * latency of the direction with the higher p99, pacing the worse. */
+void trial_result_combine(struct trial_result *out,
+			  const struct trial_result *a,
+			  const struct trial_result *b);
 
 /* The lab runner: sender in NAME-a, receiver in NAME-b, both this binary
  * (self_path) run under `ip netns exec`. */
@@ -122,6 +128,9 @@ struct host_runner_config {
 	bool no_gso;
 	uint32_t flows;
 	const char *catch_up; /* as for the lab runner */
+	/* 0 forward (we send), 1 reverse (the server sends, we receive),
+	 * 2 both at once (enum remote_mode's first three) */
+	int direction;
 	atomic_bool *stop;
 };
 

@@ -192,6 +192,50 @@ int trial_if_speed_mbps(const char *ifname, uint32_t *mbps)
 	return 0;
 }
 
+static uint64_t max_u64(uint64_t a, uint64_t b)
+{
+	return a > b ? a : b;
+}
+
+void trial_result_combine(struct trial_result *out,
+			  const struct trial_result *a,
+			  const struct trial_result *b)
+{
+	struct trial_result r = {0};
+
+	r.sent = a->sent + b->sent;
+	r.received = a->received + b->received;
+	r.duplicates = a->duplicates + b->duplicates;
+	r.reordered = a->reordered + b->reordered;
+	r.duration_s = a->duration_s > b->duration_s ? a->duration_s :
+						       b->duration_s;
+	trial_result_finish(&r);
+	r.tx_pps = a->tx_pps < b->tx_pps ? a->tx_pps : b->tx_pps;
+	r.rx_pps = a->rx_pps < b->rx_pps ? a->rx_pps : b->rx_pps;
+	if (a->latency.valid && b->latency.valid)
+		r.latency = a->latency.p99 >= b->latency.p99 ? a->latency :
+								b->latency;
+	else
+		r.latency = a->latency.valid ? a->latency : b->latency;
+	if (a->pacing.valid && b->pacing.valid) {
+		r.pacing.valid = true;
+		r.pacing.gap_p50_ns = max_u64(a->pacing.gap_p50_ns,
+					      b->pacing.gap_p50_ns);
+		r.pacing.gap_p99_ns = max_u64(a->pacing.gap_p99_ns,
+					      b->pacing.gap_p99_ns);
+		r.pacing.gap_max_ns = max_u64(a->pacing.gap_max_ns,
+					      b->pacing.gap_max_ns);
+		r.pacing.late_max_ns = max_u64(a->pacing.late_max_ns,
+					       b->pacing.late_max_ns);
+		r.pacing.forfeit_ns = max_u64(a->pacing.forfeit_ns,
+					      b->pacing.forfeit_ns);
+		r.pacing.bursts = a->pacing.bursts + b->pacing.bursts;
+		r.pacing.burst_max = max_u64(a->pacing.burst_max,
+					     b->pacing.burst_max);
+	}
+	*out = r;
+}
+
 uint32_t trial_pacing_burst(double rate_pps)
 {
 	double b = ceil(rate_pps * (double)PACING_SLACK_NS / 1e9);

