@@ -321,7 +321,8 @@ static int throughput_one(struct rfc2544_run *run, unsigned int i)
 		 * busy host would drag the search down to --min-rate.
 		 */
 		if (!rc && t->sender_short && floor(t->res.tx_pps) >= 1 &&
-		    floor(t->res.tx_pps) < step.load)
+		    floor(t->res.tx_pps) < step.load &&
+		    s->ntrials < SEARCH_MAX_TRIALS)
 			rc = search_record(s, floor(t->res.tx_pps),
 					   t->res.loss_ratio, fwd);
 		if (rc) {

@@ -5,6 +5,9 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <stdlib.h>
+
+#include "clock.h"
 #include "pacer.h"
 
 #define NS_PER_SEC 1000000000ULL
@@ -379,6 +382,33 @@ static void test_catch_up_frames(void **state)
 	assert_int_equal(pacer_take(&p, 30 * NS_PER_SEC, 1000), 32);
 }
 
+
+/* The wake-up margin: measured once, within its bounds; a wait never
+ * returns before its deadline, whether it sleeps or spins. A given
+ * LINERATE_WAKE_MARGIN_NS (the bench's "before") is taken as is. */
+static void test_clock_wait_margin(void **state)
+{
+	uint64_t margin, again;
+
+	(void)state;
+	unsetenv("LINERATE_WAKE_MARGIN_NS");
+	margin = clock_calibrate();
+	assert_in_range(margin, 1000, 500000);
+	again = clock_calibrate();
+	assert_int_equal(again, margin);
+	assert_int_equal(clock_wake_margin(), margin);
+	for (int i = 0; i < 20; i++) {
+		/* Far (sleep, then spin) and near (spin only) deadlines. */
+		uint64_t wait = i % 2 ? 2 * margin + 100000 : margin / 2;
+		uint64_t deadline = mono_ns() + wait;
+
+		clock_wait_until(deadline);
+		assert_true(mono_ns() >= deadline);
+	}
+	/* A deadline in the past returns at once. */
+	clock_wait_until(mono_ns() - 1000);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -395,6 +425,7 @@ int main(void)
 		cmocka_unit_test(test_refund),
 		cmocka_unit_test(test_catch_up_none),
 		cmocka_unit_test(test_catch_up_frames),
+		cmocka_unit_test(test_clock_wait_margin),
 		cmocka_unit_test(test_refund_keeps_long_run_rate),
 		cmocka_unit_test(test_due_ns_exact),
 		cmocka_unit_test(test_due_ns_partial_credit),
