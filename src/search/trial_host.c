@@ -107,6 +107,9 @@ static int host_run(struct host_runner *hr, uint32_t frame_size,
 		sp->rate.kind = RATE_PPS;
 		sp->rate.value = rate_pps;
 		sp->burst = trial_pacing_burst(rate_pps);
+		/* On a busy host, the difference between a sender that
+		 * holds the rate and one that falls short. */
+		sp->realtime = hr->cfg.catch_up != NULL;
 		/* Checked when the run was set up (rfc2544 --catch-up). */
 		if (hr->cfg.catch_up &&
 		    spec_parse_catch_up(sp, hr->cfg.catch_up)) {

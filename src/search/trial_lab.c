@@ -474,9 +474,11 @@ static int run_sender(struct lab_runner *lr, uint16_t port, uint32_t frame_size,
 	args[n++] = flows;
 	if (rate_pps > 0 && lr->catch_up[0]) {
 		/* A stated policy: a late sender makes up at most that,
-		 * so a shallow buffer on the path sees no burst. */
+		 * so a shallow buffer on the path sees no burst; and at
+		 * real-time priority it is seldom late on a busy host. */
 		args[n++] = "--catch-up";
 		args[n++] = lr->catch_up;
+		args[n++] = "--realtime";
 	} else if (rate_pps > 0) {
 		/*
 		 * The pacer's bucket holds one burst: a sender woken late
