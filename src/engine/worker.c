@@ -921,6 +921,35 @@ static int run_ping(struct worker *w)
 	return 0;
 }
 
+/*
+ * --realtime: SCHED_FIFO, so that on a busy host the sender runs as soon
+ * as its frame is due instead of waiting milliseconds for a CPU. Only
+ * where it sleeps between frames (the gap at least twice the wake-up
+ * margin): a sender that spins would hold a CPU at real-time priority.
+ */
+static void worker_realtime(struct worker *w, uint64_t margin_ns)
+{
+	struct sched_param param = {.sched_priority = 1};
+	double gap_ns = 1e9 / w->target_pps;
+	int err;
+
+	if (gap_ns < 2.0 * (double)margin_ns) {
+		pr_info("--realtime: not used: the %.1f us gap is under twice "
+			"this host's %.1f us wake-up margin, so the sender "
+			"spins\n",
+			gap_ns / 1e3, (double)margin_ns / 1e3);
+		return;
+	}
+	err = pthread_setschedparam(pthread_self(), SCHED_FIFO, &param);
+	if (err) {
+		pr_warn("--realtime: SCHED_FIFO refused (%s); pacing at "
+			"normal priority\n",
+			strerror(err));
+		return;
+	}
+	STAT_SET(w->stats.c.tx_realtime, 1);
+}
+
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
@@ -929,6 +958,17 @@ static void *worker_main(void *arg)
 	worker_pin_cpu(w->spec->cpu);
 	/* The default 50 us timer slack would make every paced wait late. */
 	prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
+	/* A paced sender sleeps to the wake-up margin before each frame
+	 * and spins only the rest: measure the margin with this slack. */
+	if ((w->spec->role == ROLE_SEND || w->spec->role == ROLE_PING) &&
+	    w->target_pps > 0) {
+		uint64_t margin = clock_calibrate();
+
+		pr_debug("pacing: wake-up margin %llu ns\n",
+			 (unsigned long long)margin);
+		if (w->spec->realtime)
+			worker_realtime(w, margin);
+	}
 	if (w->ops->flags & BACKEND_F_KERNEL) {
 		err = w->ops->run(w->backend, w);
 		goto out;

@@ -149,6 +149,7 @@ static json_t *pacing_json(const struct report_ctx *ctx,
 					  c->tx_late_max_ns));
 	json_object_set_new(o, "forfeit_ns",
 			    count_or_null(paced, c->tx_forfeit_ns));
+	json_object_set_new(o, "realtime", json_boolean(c->tx_realtime > 0));
 	json_object_set_new(o, "sends", json_count(c->tx_sends));
 	json_object_set_new(o, "bursts", json_count(c->tx_bursts));
 	json_object_set_new(o, "burst_max",
@@ -671,9 +672,10 @@ static void text_pacing(FILE *out, const struct report_ctx *ctx,
 	else
 		fprintf(out, "  late max not measured (unpaced)");
 	fprintf(out, "\n             bursts %llu (largest %llu frames)  "
-		     "catch-up %s",
+		     "catch-up %s%s",
 		(unsigned long long)c->tx_bursts,
-		(unsigned long long)c->tx_burst_max, policy);
+		(unsigned long long)c->tx_burst_max, policy,
+		c->tx_realtime ? "  real-time priority" : "");
 	if (ctx->target_pps > 0 && c->tx_forfeit_ns)
 		fprintf(out, "  schedule shifted %s",
 			report_format_ns((double)c->tx_forfeit_ns, v[0], 32));
