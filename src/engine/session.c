@@ -343,7 +343,7 @@ int session_run_observed(const struct test_spec *sp, atomic_bool *stop,
 			 struct session_observer *obs)
 {
 	struct session *s = calloc(1, sizeof(*s));
-	char note[512], fallback[384], kernel_stats[512] = "";
+	char note[512], fallback[384], kernel_stats[1024] = "";
 	struct if_counters if_before, if_after;
 	struct reporter rep;
 	const char *mode_note;
@@ -430,7 +430,7 @@ int session_run_observed(const struct test_spec *sp, atomic_bool *stop,
 		if (werr && !err)
 			err = werr;
 		if (s->ops->kernel_stats) {
-			char one[512];
+			char one[1024];
 
 			if (!s->ops->kernel_stats(s->backends[i], one, sizeof(one)))
 				stats_kv_add(kernel_stats, sizeof(kernel_stats),

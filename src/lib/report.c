@@ -142,6 +142,29 @@ static json_t *jitter_json(const struct stats_snapshot *s)
 	return o;
 }
 
+/* ratio = num / den of two counters of o, when both are there. */
+static void kernel_stats_ratio(json_t *o, const char *name, const char *num,
+			       const char *den)
+{
+	json_t *n = json_object_get(o, num), *d = json_object_get(o, den);
+
+	if (!json_is_integer(n) || !json_is_integer(d) ||
+	    json_integer_value(d) <= 0)
+		return;
+	json_object_set_new(o, name,
+			    json_real((double)json_integer_value(n) /
+				      (double)json_integer_value(d)));
+}
+
+/* Means that do not add up over queues are derived from counters that
+ * do (AF_XDP: frames per sendto, TX ring entries queued at a submit). */
+static void kernel_stats_derive(json_t *o)
+{
+	kernel_stats_ratio(o, "tx_frames_per_kick", "tx_submitted", "tx_kicks");
+	kernel_stats_ratio(o, "tx_ring_occupancy", "tx_ring_fill_sum",
+			   "tx_ring_samples");
+}
+
 /* "name=value name=value" (the backends' kernel counters) as an object of
  * integers; a malformed pair is skipped. */
 static json_t *kernel_stats_json(const char *text)
@@ -162,6 +185,7 @@ static json_t *kernel_stats_json(const char *text)
 			p++;
 		}
 	}
+	kernel_stats_derive(o);
 	return o;
 }
 

@@ -366,6 +366,31 @@ static void test_json_send(void **state)
 	json_decref(doc);
 }
 
+/* Ratios that do not add up over queues come from counters that do. */
+static void test_json_kernel_derived(void **state)
+{
+	json_t *doc;
+
+	(void)state;
+	setup_role(ROLE_SEND);
+	fill_tx(&snap);
+	ctx.kernel_stats = "tx_kicks=400 tx_submitted=1000 "
+			   "tx_ring_fill_sum=640 tx_ring_samples=20";
+	doc = report_json(&ctx, &snap, 2.0, true);
+	assert_int_equal(jint(doc, "backend.kernel.tx_kicks"), 400);
+	assert_close(jreal(doc, "backend.kernel.tx_frames_per_kick"), 2.5, 1e-12);
+	assert_close(jreal(doc, "backend.kernel.tx_ring_occupancy"), 32, 1e-12);
+	json_decref(doc);
+	/* No kicks: no ratio rather than a division by zero. */
+	ctx.kernel_stats = "tx_kicks=0 tx_submitted=0";
+	doc = report_json(&ctx, &snap, 2.0, true);
+	assert_int_equal(jint(doc, "backend.kernel.tx_kicks"), 0);
+	assert_absent(jget(doc, "backend.kernel"), "tx_frames_per_kick");
+	assert_absent(jget(doc, "backend.kernel"), "tx_ring_occupancy");
+	json_decref(doc);
+	ctx.kernel_stats = NULL;
+}
+
 static void test_json_ping_and_reflect(void **state)
 {
 	json_t *doc;
@@ -767,6 +792,7 @@ int main(void)
 		cmocka_unit_test(test_json_recv),
 		cmocka_unit_test(test_json_recv_one_way_invalid),
 		cmocka_unit_test(test_json_send),
+		cmocka_unit_test(test_json_kernel_derived),
 		cmocka_unit_test(test_json_ping_and_reflect),
 		cmocka_unit_test(test_json_zero_time_zero_packets),
 		cmocka_unit_test(test_json_counter_saturates),
