@@ -111,6 +111,13 @@ struct backend_ops {
 	/* Kernel counters that explain loss (XDP_STATISTICS and the like),
 	 * as "name=value" pairs, for the report; NULL if none. */
 	int (*kernel_stats)(struct backend *b, char *buf, size_t len);
+	/* Optional: frames of this test the interface dropped on transmit
+	 * since open, when the backend's path has a counter of its own for
+	 * them (XDP_TX: the driver's xdp_xmit_errors); *from names it.
+	 * -ENODATA: not measured (the session then uses the interface's
+	 * tx_dropped). */
+	int (*tx_dropped)(struct backend *b, uint64_t *dropped,
+			  const char **from);
 	void (*close)(struct backend *b);
 };
 

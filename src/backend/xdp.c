@@ -1335,6 +1335,34 @@ static int xdp_kernel_stats(struct backend *b, char *buf, size_t len)
 	return 0;
 }
 
+/* XDP_TX frames the driver refused: the generator's go out through
+ * ndo_xdp_xmit (xdp_xmit_errors), the reflector's through the driver's
+ * own XDP_TX (xdp_tx_errors). Interface-wide, so queue 0 answers. */
+static int xdp_tx_dropped(struct backend *b, uint64_t *dropped,
+			  const char **from)
+{
+	enum dev_stat k;
+	struct dev_stats now;
+
+	switch (b->running) {
+	case RUNNING_GEN:
+		k = DEV_XDP_XMIT_ERRORS;
+		break;
+	case RUNNING_REFLECT:
+		k = DEV_XDP_TX_ERRORS;
+		break;
+	default:
+		return -ENODATA;
+	}
+	if (b->cfg.queue_id || !b->dev_base_valid ||
+	    dev_stats_read(b->ifname, &now) || !now.found[k] ||
+	    !b->dev_base.found[k])
+		return -ENODATA;
+	*dropped = now.value[k] - b->dev_base.value[k];
+	*from = k == DEV_XDP_XMIT_ERRORS ? "xdp_xmit_errors" : "xdp_tx_errors";
+	return 0;
+}
+
 const struct backend_ops backend_xdp_ops = {
 	.name = "xdp",
 	.flags = BACKEND_F_RAW | BACKEND_F_KERNEL,
@@ -1345,5 +1373,6 @@ const struct backend_ops backend_xdp_ops = {
 	.note = xdp_note,
 	.run = xdp_run,
 	.kernel_stats = xdp_kernel_stats,
+	.tx_dropped = xdp_tx_dropped,
 	.close = xdp_close,
 };

@@ -30,6 +30,12 @@ struct report_ctx {
 	uint64_t one_way_error_ns; /* bound of the clock offset; 0: exact */
 	const char *one_way_note;
 	const char *kernel_stats; /* "name=value ..." from the backend, or NULL */
+	/* Senders, final report: frames the interface dropped on transmit
+	 * over the test (tx_if_dropped_from names the counter); false: not
+	 * measured. */
+	bool has_tx_if_dropped;
+	uint64_t tx_if_dropped;
+	const char *tx_if_dropped_from;
 	json_t *intervals; /* array the final JSON includes, may be NULL */
 	uint64_t intervals_dropped;
 };
