@@ -49,7 +49,9 @@
 #
 # How each number is counted:
 #   sent pps    packets the sender says it sent / the sender's active time.
-#               linerate: tx.pps from its JSON (= tx.packets / its run time).
+#               linerate: tx.handed_pps from its JSON (= tx.packets / its run
+#               time: handed to the interface, drops included, as testpmd counts;
+#               tx.pps, what left, excludes the interface's drops).
 #               testpmd: final "Accumulated forward statistics" TX-packets /
 #               (time SIGINT was sent - time "packet forwarding" started, as
 #               seen by this script, polling every 20 ms). testpmd counts a
@@ -373,7 +375,7 @@ run_linerate() {
 	c1=$(counters)
 	sink_stop
 	tx=$(jq -r '.tx.packets // empty' "$WORK/send.json" 2>/dev/null)
-	pps=$(jq -r '.tx.pps // empty' "$WORK/send.json" 2>/dev/null)
+	pps=$(jq -r '.tx.handed_pps // .tx.pps // empty' "$WORK/send.json" 2>/dev/null)
 	secs=$(awk -v n="$tx" -v p="$pps" 'BEGIN { if (p + 0 > 0) printf "%.6f", n / p }')
 	if ((rc != 0)) || [[ -z $tx ]]; then
 		note="error (exit $rc): $(first_error "$WORK/send.err")"
