@@ -685,7 +685,7 @@ static int gen_run(struct backend *b, struct worker *w)
 			gen_check_device(b, generated);
 			checked = true;
 		}
-		clock_wait_until(now + POLL_NS);
+		clock_sleep_until(now + POLL_NS);
 	}
 	err = gen_runner_stop(b);
 	if (!checked)
@@ -1053,7 +1053,7 @@ static int sink_run(struct backend *b, struct worker *w)
 				 realtime_offset() +
 					 (uint64_t)w->spec->clock_offset_ns,
 				 __ATOMIC_RELAXED);
-		clock_wait_until(now + POLL_NS);
+		clock_sleep_until(now + POLL_NS);
 	}
 	/* Detached first, so the last copy is final. */
 	xdp_detach(&b->attachment);
@@ -1134,7 +1134,7 @@ static int reflect_run(struct backend *b, struct worker *w)
 		if (receiver_finished(w, now, start, sum.reflected,
 				      sum.last_rx_ns))
 			break;
-		clock_wait_until(now + POLL_NS);
+		clock_sleep_until(now + POLL_NS);
 	}
 	xdp_detach(&b->attachment);
 	if (err) {

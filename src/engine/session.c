@@ -450,7 +450,7 @@ int session_run_observed(const struct test_spec *sp, atomic_bool *stop,
 			if (next_report <= now)
 				next_report = now + sp->interval_ns;
 		}
-		clock_wait_until(now + REPORTER_TICK_NS);
+		clock_sleep_until(now + REPORTER_TICK_NS);
 	}
 	for (uint32_t i = 0; i < s->nworkers; i++) {
 		werr = worker_join(s->workers[i]);

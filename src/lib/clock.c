@@ -6,6 +6,18 @@
 /* Below this a nanosleep overshoots more than it saves. */
 #define SPIN_THRESHOLD_NS (50 * NSEC_PER_USEC)
 
+void clock_sleep_until(uint64_t deadline_ns)
+{
+	struct timespec ts = {
+		.tv_sec = (time_t)(deadline_ns / NSEC_PER_SEC),
+		.tv_nsec = (long)(deadline_ns % NSEC_PER_SEC),
+	};
+
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) ==
+	       EINTR)
+		;
+}
+
 void clock_wait_until(uint64_t deadline_ns)
 {
 	uint64_t now = mono_ns();

@@ -34,6 +34,10 @@ static inline uint64_t mono_ns(void)
 
 /* Sleep until an absolute CLOCK_MONOTONIC time; short waits spin. */
 void clock_wait_until(uint64_t deadline_ns);
+/* Sleep, never spin: for loops that only look up now and then (reporter
+ * ticks, polling kernel counters), which share a CPU with the data path
+ * and must not take it from it. */
+void clock_sleep_until(uint64_t deadline_ns);
 
 const char *clock_name(clockid_t id);
 
