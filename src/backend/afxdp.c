@@ -66,6 +66,9 @@
 #define XDP_MAX_TX_SKB_BUDGET 9
 #endif
 #define AFXDP_BUSY_WAIT_NS (500 * NSEC_PER_MSEC)
+/* Blocked this long, the peer that would free our frames is not running:
+ * it shares our CPU (see tx_full). */
+#define AFXDP_YIELD_AFTER_NS (20 * NSEC_PER_USEC)
 #define AFXDP_BUSY_RETRY_US 2000
 
 /* The steering program of one interface, shared by the instances on it. */
@@ -119,6 +122,7 @@ struct backend {
 	uint64_t tx_no_frames; /* bursts that found no free frame/ring slot */
 	uint64_t tx_kick_dropped; /* sendto stopped by a device drop */
 	uint64_t tx_kick_blocked; /* sendto that could send nothing more */
+	uint64_t tx_blocked_since; /* mono ns; 0: the kernel is taking frames */
 	struct steer_link *steer;
 	bool in_xskmap;
 	bool zero_copy;
@@ -768,8 +772,10 @@ static uint32_t tx_take(struct backend *b, uint32_t n, uint32_t *idx)
 		if (room < n)
 			n = room;
 	}
-	if (n && xsk_ring_prod__reserve(&b->tx, n, idx) == n)
+	if (n && xsk_ring_prod__reserve(&b->tx, n, idx) == n) {
+		b->tx_blocked_since = 0;
 		return n;
+	}
 	b->tx_no_frames++;
 	return 0;
 }
@@ -784,16 +790,30 @@ static int tx_commit(struct backend *b, uint32_t n)
 	return tx_kick(b);
 }
 
-/* Full: make sure the kernel is working on what is queued. */
+/*
+ * Full: make sure the kernel is working on what is queued. When it can
+ * take nothing (every frame is an skb the peer has not freed yet) for
+ * longer than the peer takes on a CPU of its own, the peer's NAPI most
+ * likely waits for this CPU: yield it. Yielding at once would hand the
+ * CPU to whatever else runs here while the completions are microseconds
+ * away.
+ */
 static int tx_full(struct backend *b)
 {
 	if (b->tx_outstanding) {
-		uint64_t blocked = b->tx_kick_blocked;
+		uint64_t blocked = b->tx_kick_blocked, now;
 		int err = tx_kick(b);
 
 		if (err)
 			return err;
-		if (b->tx_kick_blocked != blocked)
+		if (b->tx_kick_blocked == blocked) {
+			b->tx_blocked_since = 0;
+			return -EAGAIN;
+		}
+		now = mono_ns();
+		if (!b->tx_blocked_since)
+			b->tx_blocked_since = now;
+		else if (now - b->tx_blocked_since >= AFXDP_YIELD_AFTER_NS)
 			sched_yield();
 	}
 	return -EAGAIN;
