@@ -727,7 +727,8 @@ static int tx_kick(struct backend *b)
 	 * at least the dropped descriptor off the ring, each EAGAIN at a
 	 * budget smaller than the ring a budget's worth; an EAGAIN with the
 	 * whole ring as budget means the kernel could take nothing (the
-	 * completion ring or the device queue is full).
+	 * socket's send buffer is full of skbs the peer has not freed, or
+	 * the completion ring or the device queue is).
 	 */
 	queued = tx_ring_queued(b);
 	drops_left = queued;
