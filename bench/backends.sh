@@ -576,8 +576,14 @@ run_round() {
 			lr-udp) label="linerate udp" args=(--backend udp) ;;
 			lr-udp-nogso) label="linerate udp --no-gso" args=(--backend udp --no-gso) ;;
 			esac
+			# With --base, every other repeat runs the base first, so
+			# neither binary always follows the same tool.
+			if [[ -n $BASE ]] && ((r % 2 == 0)); then
+				echo "   base $t" >&2
+				SENDER=$WORK/base run_linerate "$place" "base $label" "$scpu" "$rcpu" "${args[@]}"
+			fi
 			run_linerate "$place" "$label" "$scpu" "$rcpu" "${args[@]}"
-			if [[ -n $BASE ]]; then
+			if [[ -n $BASE ]] && ((r % 2 == 1)); then
 				echo "   base $t" >&2
 				SENDER=$WORK/base run_linerate "$place" "base $label" "$scpu" "$rcpu" "${args[@]}"
 			fi
