@@ -531,6 +531,9 @@ struct tx_state {
 	/* raw backends: whole frames; the probe sits at payload_offset and
 	 * the UDP source port and checksum are patched per packet */
 	bool raw;
+	/* raw backends with tx_prepare: the frames live in the backend's
+	 * buffers, prepared once; per packet only the stamp is written */
+	bool prepared;
 	size_t payload_offset;
 	size_t udp_offset;
 	uint32_t csum_base; /* UDP sum with src port and probe zeroed */
@@ -582,6 +585,10 @@ static int tx_setup_raw(struct worker *w, struct tx_state *tx)
 	tx->csum_base = (uint16_t)~check;
 	if (check == 0xffff)
 		tx->csum_base = 0;
+	/* Slot 0 is still the unstamped template. */
+	if (w->ops->tx_prepare && w->ops->tx_reserve && w->ops->tx_submit)
+		tx->prepared = !w->ops->tx_prepare(w->backend, tx->pkts[0].data,
+						   tx->pkts[0].len);
 	return 0;
 }
 
@@ -719,8 +726,8 @@ static void tx_account_pacing(struct worker *w, struct tx_state *tx,
 static int tx_once(struct worker *w, struct tx_state *tx, uint64_t now)
 {
 	const struct test_spec *sp = w->spec;
-	uint32_t want = sp->burst, n, flow = tx->next_flow;
-	uint64_t tx_real, seq0;
+	uint32_t want = sp->burst, n, stamp, flow = tx->next_flow;
+	uint64_t tx_real, seq0 = 0;
 	int sent;
 
 	if (sp->count && sp->count - tx->sent < want)
@@ -728,9 +735,17 @@ static int tx_once(struct worker *w, struct tx_state *tx, uint64_t now)
 	n = pacer_take(&tx->pacer, now, want);
 	if (!n)
 		return 0;
+	stamp = n;
+	if (tx->prepared) {
+		/* The backend's own frames, as many as it has free. */
+		sent = w->ops->tx_reserve(w->backend, tx->pkts, n);
+		if (sent < 0)
+			goto not_sent;
+		stamp = (uint32_t)sent;
+	}
 	seq0 = tx->next_seq[flow];
 	tx_real = clock_ns(CLOCK_REALTIME);
-	for (uint32_t i = 0; i < n; i++) {
+	for (uint32_t i = 0; i < stamp; i++) {
 		struct probe probe = {
 			.flow_id = (uint16_t)(w->flow_base + flow),
 			.seq = seq0 + i,
@@ -744,7 +759,14 @@ static int tx_once(struct worker *w, struct tx_state *tx, uint64_t now)
 		}
 		probe_write(tx->pkts[i].data, &probe);
 	}
-	sent = w->ops->tx_burst(w->backend, tx->pkts, n);
+	if (tx->prepared) {
+		int err = w->ops->tx_submit(w->backend, stamp);
+
+		sent = err ? err : (int)stamp;
+	} else {
+		sent = w->ops->tx_burst(w->backend, tx->pkts, n);
+	}
+not_sent:
 	if (sent < 0) {
 		/* Not sent, so not numbered: the sequence stays where it
 		 * was and the receiver sees no false gap. A full queue is

@@ -85,6 +85,18 @@ uint64_t clock_wake_margin(void)
 	return atomic_load_explicit(&wake_margin_ns, memory_order_relaxed);
 }
 
+void clock_sleep_until(uint64_t deadline_ns)
+{
+	struct timespec ts = {
+		.tv_sec = (time_t)(deadline_ns / NSEC_PER_SEC),
+		.tv_nsec = (long)(deadline_ns % NSEC_PER_SEC),
+	};
+
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) ==
+	       EINTR)
+		;
+}
+
 void clock_wait_until(uint64_t deadline_ns)
 {
 	uint64_t now = mono_ns();

@@ -40,6 +40,10 @@ void clock_wait_until(uint64_t deadline_ns);
  * margin in ns. Later calls return the first measurement. */
 uint64_t clock_calibrate(void);
 uint64_t clock_wake_margin(void);
+/* Sleep, never spin: for loops that only look up now and then (reporter
+ * ticks, polling kernel counters), which share a CPU with the data path
+ * and must not take it from it. */
+void clock_sleep_until(uint64_t deadline_ns);
 
 const char *clock_name(clockid_t id);
 

@@ -34,6 +34,12 @@ struct report_ctx {
 	unsigned int unmeasured; /* STATS_NO_* of the backend */
 	bool bypass_watched; /* rx_bypassed was counted (raw receivers) */
 	const char *failure; /* why the run's traffic failed, or NULL */
+	/* Senders, final report: frames the interface dropped on transmit
+	 * over the test (tx_if_dropped_from names the counter); false: not
+	 * measured. */
+	bool has_tx_if_dropped;
+	uint64_t tx_if_dropped;
+	const char *tx_if_dropped_from;
 	json_t *intervals; /* array the final JSON includes, may be NULL */
 	uint64_t intervals_dropped;
 };
