@@ -143,6 +143,12 @@ mesh toonerev 120 --hosts "$GOOD" --to h3 --reverse --rate 5kpps --count 1000 --
 assert_rc "many-to-one --reverse" $? 0
 check_cells "many-to-one --to h3 --reverse" "$(out toonerev)" 1000 "3 1" "3 2" "3 4"
 
+# ---- by duration: whatever was sent arrived, no more than 0.3 s at 5 kpps
+mesh dur 120 --hosts "$GOOD" --from h4 --rate 5kpps --duration 300ms --json
+assert_rc "one-to-many by duration" $? 0
+assert_true "by duration: every cell received exactly what was sent, 0 lost, 500..1550 packets" \
+	jq -e '[.cells[] | .ok and .sent == .received and .lost == 0 and .sent >= 500 and .sent <= 1550] | all and length == 3' "$(out dur)"
+
 # ---- text table and heatmap
 mesh text 120 --hosts "$GOOD" --parallel --rate 5kpps --count 500 --svg "$WORKDIR/mesh.svg" --svg-metric latency
 assert_rc "text output" $? 0
