@@ -243,6 +243,11 @@ static unsigned int raw_rx_prepare(struct worker *w, struct pkt *pkts,
 		}
 		p->payload_offset = (uint32_t)v.payload_offset;
 		p->len = (uint32_t)(v.payload_offset + v.payload_len);
+		p->rx_tos = (uint16_t)(PKT_MARK_VALID | v.tos);
+		/* A NIC or veth that strips the tag leaves it to the
+		 * backend, which may have filled rx_vlan already. */
+		if (v.vlan_id)
+			p->rx_vlan = (uint16_t)(PKT_MARK_VALID | v.vlan_id);
 		peer_from_view(&p->peer, &v);
 		if (kept != i)
 			pkts[kept] = *p;

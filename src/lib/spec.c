@@ -8,6 +8,7 @@
 #include <math.h>
 
 #include "clock.h"
+#include "marking.h"
 #include "probe.h"
 #include "spec.h"
 
@@ -147,6 +148,8 @@ int spec_payload_len(const struct test_spec *spec)
 	struct frame_spec fs = { 0 };
 
 	fs.src.family = fs.dst.family = family_of(spec);
+	/* The tag is part of the frame: it takes 4 bytes of the payload. */
+	fs.vlan_id = spec->vlan_id;
 	return frame_payload_len(&fs, spec->frame_size, PROBE_HDR_LEN);
 }
 
@@ -202,13 +205,28 @@ int spec_validate(const struct test_spec *spec, char *err, size_t err_len)
 		     "Ethernet frame incl. FCS)",
 		     spec->frame_size, FRAME_MIN_SIZE, FRAME_MAX_SIZE);
 	if (sender && spec_payload_len(spec) < 0)
-		FAIL("--size: %u is too small for an %s probe (minimum %u)",
+		FAIL("--size: %u is too small for an %s%s probe (minimum %u)",
 		     spec->frame_size,
 		     family_of(spec) == AF_INET6 ? "IPv6" : "IPv4",
+		     spec->vlan_id ? " 802.1Q-tagged" : "",
 		     (unsigned)(FRAME_FCS_LEN + FRAME_ETH_HLEN +
+				(spec->vlan_id ? FRAME_VLAN_HLEN : 0) +
 				(family_of(spec) == AF_INET6 ? FRAME_IPV6_HLEN :
 							       FRAME_IPV4_HLEN) +
 				FRAME_UDP_HLEN + PROBE_HDR_LEN));
+	if (spec->vlan_id > MARKING_VLAN_ID_MAX ||
+	    spec->vlan_pcp > MARKING_PCP_MAX)
+		FAIL("--vlan: out of range (accepted: ID 1..4094, PCP 0..7)");
+	if (spec->vlan_pcp && !spec->vlan_id)
+		FAIL("--vlan: a priority needs a VLAN ID (ID:PCP)");
+	if (spec->vlan_id && !sender)
+		FAIL("--vlan: only a sender tags its frames");
+	if (spec->vlan_id && !strcmp(spec->backend, "udp"))
+		FAIL("--vlan: the udp backend cannot tag frames (a socket "
+		     "has no 802.1Q header; use a VLAN interface, or "
+		     "--backend afpacket, afxdp or xdp)");
+	if (spec->tos && !sender)
+		FAIL("--dscp/--ecn/--tos: only a sender marks its packets");
 	if (spec->rate.kind == RATE_PERCENT && !spec->line_rate_bps)
 		FAIL("--rate: a %% rate needs --line-rate (e.g. 10Gbps)");
 	if (spec->rate.kind != RATE_MAX &&

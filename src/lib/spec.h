@@ -79,6 +79,13 @@ struct test_spec {
 	 * reflectors: their declared rate is what admission counted). */
 	bool police;
 	uint32_t frame_size; /* incl. FCS */
+	/* send/ping: the IPv4 TOS / IPv6 traffic class byte (DSCP << 2 |
+	 * ECN) every test packet carries; 0 unless a marking flag set it. */
+	uint8_t tos;
+	/* send/ping, raw backends: an 802.1Q tag (0: untagged) and its
+	 * priority code point. The udp backend cannot tag and refuses. */
+	uint16_t vlan_id;
+	uint8_t vlan_pcp;
 	struct rate rate;
 	uint64_t line_rate_bps; /* for % rates; 0 unknown */
 	uint64_t duration_ns; /* 0: no limit (count or idle ends it) */
