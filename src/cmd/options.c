@@ -59,6 +59,7 @@ enum opt_id {
 	OPT_TOS,
 	OPT_TRAFFIC_CLASS,
 	OPT_VLAN,
+	OPT_PER_FLOW,
 };
 
 #define R_SEND (1u << ROLE_SEND)
@@ -155,6 +156,9 @@ static const struct opt_doc opt_docs[] = {
 	  "time arrivals in user space instead of kernel SO_TIMESTAMPNS" },
 	{ "clock-sync", 1, OPT_CLOCK_SYNC, R_RECV | R_REFLECT, "none|host",
 	  "host: sender shares this host's clock, one-way latency is valid" },
+	{ "per-flow", 1, OPT_PER_FLOW, R_RECV | R_REFLECT | R_PING, "N|all|none",
+	  "rows of the per-flow table, most lost first (default 10, shown "
+	  "when more than one flow arrived; --json has every flow)" },
 	{ "json", 0, OPT_JSON, R_ALL, NULL,
 	  "print one JSON document at the end, nothing else on stdout" },
 	{ "json-stream", 0, OPT_JSON_STREAM, R_ALL, NULL,
@@ -305,6 +309,17 @@ static int parse_one(struct test_spec *sp, int id, const char *name,
 	case OPT_TOS:
 	case OPT_TRAFFIC_CLASS:
 		return parse_marking(sp, id, name, v);
+	case OPT_PER_FLOW:
+		sp->per_flow_explicit = true;
+		if (!strcmp(v, "all"))
+			sp->per_flow_rows = UINT32_MAX;
+		else if (!strcmp(v, "none"))
+			sp->per_flow_rows = 0;
+		else if (parse_u64(v, 1, 100000, &n))
+			return bad(name, v, "a row count 1..100000, all or none");
+		else
+			sp->per_flow_rows = (uint32_t)n;
+		return 0;
 	case OPT_VLAN:
 		if (marking_parse_vlan(v, &sp->vlan_id, &sp->vlan_pcp))
 			return bad(name, v, "ID 1..4094 or ID:PCP with PCP "

@@ -7,6 +7,7 @@
 #include "backend/backend.h"
 #include "backend/netpath.h"
 #include "clock.h"
+#include "flowreport.h"
 #include "log.h"
 #include "report.h"
 #include "select.h"
@@ -123,6 +124,37 @@ static uint64_t session_end_ns(const struct session *s)
 	return end;
 }
 
+/*
+ * The workers have finished: their flows, all of them, for the final
+ * report. None when the backend counts in the kernel (its own flows are
+ * not in user space) or when nothing was tracked.
+ */
+static void flows_collect(struct reporter *r, struct worker *const *w,
+			  uint32_t n)
+{
+	size_t total = 0, got = 0;
+
+	free(r->ctx.per_flow);
+	r->ctx.per_flow = NULL;
+	r->ctx.per_flow_count = 0;
+	if (r->ctx.unmeasured & STATS_NO_SEQUENCE)
+		return;
+	for (uint32_t i = 0; i < n; i++)
+		total += w[i]->nactive;
+	if (w[0]->spec->role == ROLE_SEND)
+		return;
+	/* An empty array, not null: the flows were tracked, none came. */
+	r->ctx.per_flow = calloc(total ? total : 1, sizeof(*r->ctx.per_flow));
+	if (!r->ctx.per_flow) {
+		pr_warn("per-flow results: out of memory\n");
+		return;
+	}
+	for (uint32_t i = 0; i < n; i++)
+		got += worker_flow_results(w[i], r->ctx.per_flow + got,
+					   total - got);
+	r->ctx.per_flow_count = got;
+}
+
 static void emit_final(struct reporter *r, struct worker *const *w,
 		       uint32_t n, json_t **final, bool silent, char *failure,
 		       size_t failure_len)
@@ -133,6 +165,7 @@ static void emit_final(struct reporter *r, struct worker *const *w,
 	json_t *doc = NULL;
 
 	take_all(r, w, n, mono_ns());
+	flows_collect(r, w, n);
 	for (uint32_t i = 0; i < n; i++)
 		if (w[i]->end_mono_ns > tx_end)
 			tx_end = w[i]->end_mono_ns;
@@ -196,6 +229,7 @@ static void reporter_destroy(struct reporter *r)
 	if (r->csv)
 		fclose(r->csv);
 	json_decref(r->ctx.intervals);
+	free(r->ctx.per_flow);
 	free(r->prev);
 	free(r->cur);
 	free(r->delta);

@@ -7,6 +7,8 @@
 #include <string.h>
 
 #include "clock.h"
+#include "flowreport.h"
+#include "marking.h"
 #include "log.h"
 #include "pacer.h"
 #include "probe.h"
@@ -45,8 +47,10 @@ int worker_init(struct worker *w, const struct test_spec *spec,
 
 void worker_destroy(struct worker *w)
 {
-	for (uint32_t i = 0; i < w->nactive; i++)
+	for (uint32_t i = 0; i < w->nactive; i++) {
+		free(w->active[i]->latency);
 		free(w->active[i]);
+	}
 	free(w->active);
 	free(w->flows);
 	w->active = NULL;
@@ -125,9 +129,15 @@ static struct flow_state *flow_lookup(struct worker *w, const struct pkt *p,
 	}
 	if (w->nactive >= SPEC_MAX_FLOWS)
 		return NULL;
-	f = malloc(sizeof(*f));
+	f = calloc(1, sizeof(*f));
 	if (!f)
 		return NULL;
+	/* Bounded: a histogram for the first flows only (flowreport.h). */
+	if (w->nactive < FLOWREPORT_LATENCY_FLOWS) {
+		f->latency = malloc(sizeof(*f->latency));
+		if (f->latency)
+			hist_init(f->latency);
+	}
 	f->key = key;
 	seqtrack_init(&f->seq);
 	jitter_init(&f->jitter);
@@ -135,6 +145,56 @@ static struct flow_state *flow_lookup(struct worker *w, const struct pkt *p,
 	w->active[w->nactive++] = f;
 	STAT_SET(w->stats.c.rx_flows, w->nactive);
 	return w->last_flow = f;
+}
+
+size_t worker_flow_results(const struct worker *w, struct flow_result *out,
+			   size_t cap)
+{
+	size_t n = 0;
+
+	for (uint32_t i = 0; i < w->nactive && n < cap; i++) {
+		const struct flow_state *f = w->active[i];
+		struct flow_result *r = &out[n++];
+
+		memset(r, 0, sizeof(*r));
+		r->src.family = (int)f->key.family;
+		if (f->key.family == AF_INET6)
+			memcpy(&r->src.v6, f->key.addr, 16);
+		else
+			memcpy(&r->src.v4, f->key.addr, 4);
+		r->src_port = ntohs(f->key.port);
+		r->flow_id = f->key.flow_id;
+		r->received = f->seq.received;
+		r->expected = seqtrack_expected(&f->seq);
+		r->lost = seqtrack_lost(&f->seq);
+		r->duplicates = f->seq.duplicates;
+		r->reordered = f->seq.reordered;
+		r->late = f->seq.late;
+		r->dscp_seen = f->dscp_seen;
+		r->ecn_seen = f->ecn_seen;
+		r->tos_seen = f->tos_seen;
+		r->vlan_seen = f->vlan_seen;
+		r->vlan_id = f->vlan_id;
+		r->jitter_rfc3550_ns = f->jitter.rfc3550_ns;
+		flowreport_set_latency(r, f->latency);
+	}
+	return n;
+}
+
+/* The markings a flow's packet arrived with, as the backend saw them. */
+static void flow_note_marking(struct flow_state *f, const struct pkt *p)
+{
+	if (p->rx_tos & PKT_MARK_VALID) {
+		uint8_t tos = (uint8_t)p->rx_tos;
+
+		f->tos_seen = true;
+		f->dscp_seen |= 1ULL << marking_dscp_of(tos);
+		f->ecn_seen |= (uint8_t)(1u << marking_ecn_of(tos));
+	}
+	if (p->rx_vlan & PKT_MARK_VALID) {
+		f->vlan_seen = true;
+		f->vlan_id = p->rx_vlan & 0x0fff;
+	}
 }
 
 static void publish_jitter(struct worker *w)
@@ -244,10 +304,11 @@ static unsigned int raw_rx_prepare(struct worker *w, struct pkt *pkts,
 		p->payload_offset = (uint32_t)v.payload_offset;
 		p->len = (uint32_t)(v.payload_offset + v.payload_len);
 		p->rx_tos = (uint16_t)(PKT_MARK_VALID | v.tos);
-		/* A NIC or veth that strips the tag leaves it to the
-		 * backend, which may have filled rx_vlan already. */
-		if (v.vlan_id)
-			p->rx_vlan = (uint16_t)(PKT_MARK_VALID | v.vlan_id);
+		/* A tag a NIC or veth stripped on the way in is not in
+		 * the frame: then the VLAN is not seen. */
+		p->rx_vlan = v.vlan_id ?
+				     (uint16_t)(PKT_MARK_VALID | v.vlan_id) :
+				     0;
 		peer_from_view(&p->peer, &v);
 		if (kept != i)
 			pkts[kept] = *p;
@@ -363,6 +424,9 @@ static unsigned int rx_account(struct worker *w, struct pkt *pkts,
 			untracked++;
 			continue;
 		}
+		flow_note_marking(f, p);
+		if (f->latency && rx_ns >= tx_ns)
+			hist_record(f->latency, rx_ns - tx_ns);
 		lost_before = seqtrack_lost(&f->seq);
 		exp_before = seqtrack_expected(&f->seq);
 		switch (seqtrack_update(&f->seq, probe.seq)) {

@@ -7,6 +7,8 @@
 #include "clock.h"
 #include "jitter.h"
 #include "report.h"
+#include "flowreport.h"
+#include "marking.h"
 #include "units.h"
 
 /* JSON has no NaN or Infinity; a rate over no time is 0. */
@@ -331,6 +333,23 @@ static json_t *config_json(const struct report_ctx *ctx)
 	json_object_set_new(o, "flows", json_integer(sp->flows));
 	json_object_set_new(o, "burst", json_integer(sp->burst));
 	if (sp->role == ROLE_SEND || sp->role == ROLE_PING) {
+		char dscp[8];
+
+		json_object_set_new(o, "tos", json_integer(sp->tos));
+		json_object_set_new(o, "dscp",
+				    json_string(marking_dscp_name(
+					    marking_dscp_of(sp->tos), dscp,
+					    sizeof(dscp))));
+		json_object_set_new(o, "ecn", json_string(marking_ecn_name(
+						      marking_ecn_of(sp->tos))));
+		json_object_set_new(o, "vlan", sp->vlan_id ?
+						       json_integer(sp->vlan_id) :
+						       json_null());
+		json_object_set_new(o, "vlan_pcp", sp->vlan_id ?
+							   json_integer(sp->vlan_pcp) :
+							   json_null());
+	}
+	if (sp->role == ROLE_SEND || sp->role == ROLE_PING) {
 		char policy[48];
 
 		json_object_set_new(o, "catch_up",
@@ -388,6 +407,15 @@ json_t *report_json(const struct report_ctx *ctx,
 				    ctx->spec && ctx->spec->police ?
 					    json_count(s->c.rx_policed) :
 					    json_null());
+		if (final)
+			json_object_set_new(rx, "per_flow",
+					    ctx->per_flow ?
+						    flowreport_json(
+							    ctx->per_flow,
+							    ctx->per_flow_count,
+							    !(ctx->unmeasured &
+							      STATS_NO_LATENCY)) :
+						    json_null());
 		json_object_set_new(doc, "rx", rx);
 	}
 	if (role == ROLE_REFLECT)
@@ -566,6 +594,16 @@ void report_text_header(FILE *out, const struct report_ctx *ctx)
 		fprintf(out, "  %u-byte frames  rate %s  flows %u",
 			sp->frame_size, rate_format(&sp->rate, rate, sizeof(rate)),
 			sp->flows);
+	if ((sp->role == ROLE_SEND || sp->role == ROLE_PING) && sp->tos) {
+		char dscp[8];
+
+		fprintf(out, "  dscp %s ecn %s",
+			marking_dscp_name(marking_dscp_of(sp->tos), dscp,
+					  sizeof(dscp)),
+			marking_ecn_name(marking_ecn_of(sp->tos)));
+	}
+	if ((sp->role == ROLE_SEND || sp->role == ROLE_PING) && sp->vlan_id)
+		fprintf(out, "  vlan %u priority %u", sp->vlan_id, sp->vlan_pcp);
 	fputc('\n', out);
 	if (ctx->backend_note)
 		fprintf(out, "  note: %s\n", ctx->backend_note);
@@ -758,6 +796,11 @@ void report_text_final(FILE *out, const struct report_ctx *ctx,
 				(unsigned long long)c->rx_filtered,
 				(unsigned long long)c->rx_policed);
 	}
+	if (ctx->per_flow && ctx->spec &&
+	    (ctx->spec->per_flow_explicit || ctx->per_flow_count > 1))
+		flowreport_text(out, ctx->per_flow, ctx->per_flow_count,
+				ctx->spec->per_flow_rows,
+				!(ctx->unmeasured & STATS_NO_LATENCY));
 	if (ctx->kernel_stats && *ctx->kernel_stats)
 		fprintf(out, "  kernel     %s\n", ctx->kernel_stats);
 	if (role == ROLE_RECV)

@@ -33,6 +33,10 @@ struct report_ctx {
 	const char *kernel_stats; /* "name=value ..." from the backend, or NULL */
 	unsigned int unmeasured; /* STATS_NO_* of the backend */
 	const char *failure; /* why the run's traffic failed, or NULL */
+	/* The final report's per-flow results (flowreport.h), or NULL when
+	 * the backend does not track flows in user space. */
+	struct flow_result *per_flow;
+	size_t per_flow_count;
 	json_t *intervals; /* array the final JSON includes, may be NULL */
 	uint64_t intervals_dropped;
 };

@@ -34,6 +34,7 @@ void spec_init(struct test_spec *spec, enum role role)
 	spec->wait_ns = NSEC_PER_SEC;
 	spec->kernel_rx_timestamps = true;
 	spec->queues = 1;
+	spec->per_flow_rows = 10; /* FLOWREPORT_DEFAULT_ROWS */
 	if (role == ROLE_SEND || role == ROLE_PING)
 		spec->duration_ns = role == ROLE_PING ? 0 : 10 * NSEC_PER_SEC;
 	if (role == ROLE_PING)

@@ -114,6 +114,11 @@ struct test_spec {
 	 * one-way latency is in the sender's time; and its error bound. */
 	int64_t clock_offset_ns;
 	uint64_t clock_error_ns;
+	/* recv/reflect/ping text report: rows of the per-flow table
+	 * (UINT32_MAX: all); unless per_flow_explicit, the table shows
+	 * only when more than one flow arrived. JSON has every flow. */
+	uint32_t per_flow_rows;
+	bool per_flow_explicit;
 	enum output_format output;
 	const char *csv_path; /* NULL: no CSV */
 	bool quiet;
