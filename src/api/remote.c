@@ -242,6 +242,14 @@ static json_t *traffic_json(const struct remote_config *o, const char *role)
 		json_object_set_new(req, "rate", rate_json(&sp->rate));
 		json_object_set_new(req, "flows", json_integer(sp->flows));
 		json_object_set_new(req, "burst", json_integer(sp->burst));
+		/* The client's marking, for traffic the server sends. */
+		if (sp->tos)
+			json_object_set_new(req, "tos", json_integer(sp->tos));
+		if (sp->vlan_id) {
+			snprintf(buf, sizeof(buf), "%u:%u", sp->vlan_id,
+				 sp->vlan_pcp);
+			json_object_set_new(req, "vlan", json_string(buf));
+		}
 		if (sp->line_rate_bps) {
 			snprintf(buf, sizeof(buf), "%llubps",
 				 (unsigned long long)sp->line_rate_bps);

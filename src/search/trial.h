@@ -91,6 +91,7 @@ struct lab_runner_config {
 	const char *backend; /* for both ends */
 	bool no_gso;
 	uint32_t flows;
+	uint8_t tos; /* the sender's TOS byte (DSCP << 2 | ECN) */
 	uint16_t port; /* trials on port, warm-up traffic on port + 1 */
 	atomic_bool *stop;
 };
@@ -108,6 +109,7 @@ struct host_runner_config {
 	const char *server_backend; /* the server's */
 	bool no_gso;
 	uint32_t flows;
+	uint8_t tos; /* the sender's TOS byte (DSCP << 2 | ECN) */
 	atomic_bool *stop;
 };
 

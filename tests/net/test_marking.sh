@@ -17,6 +17,8 @@
 #     untagged: none. On a kernel without 802.1Q (CONFIG_VLAN_8021Q unset,
 #     as on the project VM) there is no subinterface: an afxdp receiver,
 #     which sees the frame with its tag, reports VLAN 100 on the flow.
+#  5. rfc2544 --dscp marks every trial and warm-up packet (a counting
+#     rule for CS5 and one for any other class on the test ports).
 #
 # Counts are exact: the udp sender runs without GSO and the receiver without
 # GRO, so the rule sees one packet per datagram, and the lab (no threaded
@@ -210,6 +212,23 @@ assert_eq "4: tag100: config vlan" \
 	"$(jget "$(out send-tag100)" '"\(.config.vlan):\(.config.vlan_pcp)"')" 100:3
 assert_eq "4: tag100: tx.bytes count 68-byte tagged frames" \
 	"$(jget "$(out send-tag100)" .tx.bytes)" 68000
+
+# ---- 5. rfc2544 marks its trial and warm-up traffic
+log "5: rfc2544 --dscp CS5: every test packet b gets is CS5"
+in_b nft add rule netdev lrmark in ip dscp cs5 udp dport "{ $PORT, $((PORT + 1)) }" counter
+in_b nft add rule netdev lrmark in ip dscp != cs5 udp dport "{ $PORT, $((PORT + 1)) }" counter
+rule_count() {
+	in_b nft -j list chain netdev lrmark in |
+		jq -r --arg op "$1" '[.nftables[] | select(.rule) | .rule |
+			select(any(.expr[]; .match?.right? == "cs5" and .match?.op == $op)) |
+			.expr[] | select(.counter) | .counter.packets] | .[0]'
+}
+timeout --kill-after=5 120 "$LINERATE" rfc2544 --lab --name "$LAB_NAME" --quick \
+	--trial 0.5s --warmup 0.2s --drain 0.3s --sizes 64 --tests throughput \
+	--max-trials 3 --dscp CS5 --json >"$(out rfc)" 2>"$(err rfc)" </dev/null
+assert_rc "5: rfc2544 --dscp CS5" $? 0
+assert_gt "5: CS5 test packets counted by b's rule" "$(rule_count "==")" 0
+assert_eq "5: test packets with another DSCP" "$(rule_count "!=")" 0
 
 # The udp backend cannot tag: it says so.
 run_in vlan-udp "$NS_A" 10 "$LINERATE" send --backend udp --dst "$VL_B:$PORT" \
