@@ -4,10 +4,11 @@
 #   make static one statically linked build-static/linerate (scripts/build-static)
 #   make deb    linerate_<version>_amd64.deb in build-deb/ (scripts/build-deb)
 #   make fuzz   run each libFuzzer harness for 60 s (tests/fuzz/)
+#   make test-asan  the API and server tests on an ASan/UBSan build
 BUILD ?= build
 MESON_FLAGS ?= -Dwerror=true
 
-.PHONY: all build deps demo test unit net fuzz bench static deb clean
+.PHONY: all build deps demo test test-asan unit net fuzz bench static deb clean
 
 all: build
 
@@ -47,6 +48,10 @@ deb:
 	scripts/deps deb
 	scripts/build-deb build-deb
 
+test-asan:
+	scripts/deps test
+	scripts/test-asan $(BUILD)-asan
+
 fuzz:
 	FUZZ_OUT=$(BUILD)/fuzz tests/fuzz/run.sh 60
 
@@ -56,4 +61,4 @@ bench:
 	LINERATE=$(CURDIR)/$(BUILD)/src/linerate bench/udp_vs_iperf3.sh
 
 clean:
-	rm -rf $(BUILD) build-static build-deb
+	rm -rf $(BUILD) $(BUILD)-asan build-static build-deb

@@ -17,6 +17,7 @@ struct api_client {
 	char base[300];
 	char host[256];
 	char local_ip[64];
+	char peer_ip[64];
 	char *buf;
 	size_t len;
 	bool overflow;
@@ -206,6 +207,17 @@ const char *api_client_local_ip(struct api_client *c)
 		return NULL;
 	snprintf(c->local_ip, sizeof(c->local_ip), "%s", ip);
 	return c->local_ip;
+}
+
+const char *api_client_peer_ip(struct api_client *c)
+{
+	char *ip = NULL;
+
+	if (curl_easy_getinfo(c->curl, CURLINFO_PRIMARY_IP, &ip) != CURLE_OK ||
+	    !ip || !*ip)
+		return NULL;
+	snprintf(c->peer_ip, sizeof(c->peer_ip), "%s", ip);
+	return c->peer_ip;
 }
 
 int api_client_request(struct api_client *c, const char *method,

@@ -55,6 +55,10 @@ const char *api_client_host(const struct api_client *c);
  * for us should go), or NULL. */
 const char *api_client_local_ip(struct api_client *c);
 
+/* The server's address on the API connection (what HOST resolved to and
+ * was reached at), or NULL. */
+const char *api_client_peer_ip(struct api_client *c);
+
 /*
  * Clock offset (server minus client, ns) by NTP-style exchanges over the
  * API: of `samples` exchanges, the one with the smallest round trip wins,

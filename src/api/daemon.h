@@ -28,6 +28,12 @@ struct daemon_config {
 	const char *admin_token; /* NULL: none; sees and stops every session */
 	const char *tls_cert_pem;
 	const char *tls_key_pem;
+	/* Where they came from, read again on reload (NULL: no TLS). */
+	const char *tls_cert_file;
+	const char *tls_key_file;
+	bool allow_insecure_perms; /* take a key readable by others */
+	/* Set (by SIGHUP) to reload the certificate and key; may be NULL. */
+	atomic_bool *reload;
 	unsigned int max_sessions; /* running at once */
 	/* Of those, one client's; 0: half of max_sessions, rounded up. */
 	unsigned int max_sessions_per_client;
@@ -109,6 +115,7 @@ struct api_session {
 	double pps; /* what it sources, for admission (0 for a sink) */
 	double bps_l1;
 	bool raw; /* a backend that takes the interface (exclusive) */
+	bool stamp_stateful; /* stamp-reflect: own sequence numbers */
 
 	pthread_t thread;
 	/* Under the registry lock. Exactly one thread joins a session's

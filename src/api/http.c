@@ -142,6 +142,33 @@ char *http_read_small_file(const char *flag, const char *path, size_t max)
 	return buf;
 }
 
+char *http_read_secret_file(const char *flag, const char *path, size_t max,
+			   bool allow_insecure)
+{
+	struct stat st;
+
+	if (stat(path, &st)) {
+		int err = errno;
+
+		pr_warn("%s: cannot read %s: %s\n", flag, path, strerror(err));
+		errno = err;
+		return NULL;
+	}
+	if (st.st_mode & (S_IRWXG | S_IRWXO)) {
+		if (!allow_insecure) {
+			pr_warn("%s: %s may be read by others (mode %04o); "
+				"chmod 600 it, or --allow-insecure-perms\n",
+				flag, path, (unsigned int)(st.st_mode & 07777));
+			errno = EACCES;
+			return NULL;
+		}
+		pr_warn("%s: %s may be read by others (mode %04o), "
+			"--allow-insecure-perms takes it anyway\n",
+			flag, path, (unsigned int)(st.st_mode & 07777));
+	}
+	return http_read_small_file(flag, path, max);
+}
+
 static enum MHD_Result send_response(struct http_server *srv,
 				     struct MHD_Connection *conn,
 				     struct http_response *resp)
@@ -535,6 +562,8 @@ struct http_server *http_server_start(const struct http_config *cfg)
 						     (void *)cfg->tls_cert_pem };
 		opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_KEY, 0,
 						     (void *)cfg->tls_key_pem };
+		opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_PRIORITIES, 0,
+						     (void *)HTTP_TLS_PRIORITIES };
 	}
 	/* The guard keeps to max_connections by closing slow clients;
 	 * libmicrohttpd's own limit, above it, is only a backstop (it would
@@ -584,6 +613,23 @@ err:
 	free(srv->admin_token);
 	free(srv);
 	return NULL;
+}
+
+bool http_tls_pair_usable(const char *cert_pem, const char *key_pem)
+{
+	/* No socket and no thread: only the certificate and key are set up,
+	 * and refused as a running server would refuse them. */
+	struct MHD_Daemon *mhd = MHD_start_daemon(
+		MHD_USE_TLS | MHD_USE_NO_LISTEN_SOCKET, 0, NULL, NULL,
+		on_request, NULL, MHD_OPTION_HTTPS_MEM_CERT, cert_pem,
+		MHD_OPTION_HTTPS_MEM_KEY, key_pem, MHD_OPTION_HTTPS_PRIORITIES,
+		HTTP_TLS_PRIORITIES, MHD_OPTION_EXTERNAL_LOGGER, on_log, NULL,
+		MHD_OPTION_END);
+
+	if (!mhd)
+		return false;
+	MHD_stop_daemon(mhd);
+	return true;
 }
 
 void http_server_stop(struct http_server *srv)

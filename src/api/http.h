@@ -18,6 +18,14 @@
 
 struct http_server;
 
+/* TLS 1.2 and 1.3 only, forward-secret key exchange (ECDHE, DHE) and AEAD
+ * ciphers only: no static RSA, no CBC, no SHA-1 MACs. A GnuTLS priority
+ * string; documented in docs/api.md. */
+#define HTTP_TLS_PRIORITIES                                                  \
+	"NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:-CIPHER-ALL:+AES-256-GCM:" \
+	"+AES-128-GCM:+CHACHA20-POLY1305:-MAC-ALL:+AEAD:-KX-ALL:+ECDHE-ECDSA:" \
+	"+ECDHE-RSA:+DHE-RSA:%SERVER_PRECEDENCE"
+
 struct http_request {
 	const char *method;
 	const char *path; /* without the query */
@@ -66,6 +74,9 @@ struct http_config {
 struct http_server *http_server_start(const struct http_config *cfg);
 void http_server_stop(struct http_server *srv);
 
+/* Would libmicrohttpd serve with this PEM certificate and key? */
+bool http_tls_pair_usable(const char *cert_pem, const char *key_pem);
+
 /* Fill resp with {"error": msg, "field": field} (field may be NULL). */
 void http_error(struct http_response *resp, int status, const char *field,
 		const char *fmt, ...) __attribute__((format(printf, 4, 5)));
@@ -92,6 +103,12 @@ void http_server_counters(const struct http_server *srv,
  * NUL-terminated buffer with trailing whitespace removed; NULL with errno
  * set, after a line on stderr naming the flag. */
 char *http_read_small_file(const char *flag, const char *path, size_t max);
+
+/* The same for a secret (a token, a private key): refused, with a line
+ * naming the flag, when its group or others may read it, unless
+ * allow_insecure (then a warning). */
+char *http_read_secret_file(const char *flag, const char *path, size_t max,
+			   bool allow_insecure);
 
 /* "ADDR:PORT" text of a socket address. */
 const char *http_addr_text(const struct sockaddr_storage *ss, char *buf,

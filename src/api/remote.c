@@ -435,6 +435,53 @@ static void collect(struct run_state *rs)
 	res->far_tx = rs->far[1].report;
 }
 
+static bool ip_same(const struct ip_addr *a, const struct ip_addr *b)
+{
+	if (a->family != b->family)
+		return false;
+	return a->family == AF_INET ? a->v4.s_addr == b->v4.s_addr :
+				      !memcmp(&a->v6, &b->v6, sizeof(a->v6));
+}
+
+/* Is dst where we may send? 0, or -EPERM with err saying why. */
+static int data_address_check(struct api_client *api,
+			      const struct remote_config *o,
+			      const struct ip_addr *dst, const char *text,
+			      char *err, size_t err_len)
+{
+	struct ip_addr want;
+	const char *peer;
+	uint16_t port;
+	bool has_port;
+
+	if (o->has_expect_data_address) {
+		if (ip_same(dst, &o->expect_data_address))
+			return 0;
+		snprintf(err, err_len,
+			 "the server wants our traffic sent to %s, not the "
+			 "address --expect-data-address names; refusing", text);
+		return -EPERM;
+	}
+	peer = api_client_peer_ip(api);
+	if (!peer || parse_endpoint(peer, true, &want, &port, &has_port)) {
+		snprintf(err, err_len,
+			 "cannot tell the server's address to check its data "
+			 "address %s against (--expect-data-address IP)", text);
+		return -EPERM;
+	}
+	if (want.family == AF_INET6 && IN6_IS_ADDR_V4MAPPED(&want.v6)) {
+		want.family = AF_INET;
+		memcpy(&want.v4, &want.v6.s6_addr[12], 4);
+	}
+	if (ip_same(dst, &want))
+		return 0;
+	snprintf(err, err_len,
+		 "the server wants our traffic sent to %s, which is not its "
+		 "own address %s; refusing (--expect-data-address %s if that "
+		 "is intended)", text, peer, text);
+	return -EPERM;
+}
+
 int remote_run(struct api_client *api, const struct remote_config *o,
 	       atomic_bool *stop, struct remote_result *res, char *err,
 	       size_t err_len)
@@ -491,6 +538,10 @@ int remote_run(struct api_client *api, const struct remote_config *o,
 			ret = -EPROTO;
 			goto fail;
 		}
+		ret = data_address_check(api, o, &sp->dst, rs->far[0].address,
+					 err, err_len);
+		if (ret)
+			goto fail;
 		sp->dst_port = rs->far[0].port;
 		if (o->mode == REMOTE_BIDIR)
 			sp->csv_path = NULL;

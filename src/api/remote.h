@@ -37,6 +37,12 @@ struct remote_config {
 	uint64_t max_clock_error_ns;
 	FILE *near_out; /* where the near end prints live, or NULL */
 	uint64_t drain_ns; /* wait for the last packets; 0: 300 ms */
+	/* Where the server may tell us to send (its data.address): this
+	 * address, or when it is unset, the address its API answered on.
+	 * Anything else is refused: a server must not aim our traffic at a
+	 * third party. */
+	struct ip_addr expect_data_address;
+	bool has_expect_data_address;
 };
 
 struct remote_result {

@@ -189,7 +189,8 @@ static json_t *capabilities(const struct daemon *d)
 	}
 	json_object_set_new(o, "api_version", json_integer(1));
 	json_object_set_new(o, "version", json_string(LINERATE_VERSION));
-	json_object_set_new(o, "roles", json_pack("[ssss]", "sink", "reflect", "source", "ping"));
+	json_object_set_new(o, "roles", json_pack("[sssss]", "sink", "reflect", "source", "ping",
+						    "stamp-reflect"));
 	json_object_set_new(o, "backends", backends);
 	json_object_set_new(lim, "max_sessions", json_integer(cfg->max_sessions));
 	json_object_set_new(lim, "max_sessions_per_client",
@@ -384,7 +385,9 @@ static void metrics_jitter(struct api_session *s, void *arg)
 			  (double)s->latency.jitter_ns / 1e9);
 }
 
-static char *metrics_text(struct daemon *d)
+/* Totals over every session; the per-session series only of those the
+ * asking client may see (its own; the admin's: all). */
+static char *metrics_text(struct daemon *d, const struct api_client *who)
 {
 	struct metrics_buf mb = { .cap = 4096 };
 	struct registry_totals t;
@@ -422,6 +425,10 @@ static char *metrics_text(struct daemon *d)
 		  (unsigned long long)hc.status_2xx,
 		  (unsigned long long)hc.status_4xx,
 		  (unsigned long long)hc.status_5xx);
+	mb_printf(&mb, "# HELP linerate_log_suppressed_total Client-caused log lines the rate limit kept out of the log.\n"
+		       "# TYPE linerate_log_suppressed_total counter\n"
+		       "linerate_log_suppressed_total %llu\n",
+		  log_client_suppressed());
 	mb_printf(&mb, "# HELP linerate_api_unauthorized_total Requests without the right token.\n"
 		       "# TYPE linerate_api_unauthorized_total counter\n"
 		       "linerate_api_unauthorized_total %llu\n",
@@ -436,7 +443,7 @@ static char *metrics_text(struct daemon *d)
 		  (unsigned long long)hc.evicted);
 	mb_printf(&mb, "# HELP linerate_session_state The state of a session (1 for the current one).\n"
 		       "# TYPE linerate_session_state gauge\n");
-	registry_foreach(d->reg, metrics_state, &mb);
+	registry_foreach_as(d->reg, who, metrics_state, &mb);
 	for (size_t i = 0; i < sizeof(session_metrics) / sizeof(session_metrics[0]); i++) {
 		const struct metric *m = &session_metrics[i];
 		const char *suffix = m->gauge ? "" : "_total";
@@ -452,7 +459,7 @@ static char *metrics_text(struct daemon *d)
 		mb_printf(&mb, "# HELP linerate_session_%s%s %s, per session.\n"
 			       "# TYPE linerate_session_%s%s %s\n",
 			  m->name, suffix, m->help, m->name, suffix, type);
-		registry_foreach(d->reg, metrics_one, &ma);
+		registry_foreach_as(d->reg, who, metrics_one, &ma);
 	}
 	for (int late = 0; late < 2; late++) {
 		struct pacing_arg pa = {
@@ -465,14 +472,14 @@ static char *metrics_text(struct daemon *d)
 			  late ? "The sender's largest lateness against its schedule" :
 				 "The sender's departure gap p99",
 			  pa.name);
-		registry_foreach(d->reg, pacing_one, &pa);
+		registry_foreach_as(d->reg, who, pacing_one, &pa);
 	}
 	mb_printf(&mb, "# HELP linerate_session_latency_seconds Latency of the test packets a session received: one-way (clocks synced) or round trip.\n"
 		       "# TYPE linerate_session_latency_seconds histogram\n");
-	registry_foreach(d->reg, metrics_latency, &mb);
+	registry_foreach_as(d->reg, who, metrics_latency, &mb);
 	mb_printf(&mb, "# HELP linerate_session_jitter_rfc3550_seconds Interarrival jitter (RFC 3550) of the test packets a session received; absent until measured.\n"
 		       "# TYPE linerate_session_jitter_rfc3550_seconds gauge\n");
-	registry_foreach(d->reg, metrics_jitter, &mb);
+	registry_foreach_as(d->reg, who, metrics_jitter, &mb);
 	if (mb.failed) {
 		free(mb.text);
 		return NULL;
@@ -577,7 +584,7 @@ static void handle(void *arg, const struct http_request *req,
 	if (!strcmp(req->path, "/metrics")) {
 		if (!get)
 			goto bad_method;
-		resp->text = metrics_text(d);
+		resp->text = metrics_text(d, &who);
 		resp->content_type = "text/plain; version=0.0.4; charset=utf-8";
 		if (!resp->text)
 			http_error(resp, 500, NULL, "out of memory");
@@ -627,6 +634,59 @@ bad_method:
 
 static const char *const public_paths[] = { "/v1/health", NULL };
 
+/*
+ * SIGHUP: read the certificate and key again and serve with them. The
+ * API stops for the moment it takes to start again on the same port;
+ * sessions run on. When the new pair cannot be read or served, the old
+ * one is served again. 0, or -errno when not even that works.
+ */
+static int daemon_reload_tls(struct daemon *d, struct http_config *hc,
+			     char **cert, char **key)
+{
+	const struct daemon_config *cfg = d->cfg;
+	char *new_cert, *new_key;
+
+	if (!cfg->tls_cert_file)
+		return 0;
+	new_cert = http_read_small_file("--tls-cert", cfg->tls_cert_file, 1 << 20);
+	new_key = new_cert ? http_read_secret_file("--tls-key", cfg->tls_key_file,
+						   1 << 20,
+						   cfg->allow_insecure_perms) :
+			     NULL;
+	if (new_key && !http_tls_pair_usable(new_cert, new_key)) {
+		pr_warn("SIGHUP: %s and %s are not a usable certificate and key\n",
+			cfg->tls_cert_file, cfg->tls_key_file);
+		free(new_key);
+		new_key = NULL;
+	}
+	if (!new_key) {
+		pr_warn("SIGHUP: keeping the certificate in use\n");
+		free(new_cert);
+		return 0;
+	}
+	http_server_stop(d->http);
+	hc->tls_cert_pem = new_cert;
+	hc->tls_key_pem = new_key;
+	d->http = http_server_start(hc);
+	if (d->http) {
+		free(*cert);
+		free(*key);
+		*cert = new_cert;
+		*key = new_key;
+		pr_warn("SIGHUP: certificate and key reloaded from %s, %s\n",
+			cfg->tls_cert_file, cfg->tls_key_file);
+		return 0;
+	}
+	pr_warn("SIGHUP: cannot serve with the new certificate; keeping the "
+		"old one\n");
+	free(new_cert);
+	free(new_key);
+	hc->tls_cert_pem = *cert;
+	hc->tls_key_pem = *key;
+	d->http = http_server_start(hc);
+	return d->http ? 0 : -errno;
+}
+
 int daemon_run(const struct daemon_config *cfg, atomic_bool *stop)
 {
 	struct daemon d = { .cfg = cfg, .start_real_ns = clock_ns(CLOCK_REALTIME) };
@@ -645,6 +705,7 @@ int daemon_run(const struct daemon_config *cfg, atomic_bool *stop)
 		.handler = handle,
 		.arg = &d,
 	};
+	char *cert = NULL, *key = NULL; /* the reloaded pair in use */
 	int err = 0;
 
 	d.reg = registry_create(cfg);
@@ -660,10 +721,26 @@ int daemon_run(const struct daemon_config *cfg, atomic_bool *stop)
 		strchr(cfg->api_addr, ':') ? "]" : "", cfg->api_port,
 		cfg->tls_cert_pem ? "https" : "http",
 		cfg->token ? "token required" : "no token");
-	while (!atomic_load(stop))
+	while (!atomic_load(stop)) {
 		clock_wait_until(mono_ns() + 100 * NSEC_PER_MSEC);
+		if (cfg->reload && atomic_exchange(cfg->reload, false)) {
+			/* logrotate moved the file: write to a new one. */
+			err = log_reopen();
+			if (err)
+				pr_warn("SIGHUP: cannot reopen the log file: %s\n",
+					strerror(-err));
+			err = daemon_reload_tls(&d, &hc, &cert, &key);
+			if (err) {
+				pr_warn("SIGHUP: the API could not start again: %s\n",
+					strerror(-err));
+				goto out;
+			}
+		}
+	}
 	http_server_stop(d.http);
 out:
 	registry_destroy(d.reg);
+	free(cert);
+	free(key);
 	return err;
 }

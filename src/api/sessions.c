@@ -12,6 +12,7 @@
 #include "engine/session.h"
 #include "http.h"
 #include "log.h"
+#include "stamp/stamp.h"
 
 #define REG_RETAIN_MAX 64 /* finished sessions kept for their reports */
 #define WATCHDOG_TICK_NS (100 * NSEC_PER_MSEC)
@@ -169,7 +170,11 @@ static void *session_thread(void *arg)
 	 * requests must not flood the log. */
 	log_client_thread(1);
 	log_capture_thread(why, sizeof(why));
-	err = session_run_observed(&s->spec, &s->stop, &obs);
+	if (s->role == API_ROLE_STAMP_REFLECT)
+		err = stamp_reflect_session(&s->spec, s->stamp_stateful,
+					    &s->stop, &obs);
+	else
+		err = session_run_observed(&s->spec, &s->stop, &obs);
 	log_capture_thread(NULL, 0);
 	pthread_mutex_lock(&reg->lock);
 	s->final = obs.final;
@@ -690,6 +695,7 @@ int registry_create_session(struct registry *reg, struct api_session_req *req,
 	s->role = req->role;
 	s->spec = req->spec;
 	s->owner = *who;
+	s->stamp_stateful = req->stamp_stateful;
 	s->client = *client;
 	s->spec.output = OUTPUT_TEXT;
 	s->spec.quiet = true;

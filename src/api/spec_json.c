@@ -17,6 +17,7 @@
 #define ROLE_BIT(r) (1u << (r))
 #define SENDERS (ROLE_BIT(API_ROLE_SOURCE) | ROLE_BIT(API_ROLE_PING))
 #define ALL_ROLES (ROLE_BIT(API_ROLE_SINK) | ROLE_BIT(API_ROLE_REFLECT) | SENDERS)
+#define STAMP_REFLECT ROLE_BIT(API_ROLE_STAMP_REFLECT)
 
 struct parse_ctx {
 	struct api_session_req *req;
@@ -69,6 +70,8 @@ const char *api_role_name(enum api_role role)
 		return "source";
 	case API_ROLE_PING:
 		return "ping";
+	case API_ROLE_STAMP_REFLECT:
+		return "stamp-reflect";
 	}
 	return "unknown";
 }
@@ -390,18 +393,27 @@ static int f_vlan(struct parse_ctx *pc, const char *name, json_t *v)
 	return 0;
 }
 
+static int f_stateful(struct parse_ctx *pc, const char *name, json_t *v)
+{
+	if (!json_is_boolean(v))
+		return fail(pc, name, "%s: must be true or false", name);
+	pc->req->stamp_stateful = json_is_true(v);
+	return 0;
+}
+
 static const struct field {
 	const char *name;
 	field_fn fn;
 	unsigned int roles;
 } fields[] = {
 	{ "backend", f_backend, ALL_ROLES },
-	{ "size", f_size, ALL_ROLES },
-	{ "duration", f_duration, ALL_ROLES },
-	{ "idle_timeout", f_idle, ROLE_BIT(API_ROLE_SINK) | ROLE_BIT(API_ROLE_REFLECT) },
+	{ "size", f_size, ALL_ROLES | STAMP_REFLECT },
+	{ "duration", f_duration, ALL_ROLES | STAMP_REFLECT },
+	{ "idle_timeout", f_idle, ROLE_BIT(API_ROLE_SINK) | ROLE_BIT(API_ROLE_REFLECT) | STAMP_REFLECT },
 	{ "rate", f_rate, SENDERS | ROLE_BIT(API_ROLE_REFLECT) },
 	{ "line_rate", f_line_rate, SENDERS | ROLE_BIT(API_ROLE_REFLECT) },
-	{ "count", f_count, ALL_ROLES },
+	{ "count", f_count, ALL_ROLES | STAMP_REFLECT },
+	{ "stateful", f_stateful, STAMP_REFLECT },
 	{ "flows", f_flows, ROLE_BIT(API_ROLE_SOURCE) },
 	{ "burst", f_burst, ROLE_BIT(API_ROLE_SOURCE) },
 	{ "queues", f_queues, ALL_ROLES },
@@ -432,13 +444,14 @@ static int role_parse(struct parse_ctx *pc, json_t *v)
 		[API_ROLE_REFLECT] = ROLE_REFLECT,
 		[API_ROLE_SOURCE] = ROLE_SEND,
 		[API_ROLE_PING] = ROLE_PING,
+		[API_ROLE_STAMP_REFLECT] = ROLE_REFLECT,
 	};
 	const char *s;
 
 	if (!v)
 		return fail(pc, "role", "role: required (sink, reflect or source)");
 	s = json_is_string(v) ? json_string_value(v) : "";
-	for (int r = API_ROLE_SINK; r <= API_ROLE_PING; r++) {
+	for (int r = API_ROLE_SINK; r <= API_ROLE_STAMP_REFLECT; r++) {
 		if (!strcmp(s, api_role_name(r))) {
 			pc->req->role = r;
 			spec_init(&pc->req->spec, to_role[r]);
@@ -451,7 +464,8 @@ static int role_parse(struct parse_ctx *pc, json_t *v)
 		}
 	}
 	return fail(pc, "role",
-		    "role: must be \"sink\", \"reflect\", \"source\" or \"ping\"");
+		    "role: must be \"sink\", \"reflect\", \"source\", "
+		    "\"ping\" or \"stamp-reflect\"");
 }
 
 /* spec_validate() speaks in CLI flags ("--line-rate: ..."); an API client

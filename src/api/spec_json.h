@@ -22,6 +22,7 @@ enum api_role {
 	API_ROLE_REFLECT,
 	API_ROLE_SOURCE,
 	API_ROLE_PING, /* probes to the client's reflector, round trip */
+	API_ROLE_STAMP_REFLECT, /* a STAMP reflector for the client (docs/stamp.md) */
 };
 
 /* Roles whose session sends to the client (dst, port). */
@@ -42,6 +43,7 @@ struct api_session_req {
 	bool has_peer; /* sink, reflect: the sender, when not the client */
 	struct ip_addr peer;
 	bool has_duration; /* the request named a duration */
+	bool stamp_stateful; /* stamp-reflect: own sequence numbers */
 };
 
 /*

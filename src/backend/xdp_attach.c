@@ -25,6 +25,7 @@
 #include <linux/rtnetlink.h>
 #include <net/if.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -294,6 +295,81 @@ static int xdp_detach_exact(int ifindex, uint32_t mode_flag, int old_fd)
 /* ------------------------------------------------------------ attach */
 
 /*
+ * Netlink attachments not yet detached, for xdp_detach_all_now() in a
+ * signal handler: plain fields written before the slot is published, so
+ * the handler reads no half-made entry.
+ */
+#define LIVE_MAX 64
+static struct {
+	int ifindex;
+	uint32_t flags;
+	int prog_fd;
+	atomic_int used;
+} live[LIVE_MAX];
+
+static void live_add(const struct xdp_attachment *a)
+{
+	for (int i = 0; i < LIVE_MAX; i++) {
+		int expect = 0;
+
+		if (atomic_load(&live[i].used) ||
+		    !atomic_compare_exchange_strong(&live[i].used, &expect, -1))
+			continue;
+		live[i].ifindex = a->ifindex;
+		live[i].flags = a->flags;
+		live[i].prog_fd = a->prog_fd;
+		atomic_store(&live[i].used, 1);
+		return;
+	}
+}
+
+static void live_remove(const struct xdp_attachment *a)
+{
+	for (int i = 0; i < LIVE_MAX; i++)
+		if (atomic_load(&live[i].used) == 1 &&
+		    live[i].ifindex == a->ifindex &&
+		    live[i].prog_fd == a->prog_fd) {
+			atomic_store(&live[i].used, 0);
+			return;
+		}
+}
+
+int xdp_detach_all_now(void)
+{
+	int n = 0;
+
+	for (int i = 0; i < LIVE_MAX; i++) {
+		int expect = 1;
+
+		if (!atomic_compare_exchange_strong(&live[i].used, &expect, -1))
+			continue;
+		if (!xdp_detach_exact(live[i].ifindex, live[i].flags,
+				      live[i].prog_fd))
+			n++;
+		atomic_store(&live[i].used, 0);
+	}
+	return n;
+}
+
+/* Attach through a bpf_link: 0, or -errno (-EOPNOTSUPP/-EINVAL from a
+ * kernel without XDP links, where the caller falls back to netlink). */
+static int attach_link(struct xdp_attachment *a, int prog_fd,
+		       uint32_t mode_flag)
+{
+	LIBBPF_OPTS(bpf_link_create_opts, lo, .flags = mode_flag);
+	int fd;
+
+	fd = bpf_link_create(prog_fd, a->ifindex, BPF_XDP, &lo);
+	if (fd < 0)
+		return -errno;
+	fd = bpf_fd_above_stdio(fd);
+	if (fd < 0)
+		return fd;
+	a->link_fd = fd;
+	return 0;
+}
+
+/*
  * May the program (id, name) attached to ifindex be replaced? Linerate's
  * own leftovers may; foreign ones and those of a running linerate only
  * with force. -EBUSY with a warning otherwise.
@@ -375,13 +451,27 @@ static int attach_in_mode(struct xdp_attachment *a, int prog_fd,
 			 id, mode_name(exclusive[i]));
 	}
 
+	/* A link cannot replace a program attached through netlink: ours
+	 * (a leftover, or one we may replace) goes first. Someone attaching
+	 * in between makes the link fail with -EBUSY, and theirs stays. */
 	if (replace_fd >= 0) {
-		flags |= XDP_FLAGS_REPLACE;
-		opts.old_prog_fd = replace_fd;
-	} else {
-		flags |= XDP_FLAGS_UPDATE_IF_NOEXIST;
+		err = xdp_detach_exact(a->ifindex, mode_flag, replace_fd);
+		if (err && err != -ENOENT)
+			goto out;
+		close(replace_fd);
+		replace_fd = -1;
 	}
-	err = bpf_xdp_attach(a->ifindex, prog_fd, flags, &opts) ? -errno : 0;
+	err = attach_link(a, prog_fd, mode_flag);
+	if (err == -EINVAL || err == -EOPNOTSUPP || err == -ENOSYS) {
+		/* No XDP links here (kernel < 5.9), or none for this mode on
+		 * this driver: the older way, which a SIGKILL leaves behind
+		 * (`linerate cleanup` removes it). */
+		kernel_message[0] = '\0';
+		flags |= XDP_FLAGS_UPDATE_IF_NOEXIST;
+		err = bpf_xdp_attach(a->ifindex, prog_fd, flags, &opts) ?
+			      -errno :
+			      0;
+	}
 	if (err == -EEXIST || err == -EBUSY) {
 		char ifname[IF_NAMESIZE];
 
@@ -411,6 +501,7 @@ int xdp_attach(struct xdp_attachment *a, int ifindex, int prog_fd,
 	memset(a, 0, sizeof(*a));
 	a->ifindex = ifindex;
 	a->prog_fd = -1;
+	a->link_fd = -1;
 	if (ifindex <= 0 || prog_fd < 0)
 		return -EINVAL;
 
@@ -443,6 +534,10 @@ int xdp_attach(struct xdp_attachment *a, int ifindex, int prog_fd,
 attached:
 	a->attached = true;
 	snprintf(a->mode, sizeof(a->mode), "%s", mode_name(a->flags));
+	if (a->link_fd < 0)
+		live_add(a);
+	pr_debug("xdp: attached in %s mode through %s\n", a->mode,
+		 a->link_fd >= 0 ? "a bpf_link" : "netlink");
 	return 0;
 
 err_close:
@@ -459,6 +554,17 @@ void xdp_detach(struct xdp_attachment *a)
 	if (!a->attached)
 		return;
 	a->attached = false;
+	if (a->link_fd >= 0) {
+		/* Detach now, whoever else may still hold the link's fd. */
+		if (bpf_link_detach(a->link_fd) && errno != ENOLINK)
+			pr_debug("xdp: bpf_link_detach: %s\n", strerror(errno));
+		close(a->link_fd);
+		a->link_fd = -1;
+		close(a->prog_fd);
+		a->prog_fd = -1;
+		return;
+	}
+	live_remove(a);
 	err = xdp_detach_exact(a->ifindex, a->flags, a->prog_fd);
 	if (err == -EEXIST)
 		pr_warn("%s: our XDP program was replaced by someone else; "

@@ -25,6 +25,10 @@
 struct xdp_attachment {
 	int ifindex;
 	int prog_fd;
+	/* An XDP bpf_link (kernel 5.9+): closing it detaches the program,
+	 * so the kernel does it for a process that dies however it dies.
+	 * -1 when attached the older way (netlink), or not attached. */
+	int link_fd;
 	uint32_t flags; /* XDP_FLAGS_DRV_MODE or XDP_FLAGS_SKB_MODE as used */
 	bool attached;
 	char mode[16]; /* "native" or "generic" */
@@ -43,6 +47,13 @@ int xdp_attach(struct xdp_attachment *a, int ifindex, int prog_fd,
 /* Detach what xdp_attach attached (only if it is still ours). Safe to call
  * twice and on an attachment that never attached. */
 void xdp_detach(struct xdp_attachment *a);
+
+/*
+ * From a signal handler about to _exit(): detach whatever xdp_attach
+ * attached through netlink and has not detached yet (those through a
+ * bpf_link go away with the process). Best effort; returns how many.
+ */
+int xdp_detach_all_now(void);
 
 /* Remove linerate programs left on ifindex (XDP in any mode, and tc
  * clsact filters named with the prefix). Returns the number removed, or

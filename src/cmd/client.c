@@ -44,6 +44,8 @@ static void usage(FILE *out)
 		"  --server-backend B   the server's data path (default udp)\n"
 		"  --max-clock-error D  one-way figures need the clock offset known\n"
 		"                       better than this (default 1ms)\n"
+		"  --expect-data-address IP  the server may have us send to IP; by\n"
+		"                       default only to the address its API answers on\n"
 		"\n"
 		"Traffic and output options are those of `linerate send` (--size,\n"
 		"--rate, --duration, --count, --flows, --backend, --json,\n"
@@ -216,6 +218,20 @@ static int parse_client_args(int argc, char **argv, struct client_opts *o)
 				rc = EXIT_USAGE;
 				goto out;
 			}
+		} else if (!strcmp(a, "--expect-data-address")) {
+			uint16_t port;
+			bool has_port;
+
+			NEED_VALUE();
+			if (parse_endpoint(v, true, &o->run.expect_data_address,
+					   &port, &has_port) ||
+			    has_port) {
+				fprintf(stderr, "linerate client: --expect-data-address: "
+						"'%s' is not an IP address\n", v);
+				rc = EXIT_USAGE;
+				goto out;
+			}
+			o->run.has_expect_data_address = true;
 		} else if (!strcmp(a, "--dst") || !strcmp(a, "--listen")) {
 			fprintf(stderr, "linerate client: %s: the server's reply "
 					"says where traffic goes\n", a);

@@ -48,7 +48,8 @@ int cmd_subscribers(int argc, char **argv);
 int cmd_version(void);
 int cmd_mesh(int argc, char **argv);
 
-/* SIGINT/SIGTERM set the flag returned (a second one kills); SIGPIPE is
+/* SIGINT/SIGTERM/SIGHUP set the flag returned (a second one exits at once
+ * with 128+signal, after detaching XDP programs); SIGPIPE is
  * ignored. */
 #include <stdatomic.h>
 atomic_bool *cmd_stop_on_signals(void);
@@ -68,11 +69,18 @@ struct cmd_opt_row {
 	const char *help;
 };
 
+/* A row taken from the base role, by name; help, if not NULL, replaces
+ * the role's text (where this command's default differs). */
+struct cmd_base_row {
+	const char *name;
+	const char *help;
+};
+
 struct cmd_opt_table {
 	const char *command; /* "stamp" */
 	const char *usage; /* "stamp --dst IP:PORT [options]\n  what it does" */
 	enum role base_role; /* whose rows and spec defaults */
-	const char *const *base_rows; /* row names, NULL-terminated */
+	const struct cmd_base_row *base_rows; /* ends with a NULL name */
 	const struct cmd_opt_row *rows;
 	size_t nrows;
 	/* after spec_init: defaults that differ from the base role's */

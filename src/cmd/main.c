@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -65,6 +66,10 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "--version"))
 		return cmd_version();
+	/* Until a command says otherwise, a hang-up does not kill it
+	 * halfway (a short command finishes; a long one makes SIGHUP a
+	 * stop with cleanup, the server a reload). */
+	signal(SIGHUP, SIG_IGN);
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (!strcmp(argv[1], commands[i].name))
 			return commands[i].run(argc - 1, argv + 1);

@@ -571,8 +571,8 @@ int cmd_parse_spec(enum role role, int argc, char **argv,
 		if (id == '?') {
 			if (optopt && optopt < 256)
 				fprintf(stderr,
-					"linerate %s: flag -%c is not known "
-					"(see --help)\n",
+					"linerate %s: -%c: unknown flag (see "
+					"--help)\n",
 					role_name(role), optopt);
 			else
 				fprintf(stderr,
@@ -640,8 +640,8 @@ int cmd_parse_spec(enum role role, int argc, char **argv,
 static const struct opt_doc *base_row(const struct cmd_opt_table *t,
 				      const char *name)
 {
-	for (const char *const *b = t->base_rows; *b; b++) {
-		if (strcmp(*b, name))
+	for (const struct cmd_base_row *b = t->base_rows; b->name; b++) {
+		if (strcmp(b->name, name))
 			continue;
 		for (size_t i = 0; i < OPT_COUNT_ALL; i++)
 			if (!strcmp(opt_docs[i].name, name) &&
@@ -656,14 +656,14 @@ static void print_table_help(const struct cmd_opt_table *t)
 	char left[64];
 
 	printf("usage: linerate %s\n\noptions:\n", t->usage);
-	for (const char *const *b = t->base_rows; *b; b++) {
-		const struct opt_doc *d = base_row(t, *b);
+	for (const struct cmd_base_row *b = t->base_rows; b->name; b++) {
+		const struct opt_doc *d = base_row(t, b->name);
 
 		if (!d)
 			continue;
 		snprintf(left, sizeof(left), "--%s%s%s", d->name,
 			 d->arg ? " " : "", d->arg ? d->arg : "");
-		printf("  %-26s %s\n", left, d->help);
+		printf("  %-26s %s\n", left, b->help ? b->help : d->help);
 	}
 	for (size_t i = 0; i < t->nrows; i++) {
 		const struct cmd_opt_row *r = &t->rows[i];
@@ -694,8 +694,8 @@ int cmd_parse_table(const struct cmd_opt_table *t, int argc, char **argv,
 	marks_seen = 0;
 	if (t->defaults)
 		t->defaults(sp, t->ctx);
-	for (const char *const *b = t->base_rows; *b; b++) {
-		const struct opt_doc *d = base_row(t, *b);
+	for (const struct cmd_base_row *b = t->base_rows; b->name; b++) {
+		const struct opt_doc *d = base_row(t, b->name);
 
 		if (!d)
 			continue;
@@ -709,9 +709,14 @@ int cmd_parse_table(const struct cmd_opt_table *t, int argc, char **argv,
 	memset(&longopts[n], 0, sizeof(longopts[n]));
 	optind = 1;
 	opterr = 0;
-	while ((id = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+	/* -i is --interface, where the command takes that row. */
+	while ((id = getopt_long(argc, argv,
+				 base_row(t, "interface") ? ":hi:" : ":h",
+				 longopts, NULL)) != -1) {
 		const char *name = NULL;
 
+		if (id == 'i')
+			id = OPT_INTERFACE;
 		if (id == 'h' || id == OPT_HELP) {
 			print_table_help(t);
 			return CMD_HELP_SHOWN;

@@ -46,6 +46,7 @@ static void usage(FILE *out)
 		"  --api ADDR[:PORT]       the API (default 127.0.0.1:%d); 'none' for no API\n"
 		"  --token-file FILE       require 'Authorization: Bearer <token in FILE>'\n"
 		"  --insecure-open         allow a non-loopback --api without a token\n"
+		"  --allow-insecure-perms  take a --token-file others may read\n"
 		"  --duration TIME         stop after this long (default: SIGINT/SIGTERM)\n"
 		"  --queues N              afxdp: one worker per queue 0..N-1 (default 1)\n"
 		"  --cpu N                 pin queue q's worker to CPU N+q\n"
@@ -80,6 +81,7 @@ enum {
 	OPT_API,
 	OPT_TOKEN_FILE,
 	OPT_INSECURE,
+	OPT_INSECURE_PERMS,
 	OPT_DURATION,
 	OPT_QUEUES,
 	OPT_CPU,
@@ -110,6 +112,7 @@ static const struct option options[] = {
 	{ "api", required_argument, NULL, OPT_API },
 	{ "token-file", required_argument, NULL, OPT_TOKEN_FILE },
 	{ "insecure-open", no_argument, NULL, OPT_INSECURE },
+	{ "allow-insecure-perms", no_argument, NULL, OPT_INSECURE_PERMS },
 	{ "duration", required_argument, NULL, OPT_DURATION },
 	{ "queues", required_argument, NULL, OPT_QUEUES },
 	{ "cpu", required_argument, NULL, OPT_CPU },
@@ -147,6 +150,7 @@ struct replicate_opts {
 	const char *api; /* NULL: default; "none" */
 	const char *token_file;
 	bool insecure;
+	bool insecure_perms;
 	uint64_t duration_ns;
 	uint64_t interval_ns;
 	bool json;
@@ -237,6 +241,9 @@ static int parse_args(int argc, char **argv, struct replicate_opts *o)
 			break;
 		case OPT_INSECURE:
 			o->insecure = true;
+			break;
+		case OPT_INSECURE_PERMS:
+			o->insecure_perms = true;
 			break;
 		case OPT_DURATION:
 			if (parse_duration(optarg, &o->duration_ns))
@@ -442,7 +449,8 @@ int cmd_replicate(int argc, char **argv)
 		o.cfg.api_port = ac.port;
 	}
 	if (o.token_file) {
-		token = http_read_small_file("--token-file", o.token_file, 4096);
+		token = http_read_secret_file("--token-file", o.token_file, 4096,
+					      o.insecure_perms);
 		if (!token)
 			return EXIT_USAGE;
 		if (strlen(token) < 16) {

@@ -3,18 +3,53 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
+#include "backend/xdp_attach.h"
 #include "cmd.h"
 #include "engine/session.h"
 
 static atomic_bool stop_requested;
+/* The first stop signal: which, from whom, when (monotonic ns). */
+static volatile sig_atomic_t first_sig;
+static volatile pid_t first_pid;
+static volatile int64_t first_ns;
 
-static void on_signal(int sig)
+/* One stop delivered twice is not a second stop: timeout(1) signals its
+ * child and then its whole process group, so the child gets the same
+ * signal from the same sender microseconds apart. No hand repeats a
+ * Ctrl-C within this. */
+#define SIGNAL_REPEAT_NS 100000000LL
+
+static int64_t signal_now_ns(void)
 {
-	(void)sig;
-	/* A second signal ends the process the hard way. */
-	if (atomic_exchange(&stop_requested, true))
-		signal(sig, SIG_DFL);
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts); /* async-signal-safe */
+	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static void on_signal(int sig, siginfo_t *si, void *uc)
+{
+	int64_t now = signal_now_ns();
+	pid_t from = si ? si->si_pid : 0;
+
+	(void)uc;
+	if (!atomic_exchange(&stop_requested, true)) {
+		first_sig = sig;
+		first_pid = from;
+		first_ns = now;
+		return;
+	}
+	if (sig == first_sig && from == first_pid &&
+	    now - first_ns < SIGNAL_REPEAT_NS)
+		return;
+	/* A second stop ends the process at once, leaving no XDP program
+	 * behind: those on a bpf_link go with the process; the rest are
+	 * detached here. */
+	xdp_detach_all_now();
+	_exit(128 + sig);
 }
 
 atomic_bool *cmd_stop_on_signals(void)
@@ -22,10 +57,18 @@ atomic_bool *cmd_stop_on_signals(void)
 	struct sigaction sa;
 
 	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
+	sa.sa_sigaction = on_signal;
+	sa.sa_flags = SA_SIGINFO;
+	/* One handler at a time: a second stop waits for the first's. */
 	sigemptyset(&sa.sa_mask);
+	sigaddset(&sa.sa_mask, SIGINT);
+	sigaddset(&sa.sa_mask, SIGTERM);
+	sigaddset(&sa.sa_mask, SIGHUP);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	/* A hang-up (the terminal went away) is a stop with the cleanup,
+	 * not a death without it. The server puts its own reload on it. */
+	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	atomic_store(&stop_requested, false);
 	return &stop_requested;

@@ -2,6 +2,8 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,7 +32,10 @@ static void usage(FILE *out)
 		"                        client's sessions (others see only their own)\n"
 		"  --insecure-open       allow a non-loopback --api without a token\n"
 		"  --tls-cert FILE       serve HTTPS with this PEM certificate ...\n"
-		"  --tls-key FILE        ... and this PEM key\n"
+		"  --tls-key FILE        ... and this PEM key (TLS 1.2+, forward-secret\n"
+		"                        AEAD ciphers only; SIGHUP reloads both)\n"
+		"  --allow-insecure-perms  take token and key files that others may\n"
+		"                        read (refused by default)\n"
 		"  --max-sessions N      sessions running at once (default 8)\n"
 		"  --max-sessions-per-client N  of those, one client's (token and\n"
 		"                        address; default half of --max-sessions)\n"
@@ -78,6 +83,7 @@ enum {
 	OPT_LOG_FILE,
 	OPT_ADMIN_TOKEN_FILE,
 	OPT_MAX_PER_CLIENT,
+	OPT_INSECURE_PERMS,
 };
 
 static const struct option options[] = {
@@ -100,6 +106,7 @@ static const struct option options[] = {
 	{ "log-file", required_argument, NULL, OPT_LOG_FILE },
 	{ "admin-token-file", required_argument, NULL, OPT_ADMIN_TOKEN_FILE },
 	{ "max-sessions-per-client", required_argument, NULL, OPT_MAX_PER_CLIENT },
+	{ "allow-insecure-perms", no_argument, NULL, OPT_INSECURE_PERMS },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -132,8 +139,18 @@ static int write_pid_file(const char *path)
 	return 0;
 }
 
+static atomic_bool reload_requested;
+
+static void on_sighup(int sig)
+{
+	(void)sig;
+	atomic_store(&reload_requested, true);
+}
+
 int cmd_server(int argc, char **argv)
 {
+	struct sigaction sa;
+	atomic_bool *stop;
 	struct daemon_config cfg;
 	const char *api = NULL, *token_file = NULL, *cert_file = NULL,
 		   *admin_token_file = NULL,
@@ -168,6 +185,9 @@ int cmd_server(int argc, char **argv)
 			break;
 		case OPT_INSECURE:
 			insecure = true;
+			break;
+		case OPT_INSECURE_PERMS:
+			cfg.allow_insecure_perms = true;
 			break;
 		case OPT_TLS_CERT:
 			cert_file = optarg;
@@ -298,7 +318,8 @@ int cmd_server(int argc, char **argv)
 		  api_addr, sizeof(api_addr));
 	cfg.api_addr = api_addr;
 	if (token_file) {
-		token = http_read_small_file("--token-file", token_file, 4096);
+		token = http_read_secret_file("--token-file", token_file, 4096,
+					      cfg.allow_insecure_perms);
 		if (!token)
 			return EXIT_USAGE;
 		if (strlen(token) < 16) {
@@ -310,8 +331,9 @@ int cmd_server(int argc, char **argv)
 		cfg.token = token;
 	}
 	if (admin_token_file) {
-		admin_token = http_read_small_file("--admin-token-file",
-						   admin_token_file, 4096);
+		admin_token = http_read_secret_file("--admin-token-file",
+						    admin_token_file, 4096,
+						    cfg.allow_insecure_perms);
 		if (!admin_token) {
 			rc = EXIT_USAGE;
 			goto out;
@@ -327,13 +349,17 @@ int cmd_server(int argc, char **argv)
 	}
 	if (cert_file) {
 		cert = http_read_small_file("--tls-cert", cert_file, 1 << 20);
-		key = cert ? http_read_small_file("--tls-key", key_file, 1 << 20) : NULL;
+		key = cert ? http_read_secret_file("--tls-key", key_file, 1 << 20,
+						   cfg.allow_insecure_perms) :
+			     NULL;
 		if (!key) {
 			rc = EXIT_USAGE;
 			goto out;
 		}
 		cfg.tls_cert_pem = cert;
 		cfg.tls_key_pem = key;
+		cfg.tls_cert_file = cert_file;
+		cfg.tls_key_file = key_file;
 	}
 	if (log_file && (err = log_open_file(log_file))) {
 		fprintf(stdout, "linerate server: --log-file: cannot write %s: %s\n",
@@ -347,7 +373,14 @@ int cmd_server(int argc, char **argv)
 	}
 	if (pid_file && write_pid_file(pid_file))
 		goto out;
-	err = daemon_run(&cfg, cmd_stop_on_signals());
+	stop = cmd_stop_on_signals();
+	/* SIGHUP: reload, not stop (daemon_run reads the flag). */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_sighup;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGHUP, &sa, NULL);
+	cfg.reload = &reload_requested;
+	err = daemon_run(&cfg, stop);
 	rc = err ? EXIT_RUNTIME : EXIT_OK;
 	if (pid_file)
 		unlink(pid_file);

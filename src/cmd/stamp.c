@@ -8,10 +8,29 @@
 #include "units.h"
 
 /* ping's rows: the same size, rate, duration, count and flow options. */
-static const char *const stamp_base_rows[] = {
-	"dst", "src", "size", "rate", "line-rate", "duration", "count",
-	"flows", "catch-up", "interval", "wait", "user-timestamps", "json",
-	"json-stream", "csv", "quiet", "verbose", "help", NULL,
+static const struct cmd_base_row stamp_base_rows[] = {
+	{ "dst", "the reflector (STAMP's port is 862)" },
+	{ "src", NULL },
+	{ "size", "Ethernet frame size incl. FCS (default: the smallest that "
+		  "holds the STAMP packet, 90 bytes over IPv4 unauthenticated)" },
+	{ "rate", "max | 1kpps | 800Mbps (L1) | 800Mbps-l2 | 50% (default "
+		  "100pps)" },
+	{ "line-rate", NULL },
+	{ "duration", NULL },
+	{ "count", "packets to send (default 10, or none with --duration)" },
+	{ "flows", "sessions, each from its own source port, 1..4096 "
+		   "(default 1)" },
+	{ "catch-up", NULL },
+	{ "interval", NULL },
+	{ "wait", NULL },
+	{ "user-timestamps", NULL },
+	{ "json", NULL },
+	{ "json-stream", NULL },
+	{ "csv", NULL },
+	{ "quiet", NULL },
+	{ "verbose", NULL },
+	{ "help", NULL },
+	{ NULL, NULL },
 };
 
 enum {

@@ -5,11 +5,29 @@
 #include "clock.h"
 #include "cmd.h"
 #include "stamp/stamp.h"
+#include "stamp/xdp_reflect.h"
 #include "units.h"
 
-static const char *const reflect_base_rows[] = {
-	"listen", "size", "duration", "count", "idle-timeout",
-	"user-timestamps", "json", "quiet", "verbose", "help", NULL,
+static const struct cmd_base_row reflect_base_rows[] = {
+	{ "listen", "address to listen on (default 0.0.0.0:862)" },
+	{ "size", "largest frame taken, incl. FCS, 64..9018 (default 1518); "
+		  "longer packets are refused as oversize" },
+	{ "duration", "run time: 10s, 500ms, 2m (default: until stopped)" },
+	{ "count", "end after N packets received" },
+	{ "idle-timeout", "end after this long without packets, once they "
+			  "started (default 0: never)" },
+	{ "backend", "udp (default) | xdp: the 44-octet packets answered in "
+		     "XDP, the rest by the socket" },
+	{ "interface", "xdp: the interface (default: the one holding the "
+		       "--listen address)" },
+	{ "xdp-mode", NULL },
+	{ "force", NULL },
+	{ "user-timestamps", NULL },
+	{ "json", NULL },
+	{ "quiet", NULL },
+	{ "verbose", NULL },
+	{ "help", NULL },
+	{ NULL, NULL },
 };
 
 enum { ROW_KEY_FILE, ROW_STATEFUL, ROW_RATE_LIMIT };
@@ -25,8 +43,6 @@ static const struct cmd_opt_row reflect_rows[] = {
 			     "packets per second reflected per source address "
 			     "(default 100000; 0: no limit)" },
 };
-
-#define DEFAULT_RATE_LIMIT 100000
 
 struct reflect_ctx {
 	struct stamp_reflector_config cfg;
@@ -73,9 +89,6 @@ static int reflect_finish(struct test_spec *sp, void *arg)
 {
 	struct reflect_ctx *ctx = arg;
 	char err[256];
-	int hdr = FRAME_FCS_LEN + FRAME_ETH_HLEN + FRAME_UDP_HLEN +
-		  (sp->listen.family == AF_INET6 ? FRAME_IPV6_HLEN :
-						   FRAME_IPV4_HLEN);
 
 	if (ctx->key_file) {
 		if (stamp_key_load(ctx->key_file, &ctx->cfg.key, err,
@@ -88,17 +101,38 @@ static int reflect_finish(struct test_spec *sp, void *arg)
 	}
 	/* --size is the largest frame taken; its UDP payload bounds what
 	 * is reflected. */
-	ctx->cfg.max_len = sp->frame_size > (uint32_t)hdr ?
-				   sp->frame_size - (uint32_t)hdr :
-				   0;
-	if (ctx->cfg.max_len > STAMP_MAX_PACKET)
-		ctx->cfg.max_len = STAMP_MAX_PACKET;
+	ctx->cfg.max_len = stamp_max_payload(sp);
 	if (ctx->cfg.max_len < stamp_base_len(ctx->cfg.mode)) {
 		fprintf(stderr,
 			"linerate stamp-reflect: --size: %u bytes cannot hold a "
 			"%zu-octet STAMP packet\n",
 			sp->frame_size, stamp_base_len(ctx->cfg.mode));
 		return EXIT_USAGE;
+	}
+	/* udp: the socket reflector; xdp: the in-kernel one for the
+	 * 44-octet packets, the socket one for the rest. */
+	if (!strcmp(sp->backend, "auto"))
+		snprintf(sp->backend, sizeof(sp->backend), "udp");
+	if (strcmp(sp->backend, "udp") && strcmp(sp->backend, "xdp"))
+		return cmd_bad_value("stamp-reflect", "backend", sp->backend,
+				     "udp, xdp");
+	if (!strcmp(sp->backend, "xdp")) {
+		if (ctx->cfg.mode == STAMP_MODE_AUTH) {
+			fprintf(stderr,
+				"linerate stamp-reflect: --backend xdp reflects "
+				"unauthenticated STAMP only (no HMAC in XDP); "
+				"drop --key-file or use --backend udp\n");
+			return EXIT_USAGE;
+		}
+		if (!sp->ifname[0] &&
+		    stamp_ifname_of(&sp->listen, sp->ifname,
+				    sizeof(sp->ifname))) {
+			fprintf(stderr,
+				"linerate stamp-reflect: --backend xdp: no "
+				"interface has the --listen address; give "
+				"-i IFACE\n");
+			return EXIT_USAGE;
+		}
 	}
 	/* A tenth of a second's worth back to back, at least 32. */
 	ctx->cfg.rate_burst = ctx->cfg.rate_limit_pps / 10 > 32 ?
@@ -110,7 +144,7 @@ static int reflect_finish(struct test_spec *sp, void *arg)
 int cmd_stamp_reflect(int argc, char **argv)
 {
 	struct reflect_ctx ctx = { .cfg = {
-					   .rate_limit_pps = DEFAULT_RATE_LIMIT,
+					   .rate_limit_pps = STAMP_DEFAULT_RATE_LIMIT,
 				   } };
 	const struct cmd_opt_table table = {
 		.command = "stamp-reflect",

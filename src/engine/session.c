@@ -3,6 +3,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
 
 #include "backend/backend.h"
 #include "backend/netpath.h"
@@ -17,6 +21,7 @@
 #define REPORTER_TICK_NS (20 * NSEC_PER_MSEC)
 
 #define SESSION_MAX_QUEUES 64
+#define BYPASS_RCVBUF (8 << 20)
 
 struct session {
 	const struct test_spec *spec;
@@ -30,6 +35,8 @@ struct session {
 
 struct reporter {
 	struct report_ctx ctx;
+	int bypass_fd; /* raw receivers: a socket on the listen port, or -1 */
+	uint64_t bypassed;
 	FILE *out; /* NULL: print nothing */
 	FILE *csv;
 	struct stats_snapshot *prev;
@@ -38,6 +45,73 @@ struct reporter {
 	struct stats_snapshot *one;
 	double prev_s;
 };
+
+/*
+ * A raw receiver sees what arrives on its interface. A sender on this host
+ * reaches a local address over lo instead, where the raw backend never
+ * sees it: a socket bound to the listen port catches those datagrams (and
+ * keeps the kernel from refusing them), so the report can say where the
+ * traffic went rather than "nothing arrived".
+ */
+static int bypass_open(const struct backend_config *cfg)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int fd;
+
+	if (cfg->local.family != AF_INET && cfg->local.family != AF_INET6)
+		return -1;
+	memset(&ss, 0, sizeof(ss));
+	if (cfg->local.family == AF_INET) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+
+		sin->sin_family = AF_INET;
+		sin->sin_addr = cfg->local.v4;
+		sin->sin_port = htons(cfg->local_port);
+		len = sizeof(*sin);
+	} else {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_addr = cfg->local.v6;
+		sin6->sin6_port = htons(cfg->local_port);
+		len = sizeof(*sin6);
+	}
+	fd = socket(cfg->local.family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+		    0);
+	if (fd < 0)
+		return -1;
+	/* Room for what arrives between two reporter ticks (20 ms) at some
+	 * hundred kpps, so the count is whole; root may go past rmem_max. */
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &(int){ BYPASS_RCVBUF },
+		       sizeof(int)))
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &(int){ BYPASS_RCVBUF },
+			   sizeof(int));
+	if (bind(fd, (struct sockaddr *)&ss, len)) {
+		/* Someone else's socket on the port: theirs to read. */
+		pr_debug("session: no loopback watch on port %u: %s\n",
+			 cfg->local_port, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Count (and discard) what reached the watch socket; bounded per call. */
+static void bypass_drain(struct reporter *r)
+{
+	char buf[64];
+
+	if (r->bypass_fd < 0)
+		return;
+	for (int i = 0; i < 4096; i++) {
+		ssize_t got = recv(r->bypass_fd, buf, sizeof(buf), MSG_TRUNC);
+
+		if (got < 0)
+			break;
+		r->bypassed++;
+	}
+}
 
 /* All workers' stats, merged, into r->cur. */
 static void take_all(struct reporter *r, struct worker *const *w, uint32_t n,
@@ -48,6 +122,8 @@ static void take_all(struct reporter *r, struct worker *const *w, uint32_t n,
 		stats_snapshot_take(r->one, &w[i]->stats, now);
 		stats_snapshot_merge(r->cur, r->one);
 	}
+	bypass_drain(r);
+	r->cur->c.rx_bypassed = r->bypassed;
 }
 
 static void emit_interval(struct reporter *r, struct worker *const *w,
@@ -198,6 +274,7 @@ static void emit_live(struct reporter *r, struct worker *const *w, uint32_t n,
 static int reporter_init(struct reporter *r, const struct test_spec *sp)
 {
 	memset(r, 0, sizeof(*r));
+	r->bypass_fd = -1;
 	r->prev = malloc(sizeof(*r->prev));
 	r->cur = malloc(sizeof(*r->cur));
 	r->delta = malloc(sizeof(*r->delta));
@@ -226,6 +303,8 @@ static int reporter_init(struct reporter *r, const struct test_spec *sp)
 
 static void reporter_destroy(struct reporter *r)
 {
+	if (r->bypass_fd >= 0)
+		close(r->bypass_fd);
 	if (r->csv)
 		fclose(r->csv);
 	json_decref(r->ctx.intervals);
@@ -424,6 +503,11 @@ int session_run_observed(const struct test_spec *sp, atomic_bool *stop,
 	rep.ctx.backend_note = note[0] ? note : NULL;
 	rep.ctx.unmeasured = s->ops->unmeasured ?
 				     s->ops->unmeasured(s->backends[0]) : 0;
+	if ((s->ops->flags & BACKEND_F_RAW) &&
+	    (sp->role == ROLE_RECV || sp->role == ROLE_REFLECT)) {
+		rep.bypass_fd = bypass_open(&s->cfgs[0]);
+		rep.ctx.bypass_watched = rep.bypass_fd >= 0;
+	}
 	rep.ctx.target_pps = rate_to_pps(&sp->rate, sp->frame_size,
 					 sp->line_rate_bps);
 	rep.ctx.queues = s->nworkers;

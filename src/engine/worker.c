@@ -910,7 +910,7 @@ static int run_ping(struct worker *w)
 	const struct test_spec *sp = w->spec;
 	struct pkt rx[SPEC_MAX_BURST];
 	struct tx_state *tx = malloc(sizeof(*tx));
-	uint64_t drain_until = 0, bursts = 0;
+	uint64_t drain_until = 0, bursts = 0, last_sent;
 	int err;
 
 	if (!tx)
@@ -920,6 +920,7 @@ static int run_ping(struct worker *w)
 		free(tx);
 		return err;
 	}
+	last_sent = mono_ns();
 	memset(rx, 0, sizeof(rx[0]) * sp->burst);
 	for (;;) {
 		uint64_t now = mono_ns(), wait = 0;
@@ -931,8 +932,24 @@ static int run_ping(struct worker *w)
 				drain_until = now + sp->wait_ns;
 				continue;
 			}
-			if (tx_once(w, tx, now) == 0 &&
-			    !pacer_unlimited(&tx->pacer)) {
+			int rc = tx_once(w, tx, now);
+
+			if (rc > 0)
+				last_sent = now;
+			/* As run_send: a kernel that refuses every probe
+			 * would keep a --count ping going forever. */
+			if (rc < 0 && !tx->deadline &&
+			    now - last_sent > TX_GIVE_UP_NS) {
+				pr_warn("ping: giving up: every send failed "
+					"for %llu s (%s)\n",
+					(unsigned long long)(TX_GIVE_UP_NS /
+							     NSEC_PER_SEC),
+					strerror(-rc));
+				w->tx_end_mono_ns = now;
+				drain_until = now + sp->wait_ns;
+				continue;
+			}
+			if (rc == 0 && !pacer_unlimited(&tx->pacer)) {
 				uint64_t due = pacer_due_ns(&tx->pacer, 1);
 
 				wait = due > now ? due - now : 0;

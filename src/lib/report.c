@@ -217,6 +217,8 @@ static json_t *rx_json(const struct report_ctx *ctx,
 	json_object_set_new(o, "errors", json_count(c->rx_errors));
 	json_object_set_new(o, "filtered", json_count(c->rx_filtered));
 	json_object_set_new(o, "flows", json_count_if(seq, c->rx_flows));
+	if (ctx->bypass_watched)
+		json_object_set_new(o, "bypassed", json_count(c->rx_bypassed));
 	return o;
 }
 
@@ -801,6 +803,13 @@ void report_text_final(FILE *out, const struct report_ctx *ctx,
 		flowreport_text(out, ctx->per_flow, ctx->per_flow_count,
 				ctx->spec->per_flow_rows,
 				!(ctx->unmeasured & STATS_NO_LATENCY));
+	if (role_receives(role) && c->rx_bypassed)
+		fprintf(out,
+			"  bypassed   %llu datagrams to the port reached the "
+			"kernel stack, not the %s backend\n             (a "
+			"sender on this host, over loopback: use --backend "
+			"udp; or a queue not served)\n",
+			(unsigned long long)c->rx_bypassed, ctx->backend_name);
 	if (ctx->kernel_stats && *ctx->kernel_stats)
 		fprintf(out, "  kernel     %s\n", ctx->kernel_stats);
 	if (role == ROLE_RECV)
@@ -885,7 +894,14 @@ bool report_traffic_failed(enum role role, const struct stats_counters *c,
 		uint64_t other = c->rx_foreign + c->rx_truncated +
 				 c->rx_malformed + c->rx_filtered;
 
-		if (other)
+		if (c->rx_bypassed)
+			snprintf(why, len,
+				 "received no test packets on the interface: "
+				 "%llu datagrams to the port reached the kernel "
+				 "stack instead (a sender on this host, over "
+				 "loopback: use --backend udp)",
+				 (unsigned long long)c->rx_bypassed);
+		else if (other)
 			snprintf(why, len,
 				 "received no test packets (%llu other: "
 				 "foreign %llu, truncated %llu, malformed %llu, "

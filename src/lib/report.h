@@ -32,6 +32,7 @@ struct report_ctx {
 	const char *one_way_note;
 	const char *kernel_stats; /* "name=value ..." from the backend, or NULL */
 	unsigned int unmeasured; /* STATS_NO_* of the backend */
+	bool bypass_watched; /* rx_bypassed was counted (raw receivers) */
 	const char *failure; /* why the run's traffic failed, or NULL */
 	/* The final report's per-flow results (flowreport.h), or NULL when
 	 * the backend does not track flows in user space. */

@@ -44,6 +44,9 @@ struct stats_counters {
 	uint64_t rx_errors; /* receive calls that failed */
 	uint64_t rx_filtered; /* test packets from a source the spec refuses */
 	uint64_t rx_policed; /* test packets over a reflector's rate: dropped */
+	/* raw receivers: datagrams to the listen port that reached a socket
+	 * instead (a sender on this host, over lo); set by the session */
+	uint64_t rx_bypassed;
 	/* reflector */
 	uint64_t reflected;
 	/* latency samples the clock refused (rx before tx: clocks disagree) */

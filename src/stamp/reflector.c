@@ -122,6 +122,10 @@ enum stamp_drop stamp_reflector_process(struct stamp_reflector *r,
 	r->c.rx_bytes += wire_len;
 	if (wire_len > len || len > r->cfg.max_len || len > STAMP_MAX_PACKET)
 		return refuse(r, STAMP_DROP_OVERSIZE);
+	if (r->cfg.only_from.family &&
+	    (peer->family != r->cfg.only_from.family ||
+	     memcmp(peer->addr, r->cfg.only_from.addr, 16)))
+		return refuse(r, STAMP_DROP_FILTERED);
 	/* The rate limit comes before the HMAC, so a flood costs a table
 	 * lookup, not a hash per packet. */
 	if (!rate_allows(r, peer, now_ns))

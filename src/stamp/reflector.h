@@ -22,6 +22,12 @@
 #define STAMP_TABLE_SLOTS 8192 /* power of two */
 #define STAMP_TABLE_PROBE 16
 
+struct stamp_peer {
+	int family; /* AF_INET, AF_INET6 */
+	uint8_t addr[16];
+	uint16_t port; /* host order */
+};
+
 struct stamp_reflector_config {
 	enum stamp_mode mode;
 	struct stamp_key key; /* authenticated mode */
@@ -32,6 +38,9 @@ struct stamp_reflector_config {
 	uint64_t error_ns; /* our clock's error estimate */
 	bool synchronized; /* S flag */
 	int64_t tai_offset_ns; /* CLOCK_TAI - CLOCK_REALTIME, for PTP */
+	/* Serve only this source address (the daemon: its client); family
+	 * 0 serves any. */
+	struct stamp_peer only_from;
 };
 
 struct stamp_reflector_counters {
@@ -45,12 +54,6 @@ struct stamp_reflector_counters {
 	uint64_t ptp_requests; /* replies in PTPv2 format (Z flag) */
 	uint64_t sessions; /* distinct sessions seen (stateful) */
 	uint64_t evicted; /* table entries replaced for want of room */
-};
-
-struct stamp_peer {
-	int family; /* AF_INET, AF_INET6 */
-	uint8_t addr[16];
-	uint16_t port; /* host order */
 };
 
 struct stamp_table_entry {

@@ -446,7 +446,7 @@ static json_t *stamp_json(const struct sender *s)
 			    count_json(m->reflector_ptp));
 	json_object_set_new(o, "tlv_flagged", count_json(m->tlv_flagged));
 	for (int i = STAMP_DROP_SHORT; i < STAMP_DROP_COUNT_; i++)
-		if (i != STAMP_DROP_RATE)
+		if (i != STAMP_DROP_RATE && i != STAMP_DROP_FILTERED)
 			json_object_set_new(refused, stamp_drop_name(i),
 					    count_json(m->refused[i]));
 	json_object_set_new(refused, "unknown_seq", count_json(m->unknown_seq));

@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "engine/session.h"
 #include "reflector.h"
 #include "spec.h"
 
@@ -24,6 +25,24 @@ void stamp_clock_estimate(uint64_t *error_ns, bool *synchronized,
 int stamp_reflect_run(const struct test_spec *spec,
 		      const struct stamp_reflector_config *cfg,
 		      atomic_bool *stop, FILE *out);
+
+/* The same, for a caller that embeds it (the daemon): started once
+ * listening (or NULL on failure), live counters as a reflect session's,
+ * the final report kept if obs->want_final. obs->out may be NULL. */
+int stamp_reflect_observed(const struct test_spec *spec,
+			   const struct stamp_reflector_config *cfg,
+			   atomic_bool *stop, struct session_observer *obs);
+
+#define STAMP_DEFAULT_RATE_LIMIT 100000 /* packets/s per source address */
+
+/* The UDP payload a --size frame holds at the listen address's family
+ * (at most STAMP_MAX_PACKET). */
+uint32_t stamp_max_payload(const struct test_spec *spec);
+
+/* The daemon's stamp-reflect session: unauthenticated, answering only
+ * spec->only_from when set, the default rate limit. */
+int stamp_reflect_session(const struct test_spec *spec, bool stateful,
+			  atomic_bool *stop, struct session_observer *obs);
 
 enum stamp_reflector_kind {
 	STAMP_REFLECTOR_AUTO = 0, /* stateful once its numbers differ */

@@ -201,6 +201,8 @@ const char *stamp_drop_name(enum stamp_drop reason)
 		return "bad_hmac";
 	case STAMP_DROP_RATE:
 		return "rate_limited";
+	case STAMP_DROP_FILTERED:
+		return "filtered";
 	case STAMP_DROP_COUNT_:
 		break;
 	}

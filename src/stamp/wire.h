@@ -125,6 +125,7 @@ enum stamp_drop {
 	STAMP_DROP_MODE, /* the other mode's layout */
 	STAMP_DROP_HMAC, /* authenticated, and the HMAC does not match */
 	STAMP_DROP_RATE, /* over the per-source rate limit */
+	STAMP_DROP_FILTERED, /* from a source this reflector does not serve */
 	STAMP_DROP_COUNT_,
 };
 

@@ -87,6 +87,12 @@ assert_eq "client a: lists only its own" "$(body list '[.sessions[].id] | sort |
 	"$(printf '%s\n' "$A1" "$A2" | sort | paste -sd,)"
 code=$(as admin list GET /v1/sessions)
 assert_eq "admin: lists every session" "$(body list '.sessions | length')" 3
+code=$(as b metrics GET /metrics)
+assert_eq "client b: /metrics has per-session series of its own only" \
+	"$(grep -o 'linerate_session_rx_packets_total{id="[0-9a-f]*"' "$WORKDIR/metrics.body" | grep -o '[0-9a-f]\{16\}' | sort | paste -sd,)" "$B1"
+code=$(as admin metrics GET /metrics)
+assert_eq "admin: /metrics has every session's series" \
+	"$(grep -c '^linerate_session_rx_packets_total{id=' "$WORKDIR/metrics.body")" 3
 code=$(as admin get GET "/v1/sessions/$A2")
 assert_eq "admin: GET of a's session" "$code:$(body get .id)" "200:$A2"
 code=$(as admin del DELETE "/v1/sessions/$A2")
@@ -173,6 +179,77 @@ assert_eq "no session was created by a refused framing" "$(body list '.sessions 
 r=$(framing cl-same)
 assert_eq "the same Content-Length twice is one length: 201" "$(cut -d' ' -f1 <<<"$r")" 201
 
+# ------------------------------------------------------------- a lying server
+
+# A fake API in b answers like a server but names another address (b's
+# second one, IP_B2) as where the client should send: the client refuses
+# and says why, unless told to expect it with --expect-data-address.
+IP_B2=${IP_B%.*}.4
+in_b ip addr add "$IP_B2/24" dev "$DEV_B"
+cat >"$WORKDIR/liar.py" <<'PY'
+import json, sys, time
+from http.server import BaseHTTPRequestHandler, HTTPServer
+addr, port, target, logf = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+SID = "0123456789abcdef"
+def session(state):
+    return {"id": SID, "role": "sink", "state": state, "client": "x",
+            "data": {"address": target, "port": 9999, "direction": "to-server"}}
+class H(BaseHTTPRequestHandler):
+    def reply(self, code, obj):
+        b = json.dumps(obj).encode()
+        self.send_response(code)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(b)))
+        self.end_headers()
+        self.wfile.write(b)
+    def note(self):
+        with open(logf, "a") as f:
+            f.write(f"{self.command} {self.path}\n")
+    def do_GET(self):
+        self.note()
+        if self.path == "/v1/time":
+            return self.reply(200, {"realtime_ns": time.time_ns()})
+        if self.path == "/v1/capabilities":
+            return self.reply(200, {"api_version": 1, "limits": {}})
+        if self.path.endswith("/report"):
+            return self.reply(200, {"rx": {"packets": 0}})
+        return self.reply(200, session("done"))
+    def do_POST(self):
+        self.note()
+        n = int(self.headers.get("Content-Length", "0"))
+        self.rfile.read(n)
+        return self.reply(201, session("running"))
+    def do_DELETE(self):
+        self.note()
+        return self.reply(200, session("done"))
+    def log_message(self, *a):
+        pass
+srv = HTTPServer((addr, port), H)
+srv.timeout = 1
+end = time.monotonic() + 100
+while time.monotonic() < end:
+    srv.handle_request()
+PY
+bg_start liar "$NS_B" 110 python3 "$WORKDIR/liar.py" "$IP_B" 9279 "$IP_B2" "$WORKDIR/liar.log"
+for ((i = 0; i < 50; i++)); do
+	in_a curl -s -o /dev/null -m 1 "http://$IP_B:9279/v1/time" && break
+	sleep 0.1
+done
+run_in lied "$NS_A" 30 "$LINERATE" client "$IP_B:9279" --backend udp --rate 1kpps --count 50 --quiet
+rc=$?
+assert_true "a data.address not the server's own: the client fails (exit $rc)" test "$rc" -ne 0
+assert_true "... and says why: $(head -n1 "$(err lied)")" \
+	grep -q "sent to $IP_B2, which is not its own address $IP_B" "$(err lied)"
+assert_true "... and ends the session it made" grep -q "^DELETE /v1/sessions/0123456789abcdef" "$WORKDIR/liar.log"
+run_in expected "$NS_A" 30 "$LINERATE" client "$IP_B:9279" --backend udp --rate 1kpps --count 50 \
+	--quiet --expect-data-address "$IP_B2"
+assert_true "--expect-data-address $IP_B2: not refused ($(head -n1 "$(err expected)"))" \
+	sh -c "! grep -q refusing '$(err expected)'"
+run_in expected-bad "$NS_A" 10 "$LINERATE" client "$IP_B:9279" --expect-data-address 10.1.2.3:5
+assert_rc "--expect-data-address with a port: exit 2" $? 2
+kill -TERM "${PID_OF[liar]}" 2>/dev/null
+bg_wait liar
+
 # ------------------------------------------------------------- answers
 
 # Specs that cannot run here: 400 naming the field, before anything starts.
@@ -256,6 +333,8 @@ sleep 11
 # One more: its line ends the window, which reports what it held back
 # (the watchdog also reports it by itself once the window is over).
 run_in floodc2 "$NS_A" 40 python3 "$WORKDIR/flood.py" "$IP_B" 9271 "$TOKEN" 1
+SUPPRESSED=$(in_a curl -s -m 5 -H "Authorization: Bearer $TOKEN" "http://$IP_B:9271/metrics" |
+	awk '$1 == "linerate_log_suppressed_total" { print $2 }')
 kill -TERM "${PID_OF[holder]}" 2>/dev/null
 kill -TERM "$(ps -o pid= --ppid "${PID_OF[flood]}" | tr -d ' ')" 2>/dev/null
 bg_wait flood
@@ -266,6 +345,7 @@ log "flood: $LINES lines in the log, $HELD suppressed"
 # plus the one request after it. Without the limit: 8 or more a request.
 MAXL=$((20 * ((T1 - T0) / 10 + 3)))
 assert_lt "flood: lines in the log (at most $MAXL; unlimited ~8 a request)" "$LINES" "$((MAXL + 1))"
+assert_eq "flood: /metrics counts the suppressed lines the log reported" "$SUPPRESSED" "$HELD"
 assert_gt "flood: lines printed and suppressed cover every failed start" \
 	"$((LINES + HELD))" "$((N_FLOOD - 1))"
 

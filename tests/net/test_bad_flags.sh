@@ -66,6 +66,7 @@ bad "--json: cannot be combined with --json-stream" recv --listen 127.0.0.1:7000
 # One form for every message: "linerate CMD: --flag: what is wrong".
 bad "linerate send: --size: " send --dst "$DST" --count 1 --size 63
 bad "linerate recv: --burst: " recv --listen 127.0.0.1:7000 --burst 0
+bad "linerate send: -q: unknown flag" send --dst "$DST" --count 1 -q
 bad "linerate ping: --dst: cannot resolve 'nosuchhost.invalid'" ping --dst nosuchhost.invalid:7000
 bad "linerate send: --dst: '1.2.3.999:7000' is not HOST:PORT" send --dst 1.2.3.999:7000 --count 1
 bad "linerate recv: --listen: 'localhost' is not HOST:PORT" recv --listen localhost

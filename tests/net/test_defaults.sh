@@ -93,6 +93,11 @@ if command -v iptables >/dev/null 2>&1 &&
 	verdict_line dropped "sent nothing: the kernel refused all"
 	assert_eq "dropped: tx.packets" "$(jget "$(out dropped)" .tx.packets)" 0
 	assert_gt "dropped: tx.errors" "$(jget "$(out dropped)" .tx.errors)" 0
+	# A ping with --count likewise: it gives up after 3 s, exit 3.
+	rc=0
+	run_in ping-dropped "$LO" 30 "$LINERATE" ping --dst 127.0.0.1:7999 --count 5 --wait 200ms || rc=$?
+	assert_rc "ping that the kernel refuses" "$rc" 3
+	verdict_line ping-dropped "sent nothing"
 	ip netns exec "$LO" iptables -D OUTPUT -p udp --dport 7999 -j DROP
 else
 	log "no iptables here: the all-refused send is not checked"
@@ -134,6 +139,14 @@ rc=0
 bg_wait refl || rc=$?
 assert_rc "reflect that reflected" "$rc" 0
 
+# ---- exit code 1: the test could not run (the address is not this
+# host's, so nothing can listen there), and a line says why
+rc=0
+run_in cannot "$LO" 30 "$LINERATE" recv --listen 10.99.0.1:7129 --duration 1s --json || rc=$?
+assert_rc "recv on an address this host does not have" "$rc" 1
+assert_true "exit 1: stderr says why" grep -qi 'address' "$(err cannot)"
+assert_true "exit 1: nothing on stdout" test ! -s "$(out cannot)"
+
 # ---- host names where an address goes (/etc/hosts: localhost)
 bg_start name-recv "$LO" 30 "$LINERATE" recv --listen localhost:7127 --duration 20s --idle-timeout 1s --json
 wait_udp_listen "$LO" 7127 5 || fatal "recv --listen localhost:7127 did not bind"
@@ -146,5 +159,29 @@ assert_rc "recv --listen localhost:7127" "$rc" 0
 assert_eq "localhost is 127.0.0.1 (IPv4 first)" "$(jget "$(out name-send)" .config.dst)" 127.0.0.1
 assert_eq "recv --listen localhost" "$(jget "$(out name-recv)" .config.listen)" 127.0.0.1
 assert_eq "by name: every packet" "$(jget "$(out name-recv)" .rx.packets)" 100
+
+# ---- a raw receiver and a sender on this host: the traffic goes over lo,
+# which the raw backend never sees; the report says so instead of "nothing
+# arrived" (and the port is held, so the sender is not refused).
+if ip -n "$LO" link add dflt0 type veth peer name dflt1 2>/dev/null; then
+	ip -n "$LO" addr add 10.93.0.1/24 dev dflt0
+	ip -n "$LO" link set dflt0 up
+	ip -n "$LO" link set dflt1 up
+	bg_start raw-recv "$LO" 30 "$LINERATE" recv --backend xdp --listen 10.93.0.1:7128 \
+		--duration 4s --json
+	wait_udp_listen "$LO" 7128 5 || fatal "the raw receiver watches no socket on its port"
+	rc=0
+	run_in local-send "$LO" 30 "$LINERATE" send --dst 10.93.0.1:7128 --count 1000 --rate 10kpps --json || rc=$?
+	assert_rc "local send to a raw receiver" "$rc" 0
+	rc=0
+	bg_wait raw-recv || rc=$?
+	assert_rc "raw receiver with only a local sender" "$rc" 3
+	verdict_line raw-recv "reached the kernel stack instead (a sender on this host, over loopback"
+	assert_eq "raw receiver: rx.packets" "$(jget "$(out raw-recv)" .rx.packets)" 0
+	assert_eq "raw receiver: rx.bypassed = what the sender sent" \
+		"$(jget "$(out raw-recv)" .rx.bypassed)" "$(jget "$(out local-send)" .tx.packets)"
+else
+	log "no veth here: the local-sender check is skipped"
+fi
 
 finish

@@ -27,6 +27,7 @@ LISTEN=$IP_B:7000
 API=$IP_B:9280
 TOKEN_FILE=$WORKDIR/token
 head -c 32 /dev/urandom | base64 | tr -d '\n=' >"$TOKEN_FILE"
+chmod 600 "$TOKEN_FILE" # the replicator refuses a token others may read
 TOKEN=$(cat "$TOKEN_FILE")
 RATE=10kpps
 FEED_S=5

@@ -99,6 +99,7 @@ assert_rc "rfc2544 HOST --lab" $? 2
 # behind the same bottleneck; the sender here in a
 TOKEN_FILE=$WORKDIR/token
 head -c 32 /dev/urandom | base64 | tr -d '\n=' >"$TOKEN_FILE"
+chmod 600 "$TOKEN_FILE" # the server refuses a token others may read
 bg_start server "$NS_B" 80 "$LINERATE" server --api "$IP_B" --token-file "$TOKEN_FILE"
 for ((i = 0; i < 50; i++)); do
 	in_a curl -s -m 1 "http://$IP_B:9270/v1/health" >/dev/null 2>&1 && break

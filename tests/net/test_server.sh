@@ -13,6 +13,7 @@ lab_up "$(lab_name s)"
 
 TOKEN_FILE=$WORKDIR/token
 head -c 32 /dev/urandom | base64 | tr -d '\n=' >"$TOKEN_FILE"
+chmod 600 "$TOKEN_FILE" # the server refuses a token others may read
 TOKEN=$(cat "$TOKEN_FILE")
 API=$IP_B:9270
 
@@ -199,6 +200,7 @@ fi
 openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj "/CN=linerate-test" \
 	-addext "subjectAltName=IP:$IP_B" -keyout "$WORKDIR/key.pem" -out "$WORKDIR/cert.pem" \
 	>/dev/null 2>&1 || fatal "openssl could not make a test certificate"
+chmod 600 "$WORKDIR/key.pem"
 bg_start tls "$NS_B" 60 "$LINERATE" server --api "$IP_B:9443" --token-file "$TOKEN_FILE" \
 	--tls-cert "$WORKDIR/cert.pem" --tls-key "$WORKDIR/key.pem" --data-ports 9400-9410
 for ((i = 0; i < 50; i++)); do

@@ -139,4 +139,31 @@ assert_range "rate: reflected = the burst (+1 token at most)" "$reflected" 32 33
 assert_eq "rate: rate_limited = the rest" "$(jget "$R" .dropped.rate_limited)" $((100 - reflected))
 assert_eq "rate: replies received = reflected" "$(jget "$C" .replies)" "$reflected"
 
+# ---- 5: IPv6 (on this host's loopback: the lab has IPv6 off)
+P6=$((20000 + $$ % 10000))
+if ip -6 addr show dev lo 2>/dev/null | grep -q '::1'; then
+	timeout 20 "$LINERATE" stamp-reflect --listen "[::1]:$P6" --idle-timeout 1s \
+		--stateful --json >"$WORKDIR/refl6.out" 2>"$WORKDIR/refl6.err" &
+	PID6=$!
+	BG_PIDS+=("$PID6") # cleanup ends it if the test stops early
+	for ((i = 0; i < 50; i++)); do
+		ss -H -uln "sport = :$P6" | grep -q . && break
+		sleep 0.05
+	done
+	timeout 20 "$LINERATE" stamp --dst "[::1]:$P6" --count 100 --rate 1000pps \
+		--clock-sync host --json >"$WORKDIR/stamp6.out" 2>"$WORKDIR/stamp6.err"
+	assert_rc "ipv6: stamp" $? 0
+	wait "$PID6"
+	assert_rc "ipv6: stamp-reflect" $? 0
+	S=$WORKDIR/stamp6.out
+	R=$WORKDIR/refl6.out
+	assert_eq "ipv6: rx.packets" "$(jget "$S" .rx.packets)" 100
+	assert_eq "ipv6: frame size (smallest over IPv6)" "$(jget "$S" .config.frame_size)" 110
+	assert_eq "ipv6: hop limit the reflector saw" "$(jget "$S" .stamp.reflector_saw_ttl_min)" 64
+	assert_eq "ipv6: forward negative" "$(jget "$S" .stamp.forward_ns.negative)" 0
+	assert_eq "ipv6: reflected" "$(jget "$R" .reflected)" 100
+else
+	echo "SKIP ipv6: no ::1 on lo"
+fi
+
 finish

@@ -8,12 +8,12 @@
 # time-limit: 150
 . "$(dirname "$0")/lib.sh"
 require_root
-require_cmd ip jq file
 STATIC=${LINERATE_STATIC:-$REPO_ROOT/build-static/linerate}
 if [[ ! -x $STATIC ]]; then
 	log "SKIP: no static binary at $STATIC (run make static)"
 	exit 77
 fi
+require_cmd ip jq file
 assert_true "the binary is statically linked" bash -c "file -L '$STATIC' | grep -q 'statically linked'"
 
 ROOT=$WORKDIR/root

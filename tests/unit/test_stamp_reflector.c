@@ -162,6 +162,31 @@ static void test_refusals(void **state)
 	stamp_reflector_destroy(&r);
 }
 
+static void test_only_from(void **state)
+{
+	struct stamp_reflector_config cfg = { .mode = STAMP_MODE_UNAUTH,
+					      .max_len = 1472 };
+	struct stamp_peer client = peer_v4(1, 5000), other = peer_v4(2, 5000);
+	struct stamp_reflector r;
+	uint8_t in[44], out[44];
+
+	(void)state;
+	cfg.only_from = client;
+	assert_int_equal(stamp_reflector_init(&r, &cfg), 0);
+	sender_packet(in, 44, 1, 0);
+	assert_int_equal(stamp_reflector_process(&r, in, 44, 44, &other, 1, 64,
+						 1, 1, out),
+			 STAMP_DROP_FILTERED);
+	/* The port does not matter, the address does. */
+	client.port = 7;
+	assert_int_equal(stamp_reflector_process(&r, in, 44, 44, &client, 1,
+						 64, 1, 1, out),
+			 STAMP_OK);
+	assert_int_equal(r.c.dropped[STAMP_DROP_FILTERED], 1);
+	assert_string_equal(stamp_drop_name(STAMP_DROP_FILTERED), "filtered");
+	stamp_reflector_destroy(&r);
+}
+
 static void test_table_bounded(void **state)
 {
 	struct stamp_reflector r;
@@ -190,6 +215,7 @@ int main(void)
 		cmocka_unit_test(test_stateless_and_stateful),
 		cmocka_unit_test(test_rate_limit),
 		cmocka_unit_test(test_refusals),
+		cmocka_unit_test(test_only_from),
 		cmocka_unit_test(test_table_bounded),
 	};
 

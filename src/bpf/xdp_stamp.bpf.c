@@ -1,0 +1,362 @@
+// SPDX-License-Identifier: MIT
+/*
+ * In-kernel STAMP Session-Reflector (RFC 8762), unauthenticated: a UDP
+ * datagram of exactly the 44-octet STAMP packet to the listen address and
+ * port becomes the Session-Reflector packet in place and goes back out of
+ * the interface it came in on (XDP_TX), addresses and ports swapped.
+ * Anything else to that port (padding, TLVs, authenticated mode, short
+ * packets) goes up the stack, where the socket reflector of the same
+ * linerate process answers or refuses it; every other packet is passed
+ * untouched. A per-source token bucket runs before either: a source over
+ * its rate is dropped here and counted.
+ *
+ * Timestamps: receive and transmit are the same bpf_ktime_get_tai_ns()
+ * reading at the hook (the reply leaves right after), turned into NTP
+ * (from CLOCK_REALTIME, using the TAI offset user space read) or PTPv2
+ * (TAI) as the sender's Z flag asks.
+ *
+ * The UDP checksum is computed over the whole datagram (52 octets) and
+ * the IPv4 header checksum anew: the reply's TTL is set to 64 like a
+ * socket's, and a local sender over veth leaves a partial checksum that
+ * XDP cannot keep (see xdp_reflect.bpf.c).
+ */
+#include <linux/bpf.h>
+#include <linux/if_ether.h>
+#include <linux/in.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/udp.h>
+#include <stdbool.h>
+#include <bpf/bpf_endian.h>
+#include <bpf/bpf_helpers.h>
+
+#include "parse.bpf.h"
+#include "stamp_shared.h"
+
+#define NTP_UNIX_OFFSET 2208988800ULL
+#define NS_PER_S 1000000000ULL
+#define REPLY_TTL 64
+
+const volatile struct xdp_stamp_config stamp_cfg = {};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xdp_stamp_counters);
+} stamp_counters SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, XDP_STAMP_TABLE);
+	__type(key, struct xdp_stamp_session_key);
+	__type(value, __u32);
+} stamp_sessions SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, XDP_STAMP_TABLE);
+	__type(key, struct xdp_stamp_rate_key);
+	__type(value, struct xdp_stamp_rate);
+} stamp_rates SEC(".maps");
+
+/* The STAMP packet: sender fields in, reflector fields out. */
+struct stamp_packet {
+	__be32 seq;
+	__be32 ts_sec;
+	__be32 ts_frac;
+	__be16 error_estimate;
+	__be16 ssid;
+	__be32 rx_sec;
+	__be32 rx_frac;
+	__be32 sender_seq;
+	__be32 sender_ts_sec;
+	__be32 sender_ts_frac;
+	__be16 sender_error_estimate;
+	__be16 mbz1;
+	__u8 sender_ttl;
+	__u8 mbz2[3];
+} __attribute__((packed));
+
+_Static_assert(sizeof(struct stamp_packet) == XDP_STAMP_BASE_LEN,
+	       "STAMP packet layout");
+
+enum verdict {
+	V_NOT_OURS = 0,
+	V_REFLECT,
+	V_PASS_UP,
+	V_RATE,
+};
+
+static __always_inline __u16 csum_fold(__u64 sum)
+{
+	sum = (sum & 0xffffffff) + (sum >> 32);
+	sum = (sum & 0xffffffff) + (sum >> 32);
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return (__u16)sum;
+}
+
+static __always_inline bool rate_allows(const __u32 addr[4], __u32 family,
+					__u64 now)
+{
+	struct xdp_stamp_rate_key key = { .family = family };
+	struct xdp_stamp_rate *r, fresh;
+	__u64 credit;
+
+	if (!stamp_cfg.rate_ns_per_packet)
+		return true;
+	key.addr[0] = addr[0];
+	key.addr[1] = addr[1];
+	key.addr[2] = addr[2];
+	key.addr[3] = addr[3];
+	r = bpf_map_lookup_elem(&stamp_rates, &key);
+	if (!r) {
+		fresh.last_ns = now;
+		fresh.credit_ns = stamp_cfg.rate_burst_ns -
+				  stamp_cfg.rate_ns_per_packet;
+		bpf_map_update_elem(&stamp_rates, &key, &fresh, BPF_ANY);
+		return true;
+	}
+	/* Per-CPU races between two packets of one source can only let
+	 * one more through: a bound, not a count. */
+	credit = r->credit_ns + (now > r->last_ns ? now - r->last_ns : 0);
+	if (credit > stamp_cfg.rate_burst_ns)
+		credit = stamp_cfg.rate_burst_ns;
+	r->last_ns = now;
+	if (credit < stamp_cfg.rate_ns_per_packet) {
+		r->credit_ns = credit;
+		return false;
+	}
+	r->credit_ns = credit - stamp_cfg.rate_ns_per_packet;
+	return true;
+}
+
+static __always_inline __u32 next_seq(const __u32 addr[4], __u32 family,
+				      __be16 port, __be16 ssid)
+{
+	struct xdp_stamp_session_key key = { .family = family, .port = port,
+					     .ssid = ssid };
+	__u32 *seq, zero = 0;
+
+	key.addr[0] = addr[0];
+	key.addr[1] = addr[1];
+	key.addr[2] = addr[2];
+	key.addr[3] = addr[3];
+	seq = bpf_map_lookup_elem(&stamp_sessions, &key);
+	if (!seq) {
+		bpf_map_update_elem(&stamp_sessions, &key, &zero, BPF_NOEXIST);
+		seq = bpf_map_lookup_elem(&stamp_sessions, &key);
+		if (!seq)
+			return 0;
+	}
+	/* One session's packets hash to one receive queue, so one CPU:
+	 * a plain increment (an atomic fetch-add needs BPF v3 codegen). */
+	zero = *seq;
+	*seq = zero + 1;
+	return zero;
+}
+
+/* Fill the reflector fields in place; p holds the sender's packet. */
+static __always_inline void stamp_reflect(struct stamp_packet *p, __u8 ttl,
+					  __u32 seq, __u64 tai_ns,
+					  struct xdp_stamp_counters *c)
+{
+	__be32 s_seq = p->seq, s_sec = p->ts_sec, s_frac = p->ts_frac;
+	__be16 s_ee = p->error_estimate;
+	__u64 sec, ns, frac;
+
+	/* The Z flag (0x4000 of the error estimate) picks the format. */
+	if (s_ee & bpf_htons(0x4000)) {
+		sec = tai_ns / NS_PER_S;
+		frac = tai_ns % NS_PER_S;
+		p->error_estimate = bpf_htons(stamp_cfg.ee_ptp);
+		c->ptp_replies++;
+	} else {
+		ns = tai_ns - (__u64)stamp_cfg.tai_offset_ns;
+		sec = ns / NS_PER_S + NTP_UNIX_OFFSET;
+		frac = ((ns % NS_PER_S) << 32) / NS_PER_S;
+		p->error_estimate = bpf_htons(stamp_cfg.ee_ntp);
+	}
+	p->sender_seq = s_seq;
+	p->sender_ts_sec = s_sec;
+	p->sender_ts_frac = s_frac;
+	p->sender_error_estimate = s_ee;
+	p->mbz1 = 0;
+	p->sender_ttl = ttl;
+	p->mbz2[0] = 0;
+	p->mbz2[1] = 0;
+	p->mbz2[2] = 0;
+	p->seq = stamp_cfg.stateful ? bpf_htonl(seq) : s_seq;
+	p->ts_sec = bpf_htonl((__u32)sec);
+	p->ts_frac = bpf_htonl((__u32)frac);
+	p->rx_sec = p->ts_sec;
+	p->rx_frac = p->ts_frac;
+}
+
+/* UDP checksum over pseudo header + the 52-octet datagram at udp. */
+static __always_inline void udp_csum(struct udphdr *udp, __u64 addr_sum)
+{
+	__s64 part;
+	__u16 check;
+
+	udp->check = 0;
+	part = bpf_csum_diff(NULL, 0, (__be32 *)udp,
+			     sizeof(*udp) + XDP_STAMP_BASE_LEN, 0);
+	check = (__u16)~csum_fold((__u32)part + addr_sum +
+				  bpf_htons(IPPROTO_UDP) +
+				  bpf_htons(sizeof(*udp) + XDP_STAMP_BASE_LEN));
+	udp->check = check ? check : 0xffff;
+}
+
+static __always_inline enum verdict stamp_ipv4(struct iphdr *ip,
+					       void *data_end,
+					       struct xdp_stamp_counters *c)
+{
+	struct udphdr *udp = (void *)(ip + 1);
+	struct stamp_packet *p = (void *)(udp + 1);
+	__u32 addr[4] = {}, seq = 0, udp_len;
+	__u64 now;
+	__s64 part;
+	__be32 a;
+	__u8 ttl;
+
+	if ((void *)(udp + 1) > data_end)
+		return V_NOT_OURS;
+	if (ip->version != 4 || ip->ihl != 5 || ip->protocol != IPPROTO_UDP)
+		return V_NOT_OURS;
+	if (!stamp_cfg.match.any_addr && ip->daddr != stamp_cfg.match.addr[0])
+		return V_NOT_OURS;
+	if (udp->dest != bpf_htons(stamp_cfg.match.port))
+		return V_NOT_OURS;
+	if (ip->frag_off & bpf_htons(IPV4_MORE_FRAGMENTS | IPV4_FRAGMENT_OFFSET))
+		return V_PASS_UP;
+	c->rx_packets++;
+	addr[0] = ip->saddr;
+	now = bpf_ktime_get_tai_ns();
+	if (!rate_allows(addr, 4, now))
+		return V_RATE;
+	udp_len = bpf_ntohs(udp->len);
+	if (udp_len != sizeof(*udp) + XDP_STAMP_BASE_LEN ||
+	    bpf_ntohs(ip->tot_len) != sizeof(*ip) + udp_len ||
+	    (void *)(p + 1) > data_end)
+		return V_PASS_UP;
+	ttl = ip->ttl;
+	if (stamp_cfg.stateful)
+		seq = next_seq(addr, 4, udp->source, p->ssid);
+	stamp_reflect(p, ttl, seq, now, c);
+	a = ip->saddr;
+	ip->saddr = ip->daddr;
+	ip->daddr = a;
+	a = udp->source;
+	udp->source = udp->dest;
+	udp->dest = (__be16)a;
+	ip->ttl = REPLY_TTL;
+	udp_csum(udp, (__u64)ip->saddr + ip->daddr);
+	ip->check = 0;
+	part = bpf_csum_diff(NULL, 0, (__be32 *)ip, sizeof(*ip), 0);
+	ip->check = (__u16)~csum_fold((__u32)part);
+	return V_REFLECT;
+}
+
+static __always_inline enum verdict stamp_ipv6(struct ipv6hdr *ip6,
+					       void *data_end,
+					       struct xdp_stamp_counters *c)
+{
+	struct udphdr *udp = (void *)(ip6 + 1);
+	struct stamp_packet *p = (void *)(udp + 1);
+	__u32 addr[4], seq = 0, udp_len, i;
+	struct in6_addr tmp;
+	__be16 port;
+	__u64 now, sum = 0;
+	__u8 ttl;
+
+	if ((void *)(udp + 1) > data_end)
+		return V_NOT_OURS;
+	if (ip6->version != 6 || ip6->nexthdr != IPPROTO_UDP)
+		return V_NOT_OURS;
+	if (!stamp_cfg.match.any_addr &&
+	    (ip6->daddr.in6_u.u6_addr32[0] != stamp_cfg.match.addr[0] ||
+	     ip6->daddr.in6_u.u6_addr32[1] != stamp_cfg.match.addr[1] ||
+	     ip6->daddr.in6_u.u6_addr32[2] != stamp_cfg.match.addr[2] ||
+	     ip6->daddr.in6_u.u6_addr32[3] != stamp_cfg.match.addr[3]))
+		return V_NOT_OURS;
+	if (udp->dest != bpf_htons(stamp_cfg.match.port))
+		return V_NOT_OURS;
+	c->rx_packets++;
+#pragma unroll
+	for (i = 0; i < 4; i++)
+		addr[i] = ip6->saddr.in6_u.u6_addr32[i];
+	now = bpf_ktime_get_tai_ns();
+	if (!rate_allows(addr, 6, now))
+		return V_RATE;
+	udp_len = bpf_ntohs(udp->len);
+	if (udp_len != sizeof(*udp) + XDP_STAMP_BASE_LEN ||
+	    bpf_ntohs(ip6->payload_len) != udp_len ||
+	    (void *)(p + 1) > data_end)
+		return V_PASS_UP;
+	ttl = ip6->hop_limit;
+	if (stamp_cfg.stateful)
+		seq = next_seq(addr, 6, udp->source, p->ssid);
+	stamp_reflect(p, ttl, seq, now, c);
+	tmp = ip6->saddr;
+	ip6->saddr = ip6->daddr;
+	ip6->daddr = tmp;
+	port = udp->source;
+	udp->source = udp->dest;
+	udp->dest = port;
+	ip6->hop_limit = REPLY_TTL;
+#pragma unroll
+	for (i = 0; i < 4; i++)
+		sum += (__u64)ip6->saddr.in6_u.u6_addr32[i] +
+		       ip6->daddr.in6_u.u6_addr32[i];
+	udp_csum(udp, sum);
+	return V_REFLECT;
+}
+
+SEC("xdp.frags")
+int lr_stamp(struct xdp_md *ctx)
+{
+	void *data_end = (void *)(long)ctx->data_end;
+	void *data = (void *)(long)ctx->data;
+	struct xdp_stamp_counters *c;
+	enum verdict v = V_NOT_OURS;
+	struct ethhdr *eth = data;
+	__u8 mac[ETH_ALEN];
+	__u32 key = 0;
+	__be16 proto;
+	void *l3 = parse_l2(data, data_end, &proto);
+
+	c = bpf_map_lookup_elem(&stamp_counters, &key);
+	if (!l3 || !c)
+		return XDP_PASS;
+	if (proto == bpf_htons(ETH_P_IP) &&
+	    stamp_cfg.match.family == XDP_FAMILY_IPV4) {
+		if (l3 + sizeof(struct iphdr) <= data_end)
+			v = stamp_ipv4(l3, data_end, c);
+	} else if (proto == bpf_htons(ETH_P_IPV6) &&
+		   stamp_cfg.match.family == XDP_FAMILY_IPV6) {
+		if (l3 + sizeof(struct ipv6hdr) <= data_end)
+			v = stamp_ipv6(l3, data_end, c);
+	}
+	switch (v) {
+	case V_REFLECT:
+		break;
+	case V_RATE:
+		c->rate_limited++;
+		return XDP_DROP;
+	case V_PASS_UP:
+		c->passed_up++;
+		return XDP_PASS;
+	default:
+		return XDP_PASS;
+	}
+	__builtin_memcpy(mac, eth->h_dest, ETH_ALEN);
+	__builtin_memcpy(eth->h_dest, eth->h_source, ETH_ALEN);
+	__builtin_memcpy(eth->h_source, mac, ETH_ALEN);
+	c->reflected++;
+	c->bytes += XDP_STAMP_BASE_LEN;
+	return XDP_TX;
+}
+
+char LICENSE[] SEC("license") = "Dual MIT/GPL";

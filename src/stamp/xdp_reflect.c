@@ -1,0 +1,163 @@
+// SPDX-License-Identifier: MIT
+#include <errno.h>
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "backend/xdp_attach.h"
+#include "bpf/stamp_shared.h"
+#include "clock.h"
+#include "log.h"
+#include "xdp_reflect.h"
+#include "xdp_stamp.skel.h"
+
+struct stamp_xdp {
+	struct xdp_stamp *skel;
+	struct xdp_attachment attachment;
+	int ncpus;
+	struct xdp_stamp_counters *percpu;
+	char mode[32];
+};
+
+int stamp_ifname_of(const struct ip_addr *addr, char *name, size_t len)
+{
+	struct ifaddrs *list, *i;
+	int rc = -ENOENT;
+
+	if (getifaddrs(&list))
+		return -errno;
+	for (i = list; i; i = i->ifa_next) {
+		const struct sockaddr *sa = i->ifa_addr;
+
+		if (!sa || sa->sa_family != addr->family)
+			continue;
+		if ((sa->sa_family == AF_INET &&
+		     !memcmp(&((const struct sockaddr_in *)sa)->sin_addr,
+			     &addr->v4, 4)) ||
+		    (sa->sa_family == AF_INET6 &&
+		     !memcmp(&((const struct sockaddr_in6 *)sa)->sin6_addr,
+			     &addr->v6, 16))) {
+			snprintf(name, len, "%s", i->ifa_name);
+			rc = 0;
+			break;
+		}
+	}
+	freeifaddrs(list);
+	return rc;
+}
+
+int stamp_xdp_open(struct stamp_xdp **out, const struct test_spec *sp,
+		   const struct stamp_reflector_config *cfg)
+{
+	static const struct in6_addr any6;
+	struct xdp_stamp_config *c;
+	struct stamp_xdp *x;
+	int ifindex, err;
+
+	ifindex = (int)if_nametoindex(sp->ifname);
+	if (!ifindex) {
+		pr_warn("stamp-reflect: no interface '%s'\n", sp->ifname);
+		return -ENODEV;
+	}
+	x = calloc(1, sizeof(*x));
+	if (!x)
+		return -ENOMEM;
+	x->ncpus = libbpf_num_possible_cpus();
+	x->percpu = calloc(x->ncpus > 0 ? (size_t)x->ncpus : 1,
+			   sizeof(*x->percpu));
+	x->skel = xdp_stamp__open();
+	if (x->ncpus <= 0 || !x->percpu || !x->skel) {
+		err = x->ncpus < 0 ? x->ncpus : -ENOMEM;
+		pr_warn("stamp-reflect: cannot open the XDP program: %s\n",
+			strerror(-err));
+		goto fail;
+	}
+	c = (struct xdp_stamp_config *)&x->skel->rodata->stamp_cfg;
+	c->match.family = sp->listen.family == AF_INET6 ? XDP_FAMILY_IPV6 :
+							  XDP_FAMILY_IPV4;
+	c->match.port = sp->listen_port;
+	if (sp->listen.family == AF_INET6) {
+		memcpy(c->match.addr, &sp->listen.v6, 16);
+		c->match.any_addr = !memcmp(&sp->listen.v6, &any6, 16);
+	} else {
+		memcpy(c->match.addr, &sp->listen.v4, 4);
+		c->match.any_addr = sp->listen.v4.s_addr == 0;
+	}
+	c->stateful = cfg->stateful;
+	c->ee_ntp = stamp_ee_encode(cfg->error_ns, cfg->synchronized,
+				    STAMP_TS_NTP);
+	c->ee_ptp = stamp_ee_encode(cfg->error_ns, cfg->synchronized,
+				    STAMP_TS_PTP);
+	c->tai_offset_ns = cfg->tai_offset_ns;
+	if (cfg->rate_limit_pps > 0) {
+		c->rate_ns_per_packet = (uint64_t)(1e9 / cfg->rate_limit_pps);
+		if (!c->rate_ns_per_packet)
+			c->rate_ns_per_packet = 1;
+		c->rate_burst_ns = c->rate_ns_per_packet * cfg->rate_burst;
+	}
+	err = xdp_stamp__load(x->skel);
+	if (err) {
+		pr_warn("stamp-reflect: cannot load the XDP program: %s\n",
+			strerror(-err));
+		goto fail;
+	}
+	err = xdp_attach(&x->attachment, ifindex,
+			 bpf_program__fd(x->skel->progs.lr_stamp), sp->xdp_mode,
+			 sp->force);
+	if (err) {
+		pr_warn("stamp-reflect: cannot attach XDP to %s: %s%s%s\n",
+			sp->ifname, strerror(-err),
+			x->attachment.note[0] ? ": " : "", x->attachment.note);
+		goto fail;
+	}
+	snprintf(x->mode, sizeof(x->mode), "%s XDP", x->attachment.mode);
+	*out = x;
+	return 0;
+fail:
+	stamp_xdp_close(x);
+	return err;
+}
+
+int stamp_xdp_read(struct stamp_xdp *x, struct stamp_xdp_counters *sum)
+{
+	__u32 key = 0;
+
+	memset(sum, 0, sizeof(*sum));
+	if (bpf_map_lookup_elem(bpf_map__fd(x->skel->maps.stamp_counters),
+				&key, x->percpu))
+		return -errno;
+	for (int i = 0; i < x->ncpus; i++) {
+		sum->rx_packets += x->percpu[i].rx_packets;
+		sum->reflected += x->percpu[i].reflected;
+		sum->bytes += x->percpu[i].bytes;
+		sum->passed_up += x->percpu[i].passed_up;
+		sum->rate_limited += x->percpu[i].rate_limited;
+		sum->ptp_replies += x->percpu[i].ptp_replies;
+	}
+	return 0;
+}
+
+const char *stamp_xdp_mode(const struct stamp_xdp *x)
+{
+	return x->mode;
+}
+
+const char *stamp_xdp_note(const struct stamp_xdp *x)
+{
+	return x->attachment.note;
+}
+
+void stamp_xdp_close(struct stamp_xdp *x)
+{
+	if (!x)
+		return;
+	xdp_detach(&x->attachment);
+	xdp_stamp__destroy(x->skel);
+	free(x->percpu);
+	free(x);
+}
