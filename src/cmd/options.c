@@ -91,7 +91,8 @@ static const struct opt_doc opt_docs[] = {
 	  "program); the rest to the port is counted in rx.filtered" },
 	{ "size", 1, OPT_SIZE, R_ALL, "BYTES",
 	  "Ethernet frame size incl. FCS, 64..9018 (default 64, 84 over IPv6; recv/reflect: "
-	  "the largest expected, default 1518)" },
+	  "the largest expected, default 1518); send: also a mix, imix "
+	  "(64:7,594:4,1518:1), SIZE:WEIGHT,... or LO..HI/STEP" },
 	{ "rate", 1, OPT_RATE, R_TX, "RATE",
 	  "max | 250kpps | 1.5Mpps | 800Mbps (L1) | 800Mbps-l2 | 50% "
 	  "(default 100kpps; ping 100pps)" },
@@ -346,9 +347,22 @@ static int parse_one(struct test_spec *sp, int id, const char *name,
 		sp->has_only_from = true;
 		return 0;
 	case OPT_SIZE:
+		if (sp->role == ROLE_SEND && (strchr(v, ':') || strstr(v, "..") ||
+					      !strcmp(v, "imix"))) {
+			if (sizemix_parse(v, FRAME_MIN_SIZE, FRAME_MAX_SIZE,
+					  &sp->size_mix))
+				return bad(name, v,
+					   "imix, SIZE:WEIGHT,... (at most 64 "
+					   "sizes, 4096 frames a period) or "
+					   "LO..HI/STEP (at most 64 sizes), "
+					   "sizes 64..9018");
+			sp->frame_size = sizemix_max(&sp->size_mix);
+			return 0;
+		}
 		if (parse_u64(v, FRAME_MIN_SIZE, FRAME_MAX_SIZE, &n))
 			return bad(name, v, "64..9018 bytes, incl. FCS");
 		sp->frame_size = (uint32_t)n;
+		sp->size_mix.count = 0;
 		return 0;
 	case OPT_RATE:
 		if (parse_rate(v, &sp->rate))

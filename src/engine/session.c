@@ -508,8 +508,7 @@ int session_run_observed(const struct test_spec *sp, atomic_bool *stop,
 		rep.bypass_fd = bypass_open(&s->cfgs[0]);
 		rep.ctx.bypass_watched = rep.bypass_fd >= 0;
 	}
-	rep.ctx.target_pps = rate_to_pps(&sp->rate, sp->frame_size,
-					 sp->line_rate_bps);
+	rep.ctx.target_pps = spec_target_pps(sp);
 	rep.ctx.queues = s->nworkers;
 	rep.ctx.clock = clock_name(CLOCK_REALTIME);
 	rep.ctx.one_way_valid = sp->clock_sync != CLOCK_SYNC_NONE;

@@ -32,8 +32,7 @@ int worker_init(struct worker *w, const struct test_spec *spec,
 	w->frame = cfg->frame;
 	w->stop = stop;
 	atomic_init(&w->done, false);
-	w->target_pps = rate_to_pps(&spec->rate, spec->frame_size,
-				    spec->line_rate_bps);
+	w->target_pps = spec_target_pps(spec);
 	if (spec->role != ROLE_SEND) {
 		w->flows = calloc(FLOW_SLOTS, sizeof(*w->flows));
 		w->active = calloc(SPEC_MAX_FLOWS, sizeof(*w->active));
@@ -608,13 +607,107 @@ struct tx_state {
 	uint64_t sent;
 	uint64_t last_departure_ns; /* 0: nothing sent yet */
 	uint64_t deadline; /* 0: none */
+	/* A size mix (sizemix.h): the interleave, where the next frame is
+	 * in it, and what each size needs (NULL without a mix). */
+	uint8_t *mix_order;
+	uint32_t mix_pos;
+	uint32_t mix_period;
+	struct tx_size *mix_sizes;
 	struct pkt pkts[SPEC_MAX_BURST];
+};
+
+/* One size of a mix: its lengths and, for raw backends, its headers and
+ * the UDP checksum over them with a zero port and probe header. */
+#define TX_SIZE_MAX_HEADER 96
+struct tx_size {
+	uint32_t frame_size; /* incl. FCS */
+	uint32_t len; /* raw: frame without FCS; socket: UDP payload */
+	uint32_t csum_base;
+	uint8_t header[TX_SIZE_MAX_HEADER];
 };
 
 static void tx_teardown(struct tx_state *tx)
 {
 	free(tx->buffers);
 	free(tx->next_seq);
+	free(tx->mix_order);
+	free(tx->mix_sizes);
+}
+
+/*
+ * Each size of a mix, built once: a raw frame's headers and checksum
+ * base (its payload is the largest size's fill pattern, already in every
+ * slot: the pattern depends only on the offset), or a socket's payload
+ * length.
+ */
+static int tx_setup_mix(struct worker *w, struct tx_state *tx)
+{
+	const struct size_mix *mix = &w->spec->size_mix;
+	struct test_spec one = *w->spec;
+	struct frame_spec fs = w->frame;
+	uint8_t *scratch = NULL, *payload = NULL;
+	int err = -ENOMEM;
+
+	tx->mix_order = malloc(mix->period);
+	tx->mix_sizes = calloc(mix->count, sizeof(*tx->mix_sizes));
+	if (!tx->mix_order || !tx->mix_sizes)
+		return -ENOMEM;
+	sizemix_schedule(mix, tx->mix_order);
+	tx->mix_period = mix->period;
+	if (tx->raw) {
+		scratch = malloc(tx->slot_size);
+		payload = calloc(1, tx->payload_len);
+		if (!scratch || !payload)
+			goto out;
+		probe_fill(payload, tx->payload_len);
+		fs.src_port = 0;
+	}
+	one.size_mix.count = 0;
+	for (uint32_t i = 0; i < mix->count; i++) {
+		struct tx_size *ts = &tx->mix_sizes[i];
+		int len, frame_len;
+		uint16_t check;
+
+		one.frame_size = mix->sizes[i];
+		len = spec_payload_len(&one);
+		err = -EINVAL;
+		if (len < 0 || (size_t)len > tx->payload_len)
+			goto out;
+		ts->frame_size = mix->sizes[i];
+		ts->len = (uint32_t)len;
+		if (!tx->raw)
+			continue;
+		frame_len = frame_build(&fs, payload, (size_t)len, scratch,
+					tx->slot_size);
+		if (frame_len < 0 || tx->payload_offset > TX_SIZE_MAX_HEADER) {
+			err = frame_len < 0 ? frame_len : -EINVAL;
+			goto out;
+		}
+		ts->len = (uint32_t)frame_len;
+		memcpy(ts->header, scratch, tx->payload_offset);
+		memcpy(&check, scratch + tx->udp_offset + 6, 2);
+		ts->csum_base = check == 0xffff ? 0 : (uint16_t)~check;
+	}
+	err = 0;
+out:
+	free(scratch);
+	free(payload);
+	return err;
+}
+
+/* Before a send: packet i of the burst gets the size the interleave has
+ * next, its length and (raw) headers. Returns its frame size. */
+static uint32_t tx_mix_apply(struct tx_state *tx, struct pkt *p, uint32_t i)
+{
+	const struct tx_size *ts;
+
+	ts = &tx->mix_sizes[tx->mix_order[(tx->mix_pos + i) % tx->mix_period]];
+	p->len = ts->len;
+	if (tx->raw) {
+		memcpy(p->data, ts->header, tx->payload_offset);
+		tx->csum_base = ts->csum_base;
+	}
+	return ts->frame_size;
 }
 
 /* Every slot gets flow 0's whole frame; per packet only the source port,
@@ -689,6 +782,14 @@ static int tx_setup(struct worker *w, struct tx_state *tx)
 			probe_fill(slot, tx->payload_len);
 			tx->pkts[i].data = slot;
 			tx->pkts[i].len = (uint32_t)tx->payload_len;
+		}
+	}
+	if (sp->size_mix.count) {
+		int err = tx_setup_mix(w, tx);
+
+		if (err) {
+			tx_teardown(tx);
+			return err;
 		}
 	}
 	pacer_init(&tx->pacer, w->target_pps, sp->burst, mono_ns());
@@ -789,7 +890,7 @@ static int tx_once(struct worker *w, struct tx_state *tx, uint64_t now)
 {
 	const struct test_spec *sp = w->spec;
 	uint32_t want = sp->burst, n, flow = tx->next_flow;
-	uint64_t tx_real, seq0;
+	uint64_t tx_real, seq0, bytes = 0;
 	int sent;
 
 	if (sp->count && sp->count - tx->sent < want)
@@ -807,6 +908,8 @@ static int tx_once(struct worker *w, struct tx_state *tx, uint64_t now)
 		};
 
 		tx->pkts[i].flow = flow;
+		if (tx->mix_sizes)
+			tx_mix_apply(tx, &tx->pkts[i], i);
 		if (tx->raw) {
 			tx_stamp_raw(w, tx, tx->pkts[i].data, &probe);
 			continue;
@@ -841,8 +944,18 @@ static int tx_once(struct worker *w, struct tx_state *tx, uint64_t now)
 	tx->next_seq[flow] = seq0 + (uint64_t)sent;
 	tx->next_flow = (flow + 1) % sp->flows;
 	tx->sent += (uint64_t)sent;
+	if (tx->mix_sizes) {
+		/* What went: the interleave goes on from the first not sent. */
+		for (int i = 0; i < sent; i++)
+			bytes += tx->mix_sizes[tx->mix_order[(tx->mix_pos + (uint32_t)i) %
+							   tx->mix_period]]
+					 .frame_size;
+		tx->mix_pos = (tx->mix_pos + (uint32_t)sent) % tx->mix_period;
+	} else {
+		bytes = (uint64_t)sent * sp->frame_size;
+	}
 	STAT_ADD(w->stats.c.tx_packets, sent);
-	STAT_ADD(w->stats.c.tx_bytes, (uint64_t)sent * sp->frame_size);
+	STAT_ADD(w->stats.c.tx_bytes, bytes);
 	tx_account_pacing(w, tx, now, (uint32_t)sent);
 	return sent;
 }

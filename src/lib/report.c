@@ -312,6 +312,29 @@ static void format_iso8601(uint64_t real_ns, char *buf, size_t len)
 		 (unsigned)(real_ns % NSEC_PER_SEC / NSEC_PER_MSEC));
 }
 
+/* null without a mix; else its sizes and weights, period and mean. */
+static json_t *size_mix_json(const struct size_mix *mix)
+{
+	json_t *o, *sizes;
+
+	if (!mix->count)
+		return json_null();
+	o = json_object();
+	sizes = json_array();
+	for (uint32_t i = 0; i < mix->count; i++) {
+		json_t *one = json_object();
+
+		json_object_set_new(one, "size", json_integer(mix->sizes[i]));
+		json_object_set_new(one, "weight", json_integer(mix->weights[i]));
+		json_array_append_new(sizes, one);
+	}
+	json_object_set_new(o, "name", json_string(mix->text));
+	json_object_set_new(o, "sizes", sizes);
+	json_object_set_new(o, "period", json_integer(mix->period));
+	json_object_set_new(o, "mean_size", json_real(sizemix_mean(mix)));
+	return o;
+}
+
 static json_t *config_json(const struct report_ctx *ctx)
 {
 	const struct test_spec *sp = ctx->spec;
@@ -338,6 +361,7 @@ static json_t *config_json(const struct report_ctx *ctx)
 		char dscp[8];
 
 		json_object_set_new(o, "tos", json_integer(sp->tos));
+		json_object_set_new(o, "size_mix", size_mix_json(&sp->size_mix));
 		json_object_set_new(o, "dscp",
 				    json_string(marking_dscp_name(
 					    marking_dscp_of(sp->tos), dscp,
@@ -596,6 +620,15 @@ void report_text_header(FILE *out, const struct report_ctx *ctx)
 		fprintf(out, "  %u-byte frames  rate %s  flows %u",
 			sp->frame_size, rate_format(&sp->rate, rate, sizeof(rate)),
 			sp->flows);
+	if (sp->size_mix.count) {
+		char mix[SIZEMIX_MAX_SIZES * 12];
+
+		fprintf(out, "\n  size mix %s (%s; %u frames a period, mean "
+			     "%.2f bytes)",
+			sp->size_mix.text,
+			sizemix_format(&sp->size_mix, mix, sizeof(mix)),
+			sp->size_mix.period, sizemix_mean(&sp->size_mix));
+	}
 	if ((sp->role == ROLE_SEND || sp->role == ROLE_PING) && sp->tos) {
 		char dscp[8];
 

@@ -144,6 +144,14 @@ static int family_of(const struct test_spec *spec)
 	return spec->listen.family;
 }
 
+double spec_target_pps(const struct test_spec *spec)
+{
+	if (spec->size_mix.count)
+		return sizemix_rate_pps(&spec->rate, &spec->size_mix,
+					spec->line_rate_bps);
+	return rate_to_pps(&spec->rate, spec->frame_size, spec->line_rate_bps);
+}
+
 int spec_payload_len(const struct test_spec *spec)
 {
 	struct frame_spec fs = { 0 };
@@ -215,6 +223,21 @@ int spec_validate(const struct test_spec *spec, char *err, size_t err_len)
 				(family_of(spec) == AF_INET6 ? FRAME_IPV6_HLEN :
 							       FRAME_IPV4_HLEN) +
 				FRAME_UDP_HLEN + PROBE_HDR_LEN));
+	if (spec->size_mix.count) {
+		struct test_spec smallest = *spec;
+
+		if (spec->role != ROLE_SEND)
+			FAIL("--size: a size mix is for send only");
+		if (!strcmp(spec->backend, "xdp"))
+			FAIL("--size: the xdp backend's generator sends one "
+			     "frame size (use afxdp, afpacket or udp for a mix)");
+		smallest.size_mix.count = 0;
+		smallest.frame_size = sizemix_min(&spec->size_mix);
+		if (spec_payload_len(&smallest) < 0)
+			FAIL("--size: the mix's %u-byte frames are too small "
+			     "for a probe here",
+			     smallest.frame_size);
+	}
 	if (spec->vlan_id > MARKING_VLAN_ID_MAX ||
 	    spec->vlan_pcp > MARKING_PCP_MAX)
 		FAIL("--vlan: out of range (accepted: ID 1..4094, PCP 0..7)");

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "frame.h"
+#include "sizemix.h"
 #include "units.h"
 
 enum role { ROLE_SEND = 0, ROLE_RECV, ROLE_REFLECT, ROLE_PING };
@@ -78,7 +79,10 @@ struct test_spec {
 	 * comes faster is counted as policed and dropped (the daemon's
 	 * reflectors: their declared rate is what admission counted). */
 	bool police;
-	uint32_t frame_size; /* incl. FCS */
+	uint32_t frame_size; /* incl. FCS; with a size mix, its largest */
+	/* send: frame sizes in a fixed interleave (sizemix.h); count 0:
+	 * every frame is frame_size */
+	struct size_mix size_mix;
 	/* send/ping: the IPv4 TOS / IPv6 traffic class byte (DSCP << 2 |
 	 * ECN) every test packet carries; 0 unless a marking flag set it. */
 	uint8_t tos;
@@ -139,6 +143,9 @@ int spec_parse_catch_up(struct test_spec *spec, const char *text);
 /* "one burst (32 frames)", "none", "2 frames", "5ms" */
 const char *spec_catch_up_format(const struct test_spec *spec, char *buf,
 				 size_t len);
+
+/* Packets per second the spec's rate means, over its size mix if any. */
+double spec_target_pps(const struct test_spec *spec);
 
 /* UDP payload bytes for the spec's frame size and address family. */
 int spec_payload_len(const struct test_spec *spec);
