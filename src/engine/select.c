@@ -222,6 +222,13 @@ int backend_select_open(const struct test_spec *sp,
 					    "cannot tag 802.1Q frames (--vlan)");
 			continue;
 		}
+		/* The in-kernel generator repeats one frame. */
+		if (sp->size_mix.count && (ops->flags & BACKEND_F_KERNEL) &&
+		    sp->role == ROLE_SEND) {
+			backend_note_append(note, note_len, ops->name,
+					    "sends one frame size (--size mix)");
+			continue;
+		}
 		config_common(sp, cfg);
 		if (ops->flags & BACKEND_F_RAW) {
 			err = config_raw(sp, cfg, why, sizeof(why));

@@ -8,7 +8,7 @@
  * exactly its weight times, so counts over whole periods are exact.
  *
  *   imix                 64:7,594:4,1518:1 (the common "simple IMIX"; a
- *                        period of 12 frames, mean 353.83 bytes)
+ *                        period of 12 frames, mean 361.83 bytes)
  *   64:7,594:4,1518:1    sizes (incl. FCS) with integer weights
  *   64..1518/100         a sweep: 64, 164, ... up to 1518, weight 1 each
  *
