@@ -238,6 +238,14 @@ static json_t *traffic_json(const struct remote_config *o, const char *role)
 	json_object_set_new(req, "role", json_string(role));
 	json_object_set_new(req, "backend", json_string(o->server_backend));
 	json_object_set_new(req, "size", json_integer(sp->frame_size));
+	/* A mix goes as its list: the server's source sends it. */
+	if (sp->size_mix.count && !strcmp(role, "source")) {
+		char mix[SIZEMIX_MAX_SIZES * 12];
+
+		json_object_set_new(req, "size",
+				    json_string(sizemix_format(&sp->size_mix,
+							       mix, sizeof(mix))));
+	}
 	if (!strcmp(role, "source")) {
 		json_object_set_new(req, "rate", rate_json(&sp->rate));
 		json_object_set_new(req, "flows", json_integer(sp->flows));

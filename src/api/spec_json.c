@@ -135,7 +135,23 @@ static int f_backend(struct parse_ctx *pc, const char *name, json_t *v)
 static int f_size(struct parse_ctx *pc, const char *name, json_t *v)
 {
 	long long n = 0;
-	int err = get_int(pc, name, v, FRAME_MIN_SIZE, FRAME_MAX_SIZE, &n);
+	int err;
+
+	/* A source may send a mix: "imix", "64:7,594:4,1518:1", a sweep. */
+	if (json_is_string(v) && pc->req->role == API_ROLE_SOURCE) {
+		struct test_spec *sp = &pc->req->spec;
+
+		if (sizemix_parse(json_string_value(v), FRAME_MIN_SIZE,
+				  FRAME_MAX_SIZE, &sp->size_mix))
+			return fail(pc, name,
+				    "%s: '%.64s' is not a size mix (imix, "
+				    "\"SIZE:WEIGHT,...\" or \"LO..HI/STEP\"; "
+				    "at most 64 sizes, 4096 frames a period)",
+				    name, json_string_value(v));
+		sp->frame_size = sizemix_max(&sp->size_mix);
+		return 0;
+	}
+	err = get_int(pc, name, v, FRAME_MIN_SIZE, FRAME_MAX_SIZE, &n);
 
 	if (!err)
 		pc->req->spec.frame_size = (uint32_t)n;

@@ -236,6 +236,34 @@ static void test_source_marking(void **state)
 		       "does not apply to a sink");
 }
 
+static void test_source_size_mix(void **state)
+{
+	struct api_session_req req;
+
+	(void)state;
+	assert_ok("{\"role\":\"source\",\"port\":9000,\"size\":\"imix\"}",
+		  &req);
+	assert_int_equal(req.spec.size_mix.count, 3);
+	assert_int_equal(req.spec.size_mix.period, 12);
+	assert_int_equal(req.spec.frame_size, 1518);
+	assert_ok("{\"role\":\"source\",\"port\":9000,"
+		  "\"size\":\"128:1,1024:3\"}",
+		  &req);
+	assert_int_equal(req.spec.size_mix.count, 2);
+	assert_int_equal(req.spec.frame_size, 1024);
+	assert_refused("{\"role\":\"source\",\"port\":9000,\"size\":\"imx\"}",
+		       "size", "not a size mix");
+	assert_refused("{\"role\":\"source\",\"port\":9000,"
+		       "\"size\":\"63:1\"}",
+		       "size", "not a size mix");
+	/* Only a source sends a mix. */
+	assert_refused("{\"role\":\"sink\",\"size\":\"imix\"}", "size",
+		       "must be an integer");
+	assert_refused("{\"role\":\"source\",\"port\":9000,\"size\":\"imix\","
+		       "\"backend\":\"xdp\"}",
+		       "size", "one frame size");
+}
+
 static void test_source_rates(void **state)
 {
 	struct api_session_req req;
@@ -648,6 +676,7 @@ int main(void)
 		cmocka_unit_test(test_source),
 		cmocka_unit_test(test_source_rates),
 		cmocka_unit_test(test_source_marking),
+		cmocka_unit_test(test_source_size_mix),
 		cmocka_unit_test(test_source_ipv6_and_boundaries),
 		cmocka_unit_test(test_malformed_json),
 		cmocka_unit_test(test_not_an_object),
