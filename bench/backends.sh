@@ -6,11 +6,14 @@
 #
 #   bench/backends.sh [--duration S] [--placement both|napi1|shared]
 #                     [--tools LIST] [--sink xdp|afxdp] [--name NAME]
-#                     [--repeats N]
+#                     [--repeats N] [--base PATH]
 #
 # --repeats N runs the whole list N times, taking turns (this VM's speed
 # drifts by tens of percent within minutes, so one tool after the other
 # once compares moments, not tools), and adds a table of medians.
+# --base PATH runs every linerate row a second time with another binary
+# (an older build: "base ..." rows), in the same turns, and prints the
+# ratios of the medians, so a change shows against what was there.
 #
 # --tools takes a comma list of: lr-xdp, lr-afxdp, lr-afpacket, lr-udp,
 # lr-udp-nogso, testpmd-afxdp, testpmd-afpacket, trafgen, iperf3 (default
@@ -49,7 +52,9 @@
 #
 # How each number is counted:
 #   sent pps    packets the sender says it sent / the sender's active time.
-#               linerate: tx.pps from its JSON (= tx.packets / its run time).
+#               linerate: tx.handed_pps from its JSON (= tx.packets / its run
+#               time: handed to the interface, drops included, as testpmd counts;
+#               tx.pps, what left, excludes the interface's drops).
 #               testpmd: final "Accumulated forward statistics" TX-packets /
 #               (time SIGINT was sent - time "packet forwarding" started, as
 #               seen by this script, polling every 20 ms). testpmd counts a
@@ -108,6 +113,7 @@ LAB_MTU=1500
 PROG=backends
 SINK=xdp
 REPEATS=1
+BASE=
 SINK_ARGS=()
 
 while (($#)); do
@@ -136,8 +142,12 @@ while (($#)); do
 		REPEATS=${2:?--repeats needs a number}
 		shift
 		;;
+	--base)
+		BASE=${2:?--base needs a path}
+		shift
+		;;
 	-h | --help)
-		sed -n '2,14s/^# \{0,1\}//p' "$0"
+		sed -n '2,17s/^# \{0,1\}//p' "$0"
 		exit 0
 		;;
 	*)
@@ -152,6 +162,10 @@ xdp | afxdp) ;;
 count) SINK_ARGS=(--count-only) ;;
 *) echo "$PROG: --sink must be xdp, count or afxdp" >&2; exit 2 ;;
 esac
+[[ -z $BASE || -x $BASE ]] || {
+	echo "$PROG: --base: no binary at $BASE" >&2
+	exit 2
+}
 if ! [[ $REPEATS =~ ^[0-9]+$ ]] || ((REPEATS < 1 || REPEATS > 20)); then
 	echo "$PROG: --repeats must be 1..20" >&2
 	exit 2
@@ -226,6 +240,9 @@ cp "$LINERATE_SRC" "$WORK/linerate" || {
 	exit 1
 }
 LINERATE=$WORK/linerate
+if [[ -n $BASE ]]; then
+	cp "$BASE" "$WORK/base" || exit 1
+fi
 LINERATE_GIT=$(git -C "$REPO_ROOT" describe --always --dirty 2>/dev/null || echo '?')
 PIDS=()
 cleanup() {
@@ -366,14 +383,14 @@ run_linerate() {
 	c0=$(counters)
 	rc=0
 	timeout --kill-after=2 $((DURATION + 15)) taskset -c "$scpu" ip netns exec "$NS_A" \
-		"$LINERATE" send --dst "$IP_B:$PORT" --rate max --size 64 --duration "${DURATION}s" \
+		"${SENDER:-$LINERATE}" send --dst "$IP_B:$PORT" --rate max --size 64 --duration "${DURATION}s" \
 		--count $((DURATION * 50000000)) --interval 0 --quiet --json "$@" \
 		>"$WORK/send.json" 2>"$WORK/send.err" </dev/null || rc=$?
 	sleep 0.5 # let b's ring drain before reading its counter
 	c1=$(counters)
 	sink_stop
 	tx=$(jq -r '.tx.packets // empty' "$WORK/send.json" 2>/dev/null)
-	pps=$(jq -r '.tx.pps // empty' "$WORK/send.json" 2>/dev/null)
+	pps=$(jq -r '.tx.handed_pps // .tx.pps // empty' "$WORK/send.json" 2>/dev/null)
 	secs=$(awk -v n="$tx" -v p="$pps" 'BEGIN { if (p + 0 > 0) printf "%.6f", n / p }')
 	if ((rc != 0)) || [[ -z $tx ]]; then
 		note="error (exit $rc): $(first_error "$WORK/send.err")"
@@ -550,11 +567,27 @@ run_round() {
 		[[ -n ${WANT[$t]:-} ]] || continue
 		echo "   $t" >&2
 		case $t in
-		lr-xdp) run_linerate "$place" "linerate xdp" "$scpu" "$rcpu" --backend xdp ;;
-		lr-afxdp) run_linerate "$place" "linerate afxdp" "$scpu" "$rcpu" --backend afxdp ;;
-		lr-afpacket) run_linerate "$place" "linerate afpacket" "$scpu" "$rcpu" --backend afpacket ;;
-		lr-udp) run_linerate "$place" "linerate udp" "$scpu" "$rcpu" --backend udp ;;
-		lr-udp-nogso) run_linerate "$place" "linerate udp --no-gso" "$scpu" "$rcpu" --backend udp --no-gso ;;
+		lr-*)
+			local label args
+			case $t in
+			lr-xdp) label="linerate xdp" args=(--backend xdp) ;;
+			lr-afxdp) label="linerate afxdp" args=(--backend afxdp) ;;
+			lr-afpacket) label="linerate afpacket" args=(--backend afpacket) ;;
+			lr-udp) label="linerate udp" args=(--backend udp) ;;
+			lr-udp-nogso) label="linerate udp --no-gso" args=(--backend udp --no-gso) ;;
+			esac
+			# With --base, every other repeat runs the base first, so
+			# neither binary always follows the same tool.
+			if [[ -n $BASE ]] && ((r % 2 == 0)); then
+				echo "   base $t" >&2
+				SENDER=$WORK/base run_linerate "$place" "base $label" "$scpu" "$rcpu" "${args[@]}"
+			fi
+			run_linerate "$place" "$label" "$scpu" "$rcpu" "${args[@]}"
+			if [[ -n $BASE ]] && ((r % 2 == 1)); then
+				echo "   base $t" >&2
+				SENDER=$WORK/base run_linerate "$place" "base $label" "$scpu" "$rcpu" "${args[@]}"
+			fi
+			;;
 		testpmd-afxdp) run_testpmd "$place" "testpmd af_xdp" "$scpu" "$rcpu" af_xdp ;;
 		testpmd-afpacket) run_testpmd "$place" "testpmd af_packet" "$scpu" "$rcpu" af_packet ;;
 		trafgen) run_trafgen "$place" "trafgen" "$scpu" "$rcpu" ;;
@@ -634,6 +667,15 @@ if ((REPEATS > 1)); then
 			for (p in ips) {
 				a = ms[p "\tlinerate afxdp"]; t = ms[p "\ttestpmd af_xdp"]
 				if (a && t) printf "%s: linerate afxdp / testpmd af_xdp (median sent pps) = %.2f\n", p, a / t
+				a = mr[p "\tlinerate afxdp"]; t = mr[p "\ttestpmd af_xdp"]
+				if (a && t) printf "%s: linerate afxdp / testpmd af_xdp (median recv pps) = %.2f\n", p, a / t
+				for (i = 1; i <= k; i++) {
+					split(order[i], f, "\t")
+					b = p "\tbase " f[2]
+					if (f[1] == p && (b in ms) && ms[b] && mr[b])
+						printf "%s: %s / base (median sent, recv pps) = %.2f, %.2f\n", p, f[2],
+							ms[order[i]] / ms[b], mr[order[i]] / mr[b]
+				}
 			}
 		}'
 fi

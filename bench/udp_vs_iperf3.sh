@@ -148,7 +148,7 @@ run_linerate() {
 	((rc == 0)) || echo "linerate send exited $rc: $(tail -n 3 "$WORK/lr-send.err")" >&2
 	wait "$pid" || echo "linerate recv exited $?: $(tail -n 3 "$WORK/lr-recv.err")" >&2
 	tx=$(jq -r '.tx.packets // empty' "$WORK/lr-send.json" 2>/dev/null)
-	sent=$(jq -r '.tx.pps // empty' "$WORK/lr-send.json" 2>/dev/null)
+	sent=$(jq -r '.tx.handed_pps // .tx.pps // empty' "$WORK/lr-send.json" 2>/dev/null)
 	rx=$(jq -r '.rx.packets // empty' "$WORK/lr-recv.json" 2>/dev/null)
 	secs=$(awk -v n="$tx" -v p="$sent" 'BEGIN { if (p + 0 > 0) printf "%.6f", n / p }')
 	recv=$(awk -v n="$rx" -v s="$secs" 'BEGIN { if (s + 0 > 0 && n != "") printf "%.1f", n / s }')

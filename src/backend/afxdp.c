@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <net/if.h>
 #include <poll.h>
+#include <sched.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -58,9 +59,16 @@
 #define AFXDP_MAX_BATCH 4096
 #define AFXDP_BUSY_POLL_USEC 20
 /* Copy mode transmits at most 32 descriptors per sendto (the kernel's
- * TX_BATCH_SIZE) and answers EAGAIN while more are queued. */
-#define AFXDP_COPY_TX_PER_KICK 32
+ * default budget) and answers EAGAIN while more are queued; since 6.17
+ * XDP_MAX_TX_SKB_BUDGET raises that, up to the TX ring's size. */
+#define AFXDP_COPY_TX_BUDGET 32
+#ifndef XDP_MAX_TX_SKB_BUDGET
+#define XDP_MAX_TX_SKB_BUDGET 9
+#endif
 #define AFXDP_BUSY_WAIT_NS (500 * NSEC_PER_MSEC)
+/* Blocked this long, the peer that would free our frames is not running:
+ * it shares our CPU (see tx_full). */
+#define AFXDP_YIELD_AFTER_NS (20 * NSEC_PER_USEC)
 #define AFXDP_BUSY_RETRY_US 2000
 
 /* The steering program of one interface, shared by the instances on it. */
@@ -103,6 +111,18 @@ struct backend {
 	uint64_t *rx_held; /* handed out by the last rx_burst */
 	uint32_t rx_held_count;
 	uint32_t tx_outstanding; /* submitted, not yet completed */
+	uint32_t tx_reserved; /* handed out by tx_reserve, not submitted */
+	uint32_t tx_template_len; /* 0: the tx frames hold no template */
+	uint32_t tx_budget; /* descriptors one sendto sends (copy mode) */
+	/* For backend.kernel: how the user side fed the kernel. */
+	uint64_t tx_kicks; /* sendto calls */
+	uint64_t tx_submitted; /* descriptors put on the TX ring */
+	uint64_t tx_ring_fill_sum; /* TX ring entries queued, summed over */
+	uint64_t tx_ring_samples; /* ... this many submits */
+	uint64_t tx_no_frames; /* bursts that found no free frame/ring slot */
+	uint64_t tx_kick_dropped; /* sendto stopped by a device drop */
+	uint64_t tx_kick_blocked; /* sendto that could send nothing more */
+	uint64_t tx_blocked_since; /* mono ns; 0: the kernel is taking frames */
 	struct steer_link *steer;
 	bool in_xskmap;
 	bool zero_copy;
@@ -475,6 +495,27 @@ static void busy_poll_setup(struct backend *b)
 	}
 }
 
+/*
+ * Copy mode: let one sendto send a whole ring's worth, so one kick drains
+ * what is queued instead of 32 of it. Kernels before 6.17 refuse the
+ * option; they send 32 per call and the kick loop calls again.
+ */
+static void tx_budget_setup(struct backend *b)
+{
+	int budget = (int)b->ring_size;
+
+	b->tx_budget = AFXDP_COPY_TX_BUDGET;
+	if (b->zero_copy)
+		return;
+
+	if (!setsockopt(b->fd, SOL_XDP, XDP_MAX_TX_SKB_BUDGET, &budget,
+			sizeof(budget)))
+		b->tx_budget = (uint32_t)budget;
+	else
+		pr_debug("afxdp: XDP_MAX_TX_SKB_BUDGET %d: %s\n", budget,
+			 strerror(errno));
+}
+
 /* Give the kernel every receive frame it does not hold yet. */
 static void fill_ring_refill(struct backend *b)
 {
@@ -495,12 +536,17 @@ static void fill_ring_refill(struct backend *b)
 
 static void set_mode(struct backend *b)
 {
-	snprintf(b->mode, sizeof(b->mode), "AF_XDP %s, %s XDP, queue %u%s%s",
+	char budget[48] = "";
+
+	if (!b->zero_copy)
+		snprintf(budget, sizeof(budget), ", %u per sendto",
+			 b->tx_budget);
+	snprintf(b->mode, sizeof(b->mode), "AF_XDP %s, %s XDP, queue %u%s%s%s",
 		 b->zero_copy ? "zero-copy" : "copy",
 		 b->steer->attachment.mode[0] ? b->steer->attachment.mode :
 						"unknown",
 		 b->queue_id, b->need_wakeup ? ", need_wakeup" : "",
-		 b->busy_poll ? ", busy-poll" : "");
+		 b->busy_poll ? ", busy-poll" : "", budget);
 }
 
 static void afxdp_close(struct backend *b)
@@ -610,6 +656,7 @@ static int afxdp_open(const struct backend_config *cfg, struct backend **out)
 	fill_ring_refill(b);
 	if (b->busy_poll)
 		busy_poll_setup(b);
+	tx_budget_setup(b);
 
 	key = b->queue_id;
 	fd = b->fd;
@@ -648,47 +695,142 @@ static void completions_reap(struct backend *b)
 	b->tx_outstanding -= n;
 }
 
+/* Descriptors on the TX ring the kernel has not taken yet. */
+static uint32_t tx_ring_queued(const struct backend *b)
+{
+	return b->tx.cached_prod -
+	       __atomic_load_n(b->tx.consumer, __ATOMIC_ACQUIRE);
+}
+
 /*
  * Tell the kernel there is something to send. Returns 0, or -errno for an
  * error that will not go away by trying again (the device went down).
+ *
+ * In copy mode the kernel transmits inside sendto, at most tx_budget
+ * descriptors per call, and stops early when the device drops a frame
+ * (EBUSY) or is full (EAGAIN). As DPDK's af_xdp PMD does, call again while
+ * the kernel keeps taking descriptors: a kick that gave up at the first
+ * drop left the ring full and every later burst waiting for frames. When
+ * a call takes nothing (the device queue is stopped), come back with the
+ * next burst rather than spin here.
  */
 static int tx_kick(struct backend *b)
 {
-	unsigned int rounds = 1;
+	uint32_t queued, drops_left, budgets_left;
 
 	if (b->need_wakeup && !b->busy_poll &&
 	    !xsk_ring_prod__needs_wakeup(&b->tx))
 		return 0;
-	if (!b->zero_copy)
-		rounds += b->tx_outstanding / AFXDP_COPY_TX_PER_KICK;
-	while (rounds--) {
+	/*
+	 * The kernel publishes its consumer index lazily, so progress is
+	 * not visible from here; bound the calls instead. Each EBUSY took
+	 * at least the dropped descriptor off the ring, each EAGAIN at a
+	 * budget smaller than the ring a budget's worth; an EAGAIN with the
+	 * whole ring as budget means the kernel could take nothing (the
+	 * socket's send buffer is full of skbs the peer has not freed, or
+	 * the completion ring or the device queue is).
+	 */
+	queued = tx_ring_queued(b);
+	drops_left = queued;
+	budgets_left = b->tx_budget >= b->ring_size ? 0 :
+			queued / b->tx_budget + 1;
+	for (;;) {
+		b->tx_kicks++;
 		if (sendto(b->fd, NULL, 0, MSG_DONTWAIT, NULL, 0) >= 0)
 			return 0;
 		switch (errno) {
-		case EAGAIN:
-			/* Copy mode: more queued than one call sends. */
+		case EBUSY: /* the device dropped one; or another sender */
+			b->tx_kick_dropped++;
+			if (b->zero_copy || !drops_left--)
+				return 0;
 			continue;
-		case EBUSY: /* another sender is in the driver */
-		case ENOBUFS: /* no completion space or skb: reap first */
+		case EAGAIN: /* budget spent, or nothing could go */
+			b->tx_kick_blocked++;
+			if (b->zero_copy || !budgets_left--)
+				return 0;
+			completions_reap(b);
+			continue;
+		case ENOBUFS: /* no skb: reap first */
 		case EINTR:
 			return 0;
 		default:
 			return -errno;
 		}
 	}
+}
+
+/* Up to n free transmit frames with a TX descriptor each, reaping
+ * completions first; the descriptors wait for tx_commit. */
+static uint32_t tx_take(struct backend *b, uint32_t n, uint32_t *idx)
+{
+	uint32_t room;
+
+	completions_reap(b);
+	if (n > b->tx_free.count)
+		n = b->tx_free.count;
+	if (n) {
+		room = xsk_prod_nb_free(&b->tx, n);
+		if (room < n)
+			n = room;
+	}
+	if (n && xsk_ring_prod__reserve(&b->tx, n, idx) == n) {
+		b->tx_blocked_since = 0;
+		return n;
+	}
+	b->tx_no_frames++;
 	return 0;
+}
+
+static int tx_commit(struct backend *b, uint32_t n)
+{
+	xsk_ring_prod__submit(&b->tx, n);
+	b->tx_outstanding += n;
+	b->tx_submitted += n;
+	b->tx_ring_fill_sum += tx_ring_queued(b);
+	b->tx_ring_samples++;
+	return tx_kick(b);
+}
+
+/*
+ * Full: make sure the kernel is working on what is queued. When it can
+ * take nothing (every frame is an skb the peer has not freed yet) for
+ * longer than the peer takes on a CPU of its own, the peer's NAPI most
+ * likely waits for this CPU: yield it. Yielding at once would hand the
+ * CPU to whatever else runs here while the completions are microseconds
+ * away.
+ */
+static int tx_full(struct backend *b)
+{
+	if (b->tx_outstanding) {
+		uint64_t blocked = b->tx_kick_blocked, now;
+		int err = tx_kick(b);
+
+		if (err)
+			return err;
+		if (b->tx_kick_blocked == blocked) {
+			b->tx_blocked_since = 0;
+			return -EAGAIN;
+		}
+		now = mono_ns();
+		if (!b->tx_blocked_since)
+			b->tx_blocked_since = now;
+		else if (now - b->tx_blocked_since >= AFXDP_YIELD_AFTER_NS)
+			sched_yield();
+	}
+	return -EAGAIN;
 }
 
 static int afxdp_tx_burst(struct backend *b, struct pkt *pkts, unsigned int n)
 {
-	uint32_t idx, count, room;
+	uint32_t idx, count;
 	int err;
 
+	if (b->tx_reserved)
+		return -EINVAL;
 	if (n > b->batch)
 		n = b->batch;
-	completions_reap(b);
-	count = n < b->tx_free.count ? n : b->tx_free.count;
-	for (uint32_t i = 0; i < count; i++) {
+	count = n;
+	for (uint32_t i = 0; i < n; i++) {
 		if (pkts[i].len > AFXDP_FRAME_SIZE || !pkts[i].len) {
 			count = i;
 			if (!i)
@@ -696,20 +838,11 @@ static int afxdp_tx_burst(struct backend *b, struct pkt *pkts, unsigned int n)
 			break;
 		}
 	}
-	if (count) {
-		room = xsk_prod_nb_free(&b->tx, count);
-		if (room < count)
-			count = room;
-	}
-	if (!count || xsk_ring_prod__reserve(&b->tx, count, &idx) != count) {
-		/* Full: make sure the kernel is working on what is queued. */
-		if (b->tx_outstanding) {
-			err = tx_kick(b);
-			if (err)
-				return err;
-		}
-		return -EAGAIN;
-	}
+	count = tx_take(b, count, &idx);
+	if (!count)
+		return tx_full(b);
+	/* The frames get other contents: no template any more. */
+	b->tx_template_len = 0;
 	for (uint32_t i = 0; i < count; i++) {
 		struct xdp_desc *desc = xsk_ring_prod__tx_desc(&b->tx, idx + i);
 		uint64_t addr = b->tx_free.addrs[--b->tx_free.count];
@@ -719,12 +852,79 @@ static int afxdp_tx_burst(struct backend *b, struct pkt *pkts, unsigned int n)
 		desc->len = pkts[i].len;
 		desc->options = 0;
 	}
-	xsk_ring_prod__submit(&b->tx, count);
-	b->tx_outstanding += count;
-	err = tx_kick(b);
+	err = tx_commit(b, count);
 	if (err)
 		return err;
 	return (int)count;
+}
+
+/*
+ * Frames prepared once: every transmit frame of the UMEM gets the
+ * template, and the worker then rewrites only what changes per packet
+ * (port, probe, checksum) in place, with no copy and no staging buffer.
+ */
+static int afxdp_tx_prepare(struct backend *b, const uint8_t *frame,
+			    uint32_t len)
+{
+	if (!len || len > AFXDP_FRAME_SIZE || b->tx_reserved)
+		return -EINVAL;
+	/* Every frame must get it: none may be in flight. */
+	completions_reap(b);
+	if (b->tx_outstanding)
+		return -EBUSY;
+	for (uint32_t i = 0; i < b->tx_free.count; i++)
+		memcpy(b->area + b->tx_free.addrs[i], frame, len);
+	b->tx_template_len = len;
+	return 0;
+}
+
+static int afxdp_tx_reserve(struct backend *b, struct pkt *pkts,
+			    unsigned int n)
+{
+	uint32_t idx, count;
+
+	if (!b->tx_template_len || b->tx_reserved)
+		return -EINVAL;
+	if (n > b->batch)
+		n = b->batch;
+	count = tx_take(b, n, &idx);
+	if (!count)
+		return tx_full(b);
+	for (uint32_t i = 0; i < count; i++) {
+		struct xdp_desc *desc = xsk_ring_prod__tx_desc(&b->tx, idx + i);
+		uint64_t addr = b->tx_free.addrs[--b->tx_free.count];
+
+		desc->addr = addr;
+		desc->len = b->tx_template_len;
+		desc->options = 0;
+		pkts[i].data = b->area + addr;
+		pkts[i].len = b->tx_template_len;
+	}
+	b->tx_reserved = count;
+	return (int)count;
+}
+
+static int afxdp_tx_submit(struct backend *b, unsigned int n)
+{
+	uint32_t unused;
+
+	if (n > b->tx_reserved)
+		return -EINVAL;
+	/* Give back what the worker did not use: the last reserved
+	 * descriptors, whose frames went off the top of the stack last. */
+	unused = b->tx_reserved - n;
+	if (unused) {
+		uint32_t first = b->tx.cached_prod - unused;
+
+		for (uint32_t i = unused; i-- > 0;)
+			b->tx_free.addrs[b->tx_free.count++] =
+				xsk_ring_prod__tx_desc(&b->tx, first + i)->addr;
+		b->tx.cached_prod -= unused;
+	}
+	b->tx_reserved = 0;
+	if (!n)
+		return 0;
+	return tx_commit(b, n);
 }
 
 /* Let the kernel look at the fill ring (need_wakeup, copy mode) or run
@@ -847,7 +1047,10 @@ static int afxdp_kernel_stats(struct backend *b, char *buf, size_t len)
 		     "tx_invalid_descs=%llu rx_ring_full=%llu "
 		     "rx_fill_ring_empty_descs=%llu tx_ring_empty_descs=%llu "
 		     "steer_redirected=%llu steer_passed=%llu "
-		     "steer_no_socket=%llu",
+		     "steer_no_socket=%llu tx_kicks=%llu tx_submitted=%llu "
+		     "tx_ring_fill_sum=%llu tx_ring_samples=%llu "
+		     "tx_no_frames=%llu tx_kick_dropped=%llu "
+		     "tx_kick_blocked=%llu",
 		     (unsigned long long)xs.rx_dropped,
 		     (unsigned long long)xs.rx_invalid_descs,
 		     (unsigned long long)xs.tx_invalid_descs,
@@ -856,7 +1059,14 @@ static int afxdp_kernel_stats(struct backend *b, char *buf, size_t len)
 		     (unsigned long long)xs.tx_ring_empty_descs,
 		     (unsigned long long)sc.redirected,
 		     (unsigned long long)sc.passed,
-		     (unsigned long long)sc.no_socket);
+		     (unsigned long long)sc.no_socket,
+		     (unsigned long long)b->tx_kicks,
+		     (unsigned long long)b->tx_submitted,
+		     (unsigned long long)b->tx_ring_fill_sum,
+		     (unsigned long long)b->tx_ring_samples,
+		     (unsigned long long)b->tx_no_frames,
+		     (unsigned long long)b->tx_kick_dropped,
+		     (unsigned long long)b->tx_kick_blocked);
 	if (n < 0)
 		return -EINVAL;
 	return (size_t)n < len ? 0 : -ENOSPC;
@@ -867,6 +1077,9 @@ const struct backend_ops backend_afxdp_ops = {
 	.flags = BACKEND_F_RAW,
 	.open = afxdp_open,
 	.tx_burst = afxdp_tx_burst,
+	.tx_prepare = afxdp_tx_prepare,
+	.tx_reserve = afxdp_tx_reserve,
+	.tx_submit = afxdp_tx_submit,
 	.rx_burst = afxdp_rx_burst,
 	.mode = afxdp_mode,
 	.note = afxdp_note,

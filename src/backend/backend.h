@@ -96,6 +96,20 @@ struct backend_ops {
 	/* Send up to n; returns how many went (a prefix of pkts), or -errno
 	 * if none went for a reason other than a full queue (-EAGAIN). */
 	int (*tx_burst)(struct backend *b, struct pkt *pkts, unsigned int n);
+	/*
+	 * Optional (raw backends): send from frames prepared once in the
+	 * backend's own buffers. tx_prepare writes the template frame into
+	 * every transmit buffer (0, or -errno: use tx_burst). tx_reserve
+	 * then hands out up to n of them in pkts (data, len), each holding
+	 * the template with only what the caller rewrote per packet changed,
+	 * so the caller must rewrite every field that varies; returns the
+	 * count or -errno as tx_burst. tx_submit sends the first n reserved
+	 * (the rest go back) and returns 0 or -errno. After tx_burst the
+	 * template is gone until the next tx_prepare.
+	 */
+	int (*tx_prepare)(struct backend *b, const uint8_t *frame, uint32_t len);
+	int (*tx_reserve)(struct backend *b, struct pkt *pkts, unsigned int n);
+	int (*tx_submit)(struct backend *b, unsigned int n);
 	/* Receive up to n into backend-owned buffers, valid until the next
 	 * rx_burst; waits at most timeout_ns (0: don't wait). Returns count
 	 * (0 when nothing came) or -errno. */
@@ -114,6 +128,13 @@ struct backend_ops {
 	/* Kernel counters that explain loss (XDP_STATISTICS and the like),
 	 * as "name=value" pairs, for the report; NULL if none. */
 	int (*kernel_stats)(struct backend *b, char *buf, size_t len);
+	/* Optional: frames of this test the interface dropped on transmit
+	 * since open, when the backend's path has a counter of its own for
+	 * them (XDP_TX: the driver's xdp_xmit_errors); *from names it.
+	 * -ENODATA: not measured (the session then uses the interface's
+	 * tx_dropped). */
+	int (*tx_dropped)(struct backend *b, uint64_t *dropped,
+			  const char **from);
 	void (*close)(struct backend *b);
 };
 

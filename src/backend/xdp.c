@@ -696,7 +696,7 @@ static int gen_run(struct backend *b, struct worker *w)
 			gen_check_device(b, generated);
 			checked = true;
 		}
-		clock_wait_until(now + POLL_NS);
+		clock_sleep_until(now + POLL_NS);
 	}
 	err = gen_runner_stop(b);
 	if (!checked)
@@ -1072,7 +1072,7 @@ static int sink_run(struct backend *b, struct worker *w)
 				 realtime_offset() +
 					 (uint64_t)w->spec->clock_offset_ns,
 				 __ATOMIC_RELAXED);
-		clock_wait_until(now + POLL_NS);
+		clock_sleep_until(now + POLL_NS);
 	}
 	/* Detached first, so the last copy is final. */
 	xdp_detach(&b->attachment);
@@ -1155,7 +1155,7 @@ static int reflect_run(struct backend *b, struct worker *w)
 		if (receiver_finished(w, now, start, sum.reflected,
 				      sum.last_rx_ns))
 			break;
-		clock_wait_until(now + POLL_NS);
+		clock_sleep_until(now + POLL_NS);
 	}
 	xdp_detach(&b->attachment);
 	if (err) {
@@ -1369,6 +1369,34 @@ static unsigned int xdp_unmeasured(struct backend *b)
 	return STATS_NO_DELAY_VARIATION;
 }
 
+/* XDP_TX frames the driver refused: the generator's go out through
+ * ndo_xdp_xmit (xdp_xmit_errors), the reflector's through the driver's
+ * own XDP_TX (xdp_tx_errors). Interface-wide, so queue 0 answers. */
+static int xdp_tx_dropped(struct backend *b, uint64_t *dropped,
+			  const char **from)
+{
+	enum dev_stat k;
+	struct dev_stats now;
+
+	switch (b->running) {
+	case RUNNING_GEN:
+		k = DEV_XDP_XMIT_ERRORS;
+		break;
+	case RUNNING_REFLECT:
+		k = DEV_XDP_TX_ERRORS;
+		break;
+	default:
+		return -ENODATA;
+	}
+	if (b->cfg.queue_id || !b->dev_base_valid ||
+	    dev_stats_read(b->ifname, &now) || !now.found[k] ||
+	    !b->dev_base.found[k])
+		return -ENODATA;
+	*dropped = now.value[k] - b->dev_base.value[k];
+	*from = k == DEV_XDP_XMIT_ERRORS ? "xdp_xmit_errors" : "xdp_tx_errors";
+	return 0;
+}
+
 const struct backend_ops backend_xdp_ops = {
 	.name = "xdp",
 	.flags = BACKEND_F_RAW | BACKEND_F_KERNEL,
@@ -1380,5 +1408,6 @@ const struct backend_ops backend_xdp_ops = {
 	.run = xdp_run,
 	.kernel_stats = xdp_kernel_stats,
 	.unmeasured = xdp_unmeasured,
+	.tx_dropped = xdp_tx_dropped,
 	.close = xdp_close,
 };

@@ -227,11 +227,14 @@ static __always_inline enum verdict stamp_ipv4(struct iphdr *ip,
 		return V_NOT_OURS;
 	if (!stamp_cfg.match.any_addr && ip->daddr != stamp_cfg.match.addr[0])
 		return V_NOT_OURS;
+	/* A later fragment has no UDP header to match: the stack's. */
+	if (ip->frag_off & bpf_htons(IPV4_FRAGMENT_OFFSET))
+		return V_NOT_OURS;
 	if (udp->dest != bpf_htons(stamp_cfg.match.port))
 		return V_NOT_OURS;
-	if (ip->frag_off & bpf_htons(IPV4_MORE_FRAGMENTS | IPV4_FRAGMENT_OFFSET))
-		return V_PASS_UP;
 	c->rx_packets++;
+	if (ip->frag_off & bpf_htons(IPV4_MORE_FRAGMENTS))
+		return V_PASS_UP;
 	addr[0] = ip->saddr;
 	now = bpf_ktime_get_tai_ns();
 	if (!rate_allows(addr, 4, now))

@@ -37,6 +37,7 @@ enum opt_id {
 	OPT_IDLE,
 	OPT_WAIT,
 	OPT_BUSY_POLL,
+	OPT_REALTIME,
 	OPT_USER_TS,
 	OPT_NO_GSO,
 	OPT_COUNT_ONLY,
@@ -146,6 +147,9 @@ static const struct opt_doc opt_docs[] = {
 	  "(default 2s; 0 for never)" },
 	{ "wait", 1, OPT_WAIT, R_PING, "TIME",
 	  "wait for late replies after the last probe (default 1s)" },
+	{ "realtime", 0, OPT_REALTIME, R_TX, NULL,
+	  "paced sender at real-time priority (SCHED_FIFO 1; root), so a busy "
+	  "host does not stall it; only where it sleeps between frames" },
 	{ "busy-poll", 0, OPT_BUSY_POLL, R_ALL, NULL,
 	  "spin on nonblocking sockets instead of sleeping" },
 	{ "count-only", 0, OPT_COUNT_ONLY, R_RECV, NULL,
@@ -431,6 +435,9 @@ static int parse_one(struct test_spec *sp, int id, const char *name,
 		return 0;
 	case OPT_BUSY_POLL:
 		sp->busy_poll = true;
+		return 0;
+	case OPT_REALTIME:
+		sp->realtime = true;
 		return 0;
 	case OPT_INTERFACE:
 		if (!*v || strlen(v) >= SPEC_IFNAME_LEN || strchr(v, '/') ||

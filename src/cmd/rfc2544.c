@@ -42,8 +42,11 @@ enum {
 	O_MIN_RATE,
 	O_MAX_TRIALS,
 	O_B2B_TRIALS,
+	O_LATENCY_TRIALS,
 	O_B2B_MAX,
 	O_QUICK,
+	O_CATCH_UP,
+	O_STALL_LIMIT,
 	O_BACKEND,
 	O_NO_GSO,
 	O_FLOWS,
@@ -61,6 +64,8 @@ enum {
 	O_CACERT,
 	O_INSECURE,
 	O_SERVER_BACKEND,
+	O_REVERSE,
+	O_BIDIR,
 	O_HELP,
 };
 
@@ -79,8 +84,11 @@ static const struct option longopts[] = {
 	{"min-rate", required_argument, NULL, O_MIN_RATE},
 	{"max-trials", required_argument, NULL, O_MAX_TRIALS},
 	{"b2b-trials", required_argument, NULL, O_B2B_TRIALS},
+	{"latency-trials", required_argument, NULL, O_LATENCY_TRIALS},
 	{"b2b-max", required_argument, NULL, O_B2B_MAX},
 	{"quick", no_argument, NULL, O_QUICK},
+	{"catch-up", required_argument, NULL, O_CATCH_UP},
+	{"stall-limit", required_argument, NULL, O_STALL_LIMIT},
 	{"backend", required_argument, NULL, O_BACKEND},
 	{"no-gso", no_argument, NULL, O_NO_GSO},
 	{"flows", required_argument, NULL, O_FLOWS},
@@ -98,6 +106,8 @@ static const struct option longopts[] = {
 	{"cacert", required_argument, NULL, O_CACERT},
 	{"insecure", no_argument, NULL, O_INSECURE},
 	{"server-backend", required_argument, NULL, O_SERVER_BACKEND},
+	{"reverse", no_argument, NULL, O_REVERSE},
+	{"bidir", no_argument, NULL, O_BIDIR},
 	{"help", no_argument, NULL, O_HELP},
 	{NULL, 0, NULL, 0},
 };
@@ -134,9 +144,17 @@ static const struct flag_doc flag_docs[] = {
 	{"--max-trials N", "trials per search, 1..128 (default 40)"},
 	{"--b2b-trials N", "back-to-back repetitions, 1..100 (default 50; "
 			   "--quick 2)"},
+	{"--latency-trials N", "latency repetitions at the throughput, "
+			       "1..100 (default 20, as the RFC asks; --quick 3)"},
 	{"--b2b-max TIME", "longest burst tried, as time at line rate "
 			   "(default 2s; --quick 0.1s)"},
 	{"--quick", "short trials, coarser resolution (see above)"},
+	{"--catch-up none|N|TIME",
+	 "lateness the sender makes up in a rate trial (default 1: at most "
+	 "two frames back-to-back; see linerate send --help)"},
+	{"--stall-limit TIME",
+	 "repeat a rate trial whose sender was late by more than this, up "
+	 "to twice; 0: never (default 10ms)"},
 	{"--backend NAME",
 	 "data path of both ends: " SPEC_BACKENDS " (default udp)"},
 	{"--no-gso", "udp: one datagram per send/receive"},
@@ -155,6 +173,9 @@ static const struct flag_doc flag_docs[] = {
 	{"--token-file FILE", "HOST: the server's bearer token"},
 	{"--tls", "HOST: HTTPS (--cacert FILE to verify, --insecure not)"},
 	{"--server-backend B", "HOST: the server's data path (default udp)"},
+	{"--reverse", "HOST: the server sends, we receive"},
+	{"--bidir", "HOST: both directions at once, the rate per direction; "
+		    "a trial passes when both together meet the loss goal"},
 	{"--verbose", "also the commands run, on stderr"},
 };
 
@@ -300,6 +321,7 @@ struct rfc2544_args {
 	const char *lab_name;
 	const char *backend;
 	const char *server_backend;
+	int direction; /* 0 forward, 1 reverse, 2 bidir (remote_mode) */
 	const char *token_file, *ca_file;
 	bool tls, insecure;
 	bool no_gso;
@@ -314,6 +336,7 @@ struct rfc2544_args {
 /* Which flags were given, so --quick fills in only the rest. */
 struct seen {
 	bool trial, warmup, drain, resolution, b2b_trials, b2b_max;
+	bool latency_trials;
 };
 
 static int parse_flag(struct rfc2544_args *a, struct seen *seen, int id,
@@ -328,6 +351,17 @@ static int parse_flag(struct rfc2544_args *a, struct seen *seen, int id,
 		return 0;
 	case O_TOKEN_FILE:
 		a->token_file = v;
+		return 0;
+	case O_REVERSE:
+	case O_BIDIR:
+		if (a->direction) {
+			fprintf(stderr, "linerate rfc2544: give --reverse or "
+					"--bidir, not both\n");
+			return EXIT_USAGE;
+		}
+		a->direction = id == O_REVERSE ? 1 : 2;
+		snprintf(c->direction, sizeof(c->direction), "%s",
+			 id == O_REVERSE ? "reverse" : "bidir");
 		return 0;
 	case O_TLS:
 		a->tls = true;
@@ -416,6 +450,12 @@ static int parse_flag(struct rfc2544_args *a, struct seen *seen, int id,
 			return bad(name, v, "1..128");
 		c->max_trials = (unsigned int)n;
 		return 0;
+	case O_LATENCY_TRIALS:
+		if (parse_u64(v, 1, RFC2544_MAX_LATENCY_TRIALS, &n))
+			return bad(name, v, "1..100");
+		c->latency_trials = (unsigned int)n;
+		seen->latency_trials = true;
+		return 0;
 	case O_B2B_TRIALS:
 		if (parse_u64(v, 1, RFC2544_MAX_B2B_TRIALS, &n))
 			return bad(name, v, "1..100");
@@ -431,6 +471,27 @@ static int parse_flag(struct rfc2544_args *a, struct seen *seen, int id,
 	case O_QUICK:
 		c->quick = true;
 		return 0;
+	case O_STALL_LIMIT:
+		if (!strcmp(v, "0")) {
+			c->stall_limit_ns = 0;
+			return 0;
+		}
+		if (parse_duration(v, &c->stall_limit_ns) ||
+		    c->stall_limit_ns > MAX_WAIT_NS)
+			return bad(name, v, "0, or a time up to 60s, e.g. 10ms");
+		return 0;
+	case O_CATCH_UP: {
+		struct test_spec probe;
+
+		spec_init(&probe, ROLE_SEND);
+		if (strlen(v) >= sizeof(c->catch_up) ||
+		    spec_parse_catch_up(&probe, v))
+			return bad(name, v,
+				   "none, a frame count 0..1000000, or a time "
+				   "like 5ms (<= 10s)");
+		snprintf(c->catch_up, sizeof(c->catch_up), "%s", v);
+		return 0;
+	}
 	case O_BACKEND:
 		if (!spec_backend_known(v))
 			return bad(name, v, SPEC_BACKENDS);
@@ -525,7 +586,13 @@ static void defaults(struct rfc2544_args *a)
 	c->min_rate.value = 1000;
 	c->max_trials = 40;
 	c->b2b_trials = 50;
+	c->latency_trials = 20;
 	c->b2b_max_ns = 2 * NSEC_PER_SEC;
+	/* A late sender makes up one frame: never more than two leave
+	 * back-to-back, which a shallow buffer on the path absorbs. */
+	snprintf(c->catch_up, sizeof(c->catch_up), "1");
+	snprintf(c->direction, sizeof(c->direction), "forward");
+	c->stall_limit_ns = 10 * NSEC_PER_MSEC;
 	a->lab_name = "lr";
 	a->backend = "udp";
 	a->flows = 1;
@@ -548,6 +615,8 @@ static void apply_quick(struct rfc2544_args *a, const struct seen *seen)
 		c->resolution = 0.01;
 	if (!seen->b2b_trials)
 		c->b2b_trials = 2;
+	if (!seen->latency_trials)
+		c->latency_trials = 3;
 	if (!seen->b2b_max)
 		c->b2b_max_ns = 100 * NSEC_PER_MSEC;
 }
@@ -625,6 +694,11 @@ static int parse_args(int argc, char **argv, struct rfc2544_args *a)
 				"--server-backend are for HOST, not --lab\n");
 		return EXIT_USAGE;
 	}
+	if (a->lab && a->direction) {
+		fprintf(stderr, "linerate rfc2544: --reverse and --bidir are "
+				"for HOST, not --lab\n");
+		return EXIT_USAGE;
+	}
 	return 0;
 }
 
@@ -682,6 +756,8 @@ static int open_host(const struct rfc2544_args *a, struct api_client **api,
 		.no_gso = a->no_gso,
 		.flows = a->flows,
 		.tos = a->tos,
+		.catch_up = a->cfg.catch_up,
+		.direction = a->direction,
 		.stop = stop,
 	};
 	*api = api_client_connect(&acfg, a->token_file, "/v1/capabilities",
@@ -740,6 +816,7 @@ int cmd_rfc2544(int argc, char **argv)
 			.flows = a.flows,
 			.tos = a.tos,
 			.port = a.port,
+			.catch_up = a.cfg.catch_up,
 			.stop = stop,
 		};
 		rc = lab_runner_create(&lc, &run.runner, err, sizeof(err));

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include <errno.h>
+#include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -453,6 +454,28 @@ static void session_check_end(struct session *s, atomic_bool *stop,
 		atomic_store(stop, true);
 }
 
+/*
+ * A udp sender's interface: where the route to the destination leaves,
+ * for its transmit drops. A reflector answers many peers; it gets none.
+ */
+static bool udp_egress_counters(const struct session *s, char *ifname,
+				size_t len, struct if_counters *out)
+{
+	const struct test_spec *sp = s->spec;
+	struct net_path path;
+	char err[256];
+
+	if ((s->ops->flags & BACKEND_F_RAW) ||
+	    (sp->role != ROLE_SEND && sp->role != ROLE_PING))
+		return false;
+	if (netpath_to(&sp->dst, sp->has_src ? &sp->src : NULL,
+		       sp->ifname[0] ? sp->ifname : NULL, &path, err,
+		       sizeof(err)))
+		return false;
+	snprintf(ifname, len, "%s", path.ifname);
+	return !netpath_if_counters(ifname, out);
+}
+
 int session_run(const struct test_spec *sp, atomic_bool *stop, char *failure,
 		size_t failure_len)
 {
@@ -468,8 +491,10 @@ int session_run_observed(const struct test_spec *sp, atomic_bool *stop,
 			 struct session_observer *obs)
 {
 	struct session *s = calloc(1, sizeof(*s));
-	char note[512], fallback[384], kernel_stats[512] = "";
+	char note[512], fallback[384], kernel_stats[1024] = "";
 	struct if_counters if_before, if_after;
+	char udp_if[IF_NAMESIZE];
+	bool have_udp_if;
 	struct reporter rep;
 	const char *mode_note;
 	bool have_if;
@@ -527,6 +552,8 @@ int session_run_observed(const struct test_spec *sp, atomic_bool *stop,
 
 	have_if = (s->ops->flags & BACKEND_F_RAW) && s->cfgs[0].ifname &&
 		  !netpath_if_counters(s->cfgs[0].ifname, &if_before);
+	have_udp_if = udp_egress_counters(s, udp_if, sizeof(udp_if),
+					  &if_before);
 	for (uint32_t i = 0; i < s->nworkers; i++) {
 		err = worker_start(s->workers[i]);
 		if (err) {
@@ -555,14 +582,14 @@ int session_run_observed(const struct test_spec *sp, atomic_bool *stop,
 			if (next_report <= now)
 				next_report = now + sp->interval_ns;
 		}
-		clock_wait_until(now + REPORTER_TICK_NS);
+		clock_sleep_until(now + REPORTER_TICK_NS);
 	}
 	for (uint32_t i = 0; i < s->nworkers; i++) {
 		werr = worker_join(s->workers[i]);
 		if (werr && !err)
 			err = werr;
 		if (s->ops->kernel_stats) {
-			char one[512];
+			char one[1024];
 
 			if (!s->ops->kernel_stats(s->backends[i], one, sizeof(one)))
 				stats_kv_add(kernel_stats, sizeof(kernel_stats),
@@ -590,6 +617,26 @@ int session_run_observed(const struct test_spec *sp, atomic_bool *stop,
 	if (sp->interval_ns)
 		emit_interval(&rep, s->workers, s->nworkers,
 			      session_end_ns(s));
+	/* The final report's rates count what left the interface. */
+	if (sp->role != ROLE_RECV) {
+		uint64_t dropped;
+		const char *from;
+
+		if (s->ops->tx_dropped &&
+		    !s->ops->tx_dropped(s->backends[0], &dropped, &from)) {
+			rep.ctx.has_tx_if_dropped = true;
+			rep.ctx.tx_if_dropped = dropped;
+			rep.ctx.tx_if_dropped_from = from;
+		} else if ((have_if || have_udp_if) &&
+			   !netpath_if_counters(have_if ? s->cfgs[0].ifname :
+							  udp_if,
+						&if_after)) {
+			rep.ctx.has_tx_if_dropped = true;
+			rep.ctx.tx_if_dropped =
+				if_after.tx_dropped - if_before.tx_dropped;
+			rep.ctx.tx_if_dropped_from = "if_tx_dropped";
+		}
+	}
 	emit_final(&rep, s->workers, s->nworkers,
 		   obs->want_final ? &obs->final : NULL, obs->final_silent,
 		   obs->failure, sizeof(obs->failure));

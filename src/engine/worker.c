@@ -599,6 +599,9 @@ struct tx_state {
 	/* raw backends: whole frames; the probe sits at payload_offset and
 	 * the UDP source port and checksum are patched per packet */
 	bool raw;
+	/* raw backends with tx_prepare: the frames live in the backend's
+	 * buffers, prepared once; per packet only the stamp is written */
+	bool prepared;
 	size_t payload_offset;
 	size_t udp_offset;
 	uint32_t csum_base; /* UDP sum with src port and probe zeroed */
@@ -744,6 +747,12 @@ static int tx_setup_raw(struct worker *w, struct tx_state *tx)
 	tx->csum_base = (uint16_t)~check;
 	if (check == 0xffff)
 		tx->csum_base = 0;
+	/* Slot 0 is still the unstamped template. A size mix changes each
+	 * frame's length, which prepared frames keep: it copies instead. */
+	if (w->ops->tx_prepare && w->ops->tx_reserve && w->ops->tx_submit &&
+	    !w->spec->size_mix.count)
+		tx->prepared = !w->ops->tx_prepare(w->backend, tx->pkts[0].data,
+						   tx->pkts[0].len);
 	return 0;
 }
 
@@ -889,8 +898,8 @@ static void tx_account_pacing(struct worker *w, struct tx_state *tx,
 static int tx_once(struct worker *w, struct tx_state *tx, uint64_t now)
 {
 	const struct test_spec *sp = w->spec;
-	uint32_t want = sp->burst, n, flow = tx->next_flow;
-	uint64_t tx_real, seq0, bytes = 0;
+	uint32_t want = sp->burst, n, stamp, flow = tx->next_flow;
+	uint64_t tx_real, seq0 = 0, bytes = 0;
 	int sent;
 
 	if (sp->count && sp->count - tx->sent < want)
@@ -898,9 +907,17 @@ static int tx_once(struct worker *w, struct tx_state *tx, uint64_t now)
 	n = pacer_take(&tx->pacer, now, want);
 	if (!n)
 		return 0;
+	stamp = n;
+	if (tx->prepared) {
+		/* The backend's own frames, as many as it has free. */
+		sent = w->ops->tx_reserve(w->backend, tx->pkts, n);
+		if (sent < 0)
+			goto not_sent;
+		stamp = (uint32_t)sent;
+	}
 	seq0 = tx->next_seq[flow];
 	tx_real = clock_ns(CLOCK_REALTIME);
-	for (uint32_t i = 0; i < n; i++) {
+	for (uint32_t i = 0; i < stamp; i++) {
 		struct probe probe = {
 			.flow_id = (uint16_t)(w->flow_base + flow),
 			.seq = seq0 + i,
@@ -916,7 +933,14 @@ static int tx_once(struct worker *w, struct tx_state *tx, uint64_t now)
 		}
 		probe_write(tx->pkts[i].data, &probe);
 	}
-	sent = w->ops->tx_burst(w->backend, tx->pkts, n);
+	if (tx->prepared) {
+		int err = w->ops->tx_submit(w->backend, stamp);
+
+		sent = err ? err : (int)stamp;
+	} else {
+		sent = w->ops->tx_burst(w->backend, tx->pkts, n);
+	}
+not_sent:
 	if (sent < 0) {
 		/* Not sent, so not numbered: the sequence stays where it
 		 * was and the receiver sees no false gap. A full queue is
@@ -1103,6 +1127,35 @@ static int run_ping(struct worker *w)
 	return 0;
 }
 
+/*
+ * --realtime: SCHED_FIFO, so that on a busy host the sender runs as soon
+ * as its frame is due instead of waiting milliseconds for a CPU. Only
+ * where it sleeps between frames (the gap at least twice the wake-up
+ * margin): a sender that spins would hold a CPU at real-time priority.
+ */
+static void worker_realtime(struct worker *w, uint64_t margin_ns)
+{
+	struct sched_param param = {.sched_priority = 1};
+	double gap_ns = 1e9 / w->target_pps;
+	int err;
+
+	if (gap_ns < 2.0 * (double)margin_ns) {
+		pr_info("--realtime: not used: the %.1f us gap is under twice "
+			"this host's %.1f us wake-up margin, so the sender "
+			"spins\n",
+			gap_ns / 1e3, (double)margin_ns / 1e3);
+		return;
+	}
+	err = pthread_setschedparam(pthread_self(), SCHED_FIFO, &param);
+	if (err) {
+		pr_warn("--realtime: SCHED_FIFO refused (%s); pacing at "
+			"normal priority\n",
+			strerror(err));
+		return;
+	}
+	STAT_SET(w->stats.c.tx_realtime, 1);
+}
+
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
@@ -1111,6 +1164,17 @@ static void *worker_main(void *arg)
 	worker_pin_cpu(w->spec->cpu);
 	/* The default 50 us timer slack would make every paced wait late. */
 	prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
+	/* A paced sender sleeps to the wake-up margin before each frame
+	 * and spins only the rest: measure the margin with this slack. */
+	if ((w->spec->role == ROLE_SEND || w->spec->role == ROLE_PING) &&
+	    w->target_pps > 0) {
+		uint64_t margin = clock_calibrate();
+
+		pr_debug("pacing: wake-up margin %llu ns\n",
+			 (unsigned long long)margin);
+		if (w->spec->realtime)
+			worker_realtime(w, margin);
+	}
 	if (w->ops->flags & BACKEND_F_KERNEL) {
 		err = w->ops->run(w->backend, w);
 		goto out;

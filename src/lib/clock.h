@@ -32,8 +32,18 @@ static inline uint64_t mono_ns(void)
 	return clock_ns(CLOCK_MONOTONIC);
 }
 
-/* Sleep until an absolute CLOCK_MONOTONIC time; short waits spin. */
+/* Sleep until an absolute CLOCK_MONOTONIC time: a sleep to the wake-up
+ * margin before it, then a spin for the last stretch. */
 void clock_wait_until(uint64_t deadline_ns);
+/* Measure this host's wake-up latency once (about 1 ms, the calling
+ * thread's timer slack applies) and set the margin from it; returns the
+ * margin in ns. Later calls return the first measurement. */
+uint64_t clock_calibrate(void);
+uint64_t clock_wake_margin(void);
+/* Sleep, never spin: for loops that only look up now and then (reporter
+ * ticks, polling kernel counters), which share a CPU with the data path
+ * and must not take it from it. */
+void clock_sleep_until(uint64_t deadline_ns);
 
 const char *clock_name(clockid_t id);
 

@@ -28,8 +28,15 @@ void pacer_set_catch_up(struct pacer *p, uint32_t frames)
 	if (!p->ps_per_packet)
 		return;
 	/* The due packet plus what is made up: a sender woken a little late
-	 * (timer slack) keeps the schedule with as little as one. */
-	p->max_credit_ps = p->ps_per_packet * (frames + 1ULL);
+	 * (timer slack) keeps the schedule with as little as one. With
+	 * none, half a packet: lateness under half a gap is still made up
+	 * (the next gap is shorter, never 0), or the loop's own overhead
+	 * would cost the rate a percent; anything longer shifts the
+	 * schedule. */
+	if (frames)
+		p->max_credit_ps = p->ps_per_packet * (frames + 1ULL);
+	else
+		p->max_credit_ps = p->ps_per_packet + p->ps_per_packet / 2;
 	if (p->credit_ps > p->max_credit_ps)
 		p->credit_ps = p->max_credit_ps;
 }

@@ -38,7 +38,8 @@ void pacer_init(struct pacer *p, double pps, uint32_t burst, uint64_t now_ns);
  * The catch-up policy: a sender that is late makes up at most `frames`
  * packets beyond the one that is due (sent at once, so at most frames + 1
  * leave back-to-back, and never more than a burst per take); lateness
- * beyond that is given up and the schedule shifts. 0: none.
+ * beyond that is given up and the schedule shifts. 0: none (lateness
+ * under half a packet gap is still kept: the next gap is shorter).
  */
 void pacer_set_catch_up(struct pacer *p, uint32_t frames);
 /* How many packets (<= want) may go now; the caller sends that many. */

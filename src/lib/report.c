@@ -151,6 +151,7 @@ static json_t *pacing_json(const struct report_ctx *ctx,
 					  c->tx_late_max_ns));
 	json_object_set_new(o, "forfeit_ns",
 			    count_or_null(paced, c->tx_forfeit_ns));
+	json_object_set_new(o, "realtime", json_boolean(c->tx_realtime > 0));
 	json_object_set_new(o, "sends", json_count(c->tx_sends));
 	json_object_set_new(o, "bursts", json_count(c->tx_bursts));
 	json_object_set_new(o, "burst_max",
@@ -158,20 +159,52 @@ static json_t *pacing_json(const struct report_ctx *ctx,
 	return o;
 }
 
+/*
+ * What left the interface: the frames handed to it less those it dropped
+ * on transmit (veth with a full peer ring, XDP_TX the driver refused).
+ * The frame size is fixed, so the bytes scale with the packets.
+ */
+static struct stats_counters tx_left(const struct report_ctx *ctx,
+				     const struct stats_counters *c)
+{
+	struct stats_counters left = *c;
+	uint64_t dropped = ctx->has_tx_if_dropped ? ctx->tx_if_dropped : 0;
+
+	if (dropped > c->tx_packets)
+		dropped = c->tx_packets;
+	left.tx_packets = c->tx_packets - dropped;
+	if (c->tx_packets)
+		left.tx_bytes = (uint64_t)((double)c->tx_bytes *
+					   (double)left.tx_packets /
+					   (double)c->tx_packets);
+	return left;
+}
+
 static json_t *tx_json(const struct report_ctx *ctx,
 		       const struct stats_counters *c, double seconds)
 {
 	json_t *o = json_object();
+	struct stats_counters left = tx_left(ctx, c);
 
 	json_object_set_new(o, "packets", json_count(c->tx_packets));
 	json_object_set_new(o, "bytes", json_count(c->tx_bytes));
 	json_object_set_new(o, "pps",
-			    json_number(per_second(c->tx_packets, seconds)));
+			    json_number(per_second(left.tx_packets, seconds)));
 	json_object_set_new(o, "bps_l1",
-			    json_number(bps_l1(c->tx_packets, c->tx_bytes,
+			    json_number(bps_l1(left.tx_packets, left.tx_bytes,
 					       seconds)));
 	json_object_set_new(o, "bps_l2",
-			    json_number(per_second(c->tx_bytes, seconds) * 8));
+			    json_number(per_second(left.tx_bytes, seconds) * 8));
+	json_object_set_new(o, "handed_pps",
+			    json_number(per_second(c->tx_packets, seconds)));
+	json_object_set_new(o, "if_dropped",
+			    ctx->has_tx_if_dropped ?
+				    json_count(c->tx_packets - left.tx_packets) :
+				    json_null());
+	json_object_set_new(o, "if_dropped_from",
+			    ctx->has_tx_if_dropped && ctx->tx_if_dropped_from ?
+				    json_string(ctx->tx_if_dropped_from) :
+				    json_null());
 	json_object_set_new(o, "errors", json_count(c->tx_errors));
 	json_object_set_new(o, "refused", json_count(c->tx_refused));
 	json_object_set_new(o, "backpressure", json_count(c->tx_backpressure));
@@ -277,6 +310,29 @@ static json_t *jitter_json(const struct report_ctx *ctx,
 	return o;
 }
 
+/* ratio = num / den of two counters of o, when both are there. */
+static void kernel_stats_ratio(json_t *o, const char *name, const char *num,
+			       const char *den)
+{
+	json_t *n = json_object_get(o, num), *d = json_object_get(o, den);
+
+	if (!json_is_integer(n) || !json_is_integer(d) ||
+	    json_integer_value(d) <= 0)
+		return;
+	json_object_set_new(o, name,
+			    json_real((double)json_integer_value(n) /
+				      (double)json_integer_value(d)));
+}
+
+/* Means that do not add up over queues are derived from counters that
+ * do (AF_XDP: frames per sendto, TX ring entries queued at a submit). */
+static void kernel_stats_derive(json_t *o)
+{
+	kernel_stats_ratio(o, "tx_frames_per_kick", "tx_submitted", "tx_kicks");
+	kernel_stats_ratio(o, "tx_ring_occupancy", "tx_ring_fill_sum",
+			   "tx_ring_samples");
+}
+
 /* "name=value name=value" (the backends' kernel counters) as an object of
  * integers; a malformed pair is skipped. */
 static json_t *kernel_stats_json(const char *text)
@@ -297,6 +353,7 @@ static json_t *kernel_stats_json(const char *text)
 			p++;
 		}
 	}
+	kernel_stats_derive(o);
 	return o;
 }
 
@@ -742,9 +799,10 @@ static void text_pacing(FILE *out, const struct report_ctx *ctx,
 	else
 		fprintf(out, "  late max not measured (unpaced)");
 	fprintf(out, "\n             bursts %llu (largest %llu frames)  "
-		     "catch-up %s",
+		     "catch-up %s%s",
 		(unsigned long long)c->tx_bursts,
-		(unsigned long long)c->tx_burst_max, policy);
+		(unsigned long long)c->tx_burst_max, policy,
+		c->tx_realtime ? "  real-time priority" : "");
 	if (ctx->target_pps > 0 && c->tx_forfeit_ns)
 		fprintf(out, "  schedule shifted %s",
 			report_format_ns((double)c->tx_forfeit_ns, v[0], 32));
@@ -761,18 +819,36 @@ void report_text_final(FILE *out, const struct report_ctx *ctx,
 	fprintf(out, "--- %s summary (%.2f s, backend %s/%s) ---\n",
 		report_role(ctx), seconds, ctx->backend_name, ctx->backend_mode);
 	if (role_sends(role)) {
+		struct stats_counters left = tx_left(ctx, c);
+
 		fprintf(out, "  sent       %llu packets  %s  %s (L1)  %s (L2)\n",
 			(unsigned long long)c->tx_packets,
-			format_rate(per_second(c->tx_packets, seconds), "pps",
+			format_rate(per_second(left.tx_packets, seconds), "pps",
 				    a, sizeof(a)),
-			format_rate(bps_l1(c->tx_packets, c->tx_bytes, seconds),
+			format_rate(bps_l1(left.tx_packets, left.tx_bytes,
+					   seconds),
 				    "bps", b, sizeof(b)),
-			format_rate(per_second(c->tx_bytes, seconds) * 8, "bps",
-				    d, sizeof(d)));
+			format_rate(per_second(left.tx_bytes, seconds) * 8,
+				    "bps", d, sizeof(d)));
+		if (ctx->has_tx_if_dropped)
+			fprintf(out,
+				"  left       %llu packets; %llu dropped by the "
+				"interface on transmit (%s); the rates count "
+				"what left\n",
+				(unsigned long long)left.tx_packets,
+				(unsigned long long)(c->tx_packets -
+						     left.tx_packets),
+				ctx->tx_if_dropped_from ?
+					ctx->tx_if_dropped_from :
+					"interface counters");
+		else
+			fprintf(out, "  left       not measured (the interface's "
+				"transmit drops); the rates count what was "
+				"handed to it\n");
 		if (ctx->target_pps > 0 && role != ROLE_REFLECT)
 			fprintf(out, "  target     %s  achieved %.2f%%\n",
 				format_rate(ctx->target_pps, "pps", a, sizeof(a)),
-				100.0 * per_second(c->tx_packets, seconds) /
+				100.0 * per_second(left.tx_packets, seconds) /
 					ctx->target_pps);
 		if (role_paces(role))
 			text_pacing(out, ctx, s);

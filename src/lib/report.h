@@ -38,6 +38,12 @@ struct report_ctx {
 	 * the backend does not track flows in user space. */
 	struct flow_result *per_flow;
 	size_t per_flow_count;
+	/* Senders, final report: frames the interface dropped on transmit
+	 * over the test (tx_if_dropped_from names the counter); false: not
+	 * measured. */
+	bool has_tx_if_dropped;
+	uint64_t tx_if_dropped;
+	const char *tx_if_dropped_from;
 	json_t *intervals; /* array the final JSON includes, may be NULL */
 	uint64_t intervals_dropped;
 };

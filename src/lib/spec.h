@@ -103,6 +103,7 @@ struct test_spec {
 	uint64_t idle_timeout_ns; /* recv/reflect: end after this much quiet */
 	uint64_t wait_ns; /* ping: wait for late replies after the last probe */
 	bool busy_poll; /* nonblocking receive loop instead of blocking */
+	bool realtime; /* paced sender: SCHED_FIFO where it sleeps */
 	bool kernel_rx_timestamps;
 	bool no_gso; /* udp backend: no UDP GSO/GRO batching */
 	bool count_only; /* recv, xdp backend: count probes only */

@@ -27,6 +27,7 @@ struct stats_counters {
 	uint64_t tx_burst_max; /* most frames in one send (a gauge: max) */
 	uint64_t tx_late_max_ns; /* largest lateness against the schedule */
 	uint64_t tx_forfeit_ns; /* lateness given up: the schedule shifted */
+	uint64_t tx_realtime; /* workers that paced at real-time priority */
 	/* receive: test packets */
 	uint64_t rx_packets; /* valid probes, duplicates included */
 	uint64_t rx_bytes; /* frame bytes incl. FCS */

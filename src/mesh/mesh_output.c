@@ -359,8 +359,11 @@ static void write_heatmap(FILE *f, const char *path, enum metric m,
 			else
 				fprintf(f, "%d %d %.6g %s\n", r, s, v, label);
 		}
-	fprintf(f, "EOD\nplot $m using 1:2:3 with image notitle, "
-		   "$m using 1:2:4 with labels notitle\n");
+	/* One filled box a cell: `with image` needs a complete grid, and
+	 * the diagonal (and failed pairs) are holes in it. */
+	fprintf(f, "EOD\nset style fill solid 1.0 noborder\n"
+		   "plot $m using 1:2:(0.5):(0.5):3 with boxxyerror lc palette "
+		   "notitle, $m using 1:2:4 with labels notitle\n");
 }
 
 int mesh_plot_svg(const char *path, const char *metric,

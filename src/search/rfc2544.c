@@ -28,7 +28,7 @@
  */
 #define SENDER_OK_SHARE	   0.98
 #define SENDER_RETRY_FLOOR 0.5
-#define SENDER_RETRIES	   3
+#define SENDER_RETRIES	   2
 /* Expected trials per frame size, for the time-left estimate only. */
 #define EXPECT_THROUGHPUT 12
 #define EXPECT_LOSS	  6
@@ -109,13 +109,13 @@ static double estimate_left(const struct rfc2544_run *run,
 	if (test == RFC2544_THROUGHPUT)
 		left_rate += later_sizes * EXPECT_THROUGHPUT;
 	else if (test == RFC2544_LATENCY)
-		left_rate += later_sizes;
+		left_rate += later_sizes * c->latency_trials;
 	else if (test == RFC2544_LOSS)
 		left_rate += later_sizes * EXPECT_LOSS;
 	else
 		left_burst += later_sizes * EXPECT_B2B_SEARCH * c->b2b_trials;
 	if (after & RFC2544_LATENCY)
-		left_rate += c->nsizes;
+		left_rate += c->nsizes * c->latency_trials;
 	if (after & RFC2544_LOSS)
 		left_rate += c->nsizes * EXPECT_LOSS;
 	if (after & RFC2544_B2B)
@@ -229,14 +229,27 @@ static int rate_trial(struct rfc2544_run *run, enum rfc2544_trial_kind kind,
 		t->elapsed_s = seconds_since(run->start_ns);
 		share = res.tx_pps / pps;
 		t->sender_short = share < SENDER_OK_SHARE;
+		t->stalled = c->stall_limit_ns && res.pacing.valid &&
+			     res.pacing.late_max_ns > c->stall_limit_ns;
+		if (t->sender_short)
+			snprintf(t->disturbed, sizeof(t->disturbed),
+				 "sender short of the rate: %.1f%%",
+				 share * 100);
+		else if (t->stalled)
+			snprintf(t->disturbed, sizeof(t->disturbed),
+				 "sender stalled: %.2f ms late (limit %.2f ms)",
+				 (double)res.pacing.late_max_ns / 1e6,
+				 (double)c->stall_limit_ns / 1e6);
 		*last = t;
-		if (!t->sender_short || share < SENDER_RETRY_FLOOR ||
-		    attempt >= SENDER_RETRIES)
+		/* A sender far below the rate is simply slower than it (the
+		 * first trial at the line rate): no point repeating. */
+		if (!t->disturbed[0] || attempt >= SENDER_RETRIES ||
+		    (t->sender_short && share < SENDER_RETRY_FLOOR))
 			return 0;
 		t->counted = false;
-		pr_info("rfc2544:   the sender reached %.0f pps of %.0f "
-			"(%.1f%%); trying again\n",
-			res.tx_pps, pps, share * 100);
+		run->repeats++;
+		pr_info("rfc2544:   disturbed (%s); repeating the trial\n",
+			t->disturbed);
 	}
 }
 
@@ -302,6 +315,16 @@ static int throughput_one(struct rfc2544_run *run, unsigned int i)
 		loss = t->sender_short ? 1 : t->res.loss_ratio;
 		fwd = t->res.rx_pps;
 		rc = search_record(s, step.load, loss, fwd);
+		/*
+		 * But what it did produce is evidence at that rate: a
+		 * trial counts at the rate it actually ran. Without it a
+		 * busy host would drag the search down to --min-rate.
+		 */
+		if (!rc && t->sender_short && floor(t->res.tx_pps) >= 1 &&
+		    floor(t->res.tx_pps) < step.load &&
+		    s->ntrials < SEARCH_MAX_TRIALS)
+			rc = search_record(s, floor(t->res.tx_pps),
+					   t->res.loss_ratio, fwd);
 		if (rc) {
 			fail_run(run, rc, "throughput", "search record");
 			goto out;
@@ -339,11 +362,57 @@ out:
 
 /* ------------------------------------------------------- latency */
 
+/* The average of the valid repetitions into sr->latency. */
+static void latency_aggregate(struct rfc2544_size_result *sr)
+{
+	struct trial_latency *agg = &sr->latency.latency;
+	unsigned int n = 0;
+	double p50 = 0, p90 = 0, p99 = 0, p999 = 0, mean = 0;
+
+	memset(agg, 0, sizeof(*agg));
+	for (unsigned int k = 0; k < sr->nlatency; k++) {
+		const struct trial_latency *l = &sr->latency_each[k];
+
+		if (!l->valid)
+			continue;
+		if (!n) {
+			snprintf(agg->type, sizeof(agg->type), "%s", l->type);
+			agg->min = l->min;
+		}
+		n++;
+		agg->count += l->count;
+		if (l->min < agg->min)
+			agg->min = l->min;
+		if (l->max > agg->max)
+			agg->max = l->max;
+		p50 += (double)l->p50;
+		p90 += (double)l->p90;
+		p99 += (double)l->p99;
+		p999 += (double)l->p999;
+		mean += l->mean;
+	}
+	sr->nlatency_valid = n;
+	if (!n)
+		return;
+	agg->valid = true;
+	agg->p50 = (uint64_t)(p50 / n + 0.5);
+	agg->p90 = (uint64_t)(p90 / n + 0.5);
+	agg->p99 = (uint64_t)(p99 / n + 0.5);
+	agg->p999 = (uint64_t)(p999 / n + 0.5);
+	agg->mean = mean / n;
+}
+
+/*
+ * Latency as RFC 2544 26.2 runs it: repeated trials at the throughput
+ * (--latency-trials, default 20), reported as the average of the valid
+ * ones with the spread across them.
+ */
 static int latency_one(struct rfc2544_run *run, unsigned int i)
 {
 	struct rfc2544_size_result *sr = &run->sizes[i];
-	struct rfc2544_trial *t;
-	int rc;
+	unsigned int trials = run->cfg.latency_trials ? run->cfg.latency_trials :
+							1;
+	uint64_t sent = 0, lost = 0;
 
 	if (!sr->throughput_done || !sr->goal[SEARCH_NDR].found) {
 		snprintf(sr->latency_note, sizeof(sr->latency_note),
@@ -351,27 +420,46 @@ static int latency_one(struct rfc2544_run *run, unsigned int i)
 		sr->latency_done = true;
 		return 0;
 	}
+	if (trials > RFC2544_MAX_LATENCY_TRIALS)
+		trials = RFC2544_MAX_LATENCY_TRIALS;
 	sr->latency_pps = sr->goal[SEARCH_NDR].result;
-	progress(run, estimate_left(run, RFC2544_LATENCY, i, 0, 1),
-		 "latency %u B at the throughput, %.0f pps", sr->frame_size,
-		 sr->latency_pps);
-	rc = rate_trial(run, TRIAL_LATENCY, sr->frame_size, sr->latency_pps,
-			run->cfg.trial_ns, &t);
-	if (rc)
-		return rc;
-	sr->latency = t->res;
+	for (unsigned int k = 0; k < trials; k++) {
+		struct rfc2544_trial *t;
+		int rc;
+
+		progress(run, estimate_left(run, RFC2544_LATENCY, i, k, trials),
+			 "latency %u B at the throughput, %.0f pps (%u/%u)",
+			 sr->frame_size, sr->latency_pps, k + 1, trials);
+		rc = rate_trial(run, TRIAL_LATENCY, sr->frame_size,
+				sr->latency_pps, run->cfg.trial_ns, &t);
+		if (rc)
+			return rc;
+		t->repeat = k + 1;
+		sr->latency_each[sr->nlatency++] = t->res.latency;
+		sent += t->res.sent;
+		lost += t->res.lost;
+		pr_info("rfc2544:   latency p50 %llu ns, p99 %llu ns, max %llu "
+			"ns%s\n",
+			(unsigned long long)t->res.latency.p50,
+			(unsigned long long)t->res.latency.p99,
+			(unsigned long long)t->res.latency.max,
+			t->res.latency.valid ? "" : " (not valid)");
+	}
+	sr->latency.sent = sent;
+	sr->latency.lost = lost;
+	latency_aggregate(sr);
 	sr->latency_done = true;
-	if (!t->res.latency.valid)
+	if (!sr->nlatency_valid)
 		snprintf(sr->latency_note, sizeof(sr->latency_note),
 			 "the far end reported no valid latency");
-	else if (t->res.lost)
+	else if (sr->nlatency_valid < sr->nlatency)
 		snprintf(sr->latency_note, sizeof(sr->latency_note),
-			 "%llu frames lost in the latency trial",
-			 (unsigned long long)t->res.lost);
-	pr_info("rfc2544:   latency p50 %llu ns, p99 %llu ns, max %llu ns\n",
-		(unsigned long long)t->res.latency.p50,
-		(unsigned long long)t->res.latency.p99,
-		(unsigned long long)t->res.latency.max);
+			 "%u of %u trials without a valid latency",
+			 sr->nlatency - sr->nlatency_valid, sr->nlatency);
+	else if (lost)
+		snprintf(sr->latency_note, sizeof(sr->latency_note),
+			 "%llu frames lost in the latency trials",
+			 (unsigned long long)lost);
 	return 0;
 }
 

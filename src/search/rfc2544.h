@@ -31,6 +31,7 @@ enum rfc2544_test {
 #define RFC2544_MAX_SIZES      16
 #define RFC2544_LOSS_STEPS     10 /* 100%, 90%, ... 10% of the line rate */
 #define RFC2544_MAX_B2B_TRIALS 100
+#define RFC2544_MAX_LATENCY_TRIALS 100
 
 struct rfc2544_config {
 	uint32_t sizes[RFC2544_MAX_SIZES];
@@ -46,8 +47,14 @@ struct rfc2544_config {
 	struct rate min_rate; /* search floor */
 	unsigned int max_trials; /* per search */
 	unsigned int b2b_trials; /* repetitions of the burst search */
+	unsigned int latency_trials; /* repetitions of the latency trial */
 	uint64_t b2b_max_ns; /* longest burst tried, in time at line rate */
 	bool quick; /* only recorded in the report */
+	char catch_up[32]; /* the senders' --catch-up in rate trials */
+	char direction[8]; /* HOST: forward, reverse or bidir */
+	/* A rate trial whose sender was late by more than this is
+	 * repeated (0: never for lateness). */
+	uint64_t stall_limit_ns;
 };
 
 enum rfc2544_trial_kind {
@@ -67,8 +74,10 @@ struct rfc2544_trial {
 	unsigned int repeat; /* back-to-back: which repetition */
 	enum search_phase phase; /* searched trials */
 	enum search_goal_id goal;
-	bool counted; /* false: retried because the sender fell short */
+	bool counted; /* false: repeated (disturbed), see repeat_reason */
 	bool sender_short; /* the sender got < 98% of the target out */
+	bool stalled; /* the sender was late by more than the stall limit */
+	char disturbed[96]; /* why the trial was disturbed, or "" */
 	bool pass[SEARCH_MAX_GOALS];
 	double lower[SEARCH_MAX_GOALS], upper[SEARCH_MAX_GOALS]; /* after it */
 	double elapsed_s; /* since the run started, at its end */
@@ -92,7 +101,13 @@ struct rfc2544_size_result {
 	/* latency */
 	bool latency_done;
 	double latency_pps;
+	/* Over the valid repetitions: counts summed, percentiles and mean
+	 * averaged (RFC 2544 26.2 reports the average), min and max the
+	 * extremes. */
 	struct trial_result latency;
+	unsigned int nlatency; /* repetitions run */
+	unsigned int nlatency_valid; /* of which measured a valid latency */
+	struct trial_latency latency_each[RFC2544_MAX_LATENCY_TRIALS];
 	char latency_note[96];
 	/* frame loss */
 	bool loss_done;
@@ -115,6 +130,7 @@ struct rfc2544_run {
 	struct rfc2544_size_result sizes[RFC2544_MAX_SIZES];
 	struct rfc2544_trial *trials;
 	size_t ntrials, trials_cap;
+	unsigned int repeats; /* trials repeated because disturbed */
 	bool complete;
 	char error[256]; /* why the run ended early */
 	char start_time[40];

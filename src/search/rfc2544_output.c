@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <math.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -162,6 +163,37 @@ static void print_throughput(FILE *out, const struct rfc2544_run *run)
 	}
 }
 
+/* The spread of the latency across its repetitions, per frame size. */
+static void print_latency_spread(FILE *out, const struct rfc2544_run *run)
+{
+	const struct rfc2544_config *c = &run->cfg;
+
+	for (unsigned int i = 0; i < c->nsizes; i++) {
+		const struct rfc2544_size_result *sr = &run->sizes[i];
+		uint64_t lo50 = UINT64_MAX, hi50 = 0, lo99 = UINT64_MAX, hi99 = 0;
+
+		if (!sr->nlatency_valid)
+			continue;
+		for (unsigned int k = 0; k < sr->nlatency; k++) {
+			const struct trial_latency *l = &sr->latency_each[k];
+
+			if (!l->valid)
+				continue;
+			lo50 = l->p50 < lo50 ? l->p50 : lo50;
+			hi50 = l->p50 > hi50 ? l->p50 : hi50;
+			lo99 = l->p99 < lo99 ? l->p99 : lo99;
+			hi99 = l->p99 > hi99 ? l->p99 : hi99;
+		}
+		fprintf(out,
+			"%6u   latency: average of %u trials; across them p50 "
+			"%.1f..%.1f us, p99 %.1f..%.1f us%s%s\n",
+			sr->frame_size, sr->nlatency_valid, (double)lo50 / 1000,
+			(double)hi50 / 1000, (double)lo99 / 1000,
+			(double)hi99 / 1000, sr->latency_note[0] ? "; " : "",
+			sr->latency_note);
+	}
+}
+
 static void print_loss(FILE *out, const struct rfc2544_run *run)
 {
 	const struct rfc2544_config *c = &run->cfg;
@@ -225,8 +257,14 @@ void rfc2544_print_table(FILE *out, const struct rfc2544_run *run)
 		(double)run->line_rate_bps / 1e9, run->line_rate_source,
 		(double)c->trial_ns / 1e9, (double)c->warmup_ns / 1e9,
 		(double)c->drain_ns / 1e9, c->resolution * 100);
+	fprintf(out, "sender catch-up %s; trials with the sender late by more "
+		     "than %g ms or short of the rate repeated (%u repeats)\n",
+		c->catch_up[0] ? c->catch_up : "default",
+		(double)c->stall_limit_ns / 1e6, run->repeats);
 	if (c->tests & RFC2544_THROUGHPUT)
 		print_throughput(out, run);
+	if (c->tests & RFC2544_LATENCY)
+		print_latency_spread(out, run);
 	if (c->tests & RFC2544_LOSS)
 		print_loss(out, run);
 	if (c->tests & RFC2544_B2B)
@@ -315,6 +353,48 @@ static json_t *goal_json(const struct rfc2544_size_result *sr,
 	return o;
 }
 
+/* Per statistic, its min, max and mean across the valid repetitions;
+ * null when none was valid. */
+static json_t *latency_spread_json(const struct rfc2544_size_result *sr)
+{
+	static const struct {
+		const char *name;
+		size_t off;
+	} stats[] = {
+		{"p50", offsetof(struct trial_latency, p50)},
+		{"p99", offsetof(struct trial_latency, p99)},
+		{"max", offsetof(struct trial_latency, max)},
+	};
+	json_t *o;
+
+	if (!sr->nlatency_valid)
+		return json_null();
+	o = json_object();
+	for (size_t s = 0; s < sizeof(stats) / sizeof(stats[0]); s++) {
+		uint64_t lo = UINT64_MAX, hi = 0;
+		double sum = 0;
+		json_t *st = json_object();
+
+		for (unsigned int k = 0; k < sr->nlatency; k++) {
+			const struct trial_latency *l = &sr->latency_each[k];
+			uint64_t v;
+
+			if (!l->valid)
+				continue;
+			v = *(const uint64_t *)((const char *)l + stats[s].off);
+			lo = v < lo ? v : lo;
+			hi = v > hi ? v : hi;
+			sum += (double)v;
+		}
+		json_object_set_new(st, "min", jcount(lo));
+		json_object_set_new(st, "max", jcount(hi));
+		json_object_set_new(st, "mean",
+				    jnum(sum / sr->nlatency_valid));
+		json_object_set_new(o, stats[s].name, st);
+	}
+	return o;
+}
+
 static json_t *size_json(const struct rfc2544_run *run,
 			 const struct rfc2544_size_result *sr)
 {
@@ -347,6 +427,10 @@ static json_t *size_json(const struct rfc2544_run *run,
 		if (sr->latency_note[0])
 			json_object_set_new(l, "note",
 					    json_string(sr->latency_note));
+		json_object_set_new(l, "trials", json_integer(sr->nlatency));
+		json_object_set_new(l, "valid_trials",
+				    json_integer(sr->nlatency_valid));
+		json_object_set_new(l, "spread", latency_spread_json(sr));
 		json_object_set_new(o, "latency_ns", l);
 	}
 	if (sr->loss_done || sr->nloss) {
@@ -383,6 +467,24 @@ static json_t *size_json(const struct rfc2544_run *run,
 	return o;
 }
 
+/* The sender's own pacing in a trial; null when it did not report it. */
+static json_t *pacing_json(const struct trial_pacing *p)
+{
+	json_t *o;
+
+	if (!p->valid)
+		return json_null();
+	o = json_object();
+	json_object_set_new(o, "gap_p50_ns", jcount(p->gap_p50_ns));
+	json_object_set_new(o, "gap_p99_ns", jcount(p->gap_p99_ns));
+	json_object_set_new(o, "gap_max_ns", jcount(p->gap_max_ns));
+	json_object_set_new(o, "late_max_ns", jcount(p->late_max_ns));
+	json_object_set_new(o, "forfeit_ns", jcount(p->forfeit_ns));
+	json_object_set_new(o, "bursts", jcount(p->bursts));
+	json_object_set_new(o, "burst_max", jcount(p->burst_max));
+	return o;
+}
+
 static json_t *trial_json(const struct rfc2544_trial *t, size_t n)
 {
 	json_t *o = json_object();
@@ -398,6 +500,8 @@ static json_t *trial_json(const struct rfc2544_trial *t, size_t n)
 	}
 	if (t->kind == TRIAL_LOSS)
 		json_object_set_new(o, "pct_line", jnum(t->pct_line));
+	if (t->kind == TRIAL_LATENCY)
+		json_object_set_new(o, "repetition", json_integer(t->repeat));
 	if (t->kind == TRIAL_THROUGHPUT || t->kind == TRIAL_B2B) {
 		json_object_set_new(o, "phase",
 				    json_string(search_phase_name(t->phase)));
@@ -423,6 +527,11 @@ static json_t *trial_json(const struct rfc2544_trial *t, size_t n)
 	}
 	json_object_set_new(o, "counted", json_boolean(t->counted));
 	json_object_set_new(o, "sender_short", json_boolean(t->sender_short));
+	json_object_set_new(o, "stalled", json_boolean(t->stalled));
+	json_object_set_new(o, "disturbed", t->disturbed[0] ?
+						    json_string(t->disturbed) :
+						    json_null());
+	json_object_set_new(o, "pacing", pacing_json(&t->res.pacing));
 	result_fields(o, &t->res);
 	json_object_set_new(o, "latency_ns", latency_json(&t->res.latency));
 	json_object_set_new(o, "elapsed_s", jnum(t->elapsed_s));
@@ -474,9 +583,17 @@ json_t *rfc2544_json(const struct rfc2544_run *run)
 		json_string(rate_format(&c->min_rate, rate, sizeof(rate))));
 	json_object_set_new(cfg, "max_trials", json_integer(c->max_trials));
 	json_object_set_new(cfg, "b2b_trials", json_integer(c->b2b_trials));
+	json_object_set_new(cfg, "latency_trials",
+			    json_integer(c->latency_trials));
 	json_object_set_new(cfg, "b2b_max_s",
 			    jnum((double)c->b2b_max_ns / 1e9));
 	json_object_set_new(cfg, "quick", json_boolean(c->quick));
+	json_object_set_new(cfg, "catch_up", json_string(c->catch_up));
+	json_object_set_new(cfg, "direction",
+			    json_string(c->direction[0] ? c->direction :
+							  "forward"));
+	json_object_set_new(cfg, "stall_limit_s",
+			    jnum((double)c->stall_limit_ns / 1e9));
 	json_object_set_new(doc, "config", cfg);
 	json_object_set_new(doc, "line_rate_bps", jcount(run->line_rate_bps));
 	json_object_set_new(doc, "line_rate_source",
@@ -494,6 +611,20 @@ json_t *rfc2544_json(const struct rfc2544_run *run)
 	for (size_t n = 0; n < run->ntrials; n++)
 		json_array_append_new(a, trial_json(&run->trials[n], n + 1));
 	json_object_set_new(doc, "trials", a);
+	/* Every repeat and why: the trials that did not count. */
+	a = json_array();
+	for (size_t n = 0; n < run->ntrials; n++) {
+		const struct rfc2544_trial *t = &run->trials[n];
+		json_t *r;
+
+		if (t->counted)
+			continue;
+		r = json_object();
+		json_object_set_new(r, "trial", jcount(n + 1));
+		json_object_set_new(r, "reason", json_string(t->disturbed));
+		json_array_append_new(a, r);
+	}
+	json_object_set_new(doc, "repeats", a);
 	return doc;
 }
 

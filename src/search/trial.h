@@ -45,6 +45,15 @@ struct trial_latency {
 	double mean; /* ns */
 };
 
+/* The sender's own pacing in the trial (its tx.pacing). */
+struct trial_pacing {
+	bool valid; /* false: the sender did not report it */
+	uint64_t gap_p50_ns, gap_p99_ns, gap_max_ns;
+	uint64_t late_max_ns; /* its largest lateness against the schedule */
+	uint64_t forfeit_ns; /* lateness given up: the schedule shifted */
+	uint64_t bursts, burst_max;
+};
+
 struct trial_result {
 	uint64_t sent; /* frames the sender put on the wire */
 	uint64_t received; /* unique test frames that arrived */
@@ -55,6 +64,7 @@ struct trial_result {
 	double rx_pps; /* received / the sender's send time */
 	double duration_s; /* the sender's send time */
 	struct trial_latency latency;
+	struct trial_pacing pacing;
 };
 
 struct trial_runner;
@@ -82,6 +92,12 @@ struct trial_runner {
 /* Fill the derived fields (lost, loss_ratio, rx_pps) from sent, received
  * and duration_s. */
 void trial_result_finish(struct trial_result *res);
+/* Both directions of a bidirectional trial as one: counts summed, rates
+ * per direction (the lower of the two, so a rate check holds for each),
+ * latency of the direction with the higher p99, pacing the worse. */
+void trial_result_combine(struct trial_result *out,
+			  const struct trial_result *a,
+			  const struct trial_result *b);
 
 /* The lab runner: sender in NAME-a, receiver in NAME-b, both this binary
  * (self_path) run under `ip netns exec`. */
@@ -93,6 +109,9 @@ struct lab_runner_config {
 	uint32_t flows;
 	uint8_t tos; /* the sender's TOS byte (DSCP << 2 | ECN) */
 	uint16_t port; /* trials on port, warm-up traffic on port + 1 */
+	/* The sender's --catch-up in rate trials ("none", "1", "5ms");
+	 * NULL: a burst of trial_pacing_burst() frames. */
+	const char *catch_up;
 	atomic_bool *stop;
 };
 
@@ -110,6 +129,10 @@ struct host_runner_config {
 	bool no_gso;
 	uint32_t flows;
 	uint8_t tos; /* the sender's TOS byte (DSCP << 2 | ECN) */
+	const char *catch_up; /* as for the lab runner */
+	/* 0 forward (we send), 1 reverse (the server sends, we receive),
+	 * 2 both at once (enum remote_mode's first three) */
+	int direction;
 	atomic_bool *stop;
 };
 

@@ -50,7 +50,41 @@ static int host_line_rate(struct trial_runner *r, uint64_t *bps, char *source,
 	return 0;
 }
 
-/* One forward run: frames (0: for duration_ns) at rate_pps. */
+/* The trial's result from the reports of the directions that ran. */
+static int host_result(struct host_runner *hr, struct remote_result *res,
+		       struct trial_result *out, char *err, size_t err_len)
+{
+	bool fwd = hr->cfg.direction != REMOTE_REVERSE;
+	bool rev = hr->cfg.direction != REMOTE_FORWARD;
+	struct trial_result f, r;
+	int ret;
+
+	if ((fwd && (!res->local_tx || !res->far_rx)) ||
+	    (rev && (!res->far_tx || !res->local_rx))) {
+		snprintf(err, err_len, "the run left no report");
+		return -EPROTO;
+	}
+	if (fwd) {
+		ret = trial_result_from_reports(res->local_tx, res->far_rx, &f,
+						err, err_len);
+		if (ret)
+			return ret;
+	}
+	if (rev) {
+		ret = trial_result_from_reports(res->far_tx, res->local_rx, &r,
+						err, err_len);
+		if (ret)
+			return ret;
+	}
+	if (fwd && rev)
+		trial_result_combine(out, &f, &r);
+	else
+		*out = fwd ? f : r;
+	return 0;
+}
+
+/* One run: frames (0: for duration_ns) at rate_pps, in the runner's
+ * direction(s). */
 static int host_run(struct host_runner *hr, uint32_t frame_size,
 		    double rate_pps, uint64_t duration_ns, uint64_t frames,
 		    uint64_t drain_ns, struct trial_result *out, char *err,
@@ -62,7 +96,7 @@ static int host_run(struct host_runner *hr, uint32_t frame_size,
 	int ret;
 
 	remote_config_init(&rc);
-	rc.mode = REMOTE_FORWARD;
+	rc.mode = (enum remote_mode)hr->cfg.direction;
 	snprintf(rc.server_backend, sizeof(rc.server_backend), "%s",
 		 hr->server_backend);
 	rc.drain_ns = drain_ns;
@@ -73,6 +107,25 @@ static int host_run(struct host_runner *hr, uint32_t frame_size,
 		sp->rate.kind = RATE_PPS;
 		sp->rate.value = rate_pps;
 		sp->burst = trial_pacing_burst(rate_pps);
+		/* On a busy host, the difference between a sender that
+		 * holds the rate and one that falls short. */
+		sp->realtime = hr->cfg.catch_up != NULL;
+		/* Checked when the run was set up (rfc2544 --catch-up). */
+		if (hr->cfg.catch_up &&
+		    spec_parse_catch_up(sp, hr->cfg.catch_up)) {
+			snprintf(err, err_len, "bad catch-up policy %s",
+				 hr->cfg.catch_up);
+			return -EINVAL;
+		}
+		/* The server's source takes --burst, not --catch-up, and
+		 * makes up one burst: a burst of the policy's frames is the
+		 * same policy. */
+		if (hr->cfg.catch_up && hr->cfg.direction != REMOTE_FORWARD) {
+			uint32_t f = spec_catch_up_frames(sp, rate_pps);
+
+			sp->burst = f ? (f > SPEC_MAX_BURST ? SPEC_MAX_BURST : f) :
+					1;
+		}
 	} else {
 		sp->rate.kind = RATE_MAX;
 	}
@@ -85,13 +138,8 @@ static int host_run(struct host_runner *hr, uint32_t frame_size,
 	sp->quiet = true;
 	sp->output = OUTPUT_JSON;
 	ret = remote_run(hr->cfg.api, &rc, hr->base.stop, &res, err, err_len);
-	if (!ret && (!res.local_tx || !res.far_rx)) {
-		snprintf(err, err_len, "the run left no report");
-		ret = -EPROTO;
-	}
 	if (!ret)
-		ret = trial_result_from_reports(res.local_tx, res.far_rx, out,
-						err, err_len);
+		ret = host_result(hr, &res, out, err, err_len);
 	if (!ret && out->latency.valid && !res.one_way_valid)
 		out->latency.valid = false;
 	if (!ret && out->sent == 0) {
@@ -173,10 +221,22 @@ int host_runner_create(const struct host_runner_config *cfg,
 	snprintf(hr->server_backend, sizeof(hr->server_backend), "%s",
 		 cfg->server_backend ? cfg->server_backend : "udp");
 	snprintf(hr->base.backend, sizeof(hr->base.backend), "%s", hr->backend);
-	snprintf(hr->base.description, sizeof(hr->base.description),
-		 "sender here (%s backend), receiver a sink session on the "
-		 "linerate server %s (%s backend)",
-		 hr->backend, cfg->host, hr->server_backend);
+	if (cfg->direction == REMOTE_REVERSE)
+		snprintf(hr->base.description, sizeof(hr->base.description),
+			 "reverse: sender a source session on the linerate "
+			 "server %s (%s backend), receiver here (%s backend)",
+			 cfg->host, hr->server_backend, hr->backend);
+	else if (cfg->direction == REMOTE_BIDIR)
+		snprintf(hr->base.description, sizeof(hr->base.description),
+			 "bidir: both at once, here (%s backend) to a sink on "
+			 "the linerate server %s (%s backend) and its source "
+			 "to us; rates per direction",
+			 hr->backend, cfg->host, hr->server_backend);
+	else
+		snprintf(hr->base.description, sizeof(hr->base.description),
+			 "sender here (%s backend), receiver a sink session on "
+			 "the linerate server %s (%s backend)",
+			 hr->backend, cfg->host, hr->server_backend);
 	*out = &hr->base;
 	return 0;
 }

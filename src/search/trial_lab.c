@@ -59,6 +59,7 @@ struct lab_runner {
 	uint32_t flows;
 	uint8_t tos;
 	uint16_t port;
+	char catch_up[32]; /* "": the old burst */
 	struct child_proc sink; /* warm-up receiver, started on first use */
 	char what_recv[64], what_send[64], what_sink[64];
 };
@@ -191,6 +192,50 @@ int trial_if_speed_mbps(const char *ifname, uint32_t *mbps)
 		return err == -EOPNOTSUPP ? -ENODATA : err;
 	*mbps = q.mbps;
 	return 0;
+}
+
+static uint64_t max_u64(uint64_t a, uint64_t b)
+{
+	return a > b ? a : b;
+}
+
+void trial_result_combine(struct trial_result *out,
+			  const struct trial_result *a,
+			  const struct trial_result *b)
+{
+	struct trial_result r = {0};
+
+	r.sent = a->sent + b->sent;
+	r.received = a->received + b->received;
+	r.duplicates = a->duplicates + b->duplicates;
+	r.reordered = a->reordered + b->reordered;
+	r.duration_s = a->duration_s > b->duration_s ? a->duration_s :
+						       b->duration_s;
+	trial_result_finish(&r);
+	r.tx_pps = a->tx_pps < b->tx_pps ? a->tx_pps : b->tx_pps;
+	r.rx_pps = a->rx_pps < b->rx_pps ? a->rx_pps : b->rx_pps;
+	if (a->latency.valid && b->latency.valid)
+		r.latency = a->latency.p99 >= b->latency.p99 ? a->latency :
+								b->latency;
+	else
+		r.latency = a->latency.valid ? a->latency : b->latency;
+	if (a->pacing.valid && b->pacing.valid) {
+		r.pacing.valid = true;
+		r.pacing.gap_p50_ns = max_u64(a->pacing.gap_p50_ns,
+					      b->pacing.gap_p50_ns);
+		r.pacing.gap_p99_ns = max_u64(a->pacing.gap_p99_ns,
+					      b->pacing.gap_p99_ns);
+		r.pacing.gap_max_ns = max_u64(a->pacing.gap_max_ns,
+					      b->pacing.gap_max_ns);
+		r.pacing.late_max_ns = max_u64(a->pacing.late_max_ns,
+					       b->pacing.late_max_ns);
+		r.pacing.forfeit_ns = max_u64(a->pacing.forfeit_ns,
+					      b->pacing.forfeit_ns);
+		r.pacing.bursts = a->pacing.bursts + b->pacing.bursts;
+		r.pacing.burst_max = max_u64(a->pacing.burst_max,
+					     b->pacing.burst_max);
+	}
+	*out = r;
 }
 
 uint32_t trial_pacing_burst(double rate_pps)
@@ -429,7 +474,14 @@ static int run_sender(struct lab_runner *lr, uint16_t port, uint32_t frame_size,
 	}
 	args[n++] = "--flows";
 	args[n++] = flows;
-	if (rate_pps > 0) {
+	if (rate_pps > 0 && lr->catch_up[0]) {
+		/* A stated policy: a late sender makes up at most that,
+		 * so a shallow buffer on the path sees no burst; and at
+		 * real-time priority it is seldom late on a busy host. */
+		args[n++] = "--catch-up";
+		args[n++] = lr->catch_up;
+		args[n++] = "--realtime";
+	} else if (rate_pps > 0) {
 		/*
 		 * The pacer's bucket holds one burst: a sender woken late
 		 * catches up by at most that much, the rest of the delay is
@@ -545,6 +597,24 @@ static void parse_latency(json_t *recv, struct trial_latency *lat)
 	lat->valid = json_is_true(json_object_get(o, "valid")) && lat->count;
 }
 
+static void parse_pacing(json_t *send, struct trial_pacing *pc)
+{
+	json_t *tx = json_object_get(send, "tx");
+	json_t *o = json_object_get(tx, "pacing");
+
+	memset(pc, 0, sizeof(*pc));
+	if (!json_is_object(o))
+		return;
+	/* Null where the sender measured nothing: then not valid. */
+	pc->valid = get_u64(tx, "pacing", "gap_p99_ns", &pc->gap_p99_ns) &&
+		    get_u64(tx, "pacing", "late_max_ns", &pc->late_max_ns);
+	get_u64(tx, "pacing", "gap_p50_ns", &pc->gap_p50_ns);
+	get_u64(tx, "pacing", "gap_max_ns", &pc->gap_max_ns);
+	get_u64(tx, "pacing", "forfeit_ns", &pc->forfeit_ns);
+	get_u64(tx, "pacing", "bursts", &pc->bursts);
+	get_u64(tx, "pacing", "burst_max", &pc->burst_max);
+}
+
 int trial_result_from_reports(json_t *send, json_t *recv,
 			      struct trial_result *out, char *err,
 			      size_t err_len)
@@ -569,6 +639,7 @@ int trial_result_from_reports(json_t *send, json_t *recv,
 	out->duplicates = dups;
 	out->received = rx_packets > dups ? rx_packets - dups : 0;
 	parse_latency(recv, &out->latency);
+	parse_pacing(send, &out->pacing);
 	trial_result_finish(out);
 	return 0;
 }
@@ -766,6 +837,9 @@ int lab_runner_create(const struct lab_runner_config *cfg,
 	lr->no_gso = cfg->no_gso;
 	lr->flows = cfg->flows ? cfg->flows : 1;
 	lr->tos = cfg->tos;
+	if (cfg->catch_up)
+		snprintf(lr->catch_up, sizeof(lr->catch_up), "%s",
+			 cfg->catch_up);
 	lr->port = cfg->port;
 	snprintf(lr->what_recv, sizeof(lr->what_recv), "receiver in %s",
 		 lr->ns_b);

@@ -343,6 +343,12 @@ int stamp_reflect_observed(const struct test_spec *sp,
 		r.c.tx_bytes += d.len;
 	}
 	now = mono_ns();
+	/* The observer's last totals are the final ones (the daemon's
+	 * /metrics counters take them from here, not from the report). */
+	if (obs->on_live) {
+		live_snapshot(snap, &r, sp->listen.family, now);
+		obs->on_live(obs->arg, &ctx, snap, (double)(now - start) / 1e9);
+	}
 	if (out && sp->output == OUTPUT_TEXT)
 		report_text(out, &r, (double)(now - start) / 1e9, xdp);
 	if ((out && sp->output != OUTPUT_TEXT) || obs->want_final) {

@@ -16,6 +16,9 @@
 #   LR_KEEP=1  keep the per-test work directory (logs, JSON) afterwards
 set -u
 set -o pipefail
+# Token and key files must be private to be accepted (the server and the
+# replicator refuse ones others may read): everything a test makes is.
+umask 077
 
 NET_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO_ROOT=$(cd "$NET_DIR/../.." && pwd)

@@ -8,6 +8,10 @@
 #                                          authenticated reflector
 #        stamp_craft.py flood HOST PORT N  N valid unauthenticated packets
 #                                          back to back
+#        stamp_craft.py twamp HOST PORT N  a TWAMP-Light reflector (RFC 5357
+#                                          appendix I, unauthenticated):
+#                                          answers N packets, own sequence
+#                                          numbers, no SSID (MBZ), then exits
 import json
 import socket
 import struct
@@ -15,6 +19,7 @@ import sys
 import time
 
 NTP_OFFSET = 2208988800
+IP_RECVTTL = getattr(socket, "IP_RECVTTL", 12)  # linux/in.h
 
 
 def ntp_now():
@@ -46,8 +51,38 @@ def collect(sock, wait):
     return got
 
 
+def twamp_reflect(host, port, n):
+    # RFC 5357 4.2.1 reflector packet: seq, timestamp, error estimate,
+    # MBZ(2), receive timestamp, sender seq, sender timestamp, sender
+    # error estimate, MBZ(2), sender TTL, then the sender's padding.
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.setsockopt(socket.IPPROTO_IP, IP_RECVTTL, 1)
+    s.bind((host, port))
+    s.settimeout(10)
+    answered = 0
+    while answered < n:
+        data, anc, _, peer = s.recvmsg(65536, 64)
+        rx = ntp_now()
+        ttl = 0
+        for level, kind, value in anc:
+            if level == socket.IPPROTO_IP and kind == socket.IP_TTL:
+                ttl = struct.unpack("i", value[:4])[0]
+        if len(data) < 14:
+            continue
+        sseq, sts, see = struct.unpack(">IQH", data[:14])
+        reply = struct.pack(">IQHHQIQHHB", answered, ntp_now(), 0x0001, 0, rx,
+                            sseq, sts, see, 0, ttl)
+        reply += bytes(max(0, len(data) - len(reply)))
+        s.sendto(reply[:max(len(data), 41)], peer)
+        answered += 1
+    print(json.dumps({"answered": answered}))
+
+
 def main():
     mode, host, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    if mode == "twamp":
+        twamp_reflect(host, port, int(sys.argv[4]))
+        return
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.connect((host, port))
     sent = {}

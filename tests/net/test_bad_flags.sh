@@ -53,6 +53,9 @@ bad --duration send --dst "$DST" --duration 0s
 bad --dst send --dst 10.0.0.1 --count 1
 bad --dst send --dst 1.2.3.4:70000 --count 1
 bad --flows send --dst "$DST" --count 1 --flows 0
+bad --catch-up send --dst "$DST" --count 1 --catch-up lots
+bad --catch-up send --dst "$DST" --count 1 --catch-up 11s
+bad --catch-up recv --listen "$DST" --catch-up 1
 bad --no-such-flag send --dst "$DST" --count 1 --no-such-flag
 bad --listen recv --duration 1s
 bad --backend send --dst "$DST" --count 1 --backend nope

@@ -11,6 +11,7 @@ lab_up "$(lab_name lg)" --subnet 10.81.11
 
 TOKEN_FILE=$WORKDIR/token
 head -c 32 /dev/urandom | base64 | tr -d '\n=' >"$TOKEN_FILE"
+chmod 600 "$TOKEN_FILE"
 LOG=$WORKDIR/server.log
 PIDF=$WORKDIR/server.pid
 API=$IP_B:9270
@@ -37,7 +38,9 @@ assert_lt "... within a second" "$ms" 1000
 assert_true "the first line is timestamped and says where the API is" \
 	grep -Eq "${TS}linerate server: API on $IP_B:9270" "$LOG"
 PID=$(cat "$PIDF" 2>/dev/null)
-assert_true "the PID file names a running process" kill -0 "${PID:-0}"
+# Never 0: kill 0 would signal this test's own process group.
+[[ $PID =~ ^[1-9][0-9]*$ ]] || PID=999999999
+assert_true "the PID file names a running process" kill -0 "$PID"
 
 # A session's line is in the file while the server runs.
 run_in client "$NS_A" 30 "$LINERATE" client "$API" --token-file "$TOKEN_FILE" \
@@ -45,11 +48,29 @@ run_in client "$NS_A" 30 "$LINERATE" client "$API" --token-file "$TOKEN_FILE" \
 assert_rc "client" $? 0
 assert_true "the session's line is in the file while the server runs" \
 	grep -Eq "${TS}session [0-9a-f]{16}: sink" "$LOG"
-assert_true "the server still runs" kill -0 "${PID:-0}"
+assert_true "the server still runs" kill -0 "$PID"
 assert_eq "every line timestamped" "$(grep -Evc "$TS" "$LOG")" 0
-kill -TERM "${PID:-0}" 2>/dev/null
+
+# logrotate: the file is moved away, SIGHUP, and the next line goes to a
+# new file by the old name (the moved one gets nothing more).
+mv "$LOG" "$LOG.1"
+lines_before=$(wc -l <"$LOG.1")
+kill -HUP "$PID"
 for ((i = 0; i < 50; i++)); do
-	kill -0 "${PID:-0}" 2>/dev/null || break
+	[[ -e $LOG ]] && break
+	sleep 0.1
+done
+assert_true "SIGHUP: the log file is open again by its name" test -e "$LOG"
+assert_true "SIGHUP: the server still runs" kill -0 "$PID"
+run_in client3 "$NS_A" 30 "$LINERATE" client "$API" --token-file "$TOKEN_FILE" \
+	--backend udp --rate 1kpps --count 200
+assert_rc "client after SIGHUP" $? 0
+assert_true "after SIGHUP the session's line is in the new file" \
+	grep -Eq "${TS}session [0-9a-f]{16}: sink" "$LOG"
+assert_eq "the rotated file got no more lines" "$(wc -l <"$LOG.1")" "$lines_before"
+kill -TERM "$PID" 2>/dev/null
+for ((i = 0; i < 50; i++)); do
+	kill -0 "$PID" 2>/dev/null || break
 	sleep 0.1
 done
 

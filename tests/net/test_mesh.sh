@@ -143,13 +143,25 @@ mesh toonerev 120 --hosts "$GOOD" --to h3 --reverse --rate 5kpps --count 1000 --
 assert_rc "many-to-one --reverse" $? 0
 check_cells "many-to-one --to h3 --reverse" "$(out toonerev)" 1000 "3 1" "3 2" "3 4"
 
+# ---- by duration: whatever was sent arrived, no more than 0.3 s at 5 kpps
+mesh dur 120 --hosts "$GOOD" --from h4 --rate 5kpps --duration 300ms --json
+assert_rc "one-to-many by duration" $? 0
+assert_true "by duration: every cell received exactly what was sent, 0 lost, 500..1550 packets" \
+	jq -e '[.cells[] | .ok and .sent == .received and .lost == 0 and .sent >= 500 and .sent <= 1550] | all and length == 3' "$(out dur)"
+
 # ---- text table and heatmap
-mesh text 120 --hosts "$GOOD" --from h1 --rate 5kpps --count 500 --svg "$WORKDIR/mesh.svg" --svg-metric loss
+mesh text 120 --hosts "$GOOD" --parallel --rate 5kpps --count 500 --svg "$WORKDIR/mesh.svg" --svg-metric latency
 assert_rc "text output" $? 0
 assert_true "text: a received-packets matrix row for h1" \
 	grep -Eq '^  h1 +- +500 +500 +500$' "$(out text)"
 if command -v gnuplot >/dev/null; then
 	assert_true "svg: written, names the hosts" bash -c "grep -q '<svg' '$WORKDIR/mesh.svg' && grep -q '>h4<' '$WORKDIR/mesh.svg'"
+	# The cells are the big filled boxes (the colour bar's slices are thin).
+	cells=$(awk -F"'" '/<polygon fill = .rgb/ {
+		split($4, p, "[ ,]+"); w = p[3] - p[1]; h = p[2] - p[6]
+		if (w < 0) w = -w; if (h < 0) h = -h; if (w > 20 && h > 20) n++ }
+		END { print n + 0 }' "$WORKDIR/mesh.svg")
+	assert_eq "svg: one coloured box per measured cell" "$cells" 12
 fi
 
 # ---- a host refusing the token and a host that is down

@@ -139,7 +139,38 @@ assert_range "rate: reflected = the burst (+1 token at most)" "$reflected" 32 33
 assert_eq "rate: rate_limited = the rest" "$(jget "$R" .dropped.rate_limited)" $((100 - reflected))
 assert_eq "rate: replies received = reflected" "$(jget "$C" .replies)" "$reflected"
 
-# ---- 5: IPv6 (on this host's loopback: the lab has IPv6 off)
+# ---- PTPv2 timestamps (the Z flag): answered in the same format
+start_stamp_reflect reflptp 862 --idle-timeout 1s --json
+run_in stampptp "$NS_A" 20 "$LINERATE" stamp --dst "$IP_B:862" --count 50 \
+	--rate 1000pps --clock-sync host --timestamp ptp --json
+assert_rc "ptp: stamp" $? 0
+bg_wait reflptp
+assert_eq "ptp: replies in PTP format (reflector)" "$(jget "$(out reflptp)" .ptp_replies)" 50
+S=$(out stampptp)
+assert_eq "ptp: replies in PTP format (sender)" "$(jget "$S" .stamp.reflector_ptp_replies)" 50
+assert_eq "ptp: timestamp format" "$(jget "$S" .stamp.timestamp_format)" ptpv2
+assert_eq "ptp: forward negative" "$(jget "$S" .stamp.forward_ns.negative)" 0
+assert_true "ptp: 0 <= forward, reverse < 50 ms" quiet \
+	jq -e '.stamp.forward_ns.max < 50000000 and .stamp.reverse_ns.max < 50000000 and .stamp.reverse_ns.min >= 0' "$S"
+
+# ---- 5: against a TWAMP-Light reflector (tests/net/stamp_craft.py twamp)
+N=50
+bg_start twamp "$NS_B" 20 python3 "$CRAFT" twamp "$IP_B" 8622 $N
+wait_udp_listen "$NS_B" 8622 5 || fatal "the TWAMP-Light reflector did not bind"
+run_in stamp5 "$NS_A" 20 "$LINERATE" stamp --dst "$IP_B:8622" --count $N \
+	--rate 500pps --clock-sync host --json
+assert_rc "twamp-light: stamp" $? 0
+bg_wait twamp
+assert_rc "twamp-light: reflector answered all" $? 0
+S=$(out stamp5)
+assert_eq "twamp-light: rx.packets" "$(jget "$S" .rx.packets)" $N
+assert_eq "twamp-light: which kind answered (no SSID)" \
+	"$(jget "$S" .stamp.reflector_kind)" twamp-light-or-rfc8762
+assert_eq "twamp-light: TTL it saw" "$(jget "$S" .stamp.reflector_saw_ttl_min)" 64
+assert_eq "twamp-light: forward negative" "$(jget "$S" .stamp.forward_ns.negative)" 0
+assert_eq "twamp-light: reverse negative" "$(jget "$S" .stamp.reverse_ns.negative)" 0
+
+# ---- 6: IPv6 (on this host's loopback: the lab has IPv6 off)
 P6=$((20000 + $$ % 10000))
 if ip -6 addr show dev lo 2>/dev/null | grep -q '::1'; then
 	timeout 20 "$LINERATE" stamp-reflect --listen "[::1]:$P6" --idle-timeout 1s \

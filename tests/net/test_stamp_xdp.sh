@@ -69,6 +69,21 @@ assert_eq "xdp: rtt samples" "$(jget "$S" .rtt_ns.count)" $N
 assert_eq "xdp: rtt negative" "$(jget "$S" .rtt_ns.negative)" 0
 no_xdp_left "xdp"
 
+# ---- PTPv2 timestamps in XDP (the Z flag)
+start_xdp_reflect reflptp 862
+run_in stampptp "$NS_A" 20 "$LINERATE" stamp --dst "$IP_B:862" --count 50 \
+	--rate 1000pps --clock-sync host --timestamp ptp --json
+assert_rc "ptp: stamp" $? 0
+bg_wait reflptp
+assert_eq "ptp: PTP replies from XDP" "$(jget "$(out reflptp)" .xdp.ptp_replies)" 50
+S=$(out stampptp)
+assert_eq "ptp: replies in PTP format (sender)" "$(jget "$S" .stamp.reflector_ptp_replies)" 50
+assert_eq "ptp: forward negative" "$(jget "$S" .stamp.forward_ns.negative)" 0
+assert_eq "ptp: reverse negative" "$(jget "$S" .stamp.reverse_ns.negative)" 0
+assert_true "ptp: forward, reverse < 50 ms" quiet \
+	jq -e '.stamp.forward_ns.max < 50000000 and .stamp.reverse_ns.max < 50000000' "$S"
+no_xdp_left "ptp"
+
 # ---- 2: padded packets go up to the socket reflector
 N=100
 start_xdp_reflect refl2 862

@@ -5,6 +5,9 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <stdlib.h>
+
+#include "clock.h"
 #include "pacer.h"
 
 #define NS_PER_SEC 1000000000ULL
@@ -335,13 +338,21 @@ static void test_catch_up_none(void **state)
 	assert_int_equal(pacer_take(&p, 100 * NS_PER_US, 32), 1);
 	assert_int_equal(p.late_ns, 0);
 	assert_int_equal(p.forfeit_ns, 0);
-	/* Woken 1 ms late: one packet, 1 ms late; the 1 ms is given up. */
+	/* Woken 1 ms late: one packet, 1 ms late; all but half a gap of
+	 * it is given up. */
 	assert_int_equal(pacer_take(&p, 1200 * NS_PER_US, 32), 1);
 	assert_int_equal(p.late_ns, 1000 * NS_PER_US);
-	assert_int_equal(p.forfeit_ns, 1000 * NS_PER_US);
+	assert_int_equal(p.forfeit_ns, 950 * NS_PER_US);
 	assert_int_equal(pacer_take(&p, 1200 * NS_PER_US, 32), 0);
-	/* The schedule shifted: the next is due 100 us after the late one. */
-	assert_int_equal(pacer_due_ns(&p, 1), 1300 * NS_PER_US);
+	/* The schedule shifted: the next is due half a gap later, never
+	 * back-to-back. */
+	assert_int_equal(pacer_due_ns(&p, 1), 1250 * NS_PER_US);
+	/* Lateness under half a gap is kept: 30 us late, the next gap is
+	 * 70 us and the rate holds. */
+	assert_int_equal(pacer_take(&p, 1280 * NS_PER_US, 32), 1);
+	assert_int_equal(p.late_ns, 30 * NS_PER_US);
+	assert_int_equal(p.forfeit_ns, 950 * NS_PER_US);
+	assert_int_equal(pacer_due_ns(&p, 1), 1350 * NS_PER_US);
 }
 
 /* --catch-up 2: at most three frames back-to-back after a stall, the
@@ -371,6 +382,33 @@ static void test_catch_up_frames(void **state)
 	assert_int_equal(pacer_take(&p, 30 * NS_PER_SEC, 1000), 32);
 }
 
+
+/* The wake-up margin: measured once, within its bounds; a wait never
+ * returns before its deadline, whether it sleeps or spins. A given
+ * LINERATE_WAKE_MARGIN_NS (the bench's "before") is taken as is. */
+static void test_clock_wait_margin(void **state)
+{
+	uint64_t margin, again;
+
+	(void)state;
+	unsetenv("LINERATE_WAKE_MARGIN_NS");
+	margin = clock_calibrate();
+	assert_in_range(margin, 1000, 500000);
+	again = clock_calibrate();
+	assert_int_equal(again, margin);
+	assert_int_equal(clock_wake_margin(), margin);
+	for (int i = 0; i < 20; i++) {
+		/* Far (sleep, then spin) and near (spin only) deadlines. */
+		uint64_t wait = i % 2 ? 2 * margin + 100000 : margin / 2;
+		uint64_t deadline = mono_ns() + wait;
+
+		clock_wait_until(deadline);
+		assert_true(mono_ns() >= deadline);
+	}
+	/* A deadline in the past returns at once. */
+	clock_wait_until(mono_ns() - 1000);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -387,6 +425,7 @@ int main(void)
 		cmocka_unit_test(test_refund),
 		cmocka_unit_test(test_catch_up_none),
 		cmocka_unit_test(test_catch_up_frames),
+		cmocka_unit_test(test_clock_wait_margin),
 		cmocka_unit_test(test_refund_keeps_long_run_rate),
 		cmocka_unit_test(test_due_ns_exact),
 		cmocka_unit_test(test_due_ns_partial_credit),

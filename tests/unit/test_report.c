@@ -399,6 +399,86 @@ static void test_json_send(void **state)
 	json_decref(doc);
 }
 
+static char *text_final(double seconds);
+
+/* tx.pps counts what left the interface: handed over less its drops. */
+static void test_json_send_if_dropped(void **state)
+{
+	json_t *doc;
+	char *text;
+
+	(void)state;
+	setup_role(ROLE_SEND);
+	fill_tx(&snap);
+	/* Not measured: the rates are of what was handed over, and the
+	 * drop count is null, not 0. */
+	doc = report_json(&ctx, &snap, 2.0, true);
+	assert_close(jreal(doc, "tx.pps"), 1.5e6, 1e-9);
+	assert_close(jreal(doc, "tx.handed_pps"), 1.5e6, 1e-9);
+	assert_true(json_is_null(jget(doc, "tx.if_dropped")));
+	assert_true(json_is_null(jget(doc, "tx.if_dropped_from")));
+	json_decref(doc);
+	text = text_final(2.0);
+	assert_non_null(strstr(text, "left       not measured"));
+	free(text);
+
+	ctx.has_tx_if_dropped = true;
+	ctx.tx_if_dropped = 1000000;
+	ctx.tx_if_dropped_from = "xdp_xmit_errors";
+	doc = report_json(&ctx, &snap, 2.0, true);
+	assert_int_equal(jint(doc, "tx.packets"), 3000000);
+	assert_int_equal(jint(doc, "tx.if_dropped"), 1000000);
+	assert_string_equal(jstr(doc, "tx.if_dropped_from"), "xdp_xmit_errors");
+	assert_close(jreal(doc, "tx.handed_pps"), 1.5e6, 1e-9);
+	assert_close(jreal(doc, "tx.pps"), 1e6, 1e-9);
+	/* 64-byte frames: the bytes follow the packets that left. */
+	assert_close(jreal(doc, "tx.bps_l2"), 64 * 8 * 1e6, 1e-3);
+	assert_close(jreal(doc, "tx.bps_l1"), 84 * 8 * 1e6, 1e-3);
+	json_decref(doc);
+	text = text_final(2.0);
+	assert_non_null(strstr(text, "sent       3000000 packets    1.000 Mpps"));
+	assert_non_null(strstr(text, "672.000 Mbps (L1)"));
+	assert_non_null(strstr(text, "left       2000000 packets; 1000000 "
+				     "dropped by the interface"));
+	free(text);
+
+	/* A counter that moved more than we sent (other traffic on the
+	 * interface) cannot make what left negative. */
+	ctx.tx_if_dropped = 5000000;
+	doc = report_json(&ctx, &snap, 2.0, true);
+	assert_int_equal(jint(doc, "tx.if_dropped"), 3000000);
+	assert_close(jreal(doc, "tx.pps"), 0, 0);
+	json_decref(doc);
+	ctx.has_tx_if_dropped = false;
+	ctx.tx_if_dropped = 0;
+	ctx.tx_if_dropped_from = NULL;
+}
+
+/* Ratios that do not add up over queues come from counters that do. */
+static void test_json_kernel_derived(void **state)
+{
+	json_t *doc;
+
+	(void)state;
+	setup_role(ROLE_SEND);
+	fill_tx(&snap);
+	ctx.kernel_stats = "tx_kicks=400 tx_submitted=1000 "
+			   "tx_ring_fill_sum=640 tx_ring_samples=20";
+	doc = report_json(&ctx, &snap, 2.0, true);
+	assert_int_equal(jint(doc, "backend.kernel.tx_kicks"), 400);
+	assert_close(jreal(doc, "backend.kernel.tx_frames_per_kick"), 2.5, 1e-12);
+	assert_close(jreal(doc, "backend.kernel.tx_ring_occupancy"), 32, 1e-12);
+	json_decref(doc);
+	/* No kicks: no ratio rather than a division by zero. */
+	ctx.kernel_stats = "tx_kicks=0 tx_submitted=0";
+	doc = report_json(&ctx, &snap, 2.0, true);
+	assert_int_equal(jint(doc, "backend.kernel.tx_kicks"), 0);
+	assert_absent(jget(doc, "backend.kernel"), "tx_frames_per_kick");
+	assert_absent(jget(doc, "backend.kernel"), "tx_ring_occupancy");
+	json_decref(doc);
+	ctx.kernel_stats = NULL;
+}
+
 static void test_json_ping_and_reflect(void **state)
 {
 	json_t *doc;
@@ -963,6 +1043,8 @@ int main(void)
 		cmocka_unit_test(test_json_recv),
 		cmocka_unit_test(test_json_recv_one_way_invalid),
 		cmocka_unit_test(test_json_send),
+		cmocka_unit_test(test_json_send_if_dropped),
+		cmocka_unit_test(test_json_kernel_derived),
 		cmocka_unit_test(test_json_ping_and_reflect),
 		cmocka_unit_test(test_json_zero_time_zero_packets),
 		cmocka_unit_test(test_json_counter_saturates),
