@@ -19,6 +19,8 @@
 #     which sees the frame with its tag, reports VLAN 100 on the flow.
 #  5. rfc2544 --dscp marks every trial and warm-up packet (a counting
 #     rule for CS5 and one for any other class on the test ports).
+#  6. IPv6 (on loopback, in a namespace of its own): --traffic-class
+#     arrives as sent, DSCP and ECN read back per flow.
 #
 # Counts are exact: the udp sender runs without GSO and the receiver without
 # GRO, so the rule sees one packet per datagram, and the lab (no threaded
@@ -229,6 +231,28 @@ timeout --kill-after=5 120 "$LINERATE" rfc2544 --lab --name "$LAB_NAME" --quick 
 assert_rc "5: rfc2544 --dscp CS5" $? 0
 assert_gt "5: CS5 test packets counted by b's rule" "$(rule_count "==")" 0
 assert_eq "5: test packets with another DSCP" "$(rule_count "!=")" 0
+
+# ---- 6. IPv6: the traffic class over [::1] (the lab runs without IPv6)
+NS6=lrm6$$
+ip netns add "$NS6" || fatal "ip netns add $NS6"
+on_cleanup ip netns del "$NS6"
+ip -n "$NS6" link set lo up
+ip netns exec "$NS6" sysctl -qw net.ipv6.conf.lo.disable_ipv6=0
+bg_start recv6 "$NS6" 20 "$LINERATE" recv --backend udp --listen '[::1]:7000' \
+	--idle-timeout 1s --json
+wait_udp_listen "$NS6" 7000 || fatal "6: the receiver did not bind [::1]:7000"
+# 0xa1: DSCP 40 (CS5), ECN ect1.
+run_in send6 "$NS6" 20 "$LINERATE" send --backend udp --dst '[::1]:7000' \
+	--src '[::1]:46000' --traffic-class 0xa1 --count 300 --rate 10kpps --json
+assert_rc "6: send --traffic-class" $? 0
+bg_wait recv6
+assert_eq "6: config.tos" "$(jget "$(out send6)" .config.tos)" 161
+assert_eq "6: flow dscp" "$(flow_field "$(out recv6)" 46000 'dscp | join(",")')" CS5
+assert_eq "6: flow ecn" "$(flow_field "$(out recv6)" 46000 'ecn | join(",")')" ect1
+assert_eq "6: flow packets" "$(flow_field "$(out recv6)" 46000 packets)" 300
+run_in tos6 "$NS6" 10 "$LINERATE" send --backend udp --dst '[::1]:7000' --tos 4 --count 1
+assert_rc "6: --tos to an IPv6 destination" $? 2
+assert_true "6: says to use --traffic-class" grep -q 'use --traffic-class' "$(err tos6)"
 
 # The udp backend cannot tag: it says so.
 run_in vlan-udp "$NS_A" 10 "$LINERATE" send --backend udp --dst "$VL_B:$PORT" \
