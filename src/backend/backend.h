@@ -21,6 +21,8 @@
 
 #define BACKEND_F_RAW (1u << 0) /* whole Ethernet frames */
 #define BACKEND_F_KERNEL (1u << 1) /* the kernel generates/accounts: run() */
+/* rx fills pkt.rx_vlan itself (a tag the kernel took off the frame) */
+#define BACKEND_F_RX_VLAN (1u << 2)
 
 struct worker;
 

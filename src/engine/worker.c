@@ -304,10 +304,12 @@ static unsigned int raw_rx_prepare(struct worker *w, struct pkt *pkts,
 		p->len = (uint32_t)(v.payload_offset + v.payload_len);
 		p->rx_tos = (uint16_t)(PKT_MARK_VALID | v.tos);
 		/* A tag a NIC or veth stripped on the way in is not in
-		 * the frame: then the VLAN is not seen. */
-		p->rx_vlan = v.vlan_id ?
-				     (uint16_t)(PKT_MARK_VALID | v.vlan_id) :
-				     0;
+		 * the frame: only a backend that reports it beside the
+		 * frame (BACKEND_F_RX_VLAN) shows it then. */
+		if (v.vlan_id)
+			p->rx_vlan = (uint16_t)(PKT_MARK_VALID | v.vlan_id);
+		else if (!(w->ops->flags & BACKEND_F_RX_VLAN))
+			p->rx_vlan = 0;
 		peer_from_view(&p->peer, &v);
 		if (kept != i)
 			pkts[kept] = *p;

@@ -208,6 +208,22 @@ else
 		fail "4: tag100: no receiver that sees the tag"
 	fi
 fi
+# An afpacket receiver: the kernel takes the tag off the frame and the
+# ring reports it beside it.
+bg_start recv-tagpkt "$NS_B" 60 "$LINERATE" recv --backend afpacket \
+	--listen "$IP_B:$PORT" --duration 8s --idle-timeout 2s --json
+sleep 1.5
+run_in send-tagpkt "$NS_A" 30 "$LINERATE" send --backend afpacket \
+	--dst "$IP_B:$PORT" --src "$IP_A:45100" --count 500 --rate 20kpps \
+	--dscp EF --vlan 42 --json
+assert_rc "4: tag42 (afpacket receiver): send" $? 0
+bg_wait recv-tagpkt
+R=$(out recv-tagpkt)
+assert_eq "4: tag42: afpacket receiver" "$(jget "$R" .backend.name)" afpacket
+assert_eq "4: tag42: packets" "$(flow_field "$R" 45100 packets)" 500
+assert_eq "4: tag42: the flow's VLAN (from the ring)" "$(flow_field "$R" 45100 vlan)" 42
+assert_eq "4: tag42: the flow's DSCP" "$(flow_field "$R" 45100 'dscp | join(",")')" EF
+
 assert_eq "4: tag100: frame size (default for a tagged frame)" \
 	"$(jget "$(out send-tag100)" .config.frame_size)" 68
 assert_eq "4: tag100: config vlan" \
