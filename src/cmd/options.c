@@ -61,6 +61,7 @@ enum opt_id {
 	OPT_TRAFFIC_CLASS,
 	OPT_VLAN,
 	OPT_PER_FLOW,
+	OPT_PER_FLOW_CSV,
 };
 
 #define R_SEND (1u << ROLE_SEND)
@@ -164,6 +165,8 @@ static const struct opt_doc opt_docs[] = {
 	{ "per-flow", 1, OPT_PER_FLOW, R_RECV | R_REFLECT | R_PING, "N|all|none",
 	  "rows of the per-flow table, most lost first (default 10, shown "
 	  "when more than one flow arrived; --json has every flow)" },
+	{ "per-flow-csv", 1, OPT_PER_FLOW_CSV, R_RECV | R_REFLECT | R_PING,
+	  "FILE", "at the end, write one CSV row per flow" },
 	{ "json", 0, OPT_JSON, R_ALL, NULL,
 	  "print one JSON document at the end, nothing else on stdout" },
 	{ "json-stream", 0, OPT_JSON_STREAM, R_ALL, NULL,
@@ -324,6 +327,11 @@ static int parse_one(struct test_spec *sp, int id, const char *name,
 			return bad(name, v, "a row count 1..100000, all or none");
 		else
 			sp->per_flow_rows = (uint32_t)n;
+		return 0;
+	case OPT_PER_FLOW_CSV:
+		if (!*v)
+			return bad(name, v, "a file path");
+		sp->per_flow_csv_path = v;
 		return 0;
 	case OPT_VLAN:
 		if (marking_parse_vlan(v, &sp->vlan_id, &sp->vlan_pcp))

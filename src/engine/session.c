@@ -40,6 +40,7 @@ struct reporter {
 	uint64_t bypassed;
 	FILE *out; /* NULL: print nothing */
 	FILE *csv;
+	FILE *per_flow_csv; /* --per-flow-csv, written at the end */
 	struct stats_snapshot *prev;
 	struct stats_snapshot *cur;
 	struct stats_snapshot *delta;
@@ -232,6 +233,23 @@ static void flows_collect(struct reporter *r, struct worker *const *w,
 	r->ctx.per_flow_count = got;
 }
 
+static void flows_write_csv(struct reporter *r, const char *path)
+{
+	FILE *f = r->per_flow_csv;
+
+	r->per_flow_csv = NULL;
+	if (!r->ctx.per_flow) {
+		pr_warn("--per-flow-csv: this backend has no per-flow "
+			"results; %s is empty\n", path);
+		fclose(f);
+		return;
+	}
+	if (flowreport_csv(f, r->ctx.per_flow, r->ctx.per_flow_count,
+			   !(r->ctx.unmeasured & STATS_NO_LATENCY)) |
+	    fclose(f))
+		pr_warn("--per-flow-csv: writing %s failed\n", path);
+}
+
 static void emit_final(struct reporter *r, struct worker *const *w,
 		       uint32_t n, json_t **final, bool silent, char *failure,
 		       size_t failure_len)
@@ -243,6 +261,8 @@ static void emit_final(struct reporter *r, struct worker *const *w,
 
 	take_all(r, w, n, mono_ns());
 	flows_collect(r, w, n);
+	if (r->per_flow_csv)
+		flows_write_csv(r, sp->per_flow_csv_path);
 	for (uint32_t i = 0; i < n; i++)
 		if (w[i]->end_mono_ns > tx_end)
 			tx_end = w[i]->end_mono_ns;
@@ -297,6 +317,18 @@ static int reporter_init(struct reporter *r, const struct test_spec *sp)
 		}
 		report_csv_header(r->csv, sp->role);
 	}
+	if (sp->per_flow_csv_path) {
+		/* Opened now: a path that cannot be written fails before
+		 * the test, not after it. */
+		r->per_flow_csv = fopen(sp->per_flow_csv_path, "w");
+		if (!r->per_flow_csv) {
+			int err = -errno;
+
+			pr_warn("--per-flow-csv: cannot write %s: %s\n",
+				sp->per_flow_csv_path, strerror(errno));
+			return err;
+		}
+	}
 	if (sp->output == OUTPUT_JSON)
 		r->ctx.intervals = json_array();
 	return 0;
@@ -308,6 +340,8 @@ static void reporter_destroy(struct reporter *r)
 		close(r->bypass_fd);
 	if (r->csv)
 		fclose(r->csv);
+	if (r->per_flow_csv)
+		fclose(r->per_flow_csv);
 	json_decref(r->ctx.intervals);
 	free(r->ctx.per_flow);
 	free(r->prev);
@@ -519,6 +553,8 @@ int session_run_observed(const struct test_spec *sp, atomic_bool *stop,
 	if (err) {
 		if (obs->on_started)
 			obs->on_started(obs->arg, NULL);
+		/* What it opened and allocated before it failed. */
+		reporter_destroy(&rep);
 		goto out_session;
 	}
 	rep.ctx.spec = sp;

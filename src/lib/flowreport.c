@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -209,6 +210,58 @@ json_t *flowreport_json(struct flow_result *flows, size_t n,
 		json_array_append_new(a, o);
 	}
 	return a;
+}
+
+int flowreport_csv(FILE *out, struct flow_result *flows, size_t n,
+		   bool latency_valid)
+{
+	flowreport_sort_by_source(flows, n);
+	fprintf(out, "name,src,src_port,flow_id,packets,expected,lost,"
+		     "loss_ratio,reordered,duplicates,late,dscp,ecn,vlan,"
+		     "latency_min_ns,latency_p50_ns,latency_p90_ns,"
+		     "latency_p99_ns,latency_max_ns,jitter_rfc3550_ns\n");
+	for (size_t i = 0; i < n; i++) {
+		const struct flow_result *r = &flows[i];
+		bool lat = latency_valid && r->has_latency;
+		char name[192], addr[INET6_ADDRSTRLEN], dscp[128], ecn[40];
+		char loss[32] = "", vlan[8] = "", jitter[32] = "";
+		char l[5][24] = { "", "", "", "", "" };
+
+		if (r->expected)
+			snprintf(loss, sizeof(loss), "%.9g",
+				 (double)r->lost / (double)r->expected);
+		if (r->vlan_seen)
+			snprintf(vlan, sizeof(vlan), "%u", r->vlan_id);
+		if (r->received >= 2)
+			snprintf(jitter, sizeof(jitter), "%.0f",
+				 r->jitter_rfc3550_ns);
+		if (lat) {
+			snprintf(l[0], sizeof(l[0]), "%llu",
+				 (unsigned long long)r->latency_min);
+			snprintf(l[1], sizeof(l[1]), "%llu",
+				 (unsigned long long)r->latency_p50);
+			snprintf(l[2], sizeof(l[2]), "%llu",
+				 (unsigned long long)r->latency_p90);
+			snprintf(l[3], sizeof(l[3]), "%llu",
+				 (unsigned long long)r->latency_p99);
+			snprintf(l[4], sizeof(l[4]), "%llu",
+				 (unsigned long long)r->latency_max);
+		}
+		fprintf(out,
+			"%s,%s,%u,%u,%llu,%llu,%llu,%s,%llu,%llu,%llu,%s,%s,%s,"
+			"%s,%s,%s,%s,%s,%s\n",
+			flowreport_name(r, name, sizeof(name)),
+			ip_addr_format(&r->src, addr, sizeof(addr)), r->src_port,
+			r->flow_id, (unsigned long long)r->received,
+			(unsigned long long)r->expected,
+			(unsigned long long)r->lost, loss,
+			(unsigned long long)r->reordered,
+			(unsigned long long)r->duplicates,
+			(unsigned long long)r->late, dscp_list(r, dscp, sizeof(dscp)),
+			ecn_list(r, ecn, sizeof(ecn)), vlan, l[0], l[1], l[2],
+			l[3], l[4], jitter);
+	}
+	return ferror(out) ? -EIO : 0;
 }
 
 static const char *ns_text(bool valid, uint64_t ns, char *buf, size_t len)

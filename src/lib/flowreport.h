@@ -69,6 +69,11 @@ const char *flowreport_name(const struct flow_result *r, char *buf,
 json_t *flowreport_json(struct flow_result *flows, size_t n,
 			bool latency_valid);
 
+/* The header and one CSV row per flow (sorted by source); a figure not
+ * measured is an empty field. Returns 0 or -EIO. */
+int flowreport_csv(FILE *out, struct flow_result *flows, size_t n,
+		   bool latency_valid);
+
 /* A table of at most rows flows (most lost first) and "N more flows". */
 void flowreport_text(FILE *out, struct flow_result *flows, size_t n,
 		     uint32_t rows, bool latency_valid);

@@ -126,6 +126,7 @@ struct test_spec {
 	bool per_flow_explicit;
 	enum output_format output;
 	const char *csv_path; /* NULL: no CSV */
+	const char *per_flow_csv_path; /* recv/reflect/ping: NULL: none */
 	bool quiet;
 };
 

@@ -5,7 +5,7 @@
 #     other class. Two senders (AF41+ECT(0) and CS0), two flows each, into
 #     one receiver: the per-flow report shows loss on exactly the AF41 flows,
 #     as many as the rule's own counter, and none on the CS0 flows, with the
-#     DSCP and ECN each flow arrived with.
+#     DSCP and ECN each flow arrived with; --per-flow-csv says the same.
 #  2. Raw senders (afpacket, afxdp) write the byte themselves (and the IPv4
 #     header checksum: a wrong one would be dropped by b's IP layer and show
 #     up as loss beyond the rule's counter). A second rule drops every 4th EF
@@ -59,7 +59,8 @@ flow_field() {
 
 # ---- 1. udp: loss on exactly the AF41 class
 log "1: AF41+ECT(0) from ports 40000-40001, CS0 from 41000-41001, one receiver"
-start_recv recv1 60 --idle-timeout 3s --no-gso --clock-sync host --json
+start_recv recv1 60 --idle-timeout 3s --no-gso --clock-sync host --json \
+	--per-flow-csv "$WORKDIR/flows.csv"
 send_a af41 30 --src "$IP_A:40000" --flows 2 --count $N --rate 20kpps \
 	--dscp AF41 --ecn ect0 --no-gso --json
 assert_rc "1: AF41 send" $? 0
@@ -96,6 +97,14 @@ done
 assert_eq "1: CS0 flows received, together" \
 	"$(jget "$R" '[.rx.per_flow[] | select(.src_port >= 41000) | .packets] | add')" $N
 assert_eq "1: rx.lost (the total) is the AF41 drops" "$(jget "$R" .rx.lost)" "$dropped"
+# The same per flow in CSV: a header and one row per flow.
+CSV=$WORKDIR/flows.csv
+assert_eq "1: per-flow CSV rows (header + 4)" "$(grep -c '' "$CSV")" 5
+assert_eq "1: per-flow CSV header" "$(head -n1 "$CSV" | cut -d, -f1,7,12,13)" "name,lost,dscp,ecn"
+assert_eq "1: per-flow CSV: AF41 rows lost what the rule dropped" \
+	"$(awk -F, 'NR > 1 && $12 == "AF41" { s += $7 } END { print s + 0 }' "$CSV")" "$dropped"
+assert_eq "1: per-flow CSV: CS0 rows lost nothing, received N" \
+	"$(awk -F, 'NR > 1 && $12 == "CS0" { l += $7; p += $5 } END { print l + 0, p + 0 }' "$CSV")" "0 $N"
 assert_true "1: a flow has latency percentiles" quiet \
 	jq -e '.rx.per_flow[0].latency_ns.p99 > 0' "$R"
 
