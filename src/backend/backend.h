@@ -25,6 +25,7 @@
 #define BACKEND_F_RX_VLAN (1u << 2)
 
 struct worker;
+struct flow_result;
 
 struct pkt {
 	uint8_t *data;
@@ -137,6 +138,12 @@ struct backend_ops {
 	 * tx_dropped). */
 	int (*tx_dropped)(struct backend *b, uint64_t *dropped,
 			  const char **from);
+	/* BACKEND_F_KERNEL receivers that track flows themselves: after
+	 * the run, up to cap flows' results into out (flowreport.h) and
+	 * in *note what they cannot show (their limits); returns how many.
+	 * NULL: no per-flow results. */
+	size_t (*flow_results)(struct backend *b, struct flow_result *out,
+			       size_t cap, const char **note);
 	void (*close)(struct backend *b);
 };
 

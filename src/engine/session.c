@@ -202,6 +202,26 @@ static uint64_t session_end_ns(const struct session *s)
 	return end;
 }
 
+/* A backend that counts in the kernel: its own flows, if it has them. */
+static void flows_collect_kernel(struct reporter *r, struct worker *const *w,
+				 uint32_t n)
+{
+	const struct backend_ops *ops = w[0]->ops;
+	size_t cap = (size_t)n * SPEC_MAX_FLOWS, got = 0;
+
+	if (!ops->flow_results)
+		return;
+	r->ctx.per_flow = calloc(cap, sizeof(*r->ctx.per_flow));
+	if (!r->ctx.per_flow) {
+		pr_warn("per-flow results: out of memory\n");
+		return;
+	}
+	for (uint32_t i = 0; i < n; i++)
+		got += ops->flow_results(w[i]->backend, r->ctx.per_flow + got,
+					 cap - got, &r->ctx.per_flow_note);
+	r->ctx.per_flow_count = got;
+}
+
 /*
  * The workers have finished: their flows, all of them, for the final
  * report. None when the backend counts in the kernel (its own flows are
@@ -215,12 +235,17 @@ static void flows_collect(struct reporter *r, struct worker *const *w,
 	free(r->ctx.per_flow);
 	r->ctx.per_flow = NULL;
 	r->ctx.per_flow_count = 0;
+	r->ctx.per_flow_note = NULL;
 	if (r->ctx.unmeasured & STATS_NO_SEQUENCE)
 		return;
-	for (uint32_t i = 0; i < n; i++)
-		total += w[i]->nactive;
 	if (w[0]->spec->role == ROLE_SEND)
 		return;
+	if (w[0]->ops->flags & BACKEND_F_KERNEL) {
+		flows_collect_kernel(r, w, n);
+		return;
+	}
+	for (uint32_t i = 0; i < n; i++)
+		total += w[i]->nactive;
 	/* An empty array, not null: the flows were tracked, none came. */
 	r->ctx.per_flow = calloc(total ? total : 1, sizeof(*r->ctx.per_flow));
 	if (!r->ctx.per_flow) {

@@ -499,6 +499,11 @@ json_t *report_json(const struct report_ctx *ctx,
 							    !(ctx->unmeasured &
 							      STATS_NO_LATENCY)) :
 						    json_null());
+		if (final)
+			json_object_set_new(rx, "per_flow_note",
+					    ctx->per_flow_note ?
+						    json_string(ctx->per_flow_note) :
+						    json_null());
 		json_object_set_new(doc, "rx", rx);
 	}
 	if (role == ROLE_REFLECT)
@@ -909,9 +914,13 @@ void report_text_final(FILE *out, const struct report_ctx *ctx,
 	}
 	if (ctx->per_flow && ctx->spec &&
 	    (ctx->spec->per_flow_explicit || ctx->per_flow_count > 1))
+	{
 		flowreport_text(out, ctx->per_flow, ctx->per_flow_count,
 				ctx->spec->per_flow_rows,
 				!(ctx->unmeasured & STATS_NO_LATENCY));
+		if (ctx->per_flow_note)
+			fprintf(out, "    (%s)\n", ctx->per_flow_note);
+	}
 	if (role_receives(role) && c->rx_bypassed)
 		fprintf(out,
 			"  bypassed   %llu datagrams to the port reached the "

@@ -38,6 +38,7 @@ struct report_ctx {
 	 * the backend does not track flows in user space. */
 	struct flow_result *per_flow;
 	size_t per_flow_count;
+	const char *per_flow_note; /* the per-flow view's limits, or NULL */
 	/* Senders, final report: frames the interface dropped on transmit
 	 * over the test (tx_if_dropped_from names the counter); false: not
 	 * measured. */

@@ -21,6 +21,8 @@
 #     rule for CS5 and one for any other class on the test ports).
 #  6. IPv6 (on loopback, in a namespace of its own): --traffic-class
 #     arrives as sent, DSCP and ECN read back per flow.
+#  7. The xdp analyzer's per-flow view (flow ids below 1024, no markings
+#     or latency per flow; rx.per_flow_note says so).
 #
 # Counts are exact: the udp sender runs without GSO and the receiver without
 # GRO, so the rule sees one packet per datagram, and the lab (no threaded
@@ -256,6 +258,30 @@ timeout --kill-after=5 120 "$LINERATE" rfc2544 --lab --name "$LAB_NAME" --quick 
 assert_rc "5: rfc2544 --dscp CS5" $? 0
 assert_gt "5: CS5 test packets counted by b's rule" "$(rule_count "==")" 0
 assert_eq "5: test packets with another DSCP" "$(rule_count "!=")" 0
+
+# ---- 7. the xdp analyzer's per-flow view, within its map's limits
+log "7: xdp analyzer, 3 flows"
+bg_start recv-xdp "$NS_B" 40 "$LINERATE" recv --backend xdp \
+	--listen "$IP_B:$PORT" --idle-timeout 2s --json
+sleep 1.5
+send_a send-xdp 20 --src "$IP_A:47000" --count 3000 --rate 20kpps --flows 3 \
+	--dscp EF --no-gso --json
+assert_rc "7: send" $? 0
+bg_wait recv-xdp
+R=$(out recv-xdp)
+if [[ $(jget "$R" .backend.name) == xdp ]]; then
+	assert_eq "7: per_flow has the three flows" "$(jget "$R" '.rx.per_flow | length')" 3
+	assert_eq "7: their packets add up" "$(jget "$R" '[.rx.per_flow[].packets] | add')" 3000
+	assert_eq "7: each flow: lost 0, expected = packets" \
+		"$(jget "$R" '[.rx.per_flow[] | .lost == 0 and .expected == .packets] | all')" true
+	assert_eq "7: ports" "$(jget "$R" '[.rx.per_flow[].src_port] | join(",")')" 47000,47001,47002
+	assert_eq "7: no markings or latency per flow in the analyzer" \
+		"$(jget "$R" '[.rx.per_flow[] | .dscp == null and .latency_ns == null] | all')" true
+	assert_true "7: the report states the analyzer's limits" quiet \
+		jq -e '.rx.per_flow_note | test("below 1024")' "$R"
+else
+	fail "7: the xdp receiver did not run: $(tail -n1 "$(err recv-xdp)")"
+fi
 
 # ---- 6. IPv6: the traffic class over [::1] (the lab runs without IPv6)
 NS6=lrm6$$
