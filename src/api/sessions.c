@@ -522,23 +522,6 @@ static uint16_t port_pick(const struct registry *reg, uint16_t after)
 	return 0;
 }
 
-/* "--line-rate: ..." from spec_validate(): the JSON field, "line_rate". */
-static void field_from_message(const char *msg, char *field, size_t len)
-{
-	size_t n = 0;
-
-	field[0] = '\0';
-	if (strncmp(msg, "--", 2))
-		return;
-	msg += 2;
-	while (n + 1 < len && ((msg[n] >= 'a' && msg[n] <= 'z') ||
-			       (msg[n] >= '0' && msg[n] <= '9') || msg[n] == '-')) {
-		field[n] = msg[n] == '-' ? '_' : msg[n];
-		n++;
-	}
-	field[n] = '\0';
-}
-
 /*
  * What the engine would refuse only once started, checked before: a spec
  * that cannot run here is the client's mistake (400 naming the field),
@@ -814,8 +797,7 @@ int registry_create_session(struct registry *reg, struct api_session_req *req,
 		if (spec_validate(&s->spec, msg, sizeof(msg))) {
 			pthread_mutex_unlock(&reg->lock);
 			*status = 400;
-			field_from_message(msg, field, field_len);
-			snprintf(err, err_len, "%s", msg);
+			api_spec_message(msg, field, field_len, err, err_len);
 			session_free(s);
 			return -EINVAL;
 		}

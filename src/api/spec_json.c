@@ -504,6 +504,17 @@ static void flags_to_fields(const char *msg, char *out, size_t out_len)
 	out[n] = '\0';
 }
 
+void api_spec_message(const char *msg, char *field, size_t field_len,
+		      char *text, size_t text_len)
+{
+	char name[32];
+
+	flags_to_fields(msg, text, text_len);
+	/* The field the message starts with, when it is one. */
+	snprintf(name, sizeof(name), "%.*s", (int)strcspn(text, ":/ "), text);
+	snprintf(field, field_len, "%s", field_find(name) ? name : "");
+}
+
 /* The whole spec, with placeholder addresses, through spec_validate(). */
 static int check_whole(struct parse_ctx *pc)
 {
@@ -526,11 +537,8 @@ static int check_whole(struct parse_ctx *pc)
 	if (spec_validate(&sp, msg, sizeof(msg))) {
 		char text[sizeof(msg)], name[32];
 
-		flags_to_fields(msg, text, sizeof(text));
-		/* The field the message starts with, when it is one. */
-		snprintf(name, sizeof(name), "%.*s", (int)strcspn(text, ":/ "),
-			 text);
-		return fail(pc, field_find(name) ? name : "", "%s", text);
+		api_spec_message(msg, name, sizeof(name), text, sizeof(text));
+		return fail(pc, name, "%s", text);
 	}
 	return 0;
 }

@@ -2,6 +2,7 @@
 #ifndef LINERATE_LOG_H
 #define LINERATE_LOG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 enum log_level { LOG_WARN = 0, LOG_INFO = 1, LOG_DEBUG = 2 };
@@ -31,6 +32,9 @@ void log_client_thread(int on);
 void log_client_flush(void);
 /* Lines the limit kept out of the log so far. */
 unsigned long long log_client_suppressed(void);
+/* For log_print(): may this thread's next line be printed? Counts it
+ * when not. (log_limit.c) */
+bool log_client_allows(void);
 
 /*
  * Where the lines go. Log lines are written to stderr (fd 2) with one

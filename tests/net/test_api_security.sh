@@ -111,7 +111,7 @@ for ((i = 0; i < 20; i++)); do
 done
 for ((i = 0; i < 20; i++)); do
 	code=$(as admin idle GET "/v1/sessions/$A1")
-	[[ $(body idle .state) == done ]] && break
+	[[ $(body idle .state) == "done" ]] && break
 	sleep 0.5
 done
 assert_eq "others' contact does not keep a's session alive" \

@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "replicator/subs.h"
 
@@ -355,6 +356,10 @@ static void test_concurrent_swaps(void **state)
 		if (round % 64 == 0)
 			subs_reclaim(&st->reg);
 	}
+	/* On a busy host the readers may not have run yet: give them up to
+	 * 10 s to walk at least once before they stop. */
+	for (int i = 0; i < 10000 && atomic_load(&st->walks) == 0; i++)
+		usleep(1000);
 	atomic_store(&st->stop, true);
 	for (int i = 0; i < 2; i++)
 		pthread_join(th[i], NULL);
