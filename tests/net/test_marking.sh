@@ -23,6 +23,7 @@
 #     arrives as sent, DSCP and ECN read back per flow.
 #  7. The xdp analyzer's per-flow view (flow ids below 1024, no markings
 #     or latency per flow; rx.per_flow_note says so).
+#  8. The xdp backend's generator writes DSCP, ECN and the tag as well.
 #
 # Counts are exact: the udp sender runs without GSO and the receiver without
 # GRO, so the rule sees one packet per datagram, and the lab (no threaded
@@ -282,6 +283,24 @@ if [[ $(jget "$R" .backend.name) == xdp ]]; then
 else
 	fail "7: the xdp receiver did not run: $(tail -n1 "$(err recv-xdp)")"
 fi
+
+# ---- 8. the xdp backend's in-kernel generator writes the marking too
+log "8: xdp generator, EF+CE, VLAN 7:2 -> afxdp receiver"
+bg_start recv-gen "$NS_B" 40 "$LINERATE" recv --backend afxdp \
+	--listen "$IP_B:$PORT" --idle-timeout 2s --json
+sleep 1.5
+run_in send-gen "$NS_A" 30 "$LINERATE" send --backend xdp --dst "$IP_B:$PORT" \
+	--src "$IP_A:48000" --count 3000 --rate 20kpps --dscp EF --ecn ce \
+	--vlan 7:2 --json
+assert_rc "8: xdp send" $? 0
+bg_wait recv-gen
+R=$(out recv-gen)
+assert_eq "8: sender backend" "$(jget "$(out send-gen)" .backend.name)" xdp
+assert_eq "8: packets" "$(flow_field "$R" 48000 packets)" 3000
+assert_eq "8: dscp" "$(flow_field "$R" 48000 'dscp | join(",")')" EF
+assert_eq "8: ecn" "$(flow_field "$R" 48000 'ecn | join(",")')" ce
+assert_eq "8: vlan" "$(flow_field "$R" 48000 vlan)" 7
+assert_eq "8: corrupt" "$(jget "$R" .rx.corrupt)" 0
 
 # ---- 6. IPv6: the traffic class over [::1] (the lab runs without IPv6)
 NS6=lrm6$$
