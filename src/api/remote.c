@@ -238,10 +238,26 @@ static json_t *traffic_json(const struct remote_config *o, const char *role)
 	json_object_set_new(req, "role", json_string(role));
 	json_object_set_new(req, "backend", json_string(o->server_backend));
 	json_object_set_new(req, "size", json_integer(sp->frame_size));
+	/* A mix goes as its list: the server's source sends it. */
+	if (sp->size_mix.count && !strcmp(role, "source")) {
+		char mix[SIZEMIX_MAX_SIZES * 12];
+
+		json_object_set_new(req, "size",
+				    json_string(sizemix_format(&sp->size_mix,
+							       mix, sizeof(mix))));
+	}
 	if (!strcmp(role, "source")) {
 		json_object_set_new(req, "rate", rate_json(&sp->rate));
 		json_object_set_new(req, "flows", json_integer(sp->flows));
 		json_object_set_new(req, "burst", json_integer(sp->burst));
+		/* The client's marking, for traffic the server sends. */
+		if (sp->tos)
+			json_object_set_new(req, "tos", json_integer(sp->tos));
+		if (sp->vlan_id) {
+			snprintf(buf, sizeof(buf), "%u:%u", sp->vlan_id,
+				 sp->vlan_pcp);
+			json_object_set_new(req, "vlan", json_string(buf));
+		}
 		if (sp->line_rate_bps) {
 			snprintf(buf, sizeof(buf), "%llubps",
 				 (unsigned long long)sp->line_rate_bps);

@@ -10,6 +10,7 @@
 
 #include "clock.h"
 #include "spec_json.h"
+#include "marking.h"
 #include "units.h"
 #include "utf8.h"
 
@@ -24,7 +25,11 @@ struct parse_ctx {
 	size_t field_len;
 	char *err;
 	size_t err_len;
+	unsigned int marks; /* MARK_*: which marking fields came */
 };
+
+#define MARK_DSCP_ECN (1u << 0)
+#define MARK_TOS (1u << 1)
 
 static int fail(struct parse_ctx *pc, const char *field, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -130,7 +135,23 @@ static int f_backend(struct parse_ctx *pc, const char *name, json_t *v)
 static int f_size(struct parse_ctx *pc, const char *name, json_t *v)
 {
 	long long n = 0;
-	int err = get_int(pc, name, v, FRAME_MIN_SIZE, FRAME_MAX_SIZE, &n);
+	int err;
+
+	/* A source may send a mix: "imix", "64:7,594:4,1518:1", a sweep. */
+	if (json_is_string(v) && pc->req->role == API_ROLE_SOURCE) {
+		struct test_spec *sp = &pc->req->spec;
+
+		if (sizemix_parse(json_string_value(v), FRAME_MIN_SIZE,
+				  FRAME_MAX_SIZE, &sp->size_mix))
+			return fail(pc, name,
+				    "%s: '%.64s' is not a size mix (imix, "
+				    "\"SIZE:WEIGHT,...\" or \"LO..HI/STEP\"; "
+				    "at most 64 sizes, 4096 frames a period)",
+				    name, json_string_value(v));
+		sp->frame_size = sizemix_max(&sp->size_mix);
+		return 0;
+	}
+	err = get_int(pc, name, v, FRAME_MIN_SIZE, FRAME_MAX_SIZE, &n);
 
 	if (!err)
 		pc->req->spec.frame_size = (uint32_t)n;
@@ -297,6 +318,97 @@ static int f_no_gso(struct parse_ctx *pc, const char *name, json_t *v)
 	return 0;
 }
 
+/* dscp/ecn set part of the byte, tos all of it: not both. */
+static int mark_once(struct parse_ctx *pc, const char *name,
+		     unsigned int bit)
+{
+	unsigned int other = bit == MARK_TOS ? MARK_DSCP_ECN : MARK_TOS;
+
+	if (pc->marks & other)
+		return fail(pc, name,
+			    "%s: cannot be combined with %s (tos is the whole "
+			    "byte, dscp and ecn are parts of it)",
+			    name, bit == MARK_TOS ? "dscp/ecn" : "tos");
+	pc->marks |= bit;
+	return 0;
+}
+
+static int f_dscp(struct parse_ctx *pc, const char *name, json_t *v)
+{
+	struct test_spec *sp = &pc->req->spec;
+	long long n = 0;
+	uint8_t dscp;
+
+	if (mark_once(pc, name, MARK_DSCP_ECN))
+		return -EINVAL;
+	if (json_is_string(v)) {
+		if (marking_parse_dscp(json_string_value(v), &dscp))
+			return fail(pc, name,
+				    "%s: '%s' is not a DSCP (EF, AF11..AF43, "
+				    "CS0..CS7, LE, VA, DF or 0..63)",
+				    name, json_string_value(v));
+	} else {
+		if (get_int(pc, name, v, 0, MARKING_DSCP_MAX, &n))
+			return -EINVAL;
+		dscp = (uint8_t)n;
+	}
+	sp->tos = marking_tos(dscp, marking_ecn_of(sp->tos));
+	return 0;
+}
+
+static int f_ecn(struct parse_ctx *pc, const char *name, json_t *v)
+{
+	struct test_spec *sp = &pc->req->spec;
+	long long n = 0;
+	uint8_t ecn;
+
+	if (mark_once(pc, name, MARK_DSCP_ECN))
+		return -EINVAL;
+	if (json_is_string(v)) {
+		if (marking_parse_ecn(json_string_value(v), &ecn))
+			return fail(pc, name,
+				    "%s: '%s' is not an ECN codepoint (not-ect, "
+				    "ect0, ect1, ce or 0..3)",
+				    name, json_string_value(v));
+	} else {
+		if (get_int(pc, name, v, 0, MARKING_ECN_MAX, &n))
+			return -EINVAL;
+		ecn = (uint8_t)n;
+	}
+	sp->tos = marking_tos(marking_dscp_of(sp->tos), ecn);
+	return 0;
+}
+
+static int f_tos(struct parse_ctx *pc, const char *name, json_t *v)
+{
+	long long n = 0;
+
+	if (mark_once(pc, name, MARK_TOS) || get_int(pc, name, v, 0, 255, &n))
+		return -EINVAL;
+	pc->req->spec.tos = (uint8_t)n;
+	return 0;
+}
+
+static int f_vlan(struct parse_ctx *pc, const char *name, json_t *v)
+{
+	struct test_spec *sp = &pc->req->spec;
+	long long n = 0;
+
+	if (json_is_string(v)) {
+		if (marking_parse_vlan(json_string_value(v), &sp->vlan_id,
+				       &sp->vlan_pcp))
+			return fail(pc, name,
+				    "%s: '%s' is not a VLAN (ID 1..4094, or "
+				    "\"ID:PCP\" with PCP 0..7)",
+				    name, json_string_value(v));
+		return 0;
+	}
+	if (get_int(pc, name, v, 1, MARKING_VLAN_ID_MAX, &n))
+		return -EINVAL;
+	sp->vlan_id = (uint16_t)n;
+	return 0;
+}
+
 static int f_stateful(struct parse_ctx *pc, const char *name, json_t *v)
 {
 	if (!json_is_boolean(v))
@@ -327,6 +439,10 @@ static const struct field {
 	{ "clock_offset_ns", f_clock_offset, ROLE_BIT(API_ROLE_SINK) },
 	{ "clock_error_ns", f_clock_error, ROLE_BIT(API_ROLE_SINK) },
 	{ "no_gso", f_no_gso, ALL_ROLES },
+	{ "dscp", f_dscp, SENDERS },
+	{ "ecn", f_ecn, SENDERS },
+	{ "tos", f_tos, SENDERS },
+	{ "vlan", f_vlan, SENDERS },
 };
 
 static const struct field *field_find(const char *name)
@@ -477,6 +593,10 @@ int api_session_req_parse(const char *body, size_t len,
 	if (req->role == API_ROLE_PING && req->has_duration &&
 	    !json_object_get(doc, "count"))
 		req->spec.count = 0;
+	/* As on the command line: the smallest tagged frame with a probe. */
+	if (req->spec.vlan_id && !json_object_get(doc, "size") &&
+	    req->spec.frame_size == FRAME_MIN_SIZE)
+		req->spec.frame_size += FRAME_VLAN_HLEN;
 	ret = check_whole(&pc);
 out:
 	json_decref(doc);

@@ -380,6 +380,19 @@ static void pkt_set(struct pkt *p, uint8_t *data, uint32_t len, uint64_t ts)
 	memset(&p->peer, 0, sizeof(p->peer));
 }
 
+/* The 802.1Q tag the kernel took off the frame (VLAN offload, a veth),
+ * which the ring reports beside it; PKT_MARK_VALID | VID, or 0. */
+static void rx_set_vlan(struct pkt *pkts, unsigned int n, uint32_t status,
+			uint16_t tci)
+{
+	uint16_t vlan = (status & TP_STATUS_VLAN_VALID) && (tci & 0x0fff) ?
+				(uint16_t)(PKT_MARK_VALID | (tci & 0x0fff)) :
+				0;
+
+	for (unsigned int i = 0; i < n; i++)
+		pkts[i].rx_vlan = vlan;
+}
+
 /*
  * Hand one received frame to the worker. A frame can be a UDP GSO
  * super-packet (a local sender's, e.g. over veth, never on a wire): the
@@ -481,6 +494,7 @@ static int rx_burst_v2(struct backend *b, struct pkt *pkts, unsigned int n,
 				  (uint64_t)h->tp_sec * NSEC_PER_SEC + h->tp_nsec);
 		if (!emitted)
 			break;
+		rx_set_vlan(pkts + got, emitted, h->tp_status, h->tp_vlan_tci);
 		got += emitted;
 		b->rx_held++;
 		b->rx_head = (b->rx_head + 1) % b->rx_frames;
@@ -538,6 +552,8 @@ static int afp_rx_burst(struct backend *b, struct pkt *pkts, unsigned int n,
 				  (uint64_t)h->tp_sec * NSEC_PER_SEC + h->tp_nsec);
 		if (!emitted)
 			break;
+		rx_set_vlan(pkts + got, emitted, h->tp_status,
+			    h->hv1.tp_vlan_tci);
 		got += emitted;
 		b->rx_left--;
 		b->rx_next = (struct tpacket3_hdr *)((uint8_t *)h +
@@ -569,7 +585,7 @@ static int afp_kernel_stats(struct backend *b, char *buf, size_t len)
 
 const struct backend_ops backend_afpacket_ops = {
 	.name = "afpacket",
-	.flags = BACKEND_F_RAW,
+	.flags = BACKEND_F_RAW | BACKEND_F_RX_VLAN,
 	.open = afp_open,
 	.tx_burst = afp_tx_burst,
 	.rx_burst = afp_rx_burst,

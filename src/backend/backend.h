@@ -21,8 +21,11 @@
 
 #define BACKEND_F_RAW (1u << 0) /* whole Ethernet frames */
 #define BACKEND_F_KERNEL (1u << 1) /* the kernel generates/accounts: run() */
+/* rx fills pkt.rx_vlan itself (a tag the kernel took off the frame) */
+#define BACKEND_F_RX_VLAN (1u << 2)
 
 struct worker;
+struct flow_result;
 
 struct pkt {
 	uint8_t *data;
@@ -31,7 +34,15 @@ struct pkt {
 	uint32_t flow; /* tx: which flow (source port) sends it */
 	uint64_t rx_real_ns; /* rx: arrival time, CLOCK_REALTIME; 0 unknown */
 	struct sockaddr_storage peer; /* rx: source; tx: destination if set */
+	/* rx: the IPv4 TOS / IPv6 traffic class as received, with
+	 * PKT_MARK_VALID set when the backend saw it (0: not seen) */
+	uint16_t rx_tos;
+	/* rx: the 802.1Q VLAN ID | PKT_MARK_VALID when the frame carried a
+	 * tag the backend could see, else 0 */
+	uint16_t rx_vlan;
 };
+
+#define PKT_MARK_VALID 0x8000
 
 struct backend_config {
 	enum role role; /* what the worker will do with it */
@@ -45,6 +56,9 @@ struct backend_config {
 	 * listen address and port). Flow f uses src_port + f. */
 	struct frame_spec frame;
 	uint32_t frame_size; /* incl. FCS */
+	/* tx: TOS / traffic class byte; the udp backend sets it with
+	 * IP_TOS / IPV6_TCLASS, raw backends have it in frame */
+	uint8_t tos;
 	/* Raw backends: the UDP ports of ours the whole test uses, over all
 	 * queues (a sender's flows; a receiver's listen port), for steering. */
 	uint16_t test_port_min;
@@ -124,6 +138,12 @@ struct backend_ops {
 	 * tx_dropped). */
 	int (*tx_dropped)(struct backend *b, uint64_t *dropped,
 			  const char **from);
+	/* BACKEND_F_KERNEL receivers that track flows themselves: after
+	 * the run, up to cap flows' results into out (flowreport.h) and
+	 * in *note what they cannot show (their limits); returns how many.
+	 * NULL: no per-flow results. */
+	size_t (*flow_results)(struct backend *b, struct flow_result *out,
+			       size_t cap, const char **note);
 	void (*close)(struct backend *b);
 };
 

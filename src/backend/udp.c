@@ -26,7 +26,8 @@
 #include "log.h"
 
 #define UDP_SOCKBUF_BYTES (8 << 20)
-#define UDP_CMSG_SPACE 64
+/* Room for a timestamp, a GRO size and a TOS / traffic class. */
+#define UDP_CMSG_SPACE 128
 #ifndef UDP_SEGMENT
 #define UDP_SEGMENT 103
 #endif
@@ -48,6 +49,7 @@ struct backend {
 	bool gso; /* UDP_SEGMENT works here; cleared on first refusal */
 	bool gro; /* UDP_GRO: the kernel may hand over coalesced datagrams */
 	bool relay; /* receives, and sends to each packet's peer */
+	bool recv_tos; /* IP_RECVTOS / IPV6_RECVTCLASS on */
 	struct sockaddr_storage *rx_peers;
 	struct pkt *pending; /* datagrams received, not yet handed out */
 	uint32_t pending_cap;
@@ -96,6 +98,35 @@ static void socket_buffers(int fd)
 		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
 }
 
+/*
+ * A sender's marking goes on the socket (the kernel writes the byte and
+ * the IPv4 header checksum); a receiver asks for the byte each datagram
+ * arrived with, so a device that remarks on the way is seen.
+ */
+static int udp_socket_marking(int fd, int family,
+			      const struct backend_config *cfg)
+{
+	int tos = cfg->tos, one = 1;
+	bool v6 = family == AF_INET6;
+
+	if (cfg->tos &&
+	    setsockopt(fd, v6 ? IPPROTO_IPV6 : IPPROTO_IP,
+		       v6 ? IPV6_TCLASS : IP_TOS, &tos, sizeof(tos))) {
+		int err = -errno;
+
+		pr_warn("udp: %s %d: %s\n", v6 ? "IPV6_TCLASS" : "IP_TOS",
+			tos, strerror(errno));
+		return err;
+	}
+	if (cfg->role == ROLE_RECV || cfg->role == ROLE_REFLECT) {
+		if (setsockopt(fd, v6 ? IPPROTO_IPV6 : IPPROTO_IP,
+			       v6 ? IPV6_RECVTCLASS : IP_RECVTOS, &one,
+			       sizeof(one)))
+			pr_debug("udp: receive TOS: %s\n", strerror(errno));
+	}
+	return 0;
+}
+
 static int udp_socket_open(const struct backend_config *cfg, uint16_t port,
 			   bool connect_remote)
 {
@@ -110,6 +141,11 @@ static int udp_socket_open(const struct backend_config *cfg, uint16_t port,
 	if (fd < 0)
 		return -errno;
 	socket_buffers(fd);
+	err = udp_socket_marking(fd, family, cfg);
+	if (err) {
+		close(fd);
+		return err;
+	}
 	if (cfg->kernel_rx_timestamps &&
 	    setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one)))
 		pr_debug("udp: SO_TIMESTAMPNS: %s\n", strerror(errno));
@@ -195,6 +231,7 @@ static int udp_open(const struct backend_config *cfg, struct backend **out)
 	b->timestamps = cfg->kernel_rx_timestamps;
 	b->nfds = sender ? (cfg->flows ? cfg->flows : 1) : 1;
 	b->gro = !sender && !cfg->no_gso;
+	b->recv_tos = cfg->role == ROLE_RECV || cfg->role == ROLE_REFLECT;
 	/* A coalesced GRO message can be up to 64 KiB; a plain one is at
 	 * most one frame's payload. */
 	b->buf_size = b->gro ? UDP_GRO_BUFFER : cfg->max_frame;
@@ -393,6 +430,26 @@ static uint64_t rx_timestamp(struct msghdr *mh)
 	return 0;
 }
 
+/* The TOS / traffic class the datagram came with, | PKT_MARK_VALID; or 0. */
+static uint16_t rx_tos(struct msghdr *mh)
+{
+	for (struct cmsghdr *cm = CMSG_FIRSTHDR(mh); cm;
+	     cm = CMSG_NXTHDR(mh, cm)) {
+		if (cm->cmsg_level == IPPROTO_IP && cm->cmsg_type == IP_TOS &&
+		    cm->cmsg_len >= CMSG_LEN(1))
+			return (uint16_t)(PKT_MARK_VALID | *CMSG_DATA(cm));
+		if (cm->cmsg_level == IPPROTO_IPV6 &&
+		    cm->cmsg_type == IPV6_TCLASS &&
+		    cm->cmsg_len >= CMSG_LEN(sizeof(int))) {
+			int tclass;
+
+			memcpy(&tclass, CMSG_DATA(cm), sizeof(tclass));
+			return (uint16_t)(PKT_MARK_VALID | (tclass & 0xff));
+		}
+	}
+	return 0;
+}
+
 /* The UDP_GRO segment size of a coalesced message, or 0. */
 static uint32_t rx_gro_size(struct msghdr *mh)
 {
@@ -429,7 +486,7 @@ static int recv_from(struct backend *b, int fd)
 		mh->msg_iovlen = 1;
 		mh->msg_name = &b->rx_peers[i];
 		mh->msg_namelen = sizeof(b->rx_peers[i]);
-		if (b->timestamps || b->gro) {
+		if (b->timestamps || b->gro || b->recv_tos) {
 			mh->msg_control = b->rx_control + (size_t)i * UDP_CMSG_SPACE;
 			mh->msg_controllen = UDP_CMSG_SPACE;
 		}
@@ -446,6 +503,7 @@ static int recv_from(struct backend *b, int fd)
 		uint32_t len = b->rx_msgs[i].msg_len;
 		uint32_t seg = b->gro ? rx_gro_size(mh) : 0;
 		uint64_t ts = b->timestamps ? rx_timestamp(mh) : 0;
+		uint16_t tos = b->recv_tos ? rx_tos(mh) : 0;
 
 		if (len > b->buf_size)
 			len = b->buf_size;
@@ -460,6 +518,8 @@ static int recv_from(struct backend *b, int fd)
 			p->payload_offset = 0;
 			p->flow = 0;
 			p->rx_real_ns = ts;
+			p->rx_tos = tos;
+			p->rx_vlan = 0;
 			p->peer = b->rx_peers[i];
 			data += this_len;
 			len -= this_len;

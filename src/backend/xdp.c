@@ -51,6 +51,7 @@
 #include "engine/worker.h"
 #include "frame.h"
 #include "hist.h"
+#include "flowreport.h"
 #include "log.h"
 #include "probe.h"
 #include "seqtrack.h"
@@ -1397,6 +1398,80 @@ static int xdp_tx_dropped(struct backend *b, uint64_t *dropped,
 	return 0;
 }
 
+/*
+ * The analyzer's flows, as sink_flow_read() merges them over CPUs: what
+ * its map holds, flow ids below XDP_SINK_MAX_FLOWS, each owned by the
+ * first sender that used it. It sees no DSCP, ECN or VLAN per flow and
+ * keeps one latency histogram for all of them.
+ */
+static size_t xdp_flow_results(struct backend *b, struct flow_result *out,
+			       size_t cap, const char **note)
+{
+	struct xdp_sink_counters sum;
+	uint64_t limit;
+	size_t n = 0;
+
+	*note = "xdp analyzer: flow ids below 1024 only (higher ones are in "
+		"rx.untracked), one sender per flow id; no per-flow latency, "
+		"DSCP, ECN or VLAN";
+	/* Queue 0's program serves every queue: it alone answers. */
+	if (b->secondary || !b->sink || sink_counters_read(b, &sum))
+		return 0;
+	limit = sum.flow_limit < XDP_SINK_MAX_FLOWS ? sum.flow_limit :
+						      XDP_SINK_MAX_FLOWS;
+	for (uint32_t f = 0; f < limit && n < cap; f++) {
+		const struct xdp_flow_state *cpu;
+		struct flow_result *r = &out[n];
+		struct seqtrack st;
+		double jitter = 0;
+		uint64_t weight = 0;
+		bool owner = false;
+
+		if (percpu_lookup(b, b->sink->maps.sink_flows, f, sizeof(*cpu)))
+			break;
+		memset(&st, 0, sizeof(st));
+		memset(r, 0, sizeof(*r));
+		cpu = b->percpu_buf;
+		for (int i = 0; i < b->ncpus; i++, cpu++) {
+			if (!cpu->started)
+				continue;
+			if (!owner) {
+				r->src.family = b->cfg.local.family;
+				if (r->src.family == AF_INET6)
+					memcpy(&r->src.v6, cpu->owner_addr, 16);
+				else
+					memcpy(&r->src.v4, cpu->owner_addr, 4);
+				r->src_port = ntohs((uint16_t)cpu->owner_port);
+				owner = true;
+			}
+			if (!st.started || cpu->highest > st.highest)
+				st.highest = cpu->highest;
+			st.started = 1;
+			st.received += cpu->received;
+			st.duplicates += cpu->duplicates;
+			st.reordered += cpu->reordered;
+			st.late += cpu->late;
+			if (cpu->jitter_samples) {
+				jitter += (double)cpu->jitter_x16 / 16.0 *
+					  (double)cpu->received;
+				weight += cpu->received;
+			}
+		}
+		if (!st.started)
+			continue;
+		r->flow_id = (uint16_t)f;
+		r->received = st.received;
+		r->expected = seqtrack_expected(&st);
+		r->lost = seqtrack_lost(&st);
+		r->duplicates = st.duplicates;
+		r->reordered = st.reordered;
+		r->late = st.late;
+		r->jitter_rfc3550_ns = weight ? jitter / (double)weight : 0;
+		n++;
+	}
+	return n;
+}
+
 const struct backend_ops backend_xdp_ops = {
 	.name = "xdp",
 	.flags = BACKEND_F_RAW | BACKEND_F_KERNEL,
@@ -1409,5 +1484,6 @@ const struct backend_ops backend_xdp_ops = {
 	.kernel_stats = xdp_kernel_stats,
 	.unmeasured = xdp_unmeasured,
 	.tx_dropped = xdp_tx_dropped,
+	.flow_results = xdp_flow_results,
 	.close = xdp_close,
 };

@@ -13,6 +13,7 @@
 #include "cmd.h"
 #include "clock.h"
 #include "log.h"
+#include "marking.h"
 #include "probe.h"
 #include "resolve.h"
 #include "units.h"
@@ -54,6 +55,13 @@ enum opt_id {
 	OPT_QUIET,
 	OPT_VERBOSE,
 	OPT_HELP,
+	OPT_DSCP,
+	OPT_ECN,
+	OPT_TOS,
+	OPT_TRAFFIC_CLASS,
+	OPT_VLAN,
+	OPT_PER_FLOW,
+	OPT_PER_FLOW_CSV,
 };
 
 #define R_SEND (1u << ROLE_SEND)
@@ -85,10 +93,23 @@ static const struct opt_doc opt_docs[] = {
 	  "program); the rest to the port is counted in rx.filtered" },
 	{ "size", 1, OPT_SIZE, R_ALL, "BYTES",
 	  "Ethernet frame size incl. FCS, 64..9018 (default 64, 84 over IPv6; recv/reflect: "
-	  "the largest expected, default 1518)" },
+	  "the largest expected, default 1518); send: also a mix, imix "
+	  "(64:7,594:4,1518:1), SIZE:WEIGHT,... or LO..HI/STEP" },
 	{ "rate", 1, OPT_RATE, R_TX, "RATE",
 	  "max | 250kpps | 1.5Mpps | 800Mbps (L1) | 800Mbps-l2 | 50% "
 	  "(default 100kpps; ping 100pps)" },
+	{ "dscp", 1, OPT_DSCP, R_TX, "CLASS",
+	  "DSCP of every packet: EF, AF11..AF43, CS0..CS7, LE, VA, DF or "
+	  "0..63 (default 0)" },
+	{ "ecn", 1, OPT_ECN, R_TX, "CODEPOINT",
+	  "ECN field: not-ect, ect0, ect1, ce or 0..3 (default not-ect)" },
+	{ "tos", 1, OPT_TOS, R_TX, "BYTE",
+	  "IPv4 TOS byte 0..255 (DSCP << 2 | ECN); not with --dscp/--ecn" },
+	{ "traffic-class", 1, OPT_TRAFFIC_CLASS, R_TX, "BYTE",
+	  "IPv6 traffic class 0..255; not with --dscp/--ecn" },
+	{ "vlan", 1, OPT_VLAN, R_TX, "ID[:PCP]",
+	  "802.1Q tag, ID 1..4094, priority 0..7; raw backends (afpacket, "
+	  "afxdp, xdp) only" },
 	{ "line-rate", 1, OPT_LINE_RATE, R_TX, "BPS",
 	  "line rate for % rates, e.g. 10Gbps" },
 	{ "duration", 1, OPT_DURATION, R_ALL, "TIME",
@@ -141,6 +162,11 @@ static const struct opt_doc opt_docs[] = {
 	  "time arrivals in user space instead of kernel SO_TIMESTAMPNS" },
 	{ "clock-sync", 1, OPT_CLOCK_SYNC, R_RECV | R_REFLECT, "none|host",
 	  "host: sender shares this host's clock, one-way latency is valid" },
+	{ "per-flow", 1, OPT_PER_FLOW, R_RECV | R_REFLECT | R_PING, "N|all|none",
+	  "rows of the per-flow table, most lost first (default 10, shown "
+	  "when more than one flow arrived; --json has every flow)" },
+	{ "per-flow-csv", 1, OPT_PER_FLOW_CSV, R_RECV | R_REFLECT | R_PING,
+	  "FILE", "at the end, write one CSV row per flow" },
 	{ "json", 0, OPT_JSON, R_ALL, NULL,
 	  "print one JSON document at the end, nothing else on stdout" },
 	{ "json-stream", 0, OPT_JSON_STREAM, R_ALL, NULL,
@@ -231,6 +257,54 @@ static int exclusive(const char *flag, const char *other)
 	return EXIT_USAGE;
 }
 
+/* Which marking flags this command line has used: --tos and
+ * --traffic-class set the whole byte, --dscp and --ecn a part of it. */
+#define MARK_DSCP (1u << 0)
+#define MARK_ECN (1u << 1)
+#define MARK_TOS (1u << 2)
+#define MARK_TCLASS (1u << 3)
+static unsigned int marks_seen;
+
+static int parse_marking(struct test_spec *sp, int id, const char *name,
+			 const char *v)
+{
+	static const char *const flag_of[] = { "dscp", "ecn", "tos",
+					       "traffic-class" };
+	unsigned int bit = id == OPT_DSCP ? MARK_DSCP :
+			   id == OPT_ECN  ? MARK_ECN :
+			   id == OPT_TOS  ? MARK_TOS :
+					    MARK_TCLASS;
+	unsigned int clash = bit & (MARK_DSCP | MARK_ECN) ?
+				     MARK_TOS | MARK_TCLASS :
+				     (MARK_DSCP | MARK_ECN | MARK_TOS |
+				      MARK_TCLASS) & ~bit;
+	uint8_t value;
+
+	for (unsigned int i = 0; i < 4; i++)
+		if (marks_seen & clash & (1u << i))
+			return exclusive(name, flag_of[i]);
+	marks_seen |= bit;
+	switch (id) {
+	case OPT_DSCP:
+		if (marking_parse_dscp(v, &value))
+			return bad(name, v,
+				   "EF, AF11..AF43, CS0..CS7, LE, VA, DF or "
+				   "0..63");
+		sp->tos = marking_tos(value, marking_ecn_of(sp->tos));
+		return 0;
+	case OPT_ECN:
+		if (marking_parse_ecn(v, &value))
+			return bad(name, v, "not-ect, ect0, ect1, ce or 0..3");
+		sp->tos = marking_tos(marking_dscp_of(sp->tos), value);
+		return 0;
+	default:
+		if (marking_parse_tos(v, &value))
+			return bad(name, v, "a byte 0..255 (or 0x00..0xff)");
+		sp->tos = value;
+		return 0;
+	}
+}
+
 static int parse_one(struct test_spec *sp, int id, const char *name,
 		     const char *v)
 {
@@ -238,6 +312,32 @@ static int parse_one(struct test_spec *sp, int id, const char *name,
 	bool has_port;
 
 	switch (id) {
+	case OPT_DSCP:
+	case OPT_ECN:
+	case OPT_TOS:
+	case OPT_TRAFFIC_CLASS:
+		return parse_marking(sp, id, name, v);
+	case OPT_PER_FLOW:
+		sp->per_flow_explicit = true;
+		if (!strcmp(v, "all"))
+			sp->per_flow_rows = UINT32_MAX;
+		else if (!strcmp(v, "none"))
+			sp->per_flow_rows = 0;
+		else if (parse_u64(v, 1, 100000, &n))
+			return bad(name, v, "a row count 1..100000, all or none");
+		else
+			sp->per_flow_rows = (uint32_t)n;
+		return 0;
+	case OPT_PER_FLOW_CSV:
+		if (!*v)
+			return bad(name, v, "a file path");
+		sp->per_flow_csv_path = v;
+		return 0;
+	case OPT_VLAN:
+		if (marking_parse_vlan(v, &sp->vlan_id, &sp->vlan_pcp))
+			return bad(name, v, "ID 1..4094 or ID:PCP with PCP "
+					    "0..7, e.g. 100 or 100:5");
+		return 0;
 	case OPT_DST:
 		return endpoint_flag(name, v, false, &sp->dst, &sp->dst_port,
 				     NULL);
@@ -259,9 +359,22 @@ static int parse_one(struct test_spec *sp, int id, const char *name,
 		sp->has_only_from = true;
 		return 0;
 	case OPT_SIZE:
+		if (sp->role == ROLE_SEND && (strchr(v, ':') || strstr(v, "..") ||
+					      !strcmp(v, "imix"))) {
+			if (sizemix_parse(v, FRAME_MIN_SIZE, FRAME_MAX_SIZE,
+					  &sp->size_mix))
+				return bad(name, v,
+					   "imix, SIZE:WEIGHT,... (at most 64 "
+					   "sizes, 4096 frames a period) or "
+					   "LO..HI/STEP (at most 64 sizes), "
+					   "sizes 64..9018");
+			sp->frame_size = sizemix_max(&sp->size_mix);
+			return 0;
+		}
 		if (parse_u64(v, FRAME_MIN_SIZE, FRAME_MAX_SIZE, &n))
 			return bad(name, v, "64..9018 bytes, incl. FCS");
 		sp->frame_size = (uint32_t)n;
+		sp->size_mix.count = 0;
 		return 0;
 	case OPT_RATE:
 		if (parse_rate(v, &sp->rate))
@@ -422,6 +535,23 @@ static int parse_one(struct test_spec *sp, int id, const char *name,
 	return EXIT_USAGE;
 }
 
+/* --tos names the IPv4 byte and --traffic-class the IPv6 one: the wrong
+ * one for the destination is most likely a mistake worth a word. */
+static int marking_family_check(const char *command,
+				const struct test_spec *sp)
+{
+	const char *flag = NULL;
+
+	if ((marks_seen & MARK_TOS) && sp->dst.family == AF_INET6)
+		flag = "tos: the destination is IPv6 (use --traffic-class)";
+	if ((marks_seen & MARK_TCLASS) && sp->dst.family == AF_INET)
+		flag = "traffic-class: the destination is IPv4 (use --tos)";
+	if (!flag)
+		return 0;
+	fprintf(stderr, "linerate %s: --%s\n", command, flag);
+	return EXIT_USAGE;
+}
+
 int cmd_parse_spec(enum role role, int argc, char **argv,
 		   struct test_spec *sp)
 {
@@ -433,6 +563,7 @@ int cmd_parse_spec(enum role role, int argc, char **argv,
 
 	spec_init(sp, role);
 	parsing_role = role;
+	marks_seen = 0;
 	for (size_t i = 0; i < OPT_COUNT_ALL; i++) {
 		if (!(opt_docs[i].roles & (1u << role)))
 			continue;
@@ -506,10 +637,18 @@ int cmd_parse_spec(enum role role, int argc, char **argv,
 	    sp->dst.family == AF_INET6)
 		sp->frame_size = FRAME_FCS_LEN + FRAME_ETH_HLEN + FRAME_IPV6_HLEN +
 				 FRAME_UDP_HLEN + PROBE_HDR_LEN;
+	/* A tag takes 4 bytes of the smallest frame's payload; the
+	 * smallest tagged frame that carries a probe is 4 bytes longer. */
+	if (!seen_size && (role == ROLE_SEND || role == ROLE_PING) &&
+	    sp->vlan_id)
+		sp->frame_size += FRAME_VLAN_HLEN;
 	/* And a ping's --duration alone means "for that long", not "10
 	 * probes or that long". */
 	if (seen_duration && !seen_count && role == ROLE_PING)
 		sp->count = 0;
+	rc = marking_family_check(role_name(role), sp);
+	if (rc)
+		return rc;
 	if (sp->has_only_from && sp->only_from.family != sp->listen.family) {
 		fprintf(stderr, "linerate %s: --from: address family differs "
 				"from --listen\n", role_name(role));
@@ -581,6 +720,7 @@ int cmd_parse_table(const struct cmd_opt_table *t, int argc, char **argv,
 	if (t->nrows > TABLE_MAX_ROWS)
 		return EXIT_USAGE;
 	spec_init(sp, t->base_role);
+	marks_seen = 0;
 	if (t->defaults)
 		t->defaults(sp, t->ctx);
 	for (const struct cmd_base_row *b = t->base_rows; b->name; b++) {
@@ -647,6 +787,9 @@ int cmd_parse_table(const struct cmd_opt_table *t, int argc, char **argv,
 		if (rc)
 			return rc;
 	}
+	rc = marking_family_check(t->command, sp);
+	if (rc)
+		return rc;
 	if (spec_validate(sp, err, sizeof(err))) {
 		fprintf(stderr, "linerate %s: %s\n", t->command, err);
 		return EXIT_USAGE;

@@ -21,6 +21,7 @@
 #include "api/http.h"
 #include "cmd.h"
 #include "log.h"
+#include "marking.h"
 #include "search/rfc2544.h"
 
 #define MAX_TRIAL_NS (3600ULL * NSEC_PER_SEC)
@@ -49,6 +50,9 @@ enum {
 	O_BACKEND,
 	O_NO_GSO,
 	O_FLOWS,
+	O_DSCP,
+	O_ECN,
+	O_TOS,
 	O_PORT,
 	O_JSON,
 	O_CSV,
@@ -88,6 +92,9 @@ static const struct option longopts[] = {
 	{"backend", required_argument, NULL, O_BACKEND},
 	{"no-gso", no_argument, NULL, O_NO_GSO},
 	{"flows", required_argument, NULL, O_FLOWS},
+	{"dscp", required_argument, NULL, O_DSCP},
+	{"ecn", required_argument, NULL, O_ECN},
+	{"tos", required_argument, NULL, O_TOS},
 	{"port", required_argument, NULL, O_PORT},
 	{"json", no_argument, NULL, O_JSON},
 	{"csv", required_argument, NULL, O_CSV},
@@ -152,6 +159,11 @@ static const struct flag_doc flag_docs[] = {
 	 "data path of both ends: " SPEC_BACKENDS " (default udp)"},
 	{"--no-gso", "udp: one datagram per send/receive"},
 	{"--flows N", "source ports of the sender, 1..4096 (default 1)"},
+	{"--dscp CLASS", "DSCP of the trial traffic: EF, AF11..AF43, "
+			 "CS0..CS7, LE, VA, DF or 0..63 (default 0)"},
+	{"--ecn CODEPOINT", "ECN of the trial traffic: not-ect, ect0, ect1, "
+			    "ce or 0..3"},
+	{"--tos BYTE", "the whole TOS byte 0..255 instead of --dscp/--ecn"},
 	{"--port PORT", "trial port; warm-up uses PORT+1 (default 7000)"},
 	{"--json", "one JSON document with every trial on stdout (the "
 		   "table goes to stderr)"},
@@ -314,6 +326,8 @@ struct rfc2544_args {
 	bool tls, insecure;
 	bool no_gso;
 	uint32_t flows;
+	uint8_t tos; /* DSCP << 2 | ECN */
+	unsigned int marks; /* 1: --dscp/--ecn, 2: --tos */
 	uint16_t port;
 	bool json, quiet;
 	const char *csv_path, *plot_path;
@@ -486,6 +500,37 @@ static int parse_flag(struct rfc2544_args *a, struct seen *seen, int id,
 	case O_NO_GSO:
 		a->no_gso = true;
 		return 0;
+	case O_DSCP:
+	case O_ECN:
+	case O_TOS: {
+		unsigned int bit = id == O_TOS ? 2 : 1;
+		uint8_t value;
+
+		if (a->marks & (3u ^ bit)) {
+			fprintf(stderr,
+				"linerate rfc2544: --%s: cannot be combined "
+				"with --%s (choose one)\n",
+				name, bit == 2 ? "dscp/--ecn" : "tos");
+			return EXIT_USAGE;
+		}
+		a->marks |= bit;
+		if (id == O_DSCP) {
+			if (marking_parse_dscp(v, &value))
+				return bad(name, v, "EF, AF11..AF43, CS0..CS7, "
+						    "LE, VA, DF or 0..63");
+			a->tos = marking_tos(value, marking_ecn_of(a->tos));
+		} else if (id == O_ECN) {
+			if (marking_parse_ecn(v, &value))
+				return bad(name, v,
+					   "not-ect, ect0, ect1, ce or 0..3");
+			a->tos = marking_tos(marking_dscp_of(a->tos), value);
+		} else {
+			if (marking_parse_tos(v, &value))
+				return bad(name, v, "a byte 0..255");
+			a->tos = value;
+		}
+		return 0;
+	}
 	case O_FLOWS:
 		if (parse_u64(v, 1, SPEC_MAX_FLOWS, &n))
 			return bad(name, v, "1..4096");
@@ -710,6 +755,7 @@ static int open_host(const struct rfc2544_args *a, struct api_client **api,
 		.server_backend = a->server_backend,
 		.no_gso = a->no_gso,
 		.flows = a->flows,
+		.tos = a->tos,
 		.catch_up = a->cfg.catch_up,
 		.direction = a->direction,
 		.stop = stop,
@@ -768,6 +814,7 @@ int cmd_rfc2544(int argc, char **argv)
 			.backend = a.backend,
 			.no_gso = a.no_gso,
 			.flows = a.flows,
+			.tos = a.tos,
 			.port = a.port,
 			.catch_up = a.cfg.catch_up,
 			.stop = stop,

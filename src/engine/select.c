@@ -24,6 +24,7 @@ static void config_common(const struct test_spec *sp,
 	cfg->cpu = sp->cpu;
 	cfg->flows = sp->flows;
 	cfg->frame_size = sp->frame_size;
+	cfg->tos = sp->tos;
 	cfg->xdp_mode = sp->xdp_mode;
 	cfg->zero_copy = sp->zero_copy;
 	cfg->force = sp->force;
@@ -75,6 +76,9 @@ static int config_raw(const struct test_spec *sp, struct backend_config *cfg,
 		fs->src_port = sp->src_port ? sp->src_port :
 					      backend_default_src_port(sp);
 		fs->dst_port = sp->dst_port;
+		fs->tos = sp->tos;
+		fs->vlan_id = sp->vlan_id;
+		fs->vlan_pcp = sp->vlan_pcp;
 		cfg->local = fs->src;
 		cfg->local_port = fs->src_port;
 		cfg->test_port_min = fs->src_port;
@@ -206,6 +210,24 @@ int backend_select_open(const struct test_spec *sp,
 				"(afxdp, afpacket, udp)\n",
 				ops->name);
 			return -EOPNOTSUPP;
+		}
+		/* A socket cannot put an 802.1Q tag on its packets. */
+		if (sp->vlan_id && !(ops->flags & BACKEND_F_RAW)) {
+			if (!is_auto) {
+				pr_warn("--backend %s: cannot tag frames with "
+					"--vlan\n", ops->name);
+				return -EOPNOTSUPP;
+			}
+			backend_note_append(note, note_len, ops->name,
+					    "cannot tag 802.1Q frames (--vlan)");
+			continue;
+		}
+		/* The in-kernel generator repeats one frame. */
+		if (sp->size_mix.count && (ops->flags & BACKEND_F_KERNEL) &&
+		    sp->role == ROLE_SEND) {
+			backend_note_append(note, note_len, ops->name,
+					    "sends one frame size (--size mix)");
+			continue;
 		}
 		config_common(sp, cfg);
 		if (ops->flags & BACKEND_F_RAW) {

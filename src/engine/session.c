@@ -12,6 +12,7 @@
 #include "backend/backend.h"
 #include "backend/netpath.h"
 #include "clock.h"
+#include "flowreport.h"
 #include "log.h"
 #include "report.h"
 #include "select.h"
@@ -39,6 +40,7 @@ struct reporter {
 	uint64_t bypassed;
 	FILE *out; /* NULL: print nothing */
 	FILE *csv;
+	FILE *per_flow_csv; /* --per-flow-csv, written at the end */
 	struct stats_snapshot *prev;
 	struct stats_snapshot *cur;
 	struct stats_snapshot *delta;
@@ -200,6 +202,79 @@ static uint64_t session_end_ns(const struct session *s)
 	return end;
 }
 
+/* A backend that counts in the kernel: its own flows, if it has them. */
+static void flows_collect_kernel(struct reporter *r, struct worker *const *w,
+				 uint32_t n)
+{
+	const struct backend_ops *ops = w[0]->ops;
+	size_t cap = (size_t)n * SPEC_MAX_FLOWS, got = 0;
+
+	if (!ops->flow_results)
+		return;
+	r->ctx.per_flow = calloc(cap, sizeof(*r->ctx.per_flow));
+	if (!r->ctx.per_flow) {
+		pr_warn("per-flow results: out of memory\n");
+		return;
+	}
+	for (uint32_t i = 0; i < n; i++)
+		got += ops->flow_results(w[i]->backend, r->ctx.per_flow + got,
+					 cap - got, &r->ctx.per_flow_note);
+	r->ctx.per_flow_count = got;
+}
+
+/*
+ * The workers have finished: their flows, all of them, for the final
+ * report. None when the backend counts in the kernel (its own flows are
+ * not in user space) or when nothing was tracked.
+ */
+static void flows_collect(struct reporter *r, struct worker *const *w,
+			  uint32_t n)
+{
+	size_t total = 0, got = 0;
+
+	free(r->ctx.per_flow);
+	r->ctx.per_flow = NULL;
+	r->ctx.per_flow_count = 0;
+	r->ctx.per_flow_note = NULL;
+	if (r->ctx.unmeasured & STATS_NO_SEQUENCE)
+		return;
+	if (w[0]->spec->role == ROLE_SEND)
+		return;
+	if (w[0]->ops->flags & BACKEND_F_KERNEL) {
+		flows_collect_kernel(r, w, n);
+		return;
+	}
+	for (uint32_t i = 0; i < n; i++)
+		total += w[i]->nactive;
+	/* An empty array, not null: the flows were tracked, none came. */
+	r->ctx.per_flow = calloc(total ? total : 1, sizeof(*r->ctx.per_flow));
+	if (!r->ctx.per_flow) {
+		pr_warn("per-flow results: out of memory\n");
+		return;
+	}
+	for (uint32_t i = 0; i < n; i++)
+		got += worker_flow_results(w[i], r->ctx.per_flow + got,
+					   total - got);
+	r->ctx.per_flow_count = got;
+}
+
+static void flows_write_csv(struct reporter *r, const char *path)
+{
+	FILE *f = r->per_flow_csv;
+
+	r->per_flow_csv = NULL;
+	if (!r->ctx.per_flow) {
+		pr_warn("--per-flow-csv: this backend has no per-flow "
+			"results; %s is empty\n", path);
+		fclose(f);
+		return;
+	}
+	if (flowreport_csv(f, r->ctx.per_flow, r->ctx.per_flow_count,
+			   !(r->ctx.unmeasured & STATS_NO_LATENCY)) |
+	    fclose(f))
+		pr_warn("--per-flow-csv: writing %s failed\n", path);
+}
+
 static void emit_final(struct reporter *r, struct worker *const *w,
 		       uint32_t n, json_t **final, bool silent, char *failure,
 		       size_t failure_len)
@@ -210,6 +285,9 @@ static void emit_final(struct reporter *r, struct worker *const *w,
 	json_t *doc = NULL;
 
 	take_all(r, w, n, mono_ns());
+	flows_collect(r, w, n);
+	if (r->per_flow_csv)
+		flows_write_csv(r, sp->per_flow_csv_path);
 	for (uint32_t i = 0; i < n; i++)
 		if (w[i]->end_mono_ns > tx_end)
 			tx_end = w[i]->end_mono_ns;
@@ -264,6 +342,18 @@ static int reporter_init(struct reporter *r, const struct test_spec *sp)
 		}
 		report_csv_header(r->csv, sp->role);
 	}
+	if (sp->per_flow_csv_path) {
+		/* Opened now: a path that cannot be written fails before
+		 * the test, not after it. */
+		r->per_flow_csv = fopen(sp->per_flow_csv_path, "w");
+		if (!r->per_flow_csv) {
+			int err = -errno;
+
+			pr_warn("--per-flow-csv: cannot write %s: %s\n",
+				sp->per_flow_csv_path, strerror(errno));
+			return err;
+		}
+	}
 	if (sp->output == OUTPUT_JSON)
 		r->ctx.intervals = json_array();
 	return 0;
@@ -275,7 +365,10 @@ static void reporter_destroy(struct reporter *r)
 		close(r->bypass_fd);
 	if (r->csv)
 		fclose(r->csv);
+	if (r->per_flow_csv)
+		fclose(r->per_flow_csv);
 	json_decref(r->ctx.intervals);
+	free(r->ctx.per_flow);
 	free(r->prev);
 	free(r->cur);
 	free(r->delta);
@@ -485,6 +578,8 @@ int session_run_observed(const struct test_spec *sp, atomic_bool *stop,
 	if (err) {
 		if (obs->on_started)
 			obs->on_started(obs->arg, NULL);
+		/* What it opened and allocated before it failed. */
+		reporter_destroy(&rep);
 		goto out_session;
 	}
 	rep.ctx.spec = sp;
@@ -499,8 +594,7 @@ int session_run_observed(const struct test_spec *sp, atomic_bool *stop,
 		rep.bypass_fd = bypass_open(&s->cfgs[0]);
 		rep.ctx.bypass_watched = rep.bypass_fd >= 0;
 	}
-	rep.ctx.target_pps = rate_to_pps(&sp->rate, sp->frame_size,
-					 sp->line_rate_bps);
+	rep.ctx.target_pps = spec_target_pps(sp);
 	rep.ctx.queues = s->nworkers;
 	rep.ctx.clock = clock_name(CLOCK_REALTIME);
 	rep.ctx.one_way_valid = sp->clock_sync != CLOCK_SYNC_NONE;

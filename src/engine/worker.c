@@ -7,6 +7,8 @@
 #include <string.h>
 
 #include "clock.h"
+#include "flowreport.h"
+#include "marking.h"
 #include "log.h"
 #include "pacer.h"
 #include "probe.h"
@@ -30,8 +32,7 @@ int worker_init(struct worker *w, const struct test_spec *spec,
 	w->frame = cfg->frame;
 	w->stop = stop;
 	atomic_init(&w->done, false);
-	w->target_pps = rate_to_pps(&spec->rate, spec->frame_size,
-				    spec->line_rate_bps);
+	w->target_pps = spec_target_pps(spec);
 	if (spec->role != ROLE_SEND) {
 		w->flows = calloc(FLOW_SLOTS, sizeof(*w->flows));
 		w->active = calloc(SPEC_MAX_FLOWS, sizeof(*w->active));
@@ -45,8 +46,10 @@ int worker_init(struct worker *w, const struct test_spec *spec,
 
 void worker_destroy(struct worker *w)
 {
-	for (uint32_t i = 0; i < w->nactive; i++)
+	for (uint32_t i = 0; i < w->nactive; i++) {
+		free(w->active[i]->latency);
 		free(w->active[i]);
+	}
 	free(w->active);
 	free(w->flows);
 	w->active = NULL;
@@ -125,9 +128,15 @@ static struct flow_state *flow_lookup(struct worker *w, const struct pkt *p,
 	}
 	if (w->nactive >= SPEC_MAX_FLOWS)
 		return NULL;
-	f = malloc(sizeof(*f));
+	f = calloc(1, sizeof(*f));
 	if (!f)
 		return NULL;
+	/* Bounded: a histogram for the first flows only (flowreport.h). */
+	if (w->nactive < FLOWREPORT_LATENCY_FLOWS) {
+		f->latency = malloc(sizeof(*f->latency));
+		if (f->latency)
+			hist_init(f->latency);
+	}
 	f->key = key;
 	seqtrack_init(&f->seq);
 	jitter_init(&f->jitter);
@@ -135,6 +144,56 @@ static struct flow_state *flow_lookup(struct worker *w, const struct pkt *p,
 	w->active[w->nactive++] = f;
 	STAT_SET(w->stats.c.rx_flows, w->nactive);
 	return w->last_flow = f;
+}
+
+size_t worker_flow_results(const struct worker *w, struct flow_result *out,
+			   size_t cap)
+{
+	size_t n = 0;
+
+	for (uint32_t i = 0; i < w->nactive && n < cap; i++) {
+		const struct flow_state *f = w->active[i];
+		struct flow_result *r = &out[n++];
+
+		memset(r, 0, sizeof(*r));
+		r->src.family = (int)f->key.family;
+		if (f->key.family == AF_INET6)
+			memcpy(&r->src.v6, f->key.addr, 16);
+		else
+			memcpy(&r->src.v4, f->key.addr, 4);
+		r->src_port = ntohs(f->key.port);
+		r->flow_id = f->key.flow_id;
+		r->received = f->seq.received;
+		r->expected = seqtrack_expected(&f->seq);
+		r->lost = seqtrack_lost(&f->seq);
+		r->duplicates = f->seq.duplicates;
+		r->reordered = f->seq.reordered;
+		r->late = f->seq.late;
+		r->dscp_seen = f->dscp_seen;
+		r->ecn_seen = f->ecn_seen;
+		r->tos_seen = f->tos_seen;
+		r->vlan_seen = f->vlan_seen;
+		r->vlan_id = f->vlan_id;
+		r->jitter_rfc3550_ns = f->jitter.rfc3550_ns;
+		flowreport_set_latency(r, f->latency);
+	}
+	return n;
+}
+
+/* The markings a flow's packet arrived with, as the backend saw them. */
+static void flow_note_marking(struct flow_state *f, const struct pkt *p)
+{
+	if (p->rx_tos & PKT_MARK_VALID) {
+		uint8_t tos = (uint8_t)p->rx_tos;
+
+		f->tos_seen = true;
+		f->dscp_seen |= 1ULL << marking_dscp_of(tos);
+		f->ecn_seen |= (uint8_t)(1u << marking_ecn_of(tos));
+	}
+	if (p->rx_vlan & PKT_MARK_VALID) {
+		f->vlan_seen = true;
+		f->vlan_id = p->rx_vlan & 0x0fff;
+	}
 }
 
 static void publish_jitter(struct worker *w)
@@ -243,6 +302,14 @@ static unsigned int raw_rx_prepare(struct worker *w, struct pkt *pkts,
 		}
 		p->payload_offset = (uint32_t)v.payload_offset;
 		p->len = (uint32_t)(v.payload_offset + v.payload_len);
+		p->rx_tos = (uint16_t)(PKT_MARK_VALID | v.tos);
+		/* A tag a NIC or veth stripped on the way in is not in
+		 * the frame: only a backend that reports it beside the
+		 * frame (BACKEND_F_RX_VLAN) shows it then. */
+		if (v.vlan_id)
+			p->rx_vlan = (uint16_t)(PKT_MARK_VALID | v.vlan_id);
+		else if (!(w->ops->flags & BACKEND_F_RX_VLAN))
+			p->rx_vlan = 0;
 		peer_from_view(&p->peer, &v);
 		if (kept != i)
 			pkts[kept] = *p;
@@ -358,6 +425,9 @@ static unsigned int rx_account(struct worker *w, struct pkt *pkts,
 			untracked++;
 			continue;
 		}
+		flow_note_marking(f, p);
+		if (f->latency && rx_ns >= tx_ns)
+			hist_record(f->latency, rx_ns - tx_ns);
 		lost_before = seqtrack_lost(&f->seq);
 		exp_before = seqtrack_expected(&f->seq);
 		switch (seqtrack_update(&f->seq, probe.seq)) {
@@ -542,13 +612,107 @@ struct tx_state {
 	uint64_t sent;
 	uint64_t last_departure_ns; /* 0: nothing sent yet */
 	uint64_t deadline; /* 0: none */
+	/* A size mix (sizemix.h): the interleave, where the next frame is
+	 * in it, and what each size needs (NULL without a mix). */
+	uint8_t *mix_order;
+	uint32_t mix_pos;
+	uint32_t mix_period;
+	struct tx_size *mix_sizes;
 	struct pkt pkts[SPEC_MAX_BURST];
+};
+
+/* One size of a mix: its lengths and, for raw backends, its headers and
+ * the UDP checksum over them with a zero port and probe header. */
+#define TX_SIZE_MAX_HEADER 96
+struct tx_size {
+	uint32_t frame_size; /* incl. FCS */
+	uint32_t len; /* raw: frame without FCS; socket: UDP payload */
+	uint32_t csum_base;
+	uint8_t header[TX_SIZE_MAX_HEADER];
 };
 
 static void tx_teardown(struct tx_state *tx)
 {
 	free(tx->buffers);
 	free(tx->next_seq);
+	free(tx->mix_order);
+	free(tx->mix_sizes);
+}
+
+/*
+ * Each size of a mix, built once: a raw frame's headers and checksum
+ * base (its payload is the largest size's fill pattern, already in every
+ * slot: the pattern depends only on the offset), or a socket's payload
+ * length.
+ */
+static int tx_setup_mix(struct worker *w, struct tx_state *tx)
+{
+	const struct size_mix *mix = &w->spec->size_mix;
+	struct test_spec one = *w->spec;
+	struct frame_spec fs = w->frame;
+	uint8_t *scratch = NULL, *payload = NULL;
+	int err = -ENOMEM;
+
+	tx->mix_order = malloc(mix->period);
+	tx->mix_sizes = calloc(mix->count, sizeof(*tx->mix_sizes));
+	if (!tx->mix_order || !tx->mix_sizes)
+		return -ENOMEM;
+	sizemix_schedule(mix, tx->mix_order);
+	tx->mix_period = mix->period;
+	if (tx->raw) {
+		scratch = malloc(tx->slot_size);
+		payload = calloc(1, tx->payload_len);
+		if (!scratch || !payload)
+			goto out;
+		probe_fill(payload, tx->payload_len);
+		fs.src_port = 0;
+	}
+	one.size_mix.count = 0;
+	for (uint32_t i = 0; i < mix->count; i++) {
+		struct tx_size *ts = &tx->mix_sizes[i];
+		int len, frame_len;
+		uint16_t check;
+
+		one.frame_size = mix->sizes[i];
+		len = spec_payload_len(&one);
+		err = -EINVAL;
+		if (len < 0 || (size_t)len > tx->payload_len)
+			goto out;
+		ts->frame_size = mix->sizes[i];
+		ts->len = (uint32_t)len;
+		if (!tx->raw)
+			continue;
+		frame_len = frame_build(&fs, payload, (size_t)len, scratch,
+					tx->slot_size);
+		if (frame_len < 0 || tx->payload_offset > TX_SIZE_MAX_HEADER) {
+			err = frame_len < 0 ? frame_len : -EINVAL;
+			goto out;
+		}
+		ts->len = (uint32_t)frame_len;
+		memcpy(ts->header, scratch, tx->payload_offset);
+		memcpy(&check, scratch + tx->udp_offset + 6, 2);
+		ts->csum_base = check == 0xffff ? 0 : (uint16_t)~check;
+	}
+	err = 0;
+out:
+	free(scratch);
+	free(payload);
+	return err;
+}
+
+/* Before a send: packet i of the burst gets the size the interleave has
+ * next, its length and (raw) headers. Returns its frame size. */
+static uint32_t tx_mix_apply(struct tx_state *tx, struct pkt *p, uint32_t i)
+{
+	const struct tx_size *ts;
+
+	ts = &tx->mix_sizes[tx->mix_order[(tx->mix_pos + i) % tx->mix_period]];
+	p->len = ts->len;
+	if (tx->raw) {
+		memcpy(p->data, ts->header, tx->payload_offset);
+		tx->csum_base = ts->csum_base;
+	}
+	return ts->frame_size;
 }
 
 /* Every slot gets flow 0's whole frame; per packet only the source port,
@@ -585,8 +749,10 @@ static int tx_setup_raw(struct worker *w, struct tx_state *tx)
 	tx->csum_base = (uint16_t)~check;
 	if (check == 0xffff)
 		tx->csum_base = 0;
-	/* Slot 0 is still the unstamped template. */
-	if (w->ops->tx_prepare && w->ops->tx_reserve && w->ops->tx_submit)
+	/* Slot 0 is still the unstamped template. A size mix changes each
+	 * frame's length, which prepared frames keep: it copies instead. */
+	if (w->ops->tx_prepare && w->ops->tx_reserve && w->ops->tx_submit &&
+	    !w->spec->size_mix.count)
 		tx->prepared = !w->ops->tx_prepare(w->backend, tx->pkts[0].data,
 						   tx->pkts[0].len);
 	return 0;
@@ -627,6 +793,14 @@ static int tx_setup(struct worker *w, struct tx_state *tx)
 			probe_fill(slot, tx->payload_len);
 			tx->pkts[i].data = slot;
 			tx->pkts[i].len = (uint32_t)tx->payload_len;
+		}
+	}
+	if (sp->size_mix.count) {
+		int err = tx_setup_mix(w, tx);
+
+		if (err) {
+			tx_teardown(tx);
+			return err;
 		}
 	}
 	pacer_init(&tx->pacer, w->target_pps, sp->burst, mono_ns());
@@ -727,7 +901,7 @@ static int tx_once(struct worker *w, struct tx_state *tx, uint64_t now)
 {
 	const struct test_spec *sp = w->spec;
 	uint32_t want = sp->burst, n, stamp, flow = tx->next_flow;
-	uint64_t tx_real, seq0 = 0;
+	uint64_t tx_real, seq0 = 0, bytes = 0;
 	int sent;
 
 	if (sp->count && sp->count - tx->sent < want)
@@ -753,6 +927,8 @@ static int tx_once(struct worker *w, struct tx_state *tx, uint64_t now)
 		};
 
 		tx->pkts[i].flow = flow;
+		if (tx->mix_sizes)
+			tx_mix_apply(tx, &tx->pkts[i], i);
 		if (tx->raw) {
 			tx_stamp_raw(w, tx, tx->pkts[i].data, &probe);
 			continue;
@@ -794,8 +970,18 @@ not_sent:
 	tx->next_seq[flow] = seq0 + (uint64_t)sent;
 	tx->next_flow = (flow + 1) % sp->flows;
 	tx->sent += (uint64_t)sent;
+	if (tx->mix_sizes) {
+		/* What went: the interleave goes on from the first not sent. */
+		for (int i = 0; i < sent; i++)
+			bytes += tx->mix_sizes[tx->mix_order[(tx->mix_pos + (uint32_t)i) %
+							   tx->mix_period]]
+					 .frame_size;
+		tx->mix_pos = (tx->mix_pos + (uint32_t)sent) % tx->mix_period;
+	} else {
+		bytes = (uint64_t)sent * sp->frame_size;
+	}
 	STAT_ADD(w->stats.c.tx_packets, sent);
-	STAT_ADD(w->stats.c.tx_bytes, (uint64_t)sent * sp->frame_size);
+	STAT_ADD(w->stats.c.tx_bytes, bytes);
 	tx_account_pacing(w, tx, now, (uint32_t)sent);
 	return sent;
 }

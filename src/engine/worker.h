@@ -31,6 +31,15 @@ struct flow_state {
 	struct flow_key key;
 	struct seqtrack seq;
 	struct jitter jitter;
+	/* What the flow's packets arrived with (flowreport.h) */
+	uint64_t dscp_seen; /* bit d: DSCP d */
+	uint8_t ecn_seen; /* bit e: ECN codepoint e */
+	bool tos_seen;
+	bool vlan_seen;
+	uint16_t vlan_id; /* the last tag seen */
+	/* The flow's own latency: only the first FLOWREPORT_LATENCY_FLOWS
+	 * flows of a worker have one (NULL for the rest). */
+	struct hist *latency;
 };
 
 struct worker {
@@ -68,6 +77,12 @@ int worker_start(struct worker *w);
 /* Waits for the thread; returns its error. */
 int worker_join(struct worker *w);
 void worker_destroy(struct worker *w);
+
+struct flow_result;
+/* Once the worker has finished: its flows' results into out (at most
+ * cap of them); returns how many. */
+size_t worker_flow_results(const struct worker *w, struct flow_result *out,
+			   size_t cap);
 
 /* Pin the calling thread to cpu (-1: leave it), with a warning when the
  * kernel refuses. */

@@ -377,6 +377,7 @@ static enum frame_parse_result parse_ipv4(const uint8_t *buf, size_t len,
 		return FRAME_MALFORMED;
 	view->src.family = AF_INET;
 	view->dst.family = AF_INET;
+	view->tos = ip[1];
 	memcpy(&view->src.v4, ip + 12, 4);
 	memcpy(&view->dst.v4, ip + 16, 4);
 	if (ip[9] != IPPROTO_UDP_NUM)
@@ -403,6 +404,7 @@ static enum frame_parse_result parse_ipv6(const uint8_t *buf, size_t len,
 		return FRAME_MALFORMED;
 	view->src.family = AF_INET6;
 	view->dst.family = AF_INET6;
+	view->tos = (uint8_t)((ip[0] << 4) | (ip[1] >> 4));
 	memcpy(&view->src.v6, ip + 8, 16);
 	memcpy(&view->dst.v6, ip + 24, 16);
 	/* Test traffic never carries extension headers, so anything but a
@@ -430,6 +432,7 @@ enum frame_parse_result frame_parse(const uint8_t *buf, size_t len,
 		if (len < FRAME_ETH_HLEN + FRAME_VLAN_HLEN)
 			return FRAME_MALFORMED;
 		view->vlan_id = get_be16(buf + off + 2) & 0x0fff;
+		view->vlan_pcp = buf[off + 2] >> 5;
 		off += FRAME_VLAN_HLEN;
 		ethertype = get_be16(buf + off);
 	}

@@ -75,6 +75,8 @@ int frame_build(const struct frame_spec *spec, const uint8_t *payload,
 struct frame_view {
 	uint16_t vlan_id; /* 0 when untagged */
 	uint16_t ethertype; /* of the L3 header, after any VLAN tag */
+	uint8_t vlan_pcp; /* 0 when untagged */
+	uint8_t tos; /* IPv4 TOS / IPv6 traffic class (DSCP << 2 | ECN) */
 	struct ip_addr src;
 	struct ip_addr dst;
 	uint16_t src_port; /* host byte order */

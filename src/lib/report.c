@@ -7,6 +7,8 @@
 #include "clock.h"
 #include "jitter.h"
 #include "report.h"
+#include "flowreport.h"
+#include "marking.h"
 #include "units.h"
 
 /* JSON has no NaN or Infinity; a rate over no time is 0. */
@@ -367,6 +369,29 @@ static void format_iso8601(uint64_t real_ns, char *buf, size_t len)
 		 (unsigned)(real_ns % NSEC_PER_SEC / NSEC_PER_MSEC));
 }
 
+/* null without a mix; else its sizes and weights, period and mean. */
+static json_t *size_mix_json(const struct size_mix *mix)
+{
+	json_t *o, *sizes;
+
+	if (!mix->count)
+		return json_null();
+	o = json_object();
+	sizes = json_array();
+	for (uint32_t i = 0; i < mix->count; i++) {
+		json_t *one = json_object();
+
+		json_object_set_new(one, "size", json_integer(mix->sizes[i]));
+		json_object_set_new(one, "weight", json_integer(mix->weights[i]));
+		json_array_append_new(sizes, one);
+	}
+	json_object_set_new(o, "name", json_string(mix->text));
+	json_object_set_new(o, "sizes", sizes);
+	json_object_set_new(o, "period", json_integer(mix->period));
+	json_object_set_new(o, "mean_size", json_real(sizemix_mean(mix)));
+	return o;
+}
+
 static json_t *config_json(const struct report_ctx *ctx)
 {
 	const struct test_spec *sp = ctx->spec;
@@ -389,6 +414,24 @@ static json_t *config_json(const struct report_ctx *ctx)
 							       sizeof(rate))));
 	json_object_set_new(o, "flows", json_integer(sp->flows));
 	json_object_set_new(o, "burst", json_integer(sp->burst));
+	if (sp->role == ROLE_SEND || sp->role == ROLE_PING) {
+		char dscp[8];
+
+		json_object_set_new(o, "tos", json_integer(sp->tos));
+		json_object_set_new(o, "size_mix", size_mix_json(&sp->size_mix));
+		json_object_set_new(o, "dscp",
+				    json_string(marking_dscp_name(
+					    marking_dscp_of(sp->tos), dscp,
+					    sizeof(dscp))));
+		json_object_set_new(o, "ecn", json_string(marking_ecn_name(
+						      marking_ecn_of(sp->tos))));
+		json_object_set_new(o, "vlan", sp->vlan_id ?
+						       json_integer(sp->vlan_id) :
+						       json_null());
+		json_object_set_new(o, "vlan_pcp", sp->vlan_id ?
+							   json_integer(sp->vlan_pcp) :
+							   json_null());
+	}
 	if (sp->role == ROLE_SEND || sp->role == ROLE_PING) {
 		char policy[48];
 
@@ -447,6 +490,20 @@ json_t *report_json(const struct report_ctx *ctx,
 				    ctx->spec && ctx->spec->police ?
 					    json_count(s->c.rx_policed) :
 					    json_null());
+		if (final)
+			json_object_set_new(rx, "per_flow",
+					    ctx->per_flow ?
+						    flowreport_json(
+							    ctx->per_flow,
+							    ctx->per_flow_count,
+							    !(ctx->unmeasured &
+							      STATS_NO_LATENCY)) :
+						    json_null());
+		if (final)
+			json_object_set_new(rx, "per_flow_note",
+					    ctx->per_flow_note ?
+						    json_string(ctx->per_flow_note) :
+						    json_null());
 		json_object_set_new(doc, "rx", rx);
 	}
 	if (role == ROLE_REFLECT)
@@ -625,6 +682,25 @@ void report_text_header(FILE *out, const struct report_ctx *ctx)
 		fprintf(out, "  %u-byte frames  rate %s  flows %u",
 			sp->frame_size, rate_format(&sp->rate, rate, sizeof(rate)),
 			sp->flows);
+	if (sp->size_mix.count) {
+		char mix[SIZEMIX_MAX_SIZES * 12];
+
+		fprintf(out, "\n  size mix %s (%s; %u frames a period, mean "
+			     "%.2f bytes)",
+			sp->size_mix.text,
+			sizemix_format(&sp->size_mix, mix, sizeof(mix)),
+			sp->size_mix.period, sizemix_mean(&sp->size_mix));
+	}
+	if ((sp->role == ROLE_SEND || sp->role == ROLE_PING) && sp->tos) {
+		char dscp[8];
+
+		fprintf(out, "  dscp %s ecn %s",
+			marking_dscp_name(marking_dscp_of(sp->tos), dscp,
+					  sizeof(dscp)),
+			marking_ecn_name(marking_ecn_of(sp->tos)));
+	}
+	if ((sp->role == ROLE_SEND || sp->role == ROLE_PING) && sp->vlan_id)
+		fprintf(out, "  vlan %u priority %u", sp->vlan_id, sp->vlan_pcp);
 	fputc('\n', out);
 	if (ctx->backend_note)
 		fprintf(out, "  note: %s\n", ctx->backend_note);
@@ -835,6 +911,15 @@ void report_text_final(FILE *out, const struct report_ctx *ctx,
 				(unsigned long long)c->rx_errors,
 				(unsigned long long)c->rx_filtered,
 				(unsigned long long)c->rx_policed);
+	}
+	if (ctx->per_flow && ctx->spec &&
+	    (ctx->spec->per_flow_explicit || ctx->per_flow_count > 1))
+	{
+		flowreport_text(out, ctx->per_flow, ctx->per_flow_count,
+				ctx->spec->per_flow_rows,
+				!(ctx->unmeasured & STATS_NO_LATENCY));
+		if (ctx->per_flow_note)
+			fprintf(out, "    (%s)\n", ctx->per_flow_note);
 	}
 	if (role_receives(role) && c->rx_bypassed)
 		fprintf(out,

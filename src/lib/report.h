@@ -34,6 +34,11 @@ struct report_ctx {
 	unsigned int unmeasured; /* STATS_NO_* of the backend */
 	bool bypass_watched; /* rx_bypassed was counted (raw receivers) */
 	const char *failure; /* why the run's traffic failed, or NULL */
+	/* The final report's per-flow results (flowreport.h), or NULL when
+	 * the backend does not track flows in user space. */
+	struct flow_result *per_flow;
+	size_t per_flow_count;
+	const char *per_flow_note; /* the per-flow view's limits, or NULL */
 	/* Senders, final report: frames the interface dropped on transmit
 	 * over the test (tx_if_dropped_from names the counter); false: not
 	 * measured. */

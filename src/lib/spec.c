@@ -8,6 +8,7 @@
 #include <math.h>
 
 #include "clock.h"
+#include "marking.h"
 #include "probe.h"
 #include "spec.h"
 
@@ -33,6 +34,7 @@ void spec_init(struct test_spec *spec, enum role role)
 	spec->wait_ns = NSEC_PER_SEC;
 	spec->kernel_rx_timestamps = true;
 	spec->queues = 1;
+	spec->per_flow_rows = 10; /* FLOWREPORT_DEFAULT_ROWS */
 	if (role == ROLE_SEND || role == ROLE_PING)
 		spec->duration_ns = role == ROLE_PING ? 0 : 10 * NSEC_PER_SEC;
 	if (role == ROLE_PING)
@@ -142,11 +144,21 @@ static int family_of(const struct test_spec *spec)
 	return spec->listen.family;
 }
 
+double spec_target_pps(const struct test_spec *spec)
+{
+	if (spec->size_mix.count)
+		return sizemix_rate_pps(&spec->rate, &spec->size_mix,
+					spec->line_rate_bps);
+	return rate_to_pps(&spec->rate, spec->frame_size, spec->line_rate_bps);
+}
+
 int spec_payload_len(const struct test_spec *spec)
 {
 	struct frame_spec fs = { 0 };
 
 	fs.src.family = fs.dst.family = family_of(spec);
+	/* The tag is part of the frame: it takes 4 bytes of the payload. */
+	fs.vlan_id = spec->vlan_id;
 	return frame_payload_len(&fs, spec->frame_size, PROBE_HDR_LEN);
 }
 
@@ -202,13 +214,43 @@ int spec_validate(const struct test_spec *spec, char *err, size_t err_len)
 		     "Ethernet frame incl. FCS)",
 		     spec->frame_size, FRAME_MIN_SIZE, FRAME_MAX_SIZE);
 	if (sender && spec_payload_len(spec) < 0)
-		FAIL("--size: %u is too small for an %s probe (minimum %u)",
+		FAIL("--size: %u is too small for an %s%s probe (minimum %u)",
 		     spec->frame_size,
 		     family_of(spec) == AF_INET6 ? "IPv6" : "IPv4",
+		     spec->vlan_id ? " 802.1Q-tagged" : "",
 		     (unsigned)(FRAME_FCS_LEN + FRAME_ETH_HLEN +
+				(spec->vlan_id ? FRAME_VLAN_HLEN : 0) +
 				(family_of(spec) == AF_INET6 ? FRAME_IPV6_HLEN :
 							       FRAME_IPV4_HLEN) +
 				FRAME_UDP_HLEN + PROBE_HDR_LEN));
+	if (spec->size_mix.count) {
+		struct test_spec smallest = *spec;
+
+		if (spec->role != ROLE_SEND)
+			FAIL("--size: a size mix is for send only");
+		if (!strcmp(spec->backend, "xdp"))
+			FAIL("--size: the xdp backend's generator sends one "
+			     "frame size (use afxdp, afpacket or udp for a mix)");
+		smallest.size_mix.count = 0;
+		smallest.frame_size = sizemix_min(&spec->size_mix);
+		if (spec_payload_len(&smallest) < 0)
+			FAIL("--size: the mix's %u-byte frames are too small "
+			     "for a probe here",
+			     smallest.frame_size);
+	}
+	if (spec->vlan_id > MARKING_VLAN_ID_MAX ||
+	    spec->vlan_pcp > MARKING_PCP_MAX)
+		FAIL("--vlan: out of range (accepted: ID 1..4094, PCP 0..7)");
+	if (spec->vlan_pcp && !spec->vlan_id)
+		FAIL("--vlan: a priority needs a VLAN ID (ID:PCP)");
+	if (spec->vlan_id && !sender)
+		FAIL("--vlan: only a sender tags its frames");
+	if (spec->vlan_id && !strcmp(spec->backend, "udp"))
+		FAIL("--vlan: the udp backend cannot tag frames (a socket "
+		     "has no 802.1Q header; use a VLAN interface, or "
+		     "--backend afpacket, afxdp or xdp)");
+	if (spec->tos && !sender)
+		FAIL("--dscp/--ecn/--tos: only a sender marks its packets");
 	if (spec->rate.kind == RATE_PERCENT && !spec->line_rate_bps)
 		FAIL("--rate: a %% rate needs --line-rate (e.g. 10Gbps)");
 	if (spec->rate.kind != RATE_MAX &&

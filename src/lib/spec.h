@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "frame.h"
+#include "sizemix.h"
 #include "units.h"
 
 enum role { ROLE_SEND = 0, ROLE_RECV, ROLE_REFLECT, ROLE_PING };
@@ -78,7 +79,17 @@ struct test_spec {
 	 * comes faster is counted as policed and dropped (the daemon's
 	 * reflectors: their declared rate is what admission counted). */
 	bool police;
-	uint32_t frame_size; /* incl. FCS */
+	uint32_t frame_size; /* incl. FCS; with a size mix, its largest */
+	/* send: frame sizes in a fixed interleave (sizemix.h); count 0:
+	 * every frame is frame_size */
+	struct size_mix size_mix;
+	/* send/ping: the IPv4 TOS / IPv6 traffic class byte (DSCP << 2 |
+	 * ECN) every test packet carries; 0 unless a marking flag set it. */
+	uint8_t tos;
+	/* send/ping, raw backends: an 802.1Q tag (0: untagged) and its
+	 * priority code point. The udp backend cannot tag and refuses. */
+	uint16_t vlan_id;
+	uint8_t vlan_pcp;
 	struct rate rate;
 	uint64_t line_rate_bps; /* for % rates; 0 unknown */
 	uint64_t duration_ns; /* 0: no limit (count or idle ends it) */
@@ -108,8 +119,14 @@ struct test_spec {
 	 * one-way latency is in the sender's time; and its error bound. */
 	int64_t clock_offset_ns;
 	uint64_t clock_error_ns;
+	/* recv/reflect/ping text report: rows of the per-flow table
+	 * (UINT32_MAX: all); unless per_flow_explicit, the table shows
+	 * only when more than one flow arrived. JSON has every flow. */
+	uint32_t per_flow_rows;
+	bool per_flow_explicit;
 	enum output_format output;
 	const char *csv_path; /* NULL: no CSV */
+	const char *per_flow_csv_path; /* recv/reflect/ping: NULL: none */
 	bool quiet;
 };
 
@@ -128,6 +145,9 @@ int spec_parse_catch_up(struct test_spec *spec, const char *text);
 /* "one burst (32 frames)", "none", "2 frames", "5ms" */
 const char *spec_catch_up_format(const struct test_spec *spec, char *buf,
 				 size_t len);
+
+/* Packets per second the spec's rate means, over its size mix if any. */
+double spec_target_pps(const struct test_spec *spec);
 
 /* UDP payload bytes for the spec's frame size and address family. */
 int spec_payload_len(const struct test_spec *spec);

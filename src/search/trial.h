@@ -107,6 +107,7 @@ struct lab_runner_config {
 	const char *backend; /* for both ends */
 	bool no_gso;
 	uint32_t flows;
+	uint8_t tos; /* the sender's TOS byte (DSCP << 2 | ECN) */
 	uint16_t port; /* trials on port, warm-up traffic on port + 1 */
 	/* The sender's --catch-up in rate trials ("none", "1", "5ms");
 	 * NULL: a burst of trial_pacing_burst() frames. */
@@ -127,6 +128,7 @@ struct host_runner_config {
 	const char *server_backend; /* the server's */
 	bool no_gso;
 	uint32_t flows;
+	uint8_t tos; /* the sender's TOS byte (DSCP << 2 | ECN) */
 	const char *catch_up; /* as for the lab runner */
 	/* 0 forward (we send), 1 reverse (the server sends, we receive),
 	 * 2 both at once (enum remote_mode's first three) */

@@ -132,6 +132,7 @@ static int host_run(struct host_runner *hr, uint32_t frame_size,
 	sp->duration_ns = duration_ns;
 	sp->count = frames;
 	sp->flows = hr->cfg.flows ? hr->cfg.flows : 1;
+	sp->tos = hr->cfg.tos;
 	sp->no_gso = hr->cfg.no_gso;
 	sp->interval_ns = 0;
 	sp->quiet = true;

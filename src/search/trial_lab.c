@@ -57,6 +57,7 @@ struct lab_runner {
 	char backend[16];
 	bool no_gso;
 	uint32_t flows;
+	uint8_t tos;
 	uint16_t port;
 	char catch_up[32]; /* "": the old burst */
 	struct child_proc sink; /* warm-up receiver, started on first use */
@@ -439,8 +440,8 @@ static int run_sender(struct lab_runner *lr, uint16_t port, uint32_t frame_size,
 		      struct child_proc *c, char *err, size_t err_len)
 {
 	char dst[64], size[16], rate[48], duration[32], count[32], flows[16];
-	char burst[16];
-	char *args[28];
+	char burst[16], tos[8];
+	char *args[32];
 	size_t n = 0;
 	int status, rc;
 
@@ -498,6 +499,11 @@ static int run_sender(struct lab_runner *lr, uint16_t port, uint32_t frame_size,
 	args[n++] = "--json";
 	if (lr->no_gso)
 		args[n++] = "--no-gso";
+	if (lr->tos) {
+		snprintf(tos, sizeof(tos), "%u", lr->tos);
+		args[n++] = "--tos";
+		args[n++] = tos;
+	}
 	args[n] = NULL;
 	rc = lab_child_start(lr, c, lr->ns_a, args, lr->what_send);
 	if (rc) {
@@ -830,6 +836,7 @@ int lab_runner_create(const struct lab_runner_config *cfg,
 		 cfg->backend);
 	lr->no_gso = cfg->no_gso;
 	lr->flows = cfg->flows ? cfg->flows : 1;
+	lr->tos = cfg->tos;
 	if (cfg->catch_up)
 		snprintf(lr->catch_up, sizeof(lr->catch_up), "%s",
 			 cfg->catch_up);

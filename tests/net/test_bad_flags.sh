@@ -75,5 +75,18 @@ bad "linerate send: --dst: '1.2.3.999:7000' is not HOST:PORT" send --dst 1.2.3.9
 bad "linerate recv: --listen: 'localhost' is not HOST:PORT" recv --listen localhost
 bad "linerate replicate: --subscriber: cannot resolve" replicate --listen 127.0.0.1:7000 --subscriber nosuchhost.invalid:7001
 bad "linerate server: --api: cannot resolve" server --api nosuchhost.invalid:8080
+# Marking (issue 17).
+bad "linerate send: --dscp: " send --dst "$DST" --count 1 --dscp AF44
+bad "linerate send: --dscp: " send --dst "$DST" --count 1 --dscp 64
+bad "linerate send: --ecn: " send --dst "$DST" --count 1 --ecn ect2
+bad "linerate send: --tos: cannot be combined with --dscp" send --dst "$DST" --count 1 --dscp EF --tos 4
+bad "linerate send: --ecn: cannot be combined with --tos" send --dst "$DST" --count 1 --tos 4 --ecn ce
+bad "linerate send: --traffic-class: the destination is IPv4" send --dst "$DST" --count 1 --traffic-class 4
+bad "linerate send: --vlan: " send --dst "$DST" --count 1 --vlan 4095
+bad "linerate send: --vlan: " send --dst "$DST" --count 1 --vlan 10:8
+bad "linerate send: --vlan: the udp backend cannot tag" send --dst "$DST" --count 1 --vlan 10 --backend udp
+bad "linerate send: --size: 64 is too small for an IPv4 802.1Q-tagged probe" send --dst "$DST" --count 1 --vlan 10 --size 64
+bad "linerate recv: --per-flow: " recv --listen 127.0.0.1:7000 --per-flow 0
+bad "linerate rfc2544: --dscp: " rfc2544 --lab --dscp EX
 
 finish

@@ -186,6 +186,84 @@ static void test_source(void **state)
 	assert_int_equal(req.spec.dst_port, 0);
 }
 
+static void test_source_marking(void **state)
+{
+	struct api_session_req req;
+
+	(void)state;
+	assert_ok("{\"role\":\"source\",\"port\":9000,\"dscp\":\"EF\","
+		  "\"ecn\":\"ect0\"}",
+		  &req);
+	assert_int_equal(req.spec.tos, 0xba); /* 46 << 2 | 2 */
+	assert_ok("{\"role\":\"ping\",\"port\":9000,\"ecn\":1,\"dscp\":34}",
+		  &req);
+	assert_int_equal(req.spec.tos, 0x89); /* order does not matter */
+	assert_ok("{\"role\":\"source\",\"port\":9000,\"tos\":184}", &req);
+	assert_int_equal(req.spec.tos, 184);
+	assert_ok("{\"role\":\"source\",\"port\":9000,\"backend\":\"afpacket\","
+		  "\"vlan\":\"100:5\"}",
+		  &req);
+	assert_int_equal(req.spec.vlan_id, 100);
+	assert_int_equal(req.spec.vlan_pcp, 5);
+	assert_int_equal(req.spec.frame_size, 68); /* the tagged minimum */
+	assert_ok("{\"role\":\"source\",\"port\":9000,\"backend\":\"afxdp\","
+		  "\"vlan\":7,\"size\":68}",
+		  &req);
+	assert_int_equal(req.spec.vlan_id, 7);
+	assert_int_equal(req.spec.vlan_pcp, 0);
+
+	assert_refused("{\"role\":\"source\",\"port\":9000,\"dscp\":\"EX\"}",
+		       "dscp", "not a DSCP");
+	assert_refused("{\"role\":\"source\",\"port\":9000,\"dscp\":64}",
+		       "dscp", "out of range");
+	assert_refused("{\"role\":\"source\",\"port\":9000,\"ecn\":\"x\"}",
+		       "ecn", "not an ECN");
+	assert_refused("{\"role\":\"source\",\"port\":9000,\"tos\":256}",
+		       "tos", "out of range");
+	assert_refused("{\"role\":\"source\",\"port\":9000,\"dscp\":\"EF\","
+		       "\"tos\":4}",
+		       "tos", "cannot be combined");
+	assert_refused("{\"role\":\"source\",\"port\":9000,\"tos\":4,"
+		       "\"ecn\":1}",
+		       "ecn", "cannot be combined");
+	assert_refused("{\"role\":\"source\",\"port\":9000,\"vlan\":4095}",
+		       "vlan", "out of range");
+	/* The daemon's default backend is udp, which cannot tag. */
+	assert_refused("{\"role\":\"source\",\"port\":9000,\"vlan\":10,"
+		       "\"size\":68}",
+		       "vlan", "udp backend cannot tag");
+	assert_refused("{\"role\":\"sink\",\"dscp\":\"EF\"}", "dscp",
+		       "does not apply to a sink");
+}
+
+static void test_source_size_mix(void **state)
+{
+	struct api_session_req req;
+
+	(void)state;
+	assert_ok("{\"role\":\"source\",\"port\":9000,\"size\":\"imix\"}",
+		  &req);
+	assert_int_equal(req.spec.size_mix.count, 3);
+	assert_int_equal(req.spec.size_mix.period, 12);
+	assert_int_equal(req.spec.frame_size, 1518);
+	assert_ok("{\"role\":\"source\",\"port\":9000,"
+		  "\"size\":\"128:1,1024:3\"}",
+		  &req);
+	assert_int_equal(req.spec.size_mix.count, 2);
+	assert_int_equal(req.spec.frame_size, 1024);
+	assert_refused("{\"role\":\"source\",\"port\":9000,\"size\":\"imx\"}",
+		       "size", "not a size mix");
+	assert_refused("{\"role\":\"source\",\"port\":9000,"
+		       "\"size\":\"63:1\"}",
+		       "size", "not a size mix");
+	/* Only a source sends a mix. */
+	assert_refused("{\"role\":\"sink\",\"size\":\"imix\"}", "size",
+		       "must be an integer");
+	assert_refused("{\"role\":\"source\",\"port\":9000,\"size\":\"imix\","
+		       "\"backend\":\"xdp\"}",
+		       "size", "one frame size");
+}
+
 static void test_source_rates(void **state)
 {
 	struct api_session_req req;
@@ -597,6 +675,8 @@ int main(void)
 		cmocka_unit_test(test_reflect),
 		cmocka_unit_test(test_source),
 		cmocka_unit_test(test_source_rates),
+		cmocka_unit_test(test_source_marking),
+		cmocka_unit_test(test_source_size_mix),
 		cmocka_unit_test(test_source_ipv6_and_boundaries),
 		cmocka_unit_test(test_malformed_json),
 		cmocka_unit_test(test_not_an_object),
