@@ -855,7 +855,7 @@ static void worker_realtime(struct worker *w, uint64_t margin_ns)
 	int err;
 
 	if (gap_ns < 2.0 * (double)margin_ns) {
-		pr_info("--realtime: not used: the %.1f us gap is under twice "
+		pr_warn("--realtime: not used: the %.1f us gap is under twice "
 			"this host's %.1f us wake-up margin, so the sender "
 			"spins\n",
 			gap_ns / 1e3, (double)margin_ns / 1e3);
