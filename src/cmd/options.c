@@ -64,6 +64,8 @@ enum opt_id {
 	OPT_PER_FLOW_CSV,
 };
 
+#define SEND_CATCH_UP_NS (10 * NSEC_PER_MSEC)
+
 #define R_SEND (1u << ROLE_SEND)
 #define R_RECV (1u << ROLE_RECV)
 #define R_REFLECT (1u << ROLE_REFLECT)
@@ -122,7 +124,8 @@ static const struct opt_doc opt_docs[] = {
 	  "packets per burst/syscall, 1..1024 (default 32)" },
 	{ "catch-up", 1, OPT_CATCH_UP, R_TX, "none|N|TIME",
 	  "lateness a paced sender makes up: none (the schedule shifts), N "
-	  "frames, or TIME worth of frames (default one burst)" },
+	  "frames, or TIME worth of frames (default: send 10ms, ping one "
+	  "burst)" },
 	{ "interval", 1, OPT_INTERVAL, R_ALL, "TIME",
 	  "live report period (default 1s; 0 for none)" },
 	{ "cpu", 1, OPT_CPU, R_ALL, "N", "pin the worker to CPU N" },
@@ -564,6 +567,16 @@ int cmd_parse_spec(enum role role, int argc, char **argv,
 	spec_init(sp, role);
 	parsing_role = role;
 	marks_seen = 0;
+	/*
+	 * A load generator's job is the rate: `send` makes up 10 ms of
+	 * lateness (a busy host stalls it for milliseconds; bursts show in
+	 * tx.pacing). A ping's probes and the server's sessions keep one
+	 * burst; rfc2544 trials use their own policy.
+	 */
+	if (role == ROLE_SEND) {
+		sp->catch_up = CATCH_UP_TIME;
+		sp->catch_up_value = SEND_CATCH_UP_NS;
+	}
 	for (size_t i = 0; i < OPT_COUNT_ALL; i++) {
 		if (!(opt_docs[i].roles & (1u << role)))
 			continue;

@@ -1129,6 +1129,12 @@ static int run_ping(struct worker *w)
 	return 0;
 }
 
+static bool worker_paces(const struct worker *w)
+{
+	return (w->spec->role == ROLE_SEND || w->spec->role == ROLE_PING) &&
+	       w->target_pps > 0 && !(w->ops->flags & BACKEND_F_KERNEL);
+}
+
 /*
  * --realtime: SCHED_FIFO, so that on a busy host the sender runs as soon
  * as its frame is due instead of waiting milliseconds for a CPU. Only
@@ -1142,7 +1148,7 @@ static void worker_realtime(struct worker *w, uint64_t margin_ns)
 	int err;
 
 	if (gap_ns < 2.0 * (double)margin_ns) {
-		pr_info("--realtime: not used: the %.1f us gap is under twice "
+		pr_warn("--realtime: not used: the %.1f us gap is under twice "
 			"this host's %.1f us wake-up margin, so the sender "
 			"spins\n",
 			gap_ns / 1e3, (double)margin_ns / 1e3);
@@ -1168,15 +1174,9 @@ static void *worker_main(void *arg)
 	prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
 	/* A paced sender sleeps to the wake-up margin before each frame
 	 * and spins only the rest: measure the margin with this slack. */
-	if ((w->spec->role == ROLE_SEND || w->spec->role == ROLE_PING) &&
-	    w->target_pps > 0) {
-		uint64_t margin = clock_calibrate();
-
-		pr_debug("pacing: wake-up margin %llu ns\n",
-			 (unsigned long long)margin);
-		if (w->spec->realtime)
-			worker_realtime(w, margin);
-	}
+	/* Measured in worker_start, before the clock of the run started. */
+	if (worker_paces(w) && w->spec->realtime)
+		worker_realtime(w, clock_wake_margin());
 	if (w->ops->flags & BACKEND_F_KERNEL) {
 		err = w->ops->run(w->backend, w);
 		goto out;
@@ -1206,6 +1206,21 @@ int worker_start(struct worker *w)
 {
 	int err;
 
+	/*
+	 * A paced sender sleeps to the wake-up margin before each frame and
+	 * spins only the rest: measure the margin (once per process, a few
+	 * ms) with the slack the worker will have, before the run's clock
+	 * starts, so the calibration costs the run no frames.
+	 */
+	if (worker_paces(w)) {
+		int slack = prctl(PR_GET_TIMERSLACK, 0, 0, 0, 0);
+
+		prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
+		pr_debug("pacing: wake-up margin %llu ns\n",
+			 (unsigned long long)clock_calibrate());
+		if (slack > 0)
+			prctl(PR_SET_TIMERSLACK, (unsigned long)slack, 0, 0, 0);
+	}
 	w->start_mono_ns = mono_ns();
 	err = pthread_create(&w->thread, NULL, worker_main, w);
 

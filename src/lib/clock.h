@@ -35,7 +35,7 @@ static inline uint64_t mono_ns(void)
 /* Sleep until an absolute CLOCK_MONOTONIC time: a sleep to the wake-up
  * margin before it, then a spin for the last stretch. */
 void clock_wait_until(uint64_t deadline_ns);
-/* Measure this host's wake-up latency once (about 1 ms, the calling
+/* Measure this host's wake-up latency once (about 3 ms, the calling
  * thread's timer slack applies) and set the margin from it; returns the
  * margin in ns. Later calls return the first measurement. */
 uint64_t clock_calibrate(void);

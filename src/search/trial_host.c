@@ -109,9 +109,11 @@ static int host_run(struct host_runner *hr, uint32_t frame_size,
 		sp->burst = trial_pacing_burst(rate_pps);
 		/* On a busy host, the difference between a sender that
 		 * holds the rate and one that falls short. */
-		sp->realtime = hr->cfg.catch_up != NULL;
-		/* Checked when the run was set up (rfc2544 --catch-up). */
-		if (hr->cfg.catch_up &&
+		sp->realtime = hr->cfg.catch_up && !frames;
+		/* Checked when the run was set up (rfc2544 --catch-up);
+		 * not for a back-to-back burst (frames), which goes as fast
+		 * as the sender can. */
+		if (hr->cfg.catch_up && !frames &&
 		    spec_parse_catch_up(sp, hr->cfg.catch_up)) {
 			snprintf(err, err_len, "bad catch-up policy %s",
 				 hr->cfg.catch_up);
@@ -120,7 +122,8 @@ static int host_run(struct host_runner *hr, uint32_t frame_size,
 		/* The server's source takes --burst, not --catch-up, and
 		 * makes up one burst: a burst of the policy's frames is the
 		 * same policy. */
-		if (hr->cfg.catch_up && hr->cfg.direction != REMOTE_FORWARD) {
+		if (hr->cfg.catch_up && !frames &&
+		    hr->cfg.direction != REMOTE_FORWARD) {
 			uint32_t f = spec_catch_up_frames(sp, rate_pps);
 
 			sp->burst = f ? (f > SPEC_MAX_BURST ? SPEC_MAX_BURST : f) :

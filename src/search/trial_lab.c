@@ -474,10 +474,12 @@ static int run_sender(struct lab_runner *lr, uint16_t port, uint32_t frame_size,
 	}
 	args[n++] = "--flows";
 	args[n++] = flows;
-	if (rate_pps > 0 && lr->catch_up[0]) {
+	if (rate_pps > 0 && lr->catch_up[0] && !frames) {
 		/* A stated policy: a late sender makes up at most that,
 		 * so a shallow buffer on the path sees no burst; and at
-		 * real-time priority it is seldom late on a busy host. */
+		 * real-time priority it is seldom late on a busy host.
+		 * Not for a back-to-back burst (frames): that one goes as
+		 * fast as the sender can, one --burst per send. */
 		args[n++] = "--catch-up";
 		args[n++] = lr->catch_up;
 		args[n++] = "--realtime";

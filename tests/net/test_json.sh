@@ -75,8 +75,9 @@ assert_eq "recv: rx.packets" "$(jget "$R" .rx.packets)" 2000
 # The sender's own pacing: one gap per frame after the first, exactly.
 assert_eq "send: tx.pacing.gap_samples (2000 frames)" "$(jget "$S" .tx.pacing.gap_samples)" 1999
 assert_eq "send: tx.pacing.nominal_gap_ns at 10 kpps" "$(jget "$S" .tx.pacing.nominal_gap_ns)" 100000
-assert_eq "send: tx.pacing.catch_up default" "$(jget "$S" .tx.pacing.catch_up)" "one burst (32 frames)"
-assert_eq "send: config.catch_up" "$(jget "$S" .config.catch_up)" "one burst (32 frames)"
+assert_eq "send: tx.pacing.catch_up default" "$(jget "$S" .tx.pacing.catch_up)" "10 ms"
+assert_eq "send: tx.pacing.catch_up_frames (10 ms at 10 kpps)" "$(jget "$S" .tx.pacing.catch_up_frames)" 100
+assert_eq "send: config.catch_up" "$(jget "$S" .config.catch_up)" "10 ms"
 # Most gaps are the nominal 100 us even on a loaded host.
 assert_range "send: tx.pacing.gap_p50_ns near 100 us" "$(jget "$S" .tx.pacing.gap_p50_ns)" 50000 150000
 for k in gap_p99_ns gap_max_ns late_max_ns forfeit_ns sends bursts burst_max; do
