@@ -9,6 +9,17 @@
 
 #include "gnuplot.h"
 
+void gnuplot_quoted(FILE *f, const char *s)
+{
+	fputc('\'', f);
+	for (; *s; s++) {
+		if (*s == '\'')
+			fputc('\'', f);
+		fputc(*s, f);
+	}
+	fputc('\'', f);
+}
+
 int gnuplot_run(const char *what, void (*write_script)(FILE *f, void *arg),
 		void *arg, char *err, size_t err_len)
 {

@@ -13,4 +13,7 @@
 int gnuplot_run(const char *what, void (*write_script)(FILE *f, void *arg),
 		void *arg, char *err, size_t err_len);
 
+/* s as a gnuplot string literal: single quotes, doubled inside. */
+void gnuplot_quoted(FILE *f, const char *s);
+
 #endif

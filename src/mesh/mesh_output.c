@@ -285,18 +285,6 @@ void mesh_print_csv(FILE *out, const struct mesh_config *cfg,
 		}
 }
 
-/* A gnuplot string literal: single quotes, doubled inside. */
-static void gp_quoted(FILE *f, const char *s)
-{
-	fputc('\'', f);
-	for (; *s; s++) {
-		if (*s == '\'')
-			fputc('\'', f);
-		fputc(*s, f);
-	}
-	fputc('\'', f);
-}
-
 static void write_heatmap(FILE *f, const char *path, enum metric m,
 			  const struct mesh_config *cfg,
 			  const struct mesh_result *res)
@@ -310,7 +298,7 @@ static void write_heatmap(FILE *f, const char *path, enum metric m,
 	fprintf(f, "set terminal svg size %d,%d dynamic font 'Sans,11' "
 		   "background rgb 'white'\nset output ",
 		size + 120, size);
-	gp_quoted(f, path);
+	gnuplot_quoted(f, path);
 	fprintf(f, "\nset title 'linerate mesh, %s, %s: %s' noenhanced\n",
 		mesh_mode_names[cfg->mode], mesh_topology_names[cfg->topology], title);
 	fprintf(f, "set xlabel 'receiver'\nset ylabel 'sender'\n"
@@ -321,13 +309,13 @@ static void write_heatmap(FILE *f, const char *path, enum metric m,
 	fprintf(f, "set xtics (");
 	for (int h = 0; h < n; h++) {
 		fprintf(f, "%s", h ? ", " : "");
-		gp_quoted(f, cfg->hosts[h].name);
+		gnuplot_quoted(f, cfg->hosts[h].name);
 		fprintf(f, " %d", h);
 	}
 	fprintf(f, ")\nset ytics (");
 	for (int h = 0; h < n; h++) {
 		fprintf(f, "%s", h ? ", " : "");
-		gp_quoted(f, cfg->hosts[h].name);
+		gnuplot_quoted(f, cfg->hosts[h].name);
 		fprintf(f, " %d", h);
 	}
 	fprintf(f, ")\n$m << EOD\n");

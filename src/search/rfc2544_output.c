@@ -728,18 +728,6 @@ bool rfc2544_gnuplot_available(void)
 	return found;
 }
 
-/* A gnuplot string literal: single quotes, doubled inside. */
-static void gp_quoted(FILE *f, const char *s)
-{
-	fputc('\'', f);
-	for (; *s; s++) {
-		if (*s == '\'')
-			fputc('\'', f);
-		fputc(*s, f);
-	}
-	fputc('\'', f);
-}
-
 static void write_plot_script(FILE *f, const char *path,
 			      const struct rfc2544_run *run)
 {
@@ -758,7 +746,7 @@ static void write_plot_script(FILE *f, const char *path,
 		fprintf(f, "set terminal pngcairo size 900,%d font 'Sans,10'\n",
 			any_latency ? 760 : 420);
 	fprintf(f, "set output ");
-	gp_quoted(f, path);
+	gnuplot_quoted(f, path);
 	fprintf(f, "\n$t << EOD\n");
 	for (unsigned int i = 0; i < c->nsizes; i++) {
 		const struct rfc2544_size_result *sr = &run->sizes[i];
