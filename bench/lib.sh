@@ -1,6 +1,6 @@
 # shellcheck shell=bash
 # Shared by the benchmarks in bench/: the checks before a run, and ending
-# what they started, by PID.
+# what they started, by PID, and their lab and work folder.
 
 # stop_pids PID...: SIGTERM each, then wait for each to be gone.
 stop_pids() {
@@ -24,4 +24,20 @@ bench_require() {
 		echo "$1: no linerate binary at $LINERATE (set LINERATE)" >&2
 		exit 1
 	}
+}
+
+# bench_cleanup_on_exit: start PIDS empty; at exit (SIGINT and SIGTERM
+# exit 130 and 143) stop each PID in PIDS, take the lab $NAME down through
+# $LAB and remove $WORK.
+bench_cleanup_on_exit() {
+	PIDS=()
+	trap bench_cleanup EXIT
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
+}
+
+bench_cleanup() {
+	stop_pids "${PIDS[@]}"
+	"$LAB" down --name "$NAME" >/dev/null 2>&1
+	rm -rf -- "$WORK"
 }

@@ -78,15 +78,7 @@ for tool in jq taskset cc; do
 done
 
 WORK=$(mktemp -d /tmp/lr-bench-rp.XXXXXX)
-PIDS=()
-cleanup() {
-	stop_pids "${PIDS[@]}"
-	"$LAB" down --name "$NAME" >/dev/null 2>&1
-	rm -rf -- "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+bench_cleanup_on_exit
 
 cc -O2 -Wall -o "$WORK/relay" "$HERE/relay.c" || exit 1
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)

@@ -69,15 +69,7 @@ done
 WORK=$(mktemp -d /tmp/lr-rr.XXXXXX)
 cp "$LINERATE" "$WORK/linerate" || exit 1
 LINERATE=$WORK/linerate
-PIDS=()
-cleanup() {
-	stop_pids "${PIDS[@]}"
-	"$LAB" down --name "$NAME" >/dev/null 2>&1
-	rm -rf -- "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+bench_cleanup_on_exit
 
 "$LAB" up --name "$NAME" --subnet "$SUBNET" >"$WORK/lab.keys" 2>"$WORK/lab.err" || {
 	cat "$WORK/lab.err" >&2

@@ -74,15 +74,7 @@ cp "$LINERATE" "$WORK/linerate" || exit 1
 [[ -z $BASE ]] || cp "$BASE" "$WORK/base" || exit 1
 LINERATE_SUM=$(sha256sum "$WORK/linerate" | cut -c1-12)
 LINERATE_GIT=$(git -C "$REPO_ROOT" describe --always --dirty 2>/dev/null || echo '?')
-PIDS=()
-cleanup() {
-	stop_pids "${PIDS[@]}"
-	"$LAB" down --name "$NAME" >/dev/null 2>&1
-	rm -rf -- "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+bench_cleanup_on_exit
 
 lab_up() { # PLACEMENT
 	local key args=()

@@ -85,15 +85,7 @@ done
 NCPU=$(nproc)
 
 WORK=$(mktemp -d /tmp/lr-bench.XXXXXX)
-PIDS=()
-cleanup() {
-	stop_pids "${PIDS[@]}"
-	"$LAB" down --name "$NAME" >/dev/null 2>&1
-	rm -rf -- "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+bench_cleanup_on_exit
 
 # lab_up NAPI_CPU: (re)build the lab with b's NAPI kthread on NAPI_CPU.
 lab_up() {

@@ -95,16 +95,7 @@ static int local_join(struct local_run *lr)
 
 /* ---- the far end */
 
-struct remote {
-	struct api_client *api;
-	char id[17];
-	char address[64];
-	uint16_t port;
-	json_t *report;
-};
-
-static int remote_create(struct remote *r, json_t *req, char *err,
-			 size_t err_len)
+int remote_create(struct remote *r, json_t *req, char *err, size_t err_len)
 {
 	json_t *reply, *data;
 	long status;
@@ -124,6 +115,8 @@ static int remote_create(struct remote *r, json_t *req, char *err,
 	if (!json_is_string(json_object_get(reply, "id")) ||
 	    strlen(json_string_value(json_object_get(reply, "id"))) != 16 ||
 	    !json_is_string(json_object_get(data, "address")) ||
+	    json_string_length(json_object_get(data, "address")) >=
+		    sizeof(r->address) ||
 	    !json_is_integer(json_object_get(data, "port"))) {
 		snprintf(err, err_len, "the server's reply lacks id/data");
 		json_decref(reply);
@@ -138,9 +131,8 @@ static int remote_create(struct remote *r, json_t *req, char *err,
 	return 0;
 }
 
-/* The session's state ("running", "done", ...) into buf; 0 or -errno. */
-static int remote_state(struct remote *r, char *buf, size_t len, char *err,
-			size_t err_len)
+int remote_state(struct remote *r, char *buf, size_t len, char *err,
+		 size_t err_len)
 {
 	char path[64];
 	json_t *reply;
@@ -163,33 +155,24 @@ static int remote_state(struct remote *r, char *buf, size_t len, char *err,
 	return 0;
 }
 
-/* Stop it (if it still runs) and fetch its final report. */
-static int remote_finish(struct remote *r, bool stop_first, char *err,
-			 size_t err_len)
+int remote_report_wait(struct api_client *api, const char *id,
+		       uint64_t deadline_ns, uint64_t poll_ns,
+		       const atomic_bool *stop, json_t **report, char *err,
+		       size_t err_len)
 {
 	char path[64];
-	json_t *reply = NULL;
+	json_t *reply;
 	long status;
 	int ret;
 
-	if (!r->id[0])
-		return 0;
-	snprintf(path, sizeof(path), "/v1/sessions/%s", r->id);
-	if (stop_first) {
-		ret = api_client_request(r->api, "DELETE", path, NULL, &status,
-					 &reply, err, err_len);
-		json_decref(reply);
-		if (ret)
-			return ret;
-	}
-	snprintf(path, sizeof(path), "/v1/sessions/%s/report", r->id);
-	for (int i = 0; i < 100; i++) {
-		ret = api_client_request(r->api, "GET", path, NULL, &status,
+	snprintf(path, sizeof(path), "/v1/sessions/%s/report", id);
+	while (!(stop && atomic_load(stop)) && mono_ns() < deadline_ns) {
+		ret = api_client_request(api, "GET", path, NULL, &status,
 					 &reply, err, err_len);
 		if (ret)
 			return ret;
 		if (status == 200) {
-			r->report = reply;
+			*report = reply;
 			return 0;
 		}
 		if (status != 409) {
@@ -198,16 +181,38 @@ static int remote_finish(struct remote *r, bool stop_first, char *err,
 			return -EPROTO;
 		}
 		json_decref(reply);
-		clock_wait_until(mono_ns() + 100 * NSEC_PER_MSEC);
+		clock_wait_until(mono_ns() + poll_ns);
 	}
-	snprintf(err, err_len, "the server's session did not end");
+	snprintf(err, err_len, "the server's session %s did not end in time",
+		 id);
 	return -ETIMEDOUT;
+}
+
+int remote_finish(struct remote *r, bool stop_first, char *err, size_t err_len)
+{
+	char path[64];
+	json_t *reply = NULL;
+	long status;
+	int ret;
+
+	if (!r->id[0])
+		return 0;
+	if (stop_first) {
+		snprintf(path, sizeof(path), "/v1/sessions/%s", r->id);
+		ret = api_client_request(r->api, "DELETE", path, NULL, &status,
+					 &reply, err, err_len);
+		json_decref(reply);
+		if (ret)
+			return ret;
+	}
+	return remote_report_wait(r->api, r->id, mono_ns() + 10 * NSEC_PER_SEC,
+				  100 * NSEC_PER_MSEC, NULL, &r->report, err,
+				  err_len);
 }
 
 /* ---- requests */
 
-/* A rate as the API takes it (rate_format() is for people). */
-static json_t *rate_json(const struct rate *r)
+json_t *remote_rate_json(const struct rate *r)
 {
 	char buf[64];
 
@@ -247,7 +252,7 @@ static json_t *traffic_json(const struct remote_config *o, const char *role)
 							       mix, sizeof(mix))));
 	}
 	if (!strcmp(role, "source")) {
-		json_object_set_new(req, "rate", rate_json(&sp->rate));
+		json_object_set_new(req, "rate", remote_rate_json(&sp->rate));
 		json_object_set_new(req, "flows", json_integer(sp->flows));
 		json_object_set_new(req, "burst", json_integer(sp->burst));
 		/* The client's marking, for traffic the server sends. */
@@ -265,7 +270,7 @@ static json_t *traffic_json(const struct remote_config *o, const char *role)
 		}
 	}
 	if (!strcmp(role, "reflect") && sp->rate.kind != RATE_MAX)
-		json_object_set_new(req, "rate", rate_json(&sp->rate));
+		json_object_set_new(req, "rate", remote_rate_json(&sp->rate));
 	return req;
 }
 

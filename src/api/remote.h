@@ -67,6 +67,35 @@ int remote_run(struct api_client *api, const struct remote_config *cfg,
 	       size_t err_len);
 void remote_result_free(struct remote_result *res);
 
+/* One session on a linerate server, driven through its API. */
+struct remote {
+	struct api_client *api;
+	char id[17];
+	char address[64]; /* its data.address: where to send to it */
+	uint16_t port; /* its data.port */
+	json_t *report; /* its final report, once remote_finish() got it */
+};
+
+/* POST req (consumed) to api as a new session; 0 with r's id, address
+ * and port, or -errno with a line in err. */
+int remote_create(struct remote *r, json_t *req, char *err, size_t err_len);
+/* The session's state ("running", "done", ...) into buf; 0 or -errno. */
+int remote_state(struct remote *r, char *buf, size_t len, char *err,
+		 size_t err_len);
+/* Stop it first if asked, then fetch its final report into r->report;
+ * 0 (also when r was never created), or -errno with a line in err. */
+int remote_finish(struct remote *r, bool stop_first, char *err, size_t err_len);
+/* Poll session id's final report every poll_ns until it is there, until
+ * deadline_ns (mono_ns()) or until *stop (may be NULL); 0 with *report,
+ * or -errno with a line in err. */
+int remote_report_wait(struct api_client *api, const char *id,
+		       uint64_t deadline_ns, uint64_t poll_ns,
+		       const atomic_bool *stop, json_t **report, char *err,
+		       size_t err_len);
+
+/* A rate as the API takes it (rate_format() is for people). */
+json_t *remote_rate_json(const struct rate *r);
+
 /* What went one way: sent by one end, received by the other. */
 json_t *remote_direction_json(json_t *sender, json_t *receiver);
 

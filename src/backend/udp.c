@@ -24,6 +24,7 @@
 #include "backend.h"
 #include "clock.h"
 #include "log.h"
+#include "sockaddr.h"
 
 #define UDP_SOCKBUF_BYTES (8 << 20)
 /* Room for a timestamp, a GRO size and a TOS / traffic class. */
@@ -64,27 +65,6 @@ struct backend {
 	struct iovec *tx_iov;
 	char mode[64];
 };
-
-static socklen_t sockaddr_fill(struct sockaddr_storage *ss,
-			       const struct ip_addr *ip, uint16_t port)
-{
-	memset(ss, 0, sizeof(*ss));
-	if (ip->family == AF_INET6) {
-		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
-
-		sin6->sin6_family = AF_INET6;
-		sin6->sin6_addr = ip->v6;
-		sin6->sin6_port = htons(port);
-		return sizeof(*sin6);
-	}
-	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
-
-	sin->sin_family = AF_INET;
-	if (ip->family == AF_INET)
-		sin->sin_addr = ip->v4;
-	sin->sin_port = htons(port);
-	return sizeof(*sin);
-}
 
 static void socket_buffers(int fd)
 {
@@ -155,8 +135,9 @@ static int udp_socket_open(const struct backend_config *cfg, uint16_t port,
 	if (cfg->local.family || port) {
 		struct ip_addr any = { .family = family };
 
-		len = sockaddr_fill(&ss, cfg->local.family ? &cfg->local : &any,
-				    port);
+		len = sockaddr_from_ip(&ss,
+				       cfg->local.family ? &cfg->local : &any,
+				       port);
 		if (bind(fd, (struct sockaddr *)&ss, len)) {
 			err = -errno;
 			pr_warn("udp: bind to port %u: %s\n", port,
@@ -166,7 +147,7 @@ static int udp_socket_open(const struct backend_config *cfg, uint16_t port,
 		}
 	}
 	if (connect_remote) {
-		len = sockaddr_fill(&ss, &cfg->remote, cfg->remote_port);
+		len = sockaddr_from_ip(&ss, &cfg->remote, cfg->remote_port);
 		if (connect(fd, (struct sockaddr *)&ss, len)) {
 			err = -errno;
 			pr_warn("udp: connect: %s\n", strerror(errno));

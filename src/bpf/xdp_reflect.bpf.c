@@ -25,6 +25,7 @@
 #include <bpf/bpf_helpers.h>
 
 #include "parse.bpf.h"
+#include "reply.bpf.h"
 #include "xdp_shared.h"
 
 /* bpf_csum_diff() takes at most 512 bytes, in multiples of 4; a power
@@ -49,15 +50,6 @@ enum reflect_result {
 	RESULT_MALFORMED,
 	RESULT_FILTERED, /* ours, from a source the spec refuses */
 };
-
-static __always_inline __u16 csum_fold(__u64 sum)
-{
-	sum = (sum & 0xffffffff) + (sum >> 32);
-	sum = (sum & 0xffffffff) + (sum >> 32);
-	sum = (sum & 0xffff) + (sum >> 16);
-	sum = (sum & 0xffff) + (sum >> 16);
-	return (__u16)sum;
-}
 
 struct csum_buffer {
 	__u8 bytes[CSUM_CHUNK + 4];
@@ -171,14 +163,6 @@ static __always_inline enum reflect_result probe_check(struct udphdr *udp,
 	return RESULT_REFLECTED;
 }
 
-static __always_inline void swap_u16(__be16 *a, __be16 *b)
-{
-	__be16 t = *a;
-
-	*a = *b;
-	*b = t;
-}
-
 static __always_inline enum reflect_result reflect_ipv4(struct xdp_md *ctx,
 							struct iphdr *ip,
 							void *data_end,
@@ -189,7 +173,6 @@ static __always_inline enum reflect_result reflect_ipv4(struct xdp_md *ctx,
 	__u32 ihl, total, udp_len;
 	__be32 addr;
 	__u64 sum;
-	__s64 part;
 
 	if ((void *)(ip + 1) > data_end)
 		return RESULT_NOT_OURS;
@@ -231,9 +214,7 @@ static __always_inline enum reflect_result reflect_ipv4(struct xdp_md *ctx,
 		if (!udp_checksum(ctx, udp, udp_len, sum))
 			return RESULT_MALFORMED;
 	}
-	ip->check = 0;
-	part = bpf_csum_diff(NULL, 0, (__be32 *)ip, sizeof(*ip), 0);
-	ip->check = (__u16)~csum_fold((__u32)part);
+	ipv4_csum_set(ip);
 	return RESULT_REFLECTED;
 }
 
@@ -245,8 +226,8 @@ static __always_inline enum reflect_result reflect_ipv6(struct xdp_md *ctx,
 	struct udphdr *udp = (void *)(ip6 + 1);
 	struct in6_addr addr;
 	enum reflect_result res;
-	__u32 udp_len, room, i;
-	__u64 sum = 0;
+	__u32 udp_len, room;
+	__u64 sum;
 
 	if ((void *)(udp + 1) > data_end)
 		return RESULT_NOT_OURS;
@@ -281,10 +262,7 @@ static __always_inline enum reflect_result reflect_ipv6(struct xdp_md *ctx,
 	ip6->saddr = ip6->daddr;
 	ip6->daddr = addr;
 	swap_u16(&udp->source, &udp->dest);
-#pragma unroll
-	for (i = 0; i < 4; i++)
-		sum += (__u64)ip6->saddr.in6_u.u6_addr32[i] +
-		       ip6->daddr.in6_u.u6_addr32[i];
+	sum = ipv6_addr_sum(ip6);
 	/* The UDP length in the IPv6 pseudo header is 32 bits; its high
 	 * half is zero for any datagram we take. */
 	if (!udp_checksum(ctx, udp, udp_len, sum))
@@ -301,7 +279,6 @@ int lr_reflect(struct xdp_md *ctx)
 	enum reflect_result res = RESULT_NOT_OURS;
 	struct ethhdr *eth = data;
 	__u32 key = 0, ip_len = 0, frame_len;
-	__u8 mac[ETH_ALEN];
 	__be16 proto;
 	void *l3 = parse_l2(data, data_end, &proto);
 
@@ -339,9 +316,7 @@ int lr_reflect(struct xdp_md *ctx)
 		return XDP_PASS;
 	}
 
-	__builtin_memcpy(mac, eth->h_dest, ETH_ALEN);
-	__builtin_memcpy(eth->h_dest, eth->h_source, ETH_ALEN);
-	__builtin_memcpy(eth->h_source, mac, ETH_ALEN);
+	swap_mac(eth);
 	counters->reflected++;
 	/* As the worker counts raw frames: headers and datagram, at least
 	 * the Ethernet minimum, plus the FCS. */

@@ -31,6 +31,7 @@
 #include <bpf/bpf_helpers.h>
 
 #include "parse.bpf.h"
+#include "reply.bpf.h"
 #include "stamp_shared.h"
 
 #define NTP_UNIX_OFFSET 2208988800ULL
@@ -87,15 +88,6 @@ enum verdict {
 	V_PASS_UP,
 	V_RATE,
 };
-
-static __always_inline __u16 csum_fold(__u64 sum)
-{
-	sum = (sum & 0xffffffff) + (sum >> 32);
-	sum = (sum & 0xffffffff) + (sum >> 32);
-	sum = (sum & 0xffff) + (sum >> 16);
-	sum = (sum & 0xffff) + (sum >> 16);
-	return (__u16)sum;
-}
 
 static __always_inline bool rate_allows(const __u32 addr[4], __u32 family,
 					__u64 now)
@@ -217,7 +209,6 @@ static __always_inline enum verdict stamp_ipv4(struct iphdr *ip,
 	struct stamp_packet *p = (void *)(udp + 1);
 	__u32 addr[4] = {}, seq = 0, udp_len;
 	__u64 now;
-	__s64 part;
 	__be32 a;
 	__u8 ttl;
 
@@ -251,14 +242,10 @@ static __always_inline enum verdict stamp_ipv4(struct iphdr *ip,
 	a = ip->saddr;
 	ip->saddr = ip->daddr;
 	ip->daddr = a;
-	a = udp->source;
-	udp->source = udp->dest;
-	udp->dest = (__be16)a;
+	swap_u16(&udp->source, &udp->dest);
 	ip->ttl = REPLY_TTL;
 	udp_csum(udp, (__u64)ip->saddr + ip->daddr);
-	ip->check = 0;
-	part = bpf_csum_diff(NULL, 0, (__be32 *)ip, sizeof(*ip), 0);
-	ip->check = (__u16)~csum_fold((__u32)part);
+	ipv4_csum_set(ip);
 	return V_REFLECT;
 }
 
@@ -270,8 +257,7 @@ static __always_inline enum verdict stamp_ipv6(struct ipv6hdr *ip6,
 	struct stamp_packet *p = (void *)(udp + 1);
 	__u32 addr[4], seq = 0, udp_len, i;
 	struct in6_addr tmp;
-	__be16 port;
-	__u64 now, sum = 0;
+	__u64 now, sum;
 	__u8 ttl;
 
 	if ((void *)(udp + 1) > data_end)
@@ -305,14 +291,9 @@ static __always_inline enum verdict stamp_ipv6(struct ipv6hdr *ip6,
 	tmp = ip6->saddr;
 	ip6->saddr = ip6->daddr;
 	ip6->daddr = tmp;
-	port = udp->source;
-	udp->source = udp->dest;
-	udp->dest = port;
+	swap_u16(&udp->source, &udp->dest);
 	ip6->hop_limit = REPLY_TTL;
-#pragma unroll
-	for (i = 0; i < 4; i++)
-		sum += (__u64)ip6->saddr.in6_u.u6_addr32[i] +
-		       ip6->daddr.in6_u.u6_addr32[i];
+	sum = ipv6_addr_sum(ip6);
 	udp_csum(udp, sum);
 	return V_REFLECT;
 }
@@ -325,7 +306,6 @@ int lr_stamp(struct xdp_md *ctx)
 	struct xdp_stamp_counters *c;
 	enum verdict v = V_NOT_OURS;
 	struct ethhdr *eth = data;
-	__u8 mac[ETH_ALEN];
 	__u32 key = 0;
 	__be16 proto;
 	void *l3 = parse_l2(data, data_end, &proto);
@@ -354,9 +334,7 @@ int lr_stamp(struct xdp_md *ctx)
 	default:
 		return XDP_PASS;
 	}
-	__builtin_memcpy(mac, eth->h_dest, ETH_ALEN);
-	__builtin_memcpy(eth->h_dest, eth->h_source, ETH_ALEN);
-	__builtin_memcpy(eth->h_source, mac, ETH_ALEN);
+	swap_mac(eth);
 	c->reflected++;
 	c->bytes += XDP_STAMP_BASE_LEN;
 	return XDP_TX;

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "api/client.h"
+#include "api/remote.h"
 #include "clock.h"
 #include "hookcost.h"
 #include "log.h"
@@ -86,29 +87,13 @@ static json_t *api_job_finish(struct hc_far_end *fe, struct hc_job *job,
 			      const atomic_bool *stop, char *err,
 			      size_t err_len)
 {
-	uint64_t deadline = mono_ns() + job->limit_ns;
-	char path[80];
-	json_t *reply;
-	long status;
+	json_t *report = NULL;
 
-	snprintf(path, sizeof(path), "/v1/sessions/%s/report", job->session_id);
-	while (!atomic_load(stop) && mono_ns() < deadline) {
-		if (api_client_request(fe->api, "GET", path, NULL, &status,
-				       &reply, err, err_len))
-			return NULL;
-		if (status == 200)
-			return reply;
-		if (status != 409) {
-			api_reply_error(reply, status, err, err_len);
-			json_decref(reply);
-			return NULL;
-		}
-		json_decref(reply);
-		clock_wait_until(mono_ns() + 200 * NSEC_PER_MSEC);
-	}
-	snprintf(err, err_len, "the server's session %s did not end in time",
-		 job->session_id);
-	return NULL;
+	if (remote_report_wait(fe->api, job->session_id,
+			       mono_ns() + job->limit_ns, 200 * NSEC_PER_MSEC,
+			       stop, &report, err, err_len))
+		return NULL;
+	return report;
 }
 
 static void api_job_abort(struct hc_far_end *fe, struct hc_job *job)

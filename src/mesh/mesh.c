@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "api/client.h"
+#include "api/remote.h"
 #include "clock.h"
 #include "log.h"
 #include "mesh.h"
@@ -50,74 +51,18 @@ static struct api_client *host_connect(const struct mesh_config *cfg, int h,
 				  check, NULL, err, err_len);
 }
 
-struct session {
-	struct api_client *api;
-	char id[17];
-	char address[64];
-	long port;
-};
-
-static int session_create(struct session *ss, json_t *req, char *err,
-			  size_t err_len)
-{
-	json_t *reply = NULL, *data, *id;
-	long status;
-	int ret;
-
-	ret = api_client_request(ss->api, "POST", "/v1/sessions", req, &status,
-				 &reply, err, err_len);
-	json_decref(req);
-	if (ret)
-		return ret;
-	id = json_object_get(reply, "id");
-	data = json_object_get(reply, "data");
-	if (status != 201) {
-		api_reply_error(reply, status, err, err_len);
-		ret = -EPERM;
-	} else if (!json_is_string(id) || json_string_length(id) != 16 ||
-		   !json_is_string(json_object_get(data, "address")) ||
-		   json_string_length(json_object_get(data, "address")) >= sizeof(ss->address) ||
-		   !json_is_integer(json_object_get(data, "port"))) {
-		snprintf(err, err_len, "the server's reply lacks id/data");
-		ret = -EPROTO;
-	} else {
-		snprintf(ss->id, sizeof(ss->id), "%s", json_string_value(id));
-		snprintf(ss->address, sizeof(ss->address), "%s",
-			 json_string_value(json_object_get(data, "address")));
-		ss->port = (long)json_integer_value(json_object_get(data, "port"));
-	}
-	json_decref(reply);
-	return ret;
-}
-
 /* Wait until the session no longer runs; 0, or -errno. */
-static int session_wait(struct session *ss, uint64_t deadline,
+static int session_wait(struct remote *r, uint64_t deadline,
 			atomic_bool *stop, char *err, size_t err_len)
 {
-	char path[64];
-
-	snprintf(path, sizeof(path), "/v1/sessions/%s", ss->id);
 	while (!atomic_load(stop) && mono_ns() < deadline) {
-		json_t *reply = NULL;
-		const char *state;
-		long status;
-		bool running;
+		char state[32];
 		int ret;
 
-		ret = api_client_request(ss->api, "GET", path, NULL, &status,
-					 &reply, err, err_len);
+		ret = remote_state(r, state, sizeof(state), err, err_len);
 		if (ret)
 			return ret;
-		if (status != 200) {
-			api_reply_error(reply, status, err, err_len);
-			json_decref(reply);
-			return -EPROTO;
-		}
-		state = json_string_value(json_object_get(reply, "state"));
-		running = state && (!strcmp(state, "running") ||
-				    !strcmp(state, "starting"));
-		json_decref(reply);
-		if (!running)
+		if (strcmp(state, "running") && strcmp(state, "starting"))
 			return 0;
 		clock_wait_until(mono_ns() + MESH_POLL_NS);
 	}
@@ -127,58 +72,16 @@ static int session_wait(struct session *ss, uint64_t deadline,
 }
 
 /* Stop the session if asked, then its final report; NULL with err. */
-static json_t *session_finish(struct session *ss, bool stop_first, char *err,
+static json_t *session_finish(struct remote *r, bool stop_first, char *err,
 			      size_t err_len)
 {
-	char path[64];
-	json_t *reply = NULL;
-	long status;
+	json_t *report;
 
-	if (!ss->id[0])
+	if (remote_finish(r, stop_first, err, err_len))
 		return NULL;
-	snprintf(path, sizeof(path), "/v1/sessions/%s", ss->id);
-	if (stop_first) {
-		if (api_client_request(ss->api, "DELETE", path, NULL, &status,
-				       &reply, err, err_len))
-			return NULL;
-		json_decref(reply);
-	}
-	snprintf(path, sizeof(path), "/v1/sessions/%s/report", ss->id);
-	for (int i = 0; i < 100; i++) {
-		if (api_client_request(ss->api, "GET", path, NULL, &status,
-				       &reply, err, err_len))
-			return NULL;
-		if (status == 200)
-			return reply;
-		if (status != 409) {
-			api_reply_error(reply, status, err, err_len);
-			json_decref(reply);
-			return NULL;
-		}
-		json_decref(reply);
-		clock_wait_until(mono_ns() + 100 * NSEC_PER_MSEC);
-	}
-	snprintf(err, err_len, "the session's report did not come");
-	return NULL;
-}
-
-static json_t *rate_json(const struct rate *r)
-{
-	char buf[64];
-
-	switch (r->kind) {
-	case RATE_PPS:
-		return json_real(r->value);
-	case RATE_BPS_L1:
-		snprintf(buf, sizeof(buf), "%.0fbps", r->value);
-		break;
-	case RATE_BPS_L2:
-		snprintf(buf, sizeof(buf), "%.0fbps-l2", r->value);
-		break;
-	default:
-		snprintf(buf, sizeof(buf), "max");
-	}
-	return json_string(buf);
+	report = r->report;
+	r->report = NULL;
+	return report;
 }
 
 /* How long a pair's traffic lasts, in seconds. */
@@ -237,7 +140,7 @@ static void run_pair(const struct mesh_config *cfg,
 	const char *rname = cfg->hosts[receiver].name;
 	const char *sname = cfg->hosts[sender].name;
 	bool rtt = cfg->mode == MESH_RTT;
-	struct session rs = { 0 }, ss = { 0 };
+	struct remote rs = { 0 }, ss = { 0 };
 	double life = traffic_s(cfg) + 5;
 	char err[200] = "";
 	json_t *req;
@@ -263,7 +166,7 @@ static void run_pair(const struct mesh_config *cfg,
 	if (rtt) {
 		json_object_set_new(req, "size", json_integer(cfg->frame_size));
 		if (cfg->rate.kind != RATE_MAX)
-			json_object_set_new(req, "rate", rate_json(&cfg->rate));
+			json_object_set_new(req, "rate", remote_rate_json(&cfg->rate));
 	} else {
 		json_object_set_new(req, "size", json_integer(cfg->frame_size > 1518 ?
 							      cfg->frame_size : 1518));
@@ -280,7 +183,7 @@ static void run_pair(const struct mesh_config *cfg,
 								      hs[receiver].error_ns)));
 		}
 	}
-	ret = session_create(&rs, req, err, sizeof(err));
+	ret = remote_create(&rs, req, err, sizeof(err));
 	if (ret) {
 		snprintf(cell->error, sizeof(cell->error), "%s: %s: %s", rname,
 			 rtt ? "reflect" : "sink", err);
@@ -291,7 +194,7 @@ static void run_pair(const struct mesh_config *cfg,
 	json_object_set_new(req, "role", json_string(rtt ? "ping" : "source"));
 	json_object_set_new(req, "backend", json_string(cfg->backend));
 	json_object_set_new(req, "size", json_integer(cfg->frame_size));
-	json_object_set_new(req, "rate", rate_json(&cfg->rate));
+	json_object_set_new(req, "rate", remote_rate_json(&cfg->rate));
 	if (!rtt)
 		json_object_set_new(req, "flows", json_integer(cfg->flows));
 	if (cfg->count)
@@ -301,7 +204,7 @@ static void run_pair(const struct mesh_config *cfg,
 				    json_real((double)cfg->duration_ns / 1e9));
 	json_object_set_new(req, "dst", json_string(rs.address));
 	json_object_set_new(req, "port", json_integer(rs.port));
-	ret = session_create(&ss, req, err, sizeof(err));
+	ret = remote_create(&ss, req, err, sizeof(err));
 	if (ret) {
 		snprintf(cell->error, sizeof(cell->error), "%s: %s: %s", sname,
 			 rtt ? "ping" : "source", err);

@@ -7,14 +7,10 @@
  * measured is "not measured" (null).
  */
 #include <errno.h>
-#include <fcntl.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
+#include "gnuplot.h"
 #include "mesh.h"
 #include "report.h"
 
@@ -289,18 +285,6 @@ void mesh_print_csv(FILE *out, const struct mesh_config *cfg,
 		}
 }
 
-/* A gnuplot string literal: single quotes, doubled inside. */
-static void gp_quoted(FILE *f, const char *s)
-{
-	fputc('\'', f);
-	for (; *s; s++) {
-		if (*s == '\'')
-			fputc('\'', f);
-		fputc(*s, f);
-	}
-	fputc('\'', f);
-}
-
 static void write_heatmap(FILE *f, const char *path, enum metric m,
 			  const struct mesh_config *cfg,
 			  const struct mesh_result *res)
@@ -314,7 +298,7 @@ static void write_heatmap(FILE *f, const char *path, enum metric m,
 	fprintf(f, "set terminal svg size %d,%d dynamic font 'Sans,11' "
 		   "background rgb 'white'\nset output ",
 		size + 120, size);
-	gp_quoted(f, path);
+	gnuplot_quoted(f, path);
 	fprintf(f, "\nset title 'linerate mesh, %s, %s: %s' noenhanced\n",
 		mesh_mode_names[cfg->mode], mesh_topology_names[cfg->topology], title);
 	fprintf(f, "set xlabel 'receiver'\nset ylabel 'sender'\n"
@@ -325,13 +309,13 @@ static void write_heatmap(FILE *f, const char *path, enum metric m,
 	fprintf(f, "set xtics (");
 	for (int h = 0; h < n; h++) {
 		fprintf(f, "%s", h ? ", " : "");
-		gp_quoted(f, cfg->hosts[h].name);
+		gnuplot_quoted(f, cfg->hosts[h].name);
 		fprintf(f, " %d", h);
 	}
 	fprintf(f, ")\nset ytics (");
 	for (int h = 0; h < n; h++) {
 		fprintf(f, "%s", h ? ", " : "");
-		gp_quoted(f, cfg->hosts[h].name);
+		gnuplot_quoted(f, cfg->hosts[h].name);
 		fprintf(f, " %d", h);
 	}
 	fprintf(f, ")\n$m << EOD\n");
@@ -366,69 +350,32 @@ static void write_heatmap(FILE *f, const char *path, enum metric m,
 		   "notitle, $m using 1:2:4 with labels notitle\n");
 }
 
+struct heatmap_args {
+	const char *path;
+	enum metric m;
+	const struct mesh_config *cfg;
+	const struct mesh_result *res;
+};
+
+static void heatmap_script(FILE *f, void *arg)
+{
+	const struct heatmap_args *h = arg;
+
+	write_heatmap(f, h->path, h->m, h->cfg, h->res);
+}
+
 int mesh_plot_svg(const char *path, const char *metric,
 		  const struct mesh_config *cfg, const struct mesh_result *res,
 		  char *err, size_t err_len)
 {
-	enum metric m = !strcmp(metric, "pps")	   ? METRIC_PPS :
-			!strcmp(metric, "latency") ? METRIC_P50 :
-						     METRIC_LOSS;
-	int in[2], errfd, status, rc = 0;
-	char msg[200] = "";
-	ssize_t n;
-	FILE *f;
-	pid_t pid;
+	struct heatmap_args h = {
+		.path = path,
+		.m = !strcmp(metric, "pps")	  ? METRIC_PPS :
+		     !strcmp(metric, "latency") ? METRIC_P50 :
+						  METRIC_LOSS,
+		.cfg = cfg,
+		.res = res,
+	};
 
-	errfd = memfd_create("gnuplot-err", MFD_CLOEXEC);
-	if (errfd < 0 || pipe2(in, O_CLOEXEC)) {
-		rc = -errno;
-		snprintf(err, err_len, "--svg: %s", strerror(errno));
-		if (errfd >= 0)
-			close(errfd);
-		return rc;
-	}
-	pid = fork();
-	if (pid < 0) {
-		rc = -errno;
-		snprintf(err, err_len, "--svg: fork: %s", strerror(errno));
-		goto out;
-	}
-	if (pid == 0) {
-		dup2(in[0], STDIN_FILENO);
-		dup2(errfd, STDOUT_FILENO);
-		dup2(errfd, STDERR_FILENO);
-		execlp("gnuplot", "gnuplot", (char *)NULL);
-		_exit(127);
-	}
-	close(in[0]);
-	in[0] = -1;
-	f = fdopen(in[1], "w");
-	if (!f) {
-		rc = -errno;
-		snprintf(err, err_len, "--svg: %s", strerror(errno));
-		kill(pid, SIGTERM);
-		waitpid(pid, &status, 0);
-		goto out;
-	}
-	in[1] = -1;
-	write_heatmap(f, path, m, cfg, res);
-	fclose(f);
-	waitpid(pid, &status, 0);
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		n = pread(errfd, msg, sizeof(msg) - 1, 0);
-		msg[n > 0 ? n : 0] = '\0';
-		msg[strcspn(msg, "\n")] = '\0';
-		snprintf(err, err_len, "--svg: gnuplot failed: %s",
-			 WIFEXITED(status) && WEXITSTATUS(status) == 127 ?
-				 "cannot run gnuplot (apt-get install gnuplot-nox)" :
-				 msg);
-		rc = -EIO;
-	}
-out:
-	if (in[0] >= 0)
-		close(in[0]);
-	if (in[1] >= 0)
-		close(in[1]);
-	close(errfd);
-	return rc;
+	return gnuplot_run("--svg", heatmap_script, &h, err, err_len);
 }

@@ -4,18 +4,15 @@
  * every trial, a CSV row per frame size, and a chart through gnuplot.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <math.h>
-#include <signal.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
+#include "gnuplot.h"
 #include "rfc2544.h"
 
 static double mbps_l1(double pps, uint32_t frame_size)
@@ -731,18 +728,6 @@ bool rfc2544_gnuplot_available(void)
 	return found;
 }
 
-/* A gnuplot string literal: single quotes, doubled inside. */
-static void gp_quoted(FILE *f, const char *s)
-{
-	fputc('\'', f);
-	for (; *s; s++) {
-		if (*s == '\'')
-			fputc('\'', f);
-		fputc(*s, f);
-	}
-	fputc('\'', f);
-}
-
 static void write_plot_script(FILE *f, const char *path,
 			      const struct rfc2544_run *run)
 {
@@ -761,7 +746,7 @@ static void write_plot_script(FILE *f, const char *path,
 		fprintf(f, "set terminal pngcairo size 900,%d font 'Sans,10'\n",
 			any_latency ? 760 : 420);
 	fprintf(f, "set output ");
-	gp_quoted(f, path);
+	gnuplot_quoted(f, path);
 	fprintf(f, "\n$t << EOD\n");
 	for (unsigned int i = 0; i < c->nsizes; i++) {
 		const struct rfc2544_size_result *sr = &run->sizes[i];
@@ -827,15 +812,23 @@ static void write_plot_script(FILE *f, const char *path,
 	}
 }
 
+struct plot_args {
+	const char *path;
+	const struct rfc2544_run *run;
+};
+
+static void plot_script(FILE *f, void *arg)
+{
+	const struct plot_args *p = arg;
+
+	write_plot_script(f, p->path, p->run);
+}
+
 int rfc2544_plot(const char *path, const struct rfc2544_run *run, char *err,
 		 size_t err_len)
 {
-	int in[2], errfd, status, rc = 0;
+	struct plot_args p = { .path = path, .run = run };
 	bool any = false;
-	char msg[200] = "";
-	ssize_t n;
-	FILE *f;
-	pid_t pid;
 
 	for (unsigned int i = 0; i < run->cfg.nsizes; i++)
 		any |= run->sizes[i].throughput_done;
@@ -843,57 +836,5 @@ int rfc2544_plot(const char *path, const struct rfc2544_run *run, char *err,
 		snprintf(err, err_len, "--plot: no throughput results to plot");
 		return -ENODATA;
 	}
-	errfd = memfd_create("gnuplot-err", MFD_CLOEXEC);
-	if (errfd < 0 || pipe2(in, O_CLOEXEC)) {
-		rc = -errno;
-		snprintf(err, err_len, "--plot: %s", strerror(errno));
-		if (errfd >= 0)
-			close(errfd);
-		return rc;
-	}
-	pid = fork();
-	if (pid < 0) {
-		rc = -errno;
-		snprintf(err, err_len, "--plot: fork: %s", strerror(errno));
-		goto out_fds;
-	}
-	if (pid == 0) {
-		dup2(in[0], STDIN_FILENO);
-		dup2(errfd, STDOUT_FILENO);
-		dup2(errfd, STDERR_FILENO);
-		execlp("gnuplot", "gnuplot", (char *)NULL);
-		_exit(127);
-	}
-	close(in[0]);
-	in[0] = -1;
-	f = fdopen(in[1], "w");
-	if (!f) {
-		rc = -errno;
-		snprintf(err, err_len, "--plot: %s", strerror(errno));
-		kill(pid, SIGTERM);
-		waitpid(pid, &status, 0);
-		goto out_fds;
-	}
-	in[1] = -1;
-	write_plot_script(f, path, run);
-	fclose(f);
-	waitpid(pid, &status, 0);
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		n = pread(errfd, msg, sizeof(msg) - 1, 0);
-		msg[n > 0 ? n : 0] = '\0';
-		msg[strcspn(msg, "\n")] = '\0';
-		snprintf(err, err_len, "--plot: gnuplot failed%s%s",
-			 msg[0] ? ": " : "",
-			 WIFEXITED(status) && WEXITSTATUS(status) == 127 ?
-				 "cannot run gnuplot" :
-				 msg);
-		rc = -EIO;
-	}
-out_fds:
-	if (in[0] >= 0)
-		close(in[0]);
-	if (in[1] >= 0)
-		close(in[1]);
-	close(errfd);
-	return rc;
+	return gnuplot_run("--plot", plot_script, &p, err, err_len);
 }

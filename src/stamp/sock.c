@@ -7,29 +7,10 @@
 
 #include "clock.h"
 #include "log.h"
+#include "sockaddr.h"
 #include "sock.h"
 
 #define SOCKBUF_BYTES (4 << 20)
-
-static socklen_t fill_addr(struct sockaddr_storage *ss,
-			   const struct ip_addr *ip, uint16_t port)
-{
-	memset(ss, 0, sizeof(*ss));
-	if (ip->family == AF_INET6) {
-		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
-
-		sin6->sin6_family = AF_INET6;
-		sin6->sin6_addr = ip->v6;
-		sin6->sin6_port = htons(port);
-		return sizeof(*sin6);
-	}
-	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
-
-	sin->sin_family = AF_INET;
-	sin->sin_addr = ip->v4;
-	sin->sin_port = htons(port);
-	return sizeof(*sin);
-}
 
 static void setopt_quiet(int fd, int level, int name, int value)
 {
@@ -70,11 +51,11 @@ int stamp_sock_open(struct stamp_sock *s, const struct ip_addr *local,
 		any.family = s->family;
 		local = &any;
 	}
-	len = fill_addr(&ss, local, port);
+	len = sockaddr_from_ip(&ss, local, port);
 	if (bind(s->fd, (struct sockaddr *)&ss, len))
 		goto fail;
 	if (peer) {
-		len = fill_addr(&ss, peer, peer_port);
+		len = sockaddr_from_ip(&ss, peer, peer_port);
 		if (connect(s->fd, (struct sockaddr *)&ss, len))
 			goto fail;
 	}

@@ -214,6 +214,22 @@ size_t stamp_base_len(enum stamp_mode mode)
 	return mode == STAMP_MODE_AUTH ? STAMP_AUTH_LEN : STAMP_UNAUTH_LEN;
 }
 
+/* The leading fields both packets share, where the mode puts them. */
+static void put_head(uint8_t *buf, enum stamp_mode mode,
+		     const struct stamp_sender_packet *h)
+{
+	put32(buf, h->seq);
+	if (mode == STAMP_MODE_AUTH) {
+		put64(buf + 16, h->timestamp);
+		put16(buf + 24, h->error_estimate);
+		put16(buf + 26, h->ssid);
+	} else {
+		put64(buf + 4, h->timestamp);
+		put16(buf + 12, h->error_estimate);
+		put16(buf + 14, h->ssid);
+	}
+}
+
 int stamp_sender_build(uint8_t *buf, size_t len, enum stamp_mode mode,
 		       const struct stamp_sender_packet *p,
 		       const struct stamp_key *key, bool tlv_padding)
@@ -223,16 +239,7 @@ int stamp_sender_build(uint8_t *buf, size_t len, enum stamp_mode mode,
 	if (len < base || len > STAMP_MAX_PACKET)
 		return -EINVAL;
 	memset(buf, 0, len);
-	put32(buf, p->seq);
-	if (mode == STAMP_MODE_AUTH) {
-		put64(buf + 16, p->timestamp);
-		put16(buf + 24, p->error_estimate);
-		put16(buf + 26, p->ssid);
-	} else {
-		put64(buf + 4, p->timestamp);
-		put16(buf + 12, p->error_estimate);
-		put16(buf + 14, p->ssid);
-	}
+	put_head(buf, mode, p);
 	if (tlv_padding && len - base >= STAMP_TLV_HLEN) {
 		buf[base + 1] = STAMP_TLV_EXTRA_PADDING;
 		put16(buf + base + 2, (uint16_t)(len - base - STAMP_TLV_HLEN));
@@ -243,18 +250,20 @@ int stamp_sender_build(uint8_t *buf, size_t len, enum stamp_mode mode,
 	return 0;
 }
 
-enum stamp_drop stamp_sender_parse(const uint8_t *buf, size_t len,
-				   enum stamp_mode mode,
-				   const struct stamp_key *key,
-				   struct stamp_sender_packet *out)
+/* The checks and the leading fields (seq, timestamp, error estimate,
+ * ssid) that the Session-Sender's and the Session-Reflector's packets
+ * share. Octets 4..15 are MBZ in the authenticated layout and hold the
+ * timestamp and error estimate (whose multiplier is never 0) in the
+ * unauthenticated one: that tells the modes apart. */
+static enum stamp_drop parse_head(const uint8_t *buf, size_t len,
+				  enum stamp_mode mode,
+				  const struct stamp_key *key,
+				  struct stamp_sender_packet *out)
 {
 	if (len > STAMP_MAX_PACKET)
 		return STAMP_DROP_OVERSIZE;
 	if (len < STAMP_UNAUTH_LEN)
 		return STAMP_DROP_SHORT;
-	/* Octets 4..15 are MBZ in the authenticated layout and hold the
-	 * timestamp and error estimate (whose multiplier is never 0) in the
-	 * unauthenticated one: that tells the modes apart. */
 	if (mode == STAMP_MODE_AUTH) {
 		if (!all_zero(buf + 4, 12))
 			return STAMP_DROP_MODE;
@@ -268,12 +277,25 @@ enum stamp_drop stamp_sender_parse(const uint8_t *buf, size_t len,
 		out->ssid = get16(buf + 26);
 		return STAMP_OK;
 	}
-	if (len >= STAMP_AUTH_LEN && all_zero(buf + 4, 12))
-		return STAMP_DROP_MODE;
 	out->seq = get32(buf);
 	out->timestamp = get64(buf + 4);
 	out->error_estimate = get16(buf + 12);
 	out->ssid = get16(buf + 14);
+	return STAMP_OK;
+}
+
+enum stamp_drop stamp_sender_parse(const uint8_t *buf, size_t len,
+				   enum stamp_mode mode,
+				   const struct stamp_key *key,
+				   struct stamp_sender_packet *out)
+{
+	enum stamp_drop drop = parse_head(buf, len, mode, key, out);
+
+	if (drop)
+		return drop;
+	if (mode != STAMP_MODE_AUTH && len >= STAMP_AUTH_LEN &&
+	    all_zero(buf + 4, 12))
+		return STAMP_DROP_MODE;
 	return STAMP_OK;
 }
 
@@ -316,25 +338,25 @@ int stamp_reflector_build(uint8_t *out, const uint8_t *in, size_t len,
 			  const struct stamp_key *key)
 {
 	size_t base = stamp_base_len(mode);
+	const struct stamp_sender_packet head = {
+		.seq = r->seq,
+		.timestamp = r->timestamp,
+		.error_estimate = r->error_estimate,
+		.ssid = r->ssid,
+	};
 	int flagged, rc;
 
 	if (len < base || len > STAMP_MAX_PACKET)
 		return -EINVAL;
 	memset(out, 0, base);
-	put32(out, r->seq);
+	put_head(out, mode, &head);
 	if (mode == STAMP_MODE_AUTH) {
-		put64(out + 16, r->timestamp);
-		put16(out + 24, r->error_estimate);
-		put16(out + 26, r->ssid);
 		put64(out + 32, r->rx_timestamp);
 		put32(out + 48, r->sender_seq);
 		put64(out + 64, r->sender_timestamp);
 		put16(out + 72, r->sender_error_estimate);
 		out[80] = r->sender_ttl;
 	} else {
-		put64(out + 4, r->timestamp);
-		put16(out + 12, r->error_estimate);
-		put16(out + 14, r->ssid);
 		put64(out + 16, r->rx_timestamp);
 		put32(out + 24, r->sender_seq);
 		put64(out + 28, r->sender_timestamp);
@@ -360,32 +382,23 @@ enum stamp_drop stamp_reflector_parse(const uint8_t *buf, size_t len,
 {
 	size_t base = stamp_base_len(mode);
 	uint8_t trailer[STAMP_MAX_PACKET];
+	struct stamp_sender_packet head;
+	enum stamp_drop drop;
 
-	if (len > STAMP_MAX_PACKET)
-		return STAMP_DROP_OVERSIZE;
-	if (len < STAMP_UNAUTH_LEN)
-		return STAMP_DROP_SHORT;
+	drop = parse_head(buf, len, mode, key, &head);
+	if (drop)
+		return drop;
+	out->seq = head.seq;
+	out->timestamp = head.timestamp;
+	out->error_estimate = head.error_estimate;
+	out->ssid = head.ssid;
 	if (mode == STAMP_MODE_AUTH) {
-		if (!all_zero(buf + 4, 12))
-			return STAMP_DROP_MODE;
-		if (len < STAMP_AUTH_LEN)
-			return STAMP_DROP_SHORT;
-		if (!hmac_matches(key, buf))
-			return STAMP_DROP_HMAC;
-		out->seq = get32(buf);
-		out->timestamp = get64(buf + 16);
-		out->error_estimate = get16(buf + 24);
-		out->ssid = get16(buf + 26);
 		out->rx_timestamp = get64(buf + 32);
 		out->sender_seq = get32(buf + 48);
 		out->sender_timestamp = get64(buf + 64);
 		out->sender_error_estimate = get16(buf + 72);
 		out->sender_ttl = buf[80];
 	} else {
-		out->seq = get32(buf);
-		out->timestamp = get64(buf + 4);
-		out->error_estimate = get16(buf + 12);
-		out->ssid = get16(buf + 14);
 		out->rx_timestamp = get64(buf + 16);
 		out->sender_seq = get32(buf + 24);
 		out->sender_timestamp = get64(buf + 28);
