@@ -118,7 +118,9 @@ static int udp_socket_marking(int fd, int family,
 			tos, strerror(errno));
 		return err;
 	}
-	if (cfg->role == ROLE_RECV || cfg->role == ROLE_REFLECT) {
+	/* A pinger reads it on the replies: what came back, as marked. */
+	if (cfg->role == ROLE_RECV || cfg->role == ROLE_REFLECT ||
+	    cfg->role == ROLE_PING) {
 		if (setsockopt(fd, v6 ? IPPROTO_IPV6 : IPPROTO_IP,
 			       v6 ? IPV6_RECVTCLASS : IP_RECVTOS, &one,
 			       sizeof(one)))
@@ -231,7 +233,8 @@ static int udp_open(const struct backend_config *cfg, struct backend **out)
 	b->timestamps = cfg->kernel_rx_timestamps;
 	b->nfds = sender ? (cfg->flows ? cfg->flows : 1) : 1;
 	b->gro = !sender && !cfg->no_gso;
-	b->recv_tos = cfg->role == ROLE_RECV || cfg->role == ROLE_REFLECT;
+	b->recv_tos = cfg->role == ROLE_RECV || cfg->role == ROLE_REFLECT ||
+		      cfg->role == ROLE_PING;
 	/* A coalesced GRO message can be up to 64 KiB; a plain one is at
 	 * most one frame's payload. */
 	b->buf_size = b->gro ? UDP_GRO_BUFFER : cfg->max_frame;
