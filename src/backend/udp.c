@@ -29,6 +29,8 @@
 #define UDP_SOCKBUF_BYTES (8 << 20)
 /* Room for a timestamp, a GRO size and a TOS / traffic class. */
 #define UDP_CMSG_SPACE 128
+/* A reflector's per-reply TOS / traffic class cmsg, aligned for the next. */
+#define UDP_TOS_CMSG_SPACE CMSG_SPACE(sizeof(int))
 #ifndef UDP_SEGMENT
 #define UDP_SEGMENT 103
 #endif
@@ -51,6 +53,7 @@ struct backend {
 	bool gro; /* UDP_GRO: the kernel may hand over coalesced datagrams */
 	bool relay; /* receives, and sends to each packet's peer */
 	bool recv_tos; /* IP_RECVTOS / IPV6_RECVTCLASS on */
+	bool mirror_tos; /* reflector: send back with the byte received */
 	struct sockaddr_storage *rx_peers;
 	struct pkt *pending; /* datagrams received, not yet handed out */
 	uint32_t pending_cap;
@@ -62,6 +65,7 @@ struct backend {
 	struct mmsghdr *rx_msgs;
 	struct iovec *rx_iov;
 	struct mmsghdr *tx_msgs;
+	uint8_t *tx_control; /* mirror_tos: a TOS cmsg per message */
 	struct iovec *tx_iov;
 	char mode[64];
 };
@@ -98,7 +102,9 @@ static int udp_socket_marking(int fd, int family,
 			tos, strerror(errno));
 		return err;
 	}
-	if (cfg->role == ROLE_RECV || cfg->role == ROLE_REFLECT) {
+	/* A pinger reads it on the replies: what came back, as marked. */
+	if (cfg->role == ROLE_RECV || cfg->role == ROLE_REFLECT ||
+	    cfg->role == ROLE_PING) {
 		if (setsockopt(fd, v6 ? IPPROTO_IPV6 : IPPROTO_IP,
 			       v6 ? IPV6_RECVTCLASS : IP_RECVTOS, &one,
 			       sizeof(one)))
@@ -191,6 +197,7 @@ static void udp_close(struct backend *b)
 	free(b->rx_msgs);
 	free(b->rx_iov);
 	free(b->tx_msgs);
+	free(b->tx_control);
 	free(b->tx_iov);
 	free(b);
 }
@@ -212,7 +219,8 @@ static int udp_open(const struct backend_config *cfg, struct backend **out)
 	b->timestamps = cfg->kernel_rx_timestamps;
 	b->nfds = sender ? (cfg->flows ? cfg->flows : 1) : 1;
 	b->gro = !sender && !cfg->no_gso;
-	b->recv_tos = cfg->role == ROLE_RECV || cfg->role == ROLE_REFLECT;
+	b->recv_tos = cfg->role == ROLE_RECV || cfg->role == ROLE_REFLECT ||
+		      cfg->role == ROLE_PING;
 	/* A coalesced GRO message can be up to 64 KiB; a plain one is at
 	 * most one frame's payload. */
 	b->buf_size = b->gro ? UDP_GRO_BUFFER : cfg->max_frame;
@@ -245,6 +253,12 @@ static int udp_open(const struct backend_config *cfg, struct backend **out)
 		b->fds[i] = fd;
 	}
 	b->relay = !sender && cfg->tx_to_peers;
+	b->mirror_tos = cfg->role == ROLE_REFLECT;
+	if (b->mirror_tos) {
+		b->tx_control = calloc(b->batch, UDP_TOS_CMSG_SPACE);
+		if (!b->tx_control)
+			goto err_free;
+	}
 	b->gso = (sender || b->relay) && !cfg->no_gso;
 	udp_set_mode(b, sender);
 	*out = b;
@@ -266,10 +280,33 @@ static socklen_t peer_len(const struct sockaddr_storage *ss)
  * Returns n, or -EAGAIN, or -EOPNOTSUPP when this kernel/path refuses
  * UDP_SEGMENT (the caller falls back to sendmmsg), or another -errno.
  */
+/*
+ * A reflector sends each packet back with the TOS / traffic class it
+ * arrived with, as raw reflectors do, so the return leg is in the same
+ * class. Appends the cmsg at cm; returns its space, or 0 when
+ * the packet's byte is not known.
+ */
+static size_t tos_cmsg(const struct pkt *p, struct cmsghdr *cm)
+{
+	int tos = p->rx_tos & 0xff;
+
+	if (!(p->rx_tos & PKT_MARK_VALID))
+		return 0;
+	cm->cmsg_level = p->peer.ss_family == AF_INET6 ? IPPROTO_IPV6 :
+							 IPPROTO_IP;
+	cm->cmsg_type = p->peer.ss_family == AF_INET6 ? IPV6_TCLASS : IP_TOS;
+	cm->cmsg_len = CMSG_LEN(sizeof(tos));
+	memcpy(CMSG_DATA(cm), &tos, sizeof(tos));
+	return CMSG_SPACE(sizeof(tos));
+}
+
 static int send_gso(struct backend *b, int fd, struct pkt *pkts,
 		    unsigned int n)
 {
-	char control[CMSG_SPACE(sizeof(uint16_t))] = { 0 };
+	union {
+		char buf[CMSG_SPACE(sizeof(uint16_t)) + CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} control;
 	struct msghdr mh = { 0 };
 	struct cmsghdr *cm;
 	uint16_t segment = (uint16_t)pkts[0].len;
@@ -285,13 +322,20 @@ static int send_gso(struct backend *b, int fd, struct pkt *pkts,
 		mh.msg_name = &pkts[0].peer;
 		mh.msg_namelen = peer_len(&pkts[0].peer);
 	}
-	mh.msg_control = control;
-	mh.msg_controllen = sizeof(control);
+	memset(&control, 0, sizeof(control));
+	mh.msg_control = control.buf;
+	mh.msg_controllen = sizeof(control.buf);
 	cm = CMSG_FIRSTHDR(&mh);
 	cm->cmsg_level = SOL_UDP;
 	cm->cmsg_type = UDP_SEGMENT;
 	cm->cmsg_len = CMSG_LEN(sizeof(segment));
 	memcpy(CMSG_DATA(cm), &segment, sizeof(segment));
+	mh.msg_controllen = CMSG_SPACE(sizeof(segment));
+	/* The run shares one TOS (gso_run): it follows the segment size. */
+	if (b->mirror_tos)
+		mh.msg_controllen += tos_cmsg(
+			&pkts[0], (struct cmsghdr *)(control.buf +
+						     CMSG_SPACE(sizeof(segment))));
 	do {
 		rc = sendmsg(fd, &mh, b->busy_poll ? MSG_DONTWAIT : 0);
 	} while (rc < 0 && errno == EINTR);
@@ -323,6 +367,7 @@ static unsigned int gso_run(const struct pkt *pkts, unsigned int n)
 
 	while (run < n && run < UDP_GSO_MAX_SEGMENTS &&
 	       pkts[run].len == pkts[0].len && same_peer(&pkts[run], &pkts[0]) &&
+	       pkts[run].rx_tos == pkts[0].rx_tos &&
 	       bytes + pkts[run].len <= UDP_GSO_MAX_BYTES) {
 		bytes += pkts[run].len;
 		run++;
@@ -359,6 +404,15 @@ static int send_group(struct backend *b, int fd, struct pkt *pkts,
 		if (pkts[i].peer.ss_family) {
 			mh->msg_name = &pkts[i].peer;
 			mh->msg_namelen = peer_len(&pkts[i].peer);
+		}
+		if (b->mirror_tos) {
+			struct cmsghdr *cm = (struct cmsghdr *)(b->tx_control +
+					(size_t)i * UDP_TOS_CMSG_SPACE);
+
+			mh->msg_control = cm;
+			mh->msg_controllen = tos_cmsg(&pkts[i], cm);
+			if (!mh->msg_controllen)
+				mh->msg_control = NULL;
 		}
 	}
 	do {

@@ -678,7 +678,12 @@ void report_text_header(FILE *out, const struct report_ctx *ctx)
 			ip_addr_format(&sp->listen, addr, sizeof(addr)),
 			sp->listen_port);
 	fprintf(out, "  backend %s (%s)", ctx->backend_name, ctx->backend_mode);
-	if (sp->role == ROLE_SEND || sp->role == ROLE_PING)
+	if ((sp->role == ROLE_SEND || sp->role == ROLE_PING) &&
+	    sp->size_mix.count)
+		fprintf(out, "  %u..%u-byte frames  rate %s  flows %u",
+			sizemix_min(&sp->size_mix), sp->frame_size,
+			rate_format(&sp->rate, rate, sizeof(rate)), sp->flows);
+	else if (sp->role == ROLE_SEND || sp->role == ROLE_PING)
 		fprintf(out, "  %u-byte frames  rate %s  flows %u",
 			sp->frame_size, rate_format(&sp->rate, rate, sizeof(rate)),
 			sp->flows);

@@ -24,6 +24,8 @@
 #  7. The xdp analyzer's per-flow view (flow ids below 1024, no markings
 #     or latency per flow; rx.per_flow_note says so).
 #  8. The xdp backend's generator writes DSCP, ECN and the tag as well.
+#  9. ping --dscp AF22: raw and udp reflectors send the byte back as it
+#     came, and ping's per-flow view of the replies shows it.
 #
 # Counts are exact: the udp sender runs without GSO and the receiver without
 # GRO, so the rule sees one packet per datagram, and the lab (no threaded
@@ -301,6 +303,27 @@ assert_eq "8: dscp" "$(flow_field "$R" 48000 'dscp | join(",")')" EF
 assert_eq "8: ecn" "$(flow_field "$R" 48000 'ecn | join(",")')" ce
 assert_eq "8: vlan" "$(flow_field "$R" 48000 vlan)" 7
 assert_eq "8: corrupt" "$(jget "$R" .rx.corrupt)" 0
+
+# ---- 9. ping: the replies' marking, per reflector backend (AF22: no
+# rule of section 1 touches it)
+for be in afpacket udp; do
+	bg_start "refl-$be" "$NS_B" 30 "$LINERATE" reflect --backend "$be" \
+		--listen "$IP_B:$PORT" --idle-timeout 2s --json
+	if [[ $be == udp ]]; then
+		wait_udp_listen "$NS_B" "$PORT" 5 || fail "9: udp reflector did not bind"
+	else
+		sleep 1.5
+	fi
+	run_in "ping-$be" "$NS_A" 20 "$LINERATE" ping --backend udp \
+		--dst "$IP_B:$PORT" --count 50 --rate 1kpps --dscp AF22 --json
+	assert_rc "9: ping via a $be reflector" $? 0
+	bg_wait "refl-$be"
+	assert_eq "9: the $be reflector got AF22" \
+		"$(jget "$(out "refl-$be")" '.rx.per_flow[0].dscp | join(",")')" AF22
+	assert_eq "9: replies from the $be reflector came back AF22" \
+		"$(jget "$(out "ping-$be")" '.rx.per_flow[0].dscp | join(",")')" AF22
+	assert_eq "9: ping via $be: replies" "$(jget "$(out "ping-$be")" '.rx.per_flow[0].packets')" 50
+done
 
 # ---- 6. IPv6: the traffic class over [::1] (the lab runs without IPv6)
 NS6=lrm6$$
