@@ -45,7 +45,8 @@ ip netns del "$probe"
 
 # Tools the tests use, from Debian packages, installed when missing.
 declare -A PKG_OF=([jq]=jq [ethtool]=ethtool [nft]=nftables [iptables]=iptables
-	[ping]=iputils-ping [nstat]=iproute2 [ss]=iproute2 [tc]=iproute2 [python3]=python3)
+	[ping]=iputils-ping [nstat]=iproute2 [ss]=iproute2 [tc]=iproute2 [python3]=python3
+	[promtool]=prometheus [openssl]=openssl [file]=file [curl]=curl)
 missing=()
 for cmd in "${!PKG_OF[@]}"; do
 	command -v "$cmd" >/dev/null 2>&1 || missing+=("${PKG_OF[$cmd]}")
