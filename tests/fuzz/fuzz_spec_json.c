@@ -70,14 +70,15 @@ static void check_accepted(const struct api_session_req *req)
 		[API_ROLE_SINK] = ROLE_RECV,
 		[API_ROLE_REFLECT] = ROLE_REFLECT,
 		[API_ROLE_SOURCE] = ROLE_SEND,
+		[API_ROLE_PING] = ROLE_PING,
+		[API_ROLE_STAMP_REFLECT] = ROLE_REFLECT,
 	};
 	const struct test_spec *sp = &req->spec;
 	struct test_spec whole = *sp;
 	char msg[256];
 
-	FUZZ_CHECK(req->role == API_ROLE_SINK ||
-		   req->role == API_ROLE_REFLECT ||
-		   req->role == API_ROLE_SOURCE);
+	FUZZ_CHECK(req->role >= API_ROLE_SINK &&
+		   req->role <= API_ROLE_STAMP_REFLECT);
 	FUZZ_CHECK(sp->role == to_role[req->role]);
 	FUZZ_CHECK(memchr(sp->backend, 0, sizeof(sp->backend)));
 	FUZZ_CHECK(spec_backend_known(sp->backend));
@@ -121,7 +122,7 @@ static void check_accepted(const struct api_session_req *req)
 		    req->role == API_ROLE_SINK));
 	/* The daemon's addresses are its own to fill. */
 	FUZZ_CHECK(sp->dst.family == 0 && sp->listen.family == 0);
-	if (req->role == API_ROLE_SOURCE) {
+	if (api_role_sends(req->role)) {
 		FUZZ_CHECK(req->port >= 1);
 		if (req->has_dst)
 			FUZZ_CHECK(req->dst.family == AF_INET ||
