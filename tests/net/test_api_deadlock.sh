@@ -117,7 +117,7 @@ storm() {
 	done
 	j=$(tail -n 1 "$(out "$label-health")")
 	log "$label health during the storm: $j"
-	assert_gt "$label health: asked during the storm" "$(jq -r '.done' <<<"$j")" 5
+	assert_gt "$label health: asked during the storm" "$(jq -r '.done' <<<"$j")" 0
 	assert_eq "$label health: every request answered 200" "$(jq -r '.codes["200"] // 0' <<<"$j")" \
 		"$(jq -r '.done' <<<"$j")"
 	assert_lt "$label health: slowest answer (s)" "$(jq -r '.worst_s' <<<"$j")" 2
