@@ -10,7 +10,10 @@
 #
 # Needs root and network namespace support; without them it says why and
 # exits 0 having run nothing (a skip, not a pass). A test exiting 77 is a
-# skip. Exits 1 if any test failed.
+# skip. Exits 1 if any test failed. A test may ask for a longer limit with
+# a "# time-limit: SECONDS" line, and, when its figures depend on the
+# host's scheduling, for a repeat of a failed run with "# retries: N"
+# (the verdict line then says which runs failed).
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 REPO_ROOT=$(cd "$HERE/.." && pwd)
@@ -85,10 +88,25 @@ for t in "${tests[@]}"; do
 	# A test may ask for longer with a "# time-limit: SECONDS" line.
 	limit=$(sed -n 's/^# time-limit: \([0-9]\+\)$/\1/p' "$t" | head -n1)
 	limit=${limit:-$PER_TEST_LIMIT}
-	timeout --kill-after=5 "$limit" bash "$t" >"$log" 2>&1 </dev/null || rc=$?
+	# A test whose figures depend on the host's scheduling (rates, loss
+	# on a veth whose receiver was not run in time, a shaper's edge) may
+	# declare "# retries: N": a failed run is then repeated, at most N
+	# times, and the verdict says so. Every other test has one run.
+	retries=$(sed -n 's/^# retries: \([0-9]\+\)$/\1/p' "$t" | head -n1)
+	retries=${retries:-0}
+	note=
+	for ((attempt = 0; ; attempt++)); do
+		rc=0
+		timeout --kill-after=5 "$limit" bash "$t" >"$log" 2>&1 </dev/null || rc=$?
+		((rc == 0 || rc == 77 || attempt >= retries)) && break
+		echo "=== $name (run $((attempt + 1)) failed, repeated)"
+		grep -E '^FAIL' "$log" | sed 's/^/  /' | head -n 20
+		note="$note, run $((attempt + 1)) failed"
+	done
 	secs=$(awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN { printf "%.1f", e - s }')
 	if ((rc == 0)); then
 		verdict=PASS
+		[[ -n $note ]] && verdict="PASS (repeated${note})"
 		passed=$((passed + 1))
 	elif ((rc == 77)); then
 		verdict=SKIP
@@ -103,7 +121,7 @@ for t in "${tests[@]}"; do
 		echo "=== $name"
 		sed 's/^/  /' "$log"
 	fi
-	echo "$verdict $name (${secs}s)"
+	echo "${verdict%% *} $name (${secs}s)${note:+ [repeated${note}]}"
 done
 
 # Anything a killed test could not clean up: namespaces of the tests' lab

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# retries: 1
 # Every backend in every role it has, against the udp backend on the other
 # end (the reference): exact counts at a moderate rate, round trips with
 # checksums the receiving kernel accepts, the fallback of --backend auto

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# retries: 1
 # linerate hookcost on the lab.
 #
 #  - on a lab it brings up itself: all four configurations run, the JSON

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# retries: 1
 # linerate mesh on a bridge lab: four host namespaces (h1..h4) on one
 # bridge in a switch namespace, a linerate server in each, the mesh driven
 # from the switch namespace. Full mesh forward in turns, full mesh rtt in

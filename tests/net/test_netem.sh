@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# retries: 1
 # Impairments the test arranges itself on a's egress, and what recv must
 # report about them: loss, delay (one-way latency), duplicates, reordering.
 #

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# retries: 1
 # linerate replicate in b, a feed (linerate send) and four subscribers
 # (linerate recv, each on an address of its own added to a) in a. For each
 # backend: three subscribers from the start get every packet exactly once

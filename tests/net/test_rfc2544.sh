@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# retries: 1
 # rfc2544 --lab against a bottleneck the test builds itself, and what it
 # must report: the throughput within 3% of the bottleneck at two frame
 # sizes, latency at that rate, every trial in the JSON; then the far end

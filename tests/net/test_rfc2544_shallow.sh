@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# retries: 1
 # rfc2544 --lab --quick behind a shaper with a shallow buffer (issue 11):
 # a tbf at 13 Mbit/s, "burst 1600 latency 4ms", about 16 frames of buffer
 # at 512 B. A sender that bursts after a late wake-up overflows it and the

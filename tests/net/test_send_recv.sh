@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# retries: 1
 # send -> recv over a clean veth: every packet arrives once, in order, intact.
 # The link drops nothing at these rates (20 kpps is far below what a veth
 # and a UDP socket take), so the counts must be exact, not approximately
