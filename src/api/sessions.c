@@ -728,8 +728,7 @@ int registry_create_session(struct registry *reg, struct api_session_req *req,
 		s->spec.dst_port = req->port;
 		s->spec.src = local_ip;
 		s->spec.has_src = true;
-		s->pps = rate_to_pps(&s->spec.rate, s->spec.frame_size,
-				     s->spec.line_rate_bps);
+		s->pps = spec_target_pps(&s->spec);
 	} else {
 		s->spec.listen = local_ip;
 		/* A reflector answers only the client (a spoofed source
@@ -756,13 +755,12 @@ int registry_create_session(struct registry *reg, struct api_session_req *req,
 			s->spec.has_only_from = true;
 		}
 		if (req->role == API_ROLE_REFLECT) {
-			s->pps = rate_to_pps(&s->spec.rate, s->spec.frame_size,
-					     s->spec.line_rate_bps);
+			s->pps = spec_target_pps(&s->spec);
 			/* What admission counted is all it sends back. */
 			s->spec.police = true;
 		}
 	}
-	s->bps_l1 = frame_bps_l1(s->pps, s->spec.frame_size);
+	s->bps_l1 = spec_bps_l1(&s->spec, s->pps);
 	ret = spec_runs_here(s, status, field, field_len, err, err_len);
 	if (ret) {
 		session_free(s);
