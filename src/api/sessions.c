@@ -181,6 +181,7 @@ static void *session_thread(void *arg)
 	s->ended_mono_ns = mono_ns();
 	if (err) {
 		s->state = API_STATE_FAILED;
+		s->error_code = err;
 		snprintf(s->error, sizeof(s->error), "%s",
 			 why[0] ? why : strerror(-err));
 		if (!s->end_reason)
@@ -802,6 +803,7 @@ int registry_create_session(struct registry *reg, struct api_session_req *req,
 		s->state = API_STATE_STARTING;
 		s->start_done = false;
 		s->error[0] = '\0';
+		s->error_code = 0;
 		s->created_mono_ns = s->last_contact_ns = mono_ns();
 		s->created_real_ns = clock_ns(CLOCK_REALTIME);
 		atomic_store(&s->stop, false);
@@ -864,7 +866,10 @@ int registry_create_session(struct registry *reg, struct api_session_req *req,
 		s->final = NULL;
 		json_decref(s->live);
 		s->live = NULL;
-		if (!api_role_sends(req->role) && strstr(s->error, "in use"))
+		/* Its data port was taken after port_pick chose it: the
+		 * next one. */
+		if (!api_role_sends(req->role) &&
+		    s->error_code == -EADDRINUSE)
 			continue;
 		*status = 503;
 		snprintf(err, err_len, "the session could not start: %s",
