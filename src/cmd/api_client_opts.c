@@ -18,6 +18,7 @@ struct api_client_row {
 	unsigned int feature; /* 0: every command of the group */
 };
 
+/* clang-format off */
 #define ROW(id, name, has_arg, arg, help) { name, has_arg, arg, help, 0 },
 #define DATA_ROW(id, name, has_arg, arg, help)                               \
 	{ name, has_arg, arg, help, CMD_API_CLIENT_WITH_DATA_ADDRESS },
@@ -27,9 +28,10 @@ static const struct api_client_row rows[CMD_API_CLIENT_NOPTS] = {
 };
 #undef ROW
 #undef DATA_ROW
+/* clang-format on */
 
-int cmd_api_client_parse(struct cmd_api_client *o, const char *command,
-			 int id, const char *value)
+int cmd_api_client_parse(struct cmd_api_client *o, const char *command, int id,
+			 const char *value)
 {
 	uint16_t port;
 	bool has_port;
@@ -84,7 +86,8 @@ int cmd_api_client_parse_argv(struct cmd_api_client *o, const char *command,
 		if (rows[r].has_arg == required_argument) {
 			if (*i + 1 >= argc) {
 				fprintf(stderr,
-					"linerate %s: %s: a value is required\n",
+					"linerate %s: %s: a value is "
+					"required\n",
 					command, a);
 				return EXIT_USAGE;
 			}
@@ -109,7 +112,8 @@ void cmd_api_client_help(FILE *out, int width, unsigned int features,
 		if (r == CMD_API_CLIENT_TOKEN_FILE && token_help)
 			help = token_help;
 		snprintf(flag, sizeof(flag), "--%s%s%s", rows[r].name,
-			 rows[r].arg ? " " : "", rows[r].arg ? rows[r].arg : "");
+			 rows[r].arg ? " " : "",
+			 rows[r].arg ? rows[r].arg : "");
 		n = fprintf(out, "  %-*s", width, flag);
 		/* A flag wider than its column gets the help on a line of
 		 * its own. */

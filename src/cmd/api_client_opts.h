@@ -15,6 +15,7 @@
 #include "api/client.h"
 #include "frame.h"
 
+/* clang-format off */
 /* X(ID, name, has_arg, value placeholder or NULL, help) */
 #define CMD_API_CLIENT_ROWS(X)                                              \
 	X(TOKEN_FILE, "token-file", required_argument, "FILE",               \
@@ -46,6 +47,7 @@ enum cmd_api_client_opt {
 	{ name, has_arg, NULL, CMD_API_CLIENT_OPT_BASE + CMD_API_CLIENT_##id },
 /* Entries for a command's struct option table. */
 #define CMD_API_CLIENT_LONGOPTS CMD_API_CLIENT_ROWS(CMD_API_CLIENT_LONGOPT)
+/* clang-format on */
 
 /* Which rows a command takes besides the four of CMD_API_CLIENT_ROWS. */
 #define CMD_API_CLIENT_WITH_DATA_ADDRESS 1u
@@ -67,8 +69,8 @@ static inline bool cmd_api_client_is_opt(int id)
  * One row's value (NULL for a switch), by getopt_long id. 0, or EXIT_USAGE
  * after one line "linerate COMMAND: --flag: ..." on stderr.
  */
-int cmd_api_client_parse(struct cmd_api_client *o, const char *command,
-			 int id, const char *value);
+int cmd_api_client_parse(struct cmd_api_client *o, const char *command, int id,
+			 const char *value);
 
 /*
  * For a command that walks argv itself: when argv[*i] is one of the rows

@@ -33,12 +33,13 @@ char *api_server_read_token(const char *command, const char *flag,
 			    const char *path, bool allow_insecure_perms,
 			    const char *other)
 {
-	char *token = http_read_secret_file(flag, path, 4096,
-					    allow_insecure_perms);
+	char *token =
+		http_read_secret_file(flag, path, 4096, allow_insecure_perms);
 
 	if (!token)
 		return NULL;
-	if (other && (strlen(token) < API_TOKEN_MIN_LEN || !strcmp(token, other))) {
+	if (other &&
+	    (strlen(token) < API_TOKEN_MIN_LEN || !strcmp(token, other))) {
 		fprintf(stderr,
 			"linerate %s: %s: the admin token must be at least "
 			"%d characters and differ from --token-file's\n",
