@@ -138,6 +138,18 @@ fail:
 	return NULL;
 }
 
+void api_client_config_init(struct api_client_config *cfg,
+			    const struct api_client_opts *opts,
+			    const char *host)
+{
+	*cfg = (struct api_client_config){
+		.host = host,
+		.tls = opts->tls || opts->insecure || opts->ca_file,
+		.ca_file = opts->ca_file,
+		.insecure = opts->insecure,
+	};
+}
+
 struct api_client *api_client_connect(const struct api_client_config *cfg,
 				      const char *token_file,
 				      const char *check_path, bool *bad_input,

@@ -23,6 +23,23 @@ struct api_client_config {
 	long timeout_ms; /* per request */
 };
 
+/*
+ * What a command's API-client flags said (--token-file, --tls, --cacert,
+ * --insecure; cmd/api_client_opts.c declares and parses them).
+ */
+struct api_client_opts {
+	const char *token_file; /* NULL: no token */
+	bool tls;
+	const char *ca_file; /* NULL: the system's CAs */
+	bool insecure;
+};
+
+/* The connection settings for host as opts give them (timeout_ms 0: the
+ * default); the one place the flags become an api_client_config. */
+void api_client_config_init(struct api_client_config *cfg,
+			    const struct api_client_opts *opts,
+			    const char *host);
+
 struct api_client *api_client_open(const struct api_client_config *cfg,
 				   char *err, size_t err_len);
 

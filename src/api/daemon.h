@@ -131,6 +131,7 @@ struct api_session {
 	enum api_session_state state;
 	bool start_done;
 	char error[256];
+	int error_code; /* -errno it failed with; the message is for people */
 	const char *end_reason; /* "duration", "idle", "deleted", ... */
 	uint64_t created_mono_ns, started_mono_ns, ended_mono_ns;
 	uint64_t created_real_ns;

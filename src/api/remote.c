@@ -281,8 +281,7 @@ static __thread double server_max_duration_s;
  * within the server's limit. */
 static double lifetime_s(const struct test_spec *sp)
 {
-	double s = 60, pps = rate_to_pps(&sp->rate, sp->frame_size,
-					 sp->line_rate_bps);
+	double s = 60, pps = spec_target_pps(sp);
 
 	if (sp->count && pps > 0)
 		s = (double)sp->count / pps;

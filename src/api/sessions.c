@@ -181,6 +181,7 @@ static void *session_thread(void *arg)
 	s->ended_mono_ns = mono_ns();
 	if (err) {
 		s->state = API_STATE_FAILED;
+		s->error_code = err;
 		snprintf(s->error, sizeof(s->error), "%s",
 			 why[0] ? why : strerror(-err));
 		if (!s->end_reason)
@@ -728,8 +729,7 @@ int registry_create_session(struct registry *reg, struct api_session_req *req,
 		s->spec.dst_port = req->port;
 		s->spec.src = local_ip;
 		s->spec.has_src = true;
-		s->pps = rate_to_pps(&s->spec.rate, s->spec.frame_size,
-				     s->spec.line_rate_bps);
+		s->pps = spec_target_pps(&s->spec);
 	} else {
 		s->spec.listen = local_ip;
 		/* A reflector answers only the client (a spoofed source
@@ -756,13 +756,12 @@ int registry_create_session(struct registry *reg, struct api_session_req *req,
 			s->spec.has_only_from = true;
 		}
 		if (req->role == API_ROLE_REFLECT) {
-			s->pps = rate_to_pps(&s->spec.rate, s->spec.frame_size,
-					     s->spec.line_rate_bps);
+			s->pps = spec_target_pps(&s->spec);
 			/* What admission counted is all it sends back. */
 			s->spec.police = true;
 		}
 	}
-	s->bps_l1 = frame_bps_l1(s->pps, s->spec.frame_size);
+	s->bps_l1 = spec_bps_l1(&s->spec, s->pps);
 	ret = spec_runs_here(s, status, field, field_len, err, err_len);
 	if (ret) {
 		session_free(s);
@@ -804,6 +803,7 @@ int registry_create_session(struct registry *reg, struct api_session_req *req,
 		s->state = API_STATE_STARTING;
 		s->start_done = false;
 		s->error[0] = '\0';
+		s->error_code = 0;
 		s->created_mono_ns = s->last_contact_ns = mono_ns();
 		s->created_real_ns = clock_ns(CLOCK_REALTIME);
 		atomic_store(&s->stop, false);
@@ -866,7 +866,10 @@ int registry_create_session(struct registry *reg, struct api_session_req *req,
 		s->final = NULL;
 		json_decref(s->live);
 		s->live = NULL;
-		if (!api_role_sends(req->role) && strstr(s->error, "in use"))
+		/* Its data port was taken after port_pick chose it: the
+		 * next one. */
+		if (!api_role_sends(req->role) &&
+		    s->error_code == -EADDRINUSE)
 			continue;
 		*status = 503;
 		snprintf(err, err_len, "the session could not start: %s",

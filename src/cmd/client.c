@@ -14,15 +14,14 @@
 #include "api/remote.h"
 #include "clock.h"
 #include "cmd.h"
+#include "cmd/api_client_opts.h"
 #include "engine/session.h"
 #include "log.h"
 #include "units.h"
 
 struct client_opts {
 	const char *host;
-	const char *token_file;
-	bool tls, insecure;
-	const char *ca_file;
+	struct cmd_api_client api;
 	struct remote_config run;
 };
 
@@ -37,15 +36,14 @@ static void usage(FILE *out)
 		"  --bidir              both at once\n"
 		"  --rtt                the server reflects, we measure the round trip\n"
 		"\n"
-		"  --token-file FILE    the server's bearer token\n"
-		"  --tls                HTTPS; --cacert FILE to verify with, or\n"
-		"  --insecure           without verifying the certificate\n"
 		"  --port N             our UDP port for the server's traffic (9270)\n"
 		"  --server-backend B   the server's data path (default udp)\n"
 		"  --max-clock-error D  one-way figures need the clock offset known\n"
 		"                       better than this (default 1ms)\n"
-		"  --expect-data-address IP  the server may have us send to IP; by\n"
-		"                       default only to the address its API answers on\n"
+		"\n"
+		"The server's API:\n");
+	cmd_api_client_help(out, 20, CMD_API_CLIENT_WITH_DATA_ADDRESS, NULL);
+	fprintf(out,
 		"\n"
 		"Traffic and output options are those of `linerate send` (--size,\n"
 		"--rate, --duration, --count, --flows, --backend, --json,\n"
@@ -158,6 +156,7 @@ static int parse_client_args(int argc, char **argv, struct client_opts *o)
 		const char *a = argv[i];
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
 		uint64_t u;
+		bool taken;
 
 #define NEED_VALUE()                                                      \
 	do {                                                              \
@@ -179,17 +178,13 @@ static int parse_client_args(int argc, char **argv, struct client_opts *o)
 			o->run.mode = REMOTE_BIDIR;
 		} else if (!strcmp(a, "--rtt")) {
 			o->run.mode = REMOTE_RTT;
-		} else if (!strcmp(a, "--tls")) {
-			o->tls = true;
-		} else if (!strcmp(a, "--insecure")) {
-			o->insecure = o->tls = true;
-		} else if (!strcmp(a, "--token-file")) {
-			NEED_VALUE();
-			o->token_file = v;
-		} else if (!strcmp(a, "--cacert")) {
-			NEED_VALUE();
-			o->ca_file = v;
-			o->tls = true;
+		} else if ((rc = cmd_api_client_parse_argv(
+				    &o->api, "client",
+				    CMD_API_CLIENT_WITH_DATA_ADDRESS, argc, argv,
+				    &i, &taken)) ||
+			   taken) {
+			if (rc)
+				goto out;
 		} else if (!strcmp(a, "--port")) {
 			NEED_VALUE();
 			if (parse_u64(v, 1, 65535, &u)) {
@@ -218,20 +213,6 @@ static int parse_client_args(int argc, char **argv, struct client_opts *o)
 				rc = EXIT_USAGE;
 				goto out;
 			}
-		} else if (!strcmp(a, "--expect-data-address")) {
-			uint16_t port;
-			bool has_port;
-
-			NEED_VALUE();
-			if (parse_endpoint(v, true, &o->run.expect_data_address,
-					   &port, &has_port) ||
-			    has_port) {
-				fprintf(stderr, "linerate client: --expect-data-address: "
-						"'%s' is not an IP address\n", v);
-				rc = EXIT_USAGE;
-				goto out;
-			}
-			o->run.has_expect_data_address = true;
 		} else if (!strcmp(a, "--dst") || !strcmp(a, "--listen")) {
 			fprintf(stderr, "linerate client: %s: the server's reply "
 					"says where traffic goes\n", a);
@@ -244,6 +225,8 @@ static int parse_client_args(int argc, char **argv, struct client_opts *o)
 		}
 #undef NEED_VALUE
 	}
+	o->run.expect_data_address = o->api.expect_data_address;
+	o->run.has_expect_data_address = o->api.has_expect_data_address;
 	if (!o->host) {
 		fprintf(stderr, "linerate client: HOST is required (see --help)\n");
 		rc = EXIT_USAGE;
@@ -327,7 +310,7 @@ int cmd_client(int argc, char **argv)
 {
 	struct client_opts o;
 	struct remote_result res;
-	struct api_client_config acfg = { 0 };
+	struct api_client_config acfg;
 	struct api_client *api;
 	char err[512] = "";
 	int rc, ret;
@@ -337,11 +320,8 @@ int cmd_client(int argc, char **argv)
 		return EXIT_OK;
 	if (rc)
 		return rc;
-	acfg.host = o.host;
-	acfg.tls = o.tls;
-	acfg.ca_file = o.ca_file;
-	acfg.insecure = o.insecure;
-	api = api_client_connect(&acfg, o.token_file, NULL, NULL, err,
+	api_client_config_init(&acfg, &o.api.api, o.host);
+	api = api_client_connect(&acfg, o.api.api.token_file, NULL, NULL, err,
 				 sizeof(err));
 	if (!api) {
 		fprintf(stderr, "linerate client: %s\n", err);

@@ -487,16 +487,12 @@ static int open_peer(const struct hc_opts *o, struct api_client **api,
 		     struct hc_far_end *fe, char *ifname, size_t ifname_len,
 		     char *local_ip, size_t ip_len)
 {
-	struct api_client_config acfg = {
-		.host = o->peer,
-		.tls = o->tls,
-		.ca_file = o->ca_file,
-		.insecure = o->insecure,
-	};
+	struct api_client_config acfg;
 	char err[300];
 	const char *ip;
 
-	*api = api_client_connect(&acfg, o->token_file, "/v1/capabilities",
+	api_client_config_init(&acfg, &o->api.api, o->peer);
+	*api = api_client_connect(&acfg, o->api.api.token_file, "/v1/capabilities",
 				  NULL, err, sizeof(err));
 	if (!*api) {
 		pr_warn("linerate hookcost: --peer: %s\n", err);

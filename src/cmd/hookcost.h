@@ -21,6 +21,7 @@
 #include <sys/types.h>
 
 #include "backend/tc_attach.h"
+#include "cmd/api_client_opts.h"
 #include "child.h"
 #include "backend/xdp_attach.h"
 
@@ -177,9 +178,7 @@ struct hc_opts {
 	const char *subnet;
 	const char *ifname;
 	const char *peer;
-	const char *token_file;
-	const char *ca_file;
-	bool tls, insecure;
+	struct cmd_api_client api;
 	bool force;
 	unsigned int repeats;
 	uint64_t duration_ns;

@@ -36,10 +36,6 @@ enum {
 	OPT_JSON,
 	OPT_CSV,
 	OPT_VERBOSE,
-	OPT_TOKEN_FILE,
-	OPT_TLS,
-	OPT_CACERT,
-	OPT_INSECURE,
 };
 
 static void usage(FILE *out)
@@ -78,10 +74,9 @@ static void usage(FILE *out)
 		"  --peer HOST[:PORT]     far end: a linerate server; its "
 		"source and ping\n"
 		"                         sessions send to us over IFACE\n"
-		"  --token-file FILE      the server's bearer token; --tls, "
-		"--cacert FILE,\n"
-		"                         --insecure as for `linerate "
-		"client`\n"
+		);
+	cmd_api_client_help(out, 22, 0, NULL);
+	fprintf(out,
 		"  --force                measure over a foreign XDP program "
 		"(taken "
 		"off for\n"
@@ -232,10 +227,7 @@ int hc_parse_args(int argc, char **argv, struct hc_opts *o)
 		{"json", no_argument, NULL, OPT_JSON},
 		{"csv", required_argument, NULL, OPT_CSV},
 		{"verbose", no_argument, NULL, OPT_VERBOSE},
-		{"token-file", required_argument, NULL, OPT_TOKEN_FILE},
-		{"tls", no_argument, NULL, OPT_TLS},
-		{"cacert", required_argument, NULL, OPT_CACERT},
-		{"insecure", no_argument, NULL, OPT_INSECURE},
+		CMD_API_CLIENT_LONGOPTS
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -288,19 +280,6 @@ int hc_parse_args(int argc, char **argv, struct hc_opts *o)
 			break;
 		case OPT_FORCE:
 			o->force = true;
-			break;
-		case OPT_TOKEN_FILE:
-			o->token_file = v;
-			break;
-		case OPT_TLS:
-			o->tls = true;
-			break;
-		case OPT_CACERT:
-			o->ca_file = v;
-			o->tls = true;
-			break;
-		case OPT_INSECURE:
-			o->insecure = o->tls = true;
 			break;
 		case OPT_REPEATS:
 			if (parse_u64(v, 1, HC_MAX_REPEATS, &n))
@@ -373,6 +352,14 @@ int hc_parse_args(int argc, char **argv, struct hc_opts *o)
 				argv[optind - 1]);
 			return EXIT_USAGE;
 		default:
+			if (cmd_api_client_is_opt(id)) {
+				int rc = cmd_api_client_parse(&o->api,
+							      "hookcost", id, v);
+
+				if (rc)
+					return rc;
+				break;
+			}
 			fprintf(stderr,
 				"linerate hookcost: %s: unknown flag "
 				"(see --help)\n",

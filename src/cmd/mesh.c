@@ -11,6 +11,7 @@
 
 #include "clock.h"
 #include "cmd.h"
+#include "cmd/api_client_opts.h"
 #include "log.h"
 #include "mesh/mesh.h"
 #include "report.h"
@@ -40,24 +41,26 @@ static void usage(FILE *out)
 		"  --duration TIME       per pair instead of --count (e.g. 5s)\n"
 		"  --flows N             source ports per pair, 1..4096 (default 1)\n"
 		"  --backend NAME        the servers' data path (default udp)\n"
-		"  --token-file FILE     bearer token for hosts without their own\n"
-		"  --tls                 HTTPS; --cacert FILE to verify with, or\n"
-		"  --insecure            without verifying the certificate\n"
 		"  --json                one JSON document on stdout, nothing else\n"
 		"  --csv FILE            one CSV row per pair\n"
 		"  --svg FILE            a heatmap through gnuplot\n"
 		"  --svg-metric M        loss | pps | latency (default loss)\n"
 		"  --verbose             more log on stderr\n"
 		"\n"
-		"Exit status: 0 every pair ran, 1 a pair failed (its cell shows why),\n"
-		"2 bad flags or hosts file.\n",
+		"the servers' API:\n",
 		MESH_MAX_HOSTS);
+	cmd_api_client_help(out, 21, 0,
+			    "bearer token for hosts without their own");
+	fprintf(out,
+		"\n"
+		"Exit status: 0 every pair ran, 1 a pair failed (its cell shows why),\n"
+		"2 bad flags or hosts file.\n");
 }
 
 enum {
 	OPT_HOSTS = 256, OPT_TO, OPT_FROM, OPT_REVERSE, OPT_RTT, OPT_PARALLEL,
 	OPT_SIZE, OPT_RATE, OPT_COUNT, OPT_DURATION, OPT_FLOWS, OPT_BACKEND,
-	OPT_TOKEN_FILE, OPT_TLS, OPT_INSECURE, OPT_CACERT, OPT_JSON, OPT_CSV,
+	OPT_JSON, OPT_CSV,
 	OPT_SVG, OPT_SVG_METRIC, OPT_VERBOSE,
 };
 
@@ -74,10 +77,7 @@ static const struct option options[] = {
 	{ "duration", required_argument, NULL, OPT_DURATION },
 	{ "flows", required_argument, NULL, OPT_FLOWS },
 	{ "backend", required_argument, NULL, OPT_BACKEND },
-	{ "token-file", required_argument, NULL, OPT_TOKEN_FILE },
-	{ "tls", no_argument, NULL, OPT_TLS },
-	{ "insecure", no_argument, NULL, OPT_INSECURE },
-	{ "cacert", required_argument, NULL, OPT_CACERT },
+	CMD_API_CLIENT_LONGOPTS
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "csv", required_argument, NULL, OPT_CSV },
 	{ "svg", required_argument, NULL, OPT_SVG },
@@ -97,6 +97,7 @@ static const struct option options[] = {
 struct mesh_opts {
 	const char *hosts_file, *to, *from, *csv, *svg, *svg_metric;
 	bool json, rtt, reverse, count_given;
+	struct cmd_api_client api;
 };
 
 static int parse_args(int argc, char **argv, struct mesh_config *cfg,
@@ -164,19 +165,6 @@ static int parse_args(int argc, char **argv, struct mesh_config *cfg,
 				    optarg, SPEC_BACKENDS);
 			snprintf(cfg->backend, sizeof(cfg->backend), "%s", optarg);
 			break;
-		case OPT_TOKEN_FILE:
-			cfg->token_file = optarg;
-			break;
-		case OPT_TLS:
-			cfg->tls = true;
-			break;
-		case OPT_INSECURE:
-			cfg->tls = cfg->insecure = true;
-			break;
-		case OPT_CACERT:
-			cfg->tls = true;
-			cfg->ca_file = optarg;
-			break;
 		case OPT_JSON:
 			o->json = true;
 			break;
@@ -196,6 +184,12 @@ static int parse_args(int argc, char **argv, struct mesh_config *cfg,
 			log_set_level(LOG_DEBUG);
 			break;
 		default:
+			if (cmd_api_client_is_opt(c)) {
+				if (cmd_api_client_parse(&o->api, "mesh", c,
+							 optarg))
+					return EXIT_USAGE;
+				break;
+			}
 			BAD("unknown or incomplete option '%s' (see --help)",
 			    argv[optind - 1]);
 		}
@@ -208,6 +202,7 @@ static int parse_args(int argc, char **argv, struct mesh_config *cfg,
 		BAD("--to and --from: pick one");
 	if (o->rtt && o->reverse)
 		BAD("--rtt and --reverse: pick one");
+	cfg->api = o->api.api;
 	/* --duration alone means by time. */
 	if (cfg->duration_ns && !o->count_given)
 		cfg->count = 0;

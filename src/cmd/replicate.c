@@ -9,6 +9,7 @@
 #include "api/http.h"
 #include "clock.h"
 #include "cmd.h"
+#include "cmd/api_server_auth.h"
 #include "resolve.h"
 #include "log.h"
 #include "replicator/api.h"
@@ -156,13 +157,6 @@ struct replicate_opts {
 	bool json;
 	bool quiet;
 };
-
-static bool addr_is_loopback(const struct ip_addr *ip)
-{
-	if (ip->family == AF_INET)
-		return (ntohl(ip->v4.s_addr) >> 24) == 127;
-	return IN6_IS_ADDR_LOOPBACK(&ip->v6);
-}
 
 static int parse_args(int argc, char **argv, struct replicate_opts *o)
 {
@@ -370,10 +364,9 @@ static int api_address(const struct replicate_opts *o, char *addr,
 		BAD("--api: '%s' is not ADDR[:PORT] or 'none'", o->api);
 	if (!has_port)
 		*port = REPL_DEFAULT_API_PORT;
-	if (!o->token_file && !o->insecure && !addr_is_loopback(&ip))
-		BAD("--api: without --token-file the API serves loopback only "
-		    "(--insecure-open to serve %s anyway)",
-		    o->api);
+	if (api_server_check_open("replicate", &ip, o->token_file,
+				  o->insecure, o->api))
+		return EXIT_USAGE;
 	ip_addr_format(&ip, addr, addr_len);
 	return 0;
 }
@@ -449,16 +442,11 @@ int cmd_replicate(int argc, char **argv)
 		o.cfg.api_port = ac.port;
 	}
 	if (o.token_file) {
-		token = http_read_secret_file("--token-file", o.token_file, 4096,
-					      o.insecure_perms);
+		token = api_server_read_token("replicate", "--token-file",
+					      o.token_file, o.insecure_perms,
+					      NULL);
 		if (!token)
 			return EXIT_USAGE;
-		if (strlen(token) < 16) {
-			fprintf(stderr, "linerate replicate: --token-file: the token "
-					"must be at least 16 characters\n");
-			free(token);
-			return EXIT_USAGE;
-		}
 		ac.token = token;
 	}
 	stop = cmd_stop_on_signals();

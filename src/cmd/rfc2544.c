@@ -20,6 +20,7 @@
 #include "api/client.h"
 #include "api/http.h"
 #include "cmd.h"
+#include "cmd/api_client_opts.h"
 #include "log.h"
 #include "marking.h"
 #include "search/rfc2544.h"
@@ -59,10 +60,6 @@ enum {
 	O_PLOT,
 	O_QUIET,
 	O_VERBOSE,
-	O_TOKEN_FILE,
-	O_TLS,
-	O_CACERT,
-	O_INSECURE,
 	O_SERVER_BACKEND,
 	O_REVERSE,
 	O_BIDIR,
@@ -101,10 +98,7 @@ static const struct option longopts[] = {
 	{"plot", required_argument, NULL, O_PLOT},
 	{"quiet", no_argument, NULL, O_QUIET},
 	{"verbose", no_argument, NULL, O_VERBOSE},
-	{"token-file", required_argument, NULL, O_TOKEN_FILE},
-	{"tls", no_argument, NULL, O_TLS},
-	{"cacert", required_argument, NULL, O_CACERT},
-	{"insecure", no_argument, NULL, O_INSECURE},
+	CMD_API_CLIENT_LONGOPTS
 	{"server-backend", required_argument, NULL, O_SERVER_BACKEND},
 	{"reverse", no_argument, NULL, O_REVERSE},
 	{"bidir", no_argument, NULL, O_BIDIR},
@@ -170,8 +164,6 @@ static const struct flag_doc flag_docs[] = {
 	{"--csv FILE", "one row per frame size"},
 	{"--plot FILE", "chart, .svg or .png (needs gnuplot)"},
 	{"--quiet", "no progress on stderr"},
-	{"--token-file FILE", "HOST: the server's bearer token"},
-	{"--tls", "HOST: HTTPS (--cacert FILE to verify, --insecure not)"},
 	{"--server-backend B", "HOST: the server's data path (default udp)"},
 	{"--reverse", "HOST: the server sends, we receive"},
 	{"--bidir", "HOST: both directions at once, the rate per direction; "
@@ -195,6 +187,8 @@ static void usage(FILE *out)
 	for (size_t i = 0; i < sizeof(flag_docs) / sizeof(flag_docs[0]); i++)
 		fprintf(out, "  %-22s %s\n", flag_docs[i].flag,
 			flag_docs[i].help);
+	fprintf(out, "\nwith HOST, its API:\n");
+	cmd_api_client_help(out, 22, 0, NULL);
 	fprintf(out, "\nexit codes: 0 ok, 1 runtime error (the results so "
 		     "far are still written), 2 bad input\n");
 }
@@ -322,8 +316,7 @@ struct rfc2544_args {
 	const char *backend;
 	const char *server_backend;
 	int direction; /* 0 forward, 1 reverse, 2 bidir (remote_mode) */
-	const char *token_file, *ca_file;
-	bool tls, insecure;
+	struct cmd_api_client api;
 	bool no_gso;
 	uint32_t flows;
 	uint8_t tos; /* DSCP << 2 | ECN */
@@ -349,9 +342,6 @@ static int parse_flag(struct rfc2544_args *a, struct seen *seen, int id,
 	case O_LAB:
 		a->lab = true;
 		return 0;
-	case O_TOKEN_FILE:
-		a->token_file = v;
-		return 0;
 	case O_REVERSE:
 	case O_BIDIR:
 		if (a->direction) {
@@ -362,16 +352,6 @@ static int parse_flag(struct rfc2544_args *a, struct seen *seen, int id,
 		a->direction = id == O_REVERSE ? 1 : 2;
 		snprintf(c->direction, sizeof(c->direction), "%s",
 			 id == O_REVERSE ? "reverse" : "bidir");
-		return 0;
-	case O_TLS:
-		a->tls = true;
-		return 0;
-	case O_CACERT:
-		a->ca_file = v;
-		a->tls = true;
-		return 0;
-	case O_INSECURE:
-		a->insecure = a->tls = true;
 		return 0;
 	case O_SERVER_BACKEND:
 		if (!spec_backend_known(v))
@@ -654,6 +634,13 @@ static int parse_args(int argc, char **argv, struct rfc2544_args *a)
 				argv[optind - 1]);
 			return EXIT_USAGE;
 		}
+		if (cmd_api_client_is_opt(id)) {
+			rc = cmd_api_client_parse(&a->api, "rfc2544", id,
+						  optarg);
+			if (rc)
+				return rc;
+			continue;
+		}
 		for (size_t i = 0; longopts[i].name; i++)
 			if (longopts[i].val == id)
 				name = longopts[i].name;
@@ -689,7 +676,8 @@ static int parse_args(int argc, char **argv, struct rfc2544_args *a)
 			a->cfg.pdr_loss * 100, a->cfg.ndr_loss * 100);
 		return EXIT_USAGE;
 	}
-	if (a->lab && (a->token_file || a->tls || a->server_backend)) {
+	if (a->lab &&
+	    (a->api.api.token_file || a->api.api.tls || a->server_backend)) {
 		fprintf(stderr, "linerate rfc2544: --token-file, --tls and "
 				"--server-backend are for HOST, not --lab\n");
 		return EXIT_USAGE;
@@ -743,12 +731,7 @@ static int open_host(const struct rfc2544_args *a, struct api_client **api,
 		     atomic_bool *stop, struct trial_runner **runner,
 		     char *err, size_t err_len)
 {
-	struct api_client_config acfg = {
-		.host = a->host,
-		.tls = a->tls,
-		.ca_file = a->ca_file,
-		.insecure = a->insecure,
-	};
+	struct api_client_config acfg;
 	struct host_runner_config hc = {
 		.host = a->host,
 		.backend = a->backend,
@@ -760,7 +743,9 @@ static int open_host(const struct rfc2544_args *a, struct api_client **api,
 		.direction = a->direction,
 		.stop = stop,
 	};
-	*api = api_client_connect(&acfg, a->token_file, "/v1/capabilities",
+	api_client_config_init(&acfg, &a->api.api, a->host);
+	*api = api_client_connect(&acfg, a->api.api.token_file,
+				  "/v1/capabilities",
 				  NULL, err, err_len);
 	if (!*api)
 		return -EIO;

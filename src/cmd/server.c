@@ -13,6 +13,7 @@
 #include "api/http.h"
 #include "clock.h"
 #include "cmd.h"
+#include "cmd/api_server_auth.h"
 #include "resolve.h"
 #include "log.h"
 #include "units.h"
@@ -118,13 +119,6 @@ static const struct option options[] = {
 		fputc('\n', stderr);                      \
 		goto usage_error;                         \
 	} while (0)
-
-static bool addr_is_loopback(const struct ip_addr *ip)
-{
-	if (ip->family == AF_INET)
-		return (ntohl(ip->v4.s_addr) >> 24) == 127;
-	return IN6_IS_ADDR_LOOPBACK(&ip->v6);
-}
 
 static int write_pid_file(const char *path)
 {
@@ -311,37 +305,26 @@ int cmd_server(int argc, char **argv)
 		parse_endpoint(token_file ? "0.0.0.0" : "127.0.0.1", true, &ip,
 			       &port, &has_port);
 	}
-	if (!token_file && !insecure && !addr_is_loopback(&ip))
-		BAD("--api: without --token-file the API serves loopback only "
-		    "(--insecure-open to serve %s anyway)", api);
+	if (api_server_check_open("server", &ip, token_file, insecure, api))
+		return EXIT_USAGE;
 	inet_ntop(ip.family, ip.family == AF_INET ? (void *)&ip.v4 : (void *)&ip.v6,
 		  api_addr, sizeof(api_addr));
 	cfg.api_addr = api_addr;
 	if (token_file) {
-		token = http_read_secret_file("--token-file", token_file, 4096,
-					      cfg.allow_insecure_perms);
+		token = api_server_read_token("server", "--token-file",
+					      token_file,
+					      cfg.allow_insecure_perms, NULL);
 		if (!token)
 			return EXIT_USAGE;
-		if (strlen(token) < 16) {
-			fprintf(stderr, "linerate server: --token-file: the token "
-					"must be at least 16 characters\n");
-			free(token);
-			return EXIT_USAGE;
-		}
 		cfg.token = token;
 	}
 	if (admin_token_file) {
-		admin_token = http_read_secret_file("--admin-token-file",
-						    admin_token_file, 4096,
-						    cfg.allow_insecure_perms);
+		admin_token = api_server_read_token("server",
+						    "--admin-token-file",
+						    admin_token_file,
+						    cfg.allow_insecure_perms,
+						    token);
 		if (!admin_token) {
-			rc = EXIT_USAGE;
-			goto out;
-		}
-		if (strlen(admin_token) < 16 || !strcmp(admin_token, token)) {
-			fprintf(stderr, "linerate server: --admin-token-file: the admin "
-					"token must be at least 16 characters and differ "
-					"from --token-file's\n");
 			rc = EXIT_USAGE;
 			goto out;
 		}

@@ -10,6 +10,7 @@
 #include "api/client.h"
 #include "api/http.h"
 #include "cmd.h"
+#include "cmd/api_client_opts.h"
 #include "resolve.h"
 #include "units.h"
 
@@ -26,13 +27,16 @@ static void usage(FILE *out)
 		"  add IP:PORT          start sending the feed to IP:PORT\n"
 		"  remove IP:PORT       stop; prints what it was sent\n"
 		"  list                 the subscribers and their counters\n"
-		"  --token-file FILE    the replicator's bearer token\n"
 		"  --json               print the API's JSON reply\n"
 		"  --timeout TIME       per request (default 10s)\n"
 		"  -h, --help\n"
-		"\nexit codes: 0 ok, 1 runtime error (no reply, 5xx), 2 bad input or "
-		"refused (4xx)\n",
+		"\n"
+		"the replicator's API:\n",
 		SUBS_API_PORT);
+	cmd_api_client_help(out, 19, 0, "the replicator's bearer token");
+	fprintf(out,
+		"\nexit codes: 0 ok, 1 runtime error (no reply, 5xx), 2 bad input or "
+		"refused (4xx)\n");
 }
 
 /* HOST with the replicator's default port when it names none. */
@@ -70,8 +74,9 @@ static void print_sub(json_t *s, const char *verb)
 
 int cmd_subscribers(int argc, char **argv)
 {
-	const char *host = NULL, *verb = NULL, *target = NULL, *token_file = NULL;
-	struct api_client_config acfg = { 0 };
+	const char *host = NULL, *verb = NULL, *target = NULL;
+	struct cmd_api_client opts = { 0 };
+	struct api_client_config acfg;
 	struct api_client *api = NULL;
 	char hostport[300], err[512] = "", path[128];
 	json_t *reply = NULL, *body = NULL;
@@ -84,21 +89,25 @@ int cmd_subscribers(int argc, char **argv)
 
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
+		bool taken;
 
+		if (cmd_api_client_parse_argv(&opts, "subscribers", 0, argc,
+					      argv, &i, &taken))
+			return EXIT_USAGE;
+		if (taken)
+			continue;
 		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
 			usage(stdout);
 			return EXIT_OK;
 		} else if (!strcmp(a, "--json")) {
 			json = true;
-		} else if (!strcmp(a, "--token-file") || !strcmp(a, "--timeout")) {
+		} else if (!strcmp(a, "--timeout")) {
 			if (i + 1 >= argc) {
 				fprintf(stderr, "linerate subscribers: %s: a value "
 						"is required\n", a);
 				return EXIT_USAGE;
 			}
-			if (!strcmp(a, "--token-file")) {
-				token_file = argv[++i];
-			} else if (parse_duration(argv[++i], &timeout_ns) ||
+			if (parse_duration(argv[++i], &timeout_ns) ||
 				   timeout_ns > 600 * 1000000000ull) {
 				fprintf(stderr, "linerate subscribers: --timeout: '%s' "
 						"is not a time up to 10m\n", argv[i]);
@@ -146,9 +155,9 @@ int cmd_subscribers(int argc, char **argv)
 			host);
 		return EXIT_USAGE;
 	}
-	acfg.host = hostport;
+	api_client_config_init(&acfg, &opts.api, hostport);
 	acfg.timeout_ms = (long)(timeout_ns / 1000000);
-	api = api_client_connect(&acfg, token_file, NULL, NULL, err,
+	api = api_client_connect(&acfg, opts.api.token_file, NULL, NULL, err,
 				 sizeof(err));
 	if (!api) {
 		fprintf(stderr, "linerate subscribers: %s\n", err);

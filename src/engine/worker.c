@@ -512,7 +512,7 @@ static bool police_init(struct worker *w, struct pacer *bucket,
 
 	if (!sp->police || sp->rate.kind == RATE_MAX)
 		return false;
-	pps = rate_to_pps(&sp->rate, sp->frame_size, sp->line_rate_bps);
+	pps = spec_target_pps(sp);
 	if (!(pps > 0))
 		return false;
 	depth = pps / 10 > batch ? pps / 10 : batch;

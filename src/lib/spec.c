@@ -152,6 +152,14 @@ double spec_target_pps(const struct test_spec *spec)
 	return rate_to_pps(&spec->rate, spec->frame_size, spec->line_rate_bps);
 }
 
+double spec_bps_l1(const struct test_spec *spec, double pps)
+{
+	if (spec->size_mix.count)
+		return pps * (sizemix_mean(&spec->size_mix) + FRAME_L1_OVERHEAD) *
+		       8.0;
+	return frame_bps_l1(pps, spec->frame_size);
+}
+
 int spec_payload_len(const struct test_spec *spec)
 {
 	struct frame_spec fs = { 0 };

@@ -148,6 +148,9 @@ const char *spec_catch_up_format(const struct test_spec *spec, char *buf,
 
 /* Packets per second the spec's rate means, over its size mix if any. */
 double spec_target_pps(const struct test_spec *spec);
+/* Bits per second on the wire (L1) of the spec's frames at pps: at the
+ * mean size of a size mix. */
+double spec_bps_l1(const struct test_spec *spec, double pps);
 
 /* UDP payload bytes for the spec's frame size and address family. */
 int spec_payload_len(const struct test_spec *spec);

@@ -37,17 +37,13 @@ static struct api_client *host_connect(const struct mesh_config *cfg, int h,
 				       size_t err_len)
 {
 	const struct mesh_host *host = &cfg->hosts[h];
-	struct api_client_config acfg = {
-		.host = host->api,
-		.tls = cfg->tls,
-		.ca_file = cfg->ca_file,
-		.insecure = cfg->insecure,
-		.timeout_ms = cfg->timeout_ms,
-	};
+	struct api_client_config acfg;
 
+	api_client_config_init(&acfg, &cfg->api, host->api);
+	acfg.timeout_ms = cfg->timeout_ms;
 	return api_client_connect(&acfg,
 				  host->token_file[0] ? host->token_file :
-							cfg->token_file,
+							cfg->api.token_file,
 				  check, NULL, err, err_len);
 }
 

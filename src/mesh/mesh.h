@@ -17,6 +17,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "api/client.h"
 #include "units.h"
 
 #define MESH_MAX_HOSTS 32
@@ -57,9 +58,7 @@ struct mesh_config {
 	unsigned int flows;
 	char backend[16]; /* the servers' data path */
 	/* The API. */
-	const char *token_file;
-	bool tls, insecure;
-	const char *ca_file;
+	struct api_client_opts api; /* token_file: for hosts without one */
 	long timeout_ms;
 };
 

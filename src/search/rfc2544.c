@@ -40,7 +40,9 @@ const uint32_t rfc2544_default_sizes[7] = {64, 128, 256, 512, 1024, 1280, 1518};
 
 double rfc2544_line_pps(uint64_t line_rate_bps, uint32_t frame_size)
 {
-	return (double)line_rate_bps / ((frame_size + FRAME_L1_OVERHEAD) * 8.0);
+	const struct rate line = { .kind = RATE_PERCENT, .value = 100 };
+
+	return rate_to_pps(&line, frame_size, line_rate_bps);
 }
 
 const char *rfc2544_kind_name(enum rfc2544_trial_kind kind)

@@ -737,8 +737,7 @@ int stamp_send_run(const struct test_spec *sp,
 	s->ctx.command = "stamp";
 	s->ctx.backend_name = "udp";
 	s->ctx.backend_mode = "STAMP over connected UDP sockets (sendmsg/recvmsg)";
-	s->ctx.target_pps = rate_to_pps(&sp->rate, sp->frame_size,
-					sp->line_rate_bps);
+	s->ctx.target_pps = spec_target_pps(sp);
 	s->ctx.queues = 1;
 	s->ctx.clock = clock_name(CLOCK_REALTIME);
 	s->ctx.one_way_valid = false;

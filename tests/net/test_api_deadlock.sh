@@ -53,6 +53,12 @@ code=$(in_a curl -s -o "$WORKDIR/one.body" -w '%{http_code}' --max-time 30 \
 	-H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
 	--data '{"role":"sink","backend":"udp"}' "$URL/v1/sessions")
 assert_eq "a sink whose data ports are all held is refused" "$code" 503
+# Each bind failed with EADDRINUSE, so the next port was tried until none
+# was left (the retry tests the error code, not the wording of a message);
+# a start that was not retried says "the session could not start".
+why=$(jq -r .error "$WORKDIR/one.body" 2>/dev/null)
+assert_true "the refusal comes after every data port was tried ($why)" \
+	grep -qE '^no (free )?data port' <<<"$why"
 
 # Two posting clients (python, keep-alive) and one health prober, bounded
 # by count and by time. Each prints one summary line.

@@ -1,0 +1,59 @@
+// SPDX-License-Identifier: MIT
+/* The API servers' access rules (api_server_auth.h). */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/http.h"
+#include "cmd.h"
+#include "cmd/api_server_auth.h"
+
+bool addr_is_loopback(const struct ip_addr *ip)
+{
+	if (ip->family == AF_INET)
+		return (ntohl(ip->v4.s_addr) >> 24) == 127;
+	return IN6_IS_ADDR_LOOPBACK(&ip->v6);
+}
+
+int api_server_check_open(const char *command, const struct ip_addr *ip,
+			  bool has_token, bool insecure_open,
+			  const char *api_text)
+{
+	if (has_token || insecure_open || addr_is_loopback(ip))
+		return 0;
+	fprintf(stderr,
+		"linerate %s: --api: without --token-file the API serves "
+		"loopback only (--insecure-open to serve %s anyway)\n",
+		command, api_text);
+	return EXIT_USAGE;
+}
+
+char *api_server_read_token(const char *command, const char *flag,
+			    const char *path, bool allow_insecure_perms,
+			    const char *other)
+{
+	char *token =
+		http_read_secret_file(flag, path, 4096, allow_insecure_perms);
+
+	if (!token)
+		return NULL;
+	if (other &&
+	    (strlen(token) < API_TOKEN_MIN_LEN || !strcmp(token, other))) {
+		fprintf(stderr,
+			"linerate %s: %s: the admin token must be at least "
+			"%d characters and differ from --token-file's\n",
+			command, flag, API_TOKEN_MIN_LEN);
+		free(token);
+		return NULL;
+	}
+	if (strlen(token) < API_TOKEN_MIN_LEN) {
+		fprintf(stderr,
+			"linerate %s: %s: the token must be at least %d "
+			"characters\n",
+			command, flag, API_TOKEN_MIN_LEN);
+		free(token);
+		return NULL;
+	}
+	return token;
+}

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef LINERATE_CMD_API_SERVER_AUTH_H
+#define LINERATE_CMD_API_SERVER_AUTH_H
+
+/*
+ * Who may use an API this process serves (server, replicate), written
+ * once: without a token only loopback (unless --insecure-open); a token of
+ * at least API_TOKEN_MIN_LEN characters, from a file others may not read
+ * (unless --allow-insecure-perms).
+ */
+
+#include <stdbool.h>
+
+#include "frame.h"
+
+#define API_TOKEN_MIN_LEN 16
+
+bool addr_is_loopback(const struct ip_addr *ip);
+
+/*
+ * May an API on ip be served? 0, or EXIT_USAGE after one line
+ * "linerate COMMAND: --api: ..." (api_text: what --api said).
+ */
+int api_server_check_open(const char *command, const struct ip_addr *ip,
+			  bool has_token, bool insecure_open,
+			  const char *api_text);
+
+/*
+ * The token in path (flag names it in messages), at least
+ * API_TOKEN_MIN_LEN characters and, when other is given, not equal to it
+ * (an admin token beside the clients' one). A string to free, or NULL
+ * after one line on stderr.
+ */
+char *api_server_read_token(const char *command, const char *flag,
+			    const char *path, bool allow_insecure_perms,
+			    const char *other);
+
+#endif
