@@ -95,6 +95,12 @@ assert_eq "latency_ns.p50: xdp = udp" "$(jget "$X" .latency_ns.p50)" "$(jget "$U
 assert_eq "rx: xdp = udp (packets .. foreign)" \
 	"$(jq -c '.rx | [.packets, .bytes, .expected, .lost, .duplicates, .reordered, .late, .flows, .corrupt, .truncated, .foreign]' "$X")" \
 	"$(jq -c '.rx | [.packets, .bytes, .expected, .lost, .duplicates, .reordered, .late, .flows, .corrupt, .truncated, .foreign]' "$U")"
+# RFC 3550 jitter, weighted by packets over the flows that have a sample
+# (flow 700's one packet has none): the stamps' ages jump by 2.35 s, so
+# arrival noise of microseconds is far below 0.1%.
+jx=$(jget "$X" .jitter_ns.rfc3550)
+ju=$(jget "$U" .jitter_ns.rfc3550)
+assert_range "jitter_ns.rfc3550: xdp within 0.1% of udp ($ju)" "$jx" "$(calc "$ju * 0.999")" "$(calc "$ju * 1.001")"
 # Per flow: the analyzer's per-flow map against seqtrack.c's flows.
 PF='[.rx.per_flow[]? | {f: .flow_id, r: .packets, e: .expected, l: .lost, d: .duplicates, o: .reordered, t: .late}] | sort_by(.f)'
 assert_eq "rx.per_flow: xdp = udp" "$(jq -c "$PF" "$X")" "$(jq -c "$PF" "$U")"
