@@ -2,20 +2,31 @@
 # Benchmark: what the in-kernel XDP analyzer (recv --backend xdp) costs the
 # receiving core, against a bare XDP_DROP on the same traffic.
 #
-#   bench/analyzer.sh [--duration S] [--repeats N] [--name NAME]
+#   bench/analyzer.sh [--duration S] [--repeats N] [--name NAME] [--base PATH]
+#                     [--flows N]
 #
 # Feed: linerate send --backend xdp (the LIVE_FRAMES generator) in a on
-# CPU 0, 64-byte probes at max rate. Receiver: b's veth NAPI threaded on
+# CPU 0, 64-byte probes at max rate, over --flows flow ids (default 1;
+# 1024 makes every packet touch another flow's state in the analyzer). Receiver: b's veth NAPI threaded on
 # CPU 1 (lab --threaded --cpu 1), with one of, taking turns, --repeats
 # times:
 #   drop     a bare XDP program that returns XDP_DROP (compiled here with
 #            clang, attached with ip link ... xdpdrv)
 #   count    recv --backend xdp --count-only (parse, count, drop)
 #   full     recv --backend xdp (validation, sequence, latency, jitter)
-# The figure is b's rx_packets delta over the generator's run: what b's
-# NAPI took off the ring and ran the program on. It measures the program
-# only while b's CPU is the bottleneck: "a drop" (the frames b's full ring
-# refused) shows that it was.
+#   base     with --base PATH: the full analyzer of another linerate binary
+# The figures are b's rx_packets delta over the generator's run (what b's
+# NAPI took off the ring and ran the program on: the program's cost only
+# while b's CPU is the bottleneck, which "a drop", the frames b's full
+# ring refused, shows) and the program's own ns per packet from the
+# kernel's BPF stats (run_time_ns / run_cnt; kernel.bpf_stats_enabled is
+# switched on for the runs and restored after), far less noisy on a
+# shared machine than the pps. After each run the same attached program
+# also runs on one crafted 64-byte probe (BPF_PROG_TEST_RUN through
+# bpftool prog run, --test-runs times, default 3000000): "test-run ns" is
+# its mean, with no traffic, cache misses or other CPU in it. It repeats
+# one sequence number, so the analyzer takes its duplicate path; it
+# includes the test run's own overhead (the bare drop's figure).
 set -u
 set -o pipefail
 
@@ -28,6 +39,9 @@ PROG=analyzer
 DURATION=3
 REPEATS=3
 NAME=an$(($$ % 1000000))
+BASE=
+FLOWS=1
+TEST_RUNS=3000000
 SUBNET=10.94.0
 PORT=7200
 
@@ -36,7 +50,10 @@ while (($#)); do
 	--duration) DURATION=${2:?--duration needs seconds}; shift ;;
 	--repeats) REPEATS=${2:?--repeats needs a number}; shift ;;
 	--name) NAME=${2:?--name needs a value}; shift ;;
-	-h | --help) sed -n '2,18s/^# \{0,1\}//p' "$0"; exit 0 ;;
+	--test-runs) TEST_RUNS=${2:?--test-runs needs a number}; shift ;;
+	--flows) FLOWS=${2:?--flows needs a number}; shift ;;
+	--base) BASE=${2:?--base needs a linerate binary}; shift ;;
+	-h | --help) sed -n '2,30s/^# \{0,1\}//p' "$0"; exit 0 ;;
 	*) echo "$PROG: unknown argument '$1'" >&2; exit 2 ;;
 	esac
 	shift
@@ -49,7 +66,15 @@ if ! [[ $REPEATS =~ ^[0-9]+$ ]] || ((REPEATS < 1 || REPEATS > 20)); then
 fi
 [[ $NAME =~ ^[a-z0-9]{1,8}$ ]] || { echo "$PROG: --name must be 1 to 8 characters a-z 0-9" >&2; exit 2; }
 bench_require "$PROG"
-for cmd in jq taskset clang; do
+if ! [[ $FLOWS =~ ^[0-9]+$ ]] || ((FLOWS < 1 || FLOWS > 1024)); then
+	echo "$PROG: --flows must be 1..1024 (the analyzer tracks flow ids below 1024)" >&2; exit 2
+fi
+if ! [[ $TEST_RUNS =~ ^[0-9]+$ ]] || ((TEST_RUNS < 1 || TEST_RUNS > 100000000)); then
+	echo "$PROG: --test-runs must be 1..100000000" >&2; exit 2
+fi
+[[ -z $BASE || -x $BASE ]] || { echo "$PROG: --base $BASE is not an executable" >&2; exit 2; }
+command -v bpftool >/dev/null || PATH=$PATH:/usr/sbin
+for cmd in jq taskset clang bpftool python3; do
 	command -v "$cmd" >/dev/null || { echo "$PROG: $cmd is missing" >&2; exit 1; }
 done
 (($(nproc) >= 2)) || { echo "$PROG: needs 2 CPUs" >&2; exit 1; }
@@ -57,8 +82,14 @@ done
 WORK=$(mktemp -d /tmp/lr-an.XXXXXX)
 cp "$LINERATE" "$WORK/linerate" || exit 1
 LINERATE=$WORK/linerate
+if [[ -n $BASE ]]; then
+	cp "$BASE" "$WORK/linerate-base" || exit 1
+	BASE=$WORK/linerate-base
+fi
 PIDS=()
+STATS_WAS=$(sysctl -n kernel.bpf_stats_enabled)
 cleanup() {
+	sysctl -qw kernel.bpf_stats_enabled="$STATS_WAS"
 	stop_pids "${PIDS[@]}"
 	[[ -n ${NS_B:-} ]] && ip -n "$NS_B" link set dev "$DEV_B" xdp off 2>/dev/null
 	"$LAB" down --name "$NAME" >/dev/null 2>&1
@@ -77,6 +108,7 @@ __attribute__((section("xdp"), used)) int lr_bench_drop(struct xdp_md *ctx)
 }
 char LICENSE[] __attribute__((section("license"), used)) = "MIT";
 EOF
+sysctl -qw kernel.bpf_stats_enabled=1 || { echo "$PROG: cannot set kernel.bpf_stats_enabled" >&2; exit 1; }
 clang -O2 -g -target bpf -I"/usr/include/$(uname -m)-linux-gnu" -c "$WORK/drop.c" -o "$WORK/drop.o" 2>"$WORK/clang.err" || {
 	echo "$PROG: cannot compile the XDP_DROP program: $(tail -n 1 "$WORK/clang.err")" >&2
 	exit 1
@@ -92,15 +124,47 @@ done
 # A non-frags XDP program attaches to a veth only at a small MTU.
 ip -n "$NS_A" link set dev "$DEV_A" mtu 1500 && ip -n "$NS_B" link set dev "$DEV_B" mtu 1500 || exit 1
 
+# One 64-byte probe a -> b (flow 0, sequence 0, stamped now), for the
+# test runs.
+python3 - "$WORK/probe.frame" "$IP_A" "$IP_B" "$PORT" <<'EOF' || exit 1
+import socket, struct, sys, time
+path, src, dst, port = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+ts = time.time_ns() & ((1 << 48) - 1)
+probe = struct.pack(">BBHQHI", 0x4C, 1, 0, 0, ts >> 32, ts & 0xFFFFFFFF)
+udp = struct.pack(">HHHH", 9000, port, 8 + len(probe), 0)
+ip = struct.pack(">BBHHHBBH4s4s", 0x45, 0, 20 + len(udp) + len(probe), 0, 0, 64, 17, 0,
+                 socket.inet_aton(src), socket.inet_aton(dst))
+frame = b"\xff" * 6 + b"\x02" * 6 + b"\x08\x00" + ip + udp + probe
+open(path, "wb").write(frame + bytes(60 - len(frame)))
+EOF
+
+# The attached program's mean ns over TEST_RUNS runs on the probe frame.
+prog_test_run() {
+	local id
+	id=$(ip -n "$NS_B" -j link show dev "$DEV_B" | jq -r '.[0].xdp.prog.id // empty')
+	[[ -n $id ]] || { echo 0; return; }
+	bpftool prog run id "$id" data_in "$WORK/probe.frame" repeat "$TEST_RUNS" 2>&1 |
+		sed -n 's/.*duration (average): \([0-9]*\)ns.*/\1/p'
+}
+
 counters() { # b's rx_packets and a's tx_dropped
 	echo "$(ip -n "$NS_B" -s -j link show dev "$DEV_B" | jq '.[0].stats64.rx.packets')" \
 		"$(ip -n "$NS_A" -s -j link show dev "$DEV_A" | jq '.[0].stats64.tx.dropped')"
 }
 
+# The attached program's ns per run so far (it was loaded for this run).
+prog_ns() {
+	local id
+	id=$(ip -n "$NS_B" -j link show dev "$DEV_B" | jq -r '.[0].xdp.prog.id // empty')
+	[[ -n $id ]] || { echo 0; return; }
+	bpftool -j prog show id "$id" 2>/dev/null |
+		jq -r 'if (.run_cnt // 0) > 0 then .run_time_ns / .run_cnt else 0 end'
+}
+
 # run_one KIND: one generator run against receiver KIND; appends
-# "KIND rx_pps drop_pps" to $WORK/rows.
+# "KIND rx_pps drop_pps ns_per_packet test_run_ns" to $WORK/rows.
 run_one() {
-	local kind=$1 sink= i c0 c1 rx0 rx1 d0 d1 secs
+	local kind=$1 sink= i c0 c1 rx0 rx1 d0 d1 secs ns tr bin=$LINERATE
 	case $kind in
 	drop)
 		ip -n "$NS_B" link set dev "$DEV_B" xdpdrv obj "$WORK/drop.o" sec xdp || {
@@ -108,10 +172,11 @@ run_one() {
 			return
 		}
 		;;
-	count | full)
+	count | full | base)
 		local args=()
 		[[ $kind == count ]] && args=(--count-only)
-		timeout --kill-after=2 $((DURATION + 30)) taskset -c 1 ip netns exec "$NS_B" "$LINERATE" recv \
+		[[ $kind == base ]] && bin=$BASE
+		timeout --kill-after=2 $((DURATION + 30)) taskset -c 1 ip netns exec "$NS_B" "$bin" recv \
 			--backend xdp "${args[@]}" --listen "$IP_B:$PORT" --duration "$((DURATION + 20))s" \
 			--idle-timeout 0 --interval 0 --quiet --json >"$WORK/sink.json" 2>"$WORK/sink.err" </dev/null &
 		sink=$!
@@ -124,10 +189,12 @@ run_one() {
 	esac
 	c0=$(counters)
 	timeout --kill-after=2 $((DURATION + 15)) taskset -c 0 ip netns exec "$NS_A" "$LINERATE" send \
-		--backend xdp --dst "$IP_B:$PORT" --rate max --size 64 --duration "${DURATION}s" \
+		--backend xdp --dst "$IP_B:$PORT" --rate max --size 64 --flows "$FLOWS" --duration "${DURATION}s" \
 		--interval 0 --quiet --json >"$WORK/send.json" 2>"$WORK/send.err" </dev/null
 	sleep 0.3
 	c1=$(counters)
+	ns=$(prog_ns)
+	tr=$(prog_test_run)
 	if [[ -n $sink ]]; then
 		kill -INT "$sink" 2>/dev/null
 		wait "$sink" 2>/dev/null
@@ -138,14 +205,14 @@ run_one() {
 	read -r rx1 d1 <<<"$c1"
 	secs=$(jq -r '.duration_s // empty' "$WORK/send.json")
 	[[ -n $secs ]] || { echo "$kind error" >>"$WORK/rows"; return; }
-	awk -v k="$kind" -v r=$((rx1 - rx0)) -v d=$((d1 - d0)) -v s="$secs" \
-		'BEGIN { printf "%s %.0f %.0f\n", k, r / s, d / s }' >>"$WORK/rows"
+	awk -v k="$kind" -v r=$((rx1 - rx0)) -v d=$((d1 - d0)) -v s="$secs" -v ns="$ns" -v tr="${tr:-0}" \
+		'BEGIN { printf "%s %.0f %.0f %.1f %d\n", k, r / s, d / s, ns, tr }' >>"$WORK/rows"
 }
 
-echo "analyzer: xdp generator on CPU 0 -> b's NAPI and program on CPU 1, $DURATION s per run" >&2
+echo "analyzer: xdp generator on CPU 0 ($FLOWS flows) -> b's NAPI and program on CPU 1, $DURATION s per run" >&2
 for ((r = 1; r <= REPEATS; r++)); do
 	echo "   -- repeat $r of $REPEATS" >&2
-	for kind in drop count full; do
+	for kind in drop count full ${BASE:+base}; do
 		run_one "$kind"
 	done
 done
@@ -159,18 +226,21 @@ function median(list,   n, a, i, j, t) {
 	return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
 }
 $2 == "error" { next }
-{ all[$1] = all[$1] " " $2; drop[$1] = drop[$1] " " $3; runs[$1] = runs[$1] " " $2 }
+{ all[$1] = all[$1] " " $2; drop[$1] = drop[$1] " " $3; runs[$1] = runs[$1] " " $2; ns[$1] = ns[$1] " " $4; nsruns[$1] = nsruns[$1] " " $4; tr[$1] = tr[$1] " " $5 }
 END {
-	printf "%-7s %12s %12s   %s\n", "program", "b rx pps", "a drop pps", "runs (b rx pps)"
-	for (k in all) med[k] = median(all[k])
-	split("drop count full", order, " ")
-	for (i = 1; i <= 3; i++) {
+	printf "%-7s %12s %12s %8s %13s   %s | %s\n", "program", "b rx pps", "a drop pps", "ns/pkt", "test-run ns", "runs (b rx pps)", "runs (ns/pkt)"
+	for (k in all) { med[k] = median(all[k]); mns[k] = median(ns[k]) }
+	split("drop count full base", order, " ")
+	for (i = 1; i <= 4; i++) {
 		k = order[i]
 		if (!(k in all)) continue
-		printf "%-7s %12.0f %12.0f  %s\n", k, med[k], median(drop[k]), runs[k]
+		printf "%-7s %12.0f %12.0f %8.1f %13.0f  %s |%s\n", k, med[k], median(drop[k]), mns[k], median(tr[k]), runs[k], nsruns[k]
 	}
 	if (med["drop"] > 0) {
 		printf "count / drop = %.2f\n", med["count"] / med["drop"]
 		printf "full / drop = %.2f\n", med["full"] / med["drop"]
+		if ("base" in med) printf "base / drop = %.2f\n", med["base"] / med["drop"]
 	}
+	if ("base" in mns && mns["base"] > 0)
+		printf "ns/pkt: full %.1f, base %.1f (full / base = %.2f)\n", mns["full"], mns["base"], mns["full"] / mns["base"]
 }'

@@ -204,6 +204,10 @@ static void publish_jitter(struct worker *w)
 	for (uint32_t i = 0; i < w->nactive; i++) {
 		const struct flow_state *f = w->active[i];
 
+		/* A flow of one packet has no jitter yet: not a 0 to average
+		 * in (nor does the xdp analyzer count it). */
+		if (!f->jitter.samples)
+			continue;
 		weighted += f->jitter.rfc3550_ns * (double)f->seq.received;
 		weight += f->seq.received;
 	}
