@@ -937,6 +937,25 @@ struct flow_totals {
 	uint64_t jitter_weight;
 };
 
+/* One CPU's share of a flow's state, added to the whole (st) and to the
+ * received-weighted RFC 3550 jitter sum. */
+static void flow_state_add(struct seqtrack *st,
+			   const struct xdp_flow_state *cpu, double *jitter,
+			   uint64_t *weight)
+{
+	if (!st->started || cpu->highest > st->highest)
+		st->highest = cpu->highest;
+	st->started = 1;
+	st->received += cpu->received;
+	st->duplicates += cpu->duplicates;
+	st->reordered += cpu->reordered;
+	st->late += cpu->late;
+	if (cpu->jitter_samples) {
+		*jitter += (double)cpu->jitter_x16 / 16.0 * (double)cpu->received;
+		*weight += cpu->received;
+	}
+}
+
 /*
  * One flow over all CPUs, with seqtrack.h's definitions: received and
  * duplicates add up, the highest number is the highest any CPU saw, and
@@ -960,18 +979,7 @@ static int sink_flow_read(struct backend *b, uint32_t flow,
 	for (int i = 0; i < b->ncpus; i++, cpu++) {
 		if (!cpu->started)
 			continue;
-		if (!st.started || cpu->highest > st.highest)
-			st.highest = cpu->highest;
-		st.started = 1;
-		st.received += cpu->received;
-		st.duplicates += cpu->duplicates;
-		st.reordered += cpu->reordered;
-		st.late += cpu->late;
-		if (cpu->jitter_samples) {
-			jitter += (double)cpu->jitter_x16 / 16.0 *
-				  (double)cpu->received;
-			jitter_weight += cpu->received;
-		}
+		flow_state_add(&st, cpu, &jitter, &jitter_weight);
 	}
 	if (!st.started)
 		return 0;
@@ -1444,18 +1452,7 @@ static size_t xdp_flow_results(struct backend *b, struct flow_result *out,
 				r->src_port = ntohs((uint16_t)cpu->owner_port);
 				owner = true;
 			}
-			if (!st.started || cpu->highest > st.highest)
-				st.highest = cpu->highest;
-			st.started = 1;
-			st.received += cpu->received;
-			st.duplicates += cpu->duplicates;
-			st.reordered += cpu->reordered;
-			st.late += cpu->late;
-			if (cpu->jitter_samples) {
-				jitter += (double)cpu->jitter_x16 / 16.0 *
-					  (double)cpu->received;
-				weight += cpu->received;
-			}
+			flow_state_add(&st, cpu, &jitter, &weight);
 		}
 		if (!st.started)
 			continue;
