@@ -651,6 +651,24 @@ static int admit(struct registry *reg, struct api_session *s,
 	return 0;
 }
 
+/* A dst or peer that is neither the client nor an --allow-target: 403
+ * naming the field, counted as refused; the session is freed. */
+static int refuse_target(struct registry *reg, struct api_session *s,
+			 const char *name, const char *why, int *status,
+			 char *field, size_t field_len, char *err,
+			 size_t err_len)
+{
+	*status = 403;
+	snprintf(field, field_len, "%s", name);
+	snprintf(err, err_len, "%s: %s (or an address its --allow-target lists)",
+		 name, why);
+	session_free(s);
+	pthread_mutex_lock(&reg->lock);
+	reg->refused++;
+	pthread_mutex_unlock(&reg->lock);
+	return -EPERM;
+}
+
 int registry_create_session(struct registry *reg, struct api_session_req *req,
 			    const struct api_client *who,
 			    const struct sockaddr_storage *client,
@@ -707,16 +725,11 @@ int registry_create_session(struct registry *reg, struct api_session_req *req,
 		else if (ip_from_sockaddr(client, &dst))
 			dst.family = 0;
 		if (!dst.family || !target_allowed(reg, &dst, client)) {
-			*status = 403;
-			snprintf(field, field_len, "dst");
-			snprintf(err, err_len,
-				 "dst: this server sends only to the client that "
-				 "asks (or an address its --allow-target lists)");
-			session_free(s);
-			pthread_mutex_lock(&reg->lock);
-			reg->refused++;
-			pthread_mutex_unlock(&reg->lock);
-			return -EPERM;
+			return refuse_target(reg, s, "dst",
+					     "this server sends only to the "
+					     "client that asks",
+					     status, field, field_len, err,
+					     err_len);
 		}
 		if (dst.family != local_ip.family) {
 			*status = 400;
@@ -738,17 +751,12 @@ int registry_create_session(struct registry *reg, struct api_session_req *req,
 		 * also send to (linerate mesh: server to server). */
 		if (req->has_peer) {
 			if (!target_allowed(reg, &req->peer, client)) {
-				*status = 403;
-				snprintf(field, field_len, "peer");
-				snprintf(err, err_len,
-					 "peer: this server takes traffic only from the "
-					 "client that asks (or an address its "
-					 "--allow-target lists)");
-				session_free(s);
-				pthread_mutex_lock(&reg->lock);
-				reg->refused++;
-				pthread_mutex_unlock(&reg->lock);
-				return -EPERM;
+				return refuse_target(reg, s, "peer",
+						     "this server takes traffic "
+						     "only from the client that "
+						     "asks",
+						     status, field, field_len,
+						     err, err_len);
 			}
 			s->spec.only_from = req->peer;
 			s->spec.has_only_from = true;
