@@ -90,6 +90,8 @@ struct cmd_opt_table {
 	/* after parsing, before spec_validate: 0 or EXIT_USAGE */
 	int (*finish)(struct test_spec *spec, void *ctx);
 	void *ctx;
+	/* when the command exits 3 (EXIT_NO_TRAFFIC), for --help; NULL: never */
+	const char *traffic_failure;
 };
 
 int cmd_parse_table(const struct cmd_opt_table *table, int argc, char **argv,

@@ -714,8 +714,14 @@ static void print_table_help(const struct cmd_opt_table *t)
 			 r->arg ? " " : "", r->arg ? r->arg : "");
 		printf("  %-26s %s\n", left, r->help);
 	}
-	printf("\nexit codes: 0 ok, 1 runtime error, 2 bad input\n"
-	       "JSON fields: docs/json.md, docs/stamp.md\n");
+	if (t->traffic_failure)
+		printf("\nexit codes: 0 ok, 1 runtime error, 2 bad input, 3 the "
+		       "test ran but its traffic\nfailed: %s\n(one line on "
+		       "stderr says why; docs/cli.md)\n",
+		       t->traffic_failure);
+	else
+		printf("\nexit codes: 0 ok, 1 runtime error, 2 bad input\n");
+	printf("JSON fields: docs/json.md, docs/stamp.md\n");
 }
 
 #define TABLE_ROW_ID 1024 /* getopt ids of a table's own rows: 1024 + i */

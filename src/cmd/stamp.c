@@ -192,8 +192,10 @@ int cmd_stamp(int argc, char **argv)
 		.parse = stamp_parse,
 		.finish = stamp_finish,
 		.ctx = &ctx,
+		.traffic_failure = "no reply",
 	};
 	struct test_spec spec;
+	char failure[256];
 	int rc;
 
 	rc = cmd_parse_table(&table, argc, argv, &spec);
@@ -201,6 +203,14 @@ int cmd_stamp(int argc, char **argv)
 		return EXIT_OK;
 	if (rc)
 		return rc;
-	rc = stamp_send_run(&spec, &ctx.cfg, cmd_stop_on_signals(), stdout);
-	return rc ? EXIT_RUNTIME : EXIT_OK;
+	rc = stamp_send_run(&spec, &ctx.cfg, cmd_stop_on_signals(), stdout,
+			    failure, sizeof(failure));
+	if (rc)
+		return EXIT_RUNTIME;
+	if (failure[0]) {
+		fflush(stdout);
+		fprintf(stderr, "linerate stamp: %s\n", failure);
+		return EXIT_NO_TRAFFIC;
+	}
+	return EXIT_OK;
 }

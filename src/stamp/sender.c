@@ -561,13 +561,18 @@ static void emit_interval(struct sender *s, uint64_t now)
 	s->prev_s = to_s;
 }
 
-static void emit_final(struct sender *s)
+static void emit_final(struct sender *s, char *failure, size_t failure_len)
 {
 	const struct test_spec *sp = s->spec;
 	uint64_t end = s->tx_end_mono ? s->tx_end_mono : mono_ns();
 	double seconds = (double)(end - s->start_mono) / 1e9;
 
 	publish(s);
+	/* The rule every sender follows: nothing sent, no reply, or refused
+	 * from start to end is a failed run (exit code 3). */
+	if (report_traffic_failed(ROLE_PING, &s->m.cur.c, s->ctx.target_pps,
+				  s->start_mono, end, failure, failure_len))
+		s->ctx.failure = failure;
 	if (sp->output == OUTPUT_TEXT) {
 		report_text_final(s->out, &s->ctx, &s->m.cur, seconds);
 		stamp_text(s->out, s);
@@ -694,7 +699,7 @@ static int run_loop(struct sender *s, atomic_bool *stop)
 
 int stamp_send_run(const struct test_spec *sp,
 		   const struct stamp_sender_config *cfg, atomic_bool *stop,
-		   FILE *out)
+		   FILE *out, char *failure, size_t failure_len)
 {
 	int hdr = FRAME_FCS_LEN + FRAME_ETH_HLEN + FRAME_UDP_HLEN +
 		  (sp->dst.family == AF_INET6 ? FRAME_IPV6_HLEN :
@@ -744,8 +749,9 @@ int stamp_send_run(const struct test_spec *sp,
 	s->ctx.start_real_ns = clock_ns(CLOCK_REALTIME);
 	if (sp->output == OUTPUT_TEXT && !sp->quiet)
 		report_text_header(out, &s->ctx);
+	failure[0] = '\0';
 	rc = run_loop(s, stop);
-	emit_final(s);
+	emit_final(s, failure, failure_len);
 	if (s->csv)
 		fclose(s->csv);
 	json_decref(s->ctx.intervals);

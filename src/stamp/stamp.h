@@ -62,8 +62,10 @@ struct stamp_sender_config {
 	bool clock_host;
 };
 
+/* failure: why the run's traffic failed (empty when it did not), as
+ * report_traffic_failed() says it. */
 int stamp_send_run(const struct test_spec *spec,
 		   const struct stamp_sender_config *cfg, atomic_bool *stop,
-		   FILE *out);
+		   FILE *out, char *failure, size_t failure_len);
 
 #endif

@@ -33,6 +33,15 @@ for args in "stamp --dst $IP_B:862 --size 70" "stamp --dst $IP_B:862 --ssid 0" \
 	assert_eq "bad flags: one line for linerate $args" "$(wc -l <"$WORKDIR/flag.err")" 1
 done
 
+# ---- no reflector: the run failed (exit 3, one line saying so)
+run_in noreflector "$NS_A" 30 "$LINERATE" stamp --dst "$IP_B:8620" --count 20 \
+	--rate 200pps --json
+assert_rc "no reflector: exit code 3" $? 3
+assert_eq "no reflector: one line on stderr" "$(wc -l <"$(err noreflector)")" 1
+assert_true "no reflector: it says no replies came back" grep -q "no replies" "$(err noreflector)"
+assert_eq "no reflector: tx.packets" "$(jget "$(out noreflector)" .tx.packets)" 20
+assert_eq "no reflector: rx.packets" "$(jget "$(out noreflector)" .rx.packets)" 0
+
 # ---- 1: unauthenticated, stateless, default port 862
 N=300
 start_stamp_reflect refl1 862 --idle-timeout 1s --json
