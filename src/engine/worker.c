@@ -880,8 +880,7 @@ static void tx_account_pacing(struct worker *w, struct tx_state *tx,
 		return;
 	if (tx->last_departure_ns)
 		hist_record(&st->tx_gap, now - tx->last_departure_ns);
-	for (uint32_t i = 1; i < sent; i++)
-		hist_record(&st->tx_gap, 0);
+	hist_record_n(&st->tx_gap, 0, sent - 1);
 	tx->last_departure_ns = now;
 	STAT_ADD(st->c.tx_sends, 1);
 	if (sent > 1)

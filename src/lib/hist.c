@@ -100,16 +100,24 @@ void hist_init(struct hist *h)
 
 void hist_record(struct hist *h, uint64_t value)
 {
-	size_t index = hist_bucket_index(value);
-	uint64_t sum;
+	hist_record_n(h, value, 1);
+}
 
+void hist_record_n(struct hist *h, uint64_t value, uint64_t n)
+{
+	size_t index = hist_bucket_index(value);
+	uint64_t sum, add;
+
+	if (!n)
+		return;
 	/* Single writer: plain loads of our own data are race-free; only the
 	 * stores need to be atomic for the concurrent reader. */
-	if (__builtin_add_overflow(h->sum, value, &sum))
+	if (__builtin_mul_overflow(value, n, &add) ||
+	    __builtin_add_overflow(h->sum, add, &sum))
 		sum = UINT64_MAX;
-	store_relaxed(&h->buckets[index], h->buckets[index] + 1);
+	store_relaxed(&h->buckets[index], h->buckets[index] + n);
 	store_relaxed(&h->sum, sum);
-	store_relaxed(&h->count, h->count + 1);
+	store_relaxed(&h->count, h->count + n);
 	/* Unconditional stores keep the hot path free of data-dependent
 	 * branches; the lines are already dirty from the stores above. */
 	store_relaxed(&h->min, value < h->min ? value : h->min);

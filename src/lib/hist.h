@@ -37,6 +37,8 @@ void hist_init(struct hist *h);
 void hist_reset(struct hist *h);
 /* Writer side; values above HIST_MAX_VALUE go to the top bucket. */
 void hist_record(struct hist *h, uint64_t value);
+/* The same value n times, in one step (the frames of one send). */
+void hist_record_n(struct hist *h, uint64_t value, uint64_t n);
 /* Reader side: copy a histogram another thread is writing. */
 void hist_snapshot(struct hist *dst, const struct hist *src);
 /* dst += src. */

@@ -209,6 +209,29 @@ static void test_min_max_mean_exact(void **state)
 	free(h);
 }
 
+/* n samples of one value in one step are n single samples. */
+static void test_record_n_equals_repeats(void **state)
+{
+	struct hist *one = hist_new(), *bulk = hist_new();
+	static const uint64_t values[] = { 0, 1, 127, 128, 5000, 123456789 };
+	static const uint64_t counts[] = { 1, 31, 0, 2, 1000, 3 };
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(values) / sizeof(values[0]); i++) {
+		for (uint64_t k = 0; k < counts[i]; k++)
+			hist_record(one, values[i]);
+		hist_record_n(bulk, values[i], counts[i]);
+	}
+	assert_memory_equal(bulk, one, sizeof(*one));
+	assert_int_equal(bulk->count, 1037);
+	/* The sum saturates, as value * n would overflow. */
+	hist_record_n(bulk, UINT64_MAX / 2, 3);
+	assert_int_equal(bulk->sum, UINT64_MAX);
+	assert_int_equal(bulk->count, 1040);
+	free(one);
+	free(bulk);
+}
+
 static void test_sum_saturates(void **state)
 {
 	struct hist *h = hist_new();
@@ -628,6 +651,7 @@ int main(void)
 		cmocka_unit_test(test_empty),
 		cmocka_unit_test(test_min_max_mean_exact),
 		cmocka_unit_test(test_sum_saturates),
+		cmocka_unit_test(test_record_n_equals_repeats),
 		cmocka_unit_test(test_percentile_rank_small),
 		cmocka_unit_test(test_percentiles_vs_sorted),
 		cmocka_unit_test(test_merge_equals_single),
