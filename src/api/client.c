@@ -5,9 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "client.h"
-#include "clock.h"
-#include "http.h"
+#include "api/client.h"
+#include "lib/clock.h"
+#include "api/http.h"
 
 #define REPLY_MAX (8u << 20)
 

@@ -15,8 +15,8 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
-#include "spec_json.h"
-#include "units.h"
+#include "api/spec_json.h"
+#include "lib/units.h"
 
 #define DAEMON_DEFAULT_PORT 9270
 #define DAEMON_MAX_ALLOW 16

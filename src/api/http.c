@@ -10,11 +10,11 @@
 #include <strings.h>
 #include <sys/stat.h>
 
-#include "clock.h"
-#include "http.h"
-#include "http_guard.h"
-#include "log.h"
-#include "utf8.h"
+#include "lib/clock.h"
+#include "api/http.h"
+#include "api/http_guard.h"
+#include "lib/log.h"
+#include "lib/utf8.h"
 
 struct http_server {
 	struct MHD_Daemon *mhd;

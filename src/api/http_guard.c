@@ -7,9 +7,9 @@
 #include <sys/socket.h>
 #include <time.h>
 
-#include "clock.h"
-#include "http_guard.h"
-#include "log.h"
+#include "lib/clock.h"
+#include "api/http_guard.h"
+#include "lib/log.h"
 
 enum guard_stage { STAGE_HEAD = 0, STAGE_BODY, STAGE_BUSY };
 

@@ -5,10 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "clock.h"
+#include "lib/clock.h"
 #include "engine/session.h"
-#include "remote.h"
-#include "units.h"
+#include "api/remote.h"
+#include "lib/units.h"
 
 const char *const remote_mode_names[] = { "forward", "reverse", "bidir", "rtt" };
 

@@ -14,8 +14,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "client.h"
-#include "spec.h"
+#include "api/client.h"
+#include "lib/spec.h"
 
 enum remote_mode {
 	REMOTE_FORWARD = 0, /* we send, the server receives */

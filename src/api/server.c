@@ -8,10 +8,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "clock.h"
-#include "daemon.h"
-#include "http.h"
-#include "log.h"
+#include "lib/clock.h"
+#include "api/daemon.h"
+#include "api/http.h"
+#include "lib/log.h"
 
 #define SESSIONS_PREFIX "/v1/sessions"
 

@@ -6,12 +6,12 @@
 #include <sys/random.h>
 #include <time.h>
 
-#include "clock.h"
-#include "daemon.h"
+#include "lib/clock.h"
+#include "api/daemon.h"
 #include "backend/netpath.h"
 #include "engine/session.h"
-#include "http.h"
-#include "log.h"
+#include "api/http.h"
+#include "lib/log.h"
 #include "stamp/stamp.h"
 
 #define REG_RETAIN_MAX 64 /* finished sessions kept for their reports */

@@ -8,11 +8,11 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "clock.h"
-#include "spec_json.h"
-#include "marking.h"
-#include "units.h"
-#include "utf8.h"
+#include "lib/clock.h"
+#include "api/spec_json.h"
+#include "lib/marking.h"
+#include "lib/units.h"
+#include "lib/utf8.h"
 
 #define ROLE_BIT(r) (1u << (r))
 #define SENDERS (ROLE_BIT(API_ROLE_SOURCE) | ROLE_BIT(API_ROLE_PING))

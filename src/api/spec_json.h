@@ -15,7 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "spec.h"
+#include "lib/spec.h"
 
 enum api_role {
 	API_ROLE_SINK = 0,

@@ -26,9 +26,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "backend.h"
-#include "clock.h"
-#include "log.h"
+#include "backend/backend.h"
+#include "lib/clock.h"
+#include "lib/log.h"
 
 #define AFP_DEFAULT_FRAMES 2048
 /* Small blocks, many of them: at low rates every block is retired by its

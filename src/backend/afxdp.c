@@ -32,10 +32,10 @@
 #include <linux/if_xdp.h>
 #include <xdp/xsk.h>
 
-#include "backend.h"
+#include "backend/backend.h"
 #include "backend/xdp_attach.h"
-#include "clock.h"
-#include "log.h"
+#include "lib/clock.h"
+#include "lib/log.h"
 #include "bpf/steer_shared.h"
 #include "xdp_steer.skel.h"
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include <string.h>
 
-#include "backend.h"
+#include "backend/backend.h"
 
 static const struct backend_ops *const all_backends[] = {
 	&backend_xdp_ops,

@@ -16,8 +16,8 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
-#include "frame.h"
-#include "spec.h"
+#include "lib/frame.h"
+#include "lib/spec.h"
 
 #define BACKEND_F_RAW (1u << 0) /* whole Ethernet frames */
 #define BACKEND_F_KERNEL (1u << 1) /* the kernel generates/accounts: run() */

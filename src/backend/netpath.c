@@ -31,7 +31,7 @@
 #include <unistd.h>
 
 #include "backend/netpath.h"
-#include "log.h"
+#include "lib/log.h"
 
 /* A dump message is at most 32 KiB (the kernel's netlink dump limit). */
 #define NL_BUF_LEN (64 * 1024)

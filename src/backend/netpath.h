@@ -14,7 +14,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "frame.h"
+#include "lib/frame.h"
 
 struct net_path {
 	char ifname[IF_NAMESIZE];

@@ -17,7 +17,7 @@
 
 #include "backend/tc_attach.h"
 #include "backend/xdp_attach.h"
-#include "log.h"
+#include "lib/log.h"
 
 static const char *ifname_or_index(int ifindex, char buf[IF_NAMESIZE])
 {

@@ -21,10 +21,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "backend.h"
-#include "clock.h"
-#include "log.h"
-#include "sockaddr.h"
+#include "backend/backend.h"
+#include "lib/clock.h"
+#include "lib/log.h"
+#include "lib/sockaddr.h"
 
 #define UDP_SOCKBUF_BYTES (8 << 20)
 /* Room for a timestamp, a GRO size and a TOS / traffic class. */

@@ -33,7 +33,7 @@
 #include <unistd.h>
 
 #include "backend/xdp_attach.h"
-#include "log.h"
+#include "lib/log.h"
 
 #define PROG_NAME_LEN 16 /* BPF_OBJ_NAME_LEN */
 #define MAX_TC_FILTERS 256 /* per hook; more is not a linerate leftover */

@@ -7,7 +7,7 @@
 
 #include <linux/types.h>
 
-#include "xdp_shared.h"
+#include "bpf/xdp_shared.h"
 
 #define XDP_STAMP_BASE_LEN 44 /* the unauthenticated STAMP packet */
 #define XDP_STAMP_TABLE 65536 /* LRU entries: sessions, rate buckets */

@@ -30,8 +30,8 @@
 #include <bpf/bpf_endian.h>
 #include <bpf/bpf_helpers.h>
 
-#include "parse.bpf.h"
-#include "tc_repl_shared.h"
+#include "bpf/parse.bpf.h"
+#include "bpf/tc_repl_shared.h"
 
 #define REWRITE_TTL 64
 

@@ -17,7 +17,7 @@
 #include <bpf/bpf_endian.h>
 #include <bpf/bpf_helpers.h>
 
-#include "xdp_shared.h"
+#include "bpf/xdp_shared.h"
 
 #define PS_PER_NS 1000ULL
 /* Probe fields from the UDP header (8 bytes) plus their payload offset. */

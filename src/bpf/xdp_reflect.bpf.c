@@ -24,9 +24,9 @@
 #include <bpf/bpf_endian.h>
 #include <bpf/bpf_helpers.h>
 
-#include "parse.bpf.h"
-#include "reply.bpf.h"
-#include "xdp_shared.h"
+#include "bpf/parse.bpf.h"
+#include "bpf/reply.bpf.h"
+#include "bpf/xdp_shared.h"
 
 /* bpf_csum_diff() takes at most 512 bytes, in multiples of 4; a power
  * of two here. */

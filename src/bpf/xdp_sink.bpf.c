@@ -21,8 +21,8 @@
 #include <bpf/bpf_endian.h>
 #include <bpf/bpf_helpers.h>
 
-#include "parse.bpf.h"
-#include "xdp_shared.h"
+#include "bpf/parse.bpf.h"
+#include "bpf/xdp_shared.h"
 
 #define HALF_TS_RANGE (1ULL << (XDP_PROBE_TS_BITS - 1))
 #define HIST_HALF_SUB (XDP_HIST_SUB_BUCKETS / 2)

@@ -30,9 +30,9 @@
 #include <bpf/bpf_endian.h>
 #include <bpf/bpf_helpers.h>
 
-#include "parse.bpf.h"
-#include "reply.bpf.h"
-#include "stamp_shared.h"
+#include "bpf/parse.bpf.h"
+#include "bpf/reply.bpf.h"
+#include "bpf/stamp_shared.h"
 
 #define NTP_UNIX_OFFSET 2208988800ULL
 #define NS_PER_S 1000000000ULL

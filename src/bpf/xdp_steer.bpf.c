@@ -15,8 +15,8 @@
 #include <bpf/bpf_endian.h>
 #include <bpf/bpf_helpers.h>
 
-#include "parse.bpf.h"
-#include "steer_shared.h"
+#include "bpf/parse.bpf.h"
+#include "bpf/steer_shared.h"
 
 
 struct {

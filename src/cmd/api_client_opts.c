@@ -6,9 +6,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cmd.h"
+#include "cmd/cmd.h"
 #include "cmd/api_client_opts.h"
-#include "units.h"
+#include "lib/units.h"
 
 struct api_client_row {
 	const char *name;

@@ -13,7 +13,7 @@
 #include <stdio.h>
 
 #include "api/client.h"
-#include "frame.h"
+#include "lib/frame.h"
 
 /* clang-format off */
 /* X(ID, name, has_arg, value placeholder or NULL, help) */

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "api/http.h"
-#include "cmd.h"
+#include "cmd/cmd.h"
 #include "cmd/api_server_auth.h"
 
 bool addr_is_loopback(const struct ip_addr *ip)

@@ -11,7 +11,7 @@
 
 #include <stdbool.h>
 
-#include "frame.h"
+#include "lib/frame.h"
 
 #define API_TOKEN_MIN_LEN 16
 

@@ -21,8 +21,8 @@
 #include <unistd.h>
 
 #include "backend/xdp_attach.h"
-#include "cmd.h"
-#include "log.h"
+#include "cmd/cmd.h"
+#include "lib/log.h"
 
 static const struct {
 	uint32_t flag;

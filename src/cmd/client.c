@@ -12,12 +12,12 @@
 #include "api/client.h"
 #include "api/http.h"
 #include "api/remote.h"
-#include "clock.h"
-#include "cmd.h"
+#include "lib/clock.h"
+#include "cmd/cmd.h"
 #include "cmd/api_client_opts.h"
 #include "engine/session.h"
-#include "log.h"
-#include "units.h"
+#include "lib/log.h"
+#include "lib/units.h"
 
 struct client_opts {
 	const char *host;

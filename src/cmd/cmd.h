@@ -5,8 +5,8 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "report.h"
-#include "spec.h"
+#include "lib/report.h"
+#include "lib/spec.h"
 
 /* Exit codes of the CLI. */
 #define EXIT_OK 0

@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cmd.h"
+#include "cmd/cmd.h"
 
 int cmd_parse_iface_args(const char *cmd, int argc, char **argv,
 			 const char *switch_name, bool *switch_value,

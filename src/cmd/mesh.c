@@ -9,13 +9,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "clock.h"
-#include "cmd.h"
+#include "lib/clock.h"
+#include "cmd/cmd.h"
 #include "cmd/api_client_opts.h"
-#include "log.h"
+#include "lib/log.h"
 #include "mesh/mesh.h"
-#include "report.h"
-#include "units.h"
+#include "lib/report.h"
+#include "lib/units.h"
 
 static void usage(FILE *out)
 {

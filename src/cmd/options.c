@@ -10,13 +10,13 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "cmd.h"
-#include "clock.h"
-#include "log.h"
-#include "marking.h"
-#include "probe.h"
-#include "resolve.h"
-#include "units.h"
+#include "cmd/cmd.h"
+#include "lib/clock.h"
+#include "lib/log.h"
+#include "lib/marking.h"
+#include "lib/probe.h"
+#include "cmd/resolve.h"
+#include "lib/units.h"
 
 enum opt_id {
 	OPT_DST = 256,

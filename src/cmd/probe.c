@@ -35,9 +35,9 @@
 
 #include "backend/netpath.h"
 #include "backend/xdp_attach.h"
-#include "cmd.h"
+#include "cmd/cmd.h"
 #include "engine/select.h"
-#include "log.h"
+#include "lib/log.h"
 #include "xdp_pass.skel.h"
 
 #define XSK_PROBE_FRAMES 64 /* enough to bind; nothing is sent */

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "cmd.h"
+#include "cmd/cmd.h"
 
 int cmd_recv(int argc, char **argv)
 {

@@ -7,15 +7,15 @@
 #include <string.h>
 
 #include "api/http.h"
-#include "clock.h"
-#include "cmd.h"
+#include "lib/clock.h"
+#include "cmd/cmd.h"
 #include "cmd/api_server_auth.h"
-#include "resolve.h"
-#include "log.h"
+#include "cmd/resolve.h"
+#include "lib/log.h"
 #include "replicator/api.h"
 #include "replicator/replicator.h"
-#include "report.h"
-#include "units.h"
+#include "lib/report.h"
+#include "lib/units.h"
 
 #define MAX_INITIAL_SUBSCRIBERS 256
 #define TICK_NS (10 * NSEC_PER_MSEC)

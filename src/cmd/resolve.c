@@ -5,8 +5,8 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "resolve.h"
-#include "units.h"
+#include "cmd/resolve.h"
+#include "lib/units.h"
 
 #define HOSTNAME_MAX 253
 

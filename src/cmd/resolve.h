@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "frame.h"
+#include "lib/frame.h"
 
 /*
  * An address the command line takes, as parse_endpoint() reads it, or with

@@ -16,13 +16,13 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "clock.h"
+#include "lib/clock.h"
 #include "api/client.h"
 #include "api/http.h"
-#include "cmd.h"
+#include "cmd/cmd.h"
 #include "cmd/api_client_opts.h"
-#include "log.h"
-#include "marking.h"
+#include "lib/log.h"
+#include "lib/marking.h"
 #include "search/rfc2544.h"
 
 #define MAX_TRIAL_NS (3600ULL * NSEC_PER_SEC)

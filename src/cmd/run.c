@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 #include "backend/xdp_attach.h"
-#include "cmd.h"
+#include "cmd/cmd.h"
 #include "engine/session.h"
 
 static atomic_bool stop_requested;

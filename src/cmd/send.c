@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "cmd.h"
+#include "cmd/cmd.h"
 
 int cmd_send(int argc, char **argv)
 {

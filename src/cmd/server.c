@@ -11,12 +11,12 @@
 
 #include "api/daemon.h"
 #include "api/http.h"
-#include "clock.h"
-#include "cmd.h"
+#include "lib/clock.h"
+#include "cmd/cmd.h"
 #include "cmd/api_server_auth.h"
-#include "resolve.h"
-#include "log.h"
-#include "units.h"
+#include "cmd/resolve.h"
+#include "lib/log.h"
+#include "lib/units.h"
 
 static void usage(FILE *out)
 {

@@ -3,9 +3,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cmd.h"
+#include "cmd/cmd.h"
 #include "stamp/stamp.h"
-#include "units.h"
+#include "lib/units.h"
 
 /* ping's rows: the same size, rate, duration, count and flow options. */
 static const struct cmd_base_row stamp_base_rows[] = {

@@ -2,11 +2,11 @@
 /* linerate stamp-reflect: option rows and a call (src/stamp/). */
 #include <string.h>
 
-#include "clock.h"
-#include "cmd.h"
+#include "lib/clock.h"
+#include "cmd/cmd.h"
 #include "stamp/stamp.h"
 #include "stamp/xdp_reflect.h"
-#include "units.h"
+#include "lib/units.h"
 
 static const struct cmd_base_row reflect_base_rows[] = {
 	{ "listen", "address to listen on (default 0.0.0.0:862)" },

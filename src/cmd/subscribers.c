@@ -9,10 +9,10 @@
 
 #include "api/client.h"
 #include "api/http.h"
-#include "cmd.h"
+#include "cmd/cmd.h"
 #include "cmd/api_client_opts.h"
-#include "resolve.h"
-#include "units.h"
+#include "cmd/resolve.h"
+#include "lib/units.h"
 
 #define SUBS_API_PORT 9280
 

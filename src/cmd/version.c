@@ -9,7 +9,7 @@
 #include <jansson.h>
 #include <microhttpd.h>
 
-#include "cmd.h"
+#include "cmd/cmd.h"
 
 int cmd_version(void)
 {

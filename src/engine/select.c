@@ -7,8 +7,8 @@
 #include <unistd.h>
 
 #include "backend/netpath.h"
-#include "log.h"
-#include "select.h"
+#include "lib/log.h"
+#include "engine/select.h"
 
 static void config_common(const struct test_spec *sp,
 			  struct backend_config *cfg)

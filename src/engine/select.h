@@ -6,7 +6,7 @@
 #include <stddef.h>
 
 #include "backend/backend.h"
-#include "spec.h"
+#include "lib/spec.h"
 
 /*
  * Open the backend the spec names, or with "auto" the fastest one that

@@ -11,13 +11,13 @@
 
 #include "backend/backend.h"
 #include "backend/netpath.h"
-#include "clock.h"
-#include "flowreport.h"
-#include "log.h"
-#include "report.h"
-#include "select.h"
-#include "session.h"
-#include "worker.h"
+#include "lib/clock.h"
+#include "lib/flowreport.h"
+#include "lib/log.h"
+#include "lib/report.h"
+#include "engine/select.h"
+#include "engine/session.h"
+#include "engine/worker.h"
 
 #define REPORTER_TICK_NS (20 * NSEC_PER_MSEC)
 

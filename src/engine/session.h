@@ -7,9 +7,9 @@
 #include <jansson.h>
 #include <stdio.h>
 
-#include "report.h"
-#include "spec.h"
-#include "stats.h"
+#include "lib/report.h"
+#include "lib/spec.h"
+#include "lib/stats.h"
 
 /* Run one test from a validated spec on this host, reporting on stdout
  * as the spec says. stop ends it early (signals set it). Returns 0, or

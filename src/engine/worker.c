@@ -6,13 +6,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "clock.h"
-#include "flowreport.h"
-#include "marking.h"
-#include "log.h"
-#include "pacer.h"
-#include "probe.h"
-#include "worker.h"
+#include "lib/clock.h"
+#include "lib/flowreport.h"
+#include "lib/marking.h"
+#include "lib/log.h"
+#include "lib/pacer.h"
+#include "lib/probe.h"
+#include "engine/worker.h"
 
 /* Twice the flow limit keeps linear probing short. */
 #define FLOW_SLOTS (2 * SPEC_MAX_FLOWS)

@@ -13,10 +13,10 @@
 #include <stdbool.h>
 
 #include "backend/backend.h"
-#include "jitter.h"
-#include "seqtrack.h"
-#include "spec.h"
-#include "stats.h"
+#include "lib/jitter.h"
+#include "lib/seqtrack.h"
+#include "lib/spec.h"
+#include "lib/stats.h"
 
 /* A flow is what one sender numbers on its own: its address and port and
  * the probe's flow id, so two senders (or two runs of one) never mix. */

@@ -18,9 +18,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "child.h"
-#include "clock.h"
-#include "log.h"
+#include "lib/child.h"
+#include "lib/clock.h"
+#include "lib/log.h"
 
 #define POLL_NS		 (20 * NSEC_PER_MSEC)
 #define KILL_GRACE_NS	 (2 * NSEC_PER_SEC)

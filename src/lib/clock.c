@@ -4,7 +4,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 
-#include "clock.h"
+#include "lib/clock.h"
 
 /*
  * How long before a deadline a waiter wakes from its sleep and spins the

@@ -4,8 +4,8 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "flowreport.h"
-#include "marking.h"
+#include "lib/flowreport.h"
+#include "lib/marking.h"
 
 void flowreport_set_latency(struct flow_result *r, const struct hist *h)
 {

@@ -19,8 +19,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "frame.h"
-#include "hist.h"
+#include "lib/frame.h"
+#include "lib/hist.h"
 
 #define FLOWREPORT_LATENCY_FLOWS 256 /* per worker */
 #define FLOWREPORT_DEFAULT_ROWS 10 /* text table */

@@ -7,7 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "gnuplot.h"
+#include "lib/gnuplot.h"
 
 void gnuplot_quoted(FILE *f, const char *s)
 {

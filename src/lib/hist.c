@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include <stdint.h>
 
-#include "hist.h"
+#include "lib/hist.h"
 
 /*
  * Bucket layout. A value v >= HIST_SUB_BUCKETS with most significant bit m

@@ -2,7 +2,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "jitter.h"
+#include "lib/jitter.h"
 
 #define RFC3550_GAIN 16.0
 

@@ -24,7 +24,7 @@
 
 #include <stdint.h>
 
-#include "hist.h"
+#include "lib/hist.h"
 
 struct jitter {
 	double rfc3550_ns;

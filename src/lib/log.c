@@ -11,7 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "log.h"
+#include "lib/log.h"
 
 enum log_sink { SINK_PLAIN = 0, SINK_FILE, SINK_JOURNAL };
 

@@ -8,7 +8,7 @@
 #include <stdbool.h>
 #include <time.h>
 
-#include "log.h"
+#include "lib/log.h"
 
 static __thread bool client_caused;
 static __thread bool reporting; /* this thread logs the count itself */

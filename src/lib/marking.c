@@ -5,7 +5,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "marking.h"
+#include "lib/marking.h"
 
 struct dscp_name {
 	const char *name;

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "pacer.h"
+#include "lib/pacer.h"
 
 #define PS_PER_NS 1000ULL
 

@@ -2,7 +2,7 @@
 #include <endian.h>
 #include <string.h>
 
-#include "probe.h"
+#include "lib/probe.h"
 
 #define PROBE_OFF_MAGIC 0
 #define PROBE_OFF_VERSION 1

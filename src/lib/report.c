@@ -4,12 +4,12 @@
 #include <string.h>
 #include <time.h>
 
-#include "clock.h"
-#include "jitter.h"
-#include "report.h"
-#include "flowreport.h"
-#include "marking.h"
-#include "units.h"
+#include "lib/clock.h"
+#include "lib/jitter.h"
+#include "lib/report.h"
+#include "lib/flowreport.h"
+#include "lib/marking.h"
+#include "lib/units.h"
 
 /* JSON has no NaN or Infinity; a rate over no time is 0. */
 static json_t *json_number(double v)

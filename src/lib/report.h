@@ -13,8 +13,8 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "spec.h"
-#include "stats.h"
+#include "lib/spec.h"
+#include "lib/stats.h"
 
 struct report_ctx {
 	const struct test_spec *spec;

@@ -2,7 +2,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "seqtrack.h"
+#include "lib/seqtrack.h"
 
 #define BITS_PER_WORD 64
 #define WINDOW_MASK ((uint64_t)SEQTRACK_WINDOW - 1)

@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "frame.h"
-#include "sizemix.h"
+#include "lib/frame.h"
+#include "lib/sizemix.h"
 
 static int parse_uint(const char *text, size_t len, unsigned long max,
 		      unsigned long *out)

@@ -19,7 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "units.h"
+#include "lib/units.h"
 
 #define SIZEMIX_MAX_SIZES 64
 #define SIZEMIX_MAX_PERIOD 4096

@@ -2,7 +2,7 @@
 #include <arpa/inet.h>
 #include <string.h>
 
-#include "sockaddr.h"
+#include "lib/sockaddr.h"
 
 socklen_t sockaddr_from_ip(struct sockaddr_storage *ss,
 			   const struct ip_addr *ip, uint16_t port)

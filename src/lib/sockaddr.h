@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
-#include "frame.h"
+#include "lib/frame.h"
 
 /* ip and port as a socket address in ss (an ip of neither family: the
  * IPv4 wildcard); returns its length. */

@@ -7,10 +7,10 @@
 #include <ctype.h>
 #include <math.h>
 
-#include "clock.h"
-#include "marking.h"
-#include "probe.h"
-#include "spec.h"
+#include "lib/clock.h"
+#include "lib/marking.h"
+#include "lib/probe.h"
+#include "lib/spec.h"
 
 void spec_init(struct test_spec *spec, enum role role)
 {

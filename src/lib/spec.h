@@ -11,9 +11,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "frame.h"
-#include "sizemix.h"
-#include "units.h"
+#include "lib/frame.h"
+#include "lib/sizemix.h"
+#include "lib/units.h"
 
 enum role { ROLE_SEND = 0, ROLE_RECV, ROLE_REFLECT, ROLE_PING };
 

@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "stats.h"
+#include "lib/stats.h"
 
 #define COUNTER_COUNT (sizeof(struct stats_counters) / sizeof(uint64_t))
 

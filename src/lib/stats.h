@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "hist.h"
+#include "lib/hist.h"
 
 struct stats_counters {
 	/* transmit */

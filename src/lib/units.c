@@ -8,8 +8,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "clock.h"
-#include "units.h"
+#include "lib/clock.h"
+#include "lib/units.h"
 
 #define MAX_DURATION_NS (30ULL * 24 * 3600 * NSEC_PER_SEC)
 

@@ -11,7 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "frame.h"
+#include "lib/frame.h"
 
 enum rate_kind {
 	RATE_MAX = 0, /* as fast as the path takes */

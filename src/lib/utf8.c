@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include <stdbool.h>
 
-#include "utf8.h"
+#include "lib/utf8.h"
 
 /* The length of the sequence a lead byte starts (0: not a lead byte), and
  * the range its second byte must be in to rule out overlong forms,

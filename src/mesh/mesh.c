@@ -14,9 +14,9 @@
 
 #include "api/client.h"
 #include "api/remote.h"
-#include "clock.h"
-#include "log.h"
-#include "mesh.h"
+#include "lib/clock.h"
+#include "lib/log.h"
+#include "mesh/mesh.h"
 
 /* Poll period of a session's state, and the wait for the last packets
  * in flight once a sender ended. */

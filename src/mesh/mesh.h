@@ -18,7 +18,7 @@
 #include <stdio.h>
 
 #include "api/client.h"
-#include "units.h"
+#include "lib/units.h"
 
 #define MESH_MAX_HOSTS 32
 

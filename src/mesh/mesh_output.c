@@ -10,9 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gnuplot.h"
-#include "mesh.h"
-#include "report.h"
+#include "lib/gnuplot.h"
+#include "mesh/mesh.h"
+#include "lib/report.h"
 
 enum metric { METRIC_PPS, METRIC_LOSS, METRIC_P50, METRIC_P99, METRIC_SENT,
 	      METRIC_RECEIVED, METRIC_LOST };

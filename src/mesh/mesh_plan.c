@@ -8,7 +8,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "mesh.h"
+#include "mesh/mesh.h"
 
 const char *const mesh_mode_names[] = { "forward", "reverse", "rtt" };
 const char *const mesh_topology_names[] = { "full", "to-one", "from-one" };

@@ -19,10 +19,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api.h"
-#include "http.h"
-#include "log.h"
-#include "units.h"
+#include "replicator/api.h"
+#include "api/http.h"
+#include "lib/log.h"
+#include "lib/units.h"
 
 #define SUBS_PATH	  "/v1/replicator/subscribers"
 #define REPL_API_MAX_BODY 4096

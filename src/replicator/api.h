@@ -4,7 +4,7 @@
 
 #include <stdint.h>
 
-#include "replicator.h"
+#include "replicator/replicator.h"
 
 struct repl_api_config {
 	const char *addr; /* IP to bind */

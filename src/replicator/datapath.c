@@ -22,11 +22,11 @@
 #include <string.h>
 #include <sys/prctl.h>
 
-#include "clock.h"
+#include "lib/clock.h"
 #include "engine/worker.h"
-#include "log.h"
-#include "replicator.h"
-#include "stats.h"
+#include "lib/log.h"
+#include "replicator/replicator.h"
+#include "lib/stats.h"
 
 #define RX_WAIT_NS	  (20 * NSEC_PER_MSEC) /* quiescent at least this often */
 #define TX_RETRY_NS	  (2 * NSEC_PER_MSEC) /* a full ring gets this long */

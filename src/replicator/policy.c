@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "policy.h"
+#include "replicator/policy.h"
 
 static bool is_unspecified(const struct ip_addr *a)
 {

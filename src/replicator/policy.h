@@ -19,7 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "frame.h"
+#include "lib/frame.h"
 
 #define POLICY_MAX_LOCAL 64
 

@@ -6,12 +6,12 @@
 #include <string.h>
 
 #include "backend/netpath.h"
-#include "clock.h"
+#include "lib/clock.h"
 #include "engine/select.h"
-#include "log.h"
-#include "replicator.h"
-#include "stats.h"
-#include "tc.h"
+#include "lib/log.h"
+#include "replicator/replicator.h"
+#include "lib/stats.h"
+#include "replicator/tc.h"
 
 #define ADD_RETRY_NS   (200 * NSEC_PER_MSEC)
 #define REMOVE_WAIT_NS (2 * NSEC_PER_SEC)

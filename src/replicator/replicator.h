@@ -27,10 +27,10 @@
 #include <jansson.h>
 
 #include "backend/backend.h"
-#include "policy.h"
-#include "rewrite.h"
-#include "spec.h"
-#include "subs.h"
+#include "replicator/policy.h"
+#include "replicator/rewrite.h"
+#include "lib/spec.h"
+#include "replicator/subs.h"
 
 #define REPL_DEFAULT_MAX_SUBSCRIBERS 64
 #define REPL_DEFAULT_API_PORT	     9280

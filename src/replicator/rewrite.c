@@ -2,7 +2,7 @@
 #include <arpa/inet.h>
 #include <string.h>
 
-#include "rewrite.h"
+#include "replicator/rewrite.h"
 
 static uint64_t add_words(uint64_t acc, uint32_t v)
 {

@@ -17,8 +17,8 @@
 
 #include <stdint.h>
 
-#include "frame.h"
-#include "subs.h"
+#include "lib/frame.h"
+#include "replicator/subs.h"
 
 #define REWRITE_TTL 64
 

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "subs.h"
+#include "replicator/subs.h"
 
 static uint32_t target_hash(const struct ip_addr *addr, uint16_t port)
 {

@@ -28,7 +28,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
-#include "frame.h"
+#include "lib/frame.h"
 
 #define SUBS_MAX_READERS     64
 #define SUBS_MAX_SUBSCRIBERS 4096

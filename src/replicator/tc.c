@@ -12,8 +12,8 @@
 
 #include "backend/netpath.h"
 #include "bpf/tc_repl_shared.h"
-#include "log.h"
-#include "tc.h"
+#include "lib/log.h"
+#include "replicator/tc.h"
 #include "tc_replicate.skel.h"
 
 /* BPF_TCX_INGRESS of Linux 6.6's uapi, newer than the headers we build

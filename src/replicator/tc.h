@@ -16,7 +16,7 @@
  * an RCU grace period), which is the kernel side's quiescent point.
  */
 
-#include "replicator.h"
+#include "replicator/replicator.h"
 
 int tc_replicator_open(struct replicator *r, char *err, size_t err_len);
 /* Push the registry's current set to the kernel, then mark the kernel

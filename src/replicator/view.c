@@ -13,9 +13,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "clock.h"
-#include "replicator.h"
-#include "units.h"
+#include "lib/clock.h"
+#include "replicator/replicator.h"
+#include "lib/units.h"
 
 static json_t *json_u64(uint64_t v)
 {

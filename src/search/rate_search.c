@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "rate_search.h"
+#include "search/rate_search.h"
 
 /* Loss ratios are computed from counts; an exact goal like 0.005 must
  * accept a ratio that is 0.005 give or take a rounding error. */

@@ -13,9 +13,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "clock.h"
-#include "log.h"
-#include "rfc2544.h"
+#include "lib/clock.h"
+#include "lib/log.h"
+#include "search/rfc2544.h"
 
 /*
  * The sender must get this share of the target rate out for a trial to

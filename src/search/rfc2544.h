@@ -15,9 +15,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "rate_search.h"
-#include "trial.h"
-#include "units.h"
+#include "search/rate_search.h"
+#include "search/trial.h"
+#include "lib/units.h"
 
 enum rfc2544_test {
 	RFC2544_THROUGHPUT = 1u << 0,

@@ -12,8 +12,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "gnuplot.h"
-#include "rfc2544.h"
+#include "lib/gnuplot.h"
+#include "search/rfc2544.h"
 
 static double mbps_l1(double pps, uint32_t frame_size)
 {

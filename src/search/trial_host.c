@@ -14,8 +14,8 @@
 #include "api/client.h"
 #include "api/remote.h"
 #include "backend/netpath.h"
-#include "clock.h"
-#include "trial.h"
+#include "lib/clock.h"
+#include "search/trial.h"
 
 struct host_runner {
 	struct trial_runner base;

@@ -32,12 +32,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "child.h"
-#include "clock.h"
-#include "frame.h"
-#include "log.h"
-#include "report.h"
-#include "trial.h"
+#include "lib/child.h"
+#include "lib/clock.h"
+#include "lib/frame.h"
+#include "lib/log.h"
+#include "lib/report.h"
+#include "search/trial.h"
 
 #define LAB_NAME_MAX  8
 #define RECV_READY_NS (5 * NSEC_PER_SEC)

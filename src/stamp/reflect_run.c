@@ -12,12 +12,12 @@
 
 #include <jansson.h>
 
-#include "clock.h"
-#include "log.h"
-#include "report.h"
-#include "sock.h"
-#include "stamp.h"
-#include "xdp_reflect.h"
+#include "lib/clock.h"
+#include "lib/log.h"
+#include "lib/report.h"
+#include "stamp/sock.h"
+#include "stamp/stamp.h"
+#include "stamp/xdp_reflect.h"
 
 #define RECV_WAIT_NS (100 * NSEC_PER_MSEC)
 

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "reflector.h"
+#include "stamp/reflector.h"
 
 int stamp_reflector_init(struct stamp_reflector *r,
 			 const struct stamp_reflector_config *cfg)

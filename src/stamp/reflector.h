@@ -17,7 +17,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
-#include "wire.h"
+#include "stamp/wire.h"
 
 #define STAMP_TABLE_SLOTS 8192 /* power of two */
 #define STAMP_TABLE_PROBE 16

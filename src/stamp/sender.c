@@ -29,14 +29,14 @@
 
 #include <jansson.h>
 
-#include "clock.h"
-#include "jitter.h"
-#include "log.h"
-#include "pacer.h"
-#include "report.h"
-#include "seqtrack.h"
-#include "sock.h"
-#include "stamp.h"
+#include "lib/clock.h"
+#include "lib/jitter.h"
+#include "lib/log.h"
+#include "lib/pacer.h"
+#include "lib/report.h"
+#include "lib/seqtrack.h"
+#include "stamp/sock.h"
+#include "stamp/stamp.h"
 
 #define MAX_WAIT_SLICE_NS (50 * NSEC_PER_MSEC)
 

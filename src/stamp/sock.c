@@ -5,10 +5,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "clock.h"
-#include "log.h"
-#include "sockaddr.h"
-#include "sock.h"
+#include "lib/clock.h"
+#include "lib/log.h"
+#include "lib/sockaddr.h"
+#include "stamp/sock.h"
 
 #define SOCKBUF_BYTES (4 << 20)
 

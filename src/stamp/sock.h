@@ -15,7 +15,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
-#include "frame.h"
+#include "lib/frame.h"
 
 struct stamp_sock {
 	int fd;

@@ -11,8 +11,8 @@
 #include <stdio.h>
 
 #include "engine/session.h"
-#include "reflector.h"
-#include "spec.h"
+#include "stamp/reflector.h"
+#include "lib/spec.h"
 
 /* This host's clock as adjtimex() sees it: synchronized (S flag), the
  * error it estimates (esterror if synchronized, else maxerror) and

@@ -12,7 +12,7 @@
 #include <gnutls/crypto.h>
 #include <gnutls/gnutls.h>
 
-#include "wire.h"
+#include "stamp/wire.h"
 
 #define NTP_UNIX_OFFSET 2208988800ULL /* seconds from 1900 to 1970 */
 #define NS_PER_S 1000000000ULL

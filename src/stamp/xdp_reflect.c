@@ -11,9 +11,9 @@
 
 #include "backend/xdp_attach.h"
 #include "bpf/stamp_shared.h"
-#include "clock.h"
-#include "log.h"
-#include "xdp_reflect.h"
+#include "lib/clock.h"
+#include "lib/log.h"
+#include "stamp/xdp_reflect.h"
 #include "xdp_stamp.skel.h"
 
 struct stamp_xdp {

@@ -10,8 +10,8 @@
 
 #include <stdint.h>
 
-#include "reflector.h"
-#include "spec.h"
+#include "stamp/reflector.h"
+#include "lib/spec.h"
 
 struct stamp_xdp;
 

@@ -25,7 +25,7 @@ fuzzers=(
 cflags=(-std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined
 	-fno-sanitize-recover=all -fno-omit-frame-pointer -D_GNU_SOURCE
 	-fno-strict-aliasing -Wall -Wextra -Wno-missing-field-initializers
-	-Werror -Isrc -Isrc/lib -Isrc/api -Itests/fuzz)
+	-Werror -Isrc -Itests/fuzz)
 
 # Every harness on disk must be listed above, and the other way round.
 listed=" $(printf '%s\n' "${fuzzers[@]}" | cut -d' ' -f1 | tr '\n' ' ')"

@@ -13,7 +13,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "frame.h"
+#include "lib/frame.h"
 #include "fuzz.h"
 
 #define ETH_P_IPV4 0x0800

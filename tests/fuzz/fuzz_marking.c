@@ -13,10 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "frame.h"
+#include "lib/frame.h"
 #include "fuzz.h"
-#include "marking.h"
-#include "sizemix.h"
+#include "lib/marking.h"
+#include "lib/sizemix.h"
 
 static void check_marking(const char *text)
 {

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "probe.h"
+#include "lib/probe.h"
 
 #define HALF_TS (1ULL << (PROBE_TS_BITS - 1))
 #define FULL_TS (1ULL << PROBE_TS_BITS)

@@ -18,8 +18,8 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "hist.h"
-#include "seqtrack.h"
+#include "lib/hist.h"
+#include "lib/seqtrack.h"
 
 #define MAX_UPDATES 8192
 #define SET_BITS 14

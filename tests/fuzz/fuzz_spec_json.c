@@ -22,7 +22,7 @@
 #include <sys/socket.h>
 
 #include "fuzz.h"
-#include "spec_json.h"
+#include "api/spec_json.h"
 
 #define MAX_DURATION_NS (30ULL * 24 * 3600 * 1000000000ULL)
 #define DAY_NS		(86400LL * 1000000000LL)

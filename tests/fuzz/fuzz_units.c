@@ -20,9 +20,9 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "frame.h"
+#include "lib/frame.h"
 #include "fuzz.h"
-#include "units.h"
+#include "lib/units.h"
 
 #define NSEC_PER_SEC_U64 1000000000ULL
 #define MAX_DURATION_NS (30ULL * 24 * 3600 * NSEC_PER_SEC_U64)

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "flowreport.h"
+#include "lib/flowreport.h"
 
 static void flow(struct flow_result *r, const char *ip, uint16_t port,
 		 uint64_t expected, uint64_t lost, uint8_t dscp)

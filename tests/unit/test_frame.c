@@ -11,7 +11,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "frame.h"
+#include "lib/frame.h"
 
 /*
  * Expected frames. Derived independently of frame.c with a short python3

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hist.h"
+#include "lib/hist.h"
 
 #define SAMPLES 100000
 

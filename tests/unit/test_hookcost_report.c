@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cmd/hookcost.h"
+#include "hookcost/hookcost.h"
 
 static struct hc_result result;
 static struct hc_setup setup;

@@ -7,7 +7,7 @@
 
 #include <stdlib.h>
 
-#include "jitter.h"
+#include "lib/jitter.h"
 
 #define TX_START 1000000000ULL
 #define TX_STEP 10000ULL

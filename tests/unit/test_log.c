@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "log.h"
+#include "lib/log.h"
 
 /* The whole of a file, NUL terminated (a static buffer). */
 static const char *slurp(const char *path)

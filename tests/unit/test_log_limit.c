@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "log.h"
+#include "lib/log.h"
 
 /* Lines in the file stderr was sent to. */
 static unsigned int lines_in(FILE *f)

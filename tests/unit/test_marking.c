@@ -10,8 +10,8 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "frame.h"
-#include "marking.h"
+#include "lib/frame.h"
+#include "lib/marking.h"
 
 /*
  * Expected frames for markings given as a user types them. Derived

@@ -7,8 +7,8 @@
 
 #include <stdlib.h>
 
-#include "clock.h"
-#include "pacer.h"
+#include "lib/clock.h"
+#include "lib/pacer.h"
 
 #define NS_PER_SEC 1000000000ULL
 #define NS_PER_MS 1000000ULL

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "probe.h"
+#include "lib/probe.h"
 
 #define TS_WRAP (1ULL << 48)
 #define TS_HALF (1ULL << 47)

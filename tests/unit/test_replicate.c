@@ -13,7 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "frame.h"
+#include "lib/frame.h"
 #include "replicator/policy.h"
 #include "replicator/rewrite.h"
 

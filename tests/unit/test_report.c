@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "report.h"
+#include "lib/report.h"
 
 /* cmocka 1.1 compares only floats; rates need doubles. */
 #define assert_close(a, b, eps)                                           \

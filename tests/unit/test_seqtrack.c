@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "seqtrack.h"
+#include "lib/seqtrack.h"
 
 static void test_empty(void **state)
 {

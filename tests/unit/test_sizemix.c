@@ -8,7 +8,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "sizemix.h"
+#include "lib/sizemix.h"
 
 static void test_imix(void **state)
 {

@@ -10,7 +10,7 @@
 #include <stdbool.h>
 #include <string.h>
 
-#include "stats.h"
+#include "lib/stats.h"
 
 #define NS_PER_SEC 1000000000ULL
 #define COUNTERS (sizeof(struct stats_counters) / sizeof(uint64_t))

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "units.h"
+#include "lib/units.h"
 
 #define NS_PER_SEC 1000000000ULL
 

@@ -7,7 +7,7 @@
 
 #include <string.h>
 
-#include "utf8.h"
+#include "lib/utf8.h"
 
 /* utf8_make_valid() on a copy of `in` gives `want`. */
 static void check(const char *in, const char *want)

@@ -21,10 +21,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "clock.h"
-#include "cmd/hookcost.h"
-#include "log.h"
-#include "report.h"
+#include "lib/clock.h"
+#include "hookcost/hookcost.h"
+#include "lib/log.h"
+#include "lib/report.h"
 
 
 static void sleep_ns(uint64_t ns)

@@ -21,8 +21,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cmd/hookcost.h"
-#include "log.h"
+#include "hookcost/hookcost.h"
+#include "lib/log.h"
 #include "tc_pass.skel.h"
 #include "xdp_pass.skel.h"
 

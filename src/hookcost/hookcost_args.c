@@ -12,11 +12,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "clock.h"
-#include "cmd.h"
-#include "cmd/hookcost.h"
-#include "log.h"
-#include "units.h"
+#include "lib/clock.h"
+#include "cmd/cmd.h"
+#include "hookcost/hookcost.h"
+#include "lib/log.h"
+#include "lib/units.h"
 
 enum {
 	OPT_LAB = 256,

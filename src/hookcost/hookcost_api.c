@@ -11,9 +11,9 @@
 
 #include "api/client.h"
 #include "api/remote.h"
-#include "clock.h"
-#include "hookcost.h"
-#include "log.h"
+#include "lib/clock.h"
+#include "hookcost/hookcost.h"
+#include "lib/log.h"
 
 /* How long past its duration a session may take to end. */
 #define API_JOB_SLACK_NS (30 * NSEC_PER_SEC)

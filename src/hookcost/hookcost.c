@@ -24,12 +24,12 @@
 #include "api/client.h"
 #include "api/http.h"
 #include "backend/netpath.h"
-#include "clock.h"
-#include "cmd.h"
-#include "cmd/hookcost.h"
-#include "log.h"
-#include "report.h"
-#include "units.h"
+#include "lib/clock.h"
+#include "cmd/cmd.h"
+#include "hookcost/hookcost.h"
+#include "lib/log.h"
+#include "lib/report.h"
+#include "lib/units.h"
 
 #define RECEIVER_SLACK_NS (20 * NSEC_PER_SEC) /* backstop past the run */
 #define RECEIVER_DRAIN_NS (3 * NSEC_PER_SEC) /* after the source ended */

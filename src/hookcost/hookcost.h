@@ -22,7 +22,7 @@
 
 #include "backend/tc_attach.h"
 #include "cmd/api_client_opts.h"
-#include "child.h"
+#include "lib/child.h"
 #include "backend/xdp_attach.h"
 
 /* ------------------------------------------------------------ processes */

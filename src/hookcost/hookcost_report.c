@@ -12,8 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "clock.h"
-#include "cmd/hookcost.h"
+#include "lib/clock.h"
+#include "hookcost/hookcost.h"
 
 static const char *const config_names[HC_CONFIGS] = {
 	[HC_NONE] = "none",
