@@ -5,15 +5,14 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "lib/exit_code.h"
 #include "lib/report.h"
 #include "lib/spec.h"
 
-/* Exit codes of the CLI. */
-#define EXIT_OK 0
-#define EXIT_RUNTIME 1
-#define EXIT_USAGE 2
-/* The run worked, its traffic did not: nothing sent, nothing received,
- * or refused by the destination to the end. */
+/* Exit codes of the CLI (lib/exit_code.h). */
+#define EXIT_OK LINERATE_EXIT_OK
+#define EXIT_RUNTIME LINERATE_EXIT_RUNTIME
+#define EXIT_USAGE LINERATE_EXIT_USAGE
 #define EXIT_NO_TRAFFIC LINERATE_EXIT_NO_TRAFFIC
 
 int cmd_send(int argc, char **argv);

@@ -12,7 +12,7 @@
 #include "api/client.h"
 #include "api/remote.h"
 #include "lib/clock.h"
-#include "hookcost/hookcost.h"
+#include "hookcost/hookcost_internal.h"
 #include "lib/log.h"
 
 /* How long past its duration a session may take to end. */

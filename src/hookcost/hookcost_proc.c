@@ -21,8 +21,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "hookcost/hookcost_internal.h"
 #include "lib/clock.h"
-#include "hookcost/hookcost.h"
+#include "lib/exit_code.h"
 #include "lib/log.h"
 #include "lib/report.h"
 

@@ -1,9 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * The flags of `linerate hookcost`, each checked for type and range; a bad
- * one gets one line naming it and exit code 2. Where the command cannot
- * measure yet it says so
- * instead of pretending.
+ * `linerate hookcost`: its flags, each checked for type and range (a bad
+ * one gets one line naming it and exit code 2), then hookcost_run()
+ * (src/hookcost/) does the measuring.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -12,9 +11,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "lib/clock.h"
+#include "cmd/api_client_opts.h"
 #include "cmd/cmd.h"
 #include "hookcost/hookcost.h"
+#include "lib/clock.h"
+#include "lib/frame.h"
 #include "lib/log.h"
 #include "lib/units.h"
 
@@ -206,7 +207,15 @@ static bool in_path(const char *prog)
 	return false;
 }
 
-int hc_parse_args(int argc, char **argv, struct hc_opts *o)
+/* The flags: what hookcost_run takes, and what only the command uses. */
+struct hookcost_args {
+	struct hc_opts o;
+	const char *csv_path; /* "-": stdout */
+};
+
+/* Fill a from argv: 0, CMD_HELP_SHOWN after --help, or EXIT_USAGE after
+ * one line on stderr. */
+static int hc_parse_args(int argc, char **argv, struct hookcost_args *a)
 {
 	static const struct option longopts[] = {
 		{"lab", no_argument, NULL, OPT_LAB},
@@ -232,10 +241,13 @@ int hc_parse_args(int argc, char **argv, struct hc_opts *o)
 		{NULL, 0, NULL, 0},
 	};
 	const char *rate_text = "100kpps", *ping_text = "1kpps";
+	struct hc_opts *o = &a->o;
+	struct cmd_api_client api;
 	uint64_t n;
 	int id;
 
-	memset(o, 0, sizeof(*o));
+	memset(a, 0, sizeof(*a));
+	memset(&api, 0, sizeof(api));
 	o->name = "lr";
 	o->repeats = 5;
 	o->duration_ns = 2 * NSEC_PER_SEC;
@@ -334,7 +346,7 @@ int hc_parse_args(int argc, char **argv, struct hc_opts *o)
 				return bad("csv", v,
 					   "a file path, or - for "
 					   "stdout");
-			o->csv_path = v;
+			a->csv_path = v;
 			break;
 		case OPT_VERBOSE:
 			log_set_level(
@@ -353,7 +365,7 @@ int hc_parse_args(int argc, char **argv, struct hc_opts *o)
 			return EXIT_USAGE;
 		default:
 			if (cmd_api_client_is_opt(id)) {
-				int rc = cmd_api_client_parse(&o->api,
+				int rc = cmd_api_client_parse(&api,
 							      "hookcost", id, v);
 
 				if (rc)
@@ -374,6 +386,7 @@ int hc_parse_args(int argc, char **argv, struct hc_opts *o)
 			argv[optind]);
 		return EXIT_USAGE;
 	}
+	o->api = api.api;
 	/* Rates depend on --size, wherever it was given. */
 	if (rate_pps_of(rate_text, o->frame_size, 1, 100000000, &o->fixed_pps))
 		return bad("rate", rate_text,
@@ -403,7 +416,7 @@ int hc_parse_args(int argc, char **argv, struct hc_opts *o)
 				"--lab, or -i IFACE --peer HOST (see --help)\n");
 		return EXIT_USAGE;
 	}
-	if (o->json && o->csv_path && !strcmp(o->csv_path, "-")) {
+	if (o->json && a->csv_path && !strcmp(a->csv_path, "-")) {
 		fprintf(stderr, "linerate hookcost: --json and --csv - both "
 				"want stdout; give --csv a file\n");
 		return EXIT_USAGE;
@@ -414,4 +427,29 @@ int hc_parse_args(int argc, char **argv, struct hc_opts *o)
 		return EXIT_USAGE;
 	}
 	return 0;
+}
+
+int cmd_hookcost(int argc, char **argv)
+{
+	struct hookcost_args a;
+	FILE *csv = NULL;
+	int rc;
+
+	rc = hc_parse_args(argc, argv, &a);
+	if (rc)
+		return rc == CMD_HELP_SHOWN ? EXIT_OK : rc;
+	if (a.csv_path) {
+		csv = strcmp(a.csv_path, "-") ? fopen(a.csv_path, "w") : stdout;
+		if (!csv) {
+			fprintf(stderr,
+				"linerate hookcost: --csv: cannot "
+				"write %s: %s\n",
+				a.csv_path, strerror(errno));
+			return EXIT_USAGE;
+		}
+	}
+	rc = hookcost_run(&a.o, csv);
+	if (csv && csv != stdout)
+		fclose(csv);
+	return rc ? EXIT_RUNTIME : EXIT_OK;
 }
