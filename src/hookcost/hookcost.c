@@ -508,7 +508,8 @@ static int open_peer(const struct hc_opts *o, struct hc_place *p)
 	}
 	ip = api_client_local_ip(p->api);
 	if (!ip) {
-		pr_warn("linerate hookcost: cannot tell our address towards %s\n",
+		pr_warn("linerate hookcost: cannot tell our address towards "
+			"%s\n",
 			o->peer);
 		return -EIO;
 	}
