@@ -292,6 +292,21 @@ static int xdp_detach_exact(int ifindex, uint32_t mode_flag, int old_fd)
 		       0;
 }
 
+int xdp_remove_id(int ifindex, uint32_t mode_flag, uint32_t id)
+{
+	int fd, err;
+
+	fd = bpf_prog_get_fd_by_id(id);
+	if (fd < 0)
+		return -errno;
+	fd = bpf_fd_above_stdio(fd);
+	if (fd < 0)
+		return fd;
+	err = xdp_detach_exact(ifindex, mode_flag, fd);
+	close(fd);
+	return err;
+}
+
 /* ------------------------------------------------------------ attach */
 
 /*

@@ -60,6 +60,11 @@ int xdp_detach_all_now(void);
  * -errno; foreign programs are left alone. */
 int xdp_cleanup(int ifindex);
 
+/* Remove program id from ifindex's XDP hook in mode_flag
+ * (XDP_FLAGS_*_MODE), and nothing attached in its place; whoever owns
+ * it. 0 or -errno. */
+int xdp_remove_id(int ifindex, uint32_t mode_flag, uint32_t id);
+
 /* libbpf reads a program fd of 0 as "none" (and a process may run with
  * stdin closed): a close-on-exec copy of fd above stdio, or -errno; and
  * the same taking fd over (it is closed). */

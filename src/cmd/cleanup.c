@@ -10,15 +10,11 @@
  * linerate included, for the case where the user knows better. Foreign tc
  * filters are never removed, not even with --force.
  */
-#include <bpf/bpf.h>
-#include <bpf/libbpf.h>
 #include <errno.h>
-#include <getopt.h>
 #include <linux/if_link.h>
 #include <net/if.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "backend/xdp_attach.h"
 #include "cmd/cmd.h"
@@ -32,31 +28,6 @@ static const struct {
 	{ XDP_FLAGS_SKB_MODE, "generic" },
 	{ XDP_FLAGS_HW_MODE, "offload" },
 };
-
-/* Remove program id from the hook, and nothing attached in its place. */
-static int remove_exact(int ifindex, uint32_t mode_flag, uint32_t id)
-{
-	LIBBPF_OPTS(bpf_xdp_attach_opts, opts);
-	int fd, err = 0;
-
-	fd = bpf_prog_get_fd_by_id(id);
-	if (fd < 0)
-		return -errno;
-	/* libbpf reads an old_prog_fd of 0 as "none". */
-	if (fd == 0) {
-		int moved = dup(fd);
-
-		close(fd);
-		if (moved < 0)
-			return -errno;
-		fd = moved;
-	}
-	opts.old_prog_fd = fd;
-	if (bpf_xdp_detach(ifindex, mode_flag | XDP_FLAGS_REPLACE, &opts))
-		err = -errno;
-	close(fd);
-	return err;
-}
 
 static void usage(FILE *out)
 {
@@ -80,37 +51,13 @@ static void usage(FILE *out)
 		"could not be removed, 2 bad command line or unknown interface.\n");
 }
 
-int cmd_cleanup(int argc, char **argv)
+/* What removing linerate's leftovers did not touch: each other XDP
+ * program is reported, or with force removed. Counts into removed and
+ * left; 0 or EXIT_RUNTIME when one could not be removed. */
+static int cleanup_others(const char *ifname, int ifindex, bool force,
+			  int *removed, unsigned int *left)
 {
-	const char *ifname = NULL;
-	bool force = false;
-	int ifindex, removed, rc;
-	unsigned int left = 0;
-
-	rc = cmd_parse_iface_args("cleanup", argc, argv, "force", &force, &ifname,
-				  usage);
-	if (rc)
-		return rc == CMD_HELP_SHOWN ? EXIT_OK : rc;
-	ifindex = (int)if_nametoindex(ifname);
-	if (!ifindex) {
-		fprintf(stderr, "linerate cleanup: -i %s: no such interface\n",
-			ifname);
-		return EXIT_USAGE;
-	}
-
-	/* xdp_cleanup says what it removes at info level. */
-	if (log_get_level() < LOG_INFO)
-		log_set_level(LOG_INFO);
-	removed = xdp_cleanup(ifindex);
-	if (removed < 0) {
-		fprintf(stderr, "linerate cleanup: %s: %s%s\n", ifname,
-			strerror(-removed),
-			removed == -EPERM ? " (needs root, or CAP_BPF, "
-					    "CAP_NET_ADMIN and CAP_SYS_ADMIN)" :
-					    "");
-		rc = EXIT_RUNTIME;
-		removed = 0;
-	}
+	int rc = 0;
 
 	for (size_t i = 0; i < sizeof(cleanup_modes) / sizeof(cleanup_modes[0]);
 	     i++) {
@@ -134,23 +81,60 @@ int cmd_cleanup(int argc, char **argv)
 			       "attached: %s; --force removes it\n",
 			       ifname, name[0] ? name : "?", id,
 			       cleanup_modes[i].name, why);
-			left++;
+			(*left)++;
 			continue;
 		}
-		err = remove_exact(ifindex, cleanup_modes[i].flag, id);
+		err = xdp_remove_id(ifindex, cleanup_modes[i].flag, id);
 		if (err) {
-			fprintf(stderr, "linerate cleanup: %s: cannot remove "
-					"XDP program %s (id %u, %s mode): %s\n",
+			fprintf(stderr,
+				"linerate cleanup: %s: cannot remove "
+				"XDP program %s (id %u, %s mode): %s\n",
 				ifname, name, id, cleanup_modes[i].name,
 				strerror(-err));
 			rc = EXIT_RUNTIME;
-			left++;
+			(*left)++;
 			continue;
 		}
 		printf("%s: removed XDP program %s (id %u, %s mode) (--force)\n",
 		       ifname, name, id, cleanup_modes[i].name);
-		removed++;
+		(*removed)++;
 	}
+	return rc;
+}
+
+int cmd_cleanup(int argc, char **argv)
+{
+	const char *ifname = NULL;
+	bool force = false;
+	int ifindex, removed, rc;
+	unsigned int left = 0;
+
+	rc = cmd_parse_iface_args("cleanup", argc, argv, "force", &force,
+				  &ifname, usage);
+	if (rc)
+		return rc == CMD_HELP_SHOWN ? EXIT_OK : rc;
+	ifindex = (int)if_nametoindex(ifname);
+	if (!ifindex) {
+		fprintf(stderr, "linerate cleanup: -i %s: no such interface\n",
+			ifname);
+		return EXIT_USAGE;
+	}
+
+	/* xdp_cleanup says what it removes at info level. */
+	if (log_get_level() < LOG_INFO)
+		log_set_level(LOG_INFO);
+	removed = xdp_cleanup(ifindex);
+	if (removed < 0) {
+		fprintf(stderr, "linerate cleanup: %s: %s%s\n", ifname,
+			strerror(-removed),
+			removed == -EPERM ? " (needs root, or CAP_BPF, "
+					    "CAP_NET_ADMIN and CAP_SYS_ADMIN)" :
+					    "");
+		rc = EXIT_RUNTIME;
+		removed = 0;
+	}
+	if (cleanup_others(ifname, ifindex, force, &removed, &left))
+		rc = EXIT_RUNTIME;
 
 	if (removed || left)
 		printf("%s: removed %d program(s), left %u\n", ifname, removed,
