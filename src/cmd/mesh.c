@@ -209,12 +209,55 @@ static int parse_args(int argc, char **argv, struct mesh_config *cfg,
 	return 0;
 }
 
-static int find_host(const struct mesh_config *cfg, const char *name)
+/* The hosts file and the hub; 0 or EXIT_USAGE after one line. */
+static int load_hosts(struct mesh_config *cfg, const struct mesh_opts *o)
 {
-	for (int h = 0; h < cfg->nhosts; h++)
-		if (!strcmp(cfg->hosts[h].name, name))
-			return h;
-	return -1;
+	const char *hub = o->to ? o->to : o->from;
+	char err[512] = "";
+
+	if (mesh_hosts_load(cfg, o->hosts_file, err, sizeof(err))) {
+		fprintf(stderr, "linerate mesh: --hosts: %s\n", err);
+		return EXIT_USAGE;
+	}
+	if (hub) {
+		cfg->topology = o->to ? MESH_TO_ONE : MESH_FROM_ONE;
+		cfg->hub = mesh_host_find(cfg, hub);
+		if (cfg->hub < 0) {
+			fprintf(stderr, "linerate mesh: %s: no host '%s' in %s\n",
+				o->to ? "--to" : "--from", hub, o->hosts_file);
+			return EXIT_USAGE;
+		}
+	}
+	cfg->mode = o->rtt ? MESH_RTT : o->reverse ? MESH_REVERSE : MESH_FORWARD;
+	return 0;
+}
+
+/* The report on stdout, and the files asked for; 0 or EXIT_RUNTIME. */
+static int write_outputs(const struct mesh_config *cfg,
+			 const struct mesh_result *res,
+			 const struct mesh_opts *o)
+{
+	char err[512] = "";
+	int rc = 0;
+
+	if (o->json) {
+		json_t *doc = mesh_json(cfg, res);
+
+		report_json_print(stdout, doc, false);
+		json_decref(doc);
+	} else {
+		mesh_print_text(stdout, cfg, res);
+	}
+	if (o->csv && mesh_write_csv(o->csv, cfg, res, err, sizeof(err))) {
+		fprintf(stderr, "linerate mesh: --csv: %s\n", err);
+		rc = EXIT_RUNTIME;
+	}
+	if (o->svg &&
+	    mesh_plot_svg(o->svg, o->svg_metric, cfg, res, err, sizeof(err))) {
+		fprintf(stderr, "linerate mesh: %s\n", err);
+		rc = EXIT_RUNTIME;
+	}
+	return rc;
 }
 
 int cmd_mesh(int argc, char **argv)
@@ -222,9 +265,7 @@ int cmd_mesh(int argc, char **argv)
 	struct mesh_config *cfg;
 	struct mesh_result *res = NULL;
 	struct mesh_opts o = { .svg_metric = "loss" };
-	char err[512] = "";
 	int rc, failed;
-	FILE *f;
 
 	cfg = calloc(1, sizeof(*cfg));
 	if (!cfg)
@@ -235,36 +276,8 @@ int cmd_mesh(int argc, char **argv)
 		rc = EXIT_OK;
 		goto out;
 	}
-	if (rc)
+	if (rc || (rc = load_hosts(cfg, &o)))
 		goto out;
-	f = fopen(o.hosts_file, "r");
-	if (!f) {
-		fprintf(stderr, "linerate mesh: --hosts: cannot read %s: %s\n",
-			o.hosts_file, strerror(errno));
-		rc = EXIT_USAGE;
-		goto out;
-	}
-	rc = mesh_hosts_read(f, o.hosts_file, cfg->hosts, MESH_MAX_HOSTS,
-			     &cfg->nhosts, err, sizeof(err));
-	fclose(f);
-	if (rc) {
-		fprintf(stderr, "linerate mesh: --hosts: %s\n", err);
-		rc = EXIT_USAGE;
-		goto out;
-	}
-	if (o.to || o.from) {
-		cfg->topology = o.to ? MESH_TO_ONE : MESH_FROM_ONE;
-		cfg->hub = find_host(cfg, o.to ? o.to : o.from);
-		if (cfg->hub < 0) {
-			fprintf(stderr, "linerate mesh: %s: no host '%s' in %s\n",
-				o.to ? "--to" : "--from", o.to ? o.to : o.from,
-				o.hosts_file);
-			rc = EXIT_USAGE;
-			goto out;
-		}
-	}
-	cfg->mode = o.rtt ? MESH_RTT : o.reverse ? MESH_REVERSE : MESH_FORWARD;
-
 	res = calloc(1, sizeof(*res));
 	if (!res) {
 		rc = EXIT_RUNTIME;
@@ -272,34 +285,11 @@ int cmd_mesh(int argc, char **argv)
 	}
 	failed = mesh_run(cfg, cmd_stop_on_signals(), res);
 	if (failed == -EINTR)
-		fprintf(stderr, "linerate mesh: stopped; the pairs that ran are below\n");
-	if (o.json) {
-		json_t *doc = mesh_json(cfg, res);
-
-		report_json_print(stdout, doc, false);
-		json_decref(doc);
-	} else {
-		mesh_print_text(stdout, cfg, res);
-	}
+		fprintf(stderr, "linerate mesh: stopped; the pairs that ran "
+				"are below\n");
 	rc = failed ? EXIT_RUNTIME : EXIT_OK;
-	if (o.csv) {
-		f = fopen(o.csv, "w");
-		if (!f) {
-			fprintf(stderr, "linerate mesh: --csv: cannot write %s: %s\n",
-				o.csv, strerror(errno));
-			rc = EXIT_RUNTIME;
-		} else {
-			mesh_print_csv(f, cfg, res);
-			if (fclose(f)) {
-				fprintf(stderr, "linerate mesh: --csv: %s\n", strerror(errno));
-				rc = EXIT_RUNTIME;
-			}
-		}
-	}
-	if (o.svg && mesh_plot_svg(o.svg, o.svg_metric, cfg, res, err, sizeof(err))) {
-		fprintf(stderr, "linerate mesh: %s\n", err);
+	if (write_outputs(cfg, res, &o))
 		rc = EXIT_RUNTIME;
-	}
 out:
 	if (res)
 		mesh_result_free(res);
