@@ -13,43 +13,70 @@
 #include <errno.h>
 #include <linux/if_link.h>
 #include <net/if.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "backend/xdp_attach.h"
 #include "cmd/cmd.h"
+#include "cmd/iface_args.h"
 #include "lib/log.h"
 
 static const struct {
 	uint32_t flag;
 	const char *name;
 } cleanup_modes[] = {
-	{ XDP_FLAGS_DRV_MODE, "native" },
-	{ XDP_FLAGS_SKB_MODE, "generic" },
-	{ XDP_FLAGS_HW_MODE, "offload" },
+	{XDP_FLAGS_DRV_MODE, "native"},
+	{XDP_FLAGS_SKB_MODE, "generic"},
+	{XDP_FLAGS_HW_MODE, "offload"},
 };
 
-static void usage(FILE *out)
-{
-	fprintf(out,
-		"usage: linerate cleanup -i IFACE [--force]\n"
-		"\n"
-		"Remove what a killed linerate left on IFACE: XDP programs (any\n"
-		"mode) and tc clsact filters whose program name starts with\n"
-		"\"" LINERATE_PROG_PREFIX "\", unless a running linerate still "
-		"holds them.\n"
-		"Foreign XDP programs are reported and left alone.\n"
-		"\n"
-		"  -i, --interface IFACE  the interface to clean (required)\n"
-		"      --force            also remove every other XDP program on\n"
-		"                         IFACE (foreign ones, and those of a\n"
-		"                         running linerate); foreign tc filters\n"
-		"                         stay\n"
-		"  -h, --help             this help\n"
-		"\n"
-		"Exit codes: 0 ok (also when nothing was there), 1 something\n"
-		"could not be removed, 2 bad command line or unknown interface.\n");
-}
+struct cleanup_args {
+	const char *ifname;
+	bool force;
+};
+
+static const struct opt_row cleanup_rows[] = {
+	{.name = "force",
+	 .type = OPT_SWITCH,
+	 OPT_FIELD(struct cleanup_args, force),
+	 .help = "also remove every other XDP program on IFACE (foreign "
+		 "ones, and those of a running linerate); foreign tc "
+		 "filters stay"},
+};
+
+static const struct opt_group cleanup_group =
+	OPT_GROUP("cleanup", cleanup_rows);
+
+static const struct opt_group_ref cleanup_groups[] = {
+	{&cmd_iface_group, offsetof(struct cleanup_args, ifname)},
+	{&cleanup_group, 0},
+	{NULL, 0},
+};
+
+static const struct opt_help_override cleanup_help[] = {
+	{"interface", "the interface to clean (required; also -i)"},
+	{NULL, NULL},
+};
+
+const struct opt_command cmd_cleanup_opts = {
+	.name = "cleanup",
+	.summary = "remove XDP/tc programs a killed linerate left on an "
+		   "interface",
+	.usage = "cleanup -i IFACE [--force]\n"
+		 "\n"
+		 "Remove what a killed linerate left on IFACE: XDP programs "
+		 "(any\n"
+		 "mode) and tc clsact filters whose program name starts with\n"
+		 "\"" LINERATE_PROG_PREFIX "\", unless a running linerate "
+		 "still holds them.\n"
+		 "Foreign XDP programs are reported and left alone.",
+	.groups = cleanup_groups,
+	.help_overrides = cleanup_help,
+	.epilog = "\nExit codes: 0 ok (also when nothing was there), 1 "
+		  "something\ncould not be removed, 2 bad command line or "
+		  "unknown interface.\n",
+};
 
 /* What removing linerate's leftovers did not touch: each other XDP
  * program is reported, or with force removed. Counts into removed and
@@ -95,7 +122,8 @@ static int cleanup_others(const char *ifname, int ifindex, bool force,
 			(*left)++;
 			continue;
 		}
-		printf("%s: removed XDP program %s (id %u, %s mode) (--force)\n",
+		printf("%s: removed XDP program %s (id %u, %s mode) "
+		       "(--force)\n",
 		       ifname, name, id, cleanup_modes[i].name);
 		(*removed)++;
 	}
@@ -104,15 +132,17 @@ static int cleanup_others(const char *ifname, int ifindex, bool force,
 
 int cmd_cleanup(int argc, char **argv)
 {
-	const char *ifname = NULL;
-	bool force = false;
+	struct cleanup_args a = {NULL, false};
 	int ifindex, removed, rc;
 	unsigned int left = 0;
+	const char *ifname;
 
-	rc = cmd_parse_iface_args("cleanup", argc, argv, "force", &force,
-				  &ifname, usage);
+	rc = opts_parse_argv(&cmd_cleanup_opts, 0, argc, argv, &a, NULL);
+	if (!rc)
+		rc = cmd_iface_required("cleanup", a.ifname);
 	if (rc)
 		return rc == CMD_HELP_SHOWN ? EXIT_OK : rc;
+	ifname = a.ifname;
 	ifindex = (int)if_nametoindex(ifname);
 	if (!ifindex) {
 		fprintf(stderr, "linerate cleanup: -i %s: no such interface\n",
@@ -133,7 +163,7 @@ int cmd_cleanup(int argc, char **argv)
 		rc = EXIT_RUNTIME;
 		removed = 0;
 	}
-	if (cleanup_others(ifname, ifindex, force, &removed, &left))
+	if (cleanup_others(ifname, ifindex, a.force, &removed, &left))
 		rc = EXIT_RUNTIME;
 
 	if (removed || left)

@@ -34,12 +34,6 @@ int cmd_rfc2544(int argc, char **argv);
 int cmd_parse_spec(enum role role, int argc, char **argv,
 		   struct test_spec *spec);
 
-/* -i IFACE plus one switch (--json, --force) for probe and cleanup.
- * Returns 0, CMD_HELP_SHOWN, or EXIT_USAGE after one line on stderr. */
-int cmd_parse_iface_args(const char *cmd, int argc, char **argv,
-			 const char *switch_name, bool *switch_value,
-			 const char **ifname, void (*usage)(FILE *out));
-
 int cmd_server(int argc, char **argv);
 int cmd_client(int argc, char **argv);
 int cmd_replicate(int argc, char **argv);

@@ -6,15 +6,44 @@
  */
 #include <errno.h>
 #include <jansson.h>
+#include <stddef.h>
 #include <stdio.h>
 
 #include "cmd/cmd.h"
+#include "cmd/iface_args.h"
 #include "engine/probe.h"
 
-static void usage(FILE *out)
-{
-	fprintf(out,
-		"usage: linerate probe -i IFACE [--json]\n"
+struct probe_args {
+	const char *ifname;
+	bool json;
+};
+
+static const struct opt_row probe_rows[] = {
+	{.name = "json",
+	 .type = OPT_SWITCH,
+	 OPT_FIELD(struct probe_args, json),
+	 .help = "one JSON object instead of text"},
+};
+
+static const struct opt_group probe_group = OPT_GROUP("probe", probe_rows);
+
+static const struct opt_group_ref probe_groups[] = {
+	{&cmd_iface_group, offsetof(struct probe_args, ifname)},
+	{&probe_group, 0},
+	{NULL, 0},
+};
+
+static const struct opt_help_override probe_help[] = {
+	{"interface", "the interface to probe (required; also -i)"},
+	{NULL, NULL},
+};
+
+const struct opt_command cmd_probe_opts = {
+	.name = "probe",
+	.summary = "what an interface and the kernel support; the backend "
+		   "auto picks",
+	.usage =
+		"probe -i IFACE [--json]\n"
 		"\n"
 		"Report what IFACE and the kernel support for each backend:\n"
 		"driver, queues, MTU, native and generic XDP, AF_XDP "
@@ -26,15 +55,13 @@ static void usage(FILE *out)
 		"run itself follows. It attaches linerate's do-nothing "
 		"program\n"
 		"lr_pass for a moment and leaves nothing attached. Needs root\n"
-		"(CAP_BPF and CAP_NET_ADMIN).\n"
-		"\n"
-		"  -i, --interface IFACE  the interface to probe (required)\n"
-		"      --json             one JSON object instead of text\n"
-		"  -h, --help             this help\n"
-		"\n"
-		"Exit codes: 0 ok, 1 a check could not run or something was\n"
-		"left attached, 2 bad command line or unknown interface.\n");
-}
+		"(CAP_BPF and CAP_NET_ADMIN).",
+	.groups = probe_groups,
+	.help_overrides = probe_help,
+	.epilog = "\nExit codes: 0 ok, 1 a check could not run or something "
+		  "was\nleft attached, 2 bad command line or unknown "
+		  "interface.\n",
+};
 
 static int print_json(const struct probe_result *r)
 {
@@ -56,16 +83,18 @@ static int print_json(const struct probe_result *r)
 
 int cmd_probe(int argc, char **argv)
 {
+	struct probe_args a = {NULL, false};
 	struct probe_result r;
-	const char *ifname = NULL;
-	bool json = false;
+	const char *ifname;
 	char err[256];
 	int ret, rc;
 
-	rc = cmd_parse_iface_args("probe", argc, argv, "json", &json, &ifname,
-				  usage);
+	rc = opts_parse_argv(&cmd_probe_opts, 0, argc, argv, &a, NULL);
+	if (!rc)
+		rc = cmd_iface_required("probe", a.ifname);
 	if (rc)
 		return rc == CMD_HELP_SHOWN ? EXIT_OK : rc;
+	ifname = a.ifname;
 
 	ret = probe_interface(ifname, &r, err, sizeof(err));
 	if (ret == -ENODEV) {
@@ -88,7 +117,7 @@ int cmd_probe(int argc, char **argv)
 			r.iface.ifname, r.iface.ifname);
 		rc = EXIT_RUNTIME;
 	}
-	if (json) {
+	if (a.json) {
 		if (print_json(&r))
 			rc = EXIT_RUNTIME;
 	} else {

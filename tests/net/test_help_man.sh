@@ -3,7 +3,8 @@
 # man page (build/contrib/linerate.1, made from the --help texts by
 # scripts/gen-man). The flags are read from the sources, where they are
 # declared today: the role rows of options.c (by role), getopt tables,
-# stamp's rows, the API-client group and the strcmp loops. No namespaces,
+# stamp's rows, the API-client group, the strcmp loops and
+# the option-model rows (.name = "x"). No namespaces,
 # no traffic: it needs only the built binary and man page.
 . "$(dirname "$0")/lib.sh"
 require_binary
@@ -19,6 +20,10 @@ def read(f):
 def rows(text):
     # { "name", ...  (getopt tables, row tables) and [ROW_X] = { "name", ...
     return set(re.findall(r'[{=]\s*\{?\s*"([a-z][a-z0-9-]*)"\s*,', text))
+def named(text):
+    # option-model rows: .name = "x" and ..._ROW("x", ...
+    return {a or b for a, b in re.findall(
+        r'(?<![\w)\]])\.name\s*=\s*"([a-z][a-z0-9-]*)"|_ROW\(\s*"([a-z][a-z0-9-]*)"', text)}
 def literals(text):
     return set(re.findall(r'strcmp\(\s*a\s*,\s*"--([a-z][a-z0-9-]*)"', text))
 api = read("api_client_opts.h")
@@ -37,13 +42,13 @@ for name, roles in re.findall(r'\{\s*"([a-z][a-z0-9-]*)",\s*[01],\s*OPT_[A-Z_]+,
         if mask & (1 << i):
             role_flags[r].add(name)
 cmds = dict(role_flags)
-cmds["probe"] = rows(read("iface_args.c")) | {"json"}
-cmds["cleanup"] = rows(read("iface_args.c")) | {"force"}
+cmds["probe"] = named(read("iface_args.c")) | named(read("probe.c"))
+cmds["cleanup"] = named(read("iface_args.c")) | named(read("cleanup.c"))
 cmds["server"] = rows(read("server.c"))
 cmds["replicate"] = rows(read("replicate.c"))
 cmds["client"] = (literals(read("client.c")) - {"dst", "listen"}) | api_rows | api_data
 cmds["mesh"] = rows(read("mesh.c")) | api_rows
-cmds["hookcost"] = rows(read("hookcost_args.c")) | api_rows
+cmds["hookcost"] = named(read("hookcost.c")) | api_rows
 cmds["rfc2544"] = rows(read("rfc2544.c")) | api_rows
 cmds["subscribers"] = literals(read("subscribers.c")) | api_rows
 cmds["stamp"] = rows(read("stamp.c"))
