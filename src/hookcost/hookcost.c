@@ -34,7 +34,7 @@
 #define RECEIVER_SLACK_NS (20 * NSEC_PER_SEC) /* backstop past the run */
 #define RECEIVER_DRAIN_NS (3 * NSEC_PER_SEC) /* after the source ended */
 #define BIND_WAIT_NS	  (5 * NSEC_PER_SEC)
-#define IDLE_TIMEOUT	  "500ms"
+#define IDLE_TIMEOUT_NS	  (500 * NSEC_PER_MSEC)
 
 /* Everything one measurement needs. */
 struct hc_ctx {
@@ -97,41 +97,37 @@ static int start_near(struct child_proc *c, const char *tag, char *const argv[])
 static int start_receiver(const struct hc_ctx *x, struct child_proc *c,
 			  const char *role, uint16_t port)
 {
-	char listen[64], size[16], duration[32];
-	char *argv[] = {(char *)"self",
-			(char *)role,
-			(char *)"--backend",
-			(char *)"udp",
-			(char *)"--listen",
-			listen,
-			(char *)"--size",
-			size,
-			(char *)"--idle-timeout",
-			(char *)IDLE_TIMEOUT,
-			(char *)"--duration",
-			duration,
-			(char *)"--json",
-			(char *)"--quiet",
-			NULL};
+	struct test_spec spec;
+	struct hc_argv args;
 	char line[200];
 	int rc;
 
-	snprintf(listen, sizeof(listen), "%s:%u", x->dst_ip, port);
+	spec_init(&spec, strcmp(role, "reflect") ? ROLE_RECV : ROLE_REFLECT);
+	snprintf(spec.backend, sizeof(spec.backend), "udp");
 	/* recv's --size is the largest frame it expects. */
-	snprintf(size, sizeof(size), "%u",
-		 x->o->frame_size > 1518 ? x->o->frame_size : 1518);
-	snprintf(duration, sizeof(duration), "%" PRIu64 "ms",
-		 (uint64_t)((x->o->duration_ns + RECEIVER_SLACK_NS) /
-			    NSEC_PER_MSEC));
-	rc = start_near(c, role, argv);
+	spec.frame_size = x->o->frame_size > 1518 ? x->o->frame_size : 1518;
+	spec.idle_timeout_ns = IDLE_TIMEOUT_NS;
+	spec.duration_ns = (x->o->duration_ns + RECEIVER_SLACK_NS) /
+			   NSEC_PER_MSEC * NSEC_PER_MSEC;
+	spec.output = OUTPUT_JSON;
+	spec.quiet = true;
+	rc = hc_child_argv(&args, &spec, x->dst_ip, port);
+	if (rc) {
+		pr_warn("linerate hookcost: %s: cannot make its command line: "
+			"%s\n",
+			role, strerror(-rc));
+		return rc;
+	}
+	rc = start_near(c, role, args.argv);
+	hc_child_argv_free(&args);
 	if (rc)
 		return rc;
 	rc = hc_wait_port_bound(c, false, port, BIND_WAIT_NS, x->stop);
 	if (rc && !atomic_load(x->stop)) {
 		child_finish(c, 0, NULL);
 		child_last_err_line(c, line, sizeof(line));
-		pr_warn("linerate hookcost: %s did not bind %s: %s\n", role,
-			listen, line[0] ? line : strerror(-rc));
+		pr_warn("linerate hookcost: %s did not bind %s:%u: %s\n", role,
+			x->dst_ip, port, line[0] ? line : strerror(-rc));
 	}
 	return rc;
 }

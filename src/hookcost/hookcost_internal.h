@@ -25,6 +25,7 @@
 #include "backend/xdp_attach.h"
 #include "hookcost/hookcost.h"
 #include "lib/child.h"
+#include "lib/spec.h"
 
 /* ------------------------------------------------------------ processes */
 
@@ -33,6 +34,26 @@
  * gone; 0, -ETIMEDOUT or -ECHILD. limit_ns 0 just looks once. */
 int hc_wait_port_bound(struct child_proc *c, bool tcp, uint16_t port,
 		       uint64_t limit_ns, const atomic_bool *stop);
+
+/* ------------------------------------------------------------ argv */
+
+/* What child_start takes in all (lib/child.c copies at most 47). */
+#define HC_ARGV_MAX 40
+
+/* A linerate child's command line ("self ROLE --flag value ... --dst
+ * IP:PORT"): argv points into opts and addr. */
+struct hc_argv {
+	char **opts; /* opts_to_argv's */
+	char addr[80];
+	char *argv[HC_ARGV_MAX];
+};
+
+/* The argv of a child that runs spec (its role: send and ping get
+ * --dst, recv and reflect --listen ip:port), from the option rows. 0 or
+ * -errno; free with hc_child_argv_free. */
+int hc_child_argv(struct hc_argv *a, const struct test_spec *spec,
+		  const char *ip, uint16_t port);
+void hc_child_argv_free(struct hc_argv *a);
 
 /* ------------------------------------------------------------ lab */
 
