@@ -54,6 +54,12 @@ int cmd_run_role(enum role role, int argc, char **argv);
 int cmd_bad_value(const char *command, const char *flag, const char *value,
 		  const char *accepted);
 
+/* The option rows of the commands on the model (lib/options.h), for the
+ * registry's man pages and completion. */
+struct opt_command;
+extern const struct opt_command cmd_probe_opts, cmd_cleanup_opts,
+	cmd_mesh_opts, cmd_hookcost_opts, cmd_lab_opts;
+
 int cmd_stamp(int argc, char **argv);
 int cmd_stamp_reflect(int argc, char **argv);
 

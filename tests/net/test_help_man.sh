@@ -49,6 +49,7 @@ cmds["replicate"] = rows(read("replicate.c"))
 cmds["client"] = (literals(read("client.c")) - {"dst", "listen"}) | api_rows | api_data
 cmds["mesh"] = named(read("mesh.c")) | api_rows
 cmds["hookcost"] = named(read("hookcost.c")) | api_rows
+cmds["lab"] = named(read("lab.c"))
 cmds["rfc2544"] = rows(read("rfc2544.c")) | api_rows
 cmds["subscribers"] = literals(read("subscribers.c")) | api_rows
 cmds["stamp"] = rows(read("stamp.c"))
