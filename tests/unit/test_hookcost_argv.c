@@ -1,0 +1,185 @@
+// SPDX-License-Identifier: MIT
+/*
+ * hookcost's children's command lines, made from a test_spec by the option
+ * rows: the argv written by hand here is what each run must get, and the
+ * rows' own parser reads it back into the same spec.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "hookcost/hookcost_internal.h"
+#include "lib/clock.h"
+#include "lib/options.h"
+#include "lib/spec_opts.h"
+#include "lib/units.h"
+
+static unsigned int count_of(char *const argv[])
+{
+	unsigned int n = 0;
+
+	while (argv[n])
+		n++;
+	return n;
+}
+
+static void assert_argv(char *const argv[], const char *const want[])
+{
+	unsigned int i;
+
+	for (i = 0; want[i]; i++) {
+		assert_non_null(argv[i]);
+		assert_string_equal(argv[i], want[i]);
+	}
+	assert_null(argv[i]);
+}
+
+/* The rows read the child's options (argv without "self" and the
+ * address) back into a spec of the same role. */
+static void assert_reads_back(const struct hc_argv *a,
+			      const struct test_spec *sent, uint32_t bit)
+{
+	static const struct opt_group_ref groups[] = {
+		{&spec_opts_traffic, 0},
+		{&spec_opts_backend, 0},
+		{&spec_opts_output, 0},
+		{NULL, 0},
+	};
+	const struct opt_command cmd = {
+		.name = a->opts[0], .groups = groups, .roles = bit};
+	struct test_spec back;
+
+	spec_init(&back, sent->role);
+	assert_int_equal(opts_parse_argv(&cmd, bit, (int)count_of(a->opts),
+					 a->opts, &back, NULL),
+			 0);
+	assert_int_equal(back.frame_size, sent->frame_size);
+	assert_int_equal(back.rate.kind, sent->rate.kind);
+	assert_true(back.rate.value == sent->rate.value);
+	assert_int_equal(back.duration_ns, sent->duration_ns);
+	assert_int_equal(back.count, sent->count);
+	assert_int_equal(back.wait_ns, sent->wait_ns);
+	assert_int_equal(back.idle_timeout_ns, sent->idle_timeout_ns);
+	assert_string_equal(back.backend, sent->backend);
+	assert_int_equal(back.output, sent->output);
+	assert_int_equal(back.quiet, sent->quiet);
+}
+
+static void test_send(void **state)
+{
+	static const char *const want[] = {
+		"self",	      "send",
+		"--size",     "128",
+		"--rate",     "max",
+		"--duration", "2s",
+		"--backend",  "afxdp",
+		"--json",     "--quiet",
+		"--dst",      "10.77.0.2:7000",
+		NULL,
+	};
+	struct test_spec spec;
+	struct hc_argv a;
+
+	(void)state;
+	spec_init(&spec, ROLE_SEND);
+	snprintf(spec.backend, sizeof(spec.backend), "afxdp");
+	spec.frame_size = 128;
+	assert_int_equal(parse_rate("max", &spec.rate), 0);
+	spec.duration_ns = 2 * NSEC_PER_SEC;
+	spec.output = OUTPUT_JSON;
+	spec.quiet = true;
+	assert_int_equal(hc_child_argv(&a, &spec, "10.77.0.2", 7000), 0);
+	assert_argv(a.argv, want);
+	assert_reads_back(&a, &spec, SPEC_R_SEND);
+	hc_child_argv_free(&a);
+}
+
+/* A value equal to the child's default is left out, except the frame
+ * size and a ping's count, which always go. */
+static void test_ping_defaults(void **state)
+{
+	static const char *const want[] = {
+		"self",	  "ping",	    "--size",
+		"64",	  "--count",	    "10",
+		"--wait", "200ms",	    "--backend",
+		"udp",	  "--json",	    "--quiet",
+		"--dst",  "10.77.0.2:7001", NULL,
+	};
+	struct test_spec spec;
+	struct hc_argv a;
+
+	(void)state;
+	spec_init(&spec, ROLE_PING);
+	snprintf(spec.backend, sizeof(spec.backend), "udp");
+	spec.wait_ns = 200 * NSEC_PER_MSEC;
+	spec.output = OUTPUT_JSON;
+	spec.quiet = true;
+	assert_int_equal(hc_child_argv(&a, &spec, "10.77.0.2", 7001), 0);
+	assert_argv(a.argv, want);
+	assert_reads_back(&a, &spec, SPEC_R_PING);
+	hc_child_argv_free(&a);
+}
+
+static void test_recv_listens(void **state)
+{
+	static const char *const want[] = {
+		"self",
+		"recv",
+		"--size",
+		"1518",
+		"--duration",
+		"20300ms",
+		"--idle-timeout",
+		"500ms",
+		"--backend",
+		"udp",
+		"--json",
+		"--quiet",
+		"--listen",
+		"10.77.0.2:7000",
+		NULL,
+	};
+	struct test_spec spec;
+	struct hc_argv a;
+
+	(void)state;
+	spec_init(&spec, ROLE_RECV);
+	snprintf(spec.backend, sizeof(spec.backend), "udp");
+	spec.duration_ns = 20300 * NSEC_PER_MSEC;
+	spec.idle_timeout_ns = 500 * NSEC_PER_MSEC;
+	spec.output = OUTPUT_JSON;
+	spec.quiet = true;
+	assert_int_equal(hc_child_argv(&a, &spec, "10.77.0.2", 7000), 0);
+	assert_argv(a.argv, want);
+	assert_reads_back(&a, &spec, SPEC_R_RECV);
+	hc_child_argv_free(&a);
+}
+
+static void test_bad_role(void **state)
+{
+	struct test_spec spec;
+	struct hc_argv a;
+
+	(void)state;
+	spec_init(&spec, ROLE_SEND);
+	spec.role = (enum role)99;
+	assert_int_equal(hc_child_argv(&a, &spec, "10.77.0.2", 7000), -EINVAL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_send),
+		cmocka_unit_test(test_ping_defaults),
+		cmocka_unit_test(test_recv_listens),
+		cmocka_unit_test(test_bad_role),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
