@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: MIT
 /* The API servers' access rules (api_server_auth.h). */
-#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,18 +8,11 @@
 #include "cmd/cmd.h"
 #include "cmd/api_server_auth.h"
 
-bool addr_is_loopback(const struct ip_addr *ip)
-{
-	if (ip->family == AF_INET)
-		return (ntohl(ip->v4.s_addr) >> 24) == 127;
-	return IN6_IS_ADDR_LOOPBACK(&ip->v6);
-}
-
 int api_server_check_open(const char *command, const struct ip_addr *ip,
 			  bool has_token, bool insecure_open,
 			  const char *api_text)
 {
-	if (has_token || insecure_open || addr_is_loopback(ip))
+	if (has_token || insecure_open || ip_addr_is_loopback(ip))
 		return 0;
 	fprintf(stderr,
 		"linerate %s: --api: without --token-file the API serves "

@@ -15,8 +15,6 @@
 
 #define API_TOKEN_MIN_LEN 16
 
-bool addr_is_loopback(const struct ip_addr *ip);
-
 /*
  * May an API on ip be served? 0, or EXIT_USAGE after one line
  * "linerate COMMAND: --api: ..." (api_text: what --api said).
