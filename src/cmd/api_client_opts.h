@@ -16,22 +16,22 @@
 #include "lib/frame.h"
 
 /* clang-format off */
-/* X(ID, name, has_arg, value placeholder or NULL, help) */
+/* X(ID, name, has_arg, value placeholder or NULL, help, row flags) */
 #define CMD_API_CLIENT_ROWS(X)                                              \
 	X(TOKEN_FILE, "token-file", required_argument, "FILE",               \
-	  "the server's bearer token")                                       \
+	  "the server's bearer token", OPT_F_FILE)                           \
 	X(TLS, "tls", no_argument, NULL,                                     \
-	  "HTTPS, the certificate verified with the system's CAs")           \
+	  "HTTPS, the certificate verified with the system's CAs", 0)        \
 	X(CACERT, "cacert", required_argument, "FILE",                       \
-	  "HTTPS, the certificate verified with the CAs in FILE")            \
+	  "HTTPS, the certificate verified with the CAs in FILE", OPT_F_FILE) \
 	X(INSECURE, "insecure", no_argument, NULL,                           \
-	  "HTTPS without verifying the certificate")
+	  "HTTPS without verifying the certificate", 0)
 /* Only for commands that send traffic where the server's reply says. */
 #define CMD_API_CLIENT_DATA_ROWS(X)                                         \
 	X(EXPECT_DATA_ADDRESS, "expect-data-address", required_argument,     \
 	  "IP",                                                              \
 	  "the server may send us to IP (default: its API's address "   \
-	  "only)")
+	  "only)", 0)
 
 #define CMD_API_CLIENT_ENUM(id, ...) CMD_API_CLIENT_##id,
 enum cmd_api_client_opt {
@@ -64,6 +64,18 @@ static inline bool cmd_api_client_is_opt(int id)
 	return id >= CMD_API_CLIENT_OPT_BASE &&
 	       id < CMD_API_CLIENT_OPT_BASE + CMD_API_CLIENT_NOPTS;
 }
+
+/*
+ * The same rows for the option model (lib/options.h), each a group of
+ * struct cmd_api_client rows: the four every API client takes, and
+ * --expect-data-address for those whose traffic goes where the server's
+ * reply says. Place them at the offset of a struct cmd_api_client.
+ * (lib/options.h is not included here: the commands still on getopt have
+ * OPT_ names of their own.)
+ */
+struct opt_group;
+extern const struct opt_group cmd_api_client_group;
+extern const struct opt_group cmd_api_client_data_group;
 
 /*
  * One row's value (NULL for a switch), by getopt_long id. 0, or EXIT_USAGE

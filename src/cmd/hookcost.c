@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cmd/api_client_rows.h"
+#include "cmd/api_client_opts.h"
 #include "cmd/cmd.h"
 #include "hookcost/hookcost.h"
 #include "lib/clock.h"

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cmd/api_client_rows.h"
+#include "cmd/api_client_opts.h"
 #include "cmd/cmd.h"
 #include "lib/clock.h"
 #include "lib/log.h"

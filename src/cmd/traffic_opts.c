@@ -288,9 +288,8 @@ int cmd_spec_finish(const char *command, const struct opt_parse *st,
 	return 0;
 }
 
-/* Defaults that follow from what was (not) given. */
-static void role_defaults_after(enum role role, const struct opt_parse *st,
-				struct test_spec *sp)
+void cmd_spec_defaults_after(enum role role, const struct opt_parse *st,
+			     struct test_spec *sp)
 {
 	bool sender = role == ROLE_SEND || role == ROLE_PING;
 
@@ -339,7 +338,7 @@ int cmd_parse_spec(enum role role, int argc, char **argv, struct test_spec *sp)
 	rc = opts_parse_argv(role_command(role), 0, argc, argv, sp, &st);
 	if (rc)
 		return rc;
-	role_defaults_after(role, &st, sp);
+	cmd_spec_defaults_after(role, &st, sp);
 	return cmd_spec_finish(role_name(role), &st, sp);
 }
 

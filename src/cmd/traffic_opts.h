@@ -22,6 +22,10 @@ const struct opt_command *cmd_role_opts(enum role role);
 /* spec_init, and the defaults of a role's command line (send's
  * catch-up). */
 void cmd_spec_defaults(enum role role, struct test_spec *spec);
+/* After parsing: the defaults that follow from what was (not) given
+ * (--count alone, the smallest frame over IPv6 or with a VLAN tag). */
+void cmd_spec_defaults_after(enum role role, const struct opt_parse *st,
+			     struct test_spec *sp);
 /* After parsing: the checks across flags (ping's --duration alone,
  * --tos vs the address family, --from vs --listen) and spec_validate.
  * Returns 0 or EXIT_USAGE after one line on stderr. */

@@ -584,3 +584,10 @@ bool ip_addr_equal(const struct ip_addr *a, const struct ip_addr *b)
 		return true;
 	return !memcmp(addr_bytes(a), addr_bytes(b), addr_len(a->family));
 }
+
+bool ip_addr_is_loopback(const struct ip_addr *addr)
+{
+	if (addr->family == AF_INET)
+		return (ntohl(addr->v4.s_addr) >> 24) == 127;
+	return addr->family == AF_INET6 && IN6_IS_ADDR_LOOPBACK(&addr->v6);
+}

@@ -132,5 +132,7 @@ int ip_addr_parse(const char *text, struct ip_addr *addr);
 /* Writes at most len bytes incl. NUL; returns buf. */
 const char *ip_addr_format(const struct ip_addr *addr, char *buf, size_t len);
 bool ip_addr_equal(const struct ip_addr *a, const struct ip_addr *b);
+/* 127.0.0.0/8 or ::1 (an IPv4-mapped address is not mapped back here). */
+bool ip_addr_is_loopback(const struct ip_addr *addr);
 
 #endif

@@ -22,14 +22,6 @@ bool ip_is_multicast(const struct ip_addr *a)
 	return IN6_IS_ADDR_MULTICAST(&a->v6);
 }
 
-static bool is_loopback(const struct ip_addr *a)
-{
-	if (a->family == AF_INET)
-		return (ntohl(a->v4.s_addr) >> 24) == 127;
-	return IN6_IS_ADDR_LOOPBACK(&a->v6) ||
-	       (IN6_IS_ADDR_V4MAPPED(&a->v6) && a->v6.s6_addr[12] == 127);
-}
-
 void policy_normalize(struct ip_addr *a)
 {
 	struct in_addr v4;
@@ -203,7 +195,8 @@ int policy_check(const struct sub_policy *p, const struct ip_addr *addr_in,
 			 text);
 		return -EINVAL;
 	}
-	if (is_loopback(addr) || policy_is_local(p, addr)) {
+	/* Normalized above: ::ffff:127.x is 127.x here. */
+	if (ip_addr_is_loopback(addr) || policy_is_local(p, addr)) {
 		if (port == p->listen_port && is_unspecified(&p->listen)) {
 			snprintf(err, err_len,
 				 v6 ? "address: [%s]:%u is the replicator itself" :

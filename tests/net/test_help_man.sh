@@ -32,7 +32,7 @@ api_data = set(re.findall(r'X\([A-Z_]+,\s*"([a-z-]+)"', api.split("#define CMD_A
 # options.c: { "name", has_arg, OPT_X, ROLES, ...
 bits = {"R_SEND": 1, "R_RECV": 2, "R_REFLECT": 4, "R_PING": 8}
 bits.update({"R_ALL": 15, "R_TX": 9, "R_RX": 6})
-opts = read("options.c")
+opts = read("traffic_opts.c") if os.path.exists(os.path.join(src, "traffic_opts.c")) else read("options.c")
 role_flags = {r: set() for r in ("send", "recv", "reflect", "ping")}
 for name, roles in re.findall(r'\{\s*"([a-z][a-z0-9-]*)",\s*[01],\s*OPT_[A-Z_]+,\s*([A-Z_ |]+),', opts):
     mask = 0
@@ -44,14 +44,17 @@ for name, roles in re.findall(r'\{\s*"([a-z][a-z0-9-]*)",\s*[01],\s*OPT_[A-Z_]+,
 cmds = dict(role_flags)
 cmds["probe"] = named(read("iface_args.c")) | named(read("probe.c"))
 cmds["cleanup"] = named(read("iface_args.c")) | named(read("cleanup.c"))
-cmds["server"] = rows(read("server.c"))
-cmds["replicate"] = rows(read("replicate.c"))
+# The option model's rows: ".name = "flag"" (the API-server group is
+# shared by server and replicate).
+api_server = rows(read("api_server_auth.c"))
+cmds["server"] = rows(read("server.c")) | api_server
+cmds["replicate"] = rows(read("replicate.c")) | api_server
 cmds["client"] = (literals(read("client.c")) - {"dst", "listen"}) | api_rows | api_data
 cmds["mesh"] = named(read("mesh.c")) | api_rows
 cmds["hookcost"] = named(read("hookcost.c")) | api_rows
 cmds["lab"] = named(read("lab.c"))
 cmds["rfc2544"] = rows(read("rfc2544.c")) | api_rows
-cmds["subscribers"] = literals(read("subscribers.c")) | api_rows
+cmds["subscribers"] = rows(read("subscribers.c")) | api_rows
 cmds["stamp"] = rows(read("stamp.c"))
 cmds["stamp-reflect"] = rows(read("stamp_reflect.c"))
 for c, flags in sorted(cmds.items()):

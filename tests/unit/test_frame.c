@@ -992,6 +992,32 @@ static void test_parse_fuzz(void **state)
 
 /* ---- addresses ---- */
 
+static void test_ip_addr_loopback(void **state)
+{
+	static const struct {
+		const char *text;
+		bool loopback;
+	} cases[] = {
+		{ "127.0.0.1", true },	  { "127.255.255.254", true },
+		{ "127.1.2.3", true },	  { "126.255.255.255", false },
+		{ "128.0.0.1", false },	  { "0.0.0.0", false },
+		{ "10.0.0.1", false },	  { "::1", true },
+		{ "::", false },	  { "::2", false },
+		{ "2001:db8::1", false }, { "::ffff:127.0.0.1", false },
+	};
+	struct ip_addr a = { 0 };
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_int_equal(ip_addr_parse(cases[i].text, &a), 0);
+		if (ip_addr_is_loopback(&a) != cases[i].loopback)
+			fail_msg("%s: loopback %d", cases[i].text,
+				 !cases[i].loopback);
+	}
+	memset(&a, 0, sizeof(a)); /* no family */
+	assert_false(ip_addr_is_loopback(&a));
+}
+
 static void test_ip_addr(void **state)
 {
 	static const char *const bad[] = {
@@ -1082,6 +1108,7 @@ int main(void)
 		cmocka_unit_test(test_swap_endpoints),
 		cmocka_unit_test(test_parse_fuzz),
 		cmocka_unit_test(test_ip_addr),
+		cmocka_unit_test(test_ip_addr_loopback),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
