@@ -22,6 +22,15 @@
 
 #define LINERATE_PROG_PREFIX "lr_"
 
+/* The XDP attach modes by flag (XDP_FLAGS_*_MODE) and the name reports
+ * give them: native, generic, offload. */
+#define XDP_MODE_COUNT 3
+struct xdp_mode_name {
+	uint32_t flag;
+	const char *name;
+};
+extern const struct xdp_mode_name xdp_modes[XDP_MODE_COUNT];
+
 struct xdp_attachment {
 	int ifindex;
 	int prog_fd;

@@ -11,7 +11,6 @@
  * filters are never removed, not even with --force.
  */
 #include <errno.h>
-#include <linux/if_link.h>
 #include <net/if.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -21,15 +20,6 @@
 #include "cmd/cmd.h"
 #include "cmd/iface_args.h"
 #include "lib/log.h"
-
-static const struct {
-	uint32_t flag;
-	const char *name;
-} cleanup_modes[] = {
-	{XDP_FLAGS_DRV_MODE, "native"},
-	{XDP_FLAGS_SKB_MODE, "generic"},
-	{XDP_FLAGS_HW_MODE, "offload"},
-};
 
 struct cleanup_args {
 	const char *ifname;
@@ -86,13 +76,12 @@ static int cleanup_others(const char *ifname, int ifindex, bool force,
 {
 	int rc = 0;
 
-	for (size_t i = 0; i < sizeof(cleanup_modes) / sizeof(cleanup_modes[0]);
-	     i++) {
+	for (size_t i = 0; i < XDP_MODE_COUNT; i++) {
 		char name[16];
 		uint32_t id;
 		int err;
 
-		id = xdp_attached_prog(ifindex, cleanup_modes[i].flag, name,
+		id = xdp_attached_prog(ifindex, xdp_modes[i].flag, name,
 				       sizeof(name));
 		if (!id)
 			continue;
@@ -107,16 +96,16 @@ static int cleanup_others(const char *ifname, int ifindex, bool force,
 			printf("%s: left XDP program %s (id %u, %s mode) "
 			       "attached: %s; --force removes it\n",
 			       ifname, name[0] ? name : "?", id,
-			       cleanup_modes[i].name, why);
+			       xdp_modes[i].name, why);
 			(*left)++;
 			continue;
 		}
-		err = xdp_remove_id(ifindex, cleanup_modes[i].flag, id);
+		err = xdp_remove_id(ifindex, xdp_modes[i].flag, id);
 		if (err) {
 			fprintf(stderr,
 				"linerate cleanup: %s: cannot remove "
 				"XDP program %s (id %u, %s mode): %s\n",
-				ifname, name, id, cleanup_modes[i].name,
+				ifname, name, id, xdp_modes[i].name,
 				strerror(-err));
 			rc = EXIT_RUNTIME;
 			(*left)++;
@@ -124,7 +113,7 @@ static int cleanup_others(const char *ifname, int ifindex, bool force,
 		}
 		printf("%s: removed XDP program %s (id %u, %s mode) "
 		       "(--force)\n",
-		       ifname, name, id, cleanup_modes[i].name);
+		       ifname, name, id, xdp_modes[i].name);
 		(*removed)++;
 	}
 	return rc;

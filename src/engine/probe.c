@@ -94,24 +94,15 @@ static void probe_driver(struct probe_result *r)
 
 static void probe_attached(struct probe_result *r)
 {
-	static const struct {
-		uint32_t flag;
-		const char *name;
-	} modes[] = {
-		{XDP_FLAGS_DRV_MODE, "native"},
-		{XDP_FLAGS_SKB_MODE, "generic"},
-		{XDP_FLAGS_HW_MODE, "offload"},
-	};
-
 	r->n_attached = 0;
-	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+	for (size_t i = 0; i < XDP_MODE_COUNT; i++) {
 		struct probe_attached_prog *p = &r->attached[r->n_attached];
 
-		p->id = xdp_attached_prog(r->iface.ifindex, modes[i].flag,
+		p->id = xdp_attached_prog(r->iface.ifindex, xdp_modes[i].flag,
 					  p->name, sizeof(p->name));
 		if (!p->id)
 			continue;
-		p->mode = modes[i].name;
+		p->mode = xdp_modes[i].name;
 		p->linerate = !strncmp(p->name, LINERATE_PROG_PREFIX,
 				       strlen(LINERATE_PROG_PREFIX));
 		r->n_attached++;

@@ -103,7 +103,7 @@ static int start_receiver(const struct hc_ctx *x, struct child_proc *c,
 	int rc;
 
 	spec_init(&spec, strcmp(role, "reflect") ? ROLE_RECV : ROLE_REFLECT);
-	snprintf(spec.backend, sizeof(spec.backend), "udp");
+	hc_spec_backend(&spec, "udp");
 	/* recv's --size is the largest frame it expects. */
 	spec.frame_size = x->o->frame_size > 1518 ? x->o->frame_size : 1518;
 	spec.idle_timeout_ns = IDLE_TIMEOUT_NS;

@@ -87,6 +87,16 @@ int hc_child_argv(struct hc_argv *a, const struct test_spec *spec,
 	return 0;
 }
 
+int hc_spec_backend(struct test_spec *spec, const char *name)
+{
+	size_t n = strlen(name);
+
+	if (n >= sizeof(spec->backend))
+		return -EINVAL;
+	memcpy(spec->backend, name, n + 1);
+	return 0;
+}
+
 void hc_child_argv_free(struct hc_argv *a)
 {
 	opts_argv_free(a->opts);

@@ -54,6 +54,8 @@ struct hc_argv {
 int hc_child_argv(struct hc_argv *a, const struct test_spec *spec,
 		  const char *ip, uint16_t port);
 void hc_child_argv_free(struct hc_argv *a);
+/* The backend a child's spec names: 0, or -EINVAL when it is too long. */
+int hc_spec_backend(struct test_spec *spec, const char *name);
 
 /* ------------------------------------------------------------ lab */
 

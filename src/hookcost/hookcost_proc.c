@@ -308,8 +308,7 @@ static int lab_source_start(struct hc_far_end *fe,
 	struct test_spec spec;
 
 	spec_init(&spec, ROLE_SEND);
-	if (snprintf(spec.backend, sizeof(spec.backend), "%s", req->backend) >=
-		    (int)sizeof(spec.backend) ||
+	if (hc_spec_backend(&spec, req->backend) ||
 	    parse_rate(req->rate, &spec.rate))
 		return -EINVAL;
 	spec.frame_size = req->frame_size;
@@ -326,7 +325,7 @@ static int lab_ping_start(struct hc_far_end *fe, const struct hc_ping_req *req,
 	struct test_spec spec;
 
 	spec_init(&spec, ROLE_PING);
-	snprintf(spec.backend, sizeof(spec.backend), "udp");
+	hc_spec_backend(&spec, "udp");
 	spec.rate.kind = RATE_PPS;
 	spec.rate.value = (double)req->rate_pps;
 	spec.count = n ? n : 1;

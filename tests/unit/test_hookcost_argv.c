@@ -88,7 +88,7 @@ static void test_send(void **state)
 
 	(void)state;
 	spec_init(&spec, ROLE_SEND);
-	snprintf(spec.backend, sizeof(spec.backend), "afxdp");
+	assert_int_equal(hc_spec_backend(&spec, "afxdp"), 0);
 	spec.frame_size = 128;
 	assert_int_equal(parse_rate("max", &spec.rate), 0);
 	spec.duration_ns = 2 * NSEC_PER_SEC;
@@ -116,7 +116,7 @@ static void test_ping_defaults(void **state)
 
 	(void)state;
 	spec_init(&spec, ROLE_PING);
-	snprintf(spec.backend, sizeof(spec.backend), "udp");
+	assert_int_equal(hc_spec_backend(&spec, "udp"), 0);
 	spec.wait_ns = 200 * NSEC_PER_MSEC;
 	spec.output = OUTPUT_JSON;
 	spec.quiet = true;
@@ -150,7 +150,7 @@ static void test_recv_listens(void **state)
 
 	(void)state;
 	spec_init(&spec, ROLE_RECV);
-	snprintf(spec.backend, sizeof(spec.backend), "udp");
+	assert_int_equal(hc_spec_backend(&spec, "udp"), 0);
 	spec.duration_ns = 20300 * NSEC_PER_MSEC;
 	spec.idle_timeout_ns = 500 * NSEC_PER_MSEC;
 	spec.output = OUTPUT_JSON;
