@@ -108,14 +108,15 @@ static const struct opt_help_override client_help[] = {
 const struct opt_command cmd_client_opts = {
 	.name = "client",
 	.summary = "test against a linerate server, iperf-like",
-	.usage = "client HOST[:PORT] [mode] [options]\n\nTest against a "
-		 "linerate server (its API, default port 9270):\n"
-		 "  (default)            forward: we send, the server receives\n"
-		 "  --reverse, -R        the server sends, we receive\n"
-		 "  --bidir              both at once\n"
-		 "  --rtt                the server reflects, we measure the "
-		 "round trip\n\nTraffic and output options are those of "
-		 "`linerate send`, or of `linerate ping`\nwith --rtt.",
+	.usage =
+		"client HOST[:PORT] [mode] [options]\n\nTest against a "
+		"linerate server (its API, default port 9270):\n"
+		"  (default)            forward: we send, the server receives\n"
+		"  --reverse, -R        the server sends, we receive\n"
+		"  --bidir              both at once\n"
+		"  --rtt                the server reflects, we measure the "
+		"round trip\n\nTraffic and output options are those of "
+		"`linerate send`, or of `linerate ping`\nwith --rtt.",
 	.groups = client_groups,
 	.roles = SPEC_R_SEND | SPEC_R_PING,
 	.epilog = "\nexit codes: 0 ok, 1 runtime error, 2 bad input or the "

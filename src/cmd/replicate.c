@@ -23,7 +23,7 @@
 #define TICK_NS (10 * NSEC_PER_MSEC)
 
 #define STR_(x) #x
-#define STR(x) STR_(x)
+#define STR(x)	STR_(x)
 
 struct replicate_opts {
 	struct replicator_config cfg;
@@ -40,8 +40,8 @@ struct replicate_opts {
 
 #define REPL_FIELD(field) OPT_FIELD(struct replicate_opts, field)
 
-static int parse_listen(const struct opt_row *row, void *cfg,
-			const char *value, struct opt_parse *st)
+static int parse_listen(const struct opt_row *row, void *cfg, const char *value,
+			struct opt_parse *st)
 {
 	struct replicator_config *rc = &((struct replicate_opts *)cfg)->cfg;
 	char err[400];
@@ -57,8 +57,8 @@ static int parse_interface(const struct opt_row *row, void *cfg,
 {
 	struct replicator_config *rc = &((struct replicate_opts *)cfg)->cfg;
 
-	if (!*value || strlen(value) >= SPEC_IFNAME_LEN ||
-	    strchr(value, '/') || strchr(value, ' '))
+	if (!*value || strlen(value) >= SPEC_IFNAME_LEN || strchr(value, '/') ||
+	    strchr(value, ' '))
 		return cmd_row_is_not(row, value, st);
 	snprintf(rc->ifname, sizeof(rc->ifname), "%s", value);
 	return 0;
@@ -231,12 +231,14 @@ static const struct opt_group_ref replicate_groups[] = {
 	{NULL, 0},
 };
 
+/* clang-format off */
 static const struct opt_help_override replicate_help[] = {
 	{"api", "the API (default 127.0.0.1:" STR(REPL_DEFAULT_API_PORT)
 		"); 'none' for no API"},
 	{"allow-insecure-perms", "take a --token-file others may read"},
 	{NULL, NULL},
 };
+/* clang-format on */
 
 const struct opt_command cmd_replicate_opts = {
 	.name = "replicate",
@@ -251,11 +253,11 @@ const struct opt_command cmd_replicate_opts = {
 	.help_overrides = replicate_help,
 };
 
-#define BAD(...)                                                     \
-	do {                                                         \
-		fprintf(stderr, "linerate replicate: " __VA_ARGS__); \
-		fputc('\n', stderr);                                 \
-		return EXIT_USAGE;                                   \
+#define BAD(...)                                                               \
+	do {                                                                   \
+		fprintf(stderr, "linerate replicate: " __VA_ARGS__);           \
+		fputc('\n', stderr);                                           \
+		return EXIT_USAGE;                                             \
 	} while (0)
 
 static int parse_args(int argc, char **argv, struct replicate_opts *o)
@@ -270,10 +272,10 @@ static int parse_args(int argc, char **argv, struct replicate_opts *o)
 	if (rc)
 		return rc;
 	if (o->verbose)
-		log_set_level(log_get_level() + o->verbose < LOG_DEBUG ?
-				      (enum log_level)(log_get_level() +
-						       o->verbose) :
-				      LOG_DEBUG);
+		log_set_level(
+			log_get_level() + o->verbose < LOG_DEBUG ?
+				(enum log_level)(log_get_level() + o->verbose) :
+				LOG_DEBUG);
 	if (!opts_seen(&st, "listen"))
 		BAD("--listen IP:PORT is required");
 	if (o->nsubs > o->cfg.max_subscribers)
@@ -290,8 +292,8 @@ static int api_address(const struct replicate_opts *o, char *addr,
 	bool has_port = false;
 
 	*port = REPL_DEFAULT_API_PORT;
-	if (parse_endpoint(o->api.api ? o->api.api : "127.0.0.1", true, &ip, port,
-			   &has_port))
+	if (parse_endpoint(o->api.api ? o->api.api : "127.0.0.1", true, &ip,
+			   port, &has_port))
 		BAD("--api: '%s' is not ADDR[:PORT] or 'none'", o->api.api);
 	if (!has_port)
 		*port = REPL_DEFAULT_API_PORT;
@@ -362,10 +364,9 @@ static int api_setup(struct replicate_opts *o, struct repl_api_config *ac,
 		o->cfg.api_port = ac->port;
 	}
 	if (o->api.token_file) {
-		*token = api_server_read_token("replicate", "--token-file",
-					       o->api.token_file,
-					       o->api.allow_insecure_perms,
-					       NULL);
+		*token = api_server_read_token(
+			"replicate", "--token-file", o->api.token_file,
+			o->api.allow_insecure_perms, NULL);
 		if (!*token)
 			return EXIT_USAGE;
 		ac->token = *token;

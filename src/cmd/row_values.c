@@ -10,7 +10,8 @@ int cmd_row_is_not(const struct opt_row *row, const char *value,
 		   struct opt_parse *st)
 {
 	return opts_fail(st, row, "'%s' is not %s", value ? value : "",
-			 row->accepted ? row->accepted : "accepted (see --help)");
+			 row->accepted ? row->accepted :
+					 "accepted (see --help)");
 }
 
 static void *row_field(const struct opt_row *row, void *cfg)

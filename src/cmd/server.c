@@ -26,7 +26,7 @@
 #include "lib/units.h"
 
 #define STR_(x) #x
-#define STR(x) STR_(x)
+#define STR(x)	STR_(x)
 
 /* The command line, and what it leads to (read files, the API address). */
 struct server_cli {
@@ -184,11 +184,13 @@ static const struct opt_group_ref server_groups[] = {
 	{NULL, 0},
 };
 
+/* clang-format off */
 static const struct opt_help_override server_help[] = {
 	{"api", "where the API listens (default port " STR(DAEMON_DEFAULT_PORT)
 		"; address 127.0.0.1, or 0.0.0.0 with --token-file)"},
 	{NULL, NULL},
 };
+/* clang-format on */
 
 const struct opt_command cmd_server_opts = {
 	.name = "server",
@@ -202,11 +204,11 @@ const struct opt_command cmd_server_opts = {
 	.help_overrides = server_help,
 };
 
-#define BAD(...)                                                  \
-	do {                                                      \
-		fprintf(stderr, "linerate server: " __VA_ARGS__); \
-		fputc('\n', stderr);                              \
-		return EXIT_USAGE;                                \
+#define BAD(...)                                                               \
+	do {                                                                   \
+		fprintf(stderr, "linerate server: " __VA_ARGS__);              \
+		fputc('\n', stderr);                                           \
+		return EXIT_USAGE;                                             \
 	} while (0)
 
 /* The checks across flags, then where the API listens. 0 or EXIT_USAGE
@@ -254,9 +256,9 @@ static int server_read_files(struct server_cli *cli)
 	bool perms = cfg->allow_insecure_perms;
 
 	if (cli->api.token_file) {
-		cli->token = api_server_read_token("server", "--token-file",
-						   cli->api.token_file, perms,
-						   NULL);
+		cli->token =
+			api_server_read_token("server", "--token-file",
+					      cli->api.token_file, perms, NULL);
 		if (!cli->token)
 			return EXIT_USAGE;
 		cfg->token = cli->token;

@@ -22,7 +22,7 @@
 #define SUBS_API_PORT 9280
 
 #define STR_(x) #x
-#define STR(x) STR_(x)
+#define STR(x)	STR_(x)
 
 struct subscribers_cli {
 	struct cmd_api_client api;
@@ -66,11 +66,14 @@ const struct opt_command cmd_subscribers_opts = {
 	.summary = "add, remove and list a running replicator's subscribers",
 	.usage = "subscribers HOST[:PORT] add|remove|list [IP:PORT] "
 		 "[options]\n\nManage a running linerate replicate's "
-		 "subscribers over its API\n(port " STR(SUBS_API_PORT)
-		 " unless HOST says otherwise).\n\n"
-		 "  add IP:PORT          start sending the feed to IP:PORT\n"
-		 "  remove IP:PORT       stop; prints what it was sent\n"
-		 "  list                 the subscribers and their counters",
+		 "subscribers over its API\n(port " STR(
+			 SUBS_API_PORT) " unless HOST says otherwise).\n\n"
+					"  add IP:PORT          start sending "
+					"the feed to IP:PORT\n"
+					"  remove IP:PORT       stop; prints "
+					"what it was sent\n"
+					"  list                 the "
+					"subscribers and their counters",
 	.groups = subscribers_groups,
 	.epilog = "\nexit codes: 0 ok, 1 runtime error (no reply, 5xx), 2 bad "
 		  "input or refused (4xx)\n",
@@ -120,11 +123,11 @@ struct subscribers_request {
 	char hostport[300];
 };
 
-#define BAD(...)                                                       \
-	do {                                                           \
-		fprintf(stderr, "linerate subscribers: " __VA_ARGS__); \
-		fputc('\n', stderr);                                   \
-		return EXIT_USAGE;                                     \
+#define BAD(...)                                                               \
+	do {                                                                   \
+		fprintf(stderr, "linerate subscribers: " __VA_ARGS__);         \
+		fputc('\n', stderr);                                           \
+		return EXIT_USAGE;                                             \
 	} while (0)
 
 /* The arguments that are not flags. 0, or EXIT_USAGE after one line. */
@@ -176,8 +179,8 @@ static int subscribers_call(struct api_client *api,
 					  reply, err, err_len);
 	}
 	body = json_pack("{ss si}", "address", text, "port", rq->port);
-	rc = api_client_request(api, "POST", "/v1/replicator/subscribers",
-				body, status, reply, err, err_len);
+	rc = api_client_request(api, "POST", "/v1/replicator/subscribers", body,
+				status, reply, err, err_len);
 	json_decref(body);
 	return rc;
 }
@@ -200,7 +203,8 @@ static void print_reply(const struct subscribers_cli *cli,
 		json_array_foreach(list, i, s)
 			print_sub(s, "  ");
 	} else {
-		print_sub(reply, !strcmp(rq->verb, "add") ? "added " : "removed ");
+		print_sub(reply,
+			  !strcmp(rq->verb, "add") ? "added " : "removed ");
 	}
 }
 
