@@ -116,8 +116,17 @@ static void print_sub(json_t *s, const char *verb)
 }
 
 /* What the arguments ask for: HOST, add|remove|list, and IP:PORT. */
+enum subscribers_verb { SUBS_ADD, SUBS_REMOVE, SUBS_LIST };
+
+static const char *const verb_names[] = {
+	[SUBS_ADD] = "add",
+	[SUBS_REMOVE] = "remove",
+	[SUBS_LIST] = "list",
+};
+
 struct subscribers_request {
 	const char *host, *verb, *target;
+	enum subscribers_verb action;
 	struct ip_addr ip;
 	uint16_t port;
 	char hostport[300];
@@ -141,10 +150,12 @@ static int subscribers_args(const struct opt_parse *st,
 	rq->target = st->nargs > 2 ? st->args[2] : NULL;
 	if (!rq->host || !rq->verb)
 		BAD("HOST and add|remove|list are required (see --help)");
-	if (strcmp(rq->verb, "add") && strcmp(rq->verb, "remove") &&
-	    strcmp(rq->verb, "list"))
+	for (rq->action = SUBS_ADD; rq->action <= SUBS_LIST; rq->action++)
+		if (!strcmp(rq->verb, verb_names[rq->action]))
+			break;
+	if (rq->action > SUBS_LIST)
 		BAD("'%s' is not add, remove or list", rq->verb);
-	if (!strcmp(rq->verb, "list") != !rq->target)
+	if ((rq->action == SUBS_LIST) != !rq->target)
 		BAD("%s", rq->target ? "list takes no IP:PORT" :
 				       "add and remove take IP:PORT");
 	if (rq->target && endpoint_resolve(rq->target, false, &rq->ip,
@@ -164,12 +175,12 @@ static int subscribers_call(struct api_client *api,
 	json_t *body;
 	int rc;
 
-	if (!strcmp(rq->verb, "list"))
+	if (rq->action == SUBS_LIST)
 		return api_client_request(api, "GET",
 					  "/v1/replicator/subscribers", NULL,
 					  status, reply, err, err_len);
 	ip_addr_format(&rq->ip, text, sizeof(text));
-	if (strcmp(rq->verb, "add")) {
+	if (rq->action == SUBS_REMOVE) {
 		snprintf(path, sizeof(path),
 			 rq->ip.family == AF_INET6 ?
 				 "/v1/replicator/subscribers/[%s]:%u" :
@@ -193,7 +204,7 @@ static void print_reply(const struct subscribers_cli *cli,
 
 		printf("%s\n", dump ? dump : "null");
 		free(dump);
-	} else if (!strcmp(rq->verb, "list")) {
+	} else if (rq->action == SUBS_LIST) {
 		json_t *list = json_object_get(reply, "subscribers"), *s;
 		size_t i;
 
@@ -204,7 +215,7 @@ static void print_reply(const struct subscribers_cli *cli,
 			print_sub(s, "  ");
 	} else {
 		print_sub(reply,
-			  !strcmp(rq->verb, "add") ? "added " : "removed ");
+			  rq->action == SUBS_ADD ? "added " : "removed ");
 	}
 }
 
