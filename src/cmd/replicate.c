@@ -22,9 +22,6 @@
 #define MAX_INITIAL_SUBSCRIBERS 256
 #define TICK_NS (10 * NSEC_PER_MSEC)
 
-#define STR_(x) #x
-#define STR(x)	STR_(x)
-
 struct replicate_opts {
 	struct replicator_config cfg;
 	struct cmd_api_server api; /* api "none": no API */
@@ -144,16 +141,16 @@ static const struct opt_row replicate_rows[] = {
 	{.name = "max-subscribers", .type = OPT_UINT,
 	 REPL_FIELD(cfg.max_subscribers), .min = 1,
 	 .max = SUBS_MAX_SUBSCRIBERS, .arg = "N", .parse = cmd_row_uint,
-	 .accepted = "a number 1.." STR(SUBS_MAX_SUBSCRIBERS),
-	 .help = "at most N at once, 1.." STR(SUBS_MAX_SUBSCRIBERS)
-		 " (default " STR(REPL_DEFAULT_MAX_SUBSCRIBERS) ")"},
+	 .accepted = "a number 1.." CMD_STR(SUBS_MAX_SUBSCRIBERS),
+	 .help = "at most N at once, 1.." CMD_STR(SUBS_MAX_SUBSCRIBERS)
+		 " (default " CMD_STR(REPL_DEFAULT_MAX_SUBSCRIBERS) ")"},
 	{.name = "allow-multicast", .type = OPT_SWITCH,
 	 REPL_FIELD(cfg.allow_multicast),
 	 .help = "accept multicast subscribers"},
 	{.name = "allow-local", .type = OPT_CUSTOM, .arg = "PORTS",
 	 .parse = parse_allow_local,
 	 .accepted = "a list of ports like 8000-8099,9000 (1..65535, at most "
-		     STR(POLICY_MAX_PORT_RANGES) ")",
+		     CMD_STR(POLICY_MAX_PORT_RANGES) ")",
 	 .help = "accept subscribers on this host (loopback, its own "
 		 "addresses) at these ports only, e.g. 8000-8099,9000 (never "
 		 "the API's port; udp only)"},
@@ -167,7 +164,7 @@ static const struct opt_row replicate_rows[] = {
 	 .help = "stop after this long (default: SIGINT/SIGTERM)"},
 	{.name = "queues", .type = OPT_UINT, REPL_FIELD(cfg.queues), .min = 1,
 	 .max = SPEC_MAX_QUEUES, .arg = "N", .parse = cmd_row_uint,
-	 .accepted = "a number 1.." STR(SPEC_MAX_QUEUES),
+	 .accepted = "a number 1.." CMD_STR(SPEC_MAX_QUEUES),
 	 .help = "afxdp: one worker per queue 0..N-1 (default 1)"},
 	{.name = "cpu", .type = OPT_UINT, REPL_FIELD(cfg.cpu), .min = 0,
 	 .max = 4095, .arg = "N", .parse = cmd_row_uint,
@@ -175,7 +172,7 @@ static const struct opt_row replicate_rows[] = {
 	 .help = "pin queue q's worker to CPU N+q"},
 	{.name = "burst", .type = OPT_UINT, REPL_FIELD(cfg.burst), .min = 1,
 	 .max = SPEC_MAX_BURST, .arg = "N", .parse = cmd_row_uint,
-	 .accepted = "a number 1.." STR(SPEC_MAX_BURST),
+	 .accepted = "a number 1.." CMD_STR(SPEC_MAX_BURST),
 	 .help = "packets per receive burst, 1..1024 (default 64)"},
 	{.name = "size", .type = OPT_UINT, REPL_FIELD(cfg.max_frame),
 	 .min = FRAME_MIN_SIZE, .max = FRAME_MAX_SIZE, .arg = "BYTES",
@@ -233,7 +230,7 @@ static const struct opt_group_ref replicate_groups[] = {
 
 /* clang-format off */
 static const struct opt_help_override replicate_help[] = {
-	{"api", "the API (default 127.0.0.1:" STR(REPL_DEFAULT_API_PORT)
+	{"api", "the API (default 127.0.0.1:" CMD_STR(REPL_DEFAULT_API_PORT)
 		"); 'none' for no API"},
 	{"allow-insecure-perms", "take a --token-file others may read"},
 	{NULL, NULL},
@@ -253,13 +250,6 @@ const struct opt_command cmd_replicate_opts = {
 	.help_overrides = replicate_help,
 };
 
-#define BAD(...)                                                               \
-	do {                                                                   \
-		fprintf(stderr, "linerate replicate: " __VA_ARGS__);           \
-		fputc('\n', stderr);                                           \
-		return EXIT_USAGE;                                             \
-	} while (0)
-
 static int parse_args(int argc, char **argv, struct replicate_opts *o)
 {
 	struct opt_parse st;
@@ -277,10 +267,13 @@ static int parse_args(int argc, char **argv, struct replicate_opts *o)
 				(enum log_level)(log_get_level() + o->verbose) :
 				LOG_DEBUG);
 	if (!opts_seen(&st, "listen"))
-		BAD("--listen IP:PORT is required");
+		return cmd_usage_error("replicate",
+				       "--listen IP:PORT is required");
 	if (o->nsubs > o->cfg.max_subscribers)
-		BAD("--subscriber: %u given, --max-subscribers is %u", o->nsubs,
-		    o->cfg.max_subscribers);
+		return cmd_usage_error(
+			"replicate",
+			"--subscriber: %u given, --max-subscribers is %u",
+			o->nsubs, o->cfg.max_subscribers);
 	return 0;
 }
 
@@ -294,7 +287,9 @@ static int api_address(const struct replicate_opts *o, char *addr,
 	*port = REPL_DEFAULT_API_PORT;
 	if (parse_endpoint(o->api.api ? o->api.api : "127.0.0.1", true, &ip,
 			   port, &has_port))
-		BAD("--api: '%s' is not ADDR[:PORT] or 'none'", o->api.api);
+		return cmd_usage_error(
+			"replicate", "--api: '%s' is not ADDR[:PORT] or 'none'",
+			o->api.api);
 	if (!has_port)
 		*port = REPL_DEFAULT_API_PORT;
 	if (api_server_check_open("replicate", &ip, o->api.token_file,

@@ -21,9 +21,6 @@
 
 #define SUBS_API_PORT 9280
 
-#define STR_(x) #x
-#define STR(x)	STR_(x)
-
 struct subscribers_cli {
 	struct cmd_api_client api;
 	bool json;
@@ -61,19 +58,18 @@ static const struct opt_help_override subscribers_help[] = {
 	{NULL, NULL},
 };
 
+/* clang-format off */
 const struct opt_command cmd_subscribers_opts = {
 	.name = "subscribers",
 	.summary = "add, remove and list a running replicator's subscribers",
-	.usage = "subscribers HOST[:PORT] add|remove|list [IP:PORT] "
-		 "[options]\n\nManage a running linerate replicate's "
-		 "subscribers over its API\n(port " STR(
-			 SUBS_API_PORT) " unless HOST says otherwise).\n\n"
-					"  add IP:PORT          start sending "
-					"the feed to IP:PORT\n"
-					"  remove IP:PORT       stop; prints "
-					"what it was sent\n"
-					"  list                 the "
-					"subscribers and their counters",
+	.usage = "subscribers HOST[:PORT] add|remove|list [IP:PORT] [options]\n"
+		 "\n"
+		 "Manage a running linerate replicate's subscribers over its API\n"
+		 "(port " CMD_STR(SUBS_API_PORT) " unless HOST says otherwise).\n"
+		 "\n"
+		 "  add IP:PORT          start sending the feed to IP:PORT\n"
+		 "  remove IP:PORT       stop; prints what it was sent\n"
+		 "  list                 the subscribers and their counters",
 	.groups = subscribers_groups,
 	.epilog = "\nexit codes: 0 ok, 1 runtime error (no reply, 5xx), 2 bad "
 		  "input or refused (4xx)\n",
@@ -81,6 +77,7 @@ const struct opt_command cmd_subscribers_opts = {
 	.words = "add remove list",
 	.max_args = 3,
 };
+/* clang-format on */
 
 /* HOST with the replicator's default port when it names none. */
 static int host_with_port(const char *in, char *out, size_t len)
@@ -132,13 +129,6 @@ struct subscribers_request {
 	char hostport[300];
 };
 
-#define BAD(...)                                                               \
-	do {                                                                   \
-		fprintf(stderr, "linerate subscribers: " __VA_ARGS__);         \
-		fputc('\n', stderr);                                           \
-		return EXIT_USAGE;                                             \
-	} while (0)
-
 /* The arguments that are not flags. 0, or EXIT_USAGE after one line. */
 static int subscribers_args(const struct opt_parse *st,
 			    struct subscribers_request *rq)
@@ -149,20 +139,27 @@ static int subscribers_args(const struct opt_parse *st,
 	rq->verb = st->nargs > 1 ? st->args[1] : NULL;
 	rq->target = st->nargs > 2 ? st->args[2] : NULL;
 	if (!rq->host || !rq->verb)
-		BAD("HOST and add|remove|list are required (see --help)");
+		return cmd_usage_error(
+			"subscribers",
+			"HOST and add|remove|list are required (see --help)");
 	for (rq->action = SUBS_ADD; rq->action <= SUBS_LIST; rq->action++)
 		if (!strcmp(rq->verb, verb_names[rq->action]))
 			break;
 	if (rq->action > SUBS_LIST)
-		BAD("'%s' is not add, remove or list", rq->verb);
+		return cmd_usage_error("subscribers",
+				       "'%s' is not add, remove or list",
+				       rq->verb);
 	if ((rq->action == SUBS_LIST) != !rq->target)
-		BAD("%s", rq->target ? "list takes no IP:PORT" :
-				       "add and remove take IP:PORT");
+		return cmd_usage_error("subscribers", "%s",
+				       rq->target ?
+					       "list takes no IP:PORT" :
+					       "add and remove take IP:PORT");
 	if (rq->target && endpoint_resolve(rq->target, false, &rq->ip,
 					   &rq->port, NULL, err, sizeof(err)))
-		BAD("%s: %s", rq->verb, err);
+		return cmd_usage_error("subscribers", "%s: %s", rq->verb, err);
 	if (host_with_port(rq->host, rq->hostport, sizeof(rq->hostport)))
-		BAD("'%s' is not HOST[:PORT]", rq->host);
+		return cmd_usage_error("subscribers", "'%s' is not HOST[:PORT]",
+				       rq->host);
 	return 0;
 }
 
