@@ -538,13 +538,14 @@ static int spec_runs_here(const struct api_session *s, int *status,
 	uint32_t have;
 	int rc;
 
-	if (sp->queues <= 1)
+	if (sp->backend.queues <= 1)
 		return 0;
 	*status = 400;
 	snprintf(field, field_len, "queues");
 	if (!s->raw) {
 		snprintf(err, err_len,
-			 "queues: the %s backend runs on one queue", sp->backend);
+			 "queues: the %s backend runs on one queue",
+			 sp->backend.name);
 		return -EINVAL;
 	}
 	if (api_role_sends(s->role))
@@ -560,10 +561,11 @@ static int spec_runs_here(const struct api_session *s, int *status,
 	else
 		have = path.rx_queues < path.tx_queues ? path.rx_queues :
 							 path.tx_queues;
-	if (have && sp->queues > have) {
+	if (have && sp->backend.queues > have) {
 		snprintf(err, err_len,
-			 "queues: %u is more than the %u queue%s of %s", sp->queues,
-			 have, have == 1 ? "" : "s", path.ifname);
+			 "queues: %u is more than the %u queue%s of %s",
+			 sp->backend.queues, have, have == 1 ? "" : "s",
+			 path.ifname);
 		return -EINVAL;
 	}
 	field[0] = '\0';
@@ -702,9 +704,10 @@ int registry_create_session(struct registry *reg, struct api_session_req *req,
 	s->spec.output = OUTPUT_TEXT;
 	s->spec.quiet = true;
 	s->spec.interval_ns = 0;
-	s->raw = strcmp(s->spec.backend, "udp") != 0;
-	if (req->role == API_ROLE_REFLECT && (!strcmp(s->spec.backend, "xdp") ||
-					      !strcmp(s->spec.backend, "auto"))) {
+	s->raw = strcmp(s->spec.backend.name, "udp") != 0;
+	if (req->role == API_ROLE_REFLECT &&
+	    (!strcmp(s->spec.backend.name, "xdp") ||
+	     !strcmp(s->spec.backend.name, "auto"))) {
 		/* The in-kernel reflector answers whatever arrives; the
 		 * daemon's must check each packet's source. */
 		*status = 400;

@@ -430,7 +430,7 @@ static int parse_one(struct test_spec *sp, int id, const char *name,
 	case OPT_BACKEND:
 		if (!spec_backend_known(v))
 			return bad(name, v, SPEC_BACKENDS);
-		snprintf(sp->backend, sizeof(sp->backend), "%s", v);
+		snprintf(sp->backend.name, sizeof(sp->backend.name), "%s", v);
 		return 0;
 	case OPT_IDLE:
 		if (!strcmp(v, "0")) {
@@ -445,7 +445,7 @@ static int parse_one(struct test_spec *sp, int id, const char *name,
 			return bad(name, v, "a time like 1s, 200ms");
 		return 0;
 	case OPT_BUSY_POLL:
-		sp->busy_poll = true;
+		sp->backend.busy_poll = true;
 		return 0;
 	case OPT_REALTIME:
 		sp->realtime = true;
@@ -454,54 +454,55 @@ static int parse_one(struct test_spec *sp, int id, const char *name,
 		if (!*v || strlen(v) >= SPEC_IFNAME_LEN || strchr(v, '/') ||
 		    strchr(v, ' '))
 			return bad(name, v, "an interface name (1..15 characters)");
-		snprintf(sp->ifname, sizeof(sp->ifname), "%s", v);
+		snprintf(sp->backend.ifname, sizeof(sp->backend.ifname), "%s",
+			 v);
 		return 0;
 	case OPT_XDP_MODE:
 		if (!strcmp(v, "auto"))
-			sp->xdp_mode = XDP_PREF_AUTO;
+			sp->backend.xdp_mode = XDP_PREF_AUTO;
 		else if (!strcmp(v, "native") || !strcmp(v, "drv"))
-			sp->xdp_mode = XDP_PREF_NATIVE;
+			sp->backend.xdp_mode = XDP_PREF_NATIVE;
 		else if (!strcmp(v, "generic") || !strcmp(v, "skb"))
-			sp->xdp_mode = XDP_PREF_GENERIC;
+			sp->backend.xdp_mode = XDP_PREF_GENERIC;
 		else
 			return bad(name, v, "auto, native, generic");
 		return 0;
 	case OPT_ZERO_COPY:
 		if (!strcmp(v, "auto"))
-			sp->zero_copy = ZC_AUTO;
+			sp->backend.zero_copy = ZC_AUTO;
 		else if (!strcmp(v, "require") || !strcmp(v, "on"))
-			sp->zero_copy = ZC_REQUIRE;
+			sp->backend.zero_copy = ZC_REQUIRE;
 		else if (!strcmp(v, "off") || !strcmp(v, "copy"))
-			sp->zero_copy = ZC_COPY;
+			sp->backend.zero_copy = ZC_COPY;
 		else
 			return bad(name, v, "auto, require, off");
 		return 0;
 	case OPT_FORCE:
-		sp->force = true;
+		sp->backend.force = true;
 		return 0;
 	case OPT_RING_SIZE:
 		if (parse_u64(v, 64, SPEC_MAX_RING, &n) || (n & (n - 1)))
 			return bad(name, v, "a power of two, 64..65536");
-		sp->ring_size = (uint32_t)n;
+		sp->backend.ring_size = (uint32_t)n;
 		return 0;
 	case OPT_QUEUES:
 		if (parse_u64(v, 1, SPEC_MAX_QUEUES, &n))
 			return bad(name, v, "1..64");
-		sp->queues = (uint32_t)n;
+		sp->backend.queues = (uint32_t)n;
 		return 0;
 	case OPT_UMEM_FRAMES:
 		if (parse_u64(v, 256, SPEC_MAX_UMEM_FRAMES, &n) || (n & (n - 1)))
 			return bad(name, v, "a power of two, 256..262144");
-		sp->umem_frames = (uint32_t)n;
+		sp->backend.umem_frames = (uint32_t)n;
 		return 0;
 	case OPT_NO_GSO:
-		sp->no_gso = true;
+		sp->backend.no_gso = true;
 		return 0;
 	case OPT_COUNT_ONLY:
-		sp->count_only = true;
+		sp->backend.count_only = true;
 		return 0;
 	case OPT_USER_TS:
-		sp->kernel_rx_timestamps = false;
+		sp->backend.kernel_rx_timestamps = false;
 		return 0;
 	case OPT_CLOCK_SYNC:
 		if (!strcmp(v, "none"))

@@ -111,12 +111,12 @@ static int reflect_finish(struct test_spec *sp, void *arg)
 	}
 	/* udp: the socket reflector; xdp: the in-kernel one for the
 	 * 44-octet packets, the socket one for the rest. */
-	if (!strcmp(sp->backend, "auto"))
-		snprintf(sp->backend, sizeof(sp->backend), "udp");
-	if (strcmp(sp->backend, "udp") && strcmp(sp->backend, "xdp"))
-		return cmd_bad_value("stamp-reflect", "backend", sp->backend,
-				     "udp, xdp");
-	if (!strcmp(sp->backend, "xdp")) {
+	if (!strcmp(sp->backend.name, "auto"))
+		snprintf(sp->backend.name, sizeof(sp->backend.name), "udp");
+	if (strcmp(sp->backend.name, "udp") && strcmp(sp->backend.name, "xdp"))
+		return cmd_bad_value("stamp-reflect", "backend",
+				     sp->backend.name, "udp, xdp");
+	if (!strcmp(sp->backend.name, "xdp")) {
 		if (ctx->cfg.mode == STAMP_MODE_AUTH) {
 			fprintf(stderr,
 				"linerate stamp-reflect: --backend xdp reflects "
@@ -124,9 +124,9 @@ static int reflect_finish(struct test_spec *sp, void *arg)
 				"drop --key-file or use --backend udp\n");
 			return EXIT_USAGE;
 		}
-		if (!sp->ifname[0] &&
-		    stamp_ifname_of(&sp->listen, sp->ifname,
-				    sizeof(sp->ifname))) {
+		if (!sp->backend.ifname[0] &&
+		    stamp_ifname_of(&sp->listen, sp->backend.ifname,
+				    sizeof(sp->backend.ifname))) {
 			fprintf(stderr,
 				"linerate stamp-reflect: --backend xdp: no "
 				"interface has the --listen address; give "

@@ -17,19 +17,19 @@ static void config_common(const struct test_spec *sp,
 	cfg->role = sp->role;
 	cfg->batch = sp->burst < 64 ? 64 : sp->burst;
 	cfg->max_frame = FRAME_MAX_SIZE;
-	cfg->busy_poll = sp->busy_poll;
-	cfg->kernel_rx_timestamps = sp->kernel_rx_timestamps;
-	cfg->no_gso = sp->no_gso;
-	cfg->count_only = sp->count_only;
+	cfg->busy_poll = sp->backend.busy_poll;
+	cfg->kernel_rx_timestamps = sp->backend.kernel_rx_timestamps;
+	cfg->no_gso = sp->backend.no_gso;
+	cfg->count_only = sp->backend.count_only;
 	cfg->cpu = sp->cpu;
 	cfg->flows = sp->flows;
 	cfg->frame_size = sp->frame_size;
 	cfg->tos = sp->tos;
-	cfg->xdp_mode = sp->xdp_mode;
-	cfg->zero_copy = sp->zero_copy;
-	cfg->force = sp->force;
-	cfg->ring_size = sp->ring_size;
-	cfg->umem_frames = sp->umem_frames;
+	cfg->xdp_mode = sp->backend.xdp_mode;
+	cfg->zero_copy = sp->backend.zero_copy;
+	cfg->force = sp->backend.force;
+	cfg->ring_size = sp->backend.ring_size;
+	cfg->umem_frames = sp->backend.umem_frames;
 	cfg->low_latency = sp->role == ROLE_PING || sp->role == ROLE_REFLECT;
 	if (sp->role == ROLE_SEND || sp->role == ROLE_PING) {
 		cfg->remote = sp->dst;
@@ -59,7 +59,7 @@ uint16_t backend_default_src_port(const struct test_spec *sp)
 static int config_raw(const struct test_spec *sp, struct backend_config *cfg,
 		      char *err, size_t err_len)
 {
-	const char *ifname = sp->ifname[0] ? sp->ifname : NULL;
+	const char *ifname = sp->backend.ifname[0] ? sp->backend.ifname : NULL;
 	struct frame_spec *fs = &cfg->frame;
 	struct net_path path;
 	int rc;
@@ -185,10 +185,10 @@ int backend_select_open(const struct test_spec *sp,
 			struct backend_config *cfg, char *note,
 			size_t note_len)
 {
-	const char *single[] = { sp->backend };
+	const char *single[] = {sp->backend.name};
 	const char *const *names = single;
 	size_t count = 1;
-	bool is_auto = !strcmp(sp->backend, "auto");
+	bool is_auto = !strcmp(sp->backend.name, "auto");
 	int err = -ENOENT;
 
 	note[0] = '\0';

@@ -427,7 +427,7 @@ static void session_close(struct session *s)
 static int session_open(struct session *s, const struct test_spec *sp,
 			atomic_bool *stop, char *fallback, size_t fallback_len)
 {
-	uint32_t queues = sp->queues ? sp->queues : 1;
+	uint32_t queues = sp->backend.queues ? sp->backend.queues : 1;
 	int err;
 
 	s->spec = sp;
@@ -528,8 +528,8 @@ static bool udp_egress_counters(const struct session *s, char *ifname,
 	    (sp->role != ROLE_SEND && sp->role != ROLE_PING))
 		return false;
 	if (netpath_to(&sp->dst, sp->has_src ? &sp->src : NULL,
-		       sp->ifname[0] ? sp->ifname : NULL, &path, err,
-		       sizeof(err)))
+		       sp->backend.ifname[0] ? sp->backend.ifname : NULL, &path,
+		       err, sizeof(err)))
 		return false;
 	snprintf(ifname, len, "%s", path.ifname);
 	return !netpath_if_counters(ifname, out);

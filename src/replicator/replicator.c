@@ -19,8 +19,8 @@
 void replicator_config_init(struct replicator_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
-	snprintf(cfg->backend, sizeof(cfg->backend), "auto");
-	cfg->queues = 1;
+	snprintf(cfg->backend.name, sizeof(cfg->backend.name), "auto");
+	cfg->backend.queues = 1;
 	cfg->cpu = -1;
 	cfg->burst = 64;
 	cfg->max_frame = 1518;
@@ -127,23 +127,24 @@ static void spec_from(const struct replicator_config *cfg, const char *backend,
 {
 	/* A reflector's config asks the backends for per-packet handover
 	 * (AF_PACKET V2); a receiver's for throughput. */
-	spec_init(sp, cfg->low_latency ? ROLE_REFLECT : ROLE_RECV);
-	snprintf(sp->backend, sizeof(sp->backend), "%s", backend);
+	spec_init(sp, cfg->backend.low_latency ? ROLE_REFLECT : ROLE_RECV);
+	snprintf(sp->backend.name, sizeof(sp->backend.name), "%s", backend);
 	sp->listen = cfg->listen;
 	sp->listen_port = cfg->listen_port;
 	sp->frame_size = cfg->max_frame;
 	sp->burst = cfg->burst;
-	sp->busy_poll = cfg->busy_poll;
-	sp->no_gso = cfg->no_gso;
-	sp->kernel_rx_timestamps = false;
-	snprintf(sp->ifname, sizeof(sp->ifname), "%s", cfg->ifname);
-	sp->xdp_mode = cfg->xdp_mode;
-	sp->zero_copy = cfg->zero_copy;
-	sp->force = cfg->force;
-	sp->ring_size = cfg->ring_size;
-	sp->umem_frames = cfg->umem_frames;
+	sp->backend.busy_poll = cfg->backend.busy_poll;
+	sp->backend.no_gso = cfg->backend.no_gso;
+	sp->backend.kernel_rx_timestamps = false;
+	snprintf(sp->backend.ifname, sizeof(sp->backend.ifname), "%s",
+		 cfg->backend.ifname);
+	sp->backend.xdp_mode = cfg->backend.xdp_mode;
+	sp->backend.zero_copy = cfg->backend.zero_copy;
+	sp->backend.force = cfg->backend.force;
+	sp->backend.ring_size = cfg->backend.ring_size;
+	sp->backend.umem_frames = cfg->backend.umem_frames;
 	sp->cpu = cfg->cpu;
-	sp->queues = cfg->queues;
+	sp->backend.queues = cfg->backend.queues;
 }
 
 static int open_udp(struct replicator *r)
@@ -155,8 +156,8 @@ static int open_udp(struct replicator *r)
 	bc->batch = r->cfg.burst;
 	bc->max_frame = FRAME_MAX_SIZE;
 	bc->frame_size = r->cfg.max_frame;
-	bc->busy_poll = r->cfg.busy_poll;
-	bc->no_gso = r->cfg.no_gso;
+	bc->busy_poll = r->cfg.backend.busy_poll;
+	bc->no_gso = r->cfg.backend.no_gso;
 	bc->cpu = r->cfg.cpu;
 	bc->flows = 1;
 	bc->local = r->cfg.listen;
@@ -179,9 +180,9 @@ static void note_append(struct replicator *r, const char *name, const char *why)
 static int open_userspace(struct replicator *r)
 {
 	static const char *const auto_order[] = {"afxdp", "afpacket", "udp"};
-	const char *single[] = {r->cfg.backend};
+	const char *single[] = {r->cfg.backend.name};
 	const char *const *names = single;
-	bool is_auto = !strcmp(r->cfg.backend, "auto");
+	bool is_auto = !strcmp(r->cfg.backend.name, "auto");
 	size_t count = 1;
 	int err = -ENOENT;
 
@@ -223,13 +224,13 @@ static int open_userspace(struct replicator *r)
 		snprintf(r->ifname, sizeof(r->ifname), "%s", b0->ifname_buf);
 		r->ifindex = b0->ifindex;
 	}
-	if (r->cfg.queues > 1 && strcmp(r->ops->name, "afxdp")) {
+	if (r->cfg.backend.queues > 1 && strcmp(r->ops->name, "afxdp")) {
 		pr_warn("--queues: the %s backend runs on one queue (afxdp and "
 			"xdp take several)\n",
 			r->ops->name);
 		return -EINVAL;
 	}
-	for (uint32_t q = 1; q < r->cfg.queues; q++) {
+	for (uint32_t q = 1; q < r->cfg.backend.queues; q++) {
 		r->bcfg[q] = r->bcfg[0];
 		r->bcfg[q].ifname = r->bcfg[q].ifname_buf;
 		r->bcfg[q].queue_id = q;
@@ -263,17 +264,17 @@ int replicator_open(const struct replicator_config *cfg,
 	if (!r)
 		return -ENOMEM;
 	r->cfg = *cfg;
-	if (!r->cfg.queues)
-		r->cfg.queues = 1;
+	if (!r->cfg.backend.queues)
+		r->cfg.backend.queues = 1;
 	if (r->cfg.burst < 1 || r->cfg.burst > SPEC_MAX_BURST ||
-	    r->cfg.queues > SPEC_MAX_QUEUES) {
+	    r->cfg.backend.queues > SPEC_MAX_QUEUES) {
 		free(r);
 		return -EINVAL;
 	}
 	atomic_init(&r->stop, false);
 	pthread_mutex_init(&r->view_lock, NULL);
 	r->listen_wildcard = ip_is_wildcard(&cfg->listen);
-	if (!strcmp(cfg->backend, "xdp")) {
+	if (!strcmp(cfg->backend.name, "xdp")) {
 		char why[256] = "";
 
 		err = tc_replicator_open(r, why, sizeof(why));
