@@ -163,27 +163,26 @@ static void *session_thread(void *arg)
 		.on_live = on_live,
 		.arg = s,
 	};
-	char why[256];
 	int err;
 
 	/* What a session logs, its client caused: a flood of failing
 	 * requests must not flood the log. */
 	log_client_thread(1);
-	log_capture_thread(why, sizeof(why));
 	if (s->role == API_ROLE_STAMP_REFLECT)
 		err = stamp_reflect_session(&s->spec, s->stamp_stateful,
 					    &s->stop, &obs);
 	else
 		err = session_run_observed(&s->spec, &s->stop, &obs);
-	log_capture_thread(NULL, 0);
+	if (err)
+		lr_err_errno(&obs.err, err);
 	pthread_mutex_lock(&reg->lock);
 	s->final = obs.final;
 	s->ended_mono_ns = mono_ns();
 	if (err) {
 		s->state = API_STATE_FAILED;
-		s->error_code = err;
+		s->error_code = obs.err.code;
 		snprintf(s->error, sizeof(s->error), "%s",
-			 why[0] ? why : strerror(-err));
+			 lr_err_text(&obs.err));
 		if (!s->end_reason)
 			s->end_reason = "error";
 	} else {

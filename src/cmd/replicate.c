@@ -423,6 +423,7 @@ int cmd_replicate(int argc, char **argv)
 	struct repl_api_config ac = { 0 };
 	struct repl_api *api = NULL;
 	struct replicator *r = NULL;
+	struct lr_err open_err = {0};
 	char api_addr[INET6_ADDRSTRLEN], ip[INET6_ADDRSTRLEN];
 	char api_text[INET6_ADDRSTRLEN + 32] = "off";
 	char *token = NULL;
@@ -452,8 +453,9 @@ int cmd_replicate(int argc, char **argv)
 		ac.token = token;
 	}
 	stop = cmd_stop_on_signals();
-	err = replicator_open(&o.cfg, &r);
+	err = replicator_open(&o.cfg, &r, &open_err);
 	if (err) {
+		pr_warn("%s\n", lr_err_text(&open_err));
 		rc = err == -EINVAL ? EXIT_USAGE : EXIT_RUNTIME;
 		goto out;
 	}

@@ -29,6 +29,7 @@
 #include "backend/backend.h"
 #include "replicator/policy.h"
 #include "replicator/rewrite.h"
+#include "lib/err.h"
 #include "lib/spec.h"
 #include "replicator/subs.h"
 
@@ -169,10 +170,10 @@ struct replicator {
 
 /*
  * Open the data path (backends, one per queue, or the in-kernel
- * program), ready to start. On error returns -errno after one line.
+ * program), ready to start. On error returns -errno with why in err.
  */
 int replicator_open(const struct replicator_config *cfg,
-		    struct replicator **out);
+		    struct replicator **out, struct lr_err *err);
 /* Start the workers. */
 int replicator_start(struct replicator *r);
 /* Reclaim retired subscriber sets; call every few ms (the control loop). */
