@@ -57,7 +57,7 @@ static int parse_interface(const struct opt_row *row, void *cfg,
 	if (!*value || strlen(value) >= SPEC_IFNAME_LEN || strchr(value, '/') ||
 	    strchr(value, ' '))
 		return cmd_row_is_not(row, value, st);
-	snprintf(rc->ifname, sizeof(rc->ifname), "%s", value);
+	snprintf(rc->backend.ifname, sizeof(rc->backend.ifname), "%s", value);
 	return 0;
 }
 
@@ -68,7 +68,7 @@ static int parse_backend(const struct opt_row *row, void *cfg,
 
 	if (!spec_backend_known(value))
 		return cmd_row_is_not(row, value, st);
-	snprintf(rc->backend, sizeof(rc->backend), "%s", value);
+	snprintf(rc->backend.name, sizeof(rc->backend.name), "%s", value);
 	return 0;
 }
 
@@ -125,11 +125,11 @@ static const struct opt_row replicate_rows[] = {
 	 .parse = parse_listen,
 	 .help = "the feed's destination (required)"},
 	{.name = "interface", .short_name = 'i', .type = OPT_STRING,
-	 .flags = OPT_F_IFACE, REPL_FIELD(cfg.ifname), .arg = "IFACE",
+	 .flags = OPT_F_IFACE, REPL_FIELD(cfg.backend.ifname), .arg = "IFACE",
 	 .parse = parse_interface, .accepted = "an interface name",
 	 .help = "raw backends: the interface (default: the one holding the "
 		 "listen address)"},
-	{.name = "backend", .type = OPT_STRING, REPL_FIELD(cfg.backend),
+	{.name = "backend", .type = OPT_STRING, REPL_FIELD(cfg.backend.name),
 	 .arg = "NAME", .parse = parse_backend,
 	 .accepted = "one of " SPEC_BACKENDS,
 	 .help = "auto | xdp | afxdp | afpacket | udp (default auto: afxdp, "
@@ -162,7 +162,7 @@ static const struct opt_row replicate_rows[] = {
 	 .arg = "TIME", .parse = cmd_row_duration,
 	 .accepted = "a time like 10s, 2m",
 	 .help = "stop after this long (default: SIGINT/SIGTERM)"},
-	{.name = "queues", .type = OPT_UINT, REPL_FIELD(cfg.queues), .min = 1,
+	{.name = "queues", .type = OPT_UINT, REPL_FIELD(cfg.backend.queues), .min = 1,
 	 .max = SPEC_MAX_QUEUES, .arg = "N", .parse = cmd_row_uint,
 	 .accepted = "a number 1.." CMD_STR(SPEC_MAX_QUEUES),
 	 .help = "afxdp: one worker per queue 0..N-1 (default 1)"},
@@ -179,31 +179,31 @@ static const struct opt_row replicate_rows[] = {
 	 .parse = cmd_row_uint, .accepted = "64..9018 bytes",
 	 .help = "largest frame to pass on, incl. FCS, 64..9018 (default "
 		 "1518); larger ones count as too_big"},
-	{.name = "low-latency", .type = OPT_SWITCH, REPL_FIELD(cfg.low_latency),
+	{.name = "low-latency", .type = OPT_SWITCH, REPL_FIELD(cfg.backend.low_latency),
 	 .help = "afpacket: hand over each frame at once (V2 ring)"},
-	{.name = "xdp-mode", .type = OPT_ENUM, REPL_FIELD(cfg.xdp_mode),
+	{.name = "xdp-mode", .type = OPT_ENUM, REPL_FIELD(cfg.backend.xdp_mode),
 	 .names = xdp_modes, .arg = "MODE", .parse = cmd_row_enum,
 	 .accepted = "auto, native, generic",
 	 .help = "auto | native | generic"},
-	{.name = "zero-copy", .type = OPT_ENUM, REPL_FIELD(cfg.zero_copy),
+	{.name = "zero-copy", .type = OPT_ENUM, REPL_FIELD(cfg.backend.zero_copy),
 	 .names = zero_copy_prefs, .arg = "WHEN", .parse = cmd_row_enum,
 	 .accepted = "auto, require, off",
 	 .help = "afxdp: auto | require | off"},
-	{.name = "force", .type = OPT_SWITCH, REPL_FIELD(cfg.force),
+	{.name = "force", .type = OPT_SWITCH, REPL_FIELD(cfg.backend.force),
 	 .help = "replace a foreign XDP/tc program"},
 	{.name = "ring-size", .type = OPT_UINT, .flags = OPT_F_POW2,
-	 REPL_FIELD(cfg.ring_size), .min = 64, .max = SPEC_MAX_RING,
+	 REPL_FIELD(cfg.backend.ring_size), .min = 64, .max = SPEC_MAX_RING,
 	 .arg = "N", .parse = cmd_row_uint,
 	 .accepted = "a power of two 64..65536",
 	 .help = "AF_XDP/AF_PACKET ring entries, power of two"},
 	{.name = "umem-frames", .type = OPT_UINT, .flags = OPT_F_POW2,
-	 REPL_FIELD(cfg.umem_frames), .min = 256, .max = SPEC_MAX_UMEM_FRAMES,
+	 REPL_FIELD(cfg.backend.umem_frames), .min = 256, .max = SPEC_MAX_UMEM_FRAMES,
 	 .arg = "N", .parse = cmd_row_uint,
 	 .accepted = "a power of two 256..262144",
 	 .help = "AF_XDP UMEM frames, power of two"},
-	{.name = "busy-poll", .type = OPT_SWITCH, REPL_FIELD(cfg.busy_poll),
+	{.name = "busy-poll", .type = OPT_SWITCH, REPL_FIELD(cfg.backend.busy_poll),
 	 .help = "spin instead of sleeping in receive"},
-	{.name = "no-gso", .type = OPT_SWITCH, REPL_FIELD(cfg.no_gso),
+	{.name = "no-gso", .type = OPT_SWITCH, REPL_FIELD(cfg.backend.no_gso),
 	 .help = "udp: one sendmmsg message per copy, no GSO/GRO"},
 	{.name = "interval", .type = OPT_DURATION, .flags = OPT_F_ZERO,
 	 REPL_FIELD(interval_ns), .min = 100 * NSEC_PER_MSEC, .arg = "TIME",
@@ -412,10 +412,12 @@ static int replicate_run(struct replicate_opts *o,
 	struct repl_api *api = NULL;
 	struct replicator *r = NULL;
 	atomic_bool *stop = cmd_stop_on_signals();
+	struct lr_err open_err = {0};
 	int rc, err;
 
-	err = replicator_open(&o->cfg, &r);
+	err = replicator_open(&o->cfg, &r, &open_err);
 	if (err) {
+		pr_warn("%s\n", lr_err_text(&open_err));
 		rc = err == -EINVAL ? EXIT_USAGE : EXIT_RUNTIME;
 		goto out;
 	}
