@@ -95,7 +95,7 @@ static const struct opt_group_ref client_groups[] = {
 	{&cmd_api_client_data_group, offsetof(struct client_opts, api)},
 	{&cmd_address_group, offsetof(struct client_opts, run.spec)},
 	{&spec_opts_traffic, offsetof(struct client_opts, run.spec)},
-	{&spec_opts_backend, offsetof(struct client_opts, run.spec)},
+	{&spec_opts_backend, offsetof(struct client_opts, run.spec.backend)},
 	{&spec_opts_output, offsetof(struct client_opts, run.spec)},
 	{NULL, 0},
 };
