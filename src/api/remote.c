@@ -330,8 +330,10 @@ static void near_recv_spec(const struct remote_config *o, struct run_state *rs,
 	spec_init(out, ROLE_RECV);
 	parse_endpoint(local_ip, true, &out->listen, &port, &has_port);
 	out->listen_port = o->port;
-	snprintf(out->backend, sizeof(out->backend), "%s", sp->backend);
-	snprintf(out->ifname, sizeof(out->ifname), "%s", sp->ifname);
+	snprintf(out->backend.name, sizeof(out->backend.name), "%s",
+		 sp->backend.name);
+	snprintf(out->backend.ifname, sizeof(out->backend.ifname), "%s",
+		 sp->backend.ifname);
 	out->frame_size = sp->frame_size > 1518 ? sp->frame_size : 1518;
 	out->output = sp->output;
 	out->csv_path = o->mode == REMOTE_REVERSE ? sp->csv_path : NULL;

@@ -128,7 +128,8 @@ static int f_backend(struct parse_ctx *pc, const char *name, json_t *v)
 
 	if (!json_is_string(v) || !spec_backend_known(json_string_value(v)))
 		return fail(pc, name, "%s: must be one of %s", name, SPEC_BACKENDS);
-	snprintf(sp->backend, sizeof(sp->backend), "%s", json_string_value(v));
+	snprintf(sp->backend.name, sizeof(sp->backend.name), "%s",
+		 json_string_value(v));
 	return 0;
 }
 
@@ -233,7 +234,7 @@ static int f_queues(struct parse_ctx *pc, const char *name, json_t *v)
 	int err = get_int(pc, name, v, 1, SPEC_MAX_QUEUES, &n);
 
 	if (!err)
-		pc->req->spec.queues = (uint32_t)n;
+		pc->req->spec.backend.queues = (uint32_t)n;
 	return err;
 }
 
@@ -314,7 +315,7 @@ static int f_no_gso(struct parse_ctx *pc, const char *name, json_t *v)
 {
 	if (!json_is_boolean(v))
 		return fail(pc, name, "%s: must be true or false", name);
-	pc->req->spec.no_gso = json_is_true(v);
+	pc->req->spec.backend.no_gso = json_is_true(v);
 	return 0;
 }
 
@@ -473,8 +474,8 @@ static int role_parse(struct parse_ctx *pc, json_t *v)
 			spec_init(&pc->req->spec, to_role[r]);
 			/* The daemon serves many; the fallback that works
 			 * everywhere and shares the interface is the default. */
-			snprintf(pc->req->spec.backend,
-				 sizeof(pc->req->spec.backend), "udp");
+			snprintf(pc->req->spec.backend.name,
+				 sizeof(pc->req->spec.backend.name), "udp");
 			pc->req->spec.interval_ns = 0;
 			return 0;
 		}

@@ -144,7 +144,8 @@ static int ring_v2_map(int fd, int optname, uint32_t frames, uint32_t min_frame,
 static int rx_ring_open_v2(struct backend *b, const struct backend_config *cfg,
 			   int fd)
 {
-	uint32_t frames = cfg->ring_size ? cfg->ring_size : AFP_DEFAULT_FRAMES;
+	uint32_t frames =
+		cfg->opts.ring_size ? cfg->opts.ring_size : AFP_DEFAULT_FRAMES;
 	int version = TPACKET_V2;
 	int err;
 
@@ -162,7 +163,8 @@ static int rx_ring_open_v2(struct backend *b, const struct backend_config *cfg,
 
 static int rx_ring_open(struct backend *b, const struct backend_config *cfg)
 {
-	uint32_t frames = cfg->ring_size ? cfg->ring_size : AFP_DEFAULT_FRAMES;
+	uint32_t frames =
+		cfg->opts.ring_size ? cfg->opts.ring_size : AFP_DEFAULT_FRAMES;
 	int version = TPACKET_V3, one = 1;
 	struct tpacket_req3 req = { 0 };
 	int fd = packet_socket(cfg->ifindex);
@@ -184,7 +186,7 @@ static int rx_ring_open(struct backend *b, const struct backend_config *cfg)
 	b->scratch = malloc((size_t)b->scratch_slots * AFP_SCRATCH_SLOT);
 	if (!b->scratch)
 		return -ENOMEM;
-	if (cfg->low_latency)
+	if (cfg->opts.low_latency)
 		return rx_ring_open_v2(b, cfg, fd);
 	if (setsockopt(fd, SOL_PACKET, PACKET_VERSION, &version,
 		       sizeof(version)))
@@ -213,7 +215,8 @@ static int rx_ring_open(struct backend *b, const struct backend_config *cfg)
 
 static int tx_ring_open(struct backend *b, const struct backend_config *cfg)
 {
-	uint32_t frames = cfg->ring_size ? cfg->ring_size : AFP_DEFAULT_FRAMES;
+	uint32_t frames =
+		cfg->opts.ring_size ? cfg->opts.ring_size : AFP_DEFAULT_FRAMES;
 	uint32_t need = cfg->frame_size + TPACKET_ALIGN(sizeof(struct tpacket2_hdr));
 	int version = TPACKET_V2, one = 1, sndbuf = AFP_SNDBUF_BYTES, err;
 	int fd = packet_socket(cfg->ifindex);
@@ -314,7 +317,7 @@ static int afp_open(const struct backend_config *cfg, struct backend **out)
 	snprintf(b->mode, sizeof(b->mode),
 		 "AF_PACKET %s rx, TPACKET_V2 tx ring, qdisc bypass, %s",
 		 b->rx_v2 ? "TPACKET_V2" : "TPACKET_V3",
-		 cfg->ifname ? cfg->ifname : "?");
+		 cfg->opts.ifname[0] ? cfg->opts.ifname : "?");
 	*out = b;
 	return 0;
 

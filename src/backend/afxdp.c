@@ -226,7 +226,8 @@ static int steer_get_locked(const struct backend_config *cfg,
 			continue;
 		if (memcmp(&link->config, &sc, sizeof(sc))) {
 			pr_warn("afxdp: %s already steers other traffic "
-				"in this process\n", cfg->ifname);
+				"in this process\n",
+				cfg->opts.ifname);
 			return -EBUSY;
 		}
 		link->users++;
@@ -254,11 +255,11 @@ static int steer_get_locked(const struct backend_config *cfg,
 	}
 	err = xdp_attach(&link->attachment, cfg->ifindex,
 			 bpf_program__fd(link->skel->progs.lr_steer),
-			 cfg->xdp_mode, cfg->force);
+			 cfg->opts.xdp_mode, cfg->opts.force);
 	if (err) {
 		if (err != -EBUSY)
 			pr_warn("afxdp: cannot attach XDP to %s: %s\n",
-				cfg->ifname, strerror(-err));
+				cfg->opts.ifname, strerror(-err));
 		goto err_destroy;
 	}
 	link->users = 1;
@@ -428,7 +429,7 @@ static int socket_open_mode(struct backend *b, const struct backend_config *cfg,
 	bool native = b->steer->attachment.flags & XDP_FLAGS_DRV_MODE;
 	int err;
 
-	if (cfg->zero_copy != ZC_COPY) {
+	if (cfg->opts.zero_copy != ZC_COPY) {
 		/* Zero-copy frames only come from the driver's own XDP path. */
 		if (!native)
 			err = -EOPNOTSUPP;
@@ -440,7 +441,7 @@ static int socket_open_mode(struct backend *b, const struct backend_config *cfg,
 		}
 		if (err == -EBUSY)
 			return err;
-		if (cfg->zero_copy == ZC_REQUIRE) {
+		if (cfg->opts.zero_copy == ZC_REQUIRE) {
 			pr_warn("afxdp: zero-copy refused on %s queue %u: %s\n",
 				ifname, b->queue_id,
 				native ? strerror(-err) :
@@ -574,11 +575,12 @@ static void afxdp_close(struct backend *b)
 
 static int afxdp_open(const struct backend_config *cfg, struct backend **out)
 {
-	uint32_t frames = cfg->umem_frames ? cfg->umem_frames :
-					     AFXDP_DEFAULT_FRAMES;
-	uint32_t ring = cfg->ring_size ? cfg->ring_size : AFXDP_DEFAULT_RING;
+	uint32_t frames = cfg->opts.umem_frames ? cfg->opts.umem_frames :
+						  AFXDP_DEFAULT_FRAMES;
+	uint32_t ring =
+		cfg->opts.ring_size ? cfg->opts.ring_size : AFXDP_DEFAULT_RING;
 	char ifname_buf[IF_NAMESIZE];
-	const char *ifname = cfg->ifname;
+	const char *ifname = cfg->opts.ifname[0] ? cfg->opts.ifname : NULL;
 	const struct ip_addr *steered;
 	struct backend *b;
 	uint32_t key;
@@ -619,7 +621,7 @@ static int afxdp_open(const struct backend_config *cfg, struct backend **out)
 	b->fill_size = round_up_pow2(b->rx_frames);
 	b->comp_size = round_up_pow2(b->tx_frames);
 	b->need_wakeup = !cfg->need_wakeup_off;
-	b->busy_poll = cfg->busy_poll;
+	b->busy_poll = cfg->opts.busy_poll;
 	b->area_len = (size_t)frames * AFXDP_FRAME_SIZE;
 	err = -ENOMEM;
 	if (stack_alloc(&b->tx_free, b->tx_frames) ||

@@ -46,8 +46,10 @@ struct pkt {
 
 struct backend_config {
 	enum role role; /* what the worker will do with it */
-	const char *ifname; /* raw backends; NULL for udp */
-	char ifname_buf[16];
+	/* As the user chose them, except: opts.ifname is the resolved
+	 * interface of a raw backend ("" for udp), opts.low_latency is set
+	 * for reflect and ping too, and opts.queues is the whole test's. */
+	struct backend_opts opts;
 	int ifindex; /* raw backends */
 	unsigned int if_flags; /* raw backends: IFF_* of the interface */
 	uint32_t queue_id; /* raw backends: the queue this instance serves */
@@ -63,14 +65,7 @@ struct backend_config {
 	 * queues (a sender's flows; a receiver's listen port), for steering. */
 	uint16_t test_port_min;
 	uint16_t test_port_max;
-	enum xdp_mode_pref xdp_mode;
-	enum zero_copy_pref zero_copy;
-	bool force; /* replace a foreign XDP program */
-	uint32_t ring_size; /* AF_XDP/AF_PACKET ring entries, 0: default */
-	uint32_t umem_frames; /* AF_XDP UMEM frames, 0: default */
 	bool need_wakeup_off; /* AF_XDP: poll the kernel on every burst */
-	bool low_latency; /* reflect/ping: hand over each packet at once
-			     rather than in batches (AF_PACKET V2 ring) */
 	struct ip_addr local; /* family 0: any */
 	uint16_t local_port; /* rx: listen port; tx: first flow's source
 				port, 0 for kernel-chosen */
@@ -81,10 +76,6 @@ struct backend_config {
 	uint32_t flows; /* tx: sockets/source ports */
 	uint32_t batch; /* max packets per burst */
 	uint32_t max_frame; /* largest frame incl. FCS */
-	bool busy_poll; /* rx does not block */
-	bool kernel_rx_timestamps;
-	bool no_gso; /* udp: one datagram per send, no UDP_SEGMENT */
-	bool count_only; /* xdp analyzer: count probes, no accounting */
 	bool tx_to_peers; /* udp receiver that sends to each packet's peer
 			     (a relay): GSO per destination */
 	int cpu; /* -1: any */

@@ -132,10 +132,10 @@ static int udp_socket_open(const struct backend_config *cfg, uint16_t port,
 		close(fd);
 		return err;
 	}
-	if (cfg->kernel_rx_timestamps &&
+	if (cfg->opts.kernel_rx_timestamps &&
 	    setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one)))
 		pr_debug("udp: SO_TIMESTAMPNS: %s\n", strerror(errno));
-	if (!connect_remote && !cfg->no_gso &&
+	if (!connect_remote && !cfg->opts.no_gso &&
 	    setsockopt(fd, SOL_UDP, UDP_GRO, &one, sizeof(one)))
 		pr_debug("udp: UDP_GRO: %s\n", strerror(errno));
 	if (cfg->local.family || port) {
@@ -215,10 +215,10 @@ static int udp_open(const struct backend_config *cfg, struct backend **out)
 	if (!b)
 		return -ENOMEM;
 	b->batch = cfg->batch;
-	b->busy_poll = cfg->busy_poll;
-	b->timestamps = cfg->kernel_rx_timestamps;
+	b->busy_poll = cfg->opts.busy_poll;
+	b->timestamps = cfg->opts.kernel_rx_timestamps;
 	b->nfds = sender ? (cfg->flows ? cfg->flows : 1) : 1;
-	b->gro = !sender && !cfg->no_gso;
+	b->gro = !sender && !cfg->opts.no_gso;
 	b->recv_tos = cfg->role == ROLE_RECV || cfg->role == ROLE_REFLECT ||
 		      cfg->role == ROLE_PING;
 	/* A coalesced GRO message can be up to 64 KiB; a plain one is at
@@ -259,7 +259,7 @@ static int udp_open(const struct backend_config *cfg, struct backend **out)
 		if (!b->tx_control)
 			goto err_free;
 	}
-	b->gso = (sender || b->relay) && !cfg->no_gso;
+	b->gso = (sender || b->relay) && !cfg->opts.no_gso;
 	udp_set_mode(b, sender);
 	*out = b;
 	return 0;

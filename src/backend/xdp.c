@@ -755,7 +755,7 @@ static int receiver_attach(struct backend *b, int prog_fd, const char *what)
 	int err;
 
 	err = xdp_attach(&b->attachment, b->cfg.ifindex, prog_fd,
-			 b->cfg.xdp_mode, b->cfg.force);
+			 b->cfg.opts.xdp_mode, b->cfg.opts.force);
 	if (err) {
 		pr_warn("xdp: cannot attach the %s to %s: %s%s%s\n", what,
 			b->ifname, strerror(-err),
@@ -769,7 +769,7 @@ static int receiver_attach(struct backend *b, int prog_fd, const char *what)
 	if (b->attachment.flags == XDP_FLAGS_SKB_MODE)
 		gso_note = "generic XDP sees a local sender's UDP GSO batch as "
 			   "one packet (corrupt): send with --no-gso";
-	if (b->cfg.count_only)
+	if (b->cfg.opts.count_only)
 		gso_note = "--count-only: probes counted and dropped; no loss, "
 			   "reorder, latency or jitter accounting";
 	snprintf(b->note, sizeof(b->note), "%s%s%s", b->attachment.note,
@@ -805,7 +805,7 @@ static int receivers_open(struct backend *b)
 	}
 	match_config_from(cfg, &b->sink->rodata->sink_cfg.match);
 	b->sink->rodata->sink_cfg.pass_test_packets = 0;
-	b->sink->rodata->sink_cfg.count_only = cfg->count_only;
+	b->sink->rodata->sink_cfg.count_only = cfg->opts.count_only;
 	fill_words_build(b->sink->rodata->sink_cfg.fill_words);
 	match_config_from(cfg, &b->reflect->rodata->reflect_cfg);
 	err = xdp_sink__load(b->sink);
@@ -1211,7 +1211,6 @@ static int xdp_open(const struct backend_config *cfg, struct backend **out)
 	if (!b)
 		return -ENOMEM;
 	b->cfg = *cfg;
-	b->cfg.ifname = NULL; /* may point into the caller's copy */
 	if (!if_indextoname((unsigned int)cfg->ifindex, b->ifname)) {
 		err = -errno;
 		pr_warn("xdp: interface %d: %s\n", cfg->ifindex,
@@ -1371,7 +1370,7 @@ static unsigned int xdp_unmeasured(struct backend *b)
 		return STATS_NO_SEQUENCE | STATS_NO_CORRUPT;
 	if (b->cfg.role != ROLE_RECV)
 		return 0;
-	if (b->cfg.count_only)
+	if (b->cfg.opts.count_only)
 		return STATS_NO_SEQUENCE | STATS_NO_CORRUPT | STATS_NO_LATENCY |
 		       STATS_NO_JITTER | STATS_NO_DELAY_VARIATION;
 	/* The analyzer keeps RFC 3550 jitter per flow, no IPDV/PDV. */

@@ -115,38 +115,6 @@ const struct opt_group cmd_api_client_group =
 const struct opt_group cmd_api_client_data_group =
 	OPT_GROUP("API client data", api_client_data_rows);
 
-int cmd_api_client_parse_argv(struct cmd_api_client *o, const char *command,
-			      unsigned int features, int argc, char **argv,
-			      int *i, bool *taken)
-{
-	const char *a = argv[*i];
-
-	*taken = false;
-	if (strncmp(a, "--", 2))
-		return 0;
-	for (int r = 0; r < CMD_API_CLIENT_NOPTS; r++) {
-		const char *value = NULL;
-
-		if (strcmp(a + 2, rows[r].name) ||
-		    (rows[r].feature && !(rows[r].feature & features)))
-			continue;
-		*taken = true;
-		if (rows[r].has_arg == required_argument) {
-			if (*i + 1 >= argc) {
-				fprintf(stderr,
-					"linerate %s: %s: a value is "
-					"required\n",
-					command, a);
-				return EXIT_USAGE;
-			}
-			value = argv[++*i];
-		}
-		return cmd_api_client_parse(o, command,
-					    CMD_API_CLIENT_OPT_BASE + r, value);
-	}
-	return 0;
-}
-
 void cmd_api_client_help(FILE *out, int width, unsigned int features,
 			 const char *token_help)
 {

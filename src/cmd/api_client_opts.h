@@ -4,8 +4,11 @@
 
 /*
  * The flags of every command that talks to a linerate API (client,
- * hookcost, rfc2544, mesh, subscribers): declared once here, parsed by one
- * function, described by one help block.
+ * hookcost, rfc2544, mesh, subscribers): declared once here, as the
+ * X-macro rows below. Commands on the option model take them as the
+ * groups cmd_api_client_group and cmd_api_client_data_group; those still
+ * on getopt (hookcost, rfc2544, mesh) as CMD_API_CLIENT_LONGOPTS with
+ * cmd_api_client_parse() and cmd_api_client_help().
  */
 
 #include <getopt.h>
@@ -83,15 +86,6 @@ extern const struct opt_group cmd_api_client_data_group;
  */
 int cmd_api_client_parse(struct cmd_api_client *o, const char *command, int id,
 			 const char *value);
-
-/*
- * For a command that walks argv itself: when argv[*i] is one of the rows
- * (as features allow), take it and its value (*i advanced) and set *taken.
- * 0, or EXIT_USAGE after one line on stderr (a missing or bad value).
- */
-int cmd_api_client_parse_argv(struct cmd_api_client *o, const char *command,
-			      unsigned int features, int argc, char **argv,
-			      int *i, bool *taken);
 
 /*
  * The rows' --help lines, "  --flag ARG" padded to width. token_help, if

@@ -54,13 +54,30 @@ int cmd_run_role(enum role role, int argc, char **argv);
 int cmd_bad_value(const char *command, const char *flag, const char *value,
 		  const char *accepted);
 
-/* The option rows of the commands on the model (lib/options.h), for the
- * registry's man pages and completion. */
+/* The option rows of probe, cleanup, mesh, hookcost and lab (their
+ * files), for the registry below. */
 struct opt_command;
 extern const struct opt_command cmd_probe_opts, cmd_cleanup_opts,
 	cmd_mesh_opts, cmd_hookcost_opts, cmd_lab_opts;
 
 int cmd_stamp(int argc, char **argv);
 int cmd_stamp_reflect(int argc, char **argv);
+
+/* The registry of commands (main.c): what main dispatches, and what the
+ * man pages and completion are generated for. opts: the command's rows
+ * (lib/options.h); NULL while it is not on the option model (its page
+ * and completion then come from its --help). */
+struct opt_command;
+struct cmd_entry {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *summary;
+	const struct opt_command *opts;
+};
+extern const struct cmd_entry cmd_commands[];
+extern const size_t cmd_ncommands;
+
+/* linerate __man [CMD], __completion bash|zsh, __options CMD */
+int cmd_docgen(int argc, char **argv);
 
 #endif

@@ -22,9 +22,6 @@
 #define MAX_INITIAL_SUBSCRIBERS 256
 #define TICK_NS (10 * NSEC_PER_MSEC)
 
-#define STR_(x) #x
-#define STR(x) STR_(x)
-
 struct replicate_opts {
 	struct replicator_config cfg;
 	struct cmd_api_server api; /* api "none": no API */
@@ -40,8 +37,8 @@ struct replicate_opts {
 
 #define REPL_FIELD(field) OPT_FIELD(struct replicate_opts, field)
 
-static int parse_listen(const struct opt_row *row, void *cfg,
-			const char *value, struct opt_parse *st)
+static int parse_listen(const struct opt_row *row, void *cfg, const char *value,
+			struct opt_parse *st)
 {
 	struct replicator_config *rc = &((struct replicate_opts *)cfg)->cfg;
 	char err[400];
@@ -57,10 +54,10 @@ static int parse_interface(const struct opt_row *row, void *cfg,
 {
 	struct replicator_config *rc = &((struct replicate_opts *)cfg)->cfg;
 
-	if (!*value || strlen(value) >= SPEC_IFNAME_LEN ||
-	    strchr(value, '/') || strchr(value, ' '))
+	if (!*value || strlen(value) >= SPEC_IFNAME_LEN || strchr(value, '/') ||
+	    strchr(value, ' '))
 		return cmd_row_is_not(row, value, st);
-	snprintf(rc->ifname, sizeof(rc->ifname), "%s", value);
+	snprintf(rc->backend.ifname, sizeof(rc->backend.ifname), "%s", value);
 	return 0;
 }
 
@@ -71,7 +68,7 @@ static int parse_backend(const struct opt_row *row, void *cfg,
 
 	if (!spec_backend_known(value))
 		return cmd_row_is_not(row, value, st);
-	snprintf(rc->backend, sizeof(rc->backend), "%s", value);
+	snprintf(rc->backend.name, sizeof(rc->backend.name), "%s", value);
 	return 0;
 }
 
@@ -128,11 +125,11 @@ static const struct opt_row replicate_rows[] = {
 	 .parse = parse_listen,
 	 .help = "the feed's destination (required)"},
 	{.name = "interface", .short_name = 'i', .type = OPT_STRING,
-	 .flags = OPT_F_IFACE, REPL_FIELD(cfg.ifname), .arg = "IFACE",
+	 .flags = OPT_F_IFACE, REPL_FIELD(cfg.backend.ifname), .arg = "IFACE",
 	 .parse = parse_interface, .accepted = "an interface name",
 	 .help = "raw backends: the interface (default: the one holding the "
 		 "listen address)"},
-	{.name = "backend", .type = OPT_STRING, REPL_FIELD(cfg.backend),
+	{.name = "backend", .type = OPT_STRING, REPL_FIELD(cfg.backend.name),
 	 .arg = "NAME", .parse = parse_backend,
 	 .accepted = "one of " SPEC_BACKENDS,
 	 .help = "auto | xdp | afxdp | afpacket | udp (default auto: afxdp, "
@@ -144,16 +141,16 @@ static const struct opt_row replicate_rows[] = {
 	{.name = "max-subscribers", .type = OPT_UINT,
 	 REPL_FIELD(cfg.max_subscribers), .min = 1,
 	 .max = SUBS_MAX_SUBSCRIBERS, .arg = "N", .parse = cmd_row_uint,
-	 .accepted = "a number 1.." STR(SUBS_MAX_SUBSCRIBERS),
-	 .help = "at most N at once, 1.." STR(SUBS_MAX_SUBSCRIBERS)
-		 " (default " STR(REPL_DEFAULT_MAX_SUBSCRIBERS) ")"},
+	 .accepted = "a number 1.." CMD_STR(SUBS_MAX_SUBSCRIBERS),
+	 .help = "at most N at once, 1.." CMD_STR(SUBS_MAX_SUBSCRIBERS)
+		 " (default " CMD_STR(REPL_DEFAULT_MAX_SUBSCRIBERS) ")"},
 	{.name = "allow-multicast", .type = OPT_SWITCH,
 	 REPL_FIELD(cfg.allow_multicast),
 	 .help = "accept multicast subscribers"},
 	{.name = "allow-local", .type = OPT_CUSTOM, .arg = "PORTS",
 	 .parse = parse_allow_local,
 	 .accepted = "a list of ports like 8000-8099,9000 (1..65535, at most "
-		     STR(POLICY_MAX_PORT_RANGES) ")",
+		     CMD_STR(POLICY_MAX_PORT_RANGES) ")",
 	 .help = "accept subscribers on this host (loopback, its own "
 		 "addresses) at these ports only, e.g. 8000-8099,9000 (never "
 		 "the API's port; udp only)"},
@@ -165,9 +162,9 @@ static const struct opt_row replicate_rows[] = {
 	 .arg = "TIME", .parse = cmd_row_duration,
 	 .accepted = "a time like 10s, 2m",
 	 .help = "stop after this long (default: SIGINT/SIGTERM)"},
-	{.name = "queues", .type = OPT_UINT, REPL_FIELD(cfg.queues), .min = 1,
+	{.name = "queues", .type = OPT_UINT, REPL_FIELD(cfg.backend.queues), .min = 1,
 	 .max = SPEC_MAX_QUEUES, .arg = "N", .parse = cmd_row_uint,
-	 .accepted = "a number 1.." STR(SPEC_MAX_QUEUES),
+	 .accepted = "a number 1.." CMD_STR(SPEC_MAX_QUEUES),
 	 .help = "afxdp: one worker per queue 0..N-1 (default 1)"},
 	{.name = "cpu", .type = OPT_UINT, REPL_FIELD(cfg.cpu), .min = 0,
 	 .max = 4095, .arg = "N", .parse = cmd_row_uint,
@@ -175,38 +172,38 @@ static const struct opt_row replicate_rows[] = {
 	 .help = "pin queue q's worker to CPU N+q"},
 	{.name = "burst", .type = OPT_UINT, REPL_FIELD(cfg.burst), .min = 1,
 	 .max = SPEC_MAX_BURST, .arg = "N", .parse = cmd_row_uint,
-	 .accepted = "a number 1.." STR(SPEC_MAX_BURST),
+	 .accepted = "a number 1.." CMD_STR(SPEC_MAX_BURST),
 	 .help = "packets per receive burst, 1..1024 (default 64)"},
 	{.name = "size", .type = OPT_UINT, REPL_FIELD(cfg.max_frame),
 	 .min = FRAME_MIN_SIZE, .max = FRAME_MAX_SIZE, .arg = "BYTES",
 	 .parse = cmd_row_uint, .accepted = "64..9018 bytes",
 	 .help = "largest frame to pass on, incl. FCS, 64..9018 (default "
 		 "1518); larger ones count as too_big"},
-	{.name = "low-latency", .type = OPT_SWITCH, REPL_FIELD(cfg.low_latency),
+	{.name = "low-latency", .type = OPT_SWITCH, REPL_FIELD(cfg.backend.low_latency),
 	 .help = "afpacket: hand over each frame at once (V2 ring)"},
-	{.name = "xdp-mode", .type = OPT_ENUM, REPL_FIELD(cfg.xdp_mode),
+	{.name = "xdp-mode", .type = OPT_ENUM, REPL_FIELD(cfg.backend.xdp_mode),
 	 .names = xdp_modes, .arg = "MODE", .parse = cmd_row_enum,
 	 .accepted = "auto, native, generic",
 	 .help = "auto | native | generic"},
-	{.name = "zero-copy", .type = OPT_ENUM, REPL_FIELD(cfg.zero_copy),
+	{.name = "zero-copy", .type = OPT_ENUM, REPL_FIELD(cfg.backend.zero_copy),
 	 .names = zero_copy_prefs, .arg = "WHEN", .parse = cmd_row_enum,
 	 .accepted = "auto, require, off",
 	 .help = "afxdp: auto | require | off"},
-	{.name = "force", .type = OPT_SWITCH, REPL_FIELD(cfg.force),
+	{.name = "force", .type = OPT_SWITCH, REPL_FIELD(cfg.backend.force),
 	 .help = "replace a foreign XDP/tc program"},
 	{.name = "ring-size", .type = OPT_UINT, .flags = OPT_F_POW2,
-	 REPL_FIELD(cfg.ring_size), .min = 64, .max = SPEC_MAX_RING,
+	 REPL_FIELD(cfg.backend.ring_size), .min = 64, .max = SPEC_MAX_RING,
 	 .arg = "N", .parse = cmd_row_uint,
 	 .accepted = "a power of two 64..65536",
 	 .help = "AF_XDP/AF_PACKET ring entries, power of two"},
 	{.name = "umem-frames", .type = OPT_UINT, .flags = OPT_F_POW2,
-	 REPL_FIELD(cfg.umem_frames), .min = 256, .max = SPEC_MAX_UMEM_FRAMES,
+	 REPL_FIELD(cfg.backend.umem_frames), .min = 256, .max = SPEC_MAX_UMEM_FRAMES,
 	 .arg = "N", .parse = cmd_row_uint,
 	 .accepted = "a power of two 256..262144",
 	 .help = "AF_XDP UMEM frames, power of two"},
-	{.name = "busy-poll", .type = OPT_SWITCH, REPL_FIELD(cfg.busy_poll),
+	{.name = "busy-poll", .type = OPT_SWITCH, REPL_FIELD(cfg.backend.busy_poll),
 	 .help = "spin instead of sleeping in receive"},
-	{.name = "no-gso", .type = OPT_SWITCH, REPL_FIELD(cfg.no_gso),
+	{.name = "no-gso", .type = OPT_SWITCH, REPL_FIELD(cfg.backend.no_gso),
 	 .help = "udp: one sendmmsg message per copy, no GSO/GRO"},
 	{.name = "interval", .type = OPT_DURATION, .flags = OPT_F_ZERO,
 	 REPL_FIELD(interval_ns), .min = 100 * NSEC_PER_MSEC, .arg = "TIME",
@@ -231,12 +228,14 @@ static const struct opt_group_ref replicate_groups[] = {
 	{NULL, 0},
 };
 
+/* clang-format off */
 static const struct opt_help_override replicate_help[] = {
-	{"api", "the API (default 127.0.0.1:" STR(REPL_DEFAULT_API_PORT)
+	{"api", "the API (default 127.0.0.1:" CMD_STR(REPL_DEFAULT_API_PORT)
 		"); 'none' for no API"},
 	{"allow-insecure-perms", "take a --token-file others may read"},
 	{NULL, NULL},
 };
+/* clang-format on */
 
 const struct opt_command cmd_replicate_opts = {
 	.name = "replicate",
@@ -251,13 +250,6 @@ const struct opt_command cmd_replicate_opts = {
 	.help_overrides = replicate_help,
 };
 
-#define BAD(...)                                                     \
-	do {                                                         \
-		fprintf(stderr, "linerate replicate: " __VA_ARGS__); \
-		fputc('\n', stderr);                                 \
-		return EXIT_USAGE;                                   \
-	} while (0)
-
 static int parse_args(int argc, char **argv, struct replicate_opts *o)
 {
 	struct opt_parse st;
@@ -270,15 +262,18 @@ static int parse_args(int argc, char **argv, struct replicate_opts *o)
 	if (rc)
 		return rc;
 	if (o->verbose)
-		log_set_level(log_get_level() + o->verbose < LOG_DEBUG ?
-				      (enum log_level)(log_get_level() +
-						       o->verbose) :
-				      LOG_DEBUG);
+		log_set_level(
+			log_get_level() + o->verbose < LOG_DEBUG ?
+				(enum log_level)(log_get_level() + o->verbose) :
+				LOG_DEBUG);
 	if (!opts_seen(&st, "listen"))
-		BAD("--listen IP:PORT is required");
+		return cmd_usage_error("replicate",
+				       "--listen IP:PORT is required");
 	if (o->nsubs > o->cfg.max_subscribers)
-		BAD("--subscriber: %u given, --max-subscribers is %u", o->nsubs,
-		    o->cfg.max_subscribers);
+		return cmd_usage_error(
+			"replicate",
+			"--subscriber: %u given, --max-subscribers is %u",
+			o->nsubs, o->cfg.max_subscribers);
 	return 0;
 }
 
@@ -290,9 +285,11 @@ static int api_address(const struct replicate_opts *o, char *addr,
 	bool has_port = false;
 
 	*port = REPL_DEFAULT_API_PORT;
-	if (parse_endpoint(o->api.api ? o->api.api : "127.0.0.1", true, &ip, port,
-			   &has_port))
-		BAD("--api: '%s' is not ADDR[:PORT] or 'none'", o->api.api);
+	if (parse_endpoint(o->api.api ? o->api.api : "127.0.0.1", true, &ip,
+			   port, &has_port))
+		return cmd_usage_error(
+			"replicate", "--api: '%s' is not ADDR[:PORT] or 'none'",
+			o->api.api);
 	if (!has_port)
 		*port = REPL_DEFAULT_API_PORT;
 	if (api_server_check_open("replicate", &ip, o->api.token_file,
@@ -362,10 +359,9 @@ static int api_setup(struct replicate_opts *o, struct repl_api_config *ac,
 		o->cfg.api_port = ac->port;
 	}
 	if (o->api.token_file) {
-		*token = api_server_read_token("replicate", "--token-file",
-					       o->api.token_file,
-					       o->api.allow_insecure_perms,
-					       NULL);
+		*token = api_server_read_token(
+			"replicate", "--token-file", o->api.token_file,
+			o->api.allow_insecure_perms, NULL);
 		if (!*token)
 			return EXIT_USAGE;
 		ac->token = *token;
@@ -416,10 +412,12 @@ static int replicate_run(struct replicate_opts *o,
 	struct repl_api *api = NULL;
 	struct replicator *r = NULL;
 	atomic_bool *stop = cmd_stop_on_signals();
+	struct lr_err open_err = {0};
 	int rc, err;
 
-	err = replicator_open(&o->cfg, &r);
+	err = replicator_open(&o->cfg, &r, &open_err);
 	if (err) {
+		pr_warn("%s\n", lr_err_text(&open_err));
 		rc = err == -EINVAL ? EXIT_USAGE : EXIT_RUNTIME;
 		goto out;
 	}

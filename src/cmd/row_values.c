@@ -1,16 +1,31 @@
 // SPDX-License-Identifier: MIT
 /* Row parse callbacks with the commands' bad-value lines (row_values.h). */
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "cmd/row_values.h"
 #include "lib/units.h"
 
+int cmd_usage_error(const char *command, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "linerate %s: ", command);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return OPTS_EXIT_USAGE;
+}
+
 int cmd_row_is_not(const struct opt_row *row, const char *value,
 		   struct opt_parse *st)
 {
 	return opts_fail(st, row, "'%s' is not %s", value ? value : "",
-			 row->accepted ? row->accepted : "accepted (see --help)");
+			 row->accepted ? row->accepted :
+					 "accepted (see --help)");
 }
 
 static void *row_field(const struct opt_row *row, void *cfg)

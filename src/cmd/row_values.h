@@ -11,6 +11,15 @@
 
 #include "lib/options.h"
 
+/* A number macro as text, for help and accepted strings. */
+#define CMD_STR_(x) #x
+#define CMD_STR(x)  CMD_STR_(x)
+
+/* One line "linerate COMMAND: ..." on stderr; returns EXIT_USAGE (2),
+ * for the checks across flags after parsing. */
+int cmd_usage_error(const char *command, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
 /* OPT_UINT: min..max (OPT_F_POW2: a power of two), stored by size. */
 int cmd_row_uint(const struct opt_row *row, void *cfg, const char *value,
 		 struct opt_parse *st);

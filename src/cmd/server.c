@@ -25,9 +25,6 @@
 #include "lib/options.h"
 #include "lib/units.h"
 
-#define STR_(x) #x
-#define STR(x) STR_(x)
-
 /* The command line, and what it leads to (read files, the API address). */
 struct server_cli {
 	struct daemon_config cfg;
@@ -184,11 +181,13 @@ static const struct opt_group_ref server_groups[] = {
 	{NULL, 0},
 };
 
+/* clang-format off */
 static const struct opt_help_override server_help[] = {
-	{"api", "where the API listens (default port " STR(DAEMON_DEFAULT_PORT)
+	{"api", "where the API listens (default port " CMD_STR(DAEMON_DEFAULT_PORT)
 		"; address 127.0.0.1, or 0.0.0.0 with --token-file)"},
 	{NULL, NULL},
 };
+/* clang-format on */
 
 const struct opt_command cmd_server_opts = {
 	.name = "server",
@@ -202,13 +201,6 @@ const struct opt_command cmd_server_opts = {
 	.help_overrides = server_help,
 };
 
-#define BAD(...)                                                  \
-	do {                                                      \
-		fprintf(stderr, "linerate server: " __VA_ARGS__); \
-		fputc('\n', stderr);                              \
-		return EXIT_USAGE;                                \
-	} while (0)
-
 /* The checks across flags, then where the API listens. 0 or EXIT_USAGE
  * after one line. */
 static int server_check_flags(struct server_cli *cli)
@@ -221,20 +213,25 @@ static int server_check_flags(struct server_cli *cli)
 	uint16_t port = 0;
 
 	if (!!cli->cert_file != !!cli->key_file)
-		BAD("--tls-cert and --tls-key go together");
+		return cmd_usage_error("server",
+				       "--tls-cert and --tls-key go together");
 	if (cli->admin_token_file && !cli->api.token_file)
-		BAD("--admin-token-file needs --token-file (the ordinary "
-		    "clients' token)");
+		return cmd_usage_error(
+			"server",
+			"--admin-token-file needs --token-file (the ordinary "
+			"clients' token)");
 	if (cfg->max_sessions_per_client > cfg->max_sessions)
-		BAD("--max-sessions-per-client: %u is more than --max-sessions "
-		    "%u",
-		    cfg->max_sessions_per_client, cfg->max_sessions);
+		return cmd_usage_error("server",
+				       "--max-sessions-per-client: %u is more "
+				       "than --max-sessions %u",
+				       cfg->max_sessions_per_client,
+				       cfg->max_sessions);
 	if (!api)
 		parse_endpoint(cli->api.token_file ? "0.0.0.0" : "127.0.0.1",
 			       true, &ip, &port, &has_port);
 	else if (endpoint_resolve(api, true, &ip, &port, &has_port, err,
 				  sizeof(err)))
-		BAD("--api: %s", err);
+		return cmd_usage_error("server", "--api: %s", err);
 	if (api && has_port)
 		cfg->api_port = port;
 	if (api_server_check_open("server", &ip, cli->api.token_file,
@@ -254,9 +251,9 @@ static int server_read_files(struct server_cli *cli)
 	bool perms = cfg->allow_insecure_perms;
 
 	if (cli->api.token_file) {
-		cli->token = api_server_read_token("server", "--token-file",
-						   cli->api.token_file, perms,
-						   NULL);
+		cli->token =
+			api_server_read_token("server", "--token-file",
+					      cli->api.token_file, perms, NULL);
 		if (!cli->token)
 			return EXIT_USAGE;
 		cfg->token = cli->token;

@@ -85,6 +85,9 @@ static const struct opt_group stamp_group = OPT_GROUP("stamp", stamp_rows);
 static const struct opt_group_ref stamp_groups[] = {
 	{&cmd_address_group, offsetof(struct stamp_cli, spec)},
 	{&spec_opts_traffic, offsetof(struct stamp_cli, spec)},
+	/* of the backend rows, only --user-timestamps (a socket's) */
+	{&spec_opts_backend, offsetof(struct stamp_cli, spec) +
+				     offsetof(struct test_spec, backend)},
 	{&spec_opts_output, offsetof(struct stamp_cli, spec)},
 	{&stamp_group, 0},
 	{NULL, 0},

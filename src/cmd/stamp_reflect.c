@@ -50,7 +50,8 @@ static const struct opt_group reflect_group =
 static const struct opt_group_ref reflect_groups[] = {
 	{&cmd_address_group, offsetof(struct reflect_cli, spec)},
 	{&spec_opts_traffic, offsetof(struct reflect_cli, spec)},
-	{&spec_opts_backend, offsetof(struct reflect_cli, spec)},
+	{&spec_opts_backend, offsetof(struct reflect_cli, spec) +
+				     offsetof(struct test_spec, backend)},
 	{&spec_opts_output, offsetof(struct reflect_cli, spec)},
 	{&reflect_group, 0},
 	{NULL, 0},
@@ -127,12 +128,12 @@ static int reflect_finish(struct reflect_cli *ctx)
 	}
 	/* udp: the socket reflector; xdp: the in-kernel one for the
 	 * 44-octet packets, the socket one for the rest. */
-	if (!strcmp(sp->backend, "auto"))
-		snprintf(sp->backend, sizeof(sp->backend), "udp");
-	if (strcmp(sp->backend, "udp") && strcmp(sp->backend, "xdp"))
-		return cmd_bad_value("stamp-reflect", "backend", sp->backend,
-				     "udp, xdp");
-	if (!strcmp(sp->backend, "xdp")) {
+	if (!strcmp(sp->backend.name, "auto"))
+		snprintf(sp->backend.name, sizeof(sp->backend.name), "udp");
+	if (strcmp(sp->backend.name, "udp") && strcmp(sp->backend.name, "xdp"))
+		return cmd_bad_value("stamp-reflect", "backend",
+				     sp->backend.name, "udp, xdp");
+	if (!strcmp(sp->backend.name, "xdp")) {
 		if (ctx->cfg.mode == STAMP_MODE_AUTH) {
 			fprintf(stderr,
 				"linerate stamp-reflect: --backend xdp "
@@ -141,8 +142,9 @@ static int reflect_finish(struct reflect_cli *ctx)
 				"drop --key-file or use --backend udp\n");
 			return EXIT_USAGE;
 		}
-		if (!sp->ifname[0] && stamp_ifname_of(&sp->listen, sp->ifname,
-						      sizeof(sp->ifname))) {
+		if (!sp->backend.ifname[0] &&
+		    stamp_ifname_of(&sp->listen, sp->backend.ifname,
+				    sizeof(sp->backend.ifname))) {
 			fprintf(stderr,
 				"linerate stamp-reflect: --backend xdp: no "
 				"interface has the --listen address; give "

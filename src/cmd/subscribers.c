@@ -21,9 +21,6 @@
 
 #define SUBS_API_PORT 9280
 
-#define STR_(x) #x
-#define STR(x) STR_(x)
-
 struct subscribers_cli {
 	struct cmd_api_client api;
 	bool json;
@@ -61,13 +58,15 @@ static const struct opt_help_override subscribers_help[] = {
 	{NULL, NULL},
 };
 
+/* clang-format off */
 const struct opt_command cmd_subscribers_opts = {
 	.name = "subscribers",
 	.summary = "add, remove and list a running replicator's subscribers",
-	.usage = "subscribers HOST[:PORT] add|remove|list [IP:PORT] "
-		 "[options]\n\nManage a running linerate replicate's "
-		 "subscribers over its API\n(port " STR(SUBS_API_PORT)
-		 " unless HOST says otherwise).\n\n"
+	.usage = "subscribers HOST[:PORT] add|remove|list [IP:PORT] [options]\n"
+		 "\n"
+		 "Manage a running linerate replicate's subscribers over its API\n"
+		 "(port " CMD_STR(SUBS_API_PORT) " unless HOST says otherwise).\n"
+		 "\n"
 		 "  add IP:PORT          start sending the feed to IP:PORT\n"
 		 "  remove IP:PORT       stop; prints what it was sent\n"
 		 "  list                 the subscribers and their counters",
@@ -78,6 +77,7 @@ const struct opt_command cmd_subscribers_opts = {
 	.words = "add remove list",
 	.max_args = 3,
 };
+/* clang-format on */
 
 /* HOST with the replicator's default port when it names none. */
 static int host_with_port(const char *in, char *out, size_t len)
@@ -113,19 +113,21 @@ static void print_sub(json_t *s, const char *verb)
 }
 
 /* What the arguments ask for: HOST, add|remove|list, and IP:PORT. */
+enum subscribers_verb { SUBS_ADD, SUBS_REMOVE, SUBS_LIST };
+
+static const char *const verb_names[] = {
+	[SUBS_ADD] = "add",
+	[SUBS_REMOVE] = "remove",
+	[SUBS_LIST] = "list",
+};
+
 struct subscribers_request {
 	const char *host, *verb, *target;
+	enum subscribers_verb action;
 	struct ip_addr ip;
 	uint16_t port;
 	char hostport[300];
 };
-
-#define BAD(...)                                                       \
-	do {                                                           \
-		fprintf(stderr, "linerate subscribers: " __VA_ARGS__); \
-		fputc('\n', stderr);                                   \
-		return EXIT_USAGE;                                     \
-	} while (0)
 
 /* The arguments that are not flags. 0, or EXIT_USAGE after one line. */
 static int subscribers_args(const struct opt_parse *st,
@@ -137,18 +139,27 @@ static int subscribers_args(const struct opt_parse *st,
 	rq->verb = st->nargs > 1 ? st->args[1] : NULL;
 	rq->target = st->nargs > 2 ? st->args[2] : NULL;
 	if (!rq->host || !rq->verb)
-		BAD("HOST and add|remove|list are required (see --help)");
-	if (strcmp(rq->verb, "add") && strcmp(rq->verb, "remove") &&
-	    strcmp(rq->verb, "list"))
-		BAD("'%s' is not add, remove or list", rq->verb);
-	if (!strcmp(rq->verb, "list") != !rq->target)
-		BAD("%s", rq->target ? "list takes no IP:PORT" :
-				       "add and remove take IP:PORT");
+		return cmd_usage_error(
+			"subscribers",
+			"HOST and add|remove|list are required (see --help)");
+	for (rq->action = SUBS_ADD; rq->action <= SUBS_LIST; rq->action++)
+		if (!strcmp(rq->verb, verb_names[rq->action]))
+			break;
+	if (rq->action > SUBS_LIST)
+		return cmd_usage_error("subscribers",
+				       "'%s' is not add, remove or list",
+				       rq->verb);
+	if ((rq->action == SUBS_LIST) != !rq->target)
+		return cmd_usage_error("subscribers", "%s",
+				       rq->target ?
+					       "list takes no IP:PORT" :
+					       "add and remove take IP:PORT");
 	if (rq->target && endpoint_resolve(rq->target, false, &rq->ip,
 					   &rq->port, NULL, err, sizeof(err)))
-		BAD("%s: %s", rq->verb, err);
+		return cmd_usage_error("subscribers", "%s: %s", rq->verb, err);
 	if (host_with_port(rq->host, rq->hostport, sizeof(rq->hostport)))
-		BAD("'%s' is not HOST[:PORT]", rq->host);
+		return cmd_usage_error("subscribers", "'%s' is not HOST[:PORT]",
+				       rq->host);
 	return 0;
 }
 
@@ -161,12 +172,12 @@ static int subscribers_call(struct api_client *api,
 	json_t *body;
 	int rc;
 
-	if (!strcmp(rq->verb, "list"))
+	if (rq->action == SUBS_LIST)
 		return api_client_request(api, "GET",
 					  "/v1/replicator/subscribers", NULL,
 					  status, reply, err, err_len);
 	ip_addr_format(&rq->ip, text, sizeof(text));
-	if (strcmp(rq->verb, "add")) {
+	if (rq->action == SUBS_REMOVE) {
 		snprintf(path, sizeof(path),
 			 rq->ip.family == AF_INET6 ?
 				 "/v1/replicator/subscribers/[%s]:%u" :
@@ -176,8 +187,8 @@ static int subscribers_call(struct api_client *api,
 					  reply, err, err_len);
 	}
 	body = json_pack("{ss si}", "address", text, "port", rq->port);
-	rc = api_client_request(api, "POST", "/v1/replicator/subscribers",
-				body, status, reply, err, err_len);
+	rc = api_client_request(api, "POST", "/v1/replicator/subscribers", body,
+				status, reply, err, err_len);
 	json_decref(body);
 	return rc;
 }
@@ -190,7 +201,7 @@ static void print_reply(const struct subscribers_cli *cli,
 
 		printf("%s\n", dump ? dump : "null");
 		free(dump);
-	} else if (!strcmp(rq->verb, "list")) {
+	} else if (rq->action == SUBS_LIST) {
 		json_t *list = json_object_get(reply, "subscribers"), *s;
 		size_t i;
 
@@ -200,7 +211,8 @@ static void print_reply(const struct subscribers_cli *cli,
 		json_array_foreach(list, i, s)
 			print_sub(s, "  ");
 	} else {
-		print_sub(reply, !strcmp(rq->verb, "add") ? "added " : "removed ");
+		print_sub(reply,
+			  rq->action == SUBS_ADD ? "added " : "removed ");
 	}
 }
 

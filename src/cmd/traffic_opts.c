@@ -174,7 +174,7 @@ const struct opt_group cmd_address_group = OPT_GROUP("address", address_rows);
 const struct opt_group_ref cmd_spec_groups[] = {
 	{&cmd_address_group, 0},
 	{&spec_opts_traffic, 0},
-	{&spec_opts_backend, 0},
+	{&spec_opts_backend, offsetof(struct test_spec, backend)},
 	{&spec_opts_output, 0},
 	{NULL, 0},
 };

@@ -7,6 +7,7 @@
  * names and live with the commands.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -17,7 +18,7 @@
 
 static const struct opt_group_ref child_groups[] = {
 	{&spec_opts_traffic, 0},
-	{&spec_opts_backend, 0},
+	{&spec_opts_backend, offsetof(struct test_spec, backend)},
 	{&spec_opts_output, 0},
 	{NULL, 0},
 };
@@ -91,9 +92,9 @@ int hc_spec_backend(struct test_spec *spec, const char *name)
 {
 	size_t n = strlen(name);
 
-	if (n >= sizeof(spec->backend))
+	if (n >= sizeof(spec->backend.name))
 		return -EINVAL;
-	memcpy(spec->backend, name, n + 1);
+	memcpy(spec->backend.name, name, n + 1);
 	return 0;
 }
 

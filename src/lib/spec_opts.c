@@ -29,6 +29,7 @@
 #define J_ALL	  (SPEC_J_SINK | SPEC_J_REFLECT | J_SENDERS)
 
 #define SPEC_FIELD(field) OPT_FIELD(struct test_spec, field)
+#define BOPT_FIELD(field) OPT_FIELD(struct backend_opts, field)
 
 /* Marking rows: --tos and --traffic-class set the whole byte, --dscp and
  * --ecn a part of it. */
@@ -479,25 +480,6 @@ static const struct opt_row traffic_rows[] = {
 	 .help = "paced sender at real-time priority (SCHED_FIFO 1; root), so "
 		 "a busy host does not stall it; only where it sleeps between "
 		 "frames"},
-	{.name = "busy-poll",
-	 .type = OPT_SWITCH,
-	 SPEC_FIELD(busy_poll),
-	 .roles = R_ALL,
-	 .help = "spin on nonblocking sockets instead of sleeping"},
-	{.name = "count-only",
-	 .type = OPT_SWITCH,
-	 SPEC_FIELD(count_only),
-	 .roles = R_RECV,
-	 .help = "xdp backend: count probes and drop them, no loss/latency "
-		 "accounting (a sink as cheap as XDP_DROP, to compare "
-		 "senders)"},
-	{.name = "user-timestamps",
-	 .type = OPT_SWITCH,
-	 .flags = OPT_F_INVERT,
-	 SPEC_FIELD(kernel_rx_timestamps),
-	 .roles = R_RECV | R_PING | R_REFLECT | R_STAMP | R_SREFL,
-	 .help = "time arrivals in user space instead of kernel "
-		 "SO_TIMESTAMPNS"},
 	{.name = "clock-sync",
 	 .type = OPT_ENUM,
 	 SPEC_FIELD(clock_sync),
@@ -516,13 +498,13 @@ const struct opt_group spec_opts_traffic = OPT_GROUP("traffic", traffic_rows);
 static int backend_parse(const struct opt_row *row, void *cfg, const char *v,
 			 struct opt_parse *st)
 {
-	struct test_spec *sp = cfg;
+	struct backend_opts *bo = cfg;
 
 	(void)row;
 	(void)st;
 	if (!spec_backend_known(v))
 		return -EINVAL;
-	snprintf(sp->backend, sizeof(sp->backend), "%s", v);
+	snprintf(bo->name, sizeof(bo->name), "%s", v);
 	return 0;
 }
 
@@ -537,14 +519,14 @@ static int backend_json(const struct opt_row *row, void *cfg, json_t *v,
 static int ifname_parse(const struct opt_row *row, void *cfg, const char *v,
 			struct opt_parse *st)
 {
-	struct test_spec *sp = cfg;
+	struct backend_opts *bo = cfg;
 
 	(void)row;
 	(void)st;
 	if (!*v || strlen(v) >= SPEC_IFNAME_LEN || strchr(v, '/') ||
 	    strchr(v, ' '))
 		return -EINVAL;
-	snprintf(sp->ifname, sizeof(sp->ifname), "%s", v);
+	snprintf(bo->ifname, sizeof(bo->ifname), "%s", v);
 	return 0;
 }
 
@@ -562,7 +544,7 @@ static const struct opt_name zero_copy_names[] = {
 static const struct opt_row backend_rows[] = {
 	{.name = "backend",
 	 .type = OPT_STRING,
-	 SPEC_FIELD(backend),
+	 BOPT_FIELD(name),
 	 .roles = R_ALL | R_SREFL,
 	 .arg = "NAME",
 	 .names = (const struct opt_name[]){{"auto", 0},
@@ -582,7 +564,7 @@ static const struct opt_row backend_rows[] = {
 	 .short_name = 'i',
 	 .type = OPT_STRING,
 	 .flags = OPT_F_IFACE,
-	 SPEC_FIELD(ifname),
+	 BOPT_FIELD(ifname),
 	 .roles = R_ALL | R_SREFL,
 	 .arg = "IFACE",
 	 .help = "-i IFACE; raw backends: interface (default: from the route "
@@ -591,7 +573,7 @@ static const struct opt_row backend_rows[] = {
 	 .parse = ifname_parse},
 	{.name = "xdp-mode",
 	 .type = OPT_ENUM,
-	 SPEC_FIELD(xdp_mode),
+	 BOPT_FIELD(xdp_mode),
 	 .roles = R_ALL | R_SREFL,
 	 .names = xdp_modes,
 	 .arg = "MODE",
@@ -600,7 +582,7 @@ static const struct opt_row backend_rows[] = {
 	 .accepted = "auto, native, generic"},
 	{.name = "zero-copy",
 	 .type = OPT_ENUM,
-	 SPEC_FIELD(zero_copy),
+	 BOPT_FIELD(zero_copy),
 	 .roles = R_ALL,
 	 .names = zero_copy_names,
 	 .arg = "WHEN",
@@ -608,13 +590,13 @@ static const struct opt_row backend_rows[] = {
 	 .accepted = "auto, require, off"},
 	{.name = "force",
 	 .type = OPT_SWITCH,
-	 SPEC_FIELD(force),
+	 BOPT_FIELD(force),
 	 .roles = R_ALL | R_SREFL,
 	 .help = "replace a foreign XDP program on the interface"},
 	{.name = "ring-size",
 	 .type = OPT_UINT,
 	 .flags = OPT_F_POW2,
-	 SPEC_FIELD(ring_size),
+	 BOPT_FIELD(ring_size),
 	 .roles = R_ALL,
 	 .min = 64,
 	 .max = SPEC_MAX_RING,
@@ -623,7 +605,7 @@ static const struct opt_row backend_rows[] = {
 	 .accepted = "a power of two, 64..65536"},
 	{.name = "queues",
 	 .type = OPT_UINT,
-	 SPEC_FIELD(queues),
+	 BOPT_FIELD(queues),
 	 .roles = R_SEND | R_RX,
 	 .min = 1,
 	 .max = SPEC_MAX_QUEUES,
@@ -635,16 +617,35 @@ static const struct opt_row backend_rows[] = {
 	{.name = "umem-frames",
 	 .type = OPT_UINT,
 	 .flags = OPT_F_POW2,
-	 SPEC_FIELD(umem_frames),
+	 BOPT_FIELD(umem_frames),
 	 .roles = R_ALL,
 	 .min = 256,
 	 .max = SPEC_MAX_UMEM_FRAMES,
 	 .arg = "N",
 	 .help = "AF_XDP UMEM frames, power of two (default 4096)",
 	 .accepted = "a power of two, 256..262144"},
+	{.name = "busy-poll",
+	 .type = OPT_SWITCH,
+	 BOPT_FIELD(busy_poll),
+	 .roles = R_ALL,
+	 .help = "spin on nonblocking sockets instead of sleeping"},
+	{.name = "count-only",
+	 .type = OPT_SWITCH,
+	 BOPT_FIELD(count_only),
+	 .roles = R_RECV,
+	 .help = "xdp backend: count probes and drop them, no loss/latency "
+		 "accounting (a sink as cheap as XDP_DROP, to compare "
+		 "senders)"},
+	{.name = "user-timestamps",
+	 .type = OPT_SWITCH,
+	 .flags = OPT_F_INVERT,
+	 BOPT_FIELD(kernel_rx_timestamps),
+	 .roles = R_RECV | R_PING | R_REFLECT | R_STAMP | R_SREFL,
+	 .help = "time arrivals in user space instead of kernel "
+		 "SO_TIMESTAMPNS"},
 	{.name = "no-gso",
 	 .type = OPT_SWITCH,
-	 SPEC_FIELD(no_gso),
+	 BOPT_FIELD(no_gso),
 	 .roles = R_ALL,
 	 .help = "udp: one datagram per send/receive (no UDP GSO/GRO "
 		 "batching)",

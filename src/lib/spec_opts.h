@@ -31,7 +31,10 @@
 
 /* size, rate, marking, duration, count, flows, pacing, timing */
 extern const struct opt_group spec_opts_traffic;
-/* backend, interface, XDP and AF_XDP settings, queues, GSO */
+/* struct backend_opts (lib/backend_opts.h): backend, interface, XDP and
+ * AF_XDP settings, queues, busy poll, GSO, timestamps. Its rows point
+ * into a backend_opts: place it at offsetof(struct test_spec, backend)
+ * (plus the test_spec's own offset), or at a replicator_config's. */
 extern const struct opt_group spec_opts_backend;
 /* interval, per-flow table, JSON/NDJSON/CSV, quiet, verbose */
 extern const struct opt_group spec_opts_output;

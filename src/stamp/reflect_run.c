@@ -250,7 +250,7 @@ int stamp_reflect_observed(const struct test_spec *sp,
 		goto out_free;
 	}
 	stats_snapshot_init(snap);
-	if (!strcmp(sp->backend, "xdp")) {
+	if (!strcmp(sp->backend.name, "xdp")) {
 		rc = stamp_xdp_open(&xdp, sp, cfg);
 		if (rc)
 			goto out_free;
@@ -262,7 +262,7 @@ int stamp_reflect_observed(const struct test_spec *sp,
 	if (rc)
 		goto out_xdp;
 	rc = stamp_sock_open(&sock, &sp->listen, sp->listen_port, NULL, 0,
-			     sp->kernel_rx_timestamps);
+			     sp->backend.kernel_rx_timestamps);
 	if (rc) {
 		pr_warn("stamp-reflect: cannot listen on %s: %s\n",
 			endpoint_format(&sp->listen, sp->listen_port, ep,
@@ -284,7 +284,7 @@ int stamp_reflect_observed(const struct test_spec *sp,
 			cfg->stateful ? "stateful" : "stateless",
 			cfg->rate_limit_pps > 0 ? "on" : "off",
 			sock.kernel_timestamps ? "kernel" : "user-space",
-			xdp ? ", XDP on " : "", xdp ? sp->ifname : "");
+			xdp ? ", XDP on " : "", xdp ? sp->backend.ifname : "");
 		fflush(out);
 	}
 	start = mono_ns();

@@ -104,7 +104,7 @@ static int flows_open(struct sender *s)
 
 		rc = stamp_sock_open(&f->sock, sp->has_src ? &sp->src : NULL,
 				     port, &sp->dst, sp->dst_port,
-				     sp->kernel_rx_timestamps);
+				     sp->backend.kernel_rx_timestamps);
 		if (rc) {
 			pr_warn("stamp: flow %u: cannot open a socket to the "
 				"reflector: %s\n",

@@ -59,9 +59,10 @@ int stamp_xdp_open(struct stamp_xdp **out, const struct test_spec *sp,
 	struct stamp_xdp *x;
 	int ifindex, err;
 
-	ifindex = (int)if_nametoindex(sp->ifname);
+	ifindex = (int)if_nametoindex(sp->backend.ifname);
 	if (!ifindex) {
-		pr_warn("stamp-reflect: no interface '%s'\n", sp->ifname);
+		pr_warn("stamp-reflect: no interface '%s'\n",
+			sp->backend.ifname);
 		return -ENODEV;
 	}
 	x = calloc(1, sizeof(*x));
@@ -107,11 +108,11 @@ int stamp_xdp_open(struct stamp_xdp **out, const struct test_spec *sp,
 		goto fail;
 	}
 	err = xdp_attach(&x->attachment, ifindex,
-			 bpf_program__fd(x->skel->progs.lr_stamp), sp->xdp_mode,
-			 sp->force);
+			 bpf_program__fd(x->skel->progs.lr_stamp),
+			 sp->backend.xdp_mode, sp->backend.force);
 	if (err) {
 		pr_warn("stamp-reflect: cannot attach XDP to %s: %s%s%s\n",
-			sp->ifname, strerror(-err),
+			sp->backend.ifname, strerror(-err),
 			x->attachment.note[0] ? ": " : "", x->attachment.note);
 		goto fail;
 	}

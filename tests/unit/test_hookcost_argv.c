@@ -47,7 +47,7 @@ static void assert_reads_back(const struct hc_argv *a,
 {
 	static const struct opt_group_ref groups[] = {
 		{&spec_opts_traffic, 0},
-		{&spec_opts_backend, 0},
+		{&spec_opts_backend, offsetof(struct test_spec, backend)},
 		{&spec_opts_output, 0},
 		{NULL, 0},
 	};
@@ -66,7 +66,7 @@ static void assert_reads_back(const struct hc_argv *a,
 	assert_int_equal(back.count, sent->count);
 	assert_int_equal(back.wait_ns, sent->wait_ns);
 	assert_int_equal(back.idle_timeout_ns, sent->idle_timeout_ns);
-	assert_string_equal(back.backend, sent->backend);
+	assert_string_equal(back.backend.name, sent->backend.name);
 	assert_int_equal(back.output, sent->output);
 	assert_int_equal(back.quiet, sent->quiet);
 }

@@ -70,7 +70,7 @@ static void test_init_defaults_send(void **state)
 	memset(&spec, 0xa5, sizeof(spec));
 	spec_init(&spec, ROLE_SEND);
 	assert_int_equal(spec.role, ROLE_SEND);
-	assert_string_equal(spec.backend, "auto");
+	assert_string_equal(spec.backend.name, "auto");
 	assert_int_equal(spec.frame_size, 64);
 	assert_int_equal(spec.rate.kind, RATE_PPS);
 	assert_true(spec.rate.value == 100000);
@@ -82,8 +82,8 @@ static void test_init_defaults_send(void **state)
 	assert_int_equal(spec.count, 0);
 	assert_int_equal(spec.idle_timeout_ns, 2 * NS_PER_SEC);
 	assert_int_equal(spec.wait_ns, NS_PER_SEC);
-	assert_true(spec.kernel_rx_timestamps);
-	assert_false(spec.busy_poll);
+	assert_true(spec.backend.kernel_rx_timestamps);
+	assert_false(spec.backend.busy_poll);
 	assert_false(spec.has_src);
 	assert_false(spec.quiet);
 	assert_int_equal(spec.dst.family, 0);
@@ -116,7 +116,7 @@ static void test_init_defaults_other_roles(void **state)
 	assert_int_equal(spec.listen_port, 0);
 	/* The largest frame a receiver expects, for the raw buffers. */
 	assert_int_equal(spec.frame_size, 1518);
-	assert_int_equal(spec.queues, 1);
+	assert_int_equal(spec.backend.queues, 1);
 
 	spec_init(&spec, ROLE_REFLECT);
 	assert_int_equal(spec.role, ROLE_REFLECT);
@@ -187,7 +187,7 @@ static void test_validate_boundaries_accepted(void **state)
 	good_send(&spec, "192.0.2.1");
 	spec.interval_ns = 100 * NS_PER_MS;
 	spec.cpu = 0;
-	snprintf(spec.backend, sizeof(spec.backend), "auto");
+	snprintf(spec.backend.name, sizeof(spec.backend.name), "auto");
 	assert_valid(&spec);
 
 	/* src_port + flows - 1 == 65535 is the last that fits. */
@@ -368,7 +368,7 @@ static void test_validate_rejects_counts(void **state)
 	assert_invalid(&spec, "--duration", NULL);
 
 	good_recv(&spec, "0.0.0.0");
-	snprintf(spec.backend, sizeof(spec.backend), "dpdk");
+	snprintf(spec.backend.name, sizeof(spec.backend.name), "dpdk");
 	assert_invalid(&spec, "--backend", "dpdk");
 }
 
