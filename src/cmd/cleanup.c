@@ -45,7 +45,7 @@ static const struct opt_group_ref cleanup_groups[] = {
 };
 
 static const struct opt_help_override cleanup_help[] = {
-	{"interface", "the interface to clean (required; also -i)"},
+	{"interface", "-i IFACE; the interface to clean (required)"},
 	{NULL, NULL},
 };
 

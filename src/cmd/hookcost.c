@@ -12,6 +12,7 @@
 
 #include "cmd/api_client_opts.h"
 #include "cmd/cmd.h"
+#include "cmd/row_values.h"
 #include "hookcost/hookcost.h"
 #include "lib/clock.h"
 #include "lib/frame.h"
@@ -123,16 +124,6 @@ static int parse_csv(const struct opt_row *row, void *cfg, const char *v,
 	return 0;
 }
 
-static int parse_verbose(const struct opt_row *row, void *cfg, const char *v,
-			 struct opt_parse *st)
-{
-	(void)row;
-	(void)v;
-	(void)st;
-	((struct hookcost_args *)cfg)->verbose++;
-	return 0;
-}
-
 #define HC_FIELD(field) OPT_FIELD(struct hookcost_args, field)
 /* (options.h's OPT_UINT_ROW cannot take a struct type: its parameter
  * `type` also replaces the .type designator.) */
@@ -157,7 +148,7 @@ static const struct opt_row hookcost_rows[] = {
 	  .accepted = "10.X.Y with X and Y in 0..255" },
 	{ .name = "interface", .short_name = 'i', .type = OPT_CUSTOM,
 	  .flags = OPT_F_IFACE, .parse = parse_interface, .arg = "IFACE",
-	  .help = "the receiving interface, with --peer (also -i)",
+	  .help = "-i IFACE; the receiving interface, with --peer",
 	  .accepted = "an interface name (1..15 characters)" },
 	{ .name = "peer", .type = OPT_CUSTOM, .parse = parse_peer,
 	  .arg = "HOST[:PORT]",
@@ -205,7 +196,8 @@ static const struct opt_row hookcost_rows[] = {
 	  .help = "the table as CSV into FILE (- for stdout)",
 	  .accepted = "a file path, or - for stdout" },
 	{ .name = "verbose", .type = OPT_CUSTOM, .flags = OPT_F_REPEAT,
-	  .parse = parse_verbose, .help = "more log on stderr" },
+	  HC_FIELD(verbose), .parse = cmd_row_count,
+	  .help = "more log on stderr" },
 };
 /* clang-format on */
 
@@ -291,12 +283,6 @@ static bool in_path(const char *prog)
 	return false;
 }
 
-static int usage_line(const char *what)
-{
-	fprintf(stderr, "linerate hookcost: %s\n", what);
-	return EXIT_USAGE;
-}
-
 /* The bad-value line of row name, with the row's accepted text. */
 static int bad_value(const char *name, const char *value)
 {
@@ -335,22 +321,28 @@ static int hookcost_args_finish(struct hookcost_args *a)
 	if (rc)
 		return rc;
 	if (o->lab && (o->peer || o->ifname))
-		return usage_line("--lab and -i/--peer: choose one");
+		return cmd_usage_error("hookcost",
+				       "--lab and -i/--peer: choose one");
 	if (!!o->peer != !!o->ifname)
-		return usage_line("-i IFACE and --peer HOST go together (the "
-				  "interface here, the far end there)");
+		return cmd_usage_error(
+			"hookcost", "-i IFACE and --peer HOST go together (the "
+				    "interface here, the far end there)");
 	if (o->peer && o->tcp)
-		return usage_line("--tcp needs iperf3 at the far end; with "
-				  "--peer it is not available");
+		return cmd_usage_error(
+			"hookcost", "--tcp needs iperf3 at the far end; with "
+				    "--peer it is not available");
 	if (!o->lab && !o->peer)
-		return usage_line("say where to measure: --lab, or -i IFACE "
-				  "--peer HOST (see --help)");
+		return cmd_usage_error(
+			"hookcost", "say where to measure: --lab, or -i IFACE "
+				    "--peer HOST (see --help)");
 	if (o->json && a->csv_path && !strcmp(a->csv_path, "-"))
-		return usage_line("--json and --csv - both want stdout; give "
-				  "--csv a file");
+		return cmd_usage_error(
+			"hookcost", "--json and --csv - both want stdout; give "
+				    "--csv a file");
 	if (o->tcp && !in_path("iperf3"))
-		return usage_line("--tcp: iperf3 is not installed (apt-get "
-				  "install iperf3)");
+		return cmd_usage_error(
+			"hookcost", "--tcp: iperf3 is not installed (apt-get "
+				    "install iperf3)");
 	return 0;
 }
 

@@ -7,6 +7,7 @@
 
 #include "cmd/cmd.h"
 #include "cmd/iface_args.h"
+#include "cmd/row_values.h"
 
 static const struct opt_row iface_rows[] = {
 	{.name = "interface",
@@ -16,8 +17,8 @@ static const struct opt_row iface_rows[] = {
 	 .offset = 0,
 	 .size = sizeof(const char *),
 	 .arg = "IFACE",
-	 .help = "the interface (required; also -i)",
-	 .accepted = "an interface name"},
+	 .help = "-i IFACE; the interface (required)",
+	 .parse = cmd_row_text},
 };
 
 const struct opt_group cmd_iface_group = OPT_GROUP("interface", iface_rows);

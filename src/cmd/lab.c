@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "cmd/cmd.h"
+#include "cmd/row_values.h"
 #include "lib/lab_script.h"
 #include "lib/options.h"
 
@@ -26,7 +27,7 @@ struct lab_args {
 	{                                                                      \
 		.name = (lname), .type = OPT_STRING, .flags = OPT_F_PTR,       \
 		OPT_FIELD(struct lab_args, field), .arg = (argname),           \
-		.help = (text), .accepted = "see --help"                       \
+		.help = (text), .parse = cmd_row_text                          \
 	}
 
 /* clang-format off */

@@ -12,6 +12,7 @@
 
 #include "cmd/api_client_opts.h"
 #include "cmd/cmd.h"
+#include "cmd/row_values.h"
 #include "lib/clock.h"
 #include "lib/log.h"
 #include "lib/options.h"
@@ -35,23 +36,6 @@ static const struct opt_name svg_metrics[] = {
 	{NULL, 0},
 };
 
-/* row->accepted completes "'VALUE' is not ..." */
-static int not_a(struct opt_parse *st, const struct opt_row *row, const char *v)
-{
-	return opts_fail(st, row, "'%s' is not %s", v, row->accepted);
-}
-
-static int parse_size(const struct opt_row *row, void *cfg, const char *v,
-		      struct opt_parse *st)
-{
-	uint64_t n;
-
-	if (parse_u64(v, 64, 9018, &n))
-		return not_a(st, row, v);
-	((struct mesh_opts *)cfg)->cfg.frame_size = (unsigned int)n;
-	return 0;
-}
-
 static int parse_mesh_rate(const struct opt_row *row, void *cfg, const char *v,
 			   struct opt_parse *st)
 {
@@ -59,37 +43,7 @@ static int parse_mesh_rate(const struct opt_row *row, void *cfg, const char *v,
 
 	if (parse_rate(v, rate) || rate->kind == RATE_PERCENT ||
 	    rate->kind == RATE_MAX)
-		return not_a(st, row, v);
-	return 0;
-}
-
-static int parse_count(const struct opt_row *row, void *cfg, const char *v,
-		       struct opt_parse *st)
-{
-	if (parse_u64(v, 1, 1000000000, &((struct mesh_opts *)cfg)->cfg.count))
-		return not_a(st, row, v);
-	return 0;
-}
-
-static int parse_mesh_duration(const struct opt_row *row, void *cfg,
-			       const char *v, struct opt_parse *st)
-{
-	uint64_t *ns = &((struct mesh_opts *)cfg)->cfg.duration_ns;
-
-	if (parse_duration(v, ns) || *ns < NSEC_PER_MSEC ||
-	    *ns > 3600 * NSEC_PER_SEC)
-		return not_a(st, row, v);
-	return 0;
-}
-
-static int parse_flows(const struct opt_row *row, void *cfg, const char *v,
-		       struct opt_parse *st)
-{
-	uint64_t n;
-
-	if (parse_u64(v, 1, 4096, &n))
-		return not_a(st, row, v);
-	((struct mesh_opts *)cfg)->cfg.flows = (unsigned int)n;
+		return cmd_row_is_not(row, v, st);
 	return 0;
 }
 
@@ -105,33 +59,29 @@ static int parse_backend(const struct opt_row *row, void *cfg, const char *v,
 	return 0;
 }
 
-static int parse_svg_metric(const struct opt_row *row, void *cfg, const char *v,
-			    struct opt_parse *st)
-{
-	for (const struct opt_name *n = svg_metrics; n->name; n++)
-		if (!strcmp(n->name, v)) {
-			((struct mesh_opts *)cfg)->svg_metric = n->value;
-			return 0;
-		}
-	return not_a(st, row, v);
-}
-
 #define MESH_FIELD(field) OPT_FIELD(struct mesh_opts, field)
 #define MESH_PTR_ROW(lname, field, argname, text)                              \
 	{                                                                      \
 		.name = (lname), .type = OPT_STRING, .flags = OPT_F_PTR,       \
-		MESH_FIELD(field), .arg = (argname), .help = (text)            \
+		MESH_FIELD(field), .arg = (argname), .help = (text),           \
+		.parse = cmd_row_text                                          \
 	}
 #define MESH_FILE_ROW(lname, field, argname, text)                             \
 	{                                                                      \
 		.name = (lname), .type = OPT_STRING,                           \
 		.flags = OPT_F_PTR | OPT_F_FILE, MESH_FIELD(field),            \
-		.arg = (argname), .help = (text)                               \
+		.arg = (argname), .help = (text), .parse = cmd_row_text        \
 	}
 #define MESH_SWITCH_ROW(lname, field, text)                                    \
 	{                                                                      \
 		.name = (lname), .type = OPT_SWITCH, MESH_FIELD(field),        \
 		.help = (text)                                                 \
+	}
+#define MESH_UINT_ROW(lname, field, lo, hi, argname, text, acc)                \
+	{                                                                      \
+		.name = (lname), .type = OPT_UINT, MESH_FIELD(field),          \
+		.min = (lo), .max = (hi), .arg = (argname), .help = (text),    \
+		.accepted = (acc), .parse = cmd_row_uint                       \
 	}
 #define MESH_CUSTOM_ROW(lname, fn, argname, text, acc)                         \
 	{                                                                      \
@@ -139,11 +89,9 @@ static int parse_svg_metric(const struct opt_row *row, void *cfg, const char *v,
 		.arg = (argname), .help = (text), .accepted = (acc)            \
 	}
 
-_Static_assert(MESH_MAX_HOSTS == 32, "--hosts help says 2..32");
-
 /* clang-format off */
 static const struct opt_row mesh_rows[] = {
-	MESH_FILE_ROW("hosts", hosts_file, "FILE", "the servers (2..32)"),
+	MESH_FILE_ROW("hosts", hosts_file, "FILE", "the servers (2..." CMD_STR(MESH_MAX_HOSTS) ")"),
 	MESH_PTR_ROW("to", to, "NAME", "many-to-one: every other host and NAME"),
 	MESH_PTR_ROW("from", from, "NAME", "one-to-many: NAME and every other "
 		     "host (default: full mesh, every ordered pair)"),
@@ -153,29 +101,31 @@ static const struct opt_row mesh_rows[] = {
 			"reflector (default: forward, the pair's client sends)"),
 	MESH_SWITCH_ROW("parallel", cfg.parallel,
 			"all pairs at once (default: one after the other)"),
-	MESH_CUSTOM_ROW("size", parse_size, "BYTES",
-			"Ethernet frame size incl. FCS, 64..9018 (default 64)",
-			"a frame size 64..9018"),
+	MESH_UINT_ROW("size", cfg.frame_size, FRAME_MIN_SIZE, FRAME_MAX_SIZE,
+		      "BYTES",
+		      "Ethernet frame size incl. FCS, 64..9018 (default 64)",
+		      "a frame size 64..9018"),
 	MESH_CUSTOM_ROW("rate", parse_mesh_rate, "RATE",
 			"per pair: 10kpps, 100Mbps, 100Mbps-l2 (default 10kpps)",
 			"a rate such as 10kpps or 100Mbps (a mesh needs a "
 			"bounded rate)"),
-	MESH_CUSTOM_ROW("count", parse_count, "N",
-			"packets per pair (default 10000)",
-			"a number 1..1000000000"),
-	MESH_CUSTOM_ROW("duration", parse_mesh_duration, "TIME",
-			"per pair instead of --count (e.g. 5s)",
-			"a duration 1ms..1h"),
-	MESH_CUSTOM_ROW("flows", parse_flows, "N",
-			"source ports per pair, 1..4096 (default 1)",
-			"a number 1..4096"),
+	MESH_UINT_ROW("count", cfg.count, 1, 1000000000, "N",
+		      "packets per pair (default 10000)",
+		      "a number 1..1000000000"),
+	{ .name = "duration", .type = OPT_DURATION, MESH_FIELD(cfg.duration_ns),
+	  .min = NSEC_PER_MSEC, .max = 3600 * NSEC_PER_SEC, .arg = "TIME",
+	  .help = "per pair instead of --count (e.g. 5s)",
+	  .accepted = "a duration 1ms..1h", .parse = cmd_row_duration },
+	MESH_UINT_ROW("flows", cfg.flows, 1, 4096, "N",
+		      "source ports per pair, 1..4096 (default 1)",
+		      "a number 1..4096"),
 	MESH_CUSTOM_ROW("backend", parse_backend, "NAME",
 			"the servers' data path (default udp)", SPEC_BACKENDS),
 	MESH_SWITCH_ROW("json", json, "one JSON document on stdout, nothing else"),
 	MESH_FILE_ROW("csv", csv, "FILE", "one CSV row per pair"),
 	MESH_FILE_ROW("svg", svg, "FILE", "a heatmap through gnuplot"),
-	{ .name = "svg-metric", .type = OPT_ENUM, .names = svg_metrics,
-	  .parse = parse_svg_metric, .arg = "M",
+	{ .name = "svg-metric", .type = OPT_ENUM, MESH_FIELD(svg_metric),
+	  .names = svg_metrics, .parse = cmd_row_enum, .arg = "M",
 	  .help = "loss | pps | latency (default loss)",
 	  .accepted = "loss, pps or latency" },
 	MESH_SWITCH_ROW("verbose", verbose, "more log on stderr"),
@@ -214,13 +164,6 @@ const struct opt_command cmd_mesh_opts = {
 		  "shows why),\n2 bad flags or hosts file.\n",
 };
 
-#define BAD(...)                                                               \
-	do {                                                                   \
-		fprintf(stderr, "linerate mesh: " __VA_ARGS__);                \
-		fputc('\n', stderr);                                           \
-		return EXIT_USAGE;                                             \
-	} while (0)
-
 /* Fill o from argv: 0, CMD_HELP_SHOWN after --help, or EXIT_USAGE after
  * one line on stderr. */
 static int parse_args(int argc, char **argv, struct mesh_opts *o)
@@ -234,11 +177,12 @@ static int parse_args(int argc, char **argv, struct mesh_opts *o)
 	if (o->verbose)
 		log_set_level(LOG_DEBUG);
 	if (!o->hosts_file)
-		BAD("--hosts FILE is required (see --help)");
+		return cmd_usage_error("mesh",
+				       "--hosts FILE is required (see --help)");
 	if (o->to && o->from)
-		BAD("--to and --from: pick one");
+		return cmd_usage_error("mesh", "--to and --from: pick one");
 	if (o->rtt && o->reverse)
-		BAD("--rtt and --reverse: pick one");
+		return cmd_usage_error("mesh", "--rtt and --reverse: pick one");
 	o->cfg.api = o->api.api;
 	/* --duration alone means by time. */
 	if (o->cfg.duration_ns && !opts_seen(&st, "count"))

@@ -34,7 +34,7 @@ static const struct opt_group_ref probe_groups[] = {
 };
 
 static const struct opt_help_override probe_help[] = {
-	{"interface", "the interface to probe (required; also -i)"},
+	{"interface", "-i IFACE; the interface to probe (required)"},
 	{NULL, NULL},
 };
 
