@@ -185,15 +185,14 @@ static int enum_lookup(const struct opt_row *row, const char *text, int *out)
 	return -EINVAL;
 }
 
+/* An address without a port: "10.0.0.1", "::1" or "[::1]". */
 static int parse_address(const char *text, struct ip_addr *out)
 {
-	struct ip_addr a = {0};
+	struct ip_addr a = { 0 };
+	bool has_port = false;
+	uint16_t port;
 
-	if (inet_pton(AF_INET, text, &a.v4) == 1)
-		a.family = AF_INET;
-	else if (inet_pton(AF_INET6, text, &a.v6) == 1)
-		a.family = AF_INET6;
-	else
+	if (parse_endpoint(text, true, &a, &port, &has_port) || has_port)
 		return -EINVAL;
 	*out = a;
 	return 0;
