@@ -104,7 +104,11 @@ static int size_format(const struct opt_row *row, const void *cfg, char *buf,
 	const struct test_spec *sp = cfg;
 
 	(void)row;
-	if (sp->size_mix.count)
+	/* A mix as it was given ("imix", a sweep): it parses back to the
+	 * same mix, text and all. */
+	if (sp->size_mix.count && sp->size_mix.text[0])
+		snprintf(buf, len, "%s", sp->size_mix.text);
+	else if (sp->size_mix.count)
 		sizemix_format(&sp->size_mix, buf, len);
 	else
 		snprintf(buf, len, "%" PRIu32, sp->frame_size);
@@ -295,6 +299,7 @@ static int catch_up_format(const struct opt_row *row, const void *cfg,
 
 static const struct opt_row traffic_rows[] = {
 	{.name = "size",
+	 .flags = OPT_F_ALWAYS,
 	 .type = OPT_CUSTOM,
 	 .roles = R_ALL | R_STAMP | R_SREFL,
 	 .arg = "BYTES",
@@ -393,6 +398,7 @@ static const struct opt_row traffic_rows[] = {
 	 .json_key = "line_rate",
 	 .json_roles = J_SENDERS | SPEC_J_REFLECT},
 	{.name = "duration",
+	 .flags = OPT_F_ALWAYS,
 	 .type = OPT_DURATION,
 	 SPEC_FIELD(duration_ns),
 	 .roles = R_ALL | R_STAMP | R_SREFL,
@@ -402,6 +408,7 @@ static const struct opt_row traffic_rows[] = {
 	 .json_key = "duration",
 	 .json_roles = J_ALL | SPEC_J_STAMP_REFLECT},
 	{.name = "count",
+	 .flags = OPT_F_ALWAYS,
 	 .type = OPT_UINT,
 	 SPEC_FIELD(count),
 	 .roles = R_ALL | R_STAMP | R_SREFL,
