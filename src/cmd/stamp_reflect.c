@@ -48,7 +48,7 @@ static const struct opt_group reflect_group =
 	OPT_GROUP("stamp-reflect", reflect_rows);
 
 static const struct opt_group_ref reflect_groups[] = {
-	{&cmd_address_group, offsetof(struct reflect_cli, spec)},
+	{&spec_opts_address, offsetof(struct reflect_cli, spec)},
 	{&spec_opts_traffic, offsetof(struct reflect_cli, spec)},
 	{&spec_opts_backend, offsetof(struct reflect_cli, spec) +
 				     offsetof(struct test_spec, backend)},
@@ -91,7 +91,7 @@ const struct opt_command cmd_stamp_reflect_opts = {
 static void reflect_defaults(struct reflect_cli *cli)
 {
 	memset(cli, 0, sizeof(*cli));
-	cmd_spec_defaults(ROLE_REFLECT, &cli->spec);
+	spec_opts_defaults(ROLE_REFLECT, &cli->spec);
 	cli->rate_limit = STAMP_DEFAULT_RATE_LIMIT;
 	cli->spec.listen.family = AF_INET;
 	cli->spec.listen.v4.s_addr = 0;

@@ -61,8 +61,8 @@ static void roundtrip(enum role role, char **argv)
 	int n;
 
 	parse_ok(role, &a, argv);
-	cmd_spec_defaults(role, &defaults);
-	n = opts_to_argv(cmd_role_opts(role), 0, &a, &defaults, &child);
+	spec_opts_defaults(role, &defaults);
+	n = opts_to_argv(spec_opts_command(role), 0, &a, &defaults, &child);
 	assert_true(n >= 1);
 	assert_string_equal(child[0], role_name(role));
 	for (int i = 0; getenv("SHOW_ARGV") && i < n; i++)
