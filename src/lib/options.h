@@ -45,6 +45,15 @@
  *	// 0: run; CMD_HELP_SHOWN (-1): --help printed; EXIT_USAGE (2):
  *	// one line on stderr. Then cross-flag checks, using opts_seen().
  *
+ * A new flag is a new row: in the group of the struct that holds its
+ * field (test_spec's rows are lib/spec_opts.c's, backend_opts' the
+ * backend group, a command's own rows live with the command), with the
+ * role bits of the commands that take it, its type and range, help and
+ * accepted text, and a json_key if the daemon's JSON takes it. --help,
+ * the man page, completion, JSON and child argv follow. Only a value no
+ * type describes needs a parse (and parse_json, format) callback; checks
+ * across flags go after opts_parse_argv, using opts_seen().
+ *
  * Functions return 0 or a negative errno unless they say otherwise.
  */
 
