@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "lib/err.h"
 #include "lib/frame.h"
 #include "lib/spec.h"
 
@@ -86,7 +87,9 @@ struct backend;
 struct backend_ops {
 	const char *name;
 	uint32_t flags;
-	int (*open)(const struct backend_config *cfg, struct backend **out);
+	/* 0, or -errno with why in err (which the caller has cleared). */
+	int (*open)(const struct backend_config *cfg, struct backend **out,
+		    struct lr_err *err);
 	/* Send up to n; returns how many went (a prefix of pkts), or -errno
 	 * if none went for a reason other than a full queue (-EAGAIN). */
 	int (*tx_burst)(struct backend *b, struct pkt *pkts, unsigned int n);

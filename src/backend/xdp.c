@@ -1197,7 +1197,8 @@ static void xdp_close(struct backend *b)
 	free(b);
 }
 
-static int xdp_open(const struct backend_config *cfg, struct backend **out)
+static int xdp_open(const struct backend_config *cfg, struct backend **out,
+		    struct lr_err *why)
 {
 	struct backend *b;
 	int err;
@@ -1234,6 +1235,8 @@ static int xdp_open(const struct backend_config *cfg, struct backend **out)
 		return 0;
 	}
 	err = b->sender ? gen_open(b) : receivers_open(b);
+	if (err == -EBUSY && b->attachment.why[0])
+		lr_err_set(why, err, "force", "%s", b->attachment.why);
 	if (err)
 		goto err;
 	*out = b;

@@ -458,7 +458,7 @@ static int session_open(struct session *s, const struct test_spec *sp,
 			s->cfgs[i].cpu = s->specs[i].cpu;
 			s->cfgs[i].frame.src_port =
 				(uint16_t)(s->cfgs[0].frame.src_port + flow_base);
-			err = s->ops->open(&s->cfgs[i], &s->backends[i]);
+			err = s->ops->open(&s->cfgs[i], &s->backends[i], lerr);
 			if (err)
 				return lr_err_set(lerr, err, NULL,
 						  "%s backend, queue %u: %s",

@@ -111,6 +111,8 @@ int stamp_xdp_open(struct stamp_xdp **out, const struct test_spec *sp,
 			 bpf_program__fd(x->skel->progs.lr_stamp),
 			 sp->backend.xdp_mode, sp->backend.force);
 	if (err) {
+		if (x->attachment.why[0])
+			pr_warn("%s\n", x->attachment.why);
 		pr_warn("stamp-reflect: cannot attach XDP to %s: %s%s%s\n",
 			sp->backend.ifname, strerror(-err),
 			x->attachment.note[0] ? ": " : "", x->attachment.note);
