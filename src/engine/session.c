@@ -510,8 +510,9 @@ static void session_check_end(struct session *s, atomic_bool *stop,
 		if (l > last)
 			last = l;
 	}
-	if ((sp->count && packets >= sp->count) ||
-	    (sp->idle_timeout_ns && last && now - last >= sp->idle_timeout_ns))
+	/* The workers' own rule over their sums; start = now leaves the
+	 * duration out: each worker ends at it by itself, on its clock. */
+	if (spec_run_over(sp, false, now, now, packets, last))
 		atomic_store(stop, true);
 }
 
