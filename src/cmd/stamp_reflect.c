@@ -2,6 +2,7 @@
 /* linerate stamp-reflect: option rows and a call (src/stamp/). */
 #include <string.h>
 
+#include "lib/log.h"
 #include "lib/clock.h"
 #include "cmd/cmd.h"
 #include "stamp/stamp.h"
@@ -143,6 +144,7 @@ static int reflect_finish(struct test_spec *sp, void *arg)
 
 int cmd_stamp_reflect(int argc, char **argv)
 {
+	struct lr_err err = {0};
 	struct reflect_ctx ctx = { .cfg = {
 					   .rate_limit_pps = STAMP_DEFAULT_RATE_LIMIT,
 				   } };
@@ -171,6 +173,9 @@ int cmd_stamp_reflect(int argc, char **argv)
 		return rc;
 	stamp_clock_estimate(&ctx.cfg.error_ns, &ctx.cfg.synchronized,
 			     &ctx.cfg.tai_offset_ns);
-	rc = stamp_reflect_run(&spec, &ctx.cfg, cmd_stop_on_signals(), stdout);
+	rc = stamp_reflect_run(&spec, &ctx.cfg, cmd_stop_on_signals(), stdout,
+			       &err);
+	if (rc)
+		pr_warn("%s\n", lr_err_text(&err));
 	return rc ? EXIT_RUNTIME : EXIT_OK;
 }
