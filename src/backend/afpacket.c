@@ -284,7 +284,8 @@ static int guard_port(struct backend *b, const struct ip_addr *addr,
 	return 0;
 }
 
-static int afp_open(const struct backend_config *cfg, struct backend **out)
+static int afp_open(const struct backend_config *cfg, struct backend **out,
+		    struct lr_err *why)
 {
 	bool sender = cfg->remote.family != 0;
 	struct backend *b;
@@ -310,8 +311,9 @@ static int afp_open(const struct backend_config *cfg, struct backend **out)
 		err = guard_port(b, &cfg->frame.dst, cfg->frame.dst_port);
 	}
 	if (err) {
-		pr_warn("afpacket: cannot claim the test port: %s\n",
-			strerror(-err));
+		lr_err_set(why, err, NULL,
+			   "afpacket: cannot claim the test port: %s",
+			   strerror(-err));
 		goto err_close;
 	}
 	snprintf(b->mode, sizeof(b->mode),

@@ -30,6 +30,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "backend/ethtool.h"
 #include "backend/netpath.h"
 #include "lib/log.h"
 
@@ -360,18 +361,8 @@ static int queues_from_sysfs(const struct link_reply *link, uint32_t *rx,
 static int queues_from_ethtool(const char *ifname, uint32_t *rx, uint32_t *tx)
 {
 	struct ethtool_channels ch = { .cmd = ETHTOOL_GCHANNELS };
-	struct ifreq ifr;
-	int fd, err = 0;
+	int err = ethtool_request(ifname, &ch);
 
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	memset(&ifr, 0, sizeof(ifr));
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
-	ifr.ifr_data = (void *)&ch;
-	if (ioctl(fd, SIOCETHTOOL, &ifr))
-		err = -errno;
-	close(fd);
 	if (err)
 		return err;
 	if (!(ch.rx_count + ch.combined_count) ||
@@ -1012,19 +1003,7 @@ int netpath_if_counters(const char *ifname, struct if_counters *out)
 
 int netpath_driver(const char *ifname, struct ethtool_drvinfo *out)
 {
-	struct ifreq ifr;
-	int fd, err = 0;
-
 	memset(out, 0, sizeof(*out));
 	out->cmd = ETHTOOL_GDRVINFO;
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	memset(&ifr, 0, sizeof(ifr));
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
-	ifr.ifr_data = (void *)out;
-	if (ioctl(fd, SIOCETHTOOL, &ifr))
-		err = -errno;
-	close(fd);
-	return err;
+	return ethtool_request(ifname, out);
 }

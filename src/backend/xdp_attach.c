@@ -387,9 +387,10 @@ static int attach_link(struct xdp_attachment *a, int prog_fd,
  * own leftovers may; foreign ones and those of a running linerate only
  * with force. -EBUSY with a warning otherwise.
  */
-static int may_replace(int ifindex, uint32_t mode_flag, uint32_t id,
-		       const char *name, bool force)
+static int may_replace(struct xdp_attachment *a, uint32_t mode_flag,
+		       uint32_t id, const char *name, bool force)
 {
+	int ifindex = a->ifindex;
 	char ifname[IF_NAMESIZE];
 	pid_t holder = 0;
 
@@ -402,13 +403,15 @@ static int may_replace(int ifindex, uint32_t mode_flag, uint32_t id,
 	}
 	ifname_of(ifindex, ifname);
 	if (holder)
-		pr_warn("%s: XDP program %s (id %u, %s mode) belongs to a "
-			"running linerate (pid %d); not replacing it\n",
-			ifname, name, id, mode_name(mode_flag), (int)holder);
+		snprintf(a->why, sizeof(a->why),
+			 "%s: XDP program %s (id %u, %s mode) belongs to a "
+			 "running linerate (pid %d); not replacing it",
+			 ifname, name, id, mode_name(mode_flag), (int)holder);
 	else
-		pr_warn("%s: foreign XDP program %s (id %u, %s mode) is "
-			"attached; not replacing it without force\n",
-			ifname, name, id, mode_name(mode_flag));
+		snprintf(a->why, sizeof(a->why),
+			 "%s: foreign XDP program %s (id %u, %s mode) is "
+			 "attached; not replacing it without force",
+			 ifname, name, id, mode_name(mode_flag));
 	return -EBUSY;
 }
 
@@ -447,7 +450,7 @@ static int attach_in_mode(struct xdp_attachment *a, int prog_fd,
 			continue; /* detached meanwhile */
 		if (err)
 			goto out;
-		err = may_replace(a->ifindex, exclusive[i], id, name, force);
+		err = may_replace(a, exclusive[i], id, name, force);
 		if (err) {
 			close(old_fd);
 			goto out;
@@ -490,10 +493,11 @@ static int attach_in_mode(struct xdp_attachment *a, int prog_fd,
 
 		/* Someone attached a program (or an XDP link) between our
 		 * look and our attach: theirs stays. */
-		pr_warn("%s: another XDP program was attached meanwhile; not "
-			"replacing it%s%s\n",
-			ifname_of(a->ifindex, ifname),
-			kernel_message[0] ? ": " : "", kernel_message);
+		snprintf(a->why, sizeof(a->why),
+			 "%s: another XDP program was attached meanwhile; "
+			 "not replacing it%s%s",
+			 ifname_of(a->ifindex, ifname),
+			 kernel_message[0] ? ": " : "", kernel_message);
 		err = -EBUSY;
 	}
 out:

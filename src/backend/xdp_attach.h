@@ -42,13 +42,16 @@ struct xdp_attachment {
 	bool attached;
 	char mode[16]; /* "native" or "generic" */
 	char note[160]; /* why native was refused, or "" */
+	/* After -EBUSY: the program in the way and why it stays, one line
+	 * for the caller to pass on; "" otherwise. */
+	char why[192];
 };
 
 /*
  * Attach prog_fd to ifindex. XDP_PREF_AUTO tries native (driver) first,
  * then generic, and says in a->note why native was refused. Returns 0, or
- * -EBUSY when a foreign program is attached and !force (with a message on
- * stderr naming it), or another -errno.
+ * -EBUSY when a foreign program is attached and !force (a->why names it),
+ * or another -errno. It logs nothing: the caller says what failed.
  */
 int xdp_attach(struct xdp_attachment *a, int ifindex, int prog_fd,
 	       enum xdp_mode_pref mode, bool force);

@@ -119,15 +119,13 @@ static __always_inline bool udp_checksum(struct xdp_md *ctx,
 {
 	void *data = (void *)(long)ctx->data;
 	__u64 sum;
-	__u16 check;
 
 	udp->check = 0;
 	sum = csum_frame(ctx, (__u32)((void *)udp - data), udp_len);
 	if (sum == ~0ULL)
 		return false;
 	sum += addr_sum + bpf_htons(IPPROTO_UDP) + bpf_htons((__u16)udp_len);
-	check = (__u16)~csum_fold(sum);
-	udp->check = check ? check : 0xffff;
+	udp->check = udp_csum_field(sum);
 	return true;
 }
 
@@ -137,12 +135,8 @@ static __always_inline bool udp_checksum(struct xdp_md *ctx,
 static __always_inline bool frame_holds(struct xdp_md *ctx, void *p,
 					__u32 len)
 {
-	void *data = (void *)(long)ctx->data;
-	void *data_end = (void *)(long)ctx->data_end;
-
-	if (p + len <= data_end)
-		return true;
-	return (__u64)(p - data) + len <= bpf_xdp_get_buff_len(ctx);
+	return xdp_frame_holds(ctx, (void *)(long)ctx->data,
+			       (void *)(long)ctx->data_end, p, len);
 }
 
 static __always_inline enum reflect_result probe_check(struct udphdr *udp,

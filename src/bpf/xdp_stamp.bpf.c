@@ -190,15 +190,13 @@ static __always_inline void stamp_reflect(struct stamp_packet *p, __u8 ttl,
 static __always_inline void udp_csum(struct udphdr *udp, __u64 addr_sum)
 {
 	__s64 part;
-	__u16 check;
 
 	udp->check = 0;
 	part = bpf_csum_diff(NULL, 0, (__be32 *)udp,
 			     sizeof(*udp) + XDP_STAMP_BASE_LEN, 0);
-	check = (__u16)~csum_fold((__u32)part + addr_sum +
-				  bpf_htons(IPPROTO_UDP) +
-				  bpf_htons(sizeof(*udp) + XDP_STAMP_BASE_LEN));
-	udp->check = check ? check : 0xffff;
+	udp->check =
+		udp_csum_field((__u32)part + addr_sum + bpf_htons(IPPROTO_UDP) +
+			       bpf_htons(sizeof(*udp) + XDP_STAMP_BASE_LEN));
 }
 
 static __always_inline enum verdict stamp_ipv4(struct iphdr *ip,

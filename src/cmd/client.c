@@ -93,7 +93,7 @@ static const struct opt_group_ref client_groups[] = {
 	{&client_group, 0},
 	{&cmd_api_client_group, offsetof(struct client_opts, api)},
 	{&cmd_api_client_data_group, offsetof(struct client_opts, api)},
-	{&cmd_address_group, offsetof(struct client_opts, run.spec)},
+	{&spec_opts_address, offsetof(struct client_opts, run.spec)},
 	{&spec_opts_traffic, offsetof(struct client_opts, run.spec)},
 	{&spec_opts_backend, offsetof(struct client_opts, run.spec.backend)},
 	{&spec_opts_output, offsetof(struct client_opts, run.spec)},
@@ -164,7 +164,7 @@ static void client_defaults(struct client_opts *o, enum role role)
 {
 	memset(o, 0, sizeof(*o));
 	remote_config_init(&o->run);
-	cmd_spec_defaults(role, &o->run.spec);
+	spec_opts_defaults(role, &o->run.spec);
 	parse_endpoint("192.0.2.1:9", false, &o->run.spec.dst,
 		       &o->run.spec.dst_port, NULL);
 }

@@ -9,7 +9,7 @@
 #include "lib/clock.h"
 #include "cmd/cmd.h"
 #include "cmd/api_server_auth.h"
-#include "cmd/resolve.h"
+#include "lib/resolve.h"
 #include "cmd/row_values.h"
 #include "cmd/server_opts.h"
 #include "lib/log.h"

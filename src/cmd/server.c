@@ -17,7 +17,7 @@
 #include "api/http.h"
 #include "cmd/api_server_auth.h"
 #include "cmd/cmd.h"
-#include "cmd/resolve.h"
+#include "lib/resolve.h"
 #include "cmd/row_values.h"
 #include "cmd/server_opts.h"
 #include "lib/clock.h"

@@ -2,6 +2,7 @@
 /* linerate stamp-reflect: option rows and a call (src/stamp/). */
 #include <string.h>
 
+#include "lib/log.h"
 #include "lib/clock.h"
 #include "cmd/traffic_opts.h"
 #include "stamp/stamp.h"
@@ -48,7 +49,7 @@ static const struct opt_group reflect_group =
 	OPT_GROUP("stamp-reflect", reflect_rows);
 
 static const struct opt_group_ref reflect_groups[] = {
-	{&cmd_address_group, offsetof(struct reflect_cli, spec)},
+	{&spec_opts_address, offsetof(struct reflect_cli, spec)},
 	{&spec_opts_traffic, offsetof(struct reflect_cli, spec)},
 	{&spec_opts_backend, offsetof(struct reflect_cli, spec) +
 				     offsetof(struct test_spec, backend)},
@@ -91,7 +92,7 @@ const struct opt_command cmd_stamp_reflect_opts = {
 static void reflect_defaults(struct reflect_cli *cli)
 {
 	memset(cli, 0, sizeof(*cli));
-	cmd_spec_defaults(ROLE_REFLECT, &cli->spec);
+	spec_opts_defaults(ROLE_REFLECT, &cli->spec);
 	cli->rate_limit = STAMP_DEFAULT_RATE_LIMIT;
 	cli->spec.listen.family = AF_INET;
 	cli->spec.listen.v4.s_addr = 0;
@@ -161,6 +162,7 @@ static int reflect_finish(struct reflect_cli *ctx)
 
 int cmd_stamp_reflect(int argc, char **argv)
 {
+	struct lr_err err = {0};
 	struct reflect_cli cli;
 	struct opt_parse st;
 	int rc;
@@ -178,6 +180,8 @@ int cmd_stamp_reflect(int argc, char **argv)
 	stamp_clock_estimate(&cli.cfg.error_ns, &cli.cfg.synchronized,
 			     &cli.cfg.tai_offset_ns);
 	rc = stamp_reflect_run(&cli.spec, &cli.cfg, cmd_stop_on_signals(),
-			       stdout);
+			       stdout, &err);
+	if (rc)
+		pr_warn("%s\n", lr_err_text(&err));
 	return rc ? EXIT_RUNTIME : EXIT_OK;
 }

@@ -13,7 +13,7 @@
 #include "lib/clock.h"
 #include "cmd/cmd.h"
 #include "cmd/api_client_opts.h"
-#include "cmd/resolve.h"
+#include "lib/resolve.h"
 #include "cmd/row_values.h"
 #include "cmd/server_opts.h"
 #include "lib/options.h"

@@ -129,8 +129,11 @@ static int attach_cycle(int ifindex, int prog_fd, enum xdp_mode_pref pref,
 		signals_release(&saved);
 		const char *why = strstr(a.note, "refused: ");
 
-		/* The check's label already names the mode. */
+		/* The check's label already names the mode; a program put
+		 * there meanwhile is named in a.why (the report says it,
+		 * nothing is logged here). */
 		snprintf(note, note_len, "%s",
+			 a.why[0]  ? a.why :
 			 why	   ? why + strlen("refused: ") :
 			 a.note[0] ? a.note :
 				     strerror(-err));

@@ -5,6 +5,7 @@
  * argv of child runs. A value callback is here only where a type of the
  * model does not say it all (a size mix, marking bytes, catch-up).
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -13,6 +14,7 @@
 #include "lib/clock.h"
 #include "lib/log.h"
 #include "lib/marking.h"
+#include "lib/resolve.h"
 #include "lib/spec_opts.h"
 
 #define R_SEND	  SPEC_R_SEND
@@ -104,7 +106,11 @@ static int size_format(const struct opt_row *row, const void *cfg, char *buf,
 	const struct test_spec *sp = cfg;
 
 	(void)row;
-	if (sp->size_mix.count)
+	/* A mix as it was given ("imix", a sweep): it parses back to the
+	 * same mix, text and all. */
+	if (sp->size_mix.count && sp->size_mix.text[0])
+		snprintf(buf, len, "%s", sp->size_mix.text);
+	else if (sp->size_mix.count)
 		sizemix_format(&sp->size_mix, buf, len);
 	else
 		snprintf(buf, len, "%" PRIu32, sp->frame_size);
@@ -295,6 +301,7 @@ static int catch_up_format(const struct opt_row *row, const void *cfg,
 
 static const struct opt_row traffic_rows[] = {
 	{.name = "size",
+	 .flags = OPT_F_ALWAYS,
 	 .type = OPT_CUSTOM,
 	 .roles = R_ALL | R_STAMP | R_SREFL,
 	 .arg = "BYTES",
@@ -393,6 +400,7 @@ static const struct opt_row traffic_rows[] = {
 	 .json_key = "line_rate",
 	 .json_roles = J_SENDERS | SPEC_J_REFLECT},
 	{.name = "duration",
+	 .flags = OPT_F_ALWAYS,
 	 .type = OPT_DURATION,
 	 SPEC_FIELD(duration_ns),
 	 .roles = R_ALL | R_STAMP | R_SREFL,
@@ -402,6 +410,7 @@ static const struct opt_row traffic_rows[] = {
 	 .json_key = "duration",
 	 .json_roles = J_ALL | SPEC_J_STAMP_REFLECT},
 	{.name = "count",
+	 .flags = OPT_F_ALWAYS,
 	 .type = OPT_UINT,
 	 SPEC_FIELD(count),
 	 .roles = R_ALL | R_STAMP | R_SREFL,
@@ -773,3 +782,242 @@ static const struct opt_row output_rows[] = {
 };
 
 const struct opt_group spec_opts_output = OPT_GROUP("output", output_rows);
+
+/* The address rows: an IP or a host name, resolved as it is parsed. */
+/* An address flag: an IP or a host name (resolved now). */
+static int resolve_row(const struct opt_row *row, const char *v,
+		       bool port_optional, struct ip_addr *ip, uint16_t *port,
+		       bool *has_port, struct opt_parse *st)
+{
+	char err[400];
+
+	if (!endpoint_resolve(v, port_optional, ip, port, has_port, err,
+			      sizeof(err)))
+		return 0;
+	return opts_fail(st, row, "%s", err);
+}
+
+static int dst_parse(const struct opt_row *row, void *cfg, const char *v,
+		     struct opt_parse *st)
+{
+	struct test_spec *sp = cfg;
+
+	return resolve_row(row, v, false, &sp->dst, &sp->dst_port, NULL, st);
+}
+
+static int src_parse(const struct opt_row *row, void *cfg, const char *v,
+		     struct opt_parse *st)
+{
+	struct test_spec *sp = cfg;
+	bool has_port;
+
+	if (resolve_row(row, v, true, &sp->src, &sp->src_port, &has_port, st))
+		return -EINVAL;
+	sp->has_src = true;
+	return 0;
+}
+
+static int listen_parse(const struct opt_row *row, void *cfg, const char *v,
+			struct opt_parse *st)
+{
+	struct test_spec *sp = cfg;
+
+	return resolve_row(row, v, false, &sp->listen, &sp->listen_port, NULL,
+			   st);
+}
+
+static int from_parse(const struct opt_row *row, void *cfg, const char *v,
+		      struct opt_parse *st)
+{
+	struct test_spec *sp = cfg;
+	bool has_port;
+
+	if (resolve_row(row, v, true, &sp->only_from, NULL, &has_port, st))
+		return -EINVAL;
+	if (has_port)
+		return -EINVAL; /* the standard line: no port */
+	sp->has_only_from = true;
+	return 0;
+}
+
+/* "IP", "IP:PORT" or "[IPv6]:PORT" (port 0: none). */
+static int format_endpoint(const struct ip_addr *ip, uint16_t port, char *buf,
+			   size_t len)
+{
+	char addr[INET6_ADDRSTRLEN];
+
+	if ((ip->family != AF_INET && ip->family != AF_INET6) ||
+	    !inet_ntop(ip->family, &ip->v4, addr, sizeof(addr)))
+		return 0;
+	if (!port)
+		snprintf(buf, len, "%s", addr);
+	else if (ip->family == AF_INET6)
+		snprintf(buf, len, "[%s]:%u", addr, port);
+	else
+		snprintf(buf, len, "%s:%u", addr, port);
+	return 1;
+}
+
+static int dst_format(const struct opt_row *row, const void *cfg, char *buf,
+		      size_t len)
+{
+	const struct test_spec *sp = cfg;
+
+	(void)row;
+	return format_endpoint(&sp->dst, sp->dst_port, buf, len);
+}
+
+static int src_format(const struct opt_row *row, const void *cfg, char *buf,
+		      size_t len)
+{
+	const struct test_spec *sp = cfg;
+
+	(void)row;
+	return sp->has_src ? format_endpoint(&sp->src, sp->src_port, buf, len) :
+			     0;
+}
+
+static int listen_format(const struct opt_row *row, const void *cfg, char *buf,
+			 size_t len)
+{
+	const struct test_spec *sp = cfg;
+
+	(void)row;
+	return format_endpoint(&sp->listen, sp->listen_port, buf, len);
+}
+
+static int from_format(const struct opt_row *row, const void *cfg, char *buf,
+		       size_t len)
+{
+	const struct test_spec *sp = cfg;
+
+	(void)row;
+	return sp->has_only_from ?
+		       format_endpoint(&sp->only_from, 0, buf, len) :
+		       0;
+}
+
+static const struct opt_row address_rows[] = {
+	{.name = "dst",
+	 .type = OPT_CUSTOM,
+	 .roles = R_TX | SPEC_R_STAMP,
+	 .arg = "HOST:PORT",
+	 .help = "destination (required): an IP, [IPv6] or a host name",
+	 .parse = dst_parse,
+	 .format = dst_format},
+	{.name = "src",
+	 .type = OPT_CUSTOM,
+	 .roles = R_TX | SPEC_R_STAMP,
+	 .arg = "HOST[:PORT]",
+	 .help = "source address; with a port, flows use PORT, PORT+1, ...",
+	 .parse = src_parse,
+	 .format = src_format},
+	{.name = "listen",
+	 .type = OPT_CUSTOM,
+	 .roles = R_RX | SPEC_R_STAMP_REFLECT,
+	 .arg = "HOST:PORT",
+	 .help = "address to listen on (required): an IP, [IPv6] or a host "
+		 "name",
+	 .parse = listen_parse,
+	 .format = listen_format},
+	{.name = "from",
+	 .type = OPT_CUSTOM,
+	 .roles = R_RX,
+	 .arg = "HOST",
+	 .help = "take packets only from HOST (the xdp backend filters in its "
+		 "program); the rest to the port is counted in rx.filtered",
+	 .accepted = "an address or host name, no port",
+	 .parse = from_parse,
+	 .format = from_format},
+};
+
+const struct opt_group spec_opts_address = OPT_GROUP("address", address_rows);
+
+const struct opt_group_ref spec_opts_groups[] = {
+	{&spec_opts_address, 0},
+	{&spec_opts_traffic, 0},
+	{&spec_opts_backend, offsetof(struct test_spec, backend)},
+	{&spec_opts_output, 0},
+	{NULL, 0},
+};
+
+#define EXIT_NOTE(failure)                                                     \
+	"\nexit codes: 0 ok, 1 runtime error, 2 bad input, 3 the test ran "    \
+	"but its traffic\nfailed: " failure "\n(one line on stderr says why; " \
+	"docs/cli.md)\nJSON fields: docs/json.md\n"
+
+const struct opt_command spec_opts_send = {
+	.name = "send",
+	.summary = "send test traffic at a frame size and rate",
+	.usage = "send --dst HOST:PORT [options]\n"
+		 "  Send UDP test packets (sequence number and timestamp in "
+		 "each) at a frame size and rate.",
+	.groups = spec_opts_groups,
+	.roles = SPEC_R_SEND,
+	.epilog = EXIT_NOTE("nothing sent, or the destination refused it "
+			    "from start to end"),
+};
+
+const struct opt_command spec_opts_recv = {
+	.name = "recv",
+	.summary = "receive and analyse test traffic",
+	.usage = "recv --listen HOST:PORT [options]\n"
+		 "  Receive test packets; report loss, reordering, duplicates, "
+		 "latency and jitter.",
+	.groups = spec_opts_groups,
+	.roles = SPEC_R_RECV,
+	.epilog = EXIT_NOTE("no test packet received"),
+};
+
+const struct opt_command spec_opts_reflect = {
+	.name = "reflect",
+	.summary = "send test packets back to their source",
+	.usage = "reflect --listen HOST:PORT [options]\n"
+		 "  Send every test packet back to its source.",
+	.groups = spec_opts_groups,
+	.roles = SPEC_R_REFLECT,
+	.epilog = EXIT_NOTE("no test packet received"),
+};
+
+const struct opt_command spec_opts_ping = {
+	.name = "ping",
+	.summary = "round-trip latency against a reflector",
+	.usage = "ping --dst HOST:PORT [options]\n"
+		 "  Round trip against a reflector: RTT percentiles, "
+		 "optionally under load (--rate).",
+	.groups = spec_opts_groups,
+	.roles = SPEC_R_PING,
+	.epilog = EXIT_NOTE("no reply"),
+};
+
+const struct opt_command *spec_opts_command(enum role role)
+{
+	switch (role) {
+	case ROLE_SEND:
+		return &spec_opts_send;
+	case ROLE_RECV:
+		return &spec_opts_recv;
+	case ROLE_REFLECT:
+		return &spec_opts_reflect;
+	case ROLE_PING:
+		break;
+	}
+	return &spec_opts_ping;
+}
+
+#define SEND_CATCH_UP_NS (10 * NSEC_PER_MSEC)
+
+void spec_opts_defaults(enum role role, struct test_spec *sp)
+{
+	spec_init(sp, role);
+	/*
+	 * A load generator's job is the rate: `send` makes up 10 ms of
+	 * lateness (a busy host stalls it for milliseconds; bursts show in
+	 * tx.pacing). A ping's probes and the server's sessions keep one
+	 * burst; rfc2544 trials use their own policy.
+	 */
+	if (role == ROLE_SEND) {
+		sp->catch_up = CATCH_UP_TIME;
+		sp->catch_up_value = SEND_CATCH_UP_NS;
+	}
+}

@@ -216,11 +216,15 @@ static void live_snapshot(struct stats_snapshot *snap,
 
 int stamp_reflect_run(const struct test_spec *sp,
 		      const struct stamp_reflector_config *cfg,
-		      atomic_bool *stop, FILE *out)
+		      atomic_bool *stop, FILE *out, struct lr_err *err)
 {
 	struct session_observer obs = { .out = out };
+	int rc = stamp_reflect_observed(sp, cfg, stop, &obs);
 
-	return stamp_reflect_observed(sp, cfg, stop, &obs);
+	if (rc)
+		lr_err_errno(&obs.err, rc);
+	*err = obs.err;
+	return rc;
 }
 
 int stamp_reflect_observed(const struct test_spec *sp,
@@ -251,7 +255,7 @@ int stamp_reflect_observed(const struct test_spec *sp,
 	}
 	stats_snapshot_init(snap);
 	if (!strcmp(sp->backend.name, "xdp")) {
-		rc = stamp_xdp_open(&xdp, sp, cfg);
+		rc = stamp_xdp_open(&xdp, sp, cfg, &obs->err);
 		if (rc)
 			goto out_free;
 		ctx.backend_name = "xdp";
@@ -264,10 +268,11 @@ int stamp_reflect_observed(const struct test_spec *sp,
 	rc = stamp_sock_open(&sock, &sp->listen, sp->listen_port, NULL, 0,
 			     sp->backend.kernel_rx_timestamps);
 	if (rc) {
-		pr_warn("stamp-reflect: cannot listen on %s: %s\n",
-			endpoint_format(&sp->listen, sp->listen_port, ep,
-					sizeof(ep)),
-			strerror(-rc));
+		lr_err_set(&obs->err, rc, NULL,
+			   "stamp-reflect: cannot listen on %s: %s",
+			   endpoint_format(&sp->listen, sp->listen_port, ep,
+					   sizeof(ep)),
+			   strerror(-rc));
 		stamp_reflector_destroy(&r);
 		goto out_xdp;
 	}
@@ -400,10 +405,12 @@ int stamp_reflect_session(const struct test_spec *sp, bool stateful,
 		.rate_burst = STAMP_DEFAULT_RATE_LIMIT / 10,
 	};
 
+	lr_err_clear(&obs->err);
 	if (cfg.max_len < STAMP_UNAUTH_LEN) {
-		pr_warn("stamp-reflect: a %u-byte frame cannot hold a STAMP "
-			"packet\n",
-			sp->frame_size);
+		lr_err_set(&obs->err, -EINVAL, "size",
+			   "stamp-reflect: a %u-byte frame cannot hold a "
+			   "STAMP packet",
+			   sp->frame_size);
 		if (obs->on_started)
 			obs->on_started(obs->arg, NULL);
 		return -EINVAL;
