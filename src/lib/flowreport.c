@@ -6,6 +6,7 @@
 
 #include "lib/flowreport.h"
 #include "lib/marking.h"
+#include "lib/strbuf.h"
 
 void flowreport_set_latency(struct flow_result *r, const struct hist *h)
 {
@@ -68,22 +69,20 @@ void flowreport_sort_by_source(struct flow_result *flows, size_t n)
 static const char *dscp_list(const struct flow_result *r, char *buf,
 			     size_t len)
 {
-	size_t used = 0;
+	struct strbuf sb;
 
-	buf[0] = '\0';
+	strbuf_init_fixed(&sb, buf, len);
 	if (!r->tos_seen)
 		return buf;
-	for (unsigned int d = 0; d <= MARKING_DSCP_MAX && used < len; d++) {
+	for (unsigned int d = 0; d <= MARKING_DSCP_MAX && strbuf_ok(&sb); d++) {
 		char name[8];
-		int n;
 
 		if (!(r->dscp_seen & (1ULL << d)))
 			continue;
-		n = snprintf(buf + used, len - used, "%s%s", used ? "+" : "",
-			     marking_dscp_name((uint8_t)d, name, sizeof(name)));
-		if (n < 0)
-			break;
-		used += (size_t)n;
+		strbuf_sep(&sb, "+");
+		strbuf_printf(
+			&sb, "%s",
+			marking_dscp_name((uint8_t)d, name, sizeof(name)));
 	}
 	return buf;
 }
@@ -91,21 +90,16 @@ static const char *dscp_list(const struct flow_result *r, char *buf,
 static const char *ecn_list(const struct flow_result *r, char *buf,
 			    size_t len)
 {
-	size_t used = 0;
+	struct strbuf sb;
 
-	buf[0] = '\0';
+	strbuf_init_fixed(&sb, buf, len);
 	if (!r->tos_seen)
 		return buf;
-	for (unsigned int e = 0; e <= MARKING_ECN_MAX && used < len; e++) {
-		int n;
-
+	for (unsigned int e = 0; e <= MARKING_ECN_MAX && strbuf_ok(&sb); e++) {
 		if (!(r->ecn_seen & (1u << e)))
 			continue;
-		n = snprintf(buf + used, len - used, "%s%s", used ? "+" : "",
-			     marking_ecn_name((uint8_t)e));
-		if (n < 0)
-			break;
-		used += (size_t)n;
+		strbuf_sep(&sb, "+");
+		strbuf_printf(&sb, "%s", marking_ecn_name((uint8_t)e));
 	}
 	return buf;
 }
@@ -114,18 +108,17 @@ const char *flowreport_name(const struct flow_result *r, char *buf,
 			    size_t len)
 {
 	char addr[INET6_ADDRSTRLEN], dscp[128];
-	int n;
+	struct strbuf sb;
 
+	strbuf_init_fixed(&sb, buf, len);
 	ip_addr_format(&r->src, addr, sizeof(addr));
-	n = snprintf(buf, len, r->src.family == AF_INET6 ? "[%s]:%u" : "%s:%u",
-		     addr, r->src_port);
-	if (n < 0 || (size_t)n >= len)
-		return buf;
+	strbuf_printf(&sb, r->src.family == AF_INET6 ? "[%s]:%u" : "%s:%u",
+		      addr, r->src_port);
 	dscp_list(r, dscp, sizeof(dscp));
 	if (dscp[0])
-		n += snprintf(buf + n, len - (size_t)n, " %s", dscp);
-	if (r->vlan_seen && (size_t)n < len)
-		snprintf(buf + n, len - (size_t)n, " vlan %u", r->vlan_id);
+		strbuf_printf(&sb, " %s", dscp);
+	if (r->vlan_seen)
+		strbuf_printf(&sb, " vlan %u", r->vlan_id);
 	return buf;
 }
 

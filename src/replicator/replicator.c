@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 #include "lib/log.h"
 #include "replicator/replicator.h"
 #include "lib/stats.h"
+#include "lib/strbuf.h"
 #include "replicator/tc.h"
 
 #define ADD_RETRY_NS   (200 * NSEC_PER_MSEC)
@@ -166,12 +168,20 @@ static int open_udp(struct replicator *r)
 	return r->ops->open(bc, &r->backends[0]);
 }
 
-static void note_append(struct replicator *r, const char *name, const char *why)
-{
-	size_t used = strlen(r->note);
+/* The note is a "; "-separated list of clauses, cut at its size. */
+static void note_append(struct replicator *r, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
-	snprintf(r->note + used, sizeof(r->note) - used, "%s%s refused: %s",
-		 used ? "; " : "", name, why);
+static void note_append(struct replicator *r, const char *fmt, ...)
+{
+	struct strbuf sb;
+	va_list ap;
+
+	strbuf_init_append(&sb, r->note, sizeof(r->note));
+	strbuf_sep(&sb, "; ");
+	va_start(ap, fmt);
+	strbuf_vprintf(&sb, fmt, ap);
+	va_end(ap);
 }
 
 /* Queue 0 with the named backend (or, for auto, the first of afxdp,
@@ -209,7 +219,7 @@ static int open_userspace(struct replicator *r)
 			break;
 		if (!is_auto)
 			return err;
-		note_append(r, names[i],
+		note_append(r, "%s refused: %s", names[i],
 			    captured[0] ? captured : strerror(-err));
 	}
 	if (err)
@@ -244,12 +254,8 @@ static int open_userspace(struct replicator *r)
 	}
 	r->backend_name = r->ops->name;
 	snprintf(r->mode, sizeof(r->mode), "%s", r->ops->mode(r->backends[0]));
-	if (r->ops->note && r->ops->note(r->backends[0])) {
-		size_t used = strlen(r->note);
-
-		snprintf(r->note + used, sizeof(r->note) - used, "%s%s",
-			 used ? "; " : "", r->ops->note(r->backends[0]));
-	}
+	if (r->ops->note && r->ops->note(r->backends[0]))
+		note_append(r, "%s", r->ops->note(r->backends[0]));
 	return 0;
 }
 
