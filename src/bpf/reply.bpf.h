@@ -50,6 +50,23 @@ static __always_inline void ipv4_csum_set(struct iphdr *ip)
 	ip->check = (__u16)~csum_fold((__u32)part);
 }
 
+/* The ends of an answer: the sender's source becomes its destination. */
+static __always_inline void ipv4_swap_addrs(struct iphdr *ip)
+{
+	__be32 addr = ip->saddr;
+
+	ip->saddr = ip->daddr;
+	ip->daddr = addr;
+}
+
+static __always_inline void ipv6_swap_addrs(struct ipv6hdr *ip6)
+{
+	struct in6_addr addr = ip6->saddr;
+
+	ip6->saddr = ip6->daddr;
+	ip6->daddr = addr;
+}
+
 /* The addresses' part of the IPv6 pseudo header sum. */
 static __always_inline __u64 ipv6_addr_sum(const struct ipv6hdr *ip6)
 {

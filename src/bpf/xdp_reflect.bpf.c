@@ -24,6 +24,7 @@
 #include <bpf/bpf_endian.h>
 #include <bpf/bpf_helpers.h>
 
+#include "bpf/match.bpf.h"
 #include "bpf/parse.bpf.h"
 #include "bpf/reply.bpf.h"
 #include "bpf/xdp_shared.h"
@@ -171,7 +172,6 @@ static __always_inline enum reflect_result reflect_ipv4(struct xdp_md *ctx,
 	enum reflect_result res;
 	struct udphdr *udp;
 	__u32 ihl, total, udp_len;
-	__be32 addr;
 	__u64 sum;
 
 	if ((void *)(ip + 1) > data_end)
@@ -204,9 +204,7 @@ static __always_inline enum reflect_result reflect_ipv4(struct xdp_md *ctx,
 		return res;
 	*ip_len = total;
 
-	addr = ip->saddr;
-	ip->saddr = ip->daddr;
-	ip->daddr = addr;
+	ipv4_swap_addrs(ip);
 	swap_u16(&udp->source, &udp->dest);
 	/* A sender may leave an IPv4 UDP checksum out (0); keep it so. */
 	if (udp->check) {
@@ -224,7 +222,6 @@ static __always_inline enum reflect_result reflect_ipv6(struct xdp_md *ctx,
 							__u32 *ip_len)
 {
 	struct udphdr *udp = (void *)(ip6 + 1);
-	struct in6_addr addr;
 	enum reflect_result res;
 	__u32 udp_len, room;
 	__u64 sum;
@@ -234,10 +231,7 @@ static __always_inline enum reflect_result reflect_ipv6(struct xdp_md *ctx,
 	if (ip6->nexthdr != IPPROTO_UDP)
 		return RESULT_NOT_OURS;
 	if (!reflect_cfg.any_addr &&
-	    (ip6->daddr.in6_u.u6_addr32[0] != reflect_cfg.addr[0] ||
-	     ip6->daddr.in6_u.u6_addr32[1] != reflect_cfg.addr[1] ||
-	     ip6->daddr.in6_u.u6_addr32[2] != reflect_cfg.addr[2] ||
-	     ip6->daddr.in6_u.u6_addr32[3] != reflect_cfg.addr[3]))
+	    !ipv6_addr_is(&ip6->daddr, reflect_cfg.addr))
 		return RESULT_NOT_OURS;
 	room = bpf_ntohs(ip6->payload_len);
 	if (ip6->version != 6 || !frame_holds(ctx, udp, room))
@@ -245,10 +239,7 @@ static __always_inline enum reflect_result reflect_ipv6(struct xdp_md *ctx,
 	if (udp->dest != bpf_htons(reflect_cfg.port))
 		return RESULT_NOT_OURS;
 	if (reflect_cfg.only_from &&
-	    (ip6->saddr.in6_u.u6_addr32[0] != reflect_cfg.from_addr[0] ||
-	     ip6->saddr.in6_u.u6_addr32[1] != reflect_cfg.from_addr[1] ||
-	     ip6->saddr.in6_u.u6_addr32[2] != reflect_cfg.from_addr[2] ||
-	     ip6->saddr.in6_u.u6_addr32[3] != reflect_cfg.from_addr[3]))
+	    !ipv6_addr_is(&ip6->saddr, reflect_cfg.from_addr))
 		return RESULT_FILTERED;
 	udp_len = bpf_ntohs(udp->len);
 	if (udp_len < sizeof(*udp) || udp_len > room)
@@ -258,9 +249,7 @@ static __always_inline enum reflect_result reflect_ipv6(struct xdp_md *ctx,
 		return res;
 	*ip_len = sizeof(*ip6) + room;
 
-	addr = ip6->saddr;
-	ip6->saddr = ip6->daddr;
-	ip6->daddr = addr;
+	ipv6_swap_addrs(ip6);
 	swap_u16(&udp->source, &udp->dest);
 	sum = ipv6_addr_sum(ip6);
 	/* The UDP length in the IPv6 pseudo header is 32 bits; its high
