@@ -507,12 +507,10 @@ int xdp_attach(struct xdp_attachment *a, int ifindex, int prog_fd,
 
 	/* Our own fd, so detaching works even after the caller has freed
 	 * its skeleton (REPLACE needs the program's fd). */
-	a->prog_fd = bpf_fd_dup(prog_fd);
-	if (a->prog_fd < 0) {
-		err = a->prog_fd;
-		a->prog_fd = -1;
+	err = bpf_fd_dup(prog_fd);
+	if (err < 0)
 		return err;
-	}
+	a->prog_fd = err;
 
 	if (mode != XDP_PREF_GENERIC) {
 		err = attach_in_mode(a, a->prog_fd, XDP_FLAGS_DRV_MODE, force);
@@ -914,6 +912,25 @@ static uint32_t clsact_parent(bool ingress)
 			 ingress ? TC_H_MIN_INGRESS : TC_H_MIN_EGRESS);
 }
 
+/* The filters on one side of a hook, in a list of their own (it is
+ * large) for the caller to free(), even on error. No clsact (or ingress)
+ * qdisc: no filters. */
+static int tc_filters(int ifindex, bool ingress, struct tc_filter_list **out)
+{
+	struct tc_filter_list *list = malloc(sizeof(*list));
+	int err;
+
+	*out = list;
+	if (!list)
+		return -ENOMEM;
+	err = tc_list(ifindex, clsact_parent(ingress), list);
+	if (err == -EINVAL || err == -ENOENT) {
+		list->count = 0;
+		err = 0;
+	}
+	return err;
+}
+
 static void hook_classify(struct hook_prog *p)
 {
 	p->owner = HOOK_OWNER_FOREIGN;
@@ -954,13 +971,7 @@ int hook_inspect(int ifindex, struct hook_prog *out, unsigned int max)
 		n++;
 	}
 
-	list = malloc(sizeof(*list));
-	if (!list)
-		return -ENOMEM;
-	err = tc_list(ifindex, clsact_parent(true), list);
-	/* No clsact (or ingress) qdisc: no filters. */
-	if (err == -EINVAL || err == -ENOENT)
-		err = 0;
+	err = tc_filters(ifindex, true, &list);
 	for (unsigned int i = 0; !err && i < list->count && n < max; i++) {
 		const struct tc_filter *f = &list->filter[i];
 		struct hook_prog *p = &out[n];
@@ -989,13 +1000,8 @@ int tc_filter_count(int ifindex, bool ingress)
 	struct tc_filter_list *list;
 	int err;
 
-	list = malloc(sizeof(*list));
-	if (!list)
-		return -ENOMEM;
-	err = tc_list(ifindex, clsact_parent(ingress), list);
-	if (err == -EINVAL || err == -ENOENT)
-		err = 0;
-	else if (!err)
+	err = tc_filters(ifindex, ingress, &list);
+	if (!err)
 		err = (int)list->count;
 	free(list);
 	return err;

@@ -277,6 +277,21 @@ static void set_peer(struct pkt *p, const struct sub_target *t)
 					    sizeof(struct sockaddr_in));
 }
 
+/* tx[k] sends the datagram rx[idx[k]] as it came (udp backend: the
+ * payload only, no headers to rewrite). */
+static void copy_received(struct repl_worker *w, const uint32_t *idx,
+			  uint32_t n)
+{
+	for (uint32_t k = 0; k < n; k++) {
+		const struct pkt *p = &w->rx[idx[k]];
+
+		w->tx[k].data = p->data;
+		w->tx[k].len = p->len;
+		w->tx[k].flow = 0;
+		w->tx[k].payload_offset = 0;
+	}
+}
+
 static void udp_return(struct repl_worker *w, uint32_t nret)
 {
 	struct sub_target feed;
@@ -286,15 +301,9 @@ static void udp_return(struct repl_worker *w, uint32_t nret)
 		STAT_ADD(w->c.return_no_feed, nret);
 		return;
 	}
-	for (uint32_t k = 0; k < nret; k++) {
-		const struct pkt *p = &w->rx[w->ret_idx[k]];
-
-		w->tx[k].data = p->data;
-		w->tx[k].len = p->len;
-		w->tx[k].flow = 0;
-		w->tx[k].payload_offset = 0;
+	copy_received(w, w->ret_idx, nret);
+	for (uint32_t k = 0; k < nret; k++)
 		set_peer(&w->tx[k], &feed);
-	}
 	tx_all(w, w->tx, nret, &res);
 	account_tx(w, &res);
 	/* What went to the send path; its drops are the tx drops. */
@@ -351,14 +360,7 @@ static void udp_burst(struct repl_worker *w, const struct sub_set *set,
 		STAT_ADD(w->c.no_subscribers, nfeed);
 		return;
 	}
-	for (uint32_t k = 0; k < nfeed; k++) {
-		const struct pkt *p = &w->rx[w->feed_idx[k]];
-
-		w->tx[k].data = p->data;
-		w->tx[k].len = p->len;
-		w->tx[k].flow = 0;
-		w->tx[k].payload_offset = 0;
-	}
+	copy_received(w, w->feed_idx, nfeed);
 	for (uint32_t s = 0; s < set->count; s++) {
 		const struct subscriber *sub = &set->subs[s];
 		struct tx_result res;
