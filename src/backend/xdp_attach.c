@@ -112,6 +112,20 @@ int bpf_fd_dup(int fd)
 	return copy < 0 ? -errno : copy;
 }
 
+int bpf_prog_fd_take(int ifindex, int prog_fd, int *out)
+{
+	int fd;
+
+	*out = -1;
+	if (ifindex <= 0 || prog_fd < 0)
+		return -EINVAL;
+	fd = bpf_fd_dup(prog_fd);
+	if (fd < 0)
+		return fd;
+	*out = fd;
+	return 0;
+}
+
 int bpf_fd_above_stdio(int fd)
 {
 	int moved;
@@ -500,17 +514,10 @@ int xdp_attach(struct xdp_attachment *a, int ifindex, int prog_fd,
 	log_init();
 	memset(a, 0, sizeof(*a));
 	a->ifindex = ifindex;
-	a->prog_fd = -1;
 	a->link_fd = -1;
-	if (ifindex <= 0 || prog_fd < 0)
-		return -EINVAL;
-
-	/* Our own fd, so detaching works even after the caller has freed
-	 * its skeleton (REPLACE needs the program's fd). */
-	err = bpf_fd_dup(prog_fd);
-	if (err < 0)
+	err = bpf_prog_fd_take(ifindex, prog_fd, &a->prog_fd);
+	if (err)
 		return err;
-	a->prog_fd = err;
 
 	if (mode != XDP_PREF_GENERIC) {
 		err = attach_in_mode(a, a->prog_fd, XDP_FLAGS_DRV_MODE, force);
