@@ -1127,3 +1127,34 @@ int report_csv_row(FILE *out, const struct report_ctx *ctx,
 	fflush(out);
 	return ferror(out) ? -EIO : 0;
 }
+
+void report_interval_emit(struct report_ctx *ctx, FILE *out, FILE *csv,
+			  const struct stats_snapshot *delta, double from_s,
+			  double to_s)
+{
+	const struct test_spec *sp = ctx->spec;
+
+	if (ctx->intervals) {
+		if (json_array_size(ctx->intervals) < REPORT_MAX_INTERVALS)
+			json_array_append_new(
+				ctx->intervals,
+				report_interval_json(ctx, delta, from_s, to_s));
+		else
+			ctx->intervals_dropped++;
+	}
+	if (sp->output == OUTPUT_JSON_STREAM) {
+		json_t *line = json_object();
+
+		json_object_set_new(
+			line, "interval",
+			report_interval_json(ctx, delta, from_s, to_s));
+		json_object_set_new(line, "final", json_false());
+		if (out)
+			report_json_print(out, line, true);
+		json_decref(line);
+	} else if (sp->output == OUTPUT_TEXT && !sp->quiet && out) {
+		report_text_interval(out, ctx, delta, from_s, to_s);
+	}
+	if (csv)
+		report_csv_row(csv, ctx, delta, from_s, to_s);
+}

@@ -68,6 +68,16 @@ void report_text_interval(FILE *out, const struct report_ctx *ctx,
 void report_text_final(FILE *out, const struct report_ctx *ctx,
 		       const struct stats_snapshot *total, double seconds);
 
+/*
+ * One interval everywhere the spec's output wants it: kept for the final
+ * JSON (ctx->intervals, if any, up to REPORT_MAX_INTERVALS, then counted
+ * in intervals_dropped), an NDJSON or text line on out, a CSV row on csv
+ * (out or csv NULL: not there).
+ */
+void report_interval_emit(struct report_ctx *ctx, FILE *out, FILE *csv,
+			  const struct stats_snapshot *delta, double from_s,
+			  double to_s);
+
 /* The CLI's exit code for a run whose traffic failed (its report is
  * still printed): callers that run linerate as a child read it so. */
 #define LINERATE_EXIT_NO_TRAFFIC 3

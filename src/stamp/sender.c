@@ -532,38 +532,14 @@ static void stamp_text(FILE *out, const struct sender *s)
 
 static void emit_interval(struct sender *s, uint64_t now)
 {
-	const struct test_spec *sp = s->spec;
 	double to_s = (double)(now - s->start_mono) / 1e9;
 
 	publish(s);
 	stats_snapshot_delta(&s->m.delta, &s->m.cur, &s->m.prev);
 	if (to_s - s->prev_s < 0.001)
 		return;
-	if (s->ctx.intervals) {
-		if (json_array_size(s->ctx.intervals) < REPORT_MAX_INTERVALS)
-			json_array_append_new(s->ctx.intervals,
-					      report_interval_json(&s->ctx,
-								   &s->m.delta,
-								   s->prev_s,
-								   to_s));
-		else
-			s->ctx.intervals_dropped++;
-	}
-	if (sp->output == OUTPUT_JSON_STREAM) {
-		json_t *line = json_object();
-
-		json_object_set_new(line, "interval",
-				    report_interval_json(&s->ctx, &s->m.delta,
-							 s->prev_s, to_s));
-		json_object_set_new(line, "final", json_false());
-		report_json_print(s->out, line, true);
-		json_decref(line);
-	} else if (sp->output == OUTPUT_TEXT && !sp->quiet) {
-		report_text_interval(s->out, &s->ctx, &s->m.delta, s->prev_s,
-				     to_s);
-	}
-	if (s->csv)
-		report_csv_row(s->csv, &s->ctx, &s->m.delta, s->prev_s, to_s);
+	report_interval_emit(&s->ctx, s->out, s->csv, &s->m.delta, s->prev_s,
+			     to_s);
 	memcpy(&s->m.prev, &s->m.cur, sizeof(s->m.prev));
 	s->prev_s = to_s;
 }
