@@ -27,14 +27,8 @@
 # its mean, with no traffic, cache misses or other CPU in it. It repeats
 # one sequence number, so the analyzer takes its duplicate path; it
 # includes the test run's own overhead (the bare drop's figure).
-set -u
-set -o pipefail
-
-HERE=$(cd "$(dirname "$0")" && pwd)
-REPO_ROOT=$(cd "$HERE/.." && pwd)
-LAB=$REPO_ROOT/scripts/lab
-LINERATE=${LINERATE:-$REPO_ROOT/build/src/linerate}
-. "$HERE/lib.sh"
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
 PROG=analyzer
 DURATION=3
 REPEATS=3
