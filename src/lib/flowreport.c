@@ -65,43 +65,46 @@ void flowreport_sort_by_source(struct flow_result *flows, size_t n)
 		qsort(flows, n, sizeof(*flows), cmp_source_qsort);
 }
 
-/* "EF", "EF+CS0" (remarked part-way), "" when not seen. */
-static const char *dscp_list(const struct flow_result *r, char *buf,
-			     size_t len)
+/* The names of the values whose bits are set in mask (0..max), joined
+ * by "+": "EF", "EF+CS0" (remarked part-way); "" when not seen. */
+static const char *
+seen_list(char *buf, size_t len, bool seen, uint64_t mask, unsigned int max,
+	  const char *(*name)(uint8_t v, char *tmp, size_t tmp_len))
 {
 	struct strbuf sb;
 
 	strbuf_init_fixed(&sb, buf, len);
-	if (!r->tos_seen)
+	if (!seen)
 		return buf;
-	for (unsigned int d = 0; d <= MARKING_DSCP_MAX && strbuf_ok(&sb); d++) {
-		char name[8];
+	for (unsigned int v = 0; v <= max && strbuf_ok(&sb); v++) {
+		char tmp[8];
 
-		if (!(r->dscp_seen & (1ULL << d)))
+		if (!(mask & (1ULL << v)))
 			continue;
 		strbuf_sep(&sb, "+");
-		strbuf_printf(
-			&sb, "%s",
-			marking_dscp_name((uint8_t)d, name, sizeof(name)));
+		strbuf_printf(&sb, "%s", name((uint8_t)v, tmp, sizeof(tmp)));
 	}
 	return buf;
+}
+
+static const char *ecn_name(uint8_t ecn, char *tmp, size_t tmp_len)
+{
+	(void)tmp;
+	(void)tmp_len;
+	return marking_ecn_name(ecn);
+}
+
+static const char *dscp_list(const struct flow_result *r, char *buf, size_t len)
+{
+	return seen_list(buf, len, r->tos_seen, r->dscp_seen, MARKING_DSCP_MAX,
+			 marking_dscp_name);
 }
 
 static const char *ecn_list(const struct flow_result *r, char *buf,
 			    size_t len)
 {
-	struct strbuf sb;
-
-	strbuf_init_fixed(&sb, buf, len);
-	if (!r->tos_seen)
-		return buf;
-	for (unsigned int e = 0; e <= MARKING_ECN_MAX && strbuf_ok(&sb); e++) {
-		if (!(r->ecn_seen & (1u << e)))
-			continue;
-		strbuf_sep(&sb, "+");
-		strbuf_printf(&sb, "%s", marking_ecn_name((uint8_t)e));
-	}
-	return buf;
+	return seen_list(buf, len, r->tos_seen, r->ecn_seen, MARKING_ECN_MAX,
+			 ecn_name);
 }
 
 const char *flowreport_name(const struct flow_result *r, char *buf,

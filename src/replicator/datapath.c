@@ -292,6 +292,28 @@ static void copy_received(struct repl_worker *w, const uint32_t *idx,
 	}
 }
 
+/* After a burst is sorted: the subscribers' own nret packets go back to
+ * the feed (or are counted), and whether the feed's nfeed go on to the
+ * subscribers (none there: counted). */
+static bool burst_route(struct repl_worker *w, const struct sub_set *set,
+			uint32_t nfeed, uint32_t nret,
+			void (*send_back)(struct repl_worker *w, uint32_t nret))
+{
+	if (nret) {
+		if (w->r->cfg.return_path)
+			send_back(w, nret);
+		else
+			STAT_ADD(w->c.from_subscriber, nret);
+	}
+	if (!nfeed)
+		return false;
+	if (!set->count) {
+		STAT_ADD(w->c.no_subscribers, nfeed);
+		return false;
+	}
+	return true;
+}
+
 static void udp_return(struct repl_worker *w, uint32_t nret)
 {
 	struct sub_target feed;
@@ -348,18 +370,8 @@ static void udp_burst(struct repl_worker *w, const struct sub_set *set,
 		if (peer_addr(&w->rx[last_feed].peer, &a, &port))
 			feed_seen(w, &a, port, NULL);
 	}
-	if (nret) {
-		if (w->r->cfg.return_path)
-			udp_return(w, nret);
-		else
-			STAT_ADD(w->c.from_subscriber, nret);
-	}
-	if (!nfeed)
+	if (!burst_route(w, set, nfeed, nret, udp_return))
 		return;
-	if (!set->count) {
-		STAT_ADD(w->c.no_subscribers, nfeed);
-		return;
-	}
 	copy_received(w, w->feed_idx, nfeed);
 	for (uint32_t s = 0; s < set->count; s++) {
 		const struct subscriber *sub = &set->subs[s];
@@ -471,18 +483,8 @@ static void raw_burst(struct repl_worker *w, const struct sub_set *set,
 	if (last_feed >= 0)
 		feed_seen(w, &last_view.src, last_view.src_port,
 			  last_view.src_mac);
-	if (nret) {
-		if (r->cfg.return_path)
-			raw_return(w, nret);
-		else
-			STAT_ADD(w->c.from_subscriber, nret);
-	}
-	if (!nfeed)
+	if (!burst_route(w, set, nfeed, nret, raw_return))
 		return;
-	if (!set->count) {
-		STAT_ADD(w->c.no_subscribers, nfeed);
-		return;
-	}
 	for (uint32_t k = 0; k < nfeed; k++)
 		w->tx[k] = w->rx[w->feed_idx[k]];
 	for (uint32_t s = 0; s < set->count; s++) {
