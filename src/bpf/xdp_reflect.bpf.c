@@ -164,6 +164,25 @@ static __always_inline enum reflect_result probe_check(struct udphdr *udp,
 	return RESULT_REFLECTED;
 }
 
+/* Both families, once the datagram is to our address and port: its
+ * length within the room the IP header leaves it, the probe header, and
+ * the ports swapped (the caller swaps the addresses and sets the
+ * checksums). */
+static __always_inline enum reflect_result
+reflect_udp(struct udphdr *udp, __u32 room, void *data_end, __u32 *udp_len)
+{
+	enum reflect_result res;
+
+	*udp_len = bpf_ntohs(udp->len);
+	if (*udp_len < sizeof(*udp) || *udp_len > room)
+		return RESULT_MALFORMED;
+	res = probe_check(udp, *udp_len, data_end);
+	if (res != RESULT_REFLECTED)
+		return res;
+	swap_u16(&udp->source, &udp->dest);
+	return RESULT_REFLECTED;
+}
+
 static __always_inline enum reflect_result reflect_ipv4(struct xdp_md *ctx,
 							struct iphdr *ip,
 							void *data_end,
@@ -196,16 +215,11 @@ static __always_inline enum reflect_result reflect_ipv4(struct xdp_md *ctx,
 	/* Rodata: with no filter the verifier drops this branch. */
 	if (reflect_cfg.only_from && ip->saddr != reflect_cfg.from_addr[0])
 		return RESULT_FILTERED;
-	udp_len = bpf_ntohs(udp->len);
-	if (udp_len < sizeof(*udp) || udp_len > total - ihl)
-		return RESULT_MALFORMED;
-	res = probe_check(udp, udp_len, data_end);
+	res = reflect_udp(udp, total - ihl, data_end, &udp_len);
 	if (res != RESULT_REFLECTED)
 		return res;
 	*ip_len = total;
-
 	ipv4_swap_addrs(ip);
-	swap_u16(&udp->source, &udp->dest);
 	/* A sender may leave an IPv4 UDP checksum out (0); keep it so. */
 	if (udp->check) {
 		sum = (__u64)ip->saddr + ip->daddr;
@@ -241,16 +255,11 @@ static __always_inline enum reflect_result reflect_ipv6(struct xdp_md *ctx,
 	if (reflect_cfg.only_from &&
 	    !ipv6_addr_is(&ip6->saddr, reflect_cfg.from_addr))
 		return RESULT_FILTERED;
-	udp_len = bpf_ntohs(udp->len);
-	if (udp_len < sizeof(*udp) || udp_len > room)
-		return RESULT_MALFORMED;
-	res = probe_check(udp, udp_len, data_end);
+	res = reflect_udp(udp, room, data_end, &udp_len);
 	if (res != RESULT_REFLECTED)
 		return res;
 	*ip_len = sizeof(*ip6) + room;
-
 	ipv6_swap_addrs(ip6);
-	swap_u16(&udp->source, &udp->dest);
 	sum = ipv6_addr_sum(ip6);
 	/* The UDP length in the IPv6 pseudo header is 32 bits; its high
 	 * half is zero for any datagram we take. */

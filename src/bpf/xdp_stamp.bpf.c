@@ -99,10 +99,7 @@ static __always_inline bool rate_allows(const __u32 addr[4], __u32 family,
 
 	if (!stamp_cfg.rate_ns_per_packet)
 		return true;
-	key.addr[0] = addr[0];
-	key.addr[1] = addr[1];
-	key.addr[2] = addr[2];
-	key.addr[3] = addr[3];
+	__builtin_memcpy(key.addr, addr, sizeof(key.addr));
 	r = bpf_map_lookup_elem(&stamp_rates, &key);
 	if (!r) {
 		fresh.last_ns = now;
@@ -132,10 +129,7 @@ static __always_inline __u32 next_seq(const __u32 addr[4], __u32 family,
 					     .ssid = ssid };
 	__u32 *seq, zero = 0;
 
-	key.addr[0] = addr[0];
-	key.addr[1] = addr[1];
-	key.addr[2] = addr[2];
-	key.addr[3] = addr[3];
+	__builtin_memcpy(key.addr, addr, sizeof(key.addr));
 	seq = bpf_map_lookup_elem(&stamp_sessions, &key);
 	if (!seq) {
 		bpf_map_update_elem(&stamp_sessions, &key, &zero, BPF_NOEXIST);
