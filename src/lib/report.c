@@ -709,6 +709,32 @@ void report_text_header(FILE *out, const struct report_ctx *ctx)
 	fflush(out);
 }
 
+static double ipdv_at(const struct shist *h, double p)
+{
+	return (double)shist_percentile(h, p);
+}
+
+static double pdv_at(const struct shist *h, double p)
+{
+	return (double)jitter_pdv_percentile(h, p);
+}
+
+/* "  IPDV p50 X p99 Y" of a delay variation, or "  IPDV not measured". */
+static void text_variation(FILE *out, const char *label, bool measured,
+			   const struct shist *h,
+			   double (*at)(const struct shist *h, double p))
+{
+	char p50[32], p99[32];
+
+	if (!measured) {
+		fprintf(out, "  %s not measured", label);
+		return;
+	}
+	fprintf(out, "  %s p50 %s p99 %s", label,
+		report_format_ns(at(h, 50), p50, sizeof(p50)),
+		report_format_ns(at(h, 99), p99, sizeof(p99)));
+}
+
 /* "  tx 1.00 Mpps 672.00 Mbps": an interval line's rates (L1). */
 static void text_rates(FILE *out, const char *label, uint64_t packets,
 		       uint64_t bytes, double seconds)
@@ -832,7 +858,7 @@ void report_text_final(FILE *out, const struct report_ctx *ctx,
 {
 	const struct stats_counters *c = &s->c;
 	enum role role = ctx->spec->role;
-	char a[32], b[32], d[32], j[5][32];
+	char a[32], b[32], d[32], j[32];
 
 	fprintf(out, "--- %s summary (%.2f s, backend %s/%s) ---\n",
 		report_role(ctx), seconds, ctx->backend_name, ctx->backend_mode);
@@ -951,34 +977,16 @@ void report_text_final(FILE *out, const struct report_ctx *ctx,
 	if (role == ROLE_PING)
 		text_latency(out, ctx, "rtt", &s->latency, NULL);
 	if (role == ROLE_RECV || role == ROLE_PING) {
-		const char *nm = "not measured";
-
-		fprintf(out, "  jitter     RFC 3550 %s  IPDV ",
+		fprintf(out, "  jitter     RFC 3550 %s",
 			rfc3550_measured(ctx, c) ?
 				report_format_ns((double)c->jitter_rfc3550_ns,
-						 j[0], 32) :
-				nm);
-		if (ipdv_measured(ctx, s))
-			fprintf(out, "p50 %s p99 %s",
-				report_format_ns((double)shist_percentile(
-							 &s->ipdv, 50),
-						 j[1], 32),
-				report_format_ns((double)shist_percentile(
-							 &s->ipdv, 99),
-						 j[2], 32));
-		else
-			fputs(nm, out);
-		fputs("  PDV ", out);
-		if (pdv_measured(ctx, s))
-			fprintf(out, "p50 %s p99 %s\n",
-				report_format_ns((double)jitter_pdv_percentile(
-							 &s->pdv, 50),
-						 j[3], 32),
-				report_format_ns((double)jitter_pdv_percentile(
-							 &s->pdv, 99),
-						 j[4], 32));
-		else
-			fprintf(out, "%s\n", nm);
+						 j, sizeof(j)) :
+				"not measured");
+		text_variation(out, "IPDV", ipdv_measured(ctx, s), &s->ipdv,
+			       ipdv_at);
+		text_variation(out, "PDV", pdv_measured(ctx, s), &s->pdv,
+			       pdv_at);
+		fputc('\n', out);
 	}
 	fflush(out);
 }
