@@ -61,13 +61,6 @@ json_t *report_interval_json(const struct report_ctx *ctx,
 /* Print compactly on one line (NDJSON) or indented; 0 or -errno. */
 int report_json_print(FILE *out, json_t *doc, bool one_line);
 
-void report_text_header(FILE *out, const struct report_ctx *ctx);
-void report_text_interval(FILE *out, const struct report_ctx *ctx,
-			  const struct stats_snapshot *delta, double from_s,
-			  double to_s);
-void report_text_final(FILE *out, const struct report_ctx *ctx,
-		       const struct stats_snapshot *total, double seconds);
-
 /*
  * One interval everywhere the spec's output wants it: kept for the final
  * JSON (ctx->intervals, if any, up to REPORT_MAX_INTERVALS, then counted
@@ -77,6 +70,13 @@ void report_text_final(FILE *out, const struct report_ctx *ctx,
 void report_interval_emit(struct report_ctx *ctx, FILE *out, FILE *csv,
 			  const struct stats_snapshot *delta, double from_s,
 			  double to_s);
+
+void report_text_header(FILE *out, const struct report_ctx *ctx);
+void report_text_interval(FILE *out, const struct report_ctx *ctx,
+			  const struct stats_snapshot *delta, double from_s,
+			  double to_s);
+void report_text_final(FILE *out, const struct report_ctx *ctx,
+		       const struct stats_snapshot *total, double seconds);
 
 /* The CLI's exit code for a run whose traffic failed (its report is
  * still printed): callers that run linerate as a child read it so. */

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include <arpa/inet.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,7 +11,6 @@
 #include "lib/log.h"
 #include "replicator/replicator.h"
 #include "lib/stats.h"
-#include "lib/strbuf.h"
 #include "replicator/tc.h"
 
 #define ADD_RETRY_NS   (200 * NSEC_PER_MSEC)
@@ -168,20 +166,12 @@ static int open_udp(struct replicator *r)
 	return r->ops->open(bc, &r->backends[0]);
 }
 
-/* The note is a "; "-separated list of clauses, cut at its size. */
-static void note_append(struct replicator *r, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void note_append(struct replicator *r, const char *fmt, ...)
+static void note_append(struct replicator *r, const char *name, const char *why)
 {
-	struct strbuf sb;
-	va_list ap;
+	size_t used = strlen(r->note);
 
-	strbuf_init_append(&sb, r->note, sizeof(r->note));
-	strbuf_sep(&sb, "; ");
-	va_start(ap, fmt);
-	strbuf_vprintf(&sb, fmt, ap);
-	va_end(ap);
+	snprintf(r->note + used, sizeof(r->note) - used, "%s%s refused: %s",
+		 used ? "; " : "", name, why);
 }
 
 /* Queue 0 with the named backend (or, for auto, the first of afxdp,
@@ -219,7 +209,7 @@ static int open_userspace(struct replicator *r)
 			break;
 		if (!is_auto)
 			return err;
-		note_append(r, "%s refused: %s", names[i],
+		note_append(r, names[i],
 			    captured[0] ? captured : strerror(-err));
 	}
 	if (err)
@@ -254,8 +244,12 @@ static int open_userspace(struct replicator *r)
 	}
 	r->backend_name = r->ops->name;
 	snprintf(r->mode, sizeof(r->mode), "%s", r->ops->mode(r->backends[0]));
-	if (r->ops->note && r->ops->note(r->backends[0]))
-		note_append(r, "%s", r->ops->note(r->backends[0]));
+	if (r->ops->note && r->ops->note(r->backends[0])) {
+		size_t used = strlen(r->note);
+
+		snprintf(r->note + used, sizeof(r->note) - used, "%s%s",
+			 used ? "; " : "", r->ops->note(r->backends[0]));
+	}
 	return 0;
 }
 
