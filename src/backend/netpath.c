@@ -382,8 +382,18 @@ static int queues_from_sysfs(const struct link_reply *link, uint32_t *rx,
 static int queues_from_ethtool(const char *ifname, uint32_t *rx, uint32_t *tx)
 {
 	struct ethtool_channels ch = { .cmd = ETHTOOL_GCHANNELS };
-	int err = netpath_ethtool(ifname, &ch);
+	struct ifreq ifr;
+	int fd, err = 0;
 
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	ifr.ifr_data = (void *)&ch;
+	if (ioctl(fd, SIOCETHTOOL, &ifr))
+		err = -errno;
+	close(fd);
 	if (err)
 		return err;
 	if (!(ch.rx_count + ch.combined_count) ||
@@ -1012,28 +1022,21 @@ int netpath_if_counters(const char *ifname, struct if_counters *out)
 	return err;
 }
 
-int netpath_ethtool(const char *ifname, void *cmd)
+int netpath_driver(const char *ifname, struct ethtool_drvinfo *out)
 {
 	struct ifreq ifr;
 	int fd, err = 0;
 
-	if (!ifname || strlen(ifname) >= sizeof(ifr.ifr_name))
-		return -ENODEV;
+	memset(out, 0, sizeof(*out));
+	out->cmd = ETHTOOL_GDRVINFO;
 	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
 	memset(&ifr, 0, sizeof(ifr));
-	memcpy(ifr.ifr_name, ifname, strlen(ifname));
-	ifr.ifr_data = cmd;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	ifr.ifr_data = (void *)out;
 	if (ioctl(fd, SIOCETHTOOL, &ifr))
 		err = -errno;
 	close(fd);
 	return err;
-}
-
-int netpath_driver(const char *ifname, struct ethtool_drvinfo *out)
-{
-	memset(out, 0, sizeof(*out));
-	out->cmd = ETHTOOL_GDRVINFO;
-	return netpath_ethtool(ifname, out);
 }

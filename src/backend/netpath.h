@@ -60,13 +60,6 @@ struct if_counters {
 
 int netpath_if_counters(const char *ifname, struct if_counters *out);
 
-/*
- * One SIOCETHTOOL request on ifname: cmd is the ethtool structure, its
- * cmd field set, filled in by the kernel. 0 or -errno (-ENODEV for a
- * name that cannot be an interface's).
- */
-int netpath_ethtool(const char *ifname, void *cmd);
-
 struct ethtool_drvinfo;
 /* The driver's name and versions (ETHTOOL_GDRVINFO); 0 or -errno. */
 int netpath_driver(const char *ifname, struct ethtool_drvinfo *out);
