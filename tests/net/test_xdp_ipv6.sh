@@ -10,7 +10,7 @@
 require_root
 require_cmd ip jq sysctl
 require_binary
-lab_up "$(lab_name v6)"
+lab_up "$(lab_name ip)"
 IP6_A=fd77::1
 IP6_A2=fd77::3
 IP6_B=fd77::2
