@@ -282,12 +282,10 @@ int lr_reflect(struct xdp_md *ctx)
 
 	if (!l3)
 		return XDP_PASS;
-	if (proto == bpf_htons(ETH_P_IP) &&
-	    reflect_cfg.family == XDP_FAMILY_IPV4)
-		res = reflect_ipv4(ctx, l3, data_end, &ip_len);
-	else if (proto == bpf_htons(ETH_P_IPV6) &&
-		 reflect_cfg.family == XDP_FAMILY_IPV6)
-		res = reflect_ipv6(ctx, l3, data_end, &ip_len);
+	if (l3_is_family(proto, reflect_cfg.family))
+		res = reflect_cfg.family == XDP_FAMILY_IPV6 ?
+			      reflect_ipv6(ctx, l3, data_end, &ip_len) :
+			      reflect_ipv4(ctx, l3, data_end, &ip_len);
 
 	counters = bpf_map_lookup_elem(&reflect_counters, &key);
 	if (!counters)

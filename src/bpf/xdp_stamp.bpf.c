@@ -305,14 +305,13 @@ int lr_stamp(struct xdp_md *ctx)
 	c = bpf_map_lookup_elem(&stamp_counters, &key);
 	if (!l3 || !c)
 		return XDP_PASS;
-	if (proto == bpf_htons(ETH_P_IP) &&
-	    stamp_cfg.match.family == XDP_FAMILY_IPV4) {
-		if (l3 + sizeof(struct iphdr) <= data_end)
+	if (l3_is_family(proto, stamp_cfg.match.family)) {
+		if (stamp_cfg.match.family == XDP_FAMILY_IPV6) {
+			if (l3 + sizeof(struct ipv6hdr) <= data_end)
+				v = stamp_ipv6(l3, data_end, c);
+		} else if (l3 + sizeof(struct iphdr) <= data_end) {
 			v = stamp_ipv4(l3, data_end, c);
-	} else if (proto == bpf_htons(ETH_P_IPV6) &&
-		   stamp_cfg.match.family == XDP_FAMILY_IPV6) {
-		if (l3 + sizeof(struct ipv6hdr) <= data_end)
-			v = stamp_ipv6(l3, data_end, c);
+		}
 	}
 	switch (v) {
 	case V_REFLECT:

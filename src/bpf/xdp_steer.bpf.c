@@ -87,15 +87,11 @@ static __always_inline bool test_packet(void *data, void *data_end)
 	__be16 proto;
 	void *l3 = parse_l2(data, data_end, &proto);
 
-	if (!l3)
+	if (!l3 || !l3_is_family(proto, steer_cfg.family))
 		return false;
-	if (proto == bpf_htons(ETH_P_IP))
-		return steer_cfg.family == STEER_FAMILY_IPV4 &&
-		       ipv4_wanted(l3, data_end);
-	if (proto == bpf_htons(ETH_P_IPV6))
-		return steer_cfg.family == STEER_FAMILY_IPV6 &&
-		       ipv6_wanted(l3, data_end);
-	return false;
+	if (steer_cfg.family == STEER_FAMILY_IPV6)
+		return ipv6_wanted(l3, data_end);
+	return ipv4_wanted(l3, data_end);
 }
 
 /*
