@@ -25,6 +25,7 @@
 #include "lib/clock.h"
 #include "engine/worker.h"
 #include "lib/log.h"
+#include "lib/sockaddr.h"
 #include "replicator/replicator.h"
 #include "lib/stats.h"
 
@@ -250,24 +251,7 @@ static void account_tx(struct repl_worker *w, const struct tx_result *res)
 static bool peer_addr(const struct sockaddr_storage *ss, struct ip_addr *a,
 		      uint16_t *port)
 {
-	memset(a, 0, sizeof(*a));
-	if (ss->ss_family == AF_INET) {
-		const struct sockaddr_in *sin = (const void *)ss;
-
-		a->family = AF_INET;
-		a->v4 = sin->sin_addr;
-		*port = ntohs(sin->sin_port);
-		return true;
-	}
-	if (ss->ss_family == AF_INET6) {
-		const struct sockaddr_in6 *sin6 = (const void *)ss;
-
-		a->family = AF_INET6;
-		a->v6 = sin6->sin6_addr;
-		*port = ntohs(sin6->sin6_port);
-		return true;
-	}
-	return false;
+	return sockaddr_to_ip((const struct sockaddr *)ss, a, port);
 }
 
 static void set_peer(struct pkt *p, const struct sub_target *t)
