@@ -735,7 +735,7 @@ static void text_variation(FILE *out, const char *label, bool measured,
 		report_format_ns(at(h, 99), p99, sizeof(p99)));
 }
 
-/* "  tx 1.00 Mpps 672.00 Mbps": an interval line's rates (L1). */
+/* "  tx   1.038 kpps 697.551 kbps": an interval line's rates (L1). */
 static void text_rates(FILE *out, const char *label, uint64_t packets,
 		       uint64_t bytes, double seconds)
 {
