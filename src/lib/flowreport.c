@@ -100,8 +100,7 @@ static const char *dscp_list(const struct flow_result *r, char *buf, size_t len)
 			 marking_dscp_name);
 }
 
-static const char *ecn_list(const struct flow_result *r, char *buf,
-			    size_t len)
+static const char *ecn_list(const struct flow_result *r, char *buf, size_t len)
 {
 	return seen_list(buf, len, r->tos_seen, r->ecn_seen, MARKING_ECN_MAX,
 			 ecn_name);

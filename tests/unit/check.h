@@ -7,12 +7,12 @@
 #include <math.h>
 
 /* cmocka 1.1 compares only floats; rates need doubles. */
-#define assert_close(a, b, eps)                                           \
-	do {                                                              \
-		double a_ = (a), b_ = (b), e_ = (eps);                    \
-		if (!(fabs(a_ - b_) <= e_))                               \
-			fail_msg("%s = %.17g, expected %.17g +- %g", #a,  \
-				 a_, b_, e_);                             \
+#define assert_close(a, b, eps)                                                \
+	do {                                                                   \
+		double a_ = (a), b_ = (b), e_ = (eps);                         \
+		if (!(fabs(a_ - b_) <= e_))                                    \
+			fail_msg("%s = %.17g, expected %.17g +- %g", #a, a_,   \
+				 b_, e_);                                      \
 	} while (0)
 
 #endif

@@ -12,7 +12,7 @@
 
 static void test_v4_round_trip(void **state)
 {
-	struct ip_addr ip = { .family = AF_INET }, back;
+	struct ip_addr ip = {.family = AF_INET}, back;
 	struct sockaddr_storage ss;
 	const struct sockaddr_in *sin = (const void *)&ss;
 	uint16_t port = 0;
@@ -30,7 +30,7 @@ static void test_v4_round_trip(void **state)
 
 static void test_v6_round_trip(void **state)
 {
-	struct ip_addr ip = { .family = AF_INET6 }, back;
+	struct ip_addr ip = {.family = AF_INET6}, back;
 	struct sockaddr_storage ss;
 	const struct sockaddr_in6 *sin6 = (const void *)&ss;
 	uint16_t port = 0;
@@ -50,7 +50,7 @@ static void test_v6_round_trip(void **state)
 /* An address of neither family becomes the IPv4 wildcard. */
 static void test_from_unset_is_v4_wildcard(void **state)
 {
-	struct ip_addr ip = { 0 };
+	struct ip_addr ip = {0};
 	struct sockaddr_storage ss;
 	const struct sockaddr_in *sin = (const void *)&ss;
 
@@ -63,7 +63,7 @@ static void test_from_unset_is_v4_wildcard(void **state)
 
 static void test_to_other_family(void **state)
 {
-	struct sockaddr_storage ss = { .ss_family = AF_UNIX };
+	struct sockaddr_storage ss = {.ss_family = AF_UNIX};
 	struct ip_addr ip;
 	uint16_t port = 99;
 
