@@ -280,6 +280,17 @@ int opts_to_argv(const struct opt_command *cmd, uint32_t role, const void *cfg,
 		 const void *defaults, char ***argv_out);
 void opts_argv_free(char **argv);
 
+/*
+ * The JSON members of cfg for keys (rows' json_key, NULL-terminated), set
+ * in object: true/false for a switch or bool, an integer for OPT_UINT
+ * and for a value whose text is a decimal integer (a frame size, a TOS
+ * byte), else the text its flag takes ("1Mpps", "100:5"). A key whose
+ * row writes nothing (unset) is left out. Returns 0, -ENOENT for a key no
+ * row has, -ENOMEM.
+ */
+int opts_to_json(const struct opt_command *cmd, const void *cfg,
+		 const char *const *keys, json_t *object);
+
 /* Output from the rows. */
 void opts_print_help(const struct opt_command *cmd, uint32_t role, FILE *out);
 /* A man page (roff) for "linerate CMD"; date like "2026-12-04". */
