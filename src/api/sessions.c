@@ -173,8 +173,12 @@ static void *session_thread(void *arg)
 					    &s->stop, &obs);
 	else
 		err = session_run_observed(&s->spec, &s->stop, &obs);
-	if (err)
+	if (err) {
 		lr_err_errno(&obs.err, err);
+		/* The daemon's log says why, as the client's answer does;
+		 * under the client-caused line limit set above. */
+		pr_warn("session %s: %s\n", s->id, lr_err_text(&obs.err));
+	}
 	pthread_mutex_lock(&reg->lock);
 	s->final = obs.final;
 	s->ended_mono_ns = mono_ns();

@@ -2,6 +2,7 @@
 /* linerate stamp-reflect: option rows and a call (src/stamp/). */
 #include <string.h>
 
+#include "lib/log.h"
 #include "lib/clock.h"
 #include "cmd/traffic_opts.h"
 #include "stamp/stamp.h"
@@ -161,6 +162,7 @@ static int reflect_finish(struct reflect_cli *ctx)
 
 int cmd_stamp_reflect(int argc, char **argv)
 {
+	struct lr_err err = {0};
 	struct reflect_cli cli;
 	struct opt_parse st;
 	int rc;
@@ -178,6 +180,8 @@ int cmd_stamp_reflect(int argc, char **argv)
 	stamp_clock_estimate(&cli.cfg.error_ns, &cli.cfg.synchronized,
 			     &cli.cfg.tai_offset_ns);
 	rc = stamp_reflect_run(&cli.spec, &cli.cfg, cmd_stop_on_signals(),
-			       stdout);
+			       stdout, &err);
+	if (rc)
+		pr_warn("%s\n", lr_err_text(&err));
 	return rc ? EXIT_RUNTIME : EXIT_OK;
 }

@@ -268,19 +268,19 @@ int backend_select_open(const struct backend_request *req,
 				continue;
 			}
 		}
-		rc = ops->open(cfg, b);
+		rc = ops->open(cfg, b, &why);
 		if (!rc) {
 			*ops_out = ops;
 			return 0;
 		}
-		lr_err_errno(&why, rc);
-		if (!is_auto) {
-			lr_err_set(err, rc, NULL, "%s backend: %s", ops->name,
-				   lr_err_text(&why));
-			return rc;
-		}
-		backend_note_append(note, note_len, ops->name,
-				    lr_err_text(&why));
+		/* The backend's own words when it had any. */
+		if (!is_auto && why.message[0])
+			return lr_err_set(err, rc, why.field, "%s",
+					  why.message);
+		if (!is_auto)
+			return lr_err_set(err, rc, NULL, "%s backend: %s",
+					  ops->name, strerror(-rc));
+		backend_note_append(note, note_len, ops->name, strerror(-rc));
 	}
 	return lr_err_set(err, rc, NULL, "no backend could be opened: %s",
 			  note);

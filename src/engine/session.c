@@ -317,7 +317,8 @@ static void emit_live(struct reporter *r, struct worker *const *w, uint32_t n,
 	obs->on_live(obs->arg, &r->ctx, r->cur, seconds);
 }
 
-static int reporter_init(struct reporter *r, const struct test_spec *sp)
+static int reporter_init(struct reporter *r, const struct test_spec *sp,
+			 struct lr_err *lerr)
 {
 	memset(r, 0, sizeof(*r));
 	r->bypass_fd = -1;
@@ -333,26 +334,21 @@ static int reporter_init(struct reporter *r, const struct test_spec *sp)
 	stats_snapshot_init(r->delta);
 	if (sp->csv_path) {
 		r->csv = fopen(sp->csv_path, "w");
-		if (!r->csv) {
-			int err = -errno;
-
-			pr_warn("--csv: cannot write %s: %s\n", sp->csv_path,
-				strerror(errno));
-			return err;
-		}
+		if (!r->csv)
+			return lr_err_set(lerr, -errno, "csv",
+					  "--csv: cannot write %s: %s",
+					  sp->csv_path, strerror(errno));
 		report_csv_header(r->csv, sp->role);
 	}
 	if (sp->per_flow_csv_path) {
 		/* Opened now: a path that cannot be written fails before
 		 * the test, not after it. */
 		r->per_flow_csv = fopen(sp->per_flow_csv_path, "w");
-		if (!r->per_flow_csv) {
-			int err = -errno;
-
-			pr_warn("--per-flow-csv: cannot write %s: %s\n",
-				sp->per_flow_csv_path, strerror(errno));
-			return err;
-		}
+		if (!r->per_flow_csv)
+			return lr_err_set(lerr, -errno, "per_flow_csv",
+					  "--per-flow-csv: cannot write %s: %s",
+					  sp->per_flow_csv_path,
+					  strerror(errno));
 	}
 	if (sp->output == OUTPUT_JSON)
 		r->ctx.intervals = json_array();
@@ -458,7 +454,7 @@ static int session_open(struct session *s, const struct test_spec *sp,
 			s->cfgs[i].cpu = s->specs[i].cpu;
 			s->cfgs[i].frame.src_port =
 				(uint16_t)(s->cfgs[0].frame.src_port + flow_base);
-			err = s->ops->open(&s->cfgs[i], &s->backends[i]);
+			err = s->ops->open(&s->cfgs[i], &s->backends[i], lerr);
 			if (err)
 				return lr_err_set(lerr, err, NULL,
 						  "%s backend, queue %u: %s",
@@ -510,8 +506,9 @@ static void session_check_end(struct session *s, atomic_bool *stop,
 		if (l > last)
 			last = l;
 	}
-	if ((sp->count && packets >= sp->count) ||
-	    (sp->idle_timeout_ns && last && now - last >= sp->idle_timeout_ns))
+	/* The workers' own rule over their sums; start = now leaves the
+	 * duration out: each worker ends at it by itself, on its clock. */
+	if (spec_run_over(sp, false, now, now, packets, last))
 		atomic_store(stop, true);
 }
 
@@ -578,7 +575,7 @@ int session_run_observed(const struct test_spec *sp, atomic_bool *stop,
 	mode_note = s->ops->note ? s->ops->note(s->backends[0]) : NULL;
 	snprintf(note, sizeof(note), "%s%s%s", fallback,
 		 fallback[0] && mode_note ? "; " : "", mode_note ? mode_note : "");
-	err = reporter_init(&rep, sp);
+	err = reporter_init(&rep, sp, &obs->err);
 	if (err) {
 		if (obs->on_started)
 			obs->on_started(obs->arg, NULL);
@@ -717,6 +714,8 @@ int session_run_observed(const struct test_spec *sp, atomic_bool *stop,
 			   strerror(-err));
 	reporter_destroy(&rep);
 out_session:
+	if (err)
+		lr_err_errno(&obs->err, err);
 	session_close(s);
 	return err;
 }

@@ -41,6 +41,26 @@ void spec_init(struct test_spec *spec, enum role role)
 		spec->count = 10;
 }
 
+bool spec_run_over(const struct test_spec *spec, bool stopped,
+		   uint64_t start_ns, uint64_t now_ns, uint64_t packets,
+		   uint64_t last_rx_ns)
+{
+	bool receives = spec->role == ROLE_RECV || spec->role == ROLE_REFLECT;
+
+	if (stopped)
+		return true;
+	if (spec->duration_ns && now_ns >= start_ns &&
+	    now_ns - start_ns >= spec->duration_ns)
+		return true;
+	if (spec->count && packets >= spec->count)
+		return true;
+	/* An arrival stamped after now (another thread's clock read) is no
+	 * idle time. */
+	return receives && spec->idle_timeout_ns && last_rx_ns &&
+	       now_ns > last_rx_ns &&
+	       now_ns - last_rx_ns >= spec->idle_timeout_ns;
+}
+
 uint32_t spec_catch_up_frames(const struct test_spec *spec, double pps)
 {
 	double frames;

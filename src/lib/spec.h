@@ -119,6 +119,19 @@ int spec_parse_catch_up(struct test_spec *spec, const char *text);
 const char *spec_catch_up_format(const struct test_spec *spec, char *buf,
 				 size_t len);
 
+/*
+ * The one end-of-run rule, for the worker and for a backend that runs the
+ * role in the kernel alike: the run is over when stopped, when the
+ * duration has passed since start_ns, when packets (sent by a sender or
+ * pinger, received by a receiver or reflector) reached the count, or, for
+ * recv and reflect, when idle_timeout passed since the last arrival
+ * last_rx_ns (0: none yet, so a receiver started before its sender waits
+ * for it). Times are CLOCK_MONOTONIC ns.
+ */
+bool spec_run_over(const struct test_spec *spec, bool stopped,
+		   uint64_t start_ns, uint64_t now_ns, uint64_t packets,
+		   uint64_t last_rx_ns);
+
 /* Packets per second the spec's rate means, over its size mix if any. */
 double spec_target_pps(const struct test_spec *spec);
 /* Bits per second on the wire (L1) of the spec's frames at pps: at the

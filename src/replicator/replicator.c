@@ -178,7 +178,7 @@ static int open_userspace(struct replicator *r, struct lr_err *lerr)
 		r->bcfg[q] = r->bcfg[0];
 		r->bcfg[q].queue_id = q;
 		r->bcfg[q].cpu = r->cfg.cpu >= 0 ? r->cfg.cpu + (int)q : -1;
-		err = r->ops->open(&r->bcfg[q], &r->backends[q]);
+		err = r->ops->open(&r->bcfg[q], &r->backends[q], lerr);
 		if (err)
 			return lr_err_set(lerr, err, NULL,
 					  "%s backend, queue %u: %s",

@@ -33,30 +33,38 @@ static int stub_open(const char *name)
 	return 0;
 }
 
-static int open_xdp(const struct backend_config *c, struct backend **b)
+static int open_xdp(const struct backend_config *c, struct backend **b,
+		    struct lr_err *err)
 {
 	(void)c;
+	(void)err;
 	*b = NULL;
 	return stub_open("xdp");
 }
 
-static int open_afxdp(const struct backend_config *c, struct backend **b)
+static int open_afxdp(const struct backend_config *c, struct backend **b,
+		      struct lr_err *err)
 {
 	(void)c;
+	(void)err;
 	*b = NULL;
 	return stub_open("afxdp");
 }
 
-static int open_afpacket(const struct backend_config *c, struct backend **b)
+static int open_afpacket(const struct backend_config *c, struct backend **b,
+			 struct lr_err *err)
 {
 	(void)c;
+	(void)err;
 	*b = NULL;
 	return stub_open("afpacket");
 }
 
-static int open_udp(const struct backend_config *c, struct backend **b)
+static int open_udp(const struct backend_config *c, struct backend **b,
+		    struct lr_err *err)
 {
 	(void)c;
+	(void)err;
 	*b = NULL;
 	return stub_open("udp");
 }

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "lib/clock.h"
 #include "lib/spec.h"
 
 #define NS_PER_SEC 1000000000ULL
@@ -447,6 +448,47 @@ static void test_catch_up(void **state)
 	assert_int_equal(sp.catch_up, CATCH_UP_TIME);
 }
 
+/* The one end-of-run rule the worker and the xdp roles share. */
+static void test_run_over(void **state)
+{
+	const uint64_t s = 1000 * NSEC_PER_SEC; /* the run's start */
+	struct test_spec spec;
+
+	(void)state;
+	spec_init(&spec, ROLE_RECV);
+	spec.duration_ns = 0;
+	spec.count = 0;
+	spec.idle_timeout_ns = 2 * NSEC_PER_SEC;
+	assert_false(
+		spec_run_over(&spec, false, s, s + 60 * NSEC_PER_SEC, 5, 0));
+	assert_true(spec_run_over(&spec, true, s, s, 0, 0));
+	/* Idle counts from the last arrival, never before the first. */
+	assert_false(
+		spec_run_over(&spec, false, s, s + 10 * NSEC_PER_SEC, 0, 0));
+	assert_false(spec_run_over(&spec, false, s, s + 3 * NSEC_PER_SEC, 1,
+				   s + 2 * NSEC_PER_SEC));
+	assert_true(spec_run_over(&spec, false, s, s + 4 * NSEC_PER_SEC, 1,
+				  s + 2 * NSEC_PER_SEC));
+	/* An arrival stamped after the clock read is not idle time. */
+	assert_false(spec_run_over(&spec, false, s, s + NSEC_PER_SEC, 1,
+				   s + 5 * NSEC_PER_SEC));
+	spec.count = 100;
+	assert_false(spec_run_over(&spec, false, s, s, 99, 0));
+	assert_true(spec_run_over(&spec, false, s, s, 100, 0));
+	spec.duration_ns = NSEC_PER_SEC;
+	assert_false(
+		spec_run_over(&spec, false, s, s + NSEC_PER_SEC - 1, 0, 0));
+	assert_true(spec_run_over(&spec, false, s, s + NSEC_PER_SEC, 0, 0));
+
+	/* A sender: duration and count, no idle rule. */
+	spec_init(&spec, ROLE_SEND);
+	spec.duration_ns = 0;
+	spec.count = 10;
+	assert_false(
+		spec_run_over(&spec, false, s, s + 60 * NSEC_PER_SEC, 9, s));
+	assert_true(spec_run_over(&spec, false, s, s, 10, 0));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -463,6 +505,7 @@ int main(void)
 		cmocka_unit_test(test_validate_small_err_buffer),
 		cmocka_unit_test(test_payload_len),
 		cmocka_unit_test(test_catch_up),
+		cmocka_unit_test(test_run_over),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
