@@ -193,7 +193,11 @@ struct opt_command {
 	unsigned int max_args;
 };
 
-/* One error: which field and what is wrong (one line). */
+/* One error: which field and what is wrong (one line). For a bad value
+ * (and JSON), message is the text after "--FLAG: " (or "KEY: "); for an
+ * unknown flag, a missing value or a stray argument, the whole line after
+ * "linerate CMD: ". The shape of struct lr_err (lib/err.h); the field is
+ * longer, to carry a JSON key the API echoes. */
 struct opt_error {
 	char field[64];
 	char message[320];
