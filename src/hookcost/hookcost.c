@@ -29,6 +29,7 @@
 #include "lib/exit_code.h"
 #include "lib/log.h"
 #include "lib/report.h"
+#include "lib/spec_opts.h"
 #include "lib/units.h"
 
 #define RECEIVER_SLACK_NS (20 * NSEC_PER_SEC) /* backstop past the run */
@@ -102,7 +103,8 @@ static int start_receiver(const struct hc_ctx *x, struct child_proc *c,
 	char line[200];
 	int rc;
 
-	spec_init(&spec, strcmp(role, "reflect") ? ROLE_RECV : ROLE_REFLECT);
+	spec_opts_defaults(strcmp(role, "reflect") ? ROLE_RECV : ROLE_REFLECT,
+			   &spec);
 	hc_spec_backend(&spec, "udp");
 	/* recv's --size is the largest frame it expects. */
 	spec.frame_size = x->o->frame_size > 1518 ? x->o->frame_size : 1518;
@@ -111,7 +113,9 @@ static int start_receiver(const struct hc_ctx *x, struct child_proc *c,
 			   NSEC_PER_MSEC * NSEC_PER_MSEC;
 	spec.output = OUTPUT_JSON;
 	spec.quiet = true;
-	rc = hc_child_argv(&args, &spec, x->dst_ip, port);
+	rc = hc_spec_endpoint(&spec, x->dst_ip, port);
+	if (!rc)
+		rc = hc_child_argv(&args, &spec);
 	if (rc) {
 		pr_warn("linerate hookcost: %s: cannot make its command line: "
 			"%s\n",

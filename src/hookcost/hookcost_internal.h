@@ -40,20 +40,21 @@ int hc_wait_port_bound(struct child_proc *c, bool tcp, uint16_t port,
 /* What child_start takes in all (lib/child.c copies at most 47). */
 #define HC_ARGV_MAX 40
 
-/* A linerate child's command line ("self ROLE --flag value ... --dst
- * IP:PORT"): argv points into opts and addr. */
+/* A linerate child's command line ("self ROLE --flag value ..."): argv
+ * points into opts. */
 struct hc_argv {
 	char **opts; /* opts_to_argv's */
-	char addr[80];
 	char *argv[HC_ARGV_MAX];
 };
 
-/* The argv of a child that runs spec (its role: send and ping get
- * --dst, recv and reflect --listen ip:port), from the option rows. 0 or
- * -errno; free with hc_child_argv_free. */
-int hc_child_argv(struct hc_argv *a, const struct test_spec *spec,
-		  const char *ip, uint16_t port);
+/* The argv of a child that runs spec (its role, its address: --dst or
+ * --listen), from the role's option rows. 0 or -errno; free with
+ * hc_child_argv_free. */
+int hc_child_argv(struct hc_argv *a, const struct test_spec *spec);
 void hc_child_argv_free(struct hc_argv *a);
+/* Where a child's spec sends to (send, ping) or listens (recv,
+ * reflect): an IP literal and a port. 0 or -EINVAL. */
+int hc_spec_endpoint(struct test_spec *spec, const char *ip, uint16_t port);
 /* The backend a child's spec names: 0, or -EINVAL when it is too long. */
 int hc_spec_backend(struct test_spec *spec, const char *name);
 

@@ -26,6 +26,7 @@
 #include "lib/exit_code.h"
 #include "lib/log.h"
 #include "lib/report.h"
+#include "lib/spec_opts.h"
 #include "lib/units.h"
 
 static void sleep_ns(uint64_t ns)
@@ -277,13 +278,15 @@ static int lab_job_start(struct hc_far_end *fe, struct hc_job *job,
 
 /* Start a linerate child in namespace a that runs spec towards ip:port. */
 static int lab_spec_start(struct hc_far_end *fe, struct hc_job *job,
-			  const char *tag, const struct test_spec *spec,
+			  const char *tag, struct test_spec *spec,
 			  const char *ip, uint16_t port)
 {
 	struct hc_argv args;
 	int rc;
 
-	rc = hc_child_argv(&args, spec, ip, port);
+	rc = hc_spec_endpoint(spec, ip, port);
+	if (!rc)
+		rc = hc_child_argv(&args, spec);
 	if (rc) {
 		pr_warn("linerate hookcost: %s: cannot make its command line: "
 			"%s\n",
@@ -307,7 +310,7 @@ static int lab_source_start(struct hc_far_end *fe,
 {
 	struct test_spec spec;
 
-	spec_init(&spec, ROLE_SEND);
+	spec_opts_defaults(ROLE_SEND, &spec);
 	if (hc_spec_backend(&spec, req->backend) ||
 	    parse_rate(req->rate, &spec.rate))
 		return -EINVAL;
@@ -324,7 +327,7 @@ static int lab_ping_start(struct hc_far_end *fe, const struct hc_ping_req *req,
 	uint64_t n = req->rate_pps * req->duration_ns / NSEC_PER_SEC;
 	struct test_spec spec;
 
-	spec_init(&spec, ROLE_PING);
+	spec_opts_defaults(ROLE_PING, &spec);
 	hc_spec_backend(&spec, "udp");
 	spec.rate.kind = RATE_PPS;
 	spec.rate.value = (double)req->rate_pps;

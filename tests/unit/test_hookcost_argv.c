@@ -40,24 +40,18 @@ static void assert_argv(char *const argv[], const char *const want[])
 	assert_null(argv[i]);
 }
 
-/* The rows read the child's options (argv without "self" and the
- * address) back into a spec of the same role. */
+/* The role's own rows read the child's argv (without "self") back into
+ * the same spec. */
 static void assert_reads_back(const struct hc_argv *a,
-			      const struct test_spec *sent, uint32_t bit)
+			      const struct test_spec *sent)
 {
-	static const struct opt_group_ref groups[] = {
-		{&spec_opts_traffic, 0},
-		{&spec_opts_backend, offsetof(struct test_spec, backend)},
-		{&spec_opts_output, 0},
-		{NULL, 0},
-	};
-	const struct opt_command cmd = {
-		.name = a->opts[0], .groups = groups, .roles = bit};
+	const struct opt_command *cmd = spec_opts_command(sent->role);
 	struct test_spec back;
 
-	spec_init(&back, sent->role);
-	assert_int_equal(opts_parse_argv(&cmd, bit, (int)count_of(a->opts),
-					 a->opts, &back, NULL),
+	spec_opts_defaults(sent->role, &back);
+	assert_int_equal(opts_parse_argv(cmd, cmd->roles,
+					 (int)count_of(a->opts), a->opts, &back,
+					 NULL),
 			 0);
 	assert_int_equal(back.frame_size, sent->frame_size);
 	assert_int_equal(back.rate.kind, sent->rate.kind);
@@ -69,34 +63,34 @@ static void assert_reads_back(const struct hc_argv *a,
 	assert_string_equal(back.backend.name, sent->backend.name);
 	assert_int_equal(back.output, sent->output);
 	assert_int_equal(back.quiet, sent->quiet);
+	assert_true(ip_addr_equal(&back.dst, &sent->dst));
+	assert_int_equal(back.dst_port, sent->dst_port);
+	assert_true(ip_addr_equal(&back.listen, &sent->listen));
+	assert_int_equal(back.listen_port, sent->listen_port);
 }
 
 static void test_send(void **state)
 {
 	static const char *const want[] = {
-		"self",	      "send",
-		"--size",     "128",
-		"--rate",     "max",
-		"--duration", "2s",
-		"--backend",  "afxdp",
-		"--json",     "--quiet",
-		"--dst",      "10.77.0.2:7000",
-		NULL,
+		"self",	     "send",   "--dst",	 "10.77.0.2:7000", "--size",
+		"128",	     "--rate", "max",	 "--duration",	   "2s",
+		"--backend", "afxdp",  "--json", "--quiet",	   NULL,
 	};
 	struct test_spec spec;
 	struct hc_argv a;
 
 	(void)state;
-	spec_init(&spec, ROLE_SEND);
+	spec_opts_defaults(ROLE_SEND, &spec);
 	assert_int_equal(hc_spec_backend(&spec, "afxdp"), 0);
 	spec.frame_size = 128;
 	assert_int_equal(parse_rate("max", &spec.rate), 0);
 	spec.duration_ns = 2 * NSEC_PER_SEC;
 	spec.output = OUTPUT_JSON;
 	spec.quiet = true;
-	assert_int_equal(hc_child_argv(&a, &spec, "10.77.0.2", 7000), 0);
+	assert_int_equal(hc_spec_endpoint(&spec, "10.77.0.2", 7000), 0);
+	assert_int_equal(hc_child_argv(&a, &spec), 0);
 	assert_argv(a.argv, want);
-	assert_reads_back(&a, &spec, SPEC_R_SEND);
+	assert_reads_back(&a, &spec);
 	hc_child_argv_free(&a);
 }
 
@@ -105,59 +99,48 @@ static void test_send(void **state)
 static void test_ping_defaults(void **state)
 {
 	static const char *const want[] = {
-		"self",	  "ping",	    "--size",
-		"64",	  "--count",	    "10",
-		"--wait", "200ms",	    "--backend",
-		"udp",	  "--json",	    "--quiet",
-		"--dst",  "10.77.0.2:7001", NULL,
+		"self",	     "ping",	"--dst",  "10.77.0.2:7001", "--size",
+		"64",	     "--count", "10",	  "--wait",	    "200ms",
+		"--backend", "udp",	"--json", "--quiet",	    NULL,
 	};
 	struct test_spec spec;
 	struct hc_argv a;
 
 	(void)state;
-	spec_init(&spec, ROLE_PING);
+	spec_opts_defaults(ROLE_PING, &spec);
 	assert_int_equal(hc_spec_backend(&spec, "udp"), 0);
 	spec.wait_ns = 200 * NSEC_PER_MSEC;
 	spec.output = OUTPUT_JSON;
 	spec.quiet = true;
-	assert_int_equal(hc_child_argv(&a, &spec, "10.77.0.2", 7001), 0);
+	assert_int_equal(hc_spec_endpoint(&spec, "10.77.0.2", 7001), 0);
+	assert_int_equal(hc_child_argv(&a, &spec), 0);
 	assert_argv(a.argv, want);
-	assert_reads_back(&a, &spec, SPEC_R_PING);
+	assert_reads_back(&a, &spec);
 	hc_child_argv_free(&a);
 }
 
 static void test_recv_listens(void **state)
 {
 	static const char *const want[] = {
-		"self",
-		"recv",
-		"--size",
-		"1518",
-		"--duration",
-		"20300ms",
-		"--idle-timeout",
-		"500ms",
-		"--backend",
-		"udp",
-		"--json",
-		"--quiet",
-		"--listen",
-		"10.77.0.2:7000",
-		NULL,
+		"self",		  "recv",    "--listen",   "10.77.0.2:7000",
+		"--size",	  "1518",    "--duration", "20300ms",
+		"--idle-timeout", "500ms",   "--backend",  "udp",
+		"--json",	  "--quiet", NULL,
 	};
 	struct test_spec spec;
 	struct hc_argv a;
 
 	(void)state;
-	spec_init(&spec, ROLE_RECV);
+	spec_opts_defaults(ROLE_RECV, &spec);
 	assert_int_equal(hc_spec_backend(&spec, "udp"), 0);
 	spec.duration_ns = 20300 * NSEC_PER_MSEC;
 	spec.idle_timeout_ns = 500 * NSEC_PER_MSEC;
 	spec.output = OUTPUT_JSON;
 	spec.quiet = true;
-	assert_int_equal(hc_child_argv(&a, &spec, "10.77.0.2", 7000), 0);
+	assert_int_equal(hc_spec_endpoint(&spec, "10.77.0.2", 7000), 0);
+	assert_int_equal(hc_child_argv(&a, &spec), 0);
 	assert_argv(a.argv, want);
-	assert_reads_back(&a, &spec, SPEC_R_RECV);
+	assert_reads_back(&a, &spec);
 	hc_child_argv_free(&a);
 }
 
@@ -167,9 +150,9 @@ static void test_bad_role(void **state)
 	struct hc_argv a;
 
 	(void)state;
-	spec_init(&spec, ROLE_SEND);
+	spec_opts_defaults(ROLE_SEND, &spec);
 	spec.role = (enum role)99;
-	assert_int_equal(hc_child_argv(&a, &spec, "10.77.0.2", 7000), -EINVAL);
+	assert_int_equal(hc_child_argv(&a, &spec), -EINVAL);
 }
 
 int main(void)
