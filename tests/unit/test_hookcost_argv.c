@@ -69,6 +69,30 @@ static void assert_reads_back(const struct hc_argv *a,
 	assert_int_equal(back.listen_port, sent->listen_port);
 }
 
+/* A child's spec as hookcost makes them: udp unless told, one JSON
+ * report, no interval lines. */
+static void child_spec(struct test_spec *spec, enum role role,
+		       const char *backend)
+{
+	spec_opts_defaults(role, spec);
+	assert_int_equal(hc_spec_backend(spec, backend), 0);
+	spec->output = OUTPUT_JSON;
+	spec->quiet = true;
+}
+
+/* spec towards ip:port gives exactly want, and reads back the same. */
+static void assert_child(struct test_spec *spec, uint16_t port,
+			 const char *const want[])
+{
+	struct hc_argv a;
+
+	assert_int_equal(hc_spec_endpoint(spec, "10.77.0.2", port), 0);
+	assert_int_equal(hc_child_argv(&a, spec), 0);
+	assert_argv(a.argv, want);
+	assert_reads_back(&a, spec);
+	hc_child_argv_free(&a);
+}
+
 static void test_send(void **state)
 {
 	static const char *const want[] = {
@@ -77,21 +101,13 @@ static void test_send(void **state)
 		"--backend", "afxdp",  "--json", "--quiet",	   NULL,
 	};
 	struct test_spec spec;
-	struct hc_argv a;
 
 	(void)state;
-	spec_opts_defaults(ROLE_SEND, &spec);
-	assert_int_equal(hc_spec_backend(&spec, "afxdp"), 0);
+	child_spec(&spec, ROLE_SEND, "afxdp");
 	spec.frame_size = 128;
 	assert_int_equal(parse_rate("max", &spec.rate), 0);
 	spec.duration_ns = 2 * NSEC_PER_SEC;
-	spec.output = OUTPUT_JSON;
-	spec.quiet = true;
-	assert_int_equal(hc_spec_endpoint(&spec, "10.77.0.2", 7000), 0);
-	assert_int_equal(hc_child_argv(&a, &spec), 0);
-	assert_argv(a.argv, want);
-	assert_reads_back(&a, &spec);
-	hc_child_argv_free(&a);
+	assert_child(&spec, 7000, want);
 }
 
 /* A value equal to the child's default is left out, except the frame
@@ -104,19 +120,11 @@ static void test_ping_defaults(void **state)
 		"--backend", "udp",	"--json", "--quiet",	    NULL,
 	};
 	struct test_spec spec;
-	struct hc_argv a;
 
 	(void)state;
-	spec_opts_defaults(ROLE_PING, &spec);
-	assert_int_equal(hc_spec_backend(&spec, "udp"), 0);
+	child_spec(&spec, ROLE_PING, "udp");
 	spec.wait_ns = 200 * NSEC_PER_MSEC;
-	spec.output = OUTPUT_JSON;
-	spec.quiet = true;
-	assert_int_equal(hc_spec_endpoint(&spec, "10.77.0.2", 7001), 0);
-	assert_int_equal(hc_child_argv(&a, &spec), 0);
-	assert_argv(a.argv, want);
-	assert_reads_back(&a, &spec);
-	hc_child_argv_free(&a);
+	assert_child(&spec, 7001, want);
 }
 
 static void test_recv_listens(void **state)
@@ -128,20 +136,25 @@ static void test_recv_listens(void **state)
 		"--json",	  "--quiet", NULL,
 	};
 	struct test_spec spec;
-	struct hc_argv a;
 
 	(void)state;
-	spec_opts_defaults(ROLE_RECV, &spec);
-	assert_int_equal(hc_spec_backend(&spec, "udp"), 0);
+	child_spec(&spec, ROLE_RECV, "udp");
 	spec.duration_ns = 20300 * NSEC_PER_MSEC;
 	spec.idle_timeout_ns = 500 * NSEC_PER_MSEC;
-	spec.output = OUTPUT_JSON;
-	spec.quiet = true;
-	assert_int_equal(hc_spec_endpoint(&spec, "10.77.0.2", 7000), 0);
-	assert_int_equal(hc_child_argv(&a, &spec), 0);
-	assert_argv(a.argv, want);
-	assert_reads_back(&a, &spec);
-	hc_child_argv_free(&a);
+	assert_child(&spec, 7000, want);
+}
+
+/* Only an IP literal and a real port; a name would need resolving. */
+static void test_bad_endpoint(void **state)
+{
+	struct test_spec spec;
+
+	(void)state;
+	child_spec(&spec, ROLE_SEND, "udp");
+	assert_int_equal(hc_spec_endpoint(&spec, "lab-b", 7000), -EINVAL);
+	assert_int_equal(hc_spec_endpoint(&spec, "10.77.0.2", 0), -EINVAL);
+	assert_int_equal(hc_spec_backend(&spec, "a-name-far-too-long-for-it"),
+			 -EINVAL);
 }
 
 static void test_bad_role(void **state)
@@ -161,6 +174,7 @@ int main(void)
 		cmocka_unit_test(test_send),
 		cmocka_unit_test(test_ping_defaults),
 		cmocka_unit_test(test_recv_listens),
+		cmocka_unit_test(test_bad_endpoint),
 		cmocka_unit_test(test_bad_role),
 	};
 
