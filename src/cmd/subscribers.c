@@ -141,7 +141,8 @@ static int subscribers_args(const struct opt_parse *st,
 		return cmd_usage_error(
 			"subscribers",
 			"HOST and add|remove|list are required (see --help)");
-	for (rq->action = REPL_SUBS_ADD; rq->action <= REPL_SUBS_LIST; rq->action++)
+	for (rq->action = REPL_SUBS_ADD; rq->action <= REPL_SUBS_LIST;
+	     rq->action++)
 		if (!strcmp(rq->verb, verb_names[rq->action]))
 			break;
 	if (rq->action > REPL_SUBS_LIST)
