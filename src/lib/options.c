@@ -893,6 +893,47 @@ int opts_to_argv(const struct opt_command *cmd, uint32_t role, const void *cfg,
 	return rc;
 }
 
+static json_t *json_value(const struct opt_row *r, const void *field,
+			  const char *text)
+{
+	size_t digits = strspn(text, "0123456789");
+
+	if (r->type == OPT_SWITCH || r->type == OPT_BOOL)
+		return json_boolean(*(const bool *)field !=
+				    !!(r->flags & OPT_F_INVERT));
+	if ((r->type == OPT_UINT || r->type == OPT_CUSTOM) && digits &&
+	    !text[digits] && digits < 19)
+		return json_integer((json_int_t)strtoll(text, NULL, 10));
+	return json_string(text);
+}
+
+int opts_to_json(const struct opt_command *cmd, const void *cfg,
+		 const char *const *keys, json_t *object)
+{
+	for (; keys && *keys; keys++) {
+		int i = opts_find_json(cmd, *keys);
+		size_t base = 0;
+		const struct opt_row *r;
+		char text[256];
+		int has;
+
+		if (i < 0)
+			return -ENOENT;
+		r = opts_row(cmd, (size_t)i, &base);
+		has = opts_format_value(r, cfg, base, text, sizeof(text));
+		if (has < 0)
+			return has;
+		/* A switch that is off is false, not absent. */
+		if (!has && r->type != OPT_SWITCH)
+			continue;
+		if (json_object_set_new(object, *keys,
+					json_value(r, cfield_at(cfg, base, r),
+						   text)))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
 void opts_argv_free(char **argv)
 {
 	free(argv);
