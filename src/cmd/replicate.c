@@ -20,7 +20,6 @@
 #include "lib/units.h"
 
 #define MAX_INITIAL_SUBSCRIBERS 256
-#define TICK_NS (10 * NSEC_PER_MSEC)
 
 struct replicate_opts {
 	struct replicator_config cfg;
@@ -316,33 +315,6 @@ static int add_initial(struct replicator *r, const struct replicate_opts *o)
 	return 0;
 }
 
-static void run_loop(struct replicator *r, const struct replicate_opts *o,
-		     atomic_bool *stop)
-{
-	uint64_t start = r->start_mono_ns, next_line = start + o->interval_ns;
-	struct repl_counters prev = { 0 };
-	double prev_s = 0;
-
-	while (!atomic_load(stop)) {
-		uint64_t now = mono_ns();
-
-		if (o->duration_ns && now - start >= o->duration_ns)
-			break;
-		replicator_tick(r);
-		if (o->interval_ns && !o->quiet && !o->json && now >= next_line) {
-			double to_s = (double)(now - start) / 1e9;
-
-			replicator_text_interval(r, stdout, &prev, prev_s, to_s);
-			fflush(stdout);
-			prev_s = to_s;
-			next_line += o->interval_ns;
-			if (next_line <= now)
-				next_line = now + o->interval_ns;
-		}
-		clock_wait_until(now + TICK_NS);
-	}
-}
-
 /* The API's address, port and token, when it is wanted (--api none: not).
  * 0, or EXIT_USAGE after one line. */
 static int api_setup(struct replicate_opts *o, struct repl_api_config *ac,
@@ -435,7 +407,8 @@ static int replicate_run(struct replicate_opts *o,
 		goto out;
 	}
 	print_banner(r, o, ac);
-	run_loop(r, o, stop);
+	replicator_run(r, o->duration_ns, o->interval_ns,
+		       o->quiet || o->json ? NULL : stdout, stop);
 	/* No more changes from the API, then the final figures. */
 	repl_api_stop(api);
 	api = NULL;

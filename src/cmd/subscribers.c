@@ -17,6 +17,7 @@
 #include "cmd/row_values.h"
 #include "cmd/server_opts.h"
 #include "lib/options.h"
+#include "replicator/api_client.h"
 #include "lib/units.h"
 
 #define SUBS_API_PORT 9280
@@ -113,17 +114,15 @@ static void print_sub(json_t *s, const char *verb)
 }
 
 /* What the arguments ask for: HOST, add|remove|list, and IP:PORT. */
-enum subscribers_verb { SUBS_ADD, SUBS_REMOVE, SUBS_LIST };
-
 static const char *const verb_names[] = {
-	[SUBS_ADD] = "add",
-	[SUBS_REMOVE] = "remove",
-	[SUBS_LIST] = "list",
+	[REPL_SUBS_ADD] = "add",
+	[REPL_SUBS_REMOVE] = "remove",
+	[REPL_SUBS_LIST] = "list",
 };
 
 struct subscribers_request {
 	const char *host, *verb, *target;
-	enum subscribers_verb action;
+	enum repl_subscribers_action action;
 	struct ip_addr ip;
 	uint16_t port;
 	char hostport[300];
@@ -142,14 +141,15 @@ static int subscribers_args(const struct opt_parse *st,
 		return cmd_usage_error(
 			"subscribers",
 			"HOST and add|remove|list are required (see --help)");
-	for (rq->action = SUBS_ADD; rq->action <= SUBS_LIST; rq->action++)
+	for (rq->action = REPL_SUBS_ADD; rq->action <= REPL_SUBS_LIST;
+	     rq->action++)
 		if (!strcmp(rq->verb, verb_names[rq->action]))
 			break;
-	if (rq->action > SUBS_LIST)
+	if (rq->action > REPL_SUBS_LIST)
 		return cmd_usage_error("subscribers",
 				       "'%s' is not add, remove or list",
 				       rq->verb);
-	if ((rq->action == SUBS_LIST) != !rq->target)
+	if ((rq->action == REPL_SUBS_LIST) != !rq->target)
 		return cmd_usage_error("subscribers", "%s",
 				       rq->target ?
 					       "list takes no IP:PORT" :
@@ -163,36 +163,6 @@ static int subscribers_args(const struct opt_parse *st,
 	return 0;
 }
 
-/* The request the verb stands for: 0 with the reply, or -errno. */
-static int subscribers_call(struct api_client *api,
-			    const struct subscribers_request *rq, long *status,
-			    json_t **reply, char *err, size_t err_len)
-{
-	char text[INET6_ADDRSTRLEN], path[128];
-	json_t *body;
-	int rc;
-
-	if (rq->action == SUBS_LIST)
-		return api_client_request(api, "GET",
-					  "/v1/replicator/subscribers", NULL,
-					  status, reply, err, err_len);
-	ip_addr_format(&rq->ip, text, sizeof(text));
-	if (rq->action == SUBS_REMOVE) {
-		snprintf(path, sizeof(path),
-			 rq->ip.family == AF_INET6 ?
-				 "/v1/replicator/subscribers/[%s]:%u" :
-				 "/v1/replicator/subscribers/%s:%u",
-			 text, rq->port);
-		return api_client_request(api, "DELETE", path, NULL, status,
-					  reply, err, err_len);
-	}
-	body = json_pack("{ss si}", "address", text, "port", rq->port);
-	rc = api_client_request(api, "POST", "/v1/replicator/subscribers", body,
-				status, reply, err, err_len);
-	json_decref(body);
-	return rc;
-}
-
 static void print_reply(const struct subscribers_cli *cli,
 			const struct subscribers_request *rq, json_t *reply)
 {
@@ -201,7 +171,7 @@ static void print_reply(const struct subscribers_cli *cli,
 
 		printf("%s\n", dump ? dump : "null");
 		free(dump);
-	} else if (rq->action == SUBS_LIST) {
+	} else if (rq->action == REPL_SUBS_LIST) {
 		json_t *list = json_object_get(reply, "subscribers"), *s;
 		size_t i;
 
@@ -212,7 +182,7 @@ static void print_reply(const struct subscribers_cli *cli,
 			print_sub(s, "  ");
 	} else {
 		print_sub(reply,
-			  rq->action == SUBS_ADD ? "added " : "removed ");
+			  rq->action == REPL_SUBS_ADD ? "added " : "removed ");
 	}
 }
 
@@ -235,7 +205,8 @@ static int subscribers_run(struct subscribers_cli *cli,
 		fprintf(stderr, "linerate subscribers: %s\n", err);
 		return EXIT_USAGE;
 	}
-	rc = subscribers_call(api, rq, &status, &reply, err, sizeof(err));
+	rc = repl_api_subscribers(api, rq->action, &rq->ip, rq->port, &status,
+				  &reply, err, sizeof(err));
 	if (rc) {
 		fprintf(stderr, "linerate subscribers: %s\n", err);
 		rc = EXIT_RUNTIME;

@@ -24,7 +24,7 @@
 #include "lib/log.h"
 #include "lib/units.h"
 
-#define SUBS_PATH	  "/v1/replicator/subscribers"
+#define SUBS_PATH	  REPL_API_SUBSCRIBERS
 #define REPL_API_MAX_BODY 4096
 
 struct repl_api {

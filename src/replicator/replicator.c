@@ -525,3 +525,33 @@ int replicator_remove(struct replicator *r, const struct ip_addr *addr,
 	pthread_mutex_unlock(&r->subs.lock);
 	return 0;
 }
+
+/* How often the control loop reclaims retired subscriber sets. */
+#define TICK_NS (10 * NSEC_PER_MSEC)
+
+void replicator_run(struct replicator *r, uint64_t duration_ns,
+		    uint64_t interval_ns, FILE *live, atomic_bool *stop)
+{
+	uint64_t start = r->start_mono_ns, next_line = start + interval_ns;
+	struct repl_counters prev = {0};
+	double prev_s = 0;
+
+	while (!atomic_load(stop)) {
+		uint64_t now = mono_ns();
+
+		if (duration_ns && now - start >= duration_ns)
+			break;
+		replicator_tick(r);
+		if (interval_ns && live && now >= next_line) {
+			double to_s = (double)(now - start) / 1e9;
+
+			replicator_text_interval(r, live, &prev, prev_s, to_s);
+			fflush(live);
+			prev_s = to_s;
+			next_line += interval_ns;
+			if (next_line <= now)
+				next_line = now + interval_ns;
+		}
+		clock_wait_until(now + TICK_NS);
+	}
+}
