@@ -10,7 +10,7 @@
 #include "lib/clock.h"
 #include "cmd/cmd.h"
 #include "cmd/api_server_auth.h"
-#include "cmd/resolve.h"
+#include "lib/resolve.h"
 #include "lib/log.h"
 #include "replicator/api.h"
 #include "replicator/replicator.h"
