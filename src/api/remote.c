@@ -111,19 +111,13 @@ static int local_join(struct local_run *lr)
 int remote_create(struct remote *r, json_t *req, char *err, size_t err_len)
 {
 	json_t *reply, *data;
-	long status;
 	int ret;
 
-	ret = api_client_request(r->api, "POST", "/v1/sessions", req, &status,
-				 &reply, err, err_len);
+	ret = api_client_expect(r->api, "POST", "/v1/sessions", req, 201,
+				-EPERM, &reply, err, err_len);
 	json_decref(req);
 	if (ret)
 		return ret;
-	if (status != 201) {
-		api_reply_error(reply, status, err, err_len);
-		json_decref(reply);
-		return -EPERM;
-	}
 	data = json_object_get(reply, "data");
 	if (!json_is_string(json_object_get(reply, "id")) ||
 	    strlen(json_string_value(json_object_get(reply, "id"))) != 16 ||
@@ -149,19 +143,13 @@ int remote_state(struct remote *r, char *buf, size_t len, char *err,
 {
 	char path[64];
 	json_t *reply;
-	long status;
 	int ret;
 
 	snprintf(path, sizeof(path), "/v1/sessions/%s", r->id);
-	ret = api_client_request(r->api, "GET", path, NULL, &status, &reply,
-				 err, err_len);
+	ret = api_client_expect(r->api, "GET", path, NULL, 200, -EPROTO, &reply,
+				err, err_len);
 	if (ret)
 		return ret;
-	if (status != 200) {
-		api_reply_error(reply, status, err, err_len);
-		json_decref(reply);
-		return -EPROTO;
-	}
 	snprintf(buf, len, "%s",
 		 json_string_value(json_object_get(reply, "state")) ?: "?");
 	json_decref(reply);

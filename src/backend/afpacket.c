@@ -29,6 +29,7 @@
 #include "backend/backend.h"
 #include "lib/clock.h"
 #include "lib/log.h"
+#include "lib/sockaddr.h"
 
 #define AFP_DEFAULT_FRAMES 2048
 /* Small blocks, many of them: at low rates every block is retired by its
@@ -258,21 +259,7 @@ static int guard_port(struct backend *b, const struct ip_addr *addr,
 		    SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
-	if (addr->family == AF_INET6) {
-		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
-
-		s6->sin6_family = AF_INET6;
-		s6->sin6_addr = addr->v6;
-		s6->sin6_port = htons(port);
-		len = sizeof(*s6);
-	} else {
-		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
-
-		s4->sin_family = AF_INET;
-		s4->sin_addr = addr->v4;
-		s4->sin_port = htons(port);
-		len = sizeof(*s4);
-	}
+	len = sockaddr_from_ip(&ss, addr, port);
 	if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog)) ||
 	    bind(fd, (struct sockaddr *)&ss, len)) {
 		int err = -errno;

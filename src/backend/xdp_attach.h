@@ -69,6 +69,11 @@ int xdp_cleanup(int ifindex);
 int bpf_fd_dup(int fd);
 int bpf_fd_above_stdio(int fd);
 
+/* An attachment's own copy of prog_fd in *out (-1 until then), so that
+ * it can detach after the caller has freed its skeleton: 0, -EINVAL for
+ * a bad ifindex or fd, or -errno. */
+int bpf_prog_fd_take(int ifindex, int prog_fd, int *out);
+
 /* Name of the XDP program attached in the given mode (XDP_FLAGS_*_MODE)
  * or "" when none; returns its id or 0. */
 uint32_t xdp_attached_prog(int ifindex, uint32_t mode_flag, char *name,

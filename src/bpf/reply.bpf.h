@@ -33,4 +33,21 @@ static __always_inline void swap_mac(struct ethhdr *eth)
 	__builtin_memcpy(eth->h_source, mac, ETH_ALEN);
 }
 
+/* The ends of an answer: the sender's source becomes its destination. */
+static __always_inline void ipv4_swap_addrs(struct iphdr *ip)
+{
+	__be32 addr = ip->saddr;
+
+	ip->saddr = ip->daddr;
+	ip->daddr = addr;
+}
+
+static __always_inline void ipv6_swap_addrs(struct ipv6hdr *ip6)
+{
+	struct in6_addr addr = ip6->saddr;
+
+	ip6->saddr = ip6->daddr;
+	ip6->daddr = addr;
+}
+
 #endif

@@ -2,8 +2,8 @@
 /* linerate stamp-reflect: option rows and a call (src/stamp/). */
 #include <string.h>
 
-#include "lib/clock.h"
 #include "lib/log.h"
+#include "lib/clock.h"
 #include "cmd/traffic_opts.h"
 #include "stamp/stamp.h"
 #include "stamp/xdp_reflect.h"
@@ -162,7 +162,7 @@ static int reflect_finish(struct reflect_cli *ctx)
 
 int cmd_stamp_reflect(int argc, char **argv)
 {
-	struct lr_err err = { 0 };
+	struct lr_err err = {0};
 	struct reflect_cli cli;
 	struct opt_parse st;
 	int rc;

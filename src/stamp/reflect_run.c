@@ -15,6 +15,7 @@
 #include "lib/clock.h"
 #include "lib/log.h"
 #include "lib/report.h"
+#include "lib/sockaddr.h"
 #include "stamp/sock.h"
 #include "stamp/stamp.h"
 #include "stamp/xdp_reflect.h"
@@ -39,19 +40,15 @@ void stamp_clock_estimate(uint64_t *error_ns, bool *synchronized,
 
 static void peer_from(struct stamp_peer *p, const struct sockaddr_storage *ss)
 {
+	struct ip_addr ip;
+
 	memset(p, 0, sizeof(*p));
-	p->family = ss->ss_family;
-	if (ss->ss_family == AF_INET6) {
-		const struct sockaddr_in6 *sin6 = (const void *)ss;
-
-		memcpy(p->addr, &sin6->sin6_addr, 16);
-		p->port = ntohs(sin6->sin6_port);
-	} else {
-		const struct sockaddr_in *sin = (const void *)ss;
-
-		memcpy(p->addr, &sin->sin_addr, 4);
-		p->port = ntohs(sin->sin_port);
-	}
+	sockaddr_to_ip((const struct sockaddr *)ss, &ip, &p->port);
+	p->family = ip.family;
+	if (ip.family == AF_INET6)
+		memcpy(p->addr, &ip.v6, 16);
+	else
+		memcpy(p->addr, &ip.v4, 4);
 }
 
 static const char *endpoint_format(const struct ip_addr *ip, uint16_t port,

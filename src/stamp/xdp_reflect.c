@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: MIT
 #include <errno.h>
-#include <ifaddrs.h>
 #include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +8,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "backend/netpath.h"
 #include "backend/xdp_attach.h"
 #include "bpf/stamp_shared.h"
 #include "lib/clock.h"
@@ -26,29 +26,15 @@ struct stamp_xdp {
 
 int stamp_ifname_of(const struct ip_addr *addr, char *name, size_t len)
 {
-	struct ifaddrs *list, *i;
-	int rc = -ENOENT;
+	struct net_path path;
+	char why[160];
+	int rc;
 
-	if (getifaddrs(&list))
-		return -errno;
-	for (i = list; i; i = i->ifa_next) {
-		const struct sockaddr *sa = i->ifa_addr;
-
-		if (!sa || sa->sa_family != addr->family)
-			continue;
-		if ((sa->sa_family == AF_INET &&
-		     !memcmp(&((const struct sockaddr_in *)sa)->sin_addr,
-			     &addr->v4, 4)) ||
-		    (sa->sa_family == AF_INET6 &&
-		     !memcmp(&((const struct sockaddr_in6 *)sa)->sin6_addr,
-			     &addr->v6, 16))) {
-			snprintf(name, len, "%s", i->ifa_name);
-			rc = 0;
-			break;
-		}
-	}
-	freeifaddrs(list);
-	return rc;
+	rc = netpath_local(addr, NULL, &path, why, sizeof(why));
+	if (rc)
+		return rc == -EADDRNOTAVAIL || rc == -EINVAL ? -ENOENT : rc;
+	snprintf(name, len, "%s", path.ifname);
+	return 0;
 }
 
 int stamp_xdp_open(struct stamp_xdp **out, const struct test_spec *sp,

@@ -33,7 +33,8 @@ const char *stamp_xdp_mode(const struct stamp_xdp *x);
 const char *stamp_xdp_note(const struct stamp_xdp *x);
 void stamp_xdp_close(struct stamp_xdp *x);
 
-/* The interface holding addr, into name (IFNAMSIZ). 0 or -ENOENT. */
+/* The interface holding addr (netpath_local()), into name (IFNAMSIZ).
+ * 0, -ENOENT when no interface has it, or -errno. */
 int stamp_ifname_of(const struct ip_addr *addr, char *name, size_t len);
 
 #endif
