@@ -33,14 +33,8 @@
 # reads per packet, added to every program alike, push the pps ratios
 # towards 1. ns/pkt is then not measured ("-"); the test runs measure
 # the program alone.
-set -u
-set -o pipefail
-
-HERE=$(cd "$(dirname "$0")" && pwd)
-REPO_ROOT=$(cd "$HERE/.." && pwd)
-LAB=$REPO_ROOT/scripts/lab
-LINERATE=${LINERATE:-$REPO_ROOT/build/src/linerate}
-. "$HERE/lib.sh"
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
 PROG=analyzer
 DURATION=3
 REPEATS=3

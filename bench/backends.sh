@@ -91,16 +91,8 @@
 # (netsniff-ng) and dpdk-testpmd (dpdk-dev, librte-net-af-xdp23); missing
 # Debian packages are installed, a tool that still cannot run gets an
 # error row.
-set -u
-set -o pipefail
-
-HERE=$(cd "$(dirname "$0")" && pwd)
-REPO_ROOT=$(cd "$HERE/.." && pwd)
-# meson puts the binary in build/src/.
-LINERATE=${LINERATE:-$REPO_ROOT/build/src/linerate}
-LAB=${LAB:-$REPO_ROOT/scripts/lab}
 # shellcheck source=bench/lib.sh
-. "$HERE/lib.sh"
+. "$(dirname "$0")/lib.sh"
 DURATION=5
 PLACEMENT=both
 ALL_TOOLS=lr-xdp,lr-afxdp,lr-afpacket,lr-udp,lr-udp-nogso,testpmd-afxdp,testpmd-afpacket,trafgen,iperf3

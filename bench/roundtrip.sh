@@ -25,14 +25,8 @@
 #
 # Every run is bounded: --count probes at --rate (default 20000 at 10
 # kpps), the reflector stops 2 s after the last probe.
-set -u
-set -o pipefail
-
-HERE=$(cd "$(dirname "$0")" && pwd)
-REPO_ROOT=$(cd "$HERE/.." && pwd)
-LAB=$REPO_ROOT/scripts/lab
-LINERATE=${LINERATE:-$REPO_ROOT/build/src/linerate}
-. "$HERE/lib.sh"
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
 PROG=roundtrip
 COUNT=20000
 RATE=10000

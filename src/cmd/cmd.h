@@ -9,9 +9,9 @@
 #include "lib/spec.h"
 
 /* Exit codes of the CLI. */
-#define EXIT_OK 0
+#define EXIT_OK	     0
 #define EXIT_RUNTIME 1
-#define EXIT_USAGE 2
+#define EXIT_USAGE   2
 /* The run worked, its traffic did not: nothing sent, nothing received,
  * or refused by the destination to the end. */
 #define EXIT_NO_TRAFFIC LINERATE_EXIT_NO_TRAFFIC
@@ -57,50 +57,28 @@ atomic_bool *cmd_stop_on_signals(void);
 /* Parse, validate and run a role's test; the body of each subcommand. */
 int cmd_run_role(enum role role, int argc, char **argv);
 
-/*
- * A subcommand outside the four roles: some of a role's option rows,
- * taken by name (their parsing, ranges and help are the role's), plus
- * rows of its own, parsed by a callback. Returns like cmd_parse_spec.
- */
-struct cmd_opt_row {
-	const char *name;
-	int has_arg;
-	const char *arg; /* value placeholder for --help, NULL for a switch */
-	const char *help;
-};
-
-/* A row taken from the base role, by name; help, if not NULL, replaces
- * the role's text (where this command's default differs). */
-struct cmd_base_row {
-	const char *name;
-	const char *help;
-};
-
-struct cmd_opt_table {
-	const char *command; /* "stamp" */
-	const char *usage; /* "stamp --dst IP:PORT [options]\n  what it does" */
-	enum role base_role; /* whose rows and spec defaults */
-	const struct cmd_base_row *base_rows; /* ends with a NULL name */
-	const struct cmd_opt_row *rows;
-	size_t nrows;
-	/* after spec_init: defaults that differ from the base role's */
-	void (*defaults)(struct test_spec *spec, void *ctx);
-	/* one of rows[]: 0, or EXIT_USAGE after one line on stderr */
-	int (*parse)(void *ctx, size_t row, const char *value);
-	/* after parsing, before spec_validate: 0 or EXIT_USAGE */
-	int (*finish)(struct test_spec *spec, void *ctx);
-	void *ctx;
-	/* when the command exits 3 (EXIT_NO_TRAFFIC), for --help; NULL: never */
-	const char *traffic_failure;
-};
-
-int cmd_parse_table(const struct cmd_opt_table *table, int argc, char **argv,
-		    struct test_spec *spec);
 /* One line "linerate CMD: --FLAG: invalid value ..."; returns EXIT_USAGE. */
 int cmd_bad_value(const char *command, const char *flag, const char *value,
 		  const char *accepted);
 
 int cmd_stamp(int argc, char **argv);
 int cmd_stamp_reflect(int argc, char **argv);
+
+/* The registry of commands (main.c): what main dispatches, and what the
+ * man pages and completion are generated for. opts: the command's rows
+ * (lib/options.h); NULL while it is not on the option model (its page
+ * and completion then come from its --help). */
+struct opt_command;
+struct cmd_entry {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *summary;
+	const struct opt_command *opts;
+};
+extern const struct cmd_entry cmd_commands[];
+extern const size_t cmd_ncommands;
+
+/* linerate __man [CMD], __completion bash|zsh, __options CMD */
+int cmd_docgen(int argc, char **argv);
 
 #endif

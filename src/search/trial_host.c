@@ -101,7 +101,7 @@ static int host_run(struct host_runner *hr, uint32_t frame_size,
 		 hr->server_backend);
 	rc.drain_ns = drain_ns;
 	spec_init(sp, ROLE_SEND);
-	snprintf(sp->backend, sizeof(sp->backend), "%s", hr->backend);
+	snprintf(sp->backend.name, sizeof(sp->backend.name), "%s", hr->backend);
 	sp->frame_size = frame_size;
 	if (rate_pps > 0) {
 		sp->rate.kind = RATE_PPS;
@@ -136,7 +136,7 @@ static int host_run(struct host_runner *hr, uint32_t frame_size,
 	sp->count = frames;
 	sp->flows = hr->cfg.flows ? hr->cfg.flows : 1;
 	sp->tos = hr->cfg.tos;
-	sp->no_gso = hr->cfg.no_gso;
+	sp->backend.no_gso = hr->cfg.no_gso;
 	sp->interval_ns = 0;
 	sp->quiet = true;
 	sp->output = OUTPUT_JSON;

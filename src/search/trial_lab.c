@@ -32,6 +32,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "backend/ethtool.h"
 #include "lib/child.h"
 #include "lib/clock.h"
 #include "lib/frame.h"
@@ -159,28 +160,17 @@ static int read_speed(void *arg)
 {
 	struct speed_query *q = arg;
 	struct ethtool_cmd cmd = {.cmd = ETHTOOL_GSET};
-	struct ifreq ifr;
-	int fd, err = 0;
 	uint32_t speed;
+	int err;
 
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	memset(&ifr, 0, sizeof(ifr));
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", q->ifname);
-	ifr.ifr_data = (void *)&cmd;
-	if (ioctl(fd, SIOCETHTOOL, &ifr)) {
-		err = -errno;
-		goto out;
-	}
+	err = ethtool_request(q->ifname, &cmd);
+	if (err)
+		return err;
 	speed = ethtool_cmd_speed(&cmd);
 	if (speed == 0 || speed == (uint32_t)SPEED_UNKNOWN)
-		err = -ENODATA;
-	else
-		q->mbps = speed;
-out:
-	close(fd);
-	return err;
+		return -ENODATA;
+	q->mbps = speed;
+	return 0;
 }
 
 int trial_if_speed_mbps(const char *ifname, uint32_t *mbps)
