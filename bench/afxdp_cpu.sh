@@ -196,6 +196,8 @@ echo
 echo "afxdp_cpu: kernel $(uname -r), $(nproc) CPUs; linerate $(git -C "$REPO_ROOT" describe --always --dirty 2>/dev/null || echo '?')," \
 	"dpdk-testpmd $(dpkg-query -W -f '${Version}' dpdk-dev 2>/dev/null || echo '?'); $DURATION s windows;" \
 	"load average $LOAD_START at the start, $(cut -d' ' -f1-3 /proc/loadavg) at the end"
+echo "runs (place tool cpu-s delivered dropped, in the order they ran):"
+sed 's/^/  /' "$WORK/rows"
 awk -v dur="$DURATION" '
 function median(list,   n, a, i, j, t) {
 	n = split(list, a, " ")

@@ -23,7 +23,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -70,12 +69,6 @@
 /* Blocked this long, the peer that would free our frames is not running:
  * it shares our CPU (see tx_full). */
 #define AFXDP_YIELD_AFTER_NS (20 * NSEC_PER_USEC)
-/* ... unless it was seen freeing them on another CPU this recently. To
- * find out, one blocked spell in every AFXDP_PROBE_EVERY_NS spins up to
- * AFXDP_PROBE_SPIN_NS before it yields. */
-#define AFXDP_PEER_ELSEWHERE_NS (50 * NSEC_PER_MSEC)
-#define AFXDP_PROBE_EVERY_NS (20 * NSEC_PER_MSEC)
-#define AFXDP_PROBE_SPIN_NS (100 * NSEC_PER_USEC)
 #define AFXDP_BUSY_RETRY_US 2000
 
 /* The steering program of one interface, shared by the instances on it. */
@@ -129,13 +122,7 @@ struct backend {
 	uint64_t tx_no_frames; /* bursts that found no free frame/ring slot */
 	uint64_t tx_kick_dropped; /* sendto stopped by a device drop */
 	uint64_t tx_kick_blocked; /* sendto that could send nothing more */
-	uint64_t tx_yields; /* sched_yield calls while blocked */
-	uint64_t tx_peer_elsewhere; /* blocked spells the peer ended alone */
 	uint64_t tx_blocked_since; /* mono ns; 0: the kernel is taking frames */
-	uint64_t tx_blocked_switches; /* this thread's context switches then */
-	uint64_t tx_peer_elsewhere_ns; /* mono ns the peer last ran elsewhere */
-	uint64_t tx_probe_at_ns; /* mono ns: the next spell spins longer */
-	bool tx_spell_seen; /* this spell counted in tx_peer_elsewhere */
 	struct steer_link *steer;
 	bool in_xskmap;
 	bool zero_copy;
@@ -707,34 +694,6 @@ err_close:
 
 /* --------------------------------------------------------------- burst */
 
-/* Context switches of the calling thread so far, or 0 if unknown. */
-static uint64_t thread_switches(void)
-{
-	struct rusage ru;
-
-	if (getrusage(RUSAGE_THREAD, &ru))
-		return 0;
-	return (uint64_t)ru.ru_nvcsw + (uint64_t)ru.ru_nivcsw;
-}
-
-/*
- * Frames came back (or the kernel took frames again) in a blocked spell.
- * If this thread kept its CPU all the while (no context switch; a yield
- * that found nothing else to run is none), whatever freed them (the
- * peer's NAPI) runs on another CPU: yielding ours would only hand it to
- * unrelated work, so tx_full stops yielding for a while.
- */
-static void tx_peer_progress(struct backend *b)
-{
-	if (!b->tx_blocked_since || b->tx_spell_seen ||
-	    !b->tx_blocked_switches ||
-	    thread_switches() != b->tx_blocked_switches)
-		return;
-	b->tx_peer_elsewhere_ns = mono_ns();
-	b->tx_peer_elsewhere++;
-	b->tx_spell_seen = true;
-}
-
 static void completions_reap(struct backend *b)
 {
 	uint32_t idx, n;
@@ -742,7 +701,6 @@ static void completions_reap(struct backend *b)
 	n = xsk_ring_cons__peek(&b->comp, b->comp_size, &idx);
 	if (!n)
 		return;
-	tx_peer_progress(b);
 	for (uint32_t i = 0; i < n; i++)
 		b->tx_free.addrs[b->tx_free.count++] =
 			*xsk_ring_cons__comp_addr(&b->comp, idx + i);
@@ -814,12 +772,6 @@ static int tx_kick(struct backend *b)
 	}
 }
 
-static void tx_unblocked(struct backend *b)
-{
-	b->tx_blocked_since = 0;
-	b->tx_spell_seen = false;
-}
-
 /* Up to n free transmit frames with a TX descriptor each, reaping
  * completions first; the descriptors wait for tx_commit. */
 static uint32_t tx_take(struct backend *b, uint32_t n, uint32_t *idx)
@@ -835,7 +787,7 @@ static uint32_t tx_take(struct backend *b, uint32_t n, uint32_t *idx)
 			n = room;
 	}
 	if (n && xsk_ring_prod__reserve(&b->tx, n, idx) == n) {
-		tx_unblocked(b);
+		b->tx_blocked_since = 0;
 		return n;
 	}
 	b->tx_no_frames++;
@@ -858,9 +810,7 @@ static int tx_commit(struct backend *b, uint32_t n)
  * longer than the peer takes on a CPU of its own, the peer's NAPI most
  * likely waits for this CPU: yield it. Yielding at once would hand the
  * CPU to whatever else runs here while the completions are microseconds
- * away. A peer seen freeing frames on another CPU (tx_peer_progress) does
- * not wait for ours: then spin, as DPDK's af_xdp PMD always does; a
- * yield would give the CPU to other work for a whole time slice.
+ * away.
  */
 static int tx_full(struct backend *b)
 {
@@ -871,29 +821,14 @@ static int tx_full(struct backend *b)
 		if (err)
 			return err;
 		if (b->tx_kick_blocked == blocked) {
-			tx_peer_progress(b);
-			tx_unblocked(b);
+			b->tx_blocked_since = 0;
 			return -EAGAIN;
 		}
 		now = mono_ns();
-		if (!b->tx_blocked_since) {
+		if (!b->tx_blocked_since)
 			b->tx_blocked_since = now;
-			b->tx_blocked_switches = thread_switches();
-		} else if (!b->tx_peer_elsewhere_ns ||
-			   now - b->tx_peer_elsewhere_ns >=
-				   AFXDP_PEER_ELSEWHERE_NS) {
-			bool probe = now >= b->tx_probe_at_ns;
-			uint64_t spin = probe ? AFXDP_PROBE_SPIN_NS :
-						AFXDP_YIELD_AFTER_NS;
-
-			if (now - b->tx_blocked_since >= spin) {
-				if (probe)
-					b->tx_probe_at_ns =
-						now + AFXDP_PROBE_EVERY_NS;
-				b->tx_yields++;
-				sched_yield();
-			}
-		}
+		else if (now - b->tx_blocked_since >= AFXDP_YIELD_AFTER_NS)
+			sched_yield();
 	}
 	return -EAGAIN;
 }
@@ -1128,8 +1063,7 @@ static int afxdp_kernel_stats(struct backend *b, char *buf, size_t len)
 		     "steer_no_socket=%llu tx_kicks=%llu tx_submitted=%llu "
 		     "tx_ring_fill_sum=%llu tx_ring_samples=%llu "
 		     "tx_no_frames=%llu tx_kick_dropped=%llu "
-		     "tx_kick_blocked=%llu tx_yields=%llu "
-		     "tx_peer_elsewhere=%llu",
+		     "tx_kick_blocked=%llu",
 		     (unsigned long long)xs.rx_dropped,
 		     (unsigned long long)xs.rx_invalid_descs,
 		     (unsigned long long)xs.tx_invalid_descs,
@@ -1145,9 +1079,7 @@ static int afxdp_kernel_stats(struct backend *b, char *buf, size_t len)
 		     (unsigned long long)b->tx_ring_samples,
 		     (unsigned long long)b->tx_no_frames,
 		     (unsigned long long)b->tx_kick_dropped,
-		     (unsigned long long)b->tx_kick_blocked,
-		     (unsigned long long)b->tx_yields,
-		     (unsigned long long)b->tx_peer_elsewhere);
+		     (unsigned long long)b->tx_kick_blocked);
 	if (n < 0)
 		return -EINVAL;
 	return (size_t)n < len ? 0 : -ENOSPC;
