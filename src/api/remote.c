@@ -8,6 +8,7 @@
 #include "lib/clock.h"
 #include "engine/session.h"
 #include "api/remote.h"
+#include "lib/marking.h"
 #include "lib/units.h"
 
 const char *const remote_mode_names[] = { "forward", "reverse", "bidir", "rtt" };
@@ -259,9 +260,16 @@ static json_t *traffic_json(const struct remote_config *o, const char *role)
 		if (sp->tos)
 			json_object_set_new(req, "tos", json_integer(sp->tos));
 		if (sp->vlan_id) {
-			snprintf(buf, sizeof(buf), "%u:%u", sp->vlan_id,
-				 sp->vlan_pcp);
-			json_object_set_new(req, "vlan", json_string(buf));
+			struct marking_vlans tags = {
+				.id = sp->vlan_id,
+				.pcp = sp->vlan_pcp,
+				.inner_id = sp->vlan_inner_id,
+				.inner_pcp = sp->vlan_inner_pcp,
+			};
+
+			json_object_set_new(req, "vlan",
+					    json_string(marking_vlans_format(
+						    &tags, buf, sizeof(buf))));
 		}
 		if (sp->line_rate_bps) {
 			snprintf(buf, sizeof(buf), "%llubps",

@@ -395,12 +395,18 @@ static int f_vlan(struct parse_ctx *pc, const char *name, json_t *v)
 	long long n = 0;
 
 	if (json_is_string(v)) {
-		if (marking_parse_vlan(json_string_value(v), &sp->vlan_id,
-				       &sp->vlan_pcp))
+		struct marking_vlans tags;
+
+		if (marking_parse_vlans(json_string_value(v), &tags))
 			return fail(pc, name,
-				    "%s: '%s' is not a VLAN (ID 1..4094, or "
-				    "\"ID:PCP\" with PCP 0..7)",
+				    "%s: '%.64s' is not a VLAN (ID 1..4094, "
+				    "\"ID:PCP\" with PCP 0..7, or QinQ "
+				    "\"OUTER[:PCP],INNER[:PCP]\")",
 				    name, json_string_value(v));
+		sp->vlan_id = tags.id;
+		sp->vlan_pcp = tags.pcp;
+		sp->vlan_inner_id = tags.inner_id;
+		sp->vlan_inner_pcp = tags.inner_pcp;
 		return 0;
 	}
 	if (get_int(pc, name, v, 1, MARKING_VLAN_ID_MAX, &n))
@@ -596,7 +602,8 @@ int api_session_req_parse(const char *body, size_t len,
 	/* As on the command line: the smallest tagged frame with a probe. */
 	if (req->spec.vlan_id && !json_object_get(doc, "size") &&
 	    req->spec.frame_size == FRAME_MIN_SIZE)
-		req->spec.frame_size += FRAME_VLAN_HLEN;
+		req->spec.frame_size +=
+			FRAME_VLAN_HLEN * (req->spec.vlan_inner_id ? 2u : 1u);
 	ret = check_whole(&pc);
 out:
 	json_decref(doc);

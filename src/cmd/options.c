@@ -110,8 +110,9 @@ static const struct opt_doc opt_docs[] = {
 	{ "traffic-class", 1, OPT_TRAFFIC_CLASS, R_TX, "BYTE",
 	  "IPv6 traffic class 0..255; not with --dscp/--ecn" },
 	{ "vlan", 1, OPT_VLAN, R_TX, "ID[:PCP]",
-	  "802.1Q tag, ID 1..4094, priority 0..7; raw backends (afpacket, "
-	  "afxdp, xdp) only" },
+	  "802.1Q tag, ID 1..4094, priority 0..7; QinQ: OUTER[:PCP],"
+	  "INNER[:PCP] (802.1ad outer tag); raw backends (afpacket, afxdp, "
+	  "xdp) only" },
 	{ "line-rate", 1, OPT_LINE_RATE, R_TX, "BPS",
 	  "line rate for % rates, e.g. 10Gbps" },
 	{ "duration", 1, OPT_DURATION, R_ALL, "TIME",
@@ -336,11 +337,20 @@ static int parse_one(struct test_spec *sp, int id, const char *name,
 			return bad(name, v, "a file path");
 		sp->per_flow_csv_path = v;
 		return 0;
-	case OPT_VLAN:
-		if (marking_parse_vlan(v, &sp->vlan_id, &sp->vlan_pcp))
-			return bad(name, v, "ID 1..4094 or ID:PCP with PCP "
-					    "0..7, e.g. 100 or 100:5");
+	case OPT_VLAN: {
+		struct marking_vlans tags;
+
+		if (marking_parse_vlans(v, &tags))
+			return bad(name, v,
+				   "ID 1..4094 or ID:PCP with PCP "
+				   "0..7, e.g. 100 or 100:5; QinQ "
+				   "OUTER[:PCP],INNER[:PCP]");
+		sp->vlan_id = tags.id;
+		sp->vlan_pcp = tags.pcp;
+		sp->vlan_inner_id = tags.inner_id;
+		sp->vlan_inner_pcp = tags.inner_pcp;
 		return 0;
+	}
 	case OPT_DST:
 		return endpoint_flag(name, v, false, &sp->dst, &sp->dst_port,
 				     NULL);
@@ -654,7 +664,8 @@ int cmd_parse_spec(enum role role, int argc, char **argv,
 	 * smallest tagged frame that carries a probe is 4 bytes longer. */
 	if (!seen_size && (role == ROLE_SEND || role == ROLE_PING) &&
 	    sp->vlan_id)
-		sp->frame_size += FRAME_VLAN_HLEN;
+		sp->frame_size +=
+			FRAME_VLAN_HLEN * (sp->vlan_inner_id ? 2u : 1u);
 	/* And a ping's --duration alone means "for that long", not "10
 	 * probes or that long". */
 	if (seen_duration && !seen_count && role == ROLE_PING)

@@ -79,6 +79,8 @@ static int config_raw(const struct test_spec *sp, struct backend_config *cfg,
 		fs->tos = sp->tos;
 		fs->vlan_id = sp->vlan_id;
 		fs->vlan_pcp = sp->vlan_pcp;
+		fs->vlan_inner_id = sp->vlan_inner_id;
+		fs->vlan_inner_pcp = sp->vlan_inner_pcp;
 		cfg->local = fs->src;
 		cfg->local_port = fs->src_port;
 		cfg->test_port_min = fs->src_port;
