@@ -54,6 +54,7 @@ enum {
 	O_DSCP,
 	O_ECN,
 	O_TOS,
+	O_VLAN,
 	O_PORT,
 	O_JSON,
 	O_CSV,
@@ -92,6 +93,7 @@ static const struct option longopts[] = {
 	{"dscp", required_argument, NULL, O_DSCP},
 	{"ecn", required_argument, NULL, O_ECN},
 	{"tos", required_argument, NULL, O_TOS},
+	{"vlan", required_argument, NULL, O_VLAN},
 	{"port", required_argument, NULL, O_PORT},
 	{"json", no_argument, NULL, O_JSON},
 	{"csv", required_argument, NULL, O_CSV},
@@ -114,7 +116,9 @@ struct flag_doc {
 static const struct flag_doc flag_docs[] = {
 	{"--lab", "both ends in the lab's namespaces NAME-a -> NAME-b"},
 	{"--name NAME", "lab name (default lr; see linerate lab)"},
-	{"--sizes LIST", "frame sizes incl. FCS, 64..9018 (default "
+	{"--sizes LIST", "frame sizes incl. FCS, 64..9018, and size mixes, "
+			 "each one row: 64,512,imix; a custom mix needs ';' "
+			 "between rows: '64;imix;64:7,594:4,1518:1' (default "
 			 "64,128,256,512,1024,1280,1518)"},
 	{"--tests LIST", "throughput,latency,loss,back-to-back (default "
 			 "all; latency needs the throughput search)"},
@@ -158,6 +162,9 @@ static const struct flag_doc flag_docs[] = {
 	{"--ecn CODEPOINT", "ECN of the trial traffic: not-ect, ect0, ect1, "
 			    "ce or 0..3"},
 	{"--tos BYTE", "the whole TOS byte 0..255 instead of --dscp/--ecn"},
+	{"--vlan ID[:PCP]", "802.1Q tag of the trial traffic, ID 1..4094, "
+			    "priority 0..7; QinQ: OUTER[:PCP],INNER[:PCP]; "
+			    "a raw --backend (afpacket, afxdp, xdp)"},
 	{"--port PORT", "trial port; warm-up uses PORT+1 (default 7000)"},
 	{"--json", "one JSON document with every trial on stdout (the "
 		   "table goes to stderr)"},
@@ -238,40 +245,6 @@ static int parse_wait(const char *text, uint64_t *ns)
 	return 0;
 }
 
-static int parse_sizes(const char *text, struct rfc2544_config *c)
-{
-	char buf[256], *tok, *save = NULL;
-
-	if (strlen(text) >= sizeof(buf))
-		return -EINVAL;
-	snprintf(buf, sizeof(buf), "%s", text);
-	c->nsizes = 0;
-	for (tok = strtok_r(buf, ",", &save); tok;
-	     tok = strtok_r(NULL, ",", &save)) {
-		uint64_t v;
-
-		if (c->nsizes >= RFC2544_MAX_SIZES ||
-		    parse_u64(tok, FRAME_MIN_SIZE, FRAME_MAX_SIZE, &v))
-			return -EINVAL;
-		for (unsigned int i = 0; i < c->nsizes; i++)
-			if (c->sizes[i] == v)
-				return -EINVAL;
-		c->sizes[c->nsizes++] = (uint32_t)v;
-	}
-	if (!c->nsizes || text[strlen(text) - 1] == ',' || text[0] == ',')
-		return -EINVAL;
-	/* The table and the chart read best in ascending order. */
-	for (unsigned int i = 1; i < c->nsizes; i++)
-		for (unsigned int j = i; j > 0 && c->sizes[j - 1] > c->sizes[j];
-		     j--) {
-			uint32_t t = c->sizes[j];
-
-			c->sizes[j] = c->sizes[j - 1];
-			c->sizes[j - 1] = t;
-		}
-	return 0;
-}
-
 static int parse_tests(const char *text, unsigned int *tests)
 {
 	char buf[128], *tok, *save = NULL;
@@ -321,6 +294,7 @@ struct rfc2544_args {
 	uint32_t flows;
 	uint8_t tos; /* DSCP << 2 | ECN */
 	unsigned int marks; /* 1: --dscp/--ecn, 2: --tos */
+	struct marking_vlans vlan;
 	uint16_t port;
 	bool json, quiet;
 	const char *csv_path, *plot_path;
@@ -329,7 +303,7 @@ struct rfc2544_args {
 /* Which flags were given, so --quick fills in only the rest. */
 struct seen {
 	bool trial, warmup, drain, resolution, b2b_trials, b2b_max;
-	bool latency_trials;
+	bool latency_trials, sizes;
 };
 
 static int parse_flag(struct rfc2544_args *a, struct seen *seen, int id,
@@ -366,10 +340,13 @@ static int parse_flag(struct rfc2544_args *a, struct seen *seen, int id,
 		a->lab_name = v;
 		return 0;
 	case O_SIZES:
-		if (parse_sizes(v, c))
-			return bad(name, v,
-				   "comma-separated frame sizes 64..9018, no "
-				   "repeats, at most 16");
+		if (rfc2544_sizes_parse(v, c))
+			return bad(
+				name, v,
+				"frame sizes 64..9018 and imix, "
+				"comma-separated; with a SIZE:WEIGHT,... "
+				"mix, ';'-separated; no repeats, at most 16");
+		seen->sizes = true;
 		return 0;
 	case O_TESTS:
 		if (parse_tests(v, &c->tests))
@@ -511,6 +488,13 @@ static int parse_flag(struct rfc2544_args *a, struct seen *seen, int id,
 		}
 		return 0;
 	}
+	case O_VLAN:
+		if (marking_parse_vlans(v, &a->vlan))
+			return bad(
+				name, v,
+				"ID 1..4094 or ID:PCP with PCP 0..7, e.g. "
+				"100 or 100:5; QinQ OUTER[:PCP],INNER[:PCP]");
+		return 0;
 	case O_FLOWS:
 		if (parse_u64(v, 1, SPEC_MAX_FLOWS, &n))
 			return bad(name, v, "1..4096");
@@ -552,9 +536,10 @@ static void defaults(struct rfc2544_args *a)
 	struct rfc2544_config *c = &a->cfg;
 
 	memset(a, 0, sizeof(*a));
-	memcpy(c->sizes, rfc2544_default_sizes, sizeof(rfc2544_default_sizes));
 	c->nsizes = sizeof(rfc2544_default_sizes) /
 		    sizeof(rfc2544_default_sizes[0]);
+	for (unsigned int i = 0; i < c->nsizes; i++)
+		c->sizes[i].frame_size = rfc2544_default_sizes[i];
 	c->tests = RFC2544_ALL_TESTS;
 	c->trial_ns = 60 * NSEC_PER_SEC;
 	c->warmup_ns = 2 * NSEC_PER_SEC;
@@ -599,6 +584,84 @@ static void apply_quick(struct rfc2544_args *a, const struct seen *seen)
 		c->latency_trials = 3;
 	if (!seen->b2b_max)
 		c->b2b_max_ns = 100 * NSEC_PER_MSEC;
+}
+
+/* The smallest row's smallest frame, incl. FCS. */
+static uint32_t smallest_frame(const struct rfc2544_config *c)
+{
+	uint32_t least = FRAME_MAX_SIZE;
+
+	for (unsigned int i = 0; i < c->nsizes; i++) {
+		const struct rfc2544_size *row = &c->sizes[i];
+		uint32_t v = row->mix.count ? sizemix_min(&row->mix) :
+					      row->frame_size;
+
+		least = v < least ? v : least;
+	}
+	return least;
+}
+
+/*
+ * A tag needs a raw data path at the end that sends, and in the lab at
+ * the end that receives too: a socket sees no tagged frame. Each tag
+ * takes 4 bytes of a frame's payload: as `send` does, the default sizes
+ * start at the smallest tagged frame that carries a probe (68, or 72
+ * for QinQ), and a smaller --sizes is refused before the first trial.
+ */
+static int check_vlan(struct rfc2544_args *a, const struct seen *seen)
+{
+	bool we_send = a->direction != 1, server_sends = a->direction != 0;
+	const char *server = a->server_backend ? a->server_backend : "udp";
+	uint32_t least =
+		FRAME_MIN_SIZE + FRAME_VLAN_HLEN * (a->vlan.inner_id ? 2u : 1u);
+
+	if (!a->vlan.id)
+		return 0;
+	if (!seen->sizes && a->cfg.sizes[0].frame_size < least)
+		a->cfg.sizes[0].frame_size = least;
+	if (smallest_frame(&a->cfg) < least) {
+		fprintf(stderr,
+			"linerate rfc2544: --sizes: %u-byte frames are too "
+			"small for a probe behind %s (the smallest is %u)\n",
+			smallest_frame(&a->cfg),
+			a->vlan.inner_id ? "two VLAN tags" : "a VLAN tag",
+			least);
+		return EXIT_USAGE;
+	}
+	if ((we_send || a->lab) && !strcmp(a->backend, "udp")) {
+		fprintf(stderr, "linerate rfc2544: --vlan: the udp backend "
+				"cannot tag frames; use --backend afpacket, "
+				"afxdp or xdp\n");
+		return EXIT_USAGE;
+	}
+	if (a->host && server_sends && !strcmp(server, "udp")) {
+		fprintf(stderr, "linerate rfc2544: --vlan: the server's udp "
+				"backend cannot tag frames; use "
+				"--server-backend afpacket, afxdp or xdp\n");
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+/* The xdp generator sends one frame size: a mix needs another sender. */
+static int check_mix(const struct rfc2544_args *a)
+{
+	bool we_send = a->direction != 1, server_sends = a->direction != 0;
+	const char *server = a->server_backend ? a->server_backend : "udp";
+	bool mix = false;
+
+	for (unsigned int i = 0; i < a->cfg.nsizes; i++)
+		mix |= a->cfg.sizes[i].mix.count > 0;
+	if (!mix)
+		return 0;
+	if (((we_send || a->lab) && !strcmp(a->backend, "xdp")) ||
+	    (a->host && server_sends && !strcmp(server, "xdp"))) {
+		fprintf(stderr, "linerate rfc2544: --sizes: the xdp backend's "
+				"generator sends one frame size; a size mix "
+				"needs afxdp, afpacket or udp\n");
+		return EXIT_USAGE;
+	}
+	return 0;
 }
 
 static int parse_args(int argc, char **argv, struct rfc2544_args *a)
@@ -687,7 +750,8 @@ static int parse_args(int argc, char **argv, struct rfc2544_args *a)
 				"for HOST, not --lab\n");
 		return EXIT_USAGE;
 	}
-	return 0;
+	rc = check_vlan(a, &seen);
+	return rc ? rc : check_mix(a);
 }
 
 static int write_outputs(const struct rfc2544_args *a,
@@ -739,6 +803,7 @@ static int open_host(const struct rfc2544_args *a, struct api_client **api,
 		.no_gso = a->no_gso,
 		.flows = a->flows,
 		.tos = a->tos,
+		.vlan = a->vlan,
 		.catch_up = a->cfg.catch_up,
 		.direction = a->direction,
 		.stop = stop,
@@ -800,6 +865,7 @@ int cmd_rfc2544(int argc, char **argv)
 			.no_gso = a.no_gso,
 			.flows = a.flows,
 			.tos = a.tos,
+			.vlan = a.vlan,
 			.port = a.port,
 			.catch_up = a.cfg.catch_up,
 			.stop = stop,

@@ -36,6 +36,7 @@
 #include "lib/clock.h"
 #include "lib/frame.h"
 #include "lib/log.h"
+#include "lib/marking.h"
 #include "lib/report.h"
 #include "search/trial.h"
 
@@ -58,6 +59,7 @@ struct lab_runner {
 	bool no_gso;
 	uint32_t flows;
 	uint8_t tos;
+	char vlan[32]; /* the sender's --vlan; "": untagged */
 	uint16_t port;
 	char catch_up[32]; /* "": the old burst */
 	struct child_proc sink; /* warm-up receiver, started on first use */
@@ -236,6 +238,16 @@ void trial_result_combine(struct trial_result *out,
 					     b->pacing.burst_max);
 	}
 	*out = r;
+}
+
+bool trial_size_valid(uint32_t frame_size, const struct size_mix *mix)
+{
+	if (frame_size < FRAME_MIN_SIZE || frame_size > FRAME_MAX_SIZE)
+		return false;
+	/* A mix's frame_size is its largest; every size is in range. */
+	return !mix || !mix->count ||
+	       (sizemix_max(mix) == frame_size &&
+		sizemix_min(mix) >= FRAME_MIN_SIZE);
 }
 
 uint32_t trial_pacing_burst(double rate_pps)
@@ -434,19 +446,30 @@ static int start_receiver(struct lab_runner *lr, struct child_proc *c, uint16_t 
 	return 0;
 }
 
+/* What the sender's --size says: a size, or a mix as SIZE:WEIGHT,... */
+static void size_arg(uint32_t frame_size, const struct size_mix *mix, char *buf,
+		     size_t len)
+{
+	if (mix && mix->count)
+		sizemix_format(mix, buf, len);
+	else
+		snprintf(buf, len, "%u", frame_size);
+}
+
 /* Run a sender to its end. rate_pps 0: as fast as it goes. */
 static int run_sender(struct lab_runner *lr, uint16_t port, uint32_t frame_size,
-		      double rate_pps, uint64_t duration_ns, uint64_t frames,
+		      const struct size_mix *mix, double rate_pps,
+		      uint64_t duration_ns, uint64_t frames,
 		      struct child_proc *c, char *err, size_t err_len)
 {
-	char dst[64], size[16], rate[48], duration[32], count[32], flows[16];
-	char burst[16], tos[8];
-	char *args[32];
+	char dst[64], size[SIZEMIX_MAX_SIZES * 12], rate[48], duration[32];
+	char count[32], flows[16], burst[16], tos[8];
+	char *args[40];
 	size_t n = 0;
 	int status, rc;
 
 	snprintf(dst, sizeof(dst), "%s:%u", lr->ip_b, port);
-	snprintf(size, sizeof(size), "%u", frame_size);
+	size_arg(frame_size, mix, size, sizeof(size));
 	if (rate_pps > 0)
 		snprintf(rate, sizeof(rate), "%.3fpps", rate_pps);
 	else
@@ -505,6 +528,10 @@ static int run_sender(struct lab_runner *lr, uint16_t port, uint32_t frame_size,
 		snprintf(tos, sizeof(tos), "%u", lr->tos);
 		args[n++] = "--tos";
 		args[n++] = tos;
+	}
+	if (lr->vlan[0]) {
+		args[n++] = "--vlan";
+		args[n++] = lr->vlan;
 	}
 	args[n] = NULL;
 	rc = lab_child_start(lr, c, lr->ns_a, args, lr->what_send);
@@ -680,7 +707,7 @@ static int warm_up(struct lab_runner *lr, const struct trial_params *p,
 		if (rc)
 			return rc;
 	}
-	rc = run_sender(lr, lr->port + 1, p->frame_size, p->rate_pps,
+	rc = run_sender(lr, lr->port + 1, p->frame_size, p->mix, p->rate_pps,
 			p->warmup_ns, 0, &sender, err, err_len);
 	child_close(&sender);
 	if (!rc && !child_alive(&lr->sink, &status))
@@ -701,12 +728,14 @@ static int lab_sleep(struct lab_runner *lr, uint64_t ns)
 	return 0;
 }
 
-static int lab_run(struct lab_runner *lr, uint32_t frame_size, double rate_pps,
+static int lab_run(struct lab_runner *lr, uint32_t frame_size,
+		   const struct size_mix *mix, double rate_pps,
 		   uint64_t duration_ns, uint64_t frames, uint64_t warmup_ns,
 		   uint64_t drain_ns, struct trial_result *out, char *err,
 		   size_t err_len)
 {
 	struct trial_params wp = {.frame_size = frame_size,
+				  .mix = mix,
 				  .rate_pps = rate_pps,
 				  .warmup_ns = warmup_ns};
 	struct child_proc receiver, sender;
@@ -725,8 +754,8 @@ static int lab_run(struct lab_runner *lr, uint32_t frame_size, double rate_pps,
 			    lr->what_recv, err, err_len);
 	if (rc)
 		goto out;
-	rc = run_sender(lr, lr->port, frame_size, rate_pps, duration_ns, frames,
-			&sender, err, err_len);
+	rc = run_sender(lr, lr->port, frame_size, mix, rate_pps, duration_ns,
+			frames, &sender, err, err_len);
 	if (rc)
 		goto out;
 	rc = lab_sleep(lr, drain_ns);
@@ -753,13 +782,13 @@ static int lab_run_trial(struct trial_runner *r, const struct trial_params *p,
 {
 	struct lab_runner *lr = (struct lab_runner *)r;
 
-	if (p->frame_size < FRAME_MIN_SIZE || p->frame_size > FRAME_MAX_SIZE ||
-	    !(p->rate_pps > 0) || !p->duration_ns) {
+	if (!trial_size_valid(p->frame_size, p->mix) || !(p->rate_pps > 0) ||
+	    !p->duration_ns) {
 		snprintf(err, err_len, "invalid trial parameters");
 		return -EINVAL;
 	}
-	return lab_run(lr, p->frame_size, p->rate_pps, p->duration_ns, 0,
-		       p->warmup_ns, p->drain_ns, out, err, err_len);
+	return lab_run(lr, p->frame_size, p->mix, p->rate_pps, p->duration_ns,
+		       0, p->warmup_ns, p->drain_ns, out, err, err_len);
 }
 
 static int lab_run_burst(struct trial_runner *r, const struct burst_params *p,
@@ -767,13 +796,13 @@ static int lab_run_burst(struct trial_runner *r, const struct burst_params *p,
 {
 	struct lab_runner *lr = (struct lab_runner *)r;
 
-	if (p->frame_size < FRAME_MIN_SIZE || p->frame_size > FRAME_MAX_SIZE ||
-	    !p->frames || !p->max_ns) {
+	if (!trial_size_valid(p->frame_size, p->mix) || !p->frames ||
+	    !p->max_ns) {
 		snprintf(err, err_len, "invalid burst parameters");
 		return -EINVAL;
 	}
-	return lab_run(lr, p->frame_size, p->rate_pps, p->max_ns, p->frames, 0,
-		       p->drain_ns, out, err, err_len);
+	return lab_run(lr, p->frame_size, p->mix, p->rate_pps, p->max_ns,
+		       p->frames, 0, p->drain_ns, out, err, err_len);
 }
 
 static void lab_destroy(struct trial_runner *r)
@@ -839,6 +868,8 @@ int lab_runner_create(const struct lab_runner_config *cfg,
 	lr->no_gso = cfg->no_gso;
 	lr->flows = cfg->flows ? cfg->flows : 1;
 	lr->tos = cfg->tos;
+	if (cfg->vlan.id)
+		marking_vlans_format(&cfg->vlan, lr->vlan, sizeof(lr->vlan));
 	if (cfg->catch_up)
 		snprintf(lr->catch_up, sizeof(lr->catch_up), "%s",
 			 cfg->catch_up);
@@ -871,9 +902,10 @@ int lab_runner_create(const struct lab_runner_config *cfg,
 		goto fail;
 	}
 	snprintf(lr->base.description, sizeof(lr->base.description),
-		 "lab %s: %s (%s) -> %s (%s %s:%u), %s backend%s", cfg->lab,
+		 "lab %s: %s (%s) -> %s (%s %s:%u), %s backend%s%s%s", cfg->lab,
 		 lr->ns_a, lr->dev_a, lr->ns_b, lr->dev_b, lr->ip_b, lr->port,
-		 lr->backend, lr->no_gso ? ", no GSO" : "");
+		 lr->backend, lr->no_gso ? ", no GSO" : "",
+		 lr->vlan[0] ? ", vlan " : "", lr->vlan);
 	*out = &lr->base;
 	return 0;
 fail:
