@@ -1,0 +1,871 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The option model's parsing side: argv and JSON into a config by the
+ * rows, and a config back into the argv of a child (options.h).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "lib/frame.h"
+#include "lib/options.h"
+#include "lib/units.h"
+
+#define ROW_ID_BASE	1000
+#define MAX_DURATION_NS (30ULL * 24 * 3600 * 1000000000ULL)
+
+size_t opts_count(const struct opt_command *cmd)
+{
+	size_t n = 0;
+
+	for (const struct opt_group_ref *g = cmd->groups; g && g->group; g++)
+		n += g->group->nrows;
+	return n;
+}
+
+const struct opt_row *opts_row(const struct opt_command *cmd, size_t index,
+			       size_t *offset)
+{
+	for (const struct opt_group_ref *g = cmd->groups; g && g->group; g++) {
+		if (index < g->group->nrows) {
+			if (offset)
+				*offset = g->offset;
+			return &g->group->rows[index];
+		}
+		index -= g->group->nrows;
+	}
+	return NULL;
+}
+
+bool opts_row_applies(const struct opt_row *row, uint32_t roles)
+{
+	return !row->roles || !roles || (row->roles & roles);
+}
+
+static int find_by(const struct opt_command *cmd, const char *name, bool json)
+{
+	size_t n = opts_count(cmd);
+
+	for (size_t i = 0; i < n; i++) {
+		const struct opt_row *r = opts_row(cmd, i, NULL);
+		const char *s = json ? r->json_key : r->name;
+
+		if (s && !strcmp(s, name))
+			return (int)i;
+	}
+	return -ENOENT;
+}
+
+int opts_find(const struct opt_command *cmd, const char *name)
+{
+	return find_by(cmd, name, false);
+}
+
+int opts_find_json(const struct opt_command *cmd, const char *key)
+{
+	return find_by(cmd, key, true);
+}
+
+unsigned int opts_seen_order(const struct opt_parse *st, const char *name)
+{
+	int i = opts_find(st->cmd, name);
+
+	if (i < 0 || i >= OPTS_MAX_ROWS)
+		return 0;
+	return st->seen[i];
+}
+
+bool opts_seen(const struct opt_parse *st, const char *name)
+{
+	return opts_seen_order(st, name) != 0;
+}
+
+int opts_fail(struct opt_parse *st, const struct opt_row *row, const char *fmt,
+	      ...)
+{
+	va_list ap;
+
+	snprintf(st->err.field, sizeof(st->err.field), "%s",
+		 row ? (st->json && row->json_key ? row->json_key : row->name) :
+		       "");
+	va_start(ap, fmt);
+	vsnprintf(st->err.message, sizeof(st->err.message), fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+static void *field_at(void *cfg, size_t base, const struct opt_row *row)
+{
+	return (char *)cfg + base + row->offset;
+}
+
+static const void *cfield_at(const void *cfg, size_t base,
+			     const struct opt_row *row)
+{
+	return (const char *)cfg + base + row->offset;
+}
+
+static int store_uint(void *p, size_t size, uint64_t v)
+{
+	switch (size) {
+	case 1: {
+		uint8_t x = (uint8_t)v;
+		memcpy(p, &x, 1);
+		return 0;
+	}
+	case 2: {
+		uint16_t x = (uint16_t)v;
+		memcpy(p, &x, 2);
+		return 0;
+	}
+	case 4: {
+		uint32_t x = (uint32_t)v;
+		memcpy(p, &x, 4);
+		return 0;
+	}
+	case 8:
+		memcpy(p, &v, 8);
+		return 0;
+	}
+	return -EINVAL;
+}
+
+static uint64_t load_uint(const void *p, size_t size)
+{
+	uint8_t a;
+	uint16_t b;
+	uint32_t c;
+	uint64_t d = 0;
+
+	switch (size) {
+	case 1:
+		memcpy(&a, p, 1);
+		return a;
+	case 2:
+		memcpy(&b, p, 2);
+		return b;
+	case 4:
+		memcpy(&c, p, 4);
+		return c;
+	case 8:
+		memcpy(&d, p, 8);
+		return d;
+	}
+	return 0;
+}
+
+static int enum_lookup(const struct opt_row *row, const char *text, int *out)
+{
+	for (const struct opt_name *n = row->names; n && n->name; n++) {
+		if (!strcmp(n->name, text)) {
+			*out = n->value;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+static int parse_address(const char *text, struct ip_addr *out)
+{
+	struct ip_addr a = {0};
+
+	if (inet_pton(AF_INET, text, &a.v4) == 1)
+		a.family = AF_INET;
+	else if (inet_pton(AF_INET6, text, &a.v6) == 1)
+		a.family = AF_INET6;
+	else
+		return -EINVAL;
+	*out = a;
+	return 0;
+}
+
+static bool value_pow2_ok(const struct opt_row *row, uint64_t v)
+{
+	return !(row->flags & OPT_F_POW2) || !(v & (v - 1));
+}
+
+/* One CLI value of a typed row; -EINVAL for the standard bad-value line. */
+static int parse_typed(const struct opt_row *row, void *p, const char *v)
+{
+	uint64_t n;
+	int e;
+
+	switch (row->type) {
+	case OPT_SWITCH:
+		*(bool *)p = !(row->flags & OPT_F_INVERT);
+		return 0;
+	case OPT_SET:
+		*(int *)p = row->set;
+		return 0;
+	case OPT_BOOL:
+		if (!strcmp(v, "true") || !strcmp(v, "yes") ||
+		    !strcmp(v, "on") || !strcmp(v, "1"))
+			*(bool *)p = true;
+		else if (!strcmp(v, "false") || !strcmp(v, "no") ||
+			 !strcmp(v, "off") || !strcmp(v, "0"))
+			*(bool *)p = false;
+		else
+			return -EINVAL;
+		return 0;
+	case OPT_STRING:
+		if (!*v)
+			return -EINVAL;
+		if (row->flags & OPT_F_PTR) {
+			*(const char **)p = v;
+			return 0;
+		}
+		if (strlen(v) >= row->size)
+			return -EINVAL;
+		memcpy(p, v, strlen(v) + 1);
+		return 0;
+	case OPT_UINT:
+		if (parse_u64(v, row->min, row->max, &n) ||
+		    !value_pow2_ok(row, n))
+			return -EINVAL;
+		return store_uint(p, row->size, n);
+	case OPT_DURATION:
+		if ((row->flags & OPT_F_ZERO) && !strcmp(v, "0")) {
+			*(uint64_t *)p = 0;
+			return 0;
+		}
+		if (parse_duration(v, &n) || n < row->min ||
+		    (row->max && n > row->max))
+			return -EINVAL;
+		*(uint64_t *)p = n;
+		return 0;
+	case OPT_RATE:
+		return parse_rate(v, p) ? -EINVAL : 0;
+	case OPT_BITRATE:
+		return parse_bitrate(v, p) ? -EINVAL : 0;
+	case OPT_ENUM:
+		e = 0;
+		if (enum_lookup(row, v, &e))
+			return -EINVAL;
+		*(int *)p = e;
+		return 0;
+	case OPT_ADDRESS:
+		return parse_address(v, p);
+	case OPT_CUSTOM:
+		break;
+	}
+	return -EINVAL;
+}
+
+/* Two exclusive rows: the one given second names the first. */
+static int check_exclusive(struct opt_parse *st, const struct opt_row *row,
+			   uint32_t roles)
+{
+	size_t n = opts_count(st->cmd);
+
+	if (!row->excl_with)
+		return 0;
+	for (size_t i = 0; i < n && i < OPTS_MAX_ROWS; i++) {
+		const struct opt_row *o = opts_row(st->cmd, i, NULL);
+
+		if (o == row || !st->seen[i] ||
+		    !(o->excl_bit & row->excl_with) ||
+		    !opts_row_applies(o, roles))
+			continue;
+		return opts_fail(st, row,
+				 "cannot be combined with --%s (choose one)",
+				 o->name);
+	}
+	return 0;
+}
+
+static void mark_seen(struct opt_parse *st, size_t index)
+{
+	if (index < OPTS_MAX_ROWS && !st->seen[index])
+		st->seen[index] = ++st->nseen;
+}
+
+/* One row's CLI value: 0, or -EINVAL with st->err set. */
+static int parse_row(struct opt_parse *st, size_t index, void *cfg,
+		     const char *value, uint32_t roles)
+{
+	size_t base = 0;
+	const struct opt_row *row = opts_row(st->cmd, index, &base);
+	int rc;
+
+	rc = check_exclusive(st, row, roles);
+	if (rc)
+		return rc;
+	st->err.message[0] = '\0';
+	if (row->parse)
+		rc = row->parse(row, (char *)cfg + base, value, st);
+	else
+		rc = parse_typed(row, field_at(cfg, base, row), value);
+	if (rc && !st->err.message[0])
+		opts_fail(st, row, "invalid value '%s' (accepted: %s)",
+			  value ? value : "",
+			  row->accepted ? row->accepted : "see --help");
+	if (!rc)
+		mark_seen(st, index);
+	return rc ? -EINVAL : 0;
+}
+
+static bool has_value(const struct opt_row *row)
+{
+	if (row->parse)
+		return row->arg != NULL;
+	return row->type != OPT_SWITCH && row->type != OPT_SET;
+}
+
+/* getopt_long's tables from the rows that apply. */
+static size_t build_getopt(const struct opt_command *cmd, uint32_t roles,
+			   struct option *longopts, char *shortopts,
+			   size_t short_len)
+{
+	size_t n = opts_count(cmd), k = 0, s;
+
+	s = (size_t)snprintf(shortopts, short_len, ":h");
+	for (size_t i = 0; i < n && i < OPTS_MAX_ROWS; i++) {
+		const struct opt_row *r = opts_row(cmd, i, NULL);
+
+		if (!opts_row_applies(r, roles) ||
+		    (r->flags & OPT_F_JSON_ONLY) || !r->name)
+			continue;
+		longopts[k++] = (struct option){r->name, has_value(r) ? 1 : 0,
+						NULL, ROW_ID_BASE + (int)i};
+		if (r->short_name && s + 3 < short_len) {
+			shortopts[s++] = r->short_name;
+			if (has_value(r))
+				shortopts[s++] = ':';
+			shortopts[s] = '\0';
+		}
+	}
+	longopts[k++] = (struct option){"help", 0, NULL, 'h'};
+	memset(&longopts[k], 0, sizeof(longopts[k]));
+	return k;
+}
+
+static int short_row(const struct opt_command *cmd, uint32_t roles, int c)
+{
+	size_t n = opts_count(cmd);
+
+	for (size_t i = 0; i < n && i < OPTS_MAX_ROWS; i++) {
+		const struct opt_row *r = opts_row(cmd, i, NULL);
+
+		if (r->short_name == c && opts_row_applies(r, roles))
+			return (int)i;
+	}
+	return -1;
+}
+
+static int usage_error(const struct opt_command *cmd, struct opt_parse *st,
+		       const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int usage_error(const struct opt_command *cmd, struct opt_parse *st,
+		       const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(st->err.message, sizeof(st->err.message), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "linerate %s: %s\n", cmd->name, st->err.message);
+	return OPTS_EXIT_USAGE;
+}
+
+/* getopt's ':' and '?': the flag it stopped at. */
+static int getopt_error(const struct opt_command *cmd, uint32_t roles, int id,
+			int argc, char **argv, struct opt_parse *st)
+{
+	const char *arg = optind - 1 < argc ? argv[optind - 1] : "";
+
+	if (id == ':') {
+		int i = optopt >= ROW_ID_BASE ? optopt - ROW_ID_BASE :
+						short_row(cmd, roles, optopt);
+		const struct opt_row *r =
+			i >= 0 ? opts_row(cmd, (size_t)i, NULL) : NULL;
+
+		snprintf(st->err.field, sizeof(st->err.field), "%s",
+			 r ? r->name : arg + strspn(arg, "-"));
+		return usage_error(cmd, st,
+				   "--%s: a value is required (see --help)",
+				   st->err.field);
+	}
+	if (optopt && optopt < 256)
+		return usage_error(cmd, st, "-%c: unknown flag (see --help)",
+				   optopt);
+	return usage_error(cmd, st, "%s: unknown flag (see --help)", arg);
+}
+
+int opts_parse_argv(const struct opt_command *cmd, uint32_t role, int argc,
+		    char **argv, void *cfg, struct opt_parse *st)
+{
+	struct option longopts[OPTS_MAX_ROWS + 2];
+	char shortopts[2 * OPTS_MAX_ROWS + 4];
+	struct opt_parse local;
+	uint32_t roles = role ? role : cmd->roles;
+	int id;
+
+	if (!st)
+		st = &local;
+	memset(st, 0, sizeof(*st));
+	st->cmd = cmd;
+	st->role = roles;
+	if (opts_count(cmd) > OPTS_MAX_ROWS)
+		return usage_error(cmd, st, "too many option rows");
+	build_getopt(cmd, roles, longopts, shortopts, sizeof(shortopts));
+	optind = 1;
+	opterr = 0;
+	while ((id = getopt_long(argc, argv, shortopts, longopts, NULL)) !=
+	       -1) {
+		int index = id >= ROW_ID_BASE ? id - ROW_ID_BASE : -1;
+
+		if (id == 'h') {
+			opts_print_help(cmd, roles, stdout);
+			return CMD_HELP_SHOWN;
+		}
+		if (id == ':' || id == '?')
+			return getopt_error(cmd, roles, id, argc, argv, st);
+		if (index < 0)
+			index = short_row(cmd, roles, id);
+		if (index < 0)
+			return usage_error(
+				cmd, st, "-%c: unknown flag (see --help)", id);
+		if (parse_row(st, (size_t)index, cfg, optarg, roles)) {
+			fprintf(stderr, "linerate %s: --%s: %s\n", cmd->name,
+				st->err.field, st->err.message);
+			return OPTS_EXIT_USAGE;
+		}
+	}
+	st->args = argv + optind;
+	st->nargs = (unsigned int)(argc - optind);
+	if (st->nargs > cmd->max_args)
+		return usage_error(cmd, st,
+				   "unexpected argument '%s' (see --help)",
+				   argv[optind + cmd->max_args]);
+	return 0;
+}
+
+/* JSON. */
+
+static int json_uint(const struct opt_row *row, void *p, json_t *v,
+		     struct opt_parse *st)
+{
+	json_int_t n;
+
+	if (!json_is_integer(v))
+		return opts_fail(st, row, "must be an integer");
+	n = json_integer_value(v);
+	if (n < 0 || (uint64_t)n < row->min || (uint64_t)n > row->max)
+		return opts_fail(st, row,
+				 "%lld is out of range (accepted: %" PRIu64
+				 "..%" PRIu64 ")",
+				 (long long)n, row->min, row->max);
+	if (!value_pow2_ok(row, (uint64_t)n))
+		return opts_fail(st, row, "%lld is not a power of two",
+				 (long long)n);
+	return store_uint(p, row->size, (uint64_t)n);
+}
+
+static int json_duration(const struct opt_row *row, void *p, json_t *v,
+			 struct opt_parse *st)
+{
+	uint64_t ns, max = row->max ? row->max : MAX_DURATION_NS;
+
+	if (json_is_string(v)) {
+		if (parse_duration(json_string_value(v), &ns) || !ns ||
+		    ns < row->min || ns > max)
+			return opts_fail(
+				st, row,
+				"'%s' is not a duration (e.g. \"10s\", "
+				"\"500ms\"; up to 30 days)",
+				json_string_value(v));
+		*(uint64_t *)p = ns;
+		return 0;
+	}
+	if (json_is_number(v)) {
+		double s = json_number_value(v);
+
+		/* Under a nanosecond would be 0, which means "no limit"; the
+		 * string form refuses it too, and rounds the same way. */
+		if (!isfinite(s) || s * 1e9 < 1 || s * 1e9 < (double)row->min ||
+		    s > (double)max / 1e9)
+			return opts_fail(
+				st, row,
+				"%g seconds is out of range (accepted: "
+				"1 ns up to 30 days)",
+				s);
+		*(uint64_t *)p = (uint64_t)(s * 1e9 + 0.5);
+		return 0;
+	}
+	return opts_fail(
+		st, row,
+		"must be a string like \"10s\" or a number of seconds");
+}
+
+static int json_rate(const struct opt_row *row, void *p, json_t *v,
+		     struct opt_parse *st)
+{
+	struct rate *r = p;
+
+	if (json_is_string(v)) {
+		if (parse_rate(json_string_value(v), r))
+			return opts_fail(st, row,
+					 "'%s' is not a rate (e.g. \"1Mpps\", "
+					 "\"800Mbps\", \"max\")",
+					 json_string_value(v));
+		return 0;
+	}
+	if (json_is_number(v)) {
+		double pps = json_number_value(v);
+
+		if (!isfinite(pps) || pps <= 0 || pps > 2e9)
+			return opts_fail(
+				st, row,
+				"%g pps is out of range (accepted: > 0, "
+				"up to 2e9)",
+				pps);
+		r->kind = RATE_PPS;
+		r->value = pps;
+		return 0;
+	}
+	return opts_fail(st, row,
+			 "must be a string like \"1Mpps\" or a number of pps");
+}
+
+static int json_enum(const struct opt_row *row, void *p, json_t *v,
+		     struct opt_parse *st)
+{
+	int e = 0;
+
+	if (!json_is_string(v) || enum_lookup(row, json_string_value(v), &e))
+		return opts_fail(st, row, "must be one of %s",
+				 row->accepted ? row->accepted :
+						 "see the docs");
+	*(int *)p = e;
+	return 0;
+}
+
+static int json_typed(const struct opt_row *row, void *p, json_t *v,
+		      struct opt_parse *st)
+{
+	switch (row->type) {
+	case OPT_SWITCH:
+	case OPT_BOOL:
+		if (!json_is_boolean(v))
+			return opts_fail(st, row, "must be true or false");
+		*(bool *)p = json_is_true(v) != !!(row->flags & OPT_F_INVERT);
+		return 0;
+	case OPT_UINT:
+		return json_uint(row, p, v, st);
+	case OPT_DURATION:
+		return json_duration(row, p, v, st);
+	case OPT_RATE:
+		return json_rate(row, p, v, st);
+	case OPT_BITRATE:
+		if (!json_is_string(v) ||
+		    parse_bitrate(json_string_value(v), p))
+			return opts_fail(st, row,
+					 "must be a bit rate like \"10Gbps\"");
+		return 0;
+	case OPT_ENUM:
+		return json_enum(row, p, v, st);
+	case OPT_ADDRESS:
+		if (!json_is_string(v) ||
+		    parse_address(json_string_value(v), p))
+			return opts_fail(
+				st, row,
+				"must be an IPv4 or IPv6 address (no port)");
+		return 0;
+	case OPT_STRING:
+		if (!json_is_string(v) || (row->flags & OPT_F_PTR) ||
+		    json_string_length(v) >= row->size ||
+		    !json_string_length(v) ||
+		    strlen(json_string_value(v)) != json_string_length(v))
+			return opts_fail(st, row,
+					 "must be a string of 1..%zu bytes",
+					 row->size ? row->size - 1 : 0);
+		memcpy(p, json_string_value(v), json_string_length(v) + 1);
+		return 0;
+	case OPT_SET:
+	case OPT_CUSTOM:
+		break;
+	}
+	return opts_fail(st, row, "is not accepted in JSON");
+}
+
+static bool in_list(const char *const *list, const char *key)
+{
+	for (; list && *list; list++)
+		if (!strcmp(*list, key))
+			return true;
+	return false;
+}
+
+int opts_parse_json(const struct opt_command *cmd, uint32_t json_role,
+		    json_t *object, const char *const *skip, void *cfg,
+		    struct opt_parse *st)
+{
+	const char *key;
+	json_t *v;
+
+	memset(st->seen, 0, sizeof(st->seen));
+	st->nseen = 0;
+	st->cmd = cmd;
+	st->json = true;
+	st->err.field[0] = st->err.message[0] = '\0';
+	if (!json_is_object(object)) {
+		st->err.field[0] = '\0';
+		snprintf(st->err.message, sizeof(st->err.message),
+			 "must be a JSON object");
+		return -EINVAL;
+	}
+	json_object_foreach(object, key, v)
+	{
+		int i = in_list(skip, key) ? -1 : opts_find_json(cmd, key);
+		size_t base = 0;
+		const struct opt_row *row;
+		int rc;
+
+		if (in_list(skip, key))
+			continue;
+		if (i < 0) {
+			snprintf(st->err.field, sizeof(st->err.field), "%s",
+				 key);
+			snprintf(st->err.message, sizeof(st->err.message),
+				 "unknown field");
+			return -EINVAL;
+		}
+		row = opts_row(cmd, (size_t)i, &base);
+		if (json_role && row->json_roles &&
+		    !(row->json_roles & json_role))
+			return opts_fail(st, row, "does not apply here");
+		if (row->parse_json)
+			rc = row->parse_json(row, (char *)cfg + base, v, st);
+		else
+			rc = json_typed(row, field_at(cfg, base, row), v, st);
+		if (rc)
+			return -EINVAL;
+		mark_seen(st, (size_t)i);
+	}
+	return 0;
+}
+
+/* Formatting. */
+
+static void format_duration(uint64_t ns, char *buf, size_t len)
+{
+	static const struct {
+		uint64_t ns;
+		const char *unit;
+	} units[] = {{3600000000000ULL, "h"}, {60000000000ULL, "m"},
+		     {1000000000ULL, "s"},    {1000000ULL, "ms"},
+		     {1000ULL, "us"},	      {1ULL, "ns"}};
+
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		if (ns % units[i].ns == 0) {
+			snprintf(buf, len, "%" PRIu64 "%s", ns / units[i].ns,
+				 units[i].unit);
+			return;
+		}
+	}
+}
+
+static void format_rate(const struct rate *r, char *buf, size_t len)
+{
+	switch (r->kind) {
+	case RATE_MAX:
+		snprintf(buf, len, "max");
+		return;
+	case RATE_PPS:
+		snprintf(buf, len, "%.17gpps", r->value);
+		return;
+	case RATE_BPS_L1:
+		snprintf(buf, len, "%.17gbps", r->value);
+		return;
+	case RATE_BPS_L2:
+		snprintf(buf, len, "%.17gbps-l2", r->value);
+		return;
+	case RATE_PERCENT:
+		snprintf(buf, len, "%.17g%%", r->value);
+		return;
+	}
+}
+
+static int format_typed(const struct opt_row *row, const void *p, char *buf,
+			size_t len)
+{
+	buf[0] = '\0';
+	switch (row->type) {
+	case OPT_SWITCH:
+		return *(const bool *)p != !!(row->flags & OPT_F_INVERT);
+	case OPT_SET:
+		return *(const int *)p == row->set;
+	case OPT_BOOL:
+		snprintf(buf, len, "%s", *(const bool *)p ? "true" : "false");
+		return 1;
+	case OPT_STRING: {
+		const char *s = row->flags & OPT_F_PTR ?
+					*(const char *const *)p :
+					(const char *)p;
+
+		if (!s || !*s)
+			return 0;
+		snprintf(buf, len, "%s", s);
+		return 1;
+	}
+	case OPT_UINT:
+		snprintf(buf, len, "%" PRIu64, load_uint(p, row->size));
+		return 1;
+	case OPT_DURATION:
+		format_duration(*(const uint64_t *)p, buf, len);
+		return 1;
+	case OPT_RATE:
+		format_rate(p, buf, len);
+		return 1;
+	case OPT_BITRATE:
+		if (!*(const uint64_t *)p)
+			return 0;
+		snprintf(buf, len, "%" PRIu64, *(const uint64_t *)p);
+		return 1;
+	case OPT_ENUM:
+		for (const struct opt_name *n = row->names; n && n->name; n++) {
+			if (n->value == *(const int *)p) {
+				snprintf(buf, len, "%s", n->name);
+				return 1;
+			}
+		}
+		return 0;
+	case OPT_ADDRESS: {
+		const struct ip_addr *a = p;
+
+		if (a->family != AF_INET && a->family != AF_INET6)
+			return 0;
+		return inet_ntop(a->family, &a->v4, buf, (socklen_t)len) ?
+			       1 :
+			       -ENOSPC;
+	}
+	case OPT_CUSTOM:
+		break;
+	}
+	return 0;
+}
+
+int opts_format_value(const struct opt_row *row, const void *cfg, size_t offset,
+		      char *buf, size_t len)
+{
+	if (!len)
+		return -ENOSPC;
+	buf[0] = '\0';
+	if (row->format)
+		return row->format(row, (const char *)cfg + offset, buf, len);
+	return format_typed(row, cfield_at(cfg, offset, row), buf, len);
+}
+
+/* The strings of an argv, kept in one growing buffer of offsets. */
+struct argv_builder {
+	char *text;
+	size_t used, cap;
+	size_t *offsets;
+	size_t count, offcap;
+};
+
+static int builder_add(struct argv_builder *b, const char *prefix,
+		       const char *s)
+{
+	size_t need = strlen(prefix) + strlen(s) + 1;
+
+	if (b->count + 2 > b->offcap) {
+		size_t cap = b->offcap ? 2 * b->offcap : 32;
+		size_t *o = realloc(b->offsets, cap * sizeof(*o));
+
+		if (!o)
+			return -ENOMEM;
+		b->offsets = o;
+		b->offcap = cap;
+	}
+	if (b->used + need > b->cap) {
+		size_t cap = b->cap ? 2 * b->cap : 1024;
+		char *t;
+
+		while (cap < b->used + need)
+			cap *= 2;
+		t = realloc(b->text, cap);
+		if (!t)
+			return -ENOMEM;
+		b->text = t;
+		b->cap = cap;
+	}
+	b->offsets[b->count++] = b->used;
+	snprintf(b->text + b->used, need, "%s%s", prefix, s);
+	b->used += need;
+	return 0;
+}
+
+/* One allocation: the pointer array, then the strings. */
+static int builder_finish(struct argv_builder *b, char ***argv_out)
+{
+	size_t ptrs = (b->count + 1) * sizeof(char *);
+	char **argv = malloc(ptrs + b->used);
+	char *text;
+
+	if (!argv)
+		return -ENOMEM;
+	text = (char *)argv + ptrs;
+	memcpy(text, b->text, b->used);
+	for (size_t i = 0; i < b->count; i++)
+		argv[i] = text + b->offsets[i];
+	argv[b->count] = NULL;
+	*argv_out = argv;
+	return (int)b->count;
+}
+
+static int argv_row(struct argv_builder *b, const struct opt_row *r,
+		    size_t base, const void *cfg, const void *defaults)
+{
+	char val[256], def[256];
+	int has = opts_format_value(r, cfg, base, val, sizeof(val));
+	int dhas = defaults ? opts_format_value(r, defaults, base, def,
+						sizeof(def)) :
+			      0;
+
+	if (has < 0)
+		return has;
+	if (has <= 0 || (dhas == has && !strcmp(val, def)))
+		return 0;
+	if (builder_add(b, "--", r->name))
+		return -ENOMEM;
+	if (has_value(r) && builder_add(b, "", val))
+		return -ENOMEM;
+	return 0;
+}
+
+int opts_to_argv(const struct opt_command *cmd, uint32_t role, const void *cfg,
+		 const void *defaults, char ***argv_out)
+{
+	struct argv_builder b = {0};
+	uint32_t roles = role ? role : cmd->roles;
+	size_t n = opts_count(cmd);
+	int rc = builder_add(&b, "", cmd->name);
+
+	for (size_t i = 0; !rc && i < n; i++) {
+		size_t base = 0;
+		const struct opt_row *r = opts_row(cmd, i, &base);
+
+		if (!r->name || !opts_row_applies(r, roles) ||
+		    (r->flags & (OPT_F_JSON_ONLY | OPT_F_NO_ARGV)))
+			continue;
+		rc = argv_row(&b, r, base, cfg, defaults);
+	}
+	if (!rc)
+		rc = builder_finish(&b, argv_out);
+	free(b.text);
+	free(b.offsets);
+	return rc;
+}
+
+void opts_argv_free(char **argv)
+{
+	free(argv);
+}
