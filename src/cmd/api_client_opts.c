@@ -8,6 +8,7 @@
 
 #include "cmd/cmd.h"
 #include "cmd/api_client_opts.h"
+#include "lib/options.h"
 #include "lib/units.h"
 
 struct api_client_row {
@@ -98,6 +99,61 @@ int cmd_api_client_parse_argv(struct cmd_api_client *o, const char *command,
 	}
 	return 0;
 }
+
+/* --cacert and --insecure mean HTTPS too. */
+static int parse_cacert(const struct opt_row *row, void *cfg, const char *v,
+			struct opt_parse *st)
+{
+	struct cmd_api_client *o = cfg;
+
+	(void)row;
+	(void)st;
+	o->api.ca_file = v;
+	o->api.tls = true;
+	return 0;
+}
+
+static int parse_insecure(const struct opt_row *row, void *cfg, const char *v,
+			  struct opt_parse *st)
+{
+	struct cmd_api_client *o = cfg;
+
+	(void)row;
+	(void)v;
+	(void)st;
+	o->api.insecure = o->api.tls = true;
+	return 0;
+}
+
+static const struct opt_row api_client_rows[] = {
+	{.name = "token-file",
+	 .type = OPT_STRING,
+	 .flags = OPT_F_PTR | OPT_F_FILE,
+	 OPT_FIELD(struct cmd_api_client, api.token_file),
+	 .arg = "FILE",
+	 .help = "the server's bearer token",
+	 .accepted = "a file name"},
+	{.name = "tls",
+	 .type = OPT_SWITCH,
+	 OPT_FIELD(struct cmd_api_client, api.tls),
+	 .help = "HTTPS, the certificate verified with the system's CAs"},
+	{.name = "cacert",
+	 .type = OPT_CUSTOM,
+	 .flags = OPT_F_FILE,
+	 OPT_FIELD(struct cmd_api_client, api.ca_file),
+	 .arg = "FILE",
+	 .help = "HTTPS, the certificate verified with the CAs in FILE",
+	 .accepted = "a file name",
+	 .parse = parse_cacert},
+	{.name = "insecure",
+	 .type = OPT_CUSTOM,
+	 OPT_FIELD(struct cmd_api_client, api.insecure),
+	 .help = "HTTPS without verifying the certificate",
+	 .parse = parse_insecure},
+};
+
+const struct opt_group cmd_api_client_group =
+	OPT_GROUP("API client", api_client_rows);
 
 void cmd_api_client_help(FILE *out, int width, unsigned int features,
 			 const char *token_help)

@@ -82,6 +82,14 @@ int cmd_api_client_parse_argv(struct cmd_api_client *o, const char *command,
 			      int *i, bool *taken);
 
 /*
+ * The same four rows (CMD_API_CLIENT_ROWS, not --expect-data-address) for
+ * a command on the option model (lib/options.h): place the group at the
+ * offset of its struct cmd_api_client.
+ */
+struct opt_group;
+extern const struct opt_group cmd_api_client_group;
+
+/*
  * The rows' --help lines, "  --flag ARG" padded to width. token_help, if
  * not NULL, replaces the --token-file text (whose token it is).
  */
