@@ -57,45 +57,6 @@ atomic_bool *cmd_stop_on_signals(void);
 /* Parse, validate and run a role's test; the body of each subcommand. */
 int cmd_run_role(enum role role, int argc, char **argv);
 
-/*
- * A subcommand outside the four roles: some of a role's option rows,
- * taken by name (their parsing, ranges and help are the role's), plus
- * rows of its own, parsed by a callback. Returns like cmd_parse_spec.
- */
-struct cmd_opt_row {
-	const char *name;
-	int has_arg;
-	const char *arg; /* value placeholder for --help, NULL for a switch */
-	const char *help;
-};
-
-/* A row taken from the base role, by name; help, if not NULL, replaces
- * the role's text (where this command's default differs). */
-struct cmd_base_row {
-	const char *name;
-	const char *help;
-};
-
-struct cmd_opt_table {
-	const char *command; /* "stamp" */
-	const char *usage; /* "stamp --dst IP:PORT [options]\n  what it does" */
-	enum role base_role; /* whose rows and spec defaults */
-	const struct cmd_base_row *base_rows; /* ends with a NULL name */
-	const struct cmd_opt_row *rows;
-	size_t nrows;
-	/* after spec_init: defaults that differ from the base role's */
-	void (*defaults)(struct test_spec *spec, void *ctx);
-	/* one of rows[]: 0, or EXIT_USAGE after one line on stderr */
-	int (*parse)(void *ctx, size_t row, const char *value);
-	/* after parsing, before spec_validate: 0 or EXIT_USAGE */
-	int (*finish)(struct test_spec *spec, void *ctx);
-	void *ctx;
-	/* when the command exits 3 (EXIT_NO_TRAFFIC), for --help; NULL: never */
-	const char *traffic_failure;
-};
-
-int cmd_parse_table(const struct cmd_opt_table *table, int argc, char **argv,
-		    struct test_spec *spec);
 /* One line "linerate CMD: --FLAG: invalid value ..."; returns EXIT_USAGE. */
 int cmd_bad_value(const char *command, const char *flag, const char *value,
 		  const char *accepted);

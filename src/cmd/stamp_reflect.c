@@ -3,97 +3,112 @@
 #include <string.h>
 
 #include "lib/clock.h"
-#include "cmd/cmd.h"
+#include "cmd/traffic_opts.h"
 #include "stamp/stamp.h"
 #include "stamp/xdp_reflect.h"
+#include "lib/spec_opts.h"
 #include "lib/units.h"
 
-static const struct cmd_base_row reflect_base_rows[] = {
-	{ "listen", "address to listen on (default 0.0.0.0:862)" },
-	{ "size", "largest frame taken, incl. FCS, 64..9018 (default 1518); "
-		  "longer packets are refused as oversize" },
-	{ "duration", "run time: 10s, 500ms, 2m (default: until stopped)" },
-	{ "count", "end after N packets received" },
-	{ "idle-timeout", "end after this long without packets, once they "
-			  "started (default 0: never)" },
-	{ "backend", "udp (default) | xdp: the 44-octet packets answered in "
-		     "XDP, the rest by the socket" },
-	{ "interface", "xdp: the interface (default: the one holding the "
-		       "--listen address)" },
-	{ "xdp-mode", NULL },
-	{ "force", NULL },
-	{ "user-timestamps", NULL },
-	{ "json", NULL },
-	{ "quiet", NULL },
-	{ "verbose", NULL },
-	{ "help", NULL },
-	{ NULL, NULL },
-};
-
-enum { ROW_KEY_FILE, ROW_STATEFUL, ROW_RATE_LIMIT };
-
-static const struct cmd_opt_row reflect_rows[] = {
-	[ROW_KEY_FILE] = { "key-file", 1, "FILE",
-			   "authenticated mode (HMAC-SHA-256) with the key in "
-			   "FILE (its bytes, one trailing newline ignored)" },
-	[ROW_STATEFUL] = { "stateful", 0, NULL,
-			   "own sequence numbers per session (address, port, "
-			   "SSID): the sender can tell loss in each direction" },
-	[ROW_RATE_LIMIT] = { "rate-limit", 1, "PPS|0",
-			     "packets per second reflected per source address "
-			     "(default 100000; 0: no limit)" },
-};
-
-struct reflect_ctx {
+/* The command line: the reflector's own settings next to reflect's rows. */
+struct reflect_cli {
+	struct test_spec spec;
 	struct stamp_reflector_config cfg;
 	const char *key_file;
+	uint64_t rate_limit; /* packets/s per source; 0: none */
 };
 
-static void reflect_defaults(struct test_spec *sp, void *arg)
-{
-	struct reflect_ctx *ctx = arg;
+#define REFLECT_FIELD(field) OPT_FIELD(struct reflect_cli, field)
 
-	(void)ctx;
-	sp->listen.family = AF_INET;
-	sp->listen.v4.s_addr = 0;
-	sp->listen_port = STAMP_PORT;
-	sp->idle_timeout_ns = 0; /* a reflector waits for senders */
+static const struct opt_row reflect_rows[] = {
+	{.name = "key-file",
+	 .type = OPT_STRING,
+	 .flags = OPT_F_PTR | OPT_F_FILE,
+	 REFLECT_FIELD(key_file),
+	 .arg = "FILE",
+	 .help = "authenticated mode (HMAC-SHA-256) with the key in FILE (its "
+		 "bytes, one trailing newline ignored)",
+	 .accepted = "a file path"},
+	{.name = "stateful",
+	 .type = OPT_SWITCH,
+	 REFLECT_FIELD(cfg.stateful),
+	 .help = "own sequence numbers per session (address, port, SSID): "
+		 "the sender can tell loss in each direction"},
+	{.name = "rate-limit",
+	 .type = OPT_UINT,
+	 REFLECT_FIELD(rate_limit),
+	 .min = 0,
+	 .max = 100000000,
+	 .arg = "PPS|0",
+	 .help = "packets per second reflected per source address (default "
+		 "100000; 0: no limit)",
+	 .accepted = "0..100000000 packets/s"},
+};
+
+static const struct opt_group reflect_group =
+	OPT_GROUP("stamp-reflect", reflect_rows);
+
+static const struct opt_group_ref reflect_groups[] = {
+	{&cmd_address_group, offsetof(struct reflect_cli, spec)},
+	{&spec_opts_traffic, offsetof(struct reflect_cli, spec)},
+	{&spec_opts_backend, offsetof(struct reflect_cli, spec)},
+	{&spec_opts_output, offsetof(struct reflect_cli, spec)},
+	{&reflect_group, 0},
+	{NULL, 0},
+};
+
+/* Where this command's default or meaning differs from reflect's. */
+static const struct opt_help_override reflect_help[] = {
+	{"listen", "address to listen on (default 0.0.0.0:862)"},
+	{"size", "largest frame taken, incl. FCS, 64..9018 (default 1518); "
+		 "longer packets are refused as oversize"},
+	{"duration", "run time: 10s, 500ms, 2m (default: until stopped)"},
+	{"count", "end after N packets received"},
+	{"idle-timeout", "end after this long without packets, once they "
+			 "started (default 0: never)"},
+	{"backend", "udp (default) | xdp: the 44-octet packets answered in "
+		    "XDP, the rest by the socket"},
+	{"interface", "xdp: the interface (default: the one holding the "
+		      "--listen address)"},
+	{NULL, NULL},
+};
+
+const struct opt_command cmd_stamp_reflect_opts = {
+	.name = "stamp-reflect",
+	.summary = "STAMP Session-Reflector (RFC 8762/8972, TWAMP-Light), port "
+		   "862",
+	.usage = "stamp-reflect [--listen IP:PORT] [options]\n"
+		 "  A STAMP Session-Reflector (RFC 8762/8972), also answering "
+		 "TWAMP-Light senders;\n  listens on 0.0.0.0:862 unless told "
+		 "otherwise.",
+	.groups = reflect_groups,
+	.roles = SPEC_R_STAMP_REFLECT,
+	.epilog = "\nexit codes: 0 ok, 1 runtime error, 2 bad input\nJSON "
+		  "fields: docs/json.md, docs/stamp.md\n",
+	.help_overrides = reflect_help,
+};
+
+static void reflect_defaults(struct reflect_cli *cli)
+{
+	memset(cli, 0, sizeof(*cli));
+	cmd_spec_defaults(ROLE_REFLECT, &cli->spec);
+	cli->rate_limit = STAMP_DEFAULT_RATE_LIMIT;
+	cli->spec.listen.family = AF_INET;
+	cli->spec.listen.v4.s_addr = 0;
+	cli->spec.listen_port = STAMP_PORT;
+	cli->spec.idle_timeout_ns = 0; /* a reflector waits for senders */
 }
 
-static int reflect_parse(void *arg, size_t row, const char *v)
+static int reflect_finish(struct reflect_cli *ctx)
 {
-	struct reflect_ctx *ctx = arg;
-	uint64_t n;
-
-	switch (row) {
-	case ROW_KEY_FILE:
-		if (!*v)
-			return cmd_bad_value("stamp-reflect", "key-file", v,
-					     "a file path");
-		ctx->key_file = v;
-		return 0;
-	case ROW_STATEFUL:
-		ctx->cfg.stateful = true;
-		return 0;
-	case ROW_RATE_LIMIT:
-		if (parse_u64(v, 0, 100000000, &n))
-			return cmd_bad_value("stamp-reflect", "rate-limit", v,
-					     "0..100000000 packets/s");
-		ctx->cfg.rate_limit_pps = (double)n;
-		return 0;
-	}
-	return EXIT_USAGE;
-}
-
-static int reflect_finish(struct test_spec *sp, void *arg)
-{
-	struct reflect_ctx *ctx = arg;
+	struct test_spec *sp = &ctx->spec;
 	char err[256];
 
+	ctx->cfg.rate_limit_pps = (double)ctx->rate_limit;
 	if (ctx->key_file) {
 		if (stamp_key_load(ctx->key_file, &ctx->cfg.key, err,
 				   sizeof(err))) {
-			fprintf(stderr, "linerate stamp-reflect: --key-file: %s\n",
+			fprintf(stderr,
+				"linerate stamp-reflect: --key-file: %s\n",
 				err);
 			return EXIT_USAGE;
 		}
@@ -104,7 +119,8 @@ static int reflect_finish(struct test_spec *sp, void *arg)
 	ctx->cfg.max_len = stamp_max_payload(sp);
 	if (ctx->cfg.max_len < stamp_base_len(ctx->cfg.mode)) {
 		fprintf(stderr,
-			"linerate stamp-reflect: --size: %u bytes cannot hold a "
+			"linerate stamp-reflect: --size: %u bytes cannot hold "
+			"a "
 			"%zu-octet STAMP packet\n",
 			sp->frame_size, stamp_base_len(ctx->cfg.mode));
 		return EXIT_USAGE;
@@ -119,14 +135,14 @@ static int reflect_finish(struct test_spec *sp, void *arg)
 	if (!strcmp(sp->backend, "xdp")) {
 		if (ctx->cfg.mode == STAMP_MODE_AUTH) {
 			fprintf(stderr,
-				"linerate stamp-reflect: --backend xdp reflects "
+				"linerate stamp-reflect: --backend xdp "
+				"reflects "
 				"unauthenticated STAMP only (no HMAC in XDP); "
 				"drop --key-file or use --backend udp\n");
 			return EXIT_USAGE;
 		}
-		if (!sp->ifname[0] &&
-		    stamp_ifname_of(&sp->listen, sp->ifname,
-				    sizeof(sp->ifname))) {
+		if (!sp->ifname[0] && stamp_ifname_of(&sp->listen, sp->ifname,
+						      sizeof(sp->ifname))) {
 			fprintf(stderr,
 				"linerate stamp-reflect: --backend xdp: no "
 				"interface has the --listen address; give "
@@ -143,34 +159,23 @@ static int reflect_finish(struct test_spec *sp, void *arg)
 
 int cmd_stamp_reflect(int argc, char **argv)
 {
-	struct reflect_ctx ctx = { .cfg = {
-					   .rate_limit_pps = STAMP_DEFAULT_RATE_LIMIT,
-				   } };
-	const struct cmd_opt_table table = {
-		.command = "stamp-reflect",
-		.usage = "stamp-reflect [--listen IP:PORT] [options]\n"
-			 "  A STAMP Session-Reflector (RFC 8762/8972), also "
-			 "answering TWAMP-Light senders;\n  listens on "
-			 "0.0.0.0:862 unless told otherwise.",
-		.base_role = ROLE_REFLECT,
-		.base_rows = reflect_base_rows,
-		.rows = reflect_rows,
-		.nrows = sizeof(reflect_rows) / sizeof(reflect_rows[0]),
-		.defaults = reflect_defaults,
-		.parse = reflect_parse,
-		.finish = reflect_finish,
-		.ctx = &ctx,
-	};
-	struct test_spec spec;
+	struct reflect_cli cli;
+	struct opt_parse st;
 	int rc;
 
-	rc = cmd_parse_table(&table, argc, argv, &spec);
+	reflect_defaults(&cli);
+	rc = opts_parse_argv(&cmd_stamp_reflect_opts, 0, argc, argv, &cli, &st);
+	if (!rc)
+		rc = reflect_finish(&cli);
+	if (!rc)
+		rc = cmd_spec_finish("stamp-reflect", &st, &cli.spec);
 	if (rc == CMD_HELP_SHOWN)
 		return EXIT_OK;
 	if (rc)
 		return rc;
-	stamp_clock_estimate(&ctx.cfg.error_ns, &ctx.cfg.synchronized,
-			     &ctx.cfg.tai_offset_ns);
-	rc = stamp_reflect_run(&spec, &ctx.cfg, cmd_stop_on_signals(), stdout);
+	stamp_clock_estimate(&cli.cfg.error_ns, &cli.cfg.synchronized,
+			     &cli.cfg.tai_offset_ns);
+	rc = stamp_reflect_run(&cli.spec, &cli.cfg, cmd_stop_on_signals(),
+			       stdout);
 	return rc ? EXIT_RUNTIME : EXIT_OK;
 }

@@ -74,11 +74,18 @@ int opts_find_json(const struct opt_command *cmd, const char *key)
 
 unsigned int opts_seen_order(const struct opt_parse *st, const char *name)
 {
-	int i = opts_find(st->cmd, name);
+	size_t n = opts_count(st->cmd);
 
-	if (i < 0 || i >= OPTS_MAX_ROWS)
-		return 0;
-	return st->seen[i];
+	/* Two commands' rows may share a name (stamp's --clock-sync and
+	 * recv's): the one of this parse's role. */
+	for (size_t i = 0; i < n && i < OPTS_MAX_ROWS; i++) {
+		const struct opt_row *r = opts_row(st->cmd, i, NULL);
+		const char *s = st->json && r->json_key ? r->json_key : r->name;
+
+		if (s && !strcmp(s, name) && st->seen[i])
+			return st->seen[i];
+	}
+	return 0;
 }
 
 bool opts_seen(const struct opt_parse *st, const char *name)
@@ -160,6 +167,13 @@ static uint64_t load_uint(const void *p, size_t size)
 	return 0;
 }
 
+/* OPT_ENUM and OPT_SET fields: an enum or int unless the row says
+ * another size (a bool, a uint8_t). */
+static size_t int_size(const struct opt_row *row)
+{
+	return row->size ? row->size : sizeof(int);
+}
+
 static int enum_lookup(const struct opt_row *row, const char *text, int *out)
 {
 	for (const struct opt_name *n = row->names; n && n->name; n++) {
@@ -201,8 +215,7 @@ static int parse_typed(const struct opt_row *row, void *p, const char *v)
 		*(bool *)p = !(row->flags & OPT_F_INVERT);
 		return 0;
 	case OPT_SET:
-		*(int *)p = row->set;
-		return 0;
+		return store_uint(p, int_size(row), (uint64_t)row->set);
 	case OPT_BOOL:
 		if (!strcmp(v, "true") || !strcmp(v, "yes") ||
 		    !strcmp(v, "on") || !strcmp(v, "1"))
@@ -247,8 +260,7 @@ static int parse_typed(const struct opt_row *row, void *p, const char *v)
 		e = 0;
 		if (enum_lookup(row, v, &e))
 			return -EINVAL;
-		*(int *)p = e;
-		return 0;
+		return store_uint(p, int_size(row), (uint64_t)e);
 	case OPT_ADDRESS:
 		return parse_address(v, p);
 	case OPT_CUSTOM:
@@ -614,6 +626,7 @@ int opts_parse_json(const struct opt_command *cmd, uint32_t json_role,
 	st->nseen = 0;
 	st->cmd = cmd;
 	st->json = true;
+	st->role = json_role;
 	st->err.field[0] = st->err.message[0] = '\0';
 	if (!json_is_object(object)) {
 		st->err.field[0] = '\0';
@@ -640,7 +653,9 @@ int opts_parse_json(const struct opt_command *cmd, uint32_t json_role,
 		row = opts_row(cmd, (size_t)i, &base);
 		if (json_role && row->json_roles &&
 		    !(row->json_roles & json_role))
-			return opts_fail(st, row, "does not apply here");
+			return opts_fail(st, row, "does not apply to a %s",
+					 st->role_name ? st->role_name :
+							 "this");
 		if (row->parse_json)
 			rc = row->parse_json(row, (char *)cfg + base, v, st);
 		else
@@ -701,7 +716,7 @@ static int format_typed(const struct opt_row *row, const void *p, char *buf,
 	case OPT_SWITCH:
 		return *(const bool *)p != !!(row->flags & OPT_F_INVERT);
 	case OPT_SET:
-		return *(const int *)p == row->set;
+		return (int)load_uint(p, int_size(row)) == row->set;
 	case OPT_BOOL:
 		snprintf(buf, len, "%s", *(const bool *)p ? "true" : "false");
 		return 1;
@@ -731,7 +746,7 @@ static int format_typed(const struct opt_row *row, const void *p, char *buf,
 		return 1;
 	case OPT_ENUM:
 		for (const struct opt_name *n = row->names; n && n->name; n++) {
-			if (n->value == *(const int *)p) {
+			if (n->value == (int)load_uint(p, int_size(row))) {
 				snprintf(buf, len, "%s", n->name);
 				return 1;
 			}

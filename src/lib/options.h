@@ -67,14 +67,15 @@
 
 enum opt_type {
 	OPT_SWITCH = 1, /* no value: sets a bool (false with OPT_F_INVERT) */
-	OPT_SET, /* no value: sets an int/enum field to row.set */
+	OPT_SET, /* no value: sets an int/enum field (of size) to row.set */
 	OPT_BOOL, /* true|false|yes|no|on|off|1|0; JSON true/false */
 	OPT_STRING, /* char[size] copy; OPT_F_PTR: a const char * into argv */
 	OPT_UINT, /* unsigned of `size` bytes, min..max, k/M/G suffixes */
 	OPT_DURATION, /* uint64_t ns ("10s", "500ms"); JSON also seconds */
 	OPT_RATE, /* struct rate ("1Mpps", "800Mbps", "max", "50%") */
 	OPT_BITRATE, /* uint64_t bits/s ("10Gbps") */
-	OPT_ENUM, /* int field, one of row.names (aliases allowed) */
+	OPT_ENUM, /* field of size (int, bool, uint8_t): one of row.names;
+		   * aliases allowed, the first name of a value is its text */
 	OPT_ADDRESS, /* struct ip_addr, an IPv4/IPv6 literal, no port */
 	OPT_CUSTOM, /* only row.parse (and row.parse_json, row.format) */
 };
@@ -198,6 +199,9 @@ struct opt_parse {
 	unsigned int nargs;
 	struct opt_error err;
 	void *user; /* the command's own state, for row callbacks */
+	/* opts_parse_json: the JSON role's name, for "does not apply to a
+	 * NAME" (set it before the call) */
+	const char *role_name;
 };
 
 /* A row of a command, by index over all its groups (0..). */
@@ -210,7 +214,9 @@ int opts_find_json(const struct opt_command *cmd, const char *key);
 /* Does the row apply to this role set (0: any)? */
 bool opts_row_applies(const struct opt_row *row, uint32_t roles);
 
-/* Was the row with this long name given (by flag or JSON key)? */
+/* Was the row with this long name (JSON: key) given? Only rows that
+ * were parsed are seen, so a name shared by rows of two roles is not
+ * ambiguous. */
 bool opts_seen(const struct opt_parse *st, const char *name);
 /* Its position among the options seen (1..), 0 when not seen. */
 unsigned int opts_seen_order(const struct opt_parse *st, const char *name);
@@ -228,7 +234,9 @@ int opts_parse_argv(const struct opt_command *cmd, uint32_t role, int argc,
 
 /*
  * Parse the members of a JSON object into cfg by the rows' json_key.
- * json_role narrows rows by json_roles (0: all). Unknown keys, keys of
+ * json_role narrows rows by json_roles (0: all) and is st->role while
+ * the rows' callbacks run; st->user and st->role_name are kept, the rest
+ * of st is reset. Unknown keys, keys of
  * rows whose json_roles miss json_role, and bad values fail with
  * -EINVAL and st->err naming the field. Keys in skip (NULL-terminated,
  * may be NULL) are left to the caller.

@@ -147,7 +147,7 @@ static void bash_values(const struct opt_command *cmd, FILE *out)
 
 		if (!shown(r, cmd->roles))
 			continue;
-		if (r->type == OPT_ENUM && r->names) {
+		if (r->names) {
 			fprintf(out, "\t\t--%s) words=\"", r->name);
 			for (const struct opt_name *v = r->names; v->name; v++)
 				fprintf(out, "%s%s", v == r->names ? "" : " ",
@@ -238,7 +238,7 @@ static void zsh_row(const struct opt_command *cmd, const struct opt_row *r,
 		fputc(':', out);
 		zsh_text(r->arg, 64, out);
 		fputc(':', out);
-		if (r->type == OPT_ENUM && r->names) {
+		if (r->names) {
 			fputc('(', out);
 			for (const struct opt_name *v = r->names; v->name; v++)
 				fprintf(out, "%s%s", v == r->names ? "" : " ",
