@@ -103,11 +103,13 @@ static int size_format(const struct opt_row *row, const void *cfg, char *buf,
 	const struct test_spec *sp = cfg;
 
 	(void)row;
-	if (sp->size_mix.count)
-		sizemix_format(&sp->size_mix, buf, len);
-	else
+	if (!sp->size_mix.count) {
 		snprintf(buf, len, "%" PRIu32, sp->frame_size);
-	return 1;
+		return 1;
+	}
+	/* A mix cut short would be another mix: refuse instead. */
+	sizemix_format(&sp->size_mix, buf, len);
+	return strlen(buf) + 1 < len ? 1 : -ENOSPC;
 }
 
 /* --dscp, --ecn: part of the byte; --tos, --traffic-class: all of it. */

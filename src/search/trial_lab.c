@@ -37,7 +37,10 @@
 #include "lib/frame.h"
 #include "lib/log.h"
 #include "lib/marking.h"
+#include "lib/options.h"
 #include "lib/report.h"
+#include "lib/spec.h"
+#include "lib/spec_opts.h"
 #include "search/trial.h"
 
 #define LAB_NAME_MAX  8
@@ -59,7 +62,7 @@ struct lab_runner {
 	bool no_gso;
 	uint32_t flows;
 	uint8_t tos;
-	char vlan[32]; /* the sender's --vlan; "": untagged */
+	struct marking_vlans vlan; /* the sender's tags; id 0: none */
 	uint16_t port;
 	char catch_up[32]; /* "": the old burst */
 	struct child_proc sink; /* warm-up receiver, started on first use */
@@ -289,10 +292,20 @@ static int lab_child_start(struct lab_runner *lr, struct child_proc *c,
 		argv[n++] = args[i];
 	argv[n] = NULL;
 	rc = child_start(c, what, ns, argv, err, sizeof(err));
-	if (rc)
+	if (rc) {
 		pr_debug("rfc2544: %s\n", err);
-	else
-		pr_debug("rfc2544: [%d] %s in %s\n", (int)c->pid, args[0], ns);
+	} else if (log_get_level() >= LOG_DEBUG) {
+		char line[1024];
+		size_t used = 0;
+
+		line[0] = '\0';
+		for (size_t i = 1; argv[i] && used < sizeof(line); i++)
+			used += (size_t)snprintf(line + used,
+						 sizeof(line) - used, " %s",
+						 argv[i]);
+		pr_debug("rfc2544: [%d] in %s: linerate%s\n", (int)c->pid, ns,
+			 line);
+	}
 	(void)lr;
 	return rc;
 }
@@ -388,42 +401,76 @@ static bool exec_done(const struct lab_runner *lr, pid_t pid)
 	return !strcmp(target, lr->self_path);
 }
 
-static int start_receiver(struct lab_runner *lr, struct child_proc *c, uint16_t port,
-			  uint32_t frame_size, uint64_t limit_ns,
+/*
+ * The children's flags come from the option rows of a test_spec
+ * (lib/spec_opts.h): a runner fills a spec and every value that differs
+ * from spec_init()'s goes on the command line as its row writes it. The
+ * address rows resolve host names and live with the commands (cmd/), so
+ * --dst and --listen are added here.
+ */
+static const struct opt_group_ref child_groups[] = {
+	{&spec_opts_traffic, 0},
+	{&spec_opts_backend, 0},
+	{&spec_opts_output, 0},
+	{NULL, 0},
+};
+static const struct opt_command child_send = {
+	.name = "send", .groups = child_groups, .roles = SPEC_R_SEND};
+static const struct opt_command child_recv = {
+	.name = "recv", .groups = child_groups, .roles = SPEC_R_RECV};
+
+#define CHILD_MAX_ARGS 48
+
+/* This binary as `send` or `recv` (by sp->role) with sp's flags and
+ * --FLAG ADDR, in namespace ns. */
+static int lab_spec_start(struct lab_runner *lr, struct child_proc *c,
+			  const char *ns, const struct test_spec *sp,
+			  char *addr_flag, char *addr, const char *what)
+{
+	const struct opt_command *cmd =
+		sp->role == ROLE_SEND ? &child_send : &child_recv;
+	char *args[CHILD_MAX_ARGS], **argv;
+	struct test_spec defaults;
+	int n, rc;
+
+	spec_init(&defaults, sp->role);
+	n = opts_to_argv(cmd, 0, sp, &defaults, &argv);
+	if (n < 0)
+		return n;
+	if (n + 3 > CHILD_MAX_ARGS) {
+		opts_argv_free(argv);
+		return -E2BIG;
+	}
+	memcpy(args, argv, (size_t)n * sizeof(args[0]));
+	args[n++] = addr_flag;
+	args[n++] = addr;
+	args[n] = NULL;
+	rc = lab_child_start(lr, c, ns, args, what);
+	opts_argv_free(argv);
+	return rc;
+}
+
+static int start_receiver(struct lab_runner *lr, struct child_proc *c,
+			  uint16_t port, uint32_t frame_size, uint64_t limit_ns,
 			  const char *what, char *err, size_t err_len)
 {
-	char listen[64], size[16], duration[32];
-	char *args[24];
-	size_t n = 0;
+	char listen[64], flag[] = "--listen";
+	struct test_spec sp;
 	uint64_t deadline;
 	int status, rc;
 
 	snprintf(listen, sizeof(listen), "%s:%u", lr->ip_b, port);
-	snprintf(size, sizeof(size), "%u",
-		 frame_size < 1518 ? 1518 : frame_size);
-	snprintf(duration, sizeof(duration), "%llums",
-		 (unsigned long long)(limit_ns / NSEC_PER_MSEC));
-	args[n++] = "recv";
-	args[n++] = "--backend";
-	args[n++] = lr->backend;
-	args[n++] = "--listen";
-	args[n++] = listen;
-	args[n++] = "--size";
-	args[n++] = size;
-	args[n++] = "--clock-sync";
-	args[n++] = "host";
-	args[n++] = "--idle-timeout";
-	args[n++] = "0";
+	spec_init(&sp, ROLE_RECV);
+	snprintf(sp.backend, sizeof(sp.backend), "%s", lr->backend);
+	sp.frame_size = frame_size < 1518 ? 1518 : frame_size;
+	sp.clock_sync = CLOCK_SYNC_HOST;
+	sp.idle_timeout_ns = 0;
 	/* A safety net: it is stopped with SIGINT long before this. */
-	args[n++] = "--duration";
-	args[n++] = duration;
-	args[n++] = "--interval";
-	args[n++] = "0";
-	args[n++] = "--json";
-	if (lr->no_gso)
-		args[n++] = "--no-gso";
-	args[n] = NULL;
-	rc = lab_child_start(lr, c, lr->ns_b, args, what);
+	sp.duration_ns = limit_ns / NSEC_PER_MSEC * NSEC_PER_MSEC;
+	sp.interval_ns = 0;
+	sp.output = OUTPUT_JSON;
+	sp.no_gso = lr->no_gso;
+	rc = lab_spec_start(lr, c, lr->ns_b, &sp, flag, listen, what);
 	if (rc) {
 		snprintf(err, err_len, "cannot start the %s: %s", what,
 			 strerror(-rc));
@@ -446,66 +493,35 @@ static int start_receiver(struct lab_runner *lr, struct child_proc *c, uint16_t 
 	return 0;
 }
 
-/* What the sender's --size says: a size, or a mix as SIZE:WEIGHT,... */
-static void size_arg(uint32_t frame_size, const struct size_mix *mix, char *buf,
-		     size_t len)
+/* The sender's spec for a rate (0: as fast as it goes) and a duration
+ * or a frame count. */
+static int sender_spec(const struct lab_runner *lr, uint32_t frame_size,
+		       const struct size_mix *mix, double rate_pps,
+		       uint64_t duration_ns, uint64_t frames,
+		       struct test_spec *sp)
 {
+	spec_init(sp, ROLE_SEND);
+	snprintf(sp->backend, sizeof(sp->backend), "%s", lr->backend);
+	sp->frame_size = frame_size;
 	if (mix && mix->count)
-		sizemix_format(mix, buf, len);
-	else
-		snprintf(buf, len, "%u", frame_size);
-}
-
-/* Run a sender to its end. rate_pps 0: as fast as it goes. */
-static int run_sender(struct lab_runner *lr, uint16_t port, uint32_t frame_size,
-		      const struct size_mix *mix, double rate_pps,
-		      uint64_t duration_ns, uint64_t frames,
-		      struct child_proc *c, char *err, size_t err_len)
-{
-	char dst[64], size[SIZEMIX_MAX_SIZES * 12], rate[48], duration[32];
-	char count[32], flows[16], burst[16], tos[8];
-	char *args[40];
-	size_t n = 0;
-	int status, rc;
-
-	snprintf(dst, sizeof(dst), "%s:%u", lr->ip_b, port);
-	size_arg(frame_size, mix, size, sizeof(size));
-	if (rate_pps > 0)
-		snprintf(rate, sizeof(rate), "%.3fpps", rate_pps);
-	else
-		snprintf(rate, sizeof(rate), "max");
-	snprintf(duration, sizeof(duration), "%lluus",
-		 (unsigned long long)(duration_ns / NSEC_PER_USEC ?
-					      duration_ns / NSEC_PER_USEC :
-					      1));
-	snprintf(count, sizeof(count), "%llu", (unsigned long long)frames);
-	snprintf(flows, sizeof(flows), "%u", lr->flows);
-	args[n++] = "send";
-	args[n++] = "--backend";
-	args[n++] = lr->backend;
-	args[n++] = "--dst";
-	args[n++] = dst;
-	args[n++] = "--size";
-	args[n++] = size;
-	args[n++] = "--rate";
-	args[n++] = rate;
-	args[n++] = "--duration";
-	args[n++] = duration;
-	if (frames) {
-		args[n++] = "--count";
-		args[n++] = count;
-	}
-	args[n++] = "--flows";
-	args[n++] = flows;
+		sp->size_mix = *mix;
+	sp->rate.kind = rate_pps > 0 ? RATE_PPS : RATE_MAX;
+	sp->rate.value = rate_pps > 0 ? rate_pps : 0;
+	/* In whole microseconds, at least one. */
+	sp->duration_ns = duration_ns / NSEC_PER_USEC ?
+				  duration_ns / NSEC_PER_USEC * NSEC_PER_USEC :
+				  NSEC_PER_USEC;
+	sp->count = frames;
+	sp->flows = lr->flows;
 	if (rate_pps > 0 && lr->catch_up[0] && !frames) {
 		/* A stated policy: a late sender makes up at most that,
 		 * so a shallow buffer on the path sees no burst; and at
 		 * real-time priority it is seldom late on a busy host.
 		 * Not for a back-to-back burst (frames): that one goes as
 		 * fast as the sender can, one --burst per send. */
-		args[n++] = "--catch-up";
-		args[n++] = lr->catch_up;
-		args[n++] = "--realtime";
+		if (spec_parse_catch_up(sp, lr->catch_up))
+			return -EINVAL;
+		sp->realtime = true;
 	} else if (rate_pps > 0) {
 		/*
 		 * The pacer's bucket holds one burst: a sender woken late
@@ -514,27 +530,35 @@ static int run_sender(struct lab_runner *lr, uint16_t port, uint32_t frame_size,
 		 * late, so the bucket holds PACING_SLACK_NS of frames
 		 * (32..1024); in steady state frames still go one by one.
 		 */
-		snprintf(burst, sizeof(burst), "%u",
-			 trial_pacing_burst(rate_pps));
-		args[n++] = "--burst";
-		args[n++] = burst;
+		sp->burst = trial_pacing_burst(rate_pps);
 	}
-	args[n++] = "--interval";
-	args[n++] = "0";
-	args[n++] = "--json";
-	if (lr->no_gso)
-		args[n++] = "--no-gso";
-	if (lr->tos) {
-		snprintf(tos, sizeof(tos), "%u", lr->tos);
-		args[n++] = "--tos";
-		args[n++] = tos;
-	}
-	if (lr->vlan[0]) {
-		args[n++] = "--vlan";
-		args[n++] = lr->vlan;
-	}
-	args[n] = NULL;
-	rc = lab_child_start(lr, c, lr->ns_a, args, lr->what_send);
+	sp->interval_ns = 0;
+	sp->output = OUTPUT_JSON;
+	sp->no_gso = lr->no_gso;
+	sp->tos = lr->tos;
+	sp->vlan_id = lr->vlan.id;
+	sp->vlan_pcp = lr->vlan.pcp;
+	sp->vlan_inner_id = lr->vlan.inner_id;
+	sp->vlan_inner_pcp = lr->vlan.inner_pcp;
+	return 0;
+}
+
+/* Run a sender to its end. rate_pps 0: as fast as it goes. */
+static int run_sender(struct lab_runner *lr, uint16_t port, uint32_t frame_size,
+		      const struct size_mix *mix, double rate_pps,
+		      uint64_t duration_ns, uint64_t frames,
+		      struct child_proc *c, char *err, size_t err_len)
+{
+	char dst[64], flag[] = "--dst";
+	struct test_spec sp;
+	int status, rc;
+
+	snprintf(dst, sizeof(dst), "%s:%u", lr->ip_b, port);
+	rc = sender_spec(lr, frame_size, mix, rate_pps, duration_ns, frames,
+			 &sp);
+	if (!rc)
+		rc = lab_spec_start(lr, c, lr->ns_a, &sp, flag, dst,
+				    lr->what_send);
 	if (rc) {
 		snprintf(err, err_len, "cannot start the sender: %s",
 			 strerror(-rc));
@@ -841,7 +865,7 @@ int lab_runner_create(const struct lab_runner_config *cfg,
 {
 	struct lab_runner *lr;
 	struct addr_query q;
-	char path[64];
+	char path[64], vlan[32];
 	int rc;
 
 	if (!valid_lab_name(cfg->lab)) {
@@ -868,8 +892,7 @@ int lab_runner_create(const struct lab_runner_config *cfg,
 	lr->no_gso = cfg->no_gso;
 	lr->flows = cfg->flows ? cfg->flows : 1;
 	lr->tos = cfg->tos;
-	if (cfg->vlan.id)
-		marking_vlans_format(&cfg->vlan, lr->vlan, sizeof(lr->vlan));
+	lr->vlan = cfg->vlan;
 	if (cfg->catch_up)
 		snprintf(lr->catch_up, sizeof(lr->catch_up), "%s",
 			 cfg->catch_up);
@@ -905,7 +928,10 @@ int lab_runner_create(const struct lab_runner_config *cfg,
 		 "lab %s: %s (%s) -> %s (%s %s:%u), %s backend%s%s%s", cfg->lab,
 		 lr->ns_a, lr->dev_a, lr->ns_b, lr->dev_b, lr->ip_b, lr->port,
 		 lr->backend, lr->no_gso ? ", no GSO" : "",
-		 lr->vlan[0] ? ", vlan " : "", lr->vlan);
+		 lr->vlan.id ? ", vlan " : "",
+		 lr->vlan.id ?
+			 marking_vlans_format(&lr->vlan, vlan, sizeof(vlan)) :
+			 "");
 	*out = &lr->base;
 	return 0;
 fail:
