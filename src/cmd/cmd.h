@@ -9,9 +9,9 @@
 #include "lib/spec.h"
 
 /* Exit codes of the CLI. */
-#define EXIT_OK 0
+#define EXIT_OK	     0
 #define EXIT_RUNTIME 1
-#define EXIT_USAGE 2
+#define EXIT_USAGE   2
 /* The run worked, its traffic did not: nothing sent, nothing received,
  * or refused by the destination to the end. */
 #define EXIT_NO_TRAFFIC LINERATE_EXIT_NO_TRAFFIC
@@ -63,5 +63,22 @@ int cmd_bad_value(const char *command, const char *flag, const char *value,
 
 int cmd_stamp(int argc, char **argv);
 int cmd_stamp_reflect(int argc, char **argv);
+
+/* The registry of commands (main.c): what main dispatches, and what the
+ * man pages and completion are generated for. opts: the command's rows
+ * (lib/options.h); NULL while it is not on the option model (its page
+ * and completion then come from its --help). */
+struct opt_command;
+struct cmd_entry {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *summary;
+	const struct opt_command *opts;
+};
+extern const struct cmd_entry cmd_commands[];
+extern const size_t cmd_ncommands;
+
+/* linerate __man [CMD], __completion bash|zsh, __options CMD */
+int cmd_docgen(int argc, char **argv);
 
 #endif

@@ -119,7 +119,13 @@ void opts_print_man(const struct opt_command *cmd, const char *version,
 	fputs(" \\- ", out);
 	roff_text(cmd->summary ? cmd->summary : cmd->name, false, out);
 	fputs("\n.SH SYNOPSIS\n.B linerate\n", out);
-	fprintf(out, "%.*s\n", (int)first, usage + strlen(cmd->name));
+	{
+		char line[256];
+
+		snprintf(line, sizeof(line), "%.*s", (int)first, usage);
+		roff_text(line, true, out);
+		fputc('\n', out);
+	}
 	if (usage[first]) {
 		fputs(".SH DESCRIPTION\n", out);
 		while (usage[first] == '\n' || usage[first] == ' ')

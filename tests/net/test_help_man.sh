@@ -1,76 +1,143 @@
 #!/usr/bin/env bash
-# Every flag a command takes appears in its --help and in its section of the
-# man page (build/contrib/linerate.1, made from the --help texts by
-# scripts/gen-man). The flags are read from the sources, where they are
-# declared today: the role rows of options.c (by role), getopt tables,
-# stamp's rows, the API-client group and the strcmp loops. No namespaces,
-# no traffic: it needs only the built binary and man page.
+# Every flag a command takes appears in its --help and in its man page
+# (build/contrib/linerate-CMD.1, made from the option rows at build time);
+# `meson install` installs the pages and the completion; man renders a
+# page; bash completion completes commands, flags and flag values.
+# A command on the option model lists its flags (`linerate __options CMD`)
+# and its parser must accept each one; the flags of a command not on the
+# model yet are read from its sources, where they are declared today. No
+# namespaces, no traffic: it needs only the build directory.
 . "$(dirname "$0")/lib.sh"
 require_binary
-MAN=${MAN:-$REPO_ROOT/build/contrib/linerate.1}
-[[ -f $MAN ]] || fatal "no man page at $MAN (make build makes it)"
+BUILD=${BUILD:-$(cd "$(dirname "$LINERATE")/.." && pwd)}
+[[ -d $BUILD/contrib ]] || BUILD=$REPO_ROOT/build
+MANDIR=$BUILD/contrib
+[[ -f $MANDIR/linerate-send.1 ]] || fatal "no man pages in $MANDIR (make build makes them)"
 
-# "COMMAND FLAG" lines, one per flag each command takes.
-python3 - "$REPO_ROOT/src/cmd" >"$WORKDIR/flags" <<'PY'
+commands=$("$LINERATE" --help | awk '/^commands:/ { on = 1; next } on && !NF { exit } on { print $1 }')
+listed=$(python3 -c '
+import re, sys
+text = open(sys.argv[1]).read()
+names = re.search(r"^man_commands = \[([^]]*)\]", text, re.M).group(1)
+print(" ".join(sorted(re.findall(r"\x27([a-z0-9-]+)\x27", names))) + " ")
+' "$REPO_ROOT/contrib/meson.build")
+assert_eq "commands with a man page in contrib/meson.build" "$listed" \
+	"$(tr ' ' '\n' <<<"$commands" | sort | tr '\n' ' ')"
+
+# Flags of the commands not on the option model, from their sources.
+python3 - "$REPO_ROOT/src" >"$WORKDIR/legacy" <<'PY'
 import re, sys, os
 src = sys.argv[1]
 def read(f):
-    return open(os.path.join(src, f)).read()
+    try:
+        return open(os.path.join(src, f)).read()
+    except OSError:
+        return ""
 def rows(text):
-    # { "name", ...  (getopt tables, row tables) and [ROW_X] = { "name", ...
     return set(re.findall(r'[{=]\s*\{?\s*"([a-z][a-z0-9-]*)"\s*,', text))
 def literals(text):
     return set(re.findall(r'strcmp\(\s*a\s*,\s*"--([a-z][a-z0-9-]*)"', text))
-api = read("api_client_opts.h")
-api_rows = set(re.findall(r'X\([A-Z_]+,\s*"([a-z-]+)"', api.split("CMD_API_CLIENT_DATA_ROWS(X)")[0]))
-api_data = set(re.findall(r'X\([A-Z_]+,\s*"([a-z-]+)"', api.split("#define CMD_API_CLIENT_DATA_ROWS(X)")[1].split("#define CMD_API_CLIENT_ENUM")[0]))
-# options.c: { "name", has_arg, OPT_X, ROLES, ...
-bits = {"R_SEND": 1, "R_RECV": 2, "R_REFLECT": 4, "R_PING": 8}
-bits.update({"R_ALL": 15, "R_TX": 9, "R_RX": 6})
-opts = read("options.c")
-role_flags = {r: set() for r in ("send", "recv", "reflect", "ping")}
-for name, roles in re.findall(r'\{\s*"([a-z][a-z0-9-]*)",\s*[01],\s*OPT_[A-Z_]+,\s*([A-Z_ |]+),', opts):
-    mask = 0
-    for r in roles.split("|"):
-        mask |= bits[r.strip()]
-    for i, r in enumerate(("send", "recv", "reflect", "ping")):
-        if mask & (1 << i):
-            role_flags[r].add(name)
-cmds = dict(role_flags)
-cmds["probe"] = rows(read("iface_args.c")) | {"json"}
-cmds["cleanup"] = rows(read("iface_args.c")) | {"force"}
-cmds["server"] = rows(read("server.c"))
-cmds["replicate"] = rows(read("replicate.c"))
-cmds["client"] = (literals(read("client.c")) - {"dst", "listen"}) | api_rows | api_data
-cmds["mesh"] = rows(read("mesh.c")) | api_rows
-cmds["hookcost"] = rows(read("hookcost_args.c")) | api_rows
-cmds["rfc2544"] = rows(read("rfc2544.c")) | api_rows
-cmds["subscribers"] = literals(read("subscribers.c")) | api_rows
-cmds["stamp"] = rows(read("stamp.c"))
-cmds["stamp-reflect"] = rows(read("stamp_reflect.c"))
+api = read("cmd/api_client_opts.h")
+try:
+    api_rows = set(re.findall(r'X\([A-Z_]+,\s*"([a-z-]+)"', api.split("CMD_API_CLIENT_DATA_ROWS(X)")[0]))
+    api_data = set(re.findall(r'X\([A-Z_]+,\s*"([a-z-]+)"', api.split("#define CMD_API_CLIENT_DATA_ROWS(X)")[1].split("#define CMD_API_CLIENT_ENUM")[0]))
+except IndexError:
+    api_rows, api_data = set(), set()
+cmds = {
+    "probe": rows(read("cmd/iface_args.c")) | {"json"},
+    "cleanup": rows(read("cmd/iface_args.c")) | {"force"},
+    "server": rows(read("cmd/server.c")),
+    "replicate": rows(read("cmd/replicate.c")),
+    "client": (literals(read("cmd/client.c")) - {"dst", "listen"}) | api_rows | api_data,
+    "mesh": rows(read("cmd/mesh.c")) | api_rows,
+    "hookcost": rows(read("hookcost/hookcost_args.c")) | api_rows,
+    "rfc2544": rows(read("cmd/rfc2544.c")) | api_rows,
+    "subscribers": literals(read("cmd/subscribers.c")) | api_rows,
+}
 for c, flags in sorted(cmds.items()):
     for f in sorted(flags - {"help", c}):
         print(c, f)
 PY
-n=$(wc -l <"$WORKDIR/flags")
-assert_gt "flags read from the sources" "$n" 100
 
-# Each command's section of the man page.
-section() {
-	awk -v c="linerate $1" '$0 == ".SS " c { on = 1; next } on && /^\.SS / { exit } on' "$MAN"
-}
-missing_help=() missing_man=()
+# "COMMAND FLAG MODEL" lines: MODEL 1 when the flag is a row.
+: >"$WORKDIR/flags"
+for c in $commands; do
+	if "$LINERATE" __options "$c" >"$WORKDIR/opts" 2>/dev/null; then
+		sed "s/^/$c /; s/\$/ 1/" "$WORKDIR/opts" >>"$WORKDIR/flags"
+	else
+		awk -v c="$c" '$1 == c { print $0, 0 }' "$WORKDIR/legacy" >>"$WORKDIR/flags"
+	fi
+done
+assert_gt "flags of send from its rows" "$(grep -c '^send .* 1$' "$WORKDIR/flags")" 30
+assert_gt "flags of all commands" "$(wc -l <"$WORKDIR/flags")" 200
+
+missing_help=() missing_man=() refused=()
 cmd=""
-while read -r c flag; do
+while read -r c flag model; do
 	if [[ $c != "$cmd" ]]; then
 		cmd=$c
 		"$LINERATE" "$c" --help >"$WORKDIR/help" 2>&1
-		section "$c" >"$WORKDIR/man"
-		[[ -s $WORKDIR/man ]] || fail "$c: no section in the man page"
+		# The page's text with roff's \- and fonts undone.
+		sed -e 's/\\-/-/g' -e 's/\\f[BIR]//g' "$MANDIR/linerate-$c.1" >"$WORKDIR/man"
 	fi
 	grep -qE -- "--$flag([^a-z0-9-]|\$)" "$WORKDIR/help" || missing_help+=("$c --$flag")
 	grep -qE -- "--$flag([^a-z0-9-]|\$)" "$WORKDIR/man" || missing_man+=("$c --$flag")
+	# The parser takes every row. An unknown flag follows it (as its
+	# value or after it), so the command stops at parsing, never runs.
+	if ((model)) && "$LINERATE" "$c" "--$flag" --no-such-x --no-such-y 2>&1 >/dev/null |
+		grep -q -- "--$flag: unknown flag"; then
+		refused+=("$c --$flag")
+	fi
 done <"$WORKDIR/flags"
 assert_eq "flags missing from their command's --help" "${missing_help[*]}" ""
-assert_eq "flags missing from the man page" "${missing_man[*]}" ""
+assert_eq "flags missing from the man pages" "${missing_man[*]}" ""
+assert_eq "rows the parser refuses" "${refused[*]}" ""
+# A flag no command has is refused: the check above can fail.
+"$LINERATE" send --no-such-flag --no-such-x --no-such-y 2>"$WORKDIR/err" >/dev/null
+assert_true "send --no-such-flag is an unknown flag" grep -q -- "--no-such-flag: unknown flag" "$WORKDIR/err"
+
+# meson install: the pages, the completion; man renders a page.
+DEST=$WORKDIR/destdir
+if meson install -C "$BUILD" --no-rebuild --destdir "$DEST" >"$WORKDIR/install.log" 2>&1; then
+	pass "meson install --destdir"
+else
+	fail "meson install --destdir: $(tail -3 "$WORKDIR/install.log")"
+fi
+page=$(find "$DEST" -path '*/man1/linerate-send.1' | head -1)
+assert_true "linerate-send.1 installed" test -n "$page"
+for c in $commands; do
+	[[ -f ${page%/*}/linerate-$c.1 ]] || fail "linerate-$c.1 not installed"
+done
+assert_true "linerate.1 installed" test -f "${page%/*}/linerate.1"
+if command -v man >/dev/null; then
+	MANWIDTH=200 man -l "$page" >"$WORKDIR/rendered" 2>"$WORKDIR/man.err"
+	assert_true "man -l renders linerate-send.1 (NAME)" grep -q "linerate-send - send test traffic" "$WORKDIR/rendered"
+	assert_true "man -l renders linerate-send.1 (--dscp)" grep -qE -- "--dscp CLASS" "$WORKDIR/rendered"
+else
+	fail "man is not installed (scripts/deps test)"
+fi
+bash_file=$(find "$DEST" -path '*/bash-completion/completions/linerate' | head -1)
+zsh_file=$(find "$DEST" -path '*/zsh/site-functions/_linerate' | head -1)
+assert_true "bash completion installed" test -n "$bash_file"
+assert_true "zsh completion installed" test -n "$zsh_file"
+assert_true "zsh completion starts with #compdef" grep -q "^#compdef linerate" "$zsh_file"
+
+# complete WORDS...: what the bash completion offers for the last word.
+complete_words() {
+	bash -c '
+		complete() { :; }
+		. "$1"
+		shift
+		COMP_WORDS=("$@")
+		COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
+		_linerate
+		printf "%s\n" "${COMPREPLY[@]}" | sort | tr "\n" " "
+	' _ "$bash_file" "$@"
+}
+assert_eq "complete 'linerate st'" "$(complete_words linerate st)" "stamp stamp-reflect "
+assert_eq "complete 'linerate send --du'" "$(complete_words linerate send --du)" "--duration "
+assert_eq "complete 'linerate recv --per-flow'" "$(complete_words linerate recv --per-flow)" "--per-flow --per-flow-csv "
+assert_eq "complete 'linerate send --backend af'" "$(complete_words linerate send --backend af)" "afpacket afxdp "
+assert_eq "complete 'linerate stamp --timestamp '" "$(complete_words linerate stamp --timestamp '')" "ntp ptp "
+assert_eq "complete 'linerate server --token'" "$(complete_words linerate server --token)" "--token-file "
 finish
