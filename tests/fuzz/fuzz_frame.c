@@ -41,7 +41,8 @@ static void check_view(const uint8_t *buf, size_t len,
 	FUZZ_CHECK(!memcmp(v->dst_mac, buf, 6));
 	FUZZ_CHECK(!memcmp(v->src_mac, buf + 6, 6));
 	/* Up to two tags, 0x8100 or 0x88a8, each one's TCI behind it. */
-	if (is_tag(fuzz_get_be16(buf + 12)) && is_tag(fuzz_get_be16(buf + 16))) {
+	if (is_tag(fuzz_get_be16(buf + 12)) &&
+	    is_tag(fuzz_get_be16(buf + 16))) {
 		FUZZ_CHECK(v->vlan_tags == 2);
 		FUZZ_CHECK(l3 == FRAME_ETH_HLEN + 2 * FRAME_VLAN_HLEN);
 		FUZZ_CHECK(v->vlan_id == (fuzz_get_be16(buf + 14) & 0x0fff));
