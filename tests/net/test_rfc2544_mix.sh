@@ -14,11 +14,13 @@
 #    them by their bytes (TPID 0x88a8, TCI 0x6064; TPID 0x8100, TCI
 #    0xa0c8). At a 10 Mbit/s line rate the first trial passes (the tagged
 #    frames are not "protocol ip" to the bottleneck's filter).
+#    2b: through a linerate server: two mixes forward, and the server's
+#    source sending a mix QinQ-tagged (--reverse) to our afpacket receiver.
 # 3. bad input: exit 2, one line naming the flag.
 # time-limit: 240
 . "$(dirname "$0")/lib.sh"
 require_root
-require_cmd ip jq tc nft
+require_cmd ip jq tc nft curl
 require_binary
 lab_up "$(lab_name x)"
 
@@ -95,6 +97,41 @@ assert_true "QinQ: every trial frame on b's wire had both tags ($tagged >= $sent
 assert_range "QinQ: trial frames received as test traffic" \
 	"$(jget "$JV" '[.trials[].received] | add')" "$(calc "$sent * 0.9")" "$sent"
 assert_eq "QinQ: NDR found" "$(jget "$JV" '.results[0].throughput.ndr.found')" true
+
+# ---- 2b. HOST: the same rows through a linerate server's API. Forward:
+# a sink session on the server counts the mixes our sender sends. Reverse:
+# the server's source sends the custom mix, QinQ-tagged, to our afpacket
+# receiver. At a 10 Mbit/s line rate (3273 IMIX or 1524 128:1,1024:3
+# frames a second) the first trials pass.
+TOKEN_FILE=$WORKDIR/token
+head -c 32 /dev/urandom | base64 | tr -d '\n=' >"$TOKEN_FILE"
+chmod 600 "$TOKEN_FILE"
+bg_start server "$NS_B" 120 "$LINERATE" server --api "$IP_B" --token-file "$TOKEN_FILE"
+for ((i = 0; i < 50; i++)); do
+	in_a curl -s -m 1 "http://$IP_B:9270/v1/health" >/dev/null 2>&1 && break
+	sleep 0.1
+done
+JH=$WORKDIR/host.json
+timeout --kill-after=5 60 ip netns exec "$NS_A" "$LINERATE" rfc2544 "$IP_B" --token-file "$TOKEN_FILE" \
+	--quick --trial 0.5s --warmup 0.2s --drain 0.3s --sizes 'imix;128:1,1024:3' --tests throughput \
+	--max-trials 3 --line-rate 10Mbps --json >"$JH" 2>"$WORKDIR/host.err" </dev/null
+assert_rc "HOST: rfc2544 with two mixes" $? 0
+assert_eq "HOST: rows" "$(jget "$JH" '[.results[].name] | join(";")')" "imix;128:1,1024:3"
+assert_eq "HOST: line rates over the mixes" "$(jget "$JH" '[.results[].line_rate_pps | floor] | join(",")')" 3273,1524
+assert_eq "HOST: an NDR for each, at most the line rate" \
+	"$(jget "$JH" '[.results[] | .throughput.ndr.found and .throughput.ndr.pps <= .line_rate_pps] | all')" true
+JR=$WORKDIR/reverse.json
+timeout --kill-after=5 60 ip netns exec "$NS_A" "$LINERATE" rfc2544 "$IP_B" --token-file "$TOKEN_FILE" \
+	--quick --trial 0.5s --warmup 0.2s --drain 0.3s --sizes '128:1,1024:3' --tests throughput \
+	--max-trials 2 --line-rate 10Mbps --reverse --server-backend afpacket --backend afpacket \
+	--vlan 100:3,200:5 --json >"$JR" 2>"$WORKDIR/reverse.err" </dev/null
+assert_rc "HOST --reverse: the server sends the mix, QinQ-tagged" $? 0
+sent=$(jget "$JR" '[.trials[].sent] | add')
+assert_gt "HOST --reverse: frames sent" "$sent" 0
+assert_range "HOST --reverse: received as test traffic by our afpacket receiver" \
+	"$(jget "$JR" '[.trials[].received] | add')" "$(calc "$sent * 0.9")" "$sent"
+kill -TERM "${PID_OF[server]}" 2>/dev/null
+bg_wait server
 
 # ---- 3. bad input
 for bad in "--sizes imix;imix" "--sizes mix" "--sizes 64;" "--vlan 100" "--vlan 0" \
