@@ -3,7 +3,7 @@
 # receiving core, against a bare XDP_DROP on the same traffic.
 #
 #   bench/analyzer.sh [--duration S] [--repeats N] [--name NAME] [--base PATH]
-#                     [--flows N]
+#                     [--flows N] [--no-stats]
 #
 # Feed: linerate send --backend xdp (the LIVE_FRAMES generator) in a on
 # CPU 0, 64-byte probes at max rate, over --flows flow ids (default 1;
@@ -12,6 +12,8 @@
 # times:
 #   drop     a bare XDP program that returns XDP_DROP (compiled here with
 #            clang, attached with ip link ... xdpdrv)
+#   clock    the same with one bpf_ktime_get_ns() per packet: the floor
+#            of any analyzer that reads the clock for every packet
 #   count    recv --backend xdp --count-only (parse, count, drop)
 #   full     recv --backend xdp (validation, sequence, latency, jitter)
 #   base     with --base PATH: the full analyzer of another linerate binary
@@ -27,14 +29,12 @@
 # its mean, with no traffic, cache misses or other CPU in it. It repeats
 # one sequence number, so the analyzer takes its duplicate path; it
 # includes the test run's own overhead (the bare drop's figure).
-set -u
-set -o pipefail
-
-HERE=$(cd "$(dirname "$0")" && pwd)
-REPO_ROOT=$(cd "$HERE/.." && pwd)
-LAB=$REPO_ROOT/scripts/lab
-LINERATE=${LINERATE:-$REPO_ROOT/build/src/linerate}
-. "$HERE/lib.sh"
+# --no-stats leaves the BPF stats off during the traffic: their two clock
+# reads per packet, added to every program alike, push the pps ratios
+# towards 1. ns/pkt is then not measured ("-"); the test runs measure
+# the program alone.
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
 PROG=analyzer
 DURATION=3
 REPEATS=3
@@ -44,6 +44,7 @@ FLOWS=1
 TEST_RUNS=3000000
 SUBNET=10.94.0
 PORT=7200
+STATS=1
 
 while (($#)); do
 	case $1 in
@@ -53,7 +54,8 @@ while (($#)); do
 	--test-runs) TEST_RUNS=${2:?--test-runs needs a number}; shift ;;
 	--flows) FLOWS=${2:?--flows needs a number}; shift ;;
 	--base) BASE=${2:?--base needs a linerate binary}; shift ;;
-	-h | --help) sed -n '2,30s/^# \{0,1\}//p' "$0"; exit 0 ;;
+	--no-stats) STATS=0 ;;
+	-h | --help) sed -n '2,36s/^# \{0,1\}//p' "$0"; exit 0 ;;
 	*) echo "$PROG: unknown argument '$1'" >&2; exit 2 ;;
 	esac
 	shift
@@ -108,11 +110,24 @@ __attribute__((section("xdp"), used)) int lr_bench_drop(struct xdp_md *ctx)
 }
 char LICENSE[] __attribute__((section("license"), used)) = "MIT";
 EOF
-sysctl -qw kernel.bpf_stats_enabled=1 || { echo "$PROG: cannot set kernel.bpf_stats_enabled" >&2; exit 1; }
-clang -O2 -g -target bpf -I"/usr/include/$(uname -m)-linux-gnu" -c "$WORK/drop.c" -o "$WORK/drop.o" 2>"$WORK/clang.err" || {
-	echo "$PROG: cannot compile the XDP_DROP program: $(tail -n 1 "$WORK/clang.err")" >&2
-	exit 1
+# The helper by its number (BPF_FUNC_ktime_get_ns): no map, no libbpf header.
+cat >"$WORK/clock.c" <<'EOF'
+#include <linux/bpf.h>
+static __u64 (*ktime_get_ns)(void) = (void *)BPF_FUNC_ktime_get_ns;
+__attribute__((section("xdp"), used)) int lr_bench_clock(struct xdp_md *ctx)
+{
+	(void)ctx;
+	return ktime_get_ns() ? XDP_DROP : XDP_PASS;
 }
+char LICENSE[] __attribute__((section("license"), used)) = "MIT";
+EOF
+sysctl -qw kernel.bpf_stats_enabled=$STATS || { echo "$PROG: cannot set kernel.bpf_stats_enabled" >&2; exit 1; }
+for obj in drop clock; do
+	clang -O2 -g -target bpf -I"/usr/include/$(uname -m)-linux-gnu" -c "$WORK/$obj.c" -o "$WORK/$obj.o" 2>"$WORK/clang.err" || {
+		echo "$PROG: cannot compile the $obj program: $(tail -n 1 "$WORK/clang.err")" >&2
+		exit 1
+	}
+done
 
 "$LAB" up --name "$NAME" --subnet "$SUBNET" --threaded --cpu 1 >"$WORK/lab.keys" 2>"$WORK/lab.err" || {
 	cat "$WORK/lab.err" >&2
@@ -166,8 +181,8 @@ prog_ns() {
 run_one() {
 	local kind=$1 sink= i c0 c1 rx0 rx1 d0 d1 secs ns tr bin=$LINERATE
 	case $kind in
-	drop)
-		ip -n "$NS_B" link set dev "$DEV_B" xdpdrv obj "$WORK/drop.o" sec xdp || {
+	drop | clock)
+		ip -n "$NS_B" link set dev "$DEV_B" xdpdrv obj "$WORK/$kind.o" sec xdp || {
 			echo "$kind error" >>"$WORK/rows"
 			return
 		}
@@ -193,7 +208,8 @@ run_one() {
 		--interval 0 --quiet --json >"$WORK/send.json" 2>"$WORK/send.err" </dev/null
 	sleep 0.3
 	c1=$(counters)
-	ns=$(prog_ns)
+	ns=-
+	((STATS)) && ns=$(prog_ns)
 	tr=$(prog_test_run)
 	if [[ -n $sink ]]; then
 		kill -INT "$sink" 2>/dev/null
@@ -206,41 +222,55 @@ run_one() {
 	secs=$(jq -r '.duration_s // empty' "$WORK/send.json")
 	[[ -n $secs ]] || { echo "$kind error" >>"$WORK/rows"; return; }
 	awk -v k="$kind" -v r=$((rx1 - rx0)) -v d=$((d1 - d0)) -v s="$secs" -v ns="$ns" -v tr="${tr:-0}" \
-		'BEGIN { printf "%s %.0f %.0f %.1f %d\n", k, r / s, d / s, ns, tr }' >>"$WORK/rows"
+		'BEGIN { printf "%s %.0f %.0f %s %d\n", k, r / s, d / s, ns == "-" ? "-" : sprintf("%.1f", ns), tr }' >>"$WORK/rows"
 }
 
 echo "analyzer: xdp generator on CPU 0 ($FLOWS flows) -> b's NAPI and program on CPU 1, $DURATION s per run" >&2
 for ((r = 1; r <= REPEATS; r++)); do
 	echo "   -- repeat $r of $REPEATS" >&2
-	for kind in drop count full ${BASE:+base}; do
+	for kind in drop clock count full ${BASE:+base}; do
 		run_one "$kind"
 	done
 done
 
 echo
-echo "analyzer: kernel $(uname -r), $(nproc) CPUs; $(cat "$WORK/rows" | wc -l) runs; b rx pps = packets b's NAPI ran the program on"
+echo "analyzer: kernel $(uname -r), $(nproc) CPUs; $(cat "$WORK/rows" | wc -l) runs; b rx pps = packets b's NAPI ran the program on; BPF stats $( ((STATS)) && echo on || echo off) during the traffic; load $(cut -d' ' -f1-3 /proc/loadavg)"
 cat "$WORK/rows" | awk '
 function median(list,   n, a, i, j, t) {
 	n = split(list, a, " ")
 	for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] + 0 < a[i] + 0) { t = a[i]; a[i] = a[j]; a[j] = t }
 	return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
 }
+# The median of the per-turn ratios a / b: the programs of one turn ran
+# within seconds of each other, so drift between turns cancels.
+function turn_ratio(a, b,   t, list) {
+	list = ""
+	for (t = 1; t <= turns[a] && t <= turns[b]; t++)
+		if ((b, t) in pps && pps[b, t] > 0) list = list " " pps[a, t] / pps[b, t]
+	return list == "" ? "-" : sprintf("%.2f", median(list))
+}
 $2 == "error" { next }
-{ all[$1] = all[$1] " " $2; drop[$1] = drop[$1] " " $3; runs[$1] = runs[$1] " " $2; ns[$1] = ns[$1] " " $4; nsruns[$1] = nsruns[$1] " " $4; tr[$1] = tr[$1] " " $5 }
+{
+	t = ++turns[$1]; pps[$1, t] = $2
+	all[$1] = all[$1] " " $2; drop[$1] = drop[$1] " " $3; runs[$1] = runs[$1] " " $2; tr[$1] = tr[$1] " " $5
+	nsruns[$1] = nsruns[$1] " " $4; if ($4 != "-") ns[$1] = ns[$1] " " $4
+}
 END {
 	printf "%-7s %12s %12s %8s %13s   %s | %s\n", "program", "b rx pps", "a drop pps", "ns/pkt", "test-run ns", "runs (b rx pps)", "runs (ns/pkt)"
-	for (k in all) { med[k] = median(all[k]); mns[k] = median(ns[k]) }
-	split("drop count full base", order, " ")
-	for (i = 1; i <= 4; i++) {
+	for (k in all) { med[k] = median(all[k]); mns[k] = k in ns ? sprintf("%.1f", median(ns[k])) : "-" }
+	split("drop clock count full base", order, " ")
+	for (i = 1; i <= 5; i++) {
 		k = order[i]
 		if (!(k in all)) continue
-		printf "%-7s %12.0f %12.0f %8.1f %13.0f  %s |%s\n", k, med[k], median(drop[k]), mns[k], median(tr[k]), runs[k], nsruns[k]
+		printf "%-7s %12.0f %12.0f %8s %13.0f  %s |%s\n", k, med[k], median(drop[k]), mns[k], median(tr[k]), runs[k], nsruns[k]
 	}
 	if (med["drop"] > 0) {
-		printf "count / drop = %.2f\n", med["count"] / med["drop"]
-		printf "full / drop = %.2f\n", med["full"] / med["drop"]
-		if ("base" in med) printf "base / drop = %.2f\n", med["base"] / med["drop"]
+		printf "medians: clock / drop = %.2f, count / drop = %.2f, full / drop = %.2f\n", med["clock"] / med["drop"], med["count"] / med["drop"], med["full"] / med["drop"]
+		if ("base" in med) printf "medians: base / drop = %.2f\n", med["base"] / med["drop"]
 	}
-	if ("base" in mns && mns["base"] > 0)
-		printf "ns/pkt: full %.1f, base %.1f (full / base = %.2f)\n", mns["full"], mns["base"], mns["full"] / mns["base"]
+	printf "per turn (median): clock / drop = %s, count / drop = %s, full / drop = %s, full / clock = %s", turn_ratio("clock", "drop"), turn_ratio("count", "drop"), turn_ratio("full", "drop"), turn_ratio("full", "clock")
+	if ("base" in med) printf ", full / base = %s", turn_ratio("full", "base")
+	printf "\n"
+	if ("base" in ns && "full" in ns)
+		printf "ns/pkt: full %s, base %s\n", mns["full"], mns["base"]
 }'

@@ -91,16 +91,8 @@
 # (netsniff-ng) and dpdk-testpmd (dpdk-dev, librte-net-af-xdp23); missing
 # Debian packages are installed, a tool that still cannot run gets an
 # error row.
-set -u
-set -o pipefail
-
-HERE=$(cd "$(dirname "$0")" && pwd)
-REPO_ROOT=$(cd "$HERE/.." && pwd)
-# meson puts the binary in build/src/.
-LINERATE=${LINERATE:-$REPO_ROOT/build/src/linerate}
-LAB=${LAB:-$REPO_ROOT/scripts/lab}
 # shellcheck source=bench/lib.sh
-. "$HERE/lib.sh"
+. "$(dirname "$0")/lib.sh"
 DURATION=5
 PLACEMENT=both
 ALL_TOOLS=lr-xdp,lr-afxdp,lr-afpacket,lr-udp,lr-udp-nogso,testpmd-afxdp,testpmd-afpacket,trafgen,iperf3
@@ -228,6 +220,7 @@ if [[ -n ${WANT[testpmd-afxdp]:-}${WANT[testpmd-afpacket]:-} ]]; then
 		TESTPMD_MISSING="dpdk-testpmd not installed (apt-get install dpdk-dev failed)"
 fi
 
+LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 WORK=$(mktemp -d /tmp/lr-bench.XXXXXX)
 DPDK_PREFIX=lrbench-$NAME
 # Run a private copy, so a rebuild of the tree during the benchmark (others
@@ -608,6 +601,7 @@ echo "linerate: $LINERATE_SRC (sha256 $LINERATE_SUM..., tree $LINERATE_GIT); $(i
 	"dpdk-testpmd $(dpkg-query -W -f '${Version}' dpdk-dev 2>/dev/null || echo '?');" \
 	"trafgen $(dpkg-query -W -f '${Version}' netsniff-ng 2>/dev/null || echo '?')"
 echo "sink for every tool but iperf3: linerate recv --backend ${SINK/count/xdp} ${SINK_ARGS[*]+${SINK_ARGS[*]}}${SINK_NOTE:+ ($SINK_NOTE)}"
+echo "load average (1, 5, 15 min): $LOAD_START at the start, $(cut -d' ' -f1-3 /proc/loadavg) at the end"
 echo "lab: veth, MTU $LAB_MTU, GRO on b, TSO off on a; napi1 = b's NAPI + receiver on CPU 1, shared = all on CPU 0"
 echo
 FMT='%-7s %-22s %10s %10s %10s %7s %10s %6s %6s  %-9s %s\n'
@@ -648,8 +642,17 @@ if ((REPEATS > 1)); then
 					if (a[j] + 0 < a[i] + 0) { t = a[i]; a[i] = a[j]; a[j] = t }
 			return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
 		}
+		# The median of the per-turn ratios a / b over the repeats: runs of
+		# one turn are seconds apart, so the drift between turns cancels.
+		function turn_ratio(a, b, col,   t, list) {
+			list = ""
+			for (t = 1; t <= runs[a] && t <= runs[b]; t++)
+				if (v[b, col, t] > 0) list = list " " v[a, col, t] / v[b, col, t]
+			return list == "" ? 0 : median(list)
+		}
 		{ key = $1 "\t" $2; if (!(key in sent)) order[++k] = key
-		  sent[key] = sent[key] " " $3; recv[key] = recv[key] " " $4 }
+		  sent[key] = sent[key] " " $3; recv[key] = recv[key] " " $4
+		  n = ++runs[key]; v[key, "s", n] = $3; v[key, "r", n] = $4 }
 		END {
 			printf "%-7s %-22s %12s %12s %8s %8s\n", "place", "tool", "sent pps", "recv pps", "sent x", "recv x"
 			printf "%-7s %-22s %12s %12s %8s %8s\n", "", "", "median", "median", "ip3", "ip3"
@@ -669,12 +672,17 @@ if ((REPEATS > 1)); then
 				if (a && t) printf "%s: linerate afxdp / testpmd af_xdp (median sent pps) = %.2f\n", p, a / t
 				a = mr[p "\tlinerate afxdp"]; t = mr[p "\ttestpmd af_xdp"]
 				if (a && t) printf "%s: linerate afxdp / testpmd af_xdp (median recv pps) = %.2f\n", p, a / t
+				a = p "\tlinerate afxdp"; t = p "\ttestpmd af_xdp"
+				if ((a in runs) && (t in runs))
+					printf "%s: linerate afxdp / testpmd af_xdp (median of the %d turns\047 ratios, sent, recv) = %.2f, %.2f\n",
+						p, runs[a] < runs[t] ? runs[a] : runs[t], turn_ratio(a, t, "s"), turn_ratio(a, t, "r")
 				for (i = 1; i <= k; i++) {
 					split(order[i], f, "\t")
 					b = p "\tbase " f[2]
 					if (f[1] == p && (b in ms) && ms[b] && mr[b])
-						printf "%s: %s / base (median sent, recv pps) = %.2f, %.2f\n", p, f[2],
-							ms[order[i]] / ms[b], mr[order[i]] / mr[b]
+						printf "%s: %s / base (median sent, recv pps) = %.2f, %.2f; per turn %.2f, %.2f\n", p, f[2],
+							ms[order[i]] / ms[b], mr[order[i]] / mr[b],
+							turn_ratio(order[i], b, "s"), turn_ratio(order[i], b, "r")
 				}
 			}
 		}'

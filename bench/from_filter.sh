@@ -11,12 +11,8 @@
 # per packet of the program are what compares the two.
 #
 #   bench/from_filter.sh [--duration S] [--repeats N]
-set -uo pipefail
-HERE=$(cd "$(dirname "$0")" && pwd)
-REPO_ROOT=$(cd "$HERE/.." && pwd)
-LINERATE=${LINERATE:-$REPO_ROOT/build/src/linerate}
 # shellcheck source=bench/lib.sh
-. "$HERE/lib.sh"
+. "$(dirname "$0")/lib.sh"
 bench_require bench/from_filter.sh
 DURATION=3
 REPEATS=3

@@ -1,6 +1,17 @@
 # shellcheck shell=bash
 # Shared by the benchmarks in bench/: the checks before a run, and ending
 # what they started, by PID, and their lab and work folder.
+#
+# Sourced first thing (. "$(dirname "$0")/lib.sh"): strict mode, and where
+# things are: HERE (bench/), REPO_ROOT, LINERATE (the binary) and LAB (the
+# lab script), the last two unless the environment sets them.
+set -u
+set -o pipefail
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO_ROOT=$(cd "$HERE/.." && pwd)
+# meson puts the binary in build/src/.
+LINERATE=${LINERATE:-$REPO_ROOT/build/src/linerate}
+LAB=${LAB:-$REPO_ROOT/scripts/lab}
 
 # stop_pids PID...: SIGTERM each, then wait for each to be gone.
 stop_pids() {

@@ -23,15 +23,8 @@
 # rate), with CPU 1 also doing the kernel's receive work for the whole
 # feed, the same for every row. Every run is bounded by --duration and a
 # hard timeout. Needs root.
-set -u
-set -o pipefail
-
-HERE=$(cd "$(dirname "$0")" && pwd)
-REPO_ROOT=$(cd "$HERE/.." && pwd)
-LINERATE=${LINERATE:-$REPO_ROOT/build/src/linerate}
-LAB=${LAB:-$REPO_ROOT/scripts/lab}
 # shellcheck source=bench/lib.sh
-. "$HERE/lib.sh"
+. "$(dirname "$0")/lib.sh"
 DURATION=5
 SUBS=4
 RATE=max

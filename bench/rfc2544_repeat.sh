@@ -27,14 +27,9 @@
 #
 # A benchmark, not a test: the numbers depend on the host and on what
 # else runs on it (this VM is shared and drifts by tens of percent).
-set -uo pipefail
 PROG=${0##*/}
-HERE=$(cd "$(dirname "$0")" && pwd)
-REPO_ROOT=$(cd "$HERE/.." && pwd)
 # shellcheck source=bench/lib.sh
-. "$HERE/lib.sh"
-LINERATE=${LINERATE:-$REPO_ROOT/build/src/linerate}
-LAB=${LAB:-$REPO_ROOT/scripts/lab}
+. "$(dirname "$0")/lib.sh"
 NAME=rr$(($$ % 1000000))
 SUBNET=10.97.0
 RUNS=5

@@ -25,14 +25,8 @@
 #
 # Every run is bounded: --count probes at --rate (default 20000 at 10
 # kpps), the reflector stops 2 s after the last probe.
-set -u
-set -o pipefail
-
-HERE=$(cd "$(dirname "$0")" && pwd)
-REPO_ROOT=$(cd "$HERE/.." && pwd)
-LAB=$REPO_ROOT/scripts/lab
-LINERATE=${LINERATE:-$REPO_ROOT/build/src/linerate}
-. "$HERE/lib.sh"
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
 PROG=roundtrip
 COUNT=20000
 RATE=10000
@@ -69,6 +63,7 @@ for cmd in jq taskset ethtool; do
 done
 (($(nproc) >= 2)) || { echo "$PROG: needs 2 CPUs" >&2; exit 1; }
 
+LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 WORK=$(mktemp -d /tmp/lr-rt.XXXXXX)
 cp "$LINERATE" "$WORK/linerate" || exit 1
 [[ -z $BASE ]] || cp "$BASE" "$WORK/base" || exit 1
@@ -129,7 +124,7 @@ for place in inline napi1; do
 done
 
 echo
-echo "roundtrip: kernel $(uname -r), $(nproc) CPUs; linerate sha256 $LINERATE_SUM..., tree $LINERATE_GIT${BASE:+; base: $BASE}"
+echo "roundtrip: kernel $(uname -r), $(nproc) CPUs; linerate sha256 $LINERATE_SUM..., tree $LINERATE_GIT${BASE:+; base: $BASE}; load average $LOAD_START at the start, $(cut -d' ' -f1-3 /proc/loadavg) at the end"
 echo "medians of $REPEATS repeats (the tools took turns); round trip in us"
 printf '%-7s %-22s %9s %9s %9s %9s\n' place tool p50 p99 p99.9 lost
 awk -F'|' '

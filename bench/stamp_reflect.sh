@@ -10,10 +10,10 @@
 # turns over --repeats rounds; the table gives medians.
 #
 # usage: bench/stamp_reflect.sh [--duration S] [--repeats N]
-set -euo pipefail
-cd "$(dirname "$0")/.."
-LINERATE=${LINERATE:-$PWD/build/src/linerate}
-. bench/lib.sh
+set -e
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
+cd "$REPO_ROOT"
 duration=5
 repeats=3
 while (($#)); do

@@ -28,16 +28,8 @@
 #
 # Traffic stays inside the lab's two namespaces; each run is bounded by
 # --duration and by a hard timeout. Needs root.
-set -u
-set -o pipefail
-
-HERE=$(cd "$(dirname "$0")" && pwd)
-REPO_ROOT=$(cd "$HERE/.." && pwd)
-# meson puts the binary in build/src/.
-LINERATE=${LINERATE:-$REPO_ROOT/build/src/linerate}
-LAB=${LAB:-$REPO_ROOT/scripts/lab}
 # shellcheck source=bench/lib.sh
-. "$HERE/lib.sh"
+. "$(dirname "$0")/lib.sh"
 DURATION=5
 ONE_CORE=0
 NO_GSO=1

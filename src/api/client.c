@@ -160,7 +160,6 @@ struct api_client *api_client_connect(const struct api_client_config *cfg,
 	json_t *reply = NULL;
 	char *token = NULL;
 	bool dummy;
-	long status;
 	int rc;
 
 	if (!bad_input)
@@ -180,12 +179,8 @@ struct api_client *api_client_connect(const struct api_client_config *cfg,
 	if (!c || !check_path)
 		return c;
 	*bad_input = false;
-	rc = api_client_request(c, "GET", check_path, NULL, &status, &reply,
-				err, err_len);
-	if (!rc && status != 200) {
-		api_reply_error(reply, status, err, err_len);
-		rc = -EPERM;
-	}
+	rc = api_client_expect(c, "GET", check_path, NULL, 200, -EPERM, &reply,
+			       err, err_len);
 	json_decref(reply);
 	if (rc) {
 		api_client_close(c);
@@ -210,26 +205,28 @@ const char *api_client_host(const struct api_client *c)
 	return c->host;
 }
 
-const char *api_client_local_ip(struct api_client *c)
+/* An address curl knows of the last connection, kept in buf. */
+static const char *connection_ip(struct api_client *c, CURLINFO what, char *buf,
+				 size_t len)
 {
 	char *ip = NULL;
 
-	if (curl_easy_getinfo(c->curl, CURLINFO_LOCAL_IP, &ip) != CURLE_OK ||
-	    !ip || !*ip)
+	if (curl_easy_getinfo(c->curl, what, &ip) != CURLE_OK || !ip || !*ip)
 		return NULL;
-	snprintf(c->local_ip, sizeof(c->local_ip), "%s", ip);
-	return c->local_ip;
+	snprintf(buf, len, "%s", ip);
+	return buf;
+}
+
+const char *api_client_local_ip(struct api_client *c)
+{
+	return connection_ip(c, CURLINFO_LOCAL_IP, c->local_ip,
+			     sizeof(c->local_ip));
 }
 
 const char *api_client_peer_ip(struct api_client *c)
 {
-	char *ip = NULL;
-
-	if (curl_easy_getinfo(c->curl, CURLINFO_PRIMARY_IP, &ip) != CURLE_OK ||
-	    !ip || !*ip)
-		return NULL;
-	snprintf(c->peer_ip, sizeof(c->peer_ip), "%s", ip);
-	return c->peer_ip;
+	return connection_ip(c, CURLINFO_PRIMARY_IP, c->peer_ip,
+			     sizeof(c->peer_ip));
 }
 
 int api_client_request(struct api_client *c, const char *method,
@@ -270,6 +267,26 @@ int api_client_request(struct api_client *c, const char *method,
 	if (c->len)
 		*reply = json_loadb(c->buf, c->len, 0, NULL);
 	return 0;
+}
+
+int api_client_expect(struct api_client *c, const char *method,
+		      const char *path, json_t *body, long want, int refused,
+		      json_t **reply, char *err, size_t err_len)
+{
+	long status;
+	int ret;
+
+	*reply = NULL;
+	ret = api_client_request(c, method, path, body, &status, reply, err,
+				 err_len);
+	if (ret)
+		return ret;
+	if (status == want)
+		return 0;
+	api_reply_error(*reply, status, err, err_len);
+	json_decref(*reply);
+	*reply = NULL;
+	return refused;
 }
 
 const char *api_reply_error(json_t *reply, long status, char *buf, size_t len)

@@ -65,6 +65,15 @@ int api_client_request(struct api_client *c, const char *method,
 		       const char *path, json_t *body, long *status,
 		       json_t **reply, char *err, size_t err_len);
 
+/*
+ * A request that must be answered with status `want`: 0 with the reply
+ * in *reply (the caller's to json_decref), -errno when no reply came, or
+ * `refused` with the server's error in err (and *reply NULL).
+ */
+int api_client_expect(struct api_client *c, const char *method,
+		      const char *path, json_t *body, long want, int refused,
+		      json_t **reply, char *err, size_t err_len);
+
 /* The server's address as the data plane should use it (no brackets). */
 const char *api_client_host(const struct api_client *c);
 

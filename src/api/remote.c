@@ -65,15 +65,28 @@ static int local_start(struct local_run *lr, FILE *out, bool final_silent)
 	lr->obs.final_silent = final_silent;
 	lr->obs.on_started = local_on_started;
 	lr->obs.arg = lr;
+	lr_err_clear(&lr->obs.err);
 	err = pthread_create(&lr->thread, NULL, local_thread, lr);
 	if (err)
-		return -err;
+		return lr_err_errno(&lr->obs.err, -err);
 	pthread_mutex_lock(&lr->lock);
 	while (!lr->started)
 		pthread_cond_wait(&lr->cond, &lr->lock);
 	err = lr->start_failed || (lr->done && lr->err) ? -EIO : 0;
 	pthread_mutex_unlock(&lr->lock);
 	return err;
+}
+
+/* Why a local run did not start (after local_start failed). */
+static const char *local_why(struct local_run *lr)
+{
+	const char *why;
+
+	pthread_mutex_lock(&lr->lock);
+	why = lr_err_is_set(&lr->obs.err) ? lr_err_text(&lr->obs.err) :
+					    "no reason given";
+	pthread_mutex_unlock(&lr->lock);
+	return why;
 }
 
 static bool local_done(struct local_run *lr)
@@ -99,19 +112,13 @@ static int local_join(struct local_run *lr)
 int remote_create(struct remote *r, json_t *req, char *err, size_t err_len)
 {
 	json_t *reply, *data;
-	long status;
 	int ret;
 
-	ret = api_client_request(r->api, "POST", "/v1/sessions", req, &status,
-				 &reply, err, err_len);
+	ret = api_client_expect(r->api, "POST", "/v1/sessions", req, 201,
+				-EPERM, &reply, err, err_len);
 	json_decref(req);
 	if (ret)
 		return ret;
-	if (status != 201) {
-		api_reply_error(reply, status, err, err_len);
-		json_decref(reply);
-		return -EPERM;
-	}
 	data = json_object_get(reply, "data");
 	if (!json_is_string(json_object_get(reply, "id")) ||
 	    strlen(json_string_value(json_object_get(reply, "id"))) != 16 ||
@@ -137,19 +144,13 @@ int remote_state(struct remote *r, char *buf, size_t len, char *err,
 {
 	char path[64];
 	json_t *reply;
-	long status;
 	int ret;
 
 	snprintf(path, sizeof(path), "/v1/sessions/%s", r->id);
-	ret = api_client_request(r->api, "GET", path, NULL, &status, &reply,
-				 err, err_len);
+	ret = api_client_expect(r->api, "GET", path, NULL, 200, -EPROTO, &reply,
+				err, err_len);
 	if (ret)
 		return ret;
-	if (status != 200) {
-		api_reply_error(reply, status, err, err_len);
-		json_decref(reply);
-		return -EPROTO;
-	}
 	snprintf(buf, len, "%s",
 		 json_string_value(json_object_get(reply, "state")) ?: "?");
 	json_decref(reply);
@@ -338,8 +339,10 @@ static void near_recv_spec(const struct remote_config *o, struct run_state *rs,
 	spec_init(out, ROLE_RECV);
 	parse_endpoint(local_ip, true, &out->listen, &port, &has_port);
 	out->listen_port = o->port;
-	snprintf(out->backend, sizeof(out->backend), "%s", sp->backend);
-	snprintf(out->ifname, sizeof(out->ifname), "%s", sp->ifname);
+	snprintf(out->backend.name, sizeof(out->backend.name), "%s",
+		 sp->backend.name);
+	snprintf(out->backend.ifname, sizeof(out->backend.ifname), "%s",
+		 sp->backend.ifname);
 	out->frame_size = sp->frame_size > 1518 ? sp->frame_size : 1518;
 	out->output = sp->output;
 	out->csv_path = o->mode == REMOTE_REVERSE ? sp->csv_path : NULL;
@@ -537,8 +540,9 @@ int remote_run(struct api_client *api, const struct remote_config *o,
 		rs->near_used[1] = true;
 		ret = local_start(&rs->near[1], o->near_out, final_silent);
 		if (ret) {
-			snprintf(err, err_len, "our receiver could not start on %s:%u",
-				 local_ip, o->port);
+			snprintf(err, err_len,
+				 "our receiver could not start on %s:%u: %s",
+				 local_ip, o->port, local_why(&rs->near[1]));
 			goto fail;
 		}
 	}
@@ -575,8 +579,9 @@ int remote_run(struct api_client *api, const struct remote_config *o,
 		rs->near_used[0] = true;
 		ret = local_start(&rs->near[0], o->near_out, final_silent);
 		if (ret) {
-			snprintf(err, err_len, "our %s could not start",
-				 o->mode == REMOTE_RTT ? "pinger" : "sender");
+			snprintf(err, err_len, "our %s could not start: %s",
+				 o->mode == REMOTE_RTT ? "pinger" : "sender",
+				 local_why(&rs->near[0]));
 			goto fail;
 		}
 	}

@@ -64,7 +64,7 @@ static json_t *spec_view(const struct api_session *s)
 	char buf[64];
 
 	json_object_set_new(o, "size", json_integer(sp->frame_size));
-	json_object_set_new(o, "backend", json_string(sp->backend));
+	json_object_set_new(o, "backend", json_string(sp->backend.name));
 	if (sp->duration_ns)
 		json_object_set_new(o, "duration_s",
 				    json_real((double)sp->duration_ns / 1e9));

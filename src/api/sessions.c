@@ -163,27 +163,30 @@ static void *session_thread(void *arg)
 		.on_live = on_live,
 		.arg = s,
 	};
-	char why[256];
 	int err;
 
 	/* What a session logs, its client caused: a flood of failing
 	 * requests must not flood the log. */
 	log_client_thread(1);
-	log_capture_thread(why, sizeof(why));
 	if (s->role == API_ROLE_STAMP_REFLECT)
 		err = stamp_reflect_session(&s->spec, s->stamp_stateful,
 					    &s->stop, &obs);
 	else
 		err = session_run_observed(&s->spec, &s->stop, &obs);
-	log_capture_thread(NULL, 0);
+	if (err) {
+		lr_err_errno(&obs.err, err);
+		/* The daemon's log says why, as the client's answer does;
+		 * under the client-caused line limit set above. */
+		pr_warn("session %s: %s\n", s->id, lr_err_text(&obs.err));
+	}
 	pthread_mutex_lock(&reg->lock);
 	s->final = obs.final;
 	s->ended_mono_ns = mono_ns();
 	if (err) {
 		s->state = API_STATE_FAILED;
-		s->error_code = err;
+		s->error_code = obs.err.code;
 		snprintf(s->error, sizeof(s->error), "%s",
-			 why[0] ? why : strerror(-err));
+			 lr_err_text(&obs.err));
 		if (!s->end_reason)
 			s->end_reason = "error";
 	} else {
@@ -538,13 +541,14 @@ static int spec_runs_here(const struct api_session *s, int *status,
 	uint32_t have;
 	int rc;
 
-	if (sp->queues <= 1)
+	if (sp->backend.queues <= 1)
 		return 0;
 	*status = 400;
 	snprintf(field, field_len, "queues");
 	if (!s->raw) {
 		snprintf(err, err_len,
-			 "queues: the %s backend runs on one queue", sp->backend);
+			 "queues: the %s backend runs on one queue",
+			 sp->backend.name);
 		return -EINVAL;
 	}
 	if (api_role_sends(s->role))
@@ -560,10 +564,11 @@ static int spec_runs_here(const struct api_session *s, int *status,
 	else
 		have = path.rx_queues < path.tx_queues ? path.rx_queues :
 							 path.tx_queues;
-	if (have && sp->queues > have) {
+	if (have && sp->backend.queues > have) {
 		snprintf(err, err_len,
-			 "queues: %u is more than the %u queue%s of %s", sp->queues,
-			 have, have == 1 ? "" : "s", path.ifname);
+			 "queues: %u is more than the %u queue%s of %s",
+			 sp->backend.queues, have, have == 1 ? "" : "s",
+			 path.ifname);
 		return -EINVAL;
 	}
 	field[0] = '\0';
@@ -702,9 +707,10 @@ int registry_create_session(struct registry *reg, struct api_session_req *req,
 	s->spec.output = OUTPUT_TEXT;
 	s->spec.quiet = true;
 	s->spec.interval_ns = 0;
-	s->raw = strcmp(s->spec.backend, "udp") != 0;
-	if (req->role == API_ROLE_REFLECT && (!strcmp(s->spec.backend, "xdp") ||
-					      !strcmp(s->spec.backend, "auto"))) {
+	s->raw = strcmp(s->spec.backend.name, "udp") != 0;
+	if (req->role == API_ROLE_REFLECT &&
+	    (!strcmp(s->spec.backend.name, "xdp") ||
+	     !strcmp(s->spec.backend.name, "auto"))) {
 		/* The in-kernel reflector answers whatever arrives; the
 		 * daemon's must check each packet's source. */
 		*status = 400;

@@ -29,6 +29,7 @@
 #include "backend/backend.h"
 #include "lib/clock.h"
 #include "lib/log.h"
+#include "lib/sockaddr.h"
 
 #define AFP_DEFAULT_FRAMES 2048
 /* Small blocks, many of them: at low rates every block is retired by its
@@ -144,7 +145,8 @@ static int ring_v2_map(int fd, int optname, uint32_t frames, uint32_t min_frame,
 static int rx_ring_open_v2(struct backend *b, const struct backend_config *cfg,
 			   int fd)
 {
-	uint32_t frames = cfg->ring_size ? cfg->ring_size : AFP_DEFAULT_FRAMES;
+	uint32_t frames =
+		cfg->opts.ring_size ? cfg->opts.ring_size : AFP_DEFAULT_FRAMES;
 	int version = TPACKET_V2;
 	int err;
 
@@ -162,7 +164,8 @@ static int rx_ring_open_v2(struct backend *b, const struct backend_config *cfg,
 
 static int rx_ring_open(struct backend *b, const struct backend_config *cfg)
 {
-	uint32_t frames = cfg->ring_size ? cfg->ring_size : AFP_DEFAULT_FRAMES;
+	uint32_t frames =
+		cfg->opts.ring_size ? cfg->opts.ring_size : AFP_DEFAULT_FRAMES;
 	int version = TPACKET_V3, one = 1;
 	struct tpacket_req3 req = { 0 };
 	int fd = packet_socket(cfg->ifindex);
@@ -184,7 +187,7 @@ static int rx_ring_open(struct backend *b, const struct backend_config *cfg)
 	b->scratch = malloc((size_t)b->scratch_slots * AFP_SCRATCH_SLOT);
 	if (!b->scratch)
 		return -ENOMEM;
-	if (cfg->low_latency)
+	if (cfg->opts.low_latency)
 		return rx_ring_open_v2(b, cfg, fd);
 	if (setsockopt(fd, SOL_PACKET, PACKET_VERSION, &version,
 		       sizeof(version)))
@@ -213,7 +216,8 @@ static int rx_ring_open(struct backend *b, const struct backend_config *cfg)
 
 static int tx_ring_open(struct backend *b, const struct backend_config *cfg)
 {
-	uint32_t frames = cfg->ring_size ? cfg->ring_size : AFP_DEFAULT_FRAMES;
+	uint32_t frames =
+		cfg->opts.ring_size ? cfg->opts.ring_size : AFP_DEFAULT_FRAMES;
 	uint32_t need = cfg->frame_size + TPACKET_ALIGN(sizeof(struct tpacket2_hdr));
 	int version = TPACKET_V2, one = 1, sndbuf = AFP_SNDBUF_BYTES, err;
 	int fd = packet_socket(cfg->ifindex);
@@ -255,21 +259,7 @@ static int guard_port(struct backend *b, const struct ip_addr *addr,
 		    SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
-	if (addr->family == AF_INET6) {
-		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
-
-		s6->sin6_family = AF_INET6;
-		s6->sin6_addr = addr->v6;
-		s6->sin6_port = htons(port);
-		len = sizeof(*s6);
-	} else {
-		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
-
-		s4->sin_family = AF_INET;
-		s4->sin_addr = addr->v4;
-		s4->sin_port = htons(port);
-		len = sizeof(*s4);
-	}
+	len = sockaddr_from_ip(&ss, addr, port);
 	if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog)) ||
 	    bind(fd, (struct sockaddr *)&ss, len)) {
 		int err = -errno;
@@ -281,7 +271,8 @@ static int guard_port(struct backend *b, const struct ip_addr *addr,
 	return 0;
 }
 
-static int afp_open(const struct backend_config *cfg, struct backend **out)
+static int afp_open(const struct backend_config *cfg, struct backend **out,
+		    struct lr_err *why)
 {
 	bool sender = cfg->remote.family != 0;
 	struct backend *b;
@@ -307,14 +298,15 @@ static int afp_open(const struct backend_config *cfg, struct backend **out)
 		err = guard_port(b, &cfg->frame.dst, cfg->frame.dst_port);
 	}
 	if (err) {
-		pr_warn("afpacket: cannot claim the test port: %s\n",
-			strerror(-err));
+		lr_err_set(why, err, NULL,
+			   "afpacket: cannot claim the test port: %s",
+			   strerror(-err));
 		goto err_close;
 	}
 	snprintf(b->mode, sizeof(b->mode),
 		 "AF_PACKET %s rx, TPACKET_V2 tx ring, qdisc bypass, %s",
 		 b->rx_v2 ? "TPACKET_V2" : "TPACKET_V3",
-		 cfg->ifname ? cfg->ifname : "?");
+		 cfg->opts.ifname[0] ? cfg->opts.ifname : "?");
 	*out = b;
 	return 0;
 

@@ -214,7 +214,7 @@ static void steer_destroy(struct steer_link *link)
 /* The interface's steering program, loaded and attached by the first
  * instance. Called with steer_lock held. */
 static int steer_get_locked(const struct backend_config *cfg,
-			    struct steer_link **out)
+			    struct steer_link **out, struct lr_err *why)
 {
 	struct steer_config sc;
 	struct steer_link *link;
@@ -224,11 +224,11 @@ static int steer_get_locked(const struct backend_config *cfg,
 	for (link = steer_links; link; link = link->next) {
 		if (link->ifindex != cfg->ifindex)
 			continue;
-		if (memcmp(&link->config, &sc, sizeof(sc))) {
-			pr_warn("afxdp: %s already steers other traffic "
-				"in this process\n", cfg->ifname);
-			return -EBUSY;
-		}
+		if (memcmp(&link->config, &sc, sizeof(sc)))
+			return lr_err_set(why, -EBUSY, NULL,
+					  "afxdp: %s already steers other "
+					  "traffic in this process",
+					  cfg->opts.ifname);
 		link->users++;
 		*out = link;
 		return 0;
@@ -240,25 +240,30 @@ static int steer_get_locked(const struct backend_config *cfg,
 	link->config = sc;
 	link->skel = xdp_steer__open();
 	if (!link->skel) {
-		err = -errno;
-		pr_warn("afxdp: cannot open the steering program: %s\n",
-			strerror(errno));
+		err = lr_err_set(why, -errno, NULL,
+				 "afxdp: cannot open the steering program: %s",
+				 strerror(errno));
 		goto err_free;
 	}
 	link->skel->rodata->steer_cfg = sc;
 	err = xdp_steer__load(link->skel);
 	if (err) {
-		pr_warn("afxdp: cannot load the steering program: %s\n",
-			strerror(-err));
+		lr_err_set(why, err, NULL,
+			   "afxdp: cannot load the steering program: %s",
+			   strerror(-err));
 		goto err_destroy;
 	}
 	err = xdp_attach(&link->attachment, cfg->ifindex,
 			 bpf_program__fd(link->skel->progs.lr_steer),
-			 cfg->xdp_mode, cfg->force);
+			 cfg->opts.xdp_mode, cfg->opts.force);
 	if (err) {
-		if (err != -EBUSY)
-			pr_warn("afxdp: cannot attach XDP to %s: %s\n",
-				cfg->ifname, strerror(-err));
+		if (err == -EBUSY && link->attachment.why[0])
+			lr_err_set(why, err, "force", "%s",
+				   link->attachment.why);
+		else
+			lr_err_set(why, err, NULL,
+				   "afxdp: cannot attach XDP to %s: %s",
+				   cfg->opts.ifname, strerror(-err));
 		goto err_destroy;
 	}
 	link->users = 1;
@@ -274,12 +279,13 @@ err_free:
 	return err;
 }
 
-static int steer_get(const struct backend_config *cfg, struct steer_link **out)
+static int steer_get(const struct backend_config *cfg, struct steer_link **out,
+		     struct lr_err *why)
 {
 	int err;
 
 	pthread_mutex_lock(&steer_lock);
-	err = steer_get_locked(cfg, out);
+	err = steer_get_locked(cfg, out, why);
 	pthread_mutex_unlock(&steer_lock);
 	return err;
 }
@@ -352,7 +358,7 @@ static void socket_close(struct backend *b)
 }
 
 static int socket_open_once(struct backend *b, const char *ifname,
-			    uint16_t bind_flags)
+			    uint16_t bind_flags, struct lr_err *why)
 {
 	struct xsk_umem_config ucfg = {
 		.fill_size = b->fill_size,
@@ -376,13 +382,14 @@ static int socket_open_once(struct backend *b, const char *ifname,
 	if (err) {
 		b->umem = NULL;
 		if (err == -ENOMEM || err == -ENOBUFS || err == -EPERM)
-			pr_warn("afxdp: cannot register %zu bytes of UMEM: %s "
-				"(RLIMIT_MEMLOCK or CAP_IPC_LOCK?)\n",
-				b->area_len, strerror(-err));
-		else
-			pr_warn("afxdp: cannot create the UMEM: %s\n",
-				strerror(-err));
-		return err;
+			return lr_err_set(why, err, NULL,
+					  "afxdp: cannot register %zu bytes "
+					  "of UMEM: %s (RLIMIT_MEMLOCK or "
+					  "CAP_IPC_LOCK?)",
+					  b->area_len, strerror(-err));
+		return lr_err_set(why, err, NULL,
+				  "afxdp: cannot create the UMEM: %s",
+				  strerror(-err));
 	}
 	err = xsk_socket__create(&b->xsk, ifname, b->queue_id, b->umem,
 				 &b->rx, &b->tx, &scfg);
@@ -402,51 +409,56 @@ static int socket_open_once(struct backend *b, const char *ifname,
  * still busy after AFXDP_BUSY_WAIT_NS is someone else's.
  */
 static int socket_open(struct backend *b, const char *ifname,
-		       uint16_t bind_flags)
+		       uint16_t bind_flags, struct lr_err *why)
 {
 	uint64_t deadline = mono_ns() + AFXDP_BUSY_WAIT_NS;
 	int err;
 
 	for (;;) {
-		err = socket_open_once(b, ifname, bind_flags);
+		err = socket_open_once(b, ifname, bind_flags, why);
 		if (err != -EBUSY || mono_ns() >= deadline)
 			break;
 		usleep(AFXDP_BUSY_RETRY_US);
 	}
 	if (err == -EBUSY)
-		pr_warn("afxdp: %s queue %u is taken by another AF_XDP "
-			"socket\n", ifname, b->queue_id);
+		lr_err_set(why, err, NULL,
+			   "afxdp: %s queue %u is taken by another AF_XDP "
+			   "socket",
+			   ifname, b->queue_id);
 	return err;
 }
 
 /* Zero-copy per preference, else copy; says in the note why zero-copy
  * was refused. */
 static int socket_open_mode(struct backend *b, const struct backend_config *cfg,
-			    const char *ifname)
+			    const char *ifname, struct lr_err *why)
 {
+	struct lr_err zc_why = {0};
 	uint16_t flags = b->need_wakeup ? XDP_USE_NEED_WAKEUP : 0;
 	bool native = b->steer->attachment.flags & XDP_FLAGS_DRV_MODE;
 	int err;
 
-	if (cfg->zero_copy != ZC_COPY) {
+	if (cfg->opts.zero_copy != ZC_COPY) {
 		/* Zero-copy frames only come from the driver's own XDP path. */
 		if (!native)
 			err = -EOPNOTSUPP;
 		else
-			err = socket_open(b, ifname, flags | XDP_ZEROCOPY);
+			err = socket_open(b, ifname, flags | XDP_ZEROCOPY,
+					  &zc_why);
 		if (!err) {
 			b->zero_copy = true;
 			return 0;
 		}
 		if (err == -EBUSY)
-			return err;
-		if (cfg->zero_copy == ZC_REQUIRE) {
-			pr_warn("afxdp: zero-copy refused on %s queue %u: %s\n",
-				ifname, b->queue_id,
-				native ? strerror(-err) :
-					 "XDP runs in generic mode");
-			return err;
-		}
+			return lr_err_set(why, err, NULL, "%s",
+					  lr_err_text(&zc_why));
+		if (cfg->opts.zero_copy == ZC_REQUIRE)
+			return lr_err_set(why, err, "zero_copy",
+					  "afxdp: zero-copy refused on %s "
+					  "queue %u: %s",
+					  ifname, b->queue_id,
+					  native ? strerror(-err) :
+						   "XDP runs in generic mode");
 		if (!native)
 			note_add(b, "zero-copy refused: XDP runs in generic "
 				 "mode");
@@ -456,14 +468,12 @@ static int socket_open_mode(struct backend *b, const struct backend_config *cfg,
 		else
 			note_add(b, "zero-copy refused: %s", strerror(-err));
 	}
-	err = socket_open(b, ifname, flags | XDP_COPY);
-	if (err) {
-		if (err != -EBUSY)
-			pr_warn("afxdp: cannot bind an AF_XDP socket to %s "
-				"queue %u: %s\n", ifname, b->queue_id,
-				strerror(-err));
-		return err;
-	}
+	err = socket_open(b, ifname, flags | XDP_COPY, why);
+	if (err)
+		return lr_err_set(why, err, NULL,
+				  "afxdp: cannot bind an AF_XDP socket to %s "
+				  "queue %u: %s",
+				  ifname, b->queue_id, strerror(-err));
 	b->zero_copy = false;
 	return 0;
 }
@@ -572,13 +582,15 @@ static void afxdp_close(struct backend *b)
 	free(b);
 }
 
-static int afxdp_open(const struct backend_config *cfg, struct backend **out)
+static int afxdp_open(const struct backend_config *cfg, struct backend **out,
+		      struct lr_err *why)
 {
-	uint32_t frames = cfg->umem_frames ? cfg->umem_frames :
-					     AFXDP_DEFAULT_FRAMES;
-	uint32_t ring = cfg->ring_size ? cfg->ring_size : AFXDP_DEFAULT_RING;
+	uint32_t frames = cfg->opts.umem_frames ? cfg->opts.umem_frames :
+						  AFXDP_DEFAULT_FRAMES;
+	uint32_t ring =
+		cfg->opts.ring_size ? cfg->opts.ring_size : AFXDP_DEFAULT_RING;
 	char ifname_buf[IF_NAMESIZE];
-	const char *ifname = cfg->ifname;
+	const char *ifname = cfg->opts.ifname[0] ? cfg->opts.ifname : NULL;
 	const struct ip_addr *steered;
 	struct backend *b;
 	uint32_t key;
@@ -593,11 +605,11 @@ static int afxdp_open(const struct backend_config *cfg, struct backend **out)
 	steered = cfg->remote.family ? &cfg->frame.src : &cfg->frame.dst;
 	if (steered->family != AF_INET && steered->family != AF_INET6)
 		return -EINVAL;
-	if (cfg->frame_size > AFXDP_FRAME_SIZE + FRAME_FCS_LEN) {
-		pr_warn("afxdp: %u-byte frames do not fit the %u-byte UMEM "
-			"frames\n", cfg->frame_size, AFXDP_FRAME_SIZE);
-		return -EMSGSIZE;
-	}
+	if (cfg->frame_size > AFXDP_FRAME_SIZE + FRAME_FCS_LEN)
+		return lr_err_set(why, -EMSGSIZE, "size",
+				  "afxdp: %u-byte frames do not fit the "
+				  "%u-byte UMEM frames",
+				  cfg->frame_size, AFXDP_FRAME_SIZE);
 	if (!ifname) {
 		ifname = if_indextoname((unsigned int)cfg->ifindex, ifname_buf);
 		if (!ifname)
@@ -619,7 +631,7 @@ static int afxdp_open(const struct backend_config *cfg, struct backend **out)
 	b->fill_size = round_up_pow2(b->rx_frames);
 	b->comp_size = round_up_pow2(b->tx_frames);
 	b->need_wakeup = !cfg->need_wakeup_off;
-	b->busy_poll = cfg->busy_poll;
+	b->busy_poll = cfg->opts.busy_poll;
 	b->area_len = (size_t)frames * AFXDP_FRAME_SIZE;
 	err = -ENOMEM;
 	if (stack_alloc(&b->tx_free, b->tx_frames) ||
@@ -643,14 +655,14 @@ static int afxdp_open(const struct backend_config *cfg, struct backend **out)
 		b->rx_free.addrs[b->rx_free.count++] =
 			(uint64_t)i * AFXDP_FRAME_SIZE;
 
-	err = steer_get(cfg, &b->steer);
+	err = steer_get(cfg, &b->steer, why);
 	if (err) {
 		b->steer = NULL;
 		goto err_close;
 	}
 	if (b->steer->attachment.note[0])
 		note_add(b, "%s", b->steer->attachment.note);
-	err = socket_open_mode(b, cfg, ifname);
+	err = socket_open_mode(b, cfg, ifname, why);
 	if (err)
 		goto err_close;
 	fill_ring_refill(b);
@@ -662,9 +674,10 @@ static int afxdp_open(const struct backend_config *cfg, struct backend **out)
 	fd = b->fd;
 	if (bpf_map_update_elem(bpf_map__fd(b->steer->skel->maps.xsks), &key,
 				&fd, BPF_ANY)) {
-		err = -errno;
-		pr_warn("afxdp: cannot add the socket to the XSKMAP: %s\n",
-			strerror(errno));
+		err = lr_err_set(why, -errno, NULL,
+				 "afxdp: cannot add the socket to the XSKMAP: "
+				 "%s",
+				 strerror(errno));
 		goto err_close;
 	}
 	b->in_xskmap = true;

@@ -12,20 +12,58 @@
  * afpacket) hand it whole Ethernet frames, payload at payload_offset.
  */
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "lib/err.h"
 #include "lib/frame.h"
 #include "lib/spec.h"
+#include "lib/stats.h"
 
 #define BACKEND_F_RAW (1u << 0) /* whole Ethernet frames */
 #define BACKEND_F_KERNEL (1u << 1) /* the kernel generates/accounts: run() */
 /* rx fills pkt.rx_vlan itself (a tag the kernel took off the frame) */
 #define BACKEND_F_RX_VLAN (1u << 2)
 
-struct worker;
 struct flow_result;
+
+/*
+ * What a BACKEND_F_KERNEL backend's run() is given by the worker that
+ * calls it: its part of the test, when and whether to stop, and where to
+ * publish. No more of the worker than that.
+ */
+struct backend_role_ctx {
+	const struct test_spec *spec; /* this queue's share of the test */
+	atomic_bool *stop; /* set by the session: end now */
+	/* Published with relaxed stores (STAT_SET), read by the reporter
+	 * meanwhile. */
+	struct worker_stats *stats;
+	uint64_t start_mono_ns; /* when the run's clock started */
+	double target_pps; /* this queue's rate; 0: as fast as it goes */
+	uint32_t flow_base; /* this queue's first flow id */
+	/* out, updated as the run goes: the first test packet's arrival
+	 * (CLOCK_MONOTONIC), 0 none; the session's receive rates run from
+	 * it */
+	uint64_t *rx_first_mono_ns;
+};
+
+/* The end-of-run rule (spec_run_over) for a role run in the kernel. */
+static inline bool backend_role_over(const struct backend_role_ctx *ctx,
+				     uint64_t now, uint64_t packets,
+				     uint64_t last_rx_ns)
+{
+	return spec_run_over(
+		ctx->spec,
+		atomic_load_explicit(ctx->stop, memory_order_relaxed),
+		ctx->start_mono_ns, now, packets, last_rx_ns);
+}
+
+static inline bool backend_role_stopped(const struct backend_role_ctx *ctx)
+{
+	return atomic_load_explicit(ctx->stop, memory_order_relaxed);
+}
 
 struct pkt {
 	uint8_t *data;
@@ -48,8 +86,10 @@ struct pkt {
 
 struct backend_config {
 	enum role role; /* what the worker will do with it */
-	const char *ifname; /* raw backends; NULL for udp */
-	char ifname_buf[16];
+	/* As the user chose them, except: opts.ifname is the resolved
+	 * interface of a raw backend ("" for udp), opts.low_latency is set
+	 * for reflect and ping too, and opts.queues is the whole test's. */
+	struct backend_opts opts;
 	int ifindex; /* raw backends */
 	unsigned int if_flags; /* raw backends: IFF_* of the interface */
 	uint32_t queue_id; /* raw backends: the queue this instance serves */
@@ -65,14 +105,7 @@ struct backend_config {
 	 * queues (a sender's flows; a receiver's listen port), for steering. */
 	uint16_t test_port_min;
 	uint16_t test_port_max;
-	enum xdp_mode_pref xdp_mode;
-	enum zero_copy_pref zero_copy;
-	bool force; /* replace a foreign XDP program */
-	uint32_t ring_size; /* AF_XDP/AF_PACKET ring entries, 0: default */
-	uint32_t umem_frames; /* AF_XDP UMEM frames, 0: default */
 	bool need_wakeup_off; /* AF_XDP: poll the kernel on every burst */
-	bool low_latency; /* reflect/ping: hand over each packet at once
-			     rather than in batches (AF_PACKET V2 ring) */
 	struct ip_addr local; /* family 0: any */
 	uint16_t local_port; /* rx: listen port; tx: first flow's source
 				port, 0 for kernel-chosen */
@@ -83,10 +116,6 @@ struct backend_config {
 	uint32_t flows; /* tx: sockets/source ports */
 	uint32_t batch; /* max packets per burst */
 	uint32_t max_frame; /* largest frame incl. FCS */
-	bool busy_poll; /* rx does not block */
-	bool kernel_rx_timestamps;
-	bool no_gso; /* udp: one datagram per send, no UDP_SEGMENT */
-	bool count_only; /* xdp analyzer: count probes, no accounting */
 	bool tx_to_peers; /* udp receiver that sends to each packet's peer
 			     (a relay): GSO per destination */
 	int cpu; /* -1: any */
@@ -97,7 +126,9 @@ struct backend;
 struct backend_ops {
 	const char *name;
 	uint32_t flags;
-	int (*open)(const struct backend_config *cfg, struct backend **out);
+	/* 0, or -errno with why in err (which the caller has cleared). */
+	int (*open)(const struct backend_config *cfg, struct backend **out,
+		    struct lr_err *err);
 	/* Send up to n; returns how many went (a prefix of pkts), or -errno
 	 * if none went for a reason other than a full queue (-EAGAIN). */
 	int (*tx_burst)(struct backend *b, struct pkt *pkts, unsigned int n);
@@ -127,9 +158,9 @@ struct backend_ops {
 	/* STATS_NO_* bits: what this backend, as opened, does not
 	 * measure; NULL: it measures everything its role has. */
 	unsigned int (*unmeasured)(struct backend *b);
-	/* BACKEND_F_KERNEL only: run the worker's whole role in the kernel,
-	 * publishing into w->stats, until w->stop or the spec's end. */
-	int (*run)(struct backend *b, struct worker *w);
+	/* BACKEND_F_KERNEL only: run the role in the kernel, publishing
+	 * into ctx->stats, until backend_role_over() says so. */
+	int (*run)(struct backend *b, struct backend_role_ctx *ctx);
 	/* Kernel counters that explain loss (XDP_STATISTICS and the like),
 	 * as "name=value" pairs, for the report; NULL if none. */
 	int (*kernel_stats)(struct backend *b, char *buf, size_t len);

@@ -30,6 +30,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "backend/ethtool.h"
 #include "backend/netpath.h"
 #include "lib/log.h"
 
@@ -191,6 +192,30 @@ static void nl_parse_attrs(const struct rtattr **tb, unsigned int max,
 			tb[rta->rta_type] = rta;
 }
 
+/*
+ * A reply's fixed header (hdr_len bytes, as *hdr) and its attributes, by
+ * type in tb[0..max]. 0 with *hdr NULL: a message of another type, to
+ * skip; -EBADMSG: one too short for its header.
+ */
+static int nl_reply_open(const struct nlmsghdr *h, uint16_t type,
+			 size_t hdr_len, const struct rtattr **tb,
+			 unsigned int max, const void **hdr)
+{
+	const uint8_t *fixed;
+
+	*hdr = NULL;
+	if (h->nlmsg_type != type)
+		return 0;
+	if (h->nlmsg_len < NLMSG_LENGTH(hdr_len))
+		return -EBADMSG;
+	fixed = NLMSG_DATA(h);
+	nl_parse_attrs(tb, max,
+		       (const struct rtattr *)(fixed + NLMSG_ALIGN(hdr_len)),
+		       (int)(h->nlmsg_len - NLMSG_LENGTH(hdr_len)));
+	*hdr = fixed;
+	return 0;
+}
+
 static bool attr_u32(const struct rtattr *rta, uint32_t *out)
 {
 	if (!rta || RTA_PAYLOAD(rta) < sizeof(uint32_t))
@@ -259,14 +284,12 @@ static int link_reply_parse(const struct nlmsghdr *h, void *arg)
 	const struct rtattr *tb[IFLA_MAX + 1];
 	const struct ifinfomsg *ifi;
 	const struct rtattr *name;
+	int err;
 
-	if (h->nlmsg_type != RTM_NEWLINK)
-		return 0;
-	if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*ifi)))
-		return -EBADMSG;
-	ifi = NLMSG_DATA(h);
-	nl_parse_attrs(tb, IFLA_MAX, IFLA_RTA(ifi),
-		       (int)(h->nlmsg_len - NLMSG_LENGTH(sizeof(*ifi))));
+	err = nl_reply_open(h, RTM_NEWLINK, sizeof(*ifi), tb, IFLA_MAX,
+			    (const void **)&ifi);
+	if (err || !ifi)
+		return err;
 	name = tb[IFLA_IFNAME];
 	if (!name || RTA_PAYLOAD(name) < 1 || RTA_PAYLOAD(name) > IF_NAMESIZE ||
 	    memchr(RTA_DATA(name), '\0', RTA_PAYLOAD(name)) == NULL)
@@ -360,18 +383,8 @@ static int queues_from_sysfs(const struct link_reply *link, uint32_t *rx,
 static int queues_from_ethtool(const char *ifname, uint32_t *rx, uint32_t *tx)
 {
 	struct ethtool_channels ch = { .cmd = ETHTOOL_GCHANNELS };
-	struct ifreq ifr;
-	int fd, err = 0;
+	int err = ethtool_request(ifname, &ch);
 
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	memset(&ifr, 0, sizeof(ifr));
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
-	ifr.ifr_data = (void *)&ch;
-	if (ioctl(fd, SIOCETHTOOL, &ifr))
-		err = -errno;
-	close(fd);
 	if (err)
 		return err;
 	if (!(ch.rx_count + ch.combined_count) ||
@@ -415,16 +428,12 @@ static int addr_reply_parse(const struct nlmsghdr *h, void *arg)
 	const struct ifaddrmsg *ifa;
 	struct ip_addr a;
 	const struct rtattr *local;
+	int err;
 
-	if (h->nlmsg_type != RTM_NEWADDR)
-		return 0;
-	if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*ifa)))
-		return -EBADMSG;
-	ifa = NLMSG_DATA(h);
-	if (ifa->ifa_family != s->want->family)
-		return 0;
-	nl_parse_attrs(tb, IFA_MAX, IFA_RTA(ifa),
-		       (int)(h->nlmsg_len - NLMSG_LENGTH(sizeof(*ifa))));
+	err = nl_reply_open(h, RTM_NEWADDR, sizeof(*ifa), tb, IFA_MAX,
+			    (const void **)&ifa);
+	if (err || !ifa || ifa->ifa_family != s->want->family)
+		return err;
 	/* On point-to-point links IFA_ADDRESS is the peer's; IFA_LOCAL,
 	 * when present, is ours. */
 	local = tb[IFA_LOCAL] ? tb[IFA_LOCAL] : tb[IFA_ADDRESS];
@@ -475,14 +484,12 @@ static int route_reply_parse(const struct nlmsghdr *h, void *arg)
 	struct route_reply *r = arg;
 	const struct rtattr *tb[RTA_MAX + 1];
 	const struct rtmsg *rtm;
+	int err;
 
-	if (h->nlmsg_type != RTM_NEWROUTE)
-		return 0;
-	if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*rtm)))
-		return -EBADMSG;
-	rtm = NLMSG_DATA(h);
-	nl_parse_attrs(tb, RTA_MAX, RTM_RTA(rtm),
-		       (int)(h->nlmsg_len - NLMSG_LENGTH(sizeof(*rtm))));
+	err = nl_reply_open(h, RTM_NEWROUTE, sizeof(*rtm), tb, RTA_MAX,
+			    (const void **)&rtm);
+	if (err || !rtm)
+		return err;
 	r->type = rtm->rtm_type;
 	if (!attr_u32(tb[RTA_OIF], &r->oif))
 		r->oif = 0;
@@ -582,16 +589,12 @@ static int neigh_reply_parse(const struct nlmsghdr *h, void *arg)
 	struct neigh_reply *r = arg;
 	const struct rtattr *tb[NDA_MAX + 1];
 	const struct ndmsg *ndm;
+	int err;
 
-	if (h->nlmsg_type != RTM_NEWNEIGH)
-		return 0;
-	if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*ndm)))
-		return -EBADMSG;
-	ndm = NLMSG_DATA(h);
-	nl_parse_attrs(tb, NDA_MAX,
-		       (const struct rtattr *)((const uint8_t *)ndm +
-					       NLMSG_ALIGN(sizeof(*ndm))),
-		       (int)(h->nlmsg_len - NLMSG_LENGTH(sizeof(*ndm))));
+	err = nl_reply_open(h, RTM_NEWNEIGH, sizeof(*ndm), tb, NDA_MAX,
+			    (const void **)&ndm);
+	if (err || !ndm)
+		return err;
 	r->state = ndm->ndm_state;
 	r->has_mac = tb[NDA_LLADDR] && RTA_PAYLOAD(tb[NDA_LLADDR]) == 6;
 	if (r->has_mac)
@@ -1012,19 +1015,7 @@ int netpath_if_counters(const char *ifname, struct if_counters *out)
 
 int netpath_driver(const char *ifname, struct ethtool_drvinfo *out)
 {
-	struct ifreq ifr;
-	int fd, err = 0;
-
 	memset(out, 0, sizeof(*out));
 	out->cmd = ETHTOOL_GDRVINFO;
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	memset(&ifr, 0, sizeof(ifr));
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
-	ifr.ifr_data = (void *)out;
-	if (ioctl(fd, SIOCETHTOOL, &ifr))
-		err = -errno;
-	close(fd);
-	return err;
+	return ethtool_request(ifname, out);
 }

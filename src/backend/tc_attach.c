@@ -35,16 +35,9 @@ int tc_ingress_attach(struct tc_attachment *a, int ifindex, int prog_fd)
 
 	memset(a, 0, sizeof(*a));
 	a->ifindex = ifindex;
-	a->prog_fd = -1;
-	if (ifindex <= 0 || prog_fd < 0)
-		return -EINVAL;
-	/* libbpf reads a prog_fd of 0 as "none"; ours is above stdio. */
-	a->prog_fd = bpf_fd_dup(prog_fd);
-	if (a->prog_fd < 0) {
-		err = a->prog_fd;
-		a->prog_fd = -1;
+	err = bpf_prog_fd_take(ifindex, prog_fd, &a->prog_fd);
+	if (err)
 		return err;
-	}
 
 	err = bpf_tc_hook_create(&hook);
 	if (!err)

@@ -88,7 +88,8 @@ static void socket_buffers(int fd)
  * arrived with, so a device that remarks on the way is seen.
  */
 static int udp_socket_marking(int fd, int family,
-			      const struct backend_config *cfg)
+			      const struct backend_config *cfg,
+			      struct lr_err *why)
 {
 	int tos = cfg->tos, one = 1;
 	bool v6 = family == AF_INET6;
@@ -96,11 +97,9 @@ static int udp_socket_marking(int fd, int family,
 	if (cfg->tos &&
 	    setsockopt(fd, v6 ? IPPROTO_IPV6 : IPPROTO_IP,
 		       v6 ? IPV6_TCLASS : IP_TOS, &tos, sizeof(tos))) {
-		int err = -errno;
-
-		pr_warn("udp: %s %d: %s\n", v6 ? "IPV6_TCLASS" : "IP_TOS",
-			tos, strerror(errno));
-		return err;
+		return lr_err_set(why, -errno, NULL, "udp: %s %d: %s",
+				  v6 ? "IPV6_TCLASS" : "IP_TOS", tos,
+				  strerror(errno));
 	}
 	/* A pinger reads it on the replies: what came back, as marked. */
 	if (cfg->role == ROLE_RECV || cfg->role == ROLE_REFLECT ||
@@ -114,7 +113,7 @@ static int udp_socket_marking(int fd, int family,
 }
 
 static int udp_socket_open(const struct backend_config *cfg, uint16_t port,
-			   bool connect_remote)
+			   bool connect_remote, struct lr_err *why)
 {
 	int family = cfg->remote.family ? cfg->remote.family :
 					  cfg->local.family;
@@ -125,17 +124,17 @@ static int udp_socket_open(const struct backend_config *cfg, uint16_t port,
 	fd = socket(family == AF_INET6 ? AF_INET6 : AF_INET,
 		    SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
-		return -errno;
+		return lr_err_errno(why, -errno);
 	socket_buffers(fd);
-	err = udp_socket_marking(fd, family, cfg);
+	err = udp_socket_marking(fd, family, cfg, why);
 	if (err) {
 		close(fd);
 		return err;
 	}
-	if (cfg->kernel_rx_timestamps &&
+	if (cfg->opts.kernel_rx_timestamps &&
 	    setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one)))
 		pr_debug("udp: SO_TIMESTAMPNS: %s\n", strerror(errno));
-	if (!connect_remote && !cfg->no_gso &&
+	if (!connect_remote && !cfg->opts.no_gso &&
 	    setsockopt(fd, SOL_UDP, UDP_GRO, &one, sizeof(one)))
 		pr_debug("udp: UDP_GRO: %s\n", strerror(errno));
 	if (cfg->local.family || port) {
@@ -145,9 +144,9 @@ static int udp_socket_open(const struct backend_config *cfg, uint16_t port,
 				       cfg->local.family ? &cfg->local : &any,
 				       port);
 		if (bind(fd, (struct sockaddr *)&ss, len)) {
-			err = -errno;
-			pr_warn("udp: bind to port %u: %s\n", port,
-				strerror(errno));
+			err = lr_err_set(why, -errno, NULL,
+					 "udp: bind to port %u: %s", port,
+					 strerror(errno));
 			close(fd);
 			return err;
 		}
@@ -155,8 +154,8 @@ static int udp_socket_open(const struct backend_config *cfg, uint16_t port,
 	if (connect_remote) {
 		len = sockaddr_from_ip(&ss, &cfg->remote, cfg->remote_port);
 		if (connect(fd, (struct sockaddr *)&ss, len)) {
-			err = -errno;
-			pr_warn("udp: connect: %s\n", strerror(errno));
+			err = lr_err_set(why, -errno, NULL, "udp: connect: %s",
+					 strerror(errno));
 			close(fd);
 			return err;
 		}
@@ -202,7 +201,8 @@ static void udp_close(struct backend *b)
 	free(b);
 }
 
-static int udp_open(const struct backend_config *cfg, struct backend **out)
+static int udp_open(const struct backend_config *cfg, struct backend **out,
+		    struct lr_err *why)
 {
 	bool sender = cfg->remote.family != 0;
 	struct backend *b;
@@ -215,10 +215,10 @@ static int udp_open(const struct backend_config *cfg, struct backend **out)
 	if (!b)
 		return -ENOMEM;
 	b->batch = cfg->batch;
-	b->busy_poll = cfg->busy_poll;
-	b->timestamps = cfg->kernel_rx_timestamps;
+	b->busy_poll = cfg->opts.busy_poll;
+	b->timestamps = cfg->opts.kernel_rx_timestamps;
 	b->nfds = sender ? (cfg->flows ? cfg->flows : 1) : 1;
-	b->gro = !sender && !cfg->no_gso;
+	b->gro = !sender && !cfg->opts.no_gso;
 	b->recv_tos = cfg->role == ROLE_RECV || cfg->role == ROLE_REFLECT ||
 		      cfg->role == ROLE_PING;
 	/* A coalesced GRO message can be up to 64 KiB; a plain one is at
@@ -244,7 +244,7 @@ static int udp_open(const struct backend_config *cfg, struct backend **out)
 		uint16_t port = cfg->local_port ?
 					(uint16_t)(cfg->local_port + i) :
 					0;
-		int fd = udp_socket_open(cfg, port, sender);
+		int fd = udp_socket_open(cfg, port, sender, why);
 
 		if (fd < 0) {
 			err = fd;
@@ -259,7 +259,7 @@ static int udp_open(const struct backend_config *cfg, struct backend **out)
 		if (!b->tx_control)
 			goto err_free;
 	}
-	b->gso = (sender || b->relay) && !cfg->no_gso;
+	b->gso = (sender || b->relay) && !cfg->opts.no_gso;
 	udp_set_mode(b, sender);
 	*out = b;
 	return 0;

@@ -112,6 +112,20 @@ int bpf_fd_dup(int fd)
 	return copy < 0 ? -errno : copy;
 }
 
+int bpf_prog_fd_take(int ifindex, int prog_fd, int *out)
+{
+	int fd;
+
+	*out = -1;
+	if (ifindex <= 0 || prog_fd < 0)
+		return -EINVAL;
+	fd = bpf_fd_dup(prog_fd);
+	if (fd < 0)
+		return fd;
+	*out = fd;
+	return 0;
+}
+
 int bpf_fd_above_stdio(int fd)
 {
 	int moved;
@@ -374,9 +388,10 @@ static int attach_link(struct xdp_attachment *a, int prog_fd,
  * own leftovers may; foreign ones and those of a running linerate only
  * with force. -EBUSY with a warning otherwise.
  */
-static int may_replace(int ifindex, uint32_t mode_flag, uint32_t id,
-		       const char *name, bool force)
+static int may_replace(struct xdp_attachment *a, uint32_t mode_flag,
+		       uint32_t id, const char *name, bool force)
 {
+	int ifindex = a->ifindex;
 	char ifname[IF_NAMESIZE];
 	pid_t holder = 0;
 
@@ -389,13 +404,15 @@ static int may_replace(int ifindex, uint32_t mode_flag, uint32_t id,
 	}
 	ifname_of(ifindex, ifname);
 	if (holder)
-		pr_warn("%s: XDP program %s (id %u, %s mode) belongs to a "
-			"running linerate (pid %d); not replacing it\n",
-			ifname, name, id, mode_name(mode_flag), (int)holder);
+		snprintf(a->why, sizeof(a->why),
+			 "%s: XDP program %s (id %u, %s mode) belongs to a "
+			 "running linerate (pid %d); not replacing it",
+			 ifname, name, id, mode_name(mode_flag), (int)holder);
 	else
-		pr_warn("%s: foreign XDP program %s (id %u, %s mode) is "
-			"attached; not replacing it without force\n",
-			ifname, name, id, mode_name(mode_flag));
+		snprintf(a->why, sizeof(a->why),
+			 "%s: foreign XDP program %s (id %u, %s mode) is "
+			 "attached; not replacing it without force",
+			 ifname, name, id, mode_name(mode_flag));
 	return -EBUSY;
 }
 
@@ -434,7 +451,7 @@ static int attach_in_mode(struct xdp_attachment *a, int prog_fd,
 			continue; /* detached meanwhile */
 		if (err)
 			goto out;
-		err = may_replace(a->ifindex, exclusive[i], id, name, force);
+		err = may_replace(a, exclusive[i], id, name, force);
 		if (err) {
 			close(old_fd);
 			goto out;
@@ -477,10 +494,11 @@ static int attach_in_mode(struct xdp_attachment *a, int prog_fd,
 
 		/* Someone attached a program (or an XDP link) between our
 		 * look and our attach: theirs stays. */
-		pr_warn("%s: another XDP program was attached meanwhile; not "
-			"replacing it%s%s\n",
-			ifname_of(a->ifindex, ifname),
-			kernel_message[0] ? ": " : "", kernel_message);
+		snprintf(a->why, sizeof(a->why),
+			 "%s: another XDP program was attached meanwhile; "
+			 "not replacing it%s%s",
+			 ifname_of(a->ifindex, ifname),
+			 kernel_message[0] ? ": " : "", kernel_message);
 		err = -EBUSY;
 	}
 out:
@@ -500,19 +518,10 @@ int xdp_attach(struct xdp_attachment *a, int ifindex, int prog_fd,
 	log_init();
 	memset(a, 0, sizeof(*a));
 	a->ifindex = ifindex;
-	a->prog_fd = -1;
 	a->link_fd = -1;
-	if (ifindex <= 0 || prog_fd < 0)
-		return -EINVAL;
-
-	/* Our own fd, so detaching works even after the caller has freed
-	 * its skeleton (REPLACE needs the program's fd). */
-	a->prog_fd = bpf_fd_dup(prog_fd);
-	if (a->prog_fd < 0) {
-		err = a->prog_fd;
-		a->prog_fd = -1;
+	err = bpf_prog_fd_take(ifindex, prog_fd, &a->prog_fd);
+	if (err)
 		return err;
-	}
 
 	if (mode != XDP_PREF_GENERIC) {
 		err = attach_in_mode(a, a->prog_fd, XDP_FLAGS_DRV_MODE, force);
@@ -914,6 +923,25 @@ static uint32_t clsact_parent(bool ingress)
 			 ingress ? TC_H_MIN_INGRESS : TC_H_MIN_EGRESS);
 }
 
+/* The filters on one side of a hook, in a list of their own (it is
+ * large) for the caller to free(), even on error. No clsact (or ingress)
+ * qdisc: no filters. */
+static int tc_filters(int ifindex, bool ingress, struct tc_filter_list **out)
+{
+	struct tc_filter_list *list = malloc(sizeof(*list));
+	int err;
+
+	*out = list;
+	if (!list)
+		return -ENOMEM;
+	err = tc_list(ifindex, clsact_parent(ingress), list);
+	if (err == -EINVAL || err == -ENOENT) {
+		list->count = 0;
+		err = 0;
+	}
+	return err;
+}
+
 static void hook_classify(struct hook_prog *p)
 {
 	p->owner = HOOK_OWNER_FOREIGN;
@@ -954,13 +982,7 @@ int hook_inspect(int ifindex, struct hook_prog *out, unsigned int max)
 		n++;
 	}
 
-	list = malloc(sizeof(*list));
-	if (!list)
-		return -ENOMEM;
-	err = tc_list(ifindex, clsact_parent(true), list);
-	/* No clsact (or ingress) qdisc: no filters. */
-	if (err == -EINVAL || err == -ENOENT)
-		err = 0;
+	err = tc_filters(ifindex, true, &list);
 	for (unsigned int i = 0; !err && i < list->count && n < max; i++) {
 		const struct tc_filter *f = &list->filter[i];
 		struct hook_prog *p = &out[n];
@@ -989,13 +1011,8 @@ int tc_filter_count(int ifindex, bool ingress)
 	struct tc_filter_list *list;
 	int err;
 
-	list = malloc(sizeof(*list));
-	if (!list)
-		return -ENOMEM;
-	err = tc_list(ifindex, clsact_parent(ingress), list);
-	if (err == -EINVAL || err == -ENOENT)
-		err = 0;
-	else if (!err)
+	err = tc_filters(ifindex, ingress, &list);
+	if (!err)
 		err = (int)list->count;
 	free(list);
 	return err;

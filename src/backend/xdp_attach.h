@@ -33,13 +33,16 @@ struct xdp_attachment {
 	bool attached;
 	char mode[16]; /* "native" or "generic" */
 	char note[160]; /* why native was refused, or "" */
+	/* After -EBUSY: the program in the way and why it stays, one line
+	 * for the caller to pass on; "" otherwise. */
+	char why[192];
 };
 
 /*
  * Attach prog_fd to ifindex. XDP_PREF_AUTO tries native (driver) first,
  * then generic, and says in a->note why native was refused. Returns 0, or
- * -EBUSY when a foreign program is attached and !force (with a message on
- * stderr naming it), or another -errno.
+ * -EBUSY when a foreign program is attached and !force (a->why names it),
+ * or another -errno. It logs nothing: the caller says what failed.
  */
 int xdp_attach(struct xdp_attachment *a, int ifindex, int prog_fd,
 	       enum xdp_mode_pref mode, bool force);
@@ -65,6 +68,11 @@ int xdp_cleanup(int ifindex);
  * the same taking fd over (it is closed). */
 int bpf_fd_dup(int fd);
 int bpf_fd_above_stdio(int fd);
+
+/* An attachment's own copy of prog_fd in *out (-1 until then), so that
+ * it can detach after the caller has freed its skeleton: 0, -EINVAL for
+ * a bad ifindex or fd, or -errno. */
+int bpf_prog_fd_take(int ifindex, int prog_fd, int *out);
 
 /* Name of the XDP program attached in the given mode (XDP_FLAGS_*_MODE)
  * or "" when none; returns its id or 0. */

@@ -4,7 +4,8 @@
 
 /*
  * What the XDP programs that answer a packet in place (xdp_reflect,
- * xdp_stamp) do the same way: swap the ends and fix the checksums.
+ * xdp_stamp) do the same way: swap the ends; the checksums are
+ * pkt.bpf.h's.
  */
 
 #include <linux/bpf.h>
@@ -13,15 +14,7 @@
 #include <linux/ipv6.h>
 #include <bpf/bpf_helpers.h>
 
-/* A 64-bit one's complement sum folded to 16 bits. */
-static __always_inline __u16 csum_fold(__u64 sum)
-{
-	sum = (sum & 0xffffffff) + (sum >> 32);
-	sum = (sum & 0xffffffff) + (sum >> 32);
-	sum = (sum & 0xffff) + (sum >> 16);
-	sum = (sum & 0xffff) + (sum >> 16);
-	return (__u16)sum;
-}
+#include "bpf/pkt.bpf.h"
 
 static __always_inline void swap_u16(__be16 *a, __be16 *b)
 {
@@ -40,27 +33,21 @@ static __always_inline void swap_mac(struct ethhdr *eth)
 	__builtin_memcpy(eth->h_source, mac, ETH_ALEN);
 }
 
-/* The IPv4 header checksum, over a header without options. */
-static __always_inline void ipv4_csum_set(struct iphdr *ip)
+/* The ends of an answer: the sender's source becomes its destination. */
+static __always_inline void ipv4_swap_addrs(struct iphdr *ip)
 {
-	__s64 part;
+	__be32 addr = ip->saddr;
 
-	ip->check = 0;
-	part = bpf_csum_diff(NULL, 0, (__be32 *)ip, sizeof(*ip), 0);
-	ip->check = (__u16)~csum_fold((__u32)part);
+	ip->saddr = ip->daddr;
+	ip->daddr = addr;
 }
 
-/* The addresses' part of the IPv6 pseudo header sum. */
-static __always_inline __u64 ipv6_addr_sum(const struct ipv6hdr *ip6)
+static __always_inline void ipv6_swap_addrs(struct ipv6hdr *ip6)
 {
-	__u64 sum = 0;
-	int i;
+	struct in6_addr addr = ip6->saddr;
 
-#pragma unroll
-	for (i = 0; i < 4; i++)
-		sum += (__u64)ip6->saddr.in6_u.u6_addr32[i] +
-		       ip6->daddr.in6_u.u6_addr32[i];
-	return sum;
+	ip6->saddr = ip6->daddr;
+	ip6->daddr = addr;
 }
 
 #endif

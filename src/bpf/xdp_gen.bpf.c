@@ -17,6 +17,7 @@
 #include <bpf/bpf_endian.h>
 #include <bpf/bpf_helpers.h>
 
+#include "bpf/pkt.bpf.h"
 #include "bpf/xdp_shared.h"
 
 #define PS_PER_NS 1000ULL
@@ -50,15 +51,6 @@ static __always_inline int pacer_allows(__u64 now)
 	return gen_ctl.credit_ps >= gen_ctl.ps_per_packet;
 }
 
-static __always_inline __u16 csum_fold64(__u64 sum)
-{
-	sum = (sum & 0xffffffff) + (sum >> 32);
-	sum = (sum & 0xffffffff) + (sum >> 32);
-	sum = (sum & 0xffff) + (sum >> 16);
-	sum = (sum & 0xffff) + (sum >> 16);
-	return (__u16)sum;
-}
-
 SEC("xdp")
 int lr_gen(struct xdp_md *ctx)
 {
@@ -68,7 +60,7 @@ int lr_gen(struct xdp_md *ctx)
 	 * rodata constant. */
 	__u8 *udp = (__u8 *)data + (gen_cfg.udp_offset & 0x7f);
 	__u64 now, seq, ts, sum;
-	__u16 port, flow_id, check;
+	__u16 port, flow_id;
 	__u32 flow, next;
 	int i;
 
@@ -129,9 +121,7 @@ int lr_gen(struct xdp_md *ctx)
 	sum += (seq & 0xffffffff) + (seq >> 32);
 	sum += bpf_htons((__u16)(ts >> 32));
 	sum += bpf_htonl((__u32)ts);
-	check = (__u16)~csum_fold64(sum);
-	/* 0 on the wire means "no checksum" (RFC 768). */
-	*(__u16 *)(udp + 6) = check ? check : 0xffff;
+	*(__u16 *)(udp + 6) = udp_csum_field(sum);
 
 	gen_ctl.generated++;
 	return XDP_TX;

@@ -24,6 +24,7 @@
 #include <bpf/bpf_endian.h>
 #include <bpf/bpf_helpers.h>
 
+#include "bpf/match.bpf.h"
 #include "bpf/parse.bpf.h"
 #include "bpf/reply.bpf.h"
 #include "bpf/xdp_shared.h"
@@ -119,15 +120,13 @@ static __always_inline bool udp_checksum(struct xdp_md *ctx,
 {
 	void *data = (void *)(long)ctx->data;
 	__u64 sum;
-	__u16 check;
 
 	udp->check = 0;
 	sum = csum_frame(ctx, (__u32)((void *)udp - data), udp_len);
 	if (sum == ~0ULL)
 		return false;
 	sum += addr_sum + bpf_htons(IPPROTO_UDP) + bpf_htons((__u16)udp_len);
-	check = (__u16)~csum_fold(sum);
-	udp->check = check ? check : 0xffff;
+	udp->check = udp_csum_field(sum);
 	return true;
 }
 
@@ -137,12 +136,8 @@ static __always_inline bool udp_checksum(struct xdp_md *ctx,
 static __always_inline bool frame_holds(struct xdp_md *ctx, void *p,
 					__u32 len)
 {
-	void *data = (void *)(long)ctx->data;
-	void *data_end = (void *)(long)ctx->data_end;
-
-	if (p + len <= data_end)
-		return true;
-	return (__u64)(p - data) + len <= bpf_xdp_get_buff_len(ctx);
+	return xdp_frame_holds(ctx, (void *)(long)ctx->data,
+			       (void *)(long)ctx->data_end, p, len);
 }
 
 static __always_inline enum reflect_result probe_check(struct udphdr *udp,
@@ -163,6 +158,25 @@ static __always_inline enum reflect_result probe_check(struct udphdr *udp,
 	return RESULT_REFLECTED;
 }
 
+/* Both families, once the datagram is to our address and port: its
+ * length within the room the IP header leaves it, the probe header, and
+ * the ports swapped (the caller swaps the addresses and sets the
+ * checksums). */
+static __always_inline enum reflect_result
+reflect_udp(struct udphdr *udp, __u32 room, void *data_end, __u32 *udp_len)
+{
+	enum reflect_result res;
+
+	*udp_len = bpf_ntohs(udp->len);
+	if (*udp_len < sizeof(*udp) || *udp_len > room)
+		return RESULT_MALFORMED;
+	res = probe_check(udp, *udp_len, data_end);
+	if (res != RESULT_REFLECTED)
+		return res;
+	swap_u16(&udp->source, &udp->dest);
+	return RESULT_REFLECTED;
+}
+
 static __always_inline enum reflect_result reflect_ipv4(struct xdp_md *ctx,
 							struct iphdr *ip,
 							void *data_end,
@@ -171,7 +185,6 @@ static __always_inline enum reflect_result reflect_ipv4(struct xdp_md *ctx,
 	enum reflect_result res;
 	struct udphdr *udp;
 	__u32 ihl, total, udp_len;
-	__be32 addr;
 	__u64 sum;
 
 	if ((void *)(ip + 1) > data_end)
@@ -196,18 +209,11 @@ static __always_inline enum reflect_result reflect_ipv4(struct xdp_md *ctx,
 	/* Rodata: with no filter the verifier drops this branch. */
 	if (reflect_cfg.only_from && ip->saddr != reflect_cfg.from_addr[0])
 		return RESULT_FILTERED;
-	udp_len = bpf_ntohs(udp->len);
-	if (udp_len < sizeof(*udp) || udp_len > total - ihl)
-		return RESULT_MALFORMED;
-	res = probe_check(udp, udp_len, data_end);
+	res = reflect_udp(udp, total - ihl, data_end, &udp_len);
 	if (res != RESULT_REFLECTED)
 		return res;
 	*ip_len = total;
-
-	addr = ip->saddr;
-	ip->saddr = ip->daddr;
-	ip->daddr = addr;
-	swap_u16(&udp->source, &udp->dest);
+	ipv4_swap_addrs(ip);
 	/* A sender may leave an IPv4 UDP checksum out (0); keep it so. */
 	if (udp->check) {
 		sum = (__u64)ip->saddr + ip->daddr;
@@ -224,7 +230,6 @@ static __always_inline enum reflect_result reflect_ipv6(struct xdp_md *ctx,
 							__u32 *ip_len)
 {
 	struct udphdr *udp = (void *)(ip6 + 1);
-	struct in6_addr addr;
 	enum reflect_result res;
 	__u32 udp_len, room;
 	__u64 sum;
@@ -234,10 +239,7 @@ static __always_inline enum reflect_result reflect_ipv6(struct xdp_md *ctx,
 	if (ip6->nexthdr != IPPROTO_UDP)
 		return RESULT_NOT_OURS;
 	if (!reflect_cfg.any_addr &&
-	    (ip6->daddr.in6_u.u6_addr32[0] != reflect_cfg.addr[0] ||
-	     ip6->daddr.in6_u.u6_addr32[1] != reflect_cfg.addr[1] ||
-	     ip6->daddr.in6_u.u6_addr32[2] != reflect_cfg.addr[2] ||
-	     ip6->daddr.in6_u.u6_addr32[3] != reflect_cfg.addr[3]))
+	    !ipv6_addr_is(&ip6->daddr, reflect_cfg.addr))
 		return RESULT_NOT_OURS;
 	room = bpf_ntohs(ip6->payload_len);
 	if (ip6->version != 6 || !frame_holds(ctx, udp, room))
@@ -245,23 +247,13 @@ static __always_inline enum reflect_result reflect_ipv6(struct xdp_md *ctx,
 	if (udp->dest != bpf_htons(reflect_cfg.port))
 		return RESULT_NOT_OURS;
 	if (reflect_cfg.only_from &&
-	    (ip6->saddr.in6_u.u6_addr32[0] != reflect_cfg.from_addr[0] ||
-	     ip6->saddr.in6_u.u6_addr32[1] != reflect_cfg.from_addr[1] ||
-	     ip6->saddr.in6_u.u6_addr32[2] != reflect_cfg.from_addr[2] ||
-	     ip6->saddr.in6_u.u6_addr32[3] != reflect_cfg.from_addr[3]))
+	    !ipv6_addr_is(&ip6->saddr, reflect_cfg.from_addr))
 		return RESULT_FILTERED;
-	udp_len = bpf_ntohs(udp->len);
-	if (udp_len < sizeof(*udp) || udp_len > room)
-		return RESULT_MALFORMED;
-	res = probe_check(udp, udp_len, data_end);
+	res = reflect_udp(udp, room, data_end, &udp_len);
 	if (res != RESULT_REFLECTED)
 		return res;
 	*ip_len = sizeof(*ip6) + room;
-
-	addr = ip6->saddr;
-	ip6->saddr = ip6->daddr;
-	ip6->daddr = addr;
-	swap_u16(&udp->source, &udp->dest);
+	ipv6_swap_addrs(ip6);
 	sum = ipv6_addr_sum(ip6);
 	/* The UDP length in the IPv6 pseudo header is 32 bits; its high
 	 * half is zero for any datagram we take. */
@@ -284,12 +276,10 @@ int lr_reflect(struct xdp_md *ctx)
 
 	if (!l3)
 		return XDP_PASS;
-	if (proto == bpf_htons(ETH_P_IP) &&
-	    reflect_cfg.family == XDP_FAMILY_IPV4)
-		res = reflect_ipv4(ctx, l3, data_end, &ip_len);
-	else if (proto == bpf_htons(ETH_P_IPV6) &&
-		 reflect_cfg.family == XDP_FAMILY_IPV6)
-		res = reflect_ipv6(ctx, l3, data_end, &ip_len);
+	if (l3_is_family(proto, reflect_cfg.family))
+		res = reflect_cfg.family == XDP_FAMILY_IPV6 ?
+			      reflect_ipv6(ctx, l3, data_end, &ip_len) :
+			      reflect_ipv4(ctx, l3, data_end, &ip_len);
 
 	counters = bpf_map_lookup_elem(&reflect_counters, &key);
 	if (!counters)

@@ -22,6 +22,7 @@
 #include <bpf/bpf_helpers.h>
 
 #include "bpf/parse.bpf.h"
+#include "bpf/pkt.bpf.h"
 #include "bpf/xdp_shared.h"
 
 #define HALF_TS_RANGE (1ULL << (XDP_PROBE_TS_BITS - 1))
@@ -94,10 +95,7 @@ enum parse_result {
 static __always_inline bool frame_holds(const struct frame *f, void *p,
 					__u32 len)
 {
-	if (p + len <= f->data_end)
-		return true;
-	return (__u64)(p - f->data) + len <=
-	       bpf_xdp_get_buff_len(f->ctx);
+	return xdp_frame_holds(f->ctx, f->data, f->data_end, p, len);
 }
 
 static __always_inline bool port_matches(const struct udphdr *udp)

@@ -30,6 +30,7 @@
 #include <bpf/bpf_endian.h>
 #include <bpf/bpf_helpers.h>
 
+#include "bpf/match.bpf.h"
 #include "bpf/parse.bpf.h"
 #include "bpf/reply.bpf.h"
 #include "bpf/stamp_shared.h"
@@ -98,10 +99,7 @@ static __always_inline bool rate_allows(const __u32 addr[4], __u32 family,
 
 	if (!stamp_cfg.rate_ns_per_packet)
 		return true;
-	key.addr[0] = addr[0];
-	key.addr[1] = addr[1];
-	key.addr[2] = addr[2];
-	key.addr[3] = addr[3];
+	__builtin_memcpy(key.addr, addr, sizeof(key.addr));
 	r = bpf_map_lookup_elem(&stamp_rates, &key);
 	if (!r) {
 		fresh.last_ns = now;
@@ -131,10 +129,7 @@ static __always_inline __u32 next_seq(const __u32 addr[4], __u32 family,
 					     .ssid = ssid };
 	__u32 *seq, zero = 0;
 
-	key.addr[0] = addr[0];
-	key.addr[1] = addr[1];
-	key.addr[2] = addr[2];
-	key.addr[3] = addr[3];
+	__builtin_memcpy(key.addr, addr, sizeof(key.addr));
 	seq = bpf_map_lookup_elem(&stamp_sessions, &key);
 	if (!seq) {
 		bpf_map_update_elem(&stamp_sessions, &key, &zero, BPF_NOEXIST);
@@ -190,15 +185,42 @@ static __always_inline void stamp_reflect(struct stamp_packet *p, __u8 ttl,
 static __always_inline void udp_csum(struct udphdr *udp, __u64 addr_sum)
 {
 	__s64 part;
-	__u16 check;
 
 	udp->check = 0;
 	part = bpf_csum_diff(NULL, 0, (__be32 *)udp,
 			     sizeof(*udp) + XDP_STAMP_BASE_LEN, 0);
-	check = (__u16)~csum_fold((__u32)part + addr_sum +
-				  bpf_htons(IPPROTO_UDP) +
-				  bpf_htons(sizeof(*udp) + XDP_STAMP_BASE_LEN));
-	udp->check = check ? check : 0xffff;
+	udp->check =
+		udp_csum_field((__u32)part + addr_sum + bpf_htons(IPPROTO_UDP) +
+			       bpf_htons(sizeof(*udp) + XDP_STAMP_BASE_LEN));
+}
+
+/*
+ * What both families do once the datagram is to our address and port:
+ * the per-source rate, the length checks (udp_len_ip: the UDP length the
+ * IP header implies), and the reply in place, ports swapped and the hop
+ * limit reset. The caller swaps the addresses and sets the checksums.
+ */
+static __always_inline enum verdict
+stamp_answer(struct udphdr *udp, void *data_end, const __u32 addr[4],
+	     __u32 family, __u32 udp_len_ip, __u8 *ttl,
+	     struct xdp_stamp_counters *c)
+{
+	struct stamp_packet *p = (void *)(udp + 1);
+	__u64 now = bpf_ktime_get_tai_ns();
+	__u32 seq = 0, udp_len;
+
+	if (!rate_allows(addr, family, now))
+		return V_RATE;
+	udp_len = bpf_ntohs(udp->len);
+	if (udp_len != sizeof(*udp) + XDP_STAMP_BASE_LEN ||
+	    udp_len_ip != udp_len || (void *)(p + 1) > data_end)
+		return V_PASS_UP;
+	if (stamp_cfg.stateful)
+		seq = next_seq(addr, family, udp->source, p->ssid);
+	stamp_reflect(p, *ttl, seq, now, c);
+	swap_u16(&udp->source, &udp->dest);
+	*ttl = REPLY_TTL;
+	return V_REFLECT;
 }
 
 static __always_inline enum verdict stamp_ipv4(struct iphdr *ip,
@@ -206,11 +228,8 @@ static __always_inline enum verdict stamp_ipv4(struct iphdr *ip,
 					       struct xdp_stamp_counters *c)
 {
 	struct udphdr *udp = (void *)(ip + 1);
-	struct stamp_packet *p = (void *)(udp + 1);
-	__u32 addr[4] = {}, seq = 0, udp_len;
-	__u64 now;
-	__be32 a;
-	__u8 ttl;
+	__u32 addr[4] = {};
+	enum verdict v;
 
 	if ((void *)(udp + 1) > data_end)
 		return V_NOT_OURS;
@@ -227,23 +246,13 @@ static __always_inline enum verdict stamp_ipv4(struct iphdr *ip,
 	if (ip->frag_off & bpf_htons(IPV4_MORE_FRAGMENTS))
 		return V_PASS_UP;
 	addr[0] = ip->saddr;
-	now = bpf_ktime_get_tai_ns();
-	if (!rate_allows(addr, 4, now))
-		return V_RATE;
-	udp_len = bpf_ntohs(udp->len);
-	if (udp_len != sizeof(*udp) + XDP_STAMP_BASE_LEN ||
-	    bpf_ntohs(ip->tot_len) != sizeof(*ip) + udp_len ||
-	    (void *)(p + 1) > data_end)
-		return V_PASS_UP;
-	ttl = ip->ttl;
-	if (stamp_cfg.stateful)
-		seq = next_seq(addr, 4, udp->source, p->ssid);
-	stamp_reflect(p, ttl, seq, now, c);
-	a = ip->saddr;
-	ip->saddr = ip->daddr;
-	ip->daddr = a;
-	swap_u16(&udp->source, &udp->dest);
-	ip->ttl = REPLY_TTL;
+	/* A tot_len short of the header wraps and fails the length check. */
+	v = stamp_answer(udp, data_end, addr, 4,
+			 (__u32)bpf_ntohs(ip->tot_len) - sizeof(*ip), &ip->ttl,
+			 c);
+	if (v != V_REFLECT)
+		return v;
+	ipv4_swap_addrs(ip);
 	udp_csum(udp, (__u64)ip->saddr + ip->daddr);
 	ipv4_csum_set(ip);
 	return V_REFLECT;
@@ -254,21 +263,15 @@ static __always_inline enum verdict stamp_ipv6(struct ipv6hdr *ip6,
 					       struct xdp_stamp_counters *c)
 {
 	struct udphdr *udp = (void *)(ip6 + 1);
-	struct stamp_packet *p = (void *)(udp + 1);
-	__u32 addr[4], seq = 0, udp_len, i;
-	struct in6_addr tmp;
-	__u64 now, sum;
-	__u8 ttl;
+	__u32 addr[4], i;
+	enum verdict v;
 
 	if ((void *)(udp + 1) > data_end)
 		return V_NOT_OURS;
 	if (ip6->version != 6 || ip6->nexthdr != IPPROTO_UDP)
 		return V_NOT_OURS;
 	if (!stamp_cfg.match.any_addr &&
-	    (ip6->daddr.in6_u.u6_addr32[0] != stamp_cfg.match.addr[0] ||
-	     ip6->daddr.in6_u.u6_addr32[1] != stamp_cfg.match.addr[1] ||
-	     ip6->daddr.in6_u.u6_addr32[2] != stamp_cfg.match.addr[2] ||
-	     ip6->daddr.in6_u.u6_addr32[3] != stamp_cfg.match.addr[3]))
+	    !ipv6_addr_is(&ip6->daddr, stamp_cfg.match.addr))
 		return V_NOT_OURS;
 	if (udp->dest != bpf_htons(stamp_cfg.match.port))
 		return V_NOT_OURS;
@@ -276,25 +279,12 @@ static __always_inline enum verdict stamp_ipv6(struct ipv6hdr *ip6,
 #pragma unroll
 	for (i = 0; i < 4; i++)
 		addr[i] = ip6->saddr.in6_u.u6_addr32[i];
-	now = bpf_ktime_get_tai_ns();
-	if (!rate_allows(addr, 6, now))
-		return V_RATE;
-	udp_len = bpf_ntohs(udp->len);
-	if (udp_len != sizeof(*udp) + XDP_STAMP_BASE_LEN ||
-	    bpf_ntohs(ip6->payload_len) != udp_len ||
-	    (void *)(p + 1) > data_end)
-		return V_PASS_UP;
-	ttl = ip6->hop_limit;
-	if (stamp_cfg.stateful)
-		seq = next_seq(addr, 6, udp->source, p->ssid);
-	stamp_reflect(p, ttl, seq, now, c);
-	tmp = ip6->saddr;
-	ip6->saddr = ip6->daddr;
-	ip6->daddr = tmp;
-	swap_u16(&udp->source, &udp->dest);
-	ip6->hop_limit = REPLY_TTL;
-	sum = ipv6_addr_sum(ip6);
-	udp_csum(udp, sum);
+	v = stamp_answer(udp, data_end, addr, 6, bpf_ntohs(ip6->payload_len),
+			 &ip6->hop_limit, c);
+	if (v != V_REFLECT)
+		return v;
+	ipv6_swap_addrs(ip6);
+	udp_csum(udp, ipv6_addr_sum(ip6));
 	return V_REFLECT;
 }
 
@@ -313,14 +303,13 @@ int lr_stamp(struct xdp_md *ctx)
 	c = bpf_map_lookup_elem(&stamp_counters, &key);
 	if (!l3 || !c)
 		return XDP_PASS;
-	if (proto == bpf_htons(ETH_P_IP) &&
-	    stamp_cfg.match.family == XDP_FAMILY_IPV4) {
-		if (l3 + sizeof(struct iphdr) <= data_end)
+	if (l3_is_family(proto, stamp_cfg.match.family)) {
+		if (stamp_cfg.match.family == XDP_FAMILY_IPV6) {
+			if (l3 + sizeof(struct ipv6hdr) <= data_end)
+				v = stamp_ipv6(l3, data_end, c);
+		} else if (l3 + sizeof(struct iphdr) <= data_end) {
 			v = stamp_ipv4(l3, data_end, c);
-	} else if (proto == bpf_htons(ETH_P_IPV6) &&
-		   stamp_cfg.match.family == XDP_FAMILY_IPV6) {
-		if (l3 + sizeof(struct ipv6hdr) <= data_end)
-			v = stamp_ipv6(l3, data_end, c);
+		}
 	}
 	switch (v) {
 	case V_REFLECT:

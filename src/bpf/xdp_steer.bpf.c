@@ -15,6 +15,7 @@
 #include <bpf/bpf_endian.h>
 #include <bpf/bpf_helpers.h>
 
+#include "bpf/match.bpf.h"
 #include "bpf/parse.bpf.h"
 #include "bpf/steer_shared.h"
 
@@ -76,11 +77,7 @@ static __always_inline bool ipv6_wanted(struct ipv6hdr *ip6, void *data_end)
 	/* Extension headers are not followed: test packets carry none. */
 	if (ip6->version != 6 || ip6->nexthdr != IPPROTO_UDP)
 		return false;
-	if (!steer_cfg.any_addr &&
-	    (ip6->daddr.in6_u.u6_addr32[0] != steer_cfg.addr[0] ||
-	     ip6->daddr.in6_u.u6_addr32[1] != steer_cfg.addr[1] ||
-	     ip6->daddr.in6_u.u6_addr32[2] != steer_cfg.addr[2] ||
-	     ip6->daddr.in6_u.u6_addr32[3] != steer_cfg.addr[3]))
+	if (!steer_cfg.any_addr && !ipv6_addr_is(&ip6->daddr, steer_cfg.addr))
 		return false;
 	return port_wanted(udp);
 }
@@ -90,15 +87,11 @@ static __always_inline bool test_packet(void *data, void *data_end)
 	__be16 proto;
 	void *l3 = parse_l2(data, data_end, &proto);
 
-	if (!l3)
+	if (!l3 || !l3_is_family(proto, steer_cfg.family))
 		return false;
-	if (proto == bpf_htons(ETH_P_IP))
-		return steer_cfg.family == STEER_FAMILY_IPV4 &&
-		       ipv4_wanted(l3, data_end);
-	if (proto == bpf_htons(ETH_P_IPV6))
-		return steer_cfg.family == STEER_FAMILY_IPV6 &&
-		       ipv6_wanted(l3, data_end);
-	return false;
+	if (steer_cfg.family == STEER_FAMILY_IPV6)
+		return ipv6_wanted(l3, data_end);
+	return ipv4_wanted(l3, data_end);
 }
 
 /*

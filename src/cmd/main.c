@@ -9,12 +9,12 @@
  * man pages and completion; NULL for a command not on the model yet. */
 const struct cmd_entry cmd_commands[] = {
 	{"send", cmd_send, "send test traffic at a frame size and rate",
-	 &cmd_send_opts},
-	{"recv", cmd_recv, "receive and analyse test traffic", &cmd_recv_opts},
+	 &spec_opts_send},
+	{"recv", cmd_recv, "receive and analyse test traffic", &spec_opts_recv},
 	{"reflect", cmd_reflect, "send test packets back to their source",
-	 &cmd_reflect_opts},
+	 &spec_opts_reflect},
 	{"ping", cmd_ping, "round-trip latency against a reflector",
-	 &cmd_ping_opts},
+	 &spec_opts_ping},
 	{"probe", cmd_probe,
 	 "what an interface and the kernel support; the backend auto picks"},
 	{"cleanup", cmd_cleanup,

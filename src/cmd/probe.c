@@ -172,6 +172,8 @@ static int attach_cycle(int ifindex, int prog_fd, enum xdp_mode_pref pref,
 	err = xdp_attach(&a, ifindex, prog_fd, pref, false);
 	if (err) {
 		signals_release(&saved);
+		if (a.why[0])
+			pr_warn("%s\n", a.why);
 		const char *why = strstr(a.note, "refused: ");
 
 		/* The check's label already names the mode. */

@@ -10,7 +10,7 @@
 #include "lib/clock.h"
 #include "cmd/cmd.h"
 #include "cmd/api_server_auth.h"
-#include "cmd/resolve.h"
+#include "lib/resolve.h"
 #include "lib/log.h"
 #include "replicator/api.h"
 #include "replicator/replicator.h"
@@ -183,13 +183,15 @@ static int parse_args(int argc, char **argv, struct replicate_opts *o)
 			    strchr(optarg, '/') || strchr(optarg, ' '))
 				BAD("--interface: '%s' is not an interface name",
 				    optarg);
-			snprintf(o->cfg.ifname, sizeof(o->cfg.ifname), "%s", optarg);
+			snprintf(o->cfg.backend.ifname,
+				 sizeof(o->cfg.backend.ifname), "%s", optarg);
 			break;
 		case OPT_BACKEND:
 			if (!spec_backend_known(optarg))
 				BAD("--backend: '%s' is not one of %s", optarg,
 				    SPEC_BACKENDS);
-			snprintf(o->cfg.backend, sizeof(o->cfg.backend), "%s", optarg);
+			snprintf(o->cfg.backend.name,
+				 sizeof(o->cfg.backend.name), "%s", optarg);
 			break;
 		case OPT_SUBSCRIBER:
 			if (o->nsubs == MAX_INITIAL_SUBSCRIBERS)
@@ -247,7 +249,7 @@ static int parse_args(int argc, char **argv, struct replicate_opts *o)
 			if (parse_u64(optarg, 1, SPEC_MAX_QUEUES, &v))
 				BAD("--queues: '%s' is not a number 1..%d", optarg,
 				    SPEC_MAX_QUEUES);
-			o->cfg.queues = (uint32_t)v;
+			o->cfg.backend.queues = (uint32_t)v;
 			break;
 		case OPT_CPU:
 			if (parse_u64(optarg, 0, 4095, &v))
@@ -266,38 +268,38 @@ static int parse_args(int argc, char **argv, struct replicate_opts *o)
 			o->cfg.max_frame = (uint32_t)v;
 			break;
 		case OPT_LOW_LATENCY:
-			o->cfg.low_latency = true;
+			o->cfg.backend.low_latency = true;
 			break;
 		case OPT_XDP_MODE:
 			if (!strcmp(optarg, "auto"))
-				o->cfg.xdp_mode = XDP_PREF_AUTO;
+				o->cfg.backend.xdp_mode = XDP_PREF_AUTO;
 			else if (!strcmp(optarg, "native"))
-				o->cfg.xdp_mode = XDP_PREF_NATIVE;
+				o->cfg.backend.xdp_mode = XDP_PREF_NATIVE;
 			else if (!strcmp(optarg, "generic"))
-				o->cfg.xdp_mode = XDP_PREF_GENERIC;
+				o->cfg.backend.xdp_mode = XDP_PREF_GENERIC;
 			else
 				BAD("--xdp-mode: '%s' is not auto, native, generic",
 				    optarg);
 			break;
 		case OPT_ZERO_COPY:
 			if (!strcmp(optarg, "auto"))
-				o->cfg.zero_copy = ZC_AUTO;
+				o->cfg.backend.zero_copy = ZC_AUTO;
 			else if (!strcmp(optarg, "require"))
-				o->cfg.zero_copy = ZC_REQUIRE;
+				o->cfg.backend.zero_copy = ZC_REQUIRE;
 			else if (!strcmp(optarg, "off"))
-				o->cfg.zero_copy = ZC_COPY;
+				o->cfg.backend.zero_copy = ZC_COPY;
 			else
 				BAD("--zero-copy: '%s' is not auto, require, off",
 				    optarg);
 			break;
 		case OPT_FORCE:
-			o->cfg.force = true;
+			o->cfg.backend.force = true;
 			break;
 		case OPT_RING_SIZE:
 			if (parse_u64(optarg, 64, SPEC_MAX_RING, &v) || (v & (v - 1)))
 				BAD("--ring-size: '%s' is not a power of two 64..65536",
 				    optarg);
-			o->cfg.ring_size = (uint32_t)v;
+			o->cfg.backend.ring_size = (uint32_t)v;
 			break;
 		case OPT_UMEM_FRAMES:
 			if (parse_u64(optarg, 256, SPEC_MAX_UMEM_FRAMES, &v) ||
@@ -305,13 +307,13 @@ static int parse_args(int argc, char **argv, struct replicate_opts *o)
 				BAD("--umem-frames: '%s' is not a power of two "
 				    "256..262144",
 				    optarg);
-			o->cfg.umem_frames = (uint32_t)v;
+			o->cfg.backend.umem_frames = (uint32_t)v;
 			break;
 		case OPT_BUSY_POLL:
-			o->cfg.busy_poll = true;
+			o->cfg.backend.busy_poll = true;
 			break;
 		case OPT_NO_GSO:
-			o->cfg.no_gso = true;
+			o->cfg.backend.no_gso = true;
 			break;
 		case OPT_INTERVAL:
 			if (!strcmp(optarg, "0"))
@@ -421,6 +423,7 @@ int cmd_replicate(int argc, char **argv)
 	struct repl_api_config ac = { 0 };
 	struct repl_api *api = NULL;
 	struct replicator *r = NULL;
+	struct lr_err open_err = {0};
 	char api_addr[INET6_ADDRSTRLEN], ip[INET6_ADDRSTRLEN];
 	char api_text[INET6_ADDRSTRLEN + 32] = "off";
 	char *token = NULL;
@@ -450,8 +453,9 @@ int cmd_replicate(int argc, char **argv)
 		ac.token = token;
 	}
 	stop = cmd_stop_on_signals();
-	err = replicator_open(&o.cfg, &r);
+	err = replicator_open(&o.cfg, &r, &open_err);
 	if (err) {
+		pr_warn("%s\n", lr_err_text(&open_err));
 		rc = err == -EINVAL ? EXIT_USAGE : EXIT_RUNTIME;
 		goto out;
 	}

@@ -9,6 +9,7 @@
 #include "backend/xdp_attach.h"
 #include "cmd/cmd.h"
 #include "engine/session.h"
+#include "lib/log.h"
 
 static atomic_bool stop_requested;
 /* The first stop signal: which, from whom, when (monotonic ns). */
@@ -77,6 +78,7 @@ atomic_bool *cmd_stop_on_signals(void)
 int cmd_run_role(enum role role, int argc, char **argv)
 {
 	struct test_spec spec;
+	struct lr_err err;
 	char failure[256];
 	int rc;
 
@@ -85,10 +87,12 @@ int cmd_run_role(enum role role, int argc, char **argv)
 		return EXIT_OK;
 	if (rc)
 		return rc;
-	rc = session_run(&spec, cmd_stop_on_signals(), failure,
-			 sizeof(failure));
-	if (rc)
+	rc = session_run(&spec, cmd_stop_on_signals(), failure, sizeof(failure),
+			 &err);
+	if (rc) {
+		pr_warn("%s\n", lr_err_text(&err));
 		return EXIT_RUNTIME;
+	}
 	if (failure[0]) {
 		fflush(stdout);
 		fprintf(stderr, "linerate %s: %s\n", role_name(role), failure);

@@ -14,7 +14,7 @@
 #include "lib/clock.h"
 #include "cmd/cmd.h"
 #include "cmd/api_server_auth.h"
-#include "cmd/resolve.h"
+#include "lib/resolve.h"
 #include "lib/log.h"
 #include "lib/units.h"
 

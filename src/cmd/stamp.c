@@ -83,8 +83,11 @@ static const struct opt_row stamp_rows[] = {
 static const struct opt_group stamp_group = OPT_GROUP("stamp", stamp_rows);
 
 static const struct opt_group_ref stamp_groups[] = {
-	{&cmd_address_group, offsetof(struct stamp_cli, spec)},
+	{&spec_opts_address, offsetof(struct stamp_cli, spec)},
 	{&spec_opts_traffic, offsetof(struct stamp_cli, spec)},
+	/* of the backend rows, only --user-timestamps (a socket's) */
+	{&spec_opts_backend, offsetof(struct stamp_cli, spec) +
+				     offsetof(struct test_spec, backend)},
 	{&spec_opts_output, offsetof(struct stamp_cli, spec)},
 	{&stamp_group, 0},
 	{NULL, 0},
@@ -126,7 +129,7 @@ const struct opt_command cmd_stamp_opts = {
 static void stamp_defaults(struct stamp_cli *cli)
 {
 	memset(cli, 0, sizeof(*cli));
-	cmd_spec_defaults(ROLE_PING, &cli->spec);
+	spec_opts_defaults(ROLE_PING, &cli->spec);
 	cli->cfg.ssid = (uint16_t)(getpid() & 0xffff);
 	if (!cli->cfg.ssid)
 		cli->cfg.ssid = 1;

@@ -2,6 +2,7 @@
 /* linerate stamp-reflect: option rows and a call (src/stamp/). */
 #include <string.h>
 
+#include "lib/log.h"
 #include "lib/clock.h"
 #include "cmd/traffic_opts.h"
 #include "stamp/stamp.h"
@@ -48,9 +49,10 @@ static const struct opt_group reflect_group =
 	OPT_GROUP("stamp-reflect", reflect_rows);
 
 static const struct opt_group_ref reflect_groups[] = {
-	{&cmd_address_group, offsetof(struct reflect_cli, spec)},
+	{&spec_opts_address, offsetof(struct reflect_cli, spec)},
 	{&spec_opts_traffic, offsetof(struct reflect_cli, spec)},
-	{&spec_opts_backend, offsetof(struct reflect_cli, spec)},
+	{&spec_opts_backend, offsetof(struct reflect_cli, spec) +
+				     offsetof(struct test_spec, backend)},
 	{&spec_opts_output, offsetof(struct reflect_cli, spec)},
 	{&reflect_group, 0},
 	{NULL, 0},
@@ -90,7 +92,7 @@ const struct opt_command cmd_stamp_reflect_opts = {
 static void reflect_defaults(struct reflect_cli *cli)
 {
 	memset(cli, 0, sizeof(*cli));
-	cmd_spec_defaults(ROLE_REFLECT, &cli->spec);
+	spec_opts_defaults(ROLE_REFLECT, &cli->spec);
 	cli->rate_limit = STAMP_DEFAULT_RATE_LIMIT;
 	cli->spec.listen.family = AF_INET;
 	cli->spec.listen.v4.s_addr = 0;
@@ -127,12 +129,12 @@ static int reflect_finish(struct reflect_cli *ctx)
 	}
 	/* udp: the socket reflector; xdp: the in-kernel one for the
 	 * 44-octet packets, the socket one for the rest. */
-	if (!strcmp(sp->backend, "auto"))
-		snprintf(sp->backend, sizeof(sp->backend), "udp");
-	if (strcmp(sp->backend, "udp") && strcmp(sp->backend, "xdp"))
-		return cmd_bad_value("stamp-reflect", "backend", sp->backend,
-				     "udp, xdp");
-	if (!strcmp(sp->backend, "xdp")) {
+	if (!strcmp(sp->backend.name, "auto"))
+		snprintf(sp->backend.name, sizeof(sp->backend.name), "udp");
+	if (strcmp(sp->backend.name, "udp") && strcmp(sp->backend.name, "xdp"))
+		return cmd_bad_value("stamp-reflect", "backend",
+				     sp->backend.name, "udp, xdp");
+	if (!strcmp(sp->backend.name, "xdp")) {
 		if (ctx->cfg.mode == STAMP_MODE_AUTH) {
 			fprintf(stderr,
 				"linerate stamp-reflect: --backend xdp "
@@ -141,8 +143,9 @@ static int reflect_finish(struct reflect_cli *ctx)
 				"drop --key-file or use --backend udp\n");
 			return EXIT_USAGE;
 		}
-		if (!sp->ifname[0] && stamp_ifname_of(&sp->listen, sp->ifname,
-						      sizeof(sp->ifname))) {
+		if (!sp->backend.ifname[0] &&
+		    stamp_ifname_of(&sp->listen, sp->backend.ifname,
+				    sizeof(sp->backend.ifname))) {
 			fprintf(stderr,
 				"linerate stamp-reflect: --backend xdp: no "
 				"interface has the --listen address; give "
@@ -159,6 +162,7 @@ static int reflect_finish(struct reflect_cli *ctx)
 
 int cmd_stamp_reflect(int argc, char **argv)
 {
+	struct lr_err err = {0};
 	struct reflect_cli cli;
 	struct opt_parse st;
 	int rc;
@@ -176,6 +180,8 @@ int cmd_stamp_reflect(int argc, char **argv)
 	stamp_clock_estimate(&cli.cfg.error_ns, &cli.cfg.synchronized,
 			     &cli.cfg.tai_offset_ns);
 	rc = stamp_reflect_run(&cli.spec, &cli.cfg, cmd_stop_on_signals(),
-			       stdout);
+			       stdout, &err);
+	if (rc)
+		pr_warn("%s\n", lr_err_text(&err));
 	return rc ? EXIT_RUNTIME : EXIT_OK;
 }

@@ -11,7 +11,7 @@
 #include "api/http.h"
 #include "cmd/cmd.h"
 #include "cmd/api_client_opts.h"
-#include "cmd/resolve.h"
+#include "lib/resolve.h"
 #include "lib/units.h"
 
 #define SUBS_API_PORT 9280

@@ -7,31 +7,31 @@
 #include <unistd.h>
 
 #include "backend/netpath.h"
-#include "lib/log.h"
 #include "engine/select.h"
 
-static void config_common(const struct test_spec *sp,
-			  struct backend_config *cfg)
+void backend_request_from_spec(const struct test_spec *sp,
+			       struct backend_request *req)
 {
-	memset(cfg, 0, sizeof(*cfg));
+	struct backend_config *cfg = &req->cfg;
+
+	memset(req, 0, sizeof(*req));
 	cfg->role = sp->role;
+	cfg->opts = sp->backend;
+	cfg->opts.low_latency = sp->backend.low_latency ||
+				sp->role == ROLE_PING ||
+				sp->role == ROLE_REFLECT;
 	cfg->batch = sp->burst < 64 ? 64 : sp->burst;
 	cfg->max_frame = FRAME_MAX_SIZE;
-	cfg->busy_poll = sp->busy_poll;
-	cfg->kernel_rx_timestamps = sp->kernel_rx_timestamps;
-	cfg->no_gso = sp->no_gso;
-	cfg->count_only = sp->count_only;
 	cfg->cpu = sp->cpu;
 	cfg->flows = sp->flows;
 	cfg->frame_size = sp->frame_size;
 	cfg->tos = sp->tos;
-	cfg->xdp_mode = sp->xdp_mode;
-	cfg->zero_copy = sp->zero_copy;
-	cfg->force = sp->force;
-	cfg->ring_size = sp->ring_size;
-	cfg->umem_frames = sp->umem_frames;
-	cfg->low_latency = sp->role == ROLE_PING || sp->role == ROLE_REFLECT;
 	if (sp->role == ROLE_SEND || sp->role == ROLE_PING) {
+		cfg->frame.tos = sp->tos;
+		cfg->frame.vlan_id = sp->vlan_id;
+		cfg->frame.vlan_pcp = sp->vlan_pcp;
+		cfg->frame.vlan_inner_id = sp->vlan_inner_id;
+		cfg->frame.vlan_inner_pcp = sp->vlan_inner_pcp;
 		cfg->remote = sp->dst;
 		cfg->remote_port = sp->dst_port;
 		if (sp->has_src)
@@ -44,59 +44,55 @@ static void config_common(const struct test_spec *sp,
 		if (sp->has_only_from)
 			cfg->only_from = sp->only_from;
 	}
+	req->mixed_sizes = sp->role == ROLE_SEND && sp->size_mix.count;
 }
 
-uint16_t backend_default_src_port(const struct test_spec *sp)
+uint16_t backend_default_src_port(uint32_t flows)
 {
 	/* An ephemeral-range port that differs between concurrent runs and
 	 * leaves room for every flow's port. */
-	uint32_t span = 65535 - 49152 + 1 - sp->flows;
+	uint32_t span = 65535 - 49152 + 1 - flows;
 
 	return (uint16_t)(49152 + (uint32_t)getpid() % span);
 }
 
 /* The raw backends' frame: where it goes and from where, to the byte. */
-static int config_raw(const struct test_spec *sp, struct backend_config *cfg,
-		      char *err, size_t err_len)
+static int config_raw(struct backend_config *cfg, char *err, size_t err_len)
 {
-	const char *ifname = sp->ifname[0] ? sp->ifname : NULL;
+	const char *ifname = cfg->opts.ifname[0] ? cfg->opts.ifname : NULL;
+	bool has_src = cfg->local.family != 0;
 	struct frame_spec *fs = &cfg->frame;
 	struct net_path path;
 	int rc;
 
-	if (sp->role == ROLE_SEND || sp->role == ROLE_PING) {
-		rc = netpath_to(&sp->dst, sp->has_src ? &sp->src : NULL, ifname,
-				&path, err, err_len);
+	if (cfg->role == ROLE_SEND || cfg->role == ROLE_PING) {
+		rc = netpath_to(&cfg->remote, has_src ? &cfg->local : NULL,
+				ifname, &path, err, err_len);
 		if (rc)
 			return rc;
 		memcpy(fs->src_mac, path.src_mac, 6);
 		memcpy(fs->dst_mac, path.dst_mac, 6);
-		fs->src = sp->has_src ? sp->src : path.src;
-		fs->dst = sp->dst;
-		fs->src_port = sp->src_port ? sp->src_port :
-					      backend_default_src_port(sp);
-		fs->dst_port = sp->dst_port;
-		fs->tos = sp->tos;
-		fs->vlan_id = sp->vlan_id;
-		fs->vlan_pcp = sp->vlan_pcp;
-		fs->vlan_inner_id = sp->vlan_inner_id;
-		fs->vlan_inner_pcp = sp->vlan_inner_pcp;
+		fs->src = has_src ? cfg->local : path.src;
+		fs->dst = cfg->remote;
+		fs->src_port = cfg->local_port ?
+				       cfg->local_port :
+				       backend_default_src_port(cfg->flows);
+		fs->dst_port = cfg->remote_port;
 		cfg->local = fs->src;
 		cfg->local_port = fs->src_port;
 		cfg->test_port_min = fs->src_port;
-		cfg->test_port_max = (uint16_t)(fs->src_port + sp->flows - 1);
+		cfg->test_port_max = (uint16_t)(fs->src_port + cfg->flows - 1);
 	} else {
-		rc = netpath_local(&sp->listen, ifname, &path, err, err_len);
+		rc = netpath_local(&cfg->local, ifname, &path, err, err_len);
 		if (rc)
 			return rc;
 		memcpy(fs->dst_mac, path.src_mac, 6);
-		fs->dst = sp->listen;
-		fs->src.family = sp->listen.family;
-		fs->dst_port = sp->listen_port;
-		cfg->test_port_min = cfg->test_port_max = sp->listen_port;
+		fs->dst = cfg->local;
+		fs->src.family = cfg->local.family;
+		fs->dst_port = cfg->local_port;
+		cfg->test_port_min = cfg->test_port_max = cfg->local_port;
 	}
-	snprintf(cfg->ifname_buf, sizeof(cfg->ifname_buf), "%s", path.ifname);
-	cfg->ifname = cfg->ifname_buf;
+	snprintf(cfg->opts.ifname, sizeof(cfg->opts.ifname), "%s", path.ifname);
 	cfg->ifindex = path.ifindex;
 	cfg->if_flags = path.flags;
 	cfg->queue_id = 0;
@@ -152,7 +148,7 @@ static void path_facts(const struct backend_config *cfg,
 	struct ethtool_drvinfo drv;
 
 	facts->loopback = cfg->if_flags & IFF_LOOPBACK;
-	facts->veth = !netpath_driver(cfg->ifname, &drv) &&
+	facts->veth = !netpath_driver(cfg->opts.ifname, &drv) &&
 		      !strcmp(drv.driver, "veth");
 }
 
@@ -182,65 +178,81 @@ void backend_note_append(char *note, size_t len, const char *name,
 		 name, why);
 }
 
-int backend_select_open(const struct test_spec *sp,
-			const struct backend_ops **ops_out, struct backend **b,
-			struct backend_config *cfg, char *note,
-			size_t note_len)
+/* Why req may not open ops (it cannot do what was asked), or NULL. With a
+ * backend named outright, the error says so in the flag's words. */
+static const char *backend_cannot(const struct backend_request *req,
+				  const struct backend_ops *ops, bool is_auto,
+				  struct lr_err *err)
 {
-	const char *single[] = { sp->backend };
+	const struct backend_config *cfg = &req->cfg;
+
+	/* A round trip is measured per packet in user space: the in-kernel
+	 * backend has no ping (auto's rule says so below). */
+	if ((ops->flags & BACKEND_F_KERNEL) && cfg->role == ROLE_PING &&
+	    !is_auto) {
+		lr_err_set(err, -EOPNOTSUPP, "backend",
+			   "--backend %s: ping needs a user-space backend "
+			   "(afxdp, afpacket, udp)",
+			   ops->name);
+		return "";
+	}
+	/* A socket cannot put an 802.1Q tag on its packets. */
+	if (cfg->frame.vlan_id && !(ops->flags & BACKEND_F_RAW)) {
+		if (!is_auto) {
+			lr_err_set(
+				err, -EOPNOTSUPP, "backend",
+				"--backend %s: cannot tag frames with --vlan",
+				ops->name);
+			return "";
+		}
+		return "cannot tag 802.1Q frames (--vlan)";
+	}
+	/* The in-kernel generator repeats one frame. */
+	if (req->mixed_sizes && (ops->flags & BACKEND_F_KERNEL))
+		return "sends one frame size (--size mix)";
+	return NULL;
+}
+
+int backend_select_open(const struct backend_request *req,
+			const struct backend_ops **ops_out, struct backend **b,
+			struct backend_config *cfg, char *note, size_t note_len,
+			struct lr_err *err)
+{
+	const char *single[] = {req->cfg.opts.name};
 	const char *const *names = single;
 	size_t count = 1;
-	bool is_auto = !strcmp(sp->backend, "auto");
-	int err = -ENOENT;
+	bool is_auto = !strcmp(req->cfg.opts.name, "auto");
+	int rc = -ENOENT;
 
 	note[0] = '\0';
 	if (is_auto) {
-		names = backend_auto_order;
-		count = BACKEND_AUTO_COUNT;
+		names = req->auto_order ? req->auto_order : backend_auto_order;
+		count = req->auto_order ? req->auto_count : BACKEND_AUTO_COUNT;
 	}
 	for (size_t i = 0; i < count; i++) {
 		const struct backend_ops *ops = backend_find(names[i]);
-		char why[256] = "";
+		struct lr_err why = {0};
+		const char *cannot;
 
 		if (!ops)
 			continue;
-		/* A round trip is measured per packet in user space: the
-		 * in-kernel backend has no ping. */
-		if ((ops->flags & BACKEND_F_KERNEL) && sp->role == ROLE_PING &&
-		    !is_auto) {
-			pr_warn("--backend %s: ping needs a user-space backend "
-				"(afxdp, afpacket, udp)\n",
-				ops->name);
-			return -EOPNOTSUPP;
-		}
-		/* A socket cannot put an 802.1Q tag on its packets. */
-		if (sp->vlan_id && !(ops->flags & BACKEND_F_RAW)) {
-			if (!is_auto) {
-				pr_warn("--backend %s: cannot tag frames with "
-					"--vlan\n", ops->name);
-				return -EOPNOTSUPP;
-			}
-			backend_note_append(note, note_len, ops->name,
-					    "cannot tag 802.1Q frames (--vlan)");
+		cannot = backend_cannot(req, ops, is_auto, err);
+		if (cannot && !is_auto)
+			return err->code;
+		if (cannot) {
+			backend_note_append(note, note_len, ops->name, cannot);
 			continue;
 		}
-		/* The in-kernel generator repeats one frame. */
-		if (sp->size_mix.count && (ops->flags & BACKEND_F_KERNEL) &&
-		    sp->role == ROLE_SEND) {
-			backend_note_append(note, note_len, ops->name,
-					    "sends one frame size (--size mix)");
-			continue;
-		}
-		config_common(sp, cfg);
+		*cfg = req->cfg;
 		if (ops->flags & BACKEND_F_RAW) {
-			err = config_raw(sp, cfg, why, sizeof(why));
-			if (err) {
-				if (!is_auto) {
-					pr_warn("%s backend: %s\n", ops->name,
-						why);
-					return err;
-				}
-				backend_note_append(note, note_len, ops->name, why);
+			rc = config_raw(cfg, why.message, sizeof(why.message));
+			if (rc) {
+				if (!is_auto)
+					return lr_err_set(
+						err, rc, NULL, "%s backend: %s",
+						ops->name, why.message);
+				backend_note_append(note, note_len, ops->name,
+						    why.message);
 				continue;
 			}
 		}
@@ -250,24 +262,28 @@ int backend_select_open(const struct test_spec *sp,
 
 			if (ops->flags & BACKEND_F_RAW)
 				path_facts(cfg, &facts);
-			refusal = backend_auto_refusal(ops->name, sp->role,
+			refusal = backend_auto_refusal(ops->name, cfg->role,
 						       &facts);
 			if (refusal) {
-				backend_note_append(note, note_len, ops->name, refusal);
+				backend_note_append(note, note_len, ops->name,
+						    refusal);
 				continue;
 			}
 		}
-		err = ops->open(cfg, b);
-		if (!err) {
+		rc = ops->open(cfg, b, &why);
+		if (!rc) {
 			*ops_out = ops;
 			return 0;
 		}
-		if (!is_auto) {
-			pr_warn("%s backend: %s\n", ops->name, strerror(-err));
-			return err;
-		}
-		backend_note_append(note, note_len, ops->name, strerror(-err));
+		/* The backend's own words when it had any. */
+		if (!is_auto && why.message[0])
+			return lr_err_set(err, rc, why.field, "%s",
+					  why.message);
+		if (!is_auto)
+			return lr_err_set(err, rc, NULL, "%s backend: %s",
+					  ops->name, strerror(-rc));
+		backend_note_append(note, note_len, ops->name, strerror(-rc));
 	}
-	pr_warn("no backend could be opened: %s\n", note);
-	return err;
+	return lr_err_set(err, rc, NULL, "no backend could be opened: %s",
+			  note);
 }

@@ -6,19 +6,39 @@
 #include <stddef.h>
 
 #include "backend/backend.h"
+#include "lib/err.h"
 #include "lib/spec.h"
 
 /*
- * Open the backend the spec names, or with "auto" the fastest one that
- * opens here: xdp (not for ping), afxdp, afpacket, udp. cfg is filled
+ * What to open: the backend configuration every candidate starts from,
+ * and which candidates "auto" tries. The engine fills it from a spec
+ * (backend_request_from_spec), the replicator from its own config.
+ */
+struct backend_request {
+	/* role, opts (opts.name: the backend, or "auto"), the endpoints
+	 * (local/remote addresses and ports: a raw sender's source port 0
+	 * picks one), flows, batch, frame size, TOS, frame.vlan_id/pcp */
+	struct backend_config cfg;
+	/* what "auto" tries, fastest first; NULL: backend_auto_order */
+	const char *const *auto_order;
+	size_t auto_count;
+	bool mixed_sizes; /* a sender's size mix: one frame size is refused */
+};
+
+void backend_request_from_spec(const struct test_spec *sp,
+			       struct backend_request *req);
+
+/*
+ * Open the backend req names, or with "auto" the first of its order that
+ * is not refused and opens here. cfg gets the configuration it opened with
  * (for the raw backends with the resolved path: interface, addresses,
  * MACs). note gets one line on why faster backends were refused ("" when
- * none was). Returns 0 or -errno with the reason logged.
+ * none was). Returns 0, or -errno with the reason in err.
  */
-int backend_select_open(const struct test_spec *sp,
+int backend_select_open(const struct backend_request *req,
 			const struct backend_ops **ops, struct backend **b,
-			struct backend_config *cfg, char *note,
-			size_t note_len);
+			struct backend_config *cfg, char *note, size_t note_len,
+			struct lr_err *err);
 
 /*
  * The one rule `--backend auto` follows, shared by the run (which then
@@ -48,7 +68,8 @@ const char *backend_auto_refusal(const char *name, enum role role,
 void backend_note_append(char *note, size_t len, const char *name,
 			 const char *why);
 
-/* The source port a raw sender uses for flow 0 when none was given. */
-uint16_t backend_default_src_port(const struct test_spec *sp);
+/* The source port a raw sender of flows flows uses for flow 0 when none
+ * was given. */
+uint16_t backend_default_src_port(uint32_t flows);
 
 #endif

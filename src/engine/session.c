@@ -317,7 +317,8 @@ static void emit_live(struct reporter *r, struct worker *const *w, uint32_t n,
 	obs->on_live(obs->arg, &r->ctx, r->cur, seconds);
 }
 
-static int reporter_init(struct reporter *r, const struct test_spec *sp)
+static int reporter_init(struct reporter *r, const struct test_spec *sp,
+			 struct lr_err *lerr)
 {
 	memset(r, 0, sizeof(*r));
 	r->bypass_fd = -1;
@@ -333,26 +334,21 @@ static int reporter_init(struct reporter *r, const struct test_spec *sp)
 	stats_snapshot_init(r->delta);
 	if (sp->csv_path) {
 		r->csv = fopen(sp->csv_path, "w");
-		if (!r->csv) {
-			int err = -errno;
-
-			pr_warn("--csv: cannot write %s: %s\n", sp->csv_path,
-				strerror(errno));
-			return err;
-		}
+		if (!r->csv)
+			return lr_err_set(lerr, -errno, "csv",
+					  "--csv: cannot write %s: %s",
+					  sp->csv_path, strerror(errno));
 		report_csv_header(r->csv, sp->role);
 	}
 	if (sp->per_flow_csv_path) {
 		/* Opened now: a path that cannot be written fails before
 		 * the test, not after it. */
 		r->per_flow_csv = fopen(sp->per_flow_csv_path, "w");
-		if (!r->per_flow_csv) {
-			int err = -errno;
-
-			pr_warn("--per-flow-csv: cannot write %s: %s\n",
-				sp->per_flow_csv_path, strerror(errno));
-			return err;
-		}
+		if (!r->per_flow_csv)
+			return lr_err_set(lerr, -errno, "per_flow_csv",
+					  "--per-flow-csv: cannot write %s: %s",
+					  sp->per_flow_csv_path,
+					  strerror(errno));
 	}
 	if (sp->output == OUTPUT_JSON)
 		r->ctx.intervals = json_array();
@@ -425,21 +421,24 @@ static void session_close(struct session *s)
 
 /* Open a backend and a worker per queue; queue 0 picks the backend. */
 static int session_open(struct session *s, const struct test_spec *sp,
-			atomic_bool *stop, char *fallback, size_t fallback_len)
+			atomic_bool *stop, char *fallback, size_t fallback_len,
+			struct lr_err *lerr)
 {
-	uint32_t queues = sp->queues ? sp->queues : 1;
+	uint32_t queues = sp->backend.queues ? sp->backend.queues : 1;
+	struct backend_request req;
 	int err;
 
 	s->spec = sp;
-	err = backend_select_open(sp, &s->ops, &s->backends[0], &s->cfgs[0],
-				  fallback, fallback_len);
+	backend_request_from_spec(sp, &req);
+	err = backend_select_open(&req, &s->ops, &s->backends[0], &s->cfgs[0],
+				  fallback, fallback_len, lerr);
 	if (err)
 		return err;
 	if (queues > 1 && !(s->ops->flags & BACKEND_F_RAW)) {
-		pr_warn("--queues: the %s backend runs on one queue\n",
-			s->ops->name);
 		s->nworkers = 1;
-		return -EINVAL;
+		return lr_err_set(lerr, -EINVAL, "queues",
+				  "--queues: the %s backend runs on one queue",
+				  s->ops->name);
 	}
 	for (uint32_t i = 0; i < queues; i++) {
 		uint32_t flow_base;
@@ -450,18 +449,17 @@ static int session_open(struct session *s, const struct test_spec *sp,
 		s->cfgs[0].flows = s->specs[0].flows;
 		if (i > 0) {
 			s->cfgs[i] = s->cfgs[0];
-			s->cfgs[i].ifname = s->cfgs[i].ifname_buf;
 			s->cfgs[i].queue_id = i;
 			s->cfgs[i].flows = s->specs[i].flows;
 			s->cfgs[i].cpu = s->specs[i].cpu;
 			s->cfgs[i].frame.src_port =
 				(uint16_t)(s->cfgs[0].frame.src_port + flow_base);
-			err = s->ops->open(&s->cfgs[i], &s->backends[i]);
-			if (err) {
-				pr_warn("%s backend, queue %u: %s\n",
-					s->ops->name, i, strerror(-err));
-				return err;
-			}
+			err = s->ops->open(&s->cfgs[i], &s->backends[i], lerr);
+			if (err)
+				return lr_err_set(lerr, err, NULL,
+						  "%s backend, queue %u: %s",
+						  s->ops->name, i,
+						  strerror(-err));
 		}
 		s->workers[i] = aligned_alloc(64, (sizeof(struct worker) + 63) &
 							  ~(size_t)63);
@@ -508,8 +506,9 @@ static void session_check_end(struct session *s, atomic_bool *stop,
 		if (l > last)
 			last = l;
 	}
-	if ((sp->count && packets >= sp->count) ||
-	    (sp->idle_timeout_ns && last && now - last >= sp->idle_timeout_ns))
+	/* The workers' own rule over their sums; start = now leaves the
+	 * duration out: each worker ends at it by itself, on its clock. */
+	if (spec_run_over(sp, false, now, now, packets, last))
 		atomic_store(stop, true);
 }
 
@@ -528,22 +527,23 @@ static bool udp_egress_counters(const struct session *s, char *ifname,
 	    (sp->role != ROLE_SEND && sp->role != ROLE_PING))
 		return false;
 	if (netpath_to(&sp->dst, sp->has_src ? &sp->src : NULL,
-		       sp->ifname[0] ? sp->ifname : NULL, &path, err,
-		       sizeof(err)))
+		       sp->backend.ifname[0] ? sp->backend.ifname : NULL, &path,
+		       err, sizeof(err)))
 		return false;
 	snprintf(ifname, len, "%s", path.ifname);
 	return !netpath_if_counters(ifname, out);
 }
 
 int session_run(const struct test_spec *sp, atomic_bool *stop, char *failure,
-		size_t failure_len)
+		size_t failure_len, struct lr_err *err)
 {
 	struct session_observer obs = { .out = stdout };
-	int err;
+	int rc;
 
-	err = session_run_observed(sp, stop, &obs);
+	rc = session_run_observed(sp, stop, &obs);
 	snprintf(failure, failure_len, "%s", obs.failure);
-	return err;
+	*err = obs.err;
+	return rc;
 }
 
 int session_run_observed(const struct test_spec *sp, atomic_bool *stop,
@@ -562,9 +562,10 @@ int session_run_observed(const struct test_spec *sp, atomic_bool *stop,
 	int err, werr;
 
 	obs->failure[0] = '\0';
+	lr_err_clear(&obs->err);
 	if (!s)
-		return -ENOMEM;
-	err = session_open(s, sp, stop, fallback, sizeof(fallback));
+		return lr_err_errno(&obs->err, -ENOMEM);
+	err = session_open(s, sp, stop, fallback, sizeof(fallback), &obs->err);
 	if (err) {
 		if (obs->on_started)
 			obs->on_started(obs->arg, NULL);
@@ -574,7 +575,7 @@ int session_run_observed(const struct test_spec *sp, atomic_bool *stop,
 	mode_note = s->ops->note ? s->ops->note(s->backends[0]) : NULL;
 	snprintf(note, sizeof(note), "%s%s%s", fallback,
 		 fallback[0] && mode_note ? "; " : "", mode_note ? mode_note : "");
-	err = reporter_init(&rep, sp);
+	err = reporter_init(&rep, sp, &obs->err);
 	if (err) {
 		if (obs->on_started)
 			obs->on_started(obs->arg, NULL);
@@ -611,8 +612,9 @@ int session_run_observed(const struct test_spec *sp, atomic_bool *stop,
 	if (sp->output == OUTPUT_TEXT && !sp->quiet && rep.out)
 		report_text_header(rep.out, &rep.ctx);
 
-	have_if = (s->ops->flags & BACKEND_F_RAW) && s->cfgs[0].ifname &&
-		  !netpath_if_counters(s->cfgs[0].ifname, &if_before);
+	have_if = (s->ops->flags & BACKEND_F_RAW) &&
+		  s->cfgs[0].opts.ifname[0] &&
+		  !netpath_if_counters(s->cfgs[0].opts.ifname, &if_before);
 	have_udp_if = udp_egress_counters(s, udp_if, sizeof(udp_if),
 					  &if_before);
 	for (uint32_t i = 0; i < s->nworkers; i++) {
@@ -657,7 +659,8 @@ int session_run_observed(const struct test_spec *sp, atomic_bool *stop,
 						 one);
 		}
 	}
-	if (have_if && !netpath_if_counters(s->cfgs[0].ifname, &if_after)) {
+	if (have_if &&
+	    !netpath_if_counters(s->cfgs[0].opts.ifname, &if_after)) {
 		char line[256];
 
 		/* What the interface itself dropped during the test: a
@@ -689,9 +692,9 @@ int session_run_observed(const struct test_spec *sp, atomic_bool *stop,
 			rep.ctx.tx_if_dropped = dropped;
 			rep.ctx.tx_if_dropped_from = from;
 		} else if ((have_if || have_udp_if) &&
-			   !netpath_if_counters(have_if ? s->cfgs[0].ifname :
-							  udp_if,
-						&if_after)) {
+			   !netpath_if_counters(
+				   have_if ? s->cfgs[0].opts.ifname : udp_if,
+				   &if_after)) {
 			rep.ctx.has_tx_if_dropped = true;
 			rep.ctx.tx_if_dropped =
 				if_after.tx_dropped - if_before.tx_dropped;
@@ -707,9 +710,12 @@ int session_run_observed(const struct test_spec *sp, atomic_bool *stop,
 		obs->on_live(obs->arg, &rep.ctx, rep.cur,
 			     active_seconds(s->workers, s->nworkers));
 	if (err)
-		pr_warn("%s: %s\n", role_name(sp->role), strerror(-err));
+		lr_err_set(&obs->err, err, NULL, "%s: %s", role_name(sp->role),
+			   strerror(-err));
 	reporter_destroy(&rep);
 out_session:
+	if (err)
+		lr_err_errno(&obs->err, err);
 	session_close(s);
 	return err;
 }

@@ -7,16 +7,18 @@
 #include <jansson.h>
 #include <stdio.h>
 
+#include "lib/err.h"
 #include "lib/report.h"
 #include "lib/spec.h"
 #include "lib/stats.h"
 
 /* Run one test from a validated spec on this host, reporting on stdout
  * as the spec says. stop ends it early (signals set it). Returns 0, or
- * -errno when the test could not run; when it ran but its traffic failed
- * (report_traffic_failed), failure gets one line, else "". */
-int session_run(const struct test_spec *spec, atomic_bool *stop,
-		char *failure, size_t failure_len);
+ * -errno when the test could not run, with why in err; when it ran but
+ * its traffic failed (report_traffic_failed), failure gets one line, else
+ * "". */
+int session_run(const struct test_spec *spec, atomic_bool *stop, char *failure,
+		size_t failure_len, struct lr_err *err);
 
 /*
  * What a caller that embeds a session (the daemon, the client) sees of it.
@@ -38,6 +40,8 @@ struct session_observer {
 	/* After the run: why its traffic failed (also the final JSON's
 	 * "failure"), or "". */
 	char failure[256];
+	/* After a run that returned -errno: why it could not open or run. */
+	struct lr_err err;
 };
 
 int session_run_observed(const struct test_spec *spec, atomic_bool *stop,

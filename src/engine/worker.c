@@ -511,21 +511,8 @@ static unsigned int rx_account(struct worker *w, struct pkt *pkts,
 /* Why recv/reflect should end now, or false to go on. */
 static bool rx_finished(struct worker *w, uint64_t now)
 {
-	const struct test_spec *sp = w->spec;
-	uint64_t last;
-
-	if (should_stop(w))
-		return true;
-	if (sp->duration_ns && now - w->start_mono_ns >= sp->duration_ns)
-		return true;
-	if (sp->count && w->stats.c.rx_packets >= sp->count)
-		return true;
-	last = w->stats.c.last_rx_ns;
-	/* The idle clock starts with the first test packet: a receiver
-	 * started before its sender waits for it. */
-	if (sp->idle_timeout_ns && last && now - last >= sp->idle_timeout_ns)
-		return true;
-	return false;
+	return spec_run_over(w->spec, should_stop(w), w->start_mono_ns, now,
+			     w->stats.c.rx_packets, w->stats.c.last_rx_ns);
 }
 
 /*
@@ -887,11 +874,9 @@ static void tx_stamp_raw(const struct worker *w, const struct tx_state *tx,
 /* True when the send phase is over. */
 static bool tx_finished(struct worker *w, struct tx_state *tx, uint64_t now)
 {
-	if (should_stop(w))
-		return true;
-	if (tx->deadline && now >= tx->deadline)
-		return true;
-	return w->spec->count && tx->sent >= w->spec->count;
+	/* A sender's and a pinger's end: no idle rule (no arrivals). */
+	return spec_run_over(w->spec, should_stop(w), w->start_mono_ns, now,
+			     tx->sent, 0);
 }
 
 /*
@@ -1209,7 +1194,17 @@ static void *worker_main(void *arg)
 	if (worker_paces(w) && w->spec->realtime)
 		worker_realtime(w, clock_wake_margin());
 	if (w->ops->flags & BACKEND_F_KERNEL) {
-		err = w->ops->run(w->backend, w);
+		struct backend_role_ctx ctx = {
+			.spec = w->spec,
+			.stop = w->stop,
+			.stats = &w->stats,
+			.start_mono_ns = w->start_mono_ns,
+			.target_pps = w->target_pps,
+			.flow_base = w->flow_base,
+			.rx_first_mono_ns = &w->rx_first_mono_ns,
+		};
+
+		err = w->ops->run(w->backend, &ctx);
 		goto out;
 	}
 	switch (w->spec->role) {

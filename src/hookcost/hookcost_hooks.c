@@ -257,6 +257,8 @@ int hc_hooks_apply(struct hc_hooks *h, enum hc_config c, char *note,
 	default:
 		return -EINVAL;
 	}
+	if (err == -EBUSY && h->xdp.why[0])
+		pr_warn("%s\n", h->xdp.why);
 	if (err == -EBUSY)
 		pr_warn("linerate hookcost: %s: somebody attached a program "
 			"during the run\n",

@@ -6,6 +6,7 @@
 
 #include "lib/flowreport.h"
 #include "lib/marking.h"
+#include "lib/strbuf.h"
 
 void flowreport_set_latency(struct flow_result *r, const struct hist *h)
 {
@@ -64,71 +65,64 @@ void flowreport_sort_by_source(struct flow_result *flows, size_t n)
 		qsort(flows, n, sizeof(*flows), cmp_source_qsort);
 }
 
-/* "EF", "EF+CS0" (remarked part-way), "" when not seen. */
-static const char *dscp_list(const struct flow_result *r, char *buf,
-			     size_t len)
+/* The names of the values whose bits are set in mask (0..max), joined
+ * by "+": "EF", "EF+CS0" (remarked part-way); "" when not seen. */
+static const char *
+seen_list(char *buf, size_t len, bool seen, uint64_t mask, unsigned int max,
+	  const char *(*name)(uint8_t v, char *tmp, size_t tmp_len))
 {
-	size_t used = 0;
+	struct strbuf sb;
 
-	buf[0] = '\0';
-	if (!r->tos_seen)
+	strbuf_init_fixed(&sb, buf, len);
+	if (!seen)
 		return buf;
-	for (unsigned int d = 0; d <= MARKING_DSCP_MAX && used < len; d++) {
-		char name[8];
-		int n;
+	for (unsigned int v = 0; v <= max && strbuf_ok(&sb); v++) {
+		char tmp[8];
 
-		if (!(r->dscp_seen & (1ULL << d)))
+		if (!(mask & (1ULL << v)))
 			continue;
-		n = snprintf(buf + used, len - used, "%s%s", used ? "+" : "",
-			     marking_dscp_name((uint8_t)d, name, sizeof(name)));
-		if (n < 0)
-			break;
-		used += (size_t)n;
+		strbuf_sep(&sb, "+");
+		strbuf_printf(&sb, "%s", name((uint8_t)v, tmp, sizeof(tmp)));
 	}
 	return buf;
 }
 
-static const char *ecn_list(const struct flow_result *r, char *buf,
-			    size_t len)
+static const char *ecn_name(uint8_t ecn, char *tmp, size_t tmp_len)
 {
-	size_t used = 0;
+	(void)tmp;
+	(void)tmp_len;
+	return marking_ecn_name(ecn);
+}
 
-	buf[0] = '\0';
-	if (!r->tos_seen)
-		return buf;
-	for (unsigned int e = 0; e <= MARKING_ECN_MAX && used < len; e++) {
-		int n;
+static const char *dscp_list(const struct flow_result *r, char *buf, size_t len)
+{
+	return seen_list(buf, len, r->tos_seen, r->dscp_seen, MARKING_DSCP_MAX,
+			 marking_dscp_name);
+}
 
-		if (!(r->ecn_seen & (1u << e)))
-			continue;
-		n = snprintf(buf + used, len - used, "%s%s", used ? "+" : "",
-			     marking_ecn_name((uint8_t)e));
-		if (n < 0)
-			break;
-		used += (size_t)n;
-	}
-	return buf;
+static const char *ecn_list(const struct flow_result *r, char *buf, size_t len)
+{
+	return seen_list(buf, len, r->tos_seen, r->ecn_seen, MARKING_ECN_MAX,
+			 ecn_name);
 }
 
 const char *flowreport_name(const struct flow_result *r, char *buf,
 			    size_t len)
 {
 	char addr[INET6_ADDRSTRLEN], dscp[128];
-	int n;
+	struct strbuf sb;
 
+	strbuf_init_fixed(&sb, buf, len);
 	ip_addr_format(&r->src, addr, sizeof(addr));
-	n = snprintf(buf, len, r->src.family == AF_INET6 ? "[%s]:%u" : "%s:%u",
-		     addr, r->src_port);
-	if (n < 0 || (size_t)n >= len)
-		return buf;
+	strbuf_printf(&sb, r->src.family == AF_INET6 ? "[%s]:%u" : "%s:%u",
+		      addr, r->src_port);
 	dscp_list(r, dscp, sizeof(dscp));
 	if (dscp[0])
-		n += snprintf(buf + n, len - (size_t)n, " %s", dscp);
-	if (r->vlan_seen && r->vlan_inner_id && (size_t)n < len)
-		snprintf(buf + n, len - (size_t)n, " vlan %u,%u", r->vlan_id,
-			 r->vlan_inner_id);
-	else if (r->vlan_seen && (size_t)n < len)
-		snprintf(buf + n, len - (size_t)n, " vlan %u", r->vlan_id);
+		strbuf_printf(&sb, " %s", dscp);
+	if (r->vlan_seen && r->vlan_inner_id)
+		strbuf_printf(&sb, " vlan %u,%u", r->vlan_id, r->vlan_inner_id);
+	else if (r->vlan_seen)
+		strbuf_printf(&sb, " vlan %u", r->vlan_id);
 	return buf;
 }
 

@@ -60,16 +60,20 @@ uint64_t hist_bucket_low(size_t index)
 	return sub << magnitude;
 }
 
+/* A bucket below HIST_SUB_BUCKETS holds one value; above, one of
+ * magnitude m holds 2^m. */
+static uint64_t bucket_width(size_t index)
+{
+	if (index < HIST_SUB_BUCKETS)
+		return 1;
+	return 1ULL << (index / HALF_SUB_BUCKETS - 1);
+}
+
 uint64_t hist_bucket_high(size_t index)
 {
-	size_t magnitude;
-
 	if (index >= HIST_BUCKETS)
 		index = HIST_BUCKETS - 1;
-	if (index < HIST_SUB_BUCKETS)
-		return index;
-	magnitude = index / HALF_SUB_BUCKETS - 1;
-	return hist_bucket_low(index) + ((1ULL << magnitude) - 1);
+	return hist_bucket_low(index) + bucket_width(index) - 1;
 }
 
 static uint64_t bucket_midpoint(size_t index)

@@ -16,22 +16,12 @@
 enum log_sink { SINK_PLAIN = 0, SINK_FILE, SINK_JOURNAL };
 
 static enum log_level current_level = LOG_WARN;
-static __thread char *capture_buf;
-static __thread size_t capture_len;
 /* A line this thread began without ending it: no prefix before the rest. */
 static __thread bool mid_line;
 static enum log_sink sink = SINK_PLAIN;
 static pthread_once_t journal_once = PTHREAD_ONCE_INIT;
 /* For log_reopen(), which must not allocate. */
 static char file_path[PATH_MAX];
-
-void log_capture_thread(char *buf, size_t len)
-{
-	capture_buf = buf;
-	capture_len = len;
-	if (buf && len)
-		buf[0] = '\0';
-}
 
 void log_set_level(enum log_level level)
 {
@@ -158,14 +148,6 @@ void log_print(enum log_level level, const char *fmt, ...)
 	va_list ap;
 	int len;
 
-	if (level == LOG_WARN && capture_buf && capture_len &&
-	    !capture_buf[0]) {
-		va_start(ap, fmt);
-		vsnprintf(capture_buf, capture_len, fmt, ap);
-		va_end(ap);
-		n = strcspn(capture_buf, "\n");
-		capture_buf[n] = '\0';
-	}
 	if (level > current_level || !log_client_allows())
 		return;
 	pthread_once(&journal_once, detect_once);

@@ -13,13 +13,6 @@ void log_print(enum log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
 /*
- * Also keep the first warning this thread logs in buf (one line, NUL
- * terminated), so an embedding caller (the daemon) can hand the reason
- * for a failure back to its client. NULL stops it.
- */
-void log_capture_thread(char *buf, size_t len);
-
-/*
  * Lines a remote client can cause (a failing session's warnings, the
  * daemon's per-request lines) go through a shared limit when the thread
  * that logs them opted in: at most LOG_CLIENT_BURST lines per

@@ -46,48 +46,43 @@ static int parse_small(const char *text, unsigned long max,
 	return 0;
 }
 
-int marking_parse_dscp(const char *text, uint8_t *dscp)
+/* One of the names (any case), or a number in [0, max]. */
+static int parse_named(const char *text, const struct dscp_name *names,
+		       size_t count, unsigned long max, uint8_t *out)
 {
 	unsigned long v;
 
 	if (!text)
 		return -EINVAL;
-	for (size_t i = 0; i < DSCP_NAMES; i++) {
-		if (!strcasecmp(text, dscp_names[i].name)) {
-			*dscp = dscp_names[i].value;
+	for (size_t i = 0; i < count; i++) {
+		if (!strcasecmp(text, names[i].name)) {
+			*out = names[i].value;
 			return 0;
 		}
 	}
-	if (parse_small(text, MARKING_DSCP_MAX, &v))
+	if (parse_small(text, max, &v))
 		return -EINVAL;
-	*dscp = (uint8_t)v;
+	*out = (uint8_t)v;
 	return 0;
+}
+
+int marking_parse_dscp(const char *text, uint8_t *dscp)
+{
+	return parse_named(text, dscp_names, DSCP_NAMES, MARKING_DSCP_MAX,
+			   dscp);
 }
 
 int marking_parse_ecn(const char *text, uint8_t *ecn)
 {
 	static const struct dscp_name ecn_names[] = {
-		{ "not-ect", MARKING_ECN_NOT_ECT },
-		{ "ect1", MARKING_ECN_ECT1 },
-		{ "ect(1)", MARKING_ECN_ECT1 },
-		{ "ect0", MARKING_ECN_ECT0 },
-		{ "ect(0)", MARKING_ECN_ECT0 },
-		{ "ce", MARKING_ECN_CE },
+		{"not-ect", MARKING_ECN_NOT_ECT}, {"ect1", MARKING_ECN_ECT1},
+		{"ect(1)", MARKING_ECN_ECT1},	  {"ect0", MARKING_ECN_ECT0},
+		{"ect(0)", MARKING_ECN_ECT0},	  {"ce", MARKING_ECN_CE},
 	};
-	unsigned long v;
 
-	if (!text)
-		return -EINVAL;
-	for (size_t i = 0; i < sizeof(ecn_names) / sizeof(ecn_names[0]); i++) {
-		if (!strcasecmp(text, ecn_names[i].name)) {
-			*ecn = ecn_names[i].value;
-			return 0;
-		}
-	}
-	if (parse_small(text, MARKING_ECN_MAX, &v))
-		return -EINVAL;
-	*ecn = (uint8_t)v;
-	return 0;
+	return parse_named(text, ecn_names,
+			   sizeof(ecn_names) / sizeof(ecn_names[0]),
+			   MARKING_ECN_MAX, ecn);
 }
 
 int marking_parse_tos(const char *text, uint8_t *tos)

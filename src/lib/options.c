@@ -185,15 +185,14 @@ static int enum_lookup(const struct opt_row *row, const char *text, int *out)
 	return -EINVAL;
 }
 
+/* An address without a port: "10.0.0.1", "::1" or "[::1]". */
 static int parse_address(const char *text, struct ip_addr *out)
 {
 	struct ip_addr a = {0};
+	bool has_port = false;
+	uint16_t port;
 
-	if (inet_pton(AF_INET, text, &a.v4) == 1)
-		a.family = AF_INET;
-	else if (inet_pton(AF_INET6, text, &a.v6) == 1)
-		a.family = AF_INET6;
-	else
+	if (parse_endpoint(text, true, &a, &port, &has_port) || has_port)
 		return -EINVAL;
 	*out = a;
 	return 0;
@@ -735,10 +734,23 @@ static int format_typed(const struct opt_row *row, const void *p, char *buf,
 		snprintf(buf, len, "%s", s);
 		return 1;
 	}
-	case OPT_UINT:
-		snprintf(buf, len, "%" PRIu64, load_uint(p, row->size));
+	case OPT_UINT: {
+		uint64_t v = load_uint(p, row->size);
+
+		/* Outside the range (an unset 0, a cpu of -1): no flag
+		 * says it, so none is written. */
+		if (v < row->min || v > row->max)
+			return 0;
+		snprintf(buf, len, "%" PRIu64, v);
 		return 1;
+	}
 	case OPT_DURATION:
+		if (!*(const uint64_t *)p) {
+			if (!(row->flags & OPT_F_ZERO))
+				return 0;
+			snprintf(buf, len, "0");
+			return 1;
+		}
 		format_duration(*(const uint64_t *)p, buf, len);
 		return 1;
 	case OPT_RATE:
@@ -853,7 +865,8 @@ static int argv_row(struct argv_builder *b, const struct opt_row *r,
 
 	if (has < 0)
 		return has;
-	if (has <= 0 || (dhas == has && !strcmp(val, def)))
+	if (has <= 0 ||
+	    (dhas == has && !strcmp(val, def) && !(r->flags & OPT_F_ALWAYS)))
 		return 0;
 	if (builder_add(b, "--", r->name))
 		return -ENOMEM;

@@ -45,6 +45,15 @@
  *	// 0: run; CMD_HELP_SHOWN (-1): --help printed; EXIT_USAGE (2):
  *	// one line on stderr. Then cross-flag checks, using opts_seen().
  *
+ * A new flag is a new row: in the group of the struct that holds its
+ * field (test_spec's rows are lib/spec_opts.c's, backend_opts' the
+ * backend group, a command's own rows live with the command), with the
+ * role bits of the commands that take it, its type and range, help and
+ * accepted text, and a json_key if the daemon's JSON takes it. --help,
+ * the man page, completion, JSON and child argv follow. Only a value no
+ * type describes needs a parse (and parse_json, format) callback; checks
+ * across flags go after opts_parse_argv, using opts_seen().
+ *
  * Functions return 0 or a negative errno unless they say otherwise.
  */
 
@@ -91,6 +100,10 @@ enum opt_type {
 #define OPT_F_REPEAT	(1u << 7) /* may be given more than once (custom) */
 #define OPT_F_NO_ARGV	(1u << 8) /* opts_to_argv never writes it */
 #define OPT_F_PTR	(1u << 9) /* OPT_STRING: a const char * into argv */
+/* opts_to_argv writes it even when it equals the default: other rows'
+ * defaults follow from whether it was given (send's --count alone means
+ * no time limit) */
+#define OPT_F_ALWAYS (1u << 10)
 
 struct opt_name {
 	const char *name;
@@ -251,7 +264,8 @@ int opts_fail(struct opt_parse *st, const struct opt_row *row, const char *fmt,
 	      ...) __attribute__((format(printf, 3, 4)));
 
 /* A row's value in cfg as text (the text its flag takes): 1 written, 0
- * nothing (a switch that is off, an empty string), negative errno. */
+ * nothing (a switch that is off, an empty string, a number outside the
+ * row's range such as an unset 0, a zero duration), negative errno. */
 int opts_format_value(const struct opt_row *row, const void *cfg, size_t offset,
 		      char *buf, size_t len);
 

@@ -124,17 +124,20 @@ uint64_t probe_expand_ts(uint64_t ts48, uint64_t ref_ns)
 	return ref_ns - behind;
 }
 
+static const char *const probe_status_names[] = {
+	[PROBE_OK] = "ok",
+	[PROBE_FOREIGN] = "foreign",
+	[PROBE_TRUNCATED] = "truncated",
+	[PROBE_CORRUPT] = "corrupt",
+};
+
+_Static_assert(sizeof(probe_status_names) / sizeof(probe_status_names[0]) ==
+		       PROBE_CORRUPT + 1,
+	       "a name for every probe status");
+
 const char *probe_status_name(enum probe_status status)
 {
-	switch (status) {
-	case PROBE_OK:
-		return "ok";
-	case PROBE_FOREIGN:
-		return "foreign";
-	case PROBE_TRUNCATED:
-		return "truncated";
-	case PROBE_CORRUPT:
-		return "corrupt";
-	}
-	return "unknown";
+	if ((unsigned int)status > PROBE_CORRUPT)
+		return "unknown";
+	return probe_status_names[status];
 }

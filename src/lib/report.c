@@ -113,6 +113,25 @@ static bool role_paces(enum role role)
 	return role == ROLE_SEND || role == ROLE_PING;
 }
 
+/* "<prefix>pps", "<prefix>bps_l1" and, with l2, "<prefix>bps_l2" of
+ * packets and their frame bytes over seconds. */
+static void json_set_rates(json_t *o, const char *prefix, uint64_t packets,
+			   uint64_t bytes, double seconds, bool l2)
+{
+	char key[32];
+
+	snprintf(key, sizeof(key), "%spps", prefix);
+	json_object_set_new(o, key, json_number(per_second(packets, seconds)));
+	snprintf(key, sizeof(key), "%sbps_l1", prefix);
+	json_object_set_new(o, key,
+			    json_number(bps_l1(packets, bytes, seconds)));
+	if (l2) {
+		snprintf(key, sizeof(key), "%sbps_l2", prefix);
+		json_object_set_new(
+			o, key, json_number(per_second(bytes, seconds) * 8));
+	}
+}
+
 static json_t *count_or_null(bool measured, uint64_t v)
 {
 	return measured ? json_count(v) : json_null();
@@ -188,13 +207,7 @@ static json_t *tx_json(const struct report_ctx *ctx,
 
 	json_object_set_new(o, "packets", json_count(c->tx_packets));
 	json_object_set_new(o, "bytes", json_count(c->tx_bytes));
-	json_object_set_new(o, "pps",
-			    json_number(per_second(left.tx_packets, seconds)));
-	json_object_set_new(o, "bps_l1",
-			    json_number(bps_l1(left.tx_packets, left.tx_bytes,
-					       seconds)));
-	json_object_set_new(o, "bps_l2",
-			    json_number(per_second(left.tx_bytes, seconds) * 8));
+	json_set_rates(o, "", left.tx_packets, left.tx_bytes, seconds, true);
 	json_object_set_new(o, "handed_pps",
 			    json_number(per_second(c->tx_packets, seconds)));
 	json_object_set_new(o, "if_dropped",
@@ -222,13 +235,7 @@ static json_t *rx_json(const struct report_ctx *ctx,
 
 	json_object_set_new(o, "packets", json_count(c->rx_packets));
 	json_object_set_new(o, "bytes", json_count(c->rx_bytes));
-	json_object_set_new(o, "pps",
-			    json_number(per_second(c->rx_packets, seconds)));
-	json_object_set_new(o, "bps_l1",
-			    json_number(bps_l1(c->rx_packets, c->rx_bytes,
-					       seconds)));
-	json_object_set_new(o, "bps_l2",
-			    json_number(per_second(c->rx_bytes, seconds) * 8));
+	json_set_rates(o, "", c->rx_packets, c->rx_bytes, seconds, true);
 	json_object_set_new(o, "expected", json_count_if(seq, c->rx_expected));
 	json_object_set_new(o, "lost", json_count_if(seq, c->rx_lost));
 	json_object_set_new(o, "loss_ratio",
@@ -567,13 +574,8 @@ json_t *report_interval_json(const struct report_ctx *ctx,
 	if (role_sends(role)) {
 		json_object_set_new(o, "tx_packets",
 				    json_count(delta->c.tx_packets));
-		json_object_set_new(o, "tx_pps",
-				    json_number(per_second(delta->c.tx_packets,
-							   seconds)));
-		json_object_set_new(o, "tx_bps_l1",
-				    json_number(bps_l1(delta->c.tx_packets,
-						       delta->c.tx_bytes,
-						       seconds)));
+		json_set_rates(o, "tx_", delta->c.tx_packets, delta->c.tx_bytes,
+			       seconds, false);
 		json_object_set_new(o, "tx_errors",
 				    json_count(delta->c.tx_errors));
 	}
@@ -598,13 +600,8 @@ json_t *report_interval_json(const struct report_ctx *ctx,
 	if (role_receives(role)) {
 		json_object_set_new(o, "rx_packets",
 				    json_count(delta->c.rx_packets));
-		json_object_set_new(o, "rx_pps",
-				    json_number(per_second(delta->c.rx_packets,
-							   seconds)));
-		json_object_set_new(o, "rx_bps_l1",
-				    json_number(bps_l1(delta->c.rx_packets,
-						       delta->c.rx_bytes,
-						       seconds)));
+		json_set_rates(o, "rx_", delta->c.rx_packets, delta->c.rx_bytes,
+			       seconds, false);
 		json_object_set_new(o, "rx_lost",
 				    json_count_if(seq_measured(ctx),
 						  delta->c.rx_lost));
@@ -725,29 +722,66 @@ void report_text_header(FILE *out, const struct report_ctx *ctx)
 	fflush(out);
 }
 
+static double ipdv_at(const struct shist *h, double p)
+{
+	return (double)shist_percentile(h, p);
+}
+
+static double pdv_at(const struct shist *h, double p)
+{
+	return (double)jitter_pdv_percentile(h, p);
+}
+
+/* "  IPDV p50 X p99 Y" of a delay variation, or "  IPDV not measured". */
+static void text_variation(FILE *out, const char *label, bool measured,
+			   const struct shist *h,
+			   double (*at)(const struct shist *h, double p))
+{
+	char p50[32], p99[32];
+
+	if (!measured) {
+		fprintf(out, "  %s not measured", label);
+		return;
+	}
+	fprintf(out, "  %s p50 %s p99 %s", label,
+		report_format_ns(at(h, 50), p50, sizeof(p50)),
+		report_format_ns(at(h, 99), p99, sizeof(p99)));
+}
+
+/* "  tx   1.038 kpps 697.551 kbps": an interval line's rates (L1). */
+static void text_rates(FILE *out, const char *label, uint64_t packets,
+		       uint64_t bytes, double seconds)
+{
+	char pps[32], bps[32];
+
+	fprintf(out, "  %s %s %s", label,
+		format_rate(per_second(packets, seconds), "pps", pps,
+			    sizeof(pps)),
+		format_rate(bps_l1(packets, bytes, seconds), "bps", bps,
+			    sizeof(bps)));
+}
+
+/* ",packets,pps,bps_l1": a CSV row's rates. */
+static void csv_rates(FILE *out, uint64_t packets, uint64_t bytes,
+		      double seconds)
+{
+	fprintf(out, ",%llu,%.1f,%.0f", (unsigned long long)packets,
+		per_second(packets, seconds), bps_l1(packets, bytes, seconds));
+}
+
 void report_text_interval(FILE *out, const struct report_ctx *ctx,
 			  const struct stats_snapshot *d, double from_s,
 			  double to_s)
 {
 	enum role role = ctx->spec->role;
 	double seconds = to_s - from_s;
-	char a[32], b[32], c[32], e[32];
+	char a[32], c[32], e[32];
 
 	fprintf(out, "[%6.2f-%6.2f s]", from_s, to_s);
 	if (role_sends(role))
-		fprintf(out, "  tx %s %s",
-			format_rate(per_second(d->c.tx_packets, seconds), "pps",
-				    a, sizeof(a)),
-			format_rate(bps_l1(d->c.tx_packets, d->c.tx_bytes,
-					   seconds),
-				    "bps", b, sizeof(b)));
+		text_rates(out, "tx", d->c.tx_packets, d->c.tx_bytes, seconds);
 	if (role_receives(role)) {
-		fprintf(out, "  rx %s %s",
-			format_rate(per_second(d->c.rx_packets, seconds), "pps",
-				    a, sizeof(a)),
-			format_rate(bps_l1(d->c.rx_packets, d->c.rx_bytes,
-					   seconds),
-				    "bps", b, sizeof(b)));
+		text_rates(out, "rx", d->c.rx_packets, d->c.rx_bytes, seconds);
 		if (seq_measured(ctx))
 			fprintf(out, "  lost %llu",
 				(unsigned long long)d->c.rx_lost);
@@ -837,7 +871,7 @@ void report_text_final(FILE *out, const struct report_ctx *ctx,
 {
 	const struct stats_counters *c = &s->c;
 	enum role role = ctx->spec->role;
-	char a[32], b[32], d[32], j[5][32];
+	char a[32], b[32], d[32], j[32];
 
 	fprintf(out, "--- %s summary (%.2f s, backend %s/%s) ---\n",
 		report_role(ctx), seconds, ctx->backend_name, ctx->backend_mode);
@@ -956,34 +990,16 @@ void report_text_final(FILE *out, const struct report_ctx *ctx,
 	if (role == ROLE_PING)
 		text_latency(out, ctx, "rtt", &s->latency, NULL);
 	if (role == ROLE_RECV || role == ROLE_PING) {
-		const char *nm = "not measured";
-
-		fprintf(out, "  jitter     RFC 3550 %s  IPDV ",
+		fprintf(out, "  jitter     RFC 3550 %s",
 			rfc3550_measured(ctx, c) ?
 				report_format_ns((double)c->jitter_rfc3550_ns,
-						 j[0], 32) :
-				nm);
-		if (ipdv_measured(ctx, s))
-			fprintf(out, "p50 %s p99 %s",
-				report_format_ns((double)shist_percentile(
-							 &s->ipdv, 50),
-						 j[1], 32),
-				report_format_ns((double)shist_percentile(
-							 &s->ipdv, 99),
-						 j[2], 32));
-		else
-			fputs(nm, out);
-		fputs("  PDV ", out);
-		if (pdv_measured(ctx, s))
-			fprintf(out, "p50 %s p99 %s\n",
-				report_format_ns((double)jitter_pdv_percentile(
-							 &s->pdv, 50),
-						 j[3], 32),
-				report_format_ns((double)jitter_pdv_percentile(
-							 &s->pdv, 99),
-						 j[4], 32));
-		else
-			fprintf(out, "%s\n", nm);
+						 j, sizeof(j)) :
+				"not measured");
+		text_variation(out, "IPDV", ipdv_measured(ctx, s), &s->ipdv,
+			       ipdv_at);
+		text_variation(out, "PDV", pdv_measured(ctx, s), &s->pdv,
+			       pdv_at);
+		fputc('\n', out);
 	}
 	fflush(out);
 }
@@ -1081,18 +1097,13 @@ int report_csv_row(FILE *out, const struct report_ctx *ctx,
 	double seconds = to_s - from_s;
 
 	fprintf(out, "%.3f,%.3f", from_s, to_s);
-	if (role_sends(role))
-		fprintf(out, ",%llu,%.1f,%.0f,%llu",
-			(unsigned long long)d->c.tx_packets,
-			per_second(d->c.tx_packets, seconds),
-			bps_l1(d->c.tx_packets, d->c.tx_bytes, seconds),
-			(unsigned long long)d->c.tx_errors);
+	if (role_sends(role)) {
+		csv_rates(out, d->c.tx_packets, d->c.tx_bytes, seconds);
+		fprintf(out, ",%llu", (unsigned long long)d->c.tx_errors);
+	}
 	/* A value not measured is an empty field. */
 	if (role_receives(role)) {
-		fprintf(out, ",%llu,%.1f,%.0f",
-			(unsigned long long)d->c.rx_packets,
-			per_second(d->c.rx_packets, seconds),
-			bps_l1(d->c.rx_packets, d->c.rx_bytes, seconds));
+		csv_rates(out, d->c.rx_packets, d->c.rx_bytes, seconds);
 		if (seq_measured(ctx))
 			fprintf(out, ",%llu,%llu,%llu",
 				(unsigned long long)d->c.rx_lost,
@@ -1136,4 +1147,35 @@ int report_csv_row(FILE *out, const struct report_ctx *ctx,
 	fputc('\n', out);
 	fflush(out);
 	return ferror(out) ? -EIO : 0;
+}
+
+void report_interval_emit(struct report_ctx *ctx, FILE *out, FILE *csv,
+			  const struct stats_snapshot *delta, double from_s,
+			  double to_s)
+{
+	const struct test_spec *sp = ctx->spec;
+
+	if (ctx->intervals) {
+		if (json_array_size(ctx->intervals) < REPORT_MAX_INTERVALS)
+			json_array_append_new(
+				ctx->intervals,
+				report_interval_json(ctx, delta, from_s, to_s));
+		else
+			ctx->intervals_dropped++;
+	}
+	if (sp->output == OUTPUT_JSON_STREAM) {
+		json_t *line = json_object();
+
+		json_object_set_new(
+			line, "interval",
+			report_interval_json(ctx, delta, from_s, to_s));
+		json_object_set_new(line, "final", json_false());
+		if (out)
+			report_json_print(out, line, true);
+		json_decref(line);
+	} else if (sp->output == OUTPUT_TEXT && !sp->quiet && out) {
+		report_text_interval(out, ctx, delta, from_s, to_s);
+	}
+	if (csv)
+		report_csv_row(csv, ctx, delta, from_s, to_s);
 }

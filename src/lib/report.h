@@ -61,6 +61,16 @@ json_t *report_interval_json(const struct report_ctx *ctx,
 /* Print compactly on one line (NDJSON) or indented; 0 or -errno. */
 int report_json_print(FILE *out, json_t *doc, bool one_line);
 
+/*
+ * One interval everywhere the spec's output wants it: kept for the final
+ * JSON (ctx->intervals, if any, up to REPORT_MAX_INTERVALS, then counted
+ * in intervals_dropped), an NDJSON or text line on out, a CSV row on csv
+ * (out or csv NULL: not there).
+ */
+void report_interval_emit(struct report_ctx *ctx, FILE *out, FILE *csv,
+			  const struct stats_snapshot *delta, double from_s,
+			  double to_s);
+
 void report_text_header(FILE *out, const struct report_ctx *ctx);
 void report_text_interval(FILE *out, const struct report_ctx *ctx,
 			  const struct stats_snapshot *delta, double from_s,

@@ -24,3 +24,27 @@ socklen_t sockaddr_from_ip(struct sockaddr_storage *ss,
 	sin->sin_port = htons(port);
 	return sizeof(*sin);
 }
+
+bool sockaddr_to_ip(const struct sockaddr *sa, struct ip_addr *ip,
+		    uint16_t *port)
+{
+	uint16_t p = 0;
+
+	memset(ip, 0, sizeof(*ip));
+	if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *sin = (const void *)sa;
+
+		ip->family = AF_INET;
+		ip->v4 = sin->sin_addr;
+		p = ntohs(sin->sin_port);
+	} else if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *sin6 = (const void *)sa;
+
+		ip->family = AF_INET6;
+		ip->v6 = sin6->sin6_addr;
+		p = ntohs(sin6->sin6_port);
+	}
+	if (port)
+		*port = p;
+	return ip->family != 0;
+}

@@ -17,7 +17,7 @@ void spec_init(struct test_spec *spec, enum role role)
 	memset(spec, 0, sizeof(*spec));
 	spec->role = role;
 	/* The fastest path that works here; the report says which ran. */
-	snprintf(spec->backend, sizeof(spec->backend), "auto");
+	snprintf(spec->backend.name, sizeof(spec->backend.name), "auto");
 	/* A sender's frame; for a receiver, the largest it expects (the raw
 	 * backends size their buffers by it). */
 	spec->frame_size = role == ROLE_SEND || role == ROLE_PING ?
@@ -32,13 +32,33 @@ void spec_init(struct test_spec *spec, enum role role)
 	spec->cpu = -1;
 	spec->idle_timeout_ns = 2 * NSEC_PER_SEC;
 	spec->wait_ns = NSEC_PER_SEC;
-	spec->kernel_rx_timestamps = true;
-	spec->queues = 1;
+	spec->backend.kernel_rx_timestamps = true;
+	spec->backend.queues = 1;
 	spec->per_flow_rows = 10; /* FLOWREPORT_DEFAULT_ROWS */
 	if (role == ROLE_SEND || role == ROLE_PING)
 		spec->duration_ns = role == ROLE_PING ? 0 : 10 * NSEC_PER_SEC;
 	if (role == ROLE_PING)
 		spec->count = 10;
+}
+
+bool spec_run_over(const struct test_spec *spec, bool stopped,
+		   uint64_t start_ns, uint64_t now_ns, uint64_t packets,
+		   uint64_t last_rx_ns)
+{
+	bool receives = spec->role == ROLE_RECV || spec->role == ROLE_REFLECT;
+
+	if (stopped)
+		return true;
+	if (spec->duration_ns && now_ns >= start_ns &&
+	    now_ns - start_ns >= spec->duration_ns)
+		return true;
+	if (spec->count && packets >= spec->count)
+		return true;
+	/* An arrival stamped after now (another thread's clock read) is no
+	 * idle time. */
+	return receives && spec->idle_timeout_ns && last_rx_ns &&
+	       now_ns > last_rx_ns &&
+	       now_ns - last_rx_ns >= spec->idle_timeout_ns;
 }
 
 uint32_t spec_catch_up_frames(const struct test_spec *spec, double pps)
@@ -181,28 +201,30 @@ int spec_validate(const struct test_spec *spec, char *err, size_t err_len)
 {
 	bool sender = spec->role == ROLE_SEND || spec->role == ROLE_PING;
 
-	if (!spec_backend_known(spec->backend))
+	if (!spec_backend_known(spec->backend.name))
 		FAIL("--backend: unknown backend '%s' (accepted: %s)",
-		     spec->backend, SPEC_BACKENDS);
-	if (spec->queues < 1 || spec->queues > SPEC_MAX_QUEUES)
+		     spec->backend.name, SPEC_BACKENDS);
+	if (spec->backend.queues < 1 || spec->backend.queues > SPEC_MAX_QUEUES)
 		FAIL("--queues: %u is out of range (accepted: 1..%d)",
-		     spec->queues, SPEC_MAX_QUEUES);
-	if (spec->queues > 1 && spec->role == ROLE_PING)
+		     spec->backend.queues, SPEC_MAX_QUEUES);
+	if (spec->backend.queues > 1 && spec->role == ROLE_PING)
 		FAIL("--queues: ping runs on one queue");
-	if (spec->queues > 1 && spec->role == ROLE_SEND &&
-	    spec->flows < spec->queues)
+	if (spec->backend.queues > 1 && spec->role == ROLE_SEND &&
+	    spec->flows < spec->backend.queues)
 		FAIL("--queues: %u queues need at least as many --flows",
-		     spec->queues);
-	if (spec->ring_size && (spec->ring_size < 64 ||
-				spec->ring_size > SPEC_MAX_RING ||
-				(spec->ring_size & (spec->ring_size - 1))))
+		     spec->backend.queues);
+	if (spec->backend.ring_size &&
+	    (spec->backend.ring_size < 64 ||
+	     spec->backend.ring_size > SPEC_MAX_RING ||
+	     (spec->backend.ring_size & (spec->backend.ring_size - 1))))
 		FAIL("--ring-size: %u is not a power of two in 64..%d",
-		     spec->ring_size, SPEC_MAX_RING);
-	if (spec->umem_frames &&
-	    (spec->umem_frames < 256 || spec->umem_frames > SPEC_MAX_UMEM_FRAMES ||
-	     (spec->umem_frames & (spec->umem_frames - 1))))
+		     spec->backend.ring_size, SPEC_MAX_RING);
+	if (spec->backend.umem_frames &&
+	    (spec->backend.umem_frames < 256 ||
+	     spec->backend.umem_frames > SPEC_MAX_UMEM_FRAMES ||
+	     (spec->backend.umem_frames & (spec->backend.umem_frames - 1))))
 		FAIL("--umem-frames: %u is not a power of two in 256..%d",
-		     spec->umem_frames, SPEC_MAX_UMEM_FRAMES);
+		     spec->backend.umem_frames, SPEC_MAX_UMEM_FRAMES);
 	if (sender) {
 		if (spec->dst.family != AF_INET && spec->dst.family != AF_INET6)
 			FAIL("--dst: required, IP:PORT");
@@ -241,7 +263,7 @@ int spec_validate(const struct test_spec *spec, char *err, size_t err_len)
 
 		if (spec->role != ROLE_SEND)
 			FAIL("--size: a size mix is for send only");
-		if (!strcmp(spec->backend, "xdp"))
+		if (!strcmp(spec->backend.name, "xdp"))
 			FAIL("--size: the xdp backend's generator sends one "
 			     "frame size (use afxdp, afpacket or udp for a mix)");
 		smallest.size_mix.count = 0;
@@ -266,7 +288,7 @@ int spec_validate(const struct test_spec *spec, char *err, size_t err_len)
 		     "(OUTER[:PCP],INNER[:PCP])");
 	if (spec->vlan_id && !sender)
 		FAIL("--vlan: only a sender tags its frames");
-	if (spec->vlan_id && !strcmp(spec->backend, "udp"))
+	if (spec->vlan_id && !strcmp(spec->backend.name, "udp"))
 		FAIL("--vlan: the udp backend cannot tag frames (a socket "
 		     "has no 802.1Q header; use a VLAN interface, or "
 		     "--backend afpacket, afxdp or xdp)");
@@ -301,8 +323,8 @@ int spec_validate(const struct test_spec *spec, char *err, size_t err_len)
 		FAIL("--interval: must be at least 100ms (or 0 for none)");
 	if (spec->cpu < -1 || spec->cpu > 4095)
 		FAIL("--cpu: %d is out of range", spec->cpu);
-	if (spec->count_only &&
-	    (spec->role != ROLE_RECV || strcmp(spec->backend, "xdp")))
+	if (spec->backend.count_only &&
+	    (spec->role != ROLE_RECV || strcmp(spec->backend.name, "xdp")))
 		FAIL("--count-only: only recv with --backend xdp (the in-kernel "
 		     "analyzer) counts without accounting");
 	if (spec->clock_offset_ns > 86400LL * (int64_t)NSEC_PER_SEC ||

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lib/backend_opts.h"
 #include "lib/frame.h"
 #include "lib/sizemix.h"
 #include "lib/units.h"
@@ -40,29 +41,12 @@ enum catch_up_kind {
 #define SPEC_MAX_CATCH_UP_FRAMES 1000000
 #define SPEC_MAX_CATCH_UP_NS (10 * 1000000000ULL)
 
-enum xdp_mode_pref {
-	XDP_PREF_AUTO = 0, /* native (driver) first, then generic */
-	XDP_PREF_NATIVE,
-	XDP_PREF_GENERIC,
-};
-
-enum zero_copy_pref {
-	ZC_AUTO = 0, /* zero-copy first, then copy */
-	ZC_REQUIRE,
-	ZC_COPY,
-};
-
 #define SPEC_MAX_FLOWS 4096
 #define SPEC_MAX_BURST 1024
-#define SPEC_BACKEND_LEN 16
-#define SPEC_IFNAME_LEN 16
-#define SPEC_MAX_RING 65536
-#define SPEC_MAX_QUEUES 64
-#define SPEC_MAX_UMEM_FRAMES 262144
 
 struct test_spec {
 	enum role role;
-	char backend[SPEC_BACKEND_LEN];
+	struct backend_opts backend;
 	struct ip_addr dst; /* send, ping */
 	uint16_t dst_port;
 	struct ip_addr src; /* optional local address */
@@ -106,18 +90,7 @@ struct test_spec {
 	int cpu; /* -1: not pinned */
 	uint64_t idle_timeout_ns; /* recv/reflect: end after this much quiet */
 	uint64_t wait_ns; /* ping: wait for late replies after the last probe */
-	bool busy_poll; /* nonblocking receive loop instead of blocking */
 	bool realtime; /* paced sender: SCHED_FIFO where it sleeps */
-	bool kernel_rx_timestamps;
-	bool no_gso; /* udp backend: no UDP GSO/GRO batching */
-	bool count_only; /* recv, xdp backend: count probes only */
-	char ifname[SPEC_IFNAME_LEN]; /* raw backends; "" = from the route */
-	enum xdp_mode_pref xdp_mode;
-	enum zero_copy_pref zero_copy;
-	bool force; /* replace a foreign XDP program */
-	uint32_t ring_size; /* 0: backend default */
-	uint32_t umem_frames; /* 0: backend default */
-	uint32_t queues; /* raw backends: workers, one per queue (1..64) */
 	enum clock_sync clock_sync;
 	/* recv: the sender's clock minus ours, added to receive stamps so
 	 * one-way latency is in the sender's time; and its error bound. */
@@ -149,6 +122,19 @@ int spec_parse_catch_up(struct test_spec *spec, const char *text);
 /* "one burst (32 frames)", "none", "2 frames", "5ms" */
 const char *spec_catch_up_format(const struct test_spec *spec, char *buf,
 				 size_t len);
+
+/*
+ * The one end-of-run rule, for the worker and for a backend that runs the
+ * role in the kernel alike: the run is over when stopped, when the
+ * duration has passed since start_ns, when packets (sent by a sender or
+ * pinger, received by a receiver or reflector) reached the count, or, for
+ * recv and reflect, when idle_timeout passed since the last arrival
+ * last_rx_ns (0: none yet, so a receiver started before its sender waits
+ * for it). Times are CLOCK_MONOTONIC ns.
+ */
+bool spec_run_over(const struct test_spec *spec, bool stopped,
+		   uint64_t start_ns, uint64_t now_ns, uint64_t packets,
+		   uint64_t last_rx_ns);
 
 /* Packets per second the spec's rate means, over its size mix if any. */
 double spec_target_pps(const struct test_spec *spec);

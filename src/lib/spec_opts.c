@@ -5,6 +5,7 @@
  * argv of child runs. A value callback is here only where a type of the
  * model does not say it all (a size mix, marking bytes, catch-up).
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -13,6 +14,7 @@
 #include "lib/clock.h"
 #include "lib/log.h"
 #include "lib/marking.h"
+#include "lib/resolve.h"
 #include "lib/spec_opts.h"
 
 #define R_SEND	  SPEC_R_SEND
@@ -29,6 +31,7 @@
 #define J_ALL	  (SPEC_J_SINK | SPEC_J_REFLECT | J_SENDERS)
 
 #define SPEC_FIELD(field) OPT_FIELD(struct test_spec, field)
+#define BOPT_FIELD(field) OPT_FIELD(struct backend_opts, field)
 
 /* Marking rows: --tos and --traffic-class set the whole byte, --dscp and
  * --ecn a part of it. */
@@ -107,8 +110,15 @@ static int size_format(const struct opt_row *row, const void *cfg, char *buf,
 		snprintf(buf, len, "%" PRIu32, sp->frame_size);
 		return 1;
 	}
+	/* A mix as it was given ("imix", a sweep): it parses back to the
+	 * same mix, text and all. A text cut at SIZEMIX_TEXT_LEN would not,
+	 * so a long one goes as its list. */
+	if (sp->size_mix.text[0] &&
+	    strlen(sp->size_mix.text) + 1 < sizeof(sp->size_mix.text))
+		snprintf(buf, len, "%s", sp->size_mix.text);
+	else
+		sizemix_format(&sp->size_mix, buf, len);
 	/* A mix cut short would be another mix: refuse instead. */
-	sizemix_format(&sp->size_mix, buf, len);
 	return strlen(buf) + 1 < len ? 1 : -ENOSPC;
 }
 
@@ -314,6 +324,7 @@ static int catch_up_format(const struct opt_row *row, const void *cfg,
 
 static const struct opt_row traffic_rows[] = {
 	{.name = "size",
+	 .flags = OPT_F_ALWAYS,
 	 .type = OPT_CUSTOM,
 	 .roles = R_ALL | R_STAMP | R_SREFL,
 	 .arg = "BYTES",
@@ -414,6 +425,7 @@ static const struct opt_row traffic_rows[] = {
 	 .json_key = "line_rate",
 	 .json_roles = J_SENDERS | SPEC_J_REFLECT},
 	{.name = "duration",
+	 .flags = OPT_F_ALWAYS,
 	 .type = OPT_DURATION,
 	 SPEC_FIELD(duration_ns),
 	 .roles = R_ALL | R_STAMP | R_SREFL,
@@ -423,6 +435,7 @@ static const struct opt_row traffic_rows[] = {
 	 .json_key = "duration",
 	 .json_roles = J_ALL | SPEC_J_STAMP_REFLECT},
 	{.name = "count",
+	 .flags = OPT_F_ALWAYS,
 	 .type = OPT_UINT,
 	 SPEC_FIELD(count),
 	 .roles = R_ALL | R_STAMP | R_SREFL,
@@ -501,25 +514,6 @@ static const struct opt_row traffic_rows[] = {
 	 .help = "paced sender at real-time priority (SCHED_FIFO 1; root), so "
 		 "a busy host does not stall it; only where it sleeps between "
 		 "frames"},
-	{.name = "busy-poll",
-	 .type = OPT_SWITCH,
-	 SPEC_FIELD(busy_poll),
-	 .roles = R_ALL,
-	 .help = "spin on nonblocking sockets instead of sleeping"},
-	{.name = "count-only",
-	 .type = OPT_SWITCH,
-	 SPEC_FIELD(count_only),
-	 .roles = R_RECV,
-	 .help = "xdp backend: count probes and drop them, no loss/latency "
-		 "accounting (a sink as cheap as XDP_DROP, to compare "
-		 "senders)"},
-	{.name = "user-timestamps",
-	 .type = OPT_SWITCH,
-	 .flags = OPT_F_INVERT,
-	 SPEC_FIELD(kernel_rx_timestamps),
-	 .roles = R_RECV | R_PING | R_REFLECT | R_STAMP | R_SREFL,
-	 .help = "time arrivals in user space instead of kernel "
-		 "SO_TIMESTAMPNS"},
 	{.name = "clock-sync",
 	 .type = OPT_ENUM,
 	 SPEC_FIELD(clock_sync),
@@ -538,13 +532,13 @@ const struct opt_group spec_opts_traffic = OPT_GROUP("traffic", traffic_rows);
 static int backend_parse(const struct opt_row *row, void *cfg, const char *v,
 			 struct opt_parse *st)
 {
-	struct test_spec *sp = cfg;
+	struct backend_opts *bo = cfg;
 
 	(void)row;
 	(void)st;
 	if (!spec_backend_known(v))
 		return -EINVAL;
-	snprintf(sp->backend, sizeof(sp->backend), "%s", v);
+	snprintf(bo->name, sizeof(bo->name), "%s", v);
 	return 0;
 }
 
@@ -559,14 +553,14 @@ static int backend_json(const struct opt_row *row, void *cfg, json_t *v,
 static int ifname_parse(const struct opt_row *row, void *cfg, const char *v,
 			struct opt_parse *st)
 {
-	struct test_spec *sp = cfg;
+	struct backend_opts *bo = cfg;
 
 	(void)row;
 	(void)st;
 	if (!*v || strlen(v) >= SPEC_IFNAME_LEN || strchr(v, '/') ||
 	    strchr(v, ' '))
 		return -EINVAL;
-	snprintf(sp->ifname, sizeof(sp->ifname), "%s", v);
+	snprintf(bo->ifname, sizeof(bo->ifname), "%s", v);
 	return 0;
 }
 
@@ -584,7 +578,7 @@ static const struct opt_name zero_copy_names[] = {
 static const struct opt_row backend_rows[] = {
 	{.name = "backend",
 	 .type = OPT_STRING,
-	 SPEC_FIELD(backend),
+	 BOPT_FIELD(name),
 	 .roles = R_ALL | R_SREFL,
 	 .arg = "NAME",
 	 .names = (const struct opt_name[]){{"auto", 0},
@@ -604,7 +598,7 @@ static const struct opt_row backend_rows[] = {
 	 .short_name = 'i',
 	 .type = OPT_STRING,
 	 .flags = OPT_F_IFACE,
-	 SPEC_FIELD(ifname),
+	 BOPT_FIELD(ifname),
 	 .roles = R_ALL | R_SREFL,
 	 .arg = "IFACE",
 	 .help = "-i IFACE; raw backends: interface (default: from the route "
@@ -613,7 +607,7 @@ static const struct opt_row backend_rows[] = {
 	 .parse = ifname_parse},
 	{.name = "xdp-mode",
 	 .type = OPT_ENUM,
-	 SPEC_FIELD(xdp_mode),
+	 BOPT_FIELD(xdp_mode),
 	 .roles = R_ALL | R_SREFL,
 	 .names = xdp_modes,
 	 .arg = "MODE",
@@ -622,7 +616,7 @@ static const struct opt_row backend_rows[] = {
 	 .accepted = "auto, native, generic"},
 	{.name = "zero-copy",
 	 .type = OPT_ENUM,
-	 SPEC_FIELD(zero_copy),
+	 BOPT_FIELD(zero_copy),
 	 .roles = R_ALL,
 	 .names = zero_copy_names,
 	 .arg = "WHEN",
@@ -630,13 +624,13 @@ static const struct opt_row backend_rows[] = {
 	 .accepted = "auto, require, off"},
 	{.name = "force",
 	 .type = OPT_SWITCH,
-	 SPEC_FIELD(force),
+	 BOPT_FIELD(force),
 	 .roles = R_ALL | R_SREFL,
 	 .help = "replace a foreign XDP program on the interface"},
 	{.name = "ring-size",
 	 .type = OPT_UINT,
 	 .flags = OPT_F_POW2,
-	 SPEC_FIELD(ring_size),
+	 BOPT_FIELD(ring_size),
 	 .roles = R_ALL,
 	 .min = 64,
 	 .max = SPEC_MAX_RING,
@@ -645,7 +639,7 @@ static const struct opt_row backend_rows[] = {
 	 .accepted = "a power of two, 64..65536"},
 	{.name = "queues",
 	 .type = OPT_UINT,
-	 SPEC_FIELD(queues),
+	 BOPT_FIELD(queues),
 	 .roles = R_SEND | R_RX,
 	 .min = 1,
 	 .max = SPEC_MAX_QUEUES,
@@ -657,16 +651,35 @@ static const struct opt_row backend_rows[] = {
 	{.name = "umem-frames",
 	 .type = OPT_UINT,
 	 .flags = OPT_F_POW2,
-	 SPEC_FIELD(umem_frames),
+	 BOPT_FIELD(umem_frames),
 	 .roles = R_ALL,
 	 .min = 256,
 	 .max = SPEC_MAX_UMEM_FRAMES,
 	 .arg = "N",
 	 .help = "AF_XDP UMEM frames, power of two (default 4096)",
 	 .accepted = "a power of two, 256..262144"},
+	{.name = "busy-poll",
+	 .type = OPT_SWITCH,
+	 BOPT_FIELD(busy_poll),
+	 .roles = R_ALL,
+	 .help = "spin on nonblocking sockets instead of sleeping"},
+	{.name = "count-only",
+	 .type = OPT_SWITCH,
+	 BOPT_FIELD(count_only),
+	 .roles = R_RECV,
+	 .help = "xdp backend: count probes and drop them, no loss/latency "
+		 "accounting (a sink as cheap as XDP_DROP, to compare "
+		 "senders)"},
+	{.name = "user-timestamps",
+	 .type = OPT_SWITCH,
+	 .flags = OPT_F_INVERT,
+	 BOPT_FIELD(kernel_rx_timestamps),
+	 .roles = R_RECV | R_PING | R_REFLECT | R_STAMP | R_SREFL,
+	 .help = "time arrivals in user space instead of kernel "
+		 "SO_TIMESTAMPNS"},
 	{.name = "no-gso",
 	 .type = OPT_SWITCH,
-	 SPEC_FIELD(no_gso),
+	 BOPT_FIELD(no_gso),
 	 .roles = R_ALL,
 	 .help = "udp: one datagram per send/receive (no UDP GSO/GRO "
 		 "batching)",
@@ -794,3 +807,242 @@ static const struct opt_row output_rows[] = {
 };
 
 const struct opt_group spec_opts_output = OPT_GROUP("output", output_rows);
+
+/* The address rows: an IP or a host name, resolved as it is parsed. */
+/* An address flag: an IP or a host name (resolved now). */
+static int resolve_row(const struct opt_row *row, const char *v,
+		       bool port_optional, struct ip_addr *ip, uint16_t *port,
+		       bool *has_port, struct opt_parse *st)
+{
+	char err[400];
+
+	if (!endpoint_resolve(v, port_optional, ip, port, has_port, err,
+			      sizeof(err)))
+		return 0;
+	return opts_fail(st, row, "%s", err);
+}
+
+static int dst_parse(const struct opt_row *row, void *cfg, const char *v,
+		     struct opt_parse *st)
+{
+	struct test_spec *sp = cfg;
+
+	return resolve_row(row, v, false, &sp->dst, &sp->dst_port, NULL, st);
+}
+
+static int src_parse(const struct opt_row *row, void *cfg, const char *v,
+		     struct opt_parse *st)
+{
+	struct test_spec *sp = cfg;
+	bool has_port;
+
+	if (resolve_row(row, v, true, &sp->src, &sp->src_port, &has_port, st))
+		return -EINVAL;
+	sp->has_src = true;
+	return 0;
+}
+
+static int listen_parse(const struct opt_row *row, void *cfg, const char *v,
+			struct opt_parse *st)
+{
+	struct test_spec *sp = cfg;
+
+	return resolve_row(row, v, false, &sp->listen, &sp->listen_port, NULL,
+			   st);
+}
+
+static int from_parse(const struct opt_row *row, void *cfg, const char *v,
+		      struct opt_parse *st)
+{
+	struct test_spec *sp = cfg;
+	bool has_port;
+
+	if (resolve_row(row, v, true, &sp->only_from, NULL, &has_port, st))
+		return -EINVAL;
+	if (has_port)
+		return -EINVAL; /* the standard line: no port */
+	sp->has_only_from = true;
+	return 0;
+}
+
+/* "IP", "IP:PORT" or "[IPv6]:PORT" (port 0: none). */
+static int format_endpoint(const struct ip_addr *ip, uint16_t port, char *buf,
+			   size_t len)
+{
+	char addr[INET6_ADDRSTRLEN];
+
+	if ((ip->family != AF_INET && ip->family != AF_INET6) ||
+	    !inet_ntop(ip->family, &ip->v4, addr, sizeof(addr)))
+		return 0;
+	if (!port)
+		snprintf(buf, len, "%s", addr);
+	else if (ip->family == AF_INET6)
+		snprintf(buf, len, "[%s]:%u", addr, port);
+	else
+		snprintf(buf, len, "%s:%u", addr, port);
+	return 1;
+}
+
+static int dst_format(const struct opt_row *row, const void *cfg, char *buf,
+		      size_t len)
+{
+	const struct test_spec *sp = cfg;
+
+	(void)row;
+	return format_endpoint(&sp->dst, sp->dst_port, buf, len);
+}
+
+static int src_format(const struct opt_row *row, const void *cfg, char *buf,
+		      size_t len)
+{
+	const struct test_spec *sp = cfg;
+
+	(void)row;
+	return sp->has_src ? format_endpoint(&sp->src, sp->src_port, buf, len) :
+			     0;
+}
+
+static int listen_format(const struct opt_row *row, const void *cfg, char *buf,
+			 size_t len)
+{
+	const struct test_spec *sp = cfg;
+
+	(void)row;
+	return format_endpoint(&sp->listen, sp->listen_port, buf, len);
+}
+
+static int from_format(const struct opt_row *row, const void *cfg, char *buf,
+		       size_t len)
+{
+	const struct test_spec *sp = cfg;
+
+	(void)row;
+	return sp->has_only_from ?
+		       format_endpoint(&sp->only_from, 0, buf, len) :
+		       0;
+}
+
+static const struct opt_row address_rows[] = {
+	{.name = "dst",
+	 .type = OPT_CUSTOM,
+	 .roles = R_TX | SPEC_R_STAMP,
+	 .arg = "HOST:PORT",
+	 .help = "destination (required): an IP, [IPv6] or a host name",
+	 .parse = dst_parse,
+	 .format = dst_format},
+	{.name = "src",
+	 .type = OPT_CUSTOM,
+	 .roles = R_TX | SPEC_R_STAMP,
+	 .arg = "HOST[:PORT]",
+	 .help = "source address; with a port, flows use PORT, PORT+1, ...",
+	 .parse = src_parse,
+	 .format = src_format},
+	{.name = "listen",
+	 .type = OPT_CUSTOM,
+	 .roles = R_RX | SPEC_R_STAMP_REFLECT,
+	 .arg = "HOST:PORT",
+	 .help = "address to listen on (required): an IP, [IPv6] or a host "
+		 "name",
+	 .parse = listen_parse,
+	 .format = listen_format},
+	{.name = "from",
+	 .type = OPT_CUSTOM,
+	 .roles = R_RX,
+	 .arg = "HOST",
+	 .help = "take packets only from HOST (the xdp backend filters in its "
+		 "program); the rest to the port is counted in rx.filtered",
+	 .accepted = "an address or host name, no port",
+	 .parse = from_parse,
+	 .format = from_format},
+};
+
+const struct opt_group spec_opts_address = OPT_GROUP("address", address_rows);
+
+const struct opt_group_ref spec_opts_groups[] = {
+	{&spec_opts_address, 0},
+	{&spec_opts_traffic, 0},
+	{&spec_opts_backend, offsetof(struct test_spec, backend)},
+	{&spec_opts_output, 0},
+	{NULL, 0},
+};
+
+#define EXIT_NOTE(failure)                                                     \
+	"\nexit codes: 0 ok, 1 runtime error, 2 bad input, 3 the test ran "    \
+	"but its traffic\nfailed: " failure "\n(one line on stderr says why; " \
+	"docs/cli.md)\nJSON fields: docs/json.md\n"
+
+const struct opt_command spec_opts_send = {
+	.name = "send",
+	.summary = "send test traffic at a frame size and rate",
+	.usage = "send --dst HOST:PORT [options]\n"
+		 "  Send UDP test packets (sequence number and timestamp in "
+		 "each) at a frame size and rate.",
+	.groups = spec_opts_groups,
+	.roles = SPEC_R_SEND,
+	.epilog = EXIT_NOTE("nothing sent, or the destination refused it "
+			    "from start to end"),
+};
+
+const struct opt_command spec_opts_recv = {
+	.name = "recv",
+	.summary = "receive and analyse test traffic",
+	.usage = "recv --listen HOST:PORT [options]\n"
+		 "  Receive test packets; report loss, reordering, duplicates, "
+		 "latency and jitter.",
+	.groups = spec_opts_groups,
+	.roles = SPEC_R_RECV,
+	.epilog = EXIT_NOTE("no test packet received"),
+};
+
+const struct opt_command spec_opts_reflect = {
+	.name = "reflect",
+	.summary = "send test packets back to their source",
+	.usage = "reflect --listen HOST:PORT [options]\n"
+		 "  Send every test packet back to its source.",
+	.groups = spec_opts_groups,
+	.roles = SPEC_R_REFLECT,
+	.epilog = EXIT_NOTE("no test packet received"),
+};
+
+const struct opt_command spec_opts_ping = {
+	.name = "ping",
+	.summary = "round-trip latency against a reflector",
+	.usage = "ping --dst HOST:PORT [options]\n"
+		 "  Round trip against a reflector: RTT percentiles, "
+		 "optionally under load (--rate).",
+	.groups = spec_opts_groups,
+	.roles = SPEC_R_PING,
+	.epilog = EXIT_NOTE("no reply"),
+};
+
+const struct opt_command *spec_opts_command(enum role role)
+{
+	switch (role) {
+	case ROLE_SEND:
+		return &spec_opts_send;
+	case ROLE_RECV:
+		return &spec_opts_recv;
+	case ROLE_REFLECT:
+		return &spec_opts_reflect;
+	case ROLE_PING:
+		break;
+	}
+	return &spec_opts_ping;
+}
+
+#define SEND_CATCH_UP_NS (10 * NSEC_PER_MSEC)
+
+void spec_opts_defaults(enum role role, struct test_spec *sp)
+{
+	spec_init(sp, role);
+	/*
+	 * A load generator's job is the rate: `send` makes up 10 ms of
+	 * lateness (a busy host stalls it for milliseconds; bursts show in
+	 * tx.pacing). A ping's probes and the server's sessions keep one
+	 * burst; rfc2544 trials use their own policy.
+	 */
+	if (role == ROLE_SEND) {
+		sp->catch_up = CATCH_UP_TIME;
+		sp->catch_up_value = SEND_CATCH_UP_NS;
+	}
+}

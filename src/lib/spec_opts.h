@@ -6,8 +6,10 @@
  * The option rows of struct test_spec (options.h), shared by the traffic
  * commands (send, recv, reflect, ping, stamp, stamp-reflect) and the
  * daemon's JSON spec. Place the groups at the offset of the test_spec in
- * the command's config. The address flags (--dst, --listen, ...) resolve
- * host names and live with the commands (cmd/traffic_opts.c).
+ * the command's config. The commands send, recv, reflect and ping are
+ * here too, for their --help and for the argv a runner gives a child
+ * (opts_to_argv); their parse's checks across flags are the command
+ * layer's (cmd/traffic_opts.c).
  */
 
 #include "lib/options.h"
@@ -31,9 +33,26 @@
 
 /* size, rate, marking, duration, count, flows, pacing, timing */
 extern const struct opt_group spec_opts_traffic;
-/* backend, interface, XDP and AF_XDP settings, queues, GSO */
+/* struct backend_opts (lib/backend_opts.h): backend, interface, XDP and
+ * AF_XDP settings, queues, busy poll, GSO, timestamps. Its rows point
+ * into a backend_opts: place it at offsetof(struct test_spec, backend)
+ * (plus the test_spec's own offset), or at a replicator_config's. */
 extern const struct opt_group spec_opts_backend;
 /* interval, per-flow table, JSON/NDJSON/CSV, quiet, verbose */
 extern const struct opt_group spec_opts_output;
+
+/* --dst, --src, --listen, --from: an IP or a host name (resolved) */
+extern const struct opt_group spec_opts_address;
+/* address, traffic, backend, output: the groups of a test_spec at
+ * offset 0 of a command's config */
+extern const struct opt_group_ref spec_opts_groups[];
+extern const struct opt_command spec_opts_send, spec_opts_recv,
+	spec_opts_reflect, spec_opts_ping;
+/* One of the four above. */
+const struct opt_command *spec_opts_command(enum role role);
+/* spec_init, and the command line's defaults of a role (send makes up
+ * 10 ms of lateness): the config a parse starts from, and the defaults
+ * opts_to_argv compares with. */
+void spec_opts_defaults(enum role role, struct test_spec *spec);
 
 #endif

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "lib/stats.h"
+#include "lib/strbuf.h"
 
 #define COUNTER_COUNT (sizeof(struct stats_counters) / sizeof(uint64_t))
 
@@ -147,6 +148,7 @@ void stats_kv_add(char *acc, size_t len, const char *add)
 {
 	char names[32][64];
 	unsigned long long values[32];
+	struct strbuf sb;
 	int count = 0;
 
 	for (int pass = 0; pass < 2; pass++) {
@@ -174,11 +176,8 @@ void stats_kv_add(char *acc, size_t len, const char *add)
 			values[k] += v;
 		}
 	}
-	acc[0] = '\0';
-	for (int k = 0; k < count; k++) {
-		size_t used = strlen(acc);
-
-		snprintf(acc + used, len - used, "%s%s=%llu", k ? " " : "",
-			 names[k], values[k]);
-	}
+	strbuf_init_fixed(&sb, acc, len);
+	for (int k = 0; k < count; k++)
+		strbuf_printf(&sb, "%s%s=%llu", k ? " " : "", names[k],
+			      values[k]);
 }

@@ -25,6 +25,7 @@
 #include "lib/clock.h"
 #include "engine/worker.h"
 #include "lib/log.h"
+#include "lib/sockaddr.h"
 #include "replicator/replicator.h"
 #include "lib/stats.h"
 
@@ -250,24 +251,7 @@ static void account_tx(struct repl_worker *w, const struct tx_result *res)
 static bool peer_addr(const struct sockaddr_storage *ss, struct ip_addr *a,
 		      uint16_t *port)
 {
-	memset(a, 0, sizeof(*a));
-	if (ss->ss_family == AF_INET) {
-		const struct sockaddr_in *sin = (const void *)ss;
-
-		a->family = AF_INET;
-		a->v4 = sin->sin_addr;
-		*port = ntohs(sin->sin_port);
-		return true;
-	}
-	if (ss->ss_family == AF_INET6) {
-		const struct sockaddr_in6 *sin6 = (const void *)ss;
-
-		a->family = AF_INET6;
-		a->v6 = sin6->sin6_addr;
-		*port = ntohs(sin6->sin6_port);
-		return true;
-	}
-	return false;
+	return sockaddr_to_ip((const struct sockaddr *)ss, a, port);
 }
 
 static void set_peer(struct pkt *p, const struct sub_target *t)
@@ -275,6 +259,43 @@ static void set_peer(struct pkt *p, const struct sub_target *t)
 	memcpy(&p->peer, &t->sa,
 	       t->addr.family == AF_INET6 ? sizeof(struct sockaddr_in6) :
 					    sizeof(struct sockaddr_in));
+}
+
+/* tx[k] sends the datagram rx[idx[k]] as it came (udp backend: the
+ * payload only, no headers to rewrite). */
+static void copy_received(struct repl_worker *w, const uint32_t *idx,
+			  uint32_t n)
+{
+	for (uint32_t k = 0; k < n; k++) {
+		const struct pkt *p = &w->rx[idx[k]];
+
+		w->tx[k].data = p->data;
+		w->tx[k].len = p->len;
+		w->tx[k].flow = 0;
+		w->tx[k].payload_offset = 0;
+	}
+}
+
+/* After a burst is sorted: the subscribers' own nret packets go back to
+ * the feed (or are counted), and whether the feed's nfeed go on to the
+ * subscribers (none there: counted). */
+static bool burst_route(struct repl_worker *w, const struct sub_set *set,
+			uint32_t nfeed, uint32_t nret,
+			void (*send_back)(struct repl_worker *w, uint32_t nret))
+{
+	if (nret) {
+		if (w->r->cfg.return_path)
+			send_back(w, nret);
+		else
+			STAT_ADD(w->c.from_subscriber, nret);
+	}
+	if (!nfeed)
+		return false;
+	if (!set->count) {
+		STAT_ADD(w->c.no_subscribers, nfeed);
+		return false;
+	}
+	return true;
 }
 
 static void udp_return(struct repl_worker *w, uint32_t nret)
@@ -286,15 +307,9 @@ static void udp_return(struct repl_worker *w, uint32_t nret)
 		STAT_ADD(w->c.return_no_feed, nret);
 		return;
 	}
-	for (uint32_t k = 0; k < nret; k++) {
-		const struct pkt *p = &w->rx[w->ret_idx[k]];
-
-		w->tx[k].data = p->data;
-		w->tx[k].len = p->len;
-		w->tx[k].flow = 0;
-		w->tx[k].payload_offset = 0;
+	copy_received(w, w->ret_idx, nret);
+	for (uint32_t k = 0; k < nret; k++)
 		set_peer(&w->tx[k], &feed);
-	}
 	tx_all(w, w->tx, nret, &res);
 	account_tx(w, &res);
 	/* What went to the send path; its drops are the tx drops. */
@@ -339,26 +354,9 @@ static void udp_burst(struct repl_worker *w, const struct sub_set *set,
 		if (peer_addr(&w->rx[last_feed].peer, &a, &port))
 			feed_seen(w, &a, port, NULL);
 	}
-	if (nret) {
-		if (w->r->cfg.return_path)
-			udp_return(w, nret);
-		else
-			STAT_ADD(w->c.from_subscriber, nret);
-	}
-	if (!nfeed)
+	if (!burst_route(w, set, nfeed, nret, udp_return))
 		return;
-	if (!set->count) {
-		STAT_ADD(w->c.no_subscribers, nfeed);
-		return;
-	}
-	for (uint32_t k = 0; k < nfeed; k++) {
-		const struct pkt *p = &w->rx[w->feed_idx[k]];
-
-		w->tx[k].data = p->data;
-		w->tx[k].len = p->len;
-		w->tx[k].flow = 0;
-		w->tx[k].payload_offset = 0;
-	}
+	copy_received(w, w->feed_idx, nfeed);
 	for (uint32_t s = 0; s < set->count; s++) {
 		const struct subscriber *sub = &set->subs[s];
 		struct tx_result res;
@@ -469,18 +467,8 @@ static void raw_burst(struct repl_worker *w, const struct sub_set *set,
 	if (last_feed >= 0)
 		feed_seen(w, &last_view.src, last_view.src_port,
 			  last_view.src_mac);
-	if (nret) {
-		if (r->cfg.return_path)
-			raw_return(w, nret);
-		else
-			STAT_ADD(w->c.from_subscriber, nret);
-	}
-	if (!nfeed)
+	if (!burst_route(w, set, nfeed, nret, raw_return))
 		return;
-	if (!set->count) {
-		STAT_ADD(w->c.no_subscribers, nfeed);
-		return;
-	}
 	for (uint32_t k = 0; k < nfeed; k++)
 		w->tx[k] = w->rx[w->feed_idx[k]];
 	for (uint32_t s = 0; s < set->count; s++) {

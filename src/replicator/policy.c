@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/sockaddr.h"
 #include "replicator/policy.h"
 
 static bool is_unspecified(const struct ip_addr *a)
@@ -279,17 +280,10 @@ int policy_load_local(struct sub_policy *p)
 	for (i = ifa; i && p->nlocal < POLICY_MAX_LOCAL; i = i->ifa_next) {
 		struct policy_prefix *pp = &p->local[p->nlocal];
 
-		if (!i->ifa_addr || (i->ifa_addr->sa_family != AF_INET &&
-				     i->ifa_addr->sa_family != AF_INET6))
-			continue;
 		memset(pp, 0, sizeof(*pp));
-		pp->addr.family = i->ifa_addr->sa_family;
-		if (pp->addr.family == AF_INET)
-			pp->addr.v4 =
-				((struct sockaddr_in *)i->ifa_addr)->sin_addr;
-		else
-			pp->addr.v6 =
-				((struct sockaddr_in6 *)i->ifa_addr)->sin6_addr;
+		if (!i->ifa_addr ||
+		    !sockaddr_to_ip(i->ifa_addr, &pp->addr, NULL))
+			continue;
 		pp->prefix_len =
 			i->ifa_netmask ?
 				mask_len(i->ifa_netmask) :

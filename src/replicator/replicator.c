@@ -19,8 +19,8 @@
 void replicator_config_init(struct replicator_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
-	snprintf(cfg->backend, sizeof(cfg->backend), "auto");
-	cfg->queues = 1;
+	snprintf(cfg->backend.name, sizeof(cfg->backend.name), "auto");
+	cfg->backend.queues = 1;
 	cfg->cpu = -1;
 	cfg->burst = 64;
 	cfg->max_frame = 1518;
@@ -122,96 +122,42 @@ static void on_slot_freed(void *arg, const struct subscriber *s)
 
 /* ---- opening the data path */
 
-static void spec_from(const struct replicator_config *cfg, const char *backend,
-		      struct test_spec *sp)
+/* The backend configuration every candidate starts from: a receiver of
+ * the listen address that also sends (to the subscribers). */
+static void replicator_request(const struct replicator_config *cfg,
+			       struct backend_request *req)
 {
+	static const char *const auto_order[] = {"afxdp", "afpacket", "udp"};
+	struct backend_config *bc = &req->cfg;
+
+	memset(req, 0, sizeof(*req));
+	req->auto_order = auto_order;
+	req->auto_count = sizeof(auto_order) / sizeof(auto_order[0]);
 	/* A reflector's config asks the backends for per-packet handover
 	 * (AF_PACKET V2); a receiver's for throughput. */
-	spec_init(sp, cfg->low_latency ? ROLE_REFLECT : ROLE_RECV);
-	snprintf(sp->backend, sizeof(sp->backend), "%s", backend);
-	sp->listen = cfg->listen;
-	sp->listen_port = cfg->listen_port;
-	sp->frame_size = cfg->max_frame;
-	sp->burst = cfg->burst;
-	sp->busy_poll = cfg->busy_poll;
-	sp->no_gso = cfg->no_gso;
-	sp->kernel_rx_timestamps = false;
-	snprintf(sp->ifname, sizeof(sp->ifname), "%s", cfg->ifname);
-	sp->xdp_mode = cfg->xdp_mode;
-	sp->zero_copy = cfg->zero_copy;
-	sp->force = cfg->force;
-	sp->ring_size = cfg->ring_size;
-	sp->umem_frames = cfg->umem_frames;
-	sp->cpu = cfg->cpu;
-	sp->queues = cfg->queues;
-}
-
-static int open_udp(struct replicator *r)
-{
-	struct backend_config *bc = &r->bcfg[0];
-
-	memset(bc, 0, sizeof(*bc));
-	bc->role = ROLE_RECV;
-	bc->batch = r->cfg.burst;
+	bc->role = cfg->backend.low_latency ? ROLE_REFLECT : ROLE_RECV;
+	bc->opts = cfg->backend;
+	bc->opts.kernel_rx_timestamps = false;
+	bc->batch = cfg->burst < 64 ? 64 : cfg->burst;
 	bc->max_frame = FRAME_MAX_SIZE;
-	bc->frame_size = r->cfg.max_frame;
-	bc->busy_poll = r->cfg.busy_poll;
-	bc->no_gso = r->cfg.no_gso;
-	bc->cpu = r->cfg.cpu;
+	bc->frame_size = cfg->max_frame;
+	bc->cpu = cfg->cpu;
 	bc->flows = 1;
-	bc->local = r->cfg.listen;
-	bc->local_port = r->cfg.listen_port;
-	bc->tx_to_peers = true;
-	r->ops = &backend_udp_ops;
-	return r->ops->open(bc, &r->backends[0]);
-}
-
-static void note_append(struct replicator *r, const char *name, const char *why)
-{
-	size_t used = strlen(r->note);
-
-	snprintf(r->note + used, sizeof(r->note) - used, "%s%s refused: %s",
-		 used ? "; " : "", name, why);
+	bc->local = cfg->listen;
+	bc->local_port = cfg->listen_port;
+	bc->tx_to_peers = true; /* udp: a relay, GSO per destination */
 }
 
 /* Queue 0 with the named backend (or, for auto, the first of afxdp,
  * afpacket, udp that opens), then one more instance per queue. */
-static int open_userspace(struct replicator *r)
+static int open_userspace(struct replicator *r, struct lr_err *lerr)
 {
-	static const char *const auto_order[] = {"afxdp", "afpacket", "udp"};
-	const char *single[] = {r->cfg.backend};
-	const char *const *names = single;
-	bool is_auto = !strcmp(r->cfg.backend, "auto");
-	size_t count = 1;
-	int err = -ENOENT;
+	struct backend_request req;
+	int err;
 
-	if (is_auto) {
-		names = auto_order;
-		count = sizeof(auto_order) / sizeof(auto_order[0]);
-	}
-	for (size_t i = 0; i < count; i++) {
-		struct test_spec sp;
-		char why[384] = "", captured[256];
-
-		if (!strcmp(names[i], "udp")) {
-			err = open_udp(r);
-			if (!err)
-				break;
-			pr_warn("udp backend: %s\n", strerror(-err));
-			return err;
-		}
-		spec_from(&r->cfg, names[i], &sp);
-		log_capture_thread(captured, sizeof(captured));
-		err = backend_select_open(&sp, &r->ops, &r->backends[0],
-					  &r->bcfg[0], why, sizeof(why));
-		log_capture_thread(NULL, 0);
-		if (!err)
-			break;
-		if (!is_auto)
-			return err;
-		note_append(r, names[i],
-			    captured[0] ? captured : strerror(-err));
-	}
+	replicator_request(&r->cfg, &req);
+	err = backend_select_open(&req, &r->ops, &r->backends[0], &r->bcfg[0],
+				  r->note, sizeof(r->note), lerr);
 	if (err)
 		return err;
 	r->raw = r->ops->flags & BACKEND_F_RAW;
@@ -220,26 +166,23 @@ static int open_userspace(struct replicator *r)
 		struct backend_config *b0 = &r->bcfg[0];
 
 		memcpy(r->src_mac, b0->frame.dst_mac, 6);
-		snprintf(r->ifname, sizeof(r->ifname), "%s", b0->ifname_buf);
+		snprintf(r->ifname, sizeof(r->ifname), "%s", b0->opts.ifname);
 		r->ifindex = b0->ifindex;
 	}
-	if (r->cfg.queues > 1 && strcmp(r->ops->name, "afxdp")) {
-		pr_warn("--queues: the %s backend runs on one queue (afxdp and "
-			"xdp take several)\n",
-			r->ops->name);
-		return -EINVAL;
-	}
-	for (uint32_t q = 1; q < r->cfg.queues; q++) {
+	if (r->cfg.backend.queues > 1 && strcmp(r->ops->name, "afxdp"))
+		return lr_err_set(lerr, -EINVAL, "queues",
+				  "--queues: the %s backend runs on one queue "
+				  "(afxdp and xdp take several)",
+				  r->ops->name);
+	for (uint32_t q = 1; q < r->cfg.backend.queues; q++) {
 		r->bcfg[q] = r->bcfg[0];
-		r->bcfg[q].ifname = r->bcfg[q].ifname_buf;
 		r->bcfg[q].queue_id = q;
 		r->bcfg[q].cpu = r->cfg.cpu >= 0 ? r->cfg.cpu + (int)q : -1;
-		err = r->ops->open(&r->bcfg[q], &r->backends[q]);
-		if (err) {
-			pr_warn("%s backend, queue %u: %s\n", r->ops->name, q,
-				strerror(-err));
-			return err;
-		}
+		err = r->ops->open(&r->bcfg[q], &r->backends[q], lerr);
+		if (err)
+			return lr_err_set(lerr, err, NULL,
+					  "%s backend, queue %u: %s",
+					  r->ops->name, q, strerror(-err));
 		r->nworkers = q + 1;
 	}
 	r->backend_name = r->ops->name;
@@ -254,37 +197,38 @@ static int open_userspace(struct replicator *r)
 }
 
 int replicator_open(const struct replicator_config *cfg,
-		    struct replicator **out)
+		    struct replicator **out, struct lr_err *lerr)
 {
 	struct replicator *r = calloc(1, sizeof(*r));
 	uint32_t readers;
 	int err;
 
 	if (!r)
-		return -ENOMEM;
+		return lr_err_errno(lerr, -ENOMEM);
 	r->cfg = *cfg;
-	if (!r->cfg.queues)
-		r->cfg.queues = 1;
+	if (!r->cfg.backend.queues)
+		r->cfg.backend.queues = 1;
 	if (r->cfg.burst < 1 || r->cfg.burst > SPEC_MAX_BURST ||
-	    r->cfg.queues > SPEC_MAX_QUEUES) {
+	    r->cfg.backend.queues > SPEC_MAX_QUEUES) {
 		free(r);
-		return -EINVAL;
+		return lr_err_set(lerr, -EINVAL, NULL,
+				  "--burst or --queues out of range");
 	}
 	atomic_init(&r->stop, false);
 	pthread_mutex_init(&r->view_lock, NULL);
 	r->listen_wildcard = ip_is_wildcard(&cfg->listen);
-	if (!strcmp(cfg->backend, "xdp")) {
+	if (!strcmp(cfg->backend.name, "xdp")) {
 		char why[256] = "";
 
 		err = tc_replicator_open(r, why, sizeof(why));
 		if (err) {
-			pr_warn("xdp backend: %s\n",
-				why[0] ? why : strerror(-err));
+			lr_err_set(lerr, err, NULL, "xdp backend: %s",
+				   why[0] ? why : strerror(-err));
 			goto err_close;
 		}
 		readers = 1; /* the kernel */
 	} else {
-		err = open_userspace(r);
+		err = open_userspace(r, lerr);
 		if (err)
 			goto err_close;
 		readers = r->nworkers;
@@ -300,8 +244,9 @@ int replicator_open(const struct replicator_config *cfg,
 	r->policy.local_delivery = !r->raw && !r->tc;
 	err = policy_load_local(&r->policy);
 	if (err) {
-		pr_warn("replicate: cannot list this host's addresses: %s\n",
-			strerror(-err));
+		lr_err_set(lerr, err, NULL,
+			   "replicate: cannot list this host's addresses: %s",
+			   strerror(-err));
 		goto err_close;
 	}
 	err = subs_init(&r->subs, cfg->max_subscribers, readers, on_slot_freed,
@@ -328,6 +273,7 @@ int replicator_open(const struct replicator_config *cfg,
 	return 0;
 
 err_close:
+	lr_err_errno(lerr, err);
 	replicator_close(r);
 	return err;
 }

@@ -29,6 +29,7 @@
 #include "backend/backend.h"
 #include "replicator/policy.h"
 #include "replicator/rewrite.h"
+#include "lib/err.h"
 #include "lib/spec.h"
 #include "replicator/subs.h"
 
@@ -37,11 +38,13 @@
 #define REPL_MAX_REMOVED_KEPT	     256
 
 struct replicator_config {
-	char backend[SPEC_BACKEND_LEN]; /* auto, xdp, afxdp, afpacket, udp */
+	/* backend.name: auto, xdp, afxdp, afpacket, udp; backend.ifname
+	 * "" = from the listen address; backend.queues 1.., afxdp (and xdp,
+	 * which takes all) only; backend.low_latency: afpacket's per-frame
+	 * (V2) ring */
+	struct backend_opts backend;
 	struct ip_addr listen;
 	uint16_t listen_port;
-	char ifname[SPEC_IFNAME_LEN]; /* "" = from the listen address */
-	uint32_t queues; /* 1.. ; afxdp (and xdp, which takes all) only */
 	int cpu; /* first worker's CPU, -1 not pinned */
 	uint32_t burst;
 	uint32_t max_frame; /* largest frame incl. FCS to pass on */
@@ -53,14 +56,6 @@ struct replicator_config {
 	uint32_t nlocal_ports;
 	uint16_t api_port; /* never a local subscriber's port; 0: no API */
 	bool return_path; /* a subscriber's packets go back to the feed */
-	bool low_latency; /* afpacket: per-frame (V2) ring */
-	bool busy_poll;
-	bool no_gso;
-	enum xdp_mode_pref xdp_mode;
-	enum zero_copy_pref zero_copy;
-	bool force;
-	uint32_t ring_size;
-	uint32_t umem_frames;
 };
 
 void replicator_config_init(struct replicator_config *cfg);
@@ -175,10 +170,10 @@ struct replicator {
 
 /*
  * Open the data path (backends, one per queue, or the in-kernel
- * program), ready to start. On error returns -errno after one line.
+ * program), ready to start. On error returns -errno with why in err.
  */
 int replicator_open(const struct replicator_config *cfg,
-		    struct replicator **out);
+		    struct replicator **out, struct lr_err *err);
 /* Start the workers. */
 int replicator_start(struct replicator *r);
 /* Reclaim retired subscriber sets; call every few ms (the control loop). */

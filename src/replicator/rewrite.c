@@ -2,6 +2,7 @@
 #include <arpa/inet.h>
 #include <string.h>
 
+#include "lib/sockaddr.h"
 #include "replicator/rewrite.h"
 
 static uint64_t add_words(uint64_t acc, uint32_t v)
@@ -26,20 +27,7 @@ void rewrite_target_init(struct sub_target *t)
 					     (const void *)&t->addr.v6 :
 					     (const void *)&t->addr.v4,
 				     t->addr.family == AF_INET6 ? 16 : 4, w);
-	memset(&t->sa, 0, sizeof(t->sa));
-	if (t->addr.family == AF_INET6) {
-		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&t->sa;
-
-		sin6->sin6_family = AF_INET6;
-		sin6->sin6_addr = t->addr.v6;
-		sin6->sin6_port = port_be;
-	} else {
-		struct sockaddr_in *sin = (struct sockaddr_in *)&t->sa;
-
-		sin->sin_family = AF_INET;
-		sin->sin_addr = t->addr.v4;
-		sin->sin_port = port_be;
-	}
+	sockaddr_from_ip(&t->sa, &t->addr, t->port);
 }
 
 void rewrite_prepare(uint8_t *frame, const struct frame_view *v,

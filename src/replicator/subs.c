@@ -219,6 +219,20 @@ unsigned int subs_pending(struct sub_registry *reg)
 	return n;
 }
 
+/* The set to publish and the record its predecessor retires with: both,
+ * so that publishing cannot fail half-way, or -ENOMEM and neither. */
+static int next_alloc(uint32_t count, struct sub_set **next,
+		      struct sub_retired **r)
+{
+	*next = set_alloc(count);
+	*r = malloc(sizeof(**r));
+	if (*next && *r)
+		return 0;
+	free(*next);
+	free(*r);
+	return -ENOMEM;
+}
+
 /* Swap in next; the old set retires (with the subscriber it no longer
  * has, if any). Called with the lock held; r is preallocated so that
  * publishing cannot fail half-way. */
@@ -278,14 +292,9 @@ int subs_add(struct sub_registry *reg, const struct sub_target *target,
 		err = -EAGAIN;
 		goto out;
 	}
-	next = set_alloc(cur->count + 1);
-	r = malloc(sizeof(*r));
-	if (!next || !r) {
-		free(next);
-		free(r);
-		err = -ENOMEM;
+	err = next_alloc(cur->count + 1, &next, &r);
+	if (err)
 		goto out;
-	}
 	memcpy(next->subs, cur->subs, cur->count * sizeof(cur->subs[0]));
 	sub = &next->subs[cur->count];
 	memset(sub, 0, sizeof(*sub));
@@ -319,14 +328,9 @@ int subs_remove(struct sub_registry *reg, const struct ip_addr *addr,
 		err = -ENOENT;
 		goto out;
 	}
-	next = set_alloc(cur->count - 1);
-	r = malloc(sizeof(*r));
-	if (!next || !r) {
-		free(next);
-		free(r);
-		err = -ENOMEM;
+	err = next_alloc(cur->count - 1, &next, &r);
+	if (err)
 		goto out;
-	}
 	/* Keep the others in their order: the data path sends in set
 	 * order, so a removal does not reorder who gets a burst first. */
 	for (uint32_t i = 0; i < cur->count; i++)

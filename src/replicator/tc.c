@@ -129,8 +129,9 @@ int tc_replicator_open(struct replicator *r, char *err, size_t err_len)
 		return -EINVAL;
 	}
 	rc = netpath_local(&r->cfg.listen,
-			   r->cfg.ifname[0] ? r->cfg.ifname : NULL, &path, why,
-			   sizeof(why));
+			   r->cfg.backend.ifname[0] ? r->cfg.backend.ifname :
+						      NULL,
+			   &path, why, sizeof(why));
 	if (rc) {
 		snprintf(err, err_len, "%s", why);
 		return rc;

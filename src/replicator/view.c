@@ -7,13 +7,13 @@
  *   rx.packets = replicated + not_replicated.total + return_path.returned
  *   tx.packets + tx.dropped = (copies due to subscribers) + returned
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "lib/clock.h"
+#include "lib/strbuf.h"
 #include "replicator/replicator.h"
 #include "lib/units.h"
 
@@ -376,56 +376,19 @@ void replicator_text_interval(struct replicator *r, FILE *out,
 
 /* ---- Prometheus */
 
-struct text_buf {
-	char *text;
-	size_t len, cap;
-	bool failed;
-};
-
-static void tb_printf(struct text_buf *tb, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void tb_printf(struct text_buf *tb, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	while (!tb->failed) {
-		va_start(ap, fmt);
-		n = vsnprintf(tb->text + tb->len, tb->cap - tb->len, fmt, ap);
-		va_end(ap);
-		if (n < 0) {
-			tb->failed = true;
-			return;
-		}
-		if ((size_t)n < tb->cap - tb->len) {
-			tb->len += (size_t)n;
-			return;
-		}
-		char *t = realloc(tb->text, tb->cap * 2 + (size_t)n);
-
-		if (!t) {
-			tb->failed = true;
-			return;
-		}
-		tb->text = t;
-		tb->cap = tb->cap * 2 + (size_t)n;
-	}
-}
-
-static void metric(struct text_buf *tb, const char *name, const char *type,
+static void metric(struct strbuf *tb, const char *name, const char *type,
 		   const char *help, uint64_t v)
 {
-	tb_printf(tb,
-		  "# HELP linerate_replicator_%s %s\n"
-		  "# TYPE linerate_replicator_%s %s\n"
-		  "linerate_replicator_%s %llu\n",
-		  name, help, name, type, name, (unsigned long long)v);
+	strbuf_printf(tb,
+		      "# HELP linerate_replicator_%s %s\n"
+		      "# TYPE linerate_replicator_%s %s\n"
+		      "linerate_replicator_%s %llu\n",
+		      name, help, name, type, name, (unsigned long long)v);
 }
 
 struct metrics_arg {
 	struct replicator *r;
-	struct text_buf *tb;
+	struct strbuf *tb;
 	int which; /* 0 sent, 1 dropped, 2 bytes */
 };
 
@@ -443,15 +406,16 @@ static void metrics_subs(const struct sub_set *set, void *arg)
 		v = ma->which == 0 ? c.sent :
 		    ma->which == 1 ? c.dropped :
 				     c.bytes;
-		tb_printf(ma->tb,
-			  "linerate_replicator_subscriber_%s_total{id=\"%llu\","
-			  "address=\"%s\",port=\"%u\"} %llu\n",
-			  ma->which == 0 ? "sent" :
-			  ma->which == 1 ? "dropped" :
-					   "bytes",
-			  (unsigned long long)s->id,
-			  ip_addr_format(&s->target.addr, ip, sizeof(ip)),
-			  s->target.port, (unsigned long long)v);
+		strbuf_printf(
+			ma->tb,
+			"linerate_replicator_subscriber_%s_total{id=\"%llu\","
+			"address=\"%s\",port=\"%u\"} %llu\n",
+			ma->which == 0 ? "sent" :
+			ma->which == 1 ? "dropped" :
+					 "bytes",
+			(unsigned long long)s->id,
+			ip_addr_format(&s->target.addr, ip, sizeof(ip)),
+			s->target.port, (unsigned long long)v);
 	}
 }
 
@@ -462,14 +426,12 @@ char *replicator_metrics(struct replicator *r, const char *extra)
 		"Copies for a subscriber that could not be sent",
 		"Frame bytes (L2 incl. FCS) sent to a subscriber",
 	};
-	struct text_buf tb = {.cap = 8192};
+	struct strbuf tb;
 	struct repl_counters c;
 	uint32_t count;
 
-	tb.text = malloc(tb.cap);
-	if (!tb.text)
+	if (strbuf_init_heap(&tb, 8192))
 		return NULL;
-	tb.text[0] = '\0';
 	replicator_totals(r, &c);
 	pthread_mutex_lock(&r->subs.lock);
 	count = atomic_load(&r->subs.current)->count;
@@ -484,10 +446,11 @@ char *replicator_metrics(struct replicator *r, const char *extra)
 	       "Frame bytes received (L2 incl. FCS).", c.rx_bytes);
 	metric(&tb, "replicated_total", "counter",
 	       "Packets sent on to the subscribers.", c.replicated);
-	tb_printf(&tb,
-		  "# HELP linerate_replicator_not_replicated_total Packets "
-		  "received and not replicated, by reason.\n"
-		  "# TYPE linerate_replicator_not_replicated_total counter\n");
+	strbuf_printf(
+		&tb,
+		"# HELP linerate_replicator_not_replicated_total Packets "
+		"received and not replicated, by reason.\n"
+		"# TYPE linerate_replicator_not_replicated_total counter\n");
 	{
 		const struct {
 			const char *reason;
@@ -504,10 +467,11 @@ char *replicator_metrics(struct replicator *r, const char *extra)
 		};
 
 		for (size_t i = 0; i < sizeof(nr) / sizeof(nr[0]); i++)
-			tb_printf(&tb,
-				  "linerate_replicator_not_replicated_total"
-				  "{reason=\"%s\"} %llu\n",
-				  nr[i].reason, (unsigned long long)nr[i].v);
+			strbuf_printf(&tb,
+				      "linerate_replicator_not_replicated_total"
+				      "{reason=\"%s\"} %llu\n",
+				      nr[i].reason,
+				      (unsigned long long)nr[i].v);
 	}
 	metric(&tb, "returned_total", "counter",
 	       "Subscribers' packets sent back to the feed source.",
@@ -516,27 +480,29 @@ char *replicator_metrics(struct replicator *r, const char *extra)
 	       c.tx_packets);
 	metric(&tb, "tx_bytes_total", "counter",
 	       "Frame bytes sent (L2 incl. FCS).", c.tx_bytes);
-	tb_printf(&tb,
-		  "# HELP linerate_replicator_tx_dropped_total Copies not "
-		  "sent, by reason.\n"
-		  "# TYPE linerate_replicator_tx_dropped_total counter\n"
-		  "linerate_replicator_tx_dropped_total{reason=\"ring_full\"} "
-		  "%llu\n"
-		  "linerate_replicator_tx_dropped_total{reason=\"refused\"} "
-		  "%llu\n",
-		  (unsigned long long)c.tx_ring_full,
-		  (unsigned long long)c.tx_errors);
+	strbuf_printf(
+		&tb,
+		"# HELP linerate_replicator_tx_dropped_total Copies not "
+		"sent, by reason.\n"
+		"# TYPE linerate_replicator_tx_dropped_total counter\n"
+		"linerate_replicator_tx_dropped_total{reason=\"ring_full\"} "
+		"%llu\n"
+		"linerate_replicator_tx_dropped_total{reason=\"refused\"} "
+		"%llu\n",
+		(unsigned long long)c.tx_ring_full,
+		(unsigned long long)c.tx_errors);
 	for (int which = 0; which < 3; which++) {
 		struct metrics_arg ma = {r, &tb, which};
 		const char *name = which == 0 ? "sent" :
 				   which == 1 ? "dropped" :
 						"bytes";
 
-		tb_printf(&tb,
-			  "# HELP linerate_replicator_subscriber_%s_total %s.\n"
-			  "# TYPE linerate_replicator_subscriber_%s_total "
-			  "counter\n",
-			  name, sub_help[which], name);
+		strbuf_printf(
+			&tb,
+			"# HELP linerate_replicator_subscriber_%s_total %s.\n"
+			"# TYPE linerate_replicator_subscriber_%s_total "
+			"counter\n",
+			name, sub_help[which], name);
 		subs_with_current(&r->subs, metrics_subs, &ma);
 	}
 	pthread_mutex_lock(&r->view_lock);
@@ -544,10 +510,6 @@ char *replicator_metrics(struct replicator *r, const char *extra)
 	       "Subscribers removed.", r->removed_total);
 	pthread_mutex_unlock(&r->view_lock);
 	if (extra)
-		tb_printf(&tb, "%s", extra);
-	if (tb.failed) {
-		free(tb.text);
-		return NULL;
-	}
-	return tb.text;
+		strbuf_printf(&tb, "%s", extra);
+	return strbuf_detach(&tb);
 }

@@ -101,7 +101,7 @@ static int host_run(struct host_runner *hr, uint32_t frame_size,
 		 hr->server_backend);
 	rc.drain_ns = drain_ns;
 	spec_init(sp, ROLE_SEND);
-	snprintf(sp->backend, sizeof(sp->backend), "%s", hr->backend);
+	snprintf(sp->backend.name, sizeof(sp->backend.name), "%s", hr->backend);
 	/* A mix goes to the server as its list (remote.c), and the sink
 	 * is sized for its largest frame. */
 	sp->frame_size = frame_size;
@@ -144,7 +144,7 @@ static int host_run(struct host_runner *hr, uint32_t frame_size,
 	sp->vlan_pcp = hr->cfg.vlan.pcp;
 	sp->vlan_inner_id = hr->cfg.vlan.inner_id;
 	sp->vlan_inner_pcp = hr->cfg.vlan.inner_pcp;
-	sp->no_gso = hr->cfg.no_gso;
+	sp->backend.no_gso = hr->cfg.no_gso;
 	sp->interval_ns = 0;
 	sp->quiet = true;
 	sp->output = OUTPUT_JSON;

@@ -32,6 +32,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "backend/ethtool.h"
 #include "lib/child.h"
 #include "lib/clock.h"
 #include "lib/frame.h"
@@ -57,6 +58,7 @@ struct lab_runner {
 	char ns_a[LAB_NAME_MAX + 3], ns_b[LAB_NAME_MAX + 3];
 	char dev_a[LAB_NAME_MAX + 3], dev_b[LAB_NAME_MAX + 3];
 	char ip_b[INET_ADDRSTRLEN];
+	struct ip_addr addr_b; /* ip_b */
 	char self_path[4096];
 	char backend[16];
 	bool no_gso;
@@ -164,28 +166,17 @@ static int read_speed(void *arg)
 {
 	struct speed_query *q = arg;
 	struct ethtool_cmd cmd = {.cmd = ETHTOOL_GSET};
-	struct ifreq ifr;
-	int fd, err = 0;
 	uint32_t speed;
+	int err;
 
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	memset(&ifr, 0, sizeof(ifr));
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", q->ifname);
-	ifr.ifr_data = (void *)&cmd;
-	if (ioctl(fd, SIOCETHTOOL, &ifr)) {
-		err = -errno;
-		goto out;
-	}
+	err = ethtool_request(q->ifname, &cmd);
+	if (err)
+		return err;
 	speed = ethtool_cmd_speed(&cmd);
 	if (speed == 0 || speed == (uint32_t)SPEED_UNKNOWN)
-		err = -ENODATA;
-	else
-		q->mbps = speed;
-out:
-	close(fd);
-	return err;
+		return -ENODATA;
+	q->mbps = speed;
+	return 0;
 }
 
 int trial_if_speed_mbps(const char *ifname, uint32_t *mbps)
@@ -402,48 +393,33 @@ static bool exec_done(const struct lab_runner *lr, pid_t pid)
 }
 
 /*
- * The children's flags come from the option rows of a test_spec
- * (lib/spec_opts.h): a runner fills a spec and every value that differs
- * from spec_init()'s goes on the command line as its row writes it. The
- * address rows resolve host names and live with the commands (cmd/), so
- * --dst and --listen are added here.
+ * The children's flags come from the option rows of `send` and `recv`
+ * (lib/spec_opts.h): a runner fills a test_spec and every value that
+ * differs from the command's own defaults goes on the command line as its
+ * row writes it.
  */
-static const struct opt_group_ref child_groups[] = {
-	{&spec_opts_traffic, 0},
-	{&spec_opts_backend, 0},
-	{&spec_opts_output, 0},
-	{NULL, 0},
-};
-static const struct opt_command child_send = {
-	.name = "send", .groups = child_groups, .roles = SPEC_R_SEND};
-static const struct opt_command child_recv = {
-	.name = "recv", .groups = child_groups, .roles = SPEC_R_RECV};
-
 #define CHILD_MAX_ARGS 48
 
-/* This binary as `send` or `recv` (by sp->role) with sp's flags and
- * --FLAG ADDR, in namespace ns. */
+/* This binary as `send` or `recv` (by sp->role) with sp's flags, in
+ * namespace ns. */
 static int lab_spec_start(struct lab_runner *lr, struct child_proc *c,
 			  const char *ns, const struct test_spec *sp,
-			  char *addr_flag, char *addr, const char *what)
+			  const char *what)
 {
-	const struct opt_command *cmd =
-		sp->role == ROLE_SEND ? &child_send : &child_recv;
+	const struct opt_command *cmd = spec_opts_command(sp->role);
 	char *args[CHILD_MAX_ARGS], **argv;
 	struct test_spec defaults;
 	int n, rc;
 
-	spec_init(&defaults, sp->role);
+	spec_opts_defaults(sp->role, &defaults);
 	n = opts_to_argv(cmd, 0, sp, &defaults, &argv);
 	if (n < 0)
 		return n;
-	if (n + 3 > CHILD_MAX_ARGS) {
+	if (n + 1 > CHILD_MAX_ARGS) {
 		opts_argv_free(argv);
 		return -E2BIG;
 	}
 	memcpy(args, argv, (size_t)n * sizeof(args[0]));
-	args[n++] = addr_flag;
-	args[n++] = addr;
 	args[n] = NULL;
 	rc = lab_child_start(lr, c, ns, args, what);
 	opts_argv_free(argv);
@@ -454,14 +430,16 @@ static int start_receiver(struct lab_runner *lr, struct child_proc *c,
 			  uint16_t port, uint32_t frame_size, uint64_t limit_ns,
 			  const char *what, char *err, size_t err_len)
 {
-	char listen[64], flag[] = "--listen";
+	char listen[64];
 	struct test_spec sp;
 	uint64_t deadline;
 	int status, rc;
 
 	snprintf(listen, sizeof(listen), "%s:%u", lr->ip_b, port);
-	spec_init(&sp, ROLE_RECV);
-	snprintf(sp.backend, sizeof(sp.backend), "%s", lr->backend);
+	spec_opts_defaults(ROLE_RECV, &sp);
+	sp.listen = lr->addr_b;
+	sp.listen_port = port;
+	snprintf(sp.backend.name, sizeof(sp.backend.name), "%s", lr->backend);
 	sp.frame_size = frame_size < 1518 ? 1518 : frame_size;
 	sp.clock_sync = CLOCK_SYNC_HOST;
 	sp.idle_timeout_ns = 0;
@@ -469,8 +447,8 @@ static int start_receiver(struct lab_runner *lr, struct child_proc *c,
 	sp.duration_ns = limit_ns / NSEC_PER_MSEC * NSEC_PER_MSEC;
 	sp.interval_ns = 0;
 	sp.output = OUTPUT_JSON;
-	sp.no_gso = lr->no_gso;
-	rc = lab_spec_start(lr, c, lr->ns_b, &sp, flag, listen, what);
+	sp.backend.no_gso = lr->no_gso;
+	rc = lab_spec_start(lr, c, lr->ns_b, &sp, what);
 	if (rc) {
 		snprintf(err, err_len, "cannot start the %s: %s", what,
 			 strerror(-rc));
@@ -495,13 +473,15 @@ static int start_receiver(struct lab_runner *lr, struct child_proc *c,
 
 /* The sender's spec for a rate (0: as fast as it goes) and a duration
  * or a frame count. */
-static int sender_spec(const struct lab_runner *lr, uint32_t frame_size,
-		       const struct size_mix *mix, double rate_pps,
-		       uint64_t duration_ns, uint64_t frames,
+static int sender_spec(const struct lab_runner *lr, uint16_t port,
+		       uint32_t frame_size, const struct size_mix *mix,
+		       double rate_pps, uint64_t duration_ns, uint64_t frames,
 		       struct test_spec *sp)
 {
-	spec_init(sp, ROLE_SEND);
-	snprintf(sp->backend, sizeof(sp->backend), "%s", lr->backend);
+	spec_opts_defaults(ROLE_SEND, sp);
+	sp->dst = lr->addr_b;
+	sp->dst_port = port;
+	snprintf(sp->backend.name, sizeof(sp->backend.name), "%s", lr->backend);
 	sp->frame_size = frame_size;
 	if (mix && mix->count)
 		sp->size_mix = *mix;
@@ -534,7 +514,7 @@ static int sender_spec(const struct lab_runner *lr, uint32_t frame_size,
 	}
 	sp->interval_ns = 0;
 	sp->output = OUTPUT_JSON;
-	sp->no_gso = lr->no_gso;
+	sp->backend.no_gso = lr->no_gso;
 	sp->tos = lr->tos;
 	sp->vlan_id = lr->vlan.id;
 	sp->vlan_pcp = lr->vlan.pcp;
@@ -549,16 +529,13 @@ static int run_sender(struct lab_runner *lr, uint16_t port, uint32_t frame_size,
 		      uint64_t duration_ns, uint64_t frames,
 		      struct child_proc *c, char *err, size_t err_len)
 {
-	char dst[64], flag[] = "--dst";
 	struct test_spec sp;
 	int status, rc;
 
-	snprintf(dst, sizeof(dst), "%s:%u", lr->ip_b, port);
-	rc = sender_spec(lr, frame_size, mix, rate_pps, duration_ns, frames,
-			 &sp);
+	rc = sender_spec(lr, port, frame_size, mix, rate_pps, duration_ns,
+			 frames, &sp);
 	if (!rc)
-		rc = lab_spec_start(lr, c, lr->ns_a, &sp, flag, dst,
-				    lr->what_send);
+		rc = lab_spec_start(lr, c, lr->ns_a, &sp, lr->what_send);
 	if (rc) {
 		snprintf(err, err_len, "cannot start the sender: %s",
 			 strerror(-rc));
@@ -919,6 +896,8 @@ int lab_runner_create(const struct lab_runner_config *cfg,
 	q.out = lr->ip_b;
 	q.len = sizeof(lr->ip_b);
 	rc = in_netns(lr->ns_b, find_ipv4, &q);
+	if (!rc)
+		rc = ip_addr_parse(lr->ip_b, &lr->addr_b);
 	if (rc) {
 		snprintf(err, err_len, "no IPv4 address on %s in %s: %s",
 			 lr->dev_b, lr->ns_b, strerror(-rc));

@@ -15,6 +15,7 @@
 #include "lib/clock.h"
 #include "lib/log.h"
 #include "lib/report.h"
+#include "lib/sockaddr.h"
 #include "stamp/sock.h"
 #include "stamp/stamp.h"
 #include "stamp/xdp_reflect.h"
@@ -39,19 +40,15 @@ void stamp_clock_estimate(uint64_t *error_ns, bool *synchronized,
 
 static void peer_from(struct stamp_peer *p, const struct sockaddr_storage *ss)
 {
+	struct ip_addr ip;
+
 	memset(p, 0, sizeof(*p));
-	p->family = ss->ss_family;
-	if (ss->ss_family == AF_INET6) {
-		const struct sockaddr_in6 *sin6 = (const void *)ss;
-
-		memcpy(p->addr, &sin6->sin6_addr, 16);
-		p->port = ntohs(sin6->sin6_port);
-	} else {
-		const struct sockaddr_in *sin = (const void *)ss;
-
-		memcpy(p->addr, &sin->sin_addr, 4);
-		p->port = ntohs(sin->sin_port);
-	}
+	sockaddr_to_ip((const struct sockaddr *)ss, &ip, &p->port);
+	p->family = ip.family;
+	if (ip.family == AF_INET6)
+		memcpy(p->addr, &ip.v6, 16);
+	else
+		memcpy(p->addr, &ip.v4, 4);
 }
 
 static const char *endpoint_format(const struct ip_addr *ip, uint16_t port,
@@ -216,11 +213,15 @@ static void live_snapshot(struct stats_snapshot *snap,
 
 int stamp_reflect_run(const struct test_spec *sp,
 		      const struct stamp_reflector_config *cfg,
-		      atomic_bool *stop, FILE *out)
+		      atomic_bool *stop, FILE *out, struct lr_err *err)
 {
 	struct session_observer obs = { .out = out };
+	int rc = stamp_reflect_observed(sp, cfg, stop, &obs);
 
-	return stamp_reflect_observed(sp, cfg, stop, &obs);
+	if (rc)
+		lr_err_errno(&obs.err, rc);
+	*err = obs.err;
+	return rc;
 }
 
 int stamp_reflect_observed(const struct test_spec *sp,
@@ -250,8 +251,8 @@ int stamp_reflect_observed(const struct test_spec *sp,
 		goto out_free;
 	}
 	stats_snapshot_init(snap);
-	if (!strcmp(sp->backend, "xdp")) {
-		rc = stamp_xdp_open(&xdp, sp, cfg);
+	if (!strcmp(sp->backend.name, "xdp")) {
+		rc = stamp_xdp_open(&xdp, sp, cfg, &obs->err);
 		if (rc)
 			goto out_free;
 		ctx.backend_name = "xdp";
@@ -262,12 +263,13 @@ int stamp_reflect_observed(const struct test_spec *sp,
 	if (rc)
 		goto out_xdp;
 	rc = stamp_sock_open(&sock, &sp->listen, sp->listen_port, NULL, 0,
-			     sp->kernel_rx_timestamps);
+			     sp->backend.kernel_rx_timestamps);
 	if (rc) {
-		pr_warn("stamp-reflect: cannot listen on %s: %s\n",
-			endpoint_format(&sp->listen, sp->listen_port, ep,
-					sizeof(ep)),
-			strerror(-rc));
+		lr_err_set(&obs->err, rc, NULL,
+			   "stamp-reflect: cannot listen on %s: %s",
+			   endpoint_format(&sp->listen, sp->listen_port, ep,
+					   sizeof(ep)),
+			   strerror(-rc));
 		stamp_reflector_destroy(&r);
 		goto out_xdp;
 	}
@@ -284,7 +286,7 @@ int stamp_reflect_observed(const struct test_spec *sp,
 			cfg->stateful ? "stateful" : "stateless",
 			cfg->rate_limit_pps > 0 ? "on" : "off",
 			sock.kernel_timestamps ? "kernel" : "user-space",
-			xdp ? ", XDP on " : "", xdp ? sp->ifname : "");
+			xdp ? ", XDP on " : "", xdp ? sp->backend.ifname : "");
 		fflush(out);
 	}
 	start = mono_ns();
@@ -400,10 +402,12 @@ int stamp_reflect_session(const struct test_spec *sp, bool stateful,
 		.rate_burst = STAMP_DEFAULT_RATE_LIMIT / 10,
 	};
 
+	lr_err_clear(&obs->err);
 	if (cfg.max_len < STAMP_UNAUTH_LEN) {
-		pr_warn("stamp-reflect: a %u-byte frame cannot hold a STAMP "
-			"packet\n",
-			sp->frame_size);
+		lr_err_set(&obs->err, -EINVAL, "size",
+			   "stamp-reflect: a %u-byte frame cannot hold a "
+			   "STAMP packet",
+			   sp->frame_size);
 		if (obs->on_started)
 			obs->on_started(obs->arg, NULL);
 		return -EINVAL;

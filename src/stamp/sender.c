@@ -104,7 +104,7 @@ static int flows_open(struct sender *s)
 
 		rc = stamp_sock_open(&f->sock, sp->has_src ? &sp->src : NULL,
 				     port, &sp->dst, sp->dst_port,
-				     sp->kernel_rx_timestamps);
+				     sp->backend.kernel_rx_timestamps);
 		if (rc) {
 			pr_warn("stamp: flow %u: cannot open a socket to the "
 				"reflector: %s\n",
@@ -375,6 +375,21 @@ static const char *reflector_kind(const struct sender *s)
 	return "mixed";
 }
 
+/* One direction's one-way delays, with its jitter (negative: not
+ * measured) and its loss where the reflector numbers its replies. */
+static json_t *direction_json(const struct hist *h, bool valid,
+			      uint64_t negative, double jitter,
+			      bool lost_measured, uint64_t lost)
+{
+	json_t *o = delay_json(h, valid, negative);
+
+	json_object_set_new(o, "jitter_rfc3550_ns",
+			    jitter >= 0 ? json_real(jitter) : json_null());
+	json_object_set_new(o, "lost",
+			    lost_measured ? count_json(lost) : json_null());
+	return o;
+}
+
 static json_t *stamp_json(const struct sender *s)
 {
 	const struct stamp_measure *m = &s->m;
@@ -420,18 +435,10 @@ static json_t *stamp_json(const struct sender *s)
 			    m->unique_replies ? count_json(m->reflector_error_max_ns) :
 						json_null());
 	json_object_set_new(o, "clock", clock);
-	fwd = delay_json(&m->fwd, valid, m->fwd_negative);
-	json_object_set_new(fwd, "jitter_rfc3550_ns",
-			    jf >= 0 ? json_real(jf) : json_null());
-	json_object_set_new(fwd, "lost",
-			    stateful && m->unique_replies ? count_json(fwd_lost) :
-							   json_null());
-	rev = delay_json(&m->rev, valid, m->rev_negative);
-	json_object_set_new(rev, "jitter_rfc3550_ns",
-			    jr >= 0 ? json_real(jr) : json_null());
-	json_object_set_new(rev, "lost",
-			    stateful && m->unique_replies ? count_json(rev_lost) :
-							   json_null());
+	fwd = direction_json(&m->fwd, valid, m->fwd_negative, jf,
+			     stateful && m->unique_replies, fwd_lost);
+	rev = direction_json(&m->rev, valid, m->rev_negative, jr,
+			     stateful && m->unique_replies, rev_lost);
 	json_object_set_new(o, "forward_ns", fwd);
 	json_object_set_new(o, "reverse_ns", rev);
 	json_object_set_new(o, "reflector_residence_ns",
@@ -525,38 +532,14 @@ static void stamp_text(FILE *out, const struct sender *s)
 
 static void emit_interval(struct sender *s, uint64_t now)
 {
-	const struct test_spec *sp = s->spec;
 	double to_s = (double)(now - s->start_mono) / 1e9;
 
 	publish(s);
 	stats_snapshot_delta(&s->m.delta, &s->m.cur, &s->m.prev);
 	if (to_s - s->prev_s < 0.001)
 		return;
-	if (s->ctx.intervals) {
-		if (json_array_size(s->ctx.intervals) < REPORT_MAX_INTERVALS)
-			json_array_append_new(s->ctx.intervals,
-					      report_interval_json(&s->ctx,
-								   &s->m.delta,
-								   s->prev_s,
-								   to_s));
-		else
-			s->ctx.intervals_dropped++;
-	}
-	if (sp->output == OUTPUT_JSON_STREAM) {
-		json_t *line = json_object();
-
-		json_object_set_new(line, "interval",
-				    report_interval_json(&s->ctx, &s->m.delta,
-							 s->prev_s, to_s));
-		json_object_set_new(line, "final", json_false());
-		report_json_print(s->out, line, true);
-		json_decref(line);
-	} else if (sp->output == OUTPUT_TEXT && !sp->quiet) {
-		report_text_interval(s->out, &s->ctx, &s->m.delta, s->prev_s,
-				     to_s);
-	}
-	if (s->csv)
-		report_csv_row(s->csv, &s->ctx, &s->m.delta, s->prev_s, to_s);
+	report_interval_emit(&s->ctx, s->out, s->csv, &s->m.delta, s->prev_s,
+			     to_s);
 	memcpy(&s->m.prev, &s->m.cur, sizeof(s->m.prev));
 	s->prev_s = to_s;
 }

@@ -79,11 +79,13 @@ uint16_t stamp_sock_port(const struct stamp_sock *s)
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof(ss);
 
+	struct ip_addr ip;
+	uint16_t port;
+
 	if (getsockname(s->fd, (struct sockaddr *)&ss, &len))
 		return 0;
-	if (ss.ss_family == AF_INET6)
-		return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
-	return ntohs(((struct sockaddr_in *)&ss)->sin_port);
+	sockaddr_to_ip((const struct sockaddr *)&ss, &ip, &port);
+	return port;
 }
 
 int stamp_sock_recv(struct stamp_sock *s, struct stamp_datagram *d,

@@ -21,10 +21,10 @@ void stamp_clock_estimate(uint64_t *error_ns, bool *synchronized,
 			  int64_t *tai_offset_ns);
 
 /* Reflect until spec's duration/count/idle timeout or stop; report on
- * out as spec->output says. 0 or -errno (could not open). */
+ * out as spec->output says. 0 or -errno (could not open: why in err). */
 int stamp_reflect_run(const struct test_spec *spec,
 		      const struct stamp_reflector_config *cfg,
-		      atomic_bool *stop, FILE *out);
+		      atomic_bool *stop, FILE *out, struct lr_err *err);
 
 /* The same, for a caller that embeds it (the daemon): started once
  * listening (or NULL on failure), live counters as a reflect session's,

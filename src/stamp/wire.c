@@ -186,27 +186,22 @@ static bool hmac_matches(const struct stamp_key *key, const uint8_t *pkt)
 	return diff == 0;
 }
 
+static const char *const stamp_drop_names[STAMP_DROP_COUNT_] = {
+	[STAMP_OK] = "ok",
+	[STAMP_DROP_SHORT] = "short",
+	[STAMP_DROP_OVERSIZE] = "oversize",
+	[STAMP_DROP_MODE] = "wrong_mode",
+	[STAMP_DROP_HMAC] = "bad_hmac",
+	[STAMP_DROP_RATE] = "rate_limited",
+	[STAMP_DROP_FILTERED] = "filtered",
+};
+
 const char *stamp_drop_name(enum stamp_drop reason)
 {
-	switch (reason) {
-	case STAMP_OK:
-		return "ok";
-	case STAMP_DROP_SHORT:
-		return "short";
-	case STAMP_DROP_OVERSIZE:
-		return "oversize";
-	case STAMP_DROP_MODE:
-		return "wrong_mode";
-	case STAMP_DROP_HMAC:
-		return "bad_hmac";
-	case STAMP_DROP_RATE:
-		return "rate_limited";
-	case STAMP_DROP_FILTERED:
-		return "filtered";
-	case STAMP_DROP_COUNT_:
-		break;
-	}
-	return "unknown";
+	if ((unsigned int)reason >= STAMP_DROP_COUNT_ ||
+	    !stamp_drop_names[reason])
+		return "unknown";
+	return stamp_drop_names[reason];
 }
 
 size_t stamp_base_len(enum stamp_mode mode)

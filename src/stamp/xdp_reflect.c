@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: MIT
 #include <errno.h>
-#include <ifaddrs.h>
 #include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +8,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "backend/netpath.h"
 #include "backend/xdp_attach.h"
 #include "bpf/stamp_shared.h"
 #include "lib/clock.h"
@@ -26,55 +26,42 @@ struct stamp_xdp {
 
 int stamp_ifname_of(const struct ip_addr *addr, char *name, size_t len)
 {
-	struct ifaddrs *list, *i;
-	int rc = -ENOENT;
+	struct net_path path;
+	char why[160];
+	int rc;
 
-	if (getifaddrs(&list))
-		return -errno;
-	for (i = list; i; i = i->ifa_next) {
-		const struct sockaddr *sa = i->ifa_addr;
-
-		if (!sa || sa->sa_family != addr->family)
-			continue;
-		if ((sa->sa_family == AF_INET &&
-		     !memcmp(&((const struct sockaddr_in *)sa)->sin_addr,
-			     &addr->v4, 4)) ||
-		    (sa->sa_family == AF_INET6 &&
-		     !memcmp(&((const struct sockaddr_in6 *)sa)->sin6_addr,
-			     &addr->v6, 16))) {
-			snprintf(name, len, "%s", i->ifa_name);
-			rc = 0;
-			break;
-		}
-	}
-	freeifaddrs(list);
-	return rc;
+	rc = netpath_local(addr, NULL, &path, why, sizeof(why));
+	if (rc)
+		return rc == -EADDRNOTAVAIL || rc == -EINVAL ? -ENOENT : rc;
+	snprintf(name, len, "%s", path.ifname);
+	return 0;
 }
 
 int stamp_xdp_open(struct stamp_xdp **out, const struct test_spec *sp,
-		   const struct stamp_reflector_config *cfg)
+		   const struct stamp_reflector_config *cfg, struct lr_err *why)
 {
 	static const struct in6_addr any6;
 	struct xdp_stamp_config *c;
 	struct stamp_xdp *x;
 	int ifindex, err;
 
-	ifindex = (int)if_nametoindex(sp->ifname);
-	if (!ifindex) {
-		pr_warn("stamp-reflect: no interface '%s'\n", sp->ifname);
-		return -ENODEV;
-	}
+	ifindex = (int)if_nametoindex(sp->backend.ifname);
+	if (!ifindex)
+		return lr_err_set(why, -ENODEV, "interface",
+				  "stamp-reflect: no interface '%s'",
+				  sp->backend.ifname);
 	x = calloc(1, sizeof(*x));
 	if (!x)
-		return -ENOMEM;
+		return lr_err_errno(why, -ENOMEM);
 	x->ncpus = libbpf_num_possible_cpus();
 	x->percpu = calloc(x->ncpus > 0 ? (size_t)x->ncpus : 1,
 			   sizeof(*x->percpu));
 	x->skel = xdp_stamp__open();
 	if (x->ncpus <= 0 || !x->percpu || !x->skel) {
 		err = x->ncpus < 0 ? x->ncpus : -ENOMEM;
-		pr_warn("stamp-reflect: cannot open the XDP program: %s\n",
-			strerror(-err));
+		lr_err_set(why, err, NULL,
+			   "stamp-reflect: cannot open the XDP program: %s",
+			   strerror(-err));
 		goto fail;
 	}
 	c = (struct xdp_stamp_config *)&x->skel->rodata->stamp_cfg;
@@ -102,17 +89,24 @@ int stamp_xdp_open(struct stamp_xdp **out, const struct test_spec *sp,
 	}
 	err = xdp_stamp__load(x->skel);
 	if (err) {
-		pr_warn("stamp-reflect: cannot load the XDP program: %s\n",
-			strerror(-err));
+		lr_err_set(why, err, NULL,
+			   "stamp-reflect: cannot load the XDP program: %s",
+			   strerror(-err));
 		goto fail;
 	}
 	err = xdp_attach(&x->attachment, ifindex,
-			 bpf_program__fd(x->skel->progs.lr_stamp), sp->xdp_mode,
-			 sp->force);
+			 bpf_program__fd(x->skel->progs.lr_stamp),
+			 sp->backend.xdp_mode, sp->backend.force);
 	if (err) {
-		pr_warn("stamp-reflect: cannot attach XDP to %s: %s%s%s\n",
-			sp->ifname, strerror(-err),
-			x->attachment.note[0] ? ": " : "", x->attachment.note);
+		if (x->attachment.why[0])
+			lr_err_set(why, err, "force", "%s", x->attachment.why);
+		else
+			lr_err_set(why, err, NULL,
+				   "stamp-reflect: cannot attach XDP to %s: "
+				   "%s%s%s",
+				   sp->backend.ifname, strerror(-err),
+				   x->attachment.note[0] ? ": " : "",
+				   x->attachment.note);
 		goto fail;
 	}
 	snprintf(x->mode, sizeof(x->mode), "%s XDP", x->attachment.mode);

@@ -80,13 +80,14 @@ static void check_accepted(const struct api_session_req *req)
 	FUZZ_CHECK(req->role >= API_ROLE_SINK &&
 		   req->role <= API_ROLE_STAMP_REFLECT);
 	FUZZ_CHECK(sp->role == to_role[req->role]);
-	FUZZ_CHECK(memchr(sp->backend, 0, sizeof(sp->backend)));
-	FUZZ_CHECK(spec_backend_known(sp->backend));
+	FUZZ_CHECK(memchr(sp->backend.name, 0, sizeof(sp->backend.name)));
+	FUZZ_CHECK(spec_backend_known(sp->backend.name));
 	FUZZ_CHECK(sp->frame_size >= FRAME_MIN_SIZE &&
 		   sp->frame_size <= FRAME_MAX_SIZE);
 	FUZZ_CHECK(sp->flows >= 1 && sp->flows <= SPEC_MAX_FLOWS);
 	FUZZ_CHECK(sp->burst >= 1 && sp->burst <= SPEC_MAX_BURST);
-	FUZZ_CHECK(sp->queues >= 1 && sp->queues <= SPEC_MAX_QUEUES);
+	FUZZ_CHECK(sp->backend.queues >= 1 &&
+		   sp->backend.queues <= SPEC_MAX_QUEUES);
 	FUZZ_CHECK(sp->count <= 1000000000000ULL);
 	FUZZ_CHECK(sp->duration_ns <= MAX_DURATION_NS);
 	/* A duration the request named is a limit, never "none". */

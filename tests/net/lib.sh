@@ -230,6 +230,41 @@ wait_udp_listen() {
 # Run linerate (for readability in the tests).
 lr() { "$LINERATE" "$@"; }
 
+# ------------------------------------------------------------- API
+
+# new_token FILE: a fresh random token (43 base64 characters) in FILE,
+# private to us (the server and the replicator refuse a token others may
+# read); prints it.
+new_token() {
+	head -c 32 /dev/urandom | base64 | tr -d '\n=' >"$1"
+	chmod 600 "$1"
+	cat "$1"
+}
+
+# wait_api_up TAG NS URL: wait up to 5 s for URL/v1/health to answer in
+# NS while the background process TAG runs; the test stops if it never
+# does, with the process's last words.
+wait_api_up() {
+	local tag=$1 ns=$2 url=$3 i
+	for ((i = 0; i < 50; i++)); do
+		ip netns exec "$ns" curl -s -o /dev/null --max-time 1 "$url/v1/health" && return 0
+		bg_running "$tag" || break
+		sleep 0.1
+	done
+	ip netns exec "$ns" curl -s -o /dev/null --max-time 2 "$url/v1/health" ||
+		fatal "$tag did not come up on $url: $(tail -n 3 "$(err "$tag")")"
+}
+
+# api METHOD PATH [BODY]: curl from a to http://$API with the bearer
+# token $TOKEN; prints the body, then a last line with the HTTP status.
+api() {
+	local args=(-s -m 10 -w '\n%{http_code}' -X "$1" -H "Authorization: Bearer $TOKEN")
+	[[ -n ${3:-} ]] && args+=(-H 'Content-Type: application/json' --data-binary "$3")
+	in_a curl "${args[@]}" "http://$API$2"
+}
+status_of() { tail -n1 <<<"$1"; }
+body_of() { sed '$d' <<<"$1"; }
+
 # ------------------------------------------------------------- JSON
 
 # jget FILE FILTER: jq -r FILTER on FILE; empty output and status 1 when the

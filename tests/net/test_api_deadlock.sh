@@ -40,13 +40,7 @@ wait_udp_listen "$NS_B" "$PORT_HI" 5 || fatal "could not hold the data ports"
 bg_start server "$NS_B" 200 "$LINERATE" server --api "$IP_B:$API_PORT" \
 	--token-file "$WORKDIR/token" --data-ports "$PORT_LO-$PORT_HI" \
 	--max-sessions 8
-for ((i = 0; i < 50; i++)); do
-	in_a curl -s -o /dev/null --max-time 1 "$URL/v1/health" && break
-	bg_running server || break
-	sleep 0.1
-done
-in_a curl -s -o /dev/null --max-time 2 "$URL/v1/health" ||
-	fatal "linerate server did not come up on $URL: $(tail -n 3 "$(err server)")"
+wait_api_up server "$NS_A" "$URL"
 
 # One failing start first, to know the path is the one under test.
 code=$(in_a curl -s -o "$WORKDIR/one.body" -w '%{http_code}' --max-time 30 \

@@ -33,13 +33,7 @@ bg_start server "$NS_B" 170 "$LINERATE" server --api "$IP_B:$API_PORT" \
 	--token-file "$WORKDIR/token" --admin-token-file "$WORKDIR/admin" \
 	--max-sessions 6 --max-sessions-per-client 2 --idle-timeout 3s \
 	--data-ports 9300-9340
-for ((i = 0; i < 50; i++)); do
-	in_a curl -s -o /dev/null --max-time 1 "$URL/v1/health" && break
-	bg_running server || break
-	sleep 0.1
-done
-in_a curl -s -o /dev/null --max-time 2 "$URL/v1/health" ||
-	fatal "linerate server did not come up on $URL: $(tail -n 3 "$(err server)")"
+wait_api_up server "$NS_A" "$URL"
 
 # as WHO TAG METHOD PATH [BODY]: a request from client WHO (a: IP_A with
 # the token, b: IP_A2 with the token, admin: IP_A2 with the admin token);

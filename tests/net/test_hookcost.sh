@@ -131,8 +131,7 @@ fi
 # ---- 2c. -i IFACE --peer HOST: the far end is a linerate server in a,
 # its source and ping sessions send to us in b
 TOKEN_FILE=$WORKDIR/token
-head -c 32 /dev/urandom | base64 | tr -d '\n=' >"$TOKEN_FILE"
-chmod 600 "$TOKEN_FILE" # the server refuses a token others may read
+new_token "$TOKEN_FILE" >/dev/null
 bg_start peer-server "$NS_A" 90 "$LINERATE" server --api "$IP_A" --token-file "$TOKEN_FILE" \
 	--max-rate none
 for ((i = 0; i < 50; i++)); do

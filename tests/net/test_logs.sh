@@ -10,8 +10,7 @@ require_binary
 lab_up "$(lab_name lg)" --subnet 10.81.11
 
 TOKEN_FILE=$WORKDIR/token
-head -c 32 /dev/urandom | base64 | tr -d '\n=' >"$TOKEN_FILE"
-chmod 600 "$TOKEN_FILE"
+new_token "$TOKEN_FILE" >/dev/null
 LOG=$WORKDIR/server.log
 PIDF=$WORKDIR/server.pid
 API=$IP_B:9270

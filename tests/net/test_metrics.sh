@@ -14,8 +14,7 @@ require_binary
 lab_up "$(lab_name mt)" --subnet 10.81.9
 
 TOKEN_FILE=$WORKDIR/token
-head -c 32 /dev/urandom | base64 | tr -d '\n=' >"$TOKEN_FILE"
-TOKEN=$(cat "$TOKEN_FILE")
+TOKEN=$(new_token "$TOKEN_FILE")
 API=$IP_B:9270
 
 metrics() { # URL FILE: fetch /metrics from a; 0 when it answered 200

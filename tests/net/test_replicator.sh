@@ -27,21 +27,9 @@ done
 LISTEN=$IP_B:7000
 API=$IP_B:9280
 TOKEN_FILE=$WORKDIR/token
-head -c 32 /dev/urandom | base64 | tr -d '\n=' >"$TOKEN_FILE"
-chmod 600 "$TOKEN_FILE" # the replicator refuses a token others may read
-TOKEN=$(cat "$TOKEN_FILE")
+TOKEN=$(new_token "$TOKEN_FILE")
 RATE=10kpps
 FEED_S=5
-
-# api METHOD PATH [BODY]: curl from a; the body, then a last line with the
-# status.
-api() {
-	local args=(-s -m 10 -w '\n%{http_code}' -X "$1" -H "Authorization: Bearer $TOKEN")
-	[[ -n ${3:-} ]] && args+=(-H 'Content-Type: application/json' --data-binary "$3")
-	in_a curl "${args[@]}" "http://$API$2"
-}
-status_of() { tail -n1 <<<"$1"; }
-body_of() { sed '$d' <<<"$1"; }
 
 start_replicator() { # TAG BACKEND ARGS...
 	local tag=$1 be=$2 i

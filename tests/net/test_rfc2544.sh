@@ -121,8 +121,7 @@ assert_rc "rfc2544 HOST --lab" $? 2
 # ---- 2b. HOST: the receiver a sink session on a linerate server in b,
 # behind the same bottleneck; the sender here in a
 TOKEN_FILE=$WORKDIR/token
-head -c 32 /dev/urandom | base64 | tr -d '\n=' >"$TOKEN_FILE"
-chmod 600 "$TOKEN_FILE" # the server refuses a token others may read
+new_token "$TOKEN_FILE" >/dev/null
 bg_start server "$NS_B" 280 "$LINERATE" server --api "$IP_B" --token-file "$TOKEN_FILE"
 for ((i = 0; i < 50; i++)); do
 	in_a curl -s -m 1 "http://$IP_B:9270/v1/health" >/dev/null 2>&1 && break

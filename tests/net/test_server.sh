@@ -12,20 +12,8 @@ require_binary
 lab_up "$(lab_name s)"
 
 TOKEN_FILE=$WORKDIR/token
-head -c 32 /dev/urandom | base64 | tr -d '\n=' >"$TOKEN_FILE"
-chmod 600 "$TOKEN_FILE" # the server refuses a token others may read
-TOKEN=$(cat "$TOKEN_FILE")
+TOKEN=$(new_token "$TOKEN_FILE")
 API=$IP_B:9270
-
-# api METHOD PATH [BODY]: curl from a with the token; prints the body then
-# a last line with the status.
-api() {
-	local args=(-s -m 10 -w '\n%{http_code}' -X "$1" -H "Authorization: Bearer $TOKEN")
-	[[ -n ${3:-} ]] && args+=(-H 'Content-Type: application/json' --data-binary "$3")
-	in_a curl "${args[@]}" "http://$API$2"
-}
-status_of() { tail -n1 <<<"$1"; }
-body_of() { sed '$d' <<<"$1"; }
 
 # ---- without a token the API stays on loopback
 run_in open-refused "$NS_B" 5 "$LINERATE" server --api "$IP_B"

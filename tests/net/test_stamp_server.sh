@@ -10,17 +10,8 @@ require_binary
 lab_up "$(lab_name ss)"
 
 TOKEN_FILE=$WORKDIR/token
-head -c 32 /dev/urandom | base64 | tr -d '\n=' >"$TOKEN_FILE"
-TOKEN=$(cat "$TOKEN_FILE")
+TOKEN=$(new_token "$TOKEN_FILE")
 API=$IP_B:9270
-api() {
-	local args=(-s -m 10 -w '\n%{http_code}' -X "$1" -H "Authorization: Bearer $TOKEN")
-	[[ -n ${3:-} ]] && args+=(-H 'Content-Type: application/json' --data-binary "$3")
-	in_a curl "${args[@]}" "http://$API$2"
-}
-status_of() { tail -n1 <<<"$1"; }
-body_of() { sed '$d' <<<"$1"; }
-
 bg_start server "$NS_B" 60 "$LINERATE" server --api "$IP_B" --token-file "$TOKEN_FILE" \
 	--idle-timeout 5s --max-duration 60s
 for ((i = 0; i < 50; i++)); do

@@ -9,8 +9,7 @@ require_binary
 lab_up "$(lab_name r)"
 
 TOKEN_FILE=$WORKDIR/token
-head -c 32 /dev/urandom | base64 | tr -d '\n=' >"$TOKEN_FILE"
-chmod 600 "$TOKEN_FILE"
+new_token "$TOKEN_FILE" >/dev/null
 API=$IP_B:9270
 
 bg_start server "$NS_B" 120 "$LINERATE" server --api "$IP_B" --token-file "$TOKEN_FILE" \

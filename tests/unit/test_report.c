@@ -11,16 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check.h"
 #include "lib/report.h"
-
-/* cmocka 1.1 compares only floats; rates need doubles. */
-#define assert_close(a, b, eps)                                           \
-	do {                                                              \
-		double a_ = (a), b_ = (b), e_ = (eps);                    \
-		if (!(fabs(a_ - b_) <= e_))                               \
-			fail_msg("%s = %.17g, expected %.17g +- %g", #a,  \
-				 a_, b_, e_);                             \
-	} while (0)
 
 /* 2023-11-14T22:13:20.123Z */
 #define START_REAL_NS 1700000000123456789ULL

@@ -33,30 +33,38 @@ static int stub_open(const char *name)
 	return 0;
 }
 
-static int open_xdp(const struct backend_config *c, struct backend **b)
+static int open_xdp(const struct backend_config *c, struct backend **b,
+		    struct lr_err *err)
 {
 	(void)c;
+	(void)err;
 	*b = NULL;
 	return stub_open("xdp");
 }
 
-static int open_afxdp(const struct backend_config *c, struct backend **b)
+static int open_afxdp(const struct backend_config *c, struct backend **b,
+		      struct lr_err *err)
 {
 	(void)c;
+	(void)err;
 	*b = NULL;
 	return stub_open("afxdp");
 }
 
-static int open_afpacket(const struct backend_config *c, struct backend **b)
+static int open_afpacket(const struct backend_config *c, struct backend **b,
+			 struct lr_err *err)
 {
 	(void)c;
+	(void)err;
 	*b = NULL;
 	return stub_open("afpacket");
 }
 
-static int open_udp(const struct backend_config *c, struct backend **b)
+static int open_udp(const struct backend_config *c, struct backend **b,
+		    struct lr_err *err)
 {
 	(void)c;
+	(void)err;
 	*b = NULL;
 	return stub_open("udp");
 }
@@ -125,8 +133,10 @@ int netpath_driver(const char *ifname, struct ethtool_drvinfo *out)
 static const char *run_auto(enum role role, char *note, size_t len)
 {
 	const struct backend_ops *chosen = NULL;
+	struct backend_request req;
 	struct backend_config cfg;
 	struct backend *b = NULL;
+	struct lr_err err = {0};
 	struct test_spec sp;
 
 	spec_init(&sp, role);
@@ -138,9 +148,11 @@ static const char *run_auto(enum role role, char *note, size_t len)
 		sp.listen_port = 7000;
 	}
 	opened = NULL;
-	assert_int_equal(backend_select_open(&sp, &chosen, &b, &cfg, note,
-					     len),
-			 0);
+	backend_request_from_spec(&sp, &req);
+	assert_int_equal(
+		backend_select_open(&req, &chosen, &b, &cfg, note, len, &err),
+		0);
+	assert_int_equal(err.code, 0);
 	assert_non_null(chosen);
 	assert_string_equal(chosen->name, opened);
 	return chosen->name;
@@ -226,6 +238,49 @@ static void test_select_follows_the_rule(void **state)
 				  "address");
 }
 
+/* The replicator's request: its own order, no spec; a backend named
+ * outright that cannot open says why in err, with its code. */
+static void test_request_without_spec(void **state)
+{
+	static const char *const order[] = {"afxdp", "afpacket", "udp"};
+	const struct backend_ops *chosen = NULL;
+	struct backend_request req = {0};
+	struct backend_config cfg;
+	struct backend *b = NULL;
+	struct lr_err err = {0};
+	char note[256];
+
+	(void)state;
+	on_path(IFF_UP, "e1000", false);
+	req.cfg.role = ROLE_RECV;
+	snprintf(req.cfg.opts.name, sizeof(req.cfg.opts.name), "auto");
+	snprintf(req.cfg.opts.ifname, sizeof(req.cfg.opts.ifname), "eth7");
+	assert_int_equal(ip_addr_parse("192.0.2.5", &req.cfg.local), 0);
+	req.cfg.local_port = 7000;
+	req.cfg.flows = 1;
+	req.auto_order = order;
+	req.auto_count = 3;
+	assert_int_equal(backend_select_open(&req, &chosen, &b, &cfg, note,
+					     sizeof(note), &err),
+			 0);
+	assert_string_equal(chosen->name, "afxdp");
+	/* The resolved interface and the listen port as the frame's. */
+	assert_string_equal(cfg.opts.ifname, "if0");
+	assert_int_equal(cfg.frame.dst_port, 7000);
+	assert_int_equal(cfg.test_port_min, 7000);
+
+	/* xdp named outright for ping: refused with the flag's words. */
+	memset(&req, 0, sizeof(req));
+	req.cfg.role = ROLE_PING;
+	snprintf(req.cfg.opts.name, sizeof(req.cfg.opts.name), "xdp");
+	assert_int_equal(backend_select_open(&req, &chosen, &b, &cfg, note,
+					     sizeof(note), &err),
+			 -EOPNOTSUPP);
+	assert_int_equal(err.code, -EOPNOTSUPP);
+	assert_string_equal(err.field, "backend");
+	assert_non_null(strstr(err.message, "--backend xdp: ping needs"));
+}
+
 static void test_note_append(void **state)
 {
 	char note[64] = "";
@@ -247,6 +302,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rule),
 		cmocka_unit_test(test_select_follows_the_rule),
+		cmocka_unit_test(test_request_without_spec),
 		cmocka_unit_test(test_note_append),
 	};
 

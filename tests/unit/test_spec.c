@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "lib/clock.h"
 #include "lib/spec.h"
 
 #define NS_PER_SEC 1000000000ULL
@@ -70,7 +71,7 @@ static void test_init_defaults_send(void **state)
 	memset(&spec, 0xa5, sizeof(spec));
 	spec_init(&spec, ROLE_SEND);
 	assert_int_equal(spec.role, ROLE_SEND);
-	assert_string_equal(spec.backend, "auto");
+	assert_string_equal(spec.backend.name, "auto");
 	assert_int_equal(spec.frame_size, 64);
 	assert_int_equal(spec.rate.kind, RATE_PPS);
 	assert_true(spec.rate.value == 100000);
@@ -82,8 +83,8 @@ static void test_init_defaults_send(void **state)
 	assert_int_equal(spec.count, 0);
 	assert_int_equal(spec.idle_timeout_ns, 2 * NS_PER_SEC);
 	assert_int_equal(spec.wait_ns, NS_PER_SEC);
-	assert_true(spec.kernel_rx_timestamps);
-	assert_false(spec.busy_poll);
+	assert_true(spec.backend.kernel_rx_timestamps);
+	assert_false(spec.backend.busy_poll);
 	assert_false(spec.has_src);
 	assert_false(spec.quiet);
 	assert_int_equal(spec.dst.family, 0);
@@ -116,7 +117,7 @@ static void test_init_defaults_other_roles(void **state)
 	assert_int_equal(spec.listen_port, 0);
 	/* The largest frame a receiver expects, for the raw buffers. */
 	assert_int_equal(spec.frame_size, 1518);
-	assert_int_equal(spec.queues, 1);
+	assert_int_equal(spec.backend.queues, 1);
 
 	spec_init(&spec, ROLE_REFLECT);
 	assert_int_equal(spec.role, ROLE_REFLECT);
@@ -187,7 +188,7 @@ static void test_validate_boundaries_accepted(void **state)
 	good_send(&spec, "192.0.2.1");
 	spec.interval_ns = 100 * NS_PER_MS;
 	spec.cpu = 0;
-	snprintf(spec.backend, sizeof(spec.backend), "auto");
+	snprintf(spec.backend.name, sizeof(spec.backend.name), "auto");
 	assert_valid(&spec);
 
 	/* src_port + flows - 1 == 65535 is the last that fits. */
@@ -368,7 +369,7 @@ static void test_validate_rejects_counts(void **state)
 	assert_invalid(&spec, "--duration", NULL);
 
 	good_recv(&spec, "0.0.0.0");
-	snprintf(spec.backend, sizeof(spec.backend), "dpdk");
+	snprintf(spec.backend.name, sizeof(spec.backend.name), "dpdk");
 	assert_invalid(&spec, "--backend", "dpdk");
 }
 
@@ -447,6 +448,47 @@ static void test_catch_up(void **state)
 	assert_int_equal(sp.catch_up, CATCH_UP_TIME);
 }
 
+/* The one end-of-run rule the worker and the xdp roles share. */
+static void test_run_over(void **state)
+{
+	const uint64_t s = 1000 * NSEC_PER_SEC; /* the run's start */
+	struct test_spec spec;
+
+	(void)state;
+	spec_init(&spec, ROLE_RECV);
+	spec.duration_ns = 0;
+	spec.count = 0;
+	spec.idle_timeout_ns = 2 * NSEC_PER_SEC;
+	assert_false(
+		spec_run_over(&spec, false, s, s + 60 * NSEC_PER_SEC, 5, 0));
+	assert_true(spec_run_over(&spec, true, s, s, 0, 0));
+	/* Idle counts from the last arrival, never before the first. */
+	assert_false(
+		spec_run_over(&spec, false, s, s + 10 * NSEC_PER_SEC, 0, 0));
+	assert_false(spec_run_over(&spec, false, s, s + 3 * NSEC_PER_SEC, 1,
+				   s + 2 * NSEC_PER_SEC));
+	assert_true(spec_run_over(&spec, false, s, s + 4 * NSEC_PER_SEC, 1,
+				  s + 2 * NSEC_PER_SEC));
+	/* An arrival stamped after the clock read is not idle time. */
+	assert_false(spec_run_over(&spec, false, s, s + NSEC_PER_SEC, 1,
+				   s + 5 * NSEC_PER_SEC));
+	spec.count = 100;
+	assert_false(spec_run_over(&spec, false, s, s, 99, 0));
+	assert_true(spec_run_over(&spec, false, s, s, 100, 0));
+	spec.duration_ns = NSEC_PER_SEC;
+	assert_false(
+		spec_run_over(&spec, false, s, s + NSEC_PER_SEC - 1, 0, 0));
+	assert_true(spec_run_over(&spec, false, s, s + NSEC_PER_SEC, 0, 0));
+
+	/* A sender: duration and count, no idle rule. */
+	spec_init(&spec, ROLE_SEND);
+	spec.duration_ns = 0;
+	spec.count = 10;
+	assert_false(
+		spec_run_over(&spec, false, s, s + 60 * NSEC_PER_SEC, 9, s));
+	assert_true(spec_run_over(&spec, false, s, s, 10, 0));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -463,6 +505,7 @@ int main(void)
 		cmocka_unit_test(test_validate_small_err_buffer),
 		cmocka_unit_test(test_payload_len),
 		cmocka_unit_test(test_catch_up),
+		cmocka_unit_test(test_run_over),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

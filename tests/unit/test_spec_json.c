@@ -84,16 +84,16 @@ static void test_sink_defaults(void **state)
 	assert_ok("{\"role\":\"sink\"}", &req);
 	assert_int_equal(req.role, API_ROLE_SINK);
 	assert_int_equal(req.spec.role, ROLE_RECV);
-	assert_string_equal(req.spec.backend, "udp");
+	assert_string_equal(req.spec.backend.name, "udp");
 	assert_int_equal(req.spec.frame_size, 1518);
 	assert_false(req.has_duration);
 	assert_int_equal(req.spec.duration_ns, 0);
 	assert_int_equal(req.spec.idle_timeout_ns, 2 * NS_PER_SEC);
 	assert_int_equal(req.spec.interval_ns, 0);
-	assert_int_equal(req.spec.queues, 1);
+	assert_int_equal(req.spec.backend.queues, 1);
 	assert_int_equal(req.spec.count, 0);
 	assert_int_equal(req.spec.clock_sync, CLOCK_SYNC_NONE);
-	assert_false(req.spec.no_gso);
+	assert_false(req.spec.backend.no_gso);
 	assert_int_equal(req.port, 0);
 	assert_false(req.has_dst);
 	/* The daemon sets the addresses. */
@@ -113,17 +113,17 @@ static void test_sink_every_field(void **state)
 		  &req);
 	assert_int_equal(req.role, API_ROLE_SINK);
 	assert_int_equal(req.spec.role, ROLE_RECV);
-	assert_string_equal(req.spec.backend, "afpacket");
+	assert_string_equal(req.spec.backend.name, "afpacket");
 	assert_int_equal(req.spec.frame_size, 128);
 	assert_true(req.has_duration);
 	assert_int_equal(req.spec.duration_ns, 10 * NS_PER_SEC);
 	assert_int_equal(req.spec.idle_timeout_ns, 5 * NS_PER_SEC);
 	assert_int_equal(req.spec.count, 1000);
-	assert_int_equal(req.spec.queues, 2);
+	assert_int_equal(req.spec.backend.queues, 2);
 	assert_int_equal(req.spec.clock_offset_ns, -1500);
 	assert_int_equal(req.spec.clock_error_ns, 200);
 	assert_int_equal(req.spec.clock_sync, CLOCK_SYNC_MEASURED);
-	assert_true(req.spec.no_gso);
+	assert_true(req.spec.backend.no_gso);
 }
 
 static void test_reflect(void **state)
@@ -137,7 +137,7 @@ static void test_reflect(void **state)
 		  &req);
 	assert_int_equal(req.role, API_ROLE_REFLECT);
 	assert_int_equal(req.spec.role, ROLE_REFLECT);
-	assert_string_equal(req.spec.backend, "udp");
+	assert_string_equal(req.spec.backend.name, "udp");
 	assert_int_equal(req.spec.rate.kind, RATE_PPS);
 	assert_true(req.spec.rate.value == 1e6);
 	assert_int_equal(req.spec.line_rate_bps, 10000000000ULL);
@@ -166,7 +166,7 @@ static void test_source(void **state)
 		  &req);
 	assert_int_equal(req.role, API_ROLE_SOURCE);
 	assert_int_equal(req.spec.role, ROLE_SEND);
-	assert_string_equal(req.spec.backend, "udp");
+	assert_string_equal(req.spec.backend.name, "udp");
 	assert_int_equal(req.port, 9000);
 	assert_true(req.has_dst);
 	assert_int_equal(req.dst.family, AF_INET);
@@ -326,7 +326,7 @@ static void test_source_ipv6_and_boundaries(void **state)
 	assert_int_equal(req.spec.frame_size, 9018);
 	assert_int_equal(req.spec.flows, 4096);
 	assert_int_equal(req.spec.burst, 1024);
-	assert_int_equal(req.spec.queues, 64);
+	assert_int_equal(req.spec.backend.queues, 64);
 	assert_int_equal(req.spec.count, 1000000000000ULL);
 	assert_int_equal(req.spec.duration_ns, 2592000 * NS_PER_SEC);
 	assert_ok("{\"role\":\"sink\",\"size\":64,\"clock_offset_ns\":86400000000000,"

@@ -360,6 +360,15 @@ static void test_drops(void **state)
 					    &key, &q),
 			 STAMP_DROP_SHORT);
 	assert_string_equal(stamp_drop_name(STAMP_DROP_HMAC), "bad_hmac");
+	/* Every reason has its own name; past the last one, "unknown". */
+	for (int i = 0; i < STAMP_DROP_COUNT_; i++) {
+		assert_string_not_equal(stamp_drop_name(i), "unknown");
+		for (int j = 0; j < i; j++)
+			assert_string_not_equal(stamp_drop_name(i),
+						stamp_drop_name(j));
+	}
+	assert_string_equal(stamp_drop_name(STAMP_DROP_COUNT_), "unknown");
+	assert_string_equal(stamp_drop_name((enum stamp_drop) - 1), "unknown");
 }
 
 static void test_key_load(void **state)

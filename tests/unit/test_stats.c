@@ -395,6 +395,22 @@ static void test_snapshot_while_writing(void **state)
 	assert_int_equal(snap_a.latency.min, 1000);
 }
 
+/* Per-queue "name=value" counters summed by name, in first-seen order,
+ * and cut at the buffer's size like snprintf. */
+static void test_kv_add(void **state)
+{
+	char acc[64] = "drops=1 busy=2";
+	char small[12] = "aa=1";
+
+	(void)state;
+	stats_kv_add(acc, sizeof(acc), "busy=3 full=4");
+	assert_string_equal(acc, "drops=1 busy=5 full=4");
+	stats_kv_add(acc, sizeof(acc), "");
+	assert_string_equal(acc, "drops=1 busy=5 full=4");
+	stats_kv_add(small, sizeof(small), "bb=22 cc=3");
+	assert_string_equal(small, "aa=1 bb=22 ");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -412,6 +428,7 @@ int main(void)
 				       reset),
 		cmocka_unit_test_setup(test_delta_signed_histograms, reset),
 		cmocka_unit_test_setup(test_snapshot_while_writing, reset),
+		cmocka_unit_test(test_kv_add),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

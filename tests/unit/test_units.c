@@ -12,18 +12,10 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "check.h"
 #include "lib/units.h"
 
 #define NS_PER_SEC 1000000000ULL
-
-/* cmocka 1.1 compares only floats; rates need doubles. */
-#define assert_close(a, b, eps)                                           \
-	do {                                                              \
-		double a_ = (a), b_ = (b), e_ = (eps);                    \
-		if (!(fabs(a_ - b_) <= e_))                               \
-			fail_msg("%s = %.17g, expected %.17g +- %g", #a,  \
-				 a_, b_, e_);                             \
-	} while (0)
 
 /* --- parse_rate --- */
 

@@ -5,7 +5,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "cmd/resolve.h"
+#include "lib/resolve.h"
 #include "lib/units.h"
 
 #define HOSTNAME_MAX 253

@@ -1,0 +1,211 @@
+// SPDX-License-Identifier: MIT
+/* What the in-kernel backend's roles share: clocks, the interface's
+ * counters, the receive programs' match and attach, per-CPU map reads. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <linux/if_link.h>
+
+#include "backend/ethtool.h"
+#include "backend/xdp_common.h"
+#include "lib/clock.h"
+
+const char *const dev_stat_names[DEV_STAT_COUNT] = {
+	[DEV_XDP_PACKETS] = "xdp_packets",
+	[DEV_XDP_DROPS] = "xdp_drops",
+	[DEV_XDP_TX] = "xdp_tx",
+	[DEV_XDP_TX_ERRORS] = "xdp_tx_errors",
+	[DEV_XDP_XMIT] = "xdp_xmit",
+	[DEV_XDP_XMIT_ERRORS] = "xdp_xmit_errors",
+	[DEV_XDP_REDIRECT] = "xdp_redirect",
+	[DEV_DROPS] = "drops",
+};
+
+/*
+ * CLOCK_REALTIME - CLOCK_MONOTONIC: the realtime reading against the
+ * middle of the two monotonic ones around it, from the tightest of three
+ * tries (a preemption in between shows as a wide bracket).
+ */
+uint64_t realtime_offset(void)
+{
+	uint64_t best_offset = 0, best_width = UINT64_MAX;
+
+	for (int i = 0; i < 3; i++) {
+		uint64_t m1 = mono_ns();
+		uint64_t real = clock_ns(CLOCK_REALTIME);
+		uint64_t m2 = mono_ns();
+
+		if (m2 - m1 < best_width) {
+			best_width = m2 - m1;
+			best_offset = real - (m1 + (m2 - m1) / 2);
+		}
+	}
+	return best_offset;
+}
+
+int dev_stats_read(const char *ifname, struct dev_stats *out)
+{
+	struct ethtool_counters all;
+	int err;
+
+	memset(out, 0, sizeof(*out));
+	err = ethtool_counters_read(ifname, &all);
+	if (err)
+		return err;
+	for (uint32_t i = 0; i < all.count; i++) {
+		const char *name = all.names + (size_t)i * ETHTOOL_NAME_LEN;
+		const char *rest;
+		unsigned int queue;
+		int used = 0;
+
+		if (sscanf(name, "rx_queue_%u_%n", &queue, &used) != 1 &&
+		    sscanf(name, "tx_queue_%u_%n", &queue, &used) != 1)
+			continue;
+		if (!used)
+			continue;
+		rest = name + used;
+		for (int k = 0; k < DEV_STAT_COUNT; k++) {
+			if (strcmp(rest, dev_stat_names[k]))
+				continue;
+			out->value[k] += all.values[i];
+			out->found[k] = true;
+		}
+	}
+	ethtool_counters_free(&all);
+	return 0;
+}
+
+void dev_stats_baseline(struct backend *b)
+{
+	b->dev_base_valid = !dev_stats_read(b->ifname, &b->dev_base);
+}
+
+/* " name=delta" for the interface counters the driver has. */
+size_t dev_stats_format(struct backend *b, char *buf, size_t len)
+{
+	struct dev_stats now;
+	size_t used = 0;
+
+	if (!b->dev_base_valid || dev_stats_read(b->ifname, &now))
+		return 0;
+	for (int k = 0; k < DEV_STAT_COUNT; k++) {
+		int n;
+
+		if (!now.found[k])
+			continue;
+		n = snprintf(buf + used, len - used, " dev_%s=%llu",
+			     dev_stat_names[k],
+			     (unsigned long long)(now.value[k] -
+						  b->dev_base.value[k]));
+		if (n < 0 || (size_t)n >= len - used)
+			break;
+		used += (size_t)n;
+	}
+	return used;
+}
+
+static int ip_family_to_xdp(int family)
+{
+	return family == AF_INET6 ? XDP_FAMILY_IPV6 : XDP_FAMILY_IPV4;
+}
+
+void match_config_from(const struct backend_config *cfg,
+		       struct xdp_match_config *m)
+{
+	static const struct in6_addr any6;
+	const struct ip_addr *addr = &cfg->frame.dst;
+
+	memset(m, 0, sizeof(*m));
+	m->family = ip_family_to_xdp(addr->family);
+	m->port = cfg->frame.dst_port;
+	/* The client-only filter of the user-space receivers, in the
+	 * program (receivers_open() refused a family mismatch). */
+	if (cfg->only_from.family == AF_INET6) {
+		m->only_from = 1;
+		memcpy(m->from_addr, &cfg->only_from.v6,
+		       sizeof(cfg->only_from.v6));
+	} else if (cfg->only_from.family == AF_INET) {
+		m->only_from = 1;
+		memcpy(m->from_addr, &cfg->only_from.v4,
+		       sizeof(cfg->only_from.v4));
+	}
+	if (addr->family == AF_INET6) {
+		memcpy(m->addr, &addr->v6, sizeof(addr->v6));
+		m->any_addr = !memcmp(&addr->v6, &any6, sizeof(any6));
+	} else {
+		memcpy(m->addr, &addr->v4, sizeof(addr->v4));
+		m->any_addr = addr->v4.s_addr == 0;
+	}
+}
+
+static int percpu_buf_reserve(struct backend *b, size_t value_size)
+{
+	size_t need = (size_t)b->ncpus * ((value_size + 7) & ~(size_t)7);
+	void *buf;
+
+	if (need <= b->percpu_buf_size)
+		return 0;
+	buf = realloc(b->percpu_buf, need);
+	if (!buf)
+		return -ENOMEM;
+	b->percpu_buf = buf;
+	b->percpu_buf_size = need;
+	return 0;
+}
+
+int percpu_lookup(struct backend *b, struct bpf_map *map, uint32_t key,
+		  size_t value_size)
+{
+	int err = percpu_buf_reserve(b, value_size);
+
+	if (err)
+		return err;
+	return bpf_map_lookup_elem(bpf_map__fd(map), &key, b->percpu_buf) ?
+		       -errno :
+		       0;
+}
+
+/* The first and last arrival over CPUs: earliest first, latest last (a
+ * CPU that saw nothing has 0 for both). */
+void rx_times_merge(__u64 *first, __u64 *last, __u64 cpu_first, __u64 cpu_last)
+{
+	if (cpu_last > *last)
+		*last = cpu_last;
+	if (cpu_first && (!*first || cpu_first < *first))
+		*first = cpu_first;
+}
+
+int receiver_attach(struct backend *b, int prog_fd, const char *what,
+		    struct lr_err *why)
+{
+	const char *gso_note = "";
+	int err;
+
+	err = xdp_attach(&b->attachment, b->cfg.ifindex, prog_fd,
+			 b->cfg.opts.xdp_mode, b->cfg.opts.force);
+	if (err == -EBUSY && b->attachment.why[0])
+		return lr_err_set(why, err, "force", "%s", b->attachment.why);
+	if (err)
+		return lr_err_set(why, err, NULL,
+				  "xdp: cannot attach the %s to %s: %s%s%s",
+				  what, b->ifname, strerror(-err),
+				  b->attachment.note[0] ? ": " : "",
+				  b->attachment.note);
+	snprintf(b->mode, sizeof(b->mode), "in-kernel XDP %s, %s XDP", what,
+		 b->attachment.mode);
+	/* Generic XDP runs on the skb as it arrives: a UDP GSO batch from a
+	 * sender on this host (veth) is one packet there, not many. */
+	if (b->attachment.flags == XDP_FLAGS_SKB_MODE)
+		gso_note = "generic XDP sees a local sender's UDP GSO batch as "
+			   "one packet (corrupt): send with --no-gso";
+	if (b->cfg.opts.count_only)
+		gso_note = "--count-only: probes counted and dropped; no loss, "
+			   "reorder, latency or jitter accounting";
+	snprintf(b->note, sizeof(b->note), "%s%s%s", b->attachment.note,
+		 b->attachment.note[0] && gso_note[0] ? "; " : "", gso_note);
+	return 0;
+}

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef LINERATE_ERR_H
+#define LINERATE_ERR_H
+
+/*
+ * Why something could not open or start, as it travels up the open paths
+ * (backend, engine session, API session) to the one place that prints it
+ * (the command layer, the API's answer writer). Callers decide on code,
+ * never on the wording of message.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define LR_ERR_FIELD_LEN   32
+#define LR_ERR_MESSAGE_LEN 256
+
+struct lr_err {
+	int code; /* 0, or a negative errno */
+	char field[LR_ERR_FIELD_LEN]; /* the input it is about, "" none */
+	char message[LR_ERR_MESSAGE_LEN]; /* one line, "" none */
+};
+
+void lr_err_clear(struct lr_err *err);
+
+/*
+ * Set err (which may be NULL: nothing is kept) to code, field (NULL: none)
+ * and the formatted one-line message, unless it holds an error already:
+ * the first cause is the one worth telling. Returns code.
+ */
+int lr_err_set(struct lr_err *err, int code, const char *field, const char *fmt,
+	       ...) __attribute__((format(printf, 4, 5)));
+
+/* The code with strerror's words, when nothing more precise was set. */
+int lr_err_errno(struct lr_err *err, int code);
+
+/* Put "prefix: " before the message already set (e.g. "afxdp backend"). */
+void lr_err_prefix(struct lr_err *err, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static inline bool lr_err_is_set(const struct lr_err *err)
+{
+	return err && err->code;
+}
+
+/* The message, or strerror(-code) when there is none. */
+const char *lr_err_text(const struct lr_err *err);
+
+#endif
