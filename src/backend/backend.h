@@ -80,6 +80,8 @@ struct pkt {
 	/* rx: the 802.1Q VLAN ID | PKT_MARK_VALID when the frame carried a
 	 * tag the backend could see, else 0 */
 	uint16_t rx_vlan;
+	/* rx: QinQ's inner 802.1Q VLAN ID | PKT_MARK_VALID, else 0 */
+	uint16_t rx_vlan_inner;
 };
 
 #define PKT_MARK_VALID 0x8000

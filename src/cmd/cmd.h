@@ -24,6 +24,9 @@ int cmd_probe(int argc, char **argv);
 int cmd_cleanup(int argc, char **argv);
 int cmd_hookcost(int argc, char **argv);
 int cmd_rfc2544(int argc, char **argv);
+/* rfc2544's option rows (lib/options.h), for the registry. */
+struct opt_command;
+extern const struct opt_command cmd_rfc2544_opts;
 
 /*
  * Fill spec from argv for a role. Returns 0 to run, EXIT_OK after

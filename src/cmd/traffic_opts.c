@@ -77,7 +77,8 @@ void cmd_spec_defaults_after(enum role role, const struct opt_parse *st,
 	/* A tag takes 4 bytes of the smallest frame's payload; the
 	 * smallest tagged frame that carries a probe is 4 bytes longer. */
 	if (!opts_seen(st, "size") && sender && sp->vlan_id)
-		sp->frame_size += FRAME_VLAN_HLEN;
+		sp->frame_size +=
+			FRAME_VLAN_HLEN * (sp->vlan_inner_id ? 2u : 1u);
 }
 
 int cmd_parse_spec(enum role role, int argc, char **argv, struct test_spec *sp)

@@ -30,6 +30,8 @@ void backend_request_from_spec(const struct test_spec *sp,
 		cfg->frame.tos = sp->tos;
 		cfg->frame.vlan_id = sp->vlan_id;
 		cfg->frame.vlan_pcp = sp->vlan_pcp;
+		cfg->frame.vlan_inner_id = sp->vlan_inner_id;
+		cfg->frame.vlan_inner_pcp = sp->vlan_inner_pcp;
 		cfg->remote = sp->dst;
 		cfg->remote_port = sp->dst_port;
 		if (sp->has_src)

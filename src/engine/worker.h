@@ -36,7 +36,8 @@ struct flow_state {
 	uint8_t ecn_seen; /* bit e: ECN codepoint e */
 	bool tos_seen;
 	bool vlan_seen;
-	uint16_t vlan_id; /* the last tag seen */
+	uint16_t vlan_id; /* the last tag seen (QinQ: the outer) */
+	uint16_t vlan_inner_id; /* with it, QinQ's inner; 0: none */
 	/* The flow's own latency: only the first FLOWREPORT_LATENCY_FLOWS
 	 * flows of a worker have one (NULL for the rest). */
 	struct hist *latency;

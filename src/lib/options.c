@@ -677,6 +677,11 @@ static void format_duration(uint64_t ns, char *buf, size_t len)
 		     {1000000000ULL, "s"},    {1000000ULL, "ms"},
 		     {1000ULL, "us"},	      {1ULL, "ns"}};
 
+	/* "0", not "0h": the rows that take 0 (OPT_F_ZERO) take it so. */
+	if (!ns) {
+		snprintf(buf, len, "0");
+		return;
+	}
 	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
 		if (ns % units[i].ns == 0) {
 			snprintf(buf, len, "%" PRIu64 "%s", ns / units[i].ns,
@@ -851,7 +856,8 @@ static int builder_finish(struct argv_builder *b, char ***argv_out)
 static int argv_row(struct argv_builder *b, const struct opt_row *r,
 		    size_t base, const void *cfg, const void *defaults)
 {
-	char val[256], def[256];
+	/* A size mix of 64 sizes is up to 640 characters. */
+	char val[1024], def[1024];
 	int has = opts_format_value(r, cfg, base, val, sizeof(val));
 	int dhas = defaults ? opts_format_value(r, defaults, base, def,
 						sizeof(def)) :
