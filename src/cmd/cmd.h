@@ -54,11 +54,11 @@ int cmd_run_role(enum role role, int argc, char **argv);
 int cmd_bad_value(const char *command, const char *flag, const char *value,
 		  const char *accepted);
 
-/* The option rows of probe, cleanup, mesh, hookcost and lab (their
- * files), for the registry below. */
+/* The option rows of probe, cleanup, mesh and hookcost (their files;
+ * lab's are lib/lab_script.h's), for the registry below. */
 struct opt_command;
 extern const struct opt_command cmd_probe_opts, cmd_cleanup_opts,
-	cmd_mesh_opts, cmd_hookcost_opts, cmd_lab_opts;
+	cmd_mesh_opts, cmd_hookcost_opts;
 
 int cmd_stamp(int argc, char **argv);
 int cmd_stamp_reflect(int argc, char **argv);
