@@ -47,6 +47,8 @@ struct backend_role_ctx {
 	 * (CLOCK_MONOTONIC), 0 none; the session's receive rates run from
 	 * it */
 	uint64_t *rx_first_mono_ns;
+	/* out: why run() failed when it returns -errno */
+	struct lr_err *err;
 };
 
 /* The end-of-run rule (spec_run_over) for a role run in the kernel. */

@@ -236,7 +236,7 @@ int backend_select_open(const struct backend_request *req,
 			continue;
 		cannot = backend_cannot(req, ops, is_auto, err);
 		if (cannot && !is_auto)
-			return err->code;
+			return lr_err_is_set(err) ? err->code : -EOPNOTSUPP;
 		if (cannot) {
 			backend_note_append(note, note_len, ops->name, cannot);
 			continue;

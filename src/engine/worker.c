@@ -1174,6 +1174,7 @@ static void *worker_main(void *arg)
 			.target_pps = w->target_pps,
 			.flow_base = w->flow_base,
 			.rx_first_mono_ns = &w->rx_first_mono_ns,
+			.err = &w->err,
 		};
 
 		err = w->ops->run(w->backend, &ctx);

@@ -52,6 +52,7 @@ struct worker {
 	atomic_bool *stop; /* set by the session: end now */
 	atomic_bool done; /* set by the worker when it has finished */
 	int error; /* 0 or -errno, valid once done */
+	struct lr_err err; /* why, when error (a kernel backend's run()) */
 	uint64_t start_mono_ns;
 	uint64_t end_mono_ns;
 	uint64_t tx_end_mono_ns; /* ping: when the last probe went */

@@ -46,6 +46,7 @@ enum catch_up_kind {
 
 struct test_spec {
 	enum role role;
+	/* which data path and how (lib/backend_opts.h) */
 	struct backend_opts backend;
 	struct ip_addr dst; /* send, ping */
 	uint16_t dst_port;

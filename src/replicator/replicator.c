@@ -11,6 +11,7 @@
 #include "lib/log.h"
 #include "replicator/replicator.h"
 #include "lib/stats.h"
+#include "lib/strbuf.h"
 #include "replicator/tc.h"
 
 #define ADD_RETRY_NS   (200 * NSEC_PER_MSEC)
@@ -188,10 +189,12 @@ static int open_userspace(struct replicator *r, struct lr_err *lerr)
 	r->backend_name = r->ops->name;
 	snprintf(r->mode, sizeof(r->mode), "%s", r->ops->mode(r->backends[0]));
 	if (r->ops->note && r->ops->note(r->backends[0])) {
-		size_t used = strlen(r->note);
+		struct strbuf sb;
 
-		snprintf(r->note + used, sizeof(r->note) - used, "%s%s",
-			 used ? "; " : "", r->ops->note(r->backends[0]));
+		/* After the selector's refusals, "; "-separated. */
+		strbuf_init_append(&sb, r->note, sizeof(r->note));
+		strbuf_sep(&sb, "; ");
+		strbuf_printf(&sb, "%s", r->ops->note(r->backends[0]));
 	}
 	return 0;
 }
