@@ -43,7 +43,8 @@ void http_route_dispatch(const struct http_route *routes, void *arg,
 
 		if (!route_path_match(r->path, req->path, &param))
 			continue;
-		if (r->check) {
+		/* Only a '*' row has a rest to judge. */
+		if (r->check && param) {
 			enum http_param_verdict v = r->check(param, resp);
 
 			if (v == HTTP_PARAM_ANSWERED)

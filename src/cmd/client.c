@@ -64,7 +64,7 @@ static const struct opt_row client_rows[] = {
 	 .help = "refused (the server's reply says)"},
 	{.name = "reverse", .short_name = 'R', .type = OPT_SET,
 	 CLIENT_FIELD(run.mode), .set = REMOTE_REVERSE,
-	 .help = "the server sends, we receive"},
+	 .help = "-R; the server sends, we receive"},
 	{.name = "bidir", .type = OPT_SET, CLIENT_FIELD(run.mode),
 	 .set = REMOTE_BIDIR, .help = "both at once"},
 	{.name = "rtt", .type = OPT_SET, CLIENT_FIELD(run.mode),

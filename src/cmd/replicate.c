@@ -126,8 +126,8 @@ static const struct opt_row replicate_rows[] = {
 	{.name = "interface", .short_name = 'i', .type = OPT_STRING,
 	 .flags = OPT_F_IFACE, REPL_FIELD(cfg.backend.ifname), .arg = "IFACE",
 	 .parse = parse_interface, .accepted = "an interface name",
-	 .help = "raw backends: the interface (default: the one holding the "
-		 "listen address)"},
+	 .help = "-i IFACE; raw backends: the interface (default: the one "
+		 "holding the listen address)"},
 	{.name = "backend", .type = OPT_STRING, REPL_FIELD(cfg.backend.name),
 	 .arg = "NAME", .parse = parse_backend,
 	 .accepted = "one of " SPEC_BACKENDS,
@@ -214,7 +214,7 @@ static const struct opt_row replicate_rows[] = {
 	 .help = "no live lines"},
 	{.name = "verbose", .short_name = 'v', .type = OPT_CUSTOM,
 	 REPL_FIELD(verbose), .parse = cmd_row_count,
-	 .help = "more log on stderr"},
+	 .help = "-v; more log on stderr (-v -v: more)"},
 };
 /* clang-format on */
 

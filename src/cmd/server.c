@@ -169,7 +169,7 @@ static const struct opt_row server_rows[] = {
 	 SERVER_FIELD(log_file), .arg = "FILE", .parse = cmd_row_text,
 	 .help = "log to FILE (SIGHUP reopens it)"},
 	{.name = "verbose", .short_name = 'v', .type = OPT_SWITCH,
-	 SERVER_FIELD(verbose), .help = "log each session"},
+	 SERVER_FIELD(verbose), .help = "-v; log each session"},
 };
 /* clang-format on */
 
