@@ -57,12 +57,6 @@ int cmd_run_role(enum role role, int argc, char **argv);
 int cmd_bad_value(const char *command, const char *flag, const char *value,
 		  const char *accepted);
 
-/* The option rows of probe, cleanup, mesh, hookcost and lab (their
- * files), for the registry below. */
-struct opt_command;
-extern const struct opt_command cmd_probe_opts, cmd_cleanup_opts,
-	cmd_mesh_opts, cmd_hookcost_opts, cmd_lab_opts;
-
 int cmd_stamp(int argc, char **argv);
 int cmd_stamp_reflect(int argc, char **argv);
 
@@ -79,6 +73,11 @@ struct cmd_entry {
 };
 extern const struct cmd_entry cmd_commands[];
 extern const size_t cmd_ncommands;
+
+/* The rows of probe, cleanup, mesh and hookcost (their files; lab's are
+ * lib/lab_script.h's), for the registry. */
+extern const struct opt_command cmd_probe_opts, cmd_cleanup_opts,
+	cmd_mesh_opts, cmd_hookcost_opts;
 
 /* linerate __man [CMD], __completion bash|zsh, __options CMD */
 int cmd_docgen(int argc, char **argv);

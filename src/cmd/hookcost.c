@@ -125,15 +125,6 @@ static int parse_csv(const struct opt_row *row, void *cfg, const char *v,
 }
 
 #define HC_FIELD(field) OPT_FIELD(struct hookcost_args, field)
-/* (options.h's OPT_UINT_ROW cannot take a struct type: its parameter
- * `type` also replaces the .type designator.) */
-#define HC_UINT_ROW(lname, field, lo, hi, argname, text, acc)                  \
-	{                                                                      \
-		.name = (lname), .type = OPT_UINT, HC_FIELD(field),            \
-		.min = (lo), .max = (hi), .arg = (argname), .help = (text),    \
-		.accepted = (acc)                                              \
-	}
-
 /* clang-format off */
 static const struct opt_row hookcost_rows[] = {
 	{ .name = "lab", .type = OPT_SWITCH, HC_FIELD(o.lab),
@@ -158,8 +149,8 @@ static const struct opt_row hookcost_rows[] = {
 	{ .name = "force", .type = OPT_SWITCH, HC_FIELD(o.force),
 	  .help = "measure over a foreign XDP program (taken off for the "
 		  "run, put back after) or tc ingress filter" },
-	HC_UINT_ROW("repeats", o.repeats, 1, HC_MAX_REPEATS, "N",
-		    "1..100 (default 5)", "1..100"),
+	OPT_UINT_ROW("repeats", struct hookcost_args, o.repeats, 1,
+		     HC_MAX_REPEATS, "N", NULL, "1..100 (default 5)", "1..100"),
 	{ .name = "duration", .type = OPT_DURATION, HC_FIELD(o.duration_ns),
 	  .min = 200 * NSEC_PER_MSEC, .max = 60 * NSEC_PER_SEC, .arg = "TIME",
 	  .help = "each run, 200ms..60s (default 2s)",
@@ -173,16 +164,18 @@ static const struct opt_row hookcost_rows[] = {
 	  HC_FIELD(ping_rate_text), .arg = "RATE",
 	  .help = "probes per second of the ping run, 1..100k (default 1kpps)",
 	  .accepted = "1pps..100kpps, e.g. 1kpps" },
-	HC_UINT_ROW("size", o.frame_size, FRAME_MIN_SIZE, FRAME_MAX_SIZE,
-		    "BYTES", "Ethernet frame size incl. FCS, 64..9018 "
-		    "(default 64)", "64..9018 bytes, incl. FCS"),
+	OPT_UINT_ROW("size", struct hookcost_args, o.frame_size,
+		     FRAME_MIN_SIZE, FRAME_MAX_SIZE, "BYTES", NULL,
+		     "Ethernet frame size incl. FCS, 64..9018 (default 64)",
+		     "64..9018 bytes, incl. FCS"),
 	{ .name = "source-backend", .type = OPT_ENUM, HC_FIELD(source_backend),
 	  .names = source_backends, .arg = "NAME",
 	  .help = "afxdp | afpacket | udp (default afxdp; udp sends with "
 		  "GSO: fewer, larger packets reach the hook)",
 	  .accepted = "afxdp, afpacket, udp" },
-	HC_UINT_ROW("port", o.port, 1, 65533, "N", "UDP ports N (traffic) "
-		    "and N+1 (ping), TCP N+2 (default 7000)", "1..65533"),
+	OPT_UINT_ROW("port", struct hookcost_args, o.port, 1, 65533, "N", NULL,
+		     "UDP ports N (traffic) and N+1 (ping), TCP N+2 "
+		     "(default 7000)", "1..65533"),
 	{ .name = "configs", .type = OPT_CUSTOM, .parse = parse_configs,
 	  .arg = "LIST",
 	  .help = "which of none,xdp-generic,xdp-native,tc (default all)",

@@ -5,6 +5,7 @@
 
 #include "cmd/server_opts.h"
 #include "cmd/traffic_opts.h"
+#include "lib/lab_script.h"
 
 /* The registry of commands: their option rows (opts) drive --help, the
  * man pages and completion; NULL for a command not on the model yet. */
@@ -50,7 +51,7 @@ const struct cmd_entry cmd_commands[] = {
 	 &cmd_stamp_reflect_opts},
 	{"lab", cmd_lab,
 	 "two-namespace veth test lab: lab up|down|status (scripts/lab)",
-	 &cmd_lab_opts},
+	 &lab_script_opts},
 };
 const size_t cmd_ncommands = sizeof(cmd_commands) / sizeof(cmd_commands[0]);
 

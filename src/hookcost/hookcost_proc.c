@@ -24,7 +24,9 @@
 #include "hookcost/hookcost_internal.h"
 #include "lib/clock.h"
 #include "lib/exit_code.h"
+#include "lib/lab_script.h"
 #include "lib/log.h"
+#include "lib/options.h"
 #include "lib/report.h"
 #include "lib/spec_opts.h"
 #include "lib/units.h"
@@ -107,25 +109,51 @@ static void lab_key(const char *text, const char *key, char *out, size_t len)
 	}
 }
 
+/* `self lab --name NAME [--subnet S] VERB`, from the lab's rows, into
+ * argv (opts to free with opts_argv_free). 0 or -errno. */
+static int lab_argv(const char *verb, const char *name, const char *subnet,
+		    char **argv, size_t max, char ***opts)
+{
+	const struct lab_args a = {.name = name, .subnet = subnet};
+	const struct lab_args none = {0};
+	int n;
+
+	n = opts_to_argv(&lab_script_opts, 0, &a, &none, opts);
+	if (n < 0)
+		return n;
+	if ((size_t)n + 3 > max) {
+		opts_argv_free(*opts);
+		return -E2BIG;
+	}
+	argv[0] = (char *)"self";
+	for (int i = 0; i < n; i++)
+		argv[i + 1] = (*opts)[i];
+	argv[n + 1] = (char *)verb;
+	argv[n + 2] = NULL;
+	return 0;
+}
+
 /* Run `linerate lab VERB --name NAME [--subnet S]`; its exit code (or
  * -errno), its stdout in *keys (to free), its last stderr line in err. */
 static int lab_run(const char *verb, const char *name, const char *subnet,
 		   char **keys, char *err, size_t err_len,
 		   const atomic_bool *stop)
 {
-	char *argv[] = {
-		(char *)"self", (char *)"lab", (char *)verb, (char *)"--name",
-		(char *)name,	NULL,	       NULL,	     NULL};
+	char *argv[8], **opts = NULL;
 	struct child_proc c;
 	int rc;
 
-	if (subnet) {
-		argv[5] = (char *)"--subnet";
-		argv[6] = (char *)subnet;
-	}
 	if (keys)
 		*keys = NULL;
+	rc = lab_argv(verb, name, subnet, argv, sizeof(argv) / sizeof(argv[0]),
+		      &opts);
+	if (rc) {
+		snprintf(err, err_len, "lab: cannot make its command line: %s",
+			 strerror(-rc));
+		return rc;
+	}
 	rc = child_start(&c, "lab", NULL, argv, err, err_len);
+	opts_argv_free(opts);
 	if (rc)
 		return rc;
 	rc = child_finish(&c, 60 * NSEC_PER_SEC, stop);

@@ -7,9 +7,9 @@
  * runs linerate as a child and reads them back (hookcost, the lab's trial
  * runner). docs/cli.md lists them.
  */
-#define LINERATE_EXIT_OK 0
+#define LINERATE_EXIT_OK      0
 #define LINERATE_EXIT_RUNTIME 1
-#define LINERATE_EXIT_USAGE 2
+#define LINERATE_EXIT_USAGE   2
 /* The run worked, its traffic did not: nothing sent, nothing received,
  * or refused by the destination to the end (its report is still
  * printed). */

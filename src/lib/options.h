@@ -309,21 +309,23 @@ int opts_print_completion(const struct opt_command *const *cmds, size_t ncmds,
 #define OPT_FIELD(type, field)                                                 \
 	.offset = offsetof(type, field), .size = sizeof(((type *)0)->field)
 
-#define OPT_SWITCH_ROW(lname, type, field, text)                               \
+/* (The struct parameter is not called `type`: it would replace the .type
+ * designator too.) */
+#define OPT_SWITCH_ROW(lname, cfg_type, field, text)                           \
 	{                                                                      \
-		.name = (lname), .type = OPT_SWITCH, OPT_FIELD(type, field),   \
-		.help = (text)                                                 \
+		.name = (lname), .type = OPT_SWITCH,                           \
+		OPT_FIELD(cfg_type, field), .help = (text)                     \
 	}
-#define OPT_UINT_ROW(lname, type, field, lo, hi, argname, dflt, text, acc)     \
+#define OPT_UINT_ROW(lname, cfg_type, field, lo, hi, argname, dflt, text, acc) \
 	{                                                                      \
-		.name = (lname), .type = OPT_UINT, OPT_FIELD(type, field),     \
+		.name = (lname), .type = OPT_UINT, OPT_FIELD(cfg_type, field), \
 		.min = (lo), .max = (hi), .arg = (argname), .def = (dflt),     \
 		.help = (text), .accepted = (acc)                              \
 	}
-#define OPT_STRING_ROW(lname, type, field, argname, text)                      \
+#define OPT_STRING_ROW(lname, cfg_type, field, argname, text)                  \
 	{                                                                      \
-		.name = (lname), .type = OPT_STRING, OPT_FIELD(type, field),   \
-		.arg = (argname), .help = (text)                               \
+		.name = (lname), .type = OPT_STRING,                           \
+		OPT_FIELD(cfg_type, field), .arg = (argname), .help = (text)   \
 	}
 
 #endif
