@@ -62,8 +62,7 @@ int cmd_stamp_reflect(int argc, char **argv);
 
 /* The registry of commands (main.c): what main dispatches, and what the
  * man pages and completion are generated for. opts: the command's rows
- * (lib/options.h); NULL while it is not on the option model (its page
- * and completion then come from its --help). */
+ * (lib/options.h), which every command has. */
 struct opt_command;
 struct cmd_entry {
 	const char *name;

@@ -8,134 +8,17 @@
  *   linerate __completion bash|zsh
  *   linerate __options CMD     the flags CMD takes, one a line
  *
- * A command not yet on the option model gets its page and completion
- * from its --help text (run as a child), its flags read from the lines
- * that start with "--FLAG".
+ * Every command of the registry has its rows: one without them is an
+ * error here, so the build stops rather than install a page without
+ * options.
  */
-#include <ctype.h>
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "cmd/cmd.h"
 #include "lib/options.h"
-
-#define HELP_MAX	 (64 * 1024)
-#define SCRAPED_MAX_ROWS 128
-
-/* A command's --help text, from a child run of this binary. */
-static char *help_text(const char *name)
-{
-	char exe[512], cmdline[700], *buf;
-	ssize_t len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	size_t n = 0, got;
-	FILE *p;
-
-	/* Our own path, not /proc/self/exe: the shell popen runs would
-	 * read that as itself. */
-	if (len <= 0 || memchr(exe, '\'', (size_t)len))
-		return NULL;
-	exe[len] = '\0';
-	snprintf(cmdline, sizeof(cmdline), "'%s' %s --help 2>&1", exe, name);
-	p = popen(cmdline, "r");
-	if (!p)
-		return NULL;
-	buf = malloc(HELP_MAX + 1);
-	while (buf && (got = fread(buf + n, 1, HELP_MAX - n, p)) > 0)
-		n += got;
-	pclose(p);
-	if (buf)
-		buf[n] = '\0';
-	return buf;
-}
-
-/* "  -i, --interface IFACE   help" or "  --json   help" into a row; the
- * strings point into line, which the caller keeps. */
-static bool scrape_line(char *line, struct opt_row *row)
-{
-	char *p = line + strspn(line, " \t"), *end;
-
-	if (p == line)
-		return false;
-	if (p[0] == '-' && isalpha((unsigned char)p[1]) &&
-	    (p[2] == ',' || p[2] == ' ')) {
-		row->short_name = p[1];
-		p += 2 + strspn(p + 2, ", ");
-	}
-	if (strncmp(p, "--", 2) || !islower((unsigned char)p[2]))
-		return false;
-	row->name = p + 2;
-	p += 2 + strspn(p + 2, "abcdefghijklmnopqrstuvwxyz0123456789-");
-	end = strstr(p, "  ");
-	row->help = end ? end + strspn(end, " ") : "";
-	if (p[0] == ' ' && p[1] != ' ' && p[1] != '\0') {
-		row->arg = p + 1;
-		row->type = OPT_STRING;
-	} else {
-		row->type = OPT_SWITCH;
-	}
-	*p = '\0';
-	if (end)
-		*end = '\0';
-	return strcmp(row->name, "help") != 0;
-}
-
-struct scraped {
-	struct opt_command cmd;
-	struct opt_group group;
-	struct opt_group_ref refs[2];
-	struct opt_row rows[SCRAPED_MAX_ROWS];
-	char *text; /* the rows point into it */
-	char *help; /* the whole --help, for the page */
-};
-
-static bool already(const struct scraped *s, size_t n, const char *name)
-{
-	for (size_t i = 0; i < n; i++)
-		if (!strcmp(s->rows[i].name, name))
-			return true;
-	return false;
-}
-
-static int scrape(const char *name, const char *summary, struct scraped *s)
-{
-	size_t n = 0;
-	char *line, *save = NULL, *usage;
-
-	memset(s, 0, sizeof(*s));
-	s->help = help_text(name);
-	s->text = s->help ? strdup(s->help) : NULL;
-	if (!s->text)
-		return -ENOMEM;
-	for (line = strtok_r(s->text, "\n", &save);
-	     line && n < SCRAPED_MAX_ROWS; line = strtok_r(NULL, "\n", &save))
-		if (scrape_line(line, &s->rows[n]) &&
-		    !already(s, n, s->rows[n].name))
-			n++;
-	usage = strstr(s->help, "usage: linerate ");
-	s->group = (struct opt_group){"help", s->rows, n};
-	s->refs[0] = (struct opt_group_ref){&s->group, 0};
-	s->cmd = (struct opt_command){
-		.name = name,
-		.summary = summary,
-		.usage =
-			usage ? strndup(usage + 16, strcspn(usage + 16, "\n")) :
-				NULL,
-		.groups = s->refs,
-		.epilog = s->help,
-	};
-	return 0;
-}
-
-static void scraped_free(struct scraped *s)
-{
-	free((char *)s->cmd.usage);
-	free(s->text);
-	free(s->help);
-}
 
 /* The page's date: the build's SOURCE_DATE_EPOCH when set (a
  * reproducible build), else today. */
@@ -199,10 +82,24 @@ static const struct cmd_entry *find_command(const char *name)
 	return NULL;
 }
 
+/* The command's rows, or NULL after one line on stderr. */
+static const struct opt_command *
+command_opts(const char *tool, const struct cmd_entry *c, const char *name)
+{
+	if (!c)
+		fprintf(stderr, "linerate %s: unknown command '%s'\n", tool,
+			name);
+	else if (!c->opts)
+		fprintf(stderr,
+			"linerate %s: %s has no option rows (cmd_commands in "
+			"main.c)\n",
+			tool, name);
+	return c ? c->opts : NULL;
+}
+
 static int man_page(const char *name)
 {
-	const struct cmd_entry *c = find_command(name);
-	struct scraped s;
+	const struct opt_command *opts;
 	char date[32];
 
 	page_date(date, sizeof(date));
@@ -210,69 +107,46 @@ static int man_page(const char *name)
 		print_overview(date, stdout);
 		return EXIT_OK;
 	}
-	if (!c) {
-		fprintf(stderr, "linerate __man: unknown command '%s'\n", name);
+	opts = command_opts("__man", find_command(name), name);
+	if (!opts)
 		return EXIT_USAGE;
-	}
-	if (c->opts) {
-		opts_print_man(c->opts, LINERATE_VERSION, date, stdout);
-		return EXIT_OK;
-	}
-	if (scrape(c->name, c->summary, &s))
-		return EXIT_RUNTIME;
-	opts_print_man(&s.cmd, LINERATE_VERSION, date, stdout);
-	scraped_free(&s);
+	opts_print_man(opts, LINERATE_VERSION, date, stdout);
 	return EXIT_OK;
 }
 
-/* Every command's rows, scraped where a command is not on the model. */
 static int completion(const char *shell)
 {
 	const struct opt_command *cmds[64] = {0};
-	struct scraped *s = calloc(cmd_ncommands, sizeof(*s));
-	size_t n = 0;
-	int rc = EXIT_OK;
 
-	if (!s || cmd_ncommands > 64) {
-		free(s);
+	if (cmd_ncommands > 64)
 		return EXIT_RUNTIME;
+	for (size_t i = 0; i < cmd_ncommands; i++) {
+		cmds[i] = command_opts("__completion", &cmd_commands[i],
+				       cmd_commands[i].name);
+		if (!cmds[i])
+			return EXIT_USAGE;
 	}
-	for (size_t i = 0; i < cmd_ncommands && rc == EXIT_OK; i++) {
-		const struct cmd_entry *c = &cmd_commands[i];
-
-		if (c->opts)
-			cmds[n++] = c->opts;
-		else if (scrape(c->name, c->summary, &s[i]))
-			rc = EXIT_RUNTIME;
-		else
-			cmds[n++] = &s[i].cmd;
-		if (!c->opts && !strcmp(c->name, "lab"))
-			s[i].cmd.words = "up down status";
-	}
-	if (rc == EXIT_OK && opts_print_completion(cmds, n, shell, stdout)) {
+	if (opts_print_completion(cmds, cmd_ncommands, shell, stdout)) {
 		fprintf(stderr, "linerate __completion: bash or zsh\n");
-		rc = EXIT_USAGE;
+		return EXIT_USAGE;
 	}
-	for (size_t i = 0; i < cmd_ncommands; i++)
-		if (!cmd_commands[i].opts)
-			scraped_free(&s[i]);
-	free(s);
-	return rc;
+	return EXIT_OK;
 }
 
-/* The flags a command on the model takes; exit 1 when it is not. */
+/* The flags a command takes, one a line. */
 static int list_options(const char *name)
 {
-	const struct cmd_entry *c = find_command(name);
+	const struct opt_command *opts =
+		command_opts("__options", find_command(name), name);
 	size_t n;
 
-	if (!c || !c->opts)
-		return EXIT_RUNTIME;
-	n = opts_count(c->opts);
+	if (!opts)
+		return EXIT_USAGE;
+	n = opts_count(opts);
 	for (size_t i = 0; i < n; i++) {
-		const struct opt_row *r = opts_row(c->opts, i, NULL);
+		const struct opt_row *r = opts_row(opts, i, NULL);
 
-		if (r->name && opts_row_applies(r, c->opts->roles) &&
+		if (r->name && opts_row_applies(r, opts->roles) &&
 		    !(r->flags & (OPT_F_HIDDEN | OPT_F_JSON_ONLY)))
 			printf("%s\n", r->name);
 	}

@@ -8,7 +8,7 @@
 #include "lib/lab_script.h"
 
 /* The registry of commands: their option rows (opts) drive --help, the
- * man pages and completion; NULL for a command not on the model yet. */
+ * man pages and completion. */
 const struct cmd_entry cmd_commands[] = {
 	{"send", cmd_send, "send test traffic at a frame size and rate",
 	 &spec_opts_send},
