@@ -347,6 +347,18 @@ static int child_failed(const struct child_proc *c, int status, char *err,
 	return -EPIPE;
 }
 
+/* Traffic that failed (nothing received, refused) is a trial's result,
+ * reported as usual, not an error of the run: only another exit fails. */
+static int trial_child_status(const struct child_proc *c, int status,
+			      char *err, size_t err_len)
+{
+	if (!WIFEXITED(status) ||
+	    (WEXITSTATUS(status) != 0 &&
+	     WEXITSTATUS(status) != LINERATE_EXIT_NO_TRAFFIC))
+		return child_failed(c, status, err, err_len);
+	return 0;
+}
+
 /*
  * The receiver is ready when it has exec'd linerate (so it is in the
  * namespace) and its UDP port is bound there. /proc/PID/net/udp shows the
@@ -549,13 +561,7 @@ static int run_sender(struct lab_runner *lr, uint16_t port, uint32_t frame_size,
 			 lr->what_send);
 		return rc;
 	}
-	/* Traffic that failed (nothing received, refused) is a trial's
-	 * result, reported as usual, not an error of the run. */
-	if (!WIFEXITED(status) || (WEXITSTATUS(status) != 0 &&
-				   WEXITSTATUS(status) !=
-					   LINERATE_EXIT_NO_TRAFFIC))
-		return child_failed(c, status, err, err_len);
-	return 0;
+	return trial_child_status(c, status, err, err_len);
 }
 
 /* Stop a receiver with SIGINT: it prints its final JSON and exits. */
@@ -573,13 +579,7 @@ static int stop_receiver(struct lab_runner *lr, struct child_proc *c, char *err,
 			 c->tag);
 		return rc;
 	}
-	/* Traffic that failed (nothing received, refused) is a trial's
-	 * result, reported as usual, not an error of the run. */
-	if (!WIFEXITED(status) || (WEXITSTATUS(status) != 0 &&
-				   WEXITSTATUS(status) !=
-					   LINERATE_EXIT_NO_TRAFFIC))
-		return child_failed(c, status, err, err_len);
-	return 0;
+	return trial_child_status(c, status, err, err_len);
 }
 
 /* ---------------------------------------------------------------- JSON */
