@@ -349,8 +349,8 @@ static int child_failed(const struct child_proc *c, int status, char *err,
 
 /* Traffic that failed (nothing received, refused) is a trial's result,
  * reported as usual, not an error of the run: only another exit fails. */
-static int trial_child_status(const struct child_proc *c, int status,
-			      char *err, size_t err_len)
+static int trial_child_status(const struct child_proc *c, int status, char *err,
+			      size_t err_len)
 {
 	if (!WIFEXITED(status) ||
 	    (WEXITSTATUS(status) != 0 &&
