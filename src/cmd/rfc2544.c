@@ -544,6 +544,21 @@ static uint32_t smallest_frame(const struct rfc2544_config *c)
 	return least;
 }
 
+/* Whether this end sends with BACKEND (in the lab, the receiver's end
+ * runs it too). */
+static bool local_backend_is(const struct rfc2544_args *a, const char *backend)
+{
+	return (a->direction != 1 || a->lab) && !strcmp(a->backend, backend);
+}
+
+/* Whether the server sends with BACKEND (its default is udp). */
+static bool server_backend_is(const struct rfc2544_args *a, const char *backend)
+{
+	const char *server = a->server_backend ? a->server_backend : "udp";
+
+	return a->host && a->direction != 0 && !strcmp(server, backend);
+}
+
 /*
  * A tag needs a raw data path at the end that sends, and in the lab at
  * the end that receives too: a socket sees no tagged frame. Each tag
@@ -553,8 +568,6 @@ static uint32_t smallest_frame(const struct rfc2544_config *c)
  */
 static int check_vlan(struct rfc2544_args *a, const struct opt_parse *st)
 {
-	bool we_send = a->direction != 1, server_sends = a->direction != 0;
-	const char *server = a->server_backend ? a->server_backend : "udp";
 	uint32_t least =
 		FRAME_MIN_SIZE + FRAME_VLAN_HLEN * (a->vlan.inner_id ? 2u : 1u);
 
@@ -571,13 +584,13 @@ static int check_vlan(struct rfc2544_args *a, const struct opt_parse *st)
 			least);
 		return EXIT_USAGE;
 	}
-	if ((we_send || a->lab) && !strcmp(a->backend, "udp")) {
+	if (local_backend_is(a, "udp")) {
 		fprintf(stderr, "linerate rfc2544: --vlan: the udp backend "
 				"cannot tag frames; use --backend afpacket, "
 				"afxdp or xdp\n");
 		return EXIT_USAGE;
 	}
-	if (a->host && server_sends && !strcmp(server, "udp")) {
+	if (server_backend_is(a, "udp")) {
 		fprintf(stderr, "linerate rfc2544: --vlan: the server's udp "
 				"backend cannot tag frames; use "
 				"--server-backend afpacket, afxdp or xdp\n");
@@ -589,16 +602,13 @@ static int check_vlan(struct rfc2544_args *a, const struct opt_parse *st)
 /* The xdp generator sends one frame size: a mix needs another sender. */
 static int check_mix(const struct rfc2544_args *a)
 {
-	bool we_send = a->direction != 1, server_sends = a->direction != 0;
-	const char *server = a->server_backend ? a->server_backend : "udp";
 	bool mix = false;
 
 	for (unsigned int i = 0; i < a->cfg.nsizes; i++)
 		mix |= a->cfg.sizes[i].mix.count > 0;
 	if (!mix)
 		return 0;
-	if (((we_send || a->lab) && !strcmp(a->backend, "xdp")) ||
-	    (a->host && server_sends && !strcmp(server, "xdp"))) {
+	if (local_backend_is(a, "xdp") || server_backend_is(a, "xdp")) {
 		fprintf(stderr, "linerate rfc2544: --sizes: the xdp backend's "
 				"generator sends one frame size; a size mix "
 				"needs afxdp, afpacket or udp\n");
