@@ -20,6 +20,7 @@
 #include "api/http.h"
 #include "cmd/cmd.h"
 #include "cmd/api_client_opts.h"
+#include "cmd/row_values.h"
 #include "lib/log.h"
 #include "lib/marking.h"
 #include "lib/options.h"
@@ -576,26 +577,24 @@ static int check_vlan(struct rfc2544_args *a, const struct opt_parse *st)
 	if (!opts_seen(st, "sizes") && a->cfg.sizes[0].frame_size < least)
 		a->cfg.sizes[0].frame_size = least;
 	if (smallest_frame(&a->cfg) < least) {
-		fprintf(stderr,
-			"linerate rfc2544: --sizes: %u-byte frames are too "
-			"small for a probe behind %s (the smallest is %u)\n",
+		return cmd_usage_error(
+			"rfc2544",
+			"--sizes: %u-byte frames are too small for a probe "
+			"behind %s (the smallest is %u)",
 			smallest_frame(&a->cfg),
 			a->vlan.inner_id ? "two VLAN tags" : "a VLAN tag",
 			least);
-		return EXIT_USAGE;
 	}
-	if (local_backend_is(a, "udp")) {
-		fprintf(stderr, "linerate rfc2544: --vlan: the udp backend "
-				"cannot tag frames; use --backend afpacket, "
-				"afxdp or xdp\n");
-		return EXIT_USAGE;
-	}
-	if (server_backend_is(a, "udp")) {
-		fprintf(stderr, "linerate rfc2544: --vlan: the server's udp "
-				"backend cannot tag frames; use "
-				"--server-backend afpacket, afxdp or xdp\n");
-		return EXIT_USAGE;
-	}
+	if (local_backend_is(a, "udp"))
+		return cmd_usage_error("rfc2544",
+				       "--vlan: the udp backend cannot tag "
+				       "frames; use --backend afpacket, afxdp "
+				       "or xdp");
+	if (server_backend_is(a, "udp"))
+		return cmd_usage_error(
+			"rfc2544", "--vlan: the server's udp backend cannot "
+				   "tag frames; use --server-backend "
+				   "afpacket, afxdp or xdp");
 	return 0;
 }
 
@@ -608,12 +607,11 @@ static int check_mix(const struct rfc2544_args *a)
 		mix |= a->cfg.sizes[i].mix.count > 0;
 	if (!mix)
 		return 0;
-	if (local_backend_is(a, "xdp") || server_backend_is(a, "xdp")) {
-		fprintf(stderr, "linerate rfc2544: --sizes: the xdp backend's "
-				"generator sends one frame size; a size mix "
-				"needs afxdp, afpacket or udp\n");
-		return EXIT_USAGE;
-	}
+	if (local_backend_is(a, "xdp") || server_backend_is(a, "xdp"))
+		return cmd_usage_error("rfc2544",
+				       "--sizes: the xdp backend's generator "
+				       "sends one frame size; a size mix needs "
+				       "afxdp, afpacket or udp");
 	return 0;
 }
 
@@ -626,24 +624,21 @@ static int check_where(const struct rfc2544_args *a)
 		why = "give --lab or HOST, not both";
 	else if (!a->lab && !a->host)
 		why = "say where to test: --lab or HOST (see --help)";
-	if (!why && a->cfg.pdr_loss < a->cfg.ndr_loss) {
-		fprintf(stderr,
-			"linerate rfc2544: --pdr-loss: %g%% is below the "
-			"--loss-tolerance %g%%; PDR allows at least NDR's "
-			"loss\n",
-			a->cfg.pdr_loss * 100, a->cfg.ndr_loss * 100);
-		return EXIT_USAGE;
-	}
+	if (!why && a->cfg.pdr_loss < a->cfg.ndr_loss)
+		return cmd_usage_error("rfc2544",
+				       "--pdr-loss: %g%% is below the "
+				       "--loss-tolerance %g%%; PDR allows at "
+				       "least NDR's loss",
+				       a->cfg.pdr_loss * 100,
+				       a->cfg.ndr_loss * 100);
 	if (!why && a->lab &&
 	    (a->api.api.token_file || a->api.api.tls || a->server_backend))
 		why = "--token-file, --tls and --server-backend are for HOST, "
 		      "not --lab";
 	else if (!why && a->lab && a->direction)
 		why = "--reverse and --bidir are for HOST, not --lab";
-	if (why) {
-		fprintf(stderr, "linerate rfc2544: %s\n", why);
-		return EXIT_USAGE;
-	}
+	if (why)
+		return cmd_usage_error("rfc2544", "%s", why);
 	return 0;
 }
 
