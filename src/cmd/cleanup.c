@@ -38,17 +38,6 @@ static const struct opt_row cleanup_rows[] = {
 static const struct opt_group cleanup_group =
 	OPT_GROUP("cleanup", cleanup_rows);
 
-static const struct opt_group_ref cleanup_groups[] = {
-	{&cmd_iface_group, offsetof(struct cleanup_args, ifname)},
-	{&cleanup_group, 0},
-	{NULL, 0},
-};
-
-static const struct opt_help_override cleanup_help[] = {
-	{"interface", "-i IFACE; the interface to clean (required)"},
-	{NULL, NULL},
-};
-
 const struct opt_command cmd_cleanup_opts = {
 	.name = "cleanup",
 	.summary = "remove XDP/tc programs a killed linerate left on an "
@@ -61,8 +50,11 @@ const struct opt_command cmd_cleanup_opts = {
 		 "\"" LINERATE_PROG_PREFIX "\", unless a running linerate "
 		 "still holds them.\n"
 		 "Foreign XDP programs are reported and left alone.",
-	.groups = cleanup_groups,
-	.help_overrides = cleanup_help,
+	.groups = CMD_GROUPS(
+		{&cmd_iface_group, offsetof(struct cleanup_args, ifname)},
+		{&cleanup_group, 0}),
+	.help_overrides = CMD_HELP(
+		{"interface", "-i IFACE; the interface to clean (required)"}),
 	.epilog = "\nExit codes: 0 ok (also when nothing was there), 1 "
 		  "something\ncould not be removed, 2 bad command line or "
 		  "unknown interface.\n",

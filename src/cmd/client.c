@@ -89,22 +89,6 @@ static const struct opt_row client_rows[] = {
 static const struct opt_group client_group = OPT_GROUP("client", client_rows);
 
 /* The traffic groups are `send`'s (`ping`'s with --rtt), on our spec. */
-static const struct opt_group_ref client_groups[] = {
-	{&client_group, 0},
-	{&cmd_api_client_group, offsetof(struct client_opts, api)},
-	{&cmd_api_client_data_group, offsetof(struct client_opts, api)},
-	{&spec_opts_address, offsetof(struct client_opts, run.spec)},
-	{&spec_opts_traffic, offsetof(struct client_opts, run.spec)},
-	{&spec_opts_backend, offsetof(struct client_opts, run.spec.backend)},
-	{&spec_opts_output, offsetof(struct client_opts, run.spec)},
-	{NULL, 0},
-};
-
-static const struct opt_help_override client_help[] = {
-	{"dst", "not taken: the server's reply says where traffic goes"},
-	{NULL, NULL},
-};
-
 const struct opt_command cmd_client_opts = {
 	.name = "client",
 	.summary = "test against a linerate server, iperf-like",
@@ -117,13 +101,23 @@ const struct opt_command cmd_client_opts = {
 		"  --rtt                the server reflects, we measure the "
 		"round trip\n\nTraffic and output options are those of "
 		"`linerate send`, or of `linerate ping`\nwith --rtt.",
-	.groups = client_groups,
+	.groups = CMD_GROUPS(
+		{&client_group, 0},
+		{&cmd_api_client_group, offsetof(struct client_opts, api)},
+		{&cmd_api_client_data_group, offsetof(struct client_opts, api)},
+		{&spec_opts_address, offsetof(struct client_opts, run.spec)},
+		{&spec_opts_traffic, offsetof(struct client_opts, run.spec)},
+		{&spec_opts_backend,
+		 offsetof(struct client_opts, run.spec.backend)},
+		{&spec_opts_output, offsetof(struct client_opts, run.spec)}),
 	.roles = SPEC_R_SEND | SPEC_R_PING,
 	.epilog = "\nexit codes: 0 ok, 1 runtime error, 2 bad input or the "
 		  "server\nrefused the request, 3 the traffic failed (nothing "
 		  "sent or\nreceived at either end; one line per end says "
 		  "why)\n",
-	.help_overrides = client_help,
+	.help_overrides = CMD_HELP(
+		{"dst",
+		 "not taken: the server's reply says where traffic goes"}),
 	.max_args = 1,
 };
 

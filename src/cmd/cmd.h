@@ -37,6 +37,15 @@ extern const struct opt_command cmd_rfc2544_opts;
 int cmd_parse_spec(enum role role, int argc, char **argv,
 		   struct test_spec *spec);
 
+/*
+ * A command's group list and its help overrides (lib/options.h), written
+ * inside its struct opt_command: the macro ends the list, so no command
+ * repeats the terminator or names an array it uses once.
+ */
+#define CMD_GROUPS(...) ((const struct opt_group_ref[]){__VA_ARGS__, {NULL, 0}})
+#define CMD_HELP(...)                                                          \
+	((const struct opt_help_override[]){__VA_ARGS__, {NULL, NULL}})
+
 int cmd_server(int argc, char **argv);
 int cmd_client(int argc, char **argv);
 int cmd_replicate(int argc, char **argv);

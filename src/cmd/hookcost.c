@@ -197,12 +197,6 @@ static const struct opt_row hookcost_rows[] = {
 static const struct opt_group hookcost_group =
 	OPT_GROUP("hookcost", hookcost_rows);
 
-static const struct opt_group_ref hookcost_groups[] = {
-	{&hookcost_group, 0},
-	{&cmd_api_client_group, offsetof(struct hookcost_args, api)},
-	{NULL, 0},
-};
-
 const struct opt_command cmd_hookcost_opts = {
 	.name = "hookcost",
 	.summary = "what an empty XDP or tc program costs",
@@ -223,7 +217,9 @@ const struct opt_command cmd_hookcost_opts = {
 		 "p50/p99). The\n"
 		 "report gives the median, the spread and the difference to "
 		 "\"none\".",
-	.groups = hookcost_groups,
+	.groups = CMD_GROUPS(
+		{&hookcost_group, 0},
+		{&cmd_api_client_group, offsetof(struct hookcost_args, api)}),
 	.epilog = "\nProgress lines go to stderr. Exit codes: 0 ok, 1 runtime "
 		  "error or\ninterrupted (everything attached is detached), 2 "
 		  "bad command line.\n",

@@ -134,17 +134,6 @@ static const struct opt_row mesh_rows[] = {
 
 static const struct opt_group mesh_group = OPT_GROUP("mesh", mesh_rows);
 
-static const struct opt_group_ref mesh_groups[] = {
-	{&mesh_group, 0},
-	{&cmd_api_client_group, offsetof(struct mesh_opts, api)},
-	{NULL, 0},
-};
-
-static const struct opt_help_override mesh_help[] = {
-	{"token-file", "bearer token for hosts without their own"},
-	{NULL, NULL},
-};
-
 const struct opt_command cmd_mesh_opts = {
 	.name = "mesh",
 	.summary = "tests between many servers: full mesh, many-to-one, "
@@ -158,8 +147,12 @@ const struct opt_command cmd_mesh_opts = {
 		 "comments).\n"
 		 "  Each server must allow the others as targets "
 		 "(--allow-target IP).",
-	.groups = mesh_groups,
-	.help_overrides = mesh_help,
+	.groups = CMD_GROUPS(
+		{&mesh_group, 0},
+		/* the hosts' API: token, TLS */
+		{&cmd_api_client_group, offsetof(struct mesh_opts, api)}),
+	.help_overrides = CMD_HELP(
+		{"token-file", "bearer token for hosts without their own"}),
 	.epilog = "\nExit status: 0 every pair ran, 1 a pair failed (its cell "
 		  "shows why),\n2 bad flags or hosts file.\n",
 };

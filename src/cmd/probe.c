@@ -27,17 +27,6 @@ static const struct opt_row probe_rows[] = {
 
 static const struct opt_group probe_group = OPT_GROUP("probe", probe_rows);
 
-static const struct opt_group_ref probe_groups[] = {
-	{&cmd_iface_group, offsetof(struct probe_args, ifname)},
-	{&probe_group, 0},
-	{NULL, 0},
-};
-
-static const struct opt_help_override probe_help[] = {
-	{"interface", "-i IFACE; the interface to probe (required)"},
-	{NULL, NULL},
-};
-
 const struct opt_command cmd_probe_opts = {
 	.name = "probe",
 	.summary = "what an interface and the kernel support; the backend "
@@ -56,8 +45,11 @@ const struct opt_command cmd_probe_opts = {
 		"program\n"
 		"lr_pass for a moment and leaves nothing attached. Needs root\n"
 		"(CAP_BPF and CAP_NET_ADMIN).",
-	.groups = probe_groups,
-	.help_overrides = probe_help,
+	.groups = CMD_GROUPS(
+		{&cmd_iface_group, offsetof(struct probe_args, ifname)},
+		{&probe_group, 0}),
+	.help_overrides = CMD_HELP(
+		{"interface", "-i IFACE; the interface to probe (required)"}),
 	.epilog = "\nExit codes: 0 ok, 1 a check could not run or something "
 		  "was\nleft attached, 2 bad command line or unknown "
 		  "interface.\n",

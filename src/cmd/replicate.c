@@ -221,21 +221,6 @@ static const struct opt_row replicate_rows[] = {
 static const struct opt_group replicate_group =
 	OPT_GROUP("replicate", replicate_rows);
 
-static const struct opt_group_ref replicate_groups[] = {
-	{&replicate_group, 0},
-	{&cmd_api_server_group, offsetof(struct replicate_opts, api)},
-	{NULL, 0},
-};
-
-/* clang-format off */
-static const struct opt_help_override replicate_help[] = {
-	{"api", "the API (default 127.0.0.1:" CMD_STR(REPL_DEFAULT_API_PORT)
-		"); 'none' for no API"},
-	{"allow-insecure-perms", "take a --token-file others may read"},
-	{NULL, NULL},
-};
-/* clang-format on */
-
 const struct opt_command cmd_replicate_opts = {
 	.name = "replicate",
 	.summary = "send every datagram of a UDP feed to every subscriber",
@@ -244,9 +229,16 @@ const struct opt_command cmd_replicate_opts = {
 		 "unchanged, from IP:PORT. Subscribers are managed at run "
 		 "time\nover an HTTP JSON API (linerate subscribers, "
 		 "docs/api.md).",
-	.groups = replicate_groups,
+	.groups = CMD_GROUPS(
+		{&replicate_group, 0},
+		{&cmd_api_server_group, offsetof(struct replicate_opts, api)}),
 	.epilog = "\nexit codes: 0 ok, 1 runtime error, 2 bad input\n",
-	.help_overrides = replicate_help,
+	/* clang-format off */
+	.help_overrides = CMD_HELP(
+		{"api", "the API (default 127.0.0.1:" CMD_STR(REPL_DEFAULT_API_PORT)
+			"); 'none' for no API"},
+		{"allow-insecure-perms", "take a --token-file others may read"}),
+	/* clang-format on */
 };
 
 static int parse_args(int argc, char **argv, struct replicate_opts *o)

@@ -447,13 +447,6 @@ static const struct opt_row rfc2544_rows[] = {
 static const struct opt_group rfc2544_group =
 	OPT_GROUP("rfc2544", rfc2544_rows);
 
-static const struct opt_group_ref rfc2544_groups[] = {
-	{&rfc2544_group, 0},
-	/* with HOST, its API */
-	{&cmd_api_client_group, offsetof(struct rfc2544_args, api)},
-	{NULL, 0},
-};
-
 const struct opt_command cmd_rfc2544_opts = {
 	.name = "rfc2544",
 	.summary = "RFC 2544 benchmarks: throughput, latency, frame loss, "
@@ -468,7 +461,10 @@ const struct opt_command cmd_rfc2544_opts = {
 		 "  frame loss rate from 100% of the line rate down, "
 		 "back-to-back bursts.\n"
 		 "  Progress and the time left go to stderr.",
-	.groups = rfc2544_groups,
+	.groups = CMD_GROUPS(
+		{&rfc2544_group, 0},
+		/* with HOST, its API */
+		{&cmd_api_client_group, offsetof(struct rfc2544_args, api)}),
 	.epilog = "\nexit codes: 0 ok, 1 runtime error (the results so far "
 		  "are still written), 2 bad input\n",
 	.max_args = 1,

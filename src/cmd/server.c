@@ -175,30 +175,22 @@ static const struct opt_row server_rows[] = {
 
 static const struct opt_group server_group = OPT_GROUP("server", server_rows);
 
-static const struct opt_group_ref server_groups[] = {
-	{&cmd_api_server_group, offsetof(struct server_cli, api)},
-	{&server_group, 0},
-	{NULL, 0},
-};
-
-/* clang-format off */
-static const struct opt_help_override server_help[] = {
-	{"api", "where the API listens (default port " CMD_STR(DAEMON_DEFAULT_PORT)
-		"; address 127.0.0.1, or 0.0.0.0 with --token-file)"},
-	{NULL, NULL},
-};
-/* clang-format on */
-
 const struct opt_command cmd_server_opts = {
 	.name = "server",
 	.summary = "always-on endpoint: test sessions over an HTTP JSON API",
 	.usage = "server [options]\n\nAn always-on endpoint: test sessions "
 		 "(sink, reflect, source) created\nand watched over an "
 		 "HTTP/1.1 JSON API, several at once.",
-	.groups = server_groups,
+	.groups = CMD_GROUPS(
+		{&cmd_api_server_group, offsetof(struct server_cli, api)},
+		{&server_group, 0}),
 	.epilog = "\nexit codes: 0 stopped (SIGINT/SIGTERM), 1 runtime error, "
 		  "2 bad\ninput\n",
-	.help_overrides = server_help,
+	/* clang-format off */
+	.help_overrides = CMD_HELP(
+		{"api", "where the API listens (default port " CMD_STR(DAEMON_DEFAULT_PORT)
+			"; address 127.0.0.1, or 0.0.0.0 with --token-file)"}),
+	/* clang-format on */
 };
 
 /* The checks across flags, then where the API listens. 0 or EXIT_USAGE

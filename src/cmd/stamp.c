@@ -82,30 +82,6 @@ static const struct opt_row stamp_rows[] = {
 
 static const struct opt_group stamp_group = OPT_GROUP("stamp", stamp_rows);
 
-static const struct opt_group_ref stamp_groups[] = {
-	{&spec_opts_address, offsetof(struct stamp_cli, spec)},
-	{&spec_opts_traffic, offsetof(struct stamp_cli, spec)},
-	/* of the backend rows, only --user-timestamps (a socket's) */
-	{&spec_opts_backend, offsetof(struct stamp_cli, spec) +
-				     offsetof(struct test_spec, backend)},
-	{&spec_opts_output, offsetof(struct stamp_cli, spec)},
-	{&stamp_group, 0},
-	{NULL, 0},
-};
-
-/* Where this command's default or meaning differs from ping's. */
-static const struct opt_help_override stamp_help[] = {
-	{"dst", "the reflector (STAMP's port is 862)"},
-	{"size", "Ethernet frame size incl. FCS (default: the smallest that "
-		 "holds the STAMP packet, 90 bytes over IPv4 unauthenticated)"},
-	{"rate", "max | 1kpps | 800Mbps (L1) | 800Mbps-l2 | 50% (default "
-		 "100pps)"},
-	{"count", "packets to send (default 10, or none with --duration)"},
-	{"flows", "sessions, each from its own source port, 1..4096 "
-		  "(default 1)"},
-	{NULL, NULL},
-};
-
 const struct opt_command cmd_stamp_opts = {
 	.name = "stamp",
 	.summary = "STAMP Session-Sender: delay, loss, jitter to any STAMP "
@@ -116,14 +92,34 @@ const struct opt_command cmd_stamp_opts = {
 		"delays, loss per\n  direction, reordering, duplicates and "
 		"jitter against any STAMP or TWAMP-Light\n  reflector "
 		"(STAMP's port is 862).",
-	.groups = stamp_groups,
+	.groups = CMD_GROUPS(
+		{&spec_opts_address, offsetof(struct stamp_cli, spec)},
+		{&spec_opts_traffic, offsetof(struct stamp_cli, spec)},
+		/* of the backend rows, only --user-timestamps (a socket's) */
+		{&spec_opts_backend,
+		 offsetof(struct stamp_cli, spec) +
+			 offsetof(struct test_spec, backend)},
+		{&spec_opts_output, offsetof(struct stamp_cli, spec)},
+		{&stamp_group, 0}),
 	.roles = SPEC_R_STAMP,
 	.epilog =
 		"\nexit codes: 0 ok, 1 runtime error, 2 bad input, 3 the test "
 		"ran but its traffic\nfailed: no reply\n(one line on stderr "
 		"says why; docs/cli.md)\nJSON fields: docs/json.md, "
 		"docs/stamp.md\n",
-	.help_overrides = stamp_help,
+	/* where this command's default or meaning differs from ping's */
+	.help_overrides = CMD_HELP(
+		{"dst", "the reflector (STAMP's port is 862)"},
+		{"size",
+		 "Ethernet frame size incl. FCS (default: the smallest that "
+		 "holds the STAMP packet, 90 bytes over IPv4 unauthenticated)"},
+		{"rate",
+		 "max | 1kpps | 800Mbps (L1) | 800Mbps-l2 | 50% (default "
+		 "100pps)"},
+		{"count",
+		 "packets to send (default 10, or none with --duration)"},
+		{"flows", "sessions, each from its own source port, 1..4096 "
+			  "(default 1)"}),
 };
 
 static void stamp_defaults(struct stamp_cli *cli)

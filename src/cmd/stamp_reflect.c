@@ -48,32 +48,7 @@ static const struct opt_row reflect_rows[] = {
 static const struct opt_group reflect_group =
 	OPT_GROUP("stamp-reflect", reflect_rows);
 
-static const struct opt_group_ref reflect_groups[] = {
-	{&spec_opts_address, offsetof(struct reflect_cli, spec)},
-	{&spec_opts_traffic, offsetof(struct reflect_cli, spec)},
-	{&spec_opts_backend, offsetof(struct reflect_cli, spec) +
-				     offsetof(struct test_spec, backend)},
-	{&spec_opts_output, offsetof(struct reflect_cli, spec)},
-	{&reflect_group, 0},
-	{NULL, 0},
-};
-
 /* Where this command's default or meaning differs from reflect's. */
-static const struct opt_help_override reflect_help[] = {
-	{"listen", "address to listen on (default 0.0.0.0:862)"},
-	{"size", "largest frame taken, incl. FCS, 64..9018 (default 1518); "
-		 "longer packets are refused as oversize"},
-	{"duration", "run time: 10s, 500ms, 2m (default: until stopped)"},
-	{"count", "end after N packets received"},
-	{"idle-timeout", "end after this long without packets, once they "
-			 "started (default 0: never)"},
-	{"backend", "udp (default) | xdp: the 44-octet packets answered in "
-		    "XDP, the rest by the socket"},
-	{"interface", "xdp: the interface (default: the one holding the "
-		      "--listen address)"},
-	{NULL, NULL},
-};
-
 const struct opt_command cmd_stamp_reflect_opts = {
 	.name = "stamp-reflect",
 	.summary = "STAMP Session-Reflector (RFC 8762/8972, TWAMP-Light), port "
@@ -82,11 +57,34 @@ const struct opt_command cmd_stamp_reflect_opts = {
 		 "  A STAMP Session-Reflector (RFC 8762/8972), also answering "
 		 "TWAMP-Light senders;\n  listens on 0.0.0.0:862 unless told "
 		 "otherwise.",
-	.groups = reflect_groups,
+	.groups = CMD_GROUPS(
+		{&spec_opts_address, offsetof(struct reflect_cli, spec)},
+		{&spec_opts_traffic, offsetof(struct reflect_cli, spec)},
+		{&spec_opts_backend,
+		 offsetof(struct reflect_cli, spec) +
+			 offsetof(struct test_spec, backend)},
+		{&spec_opts_output, offsetof(struct reflect_cli, spec)},
+		{&reflect_group, 0}),
 	.roles = SPEC_R_STAMP_REFLECT,
 	.epilog = "\nexit codes: 0 ok, 1 runtime error, 2 bad input\nJSON "
 		  "fields: docs/json.md, docs/stamp.md\n",
-	.help_overrides = reflect_help,
+	.help_overrides = CMD_HELP(
+		{"listen", "address to listen on (default 0.0.0.0:862)"},
+		{"size",
+		 "largest frame taken, incl. FCS, 64..9018 (default 1518); "
+		 "longer packets are refused as oversize"},
+		{"duration",
+		 "run time: 10s, 500ms, 2m (default: until stopped)"},
+		{"count", "end after N packets received"},
+		{"idle-timeout",
+		 "end after this long without packets, once they "
+		 "started (default 0: never)"},
+		{"backend",
+		 "udp (default) | xdp: the 44-octet packets answered in "
+		 "XDP, the rest by the socket"},
+		{"interface",
+		 "xdp: the interface (default: the one holding the "
+		 "--listen address)"}),
 };
 
 static void reflect_defaults(struct reflect_cli *cli)

@@ -48,17 +48,6 @@ static const struct opt_row subscribers_rows[] = {
 static const struct opt_group subscribers_group =
 	OPT_GROUP("subscribers", subscribers_rows);
 
-static const struct opt_group_ref subscribers_groups[] = {
-	{&subscribers_group, 0},
-	{&cmd_api_client_group, offsetof(struct subscribers_cli, api)},
-	{NULL, 0},
-};
-
-static const struct opt_help_override subscribers_help[] = {
-	{"token-file", "the replicator's bearer token"},
-	{NULL, NULL},
-};
-
 /* clang-format off */
 const struct opt_command cmd_subscribers_opts = {
 	.name = "subscribers",
@@ -71,10 +60,13 @@ const struct opt_command cmd_subscribers_opts = {
 		 "  add IP:PORT          start sending the feed to IP:PORT\n"
 		 "  remove IP:PORT       stop; prints what it was sent\n"
 		 "  list                 the subscribers and their counters",
-	.groups = subscribers_groups,
+	.groups = CMD_GROUPS(
+		{&subscribers_group, 0},
+		{&cmd_api_client_group, offsetof(struct subscribers_cli, api)}),
 	.epilog = "\nexit codes: 0 ok, 1 runtime error (no reply, 5xx), 2 bad "
 		  "input or refused (4xx)\n",
-	.help_overrides = subscribers_help,
+	.help_overrides = CMD_HELP(
+		{"token-file", "the replicator's bearer token"}),
 	.words = "add remove list",
 	.max_args = 3,
 };
