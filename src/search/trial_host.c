@@ -170,13 +170,10 @@ static int host_run_trial(struct trial_runner *r, const struct trial_params *p,
 {
 	struct host_runner *hr = (struct host_runner *)r;
 	struct trial_result warm;
-	int ret;
+	int ret = trial_params_check(p, err, err_len);
 
-	if (!trial_size_valid(p->frame_size, p->mix) || !(p->rate_pps > 0) ||
-	    !p->duration_ns) {
-		snprintf(err, err_len, "invalid trial parameters");
-		return -EINVAL;
-	}
+	if (ret)
+		return ret;
 	if (p->warmup_ns) {
 		/* Learning frames: the path's tables primed, not counted. */
 		ret = host_run(hr, p->frame_size, p->mix, p->rate_pps,
@@ -192,12 +189,10 @@ static int host_run_burst(struct trial_runner *r, const struct burst_params *p,
 			  struct trial_result *out, char *err, size_t err_len)
 {
 	struct host_runner *hr = (struct host_runner *)r;
+	int ret = trial_burst_check(p, err, err_len);
 
-	if (!trial_size_valid(p->frame_size, p->mix) || !p->frames ||
-	    !p->max_ns) {
-		snprintf(err, err_len, "invalid burst parameters");
-		return -EINVAL;
-	}
+	if (ret)
+		return ret;
 	return host_run(hr, p->frame_size, p->mix, p->rate_pps, p->max_ns,
 			p->frames, p->drain_ns, out, err, err_len);
 }

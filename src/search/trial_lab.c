@@ -244,6 +244,26 @@ bool trial_size_valid(uint32_t frame_size, const struct size_mix *mix)
 		sizemix_min(mix) >= FRAME_MIN_SIZE);
 }
 
+int trial_params_check(const struct trial_params *p, char *err, size_t err_len)
+{
+	if (!trial_size_valid(p->frame_size, p->mix) || !(p->rate_pps > 0) ||
+	    !p->duration_ns) {
+		snprintf(err, err_len, "invalid trial parameters");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int trial_burst_check(const struct burst_params *p, char *err, size_t err_len)
+{
+	if (!trial_size_valid(p->frame_size, p->mix) || !p->frames ||
+	    !p->max_ns) {
+		snprintf(err, err_len, "invalid burst parameters");
+		return -EINVAL;
+	}
+	return 0;
+}
+
 uint32_t trial_pacing_burst(double rate_pps)
 {
 	double b = ceil(rate_pps * (double)PACING_SLACK_NS / 1e9);
@@ -782,12 +802,10 @@ static int lab_run_trial(struct trial_runner *r, const struct trial_params *p,
 			 struct trial_result *out, char *err, size_t err_len)
 {
 	struct lab_runner *lr = (struct lab_runner *)r;
+	int ret = trial_params_check(p, err, err_len);
 
-	if (!trial_size_valid(p->frame_size, p->mix) || !(p->rate_pps > 0) ||
-	    !p->duration_ns) {
-		snprintf(err, err_len, "invalid trial parameters");
-		return -EINVAL;
-	}
+	if (ret)
+		return ret;
 	return lab_run(lr, p->frame_size, p->mix, p->rate_pps, p->duration_ns,
 		       0, p->warmup_ns, p->drain_ns, out, err, err_len);
 }
@@ -796,12 +814,10 @@ static int lab_run_burst(struct trial_runner *r, const struct burst_params *p,
 			 struct trial_result *out, char *err, size_t err_len)
 {
 	struct lab_runner *lr = (struct lab_runner *)r;
+	int ret = trial_burst_check(p, err, err_len);
 
-	if (!trial_size_valid(p->frame_size, p->mix) || !p->frames ||
-	    !p->max_ns) {
-		snprintf(err, err_len, "invalid burst parameters");
-		return -EINVAL;
-	}
+	if (ret)
+		return ret;
 	return lab_run(lr, p->frame_size, p->mix, p->rate_pps, p->max_ns,
 		       p->frames, 0, p->drain_ns, out, err, err_len);
 }
