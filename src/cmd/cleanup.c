@@ -111,19 +111,20 @@ static int cleanup_others(const char *ifname, int ifindex, bool force,
 	return rc;
 }
 
-int cmd_cleanup(int argc, char **argv)
+static int cleanup_check(void *cfg, const struct opt_parse *st)
 {
-	struct cleanup_args a = {NULL, false};
-	int ifindex, removed, rc;
-	unsigned int left = 0;
-	const char *ifname;
+	(void)st;
+	return cmd_iface_required("cleanup",
+				  ((struct cleanup_args *)cfg)->ifname);
+}
 
-	rc = opts_parse_argv(&cmd_cleanup_opts, 0, argc, argv, &a, NULL);
-	if (!rc)
-		rc = cmd_iface_required("cleanup", a.ifname);
-	if (rc)
-		return rc == CMD_HELP_SHOWN ? EXIT_OK : rc;
-	ifname = a.ifname;
+static int cleanup_run(void *cfg)
+{
+	const struct cleanup_args *a = cfg;
+	const char *ifname = a->ifname;
+	int ifindex, removed, rc = EXIT_OK;
+	unsigned int left = 0;
+
 	ifindex = (int)if_nametoindex(ifname);
 	if (!ifindex) {
 		fprintf(stderr, "linerate cleanup: -i %s: no such interface\n",
@@ -144,7 +145,7 @@ int cmd_cleanup(int argc, char **argv)
 		rc = EXIT_RUNTIME;
 		removed = 0;
 	}
-	if (cleanup_others(ifname, ifindex, a.force, &removed, &left))
+	if (cleanup_others(ifname, ifindex, a->force, &removed, &left))
 		rc = EXIT_RUNTIME;
 
 	if (removed || left)
@@ -153,4 +154,12 @@ int cmd_cleanup(int argc, char **argv)
 	else
 		printf("%s: nothing to clean up\n", ifname);
 	return rc;
+}
+
+int cmd_cleanup(int argc, char **argv)
+{
+	struct cleanup_args a = {NULL, false};
+
+	return cmd_run_parsed(&cmd_cleanup_opts, argc, argv, &a, cleanup_check,
+			      cleanup_run);
 }

@@ -296,11 +296,13 @@ static int finish_rates(struct hookcost_args *a)
 }
 
 /* What one flag cannot say alone: 0 or EXIT_USAGE after one line. */
-static int hookcost_args_finish(struct hookcost_args *a)
+static int hookcost_args_finish(void *cfg, const struct opt_parse *st)
 {
+	struct hookcost_args *a = cfg;
 	const struct hc_opts *o = &a->o;
 	int rc;
 
+	(void)st;
 	for (unsigned int i = 0; i < a->verbose && log_get_level() < LOG_DEBUG;
 	     i++)
 		log_set_level((enum log_level)(log_get_level() + 1));
@@ -335,30 +337,34 @@ static int hookcost_args_finish(struct hookcost_args *a)
 	return 0;
 }
 
-int cmd_hookcost(int argc, char **argv)
+static int hookcost_main(void *cfg)
 {
-	struct hookcost_args a;
+	struct hookcost_args *a = cfg;
 	FILE *csv = NULL;
 	int rc;
 
-	hookcost_args_init(&a);
-	rc = opts_parse_argv(&cmd_hookcost_opts, 0, argc, argv, &a, NULL);
-	if (!rc)
-		rc = hookcost_args_finish(&a);
-	if (rc)
-		return rc == CMD_HELP_SHOWN ? EXIT_OK : rc;
-	if (a.csv_path) {
-		csv = strcmp(a.csv_path, "-") ? fopen(a.csv_path, "w") : stdout;
+	if (a->csv_path) {
+		csv = strcmp(a->csv_path, "-") ? fopen(a->csv_path, "w") :
+						 stdout;
 		if (!csv) {
 			fprintf(stderr,
 				"linerate hookcost: --csv: cannot write %s: "
 				"%s\n",
-				a.csv_path, strerror(errno));
+				a->csv_path, strerror(errno));
 			return EXIT_USAGE;
 		}
 	}
-	rc = hookcost_run(&a.o, csv);
+	rc = hookcost_run(&a->o, csv);
 	if (csv && csv != stdout)
 		fclose(csv);
 	return rc ? EXIT_RUNTIME : EXIT_OK;
+}
+
+int cmd_hookcost(int argc, char **argv)
+{
+	struct hookcost_args a;
+
+	hookcost_args_init(&a);
+	return cmd_run_parsed(&cmd_hookcost_opts, argc, argv, &a,
+			      hookcost_args_finish, hookcost_main);
 }

@@ -157,16 +157,11 @@ const struct opt_command cmd_mesh_opts = {
 		  "shows why),\n2 bad flags or hosts file.\n",
 };
 
-/* Fill o from argv: 0, CMD_HELP_SHOWN after --help, or EXIT_USAGE after
- * one line on stderr. */
-static int parse_args(int argc, char **argv, struct mesh_opts *o)
+/* The checks across flags: 0, or EXIT_USAGE after one line on stderr. */
+static int mesh_check(void *cfg, const struct opt_parse *st)
 {
-	struct opt_parse st;
-	int rc;
+	struct mesh_opts *o = cfg;
 
-	rc = opts_parse_argv(&cmd_mesh_opts, 0, argc, argv, o, &st);
-	if (rc)
-		return rc;
 	if (o->verbose)
 		log_set_level(LOG_DEBUG);
 	if (!o->hosts_file)
@@ -178,7 +173,7 @@ static int parse_args(int argc, char **argv, struct mesh_opts *o)
 		return cmd_usage_error("mesh", "--rtt and --reverse: pick one");
 	o->cfg.api = o->api.api;
 	/* --duration alone means by time. */
-	if (o->cfg.duration_ns && !opts_seen(&st, "count"))
+	if (o->cfg.duration_ns && !opts_seen(st, "count"))
 		o->cfg.count = 0;
 	return 0;
 }
@@ -238,28 +233,18 @@ static int write_outputs(const struct mesh_config *cfg,
 	return rc;
 }
 
-int cmd_mesh(int argc, char **argv)
+static int mesh_main(void *cfg)
 {
-	struct mesh_result *res = NULL;
-	struct mesh_opts *o;
+	struct mesh_opts *o = cfg;
+	struct mesh_result *res;
 	int rc, failed;
 
-	o = calloc(1, sizeof(*o));
-	if (!o)
-		return EXIT_RUNTIME;
-	mesh_config_init(&o->cfg);
-	rc = parse_args(argc, argv, o);
-	if (rc == CMD_HELP_SHOWN) {
-		rc = EXIT_OK;
-		goto out;
-	}
-	if (rc || (rc = load_hosts(o)))
-		goto out;
+	rc = load_hosts(o);
+	if (rc)
+		return rc;
 	res = calloc(1, sizeof(*res));
-	if (!res) {
-		rc = EXIT_RUNTIME;
-		goto out;
-	}
+	if (!res)
+		return EXIT_RUNTIME;
 	failed = mesh_run(&o->cfg, cmd_stop_on_signals(), res);
 	if (failed == -EINTR)
 		fprintf(stderr, "linerate mesh: stopped; the pairs that ran "
@@ -267,10 +252,21 @@ int cmd_mesh(int argc, char **argv)
 	rc = failed ? EXIT_RUNTIME : EXIT_OK;
 	if (write_outputs(&o->cfg, res, o))
 		rc = EXIT_RUNTIME;
-out:
-	if (res)
-		mesh_result_free(res);
+	mesh_result_free(res);
 	free(res);
+	return rc;
+}
+
+int cmd_mesh(int argc, char **argv)
+{
+	struct mesh_opts *o = calloc(1, sizeof(*o));
+	int rc;
+
+	if (!o)
+		return EXIT_RUNTIME;
+	mesh_config_init(&o->cfg);
+	rc = cmd_run_parsed(&cmd_mesh_opts, argc, argv, o, mesh_check,
+			    mesh_main);
 	free(o);
 	return rc;
 }

@@ -73,20 +73,19 @@ static int print_json(const struct probe_result *r)
 	return 0;
 }
 
-int cmd_probe(int argc, char **argv)
+static int probe_check(void *cfg, const struct opt_parse *st)
 {
-	struct probe_args a = {NULL, false};
-	struct probe_result r;
-	const char *ifname;
-	char err[256];
-	int ret, rc;
+	(void)st;
+	return cmd_iface_required("probe", ((struct probe_args *)cfg)->ifname);
+}
 
-	rc = opts_parse_argv(&cmd_probe_opts, 0, argc, argv, &a, NULL);
-	if (!rc)
-		rc = cmd_iface_required("probe", a.ifname);
-	if (rc)
-		return rc == CMD_HELP_SHOWN ? EXIT_OK : rc;
-	ifname = a.ifname;
+static int probe_run(void *cfg)
+{
+	const struct probe_args *a = cfg;
+	const char *ifname = a->ifname;
+	struct probe_result r;
+	char err[256];
+	int ret, rc = EXIT_OK;
 
 	ret = probe_interface(ifname, &r, err, sizeof(err));
 	if (ret == -ENODEV) {
@@ -109,11 +108,19 @@ int cmd_probe(int argc, char **argv)
 			r.iface.ifname, r.iface.ifname);
 		rc = EXIT_RUNTIME;
 	}
-	if (a.json) {
+	if (a->json) {
 		if (print_json(&r))
 			rc = EXIT_RUNTIME;
 	} else {
 		probe_print_text(stdout, &r);
 	}
 	return rc;
+}
+
+int cmd_probe(int argc, char **argv)
+{
+	struct probe_args a = {NULL, false};
+
+	return cmd_run_parsed(&cmd_probe_opts, argc, argv, &a, probe_check,
+			      probe_run);
 }

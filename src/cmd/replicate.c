@@ -241,23 +241,16 @@ const struct opt_command cmd_replicate_opts = {
 	/* clang-format on */
 };
 
-static int parse_args(int argc, char **argv, struct replicate_opts *o)
+static int replicate_check(void *cfg, const struct opt_parse *st)
 {
-	struct opt_parse st;
-	int rc;
+	struct replicate_opts *o = cfg;
 
-	memset(o, 0, sizeof(*o));
-	replicator_config_init(&o->cfg);
-	o->interval_ns = NSEC_PER_SEC;
-	rc = opts_parse_argv(&cmd_replicate_opts, 0, argc, argv, o, &st);
-	if (rc)
-		return rc;
 	if (o->verbose)
 		log_set_level(
 			log_get_level() + o->verbose < LOG_DEBUG ?
 				(enum log_level)(log_get_level() + o->verbose) :
 				LOG_DEBUG);
-	if (!opts_seen(&st, "listen"))
+	if (!opts_seen(st, "listen"))
 		return cmd_usage_error("replicate",
 				       "--listen IP:PORT is required");
 	if (o->nsubs > o->cfg.max_subscribers)
@@ -413,22 +406,28 @@ out:
 	return rc;
 }
 
-int cmd_replicate(int argc, char **argv)
+static int replicate_main(void *cfg)
 {
-	struct replicate_opts o;
+	struct replicate_opts *o = cfg;
 	struct repl_api_config ac = {0};
 	char api_addr[INET6_ADDRSTRLEN];
 	char *token = NULL;
 	int rc;
 
-	rc = parse_args(argc, argv, &o);
-	if (rc == CMD_HELP_SHOWN)
-		return EXIT_OK;
-	if (rc)
-		return rc;
-	rc = api_setup(&o, &ac, api_addr, sizeof(api_addr), &token);
+	rc = api_setup(o, &ac, api_addr, sizeof(api_addr), &token);
 	if (!rc)
-		rc = replicate_run(&o, &ac);
+		rc = replicate_run(o, &ac);
 	free(token);
 	return rc;
+}
+
+int cmd_replicate(int argc, char **argv)
+{
+	struct replicate_opts o;
+
+	memset(&o, 0, sizeof(o));
+	replicator_config_init(&o.cfg);
+	o.interval_ns = NSEC_PER_SEC;
+	return cmd_run_parsed(&cmd_replicate_opts, argc, argv, &o,
+			      replicate_check, replicate_main);
 }

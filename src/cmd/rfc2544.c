@@ -638,21 +638,17 @@ static int check_where(const struct rfc2544_args *a)
 	return 0;
 }
 
-static int parse_args(int argc, char **argv, struct rfc2544_args *a)
+static int rfc2544_check(void *cfg, const struct opt_parse *st)
 {
-	struct opt_parse st;
+	struct rfc2544_args *a = cfg;
 	int rc;
 
-	defaults(a);
-	rc = opts_parse_argv(&cmd_rfc2544_opts, 0, argc, argv, a, &st);
-	if (rc)
-		return rc;
-	if (st.nargs)
-		a->host = st.args[0];
-	apply_quick(a, &st);
+	if (st->nargs)
+		a->host = st->args[0];
+	apply_quick(a, st);
 	rc = check_where(a);
 	if (!rc)
-		rc = check_vlan(a, &st);
+		rc = check_vlan(a, st);
 	return rc ? rc : check_mix(a);
 }
 
@@ -720,9 +716,9 @@ static int open_host(const struct rfc2544_args *a, struct api_client **api,
 	return host_runner_create(&hc, runner, err, err_len);
 }
 
-int cmd_rfc2544(int argc, char **argv)
+static int rfc2544_main(void *cfg)
 {
-	struct rfc2544_args a;
+	const struct rfc2544_args *a = cfg;
 	struct lab_runner_config lc;
 	struct api_client *api = NULL;
 	struct rfc2544_run run;
@@ -731,18 +727,13 @@ int cmd_rfc2544(int argc, char **argv)
 	ssize_t n;
 	int rc, out_rc;
 
-	rc = parse_args(argc, argv, &a);
-	if (rc == CMD_HELP_SHOWN)
-		return EXIT_OK;
-	if (rc)
-		return rc;
-	if (a.plot_path && !rfc2544_gnuplot_available()) {
+	if (a->plot_path && !rfc2544_gnuplot_available()) {
 		fprintf(stderr, "linerate rfc2544: --plot: gnuplot is not "
 				"installed (Debian: apt-get install "
 				"gnuplot-nox)\n");
 		return EXIT_RUNTIME;
 	}
-	if (!a.quiet && log_get_level() < LOG_INFO)
+	if (!a->quiet && log_get_level() < LOG_INFO)
 		log_set_level(LOG_INFO);
 	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 	if (n <= 0) {
@@ -754,22 +745,21 @@ int cmd_rfc2544(int argc, char **argv)
 	stop = cmd_stop_on_signals();
 
 	memset(&run, 0, sizeof(run));
-	run.cfg = a.cfg;
+	run.cfg = a->cfg;
 	run.stop = stop;
-	if (a.host) {
-		rc = open_host(&a, &api, stop, &run.runner, err,
-			       sizeof(err));
+	if (a->host) {
+		rc = open_host(a, &api, stop, &run.runner, err, sizeof(err));
 	} else {
 		lc = (struct lab_runner_config){
-			.lab = a.lab_name,
+			.lab = a->lab_name,
 			.self_path = self,
-			.backend = a.backend,
-			.no_gso = a.no_gso,
-			.flows = a.flows,
-			.tos = a.tos,
-			.vlan = a.vlan,
-			.port = a.port,
-			.catch_up = a.cfg.catch_up,
+			.backend = a->backend,
+			.no_gso = a->no_gso,
+			.flows = a->flows,
+			.tos = a->tos,
+			.vlan = a->vlan,
+			.port = a->port,
+			.catch_up = a->cfg.catch_up,
 			.stop = stop,
 		};
 		rc = lab_runner_create(&lc, &run.runner, err, sizeof(err));
@@ -786,9 +776,18 @@ int cmd_rfc2544(int argc, char **argv)
 			"linerate rfc2544: %s; writing the results of "
 			"the %zu completed trials\n",
 			run.error, run.ntrials);
-	out_rc = write_outputs(&a, &run);
+	out_rc = write_outputs(a, &run);
 	run.runner->ops->destroy(run.runner);
 	api_client_close(api);
 	rfc2544_release(&run);
 	return rc || out_rc ? EXIT_RUNTIME : EXIT_OK;
+}
+
+int cmd_rfc2544(int argc, char **argv)
+{
+	struct rfc2544_args a;
+
+	defaults(&a);
+	return cmd_run_parsed(&cmd_rfc2544_opts, argc, argv, &a, rfc2544_check,
+			      rfc2544_main);
 }

@@ -306,9 +306,22 @@ static void reload_on_sighup(struct daemon_config *cfg)
 	cfg->reload = &reload_requested;
 }
 
-/* Log file, detaching, pid file, signals, then the daemon until stopped. */
-static int server_run(struct server_cli *cli)
+static int server_check(void *cfg, const struct opt_parse *st)
 {
+	struct server_cli *cli = cfg;
+	int rc;
+
+	(void)st;
+	if (cli->verbose)
+		log_set_level(LOG_INFO);
+	rc = server_check_flags(cli);
+	return rc ? rc : server_read_files(cli);
+}
+
+/* Log file, detaching, pid file, signals, then the daemon until stopped. */
+static int server_run(void *cfg)
+{
+	struct server_cli *cli = cfg;
 	atomic_bool *stop;
 	int err;
 
@@ -338,18 +351,9 @@ int cmd_server(int argc, char **argv)
 	int rc;
 
 	daemon_config_init(&cli.cfg);
-	rc = opts_parse_argv(&cmd_server_opts, 0, argc, argv, &cli, NULL);
-	if (rc == CMD_HELP_SHOWN)
-		return EXIT_OK;
-	if (rc)
-		return EXIT_USAGE;
-	if (cli.verbose)
-		log_set_level(LOG_INFO);
-	rc = server_check_flags(&cli);
-	if (!rc)
-		rc = server_read_files(&cli);
-	if (!rc)
-		rc = server_run(&cli);
+	rc = cmd_run_parsed(&cmd_server_opts, argc, argv, &cli, server_check,
+			    server_run);
+	/* what server_read_files read, if it ran */
 	free(cli.token);
 	free(cli.admin_token);
 	free(cli.cert);

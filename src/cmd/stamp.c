@@ -138,8 +138,9 @@ static uint32_t header_len(const struct test_spec *sp)
 	       (sp->dst.family == AF_INET6 ? FRAME_IPV6_HLEN : FRAME_IPV4_HLEN);
 }
 
-static int stamp_finish(struct stamp_cli *ctx)
+static int stamp_check(void *cfg, const struct opt_parse *st)
 {
+	struct stamp_cli *ctx = cfg;
 	struct test_spec *sp = &ctx->spec;
 	uint32_t smallest;
 	char err[256];
@@ -172,34 +173,25 @@ static int stamp_finish(struct stamp_cli *ctx)
 			STAMP_MAX_PACKET + header_len(sp));
 		return EXIT_USAGE;
 	}
-	return 0;
+	return cmd_spec_finish("stamp", st, sp);
+}
+
+static int stamp_run(void *cfg)
+{
+	struct stamp_cli *cli = cfg;
+	char failure[256];
+
+	if (stamp_send_run(&cli->spec, &cli->cfg, cmd_stop_on_signals(), stdout,
+			   failure, sizeof(failure)))
+		return EXIT_RUNTIME;
+	return cmd_traffic_exit("stamp", failure);
 }
 
 int cmd_stamp(int argc, char **argv)
 {
 	struct stamp_cli cli;
-	struct opt_parse st;
-	char failure[256];
-	int rc;
 
 	stamp_defaults(&cli);
-	rc = opts_parse_argv(&cmd_stamp_opts, 0, argc, argv, &cli, &st);
-	if (!rc)
-		rc = stamp_finish(&cli);
-	if (!rc)
-		rc = cmd_spec_finish("stamp", &st, &cli.spec);
-	if (rc == CMD_HELP_SHOWN)
-		return EXIT_OK;
-	if (rc)
-		return rc;
-	rc = stamp_send_run(&cli.spec, &cli.cfg, cmd_stop_on_signals(), stdout,
-			    failure, sizeof(failure));
-	if (rc)
-		return EXIT_RUNTIME;
-	if (failure[0]) {
-		fflush(stdout);
-		fprintf(stderr, "linerate stamp: %s\n", failure);
-		return EXIT_NO_TRAFFIC;
-	}
-	return EXIT_OK;
+	return cmd_run_parsed(&cmd_stamp_opts, argc, argv, &cli, stamp_check,
+			      stamp_run);
 }

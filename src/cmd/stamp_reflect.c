@@ -98,8 +98,9 @@ static void reflect_defaults(struct reflect_cli *cli)
 	cli->spec.idle_timeout_ns = 0; /* a reflector waits for senders */
 }
 
-static int reflect_finish(struct reflect_cli *ctx)
+static int reflect_check(void *cfg, const struct opt_parse *st)
 {
+	struct reflect_cli *ctx = cfg;
 	struct test_spec *sp = &ctx->spec;
 	char err[256];
 
@@ -155,31 +156,29 @@ static int reflect_finish(struct reflect_cli *ctx)
 	ctx->cfg.rate_burst = ctx->cfg.rate_limit_pps / 10 > 32 ?
 				      (uint32_t)(ctx->cfg.rate_limit_pps / 10) :
 				      32;
-	return 0;
+	return cmd_spec_finish("stamp-reflect", st, sp);
+}
+
+static int reflect_run(void *cfg)
+{
+	struct reflect_cli *cli = cfg;
+	struct lr_err err = {0};
+
+	stamp_clock_estimate(&cli->cfg.error_ns, &cli->cfg.synchronized,
+			     &cli->cfg.tai_offset_ns);
+	if (stamp_reflect_run(&cli->spec, &cli->cfg, cmd_stop_on_signals(),
+			      stdout, &err)) {
+		pr_warn("%s\n", lr_err_text(&err));
+		return EXIT_RUNTIME;
+	}
+	return EXIT_OK;
 }
 
 int cmd_stamp_reflect(int argc, char **argv)
 {
-	struct lr_err err = {0};
 	struct reflect_cli cli;
-	struct opt_parse st;
-	int rc;
 
 	reflect_defaults(&cli);
-	rc = opts_parse_argv(&cmd_stamp_reflect_opts, 0, argc, argv, &cli, &st);
-	if (!rc)
-		rc = reflect_finish(&cli);
-	if (!rc)
-		rc = cmd_spec_finish("stamp-reflect", &st, &cli.spec);
-	if (rc == CMD_HELP_SHOWN)
-		return EXIT_OK;
-	if (rc)
-		return rc;
-	stamp_clock_estimate(&cli.cfg.error_ns, &cli.cfg.synchronized,
-			     &cli.cfg.tai_offset_ns);
-	rc = stamp_reflect_run(&cli.spec, &cli.cfg, cmd_stop_on_signals(),
-			       stdout, &err);
-	if (rc)
-		pr_warn("%s\n", lr_err_text(&err));
-	return rc ? EXIT_RUNTIME : EXIT_OK;
+	return cmd_run_parsed(&cmd_stamp_reflect_opts, argc, argv, &cli,
+			      reflect_check, reflect_run);
 }

@@ -22,10 +22,20 @@
 
 #define SUBS_API_PORT 9280
 
+/* What the arguments ask for: HOST, add|remove|list, and IP:PORT. */
+struct subscribers_request {
+	const char *host, *verb, *target;
+	enum repl_subscribers_action action;
+	struct ip_addr ip;
+	uint16_t port;
+	char hostport[300];
+};
+
 struct subscribers_cli {
 	struct cmd_api_client api;
 	bool json;
 	uint64_t timeout_ns;
+	struct subscribers_request rq; /* from the arguments, not rows */
 };
 
 #define SUBS_FIELD(field) OPT_FIELD(struct subscribers_cli, field)
@@ -105,25 +115,16 @@ static void print_sub(json_t *s, const char *verb)
 	       (long long)json_integer_value(json_object_get(s, "bytes")));
 }
 
-/* What the arguments ask for: HOST, add|remove|list, and IP:PORT. */
 static const char *const verb_names[] = {
 	[REPL_SUBS_ADD] = "add",
 	[REPL_SUBS_REMOVE] = "remove",
 	[REPL_SUBS_LIST] = "list",
 };
 
-struct subscribers_request {
-	const char *host, *verb, *target;
-	enum repl_subscribers_action action;
-	struct ip_addr ip;
-	uint16_t port;
-	char hostport[300];
-};
-
 /* The arguments that are not flags. 0, or EXIT_USAGE after one line. */
-static int subscribers_args(const struct opt_parse *st,
-			    struct subscribers_request *rq)
+static int subscribers_args(void *cfg, const struct opt_parse *st)
 {
+	struct subscribers_request *rq = &((struct subscribers_cli *)cfg)->rq;
 	char err[512];
 
 	rq->host = st->nargs > 0 ? st->args[0] : NULL;
@@ -179,9 +180,10 @@ static void print_reply(const struct subscribers_cli *cli,
 }
 
 /* Connect, ask, print. An exit code. */
-static int subscribers_run(struct subscribers_cli *cli,
-			   const struct subscribers_request *rq)
+static int subscribers_run(void *cfg)
 {
+	struct subscribers_cli *cli = cfg;
+	const struct subscribers_request *rq = &cli->rq;
 	struct api_client_config acfg;
 	struct api_client *api;
 	json_t *reply = NULL;
@@ -218,15 +220,7 @@ static int subscribers_run(struct subscribers_cli *cli,
 int cmd_subscribers(int argc, char **argv)
 {
 	struct subscribers_cli cli = {.timeout_ns = 10 * NSEC_PER_SEC};
-	struct subscribers_request rq = {0};
-	struct opt_parse st;
-	int rc;
 
-	rc = opts_parse_argv(&cmd_subscribers_opts, 0, argc, argv, &cli, &st);
-	if (rc == CMD_HELP_SHOWN)
-		return EXIT_OK;
-	if (rc)
-		return EXIT_USAGE;
-	rc = subscribers_args(&st, &rq);
-	return rc ? rc : subscribers_run(&cli, &rq);
+	return cmd_run_parsed(&cmd_subscribers_opts, argc, argv, &cli,
+			      subscribers_args, subscribers_run);
 }

@@ -19,5 +19,13 @@ void cmd_spec_defaults_after(enum role role, const struct opt_parse *st,
  * Returns 0 or EXIT_USAGE after one line on stderr. */
 int cmd_spec_finish(const char *command, const struct opt_parse *st,
 		    struct test_spec *spec);
+/* Both, for a role's command (cfg: its test_spec, the role set): the
+ * check cmd_run_parsed runs. */
+int cmd_spec_check(void *cfg, const struct opt_parse *st);
+/* Fill spec from argv for a role: its defaults, the parse, the check.
+ * Returns 0, CMD_HELP_SHOWN after --help, or EXIT_USAGE after one line
+ * naming the bad flag. */
+int cmd_parse_spec(enum role role, int argc, char **argv,
+		   struct test_spec *spec);
 
 #endif
