@@ -16,69 +16,42 @@ struct stamp_cli {
 	const char *key_file;
 };
 
-#define STAMP_FIELD(field) OPT_FIELD(struct stamp_cli, field)
+#define NAMES(...) ((const struct opt_name[]){__VA_ARGS__, {NULL, 0}})
 
+/* clang-format off */
 static const struct opt_row stamp_rows[] = {
-	{.name = "key-file",
-	 .type = OPT_STRING,
-	 .flags = OPT_F_PTR | OPT_F_FILE,
-	 STAMP_FIELD(key_file),
-	 .arg = "FILE",
-	 .help = "authenticated mode (HMAC-SHA-256) with the key in FILE (its "
-		 "bytes, one trailing newline ignored)",
-	 .accepted = "a file path"},
-	{.name = "ssid",
-	 .type = OPT_UINT,
-	 STAMP_FIELD(cfg.ssid),
-	 .min = 1,
-	 .max = 65535,
-	 .arg = "N",
-	 .help = "session identifier (RFC 8972), 1..65535 (default: from the "
-		 "process id)",
-	 .accepted = "1..65535"},
-	{.name = "padding",
-	 .type = OPT_ENUM,
-	 STAMP_FIELD(cfg.tlv_padding),
-	 .names = (const struct opt_name[]){{"zeros", false},
-					    {"tlv", true},
-					    {NULL, 0}},
-	 .arg = "zeros|tlv",
-	 .help = "fill beyond the STAMP packet with zeros (TWAMP-Light style, "
-		 "default) or an Extra Padding TLV",
-	 .accepted = "zeros, tlv"},
-	{.name = "timestamp",
-	 .type = OPT_ENUM,
-	 STAMP_FIELD(cfg.format),
-	 .names = (const struct opt_name[]){{"ntp", STAMP_TS_NTP},
-					    {"ptp", STAMP_TS_PTP},
-					    {NULL, 0}},
-	 .arg = "ntp|ptp",
-	 .help = "timestamp format asked for (Z flag; default ntp)",
-	 .accepted = "ntp, ptp"},
-	{.name = "reflector",
-	 .type = OPT_ENUM,
-	 STAMP_FIELD(cfg.reflector),
-	 .names =
-		 (const struct opt_name[]){
-			 {"auto", STAMP_REFLECTOR_AUTO},
-			 {"stateless", STAMP_REFLECTOR_STATELESS},
-			 {"stateful", STAMP_REFLECTOR_STATEFUL},
-			 {NULL, 0}},
-	 .arg = "auto|stateless|stateful",
-	 .help = "how the reflector numbers its packets (default auto: "
-		 "stateful once its numbers differ from ours)",
-	 .accepted = "auto, stateless, stateful"},
-	{.name = "clock-sync",
-	 .type = OPT_ENUM,
-	 STAMP_FIELD(cfg.clock_host),
-	 .names = (const struct opt_name[]){{"auto", false},
-					    {"host", true},
-					    {NULL, 0}},
-	 .arg = "auto|host",
-	 .help = "one-way delays: valid when both ends say they are "
-		 "synchronized (auto), or both read this host's clock (host)",
-	 .accepted = "auto, host"},
+	OPT_FILE_ROW("key-file", struct stamp_cli, key_file,
+		     "authenticated mode (HMAC-SHA-256) with the key in FILE "
+		     "(its bytes, one trailing newline ignored)",
+		     .accepted = "a file path"),
+	OPT_UINT_ROW("ssid", struct stamp_cli, cfg.ssid, 1, 65535, "N", NULL,
+		     "session identifier (RFC 8972), 1..65535 (default: from "
+		     "the process id)",
+		     "1..65535"),
+	OPT_ENUM_ROW("padding", struct stamp_cli, cfg.tlv_padding,
+		     NAMES({"zeros", false}, {"tlv", true}), "zeros|tlv",
+		     "fill beyond the STAMP packet with zeros (TWAMP-Light "
+		     "style, default) or an Extra Padding TLV",
+		     "zeros, tlv"),
+	OPT_ENUM_ROW("timestamp", struct stamp_cli, cfg.format,
+		     NAMES({"ntp", STAMP_TS_NTP}, {"ptp", STAMP_TS_PTP}),
+		     "ntp|ptp", "timestamp format asked for (Z flag; default ntp)",
+		     "ntp, ptp"),
+	OPT_ENUM_ROW("reflector", struct stamp_cli, cfg.reflector,
+		     NAMES({"auto", STAMP_REFLECTOR_AUTO},
+			   {"stateless", STAMP_REFLECTOR_STATELESS},
+			   {"stateful", STAMP_REFLECTOR_STATEFUL}),
+		     "auto|stateless|stateful",
+		     "how the reflector numbers its packets (default auto: "
+		     "stateful once its numbers differ from ours)",
+		     "auto, stateless, stateful"),
+	OPT_ENUM_ROW("clock-sync", struct stamp_cli, cfg.clock_host,
+		     NAMES({"auto", false}, {"host", true}), "auto|host",
+		     "one-way delays: valid when both ends say they are "
+		     "synchronized (auto), or both read this host's clock (host)",
+		     "auto, host"),
 };
+/* clang-format on */
 
 static const struct opt_group stamp_group = OPT_GROUP("stamp", stamp_rows);
 

@@ -18,32 +18,22 @@ struct reflect_cli {
 	uint64_t rate_limit; /* packets/s per source; 0: none */
 };
 
-#define REFLECT_FIELD(field) OPT_FIELD(struct reflect_cli, field)
-
+/* clang-format off */
 static const struct opt_row reflect_rows[] = {
-	{.name = "key-file",
-	 .type = OPT_STRING,
-	 .flags = OPT_F_PTR | OPT_F_FILE,
-	 REFLECT_FIELD(key_file),
-	 .arg = "FILE",
-	 .help = "authenticated mode (HMAC-SHA-256) with the key in FILE (its "
-		 "bytes, one trailing newline ignored)",
-	 .accepted = "a file path"},
-	{.name = "stateful",
-	 .type = OPT_SWITCH,
-	 REFLECT_FIELD(cfg.stateful),
-	 .help = "own sequence numbers per session (address, port, SSID): "
-		 "the sender can tell loss in each direction"},
-	{.name = "rate-limit",
-	 .type = OPT_UINT,
-	 REFLECT_FIELD(rate_limit),
-	 .min = 0,
-	 .max = 100000000,
-	 .arg = "PPS|0",
-	 .help = "packets per second reflected per source address (default "
-		 "100000; 0: no limit)",
-	 .accepted = "0..100000000 packets/s"},
+	OPT_FILE_ROW("key-file", struct reflect_cli, key_file,
+		     "authenticated mode (HMAC-SHA-256) with the key in FILE "
+		     "(its bytes, one trailing newline ignored)",
+		     .accepted = "a file path"),
+	OPT_SWITCH_ROW("stateful", struct reflect_cli, cfg.stateful,
+		       "own sequence numbers per session (address, port, "
+		       "SSID): the sender can tell loss in each direction"),
+	OPT_UINT_ROW("rate-limit", struct reflect_cli, rate_limit, 0,
+		     100000000, "PPS|0", NULL,
+		     "packets per second reflected per source address "
+		     "(default 100000; 0: no limit)",
+		     "0..100000000 packets/s"),
 };
+/* clang-format on */
 
 static const struct opt_group reflect_group =
 	OPT_GROUP("stamp-reflect", reflect_rows);
