@@ -27,12 +27,10 @@ struct cleanup_args {
 };
 
 static const struct opt_row cleanup_rows[] = {
-	{.name = "force",
-	 .type = OPT_SWITCH,
-	 OPT_FIELD(struct cleanup_args, force),
-	 .help = "also remove every other XDP program on IFACE (foreign "
-		 "ones, and those of a running linerate); foreign tc "
-		 "filters stay"},
+	OPT_SWITCH_ROW("force", struct cleanup_args, force,
+		       "also remove every other XDP program on IFACE (foreign "
+		       "ones, and those of a running linerate); foreign tc "
+		       "filters stay"),
 };
 
 static const struct opt_group cleanup_group =

@@ -66,17 +66,11 @@ static int parse_backend(const struct opt_row *row, void *cfg, const char *v,
 		MESH_FIELD(field), .arg = (argname), .help = (text),           \
 		.parse = cmd_row_text                                          \
 	}
-#define MESH_FILE_ROW(lname, field, argname, text)                             \
-	{                                                                      \
-		.name = (lname), .type = OPT_STRING,                           \
-		.flags = OPT_F_PTR | OPT_F_FILE, MESH_FIELD(field),            \
-		.arg = (argname), .help = (text), .parse = cmd_row_text        \
-	}
+#define MESH_FILE_ROW(lname, field, text)                                      \
+	OPT_FILE_ROW(lname, struct mesh_opts, field, text,                     \
+		     .parse = cmd_row_text)
 #define MESH_SWITCH_ROW(lname, field, text)                                    \
-	{                                                                      \
-		.name = (lname), .type = OPT_SWITCH, MESH_FIELD(field),        \
-		.help = (text)                                                 \
-	}
+	OPT_SWITCH_ROW(lname, struct mesh_opts, field, text)
 #define MESH_UINT_ROW(lname, field, lo, hi, argname, text, acc)                \
 	{                                                                      \
 		.name = (lname), .type = OPT_UINT, MESH_FIELD(field),          \
@@ -91,7 +85,7 @@ static int parse_backend(const struct opt_row *row, void *cfg, const char *v,
 
 /* clang-format off */
 static const struct opt_row mesh_rows[] = {
-	MESH_FILE_ROW("hosts", hosts_file, "FILE", "the servers (2..." CMD_STR(MESH_MAX_HOSTS) ")"),
+	MESH_FILE_ROW("hosts", hosts_file, "the servers (2..." CMD_STR(MESH_MAX_HOSTS) ")"),
 	MESH_PTR_ROW("to", to, "NAME", "many-to-one: every other host and NAME"),
 	MESH_PTR_ROW("from", from, "NAME", "one-to-many: NAME and every other "
 		     "host (default: full mesh, every ordered pair)"),
@@ -122,8 +116,8 @@ static const struct opt_row mesh_rows[] = {
 	MESH_CUSTOM_ROW("backend", parse_backend, "NAME",
 			"the servers' data path (default udp)", SPEC_BACKENDS),
 	MESH_SWITCH_ROW("json", json, "one JSON document on stdout, nothing else"),
-	MESH_FILE_ROW("csv", csv, "FILE", "one CSV row per pair"),
-	MESH_FILE_ROW("svg", svg, "FILE", "a heatmap through gnuplot"),
+	MESH_FILE_ROW("csv", csv, "one CSV row per pair"),
+	MESH_FILE_ROW("svg", svg, "a heatmap through gnuplot"),
 	{ .name = "svg-metric", .type = OPT_ENUM, MESH_FIELD(svg_metric),
 	  .names = svg_metrics, .parse = cmd_row_enum, .arg = "M",
 	  .help = "loss | pps | latency (default loss)",

@@ -19,10 +19,8 @@ struct probe_args {
 };
 
 static const struct opt_row probe_rows[] = {
-	{.name = "json",
-	 .type = OPT_SWITCH,
-	 OPT_FIELD(struct probe_args, json),
-	 .help = "one JSON object instead of text"},
+	OPT_SWITCH_ROW("json", struct probe_args, json,
+		       "one JSON object instead of text"),
 };
 
 static const struct opt_group probe_group = OPT_GROUP("probe", probe_rows);

@@ -301,18 +301,11 @@ static int parse_verbose(const struct opt_row *row, void *cfg, const char *v,
 		A_FIELD(field), .max = MAX_WAIT_NS, .arg = "TIME",             \
 		.help = (text), .accepted = "0 or a time up to 60s, e.g. 2s"   \
 	}
-/* (options.h's OPT_SWITCH_ROW and OPT_UINT_ROW name a parameter "type",
- * which the preprocessor also puts in for their ".type =".) */
 #define SWITCH_ROW(lname, field, text)                                         \
-	{                                                                      \
-		.name = (lname), .type = OPT_SWITCH, A_FIELD(field),           \
-		.help = (text)                                                 \
-	}
+	OPT_SWITCH_ROW(lname, struct rfc2544_args, field, text)
 #define UINT_ROW(lname, field, hi, text, acc)                                  \
-	{                                                                      \
-		.name = (lname), .type = OPT_UINT, A_FIELD(field), .min = 1,   \
-		.max = (hi), .arg = "N", .help = (text), .accepted = (acc)     \
-	}
+	OPT_UINT_ROW(lname, struct rfc2544_args, field, 1, hi, "N", NULL,      \
+		     text, acc)
 
 /* clang-format off */
 static const struct opt_row rfc2544_rows[] = {
