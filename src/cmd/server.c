@@ -103,20 +103,20 @@ static int parse_conn_timeout(const struct opt_row *row, void *cfg,
 	return 0;
 }
 
+#define SERVER_FILE_ROW(lname, field, text)                                    \
+	OPT_FILE_ROW(lname, struct server_cli, field, text,                    \
+		     .parse = cmd_row_text)
+
 /* clang-format off */
 static const struct opt_row server_rows[] = {
-	{.name = "admin-token-file", .type = OPT_STRING,
-	 .flags = OPT_F_PTR | OPT_F_FILE, SERVER_FIELD(admin_token_file),
-	 .arg = "FILE", .parse = cmd_row_text,
-	 .help = "a second token that sees and may stop every client's "
-		 "sessions (others see only their own)"},
-	{.name = "tls-cert", .type = OPT_STRING, .flags = OPT_F_PTR | OPT_F_FILE,
-	 SERVER_FIELD(cert_file), .arg = "FILE", .parse = cmd_row_text,
-	 .help = "serve HTTPS with this PEM certificate ..."},
-	{.name = "tls-key", .type = OPT_STRING, .flags = OPT_F_PTR | OPT_F_FILE,
-	 SERVER_FIELD(key_file), .arg = "FILE", .parse = cmd_row_text,
-	 .help = "... and this PEM key (TLS 1.2+, forward-secret AEAD ciphers "
-		 "only; SIGHUP reloads both)"},
+	SERVER_FILE_ROW("admin-token-file", admin_token_file,
+			"a second token that sees and may stop every client's "
+			"sessions (others see only their own)"),
+	SERVER_FILE_ROW("tls-cert", cert_file,
+			"serve HTTPS with this PEM certificate ..."),
+	SERVER_FILE_ROW("tls-key", key_file,
+			"... and this PEM key (TLS 1.2+, forward-secret AEAD "
+			"ciphers only; SIGHUP reloads both)"),
 	{.name = "max-sessions", .type = OPT_UINT, SERVER_FIELD(cfg.max_sessions),
 	 .min = 1, .max = 1024, .arg = "N", .parse = cmd_row_uint,
 	 .accepted = "a number 1..1024",
@@ -162,12 +162,9 @@ static const struct opt_row server_rows[] = {
 		 "request head, or its body, this long after it began (10s)"},
 	{.name = "daemon", .type = OPT_SWITCH, SERVER_FIELD(detach),
 	 .help = "detach (see --pid-file, --log-file)"},
-	{.name = "pid-file", .type = OPT_STRING, .flags = OPT_F_PTR | OPT_F_FILE,
-	 SERVER_FIELD(pid_file), .arg = "FILE", .parse = cmd_row_text,
-	 .help = "write the process id to FILE (removed at the end)"},
-	{.name = "log-file", .type = OPT_STRING, .flags = OPT_F_PTR | OPT_F_FILE,
-	 SERVER_FIELD(log_file), .arg = "FILE", .parse = cmd_row_text,
-	 .help = "log to FILE (SIGHUP reopens it)"},
+	SERVER_FILE_ROW("pid-file", pid_file,
+			"write the process id to FILE (removed at the end)"),
+	SERVER_FILE_ROW("log-file", log_file, "log to FILE (SIGHUP reopens it)"),
 	{.name = "verbose", .short_name = 'v', .type = OPT_SWITCH,
 	 SERVER_FIELD(verbose), .help = "-v; log each session"},
 };

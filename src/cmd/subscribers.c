@@ -41,10 +41,8 @@ struct subscribers_cli {
 #define SUBS_FIELD(field) OPT_FIELD(struct subscribers_cli, field)
 
 static const struct opt_row subscribers_rows[] = {
-	{.name = "json",
-	 .type = OPT_SWITCH,
-	 SUBS_FIELD(json),
-	 .help = "print the API's JSON reply"},
+	OPT_SWITCH_ROW("json", struct subscribers_cli, json,
+		       "print the API's JSON reply"),
 	{.name = "timeout",
 	 .type = OPT_DURATION,
 	 SUBS_FIELD(timeout_ns),
