@@ -227,6 +227,25 @@ static json_t *sender_request(const struct mesh_config *cfg,
 	return req;
 }
 
+/* Create one end's session from req (NULL: it could not be built). 0, or
+ * -errno with the line in cell->error naming the host and its role. */
+static int pair_create(struct remote *r, json_t *req, const char *host,
+		       const char *role, struct mesh_cell *cell)
+{
+	char err[200] = "";
+	int ret;
+
+	if (!req) {
+		snprintf(cell->error, sizeof(cell->error), "out of memory");
+		return -ENOMEM;
+	}
+	ret = remote_create(r, req, err, sizeof(err));
+	if (ret)
+		snprintf(cell->error, sizeof(cell->error), "%s: %s: %s", host,
+			 role, err);
+	return ret;
+}
+
 static void run_pair(const struct mesh_config *cfg,
 		     const struct host_state *hs, int sender, int receiver,
 		     atomic_bool *stop, struct mesh_cell *cell)
@@ -252,28 +271,11 @@ static void run_pair(const struct mesh_config *cfg,
 	}
 
 	req = receiver_request(cfg, hs, sender, receiver, ss.api, life);
-	if (!req) {
-		snprintf(cell->error, sizeof(cell->error), "out of memory");
+	if (pair_create(&rs, req, rname, rtt ? "reflect" : "sink", cell))
 		goto out;
-	}
-	ret = remote_create(&rs, req, err, sizeof(err));
-	if (ret) {
-		snprintf(cell->error, sizeof(cell->error), "%s: %s: %s", rname,
-			 rtt ? "reflect" : "sink", err);
-		goto out;
-	}
-
 	req = sender_request(cfg, &rs);
-	if (!req) {
-		snprintf(cell->error, sizeof(cell->error), "out of memory");
+	if (pair_create(&ss, req, sname, rtt ? "ping" : "source", cell))
 		goto out;
-	}
-	ret = remote_create(&ss, req, err, sizeof(err));
-	if (ret) {
-		snprintf(cell->error, sizeof(cell->error), "%s: %s: %s", sname,
-			 rtt ? "ping" : "source", err);
-		goto out;
-	}
 	ret = session_wait(&ss, mono_ns() + (uint64_t)(life * 1e9) + 30 * NSEC_PER_SEC,
 			   stop, err, sizeof(err));
 	if (ret) {
