@@ -214,6 +214,18 @@ int remote_finish(struct remote *r, bool stop_first, char *err, size_t err_len)
 
 /* ---- requests */
 
+json_t *remote_spec_request(const char *role, const struct test_spec *sp,
+			    const char *const *keys)
+{
+	json_t *req = json_pack("{ss}", "role", role);
+
+	if (req && opts_to_json(spec_opts_command(sp->role), sp, keys, req)) {
+		json_decref(req);
+		return NULL;
+	}
+	return req;
+}
+
 json_t *remote_rate_json(const struct rate *r)
 {
 	char buf[64];

@@ -93,6 +93,14 @@ int remote_report_wait(struct api_client *api, const char *id,
 		       const atomic_bool *stop, json_t **report, char *err,
 		       size_t err_len);
 
+/*
+ * A session request: its role, and the members of sp named in keys by the
+ * rows' JSON keys (lib/spec_opts.c, the rows of sp->role), as the server
+ * reads them back. NULL on ENOMEM.
+ */
+json_t *remote_spec_request(const char *role, const struct test_spec *sp,
+			    const char *const *keys);
+
 /* A rate as the API takes it (rate_format() is for people). */
 json_t *remote_rate_json(const struct rate *r);
 

@@ -54,20 +54,16 @@ static int api_session_start(struct hc_far_end *fe, json_t *req,
 	return 0;
 }
 
-/*
- * A session request: its role, where it sends, and the spec's members by
- * the rows' JSON keys (lib/spec_opts.c), as the daemon reads them back.
- * NULL on ENOMEM.
- */
+/* A session request (remote_spec_request) and where it sends. NULL on
+ * ENOMEM. */
 static json_t *session_json(const char *role, const struct test_spec *spec,
 			    const char *const *keys, const char *dst_ip,
 			    uint16_t port)
 {
-	json_t *body = json_pack("{ss ss si}", "role", role, "dst", dst_ip,
-				 "port", port);
+	json_t *body = remote_spec_request(role, spec, keys);
 
-	if (body &&
-	    opts_to_json(spec_opts_command(spec->role), spec, keys, body)) {
+	if (body && (json_object_set_new(body, "dst", json_string(dst_ip)) ||
+		     json_object_set_new(body, "port", json_integer(port)))) {
 		json_decref(body);
 		return NULL;
 	}
