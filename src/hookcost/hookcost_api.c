@@ -22,6 +22,7 @@
 /* How long past its duration a session may take to end. */
 #define API_JOB_SLACK_NS (30 * NSEC_PER_SEC)
 
+/* POST req (consumed; NULL: it could not be built) as job's session. */
 static int api_session_start(struct hc_far_end *fe, json_t *req,
 			     uint64_t duration_ns, struct hc_job *job)
 {
@@ -31,6 +32,8 @@ static int api_session_start(struct hc_far_end *fe, json_t *req,
 	long status;
 	int rc;
 
+	if (!req)
+		return -ENOMEM;
 	memset(job, 0, sizeof(*job));
 	job->child.out_fd = job->child.err_fd = -1;
 	job->limit_ns = duration_ns + API_JOB_SLACK_NS;
@@ -85,8 +88,6 @@ static int api_source_start(struct hc_far_end *fe,
 	spec.frame_size = req->frame_size;
 	spec.duration_ns = req->duration_ns;
 	body = session_json("source", &spec, keys, req->dst_ip, req->port);
-	if (!body)
-		return -ENOMEM;
 	return api_session_start(fe, body, req->duration_ns, job);
 }
 
@@ -102,8 +103,6 @@ static int api_ping_start(struct hc_far_end *fe, const struct hc_ping_req *req,
 	spec.rate.value = (double)req->rate_pps;
 	spec.duration_ns = req->duration_ns;
 	body = session_json("ping", &spec, keys, req->dst_ip, req->port);
-	if (!body)
-		return -ENOMEM;
 	return api_session_start(fe, body, req->duration_ns, job);
 }
 
