@@ -82,6 +82,11 @@ int remote_create(struct remote *r, json_t *req, char *err, size_t err_len);
 /* The session's state ("running", "done", ...) into buf; 0 or -errno. */
 int remote_state(struct remote *r, char *buf, size_t len, char *err,
 		 size_t err_len);
+/* Ask the server to end session id: one that still runs stops, a
+ * finished one just answers. 0 (whatever the answer) or -errno with a
+ * line in err when the request itself failed. */
+int remote_stop(struct api_client *api, const char *id, char *err,
+		size_t err_len);
 /* Stop it first if asked, then fetch its final report into r->report;
  * 0 (also when r was never created), or -errno with a line in err. */
 int remote_finish(struct remote *r, bool stop_first, char *err, size_t err_len);

@@ -132,17 +132,11 @@ static json_t *api_job_finish(struct hc_far_end *fe, struct hc_job *job,
 
 static void api_job_abort(struct hc_far_end *fe, struct hc_job *job)
 {
-	char path[80], err[300];
-	json_t *reply = NULL;
-	long status;
+	char err[300];
 
 	if (!job->session_id[0])
 		return;
-	/* Ends it if it still runs; a finished one just answers. */
-	snprintf(path, sizeof(path), "/v1/sessions/%s", job->session_id);
-	api_client_request(fe->api, "DELETE", path, NULL, &status, &reply, err,
-			   sizeof(err));
-	json_decref(reply);
+	remote_stop(fe->api, job->session_id, err, sizeof(err));
 	job->session_id[0] = '\0';
 }
 
