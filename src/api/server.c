@@ -332,6 +332,21 @@ static void metrics_one(struct api_session *s, void *arg)
 		  api_role_name(s->role), (unsigned long long)v);
 }
 
+/* A metric family's head: its HELP and TYPE lines. */
+static void mb_family(struct metrics_buf *mb, const char *name,
+		      const char *type, const char *help)
+{
+	mb_printf(mb, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+/* A family of one series without labels. */
+static void mb_metric(struct metrics_buf *mb, const char *name,
+		      const char *type, const char *help, unsigned long long v)
+{
+	mb_family(mb, name, type, help);
+	mb_printf(mb, "%s %llu\n", name, v);
+}
+
 /* A state set: one series per state, 1 for the current one. */
 static void metrics_state(struct api_session *s, void *arg)
 {
@@ -399,50 +414,47 @@ static char *metrics_text(struct daemon *d, const struct api_client *who)
 	mb.text[0] = '\0';
 	registry_totals(d->reg, &t);
 	http_server_counters(d->http, &hc);
-	mb_printf(&mb, "# HELP linerate_up The daemon is serving.\n"
-		       "# TYPE linerate_up gauge\nlinerate_up 1\n");
-	mb_printf(&mb, "# HELP linerate_start_time_seconds When the daemon started.\n"
-		       "# TYPE linerate_start_time_seconds gauge\n"
-		       "linerate_start_time_seconds %.3f\n",
+	mb_metric(&mb, "linerate_up", "gauge", "The daemon is serving.", 1);
+	mb_family(&mb, "linerate_start_time_seconds", "gauge",
+		  "When the daemon started.");
+	mb_printf(&mb, "linerate_start_time_seconds %.3f\n",
 		  (double)d->start_real_ns / 1e9);
-	mb_printf(&mb, "# HELP linerate_sessions_running Sessions running now.\n"
-		       "# TYPE linerate_sessions_running gauge\n"
-		       "linerate_sessions_running %llu\n",
-		  (unsigned long long)t.running);
-	mb_printf(&mb, "# HELP linerate_sessions_created_total Sessions started.\n"
-		       "# TYPE linerate_sessions_created_total counter\n"
-		       "linerate_sessions_created_total %llu\n",
-		  (unsigned long long)t.created);
-	mb_printf(&mb, "# HELP linerate_sessions_refused_total Session requests a limit refused.\n"
-		       "# TYPE linerate_sessions_refused_total counter\n"
-		       "linerate_sessions_refused_total %llu\n",
+	mb_metric(&mb, "linerate_sessions_running", "gauge",
+		  "Sessions running now.", (unsigned long long)t.running);
+	mb_metric(&mb, "linerate_sessions_created_total", "counter",
+		  "Sessions started.", (unsigned long long)t.created);
+	mb_metric(&mb, "linerate_sessions_refused_total", "counter",
+		  "Session requests a limit refused.",
 		  (unsigned long long)t.refused);
-	mb_printf(&mb, "# HELP linerate_api_requests_total API requests answered, by status class.\n"
-		       "# TYPE linerate_api_requests_total counter\n"
-		       "linerate_api_requests_total{class=\"2xx\"} %llu\n"
+	mb_family(&mb, "linerate_api_requests_total", "counter",
+		  "API requests answered, by status class.");
+	/* clang-format off */
+	mb_printf(&mb, "linerate_api_requests_total{class=\"2xx\"} %llu\n"
 		       "linerate_api_requests_total{class=\"4xx\"} %llu\n"
 		       "linerate_api_requests_total{class=\"5xx\"} %llu\n",
 		  (unsigned long long)hc.status_2xx,
 		  (unsigned long long)hc.status_4xx,
 		  (unsigned long long)hc.status_5xx);
-	mb_printf(&mb, "# HELP linerate_log_suppressed_total Client-caused log lines the rate limit kept out of the log.\n"
-		       "# TYPE linerate_log_suppressed_total counter\n"
-		       "linerate_log_suppressed_total %llu\n",
+	/* clang-format on */
+	mb_metric(&mb, "linerate_log_suppressed_total", "counter",
+		  "Client-caused log lines the rate limit kept out of the log.",
 		  log_client_suppressed());
-	mb_printf(&mb, "# HELP linerate_api_unauthorized_total Requests without the right token.\n"
-		       "# TYPE linerate_api_unauthorized_total counter\n"
-		       "linerate_api_unauthorized_total %llu\n",
+	mb_metric(&mb, "linerate_api_unauthorized_total", "counter",
+		  "Requests without the right token.",
 		  (unsigned long long)hc.unauthorized);
-	mb_printf(&mb, "# HELP linerate_api_connections_closed_total API connections the server closed: request head or body too slow, or the table full.\n"
-		       "# TYPE linerate_api_connections_closed_total counter\n"
-		       "linerate_api_connections_closed_total{reason=\"head_timeout\"} %llu\n"
+	mb_family(&mb, "linerate_api_connections_closed_total", "counter",
+		  "API connections the server closed: request head or body "
+		  "too slow, or the table full.");
+	/* clang-format off */
+	mb_printf(&mb, "linerate_api_connections_closed_total{reason=\"head_timeout\"} %llu\n"
 		       "linerate_api_connections_closed_total{reason=\"body_timeout\"} %llu\n"
 		       "linerate_api_connections_closed_total{reason=\"evicted\"} %llu\n",
 		  (unsigned long long)hc.head_timeouts,
 		  (unsigned long long)hc.body_timeouts,
 		  (unsigned long long)hc.evicted);
-	mb_printf(&mb, "# HELP linerate_session_state The state of a session (1 for the current one).\n"
-		       "# TYPE linerate_session_state gauge\n");
+	/* clang-format on */
+	mb_family(&mb, "linerate_session_state", "gauge",
+		  "The state of a session (1 for the current one).");
 	registry_foreach_as(d->reg, who, metrics_state, &mb);
 	for (size_t i = 0; i < sizeof(session_metrics) / sizeof(session_metrics[0]); i++) {
 		const struct metric *m = &session_metrics[i];
@@ -474,11 +486,14 @@ static char *metrics_text(struct daemon *d, const struct api_client *who)
 			  pa.name);
 		registry_foreach_as(d->reg, who, pacing_one, &pa);
 	}
-	mb_printf(&mb, "# HELP linerate_session_latency_seconds Latency of the test packets a session received: one-way (clocks synced) or round trip.\n"
-		       "# TYPE linerate_session_latency_seconds histogram\n");
+	mb_family(&mb, "linerate_session_latency_seconds", "histogram",
+		  "Latency of the test packets a session received: one-way "
+		  "(clocks synced) or round trip.");
 	registry_foreach_as(d->reg, who, metrics_latency, &mb);
-	mb_printf(&mb, "# HELP linerate_session_jitter_rfc3550_seconds Interarrival jitter (RFC 3550) of the test packets a session received; absent until measured.\n"
-		       "# TYPE linerate_session_jitter_rfc3550_seconds gauge\n");
+	mb_family(
+		&mb, "linerate_session_jitter_rfc3550_seconds", "gauge",
+		"Interarrival jitter (RFC 3550) of the test packets a session "
+		"received; absent until measured.");
 	registry_foreach_as(d->reg, who, metrics_jitter, &mb);
 	if (mb.failed) {
 		free(mb.text);
