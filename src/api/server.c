@@ -347,6 +347,13 @@ static void mb_metric(struct metrics_buf *mb, const char *name,
 	mb_printf(mb, "%s %llu\n", name, v);
 }
 
+/* One series of a family, by one label: name{key="value"} v. */
+static void mb_series(struct metrics_buf *mb, const char *name, const char *key,
+		      const char *value, unsigned long long v)
+{
+	mb_printf(mb, "%s{%s=\"%s\"} %llu\n", name, key, value, v);
+}
+
 /* A state set: one series per state, 1 for the current one. */
 static void metrics_state(struct api_session *s, void *arg)
 {
@@ -428,14 +435,12 @@ static char *metrics_text(struct daemon *d, const struct api_client *who)
 		  (unsigned long long)t.refused);
 	mb_family(&mb, "linerate_api_requests_total", "counter",
 		  "API requests answered, by status class.");
-	/* clang-format off */
-	mb_printf(&mb, "linerate_api_requests_total{class=\"2xx\"} %llu\n"
-		       "linerate_api_requests_total{class=\"4xx\"} %llu\n"
-		       "linerate_api_requests_total{class=\"5xx\"} %llu\n",
-		  (unsigned long long)hc.status_2xx,
-		  (unsigned long long)hc.status_4xx,
-		  (unsigned long long)hc.status_5xx);
-	/* clang-format on */
+	mb_series(&mb, "linerate_api_requests_total", "class", "2xx",
+		  hc.status_2xx);
+	mb_series(&mb, "linerate_api_requests_total", "class", "4xx",
+		  hc.status_4xx);
+	mb_series(&mb, "linerate_api_requests_total", "class", "5xx",
+		  hc.status_5xx);
 	mb_metric(&mb, "linerate_log_suppressed_total", "counter",
 		  "Client-caused log lines the rate limit kept out of the log.",
 		  log_client_suppressed());
@@ -445,14 +450,12 @@ static char *metrics_text(struct daemon *d, const struct api_client *who)
 	mb_family(&mb, "linerate_api_connections_closed_total", "counter",
 		  "API connections the server closed: request head or body "
 		  "too slow, or the table full.");
-	/* clang-format off */
-	mb_printf(&mb, "linerate_api_connections_closed_total{reason=\"head_timeout\"} %llu\n"
-		       "linerate_api_connections_closed_total{reason=\"body_timeout\"} %llu\n"
-		       "linerate_api_connections_closed_total{reason=\"evicted\"} %llu\n",
-		  (unsigned long long)hc.head_timeouts,
-		  (unsigned long long)hc.body_timeouts,
-		  (unsigned long long)hc.evicted);
-	/* clang-format on */
+	mb_series(&mb, "linerate_api_connections_closed_total", "reason",
+		  "head_timeout", hc.head_timeouts);
+	mb_series(&mb, "linerate_api_connections_closed_total", "reason",
+		  "body_timeout", hc.body_timeouts);
+	mb_series(&mb, "linerate_api_connections_closed_total", "reason",
+		  "evicted", hc.evicted);
 	mb_family(&mb, "linerate_session_state", "gauge",
 		  "The state of a session (1 for the current one).");
 	registry_foreach_as(d->reg, who, metrics_state, &mb);
