@@ -143,15 +143,15 @@ static const struct opt_row request_rows[] = {
 	 .json_roles = STAMP_REFLECT},
 };
 
-static const struct opt_group request_group =
-	OPT_GROUP("session request", request_rows);
+OPT_GROUP_TYPE(request_group, struct api_session_req);
+static const struct opt_group request_group = OPT_GROUP_FOR(
+	request_group, "session request", request_rows, struct api_session_req);
 
 static const struct opt_group_ref request_groups[] = {
-	{&spec_opts_traffic, offsetof(struct api_session_req, spec)},
-	{&spec_opts_backend, offsetof(struct api_session_req, spec) +
-				     offsetof(struct test_spec, backend)},
-	{&request_group, 0},
-	{NULL, 0},
+	OPT_AT(spec_opts_traffic, struct api_session_req, spec),
+	OPT_AT(spec_opts_backend, struct api_session_req, spec.backend),
+	OPT_AT_ROOT(request_group, struct api_session_req),
+	OPT_AT_END,
 };
 
 /* The JSON spec as a command of the option model: its fields are the

@@ -218,13 +218,14 @@ static const struct opt_row replicate_rows[] = {
 };
 /* clang-format on */
 
-static const struct opt_group replicate_group =
-	OPT_GROUP("replicate", replicate_rows);
+OPT_GROUP_TYPE(replicate_group, struct replicate_opts);
+static const struct opt_group replicate_group = OPT_GROUP_FOR(
+	replicate_group, "replicate", replicate_rows, struct replicate_opts);
 
 static const struct opt_group_ref replicate_groups[] = {
-	{&replicate_group, 0},
-	{&cmd_api_server_group, offsetof(struct replicate_opts, api)},
-	{NULL, 0},
+	OPT_AT_ROOT(replicate_group, struct replicate_opts),
+	OPT_AT(cmd_api_server_group, struct replicate_opts, api),
+	OPT_AT_END,
 };
 
 /* clang-format off */
