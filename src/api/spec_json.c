@@ -21,10 +21,7 @@
 
 struct parse_ctx {
 	struct api_session_req *req;
-	char *field;
-	size_t field_len;
-	char *err;
-	size_t err_len;
+	struct lr_err *err; /* or NULL */
 };
 
 static int fail(struct parse_ctx *pc, const char *field, const char *fmt, ...)
@@ -37,21 +34,21 @@ static int fail(struct parse_ctx *pc, const char *field, const char *fmt, ...)
  */
 static int fail(struct parse_ctx *pc, const char *field, const char *fmt, ...)
 {
+	struct lr_err *err = pc->err;
 	va_list ap;
 
-	if (pc->field_len) {
-		snprintf(pc->field, pc->field_len, "%s", field);
-		utf8_make_valid(pc->field);
-	}
-	if (pc->err_len) {
-		va_start(ap, fmt);
-		vsnprintf(pc->err, pc->err_len, fmt, ap);
-		va_end(ap);
-		for (char *c = pc->err; *c; c++)
-			if ((unsigned char)*c < 0x20 || *c == 0x7f)
-				*c = '?';
-		utf8_make_valid(pc->err);
-	}
+	if (!err)
+		return -EINVAL;
+	err->code = -EINVAL;
+	snprintf(err->field, sizeof(err->field), "%s", field);
+	utf8_make_valid(err->field);
+	va_start(ap, fmt);
+	vsnprintf(err->message, sizeof(err->message), fmt, ap);
+	va_end(ap);
+	for (char *c = err->message; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = '?';
+	utf8_make_valid(err->message);
 	return -EINVAL;
 }
 
@@ -286,17 +283,15 @@ static int check_whole(struct parse_ctx *pc)
 }
 
 int api_session_req_parse(const char *body, size_t len,
-			  struct api_session_req *req, char *field,
-			  size_t field_len, char *err, size_t err_len)
+			  struct api_session_req *req, struct lr_err *err)
 {
-	struct parse_ctx pc = {req, field, field_len, err, err_len};
+	struct parse_ctx pc = {req, err};
 	json_error_t jerr;
 	json_t *doc;
 	int ret;
 
 	memset(req, 0, sizeof(*req));
-	if (field_len)
-		field[0] = '\0';
+	lr_err_clear(err);
 	if (len > API_MAX_BODY)
 		return fail(&pc, "", "body: %zu bytes is over the limit of %d",
 			    len, API_MAX_BODY);
