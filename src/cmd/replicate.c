@@ -303,13 +303,13 @@ static int add_initial(struct replicator *r, const struct replicate_opts *o)
 {
 	for (uint32_t i = 0; i < o->nsubs; i++) {
 		struct subscriber sub;
-		const char *field;
-		char err[384];
+		struct lr_err err;
 		int status = replicator_add(r, &o->subs[i], o->sub_ports[i],
-					    &sub, &field, err, sizeof(err));
+					    &sub, &err);
 
 		if (status) {
-			fprintf(stderr, "linerate replicate: --subscriber %s\n", err);
+			fprintf(stderr, "linerate replicate: --subscriber %s\n",
+				lr_err_text(&err));
 			return status < 500 ? EXIT_USAGE : EXIT_RUNTIME;
 		}
 	}
