@@ -134,8 +134,8 @@ struct api_session {
 	/* Under the registry lock: */
 	enum api_session_state state;
 	bool start_done;
-	char error[256];
-	int error_code; /* -errno it failed with; the message is for people */
+	/* Why it failed: decide on err.code, the message is for people */
+	struct lr_err err;
 	const char *end_reason; /* "duration", "idle", "deleted", ... */
 	uint64_t created_mono_ns, started_mono_ns, ended_mono_ns;
 	uint64_t created_real_ns;

@@ -122,8 +122,9 @@ static json_t *session_view(const struct api_session *s, bool with_live)
 			    json_real((double)(now - s->created_mono_ns) / 1e9));
 	if (s->end_reason && s->state >= API_STATE_DONE)
 		json_object_set_new(o, "end_reason", json_string(s->end_reason));
-	if (s->error[0])
-		json_object_set_new(o, "error", json_string(s->error));
+	if (lr_err_is_set(&s->err))
+		json_object_set_new(o, "error",
+				    json_string(lr_err_text(&s->err)));
 	if (with_live && s->live)
 		json_object_set_new(o, "live", json_deep_copy(s->live));
 	return o;
@@ -151,9 +152,11 @@ static void view_one(struct api_session *s, void *arg)
 		va->status = s->final ? 200 : 500;
 		if (!s->final) {
 			va->out = json_object();
-			json_object_set_new(va->out, "error",
-					    json_string(s->error[0] ? s->error :
-								      "no report"));
+			json_object_set_new(
+				va->out, "error",
+				json_string(lr_err_is_set(&s->err) ?
+						    lr_err_text(&s->err) :
+						    "no report"));
 		}
 		return;
 	}

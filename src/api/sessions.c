@@ -184,9 +184,7 @@ static void *session_thread(void *arg)
 	s->ended_mono_ns = mono_ns();
 	if (err) {
 		s->state = API_STATE_FAILED;
-		s->error_code = obs.err.code;
-		snprintf(s->error, sizeof(s->error), "%s",
-			 lr_err_text(&obs.err));
+		s->err = obs.err;
 		if (!s->end_reason)
 			s->end_reason = "error";
 	} else {
@@ -817,8 +815,7 @@ int registry_create_session(struct registry *reg, struct api_session_req *req,
 		}
 		s->state = API_STATE_STARTING;
 		s->start_done = false;
-		s->error[0] = '\0';
-		s->error_code = 0;
+		lr_err_clear(&s->err);
 		s->created_mono_ns = s->last_contact_ns = mono_ns();
 		s->created_real_ns = clock_ns(CLOCK_REALTIME);
 		atomic_store(&s->stop, false);
@@ -883,14 +880,13 @@ int registry_create_session(struct registry *reg, struct api_session_req *req,
 		s->live = NULL;
 		/* Its data port was taken after port_pick chose it: the
 		 * next one. */
-		if (!api_role_sends(req->role) &&
-		    s->error_code == -EADDRINUSE)
+		if (!api_role_sends(req->role) && s->err.code == -EADDRINUSE)
 			continue;
 		why->status = 503;
-		lr_err_set(&why->err,
-			   s->error_code ? s->error_code : -ETIMEDOUT, NULL,
-			   "the session could not start: %s",
-			   s->error[0] ? s->error : "timed out");
+		lr_err_set(&why->err, s->err.code ? s->err.code : -ETIMEDOUT,
+			   NULL, "the session could not start: %s",
+			   lr_err_is_set(&s->err) ? lr_err_text(&s->err) :
+						    "timed out");
 		session_free(s);
 		return -EIO;
 	}
