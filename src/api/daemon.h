@@ -105,8 +105,11 @@ struct api_latency {
 	uint64_t jitter_ns;
 };
 
+struct registry;
+
 struct api_session {
 	char id[17];
+	struct registry *registry; /* the one it belongs to */
 	struct api_client owner;
 	enum api_role role;
 	struct test_spec spec;
@@ -145,8 +148,6 @@ struct api_session {
 	char backend[16];
 	char backend_mode[128]; /* as long as any backend's mode text */
 };
-
-struct registry;
 
 struct registry *registry_create(const struct daemon_config *cfg);
 void registry_destroy(struct registry *reg);

@@ -226,14 +226,6 @@ static enum MHD_Result send_response(struct http_server *srv,
 	return ret;
 }
 
-static bool path_public(const struct http_server *srv, const char *url)
-{
-	for (const char *const *p = srv->cfg.public_paths; p && *p; p++)
-		if (!strcmp(*p, url))
-			return true;
-	return false;
-}
-
 static bool authorized(struct http_server *srv, struct MHD_Connection *conn,
 		       const char *url, bool *admin)
 {
@@ -241,7 +233,7 @@ static bool authorized(struct http_server *srv, struct MHD_Connection *conn,
 	bool user, adm;
 
 	*admin = false;
-	if (!srv->token || path_public(srv, url))
+	if (!srv->token || http_route_public(srv->cfg.routes, url))
 		return true;
 	h = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 					MHD_HTTP_HEADER_AUTHORIZATION);
@@ -479,7 +471,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 	req.body_len = st->len;
 	req.admin = st->admin;
 	fill_addresses(conn, &req);
-	srv->cfg.handler(srv->cfg.arg, &req, &resp);
+	if (srv->cfg.client_logs)
+		log_client_thread(1);
+	http_route_dispatch(srv->cfg.routes, srv->cfg.arg, &req, &resp);
 	st->answered = true;
 	return send_response(srv, conn, &resp);
 }

@@ -7,7 +7,8 @@
  * on libmicrohttpd: bearer-token authentication compared in constant time,
  * request bodies capped before they are read, deadlines and a cap on
  * connections, optional TLS, and JSON error bodies. The routes are the
- * caller's: one handler sees every authenticated request.
+ * caller's, a table of rows (struct http_route) that route.c dispatches
+ * the same way for every server.
  */
 
 #include <jansson.h>
@@ -29,6 +30,8 @@ struct http_server;
 struct http_request {
 	const char *method;
 	const char *path; /* without the query */
+	/* What a route's trailing '*' matched, else NULL. */
+	const char *param;
 	const char *body; /* NUL-terminated, body_len bytes */
 	size_t body_len;
 	struct sockaddr_storage peer; /* the client */
@@ -47,6 +50,38 @@ struct http_response {
 typedef void (*http_handler_fn)(void *arg, const struct http_request *req,
 				struct http_response *resp);
 
+/* What a route's check says of what its trailing '*' matched. */
+enum http_param_verdict {
+	HTTP_PARAM_OURS, /* the route applies */
+	HTTP_PARAM_NOT_OURS, /* as if its path did not match */
+	HTTP_PARAM_ANSWERED, /* the check filled the response: stop there */
+};
+
+/*
+ * One row of a server's route table, which ends with a row of NULLs.
+ * path is exact, or ends in '*' to take any rest of the path (empty
+ * too, slashes too), which the handler gets as req->param. check, when
+ * set, judges that rest before the method is looked at, so a bad one
+ * is refused whatever the method. A request goes to the first row whose
+ * path and method match; when only paths match the answer is 405, when
+ * none does 404, both with a JSON error.
+ */
+struct http_route {
+	const char *method;
+	const char *path;
+	http_handler_fn handler;
+	enum http_param_verdict (*check)(const char *param,
+					 struct http_response *resp);
+	bool public; /* served without a token (health checks) */
+};
+
+void http_route_dispatch(const struct http_route *routes, void *arg,
+			 const struct http_request *req,
+			 struct http_response *resp);
+
+/* Does a public row's path match path (whatever the method)? */
+bool http_route_public(const struct http_route *routes, const char *path);
+
 struct http_config {
 	const char *addr; /* IP to bind */
 	uint16_t port;
@@ -63,10 +98,11 @@ struct http_config {
 	 * body is this long after its head. */
 	unsigned int timeout_s;
 	size_t max_body;
-	/* Paths served without a token (health checks). */
-	const char *const *public_paths;
-	http_handler_fn handler;
-	void *arg;
+	const struct http_route *routes;
+	void *arg; /* the handlers' */
+	/* Lines logged while answering are the client's doing: rate-limited
+	 * (log_client_thread()). */
+	bool client_logs;
 };
 
 /* Start serving (threads of its own). NULL with errno set, after a line

@@ -8,6 +8,7 @@
 #include "lib/clock.h"
 #include "engine/session.h"
 #include "api/remote.h"
+#include "lib/spec_opts.h"
 #include "lib/units.h"
 
 const char *const remote_mode_names[] = { "forward", "reverse", "bidir", "rtt" };
@@ -237,41 +238,35 @@ json_t *remote_rate_json(const struct rate *r)
 
 static json_t *traffic_json(const struct remote_config *o, const char *role)
 {
+	/* What a source sends as the client asked, by the rows' JSON keys
+	 * (lib/spec_opts.c): the size (a mix as given), rate, flows, burst,
+	 * the VLAN tag and the line rate for % rates, each when set. */
+	static const char *const source_keys[] = {
+		"size", "rate", "flows", "burst", "vlan", "line_rate", NULL};
+	static const char *const reflect_keys[] = {"rate", NULL};
 	const struct test_spec *sp = &o->spec;
 	json_t *req = json_object();
-	char buf[64];
+	int rc = req ? 0 : -ENOMEM;
 
+	if (rc)
+		return NULL;
 	json_object_set_new(req, "role", json_string(role));
 	json_object_set_new(req, "backend", json_string(o->server_backend));
+	/* A receiver takes the largest frame; a mix is the source's. */
 	json_object_set_new(req, "size", json_integer(sp->frame_size));
-	/* A mix goes as its list: the server's source sends it. */
-	if (sp->size_mix.count && !strcmp(role, "source")) {
-		char mix[SIZEMIX_MAX_SIZES * 12];
-
-		json_object_set_new(req, "size",
-				    json_string(sizemix_format(&sp->size_mix,
-							       mix, sizeof(mix))));
-	}
 	if (!strcmp(role, "source")) {
-		json_object_set_new(req, "rate", remote_rate_json(&sp->rate));
-		json_object_set_new(req, "flows", json_integer(sp->flows));
-		json_object_set_new(req, "burst", json_integer(sp->burst));
-		/* The client's marking, for traffic the server sends. */
+		rc = opts_to_json(&spec_opts_send, sp, source_keys, req);
+		/* The client's marking, for traffic the server sends: the
+		 * whole byte, "tos" in either family. */
 		if (sp->tos)
 			json_object_set_new(req, "tos", json_integer(sp->tos));
-		if (sp->vlan_id) {
-			snprintf(buf, sizeof(buf), "%u:%u", sp->vlan_id,
-				 sp->vlan_pcp);
-			json_object_set_new(req, "vlan", json_string(buf));
-		}
-		if (sp->line_rate_bps) {
-			snprintf(buf, sizeof(buf), "%llubps",
-				 (unsigned long long)sp->line_rate_bps);
-			json_object_set_new(req, "line_rate", json_string(buf));
-		}
 	}
-	if (!strcmp(role, "reflect") && sp->rate.kind != RATE_MAX)
-		json_object_set_new(req, "rate", remote_rate_json(&sp->rate));
+	if (!rc && !strcmp(role, "reflect") && sp->rate.kind != RATE_MAX)
+		rc = opts_to_json(&spec_opts_send, sp, reflect_keys, req);
+	if (rc) {
+		json_decref(req);
+		return NULL;
+	}
 	return req;
 }
 
@@ -354,6 +349,10 @@ static int start_far_sink(struct run_state *rs, bool reflect, char *err,
 	const struct remote_config *o = rs->o;
 	json_t *req = traffic_json(o, reflect ? "reflect" : "sink");
 
+	if (!req) {
+		snprintf(err, err_len, "cannot build the session request");
+		return -ENOMEM;
+	}
 	json_object_set_new(req, "duration", json_real(lifetime_s(&o->spec)));
 	if (!reflect && rs->one_way_valid) {
 		/* Its stamps are ours: our clock minus its. */
@@ -375,6 +374,10 @@ static int start_far_source(struct run_state *rs, char *err, size_t err_len)
 	const struct remote_config *o = rs->o;
 	json_t *req = traffic_json(o, "source");
 
+	if (!req) {
+		snprintf(err, err_len, "cannot build the session request");
+		return -ENOMEM;
+	}
 	json_object_set_new(req, "port", json_integer(o->port));
 	if (o->spec.duration_ns)
 		json_object_set_new(req, "duration",

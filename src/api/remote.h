@@ -99,4 +99,10 @@ json_t *remote_rate_json(const struct rate *r);
 /* What went one way: sent by one end, received by the other. */
 json_t *remote_direction_json(json_t *sender, json_t *receiver);
 
+/* The result for people (text) or as one JSON document (--json,
+ * --json-stream), per run->spec.output; server is what the user named.
+ * ok: the run itself worked. (remote_print.c) */
+void remote_result_print(const struct remote_config *run, const char *server,
+			 const struct remote_result *rs, bool ok, FILE *out);
+
 #endif

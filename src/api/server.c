@@ -487,29 +487,104 @@ static char *metrics_text(struct daemon *d, const struct api_client *who)
 	return mb.text;
 }
 
-/* ---- dispatch */
+/* ---- the route table */
 
-/* "/v1/sessions/ID[/report]": the id, checked to be 16 hex digits. */
-static bool session_path(const char *path, char id[17], bool *report)
+/* Who asks: without an address there is no owner to match, and such a
+ * client sees nothing. */
+static void request_client(const struct http_request *req,
+			   struct api_client *who)
 {
-	const char *p = path + strlen(SESSIONS_PREFIX);
+	if (api_client_from(&req->peer, req->admin, who))
+		memset(who, 0, sizeof(*who));
+}
 
-	if (*p != '/')
-		return false;
-	p++;
+/* A session's id: 16 lowercase hex digits. */
+static bool session_id_valid(const char *p)
+{
 	for (int i = 0; i < 16; i++)
 		if (!((p[i] >= '0' && p[i] <= '9') || (p[i] >= 'a' && p[i] <= 'f')))
 			return false;
-	memcpy(id, p, 16);
-	id[16] = '\0';
-	p += 16;
-	*report = !strcmp(p, "/report");
-	return !*p || *report;
+	return true;
 }
 
-static void handle_create(struct daemon *d, const struct http_request *req,
+/* "/v1/sessions/ID" */
+static enum http_param_verdict session_id_check(const char *param,
+						struct http_response *resp)
+{
+	(void)resp;
+	return session_id_valid(param) && !param[16] ? HTTP_PARAM_OURS :
+						       HTTP_PARAM_NOT_OURS;
+}
+
+/* "/v1/sessions/ID" or "/v1/sessions/ID/report" */
+static enum http_param_verdict session_view_check(const char *param,
+						  struct http_response *resp)
+{
+	(void)resp;
+	if (!session_id_valid(param))
+		return HTTP_PARAM_NOT_OURS;
+	return !param[16] || !strcmp(param + 16, "/report") ?
+		       HTTP_PARAM_OURS :
+		       HTTP_PARAM_NOT_OURS;
+}
+
+static void get_health(void *arg, const struct http_request *req,
+		       struct http_response *resp)
+{
+	struct daemon *d = arg;
+	struct registry_totals t;
+
+	(void)req;
+	registry_totals(d->reg, &t);
+	resp->json = json_pack("{ss ss sI}", "status", "ok", "version",
+			       LINERATE_VERSION, "sessions_running",
+			       (json_int_t)t.running);
+}
+
+static void get_time(void *arg, const struct http_request *req,
+		     struct http_response *resp)
+{
+	(void)arg;
+	(void)req;
+	resp->json = json_pack("{sI}", "realtime_ns",
+			       (json_int_t)clock_ns(CLOCK_REALTIME));
+}
+
+static void get_capabilities(void *arg, const struct http_request *req,
+			     struct http_response *resp)
+{
+	(void)req;
+	resp->json = capabilities(arg);
+}
+
+static void get_metrics(void *arg, const struct http_request *req,
+			struct http_response *resp)
+{
+	struct api_client who;
+
+	request_client(req, &who);
+	resp->text = metrics_text(arg, &who);
+	resp->content_type = "text/plain; version=0.0.4; charset=utf-8";
+	if (!resp->text)
+		http_error(resp, 500, NULL, "out of memory");
+}
+
+static void list_sessions(void *arg, const struct http_request *req,
 			  struct http_response *resp)
 {
+	struct daemon *d = arg;
+	json_t *list = json_array();
+	struct api_client who;
+
+	request_client(req, &who);
+	registry_foreach_as(d->reg, &who, list_one, list);
+	resp->json = json_pack("{so}", "sessions", list);
+}
+
+static void create_session(void *arg, const struct http_request *req,
+			   struct http_response *resp)
+{
+	struct daemon *d = arg;
 	struct api_session_req sreq;
 	char field[64], err[256], id[17];
 	int status = 400;
@@ -542,97 +617,57 @@ static void handle_create(struct daemon *d, const struct http_request *req,
 	resp->json = va.out;
 }
 
-static void handle(void *arg, const struct http_request *req,
-		   struct http_response *resp)
+/* A session's view, or its report; with stopped, after stopping it. */
+static void answer_session(struct daemon *d, const struct http_request *req,
+			   bool stopped, struct http_response *resp)
 {
-	struct daemon *d = arg;
-	bool get = !strcmp(req->method, "GET");
+	struct view_arg va = {.with_live = true,
+			      .report = !stopped && req->param[16],
+			      .status = 200};
 	struct api_client who;
 	char id[17];
-	bool report;
 
-	/* Lines logged while answering a client are the client's doing. */
-	log_client_thread(1);
-	/* Without an address there is no owner to match: see nothing. */
-	if (api_client_from(&req->peer, req->admin, &who))
-		memset(&who, 0, sizeof(who));
-
-	if (!strcmp(req->path, "/v1/health")) {
-		struct registry_totals t;
-
-		if (!get)
-			goto bad_method;
-		registry_totals(d->reg, &t);
-		resp->json = json_pack("{ss ss sI}", "status", "ok", "version",
-				       LINERATE_VERSION, "sessions_running",
-				       (json_int_t)t.running);
-		return;
-	}
-	if (!strcmp(req->path, "/v1/time")) {
-		if (!get)
-			goto bad_method;
-		resp->json = json_pack("{sI}", "realtime_ns",
-				       (json_int_t)clock_ns(CLOCK_REALTIME));
-		return;
-	}
-	if (!strcmp(req->path, "/v1/capabilities")) {
-		if (!get)
-			goto bad_method;
-		resp->json = capabilities(d);
-		return;
-	}
-	if (!strcmp(req->path, "/metrics")) {
-		if (!get)
-			goto bad_method;
-		resp->text = metrics_text(d, &who);
-		resp->content_type = "text/plain; version=0.0.4; charset=utf-8";
-		if (!resp->text)
-			http_error(resp, 500, NULL, "out of memory");
-		return;
-	}
-	if (!strcmp(req->path, SESSIONS_PREFIX)) {
-		if (get) {
-			json_t *list = json_array();
-
-			registry_foreach_as(d->reg, &who, list_one, list);
-			resp->json = json_pack("{so}", "sessions", list);
-			return;
-		}
-		if (strcmp(req->method, "POST"))
-			goto bad_method;
-		handle_create(d, req, resp);
-		return;
-	}
-	if (!strncmp(req->path, SESSIONS_PREFIX "/", sizeof(SESSIONS_PREFIX)) &&
-	    session_path(req->path, id, &report)) {
-		struct view_arg va = { .with_live = true, .report = report,
-				       .status = 200 };
-
-		if (!strcmp(req->method, "DELETE") && !report) {
-			if (registry_stop_as(d->reg, &who, id, "deleted"))
-				goto not_found;
-			registry_wait_done(d->reg, id, 3 * NSEC_PER_SEC);
-			va.report = false;
-		} else if (!get) {
-			goto bad_method;
-		}
-		if (registry_with_as(d->reg, &who, id, view_one, &va))
+	request_client(req, &who);
+	memcpy(id, req->param, 16);
+	id[16] = '\0';
+	if (stopped) {
+		if (registry_stop_as(d->reg, &who, id, "deleted"))
 			goto not_found;
-		resp->status = va.status;
-		resp->json = va.out;
-		return;
+		registry_wait_done(d->reg, id, 3 * NSEC_PER_SEC);
 	}
-	http_error(resp, 404, NULL, "no such resource: %.100s", req->path);
+	if (registry_with_as(d->reg, &who, id, view_one, &va))
+		goto not_found;
+	resp->status = va.status;
+	resp->json = va.out;
 	return;
 not_found:
 	http_error(resp, 404, NULL, "no session with that id");
-	return;
-bad_method:
-	http_error(resp, 405, NULL, "method %.16s not allowed on %.100s",
-		   req->method, req->path);
 }
 
-static const char *const public_paths[] = { "/v1/health", NULL };
+static void get_session(void *arg, const struct http_request *req,
+			struct http_response *resp)
+{
+	answer_session(arg, req, false, resp);
+}
+
+static void delete_session(void *arg, const struct http_request *req,
+			   struct http_response *resp)
+{
+	answer_session(arg, req, true, resp);
+}
+
+static const struct http_route daemon_routes[] = {
+	{"GET", "/v1/health", get_health, NULL, true},
+	{"GET", "/v1/time", get_time, NULL, false},
+	{"GET", "/v1/capabilities", get_capabilities, NULL, false},
+	{"GET", "/metrics", get_metrics, NULL, false},
+	{"GET", SESSIONS_PREFIX, list_sessions, NULL, false},
+	{"POST", SESSIONS_PREFIX, create_session, NULL, false},
+	{"GET", SESSIONS_PREFIX "/*", get_session, session_view_check, false},
+	{"DELETE", SESSIONS_PREFIX "/*", delete_session, session_id_check,
+	 false},
+	{NULL, NULL, NULL, NULL, false},
+};
 
 /*
  * SIGHUP: read the certificate and key again and serve with them. The
@@ -701,9 +736,9 @@ int daemon_run(const struct daemon_config *cfg, atomic_bool *stop)
 		.max_connections_per_ip = cfg->max_connections_per_ip,
 		.timeout_s = cfg->timeout_s,
 		.max_body = API_MAX_BODY,
-		.public_paths = public_paths,
-		.handler = handle,
+		.routes = daemon_routes,
 		.arg = &d,
+		.client_logs = true,
 	};
 	char *cert = NULL, *key = NULL; /* the reloaded pair in use */
 	int err = 0;

@@ -56,7 +56,7 @@ static bool session_live(const struct api_session *s)
 static void on_started(void *arg, const struct report_ctx *ctx)
 {
 	struct api_session *s = arg;
-	struct registry *reg = *(struct registry **)(s + 1);
+	struct registry *reg = s->registry;
 
 	pthread_mutex_lock(&reg->lock);
 	s->start_done = true;
@@ -121,7 +121,7 @@ static void on_live(void *arg, const struct report_ctx *ctx,
 		    const struct stats_snapshot *total, double seconds)
 {
 	struct api_session *s = arg;
-	struct registry *reg = *(struct registry **)(s + 1);
+	struct registry *reg = s->registry;
 	json_t *doc = report_json(ctx, total, seconds, false);
 
 	pthread_mutex_lock(&reg->lock);
@@ -155,7 +155,7 @@ static void session_pacing_from(struct api_session *s, json_t *pacing)
 static void *session_thread(void *arg)
 {
 	struct api_session *s = arg;
-	struct registry *reg = *(struct registry **)(s + 1);
+	struct registry *reg = s->registry;
 	struct session_observer obs = {
 		.out = NULL,
 		.want_final = true,
@@ -209,16 +209,15 @@ static void *session_thread(void *arg)
 	return NULL;
 }
 
-/* A session and, right behind it, the registry it belongs to. */
 static struct api_session *session_alloc(struct registry *reg)
 {
-	struct api_session *s = calloc(1, sizeof(*s) + sizeof(reg));
+	struct api_session *s = calloc(1, sizeof(*s));
 	uint8_t rnd[8];
 
 	if (!s)
 		return NULL;
 	s->pacing.gap_p99_ns = s->pacing.late_max_ns = -1;
-	*(struct registry **)(s + 1) = reg;
+	s->registry = reg;
 	if (getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd)) {
 		uint64_t t = clock_ns(CLOCK_REALTIME) ^ (uintptr_t)s;
 

@@ -321,7 +321,8 @@ int api_session_req_parse(const char *body, size_t len,
 	/* As on the command line: the smallest tagged frame with a probe. */
 	if (req->spec.vlan_id && !json_object_get(doc, "size") &&
 	    req->spec.frame_size == FRAME_MIN_SIZE)
-		req->spec.frame_size += FRAME_VLAN_HLEN;
+		req->spec.frame_size +=
+			FRAME_VLAN_HLEN * (req->spec.vlan_inner_id ? 2u : 1u);
 	ret = check_whole(&pc);
 out:
 	json_decref(doc);

@@ -381,8 +381,10 @@ static void rx_set_vlan(struct pkt *pkts, unsigned int n, uint32_t status,
 				(uint16_t)(PKT_MARK_VALID | (tci & 0x0fff)) :
 				0;
 
-	for (unsigned int i = 0; i < n; i++)
+	for (unsigned int i = 0; i < n; i++) {
 		pkts[i].rx_vlan = vlan;
+		pkts[i].rx_vlan_inner = 0;
+	}
 }
 
 /*

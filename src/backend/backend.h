@@ -47,6 +47,8 @@ struct backend_role_ctx {
 	 * (CLOCK_MONOTONIC), 0 none; the session's receive rates run from
 	 * it */
 	uint64_t *rx_first_mono_ns;
+	/* out: why run() failed when it returns -errno */
+	struct lr_err *err;
 };
 
 /* The end-of-run rule (spec_run_over) for a role run in the kernel. */
@@ -78,6 +80,8 @@ struct pkt {
 	/* rx: the 802.1Q VLAN ID | PKT_MARK_VALID when the frame carried a
 	 * tag the backend could see, else 0 */
 	uint16_t rx_vlan;
+	/* rx: QinQ's inner 802.1Q VLAN ID | PKT_MARK_VALID, else 0 */
+	uint16_t rx_vlan_inner;
 };
 
 #define PKT_MARK_VALID 0x8000

@@ -555,6 +555,7 @@ static int recv_from(struct backend *b, int fd)
 			p->rx_real_ns = ts;
 			p->rx_tos = tos;
 			p->rx_vlan = 0;
+			p->rx_vlan_inner = 0;
 			p->peer = b->rx_peers[i];
 			data += this_len;
 			len -= this_len;

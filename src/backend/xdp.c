@@ -138,12 +138,12 @@ static int xdp_run(struct backend *b, struct backend_role_ctx *ctx)
 			break;
 		return xdp_reflector_run(b, ctx);
 	case ROLE_PING:
-		pr_warn("xdp: ping needs a user-space backend\n");
-		return -EOPNOTSUPP;
+		return lr_err_set(ctx->err, -EOPNOTSUPP, "backend",
+				  "xdp: ping needs a user-space backend");
 	}
-	pr_warn("xdp: opened for another role than %s\n",
-		role_name(ctx->spec->role));
-	return -EINVAL;
+	return lr_err_set(ctx->err, -EINVAL, NULL,
+			  "xdp: opened for another role than %s",
+			  role_name(ctx->spec->role));
 }
 
 static int xdp_tx_burst(struct backend *b, struct pkt *pkts, unsigned int n)

@@ -308,11 +308,10 @@ int xdp_analyzer_run(struct backend *b, struct backend_role_ctx *ctx)
 	}
 	/* Detached first, so the last copy is final. */
 	xdp_detach(&b->attachment);
-	if (err) {
-		pr_warn("xdp: reading the analyzer's maps: %s\n",
-			strerror(-err));
-		return err;
-	}
+	if (err)
+		return lr_err_set(ctx->err, err, NULL,
+				  "xdp: reading the analyzer's maps: %s",
+				  strerror(-err));
 	return sink_publish(b, ctx);
 }
 

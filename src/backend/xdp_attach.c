@@ -38,10 +38,7 @@
 #define PROG_NAME_LEN 16 /* BPF_OBJ_NAME_LEN */
 #define MAX_TC_FILTERS 256 /* per hook; more is not a linerate leftover */
 
-static const struct {
-	uint32_t flag;
-	const char *name;
-} xdp_modes[] = {
+const struct xdp_mode_name xdp_modes[XDP_MODE_COUNT] = {
 	{ XDP_FLAGS_DRV_MODE, "native" },
 	{ XDP_FLAGS_SKB_MODE, "generic" },
 	{ XDP_FLAGS_HW_MODE, "offload" },
@@ -137,6 +134,14 @@ int bpf_fd_above_stdio(int fd)
 	return moved;
 }
 
+/* An fd of program id above stdio, or -errno (-ENOENT: it is gone). */
+static int prog_fd_of_id(uint32_t id)
+{
+	int fd = bpf_prog_get_fd_by_id(id);
+
+	return fd < 0 ? -errno : bpf_fd_above_stdio(fd);
+}
+
 /* An fd and the name of program id; -ENOENT when it is gone. */
 static int prog_open(uint32_t id, char name[PROG_NAME_LEN], int *fd_out)
 {
@@ -144,10 +149,7 @@ static int prog_open(uint32_t id, char name[PROG_NAME_LEN], int *fd_out)
 	uint32_t info_len = sizeof(info);
 	int fd, err;
 
-	fd = bpf_prog_get_fd_by_id(id);
-	if (fd < 0)
-		return -errno;
-	fd = bpf_fd_above_stdio(fd);
+	fd = prog_fd_of_id(id);
 	if (fd < 0)
 		return fd;
 	memset(&info, 0, sizeof(info));
@@ -304,6 +306,17 @@ static int xdp_detach_exact(int ifindex, uint32_t mode_flag, int old_fd)
 	return bpf_xdp_detach(ifindex, mode_flag | XDP_FLAGS_REPLACE, &opts) ?
 		       -errno :
 		       0;
+}
+
+int xdp_remove_id(int ifindex, uint32_t mode_flag, uint32_t id)
+{
+	int fd = prog_fd_of_id(id), err;
+
+	if (fd < 0)
+		return fd;
+	err = xdp_detach_exact(ifindex, mode_flag, fd);
+	close(fd);
+	return err;
 }
 
 /* ------------------------------------------------------------ attach */

@@ -22,6 +22,15 @@
 
 #define LINERATE_PROG_PREFIX "lr_"
 
+/* The XDP attach modes by flag (XDP_FLAGS_*_MODE) and the name reports
+ * give them: native, generic, offload. */
+#define XDP_MODE_COUNT 3
+struct xdp_mode_name {
+	uint32_t flag;
+	const char *name;
+};
+extern const struct xdp_mode_name xdp_modes[XDP_MODE_COUNT];
+
 struct xdp_attachment {
 	int ifindex;
 	int prog_fd;
@@ -62,6 +71,11 @@ int xdp_detach_all_now(void);
  * clsact filters named with the prefix). Returns the number removed, or
  * -errno; foreign programs are left alone. */
 int xdp_cleanup(int ifindex);
+
+/* Remove program id from ifindex's XDP hook in mode_flag
+ * (XDP_FLAGS_*_MODE), and nothing attached in its place; whoever owns
+ * it. 0 or -errno. */
+int xdp_remove_id(int ifindex, uint32_t mode_flag, uint32_t id);
 
 /* libbpf reads a program fd of 0 as "none" (and a process may run with
  * stdin closed): a close-on-exec copy of fd above stdio, or -errno; and

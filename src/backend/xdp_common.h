@@ -70,6 +70,7 @@ struct gen_runner {
 	atomic_bool quit; /* set by the worker thread */
 	atomic_bool done; /* set by the runner */
 	int error; /* valid once done */
+	struct lr_err why; /* with error */
 };
 
 struct backend {

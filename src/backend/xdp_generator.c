@@ -212,8 +212,9 @@ static void *gen_runner_main(void *arg)
 			continue;
 		}
 		if (err) {
-			pr_warn("xdp: BPF_PROG_RUN on %s failed: %s\n",
-				b->ifname, strerror(-err));
+			lr_err_set(&r->why, err, NULL,
+				   "xdp: BPF_PROG_RUN on %s failed: %s",
+				   b->ifname, strerror(-err));
 			break;
 		}
 	}
@@ -231,7 +232,7 @@ static uint64_t gen_publish(struct backend *b, struct backend_role_ctx *ctx)
 	return generated;
 }
 
-static int gen_runner_start(struct backend *b)
+static int gen_runner_start(struct backend *b, struct lr_err *why)
 {
 	struct gen_runner *r = &b->runner;
 	pthread_attr_t attr;
@@ -239,12 +240,11 @@ static int gen_runner_start(struct backend *b)
 	int err;
 
 	pthread_once(&gen_signal_once, gen_signal_install);
-	if (gen_signal_error) {
-		pr_warn("xdp: cannot install the generator's signal handler: "
-			"%s\n",
-			strerror(-gen_signal_error));
-		return gen_signal_error;
-	}
+	if (gen_signal_error)
+		return lr_err_set(why, gen_signal_error, NULL,
+				  "xdp: cannot install the generator's signal "
+				  "handler: %s",
+				  strerror(-gen_signal_error));
 	memset(r, 0, sizeof(*r));
 	r->b = b;
 	atomic_init(&r->quit, false);
@@ -339,11 +339,11 @@ int xdp_gen_run(struct backend *b, struct backend_role_ctx *ctx)
 
 	/* The worker's spec has this queue's share of the flows. */
 	if (sp->flows < 1 || sp->flows > XDP_GEN_MAX_FLOWS ||
-	    (uint32_t)b->cfg.frame.src_port + sp->flows - 1 > UINT16_MAX) {
-		pr_warn("xdp: %u flows from source port %u do not fit\n",
-			sp->flows, b->cfg.frame.src_port);
-		return -EINVAL;
-	}
+	    (uint32_t)b->cfg.frame.src_port + sp->flows - 1 > UINT16_MAX)
+		return lr_err_set(ctx->err, -EINVAL, "flows",
+				  "xdp: %u flows from source port %u do not "
+				  "fit",
+				  sp->flows, b->cfg.frame.src_port);
 	memset(ctl, 0, sizeof(*ctl));
 	memset(b->gen->bss->gen_next_seq, 0, sizeof(b->gen->bss->gen_next_seq));
 	budget = sp->count ? sp->count : UINT64_MAX;
@@ -358,7 +358,7 @@ int xdp_gen_run(struct backend *b, struct backend_role_ctx *ctx)
 	dev_stats_baseline(b);
 	b->running = RUNNING_GEN;
 
-	err = gen_runner_start(b);
+	err = gen_runner_start(b, ctx->err);
 	if (err)
 		return err;
 	while (!atomic_load(&b->runner.done)) {
@@ -378,6 +378,9 @@ int xdp_gen_run(struct backend *b, struct backend_role_ctx *ctx)
 		clock_sleep_until(now + POLL_NS);
 	}
 	err = xdp_gen_runner_stop(b);
+	if (err)
+		lr_err_set(ctx->err, err, b->runner.why.field, "%s",
+			   lr_err_text(&b->runner.why));
 	if (!checked)
 		gen_check_device(b, gen_publish(b, ctx));
 	else

@@ -106,11 +106,10 @@ int xdp_reflector_run(struct backend *b, struct backend_role_ctx *ctx)
 		clock_sleep_until(now + POLL_NS);
 	}
 	xdp_detach(&b->attachment);
-	if (err) {
-		pr_warn("xdp: reading the reflector's counters: %s\n",
-			strerror(-err));
-		return err;
-	}
+	if (err)
+		return lr_err_set(ctx->err, err, NULL,
+				  "xdp: reading the reflector's counters: %s",
+				  strerror(-err));
 	err = reflect_counters_read(b, &sum);
 	if (!err)
 		reflect_publish(ctx, &sum);

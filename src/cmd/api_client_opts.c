@@ -3,11 +3,13 @@
  * The API-client flag group (api_client_opts.h): parsing and help from the
  * one row list.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "cmd/cmd.h"
 #include "cmd/api_client_opts.h"
+#include "lib/options.h"
 #include "lib/units.h"
 
 struct api_client_row {
@@ -19,8 +21,8 @@ struct api_client_row {
 };
 
 /* clang-format off */
-#define ROW(id, name, has_arg, arg, help) { name, has_arg, arg, help, 0 },
-#define DATA_ROW(id, name, has_arg, arg, help)                               \
+#define ROW(id, name, has_arg, arg, help, flags) { name, has_arg, arg, help, 0 },
+#define DATA_ROW(id, name, has_arg, arg, help, flags)                        \
 	{ name, has_arg, arg, help, CMD_API_CLIENT_WITH_DATA_ADDRESS },
 static const struct api_client_row rows[CMD_API_CLIENT_NOPTS] = {
 	CMD_API_CLIENT_ROWS(ROW)
@@ -30,13 +32,14 @@ static const struct api_client_row rows[CMD_API_CLIENT_NOPTS] = {
 #undef DATA_ROW
 /* clang-format on */
 
-int cmd_api_client_parse(struct cmd_api_client *o, const char *command, int id,
-			 const char *value)
+/* One row's value into o: 0, or -EINVAL with what is wrong in err. */
+static int api_client_set(struct cmd_api_client *o, int row, const char *value,
+			  char *err, size_t err_len)
 {
 	uint16_t port;
 	bool has_port;
 
-	switch (id - CMD_API_CLIENT_OPT_BASE) {
+	switch (row) {
 	case CMD_API_CLIENT_TOKEN_FILE:
 		o->api.token_file = value;
 		return 0;
@@ -54,50 +57,63 @@ int cmd_api_client_parse(struct cmd_api_client *o, const char *command, int id,
 		if (parse_endpoint(value, true, &o->expect_data_address, &port,
 				   &has_port) ||
 		    has_port) {
-			fprintf(stderr,
-				"linerate %s: --expect-data-address: '%s' is "
-				"not an IP address\n",
-				command, value);
-			return EXIT_USAGE;
+			snprintf(err, err_len, "'%s' is not an IP address",
+				 value);
+			return -EINVAL;
 		}
 		o->has_expect_data_address = true;
 		return 0;
 	}
-	fprintf(stderr, "linerate %s: unknown API-client option\n", command);
+	snprintf(err, err_len, "unknown API-client option");
+	return -EINVAL;
+}
+
+int cmd_api_client_parse(struct cmd_api_client *o, const char *command, int id,
+			 const char *value)
+{
+	int row = id - CMD_API_CLIENT_OPT_BASE;
+	char err[320];
+
+	if (!api_client_set(o, row, value, err, sizeof(err)))
+		return 0;
+	if (row >= 0 && row < CMD_API_CLIENT_NOPTS)
+		fprintf(stderr, "linerate %s: --%s: %s\n", command,
+			rows[row].name, err);
+	else
+		fprintf(stderr, "linerate %s: %s\n", command, err);
 	return EXIT_USAGE;
 }
 
-int cmd_api_client_parse_argv(struct cmd_api_client *o, const char *command,
-			      unsigned int features, int argc, char **argv,
-			      int *i, bool *taken)
+/* The option model's rows: row->set is the row's id, cfg the group's
+ * struct cmd_api_client. */
+static int api_client_row_parse(const struct opt_row *row, void *cfg,
+				const char *value, struct opt_parse *st)
 {
-	const char *a = argv[*i];
+	char err[320];
 
-	*taken = false;
-	if (strncmp(a, "--", 2))
-		return 0;
-	for (int r = 0; r < CMD_API_CLIENT_NOPTS; r++) {
-		const char *value = NULL;
-
-		if (strcmp(a + 2, rows[r].name) ||
-		    (rows[r].feature && !(rows[r].feature & features)))
-			continue;
-		*taken = true;
-		if (rows[r].has_arg == required_argument) {
-			if (*i + 1 >= argc) {
-				fprintf(stderr,
-					"linerate %s: %s: a value is "
-					"required\n",
-					command, a);
-				return EXIT_USAGE;
-			}
-			value = argv[++*i];
-		}
-		return cmd_api_client_parse(o, command,
-					    CMD_API_CLIENT_OPT_BASE + r, value);
-	}
+	if (api_client_set(cfg, row->set, value, err, sizeof(err)))
+		return opts_fail(st, row, "%s", err);
 	return 0;
 }
+
+/* clang-format off */
+#define MODEL_ROW(id, lname, has_arg, argname, text, row_flags)             \
+	{ .name = (lname), .type = OPT_CUSTOM, .flags = (row_flags),         \
+	  .set = CMD_API_CLIENT_##id, .arg = (argname), .help = (text),      \
+	  .parse = api_client_row_parse },
+static const struct opt_row api_client_rows[] = {
+	CMD_API_CLIENT_ROWS(MODEL_ROW)
+};
+static const struct opt_row api_client_data_rows[] = {
+	CMD_API_CLIENT_DATA_ROWS(MODEL_ROW)
+};
+#undef MODEL_ROW
+/* clang-format on */
+
+const struct opt_group cmd_api_client_group =
+	OPT_GROUP("API client", api_client_rows);
+const struct opt_group cmd_api_client_data_group =
+	OPT_GROUP("API client data", api_client_data_rows);
 
 void cmd_api_client_help(FILE *out, int width, unsigned int features,
 			 const char *token_help)

@@ -4,8 +4,11 @@
 
 /*
  * The flags of every command that talks to a linerate API (client,
- * hookcost, rfc2544, mesh, subscribers): declared once here, parsed by one
- * function, described by one help block.
+ * hookcost, rfc2544, mesh, subscribers): declared once here, as the
+ * X-macro rows below. Commands on the option model take them as the
+ * groups cmd_api_client_group and cmd_api_client_data_group; those still
+ * on getopt (hookcost, rfc2544, mesh) as CMD_API_CLIENT_LONGOPTS with
+ * cmd_api_client_parse() and cmd_api_client_help().
  */
 
 #include <getopt.h>
@@ -16,22 +19,22 @@
 #include "lib/frame.h"
 
 /* clang-format off */
-/* X(ID, name, has_arg, value placeholder or NULL, help) */
+/* X(ID, name, has_arg, value placeholder or NULL, help, row flags) */
 #define CMD_API_CLIENT_ROWS(X)                                              \
 	X(TOKEN_FILE, "token-file", required_argument, "FILE",               \
-	  "the server's bearer token")                                       \
+	  "the server's bearer token", OPT_F_FILE)                           \
 	X(TLS, "tls", no_argument, NULL,                                     \
-	  "HTTPS, the certificate verified with the system's CAs")           \
+	  "HTTPS, the certificate verified with the system's CAs", 0)        \
 	X(CACERT, "cacert", required_argument, "FILE",                       \
-	  "HTTPS, the certificate verified with the CAs in FILE")            \
+	  "HTTPS, the certificate verified with the CAs in FILE", OPT_F_FILE) \
 	X(INSECURE, "insecure", no_argument, NULL,                           \
-	  "HTTPS without verifying the certificate")
+	  "HTTPS without verifying the certificate", 0)
 /* Only for commands that send traffic where the server's reply says. */
 #define CMD_API_CLIENT_DATA_ROWS(X)                                         \
 	X(EXPECT_DATA_ADDRESS, "expect-data-address", required_argument,     \
 	  "IP",                                                              \
 	  "the server may send us to IP (default: its API's address "   \
-	  "only)")
+	  "only)", 0)
 
 #define CMD_API_CLIENT_ENUM(id, ...) CMD_API_CLIENT_##id,
 enum cmd_api_client_opt {
@@ -66,20 +69,23 @@ static inline bool cmd_api_client_is_opt(int id)
 }
 
 /*
+ * The same rows for the option model (lib/options.h), each a group of
+ * struct cmd_api_client rows: the four every API client takes, and
+ * --expect-data-address for those whose traffic goes where the server's
+ * reply says. Place them at the offset of a struct cmd_api_client.
+ * (lib/options.h is not included here: the commands still on getopt have
+ * OPT_ names of their own.)
+ */
+struct opt_group;
+extern const struct opt_group cmd_api_client_group;
+extern const struct opt_group cmd_api_client_data_group;
+
+/*
  * One row's value (NULL for a switch), by getopt_long id. 0, or EXIT_USAGE
  * after one line "linerate COMMAND: --flag: ..." on stderr.
  */
 int cmd_api_client_parse(struct cmd_api_client *o, const char *command, int id,
 			 const char *value);
-
-/*
- * For a command that walks argv itself: when argv[*i] is one of the rows
- * (as features allow), take it and its value (*i advanced) and set *taken.
- * 0, or EXIT_USAGE after one line on stderr (a missing or bad value).
- */
-int cmd_api_client_parse_argv(struct cmd_api_client *o, const char *command,
-			      unsigned int features, int argc, char **argv,
-			      int *i, bool *taken);
 
 /*
  * The rows' --help lines, "  --flag ARG" padded to width. token_help, if

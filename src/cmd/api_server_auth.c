@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: MIT
 /* The API servers' access rules (api_server_auth.h). */
-#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,19 +7,45 @@
 #include "api/http.h"
 #include "cmd/cmd.h"
 #include "cmd/api_server_auth.h"
+#include "cmd/row_values.h"
+#include "lib/options.h"
 
-bool addr_is_loopback(const struct ip_addr *ip)
-{
-	if (ip->family == AF_INET)
-		return (ntohl(ip->v4.s_addr) >> 24) == 127;
-	return IN6_IS_ADDR_LOOPBACK(&ip->v6);
-}
+#define API_SERVER_FIELD(field) OPT_FIELD(struct cmd_api_server, field)
+
+static const struct opt_row api_server_rows[] = {
+	{.name = "api",
+	 .type = OPT_STRING,
+	 .flags = OPT_F_PTR,
+	 API_SERVER_FIELD(api),
+	 .arg = "ADDR[:PORT]",
+	 .help = "where the API listens",
+	 .parse = cmd_row_text},
+	{.name = "token-file",
+	 .type = OPT_STRING,
+	 .flags = OPT_F_PTR | OPT_F_FILE,
+	 API_SERVER_FIELD(token_file),
+	 .arg = "FILE",
+	 .help = "require 'Authorization: Bearer <token in FILE>'",
+	 .parse = cmd_row_text},
+	{.name = "insecure-open",
+	 .type = OPT_SWITCH,
+	 API_SERVER_FIELD(insecure_open),
+	 .help = "allow a non-loopback --api without a token"},
+	{.name = "allow-insecure-perms",
+	 .type = OPT_SWITCH,
+	 API_SERVER_FIELD(allow_insecure_perms),
+	 .help = "take token and key files that others may read (refused by "
+		 "default)"},
+};
+
+const struct opt_group cmd_api_server_group =
+	OPT_GROUP("API server", api_server_rows);
 
 int api_server_check_open(const char *command, const struct ip_addr *ip,
 			  bool has_token, bool insecure_open,
 			  const char *api_text)
 {
-	if (has_token || insecure_open || addr_is_loopback(ip))
+	if (has_token || insecure_open || ip_addr_is_loopback(ip))
 		return 0;
 	fprintf(stderr,
 		"linerate %s: --api: without --token-file the API serves "

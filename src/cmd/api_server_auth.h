@@ -15,7 +15,18 @@
 
 #define API_TOKEN_MIN_LEN 16
 
-bool addr_is_loopback(const struct ip_addr *ip);
+/* The flags of a command that serves an API (server, replicate). */
+struct cmd_api_server {
+	const char *api; /* --api ADDR[:PORT] as given, or NULL */
+	const char *token_file; /* --token-file */
+	bool insecure_open; /* --insecure-open */
+	bool allow_insecure_perms; /* --allow-insecure-perms */
+};
+
+/* Their rows (lib/options.h), at the offset of a struct cmd_api_server;
+ * a command's own defaults go in its help overrides. */
+struct opt_group;
+extern const struct opt_group cmd_api_server_group;
 
 /*
  * May an API on ip be served? 0, or EXIT_USAGE after one line

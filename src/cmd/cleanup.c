@@ -10,87 +10,128 @@
  * linerate included, for the case where the user knows better. Foreign tc
  * filters are never removed, not even with --force.
  */
-#include <bpf/bpf.h>
-#include <bpf/libbpf.h>
 #include <errno.h>
-#include <getopt.h>
-#include <linux/if_link.h>
 #include <net/if.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "backend/xdp_attach.h"
 #include "cmd/cmd.h"
+#include "cmd/iface_args.h"
 #include "lib/log.h"
 
-static const struct {
-	uint32_t flag;
-	const char *name;
-} cleanup_modes[] = {
-	{ XDP_FLAGS_DRV_MODE, "native" },
-	{ XDP_FLAGS_SKB_MODE, "generic" },
-	{ XDP_FLAGS_HW_MODE, "offload" },
+struct cleanup_args {
+	const char *ifname;
+	bool force;
 };
 
-/* Remove program id from the hook, and nothing attached in its place. */
-static int remove_exact(int ifindex, uint32_t mode_flag, uint32_t id)
+static const struct opt_row cleanup_rows[] = {
+	{.name = "force",
+	 .type = OPT_SWITCH,
+	 OPT_FIELD(struct cleanup_args, force),
+	 .help = "also remove every other XDP program on IFACE (foreign "
+		 "ones, and those of a running linerate); foreign tc "
+		 "filters stay"},
+};
+
+static const struct opt_group cleanup_group =
+	OPT_GROUP("cleanup", cleanup_rows);
+
+static const struct opt_group_ref cleanup_groups[] = {
+	{&cmd_iface_group, offsetof(struct cleanup_args, ifname)},
+	{&cleanup_group, 0},
+	{NULL, 0},
+};
+
+static const struct opt_help_override cleanup_help[] = {
+	{"interface", "-i IFACE; the interface to clean (required)"},
+	{NULL, NULL},
+};
+
+const struct opt_command cmd_cleanup_opts = {
+	.name = "cleanup",
+	.summary = "remove XDP/tc programs a killed linerate left on an "
+		   "interface",
+	.usage = "cleanup -i IFACE [--force]\n"
+		 "\n"
+		 "Remove what a killed linerate left on IFACE: XDP programs "
+		 "(any\n"
+		 "mode) and tc clsact filters whose program name starts with\n"
+		 "\"" LINERATE_PROG_PREFIX "\", unless a running linerate "
+		 "still holds them.\n"
+		 "Foreign XDP programs are reported and left alone.",
+	.groups = cleanup_groups,
+	.help_overrides = cleanup_help,
+	.epilog = "\nExit codes: 0 ok (also when nothing was there), 1 "
+		  "something\ncould not be removed, 2 bad command line or "
+		  "unknown interface.\n",
+};
+
+/* What removing linerate's leftovers did not touch: each other XDP
+ * program is reported, or with force removed. Counts into removed and
+ * left; 0 or EXIT_RUNTIME when one could not be removed. */
+static int cleanup_others(const char *ifname, int ifindex, bool force,
+			  int *removed, unsigned int *left)
 {
-	LIBBPF_OPTS(bpf_xdp_attach_opts, opts);
-	int fd, err = 0;
+	int rc = 0;
 
-	fd = bpf_prog_get_fd_by_id(id);
-	if (fd < 0)
-		return -errno;
-	/* libbpf reads an old_prog_fd of 0 as "none". */
-	if (fd == 0) {
-		int moved = dup(fd);
+	for (size_t i = 0; i < XDP_MODE_COUNT; i++) {
+		char name[16];
+		uint32_t id;
+		int err;
 
-		close(fd);
-		if (moved < 0)
-			return -errno;
-		fd = moved;
+		id = xdp_attached_prog(ifindex, xdp_modes[i].flag, name,
+				       sizeof(name));
+		if (!id)
+			continue;
+		if (!force) {
+			const char *why = "foreign";
+
+			if (!name[0])
+				why = "its name is unreadable";
+			else if (!strncmp(name, LINERATE_PROG_PREFIX,
+					  strlen(LINERATE_PROG_PREFIX)))
+				why = "in use by a running linerate";
+			printf("%s: left XDP program %s (id %u, %s mode) "
+			       "attached: %s; --force removes it\n",
+			       ifname, name[0] ? name : "?", id,
+			       xdp_modes[i].name, why);
+			(*left)++;
+			continue;
+		}
+		err = xdp_remove_id(ifindex, xdp_modes[i].flag, id);
+		if (err) {
+			fprintf(stderr,
+				"linerate cleanup: %s: cannot remove "
+				"XDP program %s (id %u, %s mode): %s\n",
+				ifname, name, id, xdp_modes[i].name,
+				strerror(-err));
+			rc = EXIT_RUNTIME;
+			(*left)++;
+			continue;
+		}
+		printf("%s: removed XDP program %s (id %u, %s mode) "
+		       "(--force)\n",
+		       ifname, name, id, xdp_modes[i].name);
+		(*removed)++;
 	}
-	opts.old_prog_fd = fd;
-	if (bpf_xdp_detach(ifindex, mode_flag | XDP_FLAGS_REPLACE, &opts))
-		err = -errno;
-	close(fd);
-	return err;
-}
-
-static void usage(FILE *out)
-{
-	fprintf(out,
-		"usage: linerate cleanup -i IFACE [--force]\n"
-		"\n"
-		"Remove what a killed linerate left on IFACE: XDP programs (any\n"
-		"mode) and tc clsact filters whose program name starts with\n"
-		"\"" LINERATE_PROG_PREFIX "\", unless a running linerate still "
-		"holds them.\n"
-		"Foreign XDP programs are reported and left alone.\n"
-		"\n"
-		"  -i, --interface IFACE  the interface to clean (required)\n"
-		"      --force            also remove every other XDP program on\n"
-		"                         IFACE (foreign ones, and those of a\n"
-		"                         running linerate); foreign tc filters\n"
-		"                         stay\n"
-		"  -h, --help             this help\n"
-		"\n"
-		"Exit codes: 0 ok (also when nothing was there), 1 something\n"
-		"could not be removed, 2 bad command line or unknown interface.\n");
+	return rc;
 }
 
 int cmd_cleanup(int argc, char **argv)
 {
-	const char *ifname = NULL;
-	bool force = false;
+	struct cleanup_args a = {NULL, false};
 	int ifindex, removed, rc;
 	unsigned int left = 0;
+	const char *ifname;
 
-	rc = cmd_parse_iface_args("cleanup", argc, argv, "force", &force, &ifname,
-				  usage);
+	rc = opts_parse_argv(&cmd_cleanup_opts, 0, argc, argv, &a, NULL);
+	if (!rc)
+		rc = cmd_iface_required("cleanup", a.ifname);
 	if (rc)
 		return rc == CMD_HELP_SHOWN ? EXIT_OK : rc;
+	ifname = a.ifname;
 	ifindex = (int)if_nametoindex(ifname);
 	if (!ifindex) {
 		fprintf(stderr, "linerate cleanup: -i %s: no such interface\n",
@@ -111,46 +152,8 @@ int cmd_cleanup(int argc, char **argv)
 		rc = EXIT_RUNTIME;
 		removed = 0;
 	}
-
-	for (size_t i = 0; i < sizeof(cleanup_modes) / sizeof(cleanup_modes[0]);
-	     i++) {
-		char name[16];
-		uint32_t id;
-		int err;
-
-		id = xdp_attached_prog(ifindex, cleanup_modes[i].flag, name,
-				       sizeof(name));
-		if (!id)
-			continue;
-		if (!force) {
-			const char *why = "foreign";
-
-			if (!name[0])
-				why = "its name is unreadable";
-			else if (!strncmp(name, LINERATE_PROG_PREFIX,
-					  strlen(LINERATE_PROG_PREFIX)))
-				why = "in use by a running linerate";
-			printf("%s: left XDP program %s (id %u, %s mode) "
-			       "attached: %s; --force removes it\n",
-			       ifname, name[0] ? name : "?", id,
-			       cleanup_modes[i].name, why);
-			left++;
-			continue;
-		}
-		err = remove_exact(ifindex, cleanup_modes[i].flag, id);
-		if (err) {
-			fprintf(stderr, "linerate cleanup: %s: cannot remove "
-					"XDP program %s (id %u, %s mode): %s\n",
-				ifname, name, id, cleanup_modes[i].name,
-				strerror(-err));
-			rc = EXIT_RUNTIME;
-			left++;
-			continue;
-		}
-		printf("%s: removed XDP program %s (id %u, %s mode) (--force)\n",
-		       ifname, name, id, cleanup_modes[i].name);
-		removed++;
-	}
+	if (cleanup_others(ifname, ifindex, a.force, &removed, &left))
+		rc = EXIT_RUNTIME;
 
 	if (removed || left)
 		printf("%s: removed %d program(s), left %u\n", ifname, removed,

@@ -15,44 +15,117 @@
 #include "lib/clock.h"
 #include "cmd/cmd.h"
 #include "cmd/api_client_opts.h"
+#include "cmd/row_values.h"
+#include "cmd/server_opts.h"
+#include "cmd/traffic_opts.h"
 #include "engine/session.h"
 #include "lib/log.h"
+#include "lib/options.h"
+#include "lib/spec_opts.h"
 #include "lib/units.h"
 
 struct client_opts {
-	const char *host;
-	struct cmd_api_client api;
 	struct remote_config run;
+	struct cmd_api_client api;
+	const char *host;
 };
 
-static void usage(FILE *out)
+#define CLIENT_FIELD(field) OPT_FIELD(struct client_opts, field)
+
+static int parse_server_backend(const struct opt_row *row, void *cfg,
+				const char *value, struct opt_parse *st)
 {
-	fprintf(out,
-		"usage: linerate client HOST[:PORT] [mode] [options]\n"
-		"\n"
-		"Test against a linerate server (its API, default port 9270):\n"
-		"  (default)            forward: we send, the server receives\n"
-		"  --reverse            the server sends, we receive\n"
-		"  --bidir              both at once\n"
-		"  --rtt                the server reflects, we measure the round trip\n"
-		"\n"
-		"  --port N             our UDP port for the server's traffic (9270)\n"
-		"  --server-backend B   the server's data path (default udp)\n"
-		"  --max-clock-error D  one-way figures need the clock offset known\n"
-		"                       better than this (default 1ms)\n"
-		"\n"
-		"The server's API:\n");
-	cmd_api_client_help(out, 20, CMD_API_CLIENT_WITH_DATA_ADDRESS, NULL);
-	fprintf(out,
-		"\n"
-		"Traffic and output options are those of `linerate send` (--size,\n"
-		"--rate, --duration, --count, --flows, --backend, --json,\n"
-		"--json-stream, --csv, ...), or of `linerate ping` with --rtt.\n"
-		"\n"
-		"exit codes: 0 ok, 1 runtime error, 2 bad input or the server\n"
-		"refused the request, 3 the traffic failed (nothing sent or\n"
-		"received at either end; one line per end says why)\n");
+	struct client_opts *o = cfg;
+
+	if (!spec_backend_known(value))
+		return opts_fail(st, row, "unknown backend '%s' (accepted: %s)",
+				 value, SPEC_BACKENDS);
+	snprintf(o->run.server_backend, sizeof(o->run.server_backend), "%s",
+		 value);
+	return 0;
 }
+
+/* --dst and --listen: the server's reply says, not the command line. */
+static int refuse_address(const struct opt_row *row, void *cfg,
+			  const char *value, struct opt_parse *st)
+{
+	(void)cfg;
+	(void)value;
+	return opts_fail(st, row, "the server's reply says where traffic goes");
+}
+
+/* clang-format off */
+static const struct opt_row client_rows[] = {
+	/* Ahead of the address rows, so that these are the ones taken. */
+	{.name = "dst", .type = OPT_CUSTOM, .flags = OPT_F_HIDDEN | OPT_F_NO_ARGV,
+	 .parse = refuse_address, .help = "refused (the server's reply says)"},
+	{.name = "listen", .type = OPT_CUSTOM,
+	 .flags = OPT_F_HIDDEN | OPT_F_NO_ARGV, .parse = refuse_address,
+	 .help = "refused (the server's reply says)"},
+	{.name = "reverse", .short_name = 'R', .type = OPT_SET,
+	 CLIENT_FIELD(run.mode), .set = REMOTE_REVERSE,
+	 .help = "the server sends, we receive"},
+	{.name = "bidir", .type = OPT_SET, CLIENT_FIELD(run.mode),
+	 .set = REMOTE_BIDIR, .help = "both at once"},
+	{.name = "rtt", .type = OPT_SET, CLIENT_FIELD(run.mode),
+	 .set = REMOTE_RTT,
+	 .help = "the server reflects, we measure the round trip"},
+	{.name = "port", .type = OPT_UINT, CLIENT_FIELD(run.port), .min = 1,
+	 .max = 65535, .arg = "N", .parse = cmd_row_uint,
+	 .accepted = "a port 1..65535",
+	 .help = "our UDP port for the server's traffic (9270)"},
+	{.name = "server-backend", .type = OPT_STRING,
+	 CLIENT_FIELD(run.server_backend), .arg = "B",
+	 .parse = parse_server_backend,
+	 .help = "the server's data path (default udp)"},
+	{.name = "max-clock-error", .type = OPT_DURATION,
+	 CLIENT_FIELD(run.max_clock_error_ns), .max = 3600 * NSEC_PER_SEC,
+	 .arg = "D", .parse = cmd_row_duration, .accepted = "a duration",
+	 .help = "one-way figures need the clock offset known better than this "
+		 "(default 1ms)"},
+};
+/* clang-format on */
+
+static const struct opt_group client_group = OPT_GROUP("client", client_rows);
+
+/* The traffic groups are `send`'s (`ping`'s with --rtt), on our spec. */
+static const struct opt_group_ref client_groups[] = {
+	{&client_group, 0},
+	{&cmd_api_client_group, offsetof(struct client_opts, api)},
+	{&cmd_api_client_data_group, offsetof(struct client_opts, api)},
+	{&spec_opts_address, offsetof(struct client_opts, run.spec)},
+	{&spec_opts_traffic, offsetof(struct client_opts, run.spec)},
+	{&spec_opts_backend, offsetof(struct client_opts, run.spec.backend)},
+	{&spec_opts_output, offsetof(struct client_opts, run.spec)},
+	{NULL, 0},
+};
+
+static const struct opt_help_override client_help[] = {
+	{"dst", "not taken: the server's reply says where traffic goes"},
+	{NULL, NULL},
+};
+
+const struct opt_command cmd_client_opts = {
+	.name = "client",
+	.summary = "test against a linerate server, iperf-like",
+	.usage =
+		"client HOST[:PORT] [mode] [options]\n\nTest against a "
+		"linerate server (its API, default port 9270):\n"
+		"  (default)            forward: we send, the server receives\n"
+		"  --reverse, -R        the server sends, we receive\n"
+		"  --bidir              both at once\n"
+		"  --rtt                the server reflects, we measure the "
+		"round trip\n\nTraffic and output options are those of "
+		"`linerate send`, or of `linerate ping`\nwith --rtt.",
+	.groups = client_groups,
+	.roles = SPEC_R_SEND | SPEC_R_PING,
+	.epilog = "\nexit codes: 0 ok, 1 runtime error, 2 bad input or the "
+		  "server\nrefused the request, 3 the traffic failed (nothing "
+		  "sent or\nreceived at either end; one line per end says "
+		  "why)\n",
+	.help_overrides = client_help,
+	.max_args = 1,
+};
 
 /* ---- output */
 
@@ -83,227 +156,48 @@ static bool traffic_failed(const struct remote_result *res)
 	return failed;
 }
 
-static void print_remote_text(FILE *out, const char *title, json_t *rep,
-			      const struct test_spec *sp)
-{
-	json_t *rx = json_object_get(rep, "rx"), *tx = json_object_get(rep, "tx");
-	json_t *lat = json_object_get(rep, "latency_ns");
-	char a[32], b[32], c[32];
-
-	fprintf(out, "%s:\n", title);
-	if (tx)
-		fprintf(out, "  sent       %lld packets  %.0f pps\n",
-			json_integer_value(json_object_get(tx, "packets")),
-			json_number_value(json_object_get(tx, "pps")));
-	if (rx) {
-		fprintf(out, "  received   %lld packets  %.0f pps",
-			json_integer_value(json_object_get(rx, "packets")),
-			json_number_value(json_object_get(rx, "pps")));
-		/* null: the far end did not measure it (never print 0). */
-		if (!json_is_integer(json_object_get(rx, "lost")))
-			fprintf(out, "  loss not measured\n");
-		else if (!json_is_number(json_object_get(rx, "loss_ratio")))
-			fprintf(out, "  lost %lld\n",
-				json_integer_value(json_object_get(rx, "lost")));
-		else
-			fprintf(out,
-				"  lost %lld (%.4f%%)  reordered %lld  "
-				"duplicates %lld\n",
-				json_integer_value(json_object_get(rx, "lost")),
-				100 * json_number_value(
-					      json_object_get(rx, "loss_ratio")),
-				json_integer_value(
-					json_object_get(rx, "reordered")),
-				json_integer_value(
-					json_object_get(rx, "duplicates")));
-	}
-	if (json_object_get(rep, "reflected"))
-		fprintf(out, "  reflected  %lld packets\n",
-			json_integer_value(json_object_get(rep, "reflected")));
-	if (lat && json_integer_value(json_object_get(lat, "count"))) {
-		bool valid = json_is_true(json_object_get(lat, "valid"));
-
-		fprintf(out, "  %s p50 %s  p99 %s  max %s",
-			valid ? "one-way" : "transit*",
-			report_format_ns((double)json_integer_value(json_object_get(lat, "p50")), a, sizeof(a)),
-			report_format_ns((double)json_integer_value(json_object_get(lat, "p99")), b, sizeof(b)),
-			report_format_ns((double)json_integer_value(json_object_get(lat, "max")), c, sizeof(c)));
-		if (valid)
-			fprintf(out, "  (clock offset known to +/- %s)\n",
-				report_format_ns((double)json_integer_value(json_object_get(lat, "error_ns")), a, sizeof(a)));
-		else
-			fprintf(out, "\n  * not one-way: the clock offset is "
-				     "not known well enough\n");
-	}
-	(void)sp;
-}
-
-
 /* ---- the run */
 
-static int parse_client_args(int argc, char **argv, struct client_opts *o)
+/* Our defaults, and the placeholder destination the server's reply
+ * replaces (the traffic flags are checked as `send` checks them). */
+static void client_defaults(struct client_opts *o, enum role role)
 {
-	char **rest = calloc((size_t)argc + 4, sizeof(char *));
-	int n = 0, rc = 0;
-	enum role role;
-
-	if (!rest)
-		return EXIT_RUNTIME;
 	memset(o, 0, sizeof(*o));
 	remote_config_init(&o->run);
-	rest[n++] = argv[0];
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-		uint64_t u;
-		bool taken;
+	spec_opts_defaults(role, &o->run.spec);
+	parse_endpoint("192.0.2.1:9", false, &o->run.spec.dst,
+		       &o->run.spec.dst_port, NULL);
+}
 
-#define NEED_VALUE()                                                      \
-	do {                                                              \
-		if (!v) {                                                 \
-			fprintf(stderr, "linerate client: %s: a value is " \
-					"required\n", a);                  \
-			rc = EXIT_USAGE;                                  \
-			goto out;                                         \
-		}                                                         \
-		i++;                                                      \
-	} while (0)
-		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-			usage(stdout);
-			rc = CMD_HELP_SHOWN;
-			goto out;
-		} else if (!strcmp(a, "--reverse") || !strcmp(a, "-R")) {
-			o->run.mode = REMOTE_REVERSE;
-		} else if (!strcmp(a, "--bidir")) {
-			o->run.mode = REMOTE_BIDIR;
-		} else if (!strcmp(a, "--rtt")) {
-			o->run.mode = REMOTE_RTT;
-		} else if ((rc = cmd_api_client_parse_argv(
-				    &o->api, "client",
-				    CMD_API_CLIENT_WITH_DATA_ADDRESS, argc, argv,
-				    &i, &taken)) ||
-			   taken) {
-			if (rc)
-				goto out;
-		} else if (!strcmp(a, "--port")) {
-			NEED_VALUE();
-			if (parse_u64(v, 1, 65535, &u)) {
-				fprintf(stderr, "linerate client: --port: '%s' is "
-						"not a port 1..65535\n", v);
-				rc = EXIT_USAGE;
-				goto out;
-			}
-			o->run.port = (uint16_t)u;
-		} else if (!strcmp(a, "--server-backend")) {
-			NEED_VALUE();
-			if (!spec_backend_known(v)) {
-				fprintf(stderr, "linerate client: --server-backend: "
-						"unknown backend '%s' (accepted: %s)\n",
-					v, SPEC_BACKENDS);
-				rc = EXIT_USAGE;
-				goto out;
-			}
-			snprintf(o->run.server_backend, sizeof(o->run.server_backend), "%s", v);
-		} else if (!strcmp(a, "--max-clock-error")) {
-			NEED_VALUE();
-			if (parse_duration(v, &o->run.max_clock_error_ns) ||
-			    o->run.max_clock_error_ns > 3600 * NSEC_PER_SEC) {
-				fprintf(stderr, "linerate client: --max-clock-error: "
-						"'%s' is not a duration\n", v);
-				rc = EXIT_USAGE;
-				goto out;
-			}
-		} else if (!strcmp(a, "--dst") || !strcmp(a, "--listen")) {
-			fprintf(stderr, "linerate client: %s: the server's reply "
-					"says where traffic goes\n", a);
-			rc = EXIT_USAGE;
-			goto out;
-		} else if (a[0] != '-' && !o->host) {
-			o->host = a;
-		} else {
-			rest[n++] = argv[i];
-		}
-#undef NEED_VALUE
-	}
+/*
+ * Twice: once over send's and ping's rows together to learn the mode,
+ * then with the rows of the role the mode runs (--rtt: ping's), so a
+ * flag of the other role is refused as it always was.
+ */
+static int parse_client_args(int argc, char **argv, struct client_opts *o)
+{
+	struct opt_parse st;
+	enum role role;
+	int rc;
+
+	client_defaults(o, ROLE_SEND);
+	rc = opts_parse_argv(&cmd_client_opts, 0, argc, argv, o, &st);
+	if (rc)
+		return rc;
+	role = o->run.mode == REMOTE_RTT ? ROLE_PING : ROLE_SEND;
+	client_defaults(o, role);
+	rc = opts_parse_argv(&cmd_client_opts, 1u << role, argc, argv, o, &st);
+	if (rc)
+		return rc;
+	o->host = st.nargs ? st.args[0] : NULL;
 	o->run.expect_data_address = o->api.expect_data_address;
 	o->run.has_expect_data_address = o->api.has_expect_data_address;
 	if (!o->host) {
 		fprintf(stderr, "linerate client: HOST is required (see --help)\n");
-		rc = EXIT_USAGE;
-		goto out;
+		return EXIT_USAGE;
 	}
-	/* The traffic flags, checked as `send` (or `ping`) checks them, with
-	 * a placeholder destination the server's reply replaces. */
-	rest[n++] = "--dst";
-	rest[n++] = "192.0.2.1:9";
-	role = o->run.mode == REMOTE_RTT ? ROLE_PING : ROLE_SEND;
-	rc = cmd_parse_spec(role, n, rest, &o->run.spec);
-out:
-	free(rest);
-	return rc;
-}
-
-static void emit_result(const struct client_opts *o, const struct remote_result *rs,
-			int status)
-{
-	const struct test_spec *sp = &o->run.spec;
-	json_t *local_tx = rs->local_tx, *local_rx = rs->local_rx;
-	json_t *far_rx = rs->far_rx, *far_tx = rs->far_tx;
-
-	if (sp->output == OUTPUT_TEXT) {
-		FILE *out = stdout;
-
-		if (o->run.mode == REMOTE_BIDIR) {
-			if (local_tx)
-				print_remote_text(out, "client -> server: we sent", local_tx, sp);
-			if (far_rx)
-				print_remote_text(out, "client -> server: the server received", far_rx, sp);
-			if (far_tx)
-				print_remote_text(out, "server -> client: the server sent", far_tx, sp);
-			if (local_rx)
-				print_remote_text(out, "server -> client: we received", local_rx, sp);
-		} else if (o->run.mode == REMOTE_FORWARD && far_rx) {
-			print_remote_text(out, "server (receiver)", far_rx, sp);
-		} else if (o->run.mode == REMOTE_REVERSE && far_tx) {
-			print_remote_text(out, "server (sender)", far_tx, sp);
-		} else if (o->run.mode == REMOTE_RTT && far_rx) {
-			print_remote_text(out, "server (reflector)", far_rx, sp);
-		}
-		if (o->run.mode != REMOTE_RTT)
-			fprintf(out, "clock offset (server - client) %+.1f us +/- %.1f us: "
-				     "one-way figures %s\n",
-				(double)rs->offset_ns / 1e3, (double)rs->error_ns / 1e3,
-				rs->one_way_valid ? "valid" : "NOT valid (offset too uncertain)");
-		fflush(out);
-		return;
-	}
-	json_t *doc = json_object(), *clock = json_object(), *sum = json_object();
-
-	json_object_set_new(doc, "server", json_string(o->host));
-	json_object_set_new(doc, "mode", json_string(remote_mode_names[o->run.mode]));
-	json_object_set_new(clock, "offset_ns", json_integer(rs->offset_ns));
-	json_object_set_new(clock, "error_ns", json_integer((json_int_t)rs->error_ns));
-	json_object_set_new(clock, "max_error_ns",
-			    json_integer((json_int_t)o->run.max_clock_error_ns));
-	json_object_set_new(clock, "one_way_valid", json_boolean(rs->one_way_valid));
-	json_object_set_new(doc, "clock", clock);
-	if (local_tx)
-		json_object_set(doc, o->run.mode == REMOTE_RTT ? "local_ping" : "local_send", local_tx);
-	if (local_rx)
-		json_object_set(doc, "local_recv", local_rx);
-	if (far_rx)
-		json_object_set(doc, o->run.mode == REMOTE_RTT ? "server_reflect" : "server_sink", far_rx);
-	if (far_tx)
-		json_object_set(doc, "server_source", far_tx);
-	if (local_tx && far_rx && o->run.mode != REMOTE_RTT)
-		json_object_set_new(sum, "client_to_server", remote_direction_json(local_tx, far_rx));
-	if (far_tx && local_rx)
-		json_object_set_new(sum, "server_to_client", remote_direction_json(far_tx, local_rx));
-	json_object_set_new(doc, "summary", sum);
-	json_object_set_new(doc, "ok", json_boolean(status == 0));
-	json_object_set_new(doc, "final", json_true());
-	report_json_print(stdout, doc, sp->output == OUTPUT_JSON_STREAM);
-	json_decref(doc);
+	cmd_spec_defaults_after(role, &st, &o->run.spec);
+	return cmd_spec_finish("client", &st, &o->run.spec);
 }
 
 int cmd_client(int argc, char **argv)
@@ -337,7 +231,7 @@ int cmd_client(int argc, char **argv)
 	if (ret)
 		fprintf(stderr, "linerate client: %s\n", err);
 	if (!ret || res.local_tx || res.far_rx || res.far_tx)
-		emit_result(&o, &res, ret);
+		remote_result_print(&o.run, o.host, &res, !ret, stdout);
 	if (!ret && traffic_failed(&res))
 		ret = EXIT_NO_TRAFFIC;
 	remote_result_free(&res);

@@ -5,15 +5,14 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "lib/exit_code.h"
 #include "lib/report.h"
 #include "lib/spec.h"
 
-/* Exit codes of the CLI. */
-#define EXIT_OK	     0
-#define EXIT_RUNTIME 1
-#define EXIT_USAGE   2
-/* The run worked, its traffic did not: nothing sent, nothing received,
- * or refused by the destination to the end. */
+/* Exit codes of the CLI (lib/exit_code.h). */
+#define EXIT_OK LINERATE_EXIT_OK
+#define EXIT_RUNTIME LINERATE_EXIT_RUNTIME
+#define EXIT_USAGE LINERATE_EXIT_USAGE
 #define EXIT_NO_TRAFFIC LINERATE_EXIT_NO_TRAFFIC
 
 int cmd_send(int argc, char **argv);
@@ -25,6 +24,9 @@ int cmd_probe(int argc, char **argv);
 int cmd_cleanup(int argc, char **argv);
 int cmd_hookcost(int argc, char **argv);
 int cmd_rfc2544(int argc, char **argv);
+/* rfc2544's option rows (lib/options.h), for the registry. */
+struct opt_command;
+extern const struct opt_command cmd_rfc2544_opts;
 
 /*
  * Fill spec from argv for a role. Returns 0 to run, EXIT_OK after
@@ -34,12 +36,6 @@ int cmd_rfc2544(int argc, char **argv);
 #define CMD_HELP_SHOWN (-1)
 int cmd_parse_spec(enum role role, int argc, char **argv,
 		   struct test_spec *spec);
-
-/* -i IFACE plus one switch (--json, --force) for probe and cleanup.
- * Returns 0, CMD_HELP_SHOWN, or EXIT_USAGE after one line on stderr. */
-int cmd_parse_iface_args(const char *cmd, int argc, char **argv,
-			 const char *switch_name, bool *switch_value,
-			 const char **ifname, void (*usage)(FILE *out));
 
 int cmd_server(int argc, char **argv);
 int cmd_client(int argc, char **argv);
@@ -60,6 +56,12 @@ int cmd_run_role(enum role role, int argc, char **argv);
 /* One line "linerate CMD: --FLAG: invalid value ..."; returns EXIT_USAGE. */
 int cmd_bad_value(const char *command, const char *flag, const char *value,
 		  const char *accepted);
+
+/* The option rows of probe, cleanup, mesh, hookcost and lab (their
+ * files), for the registry below. */
+struct opt_command;
+extern const struct opt_command cmd_probe_opts, cmd_cleanup_opts,
+	cmd_mesh_opts, cmd_hookcost_opts, cmd_lab_opts;
 
 int cmd_stamp(int argc, char **argv);
 int cmd_stamp_reflect(int argc, char **argv);

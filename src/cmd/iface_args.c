@@ -1,61 +1,33 @@
 // SPDX-License-Identifier: MIT
 /*
- * The flags of the interface commands (probe, cleanup): -i IFACE and one
- * switch of their own, parsed and checked the same way.
+ * The interface row of the interface commands (probe, cleanup): -i IFACE,
+ * declared once, and the check that it was given.
  */
-#include <getopt.h>
 #include <stdio.h>
-#include <string.h>
 
 #include "cmd/cmd.h"
+#include "cmd/iface_args.h"
+#include "cmd/row_values.h"
 
-int cmd_parse_iface_args(const char *cmd, int argc, char **argv,
-			 const char *switch_name, bool *switch_value,
-			 const char **ifname, void (*usage)(FILE *out))
+static const struct opt_row iface_rows[] = {
+	{.name = "interface",
+	 .short_name = 'i',
+	 .type = OPT_STRING,
+	 .flags = OPT_F_PTR | OPT_F_IFACE,
+	 .offset = 0,
+	 .size = sizeof(const char *),
+	 .arg = "IFACE",
+	 .help = "-i IFACE; the interface (required)",
+	 .parse = cmd_row_text},
+};
+
+const struct opt_group cmd_iface_group = OPT_GROUP("interface", iface_rows);
+
+int cmd_iface_required(const char *cmd, const char *ifname)
 {
-	enum { OPT_SWITCH = 256 };
-	const struct option longopts[] = {
-		{ "interface", required_argument, NULL, 'i' },
-		{ switch_name, no_argument, NULL, OPT_SWITCH },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int opt;
-
-	*ifname = NULL;
-	*switch_value = false;
-	optind = 1;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":hi:", longopts, NULL)) != -1) {
-		switch (opt) {
-		case 'i':
-			*ifname = optarg;
-			break;
-		case OPT_SWITCH:
-			*switch_value = true;
-			break;
-		case 'h':
-			usage(stdout);
-			return CMD_HELP_SHOWN;
-		case ':':
-			fprintf(stderr, "linerate %s: %s needs a value (see "
-					"--help)\n", cmd, argv[optind - 1]);
-			return EXIT_USAGE;
-		default:
-			fprintf(stderr, "linerate %s: %s: unknown flag (see "
-					"--help)\n", cmd, argv[optind - 1]);
-			return EXIT_USAGE;
-		}
-	}
-	if (optind < argc) {
-		fprintf(stderr, "linerate %s: unexpected argument '%s' (see "
-				"--help)\n", cmd, argv[optind]);
-		return EXIT_USAGE;
-	}
-	if (!*ifname) {
-		fprintf(stderr, "linerate %s: -i IFACE is required (see "
-				"--help)\n", cmd);
-		return EXIT_USAGE;
-	}
-	return 0;
+	if (ifname)
+		return 0;
+	fprintf(stderr, "linerate %s: -i IFACE is required (see --help)\n",
+		cmd);
+	return EXIT_USAGE;
 }

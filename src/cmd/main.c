@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cmd/server_opts.h"
 #include "cmd/traffic_opts.h"
 
 /* The registry of commands: their option rows (opts) drive --help, the
@@ -16,22 +17,31 @@ const struct cmd_entry cmd_commands[] = {
 	{"ping", cmd_ping, "round-trip latency against a reflector",
 	 &spec_opts_ping},
 	{"probe", cmd_probe,
-	 "what an interface and the kernel support; the backend auto picks"},
+	 "what an interface and the kernel support; the backend auto picks",
+	 &cmd_probe_opts},
 	{"cleanup", cmd_cleanup,
-	 "remove XDP/tc programs a killed linerate left on an interface"},
+	 "remove XDP/tc programs a killed linerate left on an interface",
+	 &cmd_cleanup_opts},
 	{"server", cmd_server,
-	 "the daemon: test sessions driven over a JSON API (port 9270)"},
+	 "the daemon: test sessions driven over a JSON API (port 9270)",
+	 &cmd_server_opts},
 	{"client", cmd_client,
-	 "test against a linerate server: forward, --reverse, --bidir, --rtt"},
+	 "test against a linerate server: forward, --reverse, --bidir, --rtt",
+	 &cmd_client_opts},
 	{"mesh", cmd_mesh,
-	 "tests between many servers: full mesh, many-to-one, one-to-many"},
-	{"hookcost", cmd_hookcost, "what an empty XDP or tc program costs"},
+	 "tests between many servers: full mesh, many-to-one, one-to-many",
+	 &cmd_mesh_opts},
+	{"hookcost", cmd_hookcost, "what an empty XDP or tc program costs",
+	 &cmd_hookcost_opts},
 	{"replicate", cmd_replicate,
-	 "fan a UDP feed out to subscribers managed over a JSON API"},
+	 "fan a UDP feed out to subscribers managed over a JSON API",
+	 &cmd_replicate_opts},
 	{"subscribers", cmd_subscribers,
-	 "add, remove, list a running replicator's subscribers"},
+	 "add, remove, list a running replicator's subscribers",
+	 &cmd_subscribers_opts},
 	{"rfc2544", cmd_rfc2544,
-	 "RFC 2544 throughput/latency/loss/back-to-back (--lab or a server)"},
+	 "RFC 2544 throughput/latency/loss/back-to-back (--lab or a server)",
+	 &cmd_rfc2544_opts},
 	{"stamp", cmd_stamp,
 	 "STAMP Session-Sender: delay, loss, jitter to any STAMP reflector",
 	 &cmd_stamp_opts},
@@ -39,7 +49,8 @@ const struct cmd_entry cmd_commands[] = {
 	 "STAMP Session-Reflector (RFC 8762/8972, TWAMP-Light), port 862",
 	 &cmd_stamp_reflect_opts},
 	{"lab", cmd_lab,
-	 "two-namespace veth test lab: lab up|down|status (scripts/lab)"},
+	 "two-namespace veth test lab: lab up|down|status (scripts/lab)",
+	 &cmd_lab_opts},
 };
 const size_t cmd_ncommands = sizeof(cmd_commands) / sizeof(cmd_commands[0]);
 

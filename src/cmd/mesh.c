@@ -1,279 +1,231 @@
 // SPDX-License-Identifier: MIT
 /*
  * linerate mesh --hosts FILE: tests between many linerate servers at
- * once, driven through their API, printed as matrices (src/mesh/).
+ * once, driven through their API, printed as matrices (src/mesh/). The
+ * flags are option rows (lib/options.h).
  */
 #include <errno.h>
-#include <getopt.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "lib/clock.h"
-#include "cmd/cmd.h"
 #include "cmd/api_client_opts.h"
+#include "cmd/cmd.h"
+#include "cmd/row_values.h"
+#include "lib/clock.h"
 #include "lib/log.h"
-#include "mesh/mesh.h"
+#include "lib/options.h"
 #include "lib/report.h"
 #include "lib/units.h"
+#include "mesh/mesh.h"
 
-static void usage(FILE *out)
-{
-	fprintf(out,
-		"usage: linerate mesh --hosts FILE [options]\n"
-		"  Tests between linerate servers, driven through their API from here;\n"
-		"  one matrix of pps, loss and latency (rows send, columns receive).\n"
-		"  FILE: one host a line, NAME HOST[:PORT] [TOKEN_FILE] ('#' comments).\n"
-		"  Each server must allow the others as targets (--allow-target IP).\n"
-		"\n"
-		"options:\n"
-		"  --hosts FILE          the servers (2..%d)\n"
-		"  --to NAME             many-to-one: every other host and NAME\n"
-		"  --from NAME           one-to-many: NAME and every other host\n"
-		"                        (default: full mesh, every ordered pair)\n"
-		"  --reverse             the pair's server sends (to-one: NAME sends)\n"
-		"  --rtt                 round trip: ping against the other's reflector\n"
-		"                        (default: forward, the pair's client sends)\n"
-		"  --parallel            all pairs at once (default: one after the other)\n"
-		"  --size BYTES          Ethernet frame size incl. FCS, 64..9018 (default 64)\n"
-		"  --rate RATE           per pair: 10kpps, 100Mbps, 100Mbps-l2 (default 10kpps)\n"
-		"  --count N             packets per pair (default 10000)\n"
-		"  --duration TIME       per pair instead of --count (e.g. 5s)\n"
-		"  --flows N             source ports per pair, 1..4096 (default 1)\n"
-		"  --backend NAME        the servers' data path (default udp)\n"
-		"  --json                one JSON document on stdout, nothing else\n"
-		"  --csv FILE            one CSV row per pair\n"
-		"  --svg FILE            a heatmap through gnuplot\n"
-		"  --svg-metric M        loss | pps | latency (default loss)\n"
-		"  --verbose             more log on stderr\n"
-		"\n"
-		"the servers' API:\n",
-		MESH_MAX_HOSTS);
-	cmd_api_client_help(out, 21, 0,
-			    "bearer token for hosts without their own");
-	fprintf(out,
-		"\n"
-		"Exit status: 0 every pair ran, 1 a pair failed (its cell shows why),\n"
-		"2 bad flags or hosts file.\n");
-}
-
-enum {
-	OPT_HOSTS = 256, OPT_TO, OPT_FROM, OPT_REVERSE, OPT_RTT, OPT_PARALLEL,
-	OPT_SIZE, OPT_RATE, OPT_COUNT, OPT_DURATION, OPT_FLOWS, OPT_BACKEND,
-	OPT_JSON, OPT_CSV,
-	OPT_SVG, OPT_SVG_METRIC, OPT_VERBOSE,
-};
-
-static const struct option options[] = {
-	{ "hosts", required_argument, NULL, OPT_HOSTS },
-	{ "to", required_argument, NULL, OPT_TO },
-	{ "from", required_argument, NULL, OPT_FROM },
-	{ "reverse", no_argument, NULL, OPT_REVERSE },
-	{ "rtt", no_argument, NULL, OPT_RTT },
-	{ "parallel", no_argument, NULL, OPT_PARALLEL },
-	{ "size", required_argument, NULL, OPT_SIZE },
-	{ "rate", required_argument, NULL, OPT_RATE },
-	{ "count", required_argument, NULL, OPT_COUNT },
-	{ "duration", required_argument, NULL, OPT_DURATION },
-	{ "flows", required_argument, NULL, OPT_FLOWS },
-	{ "backend", required_argument, NULL, OPT_BACKEND },
-	CMD_API_CLIENT_LONGOPTS
-	{ "json", no_argument, NULL, OPT_JSON },
-	{ "csv", required_argument, NULL, OPT_CSV },
-	{ "svg", required_argument, NULL, OPT_SVG },
-	{ "svg-metric", required_argument, NULL, OPT_SVG_METRIC },
-	{ "verbose", no_argument, NULL, OPT_VERBOSE },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 },
-};
-
-#define BAD(...)                                                  \
-	do {                                                      \
-		fprintf(stderr, "linerate mesh: " __VA_ARGS__);   \
-		fputc('\n', stderr);                              \
-		return EXIT_USAGE;                                \
-	} while (0)
-
+/* The flags: the mesh's config, and what only the command uses. */
 struct mesh_opts {
-	const char *hosts_file, *to, *from, *csv, *svg, *svg_metric;
-	bool json, rtt, reverse, count_given;
+	struct mesh_config cfg;
+	const char *hosts_file, *to, *from, *csv, *svg;
+	int svg_metric;
+	bool json, rtt, reverse, verbose;
 	struct cmd_api_client api;
 };
 
-static int parse_args(int argc, char **argv, struct mesh_config *cfg,
-		      struct mesh_opts *o)
-{
-	uint64_t v;
-	int c;
+static const struct opt_name svg_metrics[] = {
+	{"loss", 0},
+	{"pps", 1},
+	{"latency", 2},
+	{NULL, 0},
+};
 
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
-		switch (c) {
-		case 'h':
-			usage(stdout);
-			return CMD_HELP_SHOWN;
-		case OPT_HOSTS:
-			o->hosts_file = optarg;
-			break;
-		case OPT_TO:
-			o->to = optarg;
-			break;
-		case OPT_FROM:
-			o->from = optarg;
-			break;
-		case OPT_REVERSE:
-			o->reverse = true;
-			break;
-		case OPT_RTT:
-			o->rtt = true;
-			break;
-		case OPT_PARALLEL:
-			cfg->parallel = true;
-			break;
-		case OPT_SIZE:
-			if (parse_u64(optarg, 64, 9018, &v))
-				BAD("--size: '%s' is not a frame size 64..9018", optarg);
-			cfg->frame_size = (unsigned int)v;
-			break;
-		case OPT_RATE:
-			if (parse_rate(optarg, &cfg->rate) ||
-			    cfg->rate.kind == RATE_PERCENT || cfg->rate.kind == RATE_MAX)
-				BAD("--rate: '%s' is not a rate such as 10kpps or "
-				    "100Mbps (a mesh needs a bounded rate)", optarg);
-			break;
-		case OPT_COUNT:
-			if (parse_u64(optarg, 1, 1000000000, &v))
-				BAD("--count: '%s' is not a number 1..1000000000", optarg);
-			cfg->count = v;
-			o->count_given = true;
-			break;
-		case OPT_DURATION:
-			if (parse_duration(optarg, &cfg->duration_ns) ||
-			    cfg->duration_ns < NSEC_PER_MSEC ||
-			    cfg->duration_ns > 3600 * NSEC_PER_SEC)
-				BAD("--duration: '%s' is not a duration 1ms..1h", optarg);
-			break;
-		case OPT_FLOWS:
-			if (parse_u64(optarg, 1, 4096, &v))
-				BAD("--flows: '%s' is not a number 1..4096", optarg);
-			cfg->flows = (unsigned int)v;
-			break;
-		case OPT_BACKEND:
-			if (!spec_backend_known(optarg))
-				BAD("--backend: unknown backend '%s' (accepted: %s)",
-				    optarg, SPEC_BACKENDS);
-			snprintf(cfg->backend, sizeof(cfg->backend), "%s", optarg);
-			break;
-		case OPT_JSON:
-			o->json = true;
-			break;
-		case OPT_CSV:
-			o->csv = optarg;
-			break;
-		case OPT_SVG:
-			o->svg = optarg;
-			break;
-		case OPT_SVG_METRIC:
-			if (strcmp(optarg, "loss") && strcmp(optarg, "pps") &&
-			    strcmp(optarg, "latency"))
-				BAD("--svg-metric: '%s' is not loss, pps or latency", optarg);
-			o->svg_metric = optarg;
-			break;
-		case OPT_VERBOSE:
-			log_set_level(LOG_DEBUG);
-			break;
-		default:
-			if (cmd_api_client_is_opt(c)) {
-				if (cmd_api_client_parse(&o->api, "mesh", c,
-							 optarg))
-					return EXIT_USAGE;
-				break;
-			}
-			BAD("unknown or incomplete option '%s' (see --help)",
-			    argv[optind - 1]);
-		}
-	}
-	if (optind < argc)
-		BAD("unexpected argument '%s' (see --help)", argv[optind]);
-	if (!o->hosts_file)
-		BAD("--hosts FILE is required (see --help)");
-	if (o->to && o->from)
-		BAD("--to and --from: pick one");
-	if (o->rtt && o->reverse)
-		BAD("--rtt and --reverse: pick one");
-	cfg->api = o->api.api;
-	/* --duration alone means by time. */
-	if (cfg->duration_ns && !o->count_given)
-		cfg->count = 0;
+static int parse_mesh_rate(const struct opt_row *row, void *cfg, const char *v,
+			   struct opt_parse *st)
+{
+	struct rate *rate = &((struct mesh_opts *)cfg)->cfg.rate;
+
+	if (parse_rate(v, rate) || rate->kind == RATE_PERCENT ||
+	    rate->kind == RATE_MAX)
+		return cmd_row_is_not(row, v, st);
 	return 0;
 }
 
-static int find_host(const struct mesh_config *cfg, const char *name)
+static int parse_backend(const struct opt_row *row, void *cfg, const char *v,
+			 struct opt_parse *st)
 {
-	for (int h = 0; h < cfg->nhosts; h++)
-		if (!strcmp(cfg->hosts[h].name, name))
-			return h;
-	return -1;
+	struct mesh_config *c = &((struct mesh_opts *)cfg)->cfg;
+
+	if (!spec_backend_known(v))
+		return opts_fail(st, row, "unknown backend '%s' (accepted: %s)",
+				 v, SPEC_BACKENDS);
+	snprintf(c->backend, sizeof(c->backend), "%s", v);
+	return 0;
 }
 
-int cmd_mesh(int argc, char **argv)
-{
-	struct mesh_config *cfg;
-	struct mesh_result *res = NULL;
-	struct mesh_opts o = { .svg_metric = "loss" };
-	char err[512] = "";
-	int rc, failed;
-	FILE *f;
+#define MESH_FIELD(field) OPT_FIELD(struct mesh_opts, field)
+#define MESH_PTR_ROW(lname, field, argname, text)                              \
+	{                                                                      \
+		.name = (lname), .type = OPT_STRING, .flags = OPT_F_PTR,       \
+		MESH_FIELD(field), .arg = (argname), .help = (text),           \
+		.parse = cmd_row_text                                          \
+	}
+#define MESH_FILE_ROW(lname, field, argname, text)                             \
+	{                                                                      \
+		.name = (lname), .type = OPT_STRING,                           \
+		.flags = OPT_F_PTR | OPT_F_FILE, MESH_FIELD(field),            \
+		.arg = (argname), .help = (text), .parse = cmd_row_text        \
+	}
+#define MESH_SWITCH_ROW(lname, field, text)                                    \
+	{                                                                      \
+		.name = (lname), .type = OPT_SWITCH, MESH_FIELD(field),        \
+		.help = (text)                                                 \
+	}
+#define MESH_UINT_ROW(lname, field, lo, hi, argname, text, acc)                \
+	{                                                                      \
+		.name = (lname), .type = OPT_UINT, MESH_FIELD(field),          \
+		.min = (lo), .max = (hi), .arg = (argname), .help = (text),    \
+		.accepted = (acc), .parse = cmd_row_uint                       \
+	}
+#define MESH_CUSTOM_ROW(lname, fn, argname, text, acc)                         \
+	{                                                                      \
+		.name = (lname), .type = OPT_CUSTOM, .parse = (fn),            \
+		.arg = (argname), .help = (text), .accepted = (acc)            \
+	}
 
-	cfg = calloc(1, sizeof(*cfg));
-	if (!cfg)
-		return EXIT_RUNTIME;
-	mesh_config_init(cfg);
-	rc = parse_args(argc, argv, cfg, &o);
-	if (rc == CMD_HELP_SHOWN) {
-		rc = EXIT_OK;
-		goto out;
-	}
+/* clang-format off */
+static const struct opt_row mesh_rows[] = {
+	MESH_FILE_ROW("hosts", hosts_file, "FILE", "the servers (2..." CMD_STR(MESH_MAX_HOSTS) ")"),
+	MESH_PTR_ROW("to", to, "NAME", "many-to-one: every other host and NAME"),
+	MESH_PTR_ROW("from", from, "NAME", "one-to-many: NAME and every other "
+		     "host (default: full mesh, every ordered pair)"),
+	MESH_SWITCH_ROW("reverse", reverse,
+			"the pair's server sends (to-one: NAME sends)"),
+	MESH_SWITCH_ROW("rtt", rtt, "round trip: ping against the other's "
+			"reflector (default: forward, the pair's client sends)"),
+	MESH_SWITCH_ROW("parallel", cfg.parallel,
+			"all pairs at once (default: one after the other)"),
+	MESH_UINT_ROW("size", cfg.frame_size, FRAME_MIN_SIZE, FRAME_MAX_SIZE,
+		      "BYTES",
+		      "Ethernet frame size incl. FCS, 64..9018 (default 64)",
+		      "a frame size 64..9018"),
+	MESH_CUSTOM_ROW("rate", parse_mesh_rate, "RATE",
+			"per pair: 10kpps, 100Mbps, 100Mbps-l2 (default 10kpps)",
+			"a rate such as 10kpps or 100Mbps (a mesh needs a "
+			"bounded rate)"),
+	MESH_UINT_ROW("count", cfg.count, 1, 1000000000, "N",
+		      "packets per pair (default 10000)",
+		      "a number 1..1000000000"),
+	{ .name = "duration", .type = OPT_DURATION, MESH_FIELD(cfg.duration_ns),
+	  .min = NSEC_PER_MSEC, .max = 3600 * NSEC_PER_SEC, .arg = "TIME",
+	  .help = "per pair instead of --count (e.g. 5s)",
+	  .accepted = "a duration 1ms..1h", .parse = cmd_row_duration },
+	MESH_UINT_ROW("flows", cfg.flows, 1, 4096, "N",
+		      "source ports per pair, 1..4096 (default 1)",
+		      "a number 1..4096"),
+	MESH_CUSTOM_ROW("backend", parse_backend, "NAME",
+			"the servers' data path (default udp)", SPEC_BACKENDS),
+	MESH_SWITCH_ROW("json", json, "one JSON document on stdout, nothing else"),
+	MESH_FILE_ROW("csv", csv, "FILE", "one CSV row per pair"),
+	MESH_FILE_ROW("svg", svg, "FILE", "a heatmap through gnuplot"),
+	{ .name = "svg-metric", .type = OPT_ENUM, MESH_FIELD(svg_metric),
+	  .names = svg_metrics, .parse = cmd_row_enum, .arg = "M",
+	  .help = "loss | pps | latency (default loss)",
+	  .accepted = "loss, pps or latency" },
+	MESH_SWITCH_ROW("verbose", verbose, "more log on stderr"),
+};
+/* clang-format on */
+
+static const struct opt_group mesh_group = OPT_GROUP("mesh", mesh_rows);
+
+static const struct opt_group_ref mesh_groups[] = {
+	{&mesh_group, 0},
+	{&cmd_api_client_group, offsetof(struct mesh_opts, api)},
+	{NULL, 0},
+};
+
+static const struct opt_help_override mesh_help[] = {
+	{"token-file", "bearer token for hosts without their own"},
+	{NULL, NULL},
+};
+
+const struct opt_command cmd_mesh_opts = {
+	.name = "mesh",
+	.summary = "tests between many servers: full mesh, many-to-one, "
+		   "one-to-many",
+	.usage = "mesh --hosts FILE [options]\n"
+		 "  Tests between linerate servers, driven through their API "
+		 "from here;\n"
+		 "  one matrix of pps, loss and latency (rows send, columns "
+		 "receive).\n"
+		 "  FILE: one host a line, NAME HOST[:PORT] [TOKEN_FILE] ('#' "
+		 "comments).\n"
+		 "  Each server must allow the others as targets "
+		 "(--allow-target IP).",
+	.groups = mesh_groups,
+	.help_overrides = mesh_help,
+	.epilog = "\nExit status: 0 every pair ran, 1 a pair failed (its cell "
+		  "shows why),\n2 bad flags or hosts file.\n",
+};
+
+/* Fill o from argv: 0, CMD_HELP_SHOWN after --help, or EXIT_USAGE after
+ * one line on stderr. */
+static int parse_args(int argc, char **argv, struct mesh_opts *o)
+{
+	struct opt_parse st;
+	int rc;
+
+	rc = opts_parse_argv(&cmd_mesh_opts, 0, argc, argv, o, &st);
 	if (rc)
-		goto out;
-	f = fopen(o.hosts_file, "r");
-	if (!f) {
-		fprintf(stderr, "linerate mesh: --hosts: cannot read %s: %s\n",
-			o.hosts_file, strerror(errno));
-		rc = EXIT_USAGE;
-		goto out;
-	}
-	rc = mesh_hosts_read(f, o.hosts_file, cfg->hosts, MESH_MAX_HOSTS,
-			     &cfg->nhosts, err, sizeof(err));
-	fclose(f);
-	if (rc) {
+		return rc;
+	if (o->verbose)
+		log_set_level(LOG_DEBUG);
+	if (!o->hosts_file)
+		return cmd_usage_error("mesh",
+				       "--hosts FILE is required (see --help)");
+	if (o->to && o->from)
+		return cmd_usage_error("mesh", "--to and --from: pick one");
+	if (o->rtt && o->reverse)
+		return cmd_usage_error("mesh", "--rtt and --reverse: pick one");
+	o->cfg.api = o->api.api;
+	/* --duration alone means by time. */
+	if (o->cfg.duration_ns && !opts_seen(&st, "count"))
+		o->cfg.count = 0;
+	return 0;
+}
+
+/* The hosts file and the hub; 0 or EXIT_USAGE after one line. */
+static int load_hosts(struct mesh_opts *o)
+{
+	const char *hub = o->to ? o->to : o->from;
+	struct mesh_config *cfg = &o->cfg;
+	char err[512] = "";
+
+	if (mesh_hosts_load(cfg, o->hosts_file, err, sizeof(err))) {
 		fprintf(stderr, "linerate mesh: --hosts: %s\n", err);
-		rc = EXIT_USAGE;
-		goto out;
+		return EXIT_USAGE;
 	}
-	if (o.to || o.from) {
-		cfg->topology = o.to ? MESH_TO_ONE : MESH_FROM_ONE;
-		cfg->hub = find_host(cfg, o.to ? o.to : o.from);
+	if (hub) {
+		cfg->topology = o->to ? MESH_TO_ONE : MESH_FROM_ONE;
+		cfg->hub = mesh_host_find(cfg, hub);
 		if (cfg->hub < 0) {
-			fprintf(stderr, "linerate mesh: %s: no host '%s' in %s\n",
-				o.to ? "--to" : "--from", o.to ? o.to : o.from,
-				o.hosts_file);
-			rc = EXIT_USAGE;
-			goto out;
+			fprintf(stderr,
+				"linerate mesh: %s: no host '%s' in %s\n",
+				o->to ? "--to" : "--from", hub, o->hosts_file);
+			return EXIT_USAGE;
 		}
 	}
-	cfg->mode = o.rtt ? MESH_RTT : o.reverse ? MESH_REVERSE : MESH_FORWARD;
+	cfg->mode = o->rtt     ? MESH_RTT :
+		    o->reverse ? MESH_REVERSE :
+				 MESH_FORWARD;
+	return 0;
+}
 
-	res = calloc(1, sizeof(*res));
-	if (!res) {
-		rc = EXIT_RUNTIME;
-		goto out;
-	}
-	failed = mesh_run(cfg, cmd_stop_on_signals(), res);
-	if (failed == -EINTR)
-		fprintf(stderr, "linerate mesh: stopped; the pairs that ran are below\n");
-	if (o.json) {
+/* The report on stdout, and the files asked for; 0 or EXIT_RUNTIME. */
+static int write_outputs(const struct mesh_config *cfg,
+			 const struct mesh_result *res,
+			 const struct mesh_opts *o)
+{
+	char err[512] = "";
+	int rc = 0;
+
+	if (o->json) {
 		json_t *doc = mesh_json(cfg, res);
 
 		report_json_print(stdout, doc, false);
@@ -281,29 +233,51 @@ int cmd_mesh(int argc, char **argv)
 	} else {
 		mesh_print_text(stdout, cfg, res);
 	}
-	rc = failed ? EXIT_RUNTIME : EXIT_OK;
-	if (o.csv) {
-		f = fopen(o.csv, "w");
-		if (!f) {
-			fprintf(stderr, "linerate mesh: --csv: cannot write %s: %s\n",
-				o.csv, strerror(errno));
-			rc = EXIT_RUNTIME;
-		} else {
-			mesh_print_csv(f, cfg, res);
-			if (fclose(f)) {
-				fprintf(stderr, "linerate mesh: --csv: %s\n", strerror(errno));
-				rc = EXIT_RUNTIME;
-			}
-		}
+	if (o->csv && mesh_write_csv(o->csv, cfg, res, err, sizeof(err))) {
+		fprintf(stderr, "linerate mesh: --csv: %s\n", err);
+		rc = EXIT_RUNTIME;
 	}
-	if (o.svg && mesh_plot_svg(o.svg, o.svg_metric, cfg, res, err, sizeof(err))) {
+	if (o->svg && mesh_plot_svg(o->svg, svg_metrics[o->svg_metric].name,
+				    cfg, res, err, sizeof(err))) {
 		fprintf(stderr, "linerate mesh: %s\n", err);
 		rc = EXIT_RUNTIME;
 	}
+	return rc;
+}
+
+int cmd_mesh(int argc, char **argv)
+{
+	struct mesh_result *res = NULL;
+	struct mesh_opts *o;
+	int rc, failed;
+
+	o = calloc(1, sizeof(*o));
+	if (!o)
+		return EXIT_RUNTIME;
+	mesh_config_init(&o->cfg);
+	rc = parse_args(argc, argv, o);
+	if (rc == CMD_HELP_SHOWN) {
+		rc = EXIT_OK;
+		goto out;
+	}
+	if (rc || (rc = load_hosts(o)))
+		goto out;
+	res = calloc(1, sizeof(*res));
+	if (!res) {
+		rc = EXIT_RUNTIME;
+		goto out;
+	}
+	failed = mesh_run(&o->cfg, cmd_stop_on_signals(), res);
+	if (failed == -EINTR)
+		fprintf(stderr, "linerate mesh: stopped; the pairs that ran "
+				"are below\n");
+	rc = failed ? EXIT_RUNTIME : EXIT_OK;
+	if (write_outputs(&o->cfg, res, o))
+		rc = EXIT_RUNTIME;
 out:
 	if (res)
 		mesh_result_free(res);
 	free(res);
-	free(cfg);
+	free(o);
 	return rc;
 }

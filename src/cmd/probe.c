@@ -1,565 +1,76 @@
 // SPDX-License-Identifier: MIT
 /*
  * `linerate probe -i IFACE [--json]`: what this interface and kernel allow
- * each backend to do, found by trying rather than by version tables
- * (drivers and sandboxes refuse things their kernel version would allow):
- * attach the do-nothing lr_pass program in native and generic mode, bind
- * AF_XDP sockets in zero-copy and copy mode, run lr_pass once with live
- * frames, open an AF_PACKET ring. Then say which backend `auto` would pick.
- *
- * Whatever happens, nothing stays attached: every attach is undone before
- * the next step, with termination signals held off in between, and a
- * detach that fails is an error naming the cleanup command.
+ * each backend to do (engine/probe.c), and which backend `auto` would
+ * pick.
  */
-#include <bpf/bpf.h>
-#include <bpf/libbpf.h>
 #include <errno.h>
-#include <getopt.h>
 #include <jansson.h>
-#include <linux/ethtool.h>
-#include <linux/if_ether.h>
-#include <linux/if_link.h>
-#include <linux/if_packet.h>
-#include <linux/sockios.h>
-#include <net/if.h>
-#include <signal.h>
-#include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
-#include <string.h>
-#include <sys/ioctl.h>
-#include <sys/mman.h>
-#include <sys/socket.h>
-#include <unistd.h>
-#include <xdp/libxdp.h>
-#include <xdp/xsk.h>
 
-#include "backend/netpath.h"
-#include "backend/xdp_attach.h"
 #include "cmd/cmd.h"
-#include "engine/select.h"
-#include "lib/log.h"
-#include "xdp_pass.skel.h"
+#include "cmd/iface_args.h"
+#include "engine/probe.h"
 
-#define XSK_PROBE_FRAMES 64 /* enough to bind; nothing is sent */
-#define LIVE_FRAME_LEN 64
-#ifndef ENOTSUPP
-#define ENOTSUPP 524 /* the kernel's own "not supported", seen via bpf() */
-#endif
-
-enum check_state { CHECK_UNTESTED = 0, CHECK_YES, CHECK_NO };
-
-struct check {
-	enum check_state state;
-	bool frags_only; /* XDP: only multi-buffer aware programs attach */
-	char detail[200]; /* why not, why untested, or what worked */
+struct probe_args {
+	const char *ifname;
+	bool json;
 };
 
-struct attached_prog {
-	const char *mode;
-	uint32_t id;
-	char name[16];
-	bool linerate;
+static const struct opt_row probe_rows[] = {
+	{.name = "json",
+	 .type = OPT_SWITCH,
+	 OPT_FIELD(struct probe_args, json),
+	 .help = "one JSON object instead of text"},
 };
 
-struct probe_result {
-	struct net_path iface;
-	struct ethtool_drvinfo drv;
-	bool have_drv;
-	struct attached_prog attached[3];
-	unsigned int n_attached;
-	struct check native, generic, zero_copy, copy, live_frames, afpacket;
-	struct auto_pick {
-		const char *backend;
-		char reason[480];
-	} picks[ROLE_PING + 1];
+static const struct opt_group probe_group = OPT_GROUP("probe", probe_rows);
+
+static const struct opt_group_ref probe_groups[] = {
+	{&cmd_iface_group, offsetof(struct probe_args, ifname)},
+	{&probe_group, 0},
+	{NULL, 0},
 };
 
-static const enum role probe_roles[] = { ROLE_SEND, ROLE_RECV, ROLE_REFLECT,
-					 ROLE_PING };
-#define PROBE_ROLE_COUNT (sizeof(probe_roles) / sizeof(probe_roles[0]))
+static const struct opt_help_override probe_help[] = {
+	{"interface", "-i IFACE; the interface to probe (required)"},
+	{NULL, NULL},
+};
 
-static void check_set(struct check *c, enum check_state state,
-		      const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void check_set(struct check *c, enum check_state state,
-		      const char *fmt, ...)
-{
-	va_list ap;
-
-	c->state = state;
-	va_start(ap, fmt);
-	vsnprintf(c->detail, sizeof(c->detail), fmt, ap);
-	va_end(ap);
-}
-
-static int libxdp_log(enum libxdp_print_level level, const char *fmt,
-		      va_list ap)
-{
-	char line[512];
-
-	(void)level;
-	/* A refused zero-copy bind is an answer here, not a warning. */
-	vsnprintf(line, sizeof(line), fmt, ap);
-	pr_debug("%s", line);
-	return 0;
-}
-
-/* Termination signals wait until the interface is back as it was. */
-static void signals_hold(sigset_t *saved)
-{
-	sigset_t set;
-
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGHUP);
-	sigaddset(&set, SIGQUIT);
-	sigprocmask(SIG_BLOCK, &set, saved);
-}
-
-static void signals_release(const sigset_t *saved)
-{
-	sigprocmask(SIG_SETMASK, saved, NULL);
-}
-
-static void probe_driver(struct probe_result *r)
-{
-	r->have_drv = netpath_driver(r->iface.ifname, &r->drv) == 0;
-}
-
-static void probe_attached(struct probe_result *r)
-{
-	static const struct {
-		uint32_t flag;
-		const char *name;
-	} modes[] = {
-		{ XDP_FLAGS_DRV_MODE, "native" },
-		{ XDP_FLAGS_SKB_MODE, "generic" },
-		{ XDP_FLAGS_HW_MODE, "offload" },
-	};
-
-	r->n_attached = 0;
-	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
-		struct attached_prog *p = &r->attached[r->n_attached];
-
-		p->id = xdp_attached_prog(r->iface.ifindex, modes[i].flag,
-					  p->name, sizeof(p->name));
-		if (!p->id)
-			continue;
-		p->mode = modes[i].name;
-		p->linerate = !strncmp(p->name, LINERATE_PROG_PREFIX,
-				       strlen(LINERATE_PROG_PREFIX));
-		r->n_attached++;
-	}
-}
-
-/*
- * Attach one program in one mode and take it off again: 0, -EIO when it
- * could not be taken off (the caller must say so and fail), or the
- * attach error with the reason in note.
- */
-static int attach_cycle(int ifindex, int prog_fd, enum xdp_mode_pref pref,
-			uint32_t flag, char *note, size_t note_len)
-{
-	struct xdp_attachment a;
-	char name[16];
-	sigset_t saved;
-	uint32_t id;
-	int err;
-
-	signals_hold(&saved);
-	err = xdp_attach(&a, ifindex, prog_fd, pref, false);
-	if (err) {
-		signals_release(&saved);
-		if (a.why[0])
-			pr_warn("%s\n", a.why);
-		const char *why = strstr(a.note, "refused: ");
-
-		/* The check's label already names the mode. */
-		snprintf(note, note_len, "%s",
-			 why ? why + strlen("refused: ") :
-			 a.note[0] ? a.note : strerror(-err));
-		return err;
-	}
-	xdp_detach(&a);
-	id = xdp_attached_prog(ifindex, flag, name, sizeof(name));
-	signals_release(&saved);
-	if (id && !strncmp(name, "lr_pass", strlen("lr_pass"))) {
-		snprintf(note, note_len, "attached, but could not be detached");
-		return -EIO;
-	}
-	return 0;
-}
-
-/*
- * Can an XDP program attach in this mode? The plain lr_pass first; if the
- * driver refuses it, the multi-buffer aware lr_pass_frags, which drivers
- * take at MTUs above a page. Returns -EIO when something stayed attached.
- */
-static int probe_xdp_mode(struct probe_result *r, const struct xdp_pass *skel,
-			  enum xdp_mode_pref pref, uint32_t flag,
-			  struct check *c)
-{
-	char plain_note[sizeof(c->detail)], frags_note[sizeof(c->detail)];
-	int err;
-
-	for (unsigned int i = 0; i < r->n_attached; i++)
-		if (strcmp(r->attached[i].mode, "offload")) {
-			check_set(c, CHECK_UNTESTED,
-				  "%s (id %u) is attached in %s mode",
-				  r->attached[i].name,
-				  r->attached[i].id, r->attached[i].mode);
-			return 0;
-		}
-
-	err = attach_cycle(r->iface.ifindex,
-			   bpf_program__fd(skel->progs.lr_pass), pref, flag,
-			   plain_note, sizeof(plain_note));
-	if (!err) {
-		check_set(c, CHECK_YES, "attached and detached");
-		return 0;
-	}
-	if (err == -EIO) {
-		check_set(c, CHECK_YES, "%s", plain_note);
-		return err;
-	}
-	err = attach_cycle(r->iface.ifindex,
-			   bpf_program__fd(skel->progs.lr_pass_frags), pref,
-			   flag, frags_note, sizeof(frags_note));
-	if (!err || err == -EIO) {
-		c->frags_only = true;
-		check_set(c, CHECK_YES,
-			  "multi-buffer (xdp.frags) programs only; a plain "
-			  "one is refused: %.150s", plain_note);
-		return err;
-	}
-	check_set(c, CHECK_NO, "%.190s", plain_note);
-	return 0;
-}
-
-static void probe_live_frames(int prog_fd, struct check *c)
-{
-	uint8_t frame[LIVE_FRAME_LEN];
-	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame,
-		    .data_size_in = sizeof(frame), .repeat = 1,
-		    .flags = BPF_F_TEST_XDP_LIVE_FRAMES);
-	int err;
-
-	/* Passed frames enter the stack on this namespace's lo: broadcast
-	 * with the local experimental EtherType 0x88B5, which no protocol
-	 * handler takes, so the kernel drops it unseen. */
-	memset(frame, 0, sizeof(frame));
-	memset(frame, 0xff, 6);
-	frame[12] = 0x88;
-	frame[13] = 0xb5;
-	err = bpf_prog_test_run_opts(prog_fd, &opts) ? -errno : 0;
-	if (!err)
-		check_set(c, CHECK_YES,
-			  "BPF_PROG_RUN with BPF_F_TEST_XDP_LIVE_FRAMES");
-	else if (err == -EINVAL || err == -EOPNOTSUPP || err == -ENOTSUPP)
-		check_set(c, CHECK_NO,
-			  "the kernel has no BPF_F_TEST_XDP_LIVE_FRAMES (%s; "
-			  "needs Linux 5.18)", strerror(-err));
-	else
-		check_set(c, CHECK_NO, "BPF_PROG_RUN failed: %s",
-			  strerror(-err));
-}
-
-/*
- * Bind an AF_XDP socket to queue 0 without any XDP program: the bind alone
- * decides whether the driver does zero-copy, and with no program no packet
- * is ever diverted from the stack.
- */
-static void probe_xsk(const char *ifname, uint16_t bind_flag, struct check *c)
-{
-	const size_t size = XSK_PROBE_FRAMES * XSK_UMEM__DEFAULT_FRAME_SIZE;
-	const struct xsk_umem_config umem_cfg = {
-		.fill_size = XSK_PROBE_FRAMES,
-		.comp_size = XSK_PROBE_FRAMES,
-		.frame_size = XSK_UMEM__DEFAULT_FRAME_SIZE,
-		.frame_headroom = XSK_UMEM__DEFAULT_FRAME_HEADROOM,
-	};
-	struct xsk_socket_config xsk_cfg = {
-		.rx_size = XSK_PROBE_FRAMES,
-		.tx_size = XSK_PROBE_FRAMES,
-		.bind_flags = bind_flag,
-	};
-	struct xsk_ring_prod fill, tx;
-	struct xsk_ring_cons comp, rx;
-	struct xsk_socket *xsk = NULL;
-	struct xsk_umem *umem = NULL;
-	void *area;
-	int err;
-
-	xsk_cfg.libxdp_flags = XSK_LIBXDP_FLAGS__INHIBIT_PROG_LOAD;
-	area = mmap(NULL, size, PROT_READ | PROT_WRITE,
-		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (area == MAP_FAILED) {
-		check_set(c, CHECK_NO, "cannot map a UMEM: %s",
-			  strerror(errno));
-		return;
-	}
-	err = xsk_umem__create(&umem, area, size, &fill, &comp, &umem_cfg);
-	if (err) {
-		check_set(c, CHECK_NO, "cannot register a UMEM: %s%s",
-			  strerror(-err),
-			  err == -EPERM ? " (needs CAP_NET_RAW and CAP_IPC_LOCK)"
-					: "");
-		goto out_unmap;
-	}
-	err = xsk_socket__create(&xsk, ifname, 0, umem, &rx, &tx, &xsk_cfg);
-	if (!err)
-		check_set(c, CHECK_YES, "bound to queue 0");
-	else if (err == -EOPNOTSUPP && bind_flag == XDP_ZEROCOPY)
-		check_set(c, CHECK_NO, "the driver has no AF_XDP zero-copy "
-				       "support (%s)", strerror(-err));
-	else if (err == -EBUSY)
-		check_set(c, CHECK_NO, "queue 0 is taken by another AF_XDP "
-				       "socket (%s)", strerror(-err));
-	else
-		check_set(c, CHECK_NO, "bind to queue 0 failed: %s",
-			  strerror(-err));
-	if (xsk)
-		xsk_socket__delete(xsk);
-	xsk_umem__delete(umem);
-out_unmap:
-	munmap(area, size);
-}
-
-static void probe_afpacket(int ifindex, struct check *c)
-{
-	/* Protocol 0: the socket receives nothing while we look at it. */
-	struct sockaddr_ll sll = { .sll_family = AF_PACKET,
-				   .sll_ifindex = ifindex };
-	int version = TPACKET_V3;
-	int fd;
-
-	fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
-	if (fd < 0) {
-		check_set(c, CHECK_NO, "cannot open an AF_PACKET socket: %s",
-			  strerror(errno));
-		return;
-	}
-	if (setsockopt(fd, SOL_PACKET, PACKET_VERSION, &version,
-		       sizeof(version)))
-		check_set(c, CHECK_NO, "no TPACKET_V3: %s", strerror(errno));
-	else if (bind(fd, (struct sockaddr *)&sll, sizeof(sll)))
-		check_set(c, CHECK_NO, "cannot bind to the interface: %s",
-			  strerror(errno));
-	else
-		check_set(c, CHECK_YES, "TPACKET_V3");
-	close(fd);
-}
-
-static const char *state_word(enum check_state s)
-{
-	return s == CHECK_YES ? "yes" : s == CHECK_NO ? "no" : "untested";
-}
-
-/*
- * What backend `name` needs for role, as probed: 0 and why not in `why`
- * when it would not open. The rule of what auto may take at all is the
- * run's own (backend_auto_refusal); this is only "does it work here".
- */
-static bool backend_works(const struct probe_result *r, const char *name,
-			  enum role role, char *why, size_t why_len)
-{
-	bool attaches = r->native.state == CHECK_YES ||
-			r->generic.state == CHECK_YES;
-
-	if (!strcmp(name, "xdp")) {
-		if (!attaches) {
-			snprintf(why, why_len, "no XDP attach (native %s, "
-				 "generic %s)", state_word(r->native.state),
-				 state_word(r->generic.state));
-			return false;
-		}
-		if (role == ROLE_SEND && r->live_frames.state != CHECK_YES) {
-			snprintf(why, why_len, "no live frames");
-			return false;
-		}
-		return true;
-	}
-	if (!strcmp(name, "afxdp")) {
-		if (r->zero_copy.state != CHECK_YES &&
-		    r->copy.state != CHECK_YES) {
-			snprintf(why, why_len, "AF_XDP does not bind");
-			return false;
-		}
-		if (!attaches) {
-			snprintf(why, why_len, "its steering program does not "
-				 "attach");
-			return false;
-		}
-		return true;
-	}
-	if (!strcmp(name, "afpacket")) {
-		if (r->afpacket.state != CHECK_YES) {
-			snprintf(why, why_len, "AF_PACKET does not open");
-			return false;
-		}
-		return true;
-	}
-	return true;
-}
-
-/* The rule `--backend auto` follows, applied to what was found, for
- * each role. */
-static void pick_auto(struct probe_result *r)
-{
-	struct backend_path_facts facts = {
-		.loopback = r->iface.flags & IFF_LOOPBACK,
-		.veth = r->have_drv && !strcmp(r->drv.driver, "veth"),
-	};
-
-	for (size_t k = 0; k < PROBE_ROLE_COUNT; k++) {
-		enum role role = probe_roles[k];
-		struct auto_pick *p = &r->picks[role];
-
-		p->backend = NULL;
-		p->reason[0] = '\0';
-		for (size_t i = 0; i < BACKEND_AUTO_COUNT && !p->backend; i++) {
-			const char *name = backend_auto_order[i];
-			const char *refusal =
-				backend_auto_refusal(name, role, &facts);
-			char why[160];
-
-			if (!refusal && backend_works(r, name, role, why,
-						      sizeof(why))) {
-				p->backend = name;
-				break;
-			}
-			backend_note_append(p->reason, sizeof(p->reason), name,
-					    refusal ? refusal : why);
-		}
-	}
-}
-
-/* ------------------------------------------------------------ output */
-
-static void format_mac(const uint8_t mac[6], char out[18])
-{
-	snprintf(out, 18, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1],
-		 mac[2], mac[3], mac[4], mac[5]);
-}
-
-static void print_check(const char *label, const struct check *c)
-{
-	printf("%-14s %s%s%s%s\n", label, state_word(c->state),
-	       c->detail[0] ? " (" : "", c->detail, c->detail[0] ? ")" : "");
-}
-
-static void print_text(const struct probe_result *r)
-{
-	char mac[18];
-
-	format_mac(r->iface.src_mac, mac);
-	printf("%-14s %s (index %d)\n", "interface", r->iface.ifname,
-	       r->iface.ifindex);
-	if (r->have_drv)
-		printf("%-14s %s %s%s%s\n", "driver", r->drv.driver,
-		       r->drv.version, r->drv.bus_info[0] ? ", bus " : "",
-		       r->drv.bus_info);
-	else
-		printf("%-14s unknown (no ethtool driver info)\n", "driver");
-	printf("%-14s %s\n", "mac", mac);
-	printf("%-14s %u\n", "mtu", r->iface.mtu);
-	printf("%-14s rx %u, tx %u\n", "queues", r->iface.rx_queues,
-	       r->iface.tx_queues);
-	if (!r->n_attached)
-		printf("%-14s none\n", "attached");
-	for (unsigned int i = 0; i < r->n_attached; i++)
-		printf("%-14s %s (id %u, %s mode, %s)\n",
-		       i ? "" : "attached", r->attached[i].name,
-		       r->attached[i].id, r->attached[i].mode,
-		       r->attached[i].linerate ?
-			       "linerate's: a running test, or a leftover "
-			       "`linerate cleanup` removes" :
-			       "foreign");
-	print_check("native XDP", &r->native);
-	print_check("generic XDP", &r->generic);
-	print_check("AF_XDP zc", &r->zero_copy);
-	print_check("AF_XDP copy", &r->copy);
-	print_check("live frames", &r->live_frames);
-	print_check("AF_PACKET", &r->afpacket);
-	for (size_t k = 0; k < PROBE_ROLE_COUNT; k++) {
-		const struct auto_pick *p = &r->picks[probe_roles[k]];
-		char label[24];
-
-		snprintf(label, sizeof(label), "auto %s", role_name(probe_roles[k]));
-		printf("%-14s %s%s%s%s\n", label, p->backend,
-		       p->reason[0] ? " (" : "", p->reason,
-		       p->reason[0] ? ")" : "");
-	}
-}
-
-/* frags_only is a fact about XDP attaches only. */
-static json_t *check_json(const struct check *c, bool xdp)
-{
-	json_t *supported = c->state == CHECK_UNTESTED ? json_null() :
-			    json_boolean(c->state == CHECK_YES);
-
-	json_t *o = json_pack("{s:o, s:s}", "supported", supported, "detail",
-			      c->detail);
-
-	if (o && xdp)
-		json_object_set_new(o, "frags_only",
-				    json_boolean(c->frags_only));
-	return o;
-}
+const struct opt_command cmd_probe_opts = {
+	.name = "probe",
+	.summary = "what an interface and the kernel support; the backend "
+		   "auto picks",
+	.usage =
+		"probe -i IFACE [--json]\n"
+		"\n"
+		"Report what IFACE and the kernel support for each backend:\n"
+		"driver, queues, MTU, native and generic XDP, AF_XDP "
+		"zero-copy\n"
+		"and copy mode, BPF_PROG_RUN live frames, AF_PACKET, any XDP\n"
+		"program attached now, and the backend `--backend auto` would\n"
+		"pick for each of send, recv, reflect and ping, by the rule "
+		"the\n"
+		"run itself follows. It attaches linerate's do-nothing "
+		"program\n"
+		"lr_pass for a moment and leaves nothing attached. Needs root\n"
+		"(CAP_BPF and CAP_NET_ADMIN).",
+	.groups = probe_groups,
+	.help_overrides = probe_help,
+	.epilog = "\nExit codes: 0 ok, 1 a check could not run or something "
+		  "was\nleft attached, 2 bad command line or unknown "
+		  "interface.\n",
+};
 
 static int print_json(const struct probe_result *r)
 {
-	json_t *root, *attached, *picks;
-	char mac[18];
+	json_t *root = probe_json(r);
 	int err;
 
-	format_mac(r->iface.src_mac, mac);
-	attached = json_array();
-	for (unsigned int i = 0; attached && i < r->n_attached; i++)
-		json_array_append_new(
-			attached,
-			json_pack("{s:s, s:I, s:s, s:s}", "mode",
-				  r->attached[i].mode, "id",
-				  (json_int_t)r->attached[i].id, "name",
-				  r->attached[i].name, "owner",
-				  r->attached[i].linerate ? "linerate" :
-							    "foreign"));
-	picks = json_object();
-	for (size_t k = 0; picks && k < PROBE_ROLE_COUNT; k++) {
-		const struct auto_pick *p = &r->picks[probe_roles[k]];
-
-		json_object_set_new(picks, role_name(probe_roles[k]),
-				    json_pack("{s:s, s:s}", "backend",
-					      p->backend, "refused",
-					      p->reason));
-	}
-	root = json_pack("{s:s, s:i, s:{s:s?, s:s?, s:s?, s:s?}, s:s, s:I, "
-			 "s:I, s:I, s:o, s:o, s:o, s:{s:o, s:o}, s:o, s:o, "
-			 "s:o}",
-			 "interface", r->iface.ifname,
-			 "ifindex", r->iface.ifindex,
-			 "driver",
-			 "name", r->have_drv ? r->drv.driver : NULL,
-			 "version", r->have_drv ? r->drv.version : NULL,
-			 "firmware", r->have_drv ? r->drv.fw_version : NULL,
-			 "bus", r->have_drv ? r->drv.bus_info : NULL,
-			 "mac", mac,
-			 "mtu", (json_int_t)r->iface.mtu,
-			 "rx_queues", (json_int_t)r->iface.rx_queues,
-			 "tx_queues", (json_int_t)r->iface.tx_queues,
-			 "attached", attached,
-			 "native_xdp", check_json(&r->native, true),
-			 "generic_xdp", check_json(&r->generic, true),
-			 "afxdp",
-			 "zero_copy", check_json(&r->zero_copy, false),
-			 "copy", check_json(&r->copy, false),
-			 "live_frames", check_json(&r->live_frames, false),
-			 "afpacket", check_json(&r->afpacket, false),
-			 "auto", picks);
 	if (!root) {
-		fprintf(stderr, "linerate probe: cannot build the JSON report\n");
+		fprintf(stderr,
+			"linerate probe: cannot build the JSON report\n");
 		return -ENOMEM;
 	}
 	err = json_dumpf(root, stdout, JSON_INDENT(2));
@@ -570,46 +81,22 @@ static int print_json(const struct probe_result *r)
 	return 0;
 }
 
-/* ------------------------------------------------------------ command */
-
-static void usage(FILE *out)
-{
-	fprintf(out,
-		"usage: linerate probe -i IFACE [--json]\n"
-		"\n"
-		"Report what IFACE and the kernel support for each backend:\n"
-		"driver, queues, MTU, native and generic XDP, AF_XDP zero-copy\n"
-		"and copy mode, BPF_PROG_RUN live frames, AF_PACKET, any XDP\n"
-		"program attached now, and the backend `--backend auto` would\n"
-		"pick for each of send, recv, reflect and ping, by the rule the\n"
-		"run itself follows. It attaches linerate's do-nothing program\n"
-		"lr_pass for a moment and leaves nothing attached. Needs root\n"
-		"(CAP_BPF and CAP_NET_ADMIN).\n"
-		"\n"
-		"  -i, --interface IFACE  the interface to probe (required)\n"
-		"      --json             one JSON object instead of text\n"
-		"  -h, --help             this help\n"
-		"\n"
-		"Exit codes: 0 ok, 1 a check could not run or something was\n"
-		"left attached, 2 bad command line or unknown interface.\n");
-}
-
 int cmd_probe(int argc, char **argv)
 {
+	struct probe_args a = {NULL, false};
 	struct probe_result r;
-	const char *ifname = NULL;
-	struct xdp_pass *skel = NULL;
-	bool json = false;
+	const char *ifname;
 	char err[256];
 	int ret, rc;
 
-	rc = cmd_parse_iface_args("probe", argc, argv, "json", &json, &ifname,
-				  usage);
+	rc = opts_parse_argv(&cmd_probe_opts, 0, argc, argv, &a, NULL);
+	if (!rc)
+		rc = cmd_iface_required("probe", a.ifname);
 	if (rc)
 		return rc == CMD_HELP_SHOWN ? EXIT_OK : rc;
+	ifname = a.ifname;
 
-	memset(&r, 0, sizeof(r));
-	ret = netpath_interface(ifname, &r.iface, err, sizeof(err));
+	ret = probe_interface(ifname, &r, err, sizeof(err));
 	if (ret == -ENODEV) {
 		fprintf(stderr, "linerate probe: -i %s: no such interface\n",
 			ifname);
@@ -619,48 +106,22 @@ int cmd_probe(int argc, char **argv)
 		fprintf(stderr, "linerate probe: %s\n", err);
 		return EXIT_RUNTIME;
 	}
-	libxdp_set_print(libxdp_log);
-	probe_driver(&r);
-	probe_attached(&r); /* also routes libbpf's log before the load */
-
-	skel = xdp_pass__open_and_load();
-	if (!skel) {
-		int e = errno;
-
-		snprintf(err, sizeof(err), "cannot load an XDP program: %s%s",
-			 strerror(e),
-			 e == EPERM ? " (needs root or CAP_BPF and "
-				      "CAP_NET_ADMIN)" : "");
-		check_set(&r.native, CHECK_UNTESTED, "%s", err);
-		check_set(&r.generic, CHECK_UNTESTED, "%s", err);
-		check_set(&r.live_frames, CHECK_UNTESTED, "%s", err);
-		fprintf(stderr, "linerate probe: %s\n", err);
+	if (r.load_error[0]) {
+		fprintf(stderr, "linerate probe: %s\n", r.load_error);
 		rc = EXIT_RUNTIME;
-	} else {
-		if (probe_xdp_mode(&r, skel, XDP_PREF_NATIVE,
-				   XDP_FLAGS_DRV_MODE, &r.native) ||
-		    probe_xdp_mode(&r, skel, XDP_PREF_GENERIC,
-				   XDP_FLAGS_SKB_MODE, &r.generic)) {
-			fprintf(stderr,
-				"linerate probe: lr_pass could not be detached "
-				"from %s; run `linerate cleanup -i %s`\n",
-				r.iface.ifname, r.iface.ifname);
-			rc = EXIT_RUNTIME;
-		}
-		probe_live_frames(bpf_program__fd(skel->progs.lr_pass),
-				  &r.live_frames);
 	}
-	probe_xsk(r.iface.ifname, XDP_ZEROCOPY, &r.zero_copy);
-	probe_xsk(r.iface.ifname, XDP_COPY, &r.copy);
-	probe_afpacket(r.iface.ifindex, &r.afpacket);
-	pick_auto(&r);
-
-	if (json) {
+	if (r.left_attached) {
+		fprintf(stderr,
+			"linerate probe: lr_pass could not be detached "
+			"from %s; run `linerate cleanup -i %s`\n",
+			r.iface.ifname, r.iface.ifname);
+		rc = EXIT_RUNTIME;
+	}
+	if (a.json) {
 		if (print_json(&r))
 			rc = EXIT_RUNTIME;
 	} else {
-		print_text(&r);
+		probe_print_text(stdout, &r);
 	}
-	xdp_pass__destroy(skel);
 	return rc;
 }

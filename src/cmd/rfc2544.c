@@ -6,7 +6,6 @@
  * the run ends early.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <libgen.h>
 #include <limits.h>
 #include <math.h>
@@ -23,183 +22,11 @@
 #include "cmd/api_client_opts.h"
 #include "lib/log.h"
 #include "lib/marking.h"
+#include "lib/options.h"
 #include "search/rfc2544.h"
 
 #define MAX_TRIAL_NS (3600ULL * NSEC_PER_SEC)
 #define MAX_WAIT_NS  (60ULL * NSEC_PER_SEC)
-
-enum {
-	O_LAB = 256,
-	O_NAME,
-	O_SIZES,
-	O_TESTS,
-	O_TRIAL,
-	O_WARMUP,
-	O_DRAIN,
-	O_LOSS,
-	O_PDR,
-	O_RESOLUTION,
-	O_LINE_RATE,
-	O_MIN_RATE,
-	O_MAX_TRIALS,
-	O_B2B_TRIALS,
-	O_LATENCY_TRIALS,
-	O_B2B_MAX,
-	O_QUICK,
-	O_CATCH_UP,
-	O_STALL_LIMIT,
-	O_BACKEND,
-	O_NO_GSO,
-	O_FLOWS,
-	O_DSCP,
-	O_ECN,
-	O_TOS,
-	O_PORT,
-	O_JSON,
-	O_CSV,
-	O_PLOT,
-	O_QUIET,
-	O_VERBOSE,
-	O_SERVER_BACKEND,
-	O_REVERSE,
-	O_BIDIR,
-	O_HELP,
-};
-
-static const struct option longopts[] = {
-	{"lab", no_argument, NULL, O_LAB},
-	{"name", required_argument, NULL, O_NAME},
-	{"sizes", required_argument, NULL, O_SIZES},
-	{"tests", required_argument, NULL, O_TESTS},
-	{"trial", required_argument, NULL, O_TRIAL},
-	{"warmup", required_argument, NULL, O_WARMUP},
-	{"drain", required_argument, NULL, O_DRAIN},
-	{"loss-tolerance", required_argument, NULL, O_LOSS},
-	{"pdr-loss", required_argument, NULL, O_PDR},
-	{"resolution", required_argument, NULL, O_RESOLUTION},
-	{"line-rate", required_argument, NULL, O_LINE_RATE},
-	{"min-rate", required_argument, NULL, O_MIN_RATE},
-	{"max-trials", required_argument, NULL, O_MAX_TRIALS},
-	{"b2b-trials", required_argument, NULL, O_B2B_TRIALS},
-	{"latency-trials", required_argument, NULL, O_LATENCY_TRIALS},
-	{"b2b-max", required_argument, NULL, O_B2B_MAX},
-	{"quick", no_argument, NULL, O_QUICK},
-	{"catch-up", required_argument, NULL, O_CATCH_UP},
-	{"stall-limit", required_argument, NULL, O_STALL_LIMIT},
-	{"backend", required_argument, NULL, O_BACKEND},
-	{"no-gso", no_argument, NULL, O_NO_GSO},
-	{"flows", required_argument, NULL, O_FLOWS},
-	{"dscp", required_argument, NULL, O_DSCP},
-	{"ecn", required_argument, NULL, O_ECN},
-	{"tos", required_argument, NULL, O_TOS},
-	{"port", required_argument, NULL, O_PORT},
-	{"json", no_argument, NULL, O_JSON},
-	{"csv", required_argument, NULL, O_CSV},
-	{"plot", required_argument, NULL, O_PLOT},
-	{"quiet", no_argument, NULL, O_QUIET},
-	{"verbose", no_argument, NULL, O_VERBOSE},
-	CMD_API_CLIENT_LONGOPTS
-	{"server-backend", required_argument, NULL, O_SERVER_BACKEND},
-	{"reverse", no_argument, NULL, O_REVERSE},
-	{"bidir", no_argument, NULL, O_BIDIR},
-	{"help", no_argument, NULL, O_HELP},
-	{NULL, 0, NULL, 0},
-};
-
-struct flag_doc {
-	const char *flag;
-	const char *help;
-};
-
-static const struct flag_doc flag_docs[] = {
-	{"--lab", "both ends in the lab's namespaces NAME-a -> NAME-b"},
-	{"--name NAME", "lab name (default lr; see linerate lab)"},
-	{"--sizes LIST", "frame sizes incl. FCS, 64..9018 (default "
-			 "64,128,256,512,1024,1280,1518)"},
-	{"--tests LIST", "throughput,latency,loss,back-to-back (default "
-			 "all; latency needs the throughput search)"},
-	{"--trial TIME", "trial length (default 60s; --quick 2s)"},
-	{"--warmup TIME", "warm-up traffic at the trial rate before each "
-			  "trial, not counted; 0: none (default 2s; --quick "
-			  "0.5s)"},
-	{"--drain TIME", "wait after the last frame before counting "
-			 "(default 2s; --quick 0.5s)"},
-	{"--loss-tolerance LOSS", "NDR: loss a passing trial may have, a "
-				  "percent (0.1%) or a fraction (0.001); "
-				  "default 0, the RFC's"},
-	{"--pdr-loss LOSS", "PDR: the same, for the partial drop rate "
-			    "(default 0.5%)"},
-	{"--resolution RES", "stop when the pass/fail bracket is this "
-			     "narrow, relative: 0.5% or 0.005 (default 0.5%; "
-			     "--quick 1%)"},
-	{"--line-rate BPS", "line rate, e.g. 10Gbps (default: the sender's "
-			    "interface speed; a veth says 10 Gbit/s)"},
-	{"--min-rate RATE", "lowest rate the search tries (default 1kpps)"},
-	{"--max-trials N", "trials per search, 1..128 (default 40)"},
-	{"--b2b-trials N", "back-to-back repetitions, 1..100 (default 50; "
-			   "--quick 2)"},
-	{"--latency-trials N", "latency repetitions at the throughput, "
-			       "1..100 (default 20, as the RFC asks; --quick 3)"},
-	{"--b2b-max TIME", "longest burst tried, as time at line rate "
-			   "(default 2s; --quick 0.1s)"},
-	{"--quick", "short trials, coarser resolution (see above)"},
-	{"--catch-up none|N|TIME",
-	 "lateness the sender makes up in a rate trial (default 1: at most "
-	 "two frames back-to-back; see linerate send --help)"},
-	{"--stall-limit TIME",
-	 "repeat a rate trial whose sender was late by more than this, up "
-	 "to twice; 0: never (default 10ms)"},
-	{"--backend NAME",
-	 "data path of both ends: " SPEC_BACKENDS " (default udp)"},
-	{"--no-gso", "udp: one datagram per send/receive"},
-	{"--flows N", "source ports of the sender, 1..4096 (default 1)"},
-	{"--dscp CLASS", "DSCP of the trial traffic: EF, AF11..AF43, "
-			 "CS0..CS7, LE, VA, DF or 0..63 (default 0)"},
-	{"--ecn CODEPOINT", "ECN of the trial traffic: not-ect, ect0, ect1, "
-			    "ce or 0..3"},
-	{"--tos BYTE", "the whole TOS byte 0..255 instead of --dscp/--ecn"},
-	{"--port PORT", "trial port; warm-up uses PORT+1 (default 7000)"},
-	{"--json", "one JSON document with every trial on stdout (the "
-		   "table goes to stderr)"},
-	{"--csv FILE", "one row per frame size"},
-	{"--plot FILE", "chart, .svg or .png (needs gnuplot)"},
-	{"--quiet", "no progress on stderr"},
-	{"--server-backend B", "HOST: the server's data path (default udp)"},
-	{"--reverse", "HOST: the server sends, we receive"},
-	{"--bidir", "HOST: both directions at once, the rate per direction; "
-		    "a trial passes when both together meet the loss goal"},
-	{"--verbose", "also the commands run, on stderr"},
-};
-
-static void usage(FILE *out)
-{
-	fprintf(out, "usage: linerate rfc2544 --lab [--name NAME] [options]\n"
-		     "       linerate rfc2544 HOST[:PORT] [options]   (a "
-		     "linerate server receives)\n\n"
-		     "  RFC 2544: throughput (highest rate with loss <= the "
-		     "tolerance: a binary\n"
-		     "  search with a confirmation trial; NDR and PDR), "
-		     "latency at that rate,\n"
-		     "  frame loss rate from 100%% of the line rate down, "
-		     "back-to-back bursts.\n"
-		     "  Progress and the time left go to stderr.\n\n"
-		     "options:\n");
-	for (size_t i = 0; i < sizeof(flag_docs) / sizeof(flag_docs[0]); i++)
-		fprintf(out, "  %-22s %s\n", flag_docs[i].flag,
-			flag_docs[i].help);
-	fprintf(out, "\nwith HOST, its API:\n");
-	cmd_api_client_help(out, 22, 0, NULL);
-	fprintf(out, "\nexit codes: 0 ok, 1 runtime error (the results so "
-		     "far are still written), 2 bad input\n");
-}
-
-static int bad(const char *flag, const char *value, const char *accepted)
-{
-	fprintf(stderr,
-		"linerate rfc2544: --%s: invalid value '%s' (accepted: %s)\n",
-		flag, value, accepted);
-	return EXIT_USAGE;
-}
 
 /* "0.5%" is a percent, "0.005" a fraction; both give 0.005. */
 static int parse_ratio(const char *text, double max, double *out)
@@ -223,52 +50,6 @@ static int parse_ratio(const char *text, double max, double *out)
 	if (v > max)
 		return -ERANGE;
 	*out = v;
-	return 0;
-}
-
-/* A duration that may be 0. */
-static int parse_wait(const char *text, uint64_t *ns)
-{
-	if (!strcmp(text, "0")) {
-		*ns = 0;
-		return 0;
-	}
-	if (parse_duration(text, ns) || *ns > MAX_WAIT_NS)
-		return -EINVAL;
-	return 0;
-}
-
-static int parse_sizes(const char *text, struct rfc2544_config *c)
-{
-	char buf[256], *tok, *save = NULL;
-
-	if (strlen(text) >= sizeof(buf))
-		return -EINVAL;
-	snprintf(buf, sizeof(buf), "%s", text);
-	c->nsizes = 0;
-	for (tok = strtok_r(buf, ",", &save); tok;
-	     tok = strtok_r(NULL, ",", &save)) {
-		uint64_t v;
-
-		if (c->nsizes >= RFC2544_MAX_SIZES ||
-		    parse_u64(tok, FRAME_MIN_SIZE, FRAME_MAX_SIZE, &v))
-			return -EINVAL;
-		for (unsigned int i = 0; i < c->nsizes; i++)
-			if (c->sizes[i] == v)
-				return -EINVAL;
-		c->sizes[c->nsizes++] = (uint32_t)v;
-	}
-	if (!c->nsizes || text[strlen(text) - 1] == ',' || text[0] == ',')
-		return -EINVAL;
-	/* The table and the chart read best in ascending order. */
-	for (unsigned int i = 1; i < c->nsizes; i++)
-		for (unsigned int j = i; j > 0 && c->sizes[j - 1] > c->sizes[j];
-		     j--) {
-			uint32_t t = c->sizes[j];
-
-			c->sizes[j] = c->sizes[j - 1];
-			c->sizes[j - 1] = t;
-		}
 	return 0;
 }
 
@@ -321,240 +102,386 @@ struct rfc2544_args {
 	uint32_t flows;
 	uint8_t tos; /* DSCP << 2 | ECN */
 	unsigned int marks; /* 1: --dscp/--ecn, 2: --tos */
+	struct marking_vlans vlan;
 	uint16_t port;
 	bool json, quiet;
 	const char *csv_path, *plot_path;
 };
 
-/* Which flags were given, so --quick fills in only the rest. */
-struct seen {
-	bool trial, warmup, drain, resolution, b2b_trials, b2b_max;
-	bool latency_trials;
+/* ---------------------------------------------------------------- rows */
+
+/* The row callbacks: cfg is the struct rfc2544_args. A bare -EINVAL
+ * prints the standard line with the row's accepted values. */
+#define ARGS(cfg) ((struct rfc2544_args *)(cfg))
+
+static int parse_name(const struct opt_row *row, void *cfg, const char *v,
+		      struct opt_parse *st)
+{
+	(void)row;
+	(void)st;
+	if (!*v || strlen(v) > 8 ||
+	    strspn(v, "abcdefghijklmnopqrstuvwxyz0123456789") != strlen(v))
+		return -EINVAL;
+	ARGS(cfg)->lab_name = v;
+	return 0;
+}
+
+static int parse_sizes(const struct opt_row *row, void *cfg, const char *v,
+		       struct opt_parse *st)
+{
+	(void)row;
+	(void)st;
+	return rfc2544_sizes_parse(v, &ARGS(cfg)->cfg);
+}
+
+static int parse_tests_row(const struct opt_row *row, void *cfg, const char *v,
+			   struct opt_parse *st)
+{
+	(void)row;
+	(void)st;
+	return parse_tests(v, &ARGS(cfg)->cfg.tests);
+}
+
+/* The three ratios: the row says which field and its floor. */
+static int parse_ratio_row(const struct opt_row *row, void *cfg, const char *v,
+			   struct opt_parse *st)
+{
+	double *out = (double *)((char *)cfg + row->offset);
+	double r;
+
+	(void)st;
+	if (parse_ratio(v, 0.5, &r) || (row->min && r <= 0))
+		return -EINVAL;
+	*out = r;
+	return 0;
+}
+
+static int parse_line_rate(const struct opt_row *row, void *cfg, const char *v,
+			   struct opt_parse *st)
+{
+	uint64_t bps;
+
+	(void)row;
+	(void)st;
+	if (parse_bitrate(v, &bps) || !bps)
+		return -EINVAL;
+	ARGS(cfg)->cfg.line_rate_bps = bps;
+	return 0;
+}
+
+static int parse_min_rate(const struct opt_row *row, void *cfg, const char *v,
+			  struct opt_parse *st)
+{
+	struct rate r;
+
+	(void)row;
+	(void)st;
+	if (parse_rate(v, &r) || r.kind == RATE_MAX)
+		return -EINVAL;
+	ARGS(cfg)->cfg.min_rate = r;
+	return 0;
+}
+
+static int parse_catch_up(const struct opt_row *row, void *cfg, const char *v,
+			  struct opt_parse *st)
+{
+	struct rfc2544_config *c = &ARGS(cfg)->cfg;
+	struct test_spec probe;
+
+	(void)row;
+	(void)st;
+	spec_init(&probe, ROLE_SEND);
+	if (strlen(v) >= sizeof(c->catch_up) || spec_parse_catch_up(&probe, v))
+		return -EINVAL;
+	snprintf(c->catch_up, sizeof(c->catch_up), "%s", v);
+	return 0;
+}
+
+/* --backend and --server-backend: a name this build knows. */
+static int parse_backend(const struct opt_row *row, void *cfg, const char *v,
+			 struct opt_parse *st)
+{
+	(void)st;
+	if (!spec_backend_known(v))
+		return -EINVAL;
+	*(const char **)((char *)cfg + row->offset) = v;
+	return 0;
+}
+
+/* --dscp and --ecn build the TOS byte together; --tos is all of it. */
+static int parse_marking(const struct opt_row *row, void *cfg, const char *v,
+			 struct opt_parse *st)
+{
+	struct rfc2544_args *a = ARGS(cfg);
+	unsigned int bit = !strcmp(row->name, "tos") ? 2 : 1;
+	uint8_t value;
+
+	if (a->marks & (3u ^ bit))
+		return opts_fail(st, row,
+				 "cannot be combined with --%s (choose one)",
+				 bit == 2 ? "dscp/--ecn" : "tos");
+	if (!strcmp(row->name, "dscp")) {
+		if (marking_parse_dscp(v, &value))
+			return -EINVAL;
+		a->tos = marking_tos(value, marking_ecn_of(a->tos));
+	} else if (!strcmp(row->name, "ecn")) {
+		if (marking_parse_ecn(v, &value))
+			return -EINVAL;
+		a->tos = marking_tos(marking_dscp_of(a->tos), value);
+	} else {
+		if (marking_parse_tos(v, &value))
+			return -EINVAL;
+		a->tos = value;
+	}
+	a->marks |= bit;
+	return 0;
+}
+
+static int parse_vlan(const struct opt_row *row, void *cfg, const char *v,
+		      struct opt_parse *st)
+{
+	(void)row;
+	(void)st;
+	return marking_parse_vlans(v, &ARGS(cfg)->vlan) ? -EINVAL : 0;
+}
+
+/* --csv and --plot: a file in a writable directory (a plot's name says
+ * its format), so an hour-long run does not end on a typo. */
+static int parse_out_file(const struct opt_row *row, void *cfg, const char *v,
+			  struct opt_parse *st)
+{
+	(void)st;
+	if (!*v || !writable_dir_of(v) ||
+	    (!strcmp(row->name, "plot") && !rfc2544_plot_format_known(v)))
+		return -EINVAL;
+	*(const char **)((char *)cfg + row->offset) = v;
+	return 0;
+}
+
+static int parse_direction(const struct opt_row *row, void *cfg, const char *v,
+			   struct opt_parse *st)
+{
+	struct rfc2544_args *a = ARGS(cfg);
+	bool reverse = !strcmp(row->name, "reverse");
+
+	(void)v;
+	if (a->direction)
+		return opts_fail(st, row,
+				 "give --reverse or --bidir, not both");
+	a->direction = reverse ? 1 : 2;
+	snprintf(a->cfg.direction, sizeof(a->cfg.direction), "%s",
+		 reverse ? "reverse" : "bidir");
+	return 0;
+}
+
+static int parse_verbose(const struct opt_row *row, void *cfg, const char *v,
+			 struct opt_parse *st)
+{
+	(void)row;
+	(void)cfg;
+	(void)v;
+	(void)st;
+	log_set_level(LOG_DEBUG);
+	return 0;
+}
+
+#define A_FIELD(field) OPT_FIELD(struct rfc2544_args, field)
+
+/* A row whose value a callback checks and stores. */
+#define CUSTOM_ROW(lname, field, fn, argname, text, acc)                       \
+	{                                                                      \
+		.name = (lname), .type = OPT_CUSTOM, A_FIELD(field),           \
+		.arg = (argname), .help = (text), .accepted = (acc),           \
+		.parse = (fn)                                                  \
+	}
+#define WAIT_ROW(lname, field, text)                                           \
+	{                                                                      \
+		.name = (lname), .type = OPT_DURATION, .flags = OPT_F_ZERO,    \
+		A_FIELD(field), .max = MAX_WAIT_NS, .arg = "TIME",             \
+		.help = (text), .accepted = "0 or a time up to 60s, e.g. 2s"   \
+	}
+/* (options.h's OPT_SWITCH_ROW and OPT_UINT_ROW name a parameter "type",
+ * which the preprocessor also puts in for their ".type =".) */
+#define SWITCH_ROW(lname, field, text)                                         \
+	{                                                                      \
+		.name = (lname), .type = OPT_SWITCH, A_FIELD(field),           \
+		.help = (text)                                                 \
+	}
+#define UINT_ROW(lname, field, hi, text, acc)                                  \
+	{                                                                      \
+		.name = (lname), .type = OPT_UINT, A_FIELD(field), .min = 1,   \
+		.max = (hi), .arg = "N", .help = (text), .accepted = (acc)     \
+	}
+
+/* clang-format off */
+static const struct opt_row rfc2544_rows[] = {
+	SWITCH_ROW("lab", lab,
+		   "both ends in the lab's namespaces NAME-a -> NAME-b"),
+	CUSTOM_ROW("name", lab_name, parse_name, "NAME",
+		   "lab name (default lr; see linerate lab)",
+		   "1 to 8 characters a-z 0-9"),
+	CUSTOM_ROW("sizes", cfg.sizes, parse_sizes, "LIST",
+		   "frame sizes incl. FCS, 64..9018, and size mixes, each one "
+		   "row: 64,512,imix; a custom mix needs ';' between rows: "
+		   "'64;imix;64:7,594:4,1518:1' (default "
+		   "64,128,256,512,1024,1280,1518)",
+		   "frame sizes 64..9018 and imix, comma-separated; with a "
+		   "SIZE:WEIGHT,... mix, ';'-separated; no repeats, at most "
+		   "16"),
+	CUSTOM_ROW("tests", cfg.tests, parse_tests_row, "LIST",
+		   "throughput,latency,loss,back-to-back (default all; "
+		   "latency needs the throughput search)",
+		   "comma-separated: throughput, latency, loss, "
+		   "back-to-back"),
+	{.name = "trial", .type = OPT_DURATION, A_FIELD(cfg.trial_ns),
+	 .min = 100 * NSEC_PER_MSEC, .max = MAX_TRIAL_NS, .arg = "TIME",
+	 .help = "trial length (default 60s; --quick 2s)",
+	 .accepted = "a time from 100ms to 1h, e.g. 60s"},
+	WAIT_ROW("warmup", cfg.warmup_ns,
+		 "warm-up traffic at the trial rate before each trial, not "
+		 "counted; 0: none (default 2s; --quick 0.5s)"),
+	WAIT_ROW("drain", cfg.drain_ns,
+		 "wait after the last frame before counting (default 2s; "
+		 "--quick 0.5s)"),
+	CUSTOM_ROW("loss-tolerance", cfg.ndr_loss, parse_ratio_row, "LOSS",
+		   "NDR: loss a passing trial may have, a percent (0.1%) or a "
+		   "fraction (0.001); default 0, the RFC's",
+		   "a percent 0%..50% (0.1%) or a fraction 0..0.5 (0.001)"),
+	CUSTOM_ROW("pdr-loss", cfg.pdr_loss, parse_ratio_row, "LOSS",
+		   "PDR: the same, for the partial drop rate (default 0.5%)",
+		   "a percent 0%..50% (0.5%) or a fraction 0..0.5 (0.005)"),
+	{.name = "resolution", .type = OPT_CUSTOM, A_FIELD(cfg.resolution),
+	 .min = 1 /* > 0 */, .arg = "RES", .parse = parse_ratio_row,
+	 .help = "stop when the pass/fail bracket is this narrow, relative: "
+		 "0.5% or 0.005 (default 0.5%; --quick 1%)",
+	 .accepted = "a percent > 0 and <= 50% (0.5%) or a fraction "
+		     "(0.005)"},
+	CUSTOM_ROW("line-rate", cfg.line_rate_bps, parse_line_rate, "BPS",
+		   "line rate, e.g. 10Gbps (default: the sender's interface "
+		   "speed; a veth says 10 Gbit/s)",
+		   "bits/s, e.g. 10Gbps, 25G"),
+	CUSTOM_ROW("min-rate", cfg.min_rate, parse_min_rate, "RATE",
+		   "lowest rate the search tries (default 1kpps)",
+		   "N[k|M|G]pps, N[k|M|G]bps (L1), N[k|M|G]bps-l2, N%"),
+	UINT_ROW("max-trials", cfg.max_trials, SEARCH_MAX_TRIALS,
+		 "trials per search, 1..128 (default 40)", "1..128"),
+	UINT_ROW("b2b-trials", cfg.b2b_trials, RFC2544_MAX_B2B_TRIALS,
+		 "back-to-back repetitions, 1..100 (default 50; --quick 2)",
+		 "1..100"),
+	UINT_ROW("latency-trials", cfg.latency_trials,
+		 RFC2544_MAX_LATENCY_TRIALS,
+		 "latency repetitions at the throughput, 1..100 (default 20, "
+		 "as the RFC asks; --quick 3)", "1..100"),
+	{.name = "b2b-max", .type = OPT_DURATION, A_FIELD(cfg.b2b_max_ns),
+	 .max = MAX_WAIT_NS, .arg = "TIME",
+	 .help = "longest burst tried, as time at line rate (default 2s; "
+		 "--quick 0.1s)",
+	 .accepted = "a time > 0 up to 60s, e.g. 2s"},
+	SWITCH_ROW("quick", cfg.quick,
+		   "short trials, coarser resolution (see above)"),
+	CUSTOM_ROW("catch-up", cfg.catch_up, parse_catch_up, "none|N|TIME",
+		   "lateness the sender makes up in a rate trial (default 1: at "
+		   "most two frames back-to-back; see linerate send --help)",
+		   "none, a frame count 0..1000000, or a time like 5ms "
+		   "(<= 10s)"),
+	{.name = "stall-limit", .type = OPT_DURATION, .flags = OPT_F_ZERO,
+	 A_FIELD(cfg.stall_limit_ns), .max = MAX_WAIT_NS, .arg = "TIME",
+	 .help = "repeat a rate trial whose sender was late by more than "
+		 "this, up to twice; 0: never (default 10ms)",
+	 .accepted = "0, or a time up to 60s, e.g. 10ms"},
+	CUSTOM_ROW("backend", backend, parse_backend, "NAME",
+		   "data path of both ends: " SPEC_BACKENDS " (default udp)",
+		   SPEC_BACKENDS),
+	SWITCH_ROW("no-gso", no_gso, "udp: one datagram per send/receive"),
+	UINT_ROW("flows", flows, SPEC_MAX_FLOWS,
+		 "source ports of the sender, 1..4096 (default 1)", "1..4096"),
+	CUSTOM_ROW("dscp", tos, parse_marking, "CLASS",
+		   "DSCP of the trial traffic: EF, AF11..AF43, CS0..CS7, LE, "
+		   "VA, DF or 0..63 (default 0)",
+		   "EF, AF11..AF43, CS0..CS7, LE, VA, DF or 0..63"),
+	CUSTOM_ROW("ecn", tos, parse_marking, "CODEPOINT",
+		   "ECN of the trial traffic: not-ect, ect0, ect1, ce or 0..3",
+		   "not-ect, ect0, ect1, ce or 0..3"),
+	CUSTOM_ROW("tos", tos, parse_marking, "BYTE",
+		   "the whole TOS byte 0..255 instead of --dscp/--ecn",
+		   "a byte 0..255"),
+	CUSTOM_ROW("vlan", vlan, parse_vlan, "ID[:PCP]",
+		   "802.1Q tag of the trial traffic, ID 1..4094, priority "
+		   "0..7; QinQ: OUTER[:PCP],INNER[:PCP]; a raw --backend "
+		   "(afpacket, afxdp, xdp)",
+		   "ID 1..4094 or ID:PCP with PCP 0..7, e.g. 100 or 100:5; "
+		   "QinQ OUTER[:PCP],INNER[:PCP]"),
+	{.name = "port", .type = OPT_UINT, A_FIELD(port), .min = 1,
+	 .max = 65534, .arg = "PORT",
+	 .help = "trial port; warm-up uses PORT+1 (default 7000)",
+	 .accepted = "1..65534 (PORT+1 carries the warm-up)"},
+	SWITCH_ROW("json", json,
+		   "one JSON document with every trial on stdout (the table "
+		   "goes to stderr)"),
+	{.name = "csv", .type = OPT_CUSTOM, .flags = OPT_F_FILE,
+	 A_FIELD(csv_path), .arg = "FILE", .parse = parse_out_file,
+	 .help = "one row per frame size",
+	 .accepted = "a file in a writable directory"},
+	{.name = "plot", .type = OPT_CUSTOM, .flags = OPT_F_FILE,
+	 A_FIELD(plot_path), .arg = "FILE", .parse = parse_out_file,
+	 .help = "chart, .svg or .png (needs gnuplot)",
+	 .accepted = "a .svg or .png file in a writable directory"},
+	SWITCH_ROW("quiet", quiet, "no progress on stderr"),
+	CUSTOM_ROW("server-backend", server_backend, parse_backend, "B",
+		   "HOST: the server's data path (default udp)",
+		   SPEC_BACKENDS),
+	{.name = "reverse", .type = OPT_CUSTOM, A_FIELD(direction),
+	 .parse = parse_direction,
+	 .help = "HOST: the server sends, we receive"},
+	{.name = "bidir", .type = OPT_CUSTOM, A_FIELD(direction),
+	 .parse = parse_direction,
+	 .help = "HOST: both directions at once, the rate per direction; a "
+		 "trial passes when both together meet the loss goal"},
+	{.name = "verbose", .short_name = 'v', .type = OPT_CUSTOM,
+	 .parse = parse_verbose,
+	 .help = "also the commands run, on stderr"},
+};
+/* clang-format on */
+
+static const struct opt_group rfc2544_group =
+	OPT_GROUP("rfc2544", rfc2544_rows);
+
+static const struct opt_group_ref rfc2544_groups[] = {
+	{&rfc2544_group, 0},
+	/* with HOST, its API */
+	{&cmd_api_client_group, offsetof(struct rfc2544_args, api)},
+	{NULL, 0},
 };
 
-static int parse_flag(struct rfc2544_args *a, struct seen *seen, int id,
-		      const char *name, const char *v)
-{
-	struct rfc2544_config *c = &a->cfg;
-	uint64_t n;
-
-	switch (id) {
-	case O_LAB:
-		a->lab = true;
-		return 0;
-	case O_REVERSE:
-	case O_BIDIR:
-		if (a->direction) {
-			fprintf(stderr, "linerate rfc2544: give --reverse or "
-					"--bidir, not both\n");
-			return EXIT_USAGE;
-		}
-		a->direction = id == O_REVERSE ? 1 : 2;
-		snprintf(c->direction, sizeof(c->direction), "%s",
-			 id == O_REVERSE ? "reverse" : "bidir");
-		return 0;
-	case O_SERVER_BACKEND:
-		if (!spec_backend_known(v))
-			return bad(name, v, SPEC_BACKENDS);
-		a->server_backend = v;
-		return 0;
-	case O_NAME:
-		if (!*v || strlen(v) > 8 ||
-		    strspn(v, "abcdefghijklmnopqrstuvwxyz"
-			      "0123456789") != strlen(v))
-			return bad(name, v, "1 to 8 characters a-z 0-9");
-		a->lab_name = v;
-		return 0;
-	case O_SIZES:
-		if (parse_sizes(v, c))
-			return bad(name, v,
-				   "comma-separated frame sizes 64..9018, no "
-				   "repeats, at most 16");
-		return 0;
-	case O_TESTS:
-		if (parse_tests(v, &c->tests))
-			return bad(
-				name, v,
-				"comma-separated: throughput, latency, loss, "
-				"back-to-back");
-		return 0;
-	case O_TRIAL:
-		if (parse_duration(v, &c->trial_ns) ||
-		    c->trial_ns < 100 * NSEC_PER_MSEC ||
-		    c->trial_ns > MAX_TRIAL_NS)
-			return bad(name, v,
-				   "a time from 100ms to 1h, e.g. 60s");
-		seen->trial = true;
-		return 0;
-	case O_WARMUP:
-		if (parse_wait(v, &c->warmup_ns))
-			return bad(name, v, "0 or a time up to 60s, e.g. 2s");
-		seen->warmup = true;
-		return 0;
-	case O_DRAIN:
-		if (parse_wait(v, &c->drain_ns))
-			return bad(name, v, "0 or a time up to 60s, e.g. 2s");
-		seen->drain = true;
-		return 0;
-	case O_LOSS:
-		if (parse_ratio(v, 0.5, &c->ndr_loss))
-			return bad(name, v,
-				   "a percent 0%..50% (0.1%) or a fraction "
-				   "0..0.5 (0.001)");
-		return 0;
-	case O_PDR:
-		if (parse_ratio(v, 0.5, &c->pdr_loss))
-			return bad(name, v,
-				   "a percent 0%..50% (0.5%) or a fraction "
-				   "0..0.5 (0.005)");
-		return 0;
-	case O_RESOLUTION:
-		if (parse_ratio(v, 0.5, &c->resolution) || c->resolution <= 0)
-			return bad(name, v,
-				   "a percent > 0 and <= 50% (0.5%) or a "
-				   "fraction (0.005)");
-		seen->resolution = true;
-		return 0;
-	case O_LINE_RATE:
-		if (parse_bitrate(v, &c->line_rate_bps) || !c->line_rate_bps)
-			return bad(name, v, "bits/s, e.g. 10Gbps, 25G");
-		return 0;
-	case O_MIN_RATE:
-		if (parse_rate(v, &c->min_rate) || c->min_rate.kind == RATE_MAX)
-			return bad(name, v,
-				   "N[k|M|G]pps, N[k|M|G]bps (L1), "
-				   "N[k|M|G]bps-l2, N%");
-		return 0;
-	case O_MAX_TRIALS:
-		if (parse_u64(v, 1, SEARCH_MAX_TRIALS, &n))
-			return bad(name, v, "1..128");
-		c->max_trials = (unsigned int)n;
-		return 0;
-	case O_LATENCY_TRIALS:
-		if (parse_u64(v, 1, RFC2544_MAX_LATENCY_TRIALS, &n))
-			return bad(name, v, "1..100");
-		c->latency_trials = (unsigned int)n;
-		seen->latency_trials = true;
-		return 0;
-	case O_B2B_TRIALS:
-		if (parse_u64(v, 1, RFC2544_MAX_B2B_TRIALS, &n))
-			return bad(name, v, "1..100");
-		c->b2b_trials = (unsigned int)n;
-		seen->b2b_trials = true;
-		return 0;
-	case O_B2B_MAX:
-		if (parse_duration(v, &c->b2b_max_ns) ||
-		    c->b2b_max_ns > MAX_WAIT_NS)
-			return bad(name, v, "a time > 0 up to 60s, e.g. 2s");
-		seen->b2b_max = true;
-		return 0;
-	case O_QUICK:
-		c->quick = true;
-		return 0;
-	case O_STALL_LIMIT:
-		if (!strcmp(v, "0")) {
-			c->stall_limit_ns = 0;
-			return 0;
-		}
-		if (parse_duration(v, &c->stall_limit_ns) ||
-		    c->stall_limit_ns > MAX_WAIT_NS)
-			return bad(name, v, "0, or a time up to 60s, e.g. 10ms");
-		return 0;
-	case O_CATCH_UP: {
-		struct test_spec probe;
-
-		spec_init(&probe, ROLE_SEND);
-		if (strlen(v) >= sizeof(c->catch_up) ||
-		    spec_parse_catch_up(&probe, v))
-			return bad(name, v,
-				   "none, a frame count 0..1000000, or a time "
-				   "like 5ms (<= 10s)");
-		snprintf(c->catch_up, sizeof(c->catch_up), "%s", v);
-		return 0;
-	}
-	case O_BACKEND:
-		if (!spec_backend_known(v))
-			return bad(name, v, SPEC_BACKENDS);
-		a->backend = v;
-		return 0;
-	case O_NO_GSO:
-		a->no_gso = true;
-		return 0;
-	case O_DSCP:
-	case O_ECN:
-	case O_TOS: {
-		unsigned int bit = id == O_TOS ? 2 : 1;
-		uint8_t value;
-
-		if (a->marks & (3u ^ bit)) {
-			fprintf(stderr,
-				"linerate rfc2544: --%s: cannot be combined "
-				"with --%s (choose one)\n",
-				name, bit == 2 ? "dscp/--ecn" : "tos");
-			return EXIT_USAGE;
-		}
-		a->marks |= bit;
-		if (id == O_DSCP) {
-			if (marking_parse_dscp(v, &value))
-				return bad(name, v, "EF, AF11..AF43, CS0..CS7, "
-						    "LE, VA, DF or 0..63");
-			a->tos = marking_tos(value, marking_ecn_of(a->tos));
-		} else if (id == O_ECN) {
-			if (marking_parse_ecn(v, &value))
-				return bad(name, v,
-					   "not-ect, ect0, ect1, ce or 0..3");
-			a->tos = marking_tos(marking_dscp_of(a->tos), value);
-		} else {
-			if (marking_parse_tos(v, &value))
-				return bad(name, v, "a byte 0..255");
-			a->tos = value;
-		}
-		return 0;
-	}
-	case O_FLOWS:
-		if (parse_u64(v, 1, SPEC_MAX_FLOWS, &n))
-			return bad(name, v, "1..4096");
-		a->flows = (uint32_t)n;
-		return 0;
-	case O_PORT:
-		if (parse_u64(v, 1, 65534, &n))
-			return bad(name, v,
-				   "1..65534 (PORT+1 carries the warm-up)");
-		a->port = (uint16_t)n;
-		return 0;
-	case O_JSON:
-		a->json = true;
-		return 0;
-	case O_CSV:
-		if (!*v || !writable_dir_of(v))
-			return bad(name, v, "a file in a writable directory");
-		a->csv_path = v;
-		return 0;
-	case O_PLOT:
-		if (!rfc2544_plot_format_known(v) || !writable_dir_of(v))
-			return bad(
-				name, v,
-				"a .svg or .png file in a writable directory");
-		a->plot_path = v;
-		return 0;
-	case O_QUIET:
-		a->quiet = true;
-		return 0;
-	case O_VERBOSE:
-		log_set_level(LOG_DEBUG);
-		return 0;
-	}
-	return EXIT_USAGE;
-}
+const struct opt_command cmd_rfc2544_opts = {
+	.name = "rfc2544",
+	.summary = "RFC 2544 benchmarks: throughput, latency, frame loss, "
+		   "back-to-back",
+	.usage = "rfc2544 --lab [--name NAME] [options]\n"
+		 "       linerate rfc2544 HOST[:PORT] [options]   (a linerate "
+		 "server receives)\n\n"
+		 "  RFC 2544: throughput (highest rate with loss <= the "
+		 "tolerance: a binary\n"
+		 "  search with a confirmation trial; NDR and PDR), latency at "
+		 "that rate,\n"
+		 "  frame loss rate from 100% of the line rate down, "
+		 "back-to-back bursts.\n"
+		 "  Progress and the time left go to stderr.",
+	.groups = rfc2544_groups,
+	.epilog = "\nexit codes: 0 ok, 1 runtime error (the results so far "
+		  "are still written), 2 bad input\n",
+	.max_args = 1,
+};
 
 static void defaults(struct rfc2544_args *a)
 {
 	struct rfc2544_config *c = &a->cfg;
 
 	memset(a, 0, sizeof(*a));
-	memcpy(c->sizes, rfc2544_default_sizes, sizeof(rfc2544_default_sizes));
 	c->nsizes = sizeof(rfc2544_default_sizes) /
 		    sizeof(rfc2544_default_sizes[0]);
+	for (unsigned int i = 0; i < c->nsizes; i++)
+		c->sizes[i].frame_size = rfc2544_default_sizes[i];
 	c->tests = RFC2544_ALL_TESTS;
 	c->trial_ns = 60 * NSEC_PER_SEC;
 	c->warmup_ns = 2 * NSEC_PER_SEC;
@@ -579,96 +506,117 @@ static void defaults(struct rfc2544_args *a)
 	a->port = 7000;
 }
 
-static void apply_quick(struct rfc2544_args *a, const struct seen *seen)
+/* --quick fills in only what was not given. */
+static void apply_quick(struct rfc2544_args *a, const struct opt_parse *st)
 {
 	struct rfc2544_config *c = &a->cfg;
 
 	if (!c->quick)
 		return;
-	if (!seen->trial)
+	if (!opts_seen(st, "trial"))
 		c->trial_ns = 2 * NSEC_PER_SEC;
-	if (!seen->warmup)
+	if (!opts_seen(st, "warmup"))
 		c->warmup_ns = 500 * NSEC_PER_MSEC;
-	if (!seen->drain)
+	if (!opts_seen(st, "drain"))
 		c->drain_ns = 500 * NSEC_PER_MSEC;
-	if (!seen->resolution)
+	if (!opts_seen(st, "resolution"))
 		c->resolution = 0.01;
-	if (!seen->b2b_trials)
+	if (!opts_seen(st, "b2b-trials"))
 		c->b2b_trials = 2;
-	if (!seen->latency_trials)
+	if (!opts_seen(st, "latency-trials"))
 		c->latency_trials = 3;
-	if (!seen->b2b_max)
+	if (!opts_seen(st, "b2b-max"))
 		c->b2b_max_ns = 100 * NSEC_PER_MSEC;
 }
 
-static int parse_args(int argc, char **argv, struct rfc2544_args *a)
+/* The smallest row's smallest frame, incl. FCS. */
+static uint32_t smallest_frame(const struct rfc2544_config *c)
 {
-	struct seen seen = {0};
-	int id, rc;
+	uint32_t least = FRAME_MAX_SIZE;
 
-	defaults(a);
-	optind = 1;
-	opterr = 0;
-	while ((id = getopt_long(argc, argv, ":hv", longopts, NULL)) != -1) {
-		const char *name = NULL;
+	for (unsigned int i = 0; i < c->nsizes; i++) {
+		const struct rfc2544_size *row = &c->sizes[i];
+		uint32_t v = row->mix.count ? sizemix_min(&row->mix) :
+					      row->frame_size;
 
-		if (id == 'h' || id == O_HELP) {
-			usage(stdout);
-			return CMD_HELP_SHOWN;
-		}
-		if (id == 'v')
-			id = O_VERBOSE;
-		if (id == ':') {
-			const char *flag = argv[optind - 1];
-
-			fprintf(stderr,
-				"linerate rfc2544: --%s: a value is required "
-				"(see --help)\n",
-				flag + strspn(flag, "-"));
-			return EXIT_USAGE;
-		}
-		if (id == '?') {
-			fprintf(stderr,
-				"linerate rfc2544: %s: unknown flag (see "
-				"--help)\n",
-				argv[optind - 1]);
-			return EXIT_USAGE;
-		}
-		if (cmd_api_client_is_opt(id)) {
-			rc = cmd_api_client_parse(&a->api, "rfc2544", id,
-						  optarg);
-			if (rc)
-				return rc;
-			continue;
-		}
-		for (size_t i = 0; longopts[i].name; i++)
-			if (longopts[i].val == id)
-				name = longopts[i].name;
-		rc = parse_flag(a, &seen, id, name, optarg);
-		if (rc)
-			return rc;
+		least = v < least ? v : least;
 	}
-	if (optind < argc)
-		a->host = argv[optind++];
-	if (optind < argc) {
+	return least;
+}
+
+/*
+ * A tag needs a raw data path at the end that sends, and in the lab at
+ * the end that receives too: a socket sees no tagged frame. Each tag
+ * takes 4 bytes of a frame's payload: as `send` does, the default sizes
+ * start at the smallest tagged frame that carries a probe (68, or 72
+ * for QinQ), and a smaller --sizes is refused before the first trial.
+ */
+static int check_vlan(struct rfc2544_args *a, const struct opt_parse *st)
+{
+	bool we_send = a->direction != 1, server_sends = a->direction != 0;
+	const char *server = a->server_backend ? a->server_backend : "udp";
+	uint32_t least =
+		FRAME_MIN_SIZE + FRAME_VLAN_HLEN * (a->vlan.inner_id ? 2u : 1u);
+
+	if (!a->vlan.id)
+		return 0;
+	if (!opts_seen(st, "sizes") && a->cfg.sizes[0].frame_size < least)
+		a->cfg.sizes[0].frame_size = least;
+	if (smallest_frame(&a->cfg) < least) {
 		fprintf(stderr,
-			"linerate rfc2544: unexpected argument '%s' (see "
-			"--help)\n",
-			argv[optind]);
+			"linerate rfc2544: --sizes: %u-byte frames are too "
+			"small for a probe behind %s (the smallest is %u)\n",
+			smallest_frame(&a->cfg),
+			a->vlan.inner_id ? "two VLAN tags" : "a VLAN tag",
+			least);
 		return EXIT_USAGE;
 	}
-	apply_quick(a, &seen);
-	if (a->lab && a->host) {
-		fprintf(stderr, "linerate rfc2544: give --lab or HOST, not "
-				"both\n");
+	if ((we_send || a->lab) && !strcmp(a->backend, "udp")) {
+		fprintf(stderr, "linerate rfc2544: --vlan: the udp backend "
+				"cannot tag frames; use --backend afpacket, "
+				"afxdp or xdp\n");
 		return EXIT_USAGE;
 	}
-	if (!a->lab && !a->host) {
-		fprintf(stderr, "linerate rfc2544: say where to test: --lab "
-				"or HOST (see --help)\n");
+	if (a->host && server_sends && !strcmp(server, "udp")) {
+		fprintf(stderr, "linerate rfc2544: --vlan: the server's udp "
+				"backend cannot tag frames; use "
+				"--server-backend afpacket, afxdp or xdp\n");
 		return EXIT_USAGE;
 	}
-	if (a->cfg.pdr_loss < a->cfg.ndr_loss) {
+	return 0;
+}
+
+/* The xdp generator sends one frame size: a mix needs another sender. */
+static int check_mix(const struct rfc2544_args *a)
+{
+	bool we_send = a->direction != 1, server_sends = a->direction != 0;
+	const char *server = a->server_backend ? a->server_backend : "udp";
+	bool mix = false;
+
+	for (unsigned int i = 0; i < a->cfg.nsizes; i++)
+		mix |= a->cfg.sizes[i].mix.count > 0;
+	if (!mix)
+		return 0;
+	if (((we_send || a->lab) && !strcmp(a->backend, "xdp")) ||
+	    (a->host && server_sends && !strcmp(server, "xdp"))) {
+		fprintf(stderr, "linerate rfc2544: --sizes: the xdp backend's "
+				"generator sends one frame size; a size mix "
+				"needs afxdp, afpacket or udp\n");
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+/* Where to test, and the rules across flags. 0 or EXIT_USAGE. */
+static int check_where(const struct rfc2544_args *a)
+{
+	const char *why = NULL;
+
+	if (a->lab && a->host)
+		why = "give --lab or HOST, not both";
+	else if (!a->lab && !a->host)
+		why = "say where to test: --lab or HOST (see --help)";
+	if (!why && a->cfg.pdr_loss < a->cfg.ndr_loss) {
 		fprintf(stderr,
 			"linerate rfc2544: --pdr-loss: %g%% is below the "
 			"--loss-tolerance %g%%; PDR allows at least NDR's "
@@ -676,18 +624,35 @@ static int parse_args(int argc, char **argv, struct rfc2544_args *a)
 			a->cfg.pdr_loss * 100, a->cfg.ndr_loss * 100);
 		return EXIT_USAGE;
 	}
-	if (a->lab &&
-	    (a->api.api.token_file || a->api.api.tls || a->server_backend)) {
-		fprintf(stderr, "linerate rfc2544: --token-file, --tls and "
-				"--server-backend are for HOST, not --lab\n");
-		return EXIT_USAGE;
-	}
-	if (a->lab && a->direction) {
-		fprintf(stderr, "linerate rfc2544: --reverse and --bidir are "
-				"for HOST, not --lab\n");
+	if (!why && a->lab &&
+	    (a->api.api.token_file || a->api.api.tls || a->server_backend))
+		why = "--token-file, --tls and --server-backend are for HOST, "
+		      "not --lab";
+	else if (!why && a->lab && a->direction)
+		why = "--reverse and --bidir are for HOST, not --lab";
+	if (why) {
+		fprintf(stderr, "linerate rfc2544: %s\n", why);
 		return EXIT_USAGE;
 	}
 	return 0;
+}
+
+static int parse_args(int argc, char **argv, struct rfc2544_args *a)
+{
+	struct opt_parse st;
+	int rc;
+
+	defaults(a);
+	rc = opts_parse_argv(&cmd_rfc2544_opts, 0, argc, argv, a, &st);
+	if (rc)
+		return rc;
+	if (st.nargs)
+		a->host = st.args[0];
+	apply_quick(a, &st);
+	rc = check_where(a);
+	if (!rc)
+		rc = check_vlan(a, &st);
+	return rc ? rc : check_mix(a);
 }
 
 static int write_outputs(const struct rfc2544_args *a,
@@ -739,6 +704,7 @@ static int open_host(const struct rfc2544_args *a, struct api_client **api,
 		.no_gso = a->no_gso,
 		.flows = a->flows,
 		.tos = a->tos,
+		.vlan = a->vlan,
 		.catch_up = a->cfg.catch_up,
 		.direction = a->direction,
 		.stop = stop,
@@ -800,6 +766,7 @@ int cmd_rfc2544(int argc, char **argv)
 			.no_gso = a.no_gso,
 			.flows = a.flows,
 			.tos = a.tos,
+			.vlan = a.vlan,
 			.port = a.port,
 			.catch_up = a.cfg.catch_up,
 			.stop = stop,

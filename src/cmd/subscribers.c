@@ -4,40 +4,81 @@
  * replicator's subscribers over its API (api/client.c, libcurl).
  */
 #include <stdio.h>
+#include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "api/client.h"
 #include "api/http.h"
+#include "lib/clock.h"
 #include "cmd/cmd.h"
 #include "cmd/api_client_opts.h"
 #include "lib/resolve.h"
+#include "cmd/row_values.h"
+#include "cmd/server_opts.h"
+#include "lib/options.h"
+#include "replicator/api_client.h"
 #include "lib/units.h"
 
 #define SUBS_API_PORT 9280
 
-static void usage(FILE *out)
-{
-	fprintf(out,
-		"usage: linerate subscribers HOST[:PORT] add|remove|list [IP:PORT] [options]\n"
-		"\n"
-		"Manage a running linerate replicate's subscribers over its API\n"
-		"(port %d unless HOST says otherwise).\n"
-		"\n"
-		"  add IP:PORT          start sending the feed to IP:PORT\n"
-		"  remove IP:PORT       stop; prints what it was sent\n"
-		"  list                 the subscribers and their counters\n"
-		"  --json               print the API's JSON reply\n"
-		"  --timeout TIME       per request (default 10s)\n"
-		"  -h, --help\n"
-		"\n"
-		"the replicator's API:\n",
-		SUBS_API_PORT);
-	cmd_api_client_help(out, 19, 0, "the replicator's bearer token");
-	fprintf(out,
-		"\nexit codes: 0 ok, 1 runtime error (no reply, 5xx), 2 bad input or "
-		"refused (4xx)\n");
-}
+struct subscribers_cli {
+	struct cmd_api_client api;
+	bool json;
+	uint64_t timeout_ns;
+};
+
+#define SUBS_FIELD(field) OPT_FIELD(struct subscribers_cli, field)
+
+static const struct opt_row subscribers_rows[] = {
+	{.name = "json",
+	 .type = OPT_SWITCH,
+	 SUBS_FIELD(json),
+	 .help = "print the API's JSON reply"},
+	{.name = "timeout",
+	 .type = OPT_DURATION,
+	 SUBS_FIELD(timeout_ns),
+	 .max = 600 * NSEC_PER_SEC,
+	 .arg = "TIME",
+	 .parse = cmd_row_duration,
+	 .accepted = "a time up to 10m",
+	 .help = "per request (default 10s)"},
+};
+
+static const struct opt_group subscribers_group =
+	OPT_GROUP("subscribers", subscribers_rows);
+
+static const struct opt_group_ref subscribers_groups[] = {
+	{&subscribers_group, 0},
+	{&cmd_api_client_group, offsetof(struct subscribers_cli, api)},
+	{NULL, 0},
+};
+
+static const struct opt_help_override subscribers_help[] = {
+	{"token-file", "the replicator's bearer token"},
+	{NULL, NULL},
+};
+
+/* clang-format off */
+const struct opt_command cmd_subscribers_opts = {
+	.name = "subscribers",
+	.summary = "add, remove and list a running replicator's subscribers",
+	.usage = "subscribers HOST[:PORT] add|remove|list [IP:PORT] [options]\n"
+		 "\n"
+		 "Manage a running linerate replicate's subscribers over its API\n"
+		 "(port " CMD_STR(SUBS_API_PORT) " unless HOST says otherwise).\n"
+		 "\n"
+		 "  add IP:PORT          start sending the feed to IP:PORT\n"
+		 "  remove IP:PORT       stop; prints what it was sent\n"
+		 "  list                 the subscribers and their counters",
+	.groups = subscribers_groups,
+	.epilog = "\nexit codes: 0 ok, 1 runtime error (no reply, 5xx), 2 bad "
+		  "input or refused (4xx)\n",
+	.help_overrides = subscribers_help,
+	.words = "add remove list",
+	.max_args = 3,
+};
+/* clang-format on */
 
 /* HOST with the replicator's default port when it names none. */
 static int host_with_port(const char *in, char *out, size_t len)
@@ -72,137 +113,65 @@ static void print_sub(json_t *s, const char *verb)
 	       (long long)json_integer_value(json_object_get(s, "bytes")));
 }
 
-int cmd_subscribers(int argc, char **argv)
-{
-	const char *host = NULL, *verb = NULL, *target = NULL;
-	struct cmd_api_client opts = { 0 };
-	struct api_client_config acfg;
-	struct api_client *api = NULL;
-	char hostport[300], err[512] = "", path[128];
-	json_t *reply = NULL, *body = NULL;
-	bool json = false;
-	uint64_t timeout_ns = 10 * 1000000000ull;
+/* What the arguments ask for: HOST, add|remove|list, and IP:PORT. */
+static const char *const verb_names[] = {
+	[REPL_SUBS_ADD] = "add",
+	[REPL_SUBS_REMOVE] = "remove",
+	[REPL_SUBS_LIST] = "list",
+};
+
+struct subscribers_request {
+	const char *host, *verb, *target;
+	enum repl_subscribers_action action;
 	struct ip_addr ip;
-	uint16_t port = 0;
-	long status = 0;
-	int rc = EXIT_USAGE;
+	uint16_t port;
+	char hostport[300];
+};
 
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		bool taken;
+/* The arguments that are not flags. 0, or EXIT_USAGE after one line. */
+static int subscribers_args(const struct opt_parse *st,
+			    struct subscribers_request *rq)
+{
+	char err[512];
 
-		if (cmd_api_client_parse_argv(&opts, "subscribers", 0, argc,
-					      argv, &i, &taken))
-			return EXIT_USAGE;
-		if (taken)
-			continue;
-		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-			usage(stdout);
-			return EXIT_OK;
-		} else if (!strcmp(a, "--json")) {
-			json = true;
-		} else if (!strcmp(a, "--timeout")) {
-			if (i + 1 >= argc) {
-				fprintf(stderr, "linerate subscribers: %s: a value "
-						"is required\n", a);
-				return EXIT_USAGE;
-			}
-			if (parse_duration(argv[++i], &timeout_ns) ||
-				   timeout_ns > 600 * 1000000000ull) {
-				fprintf(stderr, "linerate subscribers: --timeout: '%s' "
-						"is not a time up to 10m\n", argv[i]);
-				return EXIT_USAGE;
-			}
-		} else if (a[0] == '-') {
-			fprintf(stderr, "linerate subscribers: %s: unknown flag "
-					"(see --help)\n", a);
-			return EXIT_USAGE;
-		} else if (!host) {
-			host = a;
-		} else if (!verb) {
-			verb = a;
-		} else if (!target) {
-			target = a;
-		} else {
-			fprintf(stderr, "linerate subscribers: unexpected argument "
-					"'%s'\n", a);
-			return EXIT_USAGE;
-		}
-	}
-	if (!host || !verb) {
-		fprintf(stderr, "linerate subscribers: HOST and add|remove|list "
-				"are required (see --help)\n");
-		return EXIT_USAGE;
-	}
-	if (strcmp(verb, "add") && strcmp(verb, "remove") && strcmp(verb, "list")) {
-		fprintf(stderr, "linerate subscribers: '%s' is not add, remove or "
-				"list\n", verb);
-		return EXIT_USAGE;
-	}
-	if (!strcmp(verb, "list") != !target) {
-		fprintf(stderr, "linerate subscribers: %s\n",
-			target ? "list takes no IP:PORT" :
-				 "add and remove take IP:PORT");
-		return EXIT_USAGE;
-	}
-	if (target && endpoint_resolve(target, false, &ip, &port, NULL, err,
-				       sizeof(err))) {
-		fprintf(stderr, "linerate subscribers: %s: %s\n", verb, err);
-		return EXIT_USAGE;
-	}
-	if (host_with_port(host, hostport, sizeof(hostport))) {
-		fprintf(stderr, "linerate subscribers: '%s' is not HOST[:PORT]\n",
-			host);
-		return EXIT_USAGE;
-	}
-	api_client_config_init(&acfg, &opts.api, hostport);
-	acfg.timeout_ms = (long)(timeout_ns / 1000000);
-	api = api_client_connect(&acfg, opts.api.token_file, NULL, NULL, err,
-				 sizeof(err));
-	if (!api) {
-		fprintf(stderr, "linerate subscribers: %s\n", err);
-		goto out;
-	}
-	if (!strcmp(verb, "list")) {
-		rc = api_client_request(api, "GET", "/v1/replicator/subscribers",
-					NULL, &status, &reply, err, sizeof(err));
-	} else {
-		char text[INET6_ADDRSTRLEN];
+	rq->host = st->nargs > 0 ? st->args[0] : NULL;
+	rq->verb = st->nargs > 1 ? st->args[1] : NULL;
+	rq->target = st->nargs > 2 ? st->args[2] : NULL;
+	if (!rq->host || !rq->verb)
+		return cmd_usage_error(
+			"subscribers",
+			"HOST and add|remove|list are required (see --help)");
+	for (rq->action = REPL_SUBS_ADD; rq->action <= REPL_SUBS_LIST;
+	     rq->action++)
+		if (!strcmp(rq->verb, verb_names[rq->action]))
+			break;
+	if (rq->action > REPL_SUBS_LIST)
+		return cmd_usage_error("subscribers",
+				       "'%s' is not add, remove or list",
+				       rq->verb);
+	if ((rq->action == REPL_SUBS_LIST) != !rq->target)
+		return cmd_usage_error("subscribers", "%s",
+				       rq->target ?
+					       "list takes no IP:PORT" :
+					       "add and remove take IP:PORT");
+	if (rq->target && endpoint_resolve(rq->target, false, &rq->ip,
+					   &rq->port, NULL, err, sizeof(err)))
+		return cmd_usage_error("subscribers", "%s: %s", rq->verb, err);
+	if (host_with_port(rq->host, rq->hostport, sizeof(rq->hostport)))
+		return cmd_usage_error("subscribers", "'%s' is not HOST[:PORT]",
+				       rq->host);
+	return 0;
+}
 
-		ip_addr_format(&ip, text, sizeof(text));
-		if (!strcmp(verb, "add")) {
-			body = json_pack("{ss si}", "address", text, "port", port);
-			rc = api_client_request(api, "POST",
-						"/v1/replicator/subscribers", body,
-						&status, &reply, err, sizeof(err));
-		} else {
-			snprintf(path, sizeof(path),
-				 ip.family == AF_INET6 ?
-					 "/v1/replicator/subscribers/[%s]:%u" :
-					 "/v1/replicator/subscribers/%s:%u",
-				 text, port);
-			rc = api_client_request(api, "DELETE", path, NULL, &status,
-						&reply, err, sizeof(err));
-		}
-	}
-	if (rc) {
-		fprintf(stderr, "linerate subscribers: %s\n", err);
-		rc = EXIT_RUNTIME;
-		goto out;
-	}
-	if (status < 200 || status >= 300) {
-		fprintf(stderr, "linerate subscribers: %s: %s\n", verb,
-			api_reply_error(reply, status, err, sizeof(err)));
-		rc = status >= 400 && status < 500 ? EXIT_USAGE : EXIT_RUNTIME;
-		goto out;
-	}
-	rc = EXIT_OK;
-	if (json) {
+static void print_reply(const struct subscribers_cli *cli,
+			const struct subscribers_request *rq, json_t *reply)
+{
+	if (cli->json) {
 		char *dump = json_dumps(reply, JSON_INDENT(2));
 
 		printf("%s\n", dump ? dump : "null");
 		free(dump);
-	} else if (!strcmp(verb, "list")) {
+	} else if (rq->action == REPL_SUBS_LIST) {
 		json_t *list = json_object_get(reply, "subscribers"), *s;
 		size_t i;
 
@@ -212,11 +181,60 @@ int cmd_subscribers(int argc, char **argv)
 		json_array_foreach(list, i, s)
 			print_sub(s, "  ");
 	} else {
-		print_sub(reply, !strcmp(verb, "add") ? "added " : "removed ");
+		print_sub(reply,
+			  rq->action == REPL_SUBS_ADD ? "added " : "removed ");
 	}
-out:
-	json_decref(body);
+}
+
+/* Connect, ask, print. An exit code. */
+static int subscribers_run(struct subscribers_cli *cli,
+			   const struct subscribers_request *rq)
+{
+	struct api_client_config acfg;
+	struct api_client *api;
+	json_t *reply = NULL;
+	char err[512] = "";
+	long status = 0;
+	int rc;
+
+	api_client_config_init(&acfg, &cli->api.api, rq->hostport);
+	acfg.timeout_ms = (long)(cli->timeout_ns / 1000000);
+	api = api_client_connect(&acfg, cli->api.api.token_file, NULL, NULL,
+				 err, sizeof(err));
+	if (!api) {
+		fprintf(stderr, "linerate subscribers: %s\n", err);
+		return EXIT_USAGE;
+	}
+	rc = repl_api_subscribers(api, rq->action, &rq->ip, rq->port, &status,
+				  &reply, err, sizeof(err));
+	if (rc) {
+		fprintf(stderr, "linerate subscribers: %s\n", err);
+		rc = EXIT_RUNTIME;
+	} else if (status < 200 || status >= 300) {
+		fprintf(stderr, "linerate subscribers: %s: %s\n", rq->verb,
+			api_reply_error(reply, status, err, sizeof(err)));
+		rc = status >= 400 && status < 500 ? EXIT_USAGE : EXIT_RUNTIME;
+	} else {
+		print_reply(cli, rq, reply);
+		rc = EXIT_OK;
+	}
 	json_decref(reply);
 	api_client_close(api);
 	return rc;
+}
+
+int cmd_subscribers(int argc, char **argv)
+{
+	struct subscribers_cli cli = {.timeout_ns = 10 * NSEC_PER_SEC};
+	struct subscribers_request rq = {0};
+	struct opt_parse st;
+	int rc;
+
+	rc = opts_parse_argv(&cmd_subscribers_opts, 0, argc, argv, &cli, &st);
+	if (rc == CMD_HELP_SHOWN)
+		return EXIT_OK;
+	if (rc)
+		return EXIT_USAGE;
+	rc = subscribers_args(&st, &rq);
+	return rc ? rc : subscribers_run(&cli, &rq);
 }

@@ -59,9 +59,8 @@ int cmd_spec_finish(const char *command, const struct opt_parse *st,
 	return 0;
 }
 
-/* Defaults that follow from what was (not) given. */
-static void role_defaults_after(enum role role, const struct opt_parse *st,
-				struct test_spec *sp)
+void cmd_spec_defaults_after(enum role role, const struct opt_parse *st,
+			     struct test_spec *sp)
 {
 	bool sender = role == ROLE_SEND || role == ROLE_PING;
 
@@ -78,7 +77,8 @@ static void role_defaults_after(enum role role, const struct opt_parse *st,
 	/* A tag takes 4 bytes of the smallest frame's payload; the
 	 * smallest tagged frame that carries a probe is 4 bytes longer. */
 	if (!opts_seen(st, "size") && sender && sp->vlan_id)
-		sp->frame_size += FRAME_VLAN_HLEN;
+		sp->frame_size +=
+			FRAME_VLAN_HLEN * (sp->vlan_inner_id ? 2u : 1u);
 }
 
 int cmd_parse_spec(enum role role, int argc, char **argv, struct test_spec *sp)
@@ -90,7 +90,7 @@ int cmd_parse_spec(enum role role, int argc, char **argv, struct test_spec *sp)
 	rc = opts_parse_argv(spec_opts_command(role), 0, argc, argv, sp, &st);
 	if (rc)
 		return rc;
-	role_defaults_after(role, &st, sp);
+	cmd_spec_defaults_after(role, &st, sp);
 	return cmd_spec_finish(role_name(role), &st, sp);
 }
 

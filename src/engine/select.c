@@ -30,6 +30,8 @@ void backend_request_from_spec(const struct test_spec *sp,
 		cfg->frame.tos = sp->tos;
 		cfg->frame.vlan_id = sp->vlan_id;
 		cfg->frame.vlan_pcp = sp->vlan_pcp;
+		cfg->frame.vlan_inner_id = sp->vlan_inner_id;
+		cfg->frame.vlan_inner_pcp = sp->vlan_inner_pcp;
 		cfg->remote = sp->dst;
 		cfg->remote_port = sp->dst_port;
 		if (sp->has_src)
@@ -236,7 +238,7 @@ int backend_select_open(const struct backend_request *req,
 			continue;
 		cannot = backend_cannot(req, ops, is_auto, err);
 		if (cannot && !is_auto)
-			return err->code;
+			return lr_err_is_set(err) ? err->code : -EOPNOTSUPP;
 		if (cannot) {
 			backend_note_append(note, note_len, ops->name, cannot);
 			continue;

@@ -651,6 +651,9 @@ int session_run_observed(const struct test_spec *sp, atomic_bool *stop,
 		werr = worker_join(s->workers[i]);
 		if (werr && !err)
 			err = werr;
+		if (werr && lr_err_is_set(&s->workers[i]->err))
+			lr_err_set(&obs->err, werr, s->workers[i]->err.field,
+				   "%s", s->workers[i]->err.message);
 		if (s->ops->kernel_stats) {
 			char one[1024];
 

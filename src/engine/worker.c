@@ -174,10 +174,41 @@ size_t worker_flow_results(const struct worker *w, struct flow_result *out,
 		r->tos_seen = f->tos_seen;
 		r->vlan_seen = f->vlan_seen;
 		r->vlan_id = f->vlan_id;
+		r->vlan_inner_id = f->vlan_inner_id;
 		r->jitter_rfc3550_ns = f->jitter.rfc3550_ns;
 		flowreport_set_latency(r, f->latency);
 	}
 	return n;
+}
+
+/*
+ * The tags a raw frame came with. One a NIC or veth stripped on the way
+ * in is not in the frame: only a backend that reports it beside the
+ * frame (BACKEND_F_RX_VLAN) shows it, and it was the outer one, so a tag
+ * still in the frame is then QinQ's inner.
+ */
+static void raw_frame_vlans(const struct worker *w, struct pkt *p,
+			    const struct frame_view *v)
+{
+	uint16_t stripped = (w->ops->flags & BACKEND_F_RX_VLAN) ?
+				    p->rx_vlan & (PKT_MARK_VALID | 0x0fff) :
+				    0;
+
+	if (stripped) {
+		p->rx_vlan = stripped;
+		p->rx_vlan_inner =
+			v->vlan_id ? (uint16_t)(PKT_MARK_VALID | v->vlan_id) :
+				     0;
+	} else if (v->vlan_id) {
+		p->rx_vlan = (uint16_t)(PKT_MARK_VALID | v->vlan_id);
+		p->rx_vlan_inner =
+			v->vlan_tags == 2 ?
+				(uint16_t)(PKT_MARK_VALID | v->vlan_inner_id) :
+				0;
+	} else {
+		p->rx_vlan = 0;
+		p->rx_vlan_inner = 0;
+	}
 }
 
 /* The markings a flow's packet arrived with, as the backend saw them. */
@@ -193,6 +224,9 @@ static void flow_note_marking(struct flow_state *f, const struct pkt *p)
 	if (p->rx_vlan & PKT_MARK_VALID) {
 		f->vlan_seen = true;
 		f->vlan_id = p->rx_vlan & 0x0fff;
+		f->vlan_inner_id = p->rx_vlan_inner & PKT_MARK_VALID ?
+					   p->rx_vlan_inner & 0x0fff :
+					   0;
 	}
 }
 
@@ -307,13 +341,7 @@ static unsigned int raw_rx_prepare(struct worker *w, struct pkt *pkts,
 		p->payload_offset = (uint32_t)v.payload_offset;
 		p->len = (uint32_t)(v.payload_offset + v.payload_len);
 		p->rx_tos = (uint16_t)(PKT_MARK_VALID | v.tos);
-		/* A tag a NIC or veth stripped on the way in is not in
-		 * the frame: only a backend that reports it beside the
-		 * frame (BACKEND_F_RX_VLAN) shows it then. */
-		if (v.vlan_id)
-			p->rx_vlan = (uint16_t)(PKT_MARK_VALID | v.vlan_id);
-		else if (!(w->ops->flags & BACKEND_F_RX_VLAN))
-			p->rx_vlan = 0;
+		raw_frame_vlans(w, p, &v);
 		peer_from_view(&p->peer, &v);
 		if (kept != i)
 			pkts[kept] = *p;
@@ -1174,6 +1202,7 @@ static void *worker_main(void *arg)
 			.target_pps = w->target_pps,
 			.flow_base = w->flow_base,
 			.rx_first_mono_ns = &w->rx_first_mono_ns,
+			.err = &w->err,
 		};
 
 		err = w->ops->run(w->backend, &ctx);

@@ -36,7 +36,8 @@ struct flow_state {
 	uint8_t ecn_seen; /* bit e: ECN codepoint e */
 	bool tos_seen;
 	bool vlan_seen;
-	uint16_t vlan_id; /* the last tag seen */
+	uint16_t vlan_id; /* the last tag seen (QinQ: the outer) */
+	uint16_t vlan_inner_id; /* with it, QinQ's inner; 0: none */
 	/* The flow's own latency: only the first FLOWREPORT_LATENCY_FLOWS
 	 * flows of a worker have one (NULL for the rest). */
 	struct hist *latency;
@@ -52,6 +53,7 @@ struct worker {
 	atomic_bool *stop; /* set by the session: end now */
 	atomic_bool done; /* set by the worker when it has finished */
 	int error; /* 0 or -errno, valid once done */
+	struct lr_err err; /* why, when error (a kernel backend's run()) */
 	uint64_t start_mono_ns;
 	uint64_t end_mono_ns;
 	uint64_t tx_end_mono_ns; /* ping: when the last probe went */

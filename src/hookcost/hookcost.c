@@ -24,17 +24,18 @@
 #include "api/client.h"
 #include "api/http.h"
 #include "backend/netpath.h"
+#include "hookcost/hookcost_internal.h"
 #include "lib/clock.h"
-#include "cmd/cmd.h"
-#include "hookcost/hookcost.h"
+#include "lib/exit_code.h"
 #include "lib/log.h"
 #include "lib/report.h"
+#include "lib/spec_opts.h"
 #include "lib/units.h"
 
 #define RECEIVER_SLACK_NS (20 * NSEC_PER_SEC) /* backstop past the run */
 #define RECEIVER_DRAIN_NS (3 * NSEC_PER_SEC) /* after the source ended */
 #define BIND_WAIT_NS	  (5 * NSEC_PER_SEC)
-#define IDLE_TIMEOUT	  "500ms"
+#define IDLE_TIMEOUT_NS	  (500 * NSEC_PER_MSEC)
 
 /* Everything one measurement needs. */
 struct hc_ctx {
@@ -97,41 +98,40 @@ static int start_near(struct child_proc *c, const char *tag, char *const argv[])
 static int start_receiver(const struct hc_ctx *x, struct child_proc *c,
 			  const char *role, uint16_t port)
 {
-	char listen[64], size[16], duration[32];
-	char *argv[] = {(char *)"self",
-			(char *)role,
-			(char *)"--backend",
-			(char *)"udp",
-			(char *)"--listen",
-			listen,
-			(char *)"--size",
-			size,
-			(char *)"--idle-timeout",
-			(char *)IDLE_TIMEOUT,
-			(char *)"--duration",
-			duration,
-			(char *)"--json",
-			(char *)"--quiet",
-			NULL};
+	struct test_spec spec;
+	struct hc_argv args;
 	char line[200];
 	int rc;
 
-	snprintf(listen, sizeof(listen), "%s:%u", x->dst_ip, port);
+	spec_opts_defaults(strcmp(role, "reflect") ? ROLE_RECV : ROLE_REFLECT,
+			   &spec);
+	hc_spec_backend(&spec, "udp");
 	/* recv's --size is the largest frame it expects. */
-	snprintf(size, sizeof(size), "%u",
-		 x->o->frame_size > 1518 ? x->o->frame_size : 1518);
-	snprintf(duration, sizeof(duration), "%" PRIu64 "ms",
-		 (uint64_t)((x->o->duration_ns + RECEIVER_SLACK_NS) /
-			    NSEC_PER_MSEC));
-	rc = start_near(c, role, argv);
+	spec.frame_size = x->o->frame_size > 1518 ? x->o->frame_size : 1518;
+	spec.idle_timeout_ns = IDLE_TIMEOUT_NS;
+	spec.duration_ns = (x->o->duration_ns + RECEIVER_SLACK_NS) /
+			   NSEC_PER_MSEC * NSEC_PER_MSEC;
+	spec.output = OUTPUT_JSON;
+	spec.quiet = true;
+	rc = hc_spec_endpoint(&spec, x->dst_ip, port);
+	if (!rc)
+		rc = hc_child_argv(&args, &spec);
+	if (rc) {
+		pr_warn("linerate hookcost: %s: cannot make its command line: "
+			"%s\n",
+			role, strerror(-rc));
+		return rc;
+	}
+	rc = start_near(c, role, args.argv);
+	hc_child_argv_free(&args);
 	if (rc)
 		return rc;
 	rc = hc_wait_port_bound(c, false, port, BIND_WAIT_NS, x->stop);
 	if (rc && !atomic_load(x->stop)) {
 		child_finish(c, 0, NULL);
 		child_last_err_line(c, line, sizeof(line));
-		pr_warn("linerate hookcost: %s did not bind %s: %s\n", role,
-			listen, line[0] ? line : strerror(-rc));
+		pr_warn("linerate hookcost: %s did not bind %s:%u: %s\n", role,
+			x->dst_ip, port, line[0] ? line : strerror(-rc));
 	}
 	return rc;
 }
@@ -464,7 +464,7 @@ static int run_all(const struct hc_ctx *x, struct hc_hooks *h,
 	return 0;
 }
 
-/* ------------------------------------------------------------ command */
+/* ------------------------------------------------------------ run */
 
 static int write_reports(const struct hc_opts *o, const struct hc_setup *s,
 			 const struct hc_result *r, FILE *csv)
@@ -481,72 +481,98 @@ static int write_reports(const struct hc_opts *o, const struct hc_setup *s,
 	return rc;
 }
 
+/* Where the run happens: the far end, the receiving interface and our
+ * address on it. */
+struct hc_place {
+	struct hc_lab lab;
+	struct api_client *api;
+	struct hc_far_end fe;
+	char ifname[24];
+	char local_ip[64];
+};
+
 /* The far end over a linerate server's API; our address is the one the
  * API connection leaves from (where its sessions send). */
-static int open_peer(const struct hc_opts *o, struct api_client **api,
-		     struct hc_far_end *fe, char *ifname, size_t ifname_len,
-		     char *local_ip, size_t ip_len)
+static int open_peer(const struct hc_opts *o, struct hc_place *p)
 {
 	struct api_client_config acfg;
 	char err[300];
 	const char *ip;
 
-	api_client_config_init(&acfg, &o->api.api, o->peer);
-	*api = api_client_connect(&acfg, o->api.api.token_file, "/v1/capabilities",
-				  NULL, err, sizeof(err));
-	if (!*api) {
+	api_client_config_init(&acfg, &o->api, o->peer);
+	p->api = api_client_connect(&acfg, o->api.token_file,
+				    "/v1/capabilities", NULL, err, sizeof(err));
+	if (!p->api) {
 		pr_warn("linerate hookcost: --peer: %s\n", err);
 		return -EINVAL;
 	}
-	ip = api_client_local_ip(*api);
+	ip = api_client_local_ip(p->api);
 	if (!ip) {
-		pr_warn("linerate hookcost: cannot tell our address towards %s\n",
+		pr_warn("linerate hookcost: cannot tell our address towards "
+			"%s\n",
 			o->peer);
 		return -EIO;
 	}
-	snprintf(local_ip, ip_len, "%s", ip);
-	snprintf(ifname, ifname_len, "%s", o->ifname);
-	hc_far_end_api(fe, *api, o->peer);
+	snprintf(p->local_ip, sizeof(p->local_ip), "%s", ip);
+	snprintf(p->ifname, sizeof(p->ifname), "%s", o->ifname);
+	hc_far_end_api(&p->fe, p->api, o->peer);
 	return 0;
 }
 
-int cmd_hookcost(int argc, char **argv)
+/* The lab (brought up when it is not), from inside its namespace b. */
+static int open_lab(const struct hc_opts *o, struct hc_place *p)
 {
-	struct hc_result *result = NULL;
-	struct hc_opts o;
-	struct hc_setup setup;
-	struct hc_far_end fe;
-	struct hc_hooks hooks;
-	struct sigaction sa;
-	struct hc_lab lab;
-	struct hc_ctx x;
-	struct api_client *api = NULL;
-	char ifname[24] = "", local_ip[64] = "";
-	bool hooks_open = false;
-	FILE *csv = NULL;
-	int rc, err;
+	int rc;
 
-	rc = hc_parse_args(argc, argv, &o);
+	rc = hc_lab_open(&p->lab, o->name, o->subnet, &stop_requested);
 	if (rc)
-		return rc == CMD_HELP_SHOWN ? EXIT_OK : rc;
-	if (o.csv_path) {
-		csv = strcmp(o.csv_path, "-") ? fopen(o.csv_path, "w") : stdout;
-		if (!csv) {
-			fprintf(stderr,
-				"linerate hookcost: --csv: cannot "
-				"write %s: %s\n",
-				o.csv_path, strerror(errno));
-			return EXIT_USAGE;
-		}
-	}
-	result = calloc(1, sizeof(*result));
-	if (!result) {
-		fprintf(stderr, "linerate hookcost: out of memory\n");
-		rc = EXIT_RUNTIME;
-		goto out_csv;
-	}
-	memcpy(result->enabled, o.enabled, sizeof(o.enabled));
-	result->tcp = o.tcp;
+		return rc;
+	rc = hc_lab_enter_b(&p->lab);
+	if (rc)
+		return rc;
+	snprintf(p->ifname, sizeof(p->ifname), "%s", p->lab.dev_b);
+	snprintf(p->local_ip, sizeof(p->local_ip), "%s", p->lab.ip_b);
+	hc_far_end_lab(&p->fe, &p->lab);
+	return 0;
+}
+
+static void place_close(const struct hc_opts *o, struct hc_place *p)
+{
+	if (!o->peer)
+		hc_lab_close(&p->lab);
+	api_client_close(p->api);
+	p->api = NULL;
+}
+
+static void setup_fill(const struct hc_opts *o, const struct hc_place *p,
+		       struct hc_setup *setup)
+{
+	memset(setup, 0, sizeof(*setup));
+	if (o->peer)
+		snprintf(setup->target, sizeof(setup->target),
+			 "receiving interface %s (%s)", p->ifname, p->local_ip);
+	else
+		snprintf(setup->target, sizeof(setup->target),
+			 "lab %s, receiving interface %s (%s, %s)", p->lab.name,
+			 p->lab.dev_b, p->lab.ns_b, p->lab.ip_b);
+	snprintf(setup->ifname, sizeof(setup->ifname), "%s", p->ifname);
+	snprintf(setup->far_end, sizeof(setup->far_end), "%s", p->fe.desc);
+	snprintf(setup->source_backend, sizeof(setup->source_backend), "%s",
+		 o->source_backend);
+	format_si((double)o->fixed_pps, "pps", false, setup->fixed_rate,
+		  sizeof(setup->fixed_rate));
+	format_si((double)o->ping_pps, "pps", false, setup->ping_rate,
+		  sizeof(setup->ping_rate));
+	if (o->tcp)
+		snprintf(setup->tcp_tool, sizeof(setup->tcp_tool), "iperf3");
+	setup->frame_size = o->frame_size;
+	setup->repeats = o->repeats;
+	setup->duration_ns = o->duration_ns;
+}
+
+static void signals_catch(void)
+{
+	struct sigaction sa;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
@@ -556,99 +582,97 @@ int cmd_hookcost(int argc, char **argv)
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	atomic_store(&stop_requested, false);
+}
 
-	memset(&lab, 0, sizeof(lab));
-	lab.home_netns = -1;
-	if (o.peer) {
-		rc = open_peer(&o, &api, &fe, ifname, sizeof(ifname), local_ip,
-			       sizeof(local_ip));
-		if (rc)
-			goto out_lab;
-	} else {
-		rc = hc_lab_open(&lab, o.name, o.subnet, &stop_requested);
-		if (rc)
-			goto out_lab;
-		rc = hc_lab_enter_b(&lab);
-		if (rc)
-			goto out_lab;
-		snprintf(ifname, sizeof(ifname), "%s", lab.dev_b);
-		snprintf(local_ip, sizeof(local_ip), "%s", lab.ip_b);
-		hc_far_end_lab(&fe, &lab);
-	}
-	if (hc_wait_port_bound(NULL, false, o.port, 0, NULL) == 0 ||
-	    hc_wait_port_bound(NULL, false, (uint16_t)(o.port + 1), 0, NULL) ==
+/* Our ports must be free here, or the receivers would not get the
+ * traffic. */
+static int ports_check(const struct hc_opts *o)
+{
+	if (hc_wait_port_bound(NULL, false, o->port, 0, NULL) == 0 ||
+	    hc_wait_port_bound(NULL, false, (uint16_t)(o->port + 1), 0, NULL) ==
 		    0) {
 		pr_warn("linerate hookcost: UDP port %u or %u is in use here; "
 			"pick others with --port\n",
-			o.port, o.port + 1);
-		rc = -EADDRINUSE;
-		goto out_lab;
+			o->port, o->port + 1);
+		return -EADDRINUSE;
 	}
-	rc = hc_hooks_open(&hooks, ifname, o.force);
-	if (rc)
-		goto out_lab;
-	hooks_open = true;
+	return 0;
+}
 
-	memset(&setup, 0, sizeof(setup));
-	if (o.peer)
-		snprintf(setup.target, sizeof(setup.target),
-			 "receiving interface %s (%s)", ifname, local_ip);
-	else
-		snprintf(setup.target, sizeof(setup.target),
-			 "lab %s, receiving interface %s (%s, %s)", lab.name,
-			 lab.dev_b, lab.ns_b, lab.ip_b);
-	snprintf(setup.ifname, sizeof(setup.ifname), "%s", ifname);
-	snprintf(setup.far_end, sizeof(setup.far_end), "%s", fe.desc);
-	snprintf(setup.source_backend, sizeof(setup.source_backend), "%s",
-		 o.source_backend);
-	format_si((double)o.fixed_pps, "pps", false, setup.fixed_rate,
-		  sizeof(setup.fixed_rate));
-	format_si((double)o.ping_pps, "pps", false, setup.ping_rate,
-		  sizeof(setup.ping_rate));
-	if (o.tcp)
-		snprintf(setup.tcp_tool, sizeof(setup.tcp_tool), "iperf3");
-	setup.frame_size = o.frame_size;
-	setup.repeats = o.repeats;
-	setup.duration_ns = o.duration_ns;
+/* Measure on the open place, with the hooks loaded. */
+static int measure(const struct hc_opts *o, struct hc_place *p,
+		   struct hc_hooks *hooks, struct hc_setup *setup,
+		   struct hc_result *result)
+{
+	struct hc_ctx x = {
+		.o = o,
+		.fe = &p->fe,
+		.dst_ip = p->local_ip,
+		.ifname = p->ifname,
+		.stop = &stop_requested,
+	};
+	int rc;
 
-	x.o = &o;
-	x.fe = &fe;
-	x.dst_ip = local_ip;
-	x.ifname = ifname;
-	x.stop = &stop_requested;
-	fprintf(stderr, "hookcost: %s; far end %s\n", setup.target, fe.desc);
-	rc = run_all(&x, &hooks, result);
+	setup_fill(o, p, setup);
+	fprintf(stderr, "hookcost: %s; far end %s\n", setup->target,
+		p->fe.desc);
+	rc = run_all(&x, hooks, result);
 	if (atomic_load(&stop_requested))
 		rc = -EINTR;
+	return rc;
+}
 
-out_lab:
-	if (hooks_open) {
-		err = hc_hooks_close(&hooks);
-		if (err && (!rc || rc == -EINTR)) {
-			fprintf(stderr,
-				"linerate hookcost: %s: could not "
-				"detach everything; `linerate cleanup "
-				"-i %s`%s%s removes it\n",
-				ifname, ifname, o.peer ? "" : " in ",
-				o.peer ? "" : lab.ns_b);
-			rc = err;
-		}
+int hookcost_run(const struct hc_opts *o, FILE *csv)
+{
+	struct hc_result *result;
+	struct hc_setup setup;
+	struct hc_hooks hooks;
+	struct hc_place place;
+	bool hooks_open = false;
+	int rc, err;
+
+	result = calloc(1, sizeof(*result));
+	if (!result) {
+		fprintf(stderr, "linerate hookcost: out of memory\n");
+		return -ENOMEM;
 	}
-	if (!o.peer)
-		hc_lab_close(&lab);
-	api_client_close(api);
+	memcpy(result->enabled, o->enabled, sizeof(o->enabled));
+	result->tcp = o->tcp;
+	signals_catch();
+
+	memset(&place, 0, sizeof(place));
+	memset(&setup, 0, sizeof(setup));
+	place.lab.home_netns = -1;
+	rc = o->peer ? open_peer(o, &place) : open_lab(o, &place);
+	if (!rc)
+		rc = ports_check(o);
+	if (!rc)
+		rc = hc_hooks_open(&hooks, place.ifname, o->force);
+	if (rc)
+		goto out_place;
+	hooks_open = true;
+	rc = measure(o, &place, &hooks, &setup, result);
+
+	err = hc_hooks_close(&hooks);
+	if (err && (!rc || rc == -EINTR)) {
+		fprintf(stderr,
+			"linerate hookcost: %s: could not "
+			"detach everything; `linerate cleanup "
+			"-i %s`%s%s removes it\n",
+			place.ifname, place.ifname, o->peer ? "" : " in ",
+			o->peer ? "" : place.lab.ns_b);
+		rc = err;
+	}
+out_place:
+	place_close(o, &place);
 	if (rc == -EINTR) {
 		fprintf(stderr, "linerate hookcost: interrupted; everything "
 				"it attached is detached\n");
 		setup.interrupted = true;
 	}
 	if (hooks_open && (!rc || rc == -EINTR) &&
-	    write_reports(&o, &setup, result, csv))
+	    write_reports(o, &setup, result, csv))
 		rc = -EIO;
-	rc = rc ? EXIT_RUNTIME : EXIT_OK;
 	free(result);
-out_csv:
-	if (csv && csv != stdout)
-		fclose(csv);
 	return rc;
 }

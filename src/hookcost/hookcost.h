@@ -1,131 +1,20 @@
 /* SPDX-License-Identifier: MIT */
-#ifndef LINERATE_CMD_HOOKCOST_H
-#define LINERATE_CMD_HOOKCOST_H
+#ifndef LINERATE_HOOKCOST_H
+#define LINERATE_HOOKCOST_H
 
 /*
- * `linerate hookcost`: what an empty XDP or tc program costs on the receive
- * path. The pieces, one file each:
- *   hookcost.c         the schedule of runs, the measurements
- *   hookcost_args.c    the flags
- *   hookcost_proc.c    child processes (linerate itself, iperf3), the lab,
- *                      and the lab's far end
- *   hookcost_hooks.c   the configurations: what is attached for each, the
- *                      check for foreign programs, detaching on every path
- *   hookcost_report.c  medians, spreads and deltas; text, JSON, CSV
+ * hookcost: what an empty XDP or tc program costs on the receive path.
+ * The command (cmd/hookcost.c) fills struct hc_opts from its flags and
+ * calls hookcost_run(); everything else is inside (hookcost_internal.h).
  */
 
-#include <jansson.h>
-#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
-#include <sys/types.h>
+#include <stdio.h>
 
-#include "backend/tc_attach.h"
-#include "cmd/api_client_opts.h"
-#include "lib/child.h"
-#include "backend/xdp_attach.h"
+#include "api/client.h"
 
-/* ------------------------------------------------------------ processes */
-
-/* Wait until a socket in our network namespace is bound to port (UDP, or
- * TCP listening), at most limit_ns, or until the child c (may be NULL) is
- * gone; 0, -ETIMEDOUT or -ECHILD. limit_ns 0 just looks once. */
-int hc_wait_port_bound(struct child_proc *c, bool tcp, uint16_t port,
-		       uint64_t limit_ns, const atomic_bool *stop);
-
-/* ------------------------------------------------------------ lab */
-
-struct hc_lab {
-	char name[16];
-	char subnet[16];
-	char ns_a[24], ns_b[24];
-	char dev_b[24];
-	char ip_a[16], ip_b[16];
-	bool made; /* we brought it up: we take it down */
-	int home_netns; /* our namespace before entering b, or -1 */
-};
-
-/* Use lab name, bringing it up when it is not (subnet NULL: the lab's
- * default). Returns 0, or -errno after one line on stderr. */
-int hc_lab_open(struct hc_lab *lab, const char *name, const char *subnet,
-		const atomic_bool *stop);
-/* Move this process into the lab's namespace b (the receiving side). */
-int hc_lab_enter_b(struct hc_lab *lab);
-/* Back to our namespace, and the lab down if we made it. */
-void hc_lab_close(struct hc_lab *lab);
-
-/* ------------------------------------------------------------ far end */
-
-/*
- * The far end of the link: where the traffic comes from. The lab's runs
- * linerate (and iperf3) in namespace a as child processes; a later one
- * will drive a linerate daemon on another host over its JSON API. A job
- * is one run there whose result is that run's JSON report.
- */
-struct hc_source_req {
-	const char *dst_ip;
-	uint16_t port;
-	uint32_t frame_size;
-	const char *rate; /* as linerate takes it: "max", "100000pps" */
-	uint64_t duration_ns;
-	const char *backend;
-};
-
-struct hc_ping_req {
-	const char *dst_ip;
-	uint16_t port;
-	uint64_t rate_pps;
-	uint64_t duration_ns;
-};
-
-struct hc_tcp_req {
-	const char *dst_ip;
-	uint16_t port;
-	uint64_t duration_ns;
-};
-
-struct hc_job {
-	struct child_proc child;
-	uint64_t limit_ns; /* how long the job may take in all */
-	char session_id[17]; /* the API far end's session, "" for none */
-};
-
-struct hc_far_end;
-
-struct hc_far_end_ops {
-	const char *name;
-	int (*source_start)(struct hc_far_end *fe,
-			    const struct hc_source_req *req,
-			    struct hc_job *job);
-	int (*ping_start)(struct hc_far_end *fe, const struct hc_ping_req *req,
-			  struct hc_job *job);
-	int (*tcp_start)(struct hc_far_end *fe, const struct hc_tcp_req *req,
-			 struct hc_job *job);
-	/* The job's JSON report once it ended (NULL with a line in err). */
-	json_t *(*job_finish)(struct hc_far_end *fe, struct hc_job *job,
-			      const atomic_bool *stop, char *err,
-			      size_t err_len);
-	/* Stop a job early and forget it; safe on a finished one. */
-	void (*job_abort)(struct hc_far_end *fe, struct hc_job *job);
-};
-
-struct api_client;
-
-struct hc_far_end {
-	const struct hc_far_end_ops *ops;
-	char desc[64];
-	const struct hc_lab *lab; /* the lab implementation's */
-	struct api_client *api; /* the API implementation's */
-};
-
-void hc_far_end_lab(struct hc_far_end *fe, const struct hc_lab *lab);
-/* A linerate server over its JSON API (hookcost_api.c): its source and
- * ping sessions send to us. */
-void hc_far_end_api(struct hc_far_end *fe, struct api_client *api,
-		    const char *host);
-
-/* ------------------------------------------------------------ hooks */
-
+/* The configurations measured, in the order they take turns. */
 enum hc_config {
 	HC_NONE = 0,
 	HC_XDP_GENERIC,
@@ -138,47 +27,16 @@ const char *hc_config_name(enum hc_config c);
 /* "none", "xdp-generic", "xdp-native", "tc" -> config; -EINVAL. */
 int hc_config_parse(const char *name, enum hc_config *out);
 
-struct hc_hooks {
-	int ifindex;
-	char ifname[16];
-	bool force;
-	struct xdp_pass *xdp_skel;
-	struct tc_pass *tc_skel;
-	struct xdp_attachment xdp;
-	struct tc_attachment tc;
-	enum hc_config attached; /* HC_NONE when nothing is on */
-	/* With --force: a foreign XDP program taken off for the run, to be
-	 * put back in its mode at the end. */
-	int foreign_fd;
-	uint32_t foreign_mode;
-	char foreign_name[16];
-	char program[HC_CONFIGS][24]; /* what each configuration attached */
-	char mode[HC_CONFIGS][24];
-};
+#define HC_MAX_REPEATS 100
 
-/* Load the programs and check the interface: a foreign XDP program or tc
- * ingress filter stops the run unless force (then the XDP one is taken
- * off until hc_hooks_close, and the tc ones stay). Linerate leftovers of a
- * killed run are removed. 0 or -errno after one line on stderr. */
-int hc_hooks_open(struct hc_hooks *h, const char *ifname, bool force);
-/* Attach configuration c (detaching whatever was on). 0, -EOPNOTSUPP
- * with the reason in note when the interface cannot do it, or -errno. */
-int hc_hooks_apply(struct hc_hooks *h, enum hc_config c, char *note,
-		   size_t note_len);
-/* Detach what we attached; 0 or -errno (after a warning). */
-int hc_hooks_clear(struct hc_hooks *h);
-/* Clear, put back a foreign program taken off, free the programs. */
-int hc_hooks_close(struct hc_hooks *h);
-
-/* ------------------------------------------------------------ flags */
-
+/* What to measure and where, as checked by the command. */
 struct hc_opts {
 	bool lab;
-	const char *name;
-	const char *subnet;
-	const char *ifname;
-	const char *peer;
-	struct cmd_api_client api;
+	const char *name; /* the lab's */
+	const char *subnet; /* NULL: the lab's default */
+	const char *ifname; /* with peer */
+	const char *peer; /* HOST[:PORT] of a linerate server */
+	struct api_client_opts api;
 	bool force;
 	unsigned int repeats;
 	uint64_t duration_ns;
@@ -190,73 +48,15 @@ struct hc_opts {
 	bool enabled[HC_CONFIGS];
 	bool tcp;
 	bool json;
-	const char *csv_path; /* "-": stdout */
 };
 
-/* Fill o from argv: 0, CMD_HELP_SHOWN after --help, or EXIT_USAGE after
- * one line on stderr. */
-int hc_parse_args(int argc, char **argv, struct hc_opts *o);
-
-/* ------------------------------------------------------------ report */
-
-enum hc_metric {
-	HC_M_SOCK_PPS = 0, /* max-rate run: received at the socket */
-	HC_M_IFACE_PPS, /* max-rate run: the interface's rx counter */
-	HC_M_GBPS, /* max-rate run: socket rate in Gbit/s (L1) */
-	HC_M_LOSS, /* fixed-rate run: loss in percent */
-	HC_M_RTT_P50, /* ping run, microseconds */
-	HC_M_RTT_P99,
-	HC_M_TCP_GBPS, /* --tcp */
-	HC_METRICS
-};
-
-#define HC_MAX_REPEATS 100
-
-struct hc_series {
-	double value[HC_MAX_REPEATS];
-	unsigned int n;
-};
-
-struct hc_result {
-	bool enabled[HC_CONFIGS]; /* asked for */
-	bool skipped[HC_CONFIGS]; /* not possible here */
-	char note[HC_CONFIGS][200];
-	char program[HC_CONFIGS][24];
-	char mode[HC_CONFIGS][24];
-	struct hc_series series[HC_CONFIGS][HC_METRICS];
-	bool tcp;
-};
-
-/* Everything the report says about how the numbers were made. */
-struct hc_setup {
-	char target[160];
-	char ifname[24];
-	char far_end[64];
-	char source_backend[16];
-	char fixed_rate[32];
-	char ping_rate[32];
-	char tcp_tool[32];
-	uint32_t frame_size;
-	unsigned int repeats;
-	uint64_t duration_ns;
-	bool interrupted;
-};
-
-struct hc_stat {
-	double median, min, max, q1, q3;
-	unsigned int n;
-};
-
-/* Median, quartiles and range of a series; n 0 when empty. */
-void hc_stat_of(const struct hc_series *s, struct hc_stat *out);
-
-const char *hc_metric_name(enum hc_metric m);
-
-void hc_report_text(FILE *out, const struct hc_setup *setup,
-		    const struct hc_result *r);
-int hc_report_json(FILE *out, const struct hc_setup *setup,
-		   const struct hc_result *r);
-int hc_report_csv(FILE *out, const struct hc_setup *setup,
-		  const struct hc_result *r);
+/*
+ * Measure every enabled configuration o->repeats times and print the
+ * report (text, or JSON with o->json) on stdout, and the table as CSV
+ * into csv when not NULL. Returns 0, -EINTR when stopped by a signal
+ * (the report of what ran is printed), or -errno after one line on
+ * stderr. Whatever it attached is detached on every path.
+ */
+int hookcost_run(const struct hc_opts *o, FILE *csv);
 
 #endif

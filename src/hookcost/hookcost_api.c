@@ -4,6 +4,7 @@
  * JSON API. A source job is a "source" session sending to us, a ping job
  * a "ping" session probing our reflector; each job's report is the
  * session's final report, the same JSON the lab's child processes print.
+ * The requests carry the spec by the option rows' JSON keys.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -11,9 +12,12 @@
 
 #include "api/client.h"
 #include "api/remote.h"
+#include "hookcost/hookcost_internal.h"
 #include "lib/clock.h"
-#include "hookcost/hookcost.h"
 #include "lib/log.h"
+#include "lib/options.h"
+#include "lib/spec_opts.h"
+#include "lib/units.h"
 
 /* How long past its duration a session may take to end. */
 #define API_JOB_SLACK_NS (30 * NSEC_PER_SEC)
@@ -39,7 +43,8 @@ static int api_session_start(struct hc_far_end *fe, json_t *req,
 	}
 	id = json_string_value(json_object_get(reply, "id"));
 	if (status != 201 || !id || strlen(id) != 16) {
-		pr_warn("linerate hookcost: the server refused the session: %s\n",
+		pr_warn("linerate hookcost: the server refused the session: "
+			"%s\n",
 			api_reply_error(reply, status, msg, sizeof(msg)));
 		json_decref(reply);
 		return -EPERM;
@@ -49,26 +54,60 @@ static int api_session_start(struct hc_far_end *fe, json_t *req,
 	return 0;
 }
 
+/*
+ * A session request: its role, where it sends, and the spec's members by
+ * the rows' JSON keys (lib/spec_opts.c), as the daemon reads them back.
+ * NULL on ENOMEM.
+ */
+static json_t *session_json(const char *role, const struct test_spec *spec,
+			    const char *const *keys, const char *dst_ip,
+			    uint16_t port)
+{
+	json_t *body = json_pack("{ss ss si}", "role", role, "dst", dst_ip,
+				 "port", port);
+
+	if (body &&
+	    opts_to_json(spec_opts_command(spec->role), spec, keys, body)) {
+		json_decref(body);
+		return NULL;
+	}
+	return body;
+}
+
 static int api_source_start(struct hc_far_end *fe,
 			    const struct hc_source_req *req, struct hc_job *job)
 {
-	json_t *body = json_pack("{ss si si ss sf ss ss}", "role", "source",
-				 "port", req->port, "size", req->frame_size,
-				 "rate", req->rate, "duration",
-				 (double)req->duration_ns / 1e9, "dst",
-				 req->dst_ip, "backend", req->backend);
+	static const char *const keys[] = {"size", "rate", "duration",
+					   "backend", NULL};
+	struct test_spec spec;
+	json_t *body;
 
+	spec_opts_defaults(ROLE_SEND, &spec);
+	if (hc_spec_backend(&spec, req->backend) ||
+	    parse_rate(req->rate, &spec.rate))
+		return -EINVAL;
+	spec.frame_size = req->frame_size;
+	spec.duration_ns = req->duration_ns;
+	body = session_json("source", &spec, keys, req->dst_ip, req->port);
+	if (!body)
+		return -ENOMEM;
 	return api_session_start(fe, body, req->duration_ns, job);
 }
 
 static int api_ping_start(struct hc_far_end *fe, const struct hc_ping_req *req,
 			  struct hc_job *job)
 {
-	json_t *body = json_pack("{ss si sI sf ss}", "role", "ping", "port",
-				 req->port, "rate", (json_int_t)req->rate_pps,
-				 "duration", (double)req->duration_ns / 1e9,
-				 "dst", req->dst_ip);
+	static const char *const keys[] = {"rate", "duration", NULL};
+	struct test_spec spec;
+	json_t *body;
 
+	spec_opts_defaults(ROLE_PING, &spec);
+	spec.rate.kind = RATE_PPS;
+	spec.rate.value = (double)req->rate_pps;
+	spec.duration_ns = req->duration_ns;
+	body = session_json("ping", &spec, keys, req->dst_ip, req->port);
+	if (!body)
+		return -ENOMEM;
 	return api_session_start(fe, body, req->duration_ns, job);
 }
 

@@ -21,7 +21,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "hookcost/hookcost.h"
+#include "hookcost/hookcost_internal.h"
 #include "lib/log.h"
 #include "tc_pass.skel.h"
 #include "xdp_pass.skel.h"

@@ -21,11 +21,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "hookcost/hookcost_internal.h"
 #include "lib/clock.h"
-#include "hookcost/hookcost.h"
+#include "lib/exit_code.h"
 #include "lib/log.h"
 #include "lib/report.h"
-
+#include "lib/spec_opts.h"
+#include "lib/units.h"
 
 static void sleep_ns(uint64_t ns)
 {
@@ -260,11 +262,6 @@ void hc_lab_close(struct hc_lab *lab)
 
 /* ------------------------------------------------------------ far end */
 
-static void fmt_ms(char *out, size_t len, uint64_t ns)
-{
-	snprintf(out, len, "%" PRIu64 "ms", (uint64_t)(ns / NSEC_PER_MSEC));
-}
-
 static int lab_job_start(struct hc_far_end *fe, struct hc_job *job,
 			 const char *tag, char *const argv[], uint64_t limit_ns)
 {
@@ -273,68 +270,73 @@ static int lab_job_start(struct hc_far_end *fe, struct hc_job *job,
 
 	job->limit_ns = limit_ns;
 	rc = child_start(&job->child, tag, fe->lab->ns_a, argv, err,
-			    sizeof(err));
+			 sizeof(err));
 	if (rc)
 		pr_warn("linerate hookcost: %s\n", err);
 	return rc;
 }
 
+/* Start a linerate child in namespace a that runs spec towards ip:port. */
+static int lab_spec_start(struct hc_far_end *fe, struct hc_job *job,
+			  const char *tag, struct test_spec *spec,
+			  const char *ip, uint16_t port)
+{
+	struct hc_argv args;
+	int rc;
+
+	rc = hc_spec_endpoint(spec, ip, port);
+	if (!rc)
+		rc = hc_child_argv(&args, spec);
+	if (rc) {
+		pr_warn("linerate hookcost: %s: cannot make its command line: "
+			"%s\n",
+			tag, strerror(-rc));
+		return rc;
+	}
+	rc = lab_job_start(fe, job, tag, args.argv,
+			   spec->duration_ns + 15 * NSEC_PER_SEC);
+	hc_child_argv_free(&args);
+	return rc;
+}
+
+/* Whole milliseconds, as the lab's children always got them. */
+static uint64_t whole_ms(uint64_t ns)
+{
+	return ns / NSEC_PER_MSEC * NSEC_PER_MSEC;
+}
+
 static int lab_source_start(struct hc_far_end *fe,
 			    const struct hc_source_req *req, struct hc_job *job)
 {
-	char dst[64], size[16], duration[32];
-	char *argv[] = {(char *)"self",
-			(char *)"send",
-			(char *)"--backend",
-			(char *)req->backend,
-			(char *)"--dst",
-			dst,
-			(char *)"--size",
-			size,
-			(char *)"--rate",
-			(char *)req->rate,
-			(char *)"--duration",
-			duration,
-			(char *)"--json",
-			(char *)"--quiet",
-			NULL};
+	struct test_spec spec;
 
-	snprintf(dst, sizeof(dst), "%s:%u", req->dst_ip, req->port);
-	snprintf(size, sizeof(size), "%u", req->frame_size);
-	fmt_ms(duration, sizeof(duration), req->duration_ns);
-	return lab_job_start(fe, job, "send", argv,
-			     req->duration_ns + 15 * NSEC_PER_SEC);
+	spec_opts_defaults(ROLE_SEND, &spec);
+	if (hc_spec_backend(&spec, req->backend) ||
+	    parse_rate(req->rate, &spec.rate))
+		return -EINVAL;
+	spec.frame_size = req->frame_size;
+	spec.duration_ns = whole_ms(req->duration_ns);
+	spec.output = OUTPUT_JSON;
+	spec.quiet = true;
+	return lab_spec_start(fe, job, "send", &spec, req->dst_ip, req->port);
 }
 
 static int lab_ping_start(struct hc_far_end *fe, const struct hc_ping_req *req,
 			  struct hc_job *job)
 {
-	char dst[64], rate[32], count[32], duration[32];
-	char *argv[] = {(char *)"self",
-			(char *)"ping",
-			(char *)"--backend",
-			(char *)"udp",
-			(char *)"--dst",
-			dst,
-			(char *)"--rate",
-			rate,
-			(char *)"--count",
-			count,
-			(char *)"--duration",
-			duration,
-			(char *)"--wait",
-			(char *)"200ms",
-			(char *)"--json",
-			(char *)"--quiet",
-			NULL};
 	uint64_t n = req->rate_pps * req->duration_ns / NSEC_PER_SEC;
+	struct test_spec spec;
 
-	snprintf(dst, sizeof(dst), "%s:%u", req->dst_ip, req->port);
-	snprintf(rate, sizeof(rate), "%" PRIu64 "pps", req->rate_pps);
-	snprintf(count, sizeof(count), "%" PRIu64, n ? n : 1);
-	fmt_ms(duration, sizeof(duration), req->duration_ns);
-	return lab_job_start(fe, job, "ping", argv,
-			     req->duration_ns + 15 * NSEC_PER_SEC);
+	spec_opts_defaults(ROLE_PING, &spec);
+	hc_spec_backend(&spec, "udp");
+	spec.rate.kind = RATE_PPS;
+	spec.rate.value = (double)req->rate_pps;
+	spec.count = n ? n : 1;
+	spec.duration_ns = whole_ms(req->duration_ns);
+	spec.wait_ns = 200 * NSEC_PER_MSEC;
+	spec.output = OUTPUT_JSON;
+	spec.quiet = true;
+	return lab_spec_start(fe, job, "ping", &spec, req->dst_ip, req->port);
 }
 
 static int lab_tcp_start(struct hc_far_end *fe, const struct hc_tcp_req *req,

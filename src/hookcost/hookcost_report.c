@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "lib/clock.h"
-#include "hookcost/hookcost.h"
+#include "hookcost/hookcost_internal.h"
 
 static const char *const config_names[HC_CONFIGS] = {
 	[HC_NONE] = "none",

@@ -119,7 +119,9 @@ const char *flowreport_name(const struct flow_result *r, char *buf,
 	dscp_list(r, dscp, sizeof(dscp));
 	if (dscp[0])
 		strbuf_printf(&sb, " %s", dscp);
-	if (r->vlan_seen)
+	if (r->vlan_seen && r->vlan_inner_id)
+		strbuf_printf(&sb, " vlan %u,%u", r->vlan_id, r->vlan_inner_id);
+	else if (r->vlan_seen)
 		strbuf_printf(&sb, " vlan %u", r->vlan_id);
 	return buf;
 }
@@ -197,6 +199,10 @@ json_t *flowreport_json(struct flow_result *flows, size_t n,
 		json_object_set_new(o, "vlan", r->vlan_seen ?
 						       json_integer(r->vlan_id) :
 						       json_null());
+		json_object_set_new(o, "vlan_inner",
+				    r->vlan_seen && r->vlan_inner_id ?
+					    json_integer(r->vlan_inner_id) :
+					    json_null());
 		json_object_set_new(o, "latency_ns", latency_json(r, latency_valid));
 		json_object_set_new(o, "jitter_rfc3550_ns",
 				    r->received >= 2 ?
@@ -214,12 +220,14 @@ int flowreport_csv(FILE *out, struct flow_result *flows, size_t n,
 	fprintf(out, "name,src,src_port,flow_id,packets,expected,lost,"
 		     "loss_ratio,reordered,duplicates,late,dscp,ecn,vlan,"
 		     "latency_min_ns,latency_p50_ns,latency_p90_ns,"
-		     "latency_p99_ns,latency_max_ns,jitter_rfc3550_ns\n");
+		     "latency_p99_ns,latency_max_ns,jitter_rfc3550_ns,"
+		     "vlan_inner\n");
 	for (size_t i = 0; i < n; i++) {
 		const struct flow_result *r = &flows[i];
 		bool lat = latency_valid && r->has_latency;
 		char name[192], addr[INET6_ADDRSTRLEN], dscp[128], ecn[40];
 		char loss[32] = "", vlan[8] = "", jitter[32] = "";
+		char inner[8] = "";
 		char l[5][24] = { "", "", "", "", "" };
 
 		if (r->expected)
@@ -227,6 +235,8 @@ int flowreport_csv(FILE *out, struct flow_result *flows, size_t n,
 				 (double)r->lost / (double)r->expected);
 		if (r->vlan_seen)
 			snprintf(vlan, sizeof(vlan), "%u", r->vlan_id);
+		if (r->vlan_seen && r->vlan_inner_id)
+			snprintf(inner, sizeof(inner), "%u", r->vlan_inner_id);
 		if (r->received >= 2)
 			snprintf(jitter, sizeof(jitter), "%.0f",
 				 r->jitter_rfc3550_ns);
@@ -244,17 +254,19 @@ int flowreport_csv(FILE *out, struct flow_result *flows, size_t n,
 		}
 		fprintf(out,
 			"%s,%s,%u,%u,%llu,%llu,%llu,%s,%llu,%llu,%llu,%s,%s,%s,"
-			"%s,%s,%s,%s,%s,%s\n",
+			"%s,%s,%s,%s,%s,%s,%s\n",
 			flowreport_name(r, name, sizeof(name)),
-			ip_addr_format(&r->src, addr, sizeof(addr)), r->src_port,
-			r->flow_id, (unsigned long long)r->received,
+			ip_addr_format(&r->src, addr, sizeof(addr)),
+			r->src_port, r->flow_id,
+			(unsigned long long)r->received,
 			(unsigned long long)r->expected,
 			(unsigned long long)r->lost, loss,
 			(unsigned long long)r->reordered,
 			(unsigned long long)r->duplicates,
-			(unsigned long long)r->late, dscp_list(r, dscp, sizeof(dscp)),
+			(unsigned long long)r->late,
+			dscp_list(r, dscp, sizeof(dscp)),
 			ecn_list(r, ecn, sizeof(ecn)), vlan, l[0], l[1], l[2],
-			l[3], l[4], jitter);
+			l[3], l[4], jitter, inner);
 	}
 	return ferror(out) ? -EIO : 0;
 }

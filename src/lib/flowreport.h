@@ -39,7 +39,8 @@ struct flow_result {
 	uint64_t dscp_seen; /* bit d: a packet came with DSCP d */
 	uint8_t ecn_seen; /* bit e: with ECN codepoint e */
 	bool tos_seen; /* the backend showed the TOS byte at all */
-	uint16_t vlan_id; /* last tag seen */
+	uint16_t vlan_id; /* last tag seen (QinQ: the outer) */
+	uint16_t vlan_inner_id; /* with it, QinQ's inner tag; 0: none */
 	bool vlan_seen;
 	bool has_latency;
 	uint64_t latency_min;
@@ -59,7 +60,8 @@ void flowreport_sort_by_loss(struct flow_result *flows, size_t n);
 /* Order for JSON: by address, port, flow id. */
 void flowreport_sort_by_source(struct flow_result *flows, size_t n);
 
-/* "192.0.2.1:40001 EF vlan 100": what tells the flow apart. */
+/* "192.0.2.1:40001 EF vlan 100" (QinQ "vlan 100,200"): what tells the
+ * flow apart. */
 const char *flowreport_name(const struct flow_result *r, char *buf,
 			    size_t len);
 

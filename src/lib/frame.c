@@ -7,8 +7,7 @@
 #include "lib/frame.h"
 
 #define ETH_P_IPV4 0x0800
-#define ETH_P_IPV6 0x86dd
-#define ETH_P_8021Q 0x8100
+#define ETH_P_IPV6	      0x86dd
 #define IPPROTO_UDP_NUM 17
 #define IPV4_FLAG_DF 0x4000
 #define IPV4_FLAG_MF 0x2000
@@ -207,7 +206,13 @@ static int spec_check(const struct frame_spec *spec)
 	if (!spec || !family_valid(spec->src.family) ||
 	    spec->src.family != spec->dst.family)
 		return -EINVAL;
-	if (spec->vlan_id > VLAN_ID_MAX || spec->vlan_pcp > VLAN_PCP_MAX)
+	if (spec->vlan_id > VLAN_ID_MAX || spec->vlan_pcp > VLAN_PCP_MAX ||
+	    spec->vlan_inner_id > VLAN_ID_MAX ||
+	    spec->vlan_inner_pcp > VLAN_PCP_MAX)
+		return -EINVAL;
+	/* An inner tag needs an outer one; a priority needs its tag. */
+	if ((spec->vlan_inner_id && !spec->vlan_id) ||
+	    (spec->vlan_inner_pcp && !spec->vlan_inner_id))
 		return -EINVAL;
 	return 0;
 }
@@ -221,6 +226,8 @@ size_t frame_header_len(const struct frame_spec *spec)
 	if (spec_check(spec))
 		return 0;
 	if (spec->vlan_id)
+		len += FRAME_VLAN_HLEN;
+	if (spec->vlan_inner_id)
 		len += FRAME_VLAN_HLEN;
 	len += spec->src.family == AF_INET6 ? FRAME_IPV6_HLEN :
 					      FRAME_IPV4_HLEN;
@@ -250,11 +257,21 @@ static size_t build_eth(const struct frame_spec *spec, uint8_t *buf)
 
 	memcpy(buf, spec->dst_mac, 6);
 	memcpy(buf + 6, spec->src_mac, 6);
+	/* IEEE 802.1Q: a lone tag is a C-tag (0x8100); of two, the outer
+	 * is an S-tag (802.1ad, 0x88a8). A TCI is PCP in the top 3 bits,
+	 * DEI 0, then the 12-bit VID. */
 	if (spec->vlan_id) {
-		put_be16(buf + off, ETH_P_8021Q);
-		/* PCP in the top 3 bits, DEI 0, then the 12-bit VID. */
+		put_be16(buf + off, spec->vlan_inner_id ? FRAME_ETH_P_8021AD :
+							  FRAME_ETH_P_8021Q);
 		put_be16(buf + off + 2,
 			 (uint16_t)((spec->vlan_pcp << 13) | spec->vlan_id));
+		off += FRAME_VLAN_HLEN;
+	}
+	if (spec->vlan_inner_id) {
+		put_be16(buf + off, FRAME_ETH_P_8021Q);
+		put_be16(buf + off + 2,
+			 (uint16_t)((spec->vlan_inner_pcp << 13) |
+				    spec->vlan_inner_id));
 		off += FRAME_VLAN_HLEN;
 	}
 	put_be16(buf + off, ethertype);
@@ -428,11 +445,23 @@ enum frame_parse_result frame_parse(const uint8_t *buf, size_t len,
 	memcpy(view->dst_mac, buf, 6);
 	memcpy(view->src_mac, buf + 6, 6);
 	ethertype = get_be16(buf + off);
-	if (ethertype == ETH_P_8021Q) {
-		if (len < FRAME_ETH_HLEN + FRAME_VLAN_HLEN)
+	while (ethertype == FRAME_ETH_P_8021Q ||
+	       ethertype == FRAME_ETH_P_8021AD) {
+		uint16_t tci;
+
+		/* A third tag is no test frame's. */
+		if (view->vlan_tags == 2)
+			return FRAME_NOT_UDP;
+		if (len < off + 2 + FRAME_VLAN_HLEN)
 			return FRAME_MALFORMED;
-		view->vlan_id = get_be16(buf + off + 2) & 0x0fff;
-		view->vlan_pcp = buf[off + 2] >> 5;
+		tci = get_be16(buf + off + 2);
+		if (view->vlan_tags++) {
+			view->vlan_inner_id = tci & 0x0fff;
+			view->vlan_inner_pcp = (uint8_t)(tci >> 13);
+		} else {
+			view->vlan_id = tci & 0x0fff;
+			view->vlan_pcp = (uint8_t)(tci >> 13);
+		}
 		off += FRAME_VLAN_HLEN;
 		ethertype = get_be16(buf + off);
 	}
@@ -444,7 +473,7 @@ enum frame_parse_result frame_parse(const uint8_t *buf, size_t len,
 	case ETH_P_IPV6:
 		return parse_ipv6(buf, len, view->l3_offset, view);
 	default:
-		/* ARP, LLDP, stacked tags, 802.3 length fields... */
+		/* ARP, LLDP, 802.3 length fields... */
 		return FRAME_NOT_UDP;
 	}
 }
@@ -583,4 +612,11 @@ bool ip_addr_equal(const struct ip_addr *a, const struct ip_addr *b)
 	if (!family_valid(a->family))
 		return true;
 	return !memcmp(addr_bytes(a), addr_bytes(b), addr_len(a->family));
+}
+
+bool ip_addr_is_loopback(const struct ip_addr *addr)
+{
+	if (addr->family == AF_INET)
+		return (ntohl(addr->v4.s_addr) >> 24) == 127;
+	return addr->family == AF_INET6 && IN6_IS_ADDR_LOOPBACK(&addr->v6);
 }

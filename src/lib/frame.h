@@ -20,6 +20,8 @@
 #define FRAME_FCS_LEN 4
 #define FRAME_ETH_HLEN 14
 #define FRAME_VLAN_HLEN 4
+#define FRAME_ETH_P_8021Q  0x8100 /* C-tag, and a lone tag */
+#define FRAME_ETH_P_8021AD 0x88a8 /* S-tag, the outer tag of QinQ */
 #define FRAME_IPV4_HLEN 20
 #define FRAME_IPV6_HLEN 40
 #define FRAME_UDP_HLEN 8
@@ -42,6 +44,10 @@ struct frame_spec {
 	uint8_t dst_mac[6];
 	uint16_t vlan_id; /* 0: untagged; 1..4094: 802.1Q tag */
 	uint8_t vlan_pcp; /* 0..7 */
+	/* QinQ: 1..4094 puts this 802.1Q tag inside vlan_id, which then
+	 * goes out as an 802.1ad S-tag (TPID 0x88a8); 0: one tag */
+	uint16_t vlan_inner_id;
+	uint8_t vlan_inner_pcp;
 	struct ip_addr src; /* src.family == dst.family */
 	struct ip_addr dst;
 	uint16_t src_port; /* host byte order */
@@ -73,9 +79,12 @@ int frame_build(const struct frame_spec *spec, const uint8_t *payload,
 		size_t payload_len, uint8_t *buf, size_t buf_len);
 
 struct frame_view {
-	uint16_t vlan_id; /* 0 when untagged */
+	uint16_t vlan_id; /* the outer (or only) tag's ID; 0 when untagged */
 	uint16_t ethertype; /* of the L3 header, after any VLAN tag */
 	uint8_t vlan_pcp; /* 0 when untagged */
+	uint8_t vlan_tags; /* 0, 1, or 2 (QinQ) */
+	uint16_t vlan_inner_id; /* the second tag's; 0 with fewer tags */
+	uint8_t vlan_inner_pcp;
 	uint8_t tos; /* IPv4 TOS / IPv6 traffic class (DSCP << 2 | ECN) */
 	struct ip_addr src;
 	struct ip_addr dst;
@@ -96,7 +105,8 @@ enum frame_parse_result {
 };
 
 /*
- * Parse an Ethernet frame (without FCS; trailing padding allowed). Checks
+ * Parse an Ethernet frame (without FCS; trailing padding allowed), with
+ * up to two VLAN tags (TPID 0x8100 or 0x88a8) before the IP header. Checks
  * every length against len; never reads past buf[len-1]. Does not verify
  * checksums (see frame_verify_checksums()).
  */
@@ -132,5 +142,7 @@ int ip_addr_parse(const char *text, struct ip_addr *addr);
 /* Writes at most len bytes incl. NUL; returns buf. */
 const char *ip_addr_format(const struct ip_addr *addr, char *buf, size_t len);
 bool ip_addr_equal(const struct ip_addr *a, const struct ip_addr *b);
+/* 127.0.0.0/8 or ::1 (an IPv4-mapped address is not mapped back here). */
+bool ip_addr_is_loopback(const struct ip_addr *addr);
 
 #endif

@@ -119,6 +119,47 @@ int marking_parse_vlan(const char *text, uint16_t *vlan_id, uint8_t *pcp)
 	return 0;
 }
 
+int marking_parse_vlans(const char *text, struct marking_vlans *out)
+{
+	struct marking_vlans v = {0};
+	const char *comma;
+	char outer[16];
+	size_t len;
+
+	if (!text)
+		return -EINVAL;
+	comma = strchr(text, ',');
+	if (!comma) {
+		if (marking_parse_vlan(text, &v.id, &v.pcp))
+			return -EINVAL;
+		*out = v;
+		return 0;
+	}
+	len = (size_t)(comma - text);
+	if (len >= sizeof(outer))
+		return -EINVAL;
+	memcpy(outer, text, len);
+	outer[len] = '\0';
+	if (marking_parse_vlan(outer, &v.id, &v.pcp) ||
+	    marking_parse_vlan(comma + 1, &v.inner_id, &v.inner_pcp))
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+const char *marking_vlans_format(const struct marking_vlans *v, char *buf,
+				 size_t len)
+{
+	if (!v->id)
+		snprintf(buf, len, "none");
+	else if (v->inner_id)
+		snprintf(buf, len, "%u:%u,%u:%u", v->id, v->pcp, v->inner_id,
+			 v->inner_pcp);
+	else
+		snprintf(buf, len, "%u:%u", v->id, v->pcp);
+	return buf;
+}
+
 const char *marking_dscp_name(uint8_t dscp, char *buf, size_t len)
 {
 	for (size_t i = 0; i < DSCP_NAMES; i++) {

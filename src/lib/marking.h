@@ -50,6 +50,21 @@ int marking_parse_tos(const char *text, uint8_t *tos);
 /* "ID" or "ID:PCP", ID 1..4094, PCP 0..7 (default 0). */
 int marking_parse_vlan(const char *text, uint16_t *vlan_id, uint8_t *pcp);
 
+/* The tags a sender puts in front of its IP header. */
+struct marking_vlans {
+	uint16_t id; /* the outer (or only) tag; 0: untagged */
+	uint8_t pcp;
+	uint16_t inner_id; /* QinQ: 802.1Q inside 802.1ad; 0: one tag */
+	uint8_t inner_pcp;
+};
+
+/* "ID[:PCP]" (one 802.1Q tag) or "OUTER[:PCP],INNER[:PCP]" (QinQ: an
+ * 802.1ad S-tag, TPID 0x88a8, then an 802.1Q C-tag). */
+int marking_parse_vlans(const char *text, struct marking_vlans *out);
+/* "100:3" or "100:3,200:0", as marking_parse_vlans() reads it back. */
+const char *marking_vlans_format(const struct marking_vlans *v, char *buf,
+				 size_t len);
+
 /* "EF", "AF41", "CS0", or the number for a value without a name. */
 const char *marking_dscp_name(uint8_t dscp, char *buf, size_t len);
 /* "not-ect", "ect1", "ect0", "ce" */

@@ -677,6 +677,11 @@ static void format_duration(uint64_t ns, char *buf, size_t len)
 		     {1000000000ULL, "s"},    {1000000ULL, "ms"},
 		     {1000ULL, "us"},	      {1ULL, "ns"}};
 
+	/* "0", not "0h": the rows that take 0 (OPT_F_ZERO) take it so. */
+	if (!ns) {
+		snprintf(buf, len, "0");
+		return;
+	}
 	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
 		if (ns % units[i].ns == 0) {
 			snprintf(buf, len, "%" PRIu64 "%s", ns / units[i].ns,
@@ -851,7 +856,8 @@ static int builder_finish(struct argv_builder *b, char ***argv_out)
 static int argv_row(struct argv_builder *b, const struct opt_row *r,
 		    size_t base, const void *cfg, const void *defaults)
 {
-	char val[256], def[256];
+	/* A size mix of 64 sizes is up to 640 characters. */
+	char val[1024], def[1024];
 	int has = opts_format_value(r, cfg, base, val, sizeof(val));
 	int dhas = defaults ? opts_format_value(r, defaults, base, def,
 						sizeof(def)) :
@@ -891,6 +897,47 @@ int opts_to_argv(const struct opt_command *cmd, uint32_t role, const void *cfg,
 	free(b.text);
 	free(b.offsets);
 	return rc;
+}
+
+static json_t *json_value(const struct opt_row *r, const void *field,
+			  const char *text)
+{
+	size_t digits = strspn(text, "0123456789");
+
+	if (r->type == OPT_SWITCH || r->type == OPT_BOOL)
+		return json_boolean(*(const bool *)field !=
+				    !!(r->flags & OPT_F_INVERT));
+	if ((r->type == OPT_UINT || r->type == OPT_CUSTOM) && digits &&
+	    !text[digits] && digits < 19)
+		return json_integer((json_int_t)strtoll(text, NULL, 10));
+	return json_string(text);
+}
+
+int opts_to_json(const struct opt_command *cmd, const void *cfg,
+		 const char *const *keys, json_t *object)
+{
+	for (; keys && *keys; keys++) {
+		int i = opts_find_json(cmd, *keys);
+		size_t base = 0;
+		const struct opt_row *r;
+		char text[256];
+		int has;
+
+		if (i < 0)
+			return -ENOENT;
+		r = opts_row(cmd, (size_t)i, &base);
+		has = opts_format_value(r, cfg, base, text, sizeof(text));
+		if (has < 0)
+			return has;
+		/* A switch that is off is false, not absent. */
+		if (!has && r->type != OPT_SWITCH)
+			continue;
+		if (json_object_set_new(object, *keys,
+					json_value(r, cfield_at(cfg, base, r),
+						   text)))
+			return -ENOMEM;
+	}
+	return 0;
 }
 
 void opts_argv_free(char **argv)

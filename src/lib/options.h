@@ -193,7 +193,11 @@ struct opt_command {
 	unsigned int max_args;
 };
 
-/* One error: which field and what is wrong (one line). */
+/* One error: which field and what is wrong (one line). For a bad value
+ * (and JSON), message is the text after "--FLAG: " (or "KEY: "); for an
+ * unknown flag, a missing value or a stray argument, the whole line after
+ * "linerate CMD: ". The shape of struct lr_err (lib/err.h); the field is
+ * longer, to carry a JSON key the API echoes. */
 struct opt_error {
 	char field[64];
 	char message[320];
@@ -279,6 +283,17 @@ int opts_format_value(const struct opt_row *row, const void *cfg, size_t offset,
 int opts_to_argv(const struct opt_command *cmd, uint32_t role, const void *cfg,
 		 const void *defaults, char ***argv_out);
 void opts_argv_free(char **argv);
+
+/*
+ * The JSON members of cfg for keys (rows' json_key, NULL-terminated), set
+ * in object: true/false for a switch or bool, an integer for OPT_UINT
+ * and for a value whose text is a decimal integer (a frame size, a TOS
+ * byte), else the text its flag takes ("1Mpps", "100:5"). A key whose
+ * row writes nothing (unset) is left out. Returns 0, -ENOENT for a key no
+ * row has, -ENOMEM.
+ */
+int opts_to_json(const struct opt_command *cmd, const void *cfg,
+		 const char *const *keys, json_t *object);
 
 /* Output from the rows. */
 void opts_print_help(const struct opt_command *cmd, uint32_t role, FILE *out);

@@ -272,7 +272,10 @@ static void print_zsh(const struct opt_command *const *cmds, size_t ncmds,
 		fputs("'\n", out);
 	}
 	fputs("\t)\n\tif ((CURRENT == 2)); then\n\t\t_describe 'command' "
-	      "commands\n\t\treturn\n\tfi\n\tcase $words[2] in\n",
+	      "commands\n\t\treturn\n\tfi\n"
+	      /* the command's flags: its words from the command on */
+	      "\tlocal cmd=$words[2]\n\tshift words\n\t((CURRENT--))\n"
+	      "\tcase $cmd in\n",
 	      out);
 	for (size_t i = 0; i < ncmds; i++) {
 		size_t n = opts_count(cmds[i]);

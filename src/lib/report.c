@@ -438,6 +438,15 @@ static json_t *config_json(const struct report_ctx *ctx)
 		json_object_set_new(o, "vlan_pcp", sp->vlan_id ?
 							   json_integer(sp->vlan_pcp) :
 							   json_null());
+		/* QinQ: vlan is the outer (802.1ad) tag, this the inner. */
+		json_object_set_new(o, "vlan_inner",
+				    sp->vlan_inner_id ?
+					    json_integer(sp->vlan_inner_id) :
+					    json_null());
+		json_object_set_new(o, "vlan_inner_pcp",
+				    sp->vlan_inner_id ?
+					    json_integer(sp->vlan_inner_pcp) :
+					    json_null());
 	}
 	if (sp->role == ROLE_SEND || sp->role == ROLE_PING) {
 		char policy[48];
@@ -703,6 +712,10 @@ void report_text_header(FILE *out, const struct report_ctx *ctx)
 	}
 	if ((sp->role == ROLE_SEND || sp->role == ROLE_PING) && sp->vlan_id)
 		fprintf(out, "  vlan %u priority %u", sp->vlan_id, sp->vlan_pcp);
+	if ((sp->role == ROLE_SEND || sp->role == ROLE_PING) &&
+	    sp->vlan_inner_id)
+		fprintf(out, " (802.1ad) inner vlan %u priority %u",
+			sp->vlan_inner_id, sp->vlan_inner_pcp);
 	fputc('\n', out);
 	if (ctx->backend_note)
 		fprintf(out, "  note: %s\n", ctx->backend_note);

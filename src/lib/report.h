@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "lib/exit_code.h"
 #include "lib/spec.h"
 #include "lib/stats.h"
 
@@ -78,9 +79,6 @@ void report_text_interval(FILE *out, const struct report_ctx *ctx,
 void report_text_final(FILE *out, const struct report_ctx *ctx,
 		       const struct stats_snapshot *total, double seconds);
 
-/* The CLI's exit code for a run whose traffic failed (its report is
- * still printed): callers that run linerate as a child read it so. */
-#define LINERATE_EXIT_NO_TRAFFIC 3
 
 /*
  * Whether a finished run's traffic failed: it sent nothing, received no

@@ -187,6 +187,7 @@ int spec_payload_len(const struct test_spec *spec)
 	fs.src.family = fs.dst.family = family_of(spec);
 	/* The tag is part of the frame: it takes 4 bytes of the payload. */
 	fs.vlan_id = spec->vlan_id;
+	fs.vlan_inner_id = spec->vlan_id ? spec->vlan_inner_id : 0;
 	return frame_payload_len(&fs, spec->frame_size, PROBE_HDR_LEN);
 }
 
@@ -247,11 +248,15 @@ int spec_validate(const struct test_spec *spec, char *err, size_t err_len)
 		FAIL("--size: %u is too small for an %s%s probe (minimum %u)",
 		     spec->frame_size,
 		     family_of(spec) == AF_INET6 ? "IPv6" : "IPv4",
-		     spec->vlan_id ? " 802.1Q-tagged" : "",
+		     spec->vlan_inner_id ? " QinQ-tagged" :
+		     spec->vlan_id	 ? " 802.1Q-tagged" :
+					   "",
 		     (unsigned)(FRAME_FCS_LEN + FRAME_ETH_HLEN +
 				(spec->vlan_id ? FRAME_VLAN_HLEN : 0) +
-				(family_of(spec) == AF_INET6 ? FRAME_IPV6_HLEN :
-							       FRAME_IPV4_HLEN) +
+				(spec->vlan_inner_id ? FRAME_VLAN_HLEN : 0) +
+				(family_of(spec) == AF_INET6 ?
+					 FRAME_IPV6_HLEN :
+					 FRAME_IPV4_HLEN) +
 				FRAME_UDP_HLEN + PROBE_HDR_LEN));
 	if (spec->size_mix.count) {
 		struct test_spec smallest = *spec;
@@ -273,6 +278,14 @@ int spec_validate(const struct test_spec *spec, char *err, size_t err_len)
 		FAIL("--vlan: out of range (accepted: ID 1..4094, PCP 0..7)");
 	if (spec->vlan_pcp && !spec->vlan_id)
 		FAIL("--vlan: a priority needs a VLAN ID (ID:PCP)");
+	if (spec->vlan_inner_id > MARKING_VLAN_ID_MAX ||
+	    spec->vlan_inner_pcp > MARKING_PCP_MAX ||
+	    (spec->vlan_inner_pcp && !spec->vlan_inner_id))
+		FAIL("--vlan: inner tag out of range (accepted: ID 1..4094, "
+		     "PCP 0..7)");
+	if (spec->vlan_inner_id && !spec->vlan_id)
+		FAIL("--vlan: an inner tag needs an outer one "
+		     "(OUTER[:PCP],INNER[:PCP])");
 	if (spec->vlan_id && !sender)
 		FAIL("--vlan: only a sender tags its frames");
 	if (spec->vlan_id && !strcmp(spec->backend.name, "udp"))

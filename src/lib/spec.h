@@ -46,6 +46,7 @@ enum catch_up_kind {
 
 struct test_spec {
 	enum role role;
+	/* which data path and how (lib/backend_opts.h) */
 	struct backend_opts backend;
 	struct ip_addr dst; /* send, ping */
 	uint16_t dst_port;
@@ -74,6 +75,10 @@ struct test_spec {
 	 * priority code point. The udp backend cannot tag and refuses. */
 	uint16_t vlan_id;
 	uint8_t vlan_pcp;
+	/* QinQ: an 802.1Q tag inside vlan_id, which then goes out as an
+	 * 802.1ad S-tag (TPID 0x88a8); 0: one tag */
+	uint16_t vlan_inner_id;
+	uint8_t vlan_inner_pcp;
 	struct rate rate;
 	uint64_t line_rate_bps; /* for % rates; 0 unknown */
 	uint64_t duration_ns; /* 0: no limit (count or idle ends it) */

@@ -106,15 +106,20 @@ static int size_format(const struct opt_row *row, const void *cfg, char *buf,
 	const struct test_spec *sp = cfg;
 
 	(void)row;
-	/* A mix as it was given ("imix", a sweep): it parses back to the
-	 * same mix, text and all. */
-	if (sp->size_mix.count && sp->size_mix.text[0])
-		snprintf(buf, len, "%s", sp->size_mix.text);
-	else if (sp->size_mix.count)
-		sizemix_format(&sp->size_mix, buf, len);
-	else
+	if (!sp->size_mix.count) {
 		snprintf(buf, len, "%" PRIu32, sp->frame_size);
-	return 1;
+		return 1;
+	}
+	/* A mix as it was given ("imix", a sweep): it parses back to the
+	 * same mix, text and all. A text cut at SIZEMIX_TEXT_LEN would not,
+	 * so a long one goes as its list. */
+	if (sp->size_mix.text[0] &&
+	    strlen(sp->size_mix.text) + 1 < sizeof(sp->size_mix.text))
+		snprintf(buf, len, "%s", sp->size_mix.text);
+	else
+		sizemix_format(&sp->size_mix, buf, len);
+	/* A mix cut short would be another mix: refuse instead. */
+	return strlen(buf) + 1 < len ? 1 : -ENOSPC;
 }
 
 /* --dscp, --ecn: part of the byte; --tos, --traffic-class: all of it. */
@@ -203,14 +208,26 @@ static int marking_format(const struct opt_row *row, const void *cfg, char *buf,
 	return 1;
 }
 
+/* "ID[:PCP]", or QinQ "OUTER[:PCP],INNER[:PCP]" (marking.h). */
+static int vlans_set(struct test_spec *sp, const char *text)
+{
+	struct marking_vlans tags;
+
+	if (marking_parse_vlans(text, &tags))
+		return -EINVAL;
+	sp->vlan_id = tags.id;
+	sp->vlan_pcp = tags.pcp;
+	sp->vlan_inner_id = tags.inner_id;
+	sp->vlan_inner_pcp = tags.inner_pcp;
+	return 0;
+}
+
 static int vlan_parse(const struct opt_row *row, void *cfg, const char *v,
 		      struct opt_parse *st)
 {
-	struct test_spec *sp = cfg;
-
 	(void)row;
 	(void)st;
-	return marking_parse_vlan(v, &sp->vlan_id, &sp->vlan_pcp) ? -EINVAL : 0;
+	return vlans_set(cfg, v);
 }
 
 static int vlan_json(const struct opt_row *row, void *cfg, json_t *v,
@@ -220,11 +237,11 @@ static int vlan_json(const struct opt_row *row, void *cfg, json_t *v,
 	json_int_t n;
 
 	if (json_is_string(v)) {
-		if (marking_parse_vlan(json_string_value(v), &sp->vlan_id,
-				       &sp->vlan_pcp))
+		if (vlans_set(sp, json_string_value(v)))
 			return opts_fail(st, row,
-					 "'%s' is not a VLAN (ID 1..4094, or "
-					 "\"ID:PCP\" with PCP 0..7)",
+					 "'%.64s' is not a VLAN (ID 1..4094, "
+					 "\"ID:PCP\" with PCP 0..7, or QinQ "
+					 "\"OUTER[:PCP],INNER[:PCP]\")",
 					 json_string_value(v));
 		return 0;
 	}
@@ -243,11 +260,17 @@ static int vlan_format(const struct opt_row *row, const void *cfg, char *buf,
 		       size_t len)
 {
 	const struct test_spec *sp = cfg;
+	const struct marking_vlans tags = {
+		.id = sp->vlan_id,
+		.pcp = sp->vlan_pcp,
+		.inner_id = sp->vlan_inner_id,
+		.inner_pcp = sp->vlan_inner_pcp,
+	};
 
 	(void)row;
 	if (!sp->vlan_id)
 		return 0;
-	snprintf(buf, len, "%u:%u", sp->vlan_id, sp->vlan_pcp);
+	marking_vlans_format(&tags, buf, len);
 	return 1;
 }
 
@@ -382,9 +405,11 @@ static const struct opt_row traffic_rows[] = {
 	 .type = OPT_CUSTOM,
 	 .roles = R_TX,
 	 .arg = "ID[:PCP]",
-	 .help = "802.1Q tag, ID 1..4094, priority 0..7; raw backends "
-		 "(afpacket, afxdp, xdp) only",
-	 .accepted = "ID 1..4094 or ID:PCP with PCP 0..7, e.g. 100 or 100:5",
+	 .help = "802.1Q tag, ID 1..4094, priority 0..7; QinQ: OUTER[:PCP],"
+		 "INNER[:PCP] (802.1ad outer tag); raw backends (afpacket, "
+		 "afxdp, xdp) only",
+	 .accepted = "ID 1..4094 or ID:PCP with PCP 0..7, e.g. 100 or 100:5; "
+		     "QinQ OUTER[:PCP],INNER[:PCP]",
 	 .json_key = "vlan",
 	 .json_roles = J_SENDERS,
 	 .parse = vlan_parse,

@@ -16,6 +16,8 @@
 #include "api/remote.h"
 #include "lib/clock.h"
 #include "lib/log.h"
+#include "lib/options.h"
+#include "lib/spec_opts.h"
 #include "mesh/mesh.h"
 
 /* Poll period of a session's state, and the wait for the last packets
@@ -129,6 +131,102 @@ static void cell_fill(const struct mesh_config *cfg, struct mesh_cell *cell)
 	}
 }
 
+/*
+ * A session request: its role, and the spec's members named in keys by
+ * the rows' JSON keys (lib/spec_opts.c), as the server reads them back.
+ * NULL on ENOMEM.
+ */
+static json_t *spec_request(const char *role, const struct test_spec *sp,
+			    const char *const *keys)
+{
+	json_t *req = json_pack("{ss}", "role", role);
+
+	if (req && opts_to_json(spec_opts_command(sp->role), sp, keys, req)) {
+		json_decref(req);
+		return NULL;
+	}
+	return req;
+}
+
+/* The receiving end: a sink, or for --rtt a reflector, living through
+ * the pair's traffic and its drain. */
+static json_t *receiver_request(const struct mesh_config *cfg,
+				const struct host_state *hs, int sender,
+				int receiver, struct api_client *sender_api,
+				double life)
+{
+	static const char *const keys[] = {"backend", "size", "duration", NULL};
+	static const char *const keys_rate[] = {"rate", NULL};
+	bool rtt = cfg->mode == MESH_RTT;
+	struct test_spec sp;
+	json_t *req;
+
+	spec_opts_defaults(rtt ? ROLE_REFLECT : ROLE_RECV, &sp);
+	snprintf(sp.backend.name, sizeof(sp.backend.name), "%s", cfg->backend);
+	/* A sink takes the largest frame it expects. */
+	sp.frame_size = rtt || cfg->frame_size > 1518 ? cfg->frame_size : 1518;
+	sp.duration_ns = (uint64_t)(life * 1e9);
+	sp.rate = cfg->rate;
+	req = spec_request(rtt ? "reflect" : "sink", &sp, keys);
+	if (req && rtt && cfg->rate.kind != RATE_MAX &&
+	    opts_to_json(spec_opts_command(sp.role), &sp, keys_rate, req)) {
+		json_decref(req);
+		return NULL;
+	}
+	if (!req)
+		return NULL;
+	/* The sender's source address is the one its API answers on. */
+	json_object_set_new(req, "peer",
+			    json_string(api_client_host(sender_api)));
+	/* One-way figures only with the offset known to 1 ms, as
+	 * `linerate client` asks by default; else "not measured". */
+	if (!rtt && hs[sender].offset_known && hs[receiver].offset_known &&
+	    hs[sender].error_ns + hs[receiver].error_ns <=
+		    MESH_MAX_CLOCK_ERROR_NS) {
+		/* The sender's clock minus the receiver's. */
+		json_object_set_new(req, "clock_offset_ns",
+				    json_integer(hs[sender].offset_ns -
+						 hs[receiver].offset_ns));
+		json_object_set_new(
+			req, "clock_error_ns",
+			json_integer((json_int_t)(hs[sender].error_ns +
+						  hs[receiver].error_ns)));
+	}
+	return req;
+}
+
+/* The sending end: a source, or for --rtt a ping, to the receiver rs. */
+static json_t *sender_request(const struct mesh_config *cfg,
+			      const struct remote *rs)
+{
+	const char *keys[8] = {"backend", "size", "rate"};
+	bool rtt = cfg->mode == MESH_RTT;
+	struct test_spec sp;
+	size_t n = 3;
+	json_t *req;
+
+	spec_opts_defaults(rtt ? ROLE_PING : ROLE_SEND, &sp);
+	snprintf(sp.backend.name, sizeof(sp.backend.name), "%s", cfg->backend);
+	sp.frame_size = cfg->frame_size;
+	sp.rate = cfg->rate;
+	sp.flows = cfg->flows;
+	sp.count = cfg->count;
+	sp.duration_ns = cfg->duration_ns;
+	if (!rtt)
+		keys[n++] = "flows";
+	if (cfg->count)
+		keys[n++] = "count";
+	if (cfg->duration_ns)
+		keys[n++] = "duration";
+	keys[n] = NULL;
+	req = spec_request(rtt ? "ping" : "source", &sp, keys);
+	if (req) {
+		json_object_set_new(req, "dst", json_string(rs->address));
+		json_object_set_new(req, "port", json_integer(rs->port));
+	}
+	return req;
+}
+
 static void run_pair(const struct mesh_config *cfg,
 		     const struct host_state *hs, int sender, int receiver,
 		     atomic_bool *stop, struct mesh_cell *cell)
@@ -153,31 +251,10 @@ static void run_pair(const struct mesh_config *cfg,
 		goto out;
 	}
 
-	req = json_object();
-	json_object_set_new(req, "role", json_string(rtt ? "reflect" : "sink"));
-	json_object_set_new(req, "backend", json_string(cfg->backend));
-	/* The sender's source address is the one its API answers on. */
-	json_object_set_new(req, "peer", json_string(api_client_host(ss.api)));
-	json_object_set_new(req, "duration", json_real(life));
-	if (rtt) {
-		json_object_set_new(req, "size", json_integer(cfg->frame_size));
-		if (cfg->rate.kind != RATE_MAX)
-			json_object_set_new(req, "rate", remote_rate_json(&cfg->rate));
-	} else {
-		json_object_set_new(req, "size", json_integer(cfg->frame_size > 1518 ?
-							      cfg->frame_size : 1518));
-		/* One-way figures only with the offset known to 1 ms, as
-		 * `linerate client` asks by default; else "not measured". */
-		if (hs[sender].offset_known && hs[receiver].offset_known &&
-		    hs[sender].error_ns + hs[receiver].error_ns <= MESH_MAX_CLOCK_ERROR_NS) {
-			/* The sender's clock minus the receiver's. */
-			json_object_set_new(req, "clock_offset_ns",
-					    json_integer(hs[sender].offset_ns -
-							 hs[receiver].offset_ns));
-			json_object_set_new(req, "clock_error_ns",
-					    json_integer((json_int_t)(hs[sender].error_ns +
-								      hs[receiver].error_ns)));
-		}
+	req = receiver_request(cfg, hs, sender, receiver, ss.api, life);
+	if (!req) {
+		snprintf(cell->error, sizeof(cell->error), "out of memory");
+		goto out;
 	}
 	ret = remote_create(&rs, req, err, sizeof(err));
 	if (ret) {
@@ -186,20 +263,11 @@ static void run_pair(const struct mesh_config *cfg,
 		goto out;
 	}
 
-	req = json_object();
-	json_object_set_new(req, "role", json_string(rtt ? "ping" : "source"));
-	json_object_set_new(req, "backend", json_string(cfg->backend));
-	json_object_set_new(req, "size", json_integer(cfg->frame_size));
-	json_object_set_new(req, "rate", remote_rate_json(&cfg->rate));
-	if (!rtt)
-		json_object_set_new(req, "flows", json_integer(cfg->flows));
-	if (cfg->count)
-		json_object_set_new(req, "count", json_integer((json_int_t)cfg->count));
-	if (cfg->duration_ns)
-		json_object_set_new(req, "duration",
-				    json_real((double)cfg->duration_ns / 1e9));
-	json_object_set_new(req, "dst", json_string(rs.address));
-	json_object_set_new(req, "port", json_integer(rs.port));
+	req = sender_request(cfg, &rs);
+	if (!req) {
+		snprintf(cell->error, sizeof(cell->error), "out of memory");
+		goto out;
+	}
 	ret = remote_create(&ss, req, err, sizeof(err));
 	if (ret) {
 		snprintf(cell->error, sizeof(cell->error), "%s: %s: %s", sname,

@@ -90,6 +90,13 @@ void mesh_config_init(struct mesh_config *cfg);
 int mesh_hosts_read(FILE *f, const char *path, struct mesh_host *hosts,
 		    int max, int *nhosts, char *err, size_t err_len);
 
+/* The hosts file at path into cfg (mesh_hosts_read): 0, or -errno with
+ * "cannot read PATH: why" or "PATH:LINE: why" in err. */
+int mesh_hosts_load(struct mesh_config *cfg, const char *path, char *err,
+		    size_t err_len);
+/* The index of the host called name, or -ENOENT. */
+int mesh_host_find(const struct mesh_config *cfg, const char *name);
+
 /* The planned pairs: sender row, receiver column. */
 void mesh_plan(const struct mesh_config *cfg, struct mesh_result *res);
 
@@ -106,6 +113,9 @@ void mesh_print_text(FILE *out, const struct mesh_config *cfg,
 json_t *mesh_json(const struct mesh_config *cfg, const struct mesh_result *res);
 void mesh_print_csv(FILE *out, const struct mesh_config *cfg,
 		    const struct mesh_result *res);
+/* The CSV into the file at path: 0, or -errno with why in err. */
+int mesh_write_csv(const char *path, const struct mesh_config *cfg,
+		   const struct mesh_result *res, char *err, size_t err_len);
 /* A heatmap of one metric ("loss", "pps", "latency") through gnuplot. */
 int mesh_plot_svg(const char *path, const char *metric,
 		  const struct mesh_config *cfg, const struct mesh_result *res,

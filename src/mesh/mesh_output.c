@@ -11,8 +11,8 @@
 #include <string.h>
 
 #include "lib/gnuplot.h"
-#include "mesh/mesh.h"
 #include "lib/report.h"
+#include "mesh/mesh.h"
 
 enum metric { METRIC_PPS, METRIC_LOSS, METRIC_P50, METRIC_P99, METRIC_SENT,
 	      METRIC_RECEIVED, METRIC_LOST };
@@ -362,6 +362,28 @@ static void heatmap_script(FILE *f, void *arg)
 	const struct heatmap_args *h = arg;
 
 	write_heatmap(f, h->path, h->m, h->cfg, h->res);
+}
+
+int mesh_write_csv(const char *path, const struct mesh_config *cfg,
+		   const struct mesh_result *res, char *err, size_t err_len)
+{
+	FILE *f;
+	int rc;
+
+	f = fopen(path, "w");
+	if (!f) {
+		rc = -errno;
+		snprintf(err, err_len, "cannot write %s: %s", path,
+			 strerror(-rc));
+		return rc;
+	}
+	mesh_print_csv(f, cfg, res);
+	if (fclose(f)) {
+		rc = -errno;
+		snprintf(err, err_len, "%s", strerror(-rc));
+		return rc;
+	}
+	return 0;
 }
 
 int mesh_plot_svg(const char *path, const char *metric,

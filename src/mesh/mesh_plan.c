@@ -6,6 +6,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "mesh/mesh.h"
@@ -172,3 +173,30 @@ void mesh_plan(const struct mesh_config *cfg, struct mesh_result *res)
 	}
 }
 
+
+int mesh_hosts_load(struct mesh_config *cfg, const char *path, char *err,
+		    size_t err_len)
+{
+	FILE *f;
+	int rc;
+
+	f = fopen(path, "r");
+	if (!f) {
+		rc = -errno;
+		snprintf(err, err_len, "cannot read %s: %s", path,
+			 strerror(-rc));
+		return rc;
+	}
+	rc = mesh_hosts_read(f, path, cfg->hosts, MESH_MAX_HOSTS,
+			     &cfg->nhosts, err, err_len);
+	fclose(f);
+	return rc;
+}
+
+int mesh_host_find(const struct mesh_config *cfg, const char *name)
+{
+	for (int h = 0; h < cfg->nhosts; h++)
+		if (!strcmp(cfg->hosts[h].name, name))
+			return h;
+	return -ENOENT;
+}

@@ -24,7 +24,7 @@
 #include "lib/log.h"
 #include "lib/units.h"
 
-#define SUBS_PATH	  "/v1/replicator/subscribers"
+#define SUBS_PATH	  REPL_API_SUBSCRIBERS
 #define REPL_API_MAX_BODY 4096
 
 struct repl_api {
@@ -111,9 +111,10 @@ static void error_reply(struct http_response *resp, int status,
 				    json_string("max-subscribers"));
 }
 
-static void handle_add(struct repl_api *a, const struct http_request *req,
-		       struct http_response *resp)
+static void add_subscriber(void *arg, const struct http_request *req,
+			   struct http_response *resp)
 {
+	struct repl_api *a = arg;
 	struct sub_counters zero = {0};
 	struct subscriber sub;
 	struct ip_addr addr;
@@ -204,91 +205,130 @@ static char *metrics_text(struct repl_api *a)
 	return replicator_metrics(a->r, extra);
 }
 
-static void handle(void *arg, const struct http_request *req,
-		   struct http_response *resp)
+static void get_health(void *arg, const struct http_request *req,
+		       struct http_response *resp)
 {
-	struct repl_api *a = arg;
-	bool get = !strcmp(req->method, "GET");
-	bool del = !strcmp(req->method, "DELETE");
-
-	if (!strcmp(req->path, "/v1/health")) {
-		if (!get)
-			goto bad_method;
-		resp->json = json_pack("{ss ss}", "status", "ok", "version",
-				       LINERATE_VERSION);
-		return;
-	}
-	if (!strcmp(req->path, "/v1/replicator")) {
-		if (!get)
-			goto bad_method;
-		resp->json = replicator_json(a->r, false);
-		return;
-	}
-	if (!strcmp(req->path, "/metrics")) {
-		if (!get)
-			goto bad_method;
-		resp->text = metrics_text(a);
-		resp->content_type = "text/plain; version=0.0.4; charset=utf-8";
-		if (!resp->text)
-			http_error(resp, 500, NULL, "out of memory");
-		return;
-	}
-	if (!strcmp(req->path, SUBS_PATH)) {
-		if (get) {
-			resp->json = replicator_subscribers_json(a->r);
-		} else if (!strcmp(req->method, "POST")) {
-			handle_add(a, req, resp);
-		} else if (del) {
-			struct ip_addr addr;
-			const char *field;
-			char err[256];
-			uint16_t port;
-
-			if (parse_body(req, &addr, &port, &field, err,
-				       sizeof(err)))
-				error_reply(resp, 400, field, err);
-			else
-				handle_remove(a, &addr, port, resp);
-		} else {
-			goto bad_method;
-		}
-		return;
-	}
-	if (!strncmp(req->path, SUBS_PATH "/", sizeof(SUBS_PATH))) {
-		const char *ep = req->path + sizeof(SUBS_PATH);
-		struct one_arg oa = {.r = a->r};
-
-		if (parse_endpoint(ep, false, &oa.addr, &oa.port, NULL)) {
-			http_error(resp, 400, "address",
-				   "address: '%.64s' is not IP:PORT or "
-				   "[IPv6]:PORT",
-				   ep);
-			return;
-		}
-		policy_normalize(&oa.addr);
-		if (del) {
-			handle_remove(a, &oa.addr, oa.port, resp);
-			return;
-		}
-		if (!get)
-			goto bad_method;
-		subs_with_current(&a->r->subs, find_one, &oa);
-		if (!oa.out) {
-			http_error(resp, 404, "address",
-				   "no subscriber with that address and port");
-			return;
-		}
-		resp->json = oa.out;
-		return;
-	}
-	http_error(resp, 404, NULL, "no such resource: %.100s", req->path);
-	return;
-bad_method:
-	http_error(resp, 405, NULL, "method %.16s not allowed on %.100s",
-		   req->method, req->path);
+	(void)arg;
+	(void)req;
+	resp->json = json_pack("{ss ss}", "status", "ok", "version",
+			       LINERATE_VERSION);
 }
 
-static const char *const public_paths[] = {"/v1/health", NULL};
+static void get_replicator(void *arg, const struct http_request *req,
+			   struct http_response *resp)
+{
+	struct repl_api *a = arg;
+
+	(void)req;
+	resp->json = replicator_json(a->r, false);
+}
+
+static void get_metrics(void *arg, const struct http_request *req,
+			struct http_response *resp)
+{
+	(void)req;
+	resp->text = metrics_text(arg);
+	resp->content_type = "text/plain; version=0.0.4; charset=utf-8";
+	if (!resp->text)
+		http_error(resp, 500, NULL, "out of memory");
+}
+
+static void list_subscribers(void *arg, const struct http_request *req,
+			     struct http_response *resp)
+{
+	struct repl_api *a = arg;
+
+	(void)req;
+	resp->json = replicator_subscribers_json(a->r);
+}
+
+/* DELETE on the collection: the subscriber named in the body. */
+static void remove_subscriber_in_body(void *arg, const struct http_request *req,
+				      struct http_response *resp)
+{
+	struct ip_addr addr;
+	const char *field;
+	char err[256];
+	uint16_t port;
+
+	if (parse_body(req, &addr, &port, &field, err, sizeof(err)))
+		error_reply(resp, 400, field, err);
+	else
+		handle_remove(arg, &addr, port, resp);
+}
+
+/* ".../subscribers/IP:PORT" ([v6]:PORT), normalized. 0 or -EINVAL. */
+static int endpoint_param(const char *param, struct ip_addr *addr,
+			  uint16_t *port)
+{
+	if (parse_endpoint(param, false, addr, port, NULL))
+		return -EINVAL;
+	policy_normalize(addr);
+	return 0;
+}
+
+static void endpoint_refuse(const char *param, struct http_response *resp)
+{
+	http_error(resp, 400, "address",
+		   "address: '%.64s' is not IP:PORT or [IPv6]:PORT", param);
+}
+
+/* A path that names no endpoint is refused whatever the method. */
+static enum http_param_verdict endpoint_check(const char *param,
+					      struct http_response *resp)
+{
+	struct ip_addr addr;
+	uint16_t port;
+
+	if (!endpoint_param(param, &addr, &port))
+		return HTTP_PARAM_OURS;
+	endpoint_refuse(param, resp);
+	return HTTP_PARAM_ANSWERED;
+}
+
+static void get_subscriber(void *arg, const struct http_request *req,
+			   struct http_response *resp)
+{
+	struct repl_api *a = arg;
+	struct one_arg oa = {.r = a->r};
+
+	if (endpoint_param(req->param, &oa.addr, &oa.port)) {
+		endpoint_refuse(req->param, resp);
+		return;
+	}
+	subs_with_current(&a->r->subs, find_one, &oa);
+	if (!oa.out) {
+		http_error(resp, 404, "address",
+			   "no subscriber with that address and port");
+		return;
+	}
+	resp->json = oa.out;
+}
+
+static void remove_subscriber(void *arg, const struct http_request *req,
+			      struct http_response *resp)
+{
+	struct ip_addr addr;
+	uint16_t port;
+
+	if (endpoint_param(req->param, &addr, &port)) {
+		endpoint_refuse(req->param, resp);
+		return;
+	}
+	handle_remove(arg, &addr, port, resp);
+}
+
+static const struct http_route repl_routes[] = {
+	{"GET", "/v1/health", get_health, NULL, true},
+	{"GET", "/v1/replicator", get_replicator, NULL, false},
+	{"GET", "/metrics", get_metrics, NULL, false},
+	{"GET", SUBS_PATH, list_subscribers, NULL, false},
+	{"POST", SUBS_PATH, add_subscriber, NULL, false},
+	{"DELETE", SUBS_PATH, remove_subscriber_in_body, NULL, false},
+	{"GET", SUBS_PATH "/*", get_subscriber, endpoint_check, false},
+	{"DELETE", SUBS_PATH "/*", remove_subscriber, endpoint_check, false},
+	{NULL, NULL, NULL, NULL, false},
+};
 
 struct repl_api *repl_api_start(struct replicator *r,
 				const struct repl_api_config *cfg)
@@ -302,8 +342,7 @@ struct repl_api *repl_api_start(struct replicator *r,
 		.max_connections_per_ip = 32,
 		.timeout_s = 10,
 		.max_body = REPL_API_MAX_BODY,
-		.public_paths = public_paths,
-		.handler = handle,
+		.routes = repl_routes,
 	};
 
 	if (!a) {

@@ -6,6 +6,9 @@
 
 #include "replicator/replicator.h"
 
+/* The subscribers collection; one is .../IP:PORT ([IPv6]:PORT). */
+#define REPL_API_SUBSCRIBERS "/v1/replicator/subscribers"
+
 struct repl_api_config {
 	const char *addr; /* IP to bind */
 	uint16_t port;

@@ -2,6 +2,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <ifaddrs.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,14 +22,6 @@ bool ip_is_multicast(const struct ip_addr *a)
 	if (a->family == AF_INET)
 		return (ntohl(a->v4.s_addr) >> 28) == 0xe;
 	return IN6_IS_ADDR_MULTICAST(&a->v6);
-}
-
-static bool is_loopback(const struct ip_addr *a)
-{
-	if (a->family == AF_INET)
-		return (ntohl(a->v4.s_addr) >> 24) == 127;
-	return IN6_IS_ADDR_LOOPBACK(&a->v6) ||
-	       (IN6_IS_ADDR_V4MAPPED(&a->v6) && a->v6.s6_addr[12] == 127);
 }
 
 void policy_normalize(struct ip_addr *a)
@@ -143,6 +136,20 @@ static bool policy_is_local(const struct sub_policy *p,
 	return false;
 }
 
+/* One line into err: the subscriber is refused (-EINVAL). */
+static int refuse(char *err, size_t err_len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int refuse(char *err, size_t err_len, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, err_len, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
 int policy_check(const struct sub_policy *p, const struct ip_addr *addr_in,
 		 uint16_t port, const char **field, char *err, size_t err_len)
 {
@@ -151,101 +158,85 @@ int policy_check(const struct sub_policy *p, const struct ip_addr *addr_in,
 	bool v6;
 
 	*field = "address";
-	if (addr->family != AF_INET && addr->family != AF_INET6) {
-		snprintf(err, err_len, "address: not an IP address");
-		return -EINVAL;
-	}
+	if (addr->family != AF_INET && addr->family != AF_INET6)
+		return refuse(err, err_len, "address: not an IP address");
 	policy_normalize(addr);
 	v6 = addr->family == AF_INET6;
 	ip_addr_format(addr, text, sizeof(text));
-	if (addr->family != p->listen.family) {
-		snprintf(
+	if (addr->family != p->listen.family)
+		return refuse(
 			err, err_len,
 			"address: %s is IPv%d, the replicator listens on IPv%d",
 			text, addr->family == AF_INET ? 4 : 6,
 			p->listen.family == AF_INET ? 4 : 6);
-		return -EINVAL;
-	}
-	if (is_unspecified(addr)) {
-		snprintf(err, err_len, "address: %s is the unspecified address",
-			 text);
-		return -EINVAL;
-	}
-	if (addr->family == AF_INET && addr->v4.s_addr == INADDR_BROADCAST) {
-		snprintf(err, err_len, "address: %s is the broadcast address",
-			 text);
-		return -EINVAL;
-	}
+	if (is_unspecified(addr))
+		return refuse(err, err_len,
+			      "address: %s is the unspecified address", text);
+	if (addr->family == AF_INET && addr->v4.s_addr == INADDR_BROADCAST)
+		return refuse(err, err_len,
+			      "address: %s is the broadcast address", text);
 	for (uint32_t i = 0; i < p->nlocal; i++) {
 		bool bcast = is_subnet_broadcast(&p->local[i], addr);
 
 		if (bcast || is_subnet_network(&p->local[i], addr)) {
 			char net[INET6_ADDRSTRLEN];
 
-			snprintf(err, err_len,
-				 "address: %s is the %s address of %s/%u", text,
-				 bcast ? "broadcast" : "network",
-				 ip_addr_format(&p->local[i].addr, net,
-						sizeof(net)),
-				 p->local[i].prefix_len);
-			return -EINVAL;
+			return refuse(err, err_len,
+				      "address: %s is the %s address of %s/%u",
+				      text, bcast ? "broadcast" : "network",
+				      ip_addr_format(&p->local[i].addr, net,
+						     sizeof(net)),
+				      p->local[i].prefix_len);
 		}
 	}
-	if (ip_is_multicast(addr) && !p->allow_multicast) {
-		snprintf(err, err_len,
-			 "address: %s is multicast (allowed only with "
-			 "--allow-multicast)",
-			 text);
-		return -EINVAL;
-	}
-	if (!is_unspecified(&p->listen) && ip_addr_equal(addr, &p->listen)) {
-		snprintf(err, err_len,
-			 "address: %s is the replicator's own listen address",
-			 text);
-		return -EINVAL;
-	}
-	if (is_loopback(addr) || policy_is_local(p, addr)) {
-		if (port == p->listen_port && is_unspecified(&p->listen)) {
-			snprintf(err, err_len,
-				 v6 ? "address: [%s]:%u is the replicator itself" :
-				      "address: %s:%u is the replicator itself",
-				 text, port);
-			return -EINVAL;
-		}
-		if (!p->local_delivery) {
-			snprintf(err, err_len,
-				 "address: %s is this host's; a raw backend "
-				 "cannot deliver to its own host",
-				 text);
-			return -EINVAL;
-		}
-		if (!p->allow_local) {
-			snprintf(err, err_len,
-				 "address: %s is this host's (a local service); "
-				 "allowed only at the ports of --allow-local",
-				 text);
-			return -EINVAL;
-		}
+	if (ip_is_multicast(addr) && !p->allow_multicast)
+		return refuse(err, err_len,
+			      "address: %s is multicast (allowed only with "
+			      "--allow-multicast)",
+			      text);
+	if (!is_unspecified(&p->listen) && ip_addr_equal(addr, &p->listen))
+		return refuse(
+			err, err_len,
+			"address: %s is the replicator's own listen address",
+			text);
+	if (ip_addr_is_loopback(addr) || policy_is_local(p, addr)) {
+		if (port == p->listen_port && is_unspecified(&p->listen))
+			return refuse(
+				err, err_len,
+				v6 ? "address: [%s]:%u is the replicator "
+				     "itself" :
+				     "address: %s:%u is the replicator itself",
+				text, port);
+		if (!p->local_delivery)
+			return refuse(
+				err, err_len,
+				"address: %s is this host's; a raw backend "
+				"cannot deliver to its own host",
+				text);
+		if (!p->allow_local)
+			return refuse(
+				err, err_len,
+				"address: %s is this host's (a local service); "
+				"allowed only at the ports of --allow-local",
+				text);
 		if (port && p->api_port && port == p->api_port) {
 			*field = "port";
-			snprintf(err, err_len,
-				 "port: %u on this host is the replicator's API",
-				 port);
-			return -EINVAL;
+			return refuse(
+				err, err_len,
+				"port: %u on this host is the replicator's API",
+				port);
 		}
 		if (port && !port_allowed(p, port)) {
 			*field = "port";
-			snprintf(err, err_len,
-				 "port: %u on this host is not one of "
-				 "--allow-local's ports",
-				 port);
-			return -EINVAL;
+			return refuse(err, err_len,
+				      "port: %u on this host is not one of "
+				      "--allow-local's ports",
+				      port);
 		}
 	}
 	if (!port) {
 		*field = "port";
-		snprintf(err, err_len, "port: 0 is not a port (1..65535)");
-		return -EINVAL;
+		return refuse(err, err_len, "port: 0 is not a port (1..65535)");
 	}
 	return 0;
 }

@@ -11,6 +11,7 @@
 #include "lib/log.h"
 #include "replicator/replicator.h"
 #include "lib/stats.h"
+#include "lib/strbuf.h"
 #include "replicator/tc.h"
 
 #define ADD_RETRY_NS   (200 * NSEC_PER_MSEC)
@@ -188,10 +189,12 @@ static int open_userspace(struct replicator *r, struct lr_err *lerr)
 	r->backend_name = r->ops->name;
 	snprintf(r->mode, sizeof(r->mode), "%s", r->ops->mode(r->backends[0]));
 	if (r->ops->note && r->ops->note(r->backends[0])) {
-		size_t used = strlen(r->note);
+		struct strbuf sb;
 
-		snprintf(r->note + used, sizeof(r->note) - used, "%s%s",
-			 used ? "; " : "", r->ops->note(r->backends[0]));
+		/* After the selector's refusals, "; "-separated. */
+		strbuf_init_append(&sb, r->note, sizeof(r->note));
+		strbuf_sep(&sb, "; ");
+		strbuf_printf(&sb, "%s", r->ops->note(r->backends[0]));
 	}
 	return 0;
 }
@@ -524,4 +527,34 @@ int replicator_remove(struct replicator *r, const struct ip_addr *addr,
 	replicator_sub_counters(r, &gone, &out->c);
 	pthread_mutex_unlock(&r->subs.lock);
 	return 0;
+}
+
+/* How often the control loop reclaims retired subscriber sets. */
+#define TICK_NS (10 * NSEC_PER_MSEC)
+
+void replicator_run(struct replicator *r, uint64_t duration_ns,
+		    uint64_t interval_ns, FILE *live, atomic_bool *stop)
+{
+	uint64_t start = r->start_mono_ns, next_line = start + interval_ns;
+	struct repl_counters prev = {0};
+	double prev_s = 0;
+
+	while (!atomic_load(stop)) {
+		uint64_t now = mono_ns();
+
+		if (duration_ns && now - start >= duration_ns)
+			break;
+		replicator_tick(r);
+		if (interval_ns && live && now >= next_line) {
+			double to_s = (double)(now - start) / 1e9;
+
+			replicator_text_interval(r, live, &prev, prev_s, to_s);
+			fflush(live);
+			prev_s = to_s;
+			next_line += interval_ns;
+			if (next_line <= now)
+				next_line = now + interval_ns;
+		}
+		clock_wait_until(now + TICK_NS);
+	}
 }

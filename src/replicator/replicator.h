@@ -178,6 +178,13 @@ int replicator_open(const struct replicator_config *cfg,
 int replicator_start(struct replicator *r);
 /* Reclaim retired subscriber sets; call every few ms (the control loop). */
 void replicator_tick(struct replicator *r);
+/*
+ * The control loop, between start and stop: ticks until *stop or, when
+ * duration_ns is not 0, that long after the start; with live, a line of
+ * the interval's figures every interval_ns (0: none).
+ */
+void replicator_run(struct replicator *r, uint64_t duration_ns,
+		    uint64_t interval_ns, FILE *live, atomic_bool *stop);
 /* Stop the workers and wait for them; returns the first worker error. */
 int replicator_stop(struct replicator *r);
 void replicator_close(struct replicator *r);

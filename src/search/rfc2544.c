@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "lib/clock.h"
+#include "lib/frame.h"
 #include "lib/log.h"
 #include "search/rfc2544.h"
 
@@ -43,6 +44,151 @@ double rfc2544_line_pps(uint64_t line_rate_bps, uint32_t frame_size)
 	const struct rate line = { .kind = RATE_PERCENT, .value = 100 };
 
 	return rate_to_pps(&line, frame_size, line_rate_bps);
+}
+
+double rfc2544_row_mean(const struct rfc2544_size *row)
+{
+	return row->mix.count ? sizemix_mean(&row->mix) :
+				(double)row->frame_size;
+}
+
+/* A rate's frames per second for a row (a mix over its mean size). */
+static double row_rate_pps(const struct rate *rate,
+			   const struct rfc2544_size *row, uint64_t line_bps)
+{
+	if (row->mix.count)
+		return sizemix_rate_pps(rate, &row->mix, line_bps);
+	return rate_to_pps(rate, row->frame_size, line_bps);
+}
+
+double rfc2544_row_line_pps(uint64_t line_rate_bps,
+			    const struct rfc2544_size *row)
+{
+	const struct rate line = {.kind = RATE_PERCENT, .value = 100};
+
+	return row_rate_pps(&line, row, line_rate_bps);
+}
+
+double rfc2544_bps_l1(const struct rfc2544_size_result *sr, double pps)
+{
+	return pps * (sr->mean_size + FRAME_L1_OVERHEAD) * 8;
+}
+
+double rfc2544_bps_l2(const struct rfc2544_size_result *sr, double pps)
+{
+	return pps * sr->mean_size * 8;
+}
+
+const char *rfc2544_row_name(const struct rfc2544_size_result *sr, char *buf,
+			     size_t len)
+{
+	if (sr->mix.count)
+		snprintf(buf, len, "%s", sr->mix.text);
+	else
+		snprintf(buf, len, "%u", sr->frame_size);
+	return buf;
+}
+
+int rfc2544_size_parse(const char *text, struct rfc2544_size *row)
+{
+	struct rfc2544_size r = {0};
+	uint64_t v;
+
+	if (!strcmp(text, "imix") || strchr(text, ':') || strstr(text, "..")) {
+		if (sizemix_parse(text, FRAME_MIN_SIZE, FRAME_MAX_SIZE, &r.mix))
+			return -EINVAL;
+		r.frame_size = sizemix_max(&r.mix);
+	} else {
+		if (parse_u64(text, FRAME_MIN_SIZE, FRAME_MAX_SIZE, &v))
+			return -EINVAL;
+		r.frame_size = (uint32_t)v;
+	}
+	*row = r;
+	return 0;
+}
+
+static bool row_equal(const struct rfc2544_size *a,
+		      const struct rfc2544_size *b)
+{
+	if (a->mix.count != b->mix.count || a->frame_size != b->frame_size)
+		return false;
+	for (uint32_t i = 0; i < a->mix.count; i++)
+		if (a->mix.sizes[i] != b->mix.sizes[i] ||
+		    a->mix.weights[i] != b->mix.weights[i])
+			return false;
+	return true;
+}
+
+/* Entries split at sep; "" entries (",," or a trailing one) are refused. */
+static int sizes_split(const char *text, char sep, struct rfc2544_config *c)
+{
+	const char *p = text;
+
+	c->nsizes = 0;
+	for (;;) {
+		const char *end = strchr(p, sep);
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+		char item[256];
+		struct rfc2544_size *row = &c->sizes[c->nsizes];
+
+		if (!len || len >= sizeof(item) ||
+		    c->nsizes >= RFC2544_MAX_SIZES)
+			return -EINVAL;
+		memcpy(item, p, len);
+		item[len] = '\0';
+		if (rfc2544_size_parse(item, row))
+			return -EINVAL;
+		for (unsigned int i = 0; i < c->nsizes; i++)
+			if (row_equal(&c->sizes[i], row))
+				return -EINVAL;
+		c->nsizes++;
+		if (!end)
+			return 0;
+		p = end + 1;
+	}
+}
+
+/*
+ * "64,512,imix": sizes and the named mix, separated by commas. A custom
+ * mix has commas of its own, so a list with one separates its entries
+ * with ';' ("64;1518;64:7,594:4,1518:1"); a list without ';' that holds
+ * a ':' or '..' is one mix.
+ */
+int rfc2544_sizes_parse(const char *text, struct rfc2544_config *c)
+{
+	struct rfc2544_config parsed;
+	char sep = ',';
+	int err;
+
+	if (!text || !*text || strlen(text) >= 1024)
+		return -EINVAL;
+	if (strchr(text, ';'))
+		sep = ';';
+	else if (strchr(text, ':') || strstr(text, ".."))
+		sep = '\0';
+	parsed.nsizes = 0;
+	if (sep) {
+		err = sizes_split(text, sep, &parsed);
+	} else {
+		err = rfc2544_size_parse(text, &parsed.sizes[0]);
+		parsed.nsizes = 1;
+	}
+	if (err)
+		return -EINVAL;
+	/* The table and the chart read best in ascending order. */
+	for (unsigned int i = 1; i < parsed.nsizes; i++)
+		for (unsigned int j = i;
+		     j > 0 && rfc2544_row_mean(&parsed.sizes[j - 1]) >
+				      rfc2544_row_mean(&parsed.sizes[j]);
+		     j--) {
+			struct rfc2544_size t = parsed.sizes[j];
+
+			parsed.sizes[j] = parsed.sizes[j - 1];
+			parsed.sizes[j - 1] = t;
+		}
+	memcpy(c->sizes, parsed.sizes, sizeof(parsed.sizes[0]) * parsed.nsizes);
+	c->nsizes = parsed.nsizes;
+	return 0;
 }
 
 const char *rfc2544_kind_name(enum rfc2544_trial_kind kind)
@@ -195,12 +341,14 @@ static int fail_run(struct rfc2544_run *run, int rc, const char *what,
  * the one that counts.
  */
 static int rate_trial(struct rfc2544_run *run, enum rfc2544_trial_kind kind,
-		      uint32_t frame_size, double pps, uint64_t duration_ns,
+		      unsigned int size_index, double pps, uint64_t duration_ns,
 		      struct rfc2544_trial **last)
 {
 	const struct rfc2544_config *c = &run->cfg;
+	const struct rfc2544_size_result *sr = &run->sizes[size_index];
 	struct trial_params p = {
-		.frame_size = frame_size,
+		.frame_size = sr->frame_size,
+		.mix = sr->mix.count ? &sr->mix : NULL,
 		.rate_pps = pps,
 		.duration_ns = duration_ns,
 		.warmup_ns = c->warmup_ns,
@@ -225,7 +373,8 @@ static int rate_trial(struct rfc2544_run *run, enum rfc2544_trial_kind kind,
 			return fail_run(run, -ENOMEM, "trials",
 					"out of memory");
 		t->kind = kind;
-		t->frame_size = frame_size;
+		t->size_index = size_index;
+		t->frame_size = sr->frame_size;
 		t->target_pps = pps;
 		t->res = res;
 		t->elapsed_s = seconds_since(run->start_ns);
@@ -279,14 +428,15 @@ static int throughput_one(struct rfc2544_run *run, unsigned int i)
 	};
 	struct rate_search *s = malloc(sizeof(*s));
 	struct search_step step;
-	char err[160], desc[160];
+	char err[160], desc[160], name[SIZEMIX_TEXT_LEN];
 	unsigned int n = 0;
 	int rc = 0;
 
 	if (!s)
 		return fail_run(run, -ENOMEM, "throughput", "out of memory");
+	rfc2544_row_name(sr, name, sizeof(name));
 	sc.min_load = floor(
-		rate_to_pps(&c->min_rate, sr->frame_size, run->line_rate_bps));
+		row_rate_pps(&c->min_rate, &c->sizes[i], run->line_rate_bps));
 	if (sc.min_load < 1)
 		sc.min_load = 1;
 	if (sc.min_load > sc.max_load)
@@ -304,11 +454,11 @@ static int throughput_one(struct rfc2544_run *run, unsigned int i)
 		progress(run,
 			 estimate_left(run, RFC2544_THROUGHPUT, i, n,
 				       EXPECT_THROUGHPUT),
-			 "throughput %u B: trial %u (%s, %s) at %.0f pps",
-			 sr->frame_size, n + 1, search_phase_name(step.phase),
+			 "throughput %s B: trial %u (%s, %s) at %.0f pps", name,
+			 n + 1, search_phase_name(step.phase),
 			 step.goal == SEARCH_NDR ? "NDR" : "PDR", step.load);
-		rc = rate_trial(run, TRIAL_THROUGHPUT, sr->frame_size,
-				step.load, c->trial_ns, &t);
+		rc = rate_trial(run, TRIAL_THROUGHPUT, i, step.load,
+				c->trial_ns, &t);
 		if (rc)
 			goto out;
 		n++;
@@ -353,10 +503,10 @@ static int throughput_one(struct rfc2544_run *run, unsigned int i)
 	memcpy(sr->goal, s->goal, sizeof(sr->goal));
 	sr->throughput_trials = n;
 	sr->throughput_done = true;
-	pr_info("rfc2544: throughput %u B: NDR %.0f pps, PDR %.0f pps "
+	pr_info("rfc2544: throughput %s B: NDR %.0f pps, PDR %.0f pps "
 		"(%u trials)\n",
-		sr->frame_size, sr->goal[SEARCH_NDR].result,
-		sr->goal[SEARCH_PDR].result, n);
+		name, sr->goal[SEARCH_NDR].result, sr->goal[SEARCH_PDR].result,
+		n);
 out:
 	free(s);
 	return rc;
@@ -415,6 +565,7 @@ static int latency_one(struct rfc2544_run *run, unsigned int i)
 	unsigned int trials = run->cfg.latency_trials ? run->cfg.latency_trials :
 							1;
 	uint64_t sent = 0, lost = 0;
+	char name[SIZEMIX_TEXT_LEN];
 
 	if (!sr->throughput_done || !sr->goal[SEARCH_NDR].found) {
 		snprintf(sr->latency_note, sizeof(sr->latency_note),
@@ -425,15 +576,16 @@ static int latency_one(struct rfc2544_run *run, unsigned int i)
 	if (trials > RFC2544_MAX_LATENCY_TRIALS)
 		trials = RFC2544_MAX_LATENCY_TRIALS;
 	sr->latency_pps = sr->goal[SEARCH_NDR].result;
+	rfc2544_row_name(sr, name, sizeof(name));
 	for (unsigned int k = 0; k < trials; k++) {
 		struct rfc2544_trial *t;
 		int rc;
 
 		progress(run, estimate_left(run, RFC2544_LATENCY, i, k, trials),
-			 "latency %u B at the throughput, %.0f pps (%u/%u)",
-			 sr->frame_size, sr->latency_pps, k + 1, trials);
-		rc = rate_trial(run, TRIAL_LATENCY, sr->frame_size,
-				sr->latency_pps, run->cfg.trial_ns, &t);
+			 "latency %s B at the throughput, %.0f pps (%u/%u)",
+			 name, sr->latency_pps, k + 1, trials);
+		rc = rate_trial(run, TRIAL_LATENCY, i, sr->latency_pps,
+				run->cfg.trial_ns, &t);
 		if (rc)
 			return rc;
 		t->repeat = k + 1;
@@ -471,9 +623,10 @@ static int loss_one(struct rfc2544_run *run, unsigned int i)
 {
 	struct rfc2544_size_result *sr = &run->sizes[i];
 	unsigned int clean_in_row = 0;
-	char desc[160];
+	char desc[160], name[SIZEMIX_TEXT_LEN];
 	int rc;
 
+	rfc2544_row_name(sr, name, sizeof(name));
 	for (unsigned int k = 0; k < RFC2544_LOSS_STEPS; k++) {
 		struct rfc2544_loss_point *pt = &sr->loss[k];
 		struct rfc2544_trial *t;
@@ -484,9 +637,9 @@ static int loss_one(struct rfc2544_run *run, unsigned int i)
 			break;
 		progress(run,
 			 estimate_left(run, RFC2544_LOSS, i, k, EXPECT_LOSS),
-			 "frame loss %u B at %.0f%% of line rate, %.0f pps",
-			 sr->frame_size, pt->pct_line, pt->target_pps);
-		rc = rate_trial(run, TRIAL_LOSS, sr->frame_size, pt->target_pps,
+			 "frame loss %s B at %.0f%% of line rate, %.0f pps",
+			 name, pt->pct_line, pt->target_pps);
+		rc = rate_trial(run, TRIAL_LOSS, i, pt->target_pps,
 				run->cfg.trial_ns, &t);
 		if (rc)
 			return rc;
@@ -522,11 +675,12 @@ static int b2b_one(struct rfc2544_run *run, unsigned int i)
 	struct rate_search *s = malloc(sizeof(*s));
 	double pps_sum = 0;
 	unsigned int bursts = 0, done = 0;
-	char err[160], desc[160];
+	char err[160], desc[160], name[SIZEMIX_TEXT_LEN];
 	int rc = 0;
 
 	if (!s)
 		return fail_run(run, -ENOMEM, "back-to-back", "out of memory");
+	rfc2544_row_name(sr, name, sizeof(name));
 	sc.max_load = floor(sr->line_pps * (double)c->b2b_max_ns / 1e9);
 	if (sc.max_load < 1)
 		sc.max_load = 1;
@@ -542,6 +696,7 @@ static int b2b_one(struct rfc2544_run *run, unsigned int i)
 		while (search_next(s, &step) == 0) {
 			struct burst_params bp = {
 				.frame_size = sr->frame_size,
+				.mix = sr->mix.count ? &sr->mix : NULL,
 				.frames = (uint64_t)step.load,
 				/* What a sender slower than the line
 				 * makes of it is in the result. */
@@ -562,10 +717,10 @@ static int b2b_one(struct rfc2544_run *run, unsigned int i)
 				 estimate_left(run, RFC2544_B2B, i, done,
 					       EXPECT_B2B_SEARCH *
 						       c->b2b_trials),
-				 "back-to-back %u B: repetition %u/%u, burst "
+				 "back-to-back %s B: repetition %u/%u, burst "
 				 "of %.0f frames (%s)",
-				 sr->frame_size, rep + 1, c->b2b_trials,
-				 step.load, search_phase_name(step.phase));
+				 name, rep + 1, c->b2b_trials, step.load,
+				 search_phase_name(step.phase));
 			rc = run->runner->ops->run_burst(run->runner, &bp, &res,
 							 err, sizeof(err));
 			if (rc) {
@@ -581,6 +736,7 @@ static int b2b_one(struct rfc2544_run *run, unsigned int i)
 				goto out;
 			}
 			t->kind = TRIAL_B2B;
+			t->size_index = i;
 			t->frame_size = sr->frame_size;
 			t->burst_frames = (uint64_t)step.load;
 			t->repeat = rep + 1;
@@ -657,9 +813,11 @@ int rfc2544_execute(struct rfc2544_run *run)
 			return fail_run(run, rc, "line rate", err);
 	}
 	for (unsigned int i = 0; i < c->nsizes; i++) {
-		run->sizes[i].frame_size = c->sizes[i];
+		run->sizes[i].frame_size = c->sizes[i].frame_size;
+		run->sizes[i].mix = c->sizes[i].mix;
+		run->sizes[i].mean_size = rfc2544_row_mean(&c->sizes[i]);
 		run->sizes[i].line_pps =
-			rfc2544_line_pps(run->line_rate_bps, c->sizes[i]);
+			rfc2544_row_line_pps(run->line_rate_bps, &c->sizes[i]);
 	}
 	/* Latency is measured at the throughput: it needs the search. */
 	if (c->tests & RFC2544_LATENCY)

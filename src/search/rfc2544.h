@@ -15,9 +15,10 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "lib/sizemix.h"
+#include "lib/units.h"
 #include "search/rate_search.h"
 #include "search/trial.h"
-#include "lib/units.h"
 
 enum rfc2544_test {
 	RFC2544_THROUGHPUT = 1u << 0,
@@ -33,8 +34,19 @@ enum rfc2544_test {
 #define RFC2544_MAX_B2B_TRIALS 100
 #define RFC2544_MAX_LATENCY_TRIALS 100
 
+/*
+ * One row of the run: a frame size, or a size mix (IMIX, SIZE:WEIGHT,...)
+ * that every trial of the row sends as one load. A mix's rates are in
+ * frames per second of the mix, and its bit rates and line rate are over
+ * its mean frame size.
+ */
+struct rfc2544_size {
+	uint32_t frame_size; /* incl. FCS; for a mix its largest size */
+	struct size_mix mix; /* count 0: frame_size alone */
+};
+
 struct rfc2544_config {
-	uint32_t sizes[RFC2544_MAX_SIZES];
+	struct rfc2544_size sizes[RFC2544_MAX_SIZES];
 	unsigned int nsizes;
 	unsigned int tests; /* enum rfc2544_test bits */
 	uint64_t trial_ns;
@@ -67,7 +79,8 @@ enum rfc2544_trial_kind {
 /* One trial as it ran, for the JSON report. */
 struct rfc2544_trial {
 	enum rfc2544_trial_kind kind;
-	uint32_t frame_size;
+	unsigned int size_index; /* its row in run->sizes */
+	uint32_t frame_size; /* as the row's */
 	double target_pps; /* rate trials */
 	uint64_t burst_frames; /* burst trials */
 	double pct_line; /* loss trials: % of the line rate */
@@ -91,7 +104,9 @@ struct rfc2544_loss_point {
 };
 
 struct rfc2544_size_result {
-	uint32_t frame_size;
+	uint32_t frame_size; /* for a mix its largest size */
+	struct size_mix mix; /* count 0: a single size */
+	double mean_size; /* bytes incl. FCS: frame_size, or the mix's mean */
 	double line_pps;
 	/* throughput */
 	bool throughput_done;
@@ -150,6 +165,24 @@ void rfc2544_release(struct rfc2544_run *run);
 
 /* Frames per second at the line rate for a frame size (incl. FCS). */
 double rfc2544_line_pps(uint64_t line_rate_bps, uint32_t frame_size);
+/* The same for a row, over a mix's mean size. */
+double rfc2544_row_line_pps(uint64_t line_rate_bps,
+			    const struct rfc2544_size *row);
+/* A row's mean frame size, bytes incl. FCS. */
+double rfc2544_row_mean(const struct rfc2544_size *row);
+/* Bits per second of pps frames of the row: L1 counts preamble, SFD and
+ * gap (20 B a frame), L2 the frame incl. FCS. */
+double rfc2544_bps_l1(const struct rfc2544_size_result *sr, double pps);
+double rfc2544_bps_l2(const struct rfc2544_size_result *sr, double pps);
+/* The row's name: "64", or the mix as given ("imix"). */
+const char *rfc2544_row_name(const struct rfc2544_size_result *sr, char *buf,
+			     size_t len);
+/* One entry of --sizes: a size 64..9018, or what `send --size` takes for a
+ * mix (imix, SIZE:WEIGHT,..., LO..HI/STEP). 0 or -EINVAL. */
+int rfc2544_size_parse(const char *text, struct rfc2544_size *row);
+/* The --sizes list (see docs/rfc2544.md) into c->sizes, ascending by mean
+ * size, no repeats. 0 or -EINVAL. */
+int rfc2544_sizes_parse(const char *text, struct rfc2544_config *c);
 const char *rfc2544_kind_name(enum rfc2544_trial_kind kind);
 
 /* rfc2544_output.c */

@@ -15,9 +15,32 @@
 #include "lib/gnuplot.h"
 #include "search/rfc2544.h"
 
-static double mbps_l1(double pps, uint32_t frame_size)
+static double mbps_l1(const struct rfc2544_size_result *sr, double pps)
 {
-	return frame_bps_l1(pps, frame_size) / 1e6;
+	return rfc2544_bps_l1(sr, pps) / 1e6;
+}
+
+/* The first column: wide enough for the longest row name. */
+static int name_width(const struct rfc2544_run *run)
+{
+	char name[SIZEMIX_TEXT_LEN];
+	int w = 6;
+
+	for (unsigned int i = 0; i < run->cfg.nsizes; i++) {
+		int n = (int)strlen(
+			rfc2544_row_name(&run->sizes[i], name, sizeof(name)));
+
+		w = n > w ? n : w;
+	}
+	return w;
+}
+
+static void print_name(FILE *out, int width,
+		       const struct rfc2544_size_result *sr)
+{
+	char name[SIZEMIX_TEXT_LEN];
+
+	fprintf(out, "%*s |", width, rfc2544_row_name(sr, name, sizeof(name)));
 }
 
 static double pct_of_line(const struct rfc2544_size_result *sr, double pps)
@@ -88,8 +111,7 @@ static void print_rate(FILE *out, const struct rfc2544_size_result *sr,
 		fprintf(out, " %10s %9s %7s", "none", "-", "-");
 	else
 		fprintf(out, " %10.0f %9.2f %6.2f%%", g->result,
-			mbps_l1(g->result, sr->frame_size),
-			pct_of_line(sr, g->result));
+			mbps_l1(sr, g->result), pct_of_line(sr, g->result));
 }
 
 static void print_us(FILE *out, uint64_t ns)
@@ -101,6 +123,7 @@ static void print_throughput(FILE *out, const struct rfc2544_run *run)
 {
 	const struct rfc2544_config *c = &run->cfg;
 	bool any_latency = false;
+	int w = name_width(run);
 
 	for (unsigned int i = 0; i < c->nsizes; i++)
 		any_latency |= latency_shown(&run->sizes[i]);
@@ -109,7 +132,7 @@ static void print_throughput(FILE *out, const struct rfc2544_run *run)
 		"Mbit/s on the wire (L1)%s\n",
 		c->ndr_loss * 100, c->pdr_loss * 100,
 		any_latency ? "; latency at NDR, one-way, in us" : "");
-	fprintf(out, "%6s | %10s %9s %7s | %10s %9s %7s | %6s", "frame",
+	fprintf(out, "%*s | %10s %9s %7s | %10s %9s %7s | %6s", w, "frame",
 		"NDR pps", "Mbit/s", "% line", "PDR pps", "Mbit/s", "% line",
 		"trials");
 	if (any_latency)
@@ -119,7 +142,7 @@ static void print_throughput(FILE *out, const struct rfc2544_run *run)
 	for (unsigned int i = 0; i < c->nsizes; i++) {
 		const struct rfc2544_size_result *sr = &run->sizes[i];
 
-		fprintf(out, "%6u |", sr->frame_size);
+		print_name(out, w, sr);
 		print_rate(out, sr, &sr->goal[SEARCH_NDR]);
 		fprintf(out, " |");
 		print_rate(out, sr, &sr->goal[SEARCH_PDR]);
@@ -154,7 +177,7 @@ static void print_throughput(FILE *out, const struct rfc2544_run *run)
 
 			goal_note(&sr->goal[g], note, sizeof(note));
 			if (note[0])
-				fprintf(out, "%6s   %s: %s\n", "",
+				fprintf(out, "%*s   %s: %s\n", w, "",
 					g == SEARCH_NDR ? "NDR" : "PDR", note);
 		}
 	}
@@ -164,10 +187,12 @@ static void print_throughput(FILE *out, const struct rfc2544_run *run)
 static void print_latency_spread(FILE *out, const struct rfc2544_run *run)
 {
 	const struct rfc2544_config *c = &run->cfg;
+	int w = name_width(run);
 
 	for (unsigned int i = 0; i < c->nsizes; i++) {
 		const struct rfc2544_size_result *sr = &run->sizes[i];
 		uint64_t lo50 = UINT64_MAX, hi50 = 0, lo99 = UINT64_MAX, hi99 = 0;
+		char name[SIZEMIX_TEXT_LEN];
 
 		if (!sr->nlatency_valid)
 			continue;
@@ -182,9 +207,10 @@ static void print_latency_spread(FILE *out, const struct rfc2544_run *run)
 			hi99 = l->p99 > hi99 ? l->p99 : hi99;
 		}
 		fprintf(out,
-			"%6u   latency: average of %u trials; across them p50 "
+			"%*s   latency: average of %u trials; across them p50 "
 			"%.1f..%.1f us, p99 %.1f..%.1f us%s%s\n",
-			sr->frame_size, sr->nlatency_valid, (double)lo50 / 1000,
+			w, rfc2544_row_name(sr, name, sizeof(name)),
+			sr->nlatency_valid, (double)lo50 / 1000,
 			(double)hi50 / 1000, (double)lo99 / 1000,
 			(double)hi99 / 1000, sr->latency_note[0] ? "; " : "",
 			sr->latency_note);
@@ -194,18 +220,19 @@ static void print_latency_spread(FILE *out, const struct rfc2544_run *run)
 static void print_loss(FILE *out, const struct rfc2544_run *run)
 {
 	const struct rfc2544_config *c = &run->cfg;
+	int w = name_width(run);
 
 	fprintf(out,
 		"\nFrame loss rate: %% of frames lost at %% of the line "
-		"rate (until two steps lose nothing)\n%6s |",
-		"frame");
+		"rate (until two steps lose nothing)\n%*s |",
+		w, "frame");
 	for (unsigned int k = 0; k < RFC2544_LOSS_STEPS; k++)
 		fprintf(out, " %7u%%", 100 - 10 * k);
 	fprintf(out, "\n");
 	for (unsigned int i = 0; i < c->nsizes; i++) {
 		const struct rfc2544_size_result *sr = &run->sizes[i];
 
-		fprintf(out, "%6u |", sr->frame_size);
+		print_name(out, w, sr);
 		for (unsigned int k = 0; k < RFC2544_LOSS_STEPS; k++) {
 			if (k < sr->nloss)
 				fprintf(out, " %8.3f",
@@ -220,18 +247,19 @@ static void print_loss(FILE *out, const struct rfc2544_run *run)
 static void print_b2b(FILE *out, const struct rfc2544_run *run)
 {
 	const struct rfc2544_config *c = &run->cfg;
+	int w = name_width(run);
 
 	fprintf(out,
 		"\nBack-to-back: longest burst at the line rate (or as fast "
 		"as the sender goes) without loss, %u repetition(s)\n"
-		"%6s | %12s %12s %12s | %12s | %12s\n",
-		c->b2b_trials, "frame", "mean frames", "min", "max",
+		"%*s | %12s %12s %12s | %12s | %12s\n",
+		c->b2b_trials, w, "frame", "mean frames", "min", "max",
 		"max tried", "burst pps");
 	for (unsigned int i = 0; i < c->nsizes; i++) {
 		const struct rfc2544_size_result *sr = &run->sizes[i];
 		double mean, min, max;
 
-		fprintf(out, "%6u |", sr->frame_size);
+		print_name(out, w, sr);
 		if (!sr->nb2b) {
 			fprintf(out, " %12s\n", "-");
 			continue;
@@ -327,11 +355,9 @@ static json_t *goal_json(const struct rfc2544_size_result *sr,
 	json_object_set_new(o, "loss_goal_ratio", jnum(loss));
 	json_object_set_new(o, "found", json_boolean(g->found));
 	json_object_set_new(o, "pps", jnum(g->result));
-	json_object_set_new(o, "mbps_l1",
-			    jnum(mbps_l1(g->result, sr->frame_size)));
-	json_object_set_new(
-		o, "mbps_l2",
-		jnum(frame_bps_l2(g->result, sr->frame_size) / 1e6));
+	json_object_set_new(o, "mbps_l1", jnum(mbps_l1(sr, g->result)));
+	json_object_set_new(o, "mbps_l2",
+			    jnum(rfc2544_bps_l2(sr, g->result) / 1e6));
 	json_object_set_new(o, "pct_line", jnum(pct_of_line(sr, g->result)));
 	json_object_set_new(o, "confirmed", json_boolean(g->confirmed));
 	json_object_set_new(o, "converged", json_boolean(g->converged));
@@ -392,13 +418,49 @@ static json_t *latency_spread_json(const struct rfc2544_size_result *sr)
 	return o;
 }
 
+/* A mix: its name, sizes and weights, period and mean size. */
+static json_t *mix_json(const struct size_mix *m)
+{
+	json_t *o = json_object(), *a = json_array();
+
+	json_object_set_new(o, "name", json_string(m->text));
+	for (uint32_t i = 0; i < m->count; i++) {
+		json_t *e = json_object();
+
+		json_object_set_new(e, "size", json_integer(m->sizes[i]));
+		json_object_set_new(e, "weight", json_integer(m->weights[i]));
+		json_array_append_new(a, e);
+	}
+	json_object_set_new(o, "sizes", a);
+	json_object_set_new(o, "period", json_integer(m->period));
+	json_object_set_new(o, "mean_size", jnum(sizemix_mean(m)));
+	return o;
+}
+
+/* What a row sent: frame_size for one size (null for a mix), its name,
+ * the mix (null for one size) and the mean size the bit rates use. */
+static void row_fields(json_t *o, const struct rfc2544_size_result *sr)
+{
+	char name[SIZEMIX_TEXT_LEN];
+
+	json_object_set_new(o, "frame_size",
+			    sr->mix.count ? json_null() :
+					    json_integer(sr->frame_size));
+	json_object_set_new(
+		o, "name",
+		json_string(rfc2544_row_name(sr, name, sizeof(name))));
+	json_object_set_new(o, "size_mix",
+			    sr->mix.count ? mix_json(&sr->mix) : json_null());
+	json_object_set_new(o, "mean_frame_size", jnum(sr->mean_size));
+}
+
 static json_t *size_json(const struct rfc2544_run *run,
 			 const struct rfc2544_size_result *sr)
 {
 	const struct rfc2544_config *c = &run->cfg;
 	json_t *o = json_object();
 
-	json_object_set_new(o, "frame_size", json_integer(sr->frame_size));
+	row_fields(o, sr);
 	json_object_set_new(o, "line_rate_pps", jnum(sr->line_pps));
 	if (sr->throughput_done) {
 		json_t *t = json_object();
@@ -482,13 +544,21 @@ static json_t *pacing_json(const struct trial_pacing *p)
 	return o;
 }
 
-static json_t *trial_json(const struct rfc2544_trial *t, size_t n)
+static json_t *trial_json(const struct rfc2544_run *run,
+			  const struct rfc2544_trial *t, size_t n)
 {
+	const struct rfc2544_size_result *sr = &run->sizes[t->size_index];
 	json_t *o = json_object();
+	char name[SIZEMIX_TEXT_LEN];
 
 	json_object_set_new(o, "n", jcount(n));
 	json_object_set_new(o, "test", json_string(rfc2544_kind_name(t->kind)));
-	json_object_set_new(o, "frame_size", json_integer(t->frame_size));
+	json_object_set_new(o, "frame_size",
+			    sr->mix.count ? json_null() :
+					    json_integer(t->frame_size));
+	json_object_set_new(
+		o, "size",
+		json_string(rfc2544_row_name(sr, name, sizeof(name))));
 	if (t->kind == TRIAL_B2B) {
 		json_object_set_new(o, "burst_frames", jcount(t->burst_frames));
 		json_object_set_new(o, "repetition", json_integer(t->repeat));
@@ -561,8 +631,12 @@ json_t *rfc2544_json(const struct rfc2544_run *run)
 		json_string(run->runner ? run->runner->backend : ""));
 	json_object_set_new(doc, "runner", runner);
 	a = json_array();
+	/* A size as a number, a mix as its name. */
 	for (unsigned int i = 0; i < c->nsizes; i++)
-		json_array_append_new(a, json_integer(c->sizes[i]));
+		json_array_append_new(
+			a, c->sizes[i].mix.count ?
+				   json_string(c->sizes[i].mix.text) :
+				   json_integer(c->sizes[i].frame_size));
 	json_object_set_new(cfg, "frame_sizes", a);
 	a = json_array();
 	for (unsigned int k = 0; k < 4; k++)
@@ -606,7 +680,8 @@ json_t *rfc2544_json(const struct rfc2544_run *run)
 	json_object_set_new(doc, "results", a);
 	a = json_array();
 	for (size_t n = 0; n < run->ntrials; n++)
-		json_array_append_new(a, trial_json(&run->trials[n], n + 1));
+		json_array_append_new(a,
+				      trial_json(run, &run->trials[n], n + 1));
 	json_object_set_new(doc, "trials", a);
 	/* Every repeat and why: the trials that did not count. */
 	a = json_array();
@@ -626,6 +701,15 @@ json_t *rfc2544_json(const struct rfc2544_run *run)
 }
 
 /* ------------------------------------------------------- CSV */
+
+/* A size as a number; a mix by its name, quoted (it may hold commas). */
+static void csv_name(FILE *f, const struct rfc2544_size_result *sr)
+{
+	if (sr->mix.count)
+		fprintf(f, "\"%s\"", sr->mix.text);
+	else
+		fprintf(f, "%u", sr->frame_size);
+}
 
 static void csv_value(FILE *f, bool have, double v, const char *fmt)
 {
@@ -654,19 +738,20 @@ int rfc2544_write_csv(const char *path, const struct rfc2544_run *run,
 		   "b2b_frames_min,b2b_frames_max");
 	for (unsigned int k = 0; k < RFC2544_LOSS_STEPS; k++)
 		fprintf(f, ",loss_pct_at_%u", 100 - 10 * k);
-	fprintf(f, "\n");
+	fprintf(f, ",mean_frame_size\n");
 	for (unsigned int i = 0; i < c->nsizes; i++) {
 		const struct rfc2544_size_result *sr = &run->sizes[i];
 		const struct trial_latency *l = &sr->latency.latency;
 		bool t = sr->throughput_done, lat = latency_shown(sr);
 		double mean, min, max;
 
-		fprintf(f, "%u,%.0f", sr->frame_size, sr->line_pps);
+		csv_name(f, sr);
+		fprintf(f, ",%.0f", sr->line_pps);
 		for (int g = 0; g < SEARCH_MAX_GOALS; g++) {
 			double pps = sr->goal[g].result;
 
 			csv_value(f, t, pps, "%.0f");
-			csv_value(f, t, mbps_l1(pps, sr->frame_size), "%.3f");
+			csv_value(f, t, mbps_l1(sr, pps), "%.3f");
 			csv_value(f, t, pct_of_line(sr, pps), "%.4f");
 		}
 		fprintf(f, ",%s", lat ? l->type : "");
@@ -682,7 +767,7 @@ int rfc2544_write_csv(const char *path, const struct rfc2544_run *run,
 		for (unsigned int k = 0; k < RFC2544_LOSS_STEPS; k++)
 			csv_value(f, k < sr->nloss,
 				  sr->loss[k].res.loss_ratio * 100, "%.4f");
-		fprintf(f, "\n");
+		fprintf(f, ",%.2f\n", sr->mean_size);
 	}
 	if (fclose(f)) {
 		snprintf(err, err_len, "--csv: cannot write %s: %s", path,
@@ -753,9 +838,9 @@ static void write_plot_script(FILE *f, const char *path,
 
 		if (!sr->throughput_done)
 			continue;
-		fprintf(f, "%u %.6f %.6f %.6f %.6f\n", sr->frame_size,
-			mbps_l1(sr->goal[SEARCH_NDR].result, sr->frame_size),
-			mbps_l1(sr->goal[SEARCH_PDR].result, sr->frame_size),
+		fprintf(f, "%.2f %.6f %.6f %.6f %.6f\n", sr->mean_size,
+			mbps_l1(sr, sr->goal[SEARCH_NDR].result),
+			mbps_l1(sr, sr->goal[SEARCH_PDR].result),
 			sr->goal[SEARCH_NDR].result / 1e3,
 			sr->goal[SEARCH_PDR].result / 1e3);
 	}
@@ -767,7 +852,7 @@ static void write_plot_script(FILE *f, const char *path,
 		if (!latency_shown(sr))
 			continue;
 		/* Log scale: a 0 would not plot; 1 ns is below anything real. */
-		fprintf(f, "%u %.3f %.3f %.3f %.3f %.3f\n", sr->frame_size,
+		fprintf(f, "%.2f %.3f %.3f %.3f %.3f %.3f\n", sr->mean_size,
 			fmax((double)l->p50, 1) / 1e3,
 			fmax((double)l->p90, 1) / 1e3,
 			fmax((double)l->p99, 1) / 1e3,
@@ -776,11 +861,17 @@ static void write_plot_script(FILE *f, const char *path,
 	}
 	fprintf(f, "EOD\n");
 	fprintf(f, "set logscale x 2\nset xtics (");
-	for (unsigned int i = 0; i < c->nsizes; i++)
-		fprintf(f, "%s'%u' %u", i ? ", " : "", c->sizes[i],
-			c->sizes[i]);
-	fprintf(f, ")\nset xrange [%u*0.85:%u*1.15]\n", c->sizes[0],
-		c->sizes[c->nsizes - 1]);
+	/* A mix sits at its mean size, labelled with its name. */
+	for (unsigned int i = 0; i < c->nsizes; i++) {
+		char name[SIZEMIX_TEXT_LEN];
+
+		fprintf(f, "%s", i ? ", " : "");
+		gnuplot_quoted(f, rfc2544_row_name(&run->sizes[i], name,
+						   sizeof(name)));
+		fprintf(f, " %.2f", run->sizes[i].mean_size);
+	}
+	fprintf(f, ")\nset xrange [%.2f*0.85:%.2f*1.15]\n",
+		run->sizes[0].mean_size, run->sizes[c->nsizes - 1].mean_size);
 	fprintf(f, "set grid\nset key outside right top vertical\n");
 	if (any_latency)
 		fprintf(f, "set multiplot layout 2,1\n");

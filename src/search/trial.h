@@ -5,9 +5,9 @@
 /*
  * A trial runner: whatever can send test frames through the device under
  * test and count what came out. The RFC 2544 driver (rfc2544.c) knows
- * nothing else about the far end, so a new way to reach it (the lab's
- * namespaces today, a linerate daemon's JSON API later) is one more ops
- * table and a constructor.
+ * nothing else about the far end: the lab's namespaces (trial_lab.c) and
+ * a linerate server's JSON API (trial_host.c) are two ops tables, and a
+ * new way to reach it is one more table and a constructor.
  *
  * Every op returns 0 or -errno; on error it writes one line for the user
  * into err. Any error ends the run (the driver keeps the trials so far):
@@ -19,9 +19,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lib/marking.h"
+#include "lib/sizemix.h"
+
 /* One trial at a constant rate. */
 struct trial_params {
 	uint32_t frame_size; /* Ethernet frame incl. FCS, 64..9018 */
+	/* NULL or count 0: frame_size alone; else this mix in its
+	 * interleave (frame_size then its largest), rate_pps frames of it */
+	const struct size_mix *mix;
 	double rate_pps; /* > 0 */
 	uint64_t duration_ns; /* of the counted traffic */
 	uint64_t
@@ -32,6 +38,7 @@ struct trial_params {
 /* One burst of back-to-back frames at the line rate. */
 struct burst_params {
 	uint32_t frame_size;
+	const struct size_mix *mix; /* as in trial_params */
 	uint64_t frames; /* >= 1 */
 	double rate_pps; /* the line rate; 0: as fast as the sender goes */
 	uint64_t max_ns; /* stop sending after this long whatever the count */
@@ -70,7 +77,7 @@ struct trial_result {
 struct trial_runner;
 
 struct trial_runner_ops {
-	const char *name; /* "lab", later "host" */
+	const char *name; /* "lab" or "host" */
 	/* Line rate (L1 bits/s) of the port the sender uses. -ENODATA when
 	 * it cannot be told (the user must give --line-rate). */
 	int (*line_rate)(struct trial_runner *r, uint64_t *bps, char *source,
@@ -108,6 +115,8 @@ struct lab_runner_config {
 	bool no_gso;
 	uint32_t flows;
 	uint8_t tos; /* the sender's TOS byte (DSCP << 2 | ECN) */
+	/* the sender's VLAN tag(s); id 0: untagged (raw backends only) */
+	struct marking_vlans vlan;
 	uint16_t port; /* trials on port, warm-up traffic on port + 1 */
 	/* The sender's --catch-up in rate trials ("none", "1", "5ms");
 	 * NULL: a burst of trial_pacing_burst() frames. */
@@ -129,6 +138,8 @@ struct host_runner_config {
 	bool no_gso;
 	uint32_t flows;
 	uint8_t tos; /* the sender's TOS byte (DSCP << 2 | ECN) */
+	/* the sender's VLAN tag(s); id 0: untagged (raw backends only) */
+	struct marking_vlans vlan;
 	const char *catch_up; /* as for the lab runner */
 	/* 0 forward (we send), 1 reverse (the server sends, we receive),
 	 * 2 both at once (enum remote_mode's first three) */
@@ -148,6 +159,8 @@ int trial_result_from_reports(json_t *send, json_t *recv,
 /* An interface's ethtool speed in this namespace; -ENODATA when it has
  * none. */
 int trial_if_speed_mbps(const char *ifname, uint32_t *mbps);
+/* A trial's frame_size and mix (NULL: none) are in range and agree. */
+bool trial_size_valid(uint32_t frame_size, const struct size_mix *mix);
 /* The sender's --burst for a rate: 5 ms of catch-up, 32..1024. */
 uint32_t trial_pacing_burst(double rate_pps);
 

@@ -86,9 +86,9 @@ static int host_result(struct host_runner *hr, struct remote_result *res,
 /* One run: frames (0: for duration_ns) at rate_pps, in the runner's
  * direction(s). */
 static int host_run(struct host_runner *hr, uint32_t frame_size,
-		    double rate_pps, uint64_t duration_ns, uint64_t frames,
-		    uint64_t drain_ns, struct trial_result *out, char *err,
-		    size_t err_len)
+		    const struct size_mix *mix, double rate_pps,
+		    uint64_t duration_ns, uint64_t frames, uint64_t drain_ns,
+		    struct trial_result *out, char *err, size_t err_len)
 {
 	struct remote_config rc;
 	struct remote_result res;
@@ -102,7 +102,11 @@ static int host_run(struct host_runner *hr, uint32_t frame_size,
 	rc.drain_ns = drain_ns;
 	spec_init(sp, ROLE_SEND);
 	snprintf(sp->backend.name, sizeof(sp->backend.name), "%s", hr->backend);
+	/* A mix goes to the server as its list (remote.c), and the sink
+	 * is sized for its largest frame. */
 	sp->frame_size = frame_size;
+	if (mix && mix->count)
+		sp->size_mix = *mix;
 	if (rate_pps > 0) {
 		sp->rate.kind = RATE_PPS;
 		sp->rate.value = rate_pps;
@@ -136,6 +140,10 @@ static int host_run(struct host_runner *hr, uint32_t frame_size,
 	sp->count = frames;
 	sp->flows = hr->cfg.flows ? hr->cfg.flows : 1;
 	sp->tos = hr->cfg.tos;
+	sp->vlan_id = hr->cfg.vlan.id;
+	sp->vlan_pcp = hr->cfg.vlan.pcp;
+	sp->vlan_inner_id = hr->cfg.vlan.inner_id;
+	sp->vlan_inner_pcp = hr->cfg.vlan.inner_pcp;
 	sp->backend.no_gso = hr->cfg.no_gso;
 	sp->interval_ns = 0;
 	sp->quiet = true;
@@ -164,20 +172,20 @@ static int host_run_trial(struct trial_runner *r, const struct trial_params *p,
 	struct trial_result warm;
 	int ret;
 
-	if (p->frame_size < FRAME_MIN_SIZE || p->frame_size > FRAME_MAX_SIZE ||
-	    !(p->rate_pps > 0) || !p->duration_ns) {
+	if (!trial_size_valid(p->frame_size, p->mix) || !(p->rate_pps > 0) ||
+	    !p->duration_ns) {
 		snprintf(err, err_len, "invalid trial parameters");
 		return -EINVAL;
 	}
 	if (p->warmup_ns) {
 		/* Learning frames: the path's tables primed, not counted. */
-		ret = host_run(hr, p->frame_size, p->rate_pps, p->warmup_ns, 0,
-			       0, &warm, err, err_len);
+		ret = host_run(hr, p->frame_size, p->mix, p->rate_pps,
+			       p->warmup_ns, 0, 0, &warm, err, err_len);
 		if (ret)
 			return ret;
 	}
-	return host_run(hr, p->frame_size, p->rate_pps, p->duration_ns, 0,
-			p->drain_ns, out, err, err_len);
+	return host_run(hr, p->frame_size, p->mix, p->rate_pps, p->duration_ns,
+			0, p->drain_ns, out, err, err_len);
 }
 
 static int host_run_burst(struct trial_runner *r, const struct burst_params *p,
@@ -185,13 +193,13 @@ static int host_run_burst(struct trial_runner *r, const struct burst_params *p,
 {
 	struct host_runner *hr = (struct host_runner *)r;
 
-	if (p->frame_size < FRAME_MIN_SIZE || p->frame_size > FRAME_MAX_SIZE ||
-	    !p->frames || !p->max_ns) {
+	if (!trial_size_valid(p->frame_size, p->mix) || !p->frames ||
+	    !p->max_ns) {
 		snprintf(err, err_len, "invalid burst parameters");
 		return -EINVAL;
 	}
-	return host_run(hr, p->frame_size, p->rate_pps, p->max_ns, p->frames,
-			p->drain_ns, out, err, err_len);
+	return host_run(hr, p->frame_size, p->mix, p->rate_pps, p->max_ns,
+			p->frames, p->drain_ns, out, err, err_len);
 }
 
 static void host_destroy(struct trial_runner *r)

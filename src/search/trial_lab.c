@@ -37,7 +37,11 @@
 #include "lib/clock.h"
 #include "lib/frame.h"
 #include "lib/log.h"
+#include "lib/marking.h"
+#include "lib/options.h"
 #include "lib/report.h"
+#include "lib/spec.h"
+#include "lib/spec_opts.h"
 #include "search/trial.h"
 
 #define LAB_NAME_MAX  8
@@ -54,11 +58,13 @@ struct lab_runner {
 	char ns_a[LAB_NAME_MAX + 3], ns_b[LAB_NAME_MAX + 3];
 	char dev_a[LAB_NAME_MAX + 3], dev_b[LAB_NAME_MAX + 3];
 	char ip_b[INET_ADDRSTRLEN];
+	struct ip_addr addr_b; /* ip_b */
 	char self_path[4096];
 	char backend[16];
 	bool no_gso;
 	uint32_t flows;
 	uint8_t tos;
+	struct marking_vlans vlan; /* the sender's tags; id 0: none */
 	uint16_t port;
 	char catch_up[32]; /* "": the old burst */
 	struct child_proc sink; /* warm-up receiver, started on first use */
@@ -228,6 +234,16 @@ void trial_result_combine(struct trial_result *out,
 	*out = r;
 }
 
+bool trial_size_valid(uint32_t frame_size, const struct size_mix *mix)
+{
+	if (frame_size < FRAME_MIN_SIZE || frame_size > FRAME_MAX_SIZE)
+		return false;
+	/* A mix's frame_size is its largest; every size is in range. */
+	return !mix || !mix->count ||
+	       (sizemix_max(mix) == frame_size &&
+		sizemix_min(mix) >= FRAME_MIN_SIZE);
+}
+
 uint32_t trial_pacing_burst(double rate_pps)
 {
 	double b = ceil(rate_pps * (double)PACING_SLACK_NS / 1e9);
@@ -267,10 +283,20 @@ static int lab_child_start(struct lab_runner *lr, struct child_proc *c,
 		argv[n++] = args[i];
 	argv[n] = NULL;
 	rc = child_start(c, what, ns, argv, err, sizeof(err));
-	if (rc)
+	if (rc) {
 		pr_debug("rfc2544: %s\n", err);
-	else
-		pr_debug("rfc2544: [%d] %s in %s\n", (int)c->pid, args[0], ns);
+	} else if (log_get_level() >= LOG_DEBUG) {
+		char line[1024];
+		size_t used = 0;
+
+		line[0] = '\0';
+		for (size_t i = 1; argv[i] && used < sizeof(line); i++)
+			used += (size_t)snprintf(line + used,
+						 sizeof(line) - used, " %s",
+						 argv[i]);
+		pr_debug("rfc2544: [%d] in %s: linerate%s\n", (int)c->pid, ns,
+			 line);
+	}
 	(void)lr;
 	return rc;
 }
@@ -366,42 +392,63 @@ static bool exec_done(const struct lab_runner *lr, pid_t pid)
 	return !strcmp(target, lr->self_path);
 }
 
-static int start_receiver(struct lab_runner *lr, struct child_proc *c, uint16_t port,
-			  uint32_t frame_size, uint64_t limit_ns,
+/*
+ * The children's flags come from the option rows of `send` and `recv`
+ * (lib/spec_opts.h): a runner fills a test_spec and every value that
+ * differs from the command's own defaults goes on the command line as its
+ * row writes it.
+ */
+#define CHILD_MAX_ARGS 48
+
+/* This binary as `send` or `recv` (by sp->role) with sp's flags, in
+ * namespace ns. */
+static int lab_spec_start(struct lab_runner *lr, struct child_proc *c,
+			  const char *ns, const struct test_spec *sp,
+			  const char *what)
+{
+	const struct opt_command *cmd = spec_opts_command(sp->role);
+	char *args[CHILD_MAX_ARGS], **argv;
+	struct test_spec defaults;
+	int n, rc;
+
+	spec_opts_defaults(sp->role, &defaults);
+	n = opts_to_argv(cmd, 0, sp, &defaults, &argv);
+	if (n < 0)
+		return n;
+	if (n + 1 > CHILD_MAX_ARGS) {
+		opts_argv_free(argv);
+		return -E2BIG;
+	}
+	memcpy(args, argv, (size_t)n * sizeof(args[0]));
+	args[n] = NULL;
+	rc = lab_child_start(lr, c, ns, args, what);
+	opts_argv_free(argv);
+	return rc;
+}
+
+static int start_receiver(struct lab_runner *lr, struct child_proc *c,
+			  uint16_t port, uint32_t frame_size, uint64_t limit_ns,
 			  const char *what, char *err, size_t err_len)
 {
-	char listen[64], size[16], duration[32];
-	char *args[24];
-	size_t n = 0;
+	char listen[64];
+	struct test_spec sp;
 	uint64_t deadline;
 	int status, rc;
 
 	snprintf(listen, sizeof(listen), "%s:%u", lr->ip_b, port);
-	snprintf(size, sizeof(size), "%u",
-		 frame_size < 1518 ? 1518 : frame_size);
-	snprintf(duration, sizeof(duration), "%llums",
-		 (unsigned long long)(limit_ns / NSEC_PER_MSEC));
-	args[n++] = "recv";
-	args[n++] = "--backend";
-	args[n++] = lr->backend;
-	args[n++] = "--listen";
-	args[n++] = listen;
-	args[n++] = "--size";
-	args[n++] = size;
-	args[n++] = "--clock-sync";
-	args[n++] = "host";
-	args[n++] = "--idle-timeout";
-	args[n++] = "0";
+	spec_opts_defaults(ROLE_RECV, &sp);
+	sp.listen = lr->addr_b;
+	sp.listen_port = port;
+	snprintf(sp.backend.name, sizeof(sp.backend.name), "%s", lr->backend);
+	sp.frame_size = frame_size < 1518 ? 1518 : frame_size;
+	sp.clock_sync = CLOCK_SYNC_HOST;
+	sp.idle_timeout_ns = 0;
 	/* A safety net: it is stopped with SIGINT long before this. */
-	args[n++] = "--duration";
-	args[n++] = duration;
-	args[n++] = "--interval";
-	args[n++] = "0";
-	args[n++] = "--json";
-	if (lr->no_gso)
-		args[n++] = "--no-gso";
-	args[n] = NULL;
-	rc = lab_child_start(lr, c, lr->ns_b, args, what);
+	sp.duration_ns = limit_ns / NSEC_PER_MSEC * NSEC_PER_MSEC;
+	sp.interval_ns = 0;
+	sp.output = OUTPUT_JSON;
+	sp.backend.no_gso = lr->no_gso;
+	rc = lab_spec_start(lr, c, lr->ns_b, &sp, what);
 	if (rc) {
 		snprintf(err, err_len, "cannot start the %s: %s", what,
 			 strerror(-rc));
@@ -424,55 +471,37 @@ static int start_receiver(struct lab_runner *lr, struct child_proc *c, uint16_t 
 	return 0;
 }
 
-/* Run a sender to its end. rate_pps 0: as fast as it goes. */
-static int run_sender(struct lab_runner *lr, uint16_t port, uint32_t frame_size,
-		      double rate_pps, uint64_t duration_ns, uint64_t frames,
-		      struct child_proc *c, char *err, size_t err_len)
+/* The sender's spec for a rate (0: as fast as it goes) and a duration
+ * or a frame count. */
+static int sender_spec(const struct lab_runner *lr, uint16_t port,
+		       uint32_t frame_size, const struct size_mix *mix,
+		       double rate_pps, uint64_t duration_ns, uint64_t frames,
+		       struct test_spec *sp)
 {
-	char dst[64], size[16], rate[48], duration[32], count[32], flows[16];
-	char burst[16], tos[8];
-	char *args[32];
-	size_t n = 0;
-	int status, rc;
-
-	snprintf(dst, sizeof(dst), "%s:%u", lr->ip_b, port);
-	snprintf(size, sizeof(size), "%u", frame_size);
-	if (rate_pps > 0)
-		snprintf(rate, sizeof(rate), "%.3fpps", rate_pps);
-	else
-		snprintf(rate, sizeof(rate), "max");
-	snprintf(duration, sizeof(duration), "%lluus",
-		 (unsigned long long)(duration_ns / NSEC_PER_USEC ?
-					      duration_ns / NSEC_PER_USEC :
-					      1));
-	snprintf(count, sizeof(count), "%llu", (unsigned long long)frames);
-	snprintf(flows, sizeof(flows), "%u", lr->flows);
-	args[n++] = "send";
-	args[n++] = "--backend";
-	args[n++] = lr->backend;
-	args[n++] = "--dst";
-	args[n++] = dst;
-	args[n++] = "--size";
-	args[n++] = size;
-	args[n++] = "--rate";
-	args[n++] = rate;
-	args[n++] = "--duration";
-	args[n++] = duration;
-	if (frames) {
-		args[n++] = "--count";
-		args[n++] = count;
-	}
-	args[n++] = "--flows";
-	args[n++] = flows;
+	spec_opts_defaults(ROLE_SEND, sp);
+	sp->dst = lr->addr_b;
+	sp->dst_port = port;
+	snprintf(sp->backend.name, sizeof(sp->backend.name), "%s", lr->backend);
+	sp->frame_size = frame_size;
+	if (mix && mix->count)
+		sp->size_mix = *mix;
+	sp->rate.kind = rate_pps > 0 ? RATE_PPS : RATE_MAX;
+	sp->rate.value = rate_pps > 0 ? rate_pps : 0;
+	/* In whole microseconds, at least one. */
+	sp->duration_ns = duration_ns / NSEC_PER_USEC ?
+				  duration_ns / NSEC_PER_USEC * NSEC_PER_USEC :
+				  NSEC_PER_USEC;
+	sp->count = frames;
+	sp->flows = lr->flows;
 	if (rate_pps > 0 && lr->catch_up[0] && !frames) {
 		/* A stated policy: a late sender makes up at most that,
 		 * so a shallow buffer on the path sees no burst; and at
 		 * real-time priority it is seldom late on a busy host.
 		 * Not for a back-to-back burst (frames): that one goes as
 		 * fast as the sender can, one --burst per send. */
-		args[n++] = "--catch-up";
-		args[n++] = lr->catch_up;
-		args[n++] = "--realtime";
+		if (spec_parse_catch_up(sp, lr->catch_up))
+			return -EINVAL;
+		sp->realtime = true;
 	} else if (rate_pps > 0) {
 		/*
 		 * The pacer's bucket holds one burst: a sender woken late
@@ -481,23 +510,32 @@ static int run_sender(struct lab_runner *lr, uint16_t port, uint32_t frame_size,
 		 * late, so the bucket holds PACING_SLACK_NS of frames
 		 * (32..1024); in steady state frames still go one by one.
 		 */
-		snprintf(burst, sizeof(burst), "%u",
-			 trial_pacing_burst(rate_pps));
-		args[n++] = "--burst";
-		args[n++] = burst;
+		sp->burst = trial_pacing_burst(rate_pps);
 	}
-	args[n++] = "--interval";
-	args[n++] = "0";
-	args[n++] = "--json";
-	if (lr->no_gso)
-		args[n++] = "--no-gso";
-	if (lr->tos) {
-		snprintf(tos, sizeof(tos), "%u", lr->tos);
-		args[n++] = "--tos";
-		args[n++] = tos;
-	}
-	args[n] = NULL;
-	rc = lab_child_start(lr, c, lr->ns_a, args, lr->what_send);
+	sp->interval_ns = 0;
+	sp->output = OUTPUT_JSON;
+	sp->backend.no_gso = lr->no_gso;
+	sp->tos = lr->tos;
+	sp->vlan_id = lr->vlan.id;
+	sp->vlan_pcp = lr->vlan.pcp;
+	sp->vlan_inner_id = lr->vlan.inner_id;
+	sp->vlan_inner_pcp = lr->vlan.inner_pcp;
+	return 0;
+}
+
+/* Run a sender to its end. rate_pps 0: as fast as it goes. */
+static int run_sender(struct lab_runner *lr, uint16_t port, uint32_t frame_size,
+		      const struct size_mix *mix, double rate_pps,
+		      uint64_t duration_ns, uint64_t frames,
+		      struct child_proc *c, char *err, size_t err_len)
+{
+	struct test_spec sp;
+	int status, rc;
+
+	rc = sender_spec(lr, port, frame_size, mix, rate_pps, duration_ns,
+			 frames, &sp);
+	if (!rc)
+		rc = lab_spec_start(lr, c, lr->ns_a, &sp, lr->what_send);
 	if (rc) {
 		snprintf(err, err_len, "cannot start the sender: %s",
 			 strerror(-rc));
@@ -670,7 +708,7 @@ static int warm_up(struct lab_runner *lr, const struct trial_params *p,
 		if (rc)
 			return rc;
 	}
-	rc = run_sender(lr, lr->port + 1, p->frame_size, p->rate_pps,
+	rc = run_sender(lr, lr->port + 1, p->frame_size, p->mix, p->rate_pps,
 			p->warmup_ns, 0, &sender, err, err_len);
 	child_close(&sender);
 	if (!rc && !child_alive(&lr->sink, &status))
@@ -691,12 +729,14 @@ static int lab_sleep(struct lab_runner *lr, uint64_t ns)
 	return 0;
 }
 
-static int lab_run(struct lab_runner *lr, uint32_t frame_size, double rate_pps,
+static int lab_run(struct lab_runner *lr, uint32_t frame_size,
+		   const struct size_mix *mix, double rate_pps,
 		   uint64_t duration_ns, uint64_t frames, uint64_t warmup_ns,
 		   uint64_t drain_ns, struct trial_result *out, char *err,
 		   size_t err_len)
 {
 	struct trial_params wp = {.frame_size = frame_size,
+				  .mix = mix,
 				  .rate_pps = rate_pps,
 				  .warmup_ns = warmup_ns};
 	struct child_proc receiver, sender;
@@ -715,8 +755,8 @@ static int lab_run(struct lab_runner *lr, uint32_t frame_size, double rate_pps,
 			    lr->what_recv, err, err_len);
 	if (rc)
 		goto out;
-	rc = run_sender(lr, lr->port, frame_size, rate_pps, duration_ns, frames,
-			&sender, err, err_len);
+	rc = run_sender(lr, lr->port, frame_size, mix, rate_pps, duration_ns,
+			frames, &sender, err, err_len);
 	if (rc)
 		goto out;
 	rc = lab_sleep(lr, drain_ns);
@@ -743,13 +783,13 @@ static int lab_run_trial(struct trial_runner *r, const struct trial_params *p,
 {
 	struct lab_runner *lr = (struct lab_runner *)r;
 
-	if (p->frame_size < FRAME_MIN_SIZE || p->frame_size > FRAME_MAX_SIZE ||
-	    !(p->rate_pps > 0) || !p->duration_ns) {
+	if (!trial_size_valid(p->frame_size, p->mix) || !(p->rate_pps > 0) ||
+	    !p->duration_ns) {
 		snprintf(err, err_len, "invalid trial parameters");
 		return -EINVAL;
 	}
-	return lab_run(lr, p->frame_size, p->rate_pps, p->duration_ns, 0,
-		       p->warmup_ns, p->drain_ns, out, err, err_len);
+	return lab_run(lr, p->frame_size, p->mix, p->rate_pps, p->duration_ns,
+		       0, p->warmup_ns, p->drain_ns, out, err, err_len);
 }
 
 static int lab_run_burst(struct trial_runner *r, const struct burst_params *p,
@@ -757,13 +797,13 @@ static int lab_run_burst(struct trial_runner *r, const struct burst_params *p,
 {
 	struct lab_runner *lr = (struct lab_runner *)r;
 
-	if (p->frame_size < FRAME_MIN_SIZE || p->frame_size > FRAME_MAX_SIZE ||
-	    !p->frames || !p->max_ns) {
+	if (!trial_size_valid(p->frame_size, p->mix) || !p->frames ||
+	    !p->max_ns) {
 		snprintf(err, err_len, "invalid burst parameters");
 		return -EINVAL;
 	}
-	return lab_run(lr, p->frame_size, p->rate_pps, p->max_ns, p->frames, 0,
-		       p->drain_ns, out, err, err_len);
+	return lab_run(lr, p->frame_size, p->mix, p->rate_pps, p->max_ns,
+		       p->frames, 0, p->drain_ns, out, err, err_len);
 }
 
 static void lab_destroy(struct trial_runner *r)
@@ -802,7 +842,7 @@ int lab_runner_create(const struct lab_runner_config *cfg,
 {
 	struct lab_runner *lr;
 	struct addr_query q;
-	char path[64];
+	char path[64], vlan[32];
 	int rc;
 
 	if (!valid_lab_name(cfg->lab)) {
@@ -829,6 +869,7 @@ int lab_runner_create(const struct lab_runner_config *cfg,
 	lr->no_gso = cfg->no_gso;
 	lr->flows = cfg->flows ? cfg->flows : 1;
 	lr->tos = cfg->tos;
+	lr->vlan = cfg->vlan;
 	if (cfg->catch_up)
 		snprintf(lr->catch_up, sizeof(lr->catch_up), "%s",
 			 cfg->catch_up);
@@ -855,15 +896,21 @@ int lab_runner_create(const struct lab_runner_config *cfg,
 	q.out = lr->ip_b;
 	q.len = sizeof(lr->ip_b);
 	rc = in_netns(lr->ns_b, find_ipv4, &q);
+	if (!rc)
+		rc = ip_addr_parse(lr->ip_b, &lr->addr_b);
 	if (rc) {
 		snprintf(err, err_len, "no IPv4 address on %s in %s: %s",
 			 lr->dev_b, lr->ns_b, strerror(-rc));
 		goto fail;
 	}
 	snprintf(lr->base.description, sizeof(lr->base.description),
-		 "lab %s: %s (%s) -> %s (%s %s:%u), %s backend%s", cfg->lab,
+		 "lab %s: %s (%s) -> %s (%s %s:%u), %s backend%s%s%s", cfg->lab,
 		 lr->ns_a, lr->dev_a, lr->ns_b, lr->dev_b, lr->ip_b, lr->port,
-		 lr->backend, lr->no_gso ? ", no GSO" : "");
+		 lr->backend, lr->no_gso ? ", no GSO" : "",
+		 lr->vlan.id ? ", vlan " : "",
+		 lr->vlan.id ?
+			 marking_vlans_format(&lr->vlan, vlan, sizeof(vlan)) :
+			 "");
 	*out = &lr->base;
 	return 0;
 fail:

@@ -19,8 +19,14 @@
 #define ETH_P_IPV4 0x0800
 #define ETH_P_IPV6 0x86dd
 #define ETH_P_8021Q 0x8100
+#define ETH_P_8021AD 0x88a8
 #define UDP_PROTO 17
 #define ETH_MIN_LEN_NO_FCS (FRAME_MIN_SIZE - FRAME_FCS_LEN)
+
+static int is_tag(uint16_t ethertype)
+{
+	return ethertype == ETH_P_8021Q || ethertype == ETH_P_8021AD;
+}
 
 /* Everything frame_parse() promised about a frame it called FRAME_OK,
  * checked against the bytes themselves. */
@@ -34,13 +40,27 @@ static void check_view(const uint8_t *buf, size_t len,
 	FUZZ_CHECK(v->dst.family == v->src.family);
 	FUZZ_CHECK(!memcmp(v->dst_mac, buf, 6));
 	FUZZ_CHECK(!memcmp(v->src_mac, buf + 6, 6));
-	if (fuzz_get_be16(buf + 12) == ETH_P_8021Q) {
+	/* Up to two tags, 0x8100 or 0x88a8, each one's TCI behind it. */
+	if (is_tag(fuzz_get_be16(buf + 12)) &&
+	    is_tag(fuzz_get_be16(buf + 16))) {
+		FUZZ_CHECK(v->vlan_tags == 2);
+		FUZZ_CHECK(l3 == FRAME_ETH_HLEN + 2 * FRAME_VLAN_HLEN);
+		FUZZ_CHECK(v->vlan_id == (fuzz_get_be16(buf + 14) & 0x0fff));
+		FUZZ_CHECK(v->vlan_pcp == buf[14] >> 5);
+		FUZZ_CHECK(v->vlan_inner_id ==
+			   (fuzz_get_be16(buf + 18) & 0x0fff));
+		FUZZ_CHECK(v->vlan_inner_pcp == buf[18] >> 5);
+	} else if (is_tag(fuzz_get_be16(buf + 12))) {
+		FUZZ_CHECK(v->vlan_tags == 1);
 		FUZZ_CHECK(l3 == FRAME_ETH_HLEN + FRAME_VLAN_HLEN);
 		FUZZ_CHECK(v->vlan_id == (fuzz_get_be16(buf + 14) & 0x0fff));
+		FUZZ_CHECK(v->vlan_inner_id == 0);
 	} else {
+		FUZZ_CHECK(v->vlan_tags == 0);
 		FUZZ_CHECK(l3 == FRAME_ETH_HLEN);
 		FUZZ_CHECK(v->vlan_id == 0);
 	}
+	FUZZ_CHECK(!is_tag(v->ethertype));
 	FUZZ_CHECK(v->ethertype == fuzz_get_be16(buf + l3 - 2));
 	FUZZ_CHECK(l3 < l4 && l4 < len);
 	FUZZ_CHECK(l4 + FRAME_UDP_HLEN <= len);
@@ -180,8 +200,12 @@ static void check_rebuild(const uint8_t *data, const struct frame_view *view)
 	memset(&spec, 0, sizeof(spec));
 	memcpy(spec.src_mac, view->src_mac, 6);
 	memcpy(spec.dst_mac, view->dst_mac, 6);
-	/* VID 4095 is reserved: frame_build() refuses it. */
+	/* VID 0 means no tag, 4095 is reserved: frame_build() builds an
+	 * inner tag only inside an outer one. */
 	spec.vlan_id = view->vlan_id == 0x0fff ? 0 : view->vlan_id;
+	spec.vlan_inner_id = !spec.vlan_id || view->vlan_inner_id == 0x0fff ?
+				     0 :
+				     view->vlan_inner_id;
 	spec.src = view->src;
 	spec.dst = view->dst;
 	spec.src_port = view->src_port;
@@ -206,6 +230,9 @@ static void check_rebuild(const uint8_t *data, const struct frame_view *view)
 	FUZZ_CHECK(!memcmp(back.src_mac, view->src_mac, 6));
 	FUZZ_CHECK(!memcmp(back.dst_mac, view->dst_mac, 6));
 	FUZZ_CHECK(back.vlan_id == spec.vlan_id);
+	FUZZ_CHECK(back.vlan_inner_id == spec.vlan_inner_id);
+	FUZZ_CHECK(back.vlan_tags == (spec.vlan_id ? 1 : 0) +
+					     (spec.vlan_inner_id ? 1 : 0));
 	FUZZ_CHECK(ip_addr_equal(&back.src, &view->src));
 	FUZZ_CHECK(ip_addr_equal(&back.dst, &view->dst));
 	FUZZ_CHECK(back.src_port == view->src_port);

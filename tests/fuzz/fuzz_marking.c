@@ -18,6 +18,32 @@
 #include "lib/marking.h"
 #include "lib/sizemix.h"
 
+/* QinQ pairs: both tags in range, and read back from their text. */
+static void check_vlans(const char *text)
+{
+	struct marking_vlans v, before, back;
+	char buf[40];
+	int ret;
+
+	memset(&v, 0xa5, sizeof(v));
+	before = v;
+	ret = marking_parse_vlans(text, &v);
+	FUZZ_CHECK(ret == 0 || ret == -EINVAL);
+	if (ret) {
+		FUZZ_CHECK(!memcmp(&v, &before, sizeof(v)));
+		return;
+	}
+	FUZZ_CHECK(v.id >= 1 && v.id <= MARKING_VLAN_ID_MAX &&
+		   v.pcp <= MARKING_PCP_MAX);
+	FUZZ_CHECK(v.inner_id <= MARKING_VLAN_ID_MAX &&
+		   v.inner_pcp <= MARKING_PCP_MAX);
+	FUZZ_CHECK(v.inner_id || !v.inner_pcp);
+	marking_vlans_format(&v, buf, sizeof(buf));
+	FUZZ_CHECK(!marking_parse_vlans(buf, &back));
+	FUZZ_CHECK(back.id == v.id && back.pcp == v.pcp &&
+		   back.inner_id == v.inner_id && back.inner_pcp == v.inner_pcp);
+}
+
 static void check_marking(const char *text)
 {
 	uint8_t v = 0xa5, pcp = 0xa5;
@@ -49,6 +75,7 @@ static void check_marking(const char *text)
 	else
 		FUZZ_CHECK(id >= 1 && id <= MARKING_VLAN_ID_MAX &&
 			   pcp <= MARKING_PCP_MAX);
+	check_vlans(text);
 }
 
 static void check_mix(const char *text)

@@ -390,7 +390,8 @@ for path in /v1/sessions/../health /v1/health/../time '/%2e%2e/v1/health' //v1/h
 	expect "GET $path" "$code" 404
 done
 for mr in "DELETE /v1/health" "POST /v1/time" "PUT /v1/sessions" "DELETE /v1/sessions" \
-	"PATCH /v1/sessions/0123456789abcdef" "POST /metrics" "PUT /v1/capabilities"; do
+	"PATCH /v1/sessions/0123456789abcdef" "POST /metrics" "PUT /v1/capabilities" \
+	"DELETE /v1/sessions/0123456789abcdef/report"; do
 	code=$(req method "${mr% *}" "${mr#* }")
 	expect "$mr" "$code" 405
 done

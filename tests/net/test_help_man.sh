@@ -140,4 +140,33 @@ assert_eq "complete 'linerate recv --per-flow'" "$(complete_words linerate recv 
 assert_eq "complete 'linerate send --backend af'" "$(complete_words linerate send --backend af)" "afpacket afxdp "
 assert_eq "complete 'linerate stamp --timestamp '" "$(complete_words linerate stamp --timestamp '')" "ntp ptp "
 assert_eq "complete 'linerate server --token'" "$(complete_words linerate server --token)" "--token-file "
+# zsh: the installed function, in an interactive zsh on a pty, completes
+# a flag of a command and the names of an enumerated flag's values.
+if command -v zsh >/dev/null; then
+	assert_true "zsh -n _linerate" zsh -n "$zsh_file"
+	cat >"$WORKDIR/complete.zsh" <<'ZSH'
+zmodload zsh/zpty
+# type LINE<TAB> and wait (up to 10 s) for WANT on the screen
+try() {
+	local out="" chunk i
+	zpty -w -n z $'\x15'"$1"$'\t'
+	for ((i = 0; i < 100; i++)); do
+		while zpty -r -t z chunk; do out+=$chunk; done
+		[[ $out == *"$2"* ]] && return 0
+		sleep 0.1
+	done
+	print -r -- "no '$2' after '$1'" >&2
+	return 1
+}
+zpty z 'zsh -f -i'
+zpty -w z "PS1='> '; PATH=$1:\$PATH; fpath=($2 \$fpath); autoload -Uz compinit; compinit -u -d $3"
+try 'linerate send --dur' 'send --duration' &&
+	try 'linerate recv --backend ' 'afpacket' &&
+	try 'linerate stamp-r' 'stamp-reflect'
+ZSH
+	assert_true "zsh completes flags and values" timeout 60 zsh -f "$WORKDIR/complete.zsh" \
+		"$(dirname "$LINERATE")" "$(dirname "$zsh_file")" "$WORKDIR/zcompdump"
+else
+	log "zsh not installed: its completion not run (scripts/deps test installs it)"
+fi
 finish

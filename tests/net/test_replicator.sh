@@ -82,6 +82,21 @@ api_checks() {
 	assert_eq "api: delete a non-subscriber" "$(status_of "$r")" 404
 	r=$(api DELETE "/v1/replicator/subscribers/nonsense")
 	assert_eq "api: delete a bad endpoint" "$(status_of "$r")" 400
+	# The route table: a bad endpoint is refused whatever the method, a
+	# known path with another method is 405, an unknown one 404.
+	r=$(api POST "/v1/replicator/subscribers/nonsense")
+	assert_eq "api: POST on a bad endpoint" "$(status_of "$r")" 400
+	assert_eq "api: POST on a bad endpoint: field" "$(body_of "$r" | jq -r .field)" address
+	r=$(api PUT "/v1/replicator/subscribers/$SUB_A:8001")
+	assert_eq "api: PUT on a subscriber" "$(status_of "$r")" 405
+	assert_eq "api: PUT on a subscriber: says so" "$(body_of "$r" | jq -r .error)" \
+		"method PUT not allowed on /v1/replicator/subscribers/$SUB_A:8001"
+	r=$(api DELETE /v1/replicator)
+	assert_eq "api: DELETE /v1/replicator" "$(status_of "$r")" 405
+	r=$(api GET /v1/replicator/)
+	assert_eq "api: GET /v1/replicator/" "$(status_of "$r")" 404
+	assert_eq "api: GET /v1/replicator/: says so" "$(body_of "$r" | jq -r .error)" \
+		"no such resource: /v1/replicator/"
 	run_in cli-bad "$NS_A" 10 "$LINERATE" subscribers "$IP_B" --token-file "$TOKEN_FILE" add 255.255.255.255:9
 	assert_rc "cli: add broadcast refused" $? 2
 	assert_true "cli: the refusal names the address" grep -q "broadcast" "$(err cli-bad)"

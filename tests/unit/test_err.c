@@ -13,7 +13,7 @@
 
 static void test_set_keeps_the_first(void **state)
 {
-	struct lr_err err = { 0 };
+	struct lr_err err = {0};
 
 	(void)state;
 	assert_false(lr_err_is_set(&err));
@@ -37,7 +37,7 @@ static void test_set_keeps_the_first(void **state)
 
 static void test_errno_and_prefix(void **state)
 {
-	struct lr_err err = { 0 };
+	struct lr_err err = {0};
 	char longer[600];
 
 	(void)state;

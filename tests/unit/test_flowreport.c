@@ -43,6 +43,9 @@ static void test_name(void **state)
 	r.vlan_id = 100;
 	assert_string_equal(flowreport_name(&r, buf, sizeof(buf)),
 			    "192.0.2.1:40000 CS0+EF vlan 100");
+	r.vlan_inner_id = 200;
+	assert_string_equal(flowreport_name(&r, buf, sizeof(buf)),
+			    "192.0.2.1:40000 CS0+EF vlan 100,200");
 	r.tos_seen = false;
 	r.vlan_seen = false;
 	assert_string_equal(flowreport_name(&r, buf, sizeof(buf)),

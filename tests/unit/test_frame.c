@@ -54,6 +54,19 @@ static const uint8_t expect_vlan[] = {
 };
 #define EXPECT_VLAN_REAL_LEN 49
 
+/* QinQ (IEEE 802.1ad): S-tag TPID 0x88a8 VLAN 100 PCP 5 (TCI 0xa064),
+ * then C-tag TPID 0x8100 VLAN 200 PCP 3 (TCI 0x60c8), then the same
+ * IPv4/UDP datagram as expect_vlan (the tags are outside both checksums):
+ * 53 bytes of frame, 7 of padding. Assembled by a separate script with
+ * its own RFC 1071 sum. */
+static const uint8_t expect_qinq[] = {
+	0x02, 0x00, 0x00, 0x00, 0x00, 0x02, 0x02, 0x00, 0x00, 0x00, 0x00, 0x01,
+	0x88, 0xa8, 0xa0, 0x64, 0x81, 0x00, 0x60, 0xc8, 0x08, 0x00, 0x45, 0x00,
+	0x00, 0x1f, 0x00, 0x00, 0x40, 0x00, 0x20, 0x11, 0x3f, 0xc1, 0x0a, 0x01,
+	0x02, 0x03, 0x0a, 0x04, 0x05, 0x06, 0x04, 0xd2, 0x10, 0xe1, 0x00, 0x0b,
+	0x0a, 0xb5, 0x61, 0x62, 0x63, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+};
+
 /* Same script: with this payload the IPv4 UDP checksum of the
  * expect_ipv4 endpoints computes to 0, so 0xffff must go on the wire. */
 static const uint8_t zero_csum_payload[] = {
@@ -401,6 +414,80 @@ static void test_build_vlan_known(void **state)
 	assert_memory_equal(buf, expect_vlan, sizeof(expect_vlan));
 }
 
+static void test_build_qinq_known(void **state)
+{
+	struct frame_spec spec = spec_vlan();
+	uint8_t buf[60];
+
+	(void)state;
+	spec.vlan_inner_id = 200;
+	spec.vlan_inner_pcp = 3;
+	assert_int_equal(frame_header_len(&spec), 14 + 8 + 20 + 8);
+	memset(buf, 0xee, sizeof(buf));
+	assert_int_equal(frame_build(&spec, (const uint8_t *)"abc", 3, buf,
+				     sizeof(buf)),
+			 60);
+	assert_memory_equal(buf, expect_qinq, sizeof(expect_qinq));
+	/* 64-byte frame: 8 bytes of tags leave 10 bytes of payload. */
+	assert_int_equal(frame_payload_len(&spec, 64, 0), 10);
+
+	/* An inner tag needs an outer one, a priority its tag. */
+	spec.vlan_id = 0;
+	spec.vlan_pcp = 0;
+	assert_int_equal(frame_build(&spec, NULL, 0, buf, sizeof(buf)),
+			 -EINVAL);
+	assert_int_equal(frame_header_len(&spec), 0);
+	spec = spec_vlan();
+	spec.vlan_inner_pcp = 1;
+	assert_int_equal(frame_build(&spec, NULL, 0, buf, sizeof(buf)),
+			 -EINVAL);
+	spec.vlan_inner_id = 4095;
+	assert_int_equal(frame_build(&spec, NULL, 0, buf, sizeof(buf)),
+			 -EINVAL);
+}
+
+static void test_parse_qinq(void **state)
+{
+	struct frame_view view;
+	uint8_t buf[64];
+
+	(void)state;
+	assert_int_equal(frame_parse(expect_qinq, sizeof(expect_qinq), &view),
+			 FRAME_OK);
+	assert_int_equal(view.vlan_tags, 2);
+	assert_int_equal(view.vlan_id, 100);
+	assert_int_equal(view.vlan_pcp, 5);
+	assert_int_equal(view.vlan_inner_id, 200);
+	assert_int_equal(view.vlan_inner_pcp, 3);
+	assert_int_equal(view.ethertype, 0x0800);
+	assert_int_equal(view.l3_offset, 22);
+	assert_int_equal(view.l4_offset, 42);
+	assert_int_equal(view.payload_offset, 50);
+	assert_int_equal(view.payload_len, 3);
+	assert_true(frame_verify_checksums(expect_qinq, sizeof(expect_qinq),
+					   &view));
+	/* Truncated inside the inner tag: malformed, not read past. */
+	assert_int_equal(frame_parse(expect_qinq, 21, &view), FRAME_MALFORMED);
+	/* A lone 802.1ad tag is a tag too. */
+	memcpy(buf, expect_vlan, sizeof(expect_vlan));
+	buf[12] = 0x88;
+	buf[13] = 0xa8;
+	assert_int_equal(frame_parse(buf, sizeof(expect_vlan), &view),
+			 FRAME_OK);
+	assert_int_equal(view.vlan_tags, 1);
+	assert_int_equal(view.vlan_id, 100);
+	assert_int_equal(view.vlan_inner_id, 0);
+	/* A third tag is no test frame's. */
+	memcpy(buf, expect_qinq, 18);
+	buf[18] = 0x81;
+	buf[19] = 0x00;
+	buf[20] = 0x00;
+	buf[21] = 0x05;
+	memcpy(buf + 22, expect_qinq + 18, sizeof(expect_qinq) - 18);
+	assert_int_equal(frame_parse(buf, 64, &view), FRAME_NOT_UDP);
+	assert_int_equal(view.vlan_tags, 2);
+}
+
 static void test_build_zero_checksum_sent_as_ffff(void **state)
 {
 	struct frame_spec spec = spec_ipv4();
@@ -698,12 +785,14 @@ static void test_parse_not_udp(void **state)
 	buf[13] = 0x2e;
 	assert_int_equal(frame_parse(buf, sizeof(expect_ipv4), &view),
 			 FRAME_NOT_UDP);
-	/* a stacked (QinQ) inner tag is not parsed further */
+	/* a second tag whose "ethertype" is really the IP header's length
+	 * field: well formed, but not IP */
 	memcpy(buf, expect_vlan, sizeof(expect_vlan));
 	buf[16] = 0x81;
 	buf[17] = 0x00;
 	assert_int_equal(frame_parse(buf, sizeof(expect_vlan), &view),
 			 FRAME_NOT_UDP);
+	assert_int_equal(view.vlan_tags, 2);
 }
 
 static void test_parse_fragment(void **state)
@@ -992,6 +1081,32 @@ static void test_parse_fuzz(void **state)
 
 /* ---- addresses ---- */
 
+static void test_ip_addr_loopback(void **state)
+{
+	static const struct {
+		const char *text;
+		bool loopback;
+	} cases[] = {
+		{ "127.0.0.1", true },	  { "127.255.255.254", true },
+		{ "127.1.2.3", true },	  { "126.255.255.255", false },
+		{ "128.0.0.1", false },	  { "0.0.0.0", false },
+		{ "10.0.0.1", false },	  { "::1", true },
+		{ "::", false },	  { "::2", false },
+		{ "2001:db8::1", false }, { "::ffff:127.0.0.1", false },
+	};
+	struct ip_addr a = { 0 };
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_int_equal(ip_addr_parse(cases[i].text, &a), 0);
+		if (ip_addr_is_loopback(&a) != cases[i].loopback)
+			fail_msg("%s: loopback %d", cases[i].text,
+				 !cases[i].loopback);
+	}
+	memset(&a, 0, sizeof(a)); /* no family */
+	assert_false(ip_addr_is_loopback(&a));
+}
+
 static void test_ip_addr(void **state)
 {
 	static const char *const bad[] = {
@@ -1064,6 +1179,8 @@ int main(void)
 		cmocka_unit_test(test_build_ipv4_known),
 		cmocka_unit_test(test_build_ipv6_known),
 		cmocka_unit_test(test_build_vlan_known),
+		cmocka_unit_test(test_build_qinq_known),
+		cmocka_unit_test(test_parse_qinq),
 		cmocka_unit_test(test_build_zero_checksum_sent_as_ffff),
 		cmocka_unit_test(test_build_errors),
 		cmocka_unit_test(test_build_in_place),
@@ -1082,6 +1199,7 @@ int main(void)
 		cmocka_unit_test(test_swap_endpoints),
 		cmocka_unit_test(test_parse_fuzz),
 		cmocka_unit_test(test_ip_addr),
+		cmocka_unit_test(test_ip_addr_loopback),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

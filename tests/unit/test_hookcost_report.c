@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hookcost/hookcost.h"
+#include "hookcost/hookcost_internal.h"
 
 static struct hc_result result;
 static struct hc_setup setup;

@@ -176,6 +176,43 @@ static void test_tos_and_vlan(void **state)
 	assert_int_equal(pcp, 1);
 }
 
+static void test_vlans(void **state)
+{
+	struct marking_vlans v, keep = { .id = 9, .pcp = 9 };
+	char buf[32];
+
+	(void)state;
+	assert_int_equal(marking_parse_vlans("100:3", &v), 0);
+	assert_int_equal(v.id, 100);
+	assert_int_equal(v.pcp, 3);
+	assert_int_equal(v.inner_id, 0);
+	assert_int_equal(v.inner_pcp, 0);
+	assert_string_equal(marking_vlans_format(&v, buf, sizeof(buf)), "100:3");
+	assert_int_equal(marking_parse_vlans("100:5,200", &v), 0);
+	assert_int_equal(v.id, 100);
+	assert_int_equal(v.pcp, 5);
+	assert_int_equal(v.inner_id, 200);
+	assert_int_equal(v.inner_pcp, 0);
+	assert_string_equal(marking_vlans_format(&v, buf, sizeof(buf)),
+			    "100:5,200:0");
+	assert_int_equal(marking_parse_vlans("4094,1:7", &v), 0);
+	assert_int_equal(v.id, 4094);
+	assert_int_equal(v.inner_id, 1);
+	assert_int_equal(v.inner_pcp, 7);
+	v = keep;
+	assert_int_equal(marking_parse_vlans("100,", &v), -EINVAL);
+	assert_int_equal(marking_parse_vlans(",100", &v), -EINVAL);
+	assert_int_equal(marking_parse_vlans("100,200,300", &v), -EINVAL);
+	assert_int_equal(marking_parse_vlans("100,0", &v), -EINVAL);
+	assert_int_equal(marking_parse_vlans("100,200:8", &v), -EINVAL);
+	assert_int_equal(marking_parse_vlans("100:1:2,200", &v), -EINVAL);
+	assert_int_equal(marking_parse_vlans("", &v), -EINVAL);
+	assert_int_equal(v.id, 9);
+	assert_int_equal(v.pcp, 9);
+	v.id = 0;
+	assert_string_equal(marking_vlans_format(&v, buf, sizeof(buf)), "none");
+}
+
 /* From the user's words to the bytes on the wire, and back. */
 static void test_frame_af41_ect0_vlan(void **state)
 {
@@ -266,6 +303,7 @@ int main(void)
 		cmocka_unit_test(test_dscp_name_back),
 		cmocka_unit_test(test_ecn),
 		cmocka_unit_test(test_tos_and_vlan),
+		cmocka_unit_test(test_vlans),
 		cmocka_unit_test(test_frame_af41_ect0_vlan),
 		cmocka_unit_test(test_frame_ef_ce),
 		cmocka_unit_test(test_frame_v6_cs6_ect1),

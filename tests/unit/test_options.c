@@ -645,6 +645,44 @@ static void test_argv_roundtrip(void **state)
 	opts_argv_free(argv);
 }
 
+static void test_json_out(void **state)
+{
+	static const char *const keys[] = { "fast", "tls", "mode", "count",
+					    "ring", "wait", "rate", "line_rate",
+					    "interface", "peer", NULL };
+	static const char *const bad_keys[] = { "fast", "line-rate", NULL };
+	struct outer o, back;
+	struct opt_parse st;
+	json_t *doc = json_object();
+	char *text;
+
+	(void)state;
+	init(&o);
+	o.c.tls = true;
+	o.c.mode = MODE_GENERIC;
+	o.c.count = 4000;
+	o.c.wait_ns = 1500000000;
+	o.c.rate.value = 2.5e6;
+	o.c.line_bps = 25000000000ULL;
+	strcpy(o.c.ifname, "veth1");
+	assert_int_equal(opts_to_json(&cmd, &o, keys, doc), 0);
+	text = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS);
+	/* peer is unset: left out; fast is off: false. */
+	assert_string_equal(text,
+			    "{\"count\":4000,\"fast\":false,\"interface\":"
+			    "\"veth1\",\"line_rate\":\"25000000000\",\"mode\":"
+			    "\"generic\",\"rate\":\"2500000pps\",\"ring\":2048,"
+			    "\"tls\":true,\"wait\":\"1500ms\"}");
+	free(text);
+	/* And back: the same values. */
+	init(&back);
+	memset(&st, 0, sizeof(st));
+	assert_int_equal(opts_parse_json(&cmd, 0, doc, NULL, &back, &st), 0);
+	assert_true(cfg_equal(&o, &back));
+	assert_int_equal(opts_to_json(&cmd, &o, bad_keys, doc), -ENOENT);
+	json_decref(doc);
+}
+
 static void test_docs(void **state)
 {
 	const struct opt_command *cmds[] = {&cmd};
@@ -686,6 +724,7 @@ int main(void)
 		cmocka_unit_test(test_help_shown),
 		cmocka_unit_test(test_json),
 		cmocka_unit_test(test_argv_roundtrip),
+		cmocka_unit_test(test_json_out),
 		cmocka_unit_test(test_docs),
 	};
 

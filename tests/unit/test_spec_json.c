@@ -211,6 +211,22 @@ static void test_source_marking(void **state)
 		  &req);
 	assert_int_equal(req.spec.vlan_id, 7);
 	assert_int_equal(req.spec.vlan_pcp, 0);
+	assert_int_equal(req.spec.vlan_inner_id, 0);
+	/* QinQ: outer (802.1ad) then inner; two tags' worth of minimum. */
+	assert_ok("{\"role\":\"source\",\"port\":9000,\"backend\":\"afpacket\","
+		  "\"vlan\":\"100:5,200:3\"}",
+		  &req);
+	assert_int_equal(req.spec.vlan_id, 100);
+	assert_int_equal(req.spec.vlan_pcp, 5);
+	assert_int_equal(req.spec.vlan_inner_id, 200);
+	assert_int_equal(req.spec.vlan_inner_pcp, 3);
+	assert_int_equal(req.spec.frame_size, 72);
+	assert_refused("{\"role\":\"source\",\"port\":9000,\"backend\":"
+		       "\"afpacket\",\"vlan\":\"100,4095\"}",
+		       "vlan", "not a VLAN");
+	assert_refused("{\"role\":\"source\",\"port\":9000,\"backend\":"
+		       "\"afpacket\",\"vlan\":\"100,200\",\"size\":68}",
+		       "size", "too small");
 
 	assert_refused("{\"role\":\"source\",\"port\":9000,\"dscp\":\"EX\"}",
 		       "dscp", "not a DSCP");

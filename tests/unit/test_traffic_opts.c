@@ -13,7 +13,6 @@
 #include <cmocka.h>
 
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "cmd/traffic_opts.h"
@@ -65,8 +64,6 @@ static void roundtrip(enum role role, char **argv)
 	n = opts_to_argv(spec_opts_command(role), 0, &a, &defaults, &child);
 	assert_true(n >= 1);
 	assert_string_equal(child[0], role_name(role));
-	for (int i = 0; getenv("SHOW_ARGV") && i < n; i++)
-		fprintf(stderr, "%s ", child[i]);
 	parse_ok(role, &b, child);
 	assert_same_spec(&a, &b);
 	opts_argv_free(child);

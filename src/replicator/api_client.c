@@ -1,0 +1,41 @@
+// SPDX-License-Identifier: MIT
+/* Requests to the replicator's API (api_client.h). */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+
+#include "replicator/api_client.h"
+
+int repl_api_subscribers(struct api_client *api,
+			 enum repl_subscribers_action action,
+			 const struct ip_addr *ip, uint16_t port, long *status,
+			 json_t **reply, char *err, size_t err_len)
+{
+	char text[INET6_ADDRSTRLEN], path[128];
+	json_t *body;
+	int rc;
+
+	if (action == REPL_SUBS_LIST)
+		return api_client_request(api, "GET", REPL_API_SUBSCRIBERS,
+					  NULL, status, reply, err, err_len);
+	ip_addr_format(ip, text, sizeof(text));
+	if (action == REPL_SUBS_REMOVE) {
+		/* [v6]:PORT, as the server's route takes it */
+		snprintf(path, sizeof(path),
+			 ip->family == AF_INET6 ? REPL_API_SUBSCRIBERS
+				 "/[%s]:%u" :
+						  REPL_API_SUBSCRIBERS "/%s:%u",
+			 text, port);
+		return api_client_request(api, "DELETE", path, NULL, status,
+					  reply, err, err_len);
+	}
+	body = json_pack("{ss si}", "address", text, "port", port);
+	if (!body) {
+		snprintf(err, err_len, "out of memory");
+		return -ENOMEM;
+	}
+	rc = api_client_request(api, "POST", REPL_API_SUBSCRIBERS, body, status,
+				reply, err, err_len);
+	json_decref(body);
+	return rc;
+}
