@@ -780,7 +780,8 @@ int registry_create_session(struct registry *reg, struct api_session_req *req,
 
 	for (int attempt = 0; attempt < PORT_TRIES; attempt++) {
 		uint64_t deadline;
-		char msg[256], text[sizeof(msg)], field[LR_ERR_FIELD_LEN];
+		char text[LR_ERR_MESSAGE_LEN], field[LR_ERR_FIELD_LEN];
+		struct lr_err spec_err;
 
 		pthread_mutex_lock(&reg->lock);
 		ret = admit(reg, s, req, why);
@@ -804,10 +805,10 @@ int registry_create_session(struct registry *reg, struct api_session_req *req,
 			s->data_port = port;
 			s->spec.listen_port = port;
 		}
-		if (spec_validate(&s->spec, msg, sizeof(msg))) {
+		if (spec_validate(&s->spec, &spec_err)) {
 			pthread_mutex_unlock(&reg->lock);
 			why->status = 400;
-			api_spec_message(msg, field, sizeof(field), text,
+			api_spec_message(&spec_err, field, sizeof(field), text,
 					 sizeof(text));
 			lr_err_set(&why->err, -EINVAL, field, "%s", text);
 			session_free(s);

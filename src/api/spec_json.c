@@ -225,14 +225,18 @@ static void flags_to_fields(const char *msg, char *out, size_t out_len)
 	out[n] = '\0';
 }
 
-void api_spec_message(const char *msg, char *field, size_t field_len,
-		      char *text, size_t text_len)
+void api_spec_message(const struct lr_err *spec_err, char *field,
+		      size_t field_len, char *text, size_t text_len)
 {
-	char name[32];
+	char name[LR_ERR_FIELD_LEN];
 
-	flags_to_fields(msg, text, text_len);
-	/* The field the message starts with, when it is one. */
-	snprintf(name, sizeof(name), "%.*s", (int)strcspn(text, ":/ "), text);
+	flags_to_fields(lr_err_text(spec_err), text, text_len);
+	/* The flag's JSON field ("line-rate": "line_rate"), when the
+	 * request has one. */
+	snprintf(name, sizeof(name), "%s", spec_err->field);
+	for (char *c = name; *c; c++)
+		if (*c == '-')
+			*c = '_';
 	snprintf(field, field_len, "%s", field_known(name) ? name : "");
 }
 
@@ -257,7 +261,7 @@ static int fields_parse(struct parse_ctx *pc, json_t *doc)
 static int check_whole(struct parse_ctx *pc)
 {
 	struct test_spec sp = pc->req->spec;
-	char msg[256];
+	struct lr_err spec_err;
 
 	if (api_role_sends(pc->req->role)) {
 		if (!pc->req->port)
@@ -273,10 +277,11 @@ static int check_whole(struct parse_ctx *pc)
 		sp.listen.family = AF_INET;
 		sp.listen_port = 9;
 	}
-	if (spec_validate(&sp, msg, sizeof(msg))) {
-		char text[sizeof(msg)], name[32];
+	if (spec_validate(&sp, &spec_err)) {
+		char text[LR_ERR_MESSAGE_LEN], name[LR_ERR_FIELD_LEN];
 
-		api_spec_message(msg, name, sizeof(name), text, sizeof(text));
+		api_spec_message(&spec_err, name, sizeof(name), text,
+				 sizeof(text));
 		return fail(pc, name, "%s", text);
 	}
 	return 0;

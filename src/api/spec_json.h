@@ -59,9 +59,10 @@ int api_session_req_parse(const char *body, size_t len,
 
 const char *api_role_name(enum api_role role);
 
-/* A spec_validate() message in the API's words: its --flags as the JSON
- * fields (text), and the field it starts with, or "" (field). */
-void api_spec_message(const char *msg, char *field, size_t field_len,
-		      char *text, size_t text_len);
+/* A spec_validate() error in the API's words: its message's --flags as
+ * the JSON fields (text), and its flag's JSON field, or "" when the
+ * request has no such field (field). */
+void api_spec_message(const struct lr_err *spec_err, char *field,
+		      size_t field_len, char *text, size_t text_len);
 
 #endif

@@ -75,7 +75,7 @@ static void check_accepted(const struct api_session_req *req)
 	};
 	const struct test_spec *sp = &req->spec;
 	struct test_spec whole = *sp;
-	char msg[256];
+	struct lr_err why;
 
 	FUZZ_CHECK(req->role >= API_ROLE_SINK &&
 		   req->role <= API_ROLE_STAMP_REFLECT);
@@ -138,8 +138,8 @@ static void check_accepted(const struct api_session_req *req)
 		whole.listen.family = AF_INET;
 		whole.listen_port = 9;
 	}
-	if (spec_validate(&whole, msg, sizeof(msg))) {
-		fprintf(stderr, "detail: spec_validate: %s\n", msg);
+	if (spec_validate(&whole, &why)) {
+		fprintf(stderr, "detail: spec_validate: %s\n", why.message);
 		FUZZ_CHECK(!"an accepted request fails spec_validate");
 	}
 }
