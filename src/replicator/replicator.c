@@ -221,12 +221,10 @@ int replicator_open(const struct replicator_config *cfg,
 	pthread_mutex_init(&r->view_lock, NULL);
 	r->listen_wildcard = ip_is_wildcard(&cfg->listen);
 	if (!strcmp(cfg->backend.name, "xdp")) {
-		char why[256] = "";
-
-		err = tc_replicator_open(r, why, sizeof(why));
+		err = tc_replicator_open(r, lerr);
 		if (err) {
-			lr_err_set(lerr, err, NULL, "xdp backend: %s",
-				   why[0] ? why : strerror(-err));
+			lr_err_errno(lerr, err);
+			lr_err_prefix(lerr, "xdp backend");
 			goto err_close;
 		}
 		readers = 1; /* the kernel */
