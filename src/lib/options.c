@@ -151,9 +151,8 @@ bool opts_seen(const struct opt_parse *st, const char *name)
 	return opts_seen_order(st, name) != 0;
 }
 
-/* The parse's error, replaced (a callback's own line wins over the
- * standard one only because parse_row asks first). Not cut at a newline
- * as lr_err_set() would: the value quoted is the user's, shown whole. */
+/* Set the parse's error, replacing one there (unlike lr_err_set(), and
+ * not cut at a newline: the value quoted is the user's, shown whole). */
 static int parse_verror(struct opt_parse *st, const char *field,
 			const char *fmt, va_list ap)
 	__attribute__((format(printf, 3, 0)));
