@@ -33,8 +33,9 @@ static const struct opt_row cleanup_rows[] = {
 		       "filters stay"),
 };
 
-static const struct opt_group cleanup_group =
-	OPT_GROUP("cleanup", cleanup_rows);
+OPT_GROUP_TYPE(cleanup_group, struct cleanup_args);
+static const struct opt_group cleanup_group = OPT_GROUP_FOR(
+	cleanup_group, "cleanup", cleanup_rows, struct cleanup_args);
 
 const struct opt_command cmd_cleanup_opts = {
 	.name = "cleanup",
@@ -48,9 +49,9 @@ const struct opt_command cmd_cleanup_opts = {
 		 "\"" LINERATE_PROG_PREFIX "\", unless a running linerate "
 		 "still holds them.\n"
 		 "Foreign XDP programs are reported and left alone.",
-	.groups = CMD_GROUPS(
-		{&cmd_iface_group, offsetof(struct cleanup_args, ifname)},
-		{&cleanup_group, 0}),
+	.groups =
+		CMD_GROUPS(OPT_AT(cmd_iface_group, struct cleanup_args, ifname),
+			   OPT_AT_ROOT(cleanup_group, struct cleanup_args)),
 	.help_overrides = CMD_HELP(
 		{"interface", "-i IFACE; the interface to clean (required)"}),
 	.epilog = "\nExit codes: 0 ok (also when nothing was there), 1 "

@@ -86,7 +86,9 @@ static const struct opt_row client_rows[] = {
 };
 /* clang-format on */
 
-static const struct opt_group client_group = OPT_GROUP("client", client_rows);
+OPT_GROUP_TYPE(client_group, struct client_opts);
+static const struct opt_group client_group =
+	OPT_GROUP_FOR(client_group, "client", client_rows, struct client_opts);
 
 /* The traffic groups are `send`'s (`ping`'s with --rtt), on our spec. */
 const struct opt_command cmd_client_opts = {
@@ -102,14 +104,13 @@ const struct opt_command cmd_client_opts = {
 		"round trip\n\nTraffic and output options are those of "
 		"`linerate send`, or of `linerate ping`\nwith --rtt.",
 	.groups = CMD_GROUPS(
-		{&client_group, 0},
-		{&cmd_api_client_group, offsetof(struct client_opts, api)},
-		{&cmd_api_client_data_group, offsetof(struct client_opts, api)},
-		{&spec_opts_address, offsetof(struct client_opts, run.spec)},
-		{&spec_opts_traffic, offsetof(struct client_opts, run.spec)},
-		{&spec_opts_backend,
-		 offsetof(struct client_opts, run.spec.backend)},
-		{&spec_opts_output, offsetof(struct client_opts, run.spec)}),
+		OPT_AT_ROOT(client_group, struct client_opts),
+		OPT_AT(cmd_api_client_group, struct client_opts, api),
+		OPT_AT(cmd_api_client_data_group, struct client_opts, api),
+		OPT_AT(spec_opts_address, struct client_opts, run.spec),
+		OPT_AT(spec_opts_traffic, struct client_opts, run.spec),
+		OPT_AT(spec_opts_backend, struct client_opts, run.spec.backend),
+		OPT_AT(spec_opts_output, struct client_opts, run.spec)),
 	.roles = SPEC_R_SEND | SPEC_R_PING,
 	.epilog = "\nexit codes: 0 ok, 1 runtime error, 2 bad input or the "
 		  "server\nrefused the request, 3 the traffic failed (nothing "

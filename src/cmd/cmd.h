@@ -53,7 +53,8 @@ int cmd_traffic_exit(const char *command, const char *failure);
  * inside its struct opt_command: the macro ends the list, so no command
  * repeats the terminator or names an array it uses once.
  */
-#define CMD_GROUPS(...) ((const struct opt_group_ref[]){__VA_ARGS__, {NULL, 0}})
+#define CMD_GROUPS(...)                                                        \
+	((const struct opt_group_ref[]){__VA_ARGS__, OPT_AT_END})
 #define CMD_HELP(...)                                                          \
 	((const struct opt_help_override[]){__VA_ARGS__, {NULL, NULL}})
 

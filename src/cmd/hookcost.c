@@ -194,8 +194,9 @@ static const struct opt_row hookcost_rows[] = {
 };
 /* clang-format on */
 
-static const struct opt_group hookcost_group =
-	OPT_GROUP("hookcost", hookcost_rows);
+OPT_GROUP_TYPE(hookcost_group, struct hookcost_args);
+static const struct opt_group hookcost_group = OPT_GROUP_FOR(
+	hookcost_group, "hookcost", hookcost_rows, struct hookcost_args);
 
 const struct opt_command cmd_hookcost_opts = {
 	.name = "hookcost",
@@ -218,8 +219,8 @@ const struct opt_command cmd_hookcost_opts = {
 		 "report gives the median, the spread and the difference to "
 		 "\"none\".",
 	.groups = CMD_GROUPS(
-		{&hookcost_group, 0},
-		{&cmd_api_client_group, offsetof(struct hookcost_args, api)}),
+		OPT_AT_ROOT(hookcost_group, struct hookcost_args),
+		OPT_AT(cmd_api_client_group, struct hookcost_args, api)),
 	.epilog = "\nProgress lines go to stderr. Exit codes: 0 ok, 1 runtime "
 		  "error or\ninterrupted (everything attached is detached), 2 "
 		  "bad command line.\n",

@@ -126,7 +126,9 @@ static const struct opt_row mesh_rows[] = {
 };
 /* clang-format on */
 
-static const struct opt_group mesh_group = OPT_GROUP("mesh", mesh_rows);
+OPT_GROUP_TYPE(mesh_group, struct mesh_opts);
+static const struct opt_group mesh_group =
+	OPT_GROUP_FOR(mesh_group, "mesh", mesh_rows, struct mesh_opts);
 
 const struct opt_command cmd_mesh_opts = {
 	.name = "mesh",
@@ -141,10 +143,9 @@ const struct opt_command cmd_mesh_opts = {
 		 "comments).\n"
 		 "  Each server must allow the others as targets "
 		 "(--allow-target IP).",
-	.groups = CMD_GROUPS(
-		{&mesh_group, 0},
-		/* the hosts' API: token, TLS */
-		{&cmd_api_client_group, offsetof(struct mesh_opts, api)}),
+	.groups =
+		CMD_GROUPS(OPT_AT_ROOT(mesh_group, struct mesh_opts),
+			   OPT_AT(cmd_api_client_group, struct mesh_opts, api)),
 	.help_overrides = CMD_HELP(
 		{"token-file", "bearer token for hosts without their own"}),
 	.epilog = "\nExit status: 0 every pair ran, 1 a pair failed (its cell "

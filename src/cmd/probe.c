@@ -23,7 +23,9 @@ static const struct opt_row probe_rows[] = {
 		       "one JSON object instead of text"),
 };
 
-static const struct opt_group probe_group = OPT_GROUP("probe", probe_rows);
+OPT_GROUP_TYPE(probe_group, struct probe_args);
+static const struct opt_group probe_group =
+	OPT_GROUP_FOR(probe_group, "probe", probe_rows, struct probe_args);
 
 const struct opt_command cmd_probe_opts = {
 	.name = "probe",
@@ -43,9 +45,8 @@ const struct opt_command cmd_probe_opts = {
 		"program\n"
 		"lr_pass for a moment and leaves nothing attached. Needs root\n"
 		"(CAP_BPF and CAP_NET_ADMIN).",
-	.groups = CMD_GROUPS(
-		{&cmd_iface_group, offsetof(struct probe_args, ifname)},
-		{&probe_group, 0}),
+	.groups = CMD_GROUPS(OPT_AT(cmd_iface_group, struct probe_args, ifname),
+			     OPT_AT_ROOT(probe_group, struct probe_args)),
 	.help_overrides = CMD_HELP(
 		{"interface", "-i IFACE; the interface to probe (required)"}),
 	.epilog = "\nExit codes: 0 ok, 1 a check could not run or something "

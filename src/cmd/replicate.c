@@ -218,8 +218,9 @@ static const struct opt_row replicate_rows[] = {
 };
 /* clang-format on */
 
-static const struct opt_group replicate_group =
-	OPT_GROUP("replicate", replicate_rows);
+OPT_GROUP_TYPE(replicate_group, struct replicate_opts);
+static const struct opt_group replicate_group = OPT_GROUP_FOR(
+	replicate_group, "replicate", replicate_rows, struct replicate_opts);
 
 const struct opt_command cmd_replicate_opts = {
 	.name = "replicate",
@@ -230,8 +231,8 @@ const struct opt_command cmd_replicate_opts = {
 		 "time\nover an HTTP JSON API (linerate subscribers, "
 		 "docs/api.md).",
 	.groups = CMD_GROUPS(
-		{&replicate_group, 0},
-		{&cmd_api_server_group, offsetof(struct replicate_opts, api)}),
+		OPT_AT_ROOT(replicate_group, struct replicate_opts),
+		OPT_AT(cmd_api_server_group, struct replicate_opts, api)),
 	.epilog = "\nexit codes: 0 ok, 1 runtime error, 2 bad input\n",
 	/* clang-format off */
 	.help_overrides = CMD_HELP(
@@ -287,13 +288,13 @@ static int add_initial(struct replicator *r, const struct replicate_opts *o)
 {
 	for (uint32_t i = 0; i < o->nsubs; i++) {
 		struct subscriber sub;
-		const char *field;
-		char err[384];
+		struct lr_err err;
 		int status = replicator_add(r, &o->subs[i], o->sub_ports[i],
-					    &sub, &field, err, sizeof(err));
+					    &sub, &err);
 
 		if (status) {
-			fprintf(stderr, "linerate replicate: --subscriber %s\n", err);
+			fprintf(stderr, "linerate replicate: --subscriber %s\n",
+				lr_err_text(&err));
 			return status < 500 ? EXIT_USAGE : EXIT_RUNTIME;
 		}
 	}

@@ -437,8 +437,9 @@ static const struct opt_row rfc2544_rows[] = {
 };
 /* clang-format on */
 
-static const struct opt_group rfc2544_group =
-	OPT_GROUP("rfc2544", rfc2544_rows);
+OPT_GROUP_TYPE(rfc2544_group, struct rfc2544_args);
+static const struct opt_group rfc2544_group = OPT_GROUP_FOR(
+	rfc2544_group, "rfc2544", rfc2544_rows, struct rfc2544_args);
 
 const struct opt_command cmd_rfc2544_opts = {
 	.name = "rfc2544",
@@ -455,9 +456,9 @@ const struct opt_command cmd_rfc2544_opts = {
 		 "back-to-back bursts.\n"
 		 "  Progress and the time left go to stderr.",
 	.groups = CMD_GROUPS(
-		{&rfc2544_group, 0},
+		OPT_AT_ROOT(rfc2544_group, struct rfc2544_args),
 		/* with HOST, its API */
-		{&cmd_api_client_group, offsetof(struct rfc2544_args, api)}),
+		OPT_AT(cmd_api_client_group, struct rfc2544_args, api)),
 	.epilog = "\nexit codes: 0 ok, 1 runtime error (the results so far "
 		  "are still written), 2 bad input\n",
 	.max_args = 1,

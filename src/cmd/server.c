@@ -170,7 +170,9 @@ static const struct opt_row server_rows[] = {
 };
 /* clang-format on */
 
-static const struct opt_group server_group = OPT_GROUP("server", server_rows);
+OPT_GROUP_TYPE(server_group, struct server_cli);
+static const struct opt_group server_group =
+	OPT_GROUP_FOR(server_group, "server", server_rows, struct server_cli);
 
 const struct opt_command cmd_server_opts = {
 	.name = "server",
@@ -178,9 +180,9 @@ const struct opt_command cmd_server_opts = {
 	.usage = "server [options]\n\nAn always-on endpoint: test sessions "
 		 "(sink, reflect, source) created\nand watched over an "
 		 "HTTP/1.1 JSON API, several at once.",
-	.groups = CMD_GROUPS(
-		{&cmd_api_server_group, offsetof(struct server_cli, api)},
-		{&server_group, 0}),
+	.groups =
+		CMD_GROUPS(OPT_AT(cmd_api_server_group, struct server_cli, api),
+			   OPT_AT_ROOT(server_group, struct server_cli)),
 	.epilog = "\nexit codes: 0 stopped (SIGINT/SIGTERM), 1 runtime error, "
 		  "2 bad\ninput\n",
 	/* clang-format off */

@@ -53,7 +53,9 @@ static const struct opt_row stamp_rows[] = {
 };
 /* clang-format on */
 
-static const struct opt_group stamp_group = OPT_GROUP("stamp", stamp_rows);
+OPT_GROUP_TYPE(stamp_group, struct stamp_cli);
+static const struct opt_group stamp_group =
+	OPT_GROUP_FOR(stamp_group, "stamp", stamp_rows, struct stamp_cli);
 
 const struct opt_command cmd_stamp_opts = {
 	.name = "stamp",
@@ -66,14 +68,12 @@ const struct opt_command cmd_stamp_opts = {
 		"jitter against any STAMP or TWAMP-Light\n  reflector "
 		"(STAMP's port is 862).",
 	.groups = CMD_GROUPS(
-		{&spec_opts_address, offsetof(struct stamp_cli, spec)},
-		{&spec_opts_traffic, offsetof(struct stamp_cli, spec)},
+		OPT_AT(spec_opts_address, struct stamp_cli, spec),
+		OPT_AT(spec_opts_traffic, struct stamp_cli, spec),
 		/* of the backend rows, only --user-timestamps (a socket's) */
-		{&spec_opts_backend,
-		 offsetof(struct stamp_cli, spec) +
-			 offsetof(struct test_spec, backend)},
-		{&spec_opts_output, offsetof(struct stamp_cli, spec)},
-		{&stamp_group, 0}),
+		OPT_AT(spec_opts_backend, struct stamp_cli, spec.backend),
+		OPT_AT(spec_opts_output, struct stamp_cli, spec),
+		OPT_AT_ROOT(stamp_group, struct stamp_cli)),
 	.roles = SPEC_R_STAMP,
 	.epilog =
 		"\nexit codes: 0 ok, 1 runtime error, 2 bad input, 3 the test "

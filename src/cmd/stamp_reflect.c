@@ -35,8 +35,9 @@ static const struct opt_row reflect_rows[] = {
 };
 /* clang-format on */
 
-static const struct opt_group reflect_group =
-	OPT_GROUP("stamp-reflect", reflect_rows);
+OPT_GROUP_TYPE(reflect_group, struct reflect_cli);
+static const struct opt_group reflect_group = OPT_GROUP_FOR(
+	reflect_group, "stamp-reflect", reflect_rows, struct reflect_cli);
 
 /* Where this command's default or meaning differs from reflect's. */
 const struct opt_command cmd_stamp_reflect_opts = {
@@ -48,13 +49,11 @@ const struct opt_command cmd_stamp_reflect_opts = {
 		 "TWAMP-Light senders;\n  listens on 0.0.0.0:862 unless told "
 		 "otherwise.",
 	.groups = CMD_GROUPS(
-		{&spec_opts_address, offsetof(struct reflect_cli, spec)},
-		{&spec_opts_traffic, offsetof(struct reflect_cli, spec)},
-		{&spec_opts_backend,
-		 offsetof(struct reflect_cli, spec) +
-			 offsetof(struct test_spec, backend)},
-		{&spec_opts_output, offsetof(struct reflect_cli, spec)},
-		{&reflect_group, 0}),
+		OPT_AT(spec_opts_address, struct reflect_cli, spec),
+		OPT_AT(spec_opts_traffic, struct reflect_cli, spec),
+		OPT_AT(spec_opts_backend, struct reflect_cli, spec.backend),
+		OPT_AT(spec_opts_output, struct reflect_cli, spec),
+		OPT_AT_ROOT(reflect_group, struct reflect_cli)),
 	.roles = SPEC_R_STAMP_REFLECT,
 	.epilog = "\nexit codes: 0 ok, 1 runtime error, 2 bad input\nJSON "
 		  "fields: docs/json.md, docs/stamp.md\n",

@@ -53,8 +53,10 @@ static const struct opt_row subscribers_rows[] = {
 	 .help = "per request (default 10s)"},
 };
 
+OPT_GROUP_TYPE(subscribers_group, struct subscribers_cli);
 static const struct opt_group subscribers_group =
-	OPT_GROUP("subscribers", subscribers_rows);
+	OPT_GROUP_FOR(subscribers_group, "subscribers", subscribers_rows,
+		      struct subscribers_cli);
 
 /* clang-format off */
 const struct opt_command cmd_subscribers_opts = {
@@ -69,8 +71,8 @@ const struct opt_command cmd_subscribers_opts = {
 		 "  remove IP:PORT       stop; prints what it was sent\n"
 		 "  list                 the subscribers and their counters",
 	.groups = CMD_GROUPS(
-		{&subscribers_group, 0},
-		{&cmd_api_client_group, offsetof(struct subscribers_cli, api)}),
+		OPT_AT_ROOT(subscribers_group, struct subscribers_cli),
+		OPT_AT(cmd_api_client_group, struct subscribers_cli, api)),
 	.epilog = "\nexit codes: 0 ok, 1 runtime error (no reply, 5xx), 2 bad "
 		  "input or refused (4xx)\n",
 	.help_overrides = CMD_HELP(
