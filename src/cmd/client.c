@@ -107,10 +107,7 @@ const struct opt_command cmd_client_opts = {
 		OPT_AT_ROOT(client_group, struct client_opts),
 		OPT_AT(cmd_api_client_group, struct client_opts, api),
 		OPT_AT(cmd_api_client_data_group, struct client_opts, api),
-		OPT_AT(spec_opts_address, struct client_opts, run.spec),
-		OPT_AT(spec_opts_traffic, struct client_opts, run.spec),
-		OPT_AT(spec_opts_backend, struct client_opts, run.spec.backend),
-		OPT_AT(spec_opts_output, struct client_opts, run.spec)),
+		CMD_SPEC_GROUPS(struct client_opts, run.spec)),
 	.roles = SPEC_R_SEND | SPEC_R_PING,
 	.epilog = "\nexit codes: 0 ok, 1 runtime error, 2 bad input or the "
 		  "server\nrefused the request, 3 the traffic failed (nothing "

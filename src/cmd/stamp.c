@@ -68,11 +68,8 @@ const struct opt_command cmd_stamp_opts = {
 		"jitter against any STAMP or TWAMP-Light\n  reflector "
 		"(STAMP's port is 862).",
 	.groups = CMD_GROUPS(
-		OPT_AT(spec_opts_address, struct stamp_cli, spec),
-		OPT_AT(spec_opts_traffic, struct stamp_cli, spec),
 		/* of the backend rows, only --user-timestamps (a socket's) */
-		OPT_AT(spec_opts_backend, struct stamp_cli, spec.backend),
-		OPT_AT(spec_opts_output, struct stamp_cli, spec),
+		CMD_SPEC_GROUPS(struct stamp_cli, spec),
 		OPT_AT_ROOT(stamp_group, struct stamp_cli)),
 	.roles = SPEC_R_STAMP,
 	.epilog =

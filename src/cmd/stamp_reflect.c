@@ -48,12 +48,8 @@ const struct opt_command cmd_stamp_reflect_opts = {
 		 "  A STAMP Session-Reflector (RFC 8762/8972), also answering "
 		 "TWAMP-Light senders;\n  listens on 0.0.0.0:862 unless told "
 		 "otherwise.",
-	.groups = CMD_GROUPS(
-		OPT_AT(spec_opts_address, struct reflect_cli, spec),
-		OPT_AT(spec_opts_traffic, struct reflect_cli, spec),
-		OPT_AT(spec_opts_backend, struct reflect_cli, spec.backend),
-		OPT_AT(spec_opts_output, struct reflect_cli, spec),
-		OPT_AT_ROOT(reflect_group, struct reflect_cli)),
+	.groups = CMD_GROUPS(CMD_SPEC_GROUPS(struct reflect_cli, spec),
+			     OPT_AT_ROOT(reflect_group, struct reflect_cli)),
 	.roles = SPEC_R_STAMP_REFLECT,
 	.epilog = "\nexit codes: 0 ok, 1 runtime error, 2 bad input\nJSON "
 		  "fields: docs/json.md, docs/stamp.md\n",

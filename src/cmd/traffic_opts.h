@@ -10,6 +10,15 @@
  * and stamp-reflect's are theirs. */
 extern const struct opt_command cmd_stamp_opts, cmd_stamp_reflect_opts;
 
+/* The test_spec groups (address, traffic, backend, output), in that
+ * order, placed at member spec (a struct test_spec) of cfg_type: for a
+ * command's CMD_GROUPS. */
+#define CMD_SPEC_GROUPS(cfg_type, spec)                                        \
+	OPT_AT(spec_opts_address, cfg_type, spec),                             \
+		OPT_AT(spec_opts_traffic, cfg_type, spec),                     \
+		OPT_AT(spec_opts_backend, cfg_type, spec.backend),             \
+		OPT_AT(spec_opts_output, cfg_type, spec)
+
 /* After parsing: the defaults that follow from what was (not) given
  * (--count alone, the smallest frame over IPv6 or with a VLAN tag). */
 void cmd_spec_defaults_after(enum role role, const struct opt_parse *st,
