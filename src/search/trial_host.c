@@ -139,12 +139,7 @@ static int host_run(struct host_runner *hr, uint32_t frame_size,
 	sp->duration_ns = duration_ns;
 	sp->count = frames;
 	sp->flows = hr->cfg.flows ? hr->cfg.flows : 1;
-	sp->tos = hr->cfg.tos;
-	sp->vlan_id = hr->cfg.vlan.id;
-	sp->vlan_pcp = hr->cfg.vlan.pcp;
-	sp->vlan_inner_id = hr->cfg.vlan.inner_id;
-	sp->vlan_inner_pcp = hr->cfg.vlan.inner_pcp;
-	sp->backend.no_gso = hr->cfg.no_gso;
+	trial_sender_marking(sp, hr->cfg.tos, &hr->cfg.vlan, hr->cfg.no_gso);
 	sp->interval_ns = 0;
 	sp->quiet = true;
 	sp->output = OUTPUT_JSON;

@@ -244,6 +244,17 @@ bool trial_size_valid(uint32_t frame_size, const struct size_mix *mix)
 		sizemix_min(mix) >= FRAME_MIN_SIZE);
 }
 
+void trial_sender_marking(struct test_spec *sp, uint8_t tos,
+			  const struct marking_vlans *vlan, bool no_gso)
+{
+	sp->tos = tos;
+	sp->vlan_id = vlan->id;
+	sp->vlan_pcp = vlan->pcp;
+	sp->vlan_inner_id = vlan->inner_id;
+	sp->vlan_inner_pcp = vlan->inner_pcp;
+	sp->backend.no_gso = no_gso;
+}
+
 int trial_params_check(const struct trial_params *p, char *err, size_t err_len)
 {
 	if (!trial_size_valid(p->frame_size, p->mix) || !(p->rate_pps > 0) ||
@@ -546,12 +557,7 @@ static int sender_spec(const struct lab_runner *lr, uint16_t port,
 	}
 	sp->interval_ns = 0;
 	sp->output = OUTPUT_JSON;
-	sp->backend.no_gso = lr->no_gso;
-	sp->tos = lr->tos;
-	sp->vlan_id = lr->vlan.id;
-	sp->vlan_pcp = lr->vlan.pcp;
-	sp->vlan_inner_id = lr->vlan.inner_id;
-	sp->vlan_inner_pcp = lr->vlan.inner_pcp;
+	trial_sender_marking(sp, lr->tos, &lr->vlan, lr->no_gso);
 	return 0;
 }
 
