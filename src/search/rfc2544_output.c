@@ -309,7 +309,7 @@ static json_t *jnum(double v)
 	return json_real(isfinite(v) ? v : 0);
 }
 
-/* A bracket's upper end: null while no trial has failed (below 0). */
+/* A bracket's upper end: null while no load has failed (below 0). */
 static json_t *jupper(double v)
 {
 	return v < 0 ? json_null() : jnum(v);
