@@ -418,4 +418,11 @@ int opts_print_completion(const struct opt_command *const *cmds, size_t ncmds,
 		.arg = "FILE", .help = (text), __VA_ARGS__                     \
 	}
 
+/* A file's own group of cfg_type rows: its type and the group in one
+ * line (OPT_GROUP_TYPE and OPT_GROUP_FOR, the type named once). */
+#define OPT_STATIC_GROUP(ident, gname, array, cfg_type)                        \
+	OPT_GROUP_TYPE(ident, cfg_type);                                       \
+	static const struct opt_group ident =                                  \
+		OPT_GROUP_FOR(ident, gname, array, cfg_type)
+
 #endif
