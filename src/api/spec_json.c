@@ -119,9 +119,8 @@ static const struct opt_row request_rows[] = {
 		 REQ_FIELD(stamp_stateful)),
 };
 
-OPT_GROUP_TYPE(request_group, struct api_session_req);
-static const struct opt_group request_group = OPT_GROUP_FOR(
-	request_group, "session request", request_rows, struct api_session_req);
+OPT_STATIC_GROUP(request_group, "session request", request_rows,
+		 struct api_session_req);
 
 static const struct opt_group_ref request_groups[] = {
 	OPT_AT(spec_opts_traffic, struct api_session_req, spec),

@@ -33,9 +33,7 @@ static const struct opt_row cleanup_rows[] = {
 		       "filters stay"),
 };
 
-OPT_GROUP_TYPE(cleanup_group, struct cleanup_args);
-static const struct opt_group cleanup_group = OPT_GROUP_FOR(
-	cleanup_group, "cleanup", cleanup_rows, struct cleanup_args);
+OPT_STATIC_GROUP(cleanup_group, "cleanup", cleanup_rows, struct cleanup_args);
 
 const struct opt_command cmd_cleanup_opts = {
 	.name = "cleanup",

@@ -86,9 +86,7 @@ static const struct opt_row client_rows[] = {
 };
 /* clang-format on */
 
-OPT_GROUP_TYPE(client_group, struct client_opts);
-static const struct opt_group client_group =
-	OPT_GROUP_FOR(client_group, "client", client_rows, struct client_opts);
+OPT_STATIC_GROUP(client_group, "client", client_rows, struct client_opts);
 
 /* The traffic groups are `send`'s (`ping`'s with --rtt), on our spec. */
 const struct opt_command cmd_client_opts = {

@@ -194,9 +194,8 @@ static const struct opt_row hookcost_rows[] = {
 };
 /* clang-format on */
 
-OPT_GROUP_TYPE(hookcost_group, struct hookcost_args);
-static const struct opt_group hookcost_group = OPT_GROUP_FOR(
-	hookcost_group, "hookcost", hookcost_rows, struct hookcost_args);
+OPT_STATIC_GROUP(hookcost_group, "hookcost", hookcost_rows,
+		 struct hookcost_args);
 
 const struct opt_command cmd_hookcost_opts = {
 	.name = "hookcost",

@@ -126,9 +126,7 @@ static const struct opt_row mesh_rows[] = {
 };
 /* clang-format on */
 
-OPT_GROUP_TYPE(mesh_group, struct mesh_opts);
-static const struct opt_group mesh_group =
-	OPT_GROUP_FOR(mesh_group, "mesh", mesh_rows, struct mesh_opts);
+OPT_STATIC_GROUP(mesh_group, "mesh", mesh_rows, struct mesh_opts);
 
 const struct opt_command cmd_mesh_opts = {
 	.name = "mesh",

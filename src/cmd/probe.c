@@ -23,9 +23,7 @@ static const struct opt_row probe_rows[] = {
 		       "one JSON object instead of text"),
 };
 
-OPT_GROUP_TYPE(probe_group, struct probe_args);
-static const struct opt_group probe_group =
-	OPT_GROUP_FOR(probe_group, "probe", probe_rows, struct probe_args);
+OPT_STATIC_GROUP(probe_group, "probe", probe_rows, struct probe_args);
 
 const struct opt_command cmd_probe_opts = {
 	.name = "probe",

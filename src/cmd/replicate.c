@@ -218,9 +218,8 @@ static const struct opt_row replicate_rows[] = {
 };
 /* clang-format on */
 
-OPT_GROUP_TYPE(replicate_group, struct replicate_opts);
-static const struct opt_group replicate_group = OPT_GROUP_FOR(
-	replicate_group, "replicate", replicate_rows, struct replicate_opts);
+OPT_STATIC_GROUP(replicate_group, "replicate", replicate_rows,
+		 struct replicate_opts);
 
 const struct opt_command cmd_replicate_opts = {
 	.name = "replicate",

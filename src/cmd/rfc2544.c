@@ -437,9 +437,7 @@ static const struct opt_row rfc2544_rows[] = {
 };
 /* clang-format on */
 
-OPT_GROUP_TYPE(rfc2544_group, struct rfc2544_args);
-static const struct opt_group rfc2544_group = OPT_GROUP_FOR(
-	rfc2544_group, "rfc2544", rfc2544_rows, struct rfc2544_args);
+OPT_STATIC_GROUP(rfc2544_group, "rfc2544", rfc2544_rows, struct rfc2544_args);
 
 const struct opt_command cmd_rfc2544_opts = {
 	.name = "rfc2544",

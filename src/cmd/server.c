@@ -170,9 +170,7 @@ static const struct opt_row server_rows[] = {
 };
 /* clang-format on */
 
-OPT_GROUP_TYPE(server_group, struct server_cli);
-static const struct opt_group server_group =
-	OPT_GROUP_FOR(server_group, "server", server_rows, struct server_cli);
+OPT_STATIC_GROUP(server_group, "server", server_rows, struct server_cli);
 
 const struct opt_command cmd_server_opts = {
 	.name = "server",

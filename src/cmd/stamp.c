@@ -53,9 +53,7 @@ static const struct opt_row stamp_rows[] = {
 };
 /* clang-format on */
 
-OPT_GROUP_TYPE(stamp_group, struct stamp_cli);
-static const struct opt_group stamp_group =
-	OPT_GROUP_FOR(stamp_group, "stamp", stamp_rows, struct stamp_cli);
+OPT_STATIC_GROUP(stamp_group, "stamp", stamp_rows, struct stamp_cli);
 
 const struct opt_command cmd_stamp_opts = {
 	.name = "stamp",

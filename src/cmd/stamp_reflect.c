@@ -35,9 +35,8 @@ static const struct opt_row reflect_rows[] = {
 };
 /* clang-format on */
 
-OPT_GROUP_TYPE(reflect_group, struct reflect_cli);
-static const struct opt_group reflect_group = OPT_GROUP_FOR(
-	reflect_group, "stamp-reflect", reflect_rows, struct reflect_cli);
+OPT_STATIC_GROUP(reflect_group, "stamp-reflect", reflect_rows,
+		 struct reflect_cli);
 
 /* Where this command's default or meaning differs from reflect's. */
 const struct opt_command cmd_stamp_reflect_opts = {

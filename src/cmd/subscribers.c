@@ -53,10 +53,8 @@ static const struct opt_row subscribers_rows[] = {
 	 .help = "per request (default 10s)"},
 };
 
-OPT_GROUP_TYPE(subscribers_group, struct subscribers_cli);
-static const struct opt_group subscribers_group =
-	OPT_GROUP_FOR(subscribers_group, "subscribers", subscribers_rows,
-		      struct subscribers_cli);
+OPT_STATIC_GROUP(subscribers_group, "subscribers", subscribers_rows,
+		 struct subscribers_cli);
 
 /* clang-format off */
 const struct opt_command cmd_subscribers_opts = {
