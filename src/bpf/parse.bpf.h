@@ -12,11 +12,11 @@
 #include <bpf/bpf_helpers.h>
 
 /* Not in the uapi headers (net/ip.h). */
-#define IPV4_MORE_FRAGMENTS  0x2000
+#define IPV4_MORE_FRAGMENTS 0x2000
 #define IPV4_FRAGMENT_OFFSET 0x1fff
-#define ETH_FCS_LEN	     4
-#define ETH_MIN_LEN	     60 /* without FCS */
-#define VLAN_MAX_DEPTH	     2
+#define ETH_FCS_LEN 4
+#define ETH_MIN_LEN 60 /* without FCS */
+#define VLAN_MAX_DEPTH 2
 
 struct vlan_header {
 	__be16 tci;
@@ -59,7 +59,8 @@ static __always_inline void *parse_l2_tags(void *data, void *data_end,
 
 /* The L3 header after Ethernet and any VLAN tags, and its ethertype in
  * *proto; NULL when the frame ends before it. */
-static __always_inline void *parse_l2(void *data, void *data_end, __be16 *proto)
+static __always_inline void *parse_l2(void *data, void *data_end,
+				      __be16 *proto)
 {
 	struct l2_tags tags = {};
 

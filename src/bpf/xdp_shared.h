@@ -16,7 +16,7 @@
 #define XDP_FAMILY_IPV6 6
 
 /* probe.h */
-#define XDP_PROBE_MAGIC	  0x4c
+#define XDP_PROBE_MAGIC 0x4c
 #define XDP_PROBE_VERSION 1
 #define XDP_PROBE_HDR_LEN 18
 #define XDP_PROBE_TS_BITS 48
@@ -26,17 +26,17 @@
 #define XDP_FILL_CHECK_LEN 8
 
 /* hist.h: the sink fills buckets exactly as hist_bucket_index() does. */
-#define XDP_HIST_SUB_BITS    7
+#define XDP_HIST_SUB_BITS 7
 #define XDP_HIST_SUB_BUCKETS (1u << XDP_HIST_SUB_BITS)
-#define XDP_HIST_MAX_BITS    38
-#define XDP_HIST_MAX_VALUE   ((1ULL << XDP_HIST_MAX_BITS) - 1)
-#define XDP_HIST_BUCKETS                                                       \
-	(XDP_HIST_SUB_BUCKETS +                                                \
+#define XDP_HIST_MAX_BITS 38
+#define XDP_HIST_MAX_VALUE ((1ULL << XDP_HIST_MAX_BITS) - 1)
+#define XDP_HIST_BUCKETS                                                  \
+	(XDP_HIST_SUB_BUCKETS +                                           \
 	 (XDP_HIST_MAX_BITS - XDP_HIST_SUB_BITS) * (XDP_HIST_SUB_BUCKETS / 2))
 
 /* seqtrack.h */
 #define XDP_SEQ_WINDOW 4096
-#define XDP_SEQ_WORDS  (XDP_SEQ_WINDOW / 64)
+#define XDP_SEQ_WORDS (XDP_SEQ_WINDOW / 64)
 
 /* The generator numbers up to this many flows (spec.h SPEC_MAX_FLOWS). */
 #define XDP_GEN_MAX_FLOWS 4096
@@ -156,8 +156,8 @@ struct xdp_flow_state {
 /* struct xdp_flow_state.marks: the TOS byte (IPv6 traffic class), the
  * number of VLAN tags and their TCIs; the valid bit keeps a zeroed entry
  * from matching an untagged best-effort packet. */
-#define XDP_MARKS_VALID	      (1ULL << 63)
-#define XDP_MARKS_TAGS_SHIFT  8
+#define XDP_MARKS_VALID (1ULL << 63)
+#define XDP_MARKS_TAGS_SHIFT 8
 #define XDP_MARKS_OUTER_SHIFT 16
 #define XDP_MARKS_INNER_SHIFT 32
 

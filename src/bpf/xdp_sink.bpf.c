@@ -25,15 +25,15 @@
 #include "bpf/pkt.bpf.h"
 #include "bpf/xdp_shared.h"
 
-#define HALF_TS_RANGE	(1ULL << (XDP_PROBE_TS_BITS - 1))
-#define HIST_HALF_SUB	(XDP_HIST_SUB_BUCKETS / 2)
-#define SEQ_MASK	((__u64)XDP_SEQ_WINDOW - 1)
+#define HALF_TS_RANGE (1ULL << (XDP_PROBE_TS_BITS - 1))
+#define HIST_HALF_SUB (XDP_HIST_SUB_BUCKETS / 2)
+#define SEQ_MASK ((__u64)XDP_SEQ_WINDOW - 1)
 #define FILL_MAX_OFFSET 0x3fff
 
 /* Keep a store where it is in program order: user space reads these
  * fields while we write them (see struct xdp_flow_state). */
 #define WRITE_ONCE(x, v) (*(volatile __typeof__(x) *)&(x) = (v))
-#define barrier()	 asm volatile("" ::: "memory")
+#define barrier() asm volatile("" ::: "memory")
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -146,7 +146,8 @@ parse_ipv4(const struct frame *f, struct iphdr *ip, struct test_packet *pkt)
 }
 
 static __always_inline enum parse_result
-parse_ipv6(const struct frame *f, struct ipv6hdr *ip6, struct test_packet *pkt)
+parse_ipv6(const struct frame *f, struct ipv6hdr *ip6,
+	   struct test_packet *pkt)
 {
 	void *data_end = f->data_end;
 	struct udphdr *udp = (void *)(ip6 + 1);
@@ -183,8 +184,8 @@ parse_ipv6(const struct frame *f, struct ipv6hdr *ip6, struct test_packet *pkt)
 	return PARSE_TEST;
 }
 
-static __always_inline enum parse_result parse_frame(const struct frame *f,
-						     struct test_packet *pkt)
+static __always_inline enum parse_result
+parse_frame(const struct frame *f, struct test_packet *pkt)
 {
 	__be16 proto;
 	void *l3 = parse_l2_tags(f->data, f->data_end, &proto, &pkt->tags);
@@ -361,10 +362,10 @@ static long clear_step(__u32 index, void *data)
  * open-coded loop with data-dependent steps is too much for the verifier
  * to walk inside this program.
  */
-static __always_inline void clear_slots(struct xdp_flow_state *st, __u64 first,
-					__u64 count)
+static __always_inline void clear_slots(struct xdp_flow_state *st,
+					__u64 first, __u64 count)
 {
-	struct clear_ctx c = {.st = st, .first = first, .count = count};
+	struct clear_ctx c = { .st = st, .first = first, .count = count };
 
 	bpf_loop(XDP_SEQ_WORDS + 1, clear_step, &c, 0);
 }
@@ -498,7 +499,7 @@ int lr_sink(struct xdp_md *ctx)
 {
 	void *data_end = (void *)(long)ctx->data_end;
 	void *data = (void *)(long)ctx->data;
-	struct frame f = {.ctx = ctx, .data = data, .data_end = data_end};
+	struct frame f = { .ctx = ctx, .data = data, .data_end = data_end };
 	int verdict = sink_cfg.pass_test_packets ? XDP_PASS : XDP_DROP;
 	struct xdp_sink_counters *counters;
 	struct test_packet pkt = {};
