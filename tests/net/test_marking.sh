@@ -268,16 +268,18 @@ assert_eq "5: test packets with another DSCP" "$(rule_count "!=")" 0
 
 # ---- 7. the xdp analyzer's per-flow view, within its map's limits
 xdp_on_b() { ip -n "$NS_B" -j link show dev "$DEV_B" | jq -r '.[0].xdp.prog.name // empty'; }
-# start_xdp_recv TAG: recv --backend xdp in b, back once its program is on.
+# start_xdp_recv TAG [ARGS...]: recv --backend xdp in b, back once its
+# program is on.
 start_xdp_recv() {
-	local i
-	bg_start "$1" "$NS_B" 40 "$LINERATE" recv --backend xdp \
-		--listen "$IP_B:$PORT" --idle-timeout 2s --json
+	local i tag=$1
+	shift
+	bg_start "$tag" "$NS_B" 40 "$LINERATE" recv --backend xdp \
+		--listen "$IP_B:$PORT" --idle-timeout 2s --json "$@"
 	for ((i = 0; i < 100; i++)); do
 		[[ -n $(xdp_on_b) ]] && return 0
 		sleep 0.1
 	done
-	fail "$1: the xdp receiver attached no program: $(tail -n1 "$(err "$1")")"
+	fail "$tag: the xdp receiver attached no program: $(tail -n1 "$(err "$1")")"
 }
 
 log "7: xdp analyzer, 3 flows, EF+ECT(0)"
@@ -326,7 +328,7 @@ NFT
 				.expr[] | select(.counter) | .counter.packets'
 	}
 	log "7: remarked on the way: AF41 from 47100-47102, 47101 to CS1, half of 47102 to EF"
-	start_xdp_recv recv-remark
+	start_xdp_recv recv-remark --per-flow-csv "$WORKDIR/remark.csv"
 	send_a send-remark 20 --src "$IP_A:47100" --count $N7 --rate 20kpps --flows 3 \
 		--dscp AF41 --no-gso --json
 	assert_rc "7: remark: send" $? 0
@@ -348,6 +350,9 @@ NFT
 	assert_eq "7: remark: 47102 named by both classes" \
 		"$(flow_field "$R" 47102 name)" "$IP_A:47102 AF41+EF"
 	assert_eq "7: remark: nothing lost" "$(jget "$R" .rx.lost)" 0
+	assert_eq "7: remark: CSV rows' src_port and dscp" \
+		"$(awk -F, 'NR > 1 { printf "%s%s=%s", sep, $3, $12; sep = " " }' "$WORKDIR/remark.csv")" \
+		"47100=AF41 47101=CS1 47102=AF41+EF"
 else
 	log "7: no nft egress hook here ($(head -n1 "$(err remark-nft)")): remarking not checked"
 fi
