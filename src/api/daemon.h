@@ -16,6 +16,7 @@
 #include <sys/socket.h>
 
 #include "api/spec_json.h"
+#include "lib/err.h"
 #include "lib/units.h"
 
 #define DAEMON_DEFAULT_PORT 9270
@@ -133,8 +134,8 @@ struct api_session {
 	/* Under the registry lock: */
 	enum api_session_state state;
 	bool start_done;
-	char error[256];
-	int error_code; /* -errno it failed with; the message is for people */
+	/* Why it failed: decide on err.code, the message is for people */
+	struct lr_err err;
 	const char *end_reason; /* "duration", "idle", "deleted", ... */
 	uint64_t created_mono_ns, started_mono_ns, ended_mono_ns;
 	uint64_t created_real_ns;
@@ -152,14 +153,22 @@ struct api_session {
 struct registry *registry_create(const struct daemon_config *cfg);
 void registry_destroy(struct registry *reg);
 
-/* Admit and start a session from a parsed request; the caller's status
- * and error, or 0 with *out (a copy of its id). */
+/* Why a session was not created: the answer's HTTP status, the server
+ * limit that refused it (its flag's name without "--", for the answer's
+ * "limit"; NULL: none) and the error (code, field, message). */
+struct api_refusal {
+	int status;
+	const char *limit;
+	struct lr_err err;
+};
+
+/* Admit and start a session from a parsed request: 0 with id_out (a
+ * copy of its id), or a negative errno with *why filled. */
 int registry_create_session(struct registry *reg, struct api_session_req *req,
 			    const struct api_client *who,
 			    const struct sockaddr_storage *client,
-			    const struct sockaddr_storage *local, int *status,
-			    char *field, size_t field_len, char *err,
-			    size_t err_len, char id_out[17]);
+			    const struct sockaddr_storage *local,
+			    struct api_refusal *why, char id_out[17]);
 
 /* Run fn on a session under the registry lock (marks API contact);
  * -ENOENT when there is none with that id. */

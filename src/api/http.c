@@ -53,6 +53,12 @@ bool http_token_equal(const char *configured, const char *presented,
 	return diff == 0;
 }
 
+void http_error_from(struct http_response *resp, int status,
+		     const struct lr_err *err)
+{
+	http_error(resp, status, err->field, "%s", lr_err_text(err));
+}
+
 void http_error(struct http_response *resp, int status, const char *field,
 		const char *fmt, ...)
 {

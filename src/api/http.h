@@ -17,6 +17,8 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "lib/err.h"
+
 struct http_server;
 
 /* TLS 1.2 and 1.3 only, forward-secret key exchange (ECDHE, DHE) and AEAD
@@ -113,6 +115,10 @@ void http_server_stop(struct http_server *srv);
 /* Would libmicrohttpd serve with this PEM certificate and key? */
 bool http_tls_pair_usable(const char *cert_pem, const char *key_pem);
 
+/* The answer to an error that travelled up (lib/err.h): its message and
+ * field. */
+void http_error_from(struct http_response *resp, int status,
+		     const struct lr_err *err);
 /* Fill resp with {"error": msg, "field": field} (field may be NULL). */
 void http_error(struct http_response *resp, int status, const char *field,
 		const char *fmt, ...) __attribute__((format(printf, 4, 5)));

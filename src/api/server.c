@@ -122,8 +122,9 @@ static json_t *session_view(const struct api_session *s, bool with_live)
 			    json_real((double)(now - s->created_mono_ns) / 1e9));
 	if (s->end_reason && s->state >= API_STATE_DONE)
 		json_object_set_new(o, "end_reason", json_string(s->end_reason));
-	if (s->error[0])
-		json_object_set_new(o, "error", json_string(s->error));
+	if (lr_err_is_set(&s->err))
+		json_object_set_new(o, "error",
+				    json_string(lr_err_text(&s->err)));
 	if (with_live && s->live)
 		json_object_set_new(o, "live", json_deep_copy(s->live));
 	return o;
@@ -151,9 +152,11 @@ static void view_one(struct api_session *s, void *arg)
 		va->status = s->final ? 200 : 500;
 		if (!s->final) {
 			va->out = json_object();
-			json_object_set_new(va->out, "error",
-					    json_string(s->error[0] ? s->error :
-								      "no report"));
+			json_object_set_new(
+				va->out, "error",
+				json_string(lr_err_is_set(&s->err) ?
+						    lr_err_text(&s->err) :
+						    "no report"));
 		}
 		return;
 	}
@@ -586,8 +589,8 @@ static void create_session(void *arg, const struct http_request *req,
 {
 	struct daemon *d = arg;
 	struct api_session_req sreq;
-	char field[64], err[256], id[17];
-	int status = 400;
+	struct api_refusal why;
+	char id[17];
 	struct view_arg va = { 0 };
 	struct api_client who;
 
@@ -595,21 +598,16 @@ static void create_session(void *arg, const struct http_request *req,
 		http_error(resp, 500, NULL, "cannot tell the client's address");
 		return;
 	}
-	if (api_session_req_parse(req->body, req->body_len, &sreq, field,
-				  sizeof(field), err, sizeof(err))) {
-		http_error(resp, 400, field, "%s", err);
+	if (api_session_req_parse(req->body, req->body_len, &sreq, &why.err)) {
+		http_error_from(resp, 400, &why.err);
 		return;
 	}
-	if (registry_create_session(d->reg, &sreq, &who, &req->peer, &req->local,
-				    &status, field, sizeof(field), err,
-				    sizeof(err), id)) {
-		http_error(resp, status, field, "%s", err);
-		if (strstr(err, "(limit: ")) {
-			char limit[32] = "";
-
-			sscanf(strstr(err, "(limit: ") + 8, "%31[a-z-]", limit);
-			json_object_set_new(resp->json, "limit", json_string(limit));
-		}
+	if (registry_create_session(d->reg, &sreq, &who, &req->peer,
+				    &req->local, &why, id)) {
+		http_error_from(resp, why.status, &why.err);
+		if (why.limit)
+			json_object_set_new(resp->json, "limit",
+					    json_string(why.limit));
 		return;
 	}
 	registry_with(d->reg, id, view_one, &va);

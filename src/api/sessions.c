@@ -184,9 +184,7 @@ static void *session_thread(void *arg)
 	s->ended_mono_ns = mono_ns();
 	if (err) {
 		s->state = API_STATE_FAILED;
-		s->error_code = obs.err.code;
-		snprintf(s->error, sizeof(s->error), "%s",
-			 lr_err_text(&obs.err));
+		s->err = obs.err;
 		if (!s->end_reason)
 			s->end_reason = "error";
 	} else {
@@ -530,30 +528,28 @@ static uint16_t port_pick(const struct registry *reg, uint16_t after)
  * that cannot run here is the client's mistake (400 naming the field),
  * not the server's trouble (503). 0, or -EINVAL with the answer filled.
  */
-static int spec_runs_here(const struct api_session *s, int *status,
-			  char *field, size_t field_len, char *err,
-			  size_t err_len)
+static int spec_runs_here(const struct api_session *s, struct api_refusal *why)
 {
 	const struct test_spec *sp = &s->spec;
 	struct net_path path;
-	char why[256];
+	char no_path[256];
 	uint32_t have;
 	int rc;
 
 	if (sp->backend.queues <= 1)
 		return 0;
-	*status = 400;
-	snprintf(field, field_len, "queues");
 	if (!s->raw) {
-		snprintf(err, err_len,
-			 "queues: the %s backend runs on one queue",
-			 sp->backend.name);
-		return -EINVAL;
+		why->status = 400;
+		return lr_err_set(&why->err, -EINVAL, "queues",
+				  "queues: the %s backend runs on one queue",
+				  sp->backend.name);
 	}
 	if (api_role_sends(s->role))
-		rc = netpath_to(&sp->dst, &sp->src, NULL, &path, why, sizeof(why));
+		rc = netpath_to(&sp->dst, &sp->src, NULL, &path, no_path,
+				sizeof(no_path));
 	else
-		rc = netpath_local(&sp->listen, NULL, &path, why, sizeof(why));
+		rc = netpath_local(&sp->listen, NULL, &path, no_path,
+				   sizeof(no_path));
 	if (rc)
 		return 0; /* the engine says why, as it would for one queue */
 	if (s->role == API_ROLE_SINK)
@@ -564,29 +560,29 @@ static int spec_runs_here(const struct api_session *s, int *status,
 		have = path.rx_queues < path.tx_queues ? path.rx_queues :
 							 path.tx_queues;
 	if (have && sp->backend.queues > have) {
-		snprintf(err, err_len,
-			 "queues: %u is more than the %u queue%s of %s",
-			 sp->backend.queues, have, have == 1 ? "" : "s",
-			 path.ifname);
-		return -EINVAL;
+		why->status = 400;
+		return lr_err_set(
+			&why->err, -EINVAL, "queues",
+			"queues: %u is more than the %u queue%s of %s",
+			sp->backend.queues, have, have == 1 ? "" : "s",
+			path.ifname);
 	}
-	field[0] = '\0';
 	return 0;
 }
 
-#define REFUSE(st, fld, ...)                                  \
-	do {                                                  \
-		*status = (st);                               \
-		snprintf(field, field_len, "%s", (fld));      \
-		snprintf(err, err_len, __VA_ARGS__);          \
-		reg->refused++;                               \
-		return -EPERM;                                \
+/* A limit refused it: the status, the limit's name, the error. */
+#define REFUSE(st, lim, fld, ...)                                              \
+	do {                                                                   \
+		why->status = (st);                                            \
+		why->limit = (lim);                                            \
+		lr_err_set(&why->err, -EPERM, (fld), __VA_ARGS__);             \
+		reg->refused++;                                                \
+		return -EPERM;                                                 \
 	} while (0)
 
 /* Under the lock: the limits, for a session not yet in the registry. */
 static int admit(struct registry *reg, struct api_session *s,
-		 const struct api_session_req *req, int *status, char *field,
-		 size_t field_len, char *err, size_t err_len)
+		 const struct api_session_req *req, struct api_refusal *why)
 {
 	const struct daemon_config *cfg = &reg->cfg;
 	unsigned int running = 0, mine = 0;
@@ -607,8 +603,9 @@ static int admit(struct registry *reg, struct api_session *s,
 	}
 	if (req->has_duration && cfg->max_duration_ns &&
 	    s->spec.duration_ns > cfg->max_duration_ns)
-		REFUSE(403, "duration",
-		       "duration: over this server's limit of %.0f s (limit: max-duration)",
+		REFUSE(403, "max-duration", "duration",
+		       "duration: over this server's limit of %.0f s (limit: "
+		       "max-duration)",
 		       (double)cfg->max_duration_ns / 1e9);
 	if (reg->count >= reg->cap) {
 		/* Make room: the oldest finished session goes first. */
@@ -620,18 +617,18 @@ static int admit(struct registry *reg, struct api_session *s,
 		}
 	}
 	if (running >= cfg->max_sessions || reg->count >= reg->cap)
-		REFUSE(429, "",
+		REFUSE(429, "max-sessions", "",
 		       "server is at its limit of %u running sessions, try "
 		       "again later (limit: max-sessions)",
 		       cfg->max_sessions);
 	if (!s->owner.admin && mine >= per_client)
-		REFUSE(429, "",
+		REFUSE(429, "max-sessions-per-client", "",
 		       "you have %u sessions running, this server's limit per "
 		       "client; end one or try again later "
 		       "(limit: max-sessions-per-client)",
 		       per_client);
 	if (s->raw && raw_busy)
-		REFUSE(409, "backend",
+		REFUSE(409, NULL, "backend",
 		       "backend: another session holds the interface with a "
 		       "kernel-bypass backend; use \"udp\" or try later");
 	if (cfg->max_rate.kind != RATE_MAX && s->role != API_ROLE_SINK) {
@@ -641,13 +638,14 @@ static int admit(struct registry *reg, struct api_session *s,
 		double used = by_pps ? pps : bps;
 
 		if (s->spec.rate.kind == RATE_MAX || want > limit)
-			REFUSE(403, "rate",
+			REFUSE(403, "max-rate", "rate",
 			       "rate: over this server's limit of %.0f %s "
 			       "(limit: max-rate)",
 			       limit, by_pps ? "pps" : "bit/s");
 		if (used + want > limit)
-			REFUSE(429, "rate",
-			       "rate: the server's other sessions leave %.0f %s "
+			REFUSE(429, "max-rate", "rate",
+			       "rate: the server's other sessions leave %.0f "
+			       "%s "
 			       "of its %.0f, try later (limit: max-rate)",
 			       limit - used, by_pps ? "pps" : "bit/s", limit);
 	}
@@ -658,14 +656,13 @@ static int admit(struct registry *reg, struct api_session *s,
 /* A dst or peer that is neither the client nor an --allow-target: 403
  * naming the field, counted as refused; the session is freed. */
 static int refuse_target(struct registry *reg, struct api_session *s,
-			 const char *name, const char *why, int *status,
-			 char *field, size_t field_len, char *err,
-			 size_t err_len)
+			 const char *name, const char *reason,
+			 struct api_refusal *why)
 {
-	*status = 403;
-	snprintf(field, field_len, "%s", name);
-	snprintf(err, err_len, "%s: %s (or an address its --allow-target lists)",
-		 name, why);
+	why->status = 403;
+	lr_err_set(&why->err, -EPERM, name,
+		   "%s: %s (or an address its --allow-target lists)", name,
+		   reason);
 	session_free(s);
 	pthread_mutex_lock(&reg->lock);
 	reg->refused++;
@@ -676,9 +673,8 @@ static int refuse_target(struct registry *reg, struct api_session *s,
 int registry_create_session(struct registry *reg, struct api_session_req *req,
 			    const struct api_client *who,
 			    const struct sockaddr_storage *client,
-			    const struct sockaddr_storage *local, int *status,
-			    char *field, size_t field_len, char *err,
-			    size_t err_len, char id_out[17])
+			    const struct sockaddr_storage *local,
+			    struct api_refusal *why, char id_out[17])
 {
 	const struct daemon_config *cfg = &reg->cfg;
 	struct api_session *s;
@@ -686,17 +682,18 @@ int registry_create_session(struct registry *reg, struct api_session_req *req,
 	uint16_t port = 0;
 	int ret;
 
-	field[0] = '\0';
+	why->status = 400;
+	why->limit = NULL;
+	lr_err_clear(&why->err);
 	if (ip_from_sockaddr(local, &local_ip)) {
-		*status = 500;
-		snprintf(err, err_len, "cannot tell the server's own address");
-		return -EINVAL;
+		why->status = 500;
+		return lr_err_set(&why->err, -EINVAL, NULL,
+				  "cannot tell the server's own address");
 	}
 	s = session_alloc(reg);
 	if (!s) {
-		*status = 503;
-		snprintf(err, err_len, "out of memory");
-		return -ENOMEM;
+		why->status = 503;
+		return lr_err_set(&why->err, -ENOMEM, NULL, "out of memory");
 	}
 	s->role = req->role;
 	s->spec = req->spec;
@@ -712,11 +709,11 @@ int registry_create_session(struct registry *reg, struct api_session_req *req,
 	     !strcmp(s->spec.backend.name, "auto"))) {
 		/* The in-kernel reflector answers whatever arrives; the
 		 * daemon's must check each packet's source. */
-		*status = 400;
-		snprintf(field, field_len, "backend");
-		snprintf(err, err_len,
-			 "backend: a server's reflector must see each packet's "
-			 "source: use udp, afpacket or afxdp");
+		why->status = 400;
+		lr_err_set(
+			&why->err, -EINVAL, "backend",
+			"backend: a server's reflector must see each packet's "
+			"source: use udp, afpacket or afxdp");
 		session_free(s);
 		return -EINVAL;
 	}
@@ -733,13 +730,13 @@ int registry_create_session(struct registry *reg, struct api_session_req *req,
 			return refuse_target(reg, s, "dst",
 					     "this server sends only to the "
 					     "client that asks",
-					     status, field, field_len, err,
-					     err_len);
+					     why);
 		}
 		if (dst.family != local_ip.family) {
-			*status = 400;
-			snprintf(field, field_len, "dst");
-			snprintf(err, err_len, "dst: address family differs from the API connection's");
+			why->status = 400;
+			lr_err_set(&why->err, -EINVAL, "dst",
+				   "dst: address family differs from the API "
+				   "connection's");
 			session_free(s);
 			return -EINVAL;
 		}
@@ -756,12 +753,12 @@ int registry_create_session(struct registry *reg, struct api_session_req *req,
 		 * also send to (linerate mesh: server to server). */
 		if (req->has_peer) {
 			if (!target_allowed(reg, &req->peer, client)) {
-				return refuse_target(reg, s, "peer",
-						     "this server takes traffic "
-						     "only from the client that "
-						     "asks",
-						     status, field, field_len,
-						     err, err_len);
+				return refuse_target(
+					reg, s, "peer",
+					"this server takes traffic "
+					"only from the client that "
+					"asks",
+					why);
 			}
 			s->spec.only_from = req->peer;
 			s->spec.has_only_from = true;
@@ -775,7 +772,7 @@ int registry_create_session(struct registry *reg, struct api_session_req *req,
 		}
 	}
 	s->bps_l1 = spec_bps_l1(&s->spec, s->pps);
-	ret = spec_runs_here(s, status, field, field_len, err, err_len);
+	ret = spec_runs_here(s, why);
 	if (ret) {
 		session_free(s);
 		return ret;
@@ -783,10 +780,11 @@ int registry_create_session(struct registry *reg, struct api_session_req *req,
 
 	for (int attempt = 0; attempt < PORT_TRIES; attempt++) {
 		uint64_t deadline;
-		char msg[256];
+		char text[LR_ERR_MESSAGE_LEN], field[LR_ERR_FIELD_LEN];
+		struct lr_err spec_err;
 
 		pthread_mutex_lock(&reg->lock);
-		ret = admit(reg, s, req, status, field, field_len, err, err_len);
+		ret = admit(reg, s, req, why);
 		if (ret) {
 			pthread_mutex_unlock(&reg->lock);
 			session_free(s);
@@ -796,27 +794,29 @@ int registry_create_session(struct registry *reg, struct api_session_req *req,
 			port = port_pick(reg, port);
 			if (!port) {
 				pthread_mutex_unlock(&reg->lock);
-				*status = 503;
-				snprintf(err, err_len,
-					 "no free data port in %u..%u",
-					 cfg->data_port_min, cfg->data_port_max);
+				why->status = 503;
+				lr_err_set(&why->err, -EADDRINUSE, NULL,
+					   "no free data port in %u..%u",
+					   cfg->data_port_min,
+					   cfg->data_port_max);
 				session_free(s);
 				return -EADDRINUSE;
 			}
 			s->data_port = port;
 			s->spec.listen_port = port;
 		}
-		if (spec_validate(&s->spec, msg, sizeof(msg))) {
+		if (spec_validate(&s->spec, &spec_err)) {
 			pthread_mutex_unlock(&reg->lock);
-			*status = 400;
-			api_spec_message(msg, field, field_len, err, err_len);
+			why->status = 400;
+			api_spec_message(&spec_err, field, sizeof(field), text,
+					 sizeof(text));
+			lr_err_set(&why->err, -EINVAL, field, "%s", text);
 			session_free(s);
 			return -EINVAL;
 		}
 		s->state = API_STATE_STARTING;
 		s->start_done = false;
-		s->error[0] = '\0';
-		s->error_code = 0;
+		lr_err_clear(&s->err);
 		s->created_mono_ns = s->last_contact_ns = mono_ns();
 		s->created_real_ns = clock_ns(CLOCK_REALTIME);
 		atomic_store(&s->stop, false);
@@ -826,9 +826,9 @@ int registry_create_session(struct registry *reg, struct api_session_req *req,
 		ret = pthread_create(&s->thread, NULL, session_thread, s);
 		if (ret) {
 			pthread_mutex_unlock(&reg->lock);
-			*status = 503;
-			snprintf(err, err_len, "cannot start a thread: %s",
-				 strerror(ret));
+			why->status = 503;
+			lr_err_set(&why->err, -ret, NULL,
+				   "cannot start a thread: %s", strerror(ret));
 			session_free(s);
 			return -ret;
 		}
@@ -881,17 +881,18 @@ int registry_create_session(struct registry *reg, struct api_session_req *req,
 		s->live = NULL;
 		/* Its data port was taken after port_pick chose it: the
 		 * next one. */
-		if (!api_role_sends(req->role) &&
-		    s->error_code == -EADDRINUSE)
+		if (!api_role_sends(req->role) && s->err.code == -EADDRINUSE)
 			continue;
-		*status = 503;
-		snprintf(err, err_len, "the session could not start: %s",
-			 s->error[0] ? s->error : "timed out");
+		why->status = 503;
+		lr_err_set(&why->err, s->err.code ? s->err.code : -ETIMEDOUT,
+			   NULL, "the session could not start: %s",
+			   lr_err_is_set(&s->err) ? lr_err_text(&s->err) :
+						    "timed out");
 		session_free(s);
 		return -EIO;
 	}
-	*status = 503;
-	snprintf(err, err_len, "no data port could be bound");
+	why->status = 503;
+	lr_err_set(&why->err, -EADDRINUSE, NULL, "no data port could be bound");
 	session_free(s);
 	return -EADDRINUSE;
 }

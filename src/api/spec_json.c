@@ -21,10 +21,7 @@
 
 struct parse_ctx {
 	struct api_session_req *req;
-	char *field;
-	size_t field_len;
-	char *err;
-	size_t err_len;
+	struct lr_err *err; /* or NULL */
 };
 
 static int fail(struct parse_ctx *pc, const char *field, const char *fmt, ...)
@@ -37,21 +34,21 @@ static int fail(struct parse_ctx *pc, const char *field, const char *fmt, ...)
  */
 static int fail(struct parse_ctx *pc, const char *field, const char *fmt, ...)
 {
+	struct lr_err *err = pc->err;
 	va_list ap;
 
-	if (pc->field_len) {
-		snprintf(pc->field, pc->field_len, "%s", field);
-		utf8_make_valid(pc->field);
-	}
-	if (pc->err_len) {
-		va_start(ap, fmt);
-		vsnprintf(pc->err, pc->err_len, fmt, ap);
-		va_end(ap);
-		for (char *c = pc->err; *c; c++)
-			if ((unsigned char)*c < 0x20 || *c == 0x7f)
-				*c = '?';
-		utf8_make_valid(pc->err);
-	}
+	if (!err)
+		return -EINVAL;
+	err->code = -EINVAL;
+	snprintf(err->field, sizeof(err->field), "%s", field);
+	utf8_make_valid(err->field);
+	va_start(ap, fmt);
+	vsnprintf(err->message, sizeof(err->message), fmt, ap);
+	va_end(ap);
+	for (char *c = err->message; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = '?';
+	utf8_make_valid(err->message);
 	return -EINVAL;
 }
 
@@ -143,15 +140,15 @@ static const struct opt_row request_rows[] = {
 	 .json_roles = STAMP_REFLECT},
 };
 
-static const struct opt_group request_group =
-	OPT_GROUP("session request", request_rows);
+OPT_GROUP_TYPE(request_group, struct api_session_req);
+static const struct opt_group request_group = OPT_GROUP_FOR(
+	request_group, "session request", request_rows, struct api_session_req);
 
 static const struct opt_group_ref request_groups[] = {
-	{&spec_opts_traffic, offsetof(struct api_session_req, spec)},
-	{&spec_opts_backend, offsetof(struct api_session_req, spec) +
-				     offsetof(struct test_spec, backend)},
-	{&request_group, 0},
-	{NULL, 0},
+	OPT_AT(spec_opts_traffic, struct api_session_req, spec),
+	OPT_AT(spec_opts_backend, struct api_session_req, spec.backend),
+	OPT_AT_ROOT(request_group, struct api_session_req),
+	OPT_AT_END,
 };
 
 /* The JSON spec as a command of the option model: its fields are the
@@ -228,14 +225,18 @@ static void flags_to_fields(const char *msg, char *out, size_t out_len)
 	out[n] = '\0';
 }
 
-void api_spec_message(const char *msg, char *field, size_t field_len,
-		      char *text, size_t text_len)
+void api_spec_message(const struct lr_err *spec_err, char *field,
+		      size_t field_len, char *text, size_t text_len)
 {
-	char name[32];
+	char name[LR_ERR_FIELD_LEN];
 
-	flags_to_fields(msg, text, text_len);
-	/* The field the message starts with, when it is one. */
-	snprintf(name, sizeof(name), "%.*s", (int)strcspn(text, ":/ "), text);
+	flags_to_fields(lr_err_text(spec_err), text, text_len);
+	/* The flag's JSON field ("line-rate": "line_rate"), when the
+	 * request has one. */
+	snprintf(name, sizeof(name), "%s", spec_err->field);
+	for (char *c = name; *c; c++)
+		if (*c == '-')
+			*c = '_';
 	snprintf(field, field_len, "%s", field_known(name) ? name : "");
 }
 
@@ -260,7 +261,7 @@ static int fields_parse(struct parse_ctx *pc, json_t *doc)
 static int check_whole(struct parse_ctx *pc)
 {
 	struct test_spec sp = pc->req->spec;
-	char msg[256];
+	struct lr_err spec_err;
 
 	if (api_role_sends(pc->req->role)) {
 		if (!pc->req->port)
@@ -276,27 +277,26 @@ static int check_whole(struct parse_ctx *pc)
 		sp.listen.family = AF_INET;
 		sp.listen_port = 9;
 	}
-	if (spec_validate(&sp, msg, sizeof(msg))) {
-		char text[sizeof(msg)], name[32];
+	if (spec_validate(&sp, &spec_err)) {
+		char text[LR_ERR_MESSAGE_LEN], name[LR_ERR_FIELD_LEN];
 
-		api_spec_message(msg, name, sizeof(name), text, sizeof(text));
+		api_spec_message(&spec_err, name, sizeof(name), text,
+				 sizeof(text));
 		return fail(pc, name, "%s", text);
 	}
 	return 0;
 }
 
 int api_session_req_parse(const char *body, size_t len,
-			  struct api_session_req *req, char *field,
-			  size_t field_len, char *err, size_t err_len)
+			  struct api_session_req *req, struct lr_err *err)
 {
-	struct parse_ctx pc = {req, field, field_len, err, err_len};
+	struct parse_ctx pc = {req, err};
 	json_error_t jerr;
 	json_t *doc;
 	int ret;
 
 	memset(req, 0, sizeof(*req));
-	if (field_len)
-		field[0] = '\0';
+	lr_err_clear(err);
 	if (len > API_MAX_BODY)
 		return fail(&pc, "", "body: %zu bytes is over the limit of %d",
 			    len, API_MAX_BODY);

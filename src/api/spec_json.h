@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lib/err.h"
 #include "lib/spec.h"
 
 enum api_role {
@@ -47,20 +48,21 @@ struct api_session_req {
 };
 
 /*
- * Parse and check a request body. On error returns -EINVAL with the
- * offending field's name in `field` ("" for the body as a whole) and a
- * one-line message in `err`. Never allocates without bound: the caller
- * caps the body at API_MAX_BODY first.
+ * Parse and check a request body. On error returns -EINVAL with err (may
+ * be NULL) filled: code -EINVAL, the offending field's name ("" for the
+ * body as a whole) and a one-line message, both valid UTF-8. Never
+ * allocates without bound: the caller caps the body at API_MAX_BODY
+ * first.
  */
 int api_session_req_parse(const char *body, size_t len,
-			  struct api_session_req *req, char *field,
-			  size_t field_len, char *err, size_t err_len);
+			  struct api_session_req *req, struct lr_err *err);
 
 const char *api_role_name(enum api_role role);
 
-/* A spec_validate() message in the API's words: its --flags as the JSON
- * fields (text), and the field it starts with, or "" (field). */
-void api_spec_message(const char *msg, char *field, size_t field_len,
-		      char *text, size_t text_len);
+/* A spec_validate() error in the API's words: its message's --flags as
+ * the JSON fields (text), and its flag's JSON field, or "" when the
+ * request has no such field (field). */
+void api_spec_message(const struct lr_err *spec_err, char *field,
+		      size_t field_len, char *text, size_t text_len);
 
 #endif

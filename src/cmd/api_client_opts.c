@@ -111,9 +111,11 @@ static const struct opt_row api_client_data_rows[] = {
 /* clang-format on */
 
 const struct opt_group cmd_api_client_group =
-	OPT_GROUP("API client", api_client_rows);
+	OPT_GROUP_FOR(cmd_api_client_group, "API client", api_client_rows,
+		      struct cmd_api_client);
 const struct opt_group cmd_api_client_data_group =
-	OPT_GROUP("API client data", api_client_data_rows);
+	OPT_GROUP_FOR(cmd_api_client_data_group, "API client data",
+		      api_client_data_rows, struct cmd_api_client);
 
 void cmd_api_client_help(FILE *out, int width, unsigned int features,
 			 const char *token_help)

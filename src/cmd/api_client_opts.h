@@ -74,9 +74,11 @@ static inline bool cmd_api_client_is_opt(int id)
  * --expect-data-address for those whose traffic goes where the server's
  * reply says. Place them at the offset of a struct cmd_api_client.
  * (lib/options.h is not included here: the commands still on getopt have
- * OPT_ names of their own.)
+ * OPT_ names of their own; the typedefs are what OPT_GROUP_TYPE writes.)
  */
 struct opt_group;
+typedef struct cmd_api_client cmd_api_client_group_opt_type;
+typedef struct cmd_api_client cmd_api_client_data_group_opt_type;
 extern const struct opt_group cmd_api_client_group;
 extern const struct opt_group cmd_api_client_data_group;
 

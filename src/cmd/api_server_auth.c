@@ -39,7 +39,8 @@ static const struct opt_row api_server_rows[] = {
 };
 
 const struct opt_group cmd_api_server_group =
-	OPT_GROUP("API server", api_server_rows);
+	OPT_GROUP_FOR(cmd_api_server_group, "API server", api_server_rows,
+		      struct cmd_api_server);
 
 int api_server_check_open(const char *command, const struct ip_addr *ip,
 			  bool has_token, bool insecure_open,

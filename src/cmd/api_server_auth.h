@@ -26,6 +26,8 @@ struct cmd_api_server {
 /* Their rows (lib/options.h), at the offset of a struct cmd_api_server;
  * a command's own defaults go in its help overrides. */
 struct opt_group;
+/* What OPT_GROUP_TYPE (lib/options.h) writes: the group's type. */
+typedef struct cmd_api_server cmd_api_server_group_opt_type;
 extern const struct opt_group cmd_api_server_group;
 
 /*

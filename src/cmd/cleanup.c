@@ -35,13 +35,14 @@ static const struct opt_row cleanup_rows[] = {
 		 "filters stay"},
 };
 
-static const struct opt_group cleanup_group =
-	OPT_GROUP("cleanup", cleanup_rows);
+OPT_GROUP_TYPE(cleanup_group, struct cleanup_args);
+static const struct opt_group cleanup_group = OPT_GROUP_FOR(
+	cleanup_group, "cleanup", cleanup_rows, struct cleanup_args);
 
 static const struct opt_group_ref cleanup_groups[] = {
-	{&cmd_iface_group, offsetof(struct cleanup_args, ifname)},
-	{&cleanup_group, 0},
-	{NULL, 0},
+	OPT_AT(cmd_iface_group, struct cleanup_args, ifname),
+	OPT_AT_ROOT(cleanup_group, struct cleanup_args),
+	OPT_AT_END,
 };
 
 static const struct opt_help_override cleanup_help[] = {

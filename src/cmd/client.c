@@ -86,18 +86,20 @@ static const struct opt_row client_rows[] = {
 };
 /* clang-format on */
 
-static const struct opt_group client_group = OPT_GROUP("client", client_rows);
+OPT_GROUP_TYPE(client_group, struct client_opts);
+static const struct opt_group client_group =
+	OPT_GROUP_FOR(client_group, "client", client_rows, struct client_opts);
 
 /* The traffic groups are `send`'s (`ping`'s with --rtt), on our spec. */
 static const struct opt_group_ref client_groups[] = {
-	{&client_group, 0},
-	{&cmd_api_client_group, offsetof(struct client_opts, api)},
-	{&cmd_api_client_data_group, offsetof(struct client_opts, api)},
-	{&spec_opts_address, offsetof(struct client_opts, run.spec)},
-	{&spec_opts_traffic, offsetof(struct client_opts, run.spec)},
-	{&spec_opts_backend, offsetof(struct client_opts, run.spec.backend)},
-	{&spec_opts_output, offsetof(struct client_opts, run.spec)},
-	{NULL, 0},
+	OPT_AT_ROOT(client_group, struct client_opts),
+	OPT_AT(cmd_api_client_group, struct client_opts, api),
+	OPT_AT(cmd_api_client_data_group, struct client_opts, api),
+	OPT_AT(spec_opts_address, struct client_opts, run.spec),
+	OPT_AT(spec_opts_traffic, struct client_opts, run.spec),
+	OPT_AT(spec_opts_backend, struct client_opts, run.spec.backend),
+	OPT_AT(spec_opts_output, struct client_opts, run.spec),
+	OPT_AT_END,
 };
 
 static const struct opt_help_override client_help[] = {

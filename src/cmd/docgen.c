@@ -7,10 +7,13 @@
  *   linerate __man CMD         linerate-CMD(1)
  *   linerate __completion bash|zsh
  *   linerate __options CMD     the flags CMD takes, one a line
+ *   linerate __check-options   every command's groups where their rows
+ *                              can write (opts_check); a unit test
  *
- * Every command of the registry has its rows: one without them is an
- * error here, so the build stops rather than install a page without
- * options.
+ * Every command of the registry has its rows, each group placed at a
+ * member of its own size: one without them, or with a group misplaced,
+ * is an error here, so the build stops rather than install a page
+ * without options or a parser that writes the wrong bytes.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -86,6 +89,8 @@ static const struct cmd_entry *find_command(const char *name)
 static const struct opt_command *
 command_opts(const char *tool, const struct cmd_entry *c, const char *name)
 {
+	struct lr_err err = {0};
+
 	if (!c)
 		fprintf(stderr, "linerate %s: unknown command '%s'\n", tool,
 			name);
@@ -94,7 +99,12 @@ command_opts(const char *tool, const struct cmd_entry *c, const char *name)
 			"linerate %s: %s has no option rows (cmd_commands in "
 			"main.c)\n",
 			tool, name);
-	return c ? c->opts : NULL;
+	else if (opts_check(c->opts, &err))
+		fprintf(stderr, "linerate %s: option table: %s\n", tool,
+			err.message);
+	else
+		return c->opts;
+	return NULL;
 }
 
 static int man_page(const char *name)
@@ -153,6 +163,22 @@ static int list_options(const char *name)
 	return EXIT_OK;
 }
 
+/* Every registered command's rows, checked. */
+static int check_options(void)
+{
+	int ret = EXIT_OK;
+
+	for (size_t i = 0; i < cmd_ncommands; i++)
+		if (!command_opts("__check-options", &cmd_commands[i],
+				  cmd_commands[i].name))
+			ret = EXIT_USAGE;
+	if (ret == EXIT_OK)
+		printf("%zu commands: every group placed at a member of its "
+		       "type's size, every row inside it\n",
+		       cmd_ncommands);
+	return ret;
+}
+
 int cmd_docgen(int argc, char **argv)
 {
 	if (!strcmp(argv[0], "__man") && argc <= 2)
@@ -161,7 +187,9 @@ int cmd_docgen(int argc, char **argv)
 		return completion(argv[1]);
 	if (!strcmp(argv[0], "__options") && argc == 2)
 		return list_options(argv[1]);
+	if (!strcmp(argv[0], "__check-options") && argc == 1)
+		return check_options();
 	fprintf(stderr, "usage: linerate __man [COMMAND] | __completion "
-			"bash|zsh | __options COMMAND\n");
+			"bash|zsh | __options COMMAND | __check-options\n");
 	return EXIT_USAGE;
 }

@@ -194,13 +194,14 @@ static const struct opt_row hookcost_rows[] = {
 };
 /* clang-format on */
 
-static const struct opt_group hookcost_group =
-	OPT_GROUP("hookcost", hookcost_rows);
+OPT_GROUP_TYPE(hookcost_group, struct hookcost_args);
+static const struct opt_group hookcost_group = OPT_GROUP_FOR(
+	hookcost_group, "hookcost", hookcost_rows, struct hookcost_args);
 
 static const struct opt_group_ref hookcost_groups[] = {
-	{&hookcost_group, 0},
-	{&cmd_api_client_group, offsetof(struct hookcost_args, api)},
-	{NULL, 0},
+	OPT_AT_ROOT(hookcost_group, struct hookcost_args),
+	OPT_AT(cmd_api_client_group, struct hookcost_args, api),
+	OPT_AT_END,
 };
 
 const struct opt_command cmd_hookcost_opts = {

@@ -21,7 +21,8 @@ static const struct opt_row iface_rows[] = {
 	 .parse = cmd_row_text},
 };
 
-const struct opt_group cmd_iface_group = OPT_GROUP("interface", iface_rows);
+const struct opt_group cmd_iface_group =
+	OPT_GROUP_FOR(cmd_iface_group, "interface", iface_rows, const char *);
 
 int cmd_iface_required(const char *cmd, const char *ifname)
 {

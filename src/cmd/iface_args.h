@@ -7,6 +7,7 @@
 /* -i IFACE, for probe and cleanup: a group placed at the offset of a
  * const char * (NULL until given), and the check that it was given (0,
  * or EXIT_USAGE after one line on stderr). */
+OPT_GROUP_TYPE(cmd_iface_group, const char *);
 extern const struct opt_group cmd_iface_group;
 int cmd_iface_required(const char *cmd, const char *ifname);
 

@@ -132,12 +132,14 @@ static const struct opt_row mesh_rows[] = {
 };
 /* clang-format on */
 
-static const struct opt_group mesh_group = OPT_GROUP("mesh", mesh_rows);
+OPT_GROUP_TYPE(mesh_group, struct mesh_opts);
+static const struct opt_group mesh_group =
+	OPT_GROUP_FOR(mesh_group, "mesh", mesh_rows, struct mesh_opts);
 
 static const struct opt_group_ref mesh_groups[] = {
-	{&mesh_group, 0},
-	{&cmd_api_client_group, offsetof(struct mesh_opts, api)},
-	{NULL, 0},
+	OPT_AT_ROOT(mesh_group, struct mesh_opts),
+	OPT_AT(cmd_api_client_group, struct mesh_opts, api),
+	OPT_AT_END,
 };
 
 static const struct opt_help_override mesh_help[] = {

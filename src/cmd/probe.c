@@ -25,12 +25,14 @@ static const struct opt_row probe_rows[] = {
 	 .help = "one JSON object instead of text"},
 };
 
-static const struct opt_group probe_group = OPT_GROUP("probe", probe_rows);
+OPT_GROUP_TYPE(probe_group, struct probe_args);
+static const struct opt_group probe_group =
+	OPT_GROUP_FOR(probe_group, "probe", probe_rows, struct probe_args);
 
 static const struct opt_group_ref probe_groups[] = {
-	{&cmd_iface_group, offsetof(struct probe_args, ifname)},
-	{&probe_group, 0},
-	{NULL, 0},
+	OPT_AT(cmd_iface_group, struct probe_args, ifname),
+	OPT_AT_ROOT(probe_group, struct probe_args),
+	OPT_AT_END,
 };
 
 static const struct opt_help_override probe_help[] = {

@@ -218,13 +218,14 @@ static const struct opt_row replicate_rows[] = {
 };
 /* clang-format on */
 
-static const struct opt_group replicate_group =
-	OPT_GROUP("replicate", replicate_rows);
+OPT_GROUP_TYPE(replicate_group, struct replicate_opts);
+static const struct opt_group replicate_group = OPT_GROUP_FOR(
+	replicate_group, "replicate", replicate_rows, struct replicate_opts);
 
 static const struct opt_group_ref replicate_groups[] = {
-	{&replicate_group, 0},
-	{&cmd_api_server_group, offsetof(struct replicate_opts, api)},
-	{NULL, 0},
+	OPT_AT_ROOT(replicate_group, struct replicate_opts),
+	OPT_AT(cmd_api_server_group, struct replicate_opts, api),
+	OPT_AT_END,
 };
 
 /* clang-format off */
@@ -302,13 +303,13 @@ static int add_initial(struct replicator *r, const struct replicate_opts *o)
 {
 	for (uint32_t i = 0; i < o->nsubs; i++) {
 		struct subscriber sub;
-		const char *field;
-		char err[384];
+		struct lr_err err;
 		int status = replicator_add(r, &o->subs[i], o->sub_ports[i],
-					    &sub, &field, err, sizeof(err));
+					    &sub, &err);
 
 		if (status) {
-			fprintf(stderr, "linerate replicate: --subscriber %s\n", err);
+			fprintf(stderr, "linerate replicate: --subscriber %s\n",
+				lr_err_text(&err));
 			return status < 500 ? EXIT_USAGE : EXIT_RUNTIME;
 		}
 	}

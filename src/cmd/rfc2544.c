@@ -443,14 +443,15 @@ static const struct opt_row rfc2544_rows[] = {
 };
 /* clang-format on */
 
-static const struct opt_group rfc2544_group =
-	OPT_GROUP("rfc2544", rfc2544_rows);
+OPT_GROUP_TYPE(rfc2544_group, struct rfc2544_args);
+static const struct opt_group rfc2544_group = OPT_GROUP_FOR(
+	rfc2544_group, "rfc2544", rfc2544_rows, struct rfc2544_args);
 
 static const struct opt_group_ref rfc2544_groups[] = {
-	{&rfc2544_group, 0},
+	OPT_AT_ROOT(rfc2544_group, struct rfc2544_args),
 	/* with HOST, its API */
-	{&cmd_api_client_group, offsetof(struct rfc2544_args, api)},
-	{NULL, 0},
+	OPT_AT(cmd_api_client_group, struct rfc2544_args, api),
+	OPT_AT_END,
 };
 
 const struct opt_command cmd_rfc2544_opts = {

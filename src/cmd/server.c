@@ -173,12 +173,14 @@ static const struct opt_row server_rows[] = {
 };
 /* clang-format on */
 
-static const struct opt_group server_group = OPT_GROUP("server", server_rows);
+OPT_GROUP_TYPE(server_group, struct server_cli);
+static const struct opt_group server_group =
+	OPT_GROUP_FOR(server_group, "server", server_rows, struct server_cli);
 
 static const struct opt_group_ref server_groups[] = {
-	{&cmd_api_server_group, offsetof(struct server_cli, api)},
-	{&server_group, 0},
-	{NULL, 0},
+	OPT_AT(cmd_api_server_group, struct server_cli, api),
+	OPT_AT_ROOT(server_group, struct server_cli),
+	OPT_AT_END,
 };
 
 /* clang-format off */

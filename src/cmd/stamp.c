@@ -80,17 +80,18 @@ static const struct opt_row stamp_rows[] = {
 	 .accepted = "auto, host"},
 };
 
-static const struct opt_group stamp_group = OPT_GROUP("stamp", stamp_rows);
+OPT_GROUP_TYPE(stamp_group, struct stamp_cli);
+static const struct opt_group stamp_group =
+	OPT_GROUP_FOR(stamp_group, "stamp", stamp_rows, struct stamp_cli);
 
 static const struct opt_group_ref stamp_groups[] = {
-	{&spec_opts_address, offsetof(struct stamp_cli, spec)},
-	{&spec_opts_traffic, offsetof(struct stamp_cli, spec)},
+	OPT_AT(spec_opts_address, struct stamp_cli, spec),
+	OPT_AT(spec_opts_traffic, struct stamp_cli, spec),
 	/* of the backend rows, only --user-timestamps (a socket's) */
-	{&spec_opts_backend, offsetof(struct stamp_cli, spec) +
-				     offsetof(struct test_spec, backend)},
-	{&spec_opts_output, offsetof(struct stamp_cli, spec)},
-	{&stamp_group, 0},
-	{NULL, 0},
+	OPT_AT(spec_opts_backend, struct stamp_cli, spec.backend),
+	OPT_AT(spec_opts_output, struct stamp_cli, spec),
+	OPT_AT_ROOT(stamp_group, struct stamp_cli),
+	OPT_AT_END,
 };
 
 /* Where this command's default or meaning differs from ping's. */

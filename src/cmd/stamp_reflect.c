@@ -45,17 +45,17 @@ static const struct opt_row reflect_rows[] = {
 	 .accepted = "0..100000000 packets/s"},
 };
 
-static const struct opt_group reflect_group =
-	OPT_GROUP("stamp-reflect", reflect_rows);
+OPT_GROUP_TYPE(reflect_group, struct reflect_cli);
+static const struct opt_group reflect_group = OPT_GROUP_FOR(
+	reflect_group, "stamp-reflect", reflect_rows, struct reflect_cli);
 
 static const struct opt_group_ref reflect_groups[] = {
-	{&spec_opts_address, offsetof(struct reflect_cli, spec)},
-	{&spec_opts_traffic, offsetof(struct reflect_cli, spec)},
-	{&spec_opts_backend, offsetof(struct reflect_cli, spec) +
-				     offsetof(struct test_spec, backend)},
-	{&spec_opts_output, offsetof(struct reflect_cli, spec)},
-	{&reflect_group, 0},
-	{NULL, 0},
+	OPT_AT(spec_opts_address, struct reflect_cli, spec),
+	OPT_AT(spec_opts_traffic, struct reflect_cli, spec),
+	OPT_AT(spec_opts_backend, struct reflect_cli, spec.backend),
+	OPT_AT(spec_opts_output, struct reflect_cli, spec),
+	OPT_AT_ROOT(reflect_group, struct reflect_cli),
+	OPT_AT_END,
 };
 
 /* Where this command's default or meaning differs from reflect's. */

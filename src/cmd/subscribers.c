@@ -45,13 +45,15 @@ static const struct opt_row subscribers_rows[] = {
 	 .help = "per request (default 10s)"},
 };
 
+OPT_GROUP_TYPE(subscribers_group, struct subscribers_cli);
 static const struct opt_group subscribers_group =
-	OPT_GROUP("subscribers", subscribers_rows);
+	OPT_GROUP_FOR(subscribers_group, "subscribers", subscribers_rows,
+		      struct subscribers_cli);
 
 static const struct opt_group_ref subscribers_groups[] = {
-	{&subscribers_group, 0},
-	{&cmd_api_client_group, offsetof(struct subscribers_cli, api)},
-	{NULL, 0},
+	OPT_AT_ROOT(subscribers_group, struct subscribers_cli),
+	OPT_AT(cmd_api_client_group, struct subscribers_cli, api),
+	OPT_AT_END,
 };
 
 static const struct opt_help_override subscribers_help[] = {

@@ -34,7 +34,7 @@ static int marking_family_check(const char *command, const struct opt_parse *st,
 int cmd_spec_finish(const char *command, const struct opt_parse *st,
 		    struct test_spec *sp)
 {
-	char err[256];
+	struct lr_err err;
 	int rc;
 
 	/* A ping's (and a STAMP sender's) --duration alone means "for that
@@ -52,8 +52,9 @@ int cmd_spec_finish(const char *command, const struct opt_parse *st,
 			command);
 		return EXIT_USAGE;
 	}
-	if (spec_validate(sp, err, sizeof(err))) {
-		fprintf(stderr, "linerate %s: %s\n", command, err);
+	if (spec_validate(sp, &err)) {
+		fprintf(stderr, "linerate %s: %s\n", command,
+			lr_err_text(&err));
 		return EXIT_USAGE;
 	}
 	return 0;

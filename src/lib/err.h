@@ -12,8 +12,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define LR_ERR_FIELD_LEN   32
-#define LR_ERR_MESSAGE_LEN 256
+/* The field is as long as a JSON key the API echoes back (64); the
+ * message as long as the option model's longest line with a quoted
+ * value in it. */
+#define LR_ERR_FIELD_LEN   64
+#define LR_ERR_MESSAGE_LEN 320
 
 struct lr_err {
 	int code; /* 0, or a negative errno */

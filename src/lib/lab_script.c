@@ -50,11 +50,13 @@ static const struct opt_row lab_rows[] = {
 };
 /* clang-format on */
 
-static const struct opt_group lab_group = OPT_GROUP("lab", lab_rows);
+OPT_GROUP_TYPE(lab_group, struct lab_args);
+static const struct opt_group lab_group =
+	OPT_GROUP_FOR(lab_group, "lab", lab_rows, struct lab_args);
 
 static const struct opt_group_ref lab_groups[] = {
-	{&lab_group, 0},
-	{NULL, 0},
+	OPT_AT_ROOT(lab_group, struct lab_args),
+	OPT_AT_END,
 };
 
 const struct opt_command lab_script_opts = {

@@ -43,6 +43,64 @@ const struct opt_row *opts_row(const struct opt_command *cmd, size_t index,
 	return NULL;
 }
 
+/* The bytes a row's typed parsing and formatting touch at its offset
+ * (a callback row without a size: none the model knows of). */
+static size_t row_extent(const struct opt_row *row)
+{
+	if (row->size)
+		return row->size;
+	switch (row->type) {
+	case OPT_SWITCH:
+	case OPT_BOOL:
+		return sizeof(bool);
+	case OPT_SET:
+	case OPT_ENUM:
+		return sizeof(int);
+	case OPT_DURATION:
+	case OPT_BITRATE:
+		return sizeof(uint64_t);
+	case OPT_RATE:
+		return sizeof(struct rate);
+	case OPT_ADDRESS:
+		return sizeof(struct ip_addr);
+	case OPT_STRING:
+	case OPT_UINT:
+	case OPT_CUSTOM:
+		break;
+	}
+	return 0;
+}
+
+int opts_check(const struct opt_command *cmd, struct lr_err *err)
+{
+	for (const struct opt_group_ref *g = cmd->groups; g && g->group; g++) {
+		const struct opt_group *grp = g->group;
+		const char *type = grp->struct_name ? grp->struct_name : "?";
+
+		if (!grp->struct_size || g->size != grp->struct_size)
+			return lr_err_set(err, -EINVAL, grp->name,
+					  "%s: group %s (%s, %zu bytes) placed "
+					  "at %s (%zu bytes)",
+					  cmd->name, grp->name, type,
+					  grp->struct_size,
+					  g->member ? g->member : "?", g->size);
+		for (size_t i = 0; i < grp->nrows; i++) {
+			const struct opt_row *r = &grp->rows[i];
+
+			if (r->offset > grp->struct_size ||
+			    row_extent(r) > grp->struct_size - r->offset)
+				return lr_err_set(
+					err, -EINVAL, grp->name,
+					"%s: group %s: row %s (offset %zu, %zu "
+					"bytes) lies outside %s (%zu bytes)",
+					cmd->name, grp->name,
+					r->name ? r->name : "?", r->offset,
+					row_extent(r), type, grp->struct_size);
+		}
+	}
+	return 0;
+}
+
 bool opts_row_applies(const struct opt_row *row, uint32_t roles)
 {
 	return !row->roles || !roles || (row->roles & roles);
@@ -93,16 +151,47 @@ bool opts_seen(const struct opt_parse *st, const char *name)
 	return opts_seen_order(st, name) != 0;
 }
 
+/* Set the parse's error, replacing one there (unlike lr_err_set(), and
+ * not cut at a newline: the value quoted is the user's, shown whole). */
+static int parse_verror(struct opt_parse *st, const char *field,
+			const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
+
+static int parse_verror(struct opt_parse *st, const char *field,
+			const char *fmt, va_list ap)
+{
+	st->err.code = -EINVAL;
+	snprintf(st->err.field, sizeof(st->err.field), "%s", field);
+	vsnprintf(st->err.message, sizeof(st->err.message), fmt, ap);
+	return -EINVAL;
+}
+
+static int parse_error(struct opt_parse *st, const char *field, const char *fmt,
+		       ...) __attribute__((format(printf, 3, 4)));
+
+static int parse_error(struct opt_parse *st, const char *field, const char *fmt,
+		       ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = parse_verror(st, field, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
 int opts_fail(struct opt_parse *st, const struct opt_row *row, const char *fmt,
 	      ...)
 {
 	va_list ap;
 
-	snprintf(st->err.field, sizeof(st->err.field), "%s",
-		 row ? (st->json && row->json_key ? row->json_key : row->name) :
-		       "");
 	va_start(ap, fmt);
-	vsnprintf(st->err.message, sizeof(st->err.message), fmt, ap);
+	parse_verror(
+		st,
+		row ? (st->json && row->json_key ? row->json_key : row->name) :
+		      "",
+		fmt, ap);
 	va_end(ap);
 	return -EINVAL;
 }
@@ -307,12 +396,12 @@ static int parse_row(struct opt_parse *st, size_t index, void *cfg,
 	rc = check_exclusive(st, row, roles);
 	if (rc)
 		return rc;
-	st->err.message[0] = '\0';
+	lr_err_clear(&st->err);
 	if (row->parse)
 		rc = row->parse(row, (char *)cfg + base, value, st);
 	else
 		rc = parse_typed(row, field_at(cfg, base, row), value);
-	if (rc && !st->err.message[0])
+	if (rc && !lr_err_is_set(&st->err))
 		opts_fail(st, row, "invalid value '%s' (accepted: %s)",
 			  value ? value : "",
 			  row->accepted ? row->accepted : "see --help");
@@ -379,6 +468,7 @@ static int usage_error(const struct opt_command *cmd, struct opt_parse *st,
 	va_list ap;
 
 	va_start(ap, fmt);
+	st->err.code = -EINVAL;
 	vsnprintf(st->err.message, sizeof(st->err.message), fmt, ap);
 	va_end(ap);
 	fprintf(stderr, "linerate %s: %s\n", cmd->name, st->err.message);
@@ -425,6 +515,11 @@ int opts_parse_argv(const struct opt_command *cmd, uint32_t role, int argc,
 	st->role = roles;
 	if (opts_count(cmd) > OPTS_MAX_ROWS)
 		return usage_error(cmd, st, "too many option rows");
+	if (opts_check(cmd, &st->err)) {
+		fprintf(stderr, "linerate %s: option table: %s\n", cmd->name,
+			st->err.message);
+		return OPTS_EXIT_USAGE;
+	}
 	build_getopt(cmd, roles, longopts, shortopts, sizeof(shortopts));
 	optind = 1;
 	opterr = 0;
@@ -626,13 +721,11 @@ int opts_parse_json(const struct opt_command *cmd, uint32_t json_role,
 	st->cmd = cmd;
 	st->json = true;
 	st->role = json_role;
-	st->err.field[0] = st->err.message[0] = '\0';
-	if (!json_is_object(object)) {
-		st->err.field[0] = '\0';
-		snprintf(st->err.message, sizeof(st->err.message),
-			 "must be a JSON object");
-		return -EINVAL;
-	}
+	lr_err_clear(&st->err);
+	if (opts_check(cmd, &st->err))
+		return st->err.code;
+	if (!json_is_object(object))
+		return parse_error(st, "", "must be a JSON object");
 	json_object_foreach(object, key, v)
 	{
 		int i = in_list(skip, key) ? -1 : opts_find_json(cmd, key);
@@ -642,13 +735,8 @@ int opts_parse_json(const struct opt_command *cmd, uint32_t json_role,
 
 		if (in_list(skip, key))
 			continue;
-		if (i < 0) {
-			snprintf(st->err.field, sizeof(st->err.field), "%s",
-				 key);
-			snprintf(st->err.message, sizeof(st->err.message),
-				 "unknown field");
-			return -EINVAL;
-		}
+		if (i < 0)
+			return parse_error(st, key, "unknown field");
 		row = opts_row(cmd, (size_t)i, &base);
 		if (json_role && row->json_roles &&
 		    !(row->json_roles & json_role))
@@ -881,8 +969,10 @@ int opts_to_argv(const struct opt_command *cmd, uint32_t role, const void *cfg,
 	struct argv_builder b = {0};
 	uint32_t roles = role ? role : cmd->roles;
 	size_t n = opts_count(cmd);
-	int rc = builder_add(&b, "", cmd->name);
+	int rc = opts_check(cmd, NULL);
 
+	if (!rc)
+		rc = builder_add(&b, "", cmd->name);
 	for (size_t i = 0; !rc && i < n; i++) {
 		size_t base = 0;
 		const struct opt_row *r = opts_row(cmd, i, &base);

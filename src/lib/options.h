@@ -14,9 +14,12 @@
  *
  * A row writes into a config struct at `offset` (offsetof); rows form
  * reusable groups (traffic, backend, output, API client, API server), and
- * a command is a name, usage text and a list of groups, each placed at an
- * offset in the command's config (a group of struct test_spec rows used
- * by a command whose config embeds a test_spec at offsetof(cfg, spec)).
+ * a command is a name, usage text and a list of groups, each placed at a
+ * member of the command's config (a group of struct test_spec rows used
+ * by a command whose config embeds a test_spec: OPT_AT(group, struct
+ * cfg, spec)). A group knows the type its rows address, and a placement
+ * at a member of another type does not compile (OPT_AT); opts_check()
+ * checks the sizes again when a command parses.
  * A row applies to a command when row.roles & command.roles is not zero
  * (roles 0: every command that lists the group).
  *
@@ -30,9 +33,11 @@
  *		OPT_STRING_ROW("name", struct greet_cfg, name, "NAME",
  *			       "whom to greet"),
  *	};
- *	static const struct opt_group greet_group = OPT_GROUP("greet", greet_rows);
+ *	OPT_GROUP_TYPE(greet_group, struct greet_cfg);
+ *	static const struct opt_group greet_group = OPT_GROUP_FOR(
+ *		greet_group, "greet", greet_rows, struct greet_cfg);
  *	static const struct opt_group_ref greet_groups[] = {
- *		{ &greet_group, 0 }, { NULL, 0 } };
+ *		OPT_AT_ROOT(greet_group, struct greet_cfg), OPT_AT_END };
  *	const struct opt_command greet_cmd = {
  *		.name = "greet", .summary = "say hello",
  *		.usage = "greet [options]\n  Say hello.",
@@ -63,6 +68,8 @@
 #include <stdio.h>
 
 #include <jansson.h>
+
+#include "lib/err.h"
 
 /* Returned by opts_parse_argv after printing --help (the CLI's value). */
 #ifndef CMD_HELP_SHOWN
@@ -155,19 +162,83 @@ struct opt_group {
 	const char *name; /* "traffic", "backend", "output", ... */
 	const struct opt_row *rows;
 	size_t nrows;
+	/* The type the rows' offsets address ("struct backend_opts") and
+	 * its size: a placement must be a member of that size. */
+	const char *struct_name;
+	size_t struct_size;
 };
 
-#define OPT_GROUP(gname, array)                                                \
+/* Is `a` the type `b`? For the compile-time checks of the placements. */
+#define OPT_SAME_TYPE(a, b) __builtin_types_compatible_p(a, b)
+/* 0, or a compile error saying msg (an expression, for initialisers). */
+#define OPT_STATIC_CHECK(cond, msg)                                            \
+	(0 * sizeof(struct {                                                   \
+		 _Static_assert(cond, msg);                                    \
+		 int opt_check_;                                               \
+	 }))
+
+/*
+ * A group's type, declared once beside the group (its header, or its .c
+ * for a static group): OPT_GROUP_FOR and OPT_AT check against it, so a
+ * group placed at a member of another type does not compile.
+ *
+ *	OPT_GROUP_TYPE(spec_opts_backend, struct backend_opts);
+ *	const struct opt_group spec_opts_backend =
+ *		OPT_GROUP_FOR(spec_opts_backend, "backend", backend_rows,
+ *			      struct backend_opts);
+ */
+#define OPT_GROUP_TYPE(ident, cfg_type) typedef cfg_type ident##_opt_type
+
+#define OPT_GROUP_FOR(ident, gname, array, cfg_type)                           \
 	{                                                                      \
 		.name = (gname), .rows = (array),                              \
-		.nrows = sizeof(array) / sizeof((array)[0])                    \
+		.nrows = sizeof(array) / sizeof((array)[0]),                   \
+		.struct_name = #cfg_type,                                      \
+		.struct_size =                                                 \
+			sizeof(cfg_type) +                                     \
+			OPT_STATIC_CHECK(                                      \
+				OPT_SAME_TYPE(cfg_type, ident##_opt_type),     \
+				#ident " is declared for another type"),       \
 	}
 
-/* A group in a command, its rows' offsets relative to `offset`. */
+/* A group in a command, its rows' offsets relative to `offset`. Made by
+ * OPT_AT / OPT_AT_ROOT only: they record the member's size and name,
+ * which opts_check() compares with the group's struct. */
 struct opt_group_ref {
 	const struct opt_group *group; /* NULL ends the list */
 	size_t offset;
+	size_t size; /* sizeof the member the group is placed at */
+	const char *member; /* "struct client_opts.run.spec" */
 };
+
+/* The group at member (a path: "run.spec.backend") of cfg_type, which
+ * must be of the group's type. */
+#define OPT_AT(ident, cfg_type, mbr)                                           \
+	{                                                                      \
+		.group = &(ident), .offset = offsetof(cfg_type, mbr),          \
+		.size = sizeof(((cfg_type *)0)->mbr) +                         \
+			OPT_STATIC_CHECK(                                      \
+				OPT_SAME_TYPE(                                 \
+					__typeof__(((cfg_type *)0)->mbr),      \
+					ident##_opt_type),                     \
+				#ident " placed at " #cfg_type "." #mbr        \
+				       ", a member of another type"),          \
+		.member = #cfg_type "." #mbr,                                  \
+	}
+/* The group at offset 0 of a config that is the group's own type. */
+#define OPT_AT_ROOT(ident, cfg_type)                                           \
+	{                                                                      \
+		.group = &(ident), .offset = 0,                                \
+		.size = sizeof(cfg_type) +                                     \
+			OPT_STATIC_CHECK(                                      \
+				OPT_SAME_TYPE(cfg_type, ident##_opt_type),     \
+				#ident " is not a group of " #cfg_type),       \
+		.member = #cfg_type,                                           \
+	}
+#define OPT_AT_END                                                             \
+	{                                                                      \
+		.group = NULL                                                  \
+	}
 
 /* A command's own help text for a shared row (its default differs). */
 struct opt_help_override {
@@ -193,16 +264,6 @@ struct opt_command {
 	unsigned int max_args;
 };
 
-/* One error: which field and what is wrong (one line). For a bad value
- * (and JSON), message is the text after "--FLAG: " (or "KEY: "); for an
- * unknown flag, a missing value or a stray argument, the whole line after
- * "linerate CMD: ". The shape of struct lr_err (lib/err.h); the field is
- * longer, to carry a JSON key the API echoes. */
-struct opt_error {
-	char field[64];
-	char message[320];
-};
-
 /* The state of one parse: what was seen, and the error if any. */
 struct opt_parse {
 	const struct opt_command *cmd;
@@ -214,12 +275,25 @@ struct opt_parse {
 	/* opts_parse_argv: the arguments that are not flags (into argv) */
 	char **args;
 	unsigned int nargs;
-	struct opt_error err;
+	/* The error (lib/err.h): code -EINVAL; field the flag's long name
+	 * (JSON: the key); for a bad value, message is the text after
+	 * "--FLAG: " (or "KEY: "); for an unknown flag, a missing value or
+	 * a stray argument, the whole line after "linerate CMD: ". */
+	struct lr_err err;
 	void *user; /* the command's own state, for row callbacks */
 	/* opts_parse_json: the JSON role's name, for "does not apply to a
 	 * NAME" (set it before the call) */
 	const char *role_name;
 };
+
+/*
+ * Are cmd's groups where their rows can write? Every placement's member
+ * has the size of its group's struct, and every row's field (offset +
+ * size) lies inside that struct. 0, or -EINVAL with err (may be NULL)
+ * naming the group and the placement or row. opts_parse_argv,
+ * opts_parse_json and opts_to_argv refuse a command that fails it.
+ */
+int opts_check(const struct opt_command *cmd, struct lr_err *err);
 
 /* A row of a command, by index over all its groups (0..). */
 size_t opts_count(const struct opt_command *cmd);
@@ -262,8 +336,9 @@ int opts_parse_json(const struct opt_command *cmd, uint32_t json_role,
 		    json_t *object, const char *const *skip, void *cfg,
 		    struct opt_parse *st);
 
-/* Record an error for the row being parsed: st->err.field is the flag
- * (or the JSON key), message the formatted text. Returns -EINVAL. */
+/* Record an error for the row being parsed: st->err.code is -EINVAL,
+ * field the flag (or the JSON key), message the formatted text (it
+ * replaces an error already there). Returns -EINVAL. */
 int opts_fail(struct opt_parse *st, const struct opt_row *row, const char *fmt,
 	      ...) __attribute__((format(printf, 3, 4)));
 

@@ -191,61 +191,75 @@ int spec_payload_len(const struct test_spec *spec)
 	return frame_payload_len(&fs, spec->frame_size, PROBE_HDR_LEN);
 }
 
-#define FAIL(...)                                        \
-	do {                                             \
-		snprintf(err, err_len, __VA_ARGS__);     \
-		return -EINVAL;                          \
+/* The flag (field) and the line, as written: a name the client gave is
+ * quoted whole, for the caller to make printable. */
+#define FAIL(flag, ...)                                                        \
+	do {                                                                   \
+		if (err) {                                                     \
+			err->code = -EINVAL;                                   \
+			snprintf(err->field, sizeof(err->field), "%s", flag);  \
+			snprintf(err->message, sizeof(err->message),           \
+				 __VA_ARGS__);                                 \
+		}                                                              \
+		return -EINVAL;                                                \
 	} while (0)
 
-int spec_validate(const struct test_spec *spec, char *err, size_t err_len)
+int spec_validate(const struct test_spec *spec, struct lr_err *err)
 {
 	bool sender = spec->role == ROLE_SEND || spec->role == ROLE_PING;
 
+	lr_err_clear(err);
 	if (!spec_backend_known(spec->backend.name))
-		FAIL("--backend: unknown backend '%s' (accepted: %s)",
+		FAIL("backend",
+		     "--backend: unknown backend '%s' (accepted: %s)",
 		     spec->backend.name, SPEC_BACKENDS);
 	if (spec->backend.queues < 1 || spec->backend.queues > SPEC_MAX_QUEUES)
-		FAIL("--queues: %u is out of range (accepted: 1..%d)",
+		FAIL("queues", "--queues: %u is out of range (accepted: 1..%d)",
 		     spec->backend.queues, SPEC_MAX_QUEUES);
 	if (spec->backend.queues > 1 && spec->role == ROLE_PING)
-		FAIL("--queues: ping runs on one queue");
+		FAIL("queues", "--queues: ping runs on one queue");
 	if (spec->backend.queues > 1 && spec->role == ROLE_SEND &&
 	    spec->flows < spec->backend.queues)
-		FAIL("--queues: %u queues need at least as many --flows",
+		FAIL("queues",
+		     "--queues: %u queues need at least as many --flows",
 		     spec->backend.queues);
 	if (spec->backend.ring_size &&
 	    (spec->backend.ring_size < 64 ||
 	     spec->backend.ring_size > SPEC_MAX_RING ||
 	     (spec->backend.ring_size & (spec->backend.ring_size - 1))))
-		FAIL("--ring-size: %u is not a power of two in 64..%d",
+		FAIL("ring-size",
+		     "--ring-size: %u is not a power of two in 64..%d",
 		     spec->backend.ring_size, SPEC_MAX_RING);
 	if (spec->backend.umem_frames &&
 	    (spec->backend.umem_frames < 256 ||
 	     spec->backend.umem_frames > SPEC_MAX_UMEM_FRAMES ||
 	     (spec->backend.umem_frames & (spec->backend.umem_frames - 1))))
-		FAIL("--umem-frames: %u is not a power of two in 256..%d",
+		FAIL("umem-frames",
+		     "--umem-frames: %u is not a power of two in 256..%d",
 		     spec->backend.umem_frames, SPEC_MAX_UMEM_FRAMES);
 	if (sender) {
 		if (spec->dst.family != AF_INET && spec->dst.family != AF_INET6)
-			FAIL("--dst: required, IP:PORT");
+			FAIL("dst", "--dst: required, IP:PORT");
 		if (!spec->dst_port)
-			FAIL("--dst: a port 1..65535 is required");
+			FAIL("dst", "--dst: a port 1..65535 is required");
 		if (spec->has_src && spec->src.family != spec->dst.family)
-			FAIL("--src: address family differs from --dst");
+			FAIL("src", "--src: address family differs from --dst");
 	} else {
 		if (spec->listen.family != AF_INET &&
 		    spec->listen.family != AF_INET6)
-			FAIL("--listen: required, IP:PORT");
+			FAIL("listen", "--listen: required, IP:PORT");
 		if (!spec->listen_port)
-			FAIL("--listen: a port 1..65535 is required");
+			FAIL("listen", "--listen: a port 1..65535 is required");
 	}
 	if (spec->frame_size < FRAME_MIN_SIZE ||
 	    spec->frame_size > FRAME_MAX_SIZE)
-		FAIL("--size: %u is out of range (accepted: %d..%d bytes, "
+		FAIL("size",
+		     "--size: %u is out of range (accepted: %d..%d bytes, "
 		     "Ethernet frame incl. FCS)",
 		     spec->frame_size, FRAME_MIN_SIZE, FRAME_MAX_SIZE);
 	if (sender && spec_payload_len(spec) < 0)
-		FAIL("--size: %u is too small for an %s%s probe (minimum %u)",
+		FAIL("size",
+		     "--size: %u is too small for an %s%s probe (minimum %u)",
 		     spec->frame_size,
 		     family_of(spec) == AF_INET6 ? "IPv6" : "IPv4",
 		     spec->vlan_inner_id ? " QinQ-tagged" :
@@ -262,76 +276,91 @@ int spec_validate(const struct test_spec *spec, char *err, size_t err_len)
 		struct test_spec smallest = *spec;
 
 		if (spec->role != ROLE_SEND)
-			FAIL("--size: a size mix is for send only");
+			FAIL("size", "--size: a size mix is for send only");
 		if (!strcmp(spec->backend.name, "xdp"))
-			FAIL("--size: the xdp backend's generator sends one "
-			     "frame size (use afxdp, afpacket or udp for a mix)");
+			FAIL("size",
+			     "--size: the xdp backend's generator sends one "
+			     "frame size (use afxdp, afpacket or udp for a "
+			     "mix)");
 		smallest.size_mix.count = 0;
 		smallest.frame_size = sizemix_min(&spec->size_mix);
 		if (spec_payload_len(&smallest) < 0)
-			FAIL("--size: the mix's %u-byte frames are too small "
+			FAIL("size",
+			     "--size: the mix's %u-byte frames are too small "
 			     "for a probe here",
 			     smallest.frame_size);
 	}
 	if (spec->vlan_id > MARKING_VLAN_ID_MAX ||
 	    spec->vlan_pcp > MARKING_PCP_MAX)
-		FAIL("--vlan: out of range (accepted: ID 1..4094, PCP 0..7)");
+		FAIL("vlan",
+		     "--vlan: out of range (accepted: ID 1..4094, PCP 0..7)");
 	if (spec->vlan_pcp && !spec->vlan_id)
-		FAIL("--vlan: a priority needs a VLAN ID (ID:PCP)");
+		FAIL("vlan", "--vlan: a priority needs a VLAN ID (ID:PCP)");
 	if (spec->vlan_inner_id > MARKING_VLAN_ID_MAX ||
 	    spec->vlan_inner_pcp > MARKING_PCP_MAX ||
 	    (spec->vlan_inner_pcp && !spec->vlan_inner_id))
-		FAIL("--vlan: inner tag out of range (accepted: ID 1..4094, "
+		FAIL("vlan",
+		     "--vlan: inner tag out of range (accepted: ID 1..4094, "
 		     "PCP 0..7)");
 	if (spec->vlan_inner_id && !spec->vlan_id)
-		FAIL("--vlan: an inner tag needs an outer one "
-		     "(OUTER[:PCP],INNER[:PCP])");
+		FAIL("vlan", "--vlan: an inner tag needs an outer one "
+			     "(OUTER[:PCP],INNER[:PCP])");
 	if (spec->vlan_id && !sender)
-		FAIL("--vlan: only a sender tags its frames");
+		FAIL("vlan", "--vlan: only a sender tags its frames");
 	if (spec->vlan_id && !strcmp(spec->backend.name, "udp"))
-		FAIL("--vlan: the udp backend cannot tag frames (a socket "
+		FAIL("vlan",
+		     "--vlan: the udp backend cannot tag frames (a socket "
 		     "has no 802.1Q header; use a VLAN interface, or "
 		     "--backend afpacket, afxdp or xdp)");
 	if (spec->tos && !sender)
-		FAIL("--dscp/--ecn/--tos: only a sender marks its packets");
+		FAIL("dscp",
+		     "--dscp/--ecn/--tos: only a sender marks its packets");
 	if (spec->rate.kind == RATE_PERCENT && !spec->line_rate_bps)
-		FAIL("--rate: a %% rate needs --line-rate (e.g. 10Gbps)");
+		FAIL("rate",
+		     "--rate: a %% rate needs --line-rate (e.g. 10Gbps)");
 	if (spec->rate.kind != RATE_MAX &&
 	    !(spec->rate.value > 0 &&
 	      spec->rate.value <= (spec->rate.kind == RATE_PPS     ? 2e9 :
 				   spec->rate.kind == RATE_PERCENT ? 100 :
 								     1.6e12)))
-		FAIL("--rate: out of range (accepted: > 0, up to 2 Gpps, "
+		FAIL("rate",
+		     "--rate: out of range (accepted: > 0, up to 2 Gpps, "
 		     "1.6 Tbit/s or 100%%)");
 	if (spec->line_rate_bps > 1600000000000ULL)
-		FAIL("--line-rate: out of range (accepted: up to 1.6 Tbit/s)");
+		FAIL("line-rate",
+		     "--line-rate: out of range (accepted: up to 1.6 Tbit/s)");
 	if (spec->duration_ns > 30ULL * 24 * 3600 * NSEC_PER_SEC ||
 	    spec->idle_timeout_ns > 30ULL * 24 * 3600 * NSEC_PER_SEC ||
 	    spec->wait_ns > 3600ULL * NSEC_PER_SEC)
-		FAIL("--duration/--idle-timeout/--wait: out of range (accepted: "
-		     "up to 30 days; --wait up to 1h)");
+		FAIL("duration", "--duration/--idle-timeout/--wait: out of "
+				 "range (accepted: "
+				 "up to 30 days; --wait up to 1h)");
 	if (spec->flows < 1 || spec->flows > SPEC_MAX_FLOWS)
-		FAIL("--flows: %u is out of range (accepted: 1..%d)",
+		FAIL("flows", "--flows: %u is out of range (accepted: 1..%d)",
 		     spec->flows, SPEC_MAX_FLOWS);
 	if (spec->src_port && (uint32_t)spec->src_port + spec->flows - 1 > 65535)
-		FAIL("--src: port %u + %u flows runs past 65535",
+		FAIL("src", "--src: port %u + %u flows runs past 65535",
 		     spec->src_port, spec->flows);
 	if (spec->burst < 1 || spec->burst > SPEC_MAX_BURST)
-		FAIL("--burst: %u is out of range (accepted: 1..%d)",
+		FAIL("burst", "--burst: %u is out of range (accepted: 1..%d)",
 		     spec->burst, SPEC_MAX_BURST);
 	if (spec->interval_ns && spec->interval_ns < 100 * NSEC_PER_MSEC)
-		FAIL("--interval: must be at least 100ms (or 0 for none)");
+		FAIL("interval",
+		     "--interval: must be at least 100ms (or 0 for none)");
 	if (spec->cpu < -1 || spec->cpu > 4095)
-		FAIL("--cpu: %d is out of range", spec->cpu);
+		FAIL("cpu", "--cpu: %d is out of range", spec->cpu);
 	if (spec->backend.count_only &&
 	    (spec->role != ROLE_RECV || strcmp(spec->backend.name, "xdp")))
-		FAIL("--count-only: only recv with --backend xdp (the in-kernel "
-		     "analyzer) counts without accounting");
+		FAIL("count-only", "--count-only: only recv with --backend xdp "
+				   "(the in-kernel "
+				   "analyzer) counts without accounting");
 	if (spec->clock_offset_ns > 86400LL * (int64_t)NSEC_PER_SEC ||
 	    spec->clock_offset_ns < -86400LL * (int64_t)NSEC_PER_SEC ||
 	    spec->clock_error_ns > 86400ULL * NSEC_PER_SEC)
-		FAIL("clock offset: out of range (accepted: within one day)");
+		FAIL("",
+		     "clock offset: out of range (accepted: within one day)");
 	if (sender && !spec->duration_ns && !spec->count)
-		FAIL("--duration/--count: a sender needs one of them");
+		FAIL("duration",
+		     "--duration/--count: a sender needs one of them");
 	return 0;
 }

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "lib/backend_opts.h"
+#include "lib/err.h"
 #include "lib/frame.h"
 #include "lib/sizemix.h"
 #include "lib/units.h"
@@ -112,9 +113,11 @@ void spec_init(struct test_spec *spec, enum role role);
 
 /*
  * Check the spec as a whole (ranges and combinations). On error returns
- * -EINVAL and writes one line naming the field and what is accepted.
+ * -EINVAL with err (may be NULL): the flag it is about as the field
+ * ("queues"; "" when no flag says it), and one line that starts with
+ * "--FLAG: " and says what is accepted.
  */
-int spec_validate(const struct test_spec *spec, char *err, size_t err_len);
+int spec_validate(const struct test_spec *spec, struct lr_err *err);
 
 /* The catch-up policy in frames beyond the due one, at rate pps. */
 uint32_t spec_catch_up_frames(const struct test_spec *spec, double pps);

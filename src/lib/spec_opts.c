@@ -527,7 +527,8 @@ static const struct opt_row traffic_rows[] = {
 	 .accepted = "none, host"},
 };
 
-const struct opt_group spec_opts_traffic = OPT_GROUP("traffic", traffic_rows);
+const struct opt_group spec_opts_traffic = OPT_GROUP_FOR(
+	spec_opts_traffic, "traffic", traffic_rows, struct test_spec);
 
 static int backend_parse(const struct opt_row *row, void *cfg, const char *v,
 			 struct opt_parse *st)
@@ -687,7 +688,8 @@ static const struct opt_row backend_rows[] = {
 	 .json_roles = J_ALL},
 };
 
-const struct opt_group spec_opts_backend = OPT_GROUP("backend", backend_rows);
+const struct opt_group spec_opts_backend = OPT_GROUP_FOR(
+	spec_opts_backend, "backend", backend_rows, struct backend_opts);
 
 static int per_flow_parse(const struct opt_row *row, void *cfg, const char *v,
 			  struct opt_parse *st)
@@ -806,7 +808,8 @@ static const struct opt_row output_rows[] = {
 	 .parse = verbose_parse},
 };
 
-const struct opt_group spec_opts_output = OPT_GROUP("output", output_rows);
+const struct opt_group spec_opts_output = OPT_GROUP_FOR(
+	spec_opts_output, "output", output_rows, struct test_spec);
 
 /* The address rows: an IP or a host name, resolved as it is parsed. */
 /* An address flag: an IP or a host name (resolved now). */
@@ -956,14 +959,15 @@ static const struct opt_row address_rows[] = {
 	 .format = from_format},
 };
 
-const struct opt_group spec_opts_address = OPT_GROUP("address", address_rows);
+const struct opt_group spec_opts_address = OPT_GROUP_FOR(
+	spec_opts_address, "address", address_rows, struct test_spec);
 
 const struct opt_group_ref spec_opts_groups[] = {
-	{&spec_opts_address, 0},
-	{&spec_opts_traffic, 0},
-	{&spec_opts_backend, offsetof(struct test_spec, backend)},
-	{&spec_opts_output, 0},
-	{NULL, 0},
+	OPT_AT_ROOT(spec_opts_address, struct test_spec),
+	OPT_AT_ROOT(spec_opts_traffic, struct test_spec),
+	OPT_AT(spec_opts_backend, struct test_spec, backend),
+	OPT_AT_ROOT(spec_opts_output, struct test_spec),
+	OPT_AT_END,
 };
 
 #define EXIT_NOTE(failure)                                                     \

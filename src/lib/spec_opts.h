@@ -32,16 +32,21 @@
 #define SPEC_J_STAMP_REFLECT (1u << 4)
 
 /* size, rate, marking, duration, count, flows, pacing, timing */
+OPT_GROUP_TYPE(spec_opts_traffic, struct test_spec);
 extern const struct opt_group spec_opts_traffic;
 /* struct backend_opts (lib/backend_opts.h): backend, interface, XDP and
  * AF_XDP settings, queues, busy poll, GSO, timestamps. Its rows point
- * into a backend_opts: place it at offsetof(struct test_spec, backend)
- * (plus the test_spec's own offset), or at a replicator_config's. */
+ * into a backend_opts: place it at a test_spec's .backend
+ * (OPT_AT(spec_opts_backend, struct cfg, spec.backend)), or at a
+ * replicator_config's. */
+OPT_GROUP_TYPE(spec_opts_backend, struct backend_opts);
 extern const struct opt_group spec_opts_backend;
 /* interval, per-flow table, JSON/NDJSON/CSV, quiet, verbose */
+OPT_GROUP_TYPE(spec_opts_output, struct test_spec);
 extern const struct opt_group spec_opts_output;
 
 /* --dst, --src, --listen, --from: an IP or a host name (resolved) */
+OPT_GROUP_TYPE(spec_opts_address, struct test_spec);
 extern const struct opt_group spec_opts_address;
 /* address, traffic, backend, output: the groups of a test_spec at
  * offset 0 of a command's config */

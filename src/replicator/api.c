@@ -15,6 +15,7 @@
  * A refused request changes nothing and says which field was wrong.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,61 +33,79 @@ struct repl_api {
 	struct http_server *http;
 };
 
-/* {"address": "IP", "port": N}, nothing else. 0 or 400 with field/err. */
+/* A bad body: -EINVAL, its field, the line as written (a key the
+ * client sent is quoted whole, not cut at a newline as lr_err_set()
+ * would). */
+static int body_error(struct lr_err *err, const char *field, const char *fmt,
+		      ...) __attribute__((format(printf, 3, 4)));
+
+static int body_error(struct lr_err *err, const char *field, const char *fmt,
+		      ...)
+{
+	va_list ap;
+
+	err->code = -EINVAL;
+	snprintf(err->field, sizeof(err->field), "%s", field);
+	va_start(ap, fmt);
+	vsnprintf(err->message, sizeof(err->message), fmt, ap);
+	va_end(ap);
+	return 400;
+}
+
+/* {"address": "IP", "port": N}, nothing else. 0 or 400 with err. */
 static int parse_body(const struct http_request *req, struct ip_addr *addr,
-		      uint16_t *port, const char **field, char *err,
-		      size_t err_len)
+		      uint16_t *port, struct lr_err *err)
 {
 	json_error_t jerr;
 	json_t *doc, *v;
 	const char *key;
 	int rc = 400;
 
-	*field = "";
+	lr_err_clear(err);
 	doc = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES,
 			 &jerr);
-	if (!doc) {
-		snprintf(err, err_len, "body: not JSON: %s", jerr.text);
-		return 400;
-	}
+	if (!doc)
+		return body_error(err, "", "body: not JSON: %s", jerr.text);
 	if (!json_is_object(doc)) {
-		snprintf(err, err_len, "body: a JSON object is required");
+		body_error(err, "", "body: a JSON object is required");
 		goto out;
 	}
 	json_object_foreach(doc, key, v)
 	{
 		if (strcmp(key, "address") && strcmp(key, "port")) {
-			/* error_reply() takes the field from the message. */
-			*field = "";
-			snprintf(err, err_len,
-				 "%.60s: unknown field (fields: address, port)",
-				 key);
+			char name[61];
+
+			/* The field is the key, as far as the message
+			 * quotes it. */
+			snprintf(name, sizeof(name), "%s", key);
+			body_error(err, name,
+				   "%s: unknown field (fields: address, port)",
+				   name);
 			goto out;
 		}
 	}
 	v = json_object_get(doc, "address");
-	*field = "address";
 	if (!v) {
-		snprintf(err, err_len, "address: required");
+		body_error(err, "address", "address: required");
 		goto out;
 	}
 	if (!json_is_string(v) || ip_addr_parse(json_string_value(v), addr)) {
-		snprintf(err, err_len,
-			 "address: an IPv4 or IPv6 address string is "
-			 "required");
+		body_error(err, "address",
+			   "address: an IPv4 or IPv6 address string is "
+			   "required");
 		goto out;
 	}
 	/* ::ffff:a.b.c.d is a.b.c.d: one subscriber, one policy. */
 	policy_normalize(addr);
 	v = json_object_get(doc, "port");
-	*field = "port";
 	if (!v) {
-		snprintf(err, err_len, "port: required");
+		body_error(err, "port", "port: required");
 		goto out;
 	}
 	if (!json_is_integer(v) || json_integer_value(v) < 1 ||
 	    json_integer_value(v) > 65535) {
-		snprintf(err, err_len, "port: an integer 1..65535 is required");
+		body_error(err, "port",
+			   "port: an integer 1..65535 is required");
 		goto out;
 	}
 	*port = (uint16_t)json_integer_value(v);
@@ -96,17 +115,11 @@ out:
 	return rc;
 }
 
-/* The field named in an "unknown field" error (the key itself). */
 static void error_reply(struct http_response *resp, int status,
-			const char *field, const char *err)
+			const struct lr_err *err)
 {
-	char name[64] = "";
-
-	if (!*field && strstr(err, ": unknown field"))
-		snprintf(name, sizeof(name), "%.*s",
-			 (int)(strstr(err, ": unknown field") - err), err);
-	http_error(resp, status, *field ? field : name, "%s", err);
-	if (strstr(err, "(limit: max-subscribers)"))
+	http_error_from(resp, status, err);
+	if (err->code == -ENOSPC)
 		json_object_set_new(resp->json, "limit",
 				    json_string("max-subscribers"));
 }
@@ -118,19 +131,17 @@ static void add_subscriber(void *arg, const struct http_request *req,
 	struct sub_counters zero = {0};
 	struct subscriber sub;
 	struct ip_addr addr;
-	const char *field;
-	char err[384];
+	struct lr_err err;
 	uint16_t port;
 	int status;
 
-	status = parse_body(req, &addr, &port, &field, err, sizeof(err));
+	status = parse_body(req, &addr, &port, &err);
 	if (!status)
-		status = replicator_add(a->r, &addr, port, &sub, &field, err,
-					sizeof(err));
+		status = replicator_add(a->r, &addr, port, &sub, &err);
 	else
 		__atomic_fetch_add(&a->r->api_refused, 1, __ATOMIC_RELAXED);
 	if (status) {
-		error_reply(resp, status, field, err);
+		error_reply(resp, status, &err);
 		return;
 	}
 	resp->status = 201;
@@ -141,12 +152,12 @@ static void handle_remove(struct repl_api *a, const struct ip_addr *addr,
 			  uint16_t port, struct http_response *resp)
 {
 	struct removed_sub gone;
-	char err[256];
+	struct lr_err err;
 	int status;
 
-	status = replicator_remove(a->r, addr, port, &gone, err, sizeof(err));
+	status = replicator_remove(a->r, addr, port, &gone, &err);
 	if (status) {
-		http_error(resp, status, "address", "%s", err);
+		http_error_from(resp, status, &err);
 		return;
 	}
 	resp->json = replicator_sub_json(a->r, &gone.sub, &gone.c, false,
@@ -247,12 +258,11 @@ static void remove_subscriber_in_body(void *arg, const struct http_request *req,
 				      struct http_response *resp)
 {
 	struct ip_addr addr;
-	const char *field;
-	char err[256];
+	struct lr_err err;
 	uint16_t port;
 
-	if (parse_body(req, &addr, &port, &field, err, sizeof(err)))
-		error_reply(resp, 400, field, err);
+	if (parse_body(req, &addr, &port, &err))
+		error_reply(resp, 400, &err);
 	else
 		handle_remove(arg, &addr, port, resp);
 }

@@ -136,44 +136,32 @@ static bool policy_is_local(const struct sub_policy *p,
 	return false;
 }
 
-/* One line into err: the subscriber is refused (-EINVAL). */
-static int refuse(char *err, size_t err_len, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int refuse(char *err, size_t err_len, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, err_len, fmt, ap);
-	va_end(ap);
-	return -EINVAL;
-}
+/* The subscriber is refused: -EINVAL, field "address" or "port". */
+#define REFUSE(err, field, ...) lr_err_set(err, -EINVAL, field, __VA_ARGS__)
 
 int policy_check(const struct sub_policy *p, const struct ip_addr *addr_in,
-		 uint16_t port, const char **field, char *err, size_t err_len)
+		 uint16_t port, struct lr_err *err)
 {
 	struct ip_addr a = *addr_in, *addr = &a;
 	char text[INET6_ADDRSTRLEN];
 	bool v6;
 
-	*field = "address";
 	if (addr->family != AF_INET && addr->family != AF_INET6)
-		return refuse(err, err_len, "address: not an IP address");
+		return REFUSE(err, "address", "address: not an IP address");
 	policy_normalize(addr);
 	v6 = addr->family == AF_INET6;
 	ip_addr_format(addr, text, sizeof(text));
 	if (addr->family != p->listen.family)
-		return refuse(
-			err, err_len,
+		return REFUSE(
+			err, "address",
 			"address: %s is IPv%d, the replicator listens on IPv%d",
 			text, addr->family == AF_INET ? 4 : 6,
 			p->listen.family == AF_INET ? 4 : 6);
 	if (is_unspecified(addr))
-		return refuse(err, err_len,
+		return REFUSE(err, "address",
 			      "address: %s is the unspecified address", text);
 	if (addr->family == AF_INET && addr->v4.s_addr == INADDR_BROADCAST)
-		return refuse(err, err_len,
+		return REFUSE(err, "address",
 			      "address: %s is the broadcast address", text);
 	for (uint32_t i = 0; i < p->nlocal; i++) {
 		bool bcast = is_subnet_broadcast(&p->local[i], addr);
@@ -181,7 +169,7 @@ int policy_check(const struct sub_policy *p, const struct ip_addr *addr_in,
 		if (bcast || is_subnet_network(&p->local[i], addr)) {
 			char net[INET6_ADDRSTRLEN];
 
-			return refuse(err, err_len,
+			return REFUSE(err, "address",
 				      "address: %s is the %s address of %s/%u",
 				      text, bcast ? "broadcast" : "network",
 				      ip_addr_format(&p->local[i].addr, net,
@@ -190,54 +178,48 @@ int policy_check(const struct sub_policy *p, const struct ip_addr *addr_in,
 		}
 	}
 	if (ip_is_multicast(addr) && !p->allow_multicast)
-		return refuse(err, err_len,
+		return REFUSE(err, "address",
 			      "address: %s is multicast (allowed only with "
 			      "--allow-multicast)",
 			      text);
 	if (!is_unspecified(&p->listen) && ip_addr_equal(addr, &p->listen))
-		return refuse(
-			err, err_len,
+		return REFUSE(
+			err, "address",
 			"address: %s is the replicator's own listen address",
 			text);
 	if (ip_addr_is_loopback(addr) || policy_is_local(p, addr)) {
 		if (port == p->listen_port && is_unspecified(&p->listen))
-			return refuse(
-				err, err_len,
+			return REFUSE(
+				err, "address",
 				v6 ? "address: [%s]:%u is the replicator "
 				     "itself" :
 				     "address: %s:%u is the replicator itself",
 				text, port);
 		if (!p->local_delivery)
-			return refuse(
-				err, err_len,
+			return REFUSE(
+				err, "address",
 				"address: %s is this host's; a raw backend "
 				"cannot deliver to its own host",
 				text);
 		if (!p->allow_local)
-			return refuse(
-				err, err_len,
+			return REFUSE(
+				err, "address",
 				"address: %s is this host's (a local service); "
 				"allowed only at the ports of --allow-local",
 				text);
-		if (port && p->api_port && port == p->api_port) {
-			*field = "port";
-			return refuse(
-				err, err_len,
+		if (port && p->api_port && port == p->api_port)
+			return REFUSE(
+				err, "port",
 				"port: %u on this host is the replicator's API",
 				port);
-		}
-		if (port && !port_allowed(p, port)) {
-			*field = "port";
-			return refuse(err, err_len,
+		if (port && !port_allowed(p, port))
+			return REFUSE(err, "port",
 				      "port: %u on this host is not one of "
 				      "--allow-local's ports",
 				      port);
-		}
 	}
-	if (!port) {
-		*field = "port";
-		return refuse(err, err_len, "port: 0 is not a port (1..65535)");
-	}
+	if (!port)
+		return REFUSE(err, "port", "port: 0 is not a port (1..65535)");
 	return 0;
 }
 

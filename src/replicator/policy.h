@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lib/err.h"
 #include "lib/frame.h"
 
 #define POLICY_MAX_LOCAL 64
@@ -47,11 +48,11 @@ struct sub_policy {
 	uint32_t nlocal;
 };
 
-/* 0, or -EINVAL with one line in err saying why (the field is always
- * "address" or "port": *field says which). addr is normalised first
+/* 0, or -EINVAL with err (lr_err_set: kept when one is set already)
+ * saying why, its field "address" or "port". addr is normalised first
  * (policy_normalize()). */
 int policy_check(const struct sub_policy *p, const struct ip_addr *addr,
-		 uint16_t port, const char **field, char *err, size_t err_len);
+		 uint16_t port, struct lr_err *err);
 
 /* Fill p->local from this namespace's interface addresses (getifaddrs). */
 int policy_load_local(struct sub_policy *p);

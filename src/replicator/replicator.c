@@ -221,12 +221,10 @@ int replicator_open(const struct replicator_config *cfg,
 	pthread_mutex_init(&r->view_lock, NULL);
 	r->listen_wildcard = ip_is_wildcard(&cfg->listen);
 	if (!strcmp(cfg->backend.name, "xdp")) {
-		char why[256] = "";
-
-		err = tc_replicator_open(r, why, sizeof(why));
+		err = tc_replicator_open(r, lerr);
 		if (err) {
-			lr_err_set(lerr, err, NULL, "xdp backend: %s",
-				   why[0] ? why : strerror(-err));
+			lr_err_errno(lerr, err);
+			lr_err_prefix(lerr, "xdp backend");
 			goto err_close;
 		}
 		readers = 1; /* the kernel */
@@ -382,7 +380,7 @@ static void multicast_mac(const struct ip_addr *a, uint8_t mac[6])
 /* The raw backends' next hop towards t, which must be through our
  * interface. 0, or 422 with err. */
 static int resolve_next_hop(struct replicator *r, struct sub_target *t,
-			    char *err, size_t err_len)
+			    struct lr_err *err)
 {
 	struct net_path path;
 	char why[256];
@@ -395,15 +393,16 @@ static int resolve_next_hop(struct replicator *r, struct sub_target *t,
 	rc = netpath_to(&t->addr, r->listen_wildcard ? NULL : &r->cfg.listen,
 			r->ifname, &path, why, sizeof(why));
 	if (rc) {
-		snprintf(err, err_len, "address: not reachable from %s: %s",
-			 r->ifname, why);
+		lr_err_set(err, -EHOSTUNREACH, "address",
+			   "address: not reachable from %s: %s", r->ifname,
+			   why);
 		return 422;
 	}
 	if (path.ifindex != r->ifindex) {
-		snprintf(err, err_len,
-			 "address: routed through %s, the replicator sends on "
-			 "%s",
-			 path.ifname, r->ifname);
+		lr_err_set(err, -EHOSTUNREACH, "address",
+			   "address: routed through %s, the replicator sends "
+			   "on %s",
+			   path.ifname, r->ifname);
 		return 422;
 	}
 	memcpy(t->mac, path.dst_mac, 6);
@@ -411,22 +410,21 @@ static int resolve_next_hop(struct replicator *r, struct sub_target *t,
 }
 
 int replicator_add(struct replicator *r, const struct ip_addr *addr,
-		   uint16_t port, struct subscriber *out, const char **field,
-		   char *err, size_t err_len)
+		   uint16_t port, struct subscriber *out, struct lr_err *err)
 {
 	uint64_t deadline = mono_ns() + ADD_RETRY_NS;
 	struct sub_target t;
 	int rc;
 
-	*field = "address";
-	if (policy_check(&r->policy, addr, port, field, err, err_len))
+	lr_err_clear(err);
+	if (policy_check(&r->policy, addr, port, err))
 		goto refused_400;
 	memset(&t, 0, sizeof(t));
 	t.addr = *addr;
 	policy_normalize(&t.addr);
 	t.port = port;
 	if (r->raw || r->tc) {
-		rc = resolve_next_hop(r, &t, err, err_len);
+		rc = resolve_next_hop(r, &t, err);
 		if (rc) {
 			__atomic_fetch_add(&r->api_refused, 1,
 					   __ATOMIC_RELAXED);
@@ -447,27 +445,24 @@ int replicator_add(struct replicator *r, const struct ip_addr *addr,
 	case 0:
 		break;
 	case -EEXIST:
-		snprintf(err, err_len, "address: already a subscriber");
+		lr_err_set(err, rc, "address", "address: already a subscriber");
 		__atomic_fetch_add(&r->api_refused, 1, __ATOMIC_RELAXED);
 		return 409;
 	case -ENOSPC:
-		snprintf(err, err_len,
-			 "subscribers: at the limit of %u (limit: "
-			 "max-subscribers)",
-			 r->cfg.max_subscribers);
-		*field = "";
+		lr_err_set(err, rc, NULL,
+			   "subscribers: at the limit of %u (limit: "
+			   "max-subscribers)",
+			   r->cfg.max_subscribers);
 		__atomic_fetch_add(&r->api_refused, 1, __ATOMIC_RELAXED);
 		return 403;
 	default:
-		snprintf(err, err_len, "subscribers: %s, try again",
-			 strerror(-rc));
-		*field = "";
+		lr_err_set(err, rc, NULL, "subscribers: %s, try again",
+			   strerror(-rc));
 		return 503;
 	}
 	if (r->tc && (rc = tc_replicator_sync(r))) {
-		snprintf(err, err_len, "cannot update the kernel's set: %s",
-			 strerror(-rc));
-		*field = "";
+		lr_err_set(err, rc, NULL, "cannot update the kernel's set: %s",
+			   strerror(-rc));
 		return 503;
 	}
 	__atomic_fetch_add(&r->api_added, 1, __ATOMIC_RELAXED);
@@ -495,17 +490,18 @@ static bool find_removed(struct replicator *r, uint64_t id,
 }
 
 int replicator_remove(struct replicator *r, const struct ip_addr *addr,
-		      uint16_t port, struct removed_sub *out, char *err,
-		      size_t err_len)
+		      uint16_t port, struct removed_sub *out,
+		      struct lr_err *err)
 {
 	uint64_t deadline = mono_ns() + REMOVE_WAIT_NS, epoch;
 	struct subscriber gone;
 	int rc;
 
+	lr_err_clear(err);
 	rc = subs_remove(&r->subs, addr, port, clock_ns(CLOCK_REALTIME), &gone);
 	if (rc) {
-		snprintf(err, err_len,
-			 "no subscriber with that address and port");
+		lr_err_set(err, rc, "address",
+			   "no subscriber with that address and port");
 		return 404;
 	}
 	epoch = subs_epoch(&r->subs);

@@ -190,19 +190,19 @@ int replicator_stop(struct replicator *r);
 void replicator_close(struct replicator *r);
 
 /*
- * Add a subscriber. Returns 0 with *out, or an HTTP status (400 bad
- * address/port, 403 at --max-subscribers, 409 already subscribed, 422 not
- * reachable through the replicator's interface, 503 try again) with the
- * field and one line in err.
+ * Add a subscriber. Returns 0 with *out, or an HTTP status with err
+ * (code, field, one line): 400 bad address/port (-EINVAL), 403 at
+ * --max-subscribers (-ENOSPC), 409 already subscribed (-EEXIST), 422 not
+ * reachable through the replicator's interface (-EHOSTUNREACH), 503 try
+ * again.
  */
 int replicator_add(struct replicator *r, const struct ip_addr *addr,
-		   uint16_t port, struct subscriber *out, const char **field,
-		   char *err, size_t err_len);
+		   uint16_t port, struct subscriber *out, struct lr_err *err);
 /* Remove one and wait until no worker sends to it any more. 0 with its
- * final figures in *out, or 404. */
+ * final figures in *out, or 404 with err (-ENOENT, "address"). */
 int replicator_remove(struct replicator *r, const struct ip_addr *addr,
-		      uint16_t port, struct removed_sub *out, char *err,
-		      size_t err_len);
+		      uint16_t port, struct removed_sub *out,
+		      struct lr_err *err);
 
 /* Totals over the workers (or the kernel's maps). */
 void replicator_totals(struct replicator *r, struct repl_counters *out);

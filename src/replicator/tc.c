@@ -48,8 +48,8 @@ static void addr_words(const struct ip_addr *a, __u32 out[4])
  * kernel. Otherwise a filter on a clsact qdisc, which outlives a killed
  * process (linerate cleanup -i removes it).
  */
-static int attach(struct replicator *r, struct tc_replicator *t, char *err,
-		  size_t err_len)
+static int attach(struct replicator *r, struct tc_replicator *t,
+		  struct lr_err *err)
 {
 	int prog_fd = bpf_program__fd(t->skel->progs.lr_tc_repl);
 	int rc;
@@ -71,18 +71,18 @@ static int attach(struct replicator *r, struct tc_replicator *t, char *err,
 	if (!rc)
 		t->hook_created = true;
 	else if (rc != -EEXIST) {
-		snprintf(err, err_len, "cannot add a clsact qdisc to %s: %s",
-			 r->ifname, strerror(-rc));
-		return rc;
+		return lr_err_set(err, rc, NULL,
+				  "cannot add a clsact qdisc to %s: %s",
+				  r->ifname, strerror(-rc));
 	}
 	memset(&t->opts, 0, sizeof(t->opts));
 	t->opts.sz = sizeof(t->opts);
 	t->opts.prog_fd = prog_fd;
 	rc = bpf_tc_attach(&t->hook, &t->opts);
 	if (rc) {
-		snprintf(err, err_len, "cannot attach the tc program to %s: %s",
-			 r->ifname, strerror(-rc));
-		return rc;
+		return lr_err_set(err, rc, NULL,
+				  "cannot attach the tc program to %s: %s",
+				  r->ifname, strerror(-rc));
 	}
 	t->attached = true;
 	return 0;
@@ -113,7 +113,7 @@ static void detach(struct tc_replicator *t)
 	}
 }
 
-int tc_replicator_open(struct replicator *r, char *err, size_t err_len)
+int tc_replicator_open(struct replicator *r, struct lr_err *err)
 {
 	struct tc_replicator *t;
 	struct net_path path;
@@ -122,20 +122,16 @@ int tc_replicator_open(struct replicator *r, char *err, size_t err_len)
 	int rc;
 
 	if (r->cfg.max_subscribers > TC_REPL_MAX_SUBS) {
-		snprintf(err, err_len,
-			 "--max-subscribers: at most %d in the "
-			 "kernel",
-			 TC_REPL_MAX_SUBS);
-		return -EINVAL;
+		return lr_err_set(err, -EINVAL, "max-subscribers",
+				  "--max-subscribers: at most %d in the kernel",
+				  TC_REPL_MAX_SUBS);
 	}
 	rc = netpath_local(&r->cfg.listen,
 			   r->cfg.backend.ifname[0] ? r->cfg.backend.ifname :
 						      NULL,
 			   &path, why, sizeof(why));
-	if (rc) {
-		snprintf(err, err_len, "%s", why);
-		return rc;
-	}
+	if (rc)
+		return lr_err_set(err, rc, NULL, "%s", why);
 	t = calloc(1, sizeof(*t));
 	if (!t)
 		return -ENOMEM;
@@ -144,19 +140,17 @@ int tc_replicator_open(struct replicator *r, char *err, size_t err_len)
 	t->inner_fd = -1;
 	t->link_fd = -1;
 	t->ncpus = libbpf_num_possible_cpus();
-	if (t->ncpus <= 0) {
-		snprintf(err, err_len, "cannot count the CPUs");
-		return -EINVAL;
-	}
+	if (t->ncpus <= 0)
+		return lr_err_set(err, -EINVAL, NULL, "cannot count the CPUs");
 	snprintf(r->ifname, sizeof(r->ifname), "%s", path.ifname);
 	r->ifindex = path.ifindex;
 	memcpy(r->src_mac, path.src_mac, 6);
 	t->skel = tc_replicate__open();
 	if (!t->skel) {
 		rc = -errno;
-		snprintf(err, err_len, "cannot open the tc program: %s",
-			 strerror(errno));
-		return rc;
+		return lr_err_set(err, rc, NULL,
+				  "cannot open the tc program: %s",
+				  strerror(-rc));
 	}
 	cfg = (struct tc_repl_config *)&t->skel->rodata->repl_cfg;
 	cfg->family = r->cfg.listen.family == AF_INET6 ? TC_REPL_FAMILY_IPV6 :
@@ -169,12 +163,11 @@ int tc_replicator_open(struct replicator *r, char *err, size_t err_len)
 	cfg->max_len = r->cfg.max_frame - FRAME_FCS_LEN;
 	cfg->return_path = r->cfg.return_path;
 	rc = tc_replicate__load(t->skel);
-	if (rc) {
-		snprintf(err, err_len, "cannot load the tc program: %s",
-			 strerror(-rc));
-		return rc;
-	}
-	rc = attach(r, t, err, err_len);
+	if (rc)
+		return lr_err_set(err, rc, NULL,
+				  "cannot load the tc program: %s",
+				  strerror(-rc));
+	rc = attach(r, t, err);
 	if (rc)
 		return rc;
 	r->backend_name = "xdp";

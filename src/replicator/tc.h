@@ -18,7 +18,9 @@
 
 #include "replicator/replicator.h"
 
-int tc_replicator_open(struct replicator *r, char *err, size_t err_len);
+/* Load and attach the replicator's tc program: 0, or -errno with err
+ * (may be NULL) saying why. */
+int tc_replicator_open(struct replicator *r, struct lr_err *err);
 /* Push the registry's current set to the kernel, then mark the kernel
  * reader (index 0) quiescent. Serialised inside. 0 or -errno. */
 int tc_replicator_sync(struct replicator *r);

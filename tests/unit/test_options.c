@@ -13,6 +13,8 @@
 #include <sys/socket.h>
 
 #include "lib/options.h"
+#include "lib/spec.h"
+#include "lib/spec_opts.h"
 #include "lib/units.h"
 
 /* A config with one field of every type. */
@@ -215,7 +217,9 @@ static const struct opt_row rows[] = {
 	 .format = format_even},
 };
 
-static const struct opt_group group = OPT_GROUP("test", rows);
+OPT_GROUP_TYPE(group, struct cfg);
+static const struct opt_group group =
+	OPT_GROUP_FOR(group, "test", rows, struct cfg);
 static const struct opt_row other_rows[] = {
 	{.name = "before",
 	 .type = OPT_UINT,
@@ -226,9 +230,12 @@ static const struct opt_row other_rows[] = {
 	 .accepted = "0..9",
 	 .help = "b"},
 };
-static const struct opt_group other = OPT_GROUP("other", other_rows);
-static const struct opt_group_ref refs[] = {
-	{&other, 0}, {&group, offsetof(struct outer, c)}, {NULL, 0}};
+OPT_GROUP_TYPE(other, struct outer);
+static const struct opt_group other =
+	OPT_GROUP_FOR(other, "other", other_rows, struct outer);
+static const struct opt_group_ref refs[] = {OPT_AT_ROOT(other, struct outer),
+					    OPT_AT(group, struct outer, c),
+					    OPT_AT_END};
 static const struct opt_command cmd = {
 	.name = "tester",
 	.summary = "test the model",
@@ -309,6 +316,7 @@ static void expect_bad(const char *flag, const char *value, const char *message)
 
 	init(&o);
 	assert_int_equal(parse(&o, &st, 0, flag, value, NULL), 2);
+	assert_int_equal(st.err.code, -EINVAL);
 	assert_string_equal(st.err.field, flag + 2);
 	assert_string_equal(st.err.message, message);
 }
@@ -506,6 +514,7 @@ static void expect_json_bad(const char *body, const char *field,
 
 	json_parse_ok(body, &rc, &st);
 	assert_int_equal(rc, -EINVAL);
+	assert_int_equal(st.err.code, -EINVAL);
 	assert_string_equal(st.err.field, field);
 	assert_string_equal(st.err.message, message);
 }
@@ -713,6 +722,98 @@ static void test_docs(void **state)
 	free(text);
 }
 
+/*
+ * A group placed at a member of another size: what OPT_AT refuses to
+ * compile, written by hand (the mistake of the backend group at a whole
+ * test_spec), is refused when parsing, and writes nothing.
+ */
+static const struct opt_group_ref wrong_refs[] = {
+	OPT_AT_ROOT(other, struct outer),
+	{.group = &group,
+	 .offset = offsetof(struct outer, before),
+	 .size = sizeof(int),
+	 .member = "struct outer.before"},
+	OPT_AT_END};
+static const struct opt_command wrong_cmd = {
+	.name = "wrong",
+	.usage = "wrong [options]",
+	.groups = wrong_refs,
+};
+
+/* A row that reaches past the struct of its group. */
+static const struct opt_row outside_rows[] = {
+	{.name = "far",
+	 .type = OPT_UINT,
+	 .offset = sizeof(struct cfg) - 2,
+	 .size = 4,
+	 .max = 9},
+};
+OPT_GROUP_TYPE(outside, struct cfg);
+static const struct opt_group outside =
+	OPT_GROUP_FOR(outside, "outside", outside_rows, struct cfg);
+static const struct opt_group_ref outside_refs[] = {
+	OPT_AT(outside, struct outer, c), OPT_AT_END};
+static const struct opt_command outside_cmd = {
+	.name = "outside",
+	.usage = "outside [options]",
+	.groups = outside_refs,
+};
+
+static void test_placement(void **state)
+{
+	char *argv[] = {"wrong", "--fast", NULL};
+	const struct opt_command *good[] = {
+		&cmd,
+		&spec_opts_send,
+		&spec_opts_recv,
+		&spec_opts_reflect,
+		&spec_opts_ping,
+	};
+	struct lr_err err = {0};
+	struct opt_parse st;
+	struct outer o, before;
+	char **child;
+	json_t *doc;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		lr_err_clear(&err);
+		assert_int_equal(opts_check(good[i], &err), 0);
+		assert_false(lr_err_is_set(&err));
+	}
+	/* The placements record where they are. */
+	assert_int_equal(refs[1].offset, offsetof(struct outer, c));
+	assert_int_equal(refs[1].size, sizeof(struct cfg));
+	assert_int_equal(group.struct_size, sizeof(struct cfg));
+	assert_string_equal(group.struct_name, "struct cfg");
+	assert_string_equal(refs[1].member, "struct outer.c");
+
+	assert_int_equal(opts_check(&wrong_cmd, &err), -EINVAL);
+	assert_int_equal(err.code, -EINVAL);
+	assert_string_equal(err.field, "test");
+	assert_non_null(strstr(err.message, "group test (struct cfg"));
+	assert_non_null(strstr(err.message, "placed at struct outer.before"));
+
+	init(&o);
+	before = o;
+	assert_int_equal(opts_parse_argv(&wrong_cmd, 0, 2, argv, &o, &st),
+			 OPTS_EXIT_USAGE);
+	assert_int_equal(st.err.code, -EINVAL);
+	assert_memory_equal(&o, &before, sizeof(o));
+	doc = json_pack("{s:b}", "fast", 1);
+	assert_int_equal(opts_parse_json(&wrong_cmd, 0, doc, NULL, &o, &st),
+			 -EINVAL);
+	json_decref(doc);
+	assert_memory_equal(&o, &before, sizeof(o));
+	assert_int_equal(opts_to_argv(&wrong_cmd, 0, &o, NULL, &child),
+			 -EINVAL);
+
+	lr_err_clear(&err);
+	assert_int_equal(opts_check(&outside_cmd, &err), -EINVAL);
+	assert_non_null(strstr(err.message, "row far"));
+	assert_non_null(strstr(err.message, "lies outside struct cfg"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -726,6 +827,7 @@ int main(void)
 		cmocka_unit_test(test_argv_roundtrip),
 		cmocka_unit_test(test_json_out),
 		cmocka_unit_test(test_docs),
+		cmocka_unit_test(test_placement),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -40,15 +40,18 @@ static void policy_v4(struct sub_policy *p, bool local_delivery)
 static const char *check(const struct sub_policy *p, const char *addr,
 			 uint16_t port)
 {
-	static char err[256];
-	const char *field = NULL;
+	static struct lr_err err;
 	struct ip_addr a = ip(addr);
 
-	if (!policy_check(p, &a, port, &field, err, sizeof(err)))
+	lr_err_clear(&err);
+	if (!policy_check(p, &a, port, &err))
 		return NULL;
-	assert_non_null(field);
-	assert_true(!strcmp(field, "address") || !strcmp(field, "port"));
-	return err;
+	assert_int_equal(err.code, -EINVAL);
+	assert_true(!strcmp(err.field, "address") ||
+		    !strcmp(err.field, "port"));
+	/* The field is the one the message starts with. */
+	assert_int_equal(strncmp(err.message, err.field, strlen(err.field)), 0);
+	return err.message;
 }
 
 static void test_policy_accepts(void **state)

@@ -95,8 +95,11 @@ static const struct opt_row rows[] = {
 	 .parse = cmd_row_text},
 };
 
-static const struct opt_group group = OPT_GROUP("test", rows);
-static const struct opt_group_ref groups[] = {{&group, 0}, {NULL, 0}};
+OPT_GROUP_TYPE(group, struct cfg);
+static const struct opt_group group =
+	OPT_GROUP_FOR(group, "test", rows, struct cfg);
+static const struct opt_group_ref groups[] = {OPT_AT_ROOT(group, struct cfg),
+					      OPT_AT_END};
 static const struct opt_command cmd = {
 	.name = "rowtest",
 	.usage = "rowtest [options]",

@@ -38,10 +38,11 @@ static void good_recv(struct test_spec *spec, const char *listen)
 
 static void assert_valid(const struct test_spec *spec)
 {
-	char err[256] = "";
+	struct lr_err err;
 
-	if (spec_validate(spec, err, sizeof(err)))
-		fail_msg("spec rejected: %s", err);
+	if (spec_validate(spec, &err))
+		fail_msg("spec rejected: %s", err.message);
+	assert_int_equal(err.code, 0);
 }
 
 /* Rejected, with a one-line message that starts with the flag and, if
@@ -49,11 +50,20 @@ static void assert_valid(const struct test_spec *spec)
 static void assert_invalid(const struct test_spec *spec, const char *flag,
 			   const char *also)
 {
-	char err[256];
+	struct lr_err e;
+	const char *err = e.message;
 
-	memset(err, 'x', sizeof(err));
-	err[sizeof(err) - 1] = '\0';
-	assert_int_equal(spec_validate(spec, err, sizeof(err)), -EINVAL);
+	memset(&e, 'x', sizeof(e));
+	e.field[sizeof(e.field) - 1] = e.message[sizeof(e.message) - 1] = '\0';
+	assert_int_equal(spec_validate(spec, &e), -EINVAL);
+	assert_int_equal(e.code, -EINVAL);
+	/* The field is the flag the message starts with ("" for none). */
+	if (!strncmp(err, "--", 2)) {
+		assert_int_equal(strncmp(err + 2, e.field, strlen(e.field)), 0);
+		assert_int_equal(strspn(err + 2 + strlen(e.field), "/:"), 1);
+	} else {
+		assert_string_equal(e.field, "");
+	}
 	if (!strstr(err, flag))
 		fail_msg("message \"%s\" does not name %s", err, flag);
 	if (also && !strstr(err, also))
@@ -373,17 +383,18 @@ static void test_validate_rejects_counts(void **state)
 	assert_invalid(&spec, "--backend", "dpdk");
 }
 
-static void test_validate_small_err_buffer(void **state)
+static void test_validate_no_err(void **state)
 {
 	struct test_spec spec;
-	char err[8];
+	struct lr_err err;
 
 	(void)state;
 	spec_init(&spec, ROLE_SEND);
-	memset(err, 'x', sizeof(err));
-	assert_int_equal(spec_validate(&spec, err, sizeof(err)), -EINVAL);
-	/* Truncated and terminated, never overrun. */
-	assert_string_equal(err, "--dst: ");
+	/* No error to fill is allowed. */
+	assert_int_equal(spec_validate(&spec, NULL), -EINVAL);
+	assert_int_equal(spec_validate(&spec, &err), -EINVAL);
+	assert_string_equal(err.field, "dst");
+	assert_string_equal(err.message, "--dst: required, IP:PORT");
 }
 
 static void test_payload_len(void **state)
@@ -502,7 +513,7 @@ int main(void)
 		cmocka_unit_test(test_validate_ipv6_min_size),
 		cmocka_unit_test(test_validate_rejects_rate),
 		cmocka_unit_test(test_validate_rejects_counts),
-		cmocka_unit_test(test_validate_small_err_buffer),
+		cmocka_unit_test(test_validate_no_err),
 		cmocka_unit_test(test_payload_len),
 		cmocka_unit_test(test_catch_up),
 		cmocka_unit_test(test_run_over),

@@ -18,18 +18,21 @@
 #define NS_PER_MS 1000000ULL
 
 /* What the last parse() said. */
-static char got_field[64];
-static char got_err[256];
+static struct lr_err got;
+static const char *const got_field = got.field;
+static const char *const got_err = got.message;
 
 static int parse_len(const char *body, size_t len, struct api_session_req *req)
 {
-	/* Poisoned, so a field or message left unwritten shows. */
-	memset(got_field, 'x', sizeof(got_field) - 1);
-	got_field[sizeof(got_field) - 1] = '\0';
-	memset(got_err, 0, sizeof(got_err));
-	return api_session_req_parse(body, len, req, got_field,
-				     sizeof(got_field), got_err,
-				     sizeof(got_err));
+	int ret;
+
+	/* Poisoned, so a field, message or code left unwritten shows. */
+	memset(&got, 'x', sizeof(got));
+	got.field[sizeof(got.field) - 1] = '\0';
+	got.message[sizeof(got.message) - 1] = '\0';
+	ret = api_session_req_parse(body, len, req, &got);
+	assert_int_equal(got.code, ret);
+	return ret;
 }
 
 static int parse(const char *body, struct api_session_req *req)
@@ -654,23 +657,27 @@ static void test_messages_are_json_safe(void **state)
 	assert_string_equal(got_err, "a?b: unknown field");
 }
 
-static void test_small_buffers(void **state)
+static void test_field_cut(void **state)
 {
 	struct api_session_req req;
-	char field[4], err[8];
+	char body[256];
 	int ret;
 
 	(void)state;
-	memset(field, 'x', sizeof(field));
-	memset(err, 'x', sizeof(err));
-	ret = api_session_req_parse("{\"role\":\"sink\",\"abcdefgh\":1}", 28, &req,
-				    field, sizeof(field), err, sizeof(err));
+	/* A key longer than the error's field: cut to LR_ERR_FIELD_LEN - 1
+	 * bytes, then back to a whole character. */
+	strcpy(body, "{\"role\":\"sink\",\"");
+	for (int i = 0; i < 40; i++)
+		strcat(body, "\xc3\xa9");
+	strcat(body, "\":1}");
+	ret = parse(body, &req);
 	assert_int_equal(ret, -EINVAL);
-	assert_string_equal(field, "abc");
-	assert_int_equal(strlen(err), sizeof(err) - 1);
-	assert_int_equal(strncmp(err, "abcdefgh", sizeof(err) - 1), 0);
-	/* No room at all is allowed too. */
-	ret = api_session_req_parse("[]", 2, &req, NULL, 0, NULL, 0);
+	assert_int_equal(got.code, -EINVAL);
+	assert_int_equal(strlen(got_field), LR_ERR_FIELD_LEN - 2);
+	assert_int_equal(strncmp(got_field, body + 16, LR_ERR_FIELD_LEN - 2),
+			 0);
+	/* No error to fill is allowed too. */
+	ret = api_session_req_parse("[]", 2, &req, NULL);
 	assert_int_equal(ret, -EINVAL);
 }
 
@@ -706,7 +713,7 @@ int main(void)
 		cmocka_unit_test(test_body_size),
 		cmocka_unit_test(test_nul_bytes),
 		cmocka_unit_test(test_messages_are_json_safe),
-		cmocka_unit_test(test_small_buffers),
+		cmocka_unit_test(test_field_cut),
 		cmocka_unit_test(test_role_name),
 	};
 
