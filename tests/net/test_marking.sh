@@ -279,7 +279,7 @@ start_xdp_recv() {
 		[[ -n $(xdp_on_b) ]] && return 0
 		sleep 0.1
 	done
-	fail "$tag: the xdp receiver attached no program: $(tail -n1 "$(err "$1")")"
+	fail "$tag: the xdp receiver attached no program: $(tail -n1 "$(err "$tag")")"
 }
 
 log "7: xdp analyzer, 3 flows, EF+ECT(0)"
