@@ -332,10 +332,36 @@ int xdp_analyzer_kernel_stats(struct backend *b, char *buf, size_t len)
 }
 
 /*
+ * One CPU's markings of a flow added to r, as the worker's
+ * flow_note_marking() records them: DSCP and ECN values seen are sets
+ * (their union over CPUs); the tags are the last tagged packet's, and as
+ * CPUs keep no common order, those of the CPU that received the most of
+ * the flow (*tags_from) stand (RSS keeps a flow on one queue).
+ */
+static void flow_marks_add(struct flow_result *r,
+			   const struct xdp_flow_state *cpu,
+			   uint64_t *tags_from)
+{
+	if (cpu->tos_seen) {
+		r->tos_seen = true;
+		r->dscp_seen |= cpu->dscp_seen;
+		r->ecn_seen |= cpu->ecn_seen;
+	}
+	if (cpu->vlan_tags && (!r->vlan_seen || cpu->received > *tags_from)) {
+		r->vlan_seen = true;
+		r->vlan_id = cpu->vlan_outer_tci & 0x0fff;
+		r->vlan_inner_id =
+			cpu->vlan_tags >= 2 ? cpu->vlan_inner_tci & 0x0fff : 0;
+		*tags_from = cpu->received;
+	}
+}
+
+/*
  * The analyzer's flows, as sink_flow_read() merges them over CPUs: what
  * its map holds, flow ids below XDP_SINK_MAX_FLOWS, each owned by the
- * first sender that used it. It sees no DSCP, ECN or VLAN per flow and
- * keeps one latency histogram for all of them.
+ * first sender that used it, with the markings its packets arrived with.
+ * It keeps one latency histogram for all of them, and sees only the tags
+ * still in the frame when XDP runs (not one the NIC took off).
  */
 size_t xdp_analyzer_flow_results(struct backend *b, struct flow_result *out,
 				 size_t cap, const char **note)
@@ -345,8 +371,8 @@ size_t xdp_analyzer_flow_results(struct backend *b, struct flow_result *out,
 	size_t n = 0;
 
 	*note = "xdp analyzer: flow ids below 1024 only (higher ones are in "
-		"rx.untracked), one sender per flow id; no per-flow latency, "
-		"DSCP, ECN or VLAN";
+		"rx.untracked), one sender per flow id; no per-flow latency; "
+		"VLAN tags as they reach XDP (not one the NIC strips)";
 	/* Queue 0's program serves every queue: it alone answers. */
 	if (b->secondary || !b->sink || sink_counters_read(b, &sum))
 		return 0;
@@ -357,7 +383,7 @@ size_t xdp_analyzer_flow_results(struct backend *b, struct flow_result *out,
 		struct flow_result *r = &out[n];
 		struct seqtrack st;
 		double jitter = 0;
-		uint64_t weight = 0;
+		uint64_t weight = 0, tags_from = 0;
 		bool owner = false;
 
 		if (percpu_lookup(b, b->sink->maps.sink_flows, f, sizeof(*cpu)))
@@ -378,6 +404,7 @@ size_t xdp_analyzer_flow_results(struct backend *b, struct flow_result *out,
 				owner = true;
 			}
 			flow_state_add(&st, cpu, &jitter, &weight);
+			flow_marks_add(r, cpu, &tags_from);
 		}
 		if (!st.started)
 			continue;

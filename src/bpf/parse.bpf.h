@@ -23,10 +23,15 @@ struct vlan_header {
 	__be16 proto;
 };
 
-/* The L3 header after Ethernet and any VLAN tags, and its ethertype in
- * *proto; NULL when the frame ends before it. */
-static __always_inline void *parse_l2(void *data, void *data_end,
-				      __be16 *proto)
+/* The VLAN tags in front of the L3 header, outermost first. */
+struct l2_tags {
+	__u16 tci[VLAN_MAX_DEPTH]; /* host order */
+	__u32 count;
+};
+
+/* parse_l2(), and the tags it stepped over in *tags. */
+static __always_inline void *parse_l2_tags(void *data, void *data_end,
+					   __be16 *proto, struct l2_tags *tags)
 {
 	struct ethhdr *eth = data;
 	void *l3 = eth + 1;
@@ -45,9 +50,21 @@ static __always_inline void *parse_l2(void *data, void *data_end,
 		if ((void *)(vlan + 1) > data_end)
 			return NULL;
 		*proto = vlan->proto;
+		tags->tci[i] = bpf_ntohs(vlan->tci);
+		tags->count = i + 1;
 		l3 = vlan + 1;
 	}
 	return l3;
+}
+
+/* The L3 header after Ethernet and any VLAN tags, and its ethertype in
+ * *proto; NULL when the frame ends before it. */
+static __always_inline void *parse_l2(void *data, void *data_end,
+				      __be16 *proto)
+{
+	struct l2_tags tags = {};
+
+	return parse_l2_tags(data, data_end, proto, &tags);
 }
 
 #endif

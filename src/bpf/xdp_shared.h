@@ -122,6 +122,22 @@ struct xdp_flow_state {
 	__u64 reordered;
 	__u64 late;
 	__u64 max_reorder_distance;
+	/*
+	 * The markings the flow's packets arrived with, as the user-space
+	 * receivers record them (lib/flowreport.h): every DSCP and ECN
+	 * value seen, and the tags of the last tagged packet. Written after
+	 * received, so a copy never shows a marking without its packet.
+	 * marks is the last packet's markings packed (XDP_MARKS_*): the
+	 * program compares it and writes the rest only on a change.
+	 */
+	__u64 marks;
+	__u64 dscp_seen; /* bit d: a packet came with DSCP d */
+	__u16 vlan_outer_tci; /* last tagged packet's outer (or only) tag */
+	__u16 vlan_inner_tci; /* with it, QinQ's inner tag */
+	__u8 vlan_tags; /* how many tags that packet had: 0 none seen, 1, 2 */
+	__u8 ecn_seen; /* bit e: with ECN codepoint e */
+	__u8 tos_seen; /* 1: the TOS byte was read (every packet's) */
+	__u8 marks_pad;
 	__u64 received; /* every packet, duplicates included */
 	/* RFC 3550 J in ns, scaled by 16 (integer arithmetic) */
 	__u64 jitter_x16;
@@ -136,6 +152,14 @@ struct xdp_flow_state {
 	__u32 pad;
 	__u64 seen[XDP_SEQ_WORDS]; /* bit per seq, mod XDP_SEQ_WINDOW */
 };
+
+/* struct xdp_flow_state.marks: the TOS byte (IPv6 traffic class), the
+ * number of VLAN tags and their TCIs; the valid bit keeps a zeroed entry
+ * from matching an untagged best-effort packet. */
+#define XDP_MARKS_VALID (1ULL << 63)
+#define XDP_MARKS_TAGS_SHIFT 8
+#define XDP_MARKS_OUTER_SHIFT 16
+#define XDP_MARKS_INNER_SHIFT 32
 
 /* Per CPU, in the sink. */
 struct xdp_sink_counters {

@@ -82,6 +82,8 @@ struct test_packet {
 	__u32 payload_len; /* from the UDP length */
 	__u32 src_addr[4];
 	__u16 src_port;
+	__u8 tos; /* IPv4 TOS, IPv6 traffic class */
+	struct l2_tags tags;
 };
 
 enum parse_result {
@@ -139,6 +141,7 @@ parse_ipv4(const struct frame *f, struct iphdr *ip, struct test_packet *pkt)
 	pkt->payload_len = udp_len - sizeof(*udp);
 	pkt->src_addr[0] = ip->saddr;
 	pkt->src_port = udp->source;
+	pkt->tos = ip->tos;
 	return PARSE_TEST;
 }
 
@@ -177,6 +180,7 @@ parse_ipv6(const struct frame *f, struct ipv6hdr *ip6,
 	pkt->src_addr[2] = ip6->saddr.in6_u.u6_addr32[2];
 	pkt->src_addr[3] = ip6->saddr.in6_u.u6_addr32[3];
 	pkt->src_port = udp->source;
+	pkt->tos = (__u8)(ip6->priority << 4 | ip6->flow_lbl[0] >> 4);
 	return PARSE_TEST;
 }
 
@@ -184,7 +188,7 @@ static __always_inline enum parse_result
 parse_frame(const struct frame *f, struct test_packet *pkt)
 {
 	__be16 proto;
-	void *l3 = parse_l2(f->data, f->data_end, &proto);
+	void *l3 = parse_l2_tags(f->data, f->data_end, &proto, &pkt->tags);
 
 	if (!l3)
 		return PARSE_NOT_OURS;
@@ -425,6 +429,44 @@ static __always_inline void jitter_update(struct xdp_flow_state *st,
 	st->have_prev = 1;
 }
 
+/* The packet's markings packed as struct xdp_flow_state.marks. */
+static __always_inline __u64 marks_of(const struct test_packet *pkt)
+{
+	__u64 marks = XDP_MARKS_VALID | pkt->tos |
+		      (__u64)pkt->tags.count << XDP_MARKS_TAGS_SHIFT;
+
+	if (pkt->tags.count >= 1)
+		marks |= (__u64)pkt->tags.tci[0] << XDP_MARKS_OUTER_SHIFT;
+	if (pkt->tags.count >= 2)
+		marks |= (__u64)pkt->tags.tci[1] << XDP_MARKS_INNER_SHIFT;
+	return marks;
+}
+
+/*
+ * What the worker's flow_note_marking() records, for a packet whose
+ * markings differ from the flow's last one: the common case (a flow
+ * keeps its marking) costs one compare and no store. After seq_update(),
+ * which bumped received (see struct xdp_flow_state).
+ */
+static __always_inline void marks_update(struct xdp_flow_state *st,
+					 const struct test_packet *pkt)
+{
+	__u64 marks = marks_of(pkt);
+
+	if (marks == st->marks)
+		return;
+	st->dscp_seen |= 1ULL << (pkt->tos >> 2);
+	st->ecn_seen |= (__u8)(1u << (pkt->tos & 3));
+	st->tos_seen = 1;
+	if (pkt->tags.count) {
+		st->vlan_outer_tci = pkt->tags.tci[0];
+		st->vlan_inner_tci =
+			pkt->tags.count >= 2 ? pkt->tags.tci[1] : 0;
+		st->vlan_tags = (__u8)pkt->tags.count;
+	}
+	st->marks = marks;
+}
+
 static __always_inline bool owner_matches(const struct xdp_flow_state *st,
 					  const struct test_packet *pkt)
 {
@@ -583,6 +625,7 @@ int lr_sink(struct xdp_md *ctx)
 		goto untracked;
 	}
 	seq_update(st, seq);
+	marks_update(st, &pkt);
 	jitter_update(st, transit);
 	return verdict;
 

@@ -21,8 +21,12 @@
 #     rule for CS5 and one for any other class on the test ports).
 #  6. IPv6 (on loopback, in a namespace of its own): --traffic-class
 #     arrives as sent, DSCP and ECN read back per flow.
-#  7. The xdp analyzer's per-flow view (flow ids below 1024, no markings
-#     or latency per flow; rx.per_flow_note says so).
+#  7. The xdp analyzer's per-flow view (flow ids below 1024, no latency
+#     per flow; rx.per_flow_note says so) with the markings each flow
+#     arrived with: as sent; remarked on the way by an nft rule on a's
+#     egress (a whole flow, and every 2nd packet of another, the rule's
+#     counters as the truth); two VLAN-tagged classes, one of them on a
+#     flow id another sender owns (untracked: its tags stay out).
 #  8. The xdp backend's generator writes DSCP, ECN and the tag as well.
 #  9. ping --dscp AF22: raw and udp reflectors send the byte back as it
 #     came, and ping's per-flow view of the replies shows it.
@@ -32,7 +36,7 @@
 # NAPI) does no GRO on the veth.
 . "$(dirname "$0")/lib.sh"
 require_root
-require_cmd ip jq nft
+require_cmd ip jq nft taskset
 require_binary
 lab_up "$(lab_name q)"
 
@@ -263,12 +267,25 @@ assert_gt "5: CS5 test packets counted by b's rule" "$(rule_count "==")" 0
 assert_eq "5: test packets with another DSCP" "$(rule_count "!=")" 0
 
 # ---- 7. the xdp analyzer's per-flow view, within its map's limits
-log "7: xdp analyzer, 3 flows"
-bg_start recv-xdp "$NS_B" 40 "$LINERATE" recv --backend xdp \
-	--listen "$IP_B:$PORT" --idle-timeout 2s --json
-sleep 1.5
+xdp_on_b() { ip -n "$NS_B" -j link show dev "$DEV_B" | jq -r '.[0].xdp.prog.name // empty'; }
+# start_xdp_recv TAG [ARGS...]: recv --backend xdp in b, back once its
+# program is on.
+start_xdp_recv() {
+	local i tag=$1
+	shift
+	bg_start "$tag" "$NS_B" 40 "$LINERATE" recv --backend xdp \
+		--listen "$IP_B:$PORT" --idle-timeout 2s --json "$@"
+	for ((i = 0; i < 100; i++)); do
+		[[ -n $(xdp_on_b) ]] && return 0
+		sleep 0.1
+	done
+	fail "$tag: the xdp receiver attached no program: $(tail -n1 "$(err "$tag")")"
+}
+
+log "7: xdp analyzer, 3 flows, EF+ECT(0)"
+start_xdp_recv recv-xdp
 send_a send-xdp 20 --src "$IP_A:47000" --count 3000 --rate 20kpps --flows 3 \
-	--dscp EF --no-gso --json
+	--dscp EF --ecn ect0 --no-gso --json
 assert_rc "7: send" $? 0
 bg_wait recv-xdp
 R=$(out recv-xdp)
@@ -278,13 +295,102 @@ if [[ $(jget "$R" .backend.name) == xdp ]]; then
 	assert_eq "7: each flow: lost 0, expected = packets" \
 		"$(jget "$R" '[.rx.per_flow[] | .lost == 0 and .expected == .packets] | all')" true
 	assert_eq "7: ports" "$(jget "$R" '[.rx.per_flow[].src_port] | join(",")')" 47000,47001,47002
-	assert_eq "7: no markings or latency per flow in the analyzer" \
-		"$(jget "$R" '[.rx.per_flow[] | .dscp == null and .latency_ns == null] | all')" true
+	assert_eq "7: every flow's DSCP/ECN/VLAN as sent (untagged)" \
+		"$(jget "$R" '[.rx.per_flow[] | "\(.dscp | join("+"))/\(.ecn | join("+"))/\(.vlan)"] | unique | join(" ")')" \
+		"EF/ect0/null"
+	assert_eq "7: named by port and class" "$(flow_field "$R" 47001 name)" "$IP_A:47001 EF"
+	assert_eq "7: no latency per flow in the analyzer" \
+		"$(jget "$R" '[.rx.per_flow[] | .latency_ns == null] | all')" true
 	assert_true "7: the report states the analyzer's limits" quiet \
 		jq -e '.rx.per_flow_note | test("below 1024")' "$R"
 else
 	fail "7: the xdp receiver did not run: $(tail -n1 "$(err recv-xdp)")"
 fi
+
+# A remarking device: an nft rule on a's egress (after the udp sender,
+# before b's XDP) rewrites flow 47101 to CS1 and every 2nd packet of
+# flow 47102 to EF; 47100 keeps AF41. The analyzer must show what came.
+N7=3000
+if in_a nft -f - <<NFT 2>"$(err remark-nft)"; then
+table netdev lrremark {
+	chain out {
+		type filter hook egress device "$DEV_A" priority 0; policy accept;
+		udp sport 47101 counter ip dscp set cs1
+		udp sport 47102 numgen inc mod 2 == 0 counter ip dscp set ef
+	}
+}
+NFT
+	on_cleanup in_a nft delete table netdev lrremark
+	remarked() {
+		in_a nft -j list chain netdev lrremark out |
+			jq -r --arg p "$1" '.nftables[] | select(.rule) | .rule |
+				select(any(.expr[]; .match?.right? == ($p | tonumber))) |
+				.expr[] | select(.counter) | .counter.packets'
+	}
+	log "7: remarked on the way: AF41 from 47100-47102, 47101 to CS1, half of 47102 to EF"
+	start_xdp_recv recv-remark --per-flow-csv "$WORKDIR/remark.csv"
+	send_a send-remark 20 --src "$IP_A:47100" --count $N7 --rate 20kpps --flows 3 \
+		--dscp AF41 --no-gso --json
+	assert_rc "7: remark: send" $? 0
+	bg_wait recv-remark
+	R=$(out recv-remark)
+	assert_eq "7: remark: packets" "$(jget "$R" .rx.packets)" $N7
+	# The sender spreads packets over its flows; each flow's count is
+	# the receiver's, the rule's counter must agree with it.
+	assert_gt "7: remark: 47101 got packets" "$(flow_field "$R" 47101 packets)" 0
+	assert_eq "7: remark: the rule rewrote all of 47101" "$(remarked 47101)" \
+		"$(flow_field "$R" 47101 packets)"
+	assert_eq "7: remark: the rule rewrote every 2nd of 47102 (from the 1st)" \
+		"$(remarked 47102)" $((($(flow_field "$R" 47102 packets) + 1) / 2))
+	assert_eq "7: remark: 47100 kept AF41" "$(flow_field "$R" 47100 'dscp | join(",")')" AF41
+	assert_eq "7: remark: 47101 arrived CS1" "$(flow_field "$R" 47101 'dscp | join(",")')" CS1
+	assert_eq "7: remark: 47102 arrived as both" "$(flow_field "$R" 47102 'dscp | join(",")')" AF41,EF
+	assert_eq "7: remark: ECN untouched" \
+		"$(jget "$R" '[.rx.per_flow[].ecn | join(",")] | unique | join(" ")')" not-ect
+	assert_eq "7: remark: 47102 named by both classes" \
+		"$(flow_field "$R" 47102 name)" "$IP_A:47102 AF41+EF"
+	assert_eq "7: remark: nothing lost" "$(jget "$R" .rx.lost)" 0
+	assert_eq "7: remark: CSV rows' src_port and dscp" \
+		"$(awk -F, 'NR > 1 { printf "%s%s=%s", sep, $3, $12; sep = " " }' "$WORKDIR/remark.csv")" \
+		"47100=AF41 47101=CS1 47102=AF41+EF"
+else
+	log "7: no nft egress hook here ($(head -n1 "$(err remark-nft)")): remarking not checked"
+fi
+
+# Two tagged classes. The analyzer keys flows by flow id, one sender
+# each: the first sender owns flow 0 (VLAN 100, AF41), the second's
+# flow 0 is then another sender's and counted untracked (its markings
+# must not leak into flow 0), its flow 1 is VLAN 200, CS1+ECT(1). The
+# analyzer's flow state is per CPU (so is its owner): both senders run on
+# CPU 0, where the veth then runs b's XDP for their frames.
+# flow_marks JSON PORT: "DSCP/ECN/VLAN/INNER" of the flow from PORT.
+flow_marks() {
+	jget "$1" "[.rx.per_flow[] | select(.src_port == $2)] | .[0] |
+		\"\\(.dscp | join(\",\"))/\\(.ecn | join(\",\"))/\\(.vlan)/\\(.vlan_inner)\""
+}
+log "7: xdp analyzer, VLAN 100 AF41 (flow 0) and VLAN 200 CS1 (flows 0 and 1)"
+start_xdp_recv recv-xvlan
+run_in send-xvlan1 "$NS_A" 30 taskset -c 0 "$LINERATE" send --backend afpacket \
+	--dst "$IP_B:$PORT" --src "$IP_A:47200" --count 1000 --rate 20kpps \
+	--dscp AF41 --vlan 100:3 --json
+assert_rc "7: vlan 100: send" $? 0
+run_in send-xvlan2 "$NS_A" 30 taskset -c 0 "$LINERATE" send --backend afpacket \
+	--dst "$IP_B:$PORT" --src "$IP_A:47300" --flows 2 --count 1000 --rate 20kpps \
+	--dscp CS1 --ecn ect1 --vlan 200 --json
+assert_rc "7: vlan 200: send" $? 0
+bg_wait recv-xvlan
+R=$(out recv-xvlan)
+assert_eq "7: vlan: packets" "$(jget "$R" .rx.packets)" 2000
+assert_eq "7: vlan: the second sender's flow 0 untracked, its flow 1 tracked" \
+	"$(($(jget "$R" .rx.untracked) + $(flow_field "$R" 47301 packets)))" 1000
+assert_gt "7: vlan: some untracked" "$(jget "$R" .rx.untracked)" 0
+assert_eq "7: vlan: two flows" "$(jget "$R" '[.rx.per_flow[] | "\(.src_port)/\(.flow_id)"] | join(" ")')" \
+	"47200/0 47301/1"
+assert_eq "7: vlan: flow 0 packets" "$(flow_field "$R" 47200 packets)" 1000
+assert_eq "7: vlan: flow 0 markings" "$(flow_marks "$R" 47200)" "AF41/not-ect/100/null"
+assert_eq "7: vlan: flow 1 markings" "$(flow_marks "$R" 47301)" "CS1/ect1/200/null"
+assert_eq "7: vlan: flow 1 named by class and tag" "$(flow_field "$R" 47301 name)" \
+	"$IP_A:47301 CS1 vlan 200"
 
 # ---- 8. the xdp backend's in-kernel generator writes the marking too
 log "8: xdp generator, EF+CE, VLAN 7:2 -> afxdp receiver"

@@ -4,7 +4,8 @@
 # reflector answers its client's pings and drops, counted, those of an
 # address its --from refuses, and the AF_XDP steering program hands the
 # pinger's replies to its socket. The lab's veths get IPv6 addresses of
-# their own (nodad, static neighbours), so counts are exact.
+# their own (nodad, static neighbours), so counts are exact. The xdp
+# analyzer reads each flow's traffic class.
 # time-limit: 120
 . "$(dirname "$0")/lib.sh"
 require_root
@@ -80,5 +81,30 @@ assert_eq "reflect: backend" "$(jget "$R" .backend.name)" xdp
 assert_eq "reflect: reflected" "$(jget "$R" .reflected)" $N
 assert_eq "reflect: rx.filtered" "$(jget "$R" .rx.filtered)" $N
 no_xdp_left reflect
+
+# ---- the xdp analyzer reads the IPv6 traffic class per flow: 0xa1 is
+# DSCP 40 (CS5) and ECN ect1, split over the version and flow label words
+N=300
+bg_start an "$NS_B" 40 "$LINERATE" recv --backend xdp --listen "[$IP6_B]:7100" \
+	--idle-timeout 2s --json
+for ((i = 0; i < 100; i++)); do
+	[[ -n $(ip -n "$NS_B" -j link show dev "$DEV_B" | jq -r '.[0].xdp.prog.name // empty') ]] && break
+	sleep 0.1
+done
+run_in an-send "$NS_A" 30 "$LINERATE" send --backend udp --src "[$IP6_A]:47600" \
+	--dst "[$IP6_B]:7100" --flows 2 --traffic-class 0xa1 --count $N --rate 10kpps \
+	--no-gso --json
+assert_rc "analyzer: send --traffic-class 0xa1" $? 0
+bg_wait an
+assert_rc "analyzer: recv" $? 0
+R=$(out an)
+assert_eq "analyzer: backend" "$(jget "$R" .backend.name)" xdp
+assert_eq "analyzer: packets" "$(jget "$R" .rx.packets)" $N
+assert_eq "analyzer: per-flow markings" \
+	"$(jget "$R" '[.rx.per_flow[] | "\(.src_port) \(.dscp | join("+")) \(.ecn | join("+")) \(.vlan)"] | join(", ")')" \
+	"47600 CS5 ect1 null, 47601 CS5 ect1 null"
+assert_eq "analyzer: named by address, port and class" \
+	"$(jget "$R" '.rx.per_flow[0].name')" "[$IP6_A]:47600 CS5"
+no_xdp_left analyzer
 
 finish
