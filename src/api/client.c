@@ -81,18 +81,19 @@ static int split_host(const char *in, char *host, size_t len, unsigned *port)
 }
 
 struct api_client *api_client_open(const struct api_client_config *cfg,
-				   char *err, size_t err_len)
+				   struct lr_err *err)
 {
 	struct api_client *c = calloc(1, sizeof(*c));
 	char auth[4200];
 	unsigned port;
 
 	if (!c) {
-		snprintf(err, err_len, "out of memory");
+		lr_err_set(err, -ENOMEM, NULL, "out of memory");
 		return NULL;
 	}
 	if (split_host(cfg->host, c->host, sizeof(c->host), &port)) {
-		snprintf(err, err_len, "'%s' is not HOST[:PORT]", cfg->host);
+		lr_err_set(err, -EINVAL, NULL, "'%s' is not HOST[:PORT]",
+			   cfg->host);
 		goto fail;
 	}
 	snprintf(c->base, sizeof(c->base), "%s://%s%s%s:%u",
@@ -102,13 +103,14 @@ struct api_client *api_client_open(const struct api_client_config *cfg,
 	if (cfg->tls &&
 	    !(curl_version_info(CURLVERSION_NOW)->features & CURL_VERSION_SSL)) {
 		/* The static build links an HTTP-only libcurl (docs/install.md). */
-		snprintf(err, err_len,
-			 "--tls: this linerate's libcurl has no TLS (see linerate --version)");
+		lr_err_set(err, -ENOTSUP, "tls",
+			   "--tls: this linerate's libcurl has no TLS (see "
+			   "linerate --version)");
 		goto fail;
 	}
 	c->curl = curl_easy_init();
 	if (!c->curl) {
-		snprintf(err, err_len, "cannot start libcurl");
+		lr_err_set(err, -ENOMEM, NULL, "cannot start libcurl");
 		goto fail;
 	}
 	c->headers = curl_slist_append(NULL, "Content-Type: application/json");
@@ -153,7 +155,7 @@ void api_client_config_init(struct api_client_config *cfg,
 struct api_client *api_client_connect(const struct api_client_config *cfg,
 				      const char *token_file,
 				      const char *check_path, bool *bad_input,
-				      char *err, size_t err_len)
+				      struct lr_err *err)
 {
 	struct api_client_config c2 = *cfg;
 	struct api_client *c;
@@ -168,19 +170,19 @@ struct api_client *api_client_connect(const struct api_client_config *cfg,
 	if (token_file) {
 		token = http_read_small_file("--token-file", token_file, 4096);
 		if (!token) {
-			snprintf(err, err_len, "--token-file: cannot use %s",
-				 token_file);
+			lr_err_set(err, -EINVAL, "token-file",
+				   "--token-file: cannot use %s", token_file);
 			return NULL;
 		}
 		c2.token = token;
 	}
-	c = api_client_open(&c2, err, err_len);
+	c = api_client_open(&c2, err);
 	free(token);
 	if (!c || !check_path)
 		return c;
 	*bad_input = false;
 	rc = api_client_expect(c, "GET", check_path, NULL, 200, -EPERM, &reply,
-			       err, err_len);
+			       err);
 	json_decref(reply);
 	if (rc) {
 		api_client_close(c);
@@ -231,7 +233,7 @@ const char *api_client_peer_ip(struct api_client *c)
 
 int api_client_request(struct api_client *c, const char *method,
 		       const char *path, json_t *body, long *status,
-		       json_t **reply, char *err, size_t err_len)
+		       json_t **reply, struct lr_err *err)
 {
 	char url[512];
 	char *text = NULL;
@@ -247,8 +249,7 @@ int api_client_request(struct api_client *c, const char *method,
 	if (body) {
 		text = json_dumps(body, JSON_COMPACT);
 		if (!text) {
-			snprintf(err, err_len, "out of memory");
-			return -ENOMEM;
+			return lr_err_set(err, -ENOMEM, NULL, "out of memory");
 		}
 		curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS, text);
 	} else {
@@ -259,9 +260,11 @@ int api_client_request(struct api_client *c, const char *method,
 	rc = curl_easy_perform(c->curl);
 	free(text);
 	if (rc != CURLE_OK) {
-		snprintf(err, err_len, "%s %s: %s", method, url,
-			 c->overflow ? "reply too large" : curl_easy_strerror(rc));
-		return rc == CURLE_OPERATION_TIMEDOUT ? -ETIMEDOUT : -EIO;
+		return lr_err_set(
+			err, rc == CURLE_OPERATION_TIMEDOUT ? -ETIMEDOUT : -EIO,
+			NULL, "%s %s: %s", method, url,
+			c->overflow ? "reply too large" :
+				      curl_easy_strerror(rc));
 	}
 	curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, status);
 	if (c->len)
@@ -271,19 +274,18 @@ int api_client_request(struct api_client *c, const char *method,
 
 int api_client_expect(struct api_client *c, const char *method,
 		      const char *path, json_t *body, long want, int refused,
-		      json_t **reply, char *err, size_t err_len)
+		      json_t **reply, struct lr_err *err)
 {
 	long status;
 	int ret;
 
 	*reply = NULL;
-	ret = api_client_request(c, method, path, body, &status, reply, err,
-				 err_len);
+	ret = api_client_request(c, method, path, body, &status, reply, err);
 	if (ret)
 		return ret;
 	if (status == want)
 		return 0;
-	api_reply_error(*reply, status, err, err_len);
+	api_reply_error_set(err, refused, *reply, status);
 	json_decref(*reply);
 	*reply = NULL;
 	return refused;
@@ -297,9 +299,18 @@ const char *api_reply_error(json_t *reply, long status, char *buf, size_t len)
 	return buf;
 }
 
+int api_reply_error_set(struct lr_err *err, int code, json_t *reply,
+			long status)
+{
+	char line[LR_ERR_MESSAGE_LEN];
+
+	return lr_err_set(err, code, NULL, "%s",
+			  api_reply_error(reply, status, line, sizeof(line)));
+}
+
 int api_client_clock_offset(struct api_client *c, int samples,
-			    int64_t *offset_ns, uint64_t *error_ns, char *err,
-			    size_t err_len)
+			    int64_t *offset_ns, uint64_t *error_ns,
+			    struct lr_err *err)
 {
 	uint64_t best_rtt = UINT64_MAX;
 	int good = 0;
@@ -312,13 +323,13 @@ int api_client_clock_offset(struct api_client *c, int samples,
 
 		t0 = clock_ns(CLOCK_REALTIME);
 		ret = api_client_request(c, "GET", "/v1/time", NULL, &status,
-					 &reply, err, err_len);
+					 &reply, err);
 		t3 = clock_ns(CLOCK_REALTIME);
 		if (ret)
 			return ret;
 		if (status != 200 ||
 		    !json_is_integer(json_object_get(reply, "realtime_ns"))) {
-			api_reply_error(reply, status, err, err_len);
+			api_reply_error_set(err, -EPROTO, reply, status);
 			json_decref(reply);
 			return -EPROTO;
 		}
@@ -337,8 +348,8 @@ int api_client_clock_offset(struct api_client *c, int samples,
 		}
 	}
 	if (!good) {
-		snprintf(err, err_len, "clock exchange: the local clock stepped");
-		return -EAGAIN;
+		return lr_err_set(err, -EAGAIN, NULL,
+				  "clock exchange: the local clock stepped");
 	}
 	return 0;
 }

@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lib/err.h"
+
 struct api_client;
 
 struct api_client_config {
@@ -40,30 +42,31 @@ void api_client_config_init(struct api_client_config *cfg,
 			    const struct api_client_opts *opts,
 			    const char *host);
 
+/* NULL with the reason in err (-EINVAL: a bad host, -ENOTSUP: no TLS). */
 struct api_client *api_client_open(const struct api_client_config *cfg,
-				   char *err, size_t err_len);
+				   struct lr_err *err);
 
 /*
  * api_client_open() with the token read from token_file (NULL: none, or
  * cfg->token), then, when check_path is given, one GET of it that must
  * answer 200, so a wrong address or token fails before anything runs.
- * NULL with a line in err; *bad_input (may be NULL) tells a usage error
+ * NULL with the reason in err; *bad_input (may be NULL) tells a usage error
  * (the token file, the host) from a server that refused or did not answer.
  */
 struct api_client *api_client_connect(const struct api_client_config *cfg,
 				      const char *token_file,
 				      const char *check_path, bool *bad_input,
-				      char *err, size_t err_len);
+				      struct lr_err *err);
 void api_client_close(struct api_client *c);
 
 /*
  * One request. body may be NULL. On a reply, returns 0 with the HTTP
  * status in *status and the parsed JSON body in *reply (NULL when the body
- * was not JSON); -errno with a line in err when no reply came.
+ * was not JSON); -errno with the reason in err when no reply came.
  */
 int api_client_request(struct api_client *c, const char *method,
 		       const char *path, json_t *body, long *status,
-		       json_t **reply, char *err, size_t err_len);
+		       json_t **reply, struct lr_err *err);
 
 /*
  * A request that must be answered with status `want`: 0 with the reply
@@ -72,7 +75,7 @@ int api_client_request(struct api_client *c, const char *method,
  */
 int api_client_expect(struct api_client *c, const char *method,
 		      const char *path, json_t *body, long want, int refused,
-		      json_t **reply, char *err, size_t err_len);
+		      json_t **reply, struct lr_err *err);
 
 /* The server's address as the data plane should use it (no brackets). */
 const char *api_client_host(const struct api_client *c);
@@ -91,10 +94,14 @@ const char *api_client_peer_ip(struct api_client *c);
  * and half its round trip bounds the error.
  */
 int api_client_clock_offset(struct api_client *c, int samples,
-			    int64_t *offset_ns, uint64_t *error_ns, char *err,
-			    size_t err_len);
+			    int64_t *offset_ns, uint64_t *error_ns,
+			    struct lr_err *err);
 
 /* "error" of a JSON error reply, or a fallback. */
 const char *api_reply_error(json_t *reply, long status, char *buf, size_t len);
+
+/* The same into err, with code; returns code. */
+int api_reply_error_set(struct lr_err *err, int code, json_t *reply,
+			long status);
 
 #endif

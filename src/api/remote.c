@@ -109,13 +109,13 @@ static int local_join(struct local_run *lr)
 
 /* ---- the far end */
 
-int remote_create(struct remote *r, json_t *req, char *err, size_t err_len)
+int remote_create(struct remote *r, json_t *req, struct lr_err *err)
 {
 	json_t *reply, *data;
 	int ret;
 
 	ret = api_client_expect(r->api, "POST", "/v1/sessions", req, 201,
-				-EPERM, &reply, err, err_len);
+				-EPERM, &reply, err);
 	json_decref(req);
 	if (ret)
 		return ret;
@@ -126,9 +126,9 @@ int remote_create(struct remote *r, json_t *req, char *err, size_t err_len)
 	    json_string_length(json_object_get(data, "address")) >=
 		    sizeof(r->address) ||
 	    !json_is_integer(json_object_get(data, "port"))) {
-		snprintf(err, err_len, "the server's reply lacks id/data");
 		json_decref(reply);
-		return -EPROTO;
+		return lr_err_set(err, -EPROTO, NULL,
+				  "the server's reply lacks id/data");
 	}
 	snprintf(r->id, sizeof(r->id), "%s",
 		 json_string_value(json_object_get(reply, "id")));
@@ -139,8 +139,7 @@ int remote_create(struct remote *r, json_t *req, char *err, size_t err_len)
 	return 0;
 }
 
-int remote_state(struct remote *r, char *buf, size_t len, char *err,
-		 size_t err_len)
+int remote_state(struct remote *r, char *buf, size_t len, struct lr_err *err)
 {
 	char path[64];
 	json_t *reply;
@@ -148,7 +147,7 @@ int remote_state(struct remote *r, char *buf, size_t len, char *err,
 
 	snprintf(path, sizeof(path), "/v1/sessions/%s", r->id);
 	ret = api_client_expect(r->api, "GET", path, NULL, 200, -EPROTO, &reply,
-				err, err_len);
+				err);
 	if (ret)
 		return ret;
 	snprintf(buf, len, "%s",
@@ -159,8 +158,8 @@ int remote_state(struct remote *r, char *buf, size_t len, char *err,
 
 int remote_report_wait(struct api_client *api, const char *id,
 		       uint64_t deadline_ns, uint64_t poll_ns,
-		       const atomic_bool *stop, json_t **report, char *err,
-		       size_t err_len)
+		       const atomic_bool *stop, json_t **report,
+		       struct lr_err *err)
 {
 	char path[64];
 	json_t *reply;
@@ -170,7 +169,7 @@ int remote_report_wait(struct api_client *api, const char *id,
 	snprintf(path, sizeof(path), "/v1/sessions/%s/report", id);
 	while (!(stop && atomic_load(stop)) && mono_ns() < deadline_ns) {
 		ret = api_client_request(api, "GET", path, NULL, &status,
-					 &reply, err, err_len);
+					 &reply, err);
 		if (ret)
 			return ret;
 		if (status == 200) {
@@ -178,20 +177,18 @@ int remote_report_wait(struct api_client *api, const char *id,
 			return 0;
 		}
 		if (status != 409) {
-			api_reply_error(reply, status, err, err_len);
+			api_reply_error_set(err, -EPROTO, reply, status);
 			json_decref(reply);
 			return -EPROTO;
 		}
 		json_decref(reply);
 		clock_wait_until(mono_ns() + poll_ns);
 	}
-	snprintf(err, err_len, "the server's session %s did not end in time",
-		 id);
-	return -ETIMEDOUT;
+	return lr_err_set(err, -ETIMEDOUT, NULL,
+			  "the server's session %s did not end in time", id);
 }
 
-int remote_stop(struct api_client *api, const char *id, char *err,
-		size_t err_len)
+int remote_stop(struct api_client *api, const char *id, struct lr_err *err)
 {
 	char path[64];
 	json_t *reply = NULL;
@@ -200,25 +197,24 @@ int remote_stop(struct api_client *api, const char *id, char *err,
 
 	snprintf(path, sizeof(path), "/v1/sessions/%s", id);
 	ret = api_client_request(api, "DELETE", path, NULL, &status, &reply,
-				 err, err_len);
+				 err);
 	json_decref(reply);
 	return ret;
 }
 
-int remote_finish(struct remote *r, bool stop_first, char *err, size_t err_len)
+int remote_finish(struct remote *r, bool stop_first, struct lr_err *err)
 {
 	int ret;
 
 	if (!r->id[0])
 		return 0;
 	if (stop_first) {
-		ret = remote_stop(r->api, r->id, err, err_len);
+		ret = remote_stop(r->api, r->id, err);
 		if (ret)
 			return ret;
 	}
 	return remote_report_wait(r->api, r->id, mono_ns() + 10 * NSEC_PER_SEC,
-				  100 * NSEC_PER_MSEC, NULL, &r->report, err,
-				  err_len);
+				  100 * NSEC_PER_MSEC, NULL, &r->report, err);
 }
 
 /* ---- requests */
@@ -314,10 +310,9 @@ static void learn_limits(struct api_client *api)
 {
 	json_t *reply;
 	long status;
-	char err[256];
 
 	if (api_client_request(api, "GET", "/v1/capabilities", NULL, &status,
-			       &reply, err, sizeof(err)))
+			       &reply, NULL))
 		return;
 	if (status == 200)
 		server_max_duration_s = json_number_value(json_object_get(
@@ -364,16 +359,15 @@ static void near_recv_spec(const struct remote_config *o, struct run_state *rs,
 	}
 }
 
-static int start_far_sink(struct run_state *rs, bool reflect, char *err,
-			  size_t err_len)
+static int start_far_sink(struct run_state *rs, bool reflect,
+			  struct lr_err *err)
 {
 	const struct remote_config *o = rs->o;
 	json_t *req = traffic_json(o, reflect ? "reflect" : "sink");
 
-	if (!req) {
-		snprintf(err, err_len, "cannot build the session request");
-		return -ENOMEM;
-	}
+	if (!req)
+		return lr_err_set(err, -ENOMEM, NULL,
+				  "cannot build the session request");
 	json_object_set_new(req, "duration", json_real(lifetime_s(&o->spec)));
 	if (!reflect && rs->one_way_valid) {
 		/* Its stamps are ours: our clock minus its. */
@@ -387,31 +381,30 @@ static int start_far_sink(struct run_state *rs, bool reflect, char *err,
 				    json_integer(o->spec.frame_size > 1518 ?
 							 o->spec.frame_size :
 							 1518));
-	return remote_create(&rs->far[0], req, err, err_len);
+	return remote_create(&rs->far[0], req, err);
 }
 
-static int start_far_source(struct run_state *rs, char *err, size_t err_len)
+static int start_far_source(struct run_state *rs, struct lr_err *err)
 {
 	const struct remote_config *o = rs->o;
 	json_t *req = traffic_json(o, "source");
 
-	if (!req) {
-		snprintf(err, err_len, "cannot build the session request");
-		return -ENOMEM;
-	}
+	if (!req)
+		return lr_err_set(err, -ENOMEM, NULL,
+				  "cannot build the session request");
 	json_object_set_new(req, "port", json_integer(o->port));
 	if (o->spec.duration_ns)
 		json_object_set_new(req, "duration",
 				    json_real((double)o->spec.duration_ns / 1e9));
 	if (o->spec.count)
 		json_object_set_new(req, "count", json_integer((json_int_t)o->spec.count));
-	return remote_create(&rs->far[1], req, err, err_len);
+	return remote_create(&rs->far[1], req, err);
 }
 
 /* Keep the far source's session in touch and wait for it to end (or
  * our receiver to, or a signal). */
-static int wait_far_source(struct run_state *rs, atomic_bool *stop, char *err,
-			   size_t err_len)
+static int wait_far_source(struct run_state *rs, atomic_bool *stop,
+			   struct lr_err *err)
 {
 	uint64_t deadline = mono_ns() +
 			    (uint64_t)(lifetime_s(&rs->o->spec) * 1e9) +
@@ -420,7 +413,7 @@ static int wait_far_source(struct run_state *rs, atomic_bool *stop, char *err,
 	int ret;
 
 	while (!atomic_load(stop) && mono_ns() < deadline) {
-		ret = remote_state(&rs->far[1], state, sizeof(state), err, err_len);
+		ret = remote_state(&rs->far[1], state, sizeof(state), err);
 		if (ret)
 			return ret;
 		if (strcmp(state, "running") && strcmp(state, "starting"))
@@ -486,7 +479,7 @@ static bool ip_same(const struct ip_addr *a, const struct ip_addr *b)
 static int data_address_check(struct api_client *api,
 			      const struct remote_config *o,
 			      const struct ip_addr *dst, const char *text,
-			      char *err, size_t err_len)
+			      struct lr_err *err)
 {
 	struct ip_addr want;
 	const char *peer;
@@ -496,17 +489,19 @@ static int data_address_check(struct api_client *api,
 	if (o->has_expect_data_address) {
 		if (ip_same(dst, &o->expect_data_address))
 			return 0;
-		snprintf(err, err_len,
-			 "the server wants our traffic sent to %s, not the "
-			 "address --expect-data-address names; refusing", text);
-		return -EPERM;
+		return lr_err_set(
+			err, -EPERM, "expect-data-address",
+			"the server wants our traffic sent to %s, not the "
+			"address --expect-data-address names; refusing",
+			text);
 	}
 	peer = api_client_peer_ip(api);
 	if (!peer || parse_endpoint(peer, true, &want, &port, &has_port)) {
-		snprintf(err, err_len,
-			 "cannot tell the server's address to check its data "
-			 "address %s against (--expect-data-address IP)", text);
-		return -EPERM;
+		return lr_err_set(
+			err, -EPERM, "expect-data-address",
+			"cannot tell the server's address to check its data "
+			"address %s against (--expect-data-address IP)",
+			text);
 	}
 	if (want.family == AF_INET6 && IN6_IS_ADDR_V4MAPPED(&want.v6)) {
 		want.family = AF_INET;
@@ -514,16 +509,16 @@ static int data_address_check(struct api_client *api,
 	}
 	if (ip_same(dst, &want))
 		return 0;
-	snprintf(err, err_len,
-		 "the server wants our traffic sent to %s, which is not its "
-		 "own address %s; refusing (--expect-data-address %s if that "
-		 "is intended)", text, peer, text);
-	return -EPERM;
+	return lr_err_set(
+		err, -EPERM, "expect-data-address",
+		"the server wants our traffic sent to %s, which is not its "
+		"own address %s; refusing (--expect-data-address %s if that "
+		"is intended)",
+		text, peer, text);
 }
 
 int remote_run(struct api_client *api, const struct remote_config *o,
-	       atomic_bool *stop, struct remote_result *res, char *err,
-	       size_t err_len)
+	       atomic_bool *stop, struct remote_result *res, struct lr_err *err)
 {
 	struct run_state *rs = calloc(1, sizeof(*rs));
 	bool final_silent = o->spec.output != OUTPUT_TEXT;
@@ -531,24 +526,23 @@ int remote_run(struct api_client *api, const struct remote_config *o,
 	int ret;
 
 	memset(res, 0, sizeof(*res));
-	if (!rs) {
-		snprintf(err, err_len, "out of memory");
-		return -ENOMEM;
-	}
+	if (!rs)
+		return lr_err_set(err, -ENOMEM, NULL, "out of memory");
 	rs->o = o;
 	rs->api = api;
 	rs->res = res;
 	rs->far[0].api = rs->far[1].api = api;
 	ret = api_client_clock_offset(api, 8, &rs->offset_ns, &rs->error_ns,
-				      err, err_len);
+				      err);
 	if (ret)
 		goto fail;
 	rs->one_way_valid = rs->error_ns <= o->max_clock_error_ns;
 	learn_limits(api);
 	local_ip = api_client_local_ip(api);
 	if (!local_ip) {
-		snprintf(err, err_len, "cannot tell our address on the API connection");
-		ret = -EIO;
+		ret = lr_err_set(
+			err, -EIO, NULL,
+			"cannot tell our address on the API connection");
 		goto fail;
 	}
 	if (o->mode == REMOTE_REVERSE || o->mode == REMOTE_BIDIR) {
@@ -556,9 +550,9 @@ int remote_run(struct api_client *api, const struct remote_config *o,
 		rs->near_used[1] = true;
 		ret = local_start(&rs->near[1], o->near_out, final_silent);
 		if (ret) {
-			snprintf(err, err_len,
-				 "our receiver could not start on %s:%u: %s",
-				 local_ip, o->port, local_why(&rs->near[1]));
+			lr_err_set(err, ret, NULL,
+				   "our receiver could not start on %s:%u: %s",
+				   local_ip, o->port, local_why(&rs->near[1]));
 			goto fail;
 		}
 	}
@@ -567,19 +561,20 @@ int remote_run(struct api_client *api, const struct remote_config *o,
 		bool has_port;
 		uint16_t port;
 
-		ret = start_far_sink(rs, o->mode == REMOTE_RTT, err, err_len);
+		ret = start_far_sink(rs, o->mode == REMOTE_RTT, err);
 		if (ret)
 			goto fail;
 		*sp = o->spec;
 		if (parse_endpoint(rs->far[0].address, true, &sp->dst, &port,
 				   &has_port)) {
-			snprintf(err, err_len, "the server gave a bad data address '%s'",
-				 rs->far[0].address);
-			ret = -EPROTO;
+			ret = lr_err_set(
+				err, -EPROTO, NULL,
+				"the server gave a bad data address '%s'",
+				rs->far[0].address);
 			goto fail;
 		}
 		ret = data_address_check(api, o, &sp->dst, rs->far[0].address,
-					 err, err_len);
+					 err);
 		if (ret)
 			goto fail;
 		sp->dst_port = rs->far[0].port;
@@ -587,7 +582,7 @@ int remote_run(struct api_client *api, const struct remote_config *o,
 			sp->csv_path = NULL;
 	}
 	if (o->mode == REMOTE_REVERSE || o->mode == REMOTE_BIDIR) {
-		ret = start_far_source(rs, err, err_len);
+		ret = start_far_source(rs, err);
 		if (ret)
 			goto fail;
 	}
@@ -595,9 +590,9 @@ int remote_run(struct api_client *api, const struct remote_config *o,
 		rs->near_used[0] = true;
 		ret = local_start(&rs->near[0], o->near_out, final_silent);
 		if (ret) {
-			snprintf(err, err_len, "our %s could not start: %s",
-				 o->mode == REMOTE_RTT ? "pinger" : "sender",
-				 local_why(&rs->near[0]));
+			lr_err_set(err, ret, NULL, "our %s could not start: %s",
+				   o->mode == REMOTE_RTT ? "pinger" : "sender",
+				   local_why(&rs->near[0]));
 			goto fail;
 		}
 	}
@@ -607,7 +602,7 @@ int remote_run(struct api_client *api, const struct remote_config *o,
 		while (!local_done(&rs->near[0]) && !atomic_load(stop))
 			clock_wait_until(mono_ns() + 50 * NSEC_PER_MSEC);
 	if (o->mode == REMOTE_REVERSE || o->mode == REMOTE_BIDIR) {
-		ret = wait_far_source(rs, stop, err, err_len);
+		ret = wait_far_source(rs, stop, err);
 		if (ret)
 			goto fail;
 	}
@@ -624,15 +619,15 @@ int remote_run(struct api_client *api, const struct remote_config *o,
 		local_join(&rs->near[1]);
 		rs->near_used[1] = false;
 	}
-	ret = remote_finish(&rs->far[0], true, err, err_len);
+	ret = remote_finish(&rs->far[0], true, err);
 	if (!ret)
-		ret = remote_finish(&rs->far[1], false, err, err_len);
+		ret = remote_finish(&rs->far[1], false, err);
 	if (ret)
 		goto fail;
 	if ((!rs->near[0].obs.final && o->mode != REMOTE_REVERSE) ||
 	    rs->near[0].err || rs->near[1].err) {
-		snprintf(err, err_len, "the local side of the test failed");
-		ret = -EIO;
+		ret = lr_err_set(err, -EIO, NULL,
+				 "the local side of the test failed");
 	}
 	collect(rs);
 	free(rs);
@@ -643,11 +638,9 @@ fail:
 			atomic_store(&rs->near[i].stop, true);
 			local_join(&rs->near[i]);
 		}
-		if (rs->far[i].id[0] && !rs->far[i].report) {
-			char e2[256];
-
-			remote_finish(&rs->far[i], true, e2, sizeof(e2));
-		}
+		/* Cleanup: the first cause is already in err. */
+		if (rs->far[i].id[0] && !rs->far[i].report)
+			remote_finish(&rs->far[i], true, NULL);
 	}
 	collect(rs);
 	free(rs);

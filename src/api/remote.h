@@ -58,13 +58,13 @@ struct remote_result {
 void remote_config_init(struct remote_config *cfg);
 
 /*
- * Run it. Returns 0, or -errno with a line in err; on error the result
+ * Run it. Returns 0, or -errno with the reason in err; on error the result
  * still holds the reports of whatever ran (for the caller to print), and
  * nothing is left running here or on the server.
  */
 int remote_run(struct api_client *api, const struct remote_config *cfg,
-	       atomic_bool *stop, struct remote_result *res, char *err,
-	       size_t err_len);
+	       atomic_bool *stop, struct remote_result *res,
+	       struct lr_err *err);
 void remote_result_free(struct remote_result *res);
 
 /* One session on a linerate server, driven through its API. */
@@ -77,26 +77,24 @@ struct remote {
 };
 
 /* POST req (consumed) to api as a new session; 0 with r's id, address
- * and port, or -errno with a line in err. */
-int remote_create(struct remote *r, json_t *req, char *err, size_t err_len);
+ * and port, or -errno with the reason in err. */
+int remote_create(struct remote *r, json_t *req, struct lr_err *err);
 /* The session's state ("running", "done", ...) into buf; 0 or -errno. */
-int remote_state(struct remote *r, char *buf, size_t len, char *err,
-		 size_t err_len);
+int remote_state(struct remote *r, char *buf, size_t len, struct lr_err *err);
 /* Ask the server to end session id: one that still runs stops, a
  * finished one just answers. 0 (whatever the answer) or -errno with a
  * line in err when the request itself failed. */
-int remote_stop(struct api_client *api, const char *id, char *err,
-		size_t err_len);
+int remote_stop(struct api_client *api, const char *id, struct lr_err *err);
 /* Stop it first if asked, then fetch its final report into r->report;
- * 0 (also when r was never created), or -errno with a line in err. */
-int remote_finish(struct remote *r, bool stop_first, char *err, size_t err_len);
+ * 0 (also when r was never created), or -errno with the reason in err. */
+int remote_finish(struct remote *r, bool stop_first, struct lr_err *err);
 /* Poll session id's final report every poll_ns until it is there, until
  * deadline_ns (mono_ns()) or until *stop (may be NULL); 0 with *report,
- * or -errno with a line in err. */
+ * or -errno with the reason in err. */
 int remote_report_wait(struct api_client *api, const char *id,
 		       uint64_t deadline_ns, uint64_t poll_ns,
-		       const atomic_bool *stop, json_t **report, char *err,
-		       size_t err_len);
+		       const atomic_bool *stop, json_t **report,
+		       struct lr_err *err);
 
 /*
  * A session request: its role, and the members of sp named in keys by the

@@ -196,7 +196,7 @@ int cmd_client(int argc, char **argv)
 	struct remote_result res;
 	struct api_client_config acfg;
 	struct api_client *api;
-	char err[512] = "";
+	struct lr_err err = {0};
 	int rc, ret;
 
 	rc = parse_client_args(argc, argv, &o);
@@ -205,10 +205,9 @@ int cmd_client(int argc, char **argv)
 	if (rc)
 		return rc;
 	api_client_config_init(&acfg, &o.api.api, o.host);
-	api = api_client_connect(&acfg, o.api.api.token_file, NULL, NULL, err,
-				 sizeof(err));
+	api = api_client_connect(&acfg, o.api.api.token_file, NULL, NULL, &err);
 	if (!api) {
-		fprintf(stderr, "linerate client: %s\n", err);
+		fprintf(stderr, "linerate client: %s\n", lr_err_text(&err));
 		return EXIT_USAGE;
 	}
 	/* One near end prints live (text, NDJSON); with two, neither does. */
@@ -216,10 +215,9 @@ int cmd_client(int argc, char **argv)
 					 o.run.spec.output == OUTPUT_JSON ?
 				 NULL :
 				 stdout;
-	ret = remote_run(api, &o.run, cmd_stop_on_signals(), &res, err,
-			 sizeof(err));
+	ret = remote_run(api, &o.run, cmd_stop_on_signals(), &res, &err);
 	if (ret)
-		fprintf(stderr, "linerate client: %s\n", err);
+		fprintf(stderr, "linerate client: %s\n", lr_err_text(&err));
 	if (!ret || res.local_tx || res.far_rx || res.far_tx)
 		remote_result_print(&o.run, o.host, &res, !ret, stdout);
 	if (!ret && traffic_failed(&res))

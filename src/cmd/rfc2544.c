@@ -686,6 +686,7 @@ static int open_host(const struct rfc2544_args *a, struct api_client **api,
 		     char *err, size_t err_len)
 {
 	struct api_client_config acfg;
+	struct lr_err e = {0};
 	struct host_runner_config hc = {
 		.host = a->host,
 		.backend = a->backend,
@@ -700,10 +701,11 @@ static int open_host(const struct rfc2544_args *a, struct api_client **api,
 	};
 	api_client_config_init(&acfg, &a->api.api, a->host);
 	*api = api_client_connect(&acfg, a->api.api.token_file,
-				  "/v1/capabilities",
-				  NULL, err, err_len);
-	if (!*api)
+				  "/v1/capabilities", NULL, &e);
+	if (!*api) {
+		snprintf(err, err_len, "%s", lr_err_text(&e));
 		return -EIO;
+	}
 	hc.api = *api;
 	return host_runner_create(&hc, runner, err, err_len);
 }

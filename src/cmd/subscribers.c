@@ -185,26 +185,29 @@ static int subscribers_run(void *cfg)
 	struct api_client_config acfg;
 	struct api_client *api;
 	json_t *reply = NULL;
-	char err[512] = "";
+	struct lr_err err = {0};
+	char line[512];
 	long status = 0;
 	int rc;
 
 	api_client_config_init(&acfg, &cli->api.api, rq->hostport);
 	acfg.timeout_ms = (long)(cli->timeout_ns / 1000000);
 	api = api_client_connect(&acfg, cli->api.api.token_file, NULL, NULL,
-				 err, sizeof(err));
+				 &err);
 	if (!api) {
-		fprintf(stderr, "linerate subscribers: %s\n", err);
+		fprintf(stderr, "linerate subscribers: %s\n",
+			lr_err_text(&err));
 		return EXIT_USAGE;
 	}
 	rc = repl_api_subscribers(api, rq->action, &rq->ip, rq->port, &status,
-				  &reply, err, sizeof(err));
+				  &reply, &err);
 	if (rc) {
-		fprintf(stderr, "linerate subscribers: %s\n", err);
+		fprintf(stderr, "linerate subscribers: %s\n",
+			lr_err_text(&err));
 		rc = EXIT_RUNTIME;
 	} else if (status < 200 || status >= 300) {
 		fprintf(stderr, "linerate subscribers: %s: %s\n", rq->verb,
-			api_reply_error(reply, status, err, sizeof(err)));
+			api_reply_error(reply, status, line, sizeof(line)));
 		rc = status >= 400 && status < 500 ? EXIT_USAGE : EXIT_RUNTIME;
 	} else {
 		print_reply(cli, rq, reply);

@@ -496,14 +496,14 @@ struct hc_place {
 static int open_peer(const struct hc_opts *o, struct hc_place *p)
 {
 	struct api_client_config acfg;
-	char err[300];
+	struct lr_err err = {0};
 	const char *ip;
 
 	api_client_config_init(&acfg, &o->api, o->peer);
 	p->api = api_client_connect(&acfg, o->api.token_file,
-				    "/v1/capabilities", NULL, err, sizeof(err));
+				    "/v1/capabilities", NULL, &err);
 	if (!p->api) {
-		pr_warn("linerate hookcost: --peer: %s\n", err);
+		pr_warn("linerate hookcost: --peer: %s\n", lr_err_text(&err));
 		return -EINVAL;
 	}
 	ip = api_client_local_ip(p->api);

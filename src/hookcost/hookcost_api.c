@@ -26,7 +26,8 @@
 static int api_session_start(struct hc_far_end *fe, json_t *req,
 			     uint64_t duration_ns, struct hc_job *job)
 {
-	char err[300], msg[300];
+	struct lr_err err = {0};
+	char msg[300];
 	json_t *reply = NULL;
 	const char *id;
 	long status;
@@ -38,10 +39,10 @@ static int api_session_start(struct hc_far_end *fe, json_t *req,
 	job->child.out_fd = job->child.err_fd = -1;
 	job->limit_ns = duration_ns + API_JOB_SLACK_NS;
 	rc = api_client_request(fe->api, "POST", "/v1/sessions", req, &status,
-				&reply, err, sizeof(err));
+				&reply, &err);
 	json_decref(req);
 	if (rc) {
-		pr_warn("linerate hookcost: %s\n", err);
+		pr_warn("linerate hookcost: %s\n", lr_err_text(&err));
 		return rc;
 	}
 	id = json_string_value(json_object_get(reply, "id"));
@@ -121,22 +122,23 @@ static json_t *api_job_finish(struct hc_far_end *fe, struct hc_job *job,
 			      const atomic_bool *stop, char *err,
 			      size_t err_len)
 {
+	struct lr_err e = {0};
 	json_t *report = NULL;
 
 	if (remote_report_wait(fe->api, job->session_id,
 			       mono_ns() + job->limit_ns, 200 * NSEC_PER_MSEC,
-			       stop, &report, err, err_len))
+			       stop, &report, &e)) {
+		snprintf(err, err_len, "%s", lr_err_text(&e));
 		return NULL;
+	}
 	return report;
 }
 
 static void api_job_abort(struct hc_far_end *fe, struct hc_job *job)
 {
-	char err[300];
-
 	if (!job->session_id[0])
 		return;
-	remote_stop(fe->api, job->session_id, err, sizeof(err));
+	remote_stop(fe->api, job->session_id, NULL);
 	job->session_id[0] = '\0';
 }
 

@@ -35,8 +35,7 @@ struct host_state {
 };
 
 static struct api_client *host_connect(const struct mesh_config *cfg, int h,
-				       const char *check, char *err,
-				       size_t err_len)
+				       const char *check, struct lr_err *err)
 {
 	const struct mesh_host *host = &cfg->hosts[h];
 	struct api_client_config acfg;
@@ -46,36 +45,37 @@ static struct api_client *host_connect(const struct mesh_config *cfg, int h,
 	return api_client_connect(&acfg,
 				  host->token_file[0] ? host->token_file :
 							cfg->api.token_file,
-				  check, NULL, err, err_len);
+				  check, NULL, err);
 }
 
 /* Wait until the session no longer runs; 0, or -errno. */
-static int session_wait(struct remote *r, uint64_t deadline,
-			atomic_bool *stop, char *err, size_t err_len)
+static int session_wait(struct remote *r, uint64_t deadline, atomic_bool *stop,
+			struct lr_err *err)
 {
 	while (!atomic_load(stop) && mono_ns() < deadline) {
 		char state[32];
 		int ret;
 
-		ret = remote_state(r, state, sizeof(state), err, err_len);
+		ret = remote_state(r, state, sizeof(state), err);
 		if (ret)
 			return ret;
 		if (strcmp(state, "running") && strcmp(state, "starting"))
 			return 0;
 		clock_wait_until(mono_ns() + MESH_POLL_NS);
 	}
-	snprintf(err, err_len, atomic_load(stop) ? "stopped" :
-			       "the session did not end in time");
-	return atomic_load(stop) ? -EINTR : -ETIMEDOUT;
+	if (atomic_load(stop))
+		return lr_err_set(err, -EINTR, NULL, "stopped");
+	return lr_err_set(err, -ETIMEDOUT, NULL,
+			  "the session did not end in time");
 }
 
 /* Stop the session if asked, then its final report; NULL with err. */
-static json_t *session_finish(struct remote *r, bool stop_first, char *err,
-			      size_t err_len)
+static json_t *session_finish(struct remote *r, bool stop_first,
+			      struct lr_err *err)
 {
 	json_t *report;
 
-	if (remote_finish(r, stop_first, err, err_len))
+	if (remote_finish(r, stop_first, err))
 		return NULL;
 	report = r->report;
 	r->report = NULL;
@@ -215,17 +215,17 @@ static json_t *sender_request(const struct mesh_config *cfg,
 static int pair_create(struct remote *r, json_t *req, const char *host,
 		       const char *role, struct mesh_cell *cell)
 {
-	char err[200] = "";
+	struct lr_err err = {0};
 	int ret;
 
 	if (!req) {
 		snprintf(cell->error, sizeof(cell->error), "out of memory");
 		return -ENOMEM;
 	}
-	ret = remote_create(r, req, err, sizeof(err));
+	ret = remote_create(r, req, &err);
 	if (ret)
 		snprintf(cell->error, sizeof(cell->error), "%s: %s: %s", host,
-			 role, err);
+			 role, lr_err_text(&err));
 	return ret;
 }
 
@@ -238,18 +238,20 @@ static void run_pair(const struct mesh_config *cfg,
 	bool rtt = cfg->mode == MESH_RTT;
 	struct remote rs = { 0 }, ss = { 0 };
 	double life = traffic_s(cfg) + 5;
-	char err[200] = "";
+	struct lr_err err = {0};
 	json_t *req;
 	int ret;
 
-	rs.api = host_connect(cfg, receiver, NULL, err, sizeof(err));
+	rs.api = host_connect(cfg, receiver, NULL, &err);
 	if (!rs.api) {
-		snprintf(cell->error, sizeof(cell->error), "%s: %s", rname, err);
+		snprintf(cell->error, sizeof(cell->error), "%s: %s", rname,
+			 lr_err_text(&err));
 		return;
 	}
-	ss.api = host_connect(cfg, sender, NULL, err, sizeof(err));
+	ss.api = host_connect(cfg, sender, NULL, &err);
 	if (!ss.api) {
-		snprintf(cell->error, sizeof(cell->error), "%s: %s", sname, err);
+		snprintf(cell->error, sizeof(cell->error), "%s: %s", sname,
+			 lr_err_text(&err));
 		goto out;
 	}
 
@@ -259,24 +261,26 @@ static void run_pair(const struct mesh_config *cfg,
 	req = sender_request(cfg, &rs);
 	if (pair_create(&ss, req, sname, rtt ? "ping" : "source", cell))
 		goto out;
-	ret = session_wait(&ss, mono_ns() + (uint64_t)(life * 1e9) + 30 * NSEC_PER_SEC,
-			   stop, err, sizeof(err));
+	ret = session_wait(
+		&ss, mono_ns() + (uint64_t)(life * 1e9) + 30 * NSEC_PER_SEC,
+		stop, &err);
 	if (ret) {
-		snprintf(cell->error, sizeof(cell->error), "%s: %s", sname, err);
+		snprintf(cell->error, sizeof(cell->error), "%s: %s", sname,
+			 lr_err_text(&err));
 		goto out;
 	}
-	cell->sender_report = session_finish(&ss, false, err, sizeof(err));
+	cell->sender_report = session_finish(&ss, false, &err);
 	if (!cell->sender_report) {
 		snprintf(cell->error, sizeof(cell->error), "%s: report: %s",
-			 sname, err);
+			 sname, lr_err_text(&err));
 		goto out;
 	}
 	clock_wait_until(mono_ns() + MESH_DRAIN_NS);
-	cell->receiver_report = session_finish(&rs, true, err, sizeof(err));
+	cell->receiver_report = session_finish(&rs, true, &err);
 	rs.id[0] = '\0';
 	if (!cell->receiver_report) {
 		snprintf(cell->error, sizeof(cell->error), "%s: report: %s",
-			 rname, err);
+			 rname, lr_err_text(&err));
 		goto out;
 	}
 	cell_fill(cfg, cell);
@@ -284,12 +288,12 @@ static void run_pair(const struct mesh_config *cfg,
 out:
 	/* Nothing stays running on a server after a failed pair. */
 	if (rs.id[0] && rs.api) {
-		json_t *r = session_finish(&rs, true, err, sizeof(err));
+		json_t *r = session_finish(&rs, true, NULL);
 
 		json_decref(r);
 	}
 	if (ss.id[0] && ss.api && !cell->sender_report) {
-		json_t *r = session_finish(&ss, true, err, sizeof(err));
+		json_t *r = session_finish(&ss, true, NULL);
 
 		json_decref(r);
 	}
@@ -345,18 +349,19 @@ int mesh_run(const struct mesh_config *cfg, atomic_bool *stop,
 	 * These connections stay open to the end, which also keeps libcurl's
 	 * global state initialised while the pairs' threads run. */
 	for (int h = 0; h < cfg->nhosts && !atomic_load(stop); h++) {
-		char err[200] = "";
+		struct lr_err err = {0};
 
-		check[h] = host_connect(cfg, h, "/v1/capabilities", err, sizeof(err));
+		check[h] = host_connect(cfg, h, "/v1/capabilities", &err);
 		if (!check[h]) {
 			snprintf(res->host_error[h], sizeof(res->host_error[h]),
-				 "%s: %s", cfg->hosts[h].name, err);
+				 "%s: %s", cfg->hosts[h].name,
+				 lr_err_text(&err));
 			pr_info("mesh: %s\n", res->host_error[h]);
 			continue;
 		}
 		if (cfg->mode != MESH_RTT &&
 		    !api_client_clock_offset(check[h], 8, &hs[h].offset_ns,
-					     &hs[h].error_ns, err, sizeof(err)))
+					     &hs[h].error_ns, &err))
 			hs[h].offset_known = true;
 	}
 	p->cfg = cfg;

@@ -9,7 +9,7 @@
 int repl_api_subscribers(struct api_client *api,
 			 enum repl_subscribers_action action,
 			 const struct ip_addr *ip, uint16_t port, long *status,
-			 json_t **reply, char *err, size_t err_len)
+			 json_t **reply, struct lr_err *err)
 {
 	char text[INET6_ADDRSTRLEN], path[128];
 	json_t *body;
@@ -17,7 +17,7 @@ int repl_api_subscribers(struct api_client *api,
 
 	if (action == REPL_SUBS_LIST)
 		return api_client_request(api, "GET", REPL_API_SUBSCRIBERS,
-					  NULL, status, reply, err, err_len);
+					  NULL, status, reply, err);
 	ip_addr_format(ip, text, sizeof(text));
 	if (action == REPL_SUBS_REMOVE) {
 		/* [v6]:PORT, as the server's route takes it */
@@ -27,15 +27,13 @@ int repl_api_subscribers(struct api_client *api,
 						  REPL_API_SUBSCRIBERS "/%s:%u",
 			 text, port);
 		return api_client_request(api, "DELETE", path, NULL, status,
-					  reply, err, err_len);
+					  reply, err);
 	}
 	body = json_pack("{ss si}", "address", text, "port", port);
-	if (!body) {
-		snprintf(err, err_len, "out of memory");
-		return -ENOMEM;
-	}
+	if (!body)
+		return lr_err_set(err, -ENOMEM, NULL, "out of memory");
 	rc = api_client_request(api, "POST", REPL_API_SUBSCRIBERS, body, status,
-				reply, err, err_len);
+				reply, err);
 	json_decref(body);
 	return rc;
 }

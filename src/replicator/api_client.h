@@ -23,12 +23,12 @@ enum repl_subscribers_action {
 
 /*
  * Add, remove (ip:port) or list the subscribers. 0 with the HTTP status
- * and the reply (to json_decref), or -errno with a line in err when no
+ * and the reply (to json_decref), or -errno with the reason in err when no
  * reply came.
  */
 int repl_api_subscribers(struct api_client *api,
 			 enum repl_subscribers_action action,
 			 const struct ip_addr *ip, uint16_t port, long *status,
-			 json_t **reply, char *err, size_t err_len);
+			 json_t **reply, struct lr_err *err);
 
 #endif

@@ -92,6 +92,7 @@ static int host_run(struct host_runner *hr, uint32_t frame_size,
 {
 	struct remote_config rc;
 	struct remote_result res;
+	struct lr_err e = {0};
 	struct test_spec *sp = &rc.spec;
 	int ret;
 
@@ -143,7 +144,9 @@ static int host_run(struct host_runner *hr, uint32_t frame_size,
 	sp->interval_ns = 0;
 	sp->quiet = true;
 	sp->output = OUTPUT_JSON;
-	ret = remote_run(hr->cfg.api, &rc, hr->base.stop, &res, err, err_len);
+	ret = remote_run(hr->cfg.api, &rc, hr->base.stop, &res, &e);
+	if (ret)
+		snprintf(err, err_len, "%s", lr_err_text(&e));
 	if (!ret)
 		ret = host_result(hr, &res, out, err, err_len);
 	if (!ret && out->latency.valid && !res.one_way_valid)
