@@ -532,7 +532,6 @@ static int spec_runs_here(const struct api_session *s, struct api_refusal *why)
 {
 	const struct test_spec *sp = &s->spec;
 	struct net_path path;
-	char no_path[256];
 	uint32_t have;
 	int rc;
 
@@ -545,11 +544,9 @@ static int spec_runs_here(const struct api_session *s, struct api_refusal *why)
 				  sp->backend.name);
 	}
 	if (api_role_sends(s->role))
-		rc = netpath_to(&sp->dst, &sp->src, NULL, &path, no_path,
-				sizeof(no_path));
+		rc = netpath_to(&sp->dst, &sp->src, NULL, &path, NULL);
 	else
-		rc = netpath_local(&sp->listen, NULL, &path, no_path,
-				   sizeof(no_path));
+		rc = netpath_local(&sp->listen, NULL, &path, NULL);
 	if (rc)
 		return 0; /* the engine says why, as it would for one queue */
 	if (s->role == API_ROLE_SINK)

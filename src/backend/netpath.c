@@ -686,7 +686,7 @@ static int neigh_kick(const struct ip_addr *hop, const char *ifname,
 
 static int neigh_resolve(struct nl_sock *nl, const struct ip_addr *hop,
 			 const char *ifname, int ifindex, uint8_t mac[6],
-			 char *err_buf, size_t err_len)
+			 struct lr_err *err_buf)
 {
 	struct timespec pause = { .tv_nsec = (long)NEIGH_POLL_NS };
 	char hop_text[INET6_ADDRSTRLEN];
@@ -703,10 +703,11 @@ static int neigh_resolve(struct nl_sock *nl, const struct ip_addr *hop,
 
 	err = neigh_kick(hop, ifname, ifindex);
 	if (err) {
-		snprintf(err_buf, err_len,
-			 "neighbour %s on %s: cannot send to it to start "
-			 "resolution: %s", hop_text, ifname, strerror(-err));
-		return err;
+		return lr_err_set(
+			err_buf, err, NULL,
+			"neighbour %s on %s: cannot send to it to start "
+			"resolution: %s",
+			hop_text, ifname, strerror(-err));
 	}
 	deadline = monotonic_ns() + NEIGH_RESOLVE_NS;
 	while (monotonic_ns() < deadline) {
@@ -717,50 +718,51 @@ static int neigh_resolve(struct nl_sock *nl, const struct ip_addr *hop,
 		if (neigh_usable(&r))
 			goto found;
 	}
-	snprintf(err_buf, err_len,
-		 "neighbour %s on %s did not resolve (no %s within 1 s)",
-		 hop_text, ifname,
-		 hop->family == AF_INET ? "ARP reply" :
-					  "neighbour advertisement");
-	return -EHOSTUNREACH;
+	return lr_err_set(
+		err_buf, -EHOSTUNREACH, NULL,
+		"neighbour %s on %s did not resolve (no %s within 1 s)",
+		hop_text, ifname,
+		hop->family == AF_INET ? "ARP reply" :
+					 "neighbour advertisement");
 
 found:
 	memcpy(mac, r.mac, 6);
 	return 0;
 
 err_lookup:
-	snprintf(err_buf, err_len, "neighbour lookup of %s on %s failed: %s",
-		 hop_text, ifname, strerror(-err));
-	return err;
+	return lr_err_set(err_buf, err, NULL,
+			  "neighbour lookup of %s on %s failed: %s", hop_text,
+			  ifname, strerror(-err));
 }
 
 /* ------------------------------------------------------------ API */
 
-static int open_or_say(struct nl_sock *nl, char *err, size_t err_len)
+static int open_or_say(struct nl_sock *nl, struct lr_err *err)
 {
 	int ret = nl_open(nl);
 
 	if (ret)
-		snprintf(err, err_len, "cannot open an rtnetlink socket: %s",
-			 strerror(-ret));
+		lr_err_set(err, ret, NULL,
+			   "cannot open an rtnetlink socket: %s",
+			   strerror(-ret));
 	return ret;
 }
 
 static int link_or_say(struct nl_sock *nl, int ifindex, const char *ifname,
-		       struct link_reply *link, char *err, size_t err_len)
+		       struct link_reply *link, struct lr_err *err)
 {
 	int ret = link_get(nl, ifindex, ifname, link);
 
 	if (ret == -ENODEV) {
 		if (ifname)
-			snprintf(err, err_len, "no interface named '%s'",
-				 ifname);
+			lr_err_set(err, ret, NULL, "no interface named '%s'",
+				   ifname);
 		else
-			snprintf(err, err_len, "no interface with index %d",
-				 ifindex);
+			lr_err_set(err, ret, NULL, "no interface with index %d",
+				   ifindex);
 	} else if (ret) {
-		snprintf(err, err_len, "cannot read interface %s: %s",
-			 ifname ? ifname : "", strerror(-ret));
+		lr_err_set(err, ret, NULL, "cannot read interface %s: %s",
+			   ifname ? ifname : "", strerror(-ret));
 	}
 	return ret;
 }
@@ -768,23 +770,23 @@ static int link_or_say(struct nl_sock *nl, int ifindex, const char *ifname,
 /* A netlink socket, and the interface the user pinned (ifindex 0 when
  * none); on error the socket is closed and err says why. */
 static int open_pinned(struct nl_sock *nl, const char *ifname,
-		       struct link_reply *pinned, char *err, size_t err_len)
+		       struct link_reply *pinned, struct lr_err *err)
 {
-	int ret = open_or_say(nl, err, err_len);
+	int ret = open_or_say(nl, err);
 
 	if (ret)
 		return ret;
 	pinned->ifindex = 0;
 	if (!ifname)
 		return 0;
-	ret = link_or_say(nl, 0, ifname, pinned, err, err_len);
+	ret = link_or_say(nl, 0, ifname, pinned, err);
 	if (ret)
 		nl_close(nl);
 	return ret;
 }
 
-int netpath_interface(const char *ifname, struct net_path *out, char *err,
-		      size_t err_len)
+int netpath_interface(const char *ifname, struct net_path *out,
+		      struct lr_err *err)
 {
 	struct link_reply link;
 	struct nl_sock nl;
@@ -792,13 +794,12 @@ int netpath_interface(const char *ifname, struct net_path *out, char *err,
 
 	memset(out, 0, sizeof(*out));
 	if (!ifname) {
-		snprintf(err, err_len, "no interface given");
-		return -EINVAL;
+		return lr_err_set(err, -EINVAL, NULL, "no interface given");
 	}
-	ret = open_or_say(&nl, err, err_len);
+	ret = open_or_say(&nl, err);
 	if (ret)
 		return ret;
-	ret = link_or_say(&nl, 0, ifname, &link, err, err_len);
+	ret = link_or_say(&nl, 0, ifname, &link, err);
 	if (!ret)
 		fill_interface(out, &link);
 	nl_close(&nl);
@@ -806,8 +807,7 @@ int netpath_interface(const char *ifname, struct net_path *out, char *err,
 }
 
 int netpath_to(const struct ip_addr *dst, const struct ip_addr *src,
-	       const char *ifname, struct net_path *out, char *err,
-	       size_t err_len)
+	       const char *ifname, struct net_path *out, struct lr_err *err)
 {
 	char dst_text[INET6_ADDRSTRLEN], src_text[INET6_ADDRSTRLEN];
 	struct link_reply pinned, link;
@@ -818,35 +818,35 @@ int netpath_to(const struct ip_addr *dst, const struct ip_addr *src,
 
 	memset(out, 0, sizeof(*out));
 	if (!dst || !family_addr_len(dst->family) || ip_addr_is_wildcard(dst)) {
-		snprintf(err, err_len, "no destination address");
-		return -EINVAL;
+		return lr_err_set(err, -EINVAL, NULL, "no destination address");
 	}
 	ip_addr_format(dst, dst_text, sizeof(dst_text));
 	if (have_src) {
 		ip_addr_format(src, src_text, sizeof(src_text));
 		if (src->family != dst->family) {
-			snprintf(err, err_len,
-				 "source %s and destination %s are not of "
-				 "the same address family", src_text, dst_text);
-			return -EINVAL;
+			return lr_err_set(
+				err, -EINVAL, NULL,
+				"source %s and destination %s are not of "
+				"the same address family",
+				src_text, dst_text);
 		}
 	}
-	ret = open_pinned(&nl, ifname, &pinned, err, err_len);
+	ret = open_pinned(&nl, ifname, &pinned, err);
 	if (ret)
 		return ret;
 	/* The kernel would say "network unreachable"; say what is wrong. */
 	if (have_src) {
 		ret = addr_find(&nl, src, pinned.ifindex, &src_ifindex);
 		if (ret) {
-			snprintf(err, err_len, "cannot list addresses: %s",
-				 strerror(-ret));
+			lr_err_set(err, ret, NULL, "cannot list addresses: %s",
+				   strerror(-ret));
 			goto out;
 		}
 		if (!src_ifindex) {
-			snprintf(err, err_len,
-				 "source %s is not an address of this host",
-				 src_text);
-			ret = -EADDRNOTAVAIL;
+			ret = lr_err_set(
+				err, -EADDRNOTAVAIL, NULL,
+				"source %s is not an address of this host",
+				src_text);
 			goto out;
 		}
 	}
@@ -855,39 +855,41 @@ int netpath_to(const struct ip_addr *dst, const struct ip_addr *src,
 			&route);
 	if (ret == -ENETUNREACH || ret == -EHOSTUNREACH || ret == -ENOENT ||
 	    (!ret && route.type == RTN_UNREACHABLE)) {
-		snprintf(err, err_len, "no route to %s%s%s", dst_text,
-			 ifname ? " via " : "", ifname ? ifname : "");
-		ret = -ENETUNREACH;
+		ret = lr_err_set(err, -ENETUNREACH, NULL, "no route to %s%s%s",
+				 dst_text, ifname ? " via " : "",
+				 ifname ? ifname : "");
 		goto out;
 	}
 	if (ret == -EINVAL || ret == -EACCES) {
 		/* What the kernel answers for blackhole and prohibit routes. */
-		snprintf(err, err_len, "no route to %s (%s route?)", dst_text,
-			 ret == -EINVAL ? "a blackhole" : "a prohibit");
-		ret = -ENETUNREACH;
+		ret = lr_err_set(err, -ENETUNREACH, NULL,
+				 "no route to %s (%s route?)", dst_text,
+				 ret == -EINVAL ? "a blackhole" : "a prohibit");
 		goto out;
 	}
 	if (ret) {
-		snprintf(err, err_len, "route lookup for %s failed: %s",
-			 dst_text, strerror(-ret));
+		lr_err_set(err, ret, NULL, "route lookup for %s failed: %s",
+			   dst_text, strerror(-ret));
 		goto out;
 	}
 	if (route.type != RTN_UNICAST) {
-		snprintf(err, err_len,
-			 "%s is %s: raw backends send only to unicast "
-			 "destinations on another host", dst_text,
-			 route_type_name(route.type));
-		ret = route.type == RTN_LOCAL ? -EADDRINUSE : -ENETUNREACH;
+		ret = lr_err_set(err,
+				 route.type == RTN_LOCAL ? -EADDRINUSE :
+							   -ENETUNREACH,
+				 NULL,
+				 "%s is %s: raw backends send only to unicast "
+				 "destinations on another host",
+				 dst_text, route_type_name(route.type));
 		goto out;
 	}
 	if (!route.oif) {
-		snprintf(err, err_len, "the route to %s names no interface",
-			 dst_text);
-		ret = -ENETUNREACH;
+		ret = lr_err_set(err, -ENETUNREACH, NULL,
+				 "the route to %s names no interface",
+				 dst_text);
 		goto out;
 	}
 
-	ret = link_or_say(&nl, (int)route.oif, NULL, &link, err, err_len);
+	ret = link_or_say(&nl, (int)route.oif, NULL, &link, err);
 	if (ret)
 		goto out;
 	fill_interface(out, &link);
@@ -897,11 +899,10 @@ int netpath_to(const struct ip_addr *dst, const struct ip_addr *src,
 	} else if (route.prefsrc.family == dst->family) {
 		out->src = route.prefsrc;
 	} else {
-		snprintf(err, err_len,
-			 "%s has no %s address to send to %s from",
-			 link.name, dst->family == AF_INET ? "IPv4" : "IPv6",
-			 dst_text);
-		ret = -EADDRNOTAVAIL;
+		ret = lr_err_set(
+			err, -EADDRNOTAVAIL, NULL,
+			"%s has no %s address to send to %s from", link.name,
+			dst->family == AF_INET ? "IPv4" : "IPv6", dst_text);
 		goto out;
 	}
 	out->next_hop = route.gateway.family ? route.gateway : *dst;
@@ -909,20 +910,19 @@ int netpath_to(const struct ip_addr *dst, const struct ip_addr *src,
 	/* Frames are addressed to a MAC: there must be a neighbour table. */
 	if (link.type != ARPHRD_ETHER || (link.flags & IFF_NOARP) ||
 	    !link.has_mac) {
-		snprintf(err, err_len,
-			 "%s is not an Ethernet interface with neighbours "
-			 "(link type %u): raw backends need one", link.name,
-			 link.type);
-		ret = -EPFNOSUPPORT;
+		ret = lr_err_set(
+			err, -EPFNOSUPPORT, NULL,
+			"%s is not an Ethernet interface with neighbours "
+			"(link type %u): raw backends need one",
+			link.name, link.type);
 		goto out;
 	}
 	if (!(link.flags & IFF_UP)) {
-		snprintf(err, err_len, "%s is down", link.name);
-		ret = -ENETDOWN;
+		ret = lr_err_set(err, -ENETDOWN, NULL, "%s is down", link.name);
 		goto out;
 	}
 	ret = neigh_resolve(&nl, &out->next_hop, link.name, link.ifindex,
-			    out->dst_mac, err, err_len);
+			    out->dst_mac, err);
 
 out:
 	nl_close(&nl);
@@ -930,7 +930,7 @@ out:
 }
 
 int netpath_local(const struct ip_addr *addr, const char *ifname,
-		  struct net_path *out, char *err, size_t err_len)
+		  struct net_path *out, struct lr_err *err)
 {
 	char addr_text[INET6_ADDRSTRLEN];
 	struct link_reply pinned, link;
@@ -939,12 +939,12 @@ int netpath_local(const struct ip_addr *addr, const char *ifname,
 
 	memset(out, 0, sizeof(*out));
 	if (ip_addr_is_wildcard(addr) && !ifname) {
-		snprintf(err, err_len,
-			 "a raw backend listening on the wildcard address "
-			 "needs -i IFACE");
-		return -EINVAL;
+		return lr_err_set(
+			err, -EINVAL, NULL,
+			"a raw backend listening on the wildcard address "
+			"needs -i IFACE");
 	}
-	ret = open_pinned(&nl, ifname, &pinned, err, err_len);
+	ret = open_pinned(&nl, ifname, &pinned, err);
 	if (ret)
 		return ret;
 	if (ip_addr_is_wildcard(addr)) {
@@ -957,23 +957,23 @@ int netpath_local(const struct ip_addr *addr, const char *ifname,
 	ip_addr_format(addr, addr_text, sizeof(addr_text));
 	ret = addr_find(&nl, addr, pinned.ifindex, &ifindex);
 	if (ret) {
-		snprintf(err, err_len, "cannot list addresses: %s",
-			 strerror(-ret));
+		lr_err_set(err, ret, NULL, "cannot list addresses: %s",
+			   strerror(-ret));
 		goto out;
 	}
 	if (!ifindex) {
-		snprintf(err, err_len, "%s is not an address of this host",
-			 addr_text);
-		ret = -EADDRNOTAVAIL;
+		ret = lr_err_set(err, -EADDRNOTAVAIL, NULL,
+				 "%s is not an address of this host",
+				 addr_text);
 		goto out;
 	}
-	ret = link_or_say(&nl, ifindex, NULL, &link, err, err_len);
+	ret = link_or_say(&nl, ifindex, NULL, &link, err);
 	if (ret)
 		goto out;
 	if (ifname && ifindex != pinned.ifindex) {
-		snprintf(err, err_len, "%s is an address of %s, not of %s",
-			 addr_text, link.name, pinned.name);
-		ret = -EADDRNOTAVAIL;
+		ret = lr_err_set(err, -EADDRNOTAVAIL, NULL,
+				 "%s is an address of %s, not of %s", addr_text,
+				 link.name, pinned.name);
 		goto out;
 	}
 	fill_interface(out, &link);

@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "lib/err.h"
 #include "lib/frame.h"
 
 struct net_path {
@@ -32,20 +33,19 @@ struct net_path {
 
 /*
  * A sender's path to dst. src (family 0 for none) and ifname (NULL for
- * none) pin the choice. On error returns -errno and writes one line to err.
+ * none) pin the choice. On error returns -errno with the reason in err.
  */
 int netpath_to(const struct ip_addr *dst, const struct ip_addr *src,
-	       const char *ifname, struct net_path *out, char *err,
-	       size_t err_len);
+	       const char *ifname, struct net_path *out, struct lr_err *err);
 
 /* A receiver's interface: the one holding addr (or ifname when addr is the
  * wildcard, which then is required). dst_mac and next_hop stay zero. */
 int netpath_local(const struct ip_addr *addr, const char *ifname,
-		  struct net_path *out, char *err, size_t err_len);
+		  struct net_path *out, struct lr_err *err);
 
 /* Interface facts for `linerate probe`. */
-int netpath_interface(const char *ifname, struct net_path *out, char *err,
-		      size_t err_len);
+int netpath_interface(const char *ifname, struct net_path *out,
+		      struct lr_err *err);
 
 /* The interface's own packet counters (this namespace's view). */
 struct if_counters {

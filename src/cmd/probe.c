@@ -81,17 +81,17 @@ static int probe_run(void *cfg)
 	const struct probe_args *a = cfg;
 	const char *ifname = a->ifname;
 	struct probe_result r;
-	char err[256];
+	struct lr_err err = {0};
 	int ret, rc = EXIT_OK;
 
-	ret = probe_interface(ifname, &r, err, sizeof(err));
+	ret = probe_interface(ifname, &r, &err);
 	if (ret == -ENODEV) {
 		fprintf(stderr, "linerate probe: -i %s: no such interface\n",
 			ifname);
 		return EXIT_USAGE;
 	}
 	if (ret) {
-		fprintf(stderr, "linerate probe: %s\n", err);
+		fprintf(stderr, "linerate probe: %s\n", lr_err_text(&err));
 		return EXIT_RUNTIME;
 	}
 	if (r.load_error[0]) {

@@ -432,13 +432,13 @@ static void probe_xdp(struct probe_result *r)
 	xdp_pass__destroy(skel);
 }
 
-int probe_interface(const char *ifname, struct probe_result *r, char *err,
-		    size_t err_len)
+int probe_interface(const char *ifname, struct probe_result *r,
+		    struct lr_err *err)
 {
 	int ret;
 
 	memset(r, 0, sizeof(*r));
-	ret = netpath_interface(ifname, &r->iface, err, err_len);
+	ret = netpath_interface(ifname, &r->iface, err);
 	if (ret)
 		return ret;
 	libxdp_set_print(libxdp_log);

@@ -67,8 +67,8 @@ extern const enum role probe_roles[PROBE_ROLE_COUNT];
  * reason in err. Nothing stays attached: every attach is undone before
  * the next step, with termination signals held off in between.
  */
-int probe_interface(const char *ifname, struct probe_result *r, char *err,
-		    size_t err_len);
+int probe_interface(const char *ifname, struct probe_result *r,
+		    struct lr_err *err);
 
 /* The report: aligned text lines, or one JSON object (NULL on ENOMEM). */
 void probe_print_text(FILE *out, const struct probe_result *r);

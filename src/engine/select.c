@@ -57,7 +57,7 @@ uint16_t backend_default_src_port(uint32_t flows)
 }
 
 /* The raw backends' frame: where it goes and from where, to the byte. */
-static int config_raw(struct backend_config *cfg, char *err, size_t err_len)
+static int config_raw(struct backend_config *cfg, struct lr_err *err)
 {
 	const char *ifname = cfg->opts.ifname[0] ? cfg->opts.ifname : NULL;
 	bool has_src = cfg->local.family != 0;
@@ -67,7 +67,7 @@ static int config_raw(struct backend_config *cfg, char *err, size_t err_len)
 
 	if (cfg->role == ROLE_SEND || cfg->role == ROLE_PING) {
 		rc = netpath_to(&cfg->remote, has_src ? &cfg->local : NULL,
-				ifname, &path, err, err_len);
+				ifname, &path, err);
 		if (rc)
 			return rc;
 		memcpy(fs->src_mac, path.src_mac, 6);
@@ -83,7 +83,7 @@ static int config_raw(struct backend_config *cfg, char *err, size_t err_len)
 		cfg->test_port_min = fs->src_port;
 		cfg->test_port_max = (uint16_t)(fs->src_port + cfg->flows - 1);
 	} else {
-		rc = netpath_local(&cfg->local, ifname, &path, err, err_len);
+		rc = netpath_local(&cfg->local, ifname, &path, err);
 		if (rc)
 			return rc;
 		memcpy(fs->dst_mac, path.src_mac, 6);
@@ -245,14 +245,14 @@ int backend_select_open(const struct backend_request *req,
 		}
 		*cfg = req->cfg;
 		if (ops->flags & BACKEND_F_RAW) {
-			rc = config_raw(cfg, why.message, sizeof(why.message));
+			rc = config_raw(cfg, &why);
 			if (rc) {
 				if (!is_auto)
 					return lr_err_set(
 						err, rc, NULL, "%s backend: %s",
-						ops->name, why.message);
+						ops->name, lr_err_text(&why));
 				backend_note_append(note, note_len, ops->name,
-						    why.message);
+						    lr_err_text(&why));
 				continue;
 			}
 		}

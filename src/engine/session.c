@@ -521,14 +521,13 @@ static bool udp_egress_counters(const struct session *s, char *ifname,
 {
 	const struct test_spec *sp = s->spec;
 	struct net_path path;
-	char err[256];
 
 	if ((s->ops->flags & BACKEND_F_RAW) ||
 	    (sp->role != ROLE_SEND && sp->role != ROLE_PING))
 		return false;
 	if (netpath_to(&sp->dst, sp->has_src ? &sp->src : NULL,
 		       sp->backend.ifname[0] ? sp->backend.ifname : NULL, &path,
-		       err, sizeof(err)))
+		       NULL))
 		return false;
 	snprintf(ifname, len, "%s", path.ifname);
 	return !netpath_if_counters(ifname, out);

@@ -383,7 +383,7 @@ static int resolve_next_hop(struct replicator *r, struct sub_target *t,
 			    struct lr_err *err)
 {
 	struct net_path path;
-	char why[256];
+	struct lr_err why = {0};
 	int rc;
 
 	if (ip_is_multicast(&t->addr)) {
@@ -391,11 +391,11 @@ static int resolve_next_hop(struct replicator *r, struct sub_target *t,
 		return 0;
 	}
 	rc = netpath_to(&t->addr, r->listen_wildcard ? NULL : &r->cfg.listen,
-			r->ifname, &path, why, sizeof(why));
+			r->ifname, &path, &why);
 	if (rc) {
 		lr_err_set(err, -EHOSTUNREACH, "address",
 			   "address: not reachable from %s: %s", r->ifname,
-			   why);
+			   lr_err_text(&why));
 		return 422;
 	}
 	if (path.ifindex != r->ifindex) {

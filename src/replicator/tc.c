@@ -118,7 +118,6 @@ int tc_replicator_open(struct replicator *r, struct lr_err *err)
 	struct tc_replicator *t;
 	struct net_path path;
 	struct tc_repl_config *cfg;
-	char why[256];
 	int rc;
 
 	if (r->cfg.max_subscribers > TC_REPL_MAX_SUBS) {
@@ -129,9 +128,9 @@ int tc_replicator_open(struct replicator *r, struct lr_err *err)
 	rc = netpath_local(&r->cfg.listen,
 			   r->cfg.backend.ifname[0] ? r->cfg.backend.ifname :
 						      NULL,
-			   &path, why, sizeof(why));
+			   &path, err);
 	if (rc)
-		return lr_err_set(err, rc, NULL, "%s", why);
+		return rc;
 	t = calloc(1, sizeof(*t));
 	if (!t)
 		return -ENOMEM;

@@ -32,14 +32,13 @@ static int host_line_rate(struct trial_runner *r, uint64_t *bps, char *source,
 	struct ip_addr addr;
 	struct net_path path;
 	uint32_t mbps;
-	char err[160];
 	bool has_port;
 	uint16_t port;
 	int rc;
 
 	/* The interface our traffic to the server leaves from. */
 	if (!ip || parse_endpoint(ip, true, &addr, &port, &has_port) ||
-	    netpath_local(&addr, NULL, &path, err, sizeof(err)))
+	    netpath_local(&addr, NULL, &path, NULL))
 		return -ENODATA;
 	rc = trial_if_speed_mbps(path.ifname, &mbps);
 	if (rc)

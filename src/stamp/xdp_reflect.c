@@ -27,10 +27,9 @@ struct stamp_xdp {
 int stamp_ifname_of(const struct ip_addr *addr, char *name, size_t len)
 {
 	struct net_path path;
-	char why[160];
 	int rc;
 
-	rc = netpath_local(addr, NULL, &path, why, sizeof(why));
+	rc = netpath_local(addr, NULL, &path, NULL);
 	if (rc)
 		return rc == -EADDRNOTAVAIL || rc == -EINVAL ? -ENOENT : rc;
 	snprintf(name, len, "%s", path.ifname);

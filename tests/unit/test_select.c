@@ -95,27 +95,23 @@ static void stub_path(struct net_path *out)
 }
 
 int netpath_to(const struct ip_addr *dst, const struct ip_addr *src,
-	       const char *ifname, struct net_path *out, char *err,
-	       size_t err_len)
+	       const char *ifname, struct net_path *out, struct lr_err *err)
 {
 	(void)dst;
 	(void)src;
 	(void)ifname;
-	if (dst_is_local) {
-		snprintf(err, err_len, "a local address");
-		return -EINVAL;
-	}
+	if (dst_is_local)
+		return lr_err_set(err, -EINVAL, NULL, "a local address");
 	stub_path(out);
 	return 0;
 }
 
 int netpath_local(const struct ip_addr *addr, const char *ifname,
-		  struct net_path *out, char *err, size_t err_len)
+		  struct net_path *out, struct lr_err *err)
 {
 	(void)addr;
 	(void)ifname;
 	(void)err;
-	(void)err_len;
 	stub_path(out);
 	return 0;
 }
