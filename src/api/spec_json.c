@@ -39,12 +39,10 @@ static int fail(struct parse_ctx *pc, const char *field, const char *fmt, ...)
 
 	if (!err)
 		return -EINVAL;
-	err->code = -EINVAL;
-	snprintf(err->field, sizeof(err->field), "%s", field);
-	utf8_make_valid(err->field);
 	va_start(ap, fmt);
-	vsnprintf(err->message, sizeof(err->message), fmt, ap);
+	lr_err_vset_verbatim(err, -EINVAL, field, fmt, ap);
 	va_end(ap);
+	utf8_make_valid(err->field);
 	for (char *c = err->message; *c; c++)
 		if ((unsigned char)*c < 0x20 || *c == 0x7f)
 			*c = '?';

@@ -33,6 +33,28 @@ int lr_err_set(struct lr_err *err, int code, const char *field, const char *fmt,
 	return code;
 }
 
+int lr_err_vset_verbatim(struct lr_err *err, int code, const char *field,
+			 const char *fmt, va_list ap)
+{
+	if (!err)
+		return code;
+	err->code = code;
+	snprintf(err->field, sizeof(err->field), "%s", field ? field : "");
+	vsnprintf(err->message, sizeof(err->message), fmt, ap);
+	return code;
+}
+
+int lr_err_set_verbatim(struct lr_err *err, int code, const char *field,
+			const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	lr_err_vset_verbatim(err, code, field, fmt, ap);
+	va_end(ap);
+	return code;
+}
+
 int lr_err_errno(struct lr_err *err, int code)
 {
 	return lr_err_set(err, code, NULL, "%s", strerror(-code));

@@ -9,6 +9,7 @@
  * never on the wording of message.
  */
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -33,6 +34,20 @@ void lr_err_clear(struct lr_err *err);
  */
 int lr_err_set(struct lr_err *err, int code, const char *field, const char *fmt,
 	       ...) __attribute__((format(printf, 4, 5)));
+
+/*
+ * For a parser quoting what the user wrote: set err (may be NULL) to
+ * code, field and the message as formatted, replacing an error there
+ * (the last check to fail is the one reported) and not cut at a newline
+ * (the user's value is shown whole; the caller makes it printable).
+ * Returns code.
+ */
+int lr_err_set_verbatim(struct lr_err *err, int code, const char *field,
+			const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+int lr_err_vset_verbatim(struct lr_err *err, int code, const char *field,
+			 const char *fmt, va_list ap)
+	__attribute__((format(printf, 4, 0)));
 
 /* The code with strerror's words, when nothing more precise was set. */
 int lr_err_errno(struct lr_err *err, int code);

@@ -151,8 +151,8 @@ bool opts_seen(const struct opt_parse *st, const char *name)
 	return opts_seen_order(st, name) != 0;
 }
 
-/* Set the parse's error, replacing one there (unlike lr_err_set(), and
- * not cut at a newline: the value quoted is the user's, shown whole). */
+/* Set the parse's error, replacing one there: the value quoted is the
+ * user's, shown whole (lr_err_set_verbatim()). */
 static int parse_verror(struct opt_parse *st, const char *field,
 			const char *fmt, va_list ap)
 	__attribute__((format(printf, 3, 0)));
@@ -160,10 +160,7 @@ static int parse_verror(struct opt_parse *st, const char *field,
 static int parse_verror(struct opt_parse *st, const char *field,
 			const char *fmt, va_list ap)
 {
-	st->err.code = -EINVAL;
-	snprintf(st->err.field, sizeof(st->err.field), "%s", field);
-	vsnprintf(st->err.message, sizeof(st->err.message), fmt, ap);
-	return -EINVAL;
+	return lr_err_vset_verbatim(&st->err, -EINVAL, field, fmt, ap);
 }
 
 static int parse_error(struct opt_parse *st, const char *field, const char *fmt,

@@ -194,15 +194,7 @@ int spec_payload_len(const struct test_spec *spec)
 /* The flag (field) and the line, as written: a name the client gave is
  * quoted whole, for the caller to make printable. */
 #define FAIL(flag, ...)                                                        \
-	do {                                                                   \
-		if (err) {                                                     \
-			err->code = -EINVAL;                                   \
-			snprintf(err->field, sizeof(err->field), "%s", flag);  \
-			snprintf(err->message, sizeof(err->message),           \
-				 __VA_ARGS__);                                 \
-		}                                                              \
-		return -EINVAL;                                                \
-	} while (0)
+	return lr_err_set_verbatim(err, -EINVAL, flag, __VA_ARGS__)
 
 int spec_validate(const struct test_spec *spec, struct lr_err *err)
 {

@@ -34,8 +34,7 @@ struct repl_api {
 };
 
 /* A bad body: -EINVAL, its field, the line as written (a key the
- * client sent is quoted whole, not cut at a newline as lr_err_set()
- * would). */
+ * client sent is quoted whole: lr_err_set_verbatim()). */
 static int body_error(struct lr_err *err, const char *field, const char *fmt,
 		      ...) __attribute__((format(printf, 3, 4)));
 
@@ -44,10 +43,8 @@ static int body_error(struct lr_err *err, const char *field, const char *fmt,
 {
 	va_list ap;
 
-	err->code = -EINVAL;
-	snprintf(err->field, sizeof(err->field), "%s", field);
 	va_start(ap, fmt);
-	vsnprintf(err->message, sizeof(err->message), fmt, ap);
+	lr_err_vset_verbatim(err, -EINVAL, field, fmt, ap);
 	va_end(ap);
 	return 400;
 }

@@ -62,11 +62,31 @@ static void test_errno_and_prefix(void **state)
 	assert_string_equal(err.message, "");
 }
 
+static void test_verbatim_replaces_and_keeps_newlines(void **state)
+{
+	struct lr_err err = {0};
+
+	(void)state;
+	lr_err_set(&err, -ENOENT, "first", "the first");
+	/* Replaces what was there, the user's value whole. */
+	assert_int_equal(lr_err_set_verbatim(&err, -EINVAL, "size",
+					     "--size: '%s' is bad", "a\nb"),
+			 -EINVAL);
+	assert_int_equal(err.code, -EINVAL);
+	assert_string_equal(err.field, "size");
+	assert_string_equal(err.message, "--size: 'a\nb' is bad");
+	/* No field: "". */
+	lr_err_set_verbatim(&err, -EINVAL, NULL, "x");
+	assert_string_equal(err.field, "");
+	assert_int_equal(lr_err_set_verbatim(NULL, -EPERM, NULL, "y"), -EPERM);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_set_keeps_the_first),
 		cmocka_unit_test(test_errno_and_prefix),
+		cmocka_unit_test(test_verbatim_replaces_and_keeps_newlines),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
