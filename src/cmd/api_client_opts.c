@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * The API-client flag group (api_client_opts.h): parsing and help from the
- * one row list.
+ * The API-client flag groups (api_client_opts.h): the option model's rows
+ * from the one row list.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -11,26 +11,6 @@
 #include "cmd/api_client_opts.h"
 #include "lib/options.h"
 #include "lib/units.h"
-
-struct api_client_row {
-	const char *name;
-	int has_arg;
-	const char *arg;
-	const char *help;
-	unsigned int feature; /* 0: every command of the group */
-};
-
-/* clang-format off */
-#define ROW(id, name, has_arg, arg, help, flags) { name, has_arg, arg, help, 0 },
-#define DATA_ROW(id, name, has_arg, arg, help, flags)                        \
-	{ name, has_arg, arg, help, CMD_API_CLIENT_WITH_DATA_ADDRESS },
-static const struct api_client_row rows[CMD_API_CLIENT_NOPTS] = {
-	CMD_API_CLIENT_ROWS(ROW)
-	CMD_API_CLIENT_DATA_ROWS(DATA_ROW)
-};
-#undef ROW
-#undef DATA_ROW
-/* clang-format on */
 
 /* One row's value into o: 0, or -EINVAL with what is wrong in err. */
 static int api_client_set(struct cmd_api_client *o, int row, const char *value,
@@ -68,22 +48,6 @@ static int api_client_set(struct cmd_api_client *o, int row, const char *value,
 	return -EINVAL;
 }
 
-int cmd_api_client_parse(struct cmd_api_client *o, const char *command, int id,
-			 const char *value)
-{
-	int row = id - CMD_API_CLIENT_OPT_BASE;
-	char err[320];
-
-	if (!api_client_set(o, row, value, err, sizeof(err)))
-		return 0;
-	if (row >= 0 && row < CMD_API_CLIENT_NOPTS)
-		fprintf(stderr, "linerate %s: --%s: %s\n", command,
-			rows[row].name, err);
-	else
-		fprintf(stderr, "linerate %s: %s\n", command, err);
-	return EXIT_USAGE;
-}
-
 /* The option model's rows: row->set is the row's id, cfg the group's
  * struct cmd_api_client. */
 static int api_client_row_parse(const struct opt_row *row, void *cfg,
@@ -116,27 +80,3 @@ const struct opt_group cmd_api_client_group =
 const struct opt_group cmd_api_client_data_group =
 	OPT_GROUP_FOR(cmd_api_client_data_group, "API client data",
 		      api_client_data_rows, struct cmd_api_client);
-
-void cmd_api_client_help(FILE *out, int width, unsigned int features,
-			 const char *token_help)
-{
-	for (int r = 0; r < CMD_API_CLIENT_NOPTS; r++) {
-		char flag[64];
-		const char *help = rows[r].help;
-		int n;
-
-		if (rows[r].feature && !(rows[r].feature & features))
-			continue;
-		if (r == CMD_API_CLIENT_TOKEN_FILE && token_help)
-			help = token_help;
-		snprintf(flag, sizeof(flag), "--%s%s%s", rows[r].name,
-			 rows[r].arg ? " " : "",
-			 rows[r].arg ? rows[r].arg : "");
-		n = fprintf(out, "  %-*s", width, flag);
-		/* A flag wider than its column gets the help on a line of
-		 * its own. */
-		if (n > width + 2)
-			fprintf(out, "\n  %-*s", width, "");
-		fprintf(out, " %s\n", help);
-	}
-}

@@ -5,10 +5,8 @@
 /*
  * The flags of every command that talks to a linerate API (client,
  * hookcost, rfc2544, mesh, subscribers): declared once here, as the
- * X-macro rows below. Commands on the option model take them as the
- * groups cmd_api_client_group and cmd_api_client_data_group; those still
- * on getopt (hookcost, rfc2544, mesh) as CMD_API_CLIENT_LONGOPTS with
- * cmd_api_client_parse() and cmd_api_client_help().
+ * X-macro rows below, taken as the option model's groups
+ * cmd_api_client_group and cmd_api_client_data_group.
  */
 
 #include <getopt.h>
@@ -44,29 +42,13 @@ enum cmd_api_client_opt {
 };
 #undef CMD_API_CLIENT_ENUM
 
-/* getopt_long ids of the rows: far above any command's own. */
-#define CMD_API_CLIENT_OPT_BASE 0x4000
-#define CMD_API_CLIENT_LONGOPT(id, name, has_arg, ...)                     \
-	{ name, has_arg, NULL, CMD_API_CLIENT_OPT_BASE + CMD_API_CLIENT_##id },
-/* Entries for a command's struct option table. */
-#define CMD_API_CLIENT_LONGOPTS CMD_API_CLIENT_ROWS(CMD_API_CLIENT_LONGOPT)
 /* clang-format on */
-
-/* Which rows a command takes besides the four of CMD_API_CLIENT_ROWS. */
-#define CMD_API_CLIENT_WITH_DATA_ADDRESS 1u
 
 struct cmd_api_client {
 	struct api_client_opts api;
 	struct ip_addr expect_data_address; /* --expect-data-address */
 	bool has_expect_data_address;
 };
-
-/* A getopt_long id of one of the rows (CMD_API_CLIENT_LONGOPTS). */
-static inline bool cmd_api_client_is_opt(int id)
-{
-	return id >= CMD_API_CLIENT_OPT_BASE &&
-	       id < CMD_API_CLIENT_OPT_BASE + CMD_API_CLIENT_NOPTS;
-}
 
 /*
  * The same rows for the option model (lib/options.h), each a group of
@@ -81,19 +63,5 @@ typedef struct cmd_api_client cmd_api_client_group_opt_type;
 typedef struct cmd_api_client cmd_api_client_data_group_opt_type;
 extern const struct opt_group cmd_api_client_group;
 extern const struct opt_group cmd_api_client_data_group;
-
-/*
- * One row's value (NULL for a switch), by getopt_long id. 0, or EXIT_USAGE
- * after one line "linerate COMMAND: --flag: ..." on stderr.
- */
-int cmd_api_client_parse(struct cmd_api_client *o, const char *command, int id,
-			 const char *value);
-
-/*
- * The rows' --help lines, "  --flag ARG" padded to width. token_help, if
- * not NULL, replaces the --token-file text (whose token it is).
- */
-void cmd_api_client_help(FILE *out, int width, unsigned int features,
-			 const char *token_help);
 
 #endif
