@@ -432,9 +432,12 @@ static int may_replace(struct xdp_attachment *a, uint32_t mode_flag,
 static void note_refusal(struct xdp_attachment *a, uint32_t mode_flag,
 			 int err)
 {
-	snprintf(a->note, sizeof(a->note), "%s XDP refused: %s%s%s",
-		 mode_name(mode_flag), strerror(-err),
-		 kernel_message[0] ? ": " : "", kernel_message);
+	int n = snprintf(a->note, sizeof(a->note),
+			 "%s XDP refused: ", mode_name(mode_flag));
+
+	snprintf(a->note + n, sizeof(a->note) - (size_t)n, "%s%s%s",
+		 strerror(-err), kernel_message[0] ? ": " : "", kernel_message);
+	snprintf(a->refusal, sizeof(a->refusal), "%s", a->note + n);
 }
 
 static int attach_in_mode(struct xdp_attachment *a, int prog_fd,

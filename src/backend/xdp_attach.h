@@ -42,6 +42,9 @@ struct xdp_attachment {
 	bool attached;
 	char mode[16]; /* "native" or "generic" */
 	char note[160]; /* why native was refused, or "" */
+	/* After a refusal: the reason alone, without the mode (the words
+	 * after "refused: " in note, cut as there); "" otherwise. */
+	char refusal[160];
 	/* After -EBUSY: the program in the way and why it stays, one line
 	 * for the caller to pass on; "" otherwise. */
 	char why[192];

@@ -127,16 +127,14 @@ static int attach_cycle(int ifindex, int prog_fd, enum xdp_mode_pref pref,
 	err = xdp_attach(&a, ifindex, prog_fd, pref, false);
 	if (err) {
 		signals_release(&saved);
-		const char *why = strstr(a.note, "refused: ");
-
 		/* The check's label already names the mode; a program put
 		 * there meanwhile is named in a.why (the report says it,
 		 * nothing is logged here). */
 		snprintf(note, note_len, "%s",
-			 a.why[0]  ? a.why :
-			 why	   ? why + strlen("refused: ") :
-			 a.note[0] ? a.note :
-				     strerror(-err));
+			 a.why[0]     ? a.why :
+			 a.refusal[0] ? a.refusal :
+			 a.note[0]    ? a.note :
+					strerror(-err));
 		return err;
 	}
 	xdp_detach(&a);
