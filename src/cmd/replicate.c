@@ -40,11 +40,11 @@ static int parse_listen(const struct opt_row *row, void *cfg, const char *value,
 			struct opt_parse *st)
 {
 	struct replicator_config *rc = &((struct replicate_opts *)cfg)->cfg;
-	char err[400];
+	struct lr_err err = {0};
 
 	if (endpoint_resolve(value, false, &rc->listen, &rc->listen_port, NULL,
-			     err, sizeof(err)))
-		return opts_fail(st, row, "%s", err);
+			     &err))
+		return opts_fail(st, row, "%s", lr_err_text(&err));
 	return 0;
 }
 
@@ -75,7 +75,7 @@ static int parse_subscriber(const struct opt_row *row, void *cfg,
 			    const char *value, struct opt_parse *st)
 {
 	struct replicate_opts *o = cfg;
-	char err[400];
+	struct lr_err err = {0};
 
 	if (o->nsubs == MAX_INITIAL_SUBSCRIBERS)
 		return opts_fail(st, row,
@@ -83,8 +83,8 @@ static int parse_subscriber(const struct opt_row *row, void *cfg,
 				 "over the API)",
 				 MAX_INITIAL_SUBSCRIBERS);
 	if (endpoint_resolve(value, false, &o->subs[o->nsubs],
-			     &o->sub_ports[o->nsubs], NULL, err, sizeof(err)))
-		return opts_fail(st, row, "%s", err);
+			     &o->sub_ports[o->nsubs], NULL, &err))
+		return opts_fail(st, row, "%s", lr_err_text(&err));
 	o->nsubs++;
 	return 0;
 }

@@ -73,16 +73,15 @@ static int parse_allow_target(const struct opt_row *row, void *cfg,
 			      const char *value, struct opt_parse *st)
 {
 	struct daemon_config *dc = &((struct server_cli *)cfg)->cfg;
-	char err[400];
+	struct lr_err err = {0};
 	struct ip_addr ip;
 	bool has_port = false;
 	uint16_t port;
 
 	if (dc->allow_count == DAEMON_MAX_ALLOW)
 		return opts_fail(st, row, "at most %d", DAEMON_MAX_ALLOW);
-	if (endpoint_resolve(value, true, &ip, &port, &has_port, err,
-			     sizeof(err)))
-		return opts_fail(st, row, "%s", err);
+	if (endpoint_resolve(value, true, &ip, &port, &has_port, &err))
+		return opts_fail(st, row, "%s", lr_err_text(&err));
 	if (has_port)
 		return opts_fail(st, row, "'%s': an address, no port", value);
 	dc->allow[dc->allow_count++] = ip;
@@ -196,7 +195,7 @@ static int server_check_flags(struct server_cli *cli)
 {
 	struct daemon_config *cfg = &cli->cfg;
 	const char *api = cli->api.api;
-	char err[400];
+	struct lr_err err = {0};
 	struct ip_addr ip;
 	bool has_port = false;
 	uint16_t port = 0;
@@ -218,9 +217,9 @@ static int server_check_flags(struct server_cli *cli)
 	if (!api)
 		parse_endpoint(cli->api.token_file ? "0.0.0.0" : "127.0.0.1",
 			       true, &ip, &port, &has_port);
-	else if (endpoint_resolve(api, true, &ip, &port, &has_port, err,
-				  sizeof(err)))
-		return cmd_usage_error("server", "--api: %s", err);
+	else if (endpoint_resolve(api, true, &ip, &port, &has_port, &err))
+		return cmd_usage_error("server", "--api: %s",
+				       lr_err_text(&err));
 	if (api && has_port)
 		cfg->api_port = port;
 	if (api_server_check_open("server", &ip, cli->api.token_file,

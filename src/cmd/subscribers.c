@@ -123,7 +123,7 @@ static const char *const verb_names[] = {
 static int subscribers_args(void *cfg, const struct opt_parse *st)
 {
 	struct subscribers_request *rq = &((struct subscribers_cli *)cfg)->rq;
-	char err[512];
+	struct lr_err err = {0};
 
 	rq->host = st->nargs > 0 ? st->args[0] : NULL;
 	rq->verb = st->nargs > 1 ? st->args[1] : NULL;
@@ -145,9 +145,10 @@ static int subscribers_args(void *cfg, const struct opt_parse *st)
 				       rq->target ?
 					       "list takes no IP:PORT" :
 					       "add and remove take IP:PORT");
-	if (rq->target && endpoint_resolve(rq->target, false, &rq->ip,
-					   &rq->port, NULL, err, sizeof(err)))
-		return cmd_usage_error("subscribers", "%s: %s", rq->verb, err);
+	if (rq->target &&
+	    endpoint_resolve(rq->target, false, &rq->ip, &rq->port, NULL, &err))
+		return cmd_usage_error("subscribers", "%s: %s", rq->verb,
+				       lr_err_text(&err));
 	if (host_with_port(rq->host, rq->hostport, sizeof(rq->hostport)))
 		return cmd_usage_error("subscribers", "'%s' is not HOST[:PORT]",
 				       rq->host);

@@ -62,8 +62,7 @@ static int split(const char *text, char *host, size_t host_len,
 }
 
 int endpoint_resolve(const char *text, bool port_optional, struct ip_addr *ip,
-		     uint16_t *port, bool *has_port, char *err,
-		     size_t err_len)
+		     uint16_t *port, bool *has_port, struct lr_err *err)
 {
 	struct addrinfo hints, *list = NULL, *pick = NULL;
 	char host[HOSTNAME_MAX + 1];
@@ -71,10 +70,8 @@ int endpoint_resolve(const char *text, bool port_optional, struct ip_addr *ip,
 	uint64_t p = 0;
 	int rc;
 
-	err[0] = '\0';
 	if (!text || !*text) {
-		snprintf(err, err_len, "an address is required");
-		return -EINVAL;
+		return lr_err_set(err, -EINVAL, NULL, "an address is required");
 	}
 	if (!parse_endpoint(text, port_optional, ip, port, has_port))
 		return 0;
@@ -83,11 +80,12 @@ int endpoint_resolve(const char *text, bool port_optional, struct ip_addr *ip,
 	    (port_text && (parse_u64(port_text, 1, 65535, &p) ||
 			   strpbrk(port_text, "kMG"))) ||
 	    (!port_text && !port_optional)) {
-		snprintf(err, err_len,
-			 "'%.300s' is not %s (IPv6 in brackets: [::1]:7000)",
-			 text, port_optional ? "HOST or HOST:PORT" :
-					       "HOST:PORT, port 1..65535");
-		return -EINVAL;
+		return lr_err_set(
+			err, -EINVAL, NULL,
+			"'%.300s' is not %s (IPv6 in brackets: [::1]:7000)",
+			text,
+			port_optional ? "HOST or HOST:PORT" :
+					"HOST:PORT, port 1..65535");
 	}
 	/* Only names from here: an address literal parse_endpoint refused
 	 * (a bad IPv4 like 1.2.3.999) must not reach the resolver. */
@@ -96,9 +94,9 @@ int endpoint_resolve(const char *text, bool port_optional, struct ip_addr *ip,
 	hints.ai_socktype = SOCK_DGRAM;
 	rc = getaddrinfo(host, NULL, &hints, &list);
 	if (rc) {
-		snprintf(err, err_len, "cannot resolve '%.253s': %s", host,
-			 rc == EAI_SYSTEM ? strerror(errno) : gai_strerror(rc));
-		return -ENOENT;
+		return lr_err_set(
+			err, -ENOENT, NULL, "cannot resolve '%.253s': %s", host,
+			rc == EAI_SYSTEM ? strerror(errno) : gai_strerror(rc));
 	}
 	for (struct addrinfo *ai = list; ai; ai = ai->ai_next) {
 		if (ai->ai_family == AF_INET) {
@@ -110,9 +108,8 @@ int endpoint_resolve(const char *text, bool port_optional, struct ip_addr *ip,
 	}
 	if (!pick) {
 		freeaddrinfo(list);
-		snprintf(err, err_len, "'%.253s' has no IPv4 or IPv6 address",
-			 host);
-		return -ENOENT;
+		return lr_err_set(err, -ENOENT, NULL,
+				  "'%.253s' has no IPv4 or IPv6 address", host);
 	}
 	memset(ip, 0, sizeof(*ip));
 	ip->family = pick->ai_family;

@@ -817,12 +817,11 @@ static int resolve_row(const struct opt_row *row, const char *v,
 		       bool port_optional, struct ip_addr *ip, uint16_t *port,
 		       bool *has_port, struct opt_parse *st)
 {
-	char err[400];
+	struct lr_err err = {0};
 
-	if (!endpoint_resolve(v, port_optional, ip, port, has_port, err,
-			      sizeof(err)))
+	if (!endpoint_resolve(v, port_optional, ip, port, has_port, &err))
 		return 0;
-	return opts_fail(st, row, "%s", err);
+	return opts_fail(st, row, "%s", lr_err_text(&err));
 }
 
 static int dst_parse(const struct opt_row *row, void *cfg, const char *v,
