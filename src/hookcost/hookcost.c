@@ -85,12 +85,12 @@ static bool jnum(json_t *doc, const char *path, double *out)
 
 static int start_near(struct child_proc *c, const char *tag, char *const argv[])
 {
-	char err[256];
+	struct lr_err err = {0};
 	int rc;
 
-	rc = child_start(c, tag, NULL, argv, err, sizeof(err));
+	rc = child_start(c, tag, NULL, argv, &err);
 	if (rc)
-		pr_warn("linerate hookcost: %s\n", err);
+		pr_warn("linerate hookcost: %s\n", lr_err_text(&err));
 	return rc;
 }
 
@@ -139,7 +139,8 @@ static int start_receiver(const struct hc_ctx *x, struct child_proc *c,
 /* The receiver's report once the source is done. */
 static json_t *finish_receiver(const struct hc_ctx *x, struct child_proc *c)
 {
-	char err[256], line[200];
+	struct lr_err err = {0};
+	char line[200];
 	json_t *doc;
 	int rc;
 
@@ -154,20 +155,20 @@ static json_t *finish_receiver(const struct hc_ctx *x, struct child_proc *c)
 			rc, line[0] ? line : "no message");
 		return NULL;
 	}
-	doc = child_json(c, err, sizeof(err));
+	doc = child_json(c, &err);
 	if (!doc)
-		pr_warn("linerate hookcost: %s\n", err);
+		pr_warn("linerate hookcost: %s\n", lr_err_text(&err));
 	return doc;
 }
 
 static json_t *run_far_job(const struct hc_ctx *x, struct hc_job *job)
 {
-	char err[300];
+	struct lr_err err = {0};
 	json_t *doc;
 
-	doc = x->fe->ops->job_finish(x->fe, job, x->stop, err, sizeof(err));
+	doc = x->fe->ops->job_finish(x->fe, job, x->stop, &err);
 	if (!doc && !atomic_load(x->stop))
-		pr_warn("linerate hookcost: %s\n", err);
+		pr_warn("linerate hookcost: %s\n", lr_err_text(&err));
 	return doc;
 }
 

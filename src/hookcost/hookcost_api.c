@@ -119,18 +119,14 @@ static int api_tcp_start(struct hc_far_end *fe, const struct hc_tcp_req *req,
 }
 
 static json_t *api_job_finish(struct hc_far_end *fe, struct hc_job *job,
-			      const atomic_bool *stop, char *err,
-			      size_t err_len)
+			      const atomic_bool *stop, struct lr_err *err)
 {
-	struct lr_err e = {0};
 	json_t *report = NULL;
 
 	if (remote_report_wait(fe->api, job->session_id,
 			       mono_ns() + job->limit_ns, 200 * NSEC_PER_MSEC,
-			       stop, &report, &e)) {
-		snprintf(err, err_len, "%s", lr_err_text(&e));
+			       stop, &report, err))
 		return NULL;
-	}
 	return report;
 }
 

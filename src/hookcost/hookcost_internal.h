@@ -126,10 +126,10 @@ struct hc_far_end_ops {
 			  struct hc_job *job);
 	int (*tcp_start)(struct hc_far_end *fe, const struct hc_tcp_req *req,
 			 struct hc_job *job);
-	/* The job's JSON report once it ended (NULL with a line in err). */
+	/* The job's JSON report once it ended (NULL with the reason in
+	 * err). */
 	json_t *(*job_finish)(struct hc_far_end *fe, struct hc_job *job,
-			      const atomic_bool *stop, char *err,
-			      size_t err_len);
+			      const atomic_bool *stop, struct lr_err *err);
 	/* Stop a job early and forget it; safe on a finished one. */
 	void (*job_abort)(struct hc_far_end *fe, struct hc_job *job);
 };

@@ -134,13 +134,14 @@ static int lab_argv(const char *verb, const char *name, const char *subnet,
 }
 
 /* Run `linerate lab VERB --name NAME [--subnet S]`; its exit code (or
- * -errno), its stdout in *keys (to free), its last stderr line in err. */
+ * -errno), its stdout in *keys (to free), its last stderr line in err
+ * (-EIO; nothing when it printed none). */
 static int lab_run(const char *verb, const char *name, const char *subnet,
-		   char **keys, char *err, size_t err_len,
-		   const atomic_bool *stop)
+		   char **keys, struct lr_err *err, const atomic_bool *stop)
 {
 	char *argv[8], **opts = NULL;
 	struct child_proc c;
+	char line[256];
 	int rc;
 
 	if (keys)
@@ -148,17 +149,20 @@ static int lab_run(const char *verb, const char *name, const char *subnet,
 	rc = lab_argv(verb, name, subnet, argv, sizeof(argv) / sizeof(argv[0]),
 		      &opts);
 	if (rc) {
-		snprintf(err, err_len, "lab: cannot make its command line: %s",
-			 strerror(-rc));
-		return rc;
+		return lr_err_set(err, rc, NULL,
+				  "lab: cannot make its command line: %s",
+				  strerror(-rc));
 	}
-	rc = child_start(&c, "lab", NULL, argv, err, err_len);
+	rc = child_start(&c, "lab", NULL, argv, err);
 	opts_argv_free(opts);
 	if (rc)
 		return rc;
 	rc = child_finish(&c, 60 * NSEC_PER_SEC, stop);
-	if (rc)
-		child_last_err_line(&c, err, err_len);
+	if (rc) {
+		child_last_err_line(&c, line, sizeof(line));
+		if (line[0])
+			lr_err_set(err, -EIO, NULL, "%s", line);
+	}
 	if (keys)
 		*keys = child_read_output(c.out_fd, NULL);
 	child_close(&c);
@@ -181,7 +185,8 @@ static int lab_take_keys(struct hc_lab *lab, const char *keys)
 int hc_lab_open(struct hc_lab *lab, const char *name, const char *subnet,
 		const atomic_bool *stop)
 {
-	char err[256] = "", want[24];
+	struct lr_err err = {0};
+	char want[24];
 	char *keys = NULL;
 	int rc;
 
@@ -190,7 +195,7 @@ int hc_lab_open(struct hc_lab *lab, const char *name, const char *subnet,
 	snprintf(lab->name, sizeof(lab->name), "%s", name);
 	snprintf(lab->subnet, sizeof(lab->subnet), "%s", subnet ? subnet : "");
 
-	rc = lab_run("status", name, NULL, &keys, err, sizeof(err), stop);
+	rc = lab_run("status", name, NULL, &keys, &err, stop);
 	if (rc == 0) {
 		rc = lab_take_keys(lab, keys ? keys : "");
 		free(keys);
@@ -214,7 +219,9 @@ int hc_lab_open(struct hc_lab *lab, const char *name, const char *subnet,
 	free(keys);
 	if (rc < 0 || rc > 1) {
 		pr_warn("linerate hookcost: lab status --name %s failed: %s\n",
-			name, err[0] ? err : strerror(rc < 0 ? -rc : EIO));
+			name,
+			lr_err_is_set(&err) ? lr_err_text(&err) :
+					      strerror(rc < 0 ? -rc : EIO));
 		return rc < 0 ? rc : -EIO;
 	}
 	if (stop && atomic_load(stop))
@@ -222,13 +229,16 @@ int hc_lab_open(struct hc_lab *lab, const char *name, const char *subnet,
 	pr_info("hookcost: bringing lab '%s' up\n", name);
 	/* Marked first: a half-made lab is ours to take down too. */
 	lab->made = true;
-	rc = lab_run("up", name, subnet, &keys, err, sizeof(err), stop);
+	lr_err_clear(&err); /* status's line was no failure */
+	rc = lab_run("up", name, subnet, &keys, &err, stop);
 	if (rc == 0)
 		rc = lab_take_keys(lab, keys ? keys : "");
 	free(keys);
 	if (rc) {
 		pr_warn("linerate hookcost: lab up --name %s failed: %s\n",
-			name, err[0] ? err : "no lab keys in its output");
+			name,
+			lr_err_is_set(&err) ? lr_err_text(&err) :
+					      "no lab keys in its output");
 		return rc < 0 ? rc : -EIO;
 	}
 	return 0;
@@ -265,7 +275,7 @@ int hc_lab_enter_b(struct hc_lab *lab)
 
 void hc_lab_close(struct hc_lab *lab)
 {
-	char err[256] = "";
+	struct lr_err err = {0};
 	int rc;
 
 	if (lab->home_netns >= 0) {
@@ -280,10 +290,11 @@ void hc_lab_close(struct hc_lab *lab)
 		return;
 	lab->made = false;
 	/* No stop flag: the lab goes down also after a signal. */
-	rc = lab_run("down", lab->name, NULL, NULL, err, sizeof(err), NULL);
+	rc = lab_run("down", lab->name, NULL, NULL, &err, NULL);
 	if (rc)
 		pr_warn("linerate hookcost: lab down --name %s failed: %s\n",
-			lab->name, err[0] ? err : "see above");
+			lab->name,
+			lr_err_is_set(&err) ? lr_err_text(&err) : "see above");
 	else
 		pr_info("hookcost: lab '%s' is down\n", lab->name);
 }
@@ -293,14 +304,13 @@ void hc_lab_close(struct hc_lab *lab)
 static int lab_job_start(struct hc_far_end *fe, struct hc_job *job,
 			 const char *tag, char *const argv[], uint64_t limit_ns)
 {
-	char err[256];
+	struct lr_err err = {0};
 	int rc;
 
 	job->limit_ns = limit_ns;
-	rc = child_start(&job->child, tag, fe->lab->ns_a, argv, err,
-			 sizeof(err));
+	rc = child_start(&job->child, tag, fe->lab->ns_a, argv, &err);
 	if (rc)
-		pr_warn("linerate hookcost: %s\n", err);
+		pr_warn("linerate hookcost: %s\n", lr_err_text(&err));
 	return rc;
 }
 
@@ -389,8 +399,7 @@ static int lab_tcp_start(struct hc_far_end *fe, const struct hc_tcp_req *req,
 }
 
 static json_t *lab_job_finish(struct hc_far_end *fe, struct hc_job *job,
-			      const atomic_bool *stop, char *err,
-			      size_t err_len)
+			      const atomic_bool *stop, struct lr_err *err)
 {
 	char line[200];
 	json_t *doc;
@@ -399,18 +408,19 @@ static json_t *lab_job_finish(struct hc_far_end *fe, struct hc_job *job,
 	(void)fe;
 	rc = child_finish(&job->child, job->limit_ns, stop);
 	if (stop && atomic_load(stop)) {
-		snprintf(err, err_len, "%s: interrupted", job->child.tag);
+		lr_err_set(err, -EINTR, NULL, "%s: interrupted",
+			   job->child.tag);
 		return NULL;
 	}
 	/* Exit code 3 (no replies) still leaves the report to read. */
 	if (rc && rc != LINERATE_EXIT_NO_TRAFFIC) {
 		child_last_err_line(&job->child, line, sizeof(line));
-		snprintf(err, err_len, "%s in %s failed (exit %d): %s",
-			 job->child.tag, fe->lab->ns_a, rc,
-			 line[0] ? line : "no message");
+		lr_err_set(err, -EIO, NULL, "%s in %s failed (exit %d): %s",
+			   job->child.tag, fe->lab->ns_a, rc,
+			   line[0] ? line : "no message");
 		return NULL;
 	}
-	doc = child_json(&job->child, err, err_len);
+	doc = child_json(&job->child, err);
 	return doc;
 }
 

@@ -44,7 +44,7 @@ static void self_path(char *out, size_t len)
 }
 
 int child_start(struct child_proc *c, const char *tag, const char *netns,
-		   char *const argv[], char *err, size_t err_len)
+		char *const argv[], struct lr_err *err)
 {
 	char self[64], *args[48];
 	size_t n = 0, i;
@@ -65,8 +65,8 @@ int child_start(struct child_proc *c, const char *tag, const char *netns,
 	for (i = 0; argv[i] && n < sizeof(args) / sizeof(args[0]) - 1; i++)
 		args[n++] = !strcmp(argv[i], "self") && i == 0 ? self : argv[i];
 	if (argv[i]) {
-		snprintf(err, err_len, "%s: too many arguments", tag);
-		return -E2BIG;
+		return lr_err_set(err, -E2BIG, NULL, "%s: too many arguments",
+				  tag);
 	}
 	args[n] = NULL;
 
@@ -76,8 +76,9 @@ int child_start(struct child_proc *c, const char *tag, const char *netns,
 	if (c->out_fd < 0 || c->err_fd < 0 || null_fd < 0) {
 		int e = errno;
 
-		snprintf(err, err_len, "%s: cannot make its output files: %s",
-			 tag, strerror(e));
+		lr_err_set(err, -e, NULL,
+			   "%s: cannot make its output files: %s", tag,
+			   strerror(e));
 		if (null_fd >= 0)
 			close(null_fd);
 		child_close(c);
@@ -87,7 +88,7 @@ int child_start(struct child_proc *c, const char *tag, const char *netns,
 	if (pid < 0) {
 		int e = errno;
 
-		snprintf(err, err_len, "%s: fork: %s", tag, strerror(e));
+		lr_err_set(err, -e, NULL, "%s: fork: %s", tag, strerror(e));
 		close(null_fd);
 		child_close(c);
 		return -e;
@@ -194,7 +195,7 @@ char *child_read_output(int fd, size_t *len_out)
 	return buf;
 }
 
-json_t *child_json(const struct child_proc *c, char *err, size_t err_len)
+json_t *child_json(const struct child_proc *c, struct lr_err *err)
 {
 	json_error_t jerr;
 	json_t *doc;
@@ -203,17 +204,17 @@ json_t *child_json(const struct child_proc *c, char *err, size_t err_len)
 
 	text = child_read_output(c->out_fd, &len);
 	if (!text) {
-		snprintf(err, err_len, "%s: cannot read its output", c->tag);
+		lr_err_set(err, -EIO, NULL, "%s: cannot read its output",
+			   c->tag);
 		return NULL;
 	}
 	doc = json_loadb(text, len, 0, &jerr);
 	free(text);
 	if (!doc || !json_is_object(doc)) {
 		json_decref(doc);
-		snprintf(err, err_len,
-			 "%s: its output is not a JSON report "
-			 "(%s)",
-			 c->tag, jerr.text);
+		lr_err_set(err, -EPROTO, NULL,
+			   "%s: its output is not a JSON report (%s)", c->tag,
+			   jerr.text);
 		return NULL;
 	}
 	return doc;

@@ -9,6 +9,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "lib/err.h"
+
 /* A child process whose stdout and stderr go to memory files. */
 struct child_proc {
 	pid_t pid; /* 0: not running (or reaped) */
@@ -21,10 +23,10 @@ struct child_proc {
 /*
  * Start argv[0] (a path; "self" for this linerate binary) in network
  * namespace netns (NULL: ours, else through `ip netns exec`) with stdin
- * from /dev/null. Returns 0 or -errno with one line in err.
+ * from /dev/null. Returns 0 or -errno with the reason in err.
  */
 int child_start(struct child_proc *c, const char *tag, const char *netns,
-		char *const argv[], char *err, size_t err_len);
+		char *const argv[], struct lr_err *err);
 
 /* Reap without blocking: true once the child is gone (status set). */
 bool child_done(struct child_proc *c);
@@ -43,9 +45,9 @@ bool child_wait(struct child_proc *c, uint64_t limit_ns,
 int child_finish(struct child_proc *c, uint64_t wait_ns,
 		 const atomic_bool *stop);
 
-/* The child's stdout as JSON (NULL with a line in err) and the last line
- * of its stderr. */
-json_t *child_json(const struct child_proc *c, char *err, size_t err_len);
+/* The child's stdout as JSON (NULL with the reason in err) and the last
+ * line of its stderr. */
+json_t *child_json(const struct child_proc *c, struct lr_err *err);
 void child_last_err_line(const struct child_proc *c, char *out, size_t len);
 
 /* A memory file's whole content, NUL-terminated; NULL when unreadable. */

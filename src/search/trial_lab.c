@@ -304,7 +304,8 @@ static int lab_line_rate(struct trial_runner *r, uint64_t *bps, char *source,
 static int lab_child_start(struct lab_runner *lr, struct child_proc *c,
 			   const char *ns, char *const args[], const char *what)
 {
-	char *argv[48], err[160];
+	struct lr_err err = {0};
+	char *argv[48];
 	size_t n = 0;
 	int rc;
 
@@ -313,9 +314,9 @@ static int lab_child_start(struct lab_runner *lr, struct child_proc *c,
 	     i++)
 		argv[n++] = args[i];
 	argv[n] = NULL;
-	rc = child_start(c, what, ns, argv, err, sizeof(err));
+	rc = child_start(c, what, ns, argv, &err);
 	if (rc) {
-		pr_debug("rfc2544: %s\n", err);
+		pr_debug("rfc2544: %s\n", lr_err_text(&err));
 	} else if (log_get_level() >= LOG_DEBUG) {
 		char line[1024];
 		size_t used = 0;
@@ -704,13 +705,18 @@ static int collect(struct lab_runner *lr, const struct child_proc *sender,
 		   const struct child_proc *receiver, struct trial_result *out,
 		   char *err, size_t err_len)
 {
-	json_t *send = child_json(sender, err, err_len), *recv = NULL;
+	struct lr_err why = {0};
+	json_t *send = child_json(sender, &why), *recv = NULL;
 	int rc = -EPROTO;
 
 	(void)lr;
-	if (!send)
+	if (!send) {
+		snprintf(err, err_len, "%s", lr_err_text(&why));
 		return -EPROTO;
-	recv = child_json(receiver, err, err_len);
+	}
+	recv = child_json(receiver, &why);
+	if (!recv)
+		snprintf(err, err_len, "%s", lr_err_text(&why));
 	if (recv)
 		rc = trial_result_from_reports(send, recv, out, err, err_len);
 	json_decref(send);
