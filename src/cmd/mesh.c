@@ -176,10 +176,11 @@ static int load_hosts(struct mesh_opts *o)
 {
 	const char *hub = o->to ? o->to : o->from;
 	struct mesh_config *cfg = &o->cfg;
-	char err[512] = "";
+	struct lr_err err = {0};
 
-	if (mesh_hosts_load(cfg, o->hosts_file, err, sizeof(err))) {
-		fprintf(stderr, "linerate mesh: --hosts: %s\n", err);
+	if (mesh_hosts_load(cfg, o->hosts_file, &err)) {
+		fprintf(stderr, "linerate mesh: --hosts: %s\n",
+			lr_err_text(&err));
 		return EXIT_USAGE;
 	}
 	if (hub) {
@@ -203,7 +204,7 @@ static int write_outputs(const struct mesh_config *cfg,
 			 const struct mesh_result *res,
 			 const struct mesh_opts *o)
 {
-	char err[512] = "";
+	struct lr_err err = {0};
 	int rc = 0;
 
 	if (o->json) {
@@ -214,13 +215,15 @@ static int write_outputs(const struct mesh_config *cfg,
 	} else {
 		mesh_print_text(stdout, cfg, res);
 	}
-	if (o->csv && mesh_write_csv(o->csv, cfg, res, err, sizeof(err))) {
-		fprintf(stderr, "linerate mesh: --csv: %s\n", err);
+	if (o->csv && mesh_write_csv(o->csv, cfg, res, &err)) {
+		fprintf(stderr, "linerate mesh: --csv: %s\n",
+			lr_err_text(&err));
 		rc = EXIT_RUNTIME;
 	}
+	lr_err_clear(&err); /* the plot's own failure, not the CSV's */
 	if (o->svg && mesh_plot_svg(o->svg, svg_metrics[o->svg_metric].name,
-				    cfg, res, err, sizeof(err))) {
-		fprintf(stderr, "linerate mesh: %s\n", err);
+				    cfg, res, &err)) {
+		fprintf(stderr, "linerate mesh: %s\n", lr_err_text(&err));
 		rc = EXIT_RUNTIME;
 	}
 	return rc;

@@ -21,7 +21,7 @@ void gnuplot_quoted(FILE *f, const char *s)
 }
 
 int gnuplot_run(const char *what, void (*write_script)(FILE *f, void *arg),
-		void *arg, char *err, size_t err_len)
+		void *arg, struct lr_err *err)
 {
 	int in[2], errfd, status, rc = 0;
 	char msg[200] = "";
@@ -33,7 +33,7 @@ int gnuplot_run(const char *what, void (*write_script)(FILE *f, void *arg),
 	errfd = memfd_create("gnuplot-err", MFD_CLOEXEC);
 	if (errfd < 0 || pipe2(in, O_CLOEXEC)) {
 		rc = -errno;
-		snprintf(err, err_len, "%s: %s", what, strerror(errno));
+		lr_err_set(err, rc, NULL, "%s: %s", what, strerror(errno));
 		if (errfd >= 0)
 			close(errfd);
 		return rc;
@@ -41,7 +41,8 @@ int gnuplot_run(const char *what, void (*write_script)(FILE *f, void *arg),
 	pid = fork();
 	if (pid < 0) {
 		rc = -errno;
-		snprintf(err, err_len, "%s: fork: %s", what, strerror(errno));
+		lr_err_set(err, rc, NULL, "%s: fork: %s", what,
+			   strerror(errno));
 		goto out;
 	}
 	if (pid == 0) {
@@ -56,7 +57,7 @@ int gnuplot_run(const char *what, void (*write_script)(FILE *f, void *arg),
 	f = fdopen(in[1], "w");
 	if (!f) {
 		rc = -errno;
-		snprintf(err, err_len, "%s: %s", what, strerror(errno));
+		lr_err_set(err, rc, NULL, "%s: %s", what, strerror(errno));
 		kill(pid, SIGTERM);
 		waitpid(pid, &status, 0);
 		goto out;
@@ -75,9 +76,8 @@ int gnuplot_run(const char *what, void (*write_script)(FILE *f, void *arg),
 			msg[n > 0 ? n : 0] = '\0';
 			msg[strcspn(msg, "\n")] = '\0';
 		}
-		snprintf(err, err_len, "%s: gnuplot failed%s%s", what,
-			 msg[0] ? ": " : "", msg);
-		rc = -EIO;
+		rc = lr_err_set(err, -EIO, NULL, "%s: gnuplot failed%s%s", what,
+				msg[0] ? ": " : "", msg);
 	}
 out:
 	if (in[0] >= 0)

@@ -18,6 +18,7 @@
 #include <stdio.h>
 
 #include "api/client.h"
+#include "lib/err.h"
 #include "lib/units.h"
 
 #define MESH_MAX_HOSTS 32
@@ -87,13 +88,13 @@ void mesh_config_init(struct mesh_config *cfg);
  * '#' starts a comment. Names are unique, 1..31 of [A-Za-z0-9._-].
  * Returns 0, or -EINVAL with "FILE:LINE: why" in err.
  */
-int mesh_hosts_read(FILE *f, const char *path, struct mesh_host *hosts,
-		    int max, int *nhosts, char *err, size_t err_len);
+int mesh_hosts_read(FILE *f, const char *path, struct mesh_host *hosts, int max,
+		    int *nhosts, struct lr_err *err);
 
 /* The hosts file at path into cfg (mesh_hosts_read): 0, or -errno with
  * "cannot read PATH: why" or "PATH:LINE: why" in err. */
-int mesh_hosts_load(struct mesh_config *cfg, const char *path, char *err,
-		    size_t err_len);
+int mesh_hosts_load(struct mesh_config *cfg, const char *path,
+		    struct lr_err *err);
 /* The index of the host called name, or -ENOENT. */
 int mesh_host_find(const struct mesh_config *cfg, const char *name);
 
@@ -115,10 +116,10 @@ void mesh_print_csv(FILE *out, const struct mesh_config *cfg,
 		    const struct mesh_result *res);
 /* The CSV into the file at path: 0, or -errno with why in err. */
 int mesh_write_csv(const char *path, const struct mesh_config *cfg,
-		   const struct mesh_result *res, char *err, size_t err_len);
+		   const struct mesh_result *res, struct lr_err *err);
 /* A heatmap of one metric ("loss", "pps", "latency") through gnuplot. */
 int mesh_plot_svg(const char *path, const char *metric,
 		  const struct mesh_config *cfg, const struct mesh_result *res,
-		  char *err, size_t err_len);
+		  struct lr_err *err);
 
 #endif

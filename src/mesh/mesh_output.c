@@ -365,7 +365,7 @@ static void heatmap_script(FILE *f, void *arg)
 }
 
 int mesh_write_csv(const char *path, const struct mesh_config *cfg,
-		   const struct mesh_result *res, char *err, size_t err_len)
+		   const struct mesh_result *res, struct lr_err *err)
 {
 	FILE *f;
 	int rc;
@@ -373,22 +373,20 @@ int mesh_write_csv(const char *path, const struct mesh_config *cfg,
 	f = fopen(path, "w");
 	if (!f) {
 		rc = -errno;
-		snprintf(err, err_len, "cannot write %s: %s", path,
-			 strerror(-rc));
-		return rc;
+		return lr_err_set(err, rc, NULL, "cannot write %s: %s", path,
+				  strerror(-rc));
 	}
 	mesh_print_csv(f, cfg, res);
 	if (fclose(f)) {
 		rc = -errno;
-		snprintf(err, err_len, "%s", strerror(-rc));
-		return rc;
+		return lr_err_set(err, rc, NULL, "%s", strerror(-rc));
 	}
 	return 0;
 }
 
 int mesh_plot_svg(const char *path, const char *metric,
 		  const struct mesh_config *cfg, const struct mesh_result *res,
-		  char *err, size_t err_len)
+		  struct lr_err *err)
 {
 	struct heatmap_args h = {
 		.path = path,
@@ -399,5 +397,5 @@ int mesh_plot_svg(const char *path, const char *metric,
 		.res = res,
 	};
 
-	return gnuplot_run("--svg", heatmap_script, &h, err, err_len);
+	return gnuplot_run("--svg", heatmap_script, &h, err);
 }

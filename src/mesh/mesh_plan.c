@@ -51,8 +51,8 @@ static bool api_ok(const char *s)
 	return field_ok(s, sizeof(((struct mesh_host *)0)->api), ".:[]-_");
 }
 
-int mesh_hosts_read(FILE *f, const char *path, struct mesh_host *hosts,
-		    int max, int *nhosts, char *err, size_t err_len)
+int mesh_hosts_read(FILE *f, const char *path, struct mesh_host *hosts, int max,
+		    int *nhosts, struct lr_err *err)
 {
 	char line[1024];
 	int n = 0, lineno = 0;
@@ -66,9 +66,9 @@ int mesh_hosts_read(FILE *f, const char *path, struct mesh_host *hosts,
 
 		lineno++;
 		if (!strchr(line, '\n') && !feof(f)) {
-			snprintf(err, err_len, "%s:%d: line longer than %zu bytes",
-				 path, lineno, sizeof(line) - 2);
-			return -EINVAL;
+			return lr_err_set(err, -EINVAL, NULL,
+					  "%s:%d: line longer than %zu bytes",
+					  path, lineno, sizeof(line) - 2);
 		}
 		p = strchr(line, '#');
 		if (p)
@@ -76,46 +76,50 @@ int mesh_hosts_read(FILE *f, const char *path, struct mesh_host *hosts,
 		for (p = strtok_r(line, " \t\r\n", &save); p;
 		     p = strtok_r(NULL, " \t\r\n", &save)) {
 			if (ntok == 3) {
-				snprintf(err, err_len, "%s:%d: more than NAME "
-					 "HOST[:PORT] [TOKEN_FILE]", path, lineno);
-				return -EINVAL;
+				return lr_err_set(err, -EINVAL, NULL,
+						  "%s:%d: more than NAME "
+						  "HOST[:PORT] [TOKEN_FILE]",
+						  path, lineno);
 			}
 			tok[ntok++] = p;
 		}
 		if (ntok == 0)
 			continue;
 		if (ntok < 2) {
-			snprintf(err, err_len, "%s:%d: want NAME HOST[:PORT] "
-				 "[TOKEN_FILE]", path, lineno);
-			return -EINVAL;
+			return lr_err_set(err, -EINVAL, NULL,
+					  "%s:%d: want NAME HOST[:PORT] "
+					  "[TOKEN_FILE]",
+					  path, lineno);
 		}
 		if (!name_ok(tok[0])) {
-			snprintf(err, err_len, "%s:%d: name '%.40s' is not 1..31 of "
-				 "A-Z a-z 0-9 . _ -", path, lineno, tok[0]);
-			return -EINVAL;
+			return lr_err_set(err, -EINVAL, NULL,
+					  "%s:%d: name '%.40s' is not 1..31 of "
+					  "A-Z a-z 0-9 . _ -",
+					  path, lineno, tok[0]);
 		}
 		if (!api_ok(tok[1]) ||
 		    parse_endpoint(tok[1], true, &ip, &port, &has_port)) {
-			snprintf(err, err_len, "%s:%d: '%.60s' is not IP[:PORT] "
-				 "(an address: it is also where the traffic goes)",
-				 path, lineno, tok[1]);
-			return -EINVAL;
+			return lr_err_set(err, -EINVAL, NULL,
+					  "%s:%d: '%.60s' is not IP[:PORT] "
+					  "(an address: it is also where the "
+					  "traffic goes)",
+					  path, lineno, tok[1]);
 		}
 		if (ntok == 3 && strlen(tok[2]) >= sizeof(hosts[0].token_file)) {
-			snprintf(err, err_len, "%s:%d: token file path too long",
-				 path, lineno);
-			return -EINVAL;
+			return lr_err_set(err, -EINVAL, NULL,
+					  "%s:%d: token file path too long",
+					  path, lineno);
 		}
 		for (int i = 0; i < n; i++)
 			if (!strcmp(hosts[i].name, tok[0])) {
-				snprintf(err, err_len, "%s:%d: name '%s' used twice",
-					 path, lineno, tok[0]);
-				return -EINVAL;
+				return lr_err_set(err, -EINVAL, NULL,
+						  "%s:%d: name '%s' used twice",
+						  path, lineno, tok[0]);
 			}
 		if (n == max) {
-			snprintf(err, err_len, "%s:%d: more than %d hosts", path,
-				 lineno, max);
-			return -EINVAL;
+			return lr_err_set(err, -EINVAL, NULL,
+					  "%s:%d: more than %d hosts", path,
+					  lineno, max);
 		}
 		memset(&hosts[n], 0, sizeof(hosts[n]));
 		snprintf(hosts[n].name, sizeof(hosts[n].name), "%s", tok[0]);
@@ -126,13 +130,12 @@ int mesh_hosts_read(FILE *f, const char *path, struct mesh_host *hosts,
 		n++;
 	}
 	if (ferror(f)) {
-		snprintf(err, err_len, "%s: read error", path);
-		return -EIO;
+		return lr_err_set(err, -EIO, NULL, "%s: read error", path);
 	}
 	if (n < 2) {
-		snprintf(err, err_len, "%s: a mesh needs at least 2 hosts, found %d",
-			 path, n);
-		return -EINVAL;
+		return lr_err_set(err, -EINVAL, NULL,
+				  "%s: a mesh needs at least 2 hosts, found %d",
+				  path, n);
 	}
 	*nhosts = n;
 	return 0;
@@ -172,9 +175,8 @@ void mesh_plan(const struct mesh_config *cfg, struct mesh_result *res)
 	}
 }
 
-
-int mesh_hosts_load(struct mesh_config *cfg, const char *path, char *err,
-		    size_t err_len)
+int mesh_hosts_load(struct mesh_config *cfg, const char *path,
+		    struct lr_err *err)
 {
 	FILE *f;
 	int rc;
@@ -182,12 +184,11 @@ int mesh_hosts_load(struct mesh_config *cfg, const char *path, char *err,
 	f = fopen(path, "r");
 	if (!f) {
 		rc = -errno;
-		snprintf(err, err_len, "cannot read %s: %s", path,
-			 strerror(-rc));
-		return rc;
+		return lr_err_set(err, rc, NULL, "cannot read %s: %s", path,
+				  strerror(-rc));
 	}
-	rc = mesh_hosts_read(f, path, cfg->hosts, MESH_MAX_HOSTS,
-			     &cfg->nhosts, err, err_len);
+	rc = mesh_hosts_read(f, path, cfg->hosts, MESH_MAX_HOSTS, &cfg->nhosts,
+			     err);
 	fclose(f);
 	return rc;
 }

@@ -920,7 +920,9 @@ int rfc2544_plot(const char *path, const struct rfc2544_run *run, char *err,
 		 size_t err_len)
 {
 	struct plot_args p = { .path = path, .run = run };
+	struct lr_err why = {0};
 	bool any = false;
+	int rc;
 
 	for (unsigned int i = 0; i < run->cfg.nsizes; i++)
 		any |= run->sizes[i].throughput_done;
@@ -928,5 +930,8 @@ int rfc2544_plot(const char *path, const struct rfc2544_run *run, char *err,
 		snprintf(err, err_len, "--plot: no throughput results to plot");
 		return -ENODATA;
 	}
-	return gnuplot_run("--plot", plot_script, &p, err, err_len);
+	rc = gnuplot_run("--plot", plot_script, &p, &why);
+	if (rc)
+		snprintf(err, err_len, "%s", lr_err_text(&why));
+	return rc;
 }

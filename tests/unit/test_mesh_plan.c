@@ -18,7 +18,7 @@
 #include "mesh/mesh.h"
 
 static struct mesh_host hosts[MESH_MAX_HOSTS];
-static char err[256];
+static struct lr_err err;
 
 static int read_text(const char *text, int *n)
 {
@@ -27,7 +27,8 @@ static int read_text(const char *text, int *n)
 
 	assert_non_null(f);
 	*n = -1;
-	rc = mesh_hosts_read(f, "hosts", hosts, MESH_MAX_HOSTS, n, err, sizeof(err));
+	lr_err_clear(&err);
+	rc = mesh_hosts_read(f, "hosts", hosts, MESH_MAX_HOSTS, n, &err);
 	fclose(f);
 	return rc;
 }
@@ -55,8 +56,9 @@ static void expect_refused(const char *text, const char *msg)
 	int n;
 
 	assert_int_equal(read_text(text, &n), -EINVAL);
-	if (!strstr(err, msg))
-		fail_msg("'%s' does not contain '%s'", err, msg);
+	assert_int_equal(err.code, -EINVAL);
+	if (!strstr(err.message, msg))
+		fail_msg("'%s' does not contain '%s'", err.message, msg);
 	assert_int_equal(n, -1);
 }
 
@@ -89,7 +91,7 @@ static void test_hosts_too_many(void **state)
 	for (int i = 0; i <= MESH_MAX_HOSTS; i++)
 		p += sprintf(p, "h%d 10.0.%d.1\n", i, i);
 	assert_int_equal(read_text(text, &n), -EINVAL);
-	assert_non_null(strstr(err, "hosts:33: more than 32 hosts"));
+	assert_non_null(strstr(err.message, "hosts:33: more than 32 hosts"));
 	free(text);
 }
 
