@@ -111,13 +111,12 @@ static int stamp_check(void *cfg, const struct opt_parse *st)
 	struct stamp_cli *ctx = cfg;
 	struct test_spec *sp = &ctx->spec;
 	uint32_t smallest;
-	char err[256];
+	struct lr_err err = {0};
 
 	if (ctx->key_file) {
-		if (stamp_key_load(ctx->key_file, &ctx->cfg.key, err,
-				   sizeof(err))) {
+		if (stamp_key_load(ctx->key_file, &ctx->cfg.key, &err)) {
 			fprintf(stderr, "linerate stamp: --key-file: %s\n",
-				err);
+				lr_err_text(&err));
 			return EXIT_USAGE;
 		}
 		ctx->cfg.mode = STAMP_MODE_AUTH;

@@ -86,15 +86,14 @@ static int reflect_check(void *cfg, const struct opt_parse *st)
 {
 	struct reflect_cli *ctx = cfg;
 	struct test_spec *sp = &ctx->spec;
-	char err[256];
+	struct lr_err err = {0};
 
 	ctx->cfg.rate_limit_pps = (double)ctx->rate_limit;
 	if (ctx->key_file) {
-		if (stamp_key_load(ctx->key_file, &ctx->cfg.key, err,
-				   sizeof(err))) {
+		if (stamp_key_load(ctx->key_file, &ctx->cfg.key, &err)) {
 			fprintf(stderr,
 				"linerate stamp-reflect: --key-file: %s\n",
-				err);
+				lr_err_text(&err));
 			return EXIT_USAGE;
 		}
 		ctx->cfg.mode = STAMP_MODE_AUTH;

@@ -123,8 +123,7 @@ uint64_t stamp_ts_decode(uint64_t wire, enum stamp_ts_format format)
 	return sec * NS_PER_S + ((low * NS_PER_S + 0xffffffffULL) >> 32);
 }
 
-int stamp_key_load(const char *path, struct stamp_key *key, char *err,
-		   size_t err_len)
+int stamp_key_load(const char *path, struct stamp_key *key, struct lr_err *err)
 {
 	uint8_t buf[STAMP_KEY_MAX + 3];
 	size_t len = 0;
@@ -136,8 +135,8 @@ int stamp_key_load(const char *path, struct stamp_key *key, char *err,
 	if (fd < 0) {
 		int e = errno;
 
-		snprintf(err, err_len, "cannot open %s: %s", path, strerror(e));
-		return -e;
+		return lr_err_set(err, -e, "key-file", "cannot open %s: %s",
+				  path, strerror(e));
 	}
 	while (len < sizeof(buf) &&
 	       (n = read(fd, buf + len, sizeof(buf) - len)) > 0)
@@ -149,11 +148,11 @@ int stamp_key_load(const char *path, struct stamp_key *key, char *err,
 			len--;
 	}
 	if (len == 0 || len > STAMP_KEY_MAX) {
-		snprintf(err, err_len,
-			 "%s: the key must be 1..%d bytes (one trailing "
-			 "newline is ignored)",
-			 path, STAMP_KEY_MAX);
-		return -EINVAL;
+		return lr_err_set(
+			err, -EINVAL, "key-file",
+			"%s: the key must be 1..%d bytes (one trailing "
+			"newline is ignored)",
+			path, STAMP_KEY_MAX);
 	}
 	memcpy(key->bytes, buf, len);
 	key->len = len;

@@ -32,6 +32,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lib/err.h"
+
 #define STAMP_PORT 862
 #define STAMP_UNAUTH_LEN 44
 #define STAMP_AUTH_LEN 112
@@ -90,9 +92,8 @@ struct stamp_key {
 
 /* The key is the file's bytes, one trailing newline (LF or CRLF)
  * removed; 1..STAMP_KEY_MAX bytes. 0 or -errno (-EINVAL: empty or too
- * long), with a one-line reason in err. */
-int stamp_key_load(const char *path, struct stamp_key *key, char *err,
-		   size_t err_len);
+ * long), with the reason in err. */
+int stamp_key_load(const char *path, struct stamp_key *key, struct lr_err *err);
 
 /* HMAC-SHA-256 of data truncated to 16 octets. 0 or -errno. */
 int stamp_hmac(const struct stamp_key *key, const uint8_t *data, size_t len,

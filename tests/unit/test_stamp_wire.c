@@ -373,7 +373,8 @@ static void test_drops(void **state)
 
 static void test_key_load(void **state)
 {
-	char path[] = "/tmp/test_stamp_keyXXXXXX", err[128];
+	char path[] = "/tmp/test_stamp_keyXXXXXX";
+	struct lr_err err = {0};
 	struct stamp_key key;
 	int fd;
 
@@ -382,15 +383,20 @@ static void test_key_load(void **state)
 	assert_true(fd >= 0);
 	assert_int_equal(write(fd, "secret\r\n", 8), 8);
 	close(fd);
-	assert_int_equal(stamp_key_load(path, &key, err, sizeof(err)), 0);
+	assert_int_equal(stamp_key_load(path, &key, &err), 0);
+	assert_false(lr_err_is_set(&err));
 	assert_int_equal(key.len, 6);
 	assert_memory_equal(key.bytes, "secret", 6);
 	fd = open(path, O_WRONLY | O_TRUNC);
 	assert_int_equal(write(fd, "\n", 1), 1);
 	close(fd);
-	assert_int_equal(stamp_key_load(path, &key, err, sizeof(err)), -EINVAL);
+	assert_int_equal(stamp_key_load(path, &key, &err), -EINVAL);
+	assert_int_equal(err.code, -EINVAL);
+	assert_string_equal(err.field, "key-file");
+	lr_err_clear(&err);
 	unlink(path);
-	assert_int_equal(stamp_key_load(path, &key, err, sizeof(err)), -ENOENT);
+	assert_int_equal(stamp_key_load(path, &key, &err), -ENOENT);
+	assert_int_equal(err.code, -ENOENT);
 }
 
 int main(void)
