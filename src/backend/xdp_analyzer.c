@@ -156,6 +156,7 @@ struct flow_totals {
 	uint64_t reordered;
 	uint64_t late;
 	uint64_t flows;
+	uint64_t untracked; /* packets of a flow id's non-owners */
 	double jitter_weighted;
 	uint64_t jitter_weight;
 };
@@ -181,31 +182,78 @@ static void flow_state_add(struct seqtrack *st,
 }
 
 /*
- * One flow over all CPUs, with seqtrack.h's definitions: received and
- * duplicates add up, the highest number is the highest any CPU saw, and
- * expected and lost follow from those. Duplicates that land on two
- * different CPUs are not recognised (RSS keeps a flow on one queue).
+ * The owner of a flow id over all CPUs. The program keeps one per CPU
+ * (the first sender of the flow id there), so two senders of the same
+ * flow id whose packets land on different CPUs (RSS, or veth running
+ * XDP on each sender's CPU) each own it on their CPU. The flow's owner
+ * is the CPU owner with the most packets, of equal ones that of the
+ * lowest CPU; its index is returned, or -1 when no CPU saw the flow.
  */
+static int flow_owner_cpu(const struct xdp_flow_state *cpus, int ncpus)
+{
+	int best = -1;
+
+	for (int i = 0; i < ncpus; i++)
+		if (cpus[i].started &&
+		    (best < 0 || cpus[i].received > cpus[best].received))
+			best = i;
+	return best;
+}
+
+/* Do two CPUs' copies of a flow have the same owner? (Address words the
+ * family does not use are zero: the program's parse starts from zero.) */
+static bool flow_same_owner(const struct xdp_flow_state *a,
+			    const struct xdp_flow_state *b)
+{
+	return a->owner_port == b->owner_port &&
+	       !memcmp(a->owner_addr, b->owner_addr, sizeof(a->owner_addr));
+}
+
+/*
+ * One flow over all CPUs whose owner is the flow's (flow_owner_cpu()),
+ * with seqtrack.h's definitions: received and duplicates add up, the
+ * highest number is the highest any CPU saw, and expected and lost
+ * follow from those. The packets other owners sent with the flow id on
+ * other CPUs are untracked (*untracked), as those on the same CPU are.
+ * Duplicates that land on two different CPUs are not recognised (RSS
+ * keeps a flow on one queue). The owner CPU's index is returned, -1
+ * when no CPU saw the flow.
+ */
+static int flow_merge(const struct xdp_flow_state *cpus, int ncpus,
+		      struct seqtrack *st, double *jitter, uint64_t *weight,
+		      uint64_t *untracked)
+{
+	int owner = flow_owner_cpu(cpus, ncpus);
+
+	memset(st, 0, sizeof(*st));
+	if (owner < 0)
+		return -1;
+	for (int i = 0; i < ncpus; i++) {
+		if (!cpus[i].started)
+			continue;
+		if (!flow_same_owner(&cpus[i], &cpus[owner])) {
+			*untracked += cpus[i].received;
+			continue;
+		}
+		flow_state_add(st, &cpus[i], jitter, weight);
+	}
+	return owner;
+}
+
 static int sink_flow_read(struct backend *b, uint32_t flow,
 			  struct flow_totals *t)
 {
-	const struct xdp_flow_state *cpu;
 	struct seqtrack st;
 	double jitter = 0;
 	uint64_t jitter_weight = 0;
 	int err;
 
-	err = percpu_lookup(b, b->sink->maps.sink_flows, flow, sizeof(*cpu));
+	err = percpu_lookup(b, b->sink->maps.sink_flows, flow,
+			    sizeof(struct xdp_flow_state));
 	if (err)
 		return err;
-	memset(&st, 0, sizeof(st));
-	cpu = b->percpu_buf;
-	for (int i = 0; i < b->ncpus; i++, cpu++) {
-		if (!cpu->started)
-			continue;
-		flow_state_add(&st, cpu, &jitter, &jitter_weight);
-	}
-	if (!st.started)
+	if (flow_merge(b->percpu_buf, b->ncpus, &st, &jitter, &jitter_weight,
+		       &t->untracked) < 0)
 		return 0;
 	t->flows++;
 	t->expected += seqtrack_expected(&st);
@@ -252,7 +300,7 @@ static int sink_publish(struct backend *b, struct backend_role_ctx *ctx)
 	STAT_SET(c->rx_foreign, sum.foreign);
 	STAT_SET(c->rx_truncated, sum.truncated);
 	STAT_SET(c->rx_malformed, sum.malformed);
-	STAT_SET(c->rx_untracked, sum.untracked);
+	STAT_SET(c->rx_untracked, sum.untracked + t.untracked);
 	STAT_SET(c->rx_filtered, sum.filtered);
 	STAT_SET(c->latency_negative, sum.latency_negative);
 	STAT_SET(c->rx_flows, t.flows);
@@ -357,9 +405,10 @@ static void flow_marks_add(struct flow_result *r,
 }
 
 /*
- * The analyzer's flows, as sink_flow_read() merges them over CPUs: what
- * its map holds, flow ids below XDP_SINK_MAX_FLOWS, each owned by the
- * first sender that used it, with the markings its packets arrived with.
+ * The analyzer's flows, as flow_merge() merges them over CPUs: what its
+ * map holds, flow ids below XDP_SINK_MAX_FLOWS, each owned by one sender
+ * (the first that used it on a CPU; over CPUs, the one with the most
+ * packets; the others' packets are in rx.untracked), with the markings its packets arrived with.
  * It keeps one latency histogram for all of them, and sees only the tags
  * still in the frame when XDP runs (not one the NIC took off).
  */
@@ -371,7 +420,9 @@ size_t xdp_analyzer_flow_results(struct backend *b, struct flow_result *out,
 	size_t n = 0;
 
 	*note = "xdp analyzer: flow ids below 1024 only (higher ones are in "
-		"rx.untracked), one sender per flow id; no per-flow latency; "
+		"rx.untracked), one sender per flow id (the one with the most "
+		"packets; the others' are in rx.untracked); no per-flow "
+		"latency; "
 		"VLAN tags as they reach XDP (not one the NIC strips)";
 	/* Queue 0's program serves every queue: it alone answers. */
 	if (b->secondary || !b->sink || sink_counters_read(b, &sum))
@@ -383,31 +434,27 @@ size_t xdp_analyzer_flow_results(struct backend *b, struct flow_result *out,
 		struct flow_result *r = &out[n];
 		struct seqtrack st;
 		double jitter = 0;
-		uint64_t weight = 0, tags_from = 0;
-		bool owner = false;
+		uint64_t weight = 0, tags_from = 0, others = 0;
+		int owner;
 
 		if (percpu_lookup(b, b->sink->maps.sink_flows, f, sizeof(*cpu)))
 			break;
-		memset(&st, 0, sizeof(st));
-		memset(r, 0, sizeof(*r));
 		cpu = b->percpu_buf;
-		for (int i = 0; i < b->ncpus; i++, cpu++) {
-			if (!cpu->started)
-				continue;
-			if (!owner) {
-				r->src.family = b->cfg.local.family;
-				if (r->src.family == AF_INET6)
-					memcpy(&r->src.v6, cpu->owner_addr, 16);
-				else
-					memcpy(&r->src.v4, cpu->owner_addr, 4);
-				r->src_port = ntohs((uint16_t)cpu->owner_port);
-				owner = true;
-			}
-			flow_state_add(&st, cpu, &jitter, &weight);
-			flow_marks_add(r, cpu, &tags_from);
-		}
-		if (!st.started)
+		owner = flow_merge(cpu, b->ncpus, &st, &jitter, &weight,
+				   &others);
+		if (owner < 0)
 			continue;
+		memset(r, 0, sizeof(*r));
+		r->src.family = b->cfg.local.family;
+		if (r->src.family == AF_INET6)
+			memcpy(&r->src.v6, cpu[owner].owner_addr, 16);
+		else
+			memcpy(&r->src.v4, cpu[owner].owner_addr, 4);
+		r->src_port = ntohs((uint16_t)cpu[owner].owner_port);
+		for (int i = 0; i < b->ncpus; i++)
+			if (cpu[i].started &&
+			    flow_same_owner(&cpu[i], &cpu[owner]))
+				flow_marks_add(r, &cpu[i], &tags_from);
 		r->flow_id = (uint16_t)f;
 		r->received = st.received;
 		r->expected = seqtrack_expected(&st);

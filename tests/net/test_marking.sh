@@ -362,7 +362,9 @@ fi
 # flow 0 is then another sender's and counted untracked (its markings
 # must not leak into flow 0), its flow 1 is VLAN 200, CS1+ECT(1). The
 # analyzer's flow state is per CPU (so is its owner): both senders run on
-# CPU 0, where the veth then runs b's XDP for their frames.
+# CPU 0, where the veth then runs b's XDP for their frames, so the
+# second sender's flow 0 is untracked whatever its count (owners on
+# different CPUs: test_xdp_owner.sh).
 # flow_marks JSON PORT: "DSCP/ECN/VLAN/INNER" of the flow from PORT.
 flow_marks() {
 	jget "$1" "[.rx.per_flow[] | select(.src_port == $2)] | .[0] |
