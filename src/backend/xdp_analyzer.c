@@ -398,8 +398,13 @@ static void flow_marks_add(struct flow_result *r,
 	if (cpu->vlan_tags && (!r->vlan_seen || cpu->received > *tags_from)) {
 		r->vlan_seen = true;
 		r->vlan_id = cpu->vlan_outer_tci & 0x0fff;
+		r->vlan_pcp = (uint8_t)(cpu->vlan_outer_tci >> 13);
 		r->vlan_inner_id =
 			cpu->vlan_tags >= 2 ? cpu->vlan_inner_tci & 0x0fff : 0;
+		r->vlan_inner_pcp =
+			cpu->vlan_tags >= 2 ?
+				(uint8_t)(cpu->vlan_inner_tci >> 13) :
+				0;
 		*tags_from = cpu->received;
 	}
 }
