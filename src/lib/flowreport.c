@@ -220,6 +220,22 @@ json_t *flowreport_json(struct flow_result *flows, size_t n,
 	return a;
 }
 
+/* A CSV field as RFC 4180 has it: quoted, its quotes doubled, when it
+ * holds a comma, a quote or a line break (a QinQ name: "vlan 100,200"). */
+static const char *csv_field(const char *s, char *buf, size_t len)
+{
+	struct strbuf sb;
+
+	if (!strpbrk(s, ",\"\r\n"))
+		return s;
+	strbuf_init_fixed(&sb, buf, len);
+	strbuf_printf(&sb, "\"");
+	for (; *s; s++)
+		strbuf_printf(&sb, *s == '"' ? "\"\"" : "%c", *s);
+	strbuf_printf(&sb, "\"");
+	return buf;
+}
+
 int flowreport_csv(FILE *out, struct flow_result *flows, size_t n,
 		   bool latency_valid)
 {
@@ -232,7 +248,8 @@ int flowreport_csv(FILE *out, struct flow_result *flows, size_t n,
 	for (size_t i = 0; i < n; i++) {
 		const struct flow_result *r = &flows[i];
 		bool lat = latency_valid && r->has_latency;
-		char name[192], addr[INET6_ADDRSTRLEN], dscp[128], ecn[40];
+		char name[192], field[400], addr[INET6_ADDRSTRLEN], dscp[128];
+		char ecn[40];
 		char loss[32] = "", vlan[8] = "", jitter[32] = "";
 		char inner[8] = "", pcp[4] = "", inner_pcp[4] = "";
 		char l[5][24] = { "", "", "", "", "" };
@@ -267,7 +284,8 @@ int flowreport_csv(FILE *out, struct flow_result *flows, size_t n,
 		fprintf(out,
 			"%s,%s,%u,%u,%llu,%llu,%llu,%s,%llu,%llu,%llu,%s,%s,%s,"
 			"%s,%s,%s,%s,%s,%s,%s,%s,%s\n",
-			flowreport_name(r, name, sizeof(name)),
+			csv_field(flowreport_name(r, name, sizeof(name)), field,
+				  sizeof(field)),
 			ip_addr_format(&r->src, addr, sizeof(addr)),
 			r->src_port, r->flow_id,
 			(unsigned long long)r->received,

@@ -170,9 +170,10 @@ static void test_vlan_pcp(void **state)
 	row = strstr(buf, "192.0.2.1:40001 CS0 vlan 100,");
 	assert_non_null(row);
 	assert_memory_equal(strchr(row, '\n') - 4, ",,0,\n", 5);
-	row = strstr(buf, "192.0.2.1:40002 CS0 vlan 100,200,");
+	/* The QinQ name holds a comma: quoted, so the columns stay. */
+	row = strstr(buf, "\n\"192.0.2.1:40002 CS0 vlan 100,200\",");
 	assert_non_null(row);
-	assert_memory_equal(strchr(row, '\n') - 7, "200,5,3\n", 8);
+	assert_memory_equal(strchr(row + 1, '\n') - 7, "200,5,3\n", 8);
 	free(buf);
 
 	buf = NULL;
