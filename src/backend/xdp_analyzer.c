@@ -23,6 +23,7 @@
 #include <bpf/libbpf.h>
 
 #include "backend/xdp_common.h"
+#include "backend/xdp_flows.h"
 #include "lib/clock.h"
 #include "lib/flowreport.h"
 #include "lib/hist.h"
@@ -160,85 +161,6 @@ struct flow_totals {
 	double jitter_weighted;
 	uint64_t jitter_weight;
 };
-
-/* One CPU's share of a flow's state, added to the whole (st) and to the
- * received-weighted RFC 3550 jitter sum. */
-static void flow_state_add(struct seqtrack *st,
-			   const struct xdp_flow_state *cpu, double *jitter,
-			   uint64_t *weight)
-{
-	if (!st->started || cpu->highest > st->highest)
-		st->highest = cpu->highest;
-	st->started = 1;
-	st->received += cpu->received;
-	st->duplicates += cpu->duplicates;
-	st->reordered += cpu->reordered;
-	st->late += cpu->late;
-	if (cpu->jitter_samples) {
-		*jitter +=
-			(double)cpu->jitter_x16 / 16.0 * (double)cpu->received;
-		*weight += cpu->received;
-	}
-}
-
-/*
- * The owner of a flow id over all CPUs. The program keeps one per CPU
- * (the first sender of the flow id there), so two senders of the same
- * flow id whose packets land on different CPUs (RSS, or veth running
- * XDP on each sender's CPU) each own it on their CPU. The flow's owner
- * is the CPU owner with the most packets, of equal ones that of the
- * lowest CPU; its index is returned, or -1 when no CPU saw the flow.
- */
-static int flow_owner_cpu(const struct xdp_flow_state *cpus, int ncpus)
-{
-	int best = -1;
-
-	for (int i = 0; i < ncpus; i++)
-		if (cpus[i].started &&
-		    (best < 0 || cpus[i].received > cpus[best].received))
-			best = i;
-	return best;
-}
-
-/* Do two CPUs' copies of a flow have the same owner? (Address words the
- * family does not use are zero: the program's parse starts from zero.) */
-static bool flow_same_owner(const struct xdp_flow_state *a,
-			    const struct xdp_flow_state *b)
-{
-	return a->owner_port == b->owner_port &&
-	       !memcmp(a->owner_addr, b->owner_addr, sizeof(a->owner_addr));
-}
-
-/*
- * One flow over all CPUs whose owner is the flow's (flow_owner_cpu()),
- * with seqtrack.h's definitions: received and duplicates add up, the
- * highest number is the highest any CPU saw, and expected and lost
- * follow from those. The packets other owners sent with the flow id on
- * other CPUs are untracked (*untracked), as those on the same CPU are.
- * Duplicates that land on two different CPUs are not recognised (RSS
- * keeps a flow on one queue). The owner CPU's index is returned, -1
- * when no CPU saw the flow.
- */
-static int flow_merge(const struct xdp_flow_state *cpus, int ncpus,
-		      struct seqtrack *st, double *jitter, uint64_t *weight,
-		      uint64_t *untracked)
-{
-	int owner = flow_owner_cpu(cpus, ncpus);
-
-	memset(st, 0, sizeof(*st));
-	if (owner < 0)
-		return -1;
-	for (int i = 0; i < ncpus; i++) {
-		if (!cpus[i].started)
-			continue;
-		if (!flow_same_owner(&cpus[i], &cpus[owner])) {
-			*untracked += cpus[i].received;
-			continue;
-		}
-		flow_state_add(st, &cpus[i], jitter, weight);
-	}
-	return owner;
-}
 
 static int sink_flow_read(struct backend *b, uint32_t flow,
 			  struct flow_totals *t)
