@@ -190,20 +190,29 @@ int remote_report_wait(struct api_client *api, const char *id,
 	return -ETIMEDOUT;
 }
 
-int remote_finish(struct remote *r, bool stop_first, char *err, size_t err_len)
+int remote_stop(struct api_client *api, const char *id, char *err,
+		size_t err_len)
 {
 	char path[64];
 	json_t *reply = NULL;
 	long status;
 	int ret;
 
+	snprintf(path, sizeof(path), "/v1/sessions/%s", id);
+	ret = api_client_request(api, "DELETE", path, NULL, &status, &reply,
+				 err, err_len);
+	json_decref(reply);
+	return ret;
+}
+
+int remote_finish(struct remote *r, bool stop_first, char *err, size_t err_len)
+{
+	int ret;
+
 	if (!r->id[0])
 		return 0;
 	if (stop_first) {
-		snprintf(path, sizeof(path), "/v1/sessions/%s", r->id);
-		ret = api_client_request(r->api, "DELETE", path, NULL, &status,
-					 &reply, err, err_len);
-		json_decref(reply);
+		ret = remote_stop(r->api, r->id, err, err_len);
 		if (ret)
 			return ret;
 	}
@@ -213,6 +222,18 @@ int remote_finish(struct remote *r, bool stop_first, char *err, size_t err_len)
 }
 
 /* ---- requests */
+
+json_t *remote_spec_request(const char *role, const struct test_spec *sp,
+			    const char *const *keys)
+{
+	json_t *req = json_pack("{ss}", "role", role);
+
+	if (req && opts_to_json(spec_opts_command(sp->role), sp, keys, req)) {
+		json_decref(req);
+		return NULL;
+	}
+	return req;
+}
 
 json_t *remote_rate_json(const struct rate *r)
 {

@@ -82,6 +82,11 @@ int remote_create(struct remote *r, json_t *req, char *err, size_t err_len);
 /* The session's state ("running", "done", ...) into buf; 0 or -errno. */
 int remote_state(struct remote *r, char *buf, size_t len, char *err,
 		 size_t err_len);
+/* Ask the server to end session id: one that still runs stops, a
+ * finished one just answers. 0 (whatever the answer) or -errno with a
+ * line in err when the request itself failed. */
+int remote_stop(struct api_client *api, const char *id, char *err,
+		size_t err_len);
 /* Stop it first if asked, then fetch its final report into r->report;
  * 0 (also when r was never created), or -errno with a line in err. */
 int remote_finish(struct remote *r, bool stop_first, char *err, size_t err_len);
@@ -92,6 +97,14 @@ int remote_report_wait(struct api_client *api, const char *id,
 		       uint64_t deadline_ns, uint64_t poll_ns,
 		       const atomic_bool *stop, json_t **report, char *err,
 		       size_t err_len);
+
+/*
+ * A session request: its role, and the members of sp named in keys by the
+ * rows' JSON keys (lib/spec_opts.c, the rows of sp->role), as the server
+ * reads them back. NULL on ENOMEM.
+ */
+json_t *remote_spec_request(const char *role, const struct test_spec *sp,
+			    const char *const *keys);
 
 /* A rate as the API takes it (rate_format() is for people). */
 json_t *remote_rate_json(const struct rate *r);

@@ -12,6 +12,7 @@
 #include "api/daemon.h"
 #include "api/http.h"
 #include "lib/log.h"
+#include "lib/strbuf.h"
 
 #define SESSIONS_PREFIX "/v1/sessions"
 
@@ -237,45 +238,6 @@ static json_t *capabilities(const struct daemon *d)
 
 /* ---- /metrics */
 
-struct metrics_buf {
-	char *text;
-	size_t len, cap;
-	bool failed;
-};
-
-static void mb_printf(struct metrics_buf *mb, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void mb_printf(struct metrics_buf *mb, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (mb->failed)
-		return;
-	for (;;) {
-		va_start(ap, fmt);
-		n = vsnprintf(mb->text + mb->len, mb->cap - mb->len, fmt, ap);
-		va_end(ap);
-		if (n < 0) {
-			mb->failed = true;
-			return;
-		}
-		if ((size_t)n < mb->cap - mb->len) {
-			mb->len += (size_t)n;
-			return;
-		}
-		char *t = realloc(mb->text, mb->cap * 2 + (size_t)n);
-
-		if (!t) {
-			mb->failed = true;
-			return;
-		}
-		mb->text = t;
-		mb->cap = mb->cap * 2 + (size_t)n;
-	}
-}
-
 static const struct metric {
 	const char *name;
 	const char *help;
@@ -301,7 +263,7 @@ static const enum api_session_state all_states[] = {
 
 /* The sender's pacing of each finished session, where measured. */
 struct pacing_arg {
-	struct metrics_buf *mb;
+	struct strbuf *mb;
 	const char *name;
 	bool late; /* late_max_ns, else gap_p99_ns */
 };
@@ -312,12 +274,15 @@ static void pacing_one(struct api_session *s, void *arg)
 	int64_t v = pa->late ? s->pacing.late_max_ns : s->pacing.gap_p99_ns;
 
 	if (v >= 0)
-		mb_printf(pa->mb, "linerate_session_%s{id=\"%s\",role=\"%s\"} %.9f\n",
-			  pa->name, s->id, api_role_name(s->role), (double)v / 1e9);
+		strbuf_printf(
+			pa->mb,
+			"linerate_session_%s{id=\"%s\",role=\"%s\"} %.9f\n",
+			pa->name, s->id, api_role_name(s->role),
+			(double)v / 1e9);
 }
 
 struct metrics_arg {
-	struct metrics_buf *mb;
+	struct strbuf *mb;
 	const struct metric *m;
 };
 
@@ -330,28 +295,52 @@ static void metrics_one(struct api_session *s, void *arg)
 	struct metrics_arg *ma = arg;
 	uint64_t v = *(const uint64_t *)((const char *)&s->counters + ma->m->offset);
 
-	mb_printf(ma->mb, "linerate_session_%s%s{" SESSION_LABELS "} %llu\n",
-		  ma->m->name, ma->m->gauge ? "" : "_total", s->id,
-		  api_role_name(s->role), (unsigned long long)v);
+	strbuf_printf(ma->mb,
+		      "linerate_session_%s%s{" SESSION_LABELS "} %llu\n",
+		      ma->m->name, ma->m->gauge ? "" : "_total", s->id,
+		      api_role_name(s->role), (unsigned long long)v);
+}
+
+/* A metric family's head: its HELP and TYPE lines. */
+static void prom_family(struct strbuf *mb, const char *name, const char *type,
+			const char *help)
+{
+	strbuf_printf(mb, "# HELP %s %s\n# TYPE %s %s\n", name, help, name,
+		      type);
+}
+
+/* A family of one series without labels. */
+static void prom_metric(struct strbuf *mb, const char *name, const char *type,
+			const char *help, unsigned long long v)
+{
+	prom_family(mb, name, type, help);
+	strbuf_printf(mb, "%s %llu\n", name, v);
+}
+
+/* One series of a family, by one label: name{key="value"} v. */
+static void prom_series(struct strbuf *mb, const char *name, const char *key,
+			const char *value, unsigned long long v)
+{
+	strbuf_printf(mb, "%s{%s=\"%s\"} %llu\n", name, key, value, v);
 }
 
 /* A state set: one series per state, 1 for the current one. */
 static void metrics_state(struct api_session *s, void *arg)
 {
-	struct metrics_buf *mb = arg;
+	struct strbuf *mb = arg;
 
 	for (size_t i = 0; i < sizeof(all_states) / sizeof(all_states[0]); i++)
-		mb_printf(mb,
-			  "linerate_session_state{" SESSION_LABELS
-			  ",state=\"%s\"} %d\n",
-			  s->id, api_role_name(s->role),
-			  api_state_name(all_states[i]),
-			  s->state == all_states[i]);
+		strbuf_printf(mb,
+			      "linerate_session_state{" SESSION_LABELS
+			      ",state=\"%s\"} %d\n",
+			      s->id, api_role_name(s->role),
+			      api_state_name(all_states[i]),
+			      s->state == all_states[i]);
 }
 
 static void metrics_latency(struct api_session *s, void *arg)
 {
-	struct metrics_buf *mb = arg;
+	struct strbuf *mb = arg;
 	const struct api_latency *l = &s->latency;
 	const char *role = api_role_name(s->role);
 	const char *type = l->round_trip ? "round_trip" : "one_way";
@@ -359,93 +348,87 @@ static void metrics_latency(struct api_session *s, void *arg)
 	if (!l->measured)
 		return;
 	for (size_t i = 0; i < API_LATENCY_BUCKETS; i++)
-		mb_printf(mb,
-			  "linerate_session_latency_seconds_bucket{" SESSION_LABELS
-			  ",type=\"%s\",le=\"%g\"} %llu\n",
-			  s->id, role, type, (double)api_latency_le_ns[i] / 1e9,
-			  (unsigned long long)l->le[i]);
-	mb_printf(mb,
-		  "linerate_session_latency_seconds_bucket{" SESSION_LABELS
-		  ",type=\"%s\",le=\"+Inf\"} %llu\n"
-		  "linerate_session_latency_seconds_sum{" SESSION_LABELS
-		  ",type=\"%s\"} %.9f\n"
-		  "linerate_session_latency_seconds_count{" SESSION_LABELS
-		  ",type=\"%s\"} %llu\n",
-		  s->id, role, type, (unsigned long long)l->count, s->id, role,
-		  type, (double)l->sum_ns / 1e9, s->id, role, type,
-		  (unsigned long long)l->count);
+		strbuf_printf(mb,
+			      "linerate_session_latency_seconds_"
+			      "bucket{" SESSION_LABELS
+			      ",type=\"%s\",le=\"%g\"} %llu\n",
+			      s->id, role, type,
+			      (double)api_latency_le_ns[i] / 1e9,
+			      (unsigned long long)l->le[i]);
+	strbuf_printf(mb,
+		      "linerate_session_latency_seconds_bucket{" SESSION_LABELS
+		      ",type=\"%s\",le=\"+Inf\"} %llu\n"
+		      "linerate_session_latency_seconds_sum{" SESSION_LABELS
+		      ",type=\"%s\"} %.9f\n"
+		      "linerate_session_latency_seconds_count{" SESSION_LABELS
+		      ",type=\"%s\"} %llu\n",
+		      s->id, role, type, (unsigned long long)l->count, s->id,
+		      role, type, (double)l->sum_ns / 1e9, s->id, role, type,
+		      (unsigned long long)l->count);
 }
 
 static void metrics_jitter(struct api_session *s, void *arg)
 {
-	struct metrics_buf *mb = arg;
+	struct strbuf *mb = arg;
 
 	if (s->latency.jitter_measured)
-		mb_printf(mb,
-			  "linerate_session_jitter_rfc3550_seconds{" SESSION_LABELS
-			  "} %.9f\n",
-			  s->id, api_role_name(s->role),
-			  (double)s->latency.jitter_ns / 1e9);
+		strbuf_printf(mb,
+			      "linerate_session_jitter_rfc3550_"
+			      "seconds{" SESSION_LABELS "} %.9f\n",
+			      s->id, api_role_name(s->role),
+			      (double)s->latency.jitter_ns / 1e9);
 }
 
 /* Totals over every session; the per-session series only of those the
  * asking client may see (its own; the admin's: all). */
 static char *metrics_text(struct daemon *d, const struct api_client *who)
 {
-	struct metrics_buf mb = { .cap = 4096 };
+	struct strbuf mb;
 	struct registry_totals t;
 	struct http_counters hc;
 
-	mb.text = malloc(mb.cap);
-	if (!mb.text)
+	if (strbuf_init_heap(&mb, 4096))
 		return NULL;
-	mb.text[0] = '\0';
 	registry_totals(d->reg, &t);
 	http_server_counters(d->http, &hc);
-	mb_printf(&mb, "# HELP linerate_up The daemon is serving.\n"
-		       "# TYPE linerate_up gauge\nlinerate_up 1\n");
-	mb_printf(&mb, "# HELP linerate_start_time_seconds When the daemon started.\n"
-		       "# TYPE linerate_start_time_seconds gauge\n"
-		       "linerate_start_time_seconds %.3f\n",
-		  (double)d->start_real_ns / 1e9);
-	mb_printf(&mb, "# HELP linerate_sessions_running Sessions running now.\n"
-		       "# TYPE linerate_sessions_running gauge\n"
-		       "linerate_sessions_running %llu\n",
-		  (unsigned long long)t.running);
-	mb_printf(&mb, "# HELP linerate_sessions_created_total Sessions started.\n"
-		       "# TYPE linerate_sessions_created_total counter\n"
-		       "linerate_sessions_created_total %llu\n",
-		  (unsigned long long)t.created);
-	mb_printf(&mb, "# HELP linerate_sessions_refused_total Session requests a limit refused.\n"
-		       "# TYPE linerate_sessions_refused_total counter\n"
-		       "linerate_sessions_refused_total %llu\n",
-		  (unsigned long long)t.refused);
-	mb_printf(&mb, "# HELP linerate_api_requests_total API requests answered, by status class.\n"
-		       "# TYPE linerate_api_requests_total counter\n"
-		       "linerate_api_requests_total{class=\"2xx\"} %llu\n"
-		       "linerate_api_requests_total{class=\"4xx\"} %llu\n"
-		       "linerate_api_requests_total{class=\"5xx\"} %llu\n",
-		  (unsigned long long)hc.status_2xx,
-		  (unsigned long long)hc.status_4xx,
-		  (unsigned long long)hc.status_5xx);
-	mb_printf(&mb, "# HELP linerate_log_suppressed_total Client-caused log lines the rate limit kept out of the log.\n"
-		       "# TYPE linerate_log_suppressed_total counter\n"
-		       "linerate_log_suppressed_total %llu\n",
-		  log_client_suppressed());
-	mb_printf(&mb, "# HELP linerate_api_unauthorized_total Requests without the right token.\n"
-		       "# TYPE linerate_api_unauthorized_total counter\n"
-		       "linerate_api_unauthorized_total %llu\n",
-		  (unsigned long long)hc.unauthorized);
-	mb_printf(&mb, "# HELP linerate_api_connections_closed_total API connections the server closed: request head or body too slow, or the table full.\n"
-		       "# TYPE linerate_api_connections_closed_total counter\n"
-		       "linerate_api_connections_closed_total{reason=\"head_timeout\"} %llu\n"
-		       "linerate_api_connections_closed_total{reason=\"body_timeout\"} %llu\n"
-		       "linerate_api_connections_closed_total{reason=\"evicted\"} %llu\n",
-		  (unsigned long long)hc.head_timeouts,
-		  (unsigned long long)hc.body_timeouts,
-		  (unsigned long long)hc.evicted);
-	mb_printf(&mb, "# HELP linerate_session_state The state of a session (1 for the current one).\n"
-		       "# TYPE linerate_session_state gauge\n");
+	prom_metric(&mb, "linerate_up", "gauge", "The daemon is serving.", 1);
+	prom_family(&mb, "linerate_start_time_seconds", "gauge",
+		    "When the daemon started.");
+	strbuf_printf(&mb, "linerate_start_time_seconds %.3f\n",
+		      (double)d->start_real_ns / 1e9);
+	prom_metric(&mb, "linerate_sessions_running", "gauge",
+		    "Sessions running now.", (unsigned long long)t.running);
+	prom_metric(&mb, "linerate_sessions_created_total", "counter",
+		    "Sessions started.", (unsigned long long)t.created);
+	prom_metric(&mb, "linerate_sessions_refused_total", "counter",
+		    "Session requests a limit refused.",
+		    (unsigned long long)t.refused);
+	prom_family(&mb, "linerate_api_requests_total", "counter",
+		    "API requests answered, by status class.");
+	prom_series(&mb, "linerate_api_requests_total", "class", "2xx",
+		    hc.status_2xx);
+	prom_series(&mb, "linerate_api_requests_total", "class", "4xx",
+		    hc.status_4xx);
+	prom_series(&mb, "linerate_api_requests_total", "class", "5xx",
+		    hc.status_5xx);
+	prom_metric(
+		&mb, "linerate_log_suppressed_total", "counter",
+		"Client-caused log lines the rate limit kept out of the log.",
+		log_client_suppressed());
+	prom_metric(&mb, "linerate_api_unauthorized_total", "counter",
+		    "Requests without the right token.",
+		    (unsigned long long)hc.unauthorized);
+	prom_family(&mb, "linerate_api_connections_closed_total", "counter",
+		    "API connections the server closed: request head or body "
+		    "too slow, or the table full.");
+	prom_series(&mb, "linerate_api_connections_closed_total", "reason",
+		    "head_timeout", hc.head_timeouts);
+	prom_series(&mb, "linerate_api_connections_closed_total", "reason",
+		    "body_timeout", hc.body_timeouts);
+	prom_series(&mb, "linerate_api_connections_closed_total", "reason",
+		    "evicted", hc.evicted);
+	prom_family(&mb, "linerate_session_state", "gauge",
+		    "The state of a session (1 for the current one).");
 	registry_foreach_as(d->reg, who, metrics_state, &mb);
 	for (size_t i = 0; i < sizeof(session_metrics) / sizeof(session_metrics[0]); i++) {
 		const struct metric *m = &session_metrics[i];
@@ -453,15 +436,19 @@ static char *metrics_text(struct daemon *d, const struct api_client *who)
 		const char *type = m->gauge ? "gauge" : "counter";
 		struct metrics_arg ma = { &mb, m };
 
-		mb_printf(&mb, "# HELP linerate_%s%s %s, all sessions.\n"
-			       "# TYPE linerate_%s%s %s\nlinerate_%s%s %llu\n",
-			  m->name, suffix, m->help, m->name, suffix, type,
-			  m->name, suffix,
-			  (unsigned long long)*(const uint64_t *)((const char *)&t.all_counters +
-								  m->offset));
-		mb_printf(&mb, "# HELP linerate_session_%s%s %s, per session.\n"
-			       "# TYPE linerate_session_%s%s %s\n",
-			  m->name, suffix, m->help, m->name, suffix, type);
+		strbuf_printf(&mb,
+			      "# HELP linerate_%s%s %s, all sessions.\n"
+			      "# TYPE linerate_%s%s %s\nlinerate_%s%s %llu\n",
+			      m->name, suffix, m->help, m->name, suffix, type,
+			      m->name, suffix,
+			      (unsigned long long)*(
+				      const uint64_t *)((const char *)&t
+								.all_counters +
+							m->offset));
+		strbuf_printf(&mb,
+			      "# HELP linerate_session_%s%s %s, per session.\n"
+			      "# TYPE linerate_session_%s%s %s\n",
+			      m->name, suffix, m->help, m->name, suffix, type);
 		registry_foreach_as(d->reg, who, metrics_one, &ma);
 	}
 	for (int late = 0; late < 2; late++) {
@@ -469,25 +456,27 @@ static char *metrics_text(struct daemon *d, const struct api_client *who)
 			&mb, late ? "tx_late_max_seconds" : "tx_gap_p99_seconds", late
 		};
 
-		mb_printf(&mb, "# HELP linerate_session_%s %s, per finished session.\n"
-			       "# TYPE linerate_session_%s gauge\n",
-			  pa.name,
-			  late ? "The sender's largest lateness against its schedule" :
-				 "The sender's departure gap p99",
-			  pa.name);
+		strbuf_printf(
+			&mb,
+			"# HELP linerate_session_%s %s, per finished session.\n"
+			"# TYPE linerate_session_%s gauge\n",
+			pa.name,
+			late ? "The sender's largest lateness against its "
+			       "schedule" :
+			       "The sender's departure gap p99",
+			pa.name);
 		registry_foreach_as(d->reg, who, pacing_one, &pa);
 	}
-	mb_printf(&mb, "# HELP linerate_session_latency_seconds Latency of the test packets a session received: one-way (clocks synced) or round trip.\n"
-		       "# TYPE linerate_session_latency_seconds histogram\n");
+	prom_family(&mb, "linerate_session_latency_seconds", "histogram",
+		    "Latency of the test packets a session received: one-way "
+		    "(clocks synced) or round trip.");
 	registry_foreach_as(d->reg, who, metrics_latency, &mb);
-	mb_printf(&mb, "# HELP linerate_session_jitter_rfc3550_seconds Interarrival jitter (RFC 3550) of the test packets a session received; absent until measured.\n"
-		       "# TYPE linerate_session_jitter_rfc3550_seconds gauge\n");
+	prom_family(
+		&mb, "linerate_session_jitter_rfc3550_seconds", "gauge",
+		"Interarrival jitter (RFC 3550) of the test packets a session "
+		"received; absent until measured.");
 	registry_foreach_as(d->reg, who, metrics_jitter, &mb);
-	if (mb.failed) {
-		free(mb.text);
-		return NULL;
-	}
-	return mb.text;
+	return strbuf_detach(&mb);
 }
 
 /* ---- the route table */

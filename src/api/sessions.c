@@ -931,17 +931,8 @@ void registry_foreach(struct registry *reg,
 
 int registry_stop(struct registry *reg, const char *id, const char *reason)
 {
-	struct api_session *s;
-
-	pthread_mutex_lock(&reg->lock);
-	s = find(reg, id);
-	if (s && session_live(s)) {
-		if (!s->end_reason)
-			s->end_reason = reason;
-		atomic_store(&s->stop, true);
-	}
-	pthread_mutex_unlock(&reg->lock);
-	return s ? 0 : -ENOENT;
+	/* No client: every session is visible. */
+	return registry_stop_as(reg, NULL, id, reason);
 }
 
 int registry_wait_done(struct registry *reg, const char *id,

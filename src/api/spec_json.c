@@ -90,59 +90,37 @@ static int clock_offset_json(const struct opt_row *row, void *cfg, json_t *v,
 }
 
 #define REQ_FIELD(field) OPT_FIELD(struct api_session_req, field)
+/* A field of the JSON request only, no flag: its key names the row. */
+#define JSON_ROW(key, row_type, roles, ...)                                    \
+	{                                                                      \
+		.name = (key), .type = (row_type), .flags = OPT_F_JSON_ONLY,   \
+		.json_key = (key), .json_roles = (roles), __VA_ARGS__          \
+	}
 
 /* The request's own fields: where the daemon's sessions differ from a
  * command line (the client's port and address, the sender to count). The
  * spec's fields are the test_spec rows' JSON keys (lib/spec_opts.c). */
 static const struct opt_row request_rows[] = {
-	{.name = "port",
-	 .type = OPT_UINT,
-	 .flags = OPT_F_JSON_ONLY,
-	 REQ_FIELD(port),
-	 .min = 1,
-	 .max = 65535,
-	 .json_key = "port",
-	 .json_roles = SENDERS},
-	{.name = "dst",
-	 .type = OPT_ADDRESS,
-	 .flags = OPT_F_JSON_ONLY,
-	 REQ_FIELD(dst),
-	 .json_key = "dst",
-	 .json_roles = SENDERS},
+	JSON_ROW("port", OPT_UINT, SENDERS, REQ_FIELD(port), .min = 1,
+		 .max = 65535),
+	JSON_ROW("dst", OPT_ADDRESS, SENDERS, REQ_FIELD(dst)),
 	/* sink, reflect: whose packets count (and get reflected), when that
 	 * is not the client; the daemon allows only its --allow-target
 	 * addresses. */
-	{.name = "peer",
-	 .type = OPT_ADDRESS,
-	 .flags = OPT_F_JSON_ONLY,
-	 REQ_FIELD(peer),
-	 .json_key = "peer",
-	 .json_roles = ROLE_BIT(API_ROLE_SINK) | ROLE_BIT(API_ROLE_REFLECT)},
-	{.name = "clock_offset_ns",
-	 .type = OPT_CUSTOM,
-	 .flags = OPT_F_JSON_ONLY,
-	 .json_key = "clock_offset_ns",
-	 .json_roles = ROLE_BIT(API_ROLE_SINK),
-	 .parse_json = clock_offset_json},
-	{.name = "clock_error_ns",
-	 .type = OPT_UINT,
-	 .flags = OPT_F_JSON_ONLY,
-	 REQ_FIELD(spec.clock_error_ns),
-	 .min = 0,
-	 .max = 86400ULL * NSEC_PER_SEC,
-	 .json_key = "clock_error_ns",
-	 .json_roles = ROLE_BIT(API_ROLE_SINK)},
-	{.name = "stateful",
-	 .type = OPT_BOOL,
-	 .flags = OPT_F_JSON_ONLY,
-	 REQ_FIELD(stamp_stateful),
-	 .json_key = "stateful",
-	 .json_roles = STAMP_REFLECT},
+	JSON_ROW("peer", OPT_ADDRESS,
+		 ROLE_BIT(API_ROLE_SINK) | ROLE_BIT(API_ROLE_REFLECT),
+		 REQ_FIELD(peer)),
+	JSON_ROW("clock_offset_ns", OPT_CUSTOM, ROLE_BIT(API_ROLE_SINK),
+		 .parse_json = clock_offset_json),
+	JSON_ROW("clock_error_ns", OPT_UINT, ROLE_BIT(API_ROLE_SINK),
+		 REQ_FIELD(spec.clock_error_ns),
+		 .max = 86400ULL * NSEC_PER_SEC),
+	JSON_ROW("stateful", OPT_BOOL, STAMP_REFLECT,
+		 REQ_FIELD(stamp_stateful)),
 };
 
-OPT_GROUP_TYPE(request_group, struct api_session_req);
-static const struct opt_group request_group = OPT_GROUP_FOR(
-	request_group, "session request", request_rows, struct api_session_req);
+OPT_STATIC_GROUP(request_group, "session request", request_rows,
+		 struct api_session_req);
 
 static const struct opt_group_ref request_groups[] = {
 	OPT_AT(spec_opts_traffic, struct api_session_req, spec),

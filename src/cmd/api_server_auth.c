@@ -20,22 +20,15 @@ static const struct opt_row api_server_rows[] = {
 	 .arg = "ADDR[:PORT]",
 	 .help = "where the API listens",
 	 .parse = cmd_row_text},
-	{.name = "token-file",
-	 .type = OPT_STRING,
-	 .flags = OPT_F_PTR | OPT_F_FILE,
-	 API_SERVER_FIELD(token_file),
-	 .arg = "FILE",
-	 .help = "require 'Authorization: Bearer <token in FILE>'",
-	 .parse = cmd_row_text},
-	{.name = "insecure-open",
-	 .type = OPT_SWITCH,
-	 API_SERVER_FIELD(insecure_open),
-	 .help = "allow a non-loopback --api without a token"},
-	{.name = "allow-insecure-perms",
-	 .type = OPT_SWITCH,
-	 API_SERVER_FIELD(allow_insecure_perms),
-	 .help = "take token and key files that others may read (refused by "
-		 "default)"},
+	OPT_FILE_ROW("token-file", struct cmd_api_server, token_file,
+		     "require 'Authorization: Bearer <token in FILE>'",
+		     .parse = cmd_row_text),
+	OPT_SWITCH_ROW("insecure-open", struct cmd_api_server, insecure_open,
+		       "allow a non-loopback --api without a token"),
+	OPT_SWITCH_ROW("allow-insecure-perms", struct cmd_api_server,
+		       allow_insecure_perms,
+		       "take token and key files that others may read "
+		       "(refused by default)"),
 };
 
 const struct opt_group cmd_api_server_group =

@@ -27,28 +27,13 @@ struct cleanup_args {
 };
 
 static const struct opt_row cleanup_rows[] = {
-	{.name = "force",
-	 .type = OPT_SWITCH,
-	 OPT_FIELD(struct cleanup_args, force),
-	 .help = "also remove every other XDP program on IFACE (foreign "
-		 "ones, and those of a running linerate); foreign tc "
-		 "filters stay"},
+	OPT_SWITCH_ROW("force", struct cleanup_args, force,
+		       "also remove every other XDP program on IFACE (foreign "
+		       "ones, and those of a running linerate); foreign tc "
+		       "filters stay"),
 };
 
-OPT_GROUP_TYPE(cleanup_group, struct cleanup_args);
-static const struct opt_group cleanup_group = OPT_GROUP_FOR(
-	cleanup_group, "cleanup", cleanup_rows, struct cleanup_args);
-
-static const struct opt_group_ref cleanup_groups[] = {
-	OPT_AT(cmd_iface_group, struct cleanup_args, ifname),
-	OPT_AT_ROOT(cleanup_group, struct cleanup_args),
-	OPT_AT_END,
-};
-
-static const struct opt_help_override cleanup_help[] = {
-	{"interface", "-i IFACE; the interface to clean (required)"},
-	{NULL, NULL},
-};
+OPT_STATIC_GROUP(cleanup_group, "cleanup", cleanup_rows, struct cleanup_args);
 
 const struct opt_command cmd_cleanup_opts = {
 	.name = "cleanup",
@@ -62,8 +47,11 @@ const struct opt_command cmd_cleanup_opts = {
 		 "\"" LINERATE_PROG_PREFIX "\", unless a running linerate "
 		 "still holds them.\n"
 		 "Foreign XDP programs are reported and left alone.",
-	.groups = cleanup_groups,
-	.help_overrides = cleanup_help,
+	.groups =
+		CMD_GROUPS(OPT_AT(cmd_iface_group, struct cleanup_args, ifname),
+			   OPT_AT_ROOT(cleanup_group, struct cleanup_args)),
+	.help_overrides = CMD_HELP(
+		{"interface", "-i IFACE; the interface to clean (required)"}),
 	.epilog = "\nExit codes: 0 ok (also when nothing was there), 1 "
 		  "something\ncould not be removed, 2 bad command line or "
 		  "unknown interface.\n",
@@ -120,19 +108,20 @@ static int cleanup_others(const char *ifname, int ifindex, bool force,
 	return rc;
 }
 
-int cmd_cleanup(int argc, char **argv)
+static int cleanup_check(void *cfg, const struct opt_parse *st)
 {
-	struct cleanup_args a = {NULL, false};
-	int ifindex, removed, rc;
-	unsigned int left = 0;
-	const char *ifname;
+	(void)st;
+	return cmd_iface_required("cleanup",
+				  ((struct cleanup_args *)cfg)->ifname);
+}
 
-	rc = opts_parse_argv(&cmd_cleanup_opts, 0, argc, argv, &a, NULL);
-	if (!rc)
-		rc = cmd_iface_required("cleanup", a.ifname);
-	if (rc)
-		return rc == CMD_HELP_SHOWN ? EXIT_OK : rc;
-	ifname = a.ifname;
+static int cleanup_run(void *cfg)
+{
+	const struct cleanup_args *a = cfg;
+	const char *ifname = a->ifname;
+	int ifindex, removed, rc = EXIT_OK;
+	unsigned int left = 0;
+
 	ifindex = (int)if_nametoindex(ifname);
 	if (!ifindex) {
 		fprintf(stderr, "linerate cleanup: -i %s: no such interface\n",
@@ -153,7 +142,7 @@ int cmd_cleanup(int argc, char **argv)
 		rc = EXIT_RUNTIME;
 		removed = 0;
 	}
-	if (cleanup_others(ifname, ifindex, a.force, &removed, &left))
+	if (cleanup_others(ifname, ifindex, a->force, &removed, &left))
 		rc = EXIT_RUNTIME;
 
 	if (removed || left)
@@ -162,4 +151,12 @@ int cmd_cleanup(int argc, char **argv)
 	else
 		printf("%s: nothing to clean up\n", ifname);
 	return rc;
+}
+
+int cmd_cleanup(int argc, char **argv)
+{
+	struct cleanup_args a = {NULL, false};
+
+	return cmd_run_parsed(&cmd_cleanup_opts, argc, argv, &a, cleanup_check,
+			      cleanup_run);
 }

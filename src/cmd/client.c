@@ -86,27 +86,9 @@ static const struct opt_row client_rows[] = {
 };
 /* clang-format on */
 
-OPT_GROUP_TYPE(client_group, struct client_opts);
-static const struct opt_group client_group =
-	OPT_GROUP_FOR(client_group, "client", client_rows, struct client_opts);
+OPT_STATIC_GROUP(client_group, "client", client_rows, struct client_opts);
 
 /* The traffic groups are `send`'s (`ping`'s with --rtt), on our spec. */
-static const struct opt_group_ref client_groups[] = {
-	OPT_AT_ROOT(client_group, struct client_opts),
-	OPT_AT(cmd_api_client_group, struct client_opts, api),
-	OPT_AT(cmd_api_client_data_group, struct client_opts, api),
-	OPT_AT(spec_opts_address, struct client_opts, run.spec),
-	OPT_AT(spec_opts_traffic, struct client_opts, run.spec),
-	OPT_AT(spec_opts_backend, struct client_opts, run.spec.backend),
-	OPT_AT(spec_opts_output, struct client_opts, run.spec),
-	OPT_AT_END,
-};
-
-static const struct opt_help_override client_help[] = {
-	{"dst", "not taken: the server's reply says where traffic goes"},
-	{NULL, NULL},
-};
-
 const struct opt_command cmd_client_opts = {
 	.name = "client",
 	.summary = "test against a linerate server, iperf-like",
@@ -119,13 +101,19 @@ const struct opt_command cmd_client_opts = {
 		"  --rtt                the server reflects, we measure the "
 		"round trip\n\nTraffic and output options are those of "
 		"`linerate send`, or of `linerate ping`\nwith --rtt.",
-	.groups = client_groups,
+	.groups = CMD_GROUPS(
+		OPT_AT_ROOT(client_group, struct client_opts),
+		OPT_AT(cmd_api_client_group, struct client_opts, api),
+		OPT_AT(cmd_api_client_data_group, struct client_opts, api),
+		CMD_SPEC_GROUPS(struct client_opts, run.spec)),
 	.roles = SPEC_R_SEND | SPEC_R_PING,
 	.epilog = "\nexit codes: 0 ok, 1 runtime error, 2 bad input or the "
 		  "server\nrefused the request, 3 the traffic failed (nothing "
 		  "sent or\nreceived at either end; one line per end says "
 		  "why)\n",
-	.help_overrides = client_help,
+	.help_overrides = CMD_HELP(
+		{"dst",
+		 "not taken: the server's reply says where traffic goes"}),
 	.max_args = 1,
 };
 

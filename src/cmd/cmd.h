@@ -28,14 +28,35 @@ int cmd_rfc2544(int argc, char **argv);
 struct opt_command;
 extern const struct opt_command cmd_rfc2544_opts;
 
-/*
- * Fill spec from argv for a role. Returns 0 to run, EXIT_OK after
- * printing --help (as -1), or EXIT_USAGE after printing one line naming
- * the bad flag.
- */
+/* What a parse returns after printing --help (lib/options.h). */
 #define CMD_HELP_SHOWN (-1)
-int cmd_parse_spec(enum role role, int argc, char **argv,
-		   struct test_spec *spec);
+
+/*
+ * Every subcommand's parse-then-run: parse argv by cmd's rows into cfg
+ * (which holds its defaults), then check (the checks across flags, given
+ * what the parse saw; NULL: none), then run. Returns the exit code:
+ * EXIT_OK after --help, the parse's or check's (EXIT_USAGE after one line
+ * naming the flag), else run's.
+ */
+struct opt_parse;
+typedef int (*cmd_check_fn)(void *cfg, const struct opt_parse *st);
+typedef int (*cmd_run_fn)(void *cfg);
+int cmd_run_parsed(const struct opt_command *cmd, int argc, char **argv,
+		   void *cfg, cmd_check_fn check, cmd_run_fn run);
+
+/* An exit code for traffic that ran: EXIT_OK, or EXIT_NO_TRAFFIC after
+ * "linerate COMMAND: FAILURE" on stderr (after what went to stdout). */
+int cmd_traffic_exit(const char *command, const char *failure);
+
+/*
+ * A command's group list and its help overrides (lib/options.h), written
+ * inside its struct opt_command: the macro ends the list, so no command
+ * repeats the terminator or names an array it uses once.
+ */
+#define CMD_GROUPS(...)                                                        \
+	((const struct opt_group_ref[]){__VA_ARGS__, OPT_AT_END})
+#define CMD_HELP(...)                                                          \
+	((const struct opt_help_override[]){__VA_ARGS__, {NULL, NULL}})
 
 int cmd_server(int argc, char **argv);
 int cmd_client(int argc, char **argv);

@@ -194,15 +194,8 @@ static const struct opt_row hookcost_rows[] = {
 };
 /* clang-format on */
 
-OPT_GROUP_TYPE(hookcost_group, struct hookcost_args);
-static const struct opt_group hookcost_group = OPT_GROUP_FOR(
-	hookcost_group, "hookcost", hookcost_rows, struct hookcost_args);
-
-static const struct opt_group_ref hookcost_groups[] = {
-	OPT_AT_ROOT(hookcost_group, struct hookcost_args),
-	OPT_AT(cmd_api_client_group, struct hookcost_args, api),
-	OPT_AT_END,
-};
+OPT_STATIC_GROUP(hookcost_group, "hookcost", hookcost_rows,
+		 struct hookcost_args);
 
 const struct opt_command cmd_hookcost_opts = {
 	.name = "hookcost",
@@ -224,7 +217,9 @@ const struct opt_command cmd_hookcost_opts = {
 		 "p50/p99). The\n"
 		 "report gives the median, the spread and the difference to "
 		 "\"none\".",
-	.groups = hookcost_groups,
+	.groups = CMD_GROUPS(
+		OPT_AT_ROOT(hookcost_group, struct hookcost_args),
+		OPT_AT(cmd_api_client_group, struct hookcost_args, api)),
 	.epilog = "\nProgress lines go to stderr. Exit codes: 0 ok, 1 runtime "
 		  "error or\ninterrupted (everything attached is detached), 2 "
 		  "bad command line.\n",
@@ -301,11 +296,13 @@ static int finish_rates(struct hookcost_args *a)
 }
 
 /* What one flag cannot say alone: 0 or EXIT_USAGE after one line. */
-static int hookcost_args_finish(struct hookcost_args *a)
+static int hookcost_args_finish(void *cfg, const struct opt_parse *st)
 {
+	struct hookcost_args *a = cfg;
 	const struct hc_opts *o = &a->o;
 	int rc;
 
+	(void)st;
 	for (unsigned int i = 0; i < a->verbose && log_get_level() < LOG_DEBUG;
 	     i++)
 		log_set_level((enum log_level)(log_get_level() + 1));
@@ -340,30 +337,34 @@ static int hookcost_args_finish(struct hookcost_args *a)
 	return 0;
 }
 
-int cmd_hookcost(int argc, char **argv)
+static int hookcost_main(void *cfg)
 {
-	struct hookcost_args a;
+	struct hookcost_args *a = cfg;
 	FILE *csv = NULL;
 	int rc;
 
-	hookcost_args_init(&a);
-	rc = opts_parse_argv(&cmd_hookcost_opts, 0, argc, argv, &a, NULL);
-	if (!rc)
-		rc = hookcost_args_finish(&a);
-	if (rc)
-		return rc == CMD_HELP_SHOWN ? EXIT_OK : rc;
-	if (a.csv_path) {
-		csv = strcmp(a.csv_path, "-") ? fopen(a.csv_path, "w") : stdout;
+	if (a->csv_path) {
+		csv = strcmp(a->csv_path, "-") ? fopen(a->csv_path, "w") :
+						 stdout;
 		if (!csv) {
 			fprintf(stderr,
 				"linerate hookcost: --csv: cannot write %s: "
 				"%s\n",
-				a.csv_path, strerror(errno));
+				a->csv_path, strerror(errno));
 			return EXIT_USAGE;
 		}
 	}
-	rc = hookcost_run(&a.o, csv);
+	rc = hookcost_run(&a->o, csv);
 	if (csv && csv != stdout)
 		fclose(csv);
 	return rc ? EXIT_RUNTIME : EXIT_OK;
+}
+
+int cmd_hookcost(int argc, char **argv)
+{
+	struct hookcost_args a;
+
+	hookcost_args_init(&a);
+	return cmd_run_parsed(&cmd_hookcost_opts, argc, argv, &a,
+			      hookcost_args_finish, hookcost_main);
 }

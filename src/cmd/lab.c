@@ -16,17 +16,18 @@
 #include "cmd/cmd.h"
 #include "lib/lab_script.h"
 
-int cmd_lab(int argc, char **argv)
-{
-	struct lab_args a = {0};
-	char script[PATH_MAX];
-	int rc;
+/* The rows fill a (lab_script_opts' offsets are lab_args'); the script
+ * gets argv as given. */
+struct lab_cli {
+	struct lab_args a;
+	char **argv;
+};
 
-	/* The flags known and each given its value; the script checks the
-	 * values (and the action) itself. */
-	rc = opts_parse_argv(&lab_script_opts, 0, argc, argv, &a, NULL);
-	if (rc)
-		return rc == CMD_HELP_SHOWN ? EXIT_OK : rc;
+static int lab_run(void *cfg)
+{
+	char **argv = ((struct lab_cli *)cfg)->argv;
+	char script[PATH_MAX];
+
 	if (lab_script_find(script, sizeof(script))) {
 		fprintf(stderr, "linerate lab: neither scripts/lab next to the "
 				"binary nor " LINERATE_LIBEXEC_DIR "/lab; set "
@@ -38,4 +39,14 @@ int cmd_lab(int argc, char **argv)
 	fprintf(stderr, "linerate lab: cannot run %s: %s\n", script,
 		strerror(errno));
 	return EXIT_RUNTIME;
+}
+
+int cmd_lab(int argc, char **argv)
+{
+	struct lab_cli cli = {.argv = argv};
+
+	/* The flags known and each given its value; the script checks the
+	 * values (and the action) itself. */
+	return cmd_run_parsed(&lab_script_opts, argc, argv, &cli, NULL,
+			      lab_run);
 }

@@ -66,17 +66,11 @@ static int parse_backend(const struct opt_row *row, void *cfg, const char *v,
 		MESH_FIELD(field), .arg = (argname), .help = (text),           \
 		.parse = cmd_row_text                                          \
 	}
-#define MESH_FILE_ROW(lname, field, argname, text)                             \
-	{                                                                      \
-		.name = (lname), .type = OPT_STRING,                           \
-		.flags = OPT_F_PTR | OPT_F_FILE, MESH_FIELD(field),            \
-		.arg = (argname), .help = (text), .parse = cmd_row_text        \
-	}
+#define MESH_FILE_ROW(lname, field, text)                                      \
+	OPT_FILE_ROW(lname, struct mesh_opts, field, text,                     \
+		     .parse = cmd_row_text)
 #define MESH_SWITCH_ROW(lname, field, text)                                    \
-	{                                                                      \
-		.name = (lname), .type = OPT_SWITCH, MESH_FIELD(field),        \
-		.help = (text)                                                 \
-	}
+	OPT_SWITCH_ROW(lname, struct mesh_opts, field, text)
 #define MESH_UINT_ROW(lname, field, lo, hi, argname, text, acc)                \
 	{                                                                      \
 		.name = (lname), .type = OPT_UINT, MESH_FIELD(field),          \
@@ -91,7 +85,7 @@ static int parse_backend(const struct opt_row *row, void *cfg, const char *v,
 
 /* clang-format off */
 static const struct opt_row mesh_rows[] = {
-	MESH_FILE_ROW("hosts", hosts_file, "FILE", "the servers (2..." CMD_STR(MESH_MAX_HOSTS) ")"),
+	MESH_FILE_ROW("hosts", hosts_file, "the servers (2..." CMD_STR(MESH_MAX_HOSTS) ")"),
 	MESH_PTR_ROW("to", to, "NAME", "many-to-one: every other host and NAME"),
 	MESH_PTR_ROW("from", from, "NAME", "one-to-many: NAME and every other "
 		     "host (default: full mesh, every ordered pair)"),
@@ -122,8 +116,8 @@ static const struct opt_row mesh_rows[] = {
 	MESH_CUSTOM_ROW("backend", parse_backend, "NAME",
 			"the servers' data path (default udp)", SPEC_BACKENDS),
 	MESH_SWITCH_ROW("json", json, "one JSON document on stdout, nothing else"),
-	MESH_FILE_ROW("csv", csv, "FILE", "one CSV row per pair"),
-	MESH_FILE_ROW("svg", svg, "FILE", "a heatmap through gnuplot"),
+	MESH_FILE_ROW("csv", csv, "one CSV row per pair"),
+	MESH_FILE_ROW("svg", svg, "a heatmap through gnuplot"),
 	{ .name = "svg-metric", .type = OPT_ENUM, MESH_FIELD(svg_metric),
 	  .names = svg_metrics, .parse = cmd_row_enum, .arg = "M",
 	  .help = "loss | pps | latency (default loss)",
@@ -132,20 +126,7 @@ static const struct opt_row mesh_rows[] = {
 };
 /* clang-format on */
 
-OPT_GROUP_TYPE(mesh_group, struct mesh_opts);
-static const struct opt_group mesh_group =
-	OPT_GROUP_FOR(mesh_group, "mesh", mesh_rows, struct mesh_opts);
-
-static const struct opt_group_ref mesh_groups[] = {
-	OPT_AT_ROOT(mesh_group, struct mesh_opts),
-	OPT_AT(cmd_api_client_group, struct mesh_opts, api),
-	OPT_AT_END,
-};
-
-static const struct opt_help_override mesh_help[] = {
-	{"token-file", "bearer token for hosts without their own"},
-	{NULL, NULL},
-};
+OPT_STATIC_GROUP(mesh_group, "mesh", mesh_rows, struct mesh_opts);
 
 const struct opt_command cmd_mesh_opts = {
 	.name = "mesh",
@@ -160,22 +141,20 @@ const struct opt_command cmd_mesh_opts = {
 		 "comments).\n"
 		 "  Each server must allow the others as targets "
 		 "(--allow-target IP).",
-	.groups = mesh_groups,
-	.help_overrides = mesh_help,
+	.groups =
+		CMD_GROUPS(OPT_AT_ROOT(mesh_group, struct mesh_opts),
+			   OPT_AT(cmd_api_client_group, struct mesh_opts, api)),
+	.help_overrides = CMD_HELP(
+		{"token-file", "bearer token for hosts without their own"}),
 	.epilog = "\nExit status: 0 every pair ran, 1 a pair failed (its cell "
 		  "shows why),\n2 bad flags or hosts file.\n",
 };
 
-/* Fill o from argv: 0, CMD_HELP_SHOWN after --help, or EXIT_USAGE after
- * one line on stderr. */
-static int parse_args(int argc, char **argv, struct mesh_opts *o)
+/* The checks across flags: 0, or EXIT_USAGE after one line on stderr. */
+static int mesh_check(void *cfg, const struct opt_parse *st)
 {
-	struct opt_parse st;
-	int rc;
+	struct mesh_opts *o = cfg;
 
-	rc = opts_parse_argv(&cmd_mesh_opts, 0, argc, argv, o, &st);
-	if (rc)
-		return rc;
 	if (o->verbose)
 		log_set_level(LOG_DEBUG);
 	if (!o->hosts_file)
@@ -187,7 +166,7 @@ static int parse_args(int argc, char **argv, struct mesh_opts *o)
 		return cmd_usage_error("mesh", "--rtt and --reverse: pick one");
 	o->cfg.api = o->api.api;
 	/* --duration alone means by time. */
-	if (o->cfg.duration_ns && !opts_seen(&st, "count"))
+	if (o->cfg.duration_ns && !opts_seen(st, "count"))
 		o->cfg.count = 0;
 	return 0;
 }
@@ -247,28 +226,18 @@ static int write_outputs(const struct mesh_config *cfg,
 	return rc;
 }
 
-int cmd_mesh(int argc, char **argv)
+static int mesh_main(void *cfg)
 {
-	struct mesh_result *res = NULL;
-	struct mesh_opts *o;
+	struct mesh_opts *o = cfg;
+	struct mesh_result *res;
 	int rc, failed;
 
-	o = calloc(1, sizeof(*o));
-	if (!o)
-		return EXIT_RUNTIME;
-	mesh_config_init(&o->cfg);
-	rc = parse_args(argc, argv, o);
-	if (rc == CMD_HELP_SHOWN) {
-		rc = EXIT_OK;
-		goto out;
-	}
-	if (rc || (rc = load_hosts(o)))
-		goto out;
+	rc = load_hosts(o);
+	if (rc)
+		return rc;
 	res = calloc(1, sizeof(*res));
-	if (!res) {
-		rc = EXIT_RUNTIME;
-		goto out;
-	}
+	if (!res)
+		return EXIT_RUNTIME;
 	failed = mesh_run(&o->cfg, cmd_stop_on_signals(), res);
 	if (failed == -EINTR)
 		fprintf(stderr, "linerate mesh: stopped; the pairs that ran "
@@ -276,10 +245,21 @@ int cmd_mesh(int argc, char **argv)
 	rc = failed ? EXIT_RUNTIME : EXIT_OK;
 	if (write_outputs(&o->cfg, res, o))
 		rc = EXIT_RUNTIME;
-out:
-	if (res)
-		mesh_result_free(res);
+	mesh_result_free(res);
 	free(res);
+	return rc;
+}
+
+int cmd_mesh(int argc, char **argv)
+{
+	struct mesh_opts *o = calloc(1, sizeof(*o));
+	int rc;
+
+	if (!o)
+		return EXIT_RUNTIME;
+	mesh_config_init(&o->cfg);
+	rc = cmd_run_parsed(&cmd_mesh_opts, argc, argv, o, mesh_check,
+			    mesh_main);
 	free(o);
 	return rc;
 }

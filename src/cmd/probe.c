@@ -19,26 +19,11 @@ struct probe_args {
 };
 
 static const struct opt_row probe_rows[] = {
-	{.name = "json",
-	 .type = OPT_SWITCH,
-	 OPT_FIELD(struct probe_args, json),
-	 .help = "one JSON object instead of text"},
+	OPT_SWITCH_ROW("json", struct probe_args, json,
+		       "one JSON object instead of text"),
 };
 
-OPT_GROUP_TYPE(probe_group, struct probe_args);
-static const struct opt_group probe_group =
-	OPT_GROUP_FOR(probe_group, "probe", probe_rows, struct probe_args);
-
-static const struct opt_group_ref probe_groups[] = {
-	OPT_AT(cmd_iface_group, struct probe_args, ifname),
-	OPT_AT_ROOT(probe_group, struct probe_args),
-	OPT_AT_END,
-};
-
-static const struct opt_help_override probe_help[] = {
-	{"interface", "-i IFACE; the interface to probe (required)"},
-	{NULL, NULL},
-};
+OPT_STATIC_GROUP(probe_group, "probe", probe_rows, struct probe_args);
 
 const struct opt_command cmd_probe_opts = {
 	.name = "probe",
@@ -58,8 +43,10 @@ const struct opt_command cmd_probe_opts = {
 		"program\n"
 		"lr_pass for a moment and leaves nothing attached. Needs root\n"
 		"(CAP_BPF and CAP_NET_ADMIN).",
-	.groups = probe_groups,
-	.help_overrides = probe_help,
+	.groups = CMD_GROUPS(OPT_AT(cmd_iface_group, struct probe_args, ifname),
+			     OPT_AT_ROOT(probe_group, struct probe_args)),
+	.help_overrides = CMD_HELP(
+		{"interface", "-i IFACE; the interface to probe (required)"}),
 	.epilog = "\nExit codes: 0 ok, 1 a check could not run or something "
 		  "was\nleft attached, 2 bad command line or unknown "
 		  "interface.\n",
@@ -83,20 +70,19 @@ static int print_json(const struct probe_result *r)
 	return 0;
 }
 
-int cmd_probe(int argc, char **argv)
+static int probe_check(void *cfg, const struct opt_parse *st)
 {
-	struct probe_args a = {NULL, false};
-	struct probe_result r;
-	const char *ifname;
-	char err[256];
-	int ret, rc;
+	(void)st;
+	return cmd_iface_required("probe", ((struct probe_args *)cfg)->ifname);
+}
 
-	rc = opts_parse_argv(&cmd_probe_opts, 0, argc, argv, &a, NULL);
-	if (!rc)
-		rc = cmd_iface_required("probe", a.ifname);
-	if (rc)
-		return rc == CMD_HELP_SHOWN ? EXIT_OK : rc;
-	ifname = a.ifname;
+static int probe_run(void *cfg)
+{
+	const struct probe_args *a = cfg;
+	const char *ifname = a->ifname;
+	struct probe_result r;
+	char err[256];
+	int ret, rc = EXIT_OK;
 
 	ret = probe_interface(ifname, &r, err, sizeof(err));
 	if (ret == -ENODEV) {
@@ -119,11 +105,19 @@ int cmd_probe(int argc, char **argv)
 			r.iface.ifname, r.iface.ifname);
 		rc = EXIT_RUNTIME;
 	}
-	if (a.json) {
+	if (a->json) {
 		if (print_json(&r))
 			rc = EXIT_RUNTIME;
 	} else {
 		probe_print_text(stdout, &r);
 	}
 	return rc;
+}
+
+int cmd_probe(int argc, char **argv)
+{
+	struct probe_args a = {NULL, false};
+
+	return cmd_run_parsed(&cmd_probe_opts, argc, argv, &a, probe_check,
+			      probe_run);
 }

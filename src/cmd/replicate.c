@@ -218,24 +218,8 @@ static const struct opt_row replicate_rows[] = {
 };
 /* clang-format on */
 
-OPT_GROUP_TYPE(replicate_group, struct replicate_opts);
-static const struct opt_group replicate_group = OPT_GROUP_FOR(
-	replicate_group, "replicate", replicate_rows, struct replicate_opts);
-
-static const struct opt_group_ref replicate_groups[] = {
-	OPT_AT_ROOT(replicate_group, struct replicate_opts),
-	OPT_AT(cmd_api_server_group, struct replicate_opts, api),
-	OPT_AT_END,
-};
-
-/* clang-format off */
-static const struct opt_help_override replicate_help[] = {
-	{"api", "the API (default 127.0.0.1:" CMD_STR(REPL_DEFAULT_API_PORT)
-		"); 'none' for no API"},
-	{"allow-insecure-perms", "take a --token-file others may read"},
-	{NULL, NULL},
-};
-/* clang-format on */
+OPT_STATIC_GROUP(replicate_group, "replicate", replicate_rows,
+		 struct replicate_opts);
 
 const struct opt_command cmd_replicate_opts = {
 	.name = "replicate",
@@ -245,28 +229,28 @@ const struct opt_command cmd_replicate_opts = {
 		 "unchanged, from IP:PORT. Subscribers are managed at run "
 		 "time\nover an HTTP JSON API (linerate subscribers, "
 		 "docs/api.md).",
-	.groups = replicate_groups,
+	.groups = CMD_GROUPS(
+		OPT_AT_ROOT(replicate_group, struct replicate_opts),
+		OPT_AT(cmd_api_server_group, struct replicate_opts, api)),
 	.epilog = "\nexit codes: 0 ok, 1 runtime error, 2 bad input\n",
-	.help_overrides = replicate_help,
+	/* clang-format off */
+	.help_overrides = CMD_HELP(
+		{"api", "the API (default 127.0.0.1:" CMD_STR(REPL_DEFAULT_API_PORT)
+			"); 'none' for no API"},
+		{"allow-insecure-perms", "take a --token-file others may read"}),
+	/* clang-format on */
 };
 
-static int parse_args(int argc, char **argv, struct replicate_opts *o)
+static int replicate_check(void *cfg, const struct opt_parse *st)
 {
-	struct opt_parse st;
-	int rc;
+	struct replicate_opts *o = cfg;
 
-	memset(o, 0, sizeof(*o));
-	replicator_config_init(&o->cfg);
-	o->interval_ns = NSEC_PER_SEC;
-	rc = opts_parse_argv(&cmd_replicate_opts, 0, argc, argv, o, &st);
-	if (rc)
-		return rc;
 	if (o->verbose)
 		log_set_level(
 			log_get_level() + o->verbose < LOG_DEBUG ?
 				(enum log_level)(log_get_level() + o->verbose) :
 				LOG_DEBUG);
-	if (!opts_seen(&st, "listen"))
+	if (!opts_seen(st, "listen"))
 		return cmd_usage_error("replicate",
 				       "--listen IP:PORT is required");
 	if (o->nsubs > o->cfg.max_subscribers)
@@ -422,22 +406,28 @@ out:
 	return rc;
 }
 
-int cmd_replicate(int argc, char **argv)
+static int replicate_main(void *cfg)
 {
-	struct replicate_opts o;
+	struct replicate_opts *o = cfg;
 	struct repl_api_config ac = {0};
 	char api_addr[INET6_ADDRSTRLEN];
 	char *token = NULL;
 	int rc;
 
-	rc = parse_args(argc, argv, &o);
-	if (rc == CMD_HELP_SHOWN)
-		return EXIT_OK;
-	if (rc)
-		return rc;
-	rc = api_setup(&o, &ac, api_addr, sizeof(api_addr), &token);
+	rc = api_setup(o, &ac, api_addr, sizeof(api_addr), &token);
 	if (!rc)
-		rc = replicate_run(&o, &ac);
+		rc = replicate_run(o, &ac);
 	free(token);
 	return rc;
+}
+
+int cmd_replicate(int argc, char **argv)
+{
+	struct replicate_opts o;
+
+	memset(&o, 0, sizeof(o));
+	replicator_config_init(&o.cfg);
+	o.interval_ns = NSEC_PER_SEC;
+	return cmd_run_parsed(&cmd_replicate_opts, argc, argv, &o,
+			      replicate_check, replicate_main);
 }

@@ -20,6 +20,7 @@
 #include "api/http.h"
 #include "cmd/cmd.h"
 #include "cmd/api_client_opts.h"
+#include "cmd/row_values.h"
 #include "lib/log.h"
 #include "lib/marking.h"
 #include "lib/options.h"
@@ -300,18 +301,11 @@ static int parse_verbose(const struct opt_row *row, void *cfg, const char *v,
 		A_FIELD(field), .max = MAX_WAIT_NS, .arg = "TIME",             \
 		.help = (text), .accepted = "0 or a time up to 60s, e.g. 2s"   \
 	}
-/* (options.h's OPT_SWITCH_ROW and OPT_UINT_ROW name a parameter "type",
- * which the preprocessor also puts in for their ".type =".) */
 #define SWITCH_ROW(lname, field, text)                                         \
-	{                                                                      \
-		.name = (lname), .type = OPT_SWITCH, A_FIELD(field),           \
-		.help = (text)                                                 \
-	}
+	OPT_SWITCH_ROW(lname, struct rfc2544_args, field, text)
 #define UINT_ROW(lname, field, hi, text, acc)                                  \
-	{                                                                      \
-		.name = (lname), .type = OPT_UINT, A_FIELD(field), .min = 1,   \
-		.max = (hi), .arg = "N", .help = (text), .accepted = (acc)     \
-	}
+	OPT_UINT_ROW(lname, struct rfc2544_args, field, 1, hi, "N", NULL,      \
+		     text, acc)
 
 /* clang-format off */
 static const struct opt_row rfc2544_rows[] = {
@@ -443,16 +437,7 @@ static const struct opt_row rfc2544_rows[] = {
 };
 /* clang-format on */
 
-OPT_GROUP_TYPE(rfc2544_group, struct rfc2544_args);
-static const struct opt_group rfc2544_group = OPT_GROUP_FOR(
-	rfc2544_group, "rfc2544", rfc2544_rows, struct rfc2544_args);
-
-static const struct opt_group_ref rfc2544_groups[] = {
-	OPT_AT_ROOT(rfc2544_group, struct rfc2544_args),
-	/* with HOST, its API */
-	OPT_AT(cmd_api_client_group, struct rfc2544_args, api),
-	OPT_AT_END,
-};
+OPT_STATIC_GROUP(rfc2544_group, "rfc2544", rfc2544_rows, struct rfc2544_args);
 
 const struct opt_command cmd_rfc2544_opts = {
 	.name = "rfc2544",
@@ -468,7 +453,10 @@ const struct opt_command cmd_rfc2544_opts = {
 		 "  frame loss rate from 100% of the line rate down, "
 		 "back-to-back bursts.\n"
 		 "  Progress and the time left go to stderr.",
-	.groups = rfc2544_groups,
+	.groups = CMD_GROUPS(
+		OPT_AT_ROOT(rfc2544_group, struct rfc2544_args),
+		/* with HOST, its API */
+		OPT_AT(cmd_api_client_group, struct rfc2544_args, api)),
 	.epilog = "\nexit codes: 0 ok, 1 runtime error (the results so far "
 		  "are still written), 2 bad input\n",
 	.max_args = 1,
@@ -545,6 +533,21 @@ static uint32_t smallest_frame(const struct rfc2544_config *c)
 	return least;
 }
 
+/* Whether this end sends with BACKEND (in the lab, the receiver's end
+ * runs it too). */
+static bool local_backend_is(const struct rfc2544_args *a, const char *backend)
+{
+	return (a->direction != 1 || a->lab) && !strcmp(a->backend, backend);
+}
+
+/* Whether the server sends with BACKEND (its default is udp). */
+static bool server_backend_is(const struct rfc2544_args *a, const char *backend)
+{
+	const char *server = a->server_backend ? a->server_backend : "udp";
+
+	return a->host && a->direction != 0 && !strcmp(server, backend);
+}
+
 /*
  * A tag needs a raw data path at the end that sends, and in the lab at
  * the end that receives too: a socket sees no tagged frame. Each tag
@@ -554,8 +557,6 @@ static uint32_t smallest_frame(const struct rfc2544_config *c)
  */
 static int check_vlan(struct rfc2544_args *a, const struct opt_parse *st)
 {
-	bool we_send = a->direction != 1, server_sends = a->direction != 0;
-	const char *server = a->server_backend ? a->server_backend : "udp";
 	uint32_t least =
 		FRAME_MIN_SIZE + FRAME_VLAN_HLEN * (a->vlan.inner_id ? 2u : 1u);
 
@@ -564,47 +565,41 @@ static int check_vlan(struct rfc2544_args *a, const struct opt_parse *st)
 	if (!opts_seen(st, "sizes") && a->cfg.sizes[0].frame_size < least)
 		a->cfg.sizes[0].frame_size = least;
 	if (smallest_frame(&a->cfg) < least) {
-		fprintf(stderr,
-			"linerate rfc2544: --sizes: %u-byte frames are too "
-			"small for a probe behind %s (the smallest is %u)\n",
+		return cmd_usage_error(
+			"rfc2544",
+			"--sizes: %u-byte frames are too small for a probe "
+			"behind %s (the smallest is %u)",
 			smallest_frame(&a->cfg),
 			a->vlan.inner_id ? "two VLAN tags" : "a VLAN tag",
 			least);
-		return EXIT_USAGE;
 	}
-	if ((we_send || a->lab) && !strcmp(a->backend, "udp")) {
-		fprintf(stderr, "linerate rfc2544: --vlan: the udp backend "
-				"cannot tag frames; use --backend afpacket, "
-				"afxdp or xdp\n");
-		return EXIT_USAGE;
-	}
-	if (a->host && server_sends && !strcmp(server, "udp")) {
-		fprintf(stderr, "linerate rfc2544: --vlan: the server's udp "
-				"backend cannot tag frames; use "
-				"--server-backend afpacket, afxdp or xdp\n");
-		return EXIT_USAGE;
-	}
+	if (local_backend_is(a, "udp"))
+		return cmd_usage_error("rfc2544",
+				       "--vlan: the udp backend cannot tag "
+				       "frames; use --backend afpacket, afxdp "
+				       "or xdp");
+	if (server_backend_is(a, "udp"))
+		return cmd_usage_error(
+			"rfc2544", "--vlan: the server's udp backend cannot "
+				   "tag frames; use --server-backend "
+				   "afpacket, afxdp or xdp");
 	return 0;
 }
 
 /* The xdp generator sends one frame size: a mix needs another sender. */
 static int check_mix(const struct rfc2544_args *a)
 {
-	bool we_send = a->direction != 1, server_sends = a->direction != 0;
-	const char *server = a->server_backend ? a->server_backend : "udp";
 	bool mix = false;
 
 	for (unsigned int i = 0; i < a->cfg.nsizes; i++)
 		mix |= a->cfg.sizes[i].mix.count > 0;
 	if (!mix)
 		return 0;
-	if (((we_send || a->lab) && !strcmp(a->backend, "xdp")) ||
-	    (a->host && server_sends && !strcmp(server, "xdp"))) {
-		fprintf(stderr, "linerate rfc2544: --sizes: the xdp backend's "
-				"generator sends one frame size; a size mix "
-				"needs afxdp, afpacket or udp\n");
-		return EXIT_USAGE;
-	}
+	if (local_backend_is(a, "xdp") || server_backend_is(a, "xdp"))
+		return cmd_usage_error("rfc2544",
+				       "--sizes: the xdp backend's generator "
+				       "sends one frame size; a size mix needs "
+				       "afxdp, afpacket or udp");
 	return 0;
 }
 
@@ -617,42 +612,35 @@ static int check_where(const struct rfc2544_args *a)
 		why = "give --lab or HOST, not both";
 	else if (!a->lab && !a->host)
 		why = "say where to test: --lab or HOST (see --help)";
-	if (!why && a->cfg.pdr_loss < a->cfg.ndr_loss) {
-		fprintf(stderr,
-			"linerate rfc2544: --pdr-loss: %g%% is below the "
-			"--loss-tolerance %g%%; PDR allows at least NDR's "
-			"loss\n",
-			a->cfg.pdr_loss * 100, a->cfg.ndr_loss * 100);
-		return EXIT_USAGE;
-	}
+	if (!why && a->cfg.pdr_loss < a->cfg.ndr_loss)
+		return cmd_usage_error("rfc2544",
+				       "--pdr-loss: %g%% is below the "
+				       "--loss-tolerance %g%%; PDR allows at "
+				       "least NDR's loss",
+				       a->cfg.pdr_loss * 100,
+				       a->cfg.ndr_loss * 100);
 	if (!why && a->lab &&
 	    (a->api.api.token_file || a->api.api.tls || a->server_backend))
 		why = "--token-file, --tls and --server-backend are for HOST, "
 		      "not --lab";
 	else if (!why && a->lab && a->direction)
 		why = "--reverse and --bidir are for HOST, not --lab";
-	if (why) {
-		fprintf(stderr, "linerate rfc2544: %s\n", why);
-		return EXIT_USAGE;
-	}
+	if (why)
+		return cmd_usage_error("rfc2544", "%s", why);
 	return 0;
 }
 
-static int parse_args(int argc, char **argv, struct rfc2544_args *a)
+static int rfc2544_check(void *cfg, const struct opt_parse *st)
 {
-	struct opt_parse st;
+	struct rfc2544_args *a = cfg;
 	int rc;
 
-	defaults(a);
-	rc = opts_parse_argv(&cmd_rfc2544_opts, 0, argc, argv, a, &st);
-	if (rc)
-		return rc;
-	if (st.nargs)
-		a->host = st.args[0];
-	apply_quick(a, &st);
+	if (st->nargs)
+		a->host = st->args[0];
+	apply_quick(a, st);
 	rc = check_where(a);
 	if (!rc)
-		rc = check_vlan(a, &st);
+		rc = check_vlan(a, st);
 	return rc ? rc : check_mix(a);
 }
 
@@ -720,9 +708,9 @@ static int open_host(const struct rfc2544_args *a, struct api_client **api,
 	return host_runner_create(&hc, runner, err, err_len);
 }
 
-int cmd_rfc2544(int argc, char **argv)
+static int rfc2544_main(void *cfg)
 {
-	struct rfc2544_args a;
+	const struct rfc2544_args *a = cfg;
 	struct lab_runner_config lc;
 	struct api_client *api = NULL;
 	struct rfc2544_run run;
@@ -731,18 +719,13 @@ int cmd_rfc2544(int argc, char **argv)
 	ssize_t n;
 	int rc, out_rc;
 
-	rc = parse_args(argc, argv, &a);
-	if (rc == CMD_HELP_SHOWN)
-		return EXIT_OK;
-	if (rc)
-		return rc;
-	if (a.plot_path && !rfc2544_gnuplot_available()) {
+	if (a->plot_path && !rfc2544_gnuplot_available()) {
 		fprintf(stderr, "linerate rfc2544: --plot: gnuplot is not "
 				"installed (Debian: apt-get install "
 				"gnuplot-nox)\n");
 		return EXIT_RUNTIME;
 	}
-	if (!a.quiet && log_get_level() < LOG_INFO)
+	if (!a->quiet && log_get_level() < LOG_INFO)
 		log_set_level(LOG_INFO);
 	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 	if (n <= 0) {
@@ -754,22 +737,21 @@ int cmd_rfc2544(int argc, char **argv)
 	stop = cmd_stop_on_signals();
 
 	memset(&run, 0, sizeof(run));
-	run.cfg = a.cfg;
+	run.cfg = a->cfg;
 	run.stop = stop;
-	if (a.host) {
-		rc = open_host(&a, &api, stop, &run.runner, err,
-			       sizeof(err));
+	if (a->host) {
+		rc = open_host(a, &api, stop, &run.runner, err, sizeof(err));
 	} else {
 		lc = (struct lab_runner_config){
-			.lab = a.lab_name,
+			.lab = a->lab_name,
 			.self_path = self,
-			.backend = a.backend,
-			.no_gso = a.no_gso,
-			.flows = a.flows,
-			.tos = a.tos,
-			.vlan = a.vlan,
-			.port = a.port,
-			.catch_up = a.cfg.catch_up,
+			.backend = a->backend,
+			.no_gso = a->no_gso,
+			.flows = a->flows,
+			.tos = a->tos,
+			.vlan = a->vlan,
+			.port = a->port,
+			.catch_up = a->cfg.catch_up,
 			.stop = stop,
 		};
 		rc = lab_runner_create(&lc, &run.runner, err, sizeof(err));
@@ -786,9 +768,18 @@ int cmd_rfc2544(int argc, char **argv)
 			"linerate rfc2544: %s; writing the results of "
 			"the %zu completed trials\n",
 			run.error, run.ntrials);
-	out_rc = write_outputs(&a, &run);
+	out_rc = write_outputs(a, &run);
 	run.runner->ops->destroy(run.runner);
 	api_client_close(api);
 	rfc2544_release(&run);
 	return rc || out_rc ? EXIT_RUNTIME : EXIT_OK;
+}
+
+int cmd_rfc2544(int argc, char **argv)
+{
+	struct rfc2544_args a;
+
+	defaults(&a);
+	return cmd_run_parsed(&cmd_rfc2544_opts, argc, argv, &a, rfc2544_check,
+			      rfc2544_main);
 }

@@ -8,6 +8,7 @@
 
 #include "backend/xdp_attach.h"
 #include "cmd/cmd.h"
+#include "cmd/traffic_opts.h"
 #include "engine/session.h"
 #include "lib/log.h"
 
@@ -75,28 +76,47 @@ atomic_bool *cmd_stop_on_signals(void)
 	return &stop_requested;
 }
 
-int cmd_run_role(enum role role, int argc, char **argv)
+int cmd_run_parsed(const struct opt_command *cmd, int argc, char **argv,
+		   void *cfg, cmd_check_fn check, cmd_run_fn run)
 {
-	struct test_spec spec;
-	struct lr_err err;
-	char failure[256];
-	int rc;
+	struct opt_parse st;
+	int rc = opts_parse_argv(cmd, 0, argc, argv, cfg, &st);
 
-	rc = cmd_parse_spec(role, argc, argv, &spec);
+	if (!rc && check)
+		rc = check(cfg, &st);
 	if (rc == CMD_HELP_SHOWN)
 		return EXIT_OK;
-	if (rc)
-		return rc;
-	rc = session_run(&spec, cmd_stop_on_signals(), failure, sizeof(failure),
-			 &err);
-	if (rc) {
+	return rc ? rc : run(cfg);
+}
+
+int cmd_traffic_exit(const char *command, const char *failure)
+{
+	if (!failure[0])
+		return EXIT_OK;
+	fflush(stdout);
+	fprintf(stderr, "linerate %s: %s\n", command, failure);
+	return EXIT_NO_TRAFFIC;
+}
+
+static int role_run(void *cfg)
+{
+	struct test_spec *sp = cfg;
+	struct lr_err err;
+	char failure[256];
+
+	if (session_run(sp, cmd_stop_on_signals(), failure, sizeof(failure),
+			&err)) {
 		pr_warn("%s\n", lr_err_text(&err));
 		return EXIT_RUNTIME;
 	}
-	if (failure[0]) {
-		fflush(stdout);
-		fprintf(stderr, "linerate %s: %s\n", role_name(role), failure);
-		return EXIT_NO_TRAFFIC;
-	}
-	return EXIT_OK;
+	return cmd_traffic_exit(role_name(sp->role), failure);
+}
+
+int cmd_run_role(enum role role, int argc, char **argv)
+{
+	struct test_spec spec;
+
+	spec_opts_defaults(role, &spec);
+	return cmd_run_parsed(spec_opts_command(role), argc, argv, &spec,
+			      cmd_spec_check, role_run);
 }

@@ -103,20 +103,20 @@ static int parse_conn_timeout(const struct opt_row *row, void *cfg,
 	return 0;
 }
 
+#define SERVER_FILE_ROW(lname, field, text)                                    \
+	OPT_FILE_ROW(lname, struct server_cli, field, text,                    \
+		     .parse = cmd_row_text)
+
 /* clang-format off */
 static const struct opt_row server_rows[] = {
-	{.name = "admin-token-file", .type = OPT_STRING,
-	 .flags = OPT_F_PTR | OPT_F_FILE, SERVER_FIELD(admin_token_file),
-	 .arg = "FILE", .parse = cmd_row_text,
-	 .help = "a second token that sees and may stop every client's "
-		 "sessions (others see only their own)"},
-	{.name = "tls-cert", .type = OPT_STRING, .flags = OPT_F_PTR | OPT_F_FILE,
-	 SERVER_FIELD(cert_file), .arg = "FILE", .parse = cmd_row_text,
-	 .help = "serve HTTPS with this PEM certificate ..."},
-	{.name = "tls-key", .type = OPT_STRING, .flags = OPT_F_PTR | OPT_F_FILE,
-	 SERVER_FIELD(key_file), .arg = "FILE", .parse = cmd_row_text,
-	 .help = "... and this PEM key (TLS 1.2+, forward-secret AEAD ciphers "
-		 "only; SIGHUP reloads both)"},
+	SERVER_FILE_ROW("admin-token-file", admin_token_file,
+			"a second token that sees and may stop every client's "
+			"sessions (others see only their own)"),
+	SERVER_FILE_ROW("tls-cert", cert_file,
+			"serve HTTPS with this PEM certificate ..."),
+	SERVER_FILE_ROW("tls-key", key_file,
+			"... and this PEM key (TLS 1.2+, forward-secret AEAD "
+			"ciphers only; SIGHUP reloads both)"),
 	{.name = "max-sessions", .type = OPT_UINT, SERVER_FIELD(cfg.max_sessions),
 	 .min = 1, .max = 1024, .arg = "N", .parse = cmd_row_uint,
 	 .accepted = "a number 1..1024",
@@ -162,34 +162,15 @@ static const struct opt_row server_rows[] = {
 		 "request head, or its body, this long after it began (10s)"},
 	{.name = "daemon", .type = OPT_SWITCH, SERVER_FIELD(detach),
 	 .help = "detach (see --pid-file, --log-file)"},
-	{.name = "pid-file", .type = OPT_STRING, .flags = OPT_F_PTR | OPT_F_FILE,
-	 SERVER_FIELD(pid_file), .arg = "FILE", .parse = cmd_row_text,
-	 .help = "write the process id to FILE (removed at the end)"},
-	{.name = "log-file", .type = OPT_STRING, .flags = OPT_F_PTR | OPT_F_FILE,
-	 SERVER_FIELD(log_file), .arg = "FILE", .parse = cmd_row_text,
-	 .help = "log to FILE (SIGHUP reopens it)"},
+	SERVER_FILE_ROW("pid-file", pid_file,
+			"write the process id to FILE (removed at the end)"),
+	SERVER_FILE_ROW("log-file", log_file, "log to FILE (SIGHUP reopens it)"),
 	{.name = "verbose", .short_name = 'v', .type = OPT_SWITCH,
 	 SERVER_FIELD(verbose), .help = "-v; log each session"},
 };
 /* clang-format on */
 
-OPT_GROUP_TYPE(server_group, struct server_cli);
-static const struct opt_group server_group =
-	OPT_GROUP_FOR(server_group, "server", server_rows, struct server_cli);
-
-static const struct opt_group_ref server_groups[] = {
-	OPT_AT(cmd_api_server_group, struct server_cli, api),
-	OPT_AT_ROOT(server_group, struct server_cli),
-	OPT_AT_END,
-};
-
-/* clang-format off */
-static const struct opt_help_override server_help[] = {
-	{"api", "where the API listens (default port " CMD_STR(DAEMON_DEFAULT_PORT)
-		"; address 127.0.0.1, or 0.0.0.0 with --token-file)"},
-	{NULL, NULL},
-};
-/* clang-format on */
+OPT_STATIC_GROUP(server_group, "server", server_rows, struct server_cli);
 
 const struct opt_command cmd_server_opts = {
 	.name = "server",
@@ -197,10 +178,16 @@ const struct opt_command cmd_server_opts = {
 	.usage = "server [options]\n\nAn always-on endpoint: test sessions "
 		 "(sink, reflect, source) created\nand watched over an "
 		 "HTTP/1.1 JSON API, several at once.",
-	.groups = server_groups,
+	.groups =
+		CMD_GROUPS(OPT_AT(cmd_api_server_group, struct server_cli, api),
+			   OPT_AT_ROOT(server_group, struct server_cli)),
 	.epilog = "\nexit codes: 0 stopped (SIGINT/SIGTERM), 1 runtime error, "
 		  "2 bad\ninput\n",
-	.help_overrides = server_help,
+	/* clang-format off */
+	.help_overrides = CMD_HELP(
+		{"api", "where the API listens (default port " CMD_STR(DAEMON_DEFAULT_PORT)
+			"; address 127.0.0.1, or 0.0.0.0 with --token-file)"}),
+	/* clang-format on */
 };
 
 /* The checks across flags, then where the API listens. 0 or EXIT_USAGE
@@ -316,9 +303,22 @@ static void reload_on_sighup(struct daemon_config *cfg)
 	cfg->reload = &reload_requested;
 }
 
-/* Log file, detaching, pid file, signals, then the daemon until stopped. */
-static int server_run(struct server_cli *cli)
+static int server_check(void *cfg, const struct opt_parse *st)
 {
+	struct server_cli *cli = cfg;
+	int rc;
+
+	(void)st;
+	if (cli->verbose)
+		log_set_level(LOG_INFO);
+	rc = server_check_flags(cli);
+	return rc ? rc : server_read_files(cli);
+}
+
+/* Log file, detaching, pid file, signals, then the daemon until stopped. */
+static int server_run(void *cfg)
+{
+	struct server_cli *cli = cfg;
 	atomic_bool *stop;
 	int err;
 
@@ -348,18 +348,9 @@ int cmd_server(int argc, char **argv)
 	int rc;
 
 	daemon_config_init(&cli.cfg);
-	rc = opts_parse_argv(&cmd_server_opts, 0, argc, argv, &cli, NULL);
-	if (rc == CMD_HELP_SHOWN)
-		return EXIT_OK;
-	if (rc)
-		return EXIT_USAGE;
-	if (cli.verbose)
-		log_set_level(LOG_INFO);
-	rc = server_check_flags(&cli);
-	if (!rc)
-		rc = server_read_files(&cli);
-	if (!rc)
-		rc = server_run(&cli);
+	rc = cmd_run_parsed(&cmd_server_opts, argc, argv, &cli, server_check,
+			    server_run);
+	/* what server_read_files read, if it ran */
 	free(cli.token);
 	free(cli.admin_token);
 	free(cli.cert);

@@ -16,96 +16,44 @@ struct stamp_cli {
 	const char *key_file;
 };
 
-#define STAMP_FIELD(field) OPT_FIELD(struct stamp_cli, field)
+#define NAMES(...) ((const struct opt_name[]){__VA_ARGS__, {NULL, 0}})
 
+/* clang-format off */
 static const struct opt_row stamp_rows[] = {
-	{.name = "key-file",
-	 .type = OPT_STRING,
-	 .flags = OPT_F_PTR | OPT_F_FILE,
-	 STAMP_FIELD(key_file),
-	 .arg = "FILE",
-	 .help = "authenticated mode (HMAC-SHA-256) with the key in FILE (its "
-		 "bytes, one trailing newline ignored)",
-	 .accepted = "a file path"},
-	{.name = "ssid",
-	 .type = OPT_UINT,
-	 STAMP_FIELD(cfg.ssid),
-	 .min = 1,
-	 .max = 65535,
-	 .arg = "N",
-	 .help = "session identifier (RFC 8972), 1..65535 (default: from the "
-		 "process id)",
-	 .accepted = "1..65535"},
-	{.name = "padding",
-	 .type = OPT_ENUM,
-	 STAMP_FIELD(cfg.tlv_padding),
-	 .names = (const struct opt_name[]){{"zeros", false},
-					    {"tlv", true},
-					    {NULL, 0}},
-	 .arg = "zeros|tlv",
-	 .help = "fill beyond the STAMP packet with zeros (TWAMP-Light style, "
-		 "default) or an Extra Padding TLV",
-	 .accepted = "zeros, tlv"},
-	{.name = "timestamp",
-	 .type = OPT_ENUM,
-	 STAMP_FIELD(cfg.format),
-	 .names = (const struct opt_name[]){{"ntp", STAMP_TS_NTP},
-					    {"ptp", STAMP_TS_PTP},
-					    {NULL, 0}},
-	 .arg = "ntp|ptp",
-	 .help = "timestamp format asked for (Z flag; default ntp)",
-	 .accepted = "ntp, ptp"},
-	{.name = "reflector",
-	 .type = OPT_ENUM,
-	 STAMP_FIELD(cfg.reflector),
-	 .names =
-		 (const struct opt_name[]){
-			 {"auto", STAMP_REFLECTOR_AUTO},
-			 {"stateless", STAMP_REFLECTOR_STATELESS},
-			 {"stateful", STAMP_REFLECTOR_STATEFUL},
-			 {NULL, 0}},
-	 .arg = "auto|stateless|stateful",
-	 .help = "how the reflector numbers its packets (default auto: "
-		 "stateful once its numbers differ from ours)",
-	 .accepted = "auto, stateless, stateful"},
-	{.name = "clock-sync",
-	 .type = OPT_ENUM,
-	 STAMP_FIELD(cfg.clock_host),
-	 .names = (const struct opt_name[]){{"auto", false},
-					    {"host", true},
-					    {NULL, 0}},
-	 .arg = "auto|host",
-	 .help = "one-way delays: valid when both ends say they are "
-		 "synchronized (auto), or both read this host's clock (host)",
-	 .accepted = "auto, host"},
+	OPT_FILE_ROW("key-file", struct stamp_cli, key_file,
+		     "authenticated mode (HMAC-SHA-256) with the key in FILE "
+		     "(its bytes, one trailing newline ignored)",
+		     .accepted = "a file path"),
+	OPT_UINT_ROW("ssid", struct stamp_cli, cfg.ssid, 1, 65535, "N", NULL,
+		     "session identifier (RFC 8972), 1..65535 (default: from "
+		     "the process id)",
+		     "1..65535"),
+	OPT_ENUM_ROW("padding", struct stamp_cli, cfg.tlv_padding,
+		     NAMES({"zeros", false}, {"tlv", true}), "zeros|tlv",
+		     "fill beyond the STAMP packet with zeros (TWAMP-Light "
+		     "style, default) or an Extra Padding TLV",
+		     "zeros, tlv"),
+	OPT_ENUM_ROW("timestamp", struct stamp_cli, cfg.format,
+		     NAMES({"ntp", STAMP_TS_NTP}, {"ptp", STAMP_TS_PTP}),
+		     "ntp|ptp", "timestamp format asked for (Z flag; default ntp)",
+		     "ntp, ptp"),
+	OPT_ENUM_ROW("reflector", struct stamp_cli, cfg.reflector,
+		     NAMES({"auto", STAMP_REFLECTOR_AUTO},
+			   {"stateless", STAMP_REFLECTOR_STATELESS},
+			   {"stateful", STAMP_REFLECTOR_STATEFUL}),
+		     "auto|stateless|stateful",
+		     "how the reflector numbers its packets (default auto: "
+		     "stateful once its numbers differ from ours)",
+		     "auto, stateless, stateful"),
+	OPT_ENUM_ROW("clock-sync", struct stamp_cli, cfg.clock_host,
+		     NAMES({"auto", false}, {"host", true}), "auto|host",
+		     "one-way delays: valid when both ends say they are "
+		     "synchronized (auto), or both read this host's clock (host)",
+		     "auto, host"),
 };
+/* clang-format on */
 
-OPT_GROUP_TYPE(stamp_group, struct stamp_cli);
-static const struct opt_group stamp_group =
-	OPT_GROUP_FOR(stamp_group, "stamp", stamp_rows, struct stamp_cli);
-
-static const struct opt_group_ref stamp_groups[] = {
-	OPT_AT(spec_opts_address, struct stamp_cli, spec),
-	OPT_AT(spec_opts_traffic, struct stamp_cli, spec),
-	/* of the backend rows, only --user-timestamps (a socket's) */
-	OPT_AT(spec_opts_backend, struct stamp_cli, spec.backend),
-	OPT_AT(spec_opts_output, struct stamp_cli, spec),
-	OPT_AT_ROOT(stamp_group, struct stamp_cli),
-	OPT_AT_END,
-};
-
-/* Where this command's default or meaning differs from ping's. */
-static const struct opt_help_override stamp_help[] = {
-	{"dst", "the reflector (STAMP's port is 862)"},
-	{"size", "Ethernet frame size incl. FCS (default: the smallest that "
-		 "holds the STAMP packet, 90 bytes over IPv4 unauthenticated)"},
-	{"rate", "max | 1kpps | 800Mbps (L1) | 800Mbps-l2 | 50% (default "
-		 "100pps)"},
-	{"count", "packets to send (default 10, or none with --duration)"},
-	{"flows", "sessions, each from its own source port, 1..4096 "
-		  "(default 1)"},
-	{NULL, NULL},
-};
+OPT_STATIC_GROUP(stamp_group, "stamp", stamp_rows, struct stamp_cli);
 
 const struct opt_command cmd_stamp_opts = {
 	.name = "stamp",
@@ -117,14 +65,29 @@ const struct opt_command cmd_stamp_opts = {
 		"delays, loss per\n  direction, reordering, duplicates and "
 		"jitter against any STAMP or TWAMP-Light\n  reflector "
 		"(STAMP's port is 862).",
-	.groups = stamp_groups,
+	.groups = CMD_GROUPS(
+		/* of the backend rows, only --user-timestamps (a socket's) */
+		CMD_SPEC_GROUPS(struct stamp_cli, spec),
+		OPT_AT_ROOT(stamp_group, struct stamp_cli)),
 	.roles = SPEC_R_STAMP,
 	.epilog =
 		"\nexit codes: 0 ok, 1 runtime error, 2 bad input, 3 the test "
 		"ran but its traffic\nfailed: no reply\n(one line on stderr "
 		"says why; docs/cli.md)\nJSON fields: docs/json.md, "
 		"docs/stamp.md\n",
-	.help_overrides = stamp_help,
+	/* where this command's default or meaning differs from ping's */
+	.help_overrides = CMD_HELP(
+		{"dst", "the reflector (STAMP's port is 862)"},
+		{"size",
+		 "Ethernet frame size incl. FCS (default: the smallest that "
+		 "holds the STAMP packet, 90 bytes over IPv4 unauthenticated)"},
+		{"rate",
+		 "max | 1kpps | 800Mbps (L1) | 800Mbps-l2 | 50% (default "
+		 "100pps)"},
+		{"count",
+		 "packets to send (default 10, or none with --duration)"},
+		{"flows", "sessions, each from its own source port, 1..4096 "
+			  "(default 1)"}),
 };
 
 static void stamp_defaults(struct stamp_cli *cli)
@@ -143,8 +106,9 @@ static uint32_t header_len(const struct test_spec *sp)
 	       (sp->dst.family == AF_INET6 ? FRAME_IPV6_HLEN : FRAME_IPV4_HLEN);
 }
 
-static int stamp_finish(struct stamp_cli *ctx)
+static int stamp_check(void *cfg, const struct opt_parse *st)
 {
+	struct stamp_cli *ctx = cfg;
 	struct test_spec *sp = &ctx->spec;
 	uint32_t smallest;
 	char err[256];
@@ -177,34 +141,25 @@ static int stamp_finish(struct stamp_cli *ctx)
 			STAMP_MAX_PACKET + header_len(sp));
 		return EXIT_USAGE;
 	}
-	return 0;
+	return cmd_spec_finish("stamp", st, sp);
+}
+
+static int stamp_run(void *cfg)
+{
+	struct stamp_cli *cli = cfg;
+	char failure[256];
+
+	if (stamp_send_run(&cli->spec, &cli->cfg, cmd_stop_on_signals(), stdout,
+			   failure, sizeof(failure)))
+		return EXIT_RUNTIME;
+	return cmd_traffic_exit("stamp", failure);
 }
 
 int cmd_stamp(int argc, char **argv)
 {
 	struct stamp_cli cli;
-	struct opt_parse st;
-	char failure[256];
-	int rc;
 
 	stamp_defaults(&cli);
-	rc = opts_parse_argv(&cmd_stamp_opts, 0, argc, argv, &cli, &st);
-	if (!rc)
-		rc = stamp_finish(&cli);
-	if (!rc)
-		rc = cmd_spec_finish("stamp", &st, &cli.spec);
-	if (rc == CMD_HELP_SHOWN)
-		return EXIT_OK;
-	if (rc)
-		return rc;
-	rc = stamp_send_run(&cli.spec, &cli.cfg, cmd_stop_on_signals(), stdout,
-			    failure, sizeof(failure));
-	if (rc)
-		return EXIT_RUNTIME;
-	if (failure[0]) {
-		fflush(stdout);
-		fprintf(stderr, "linerate stamp: %s\n", failure);
-		return EXIT_NO_TRAFFIC;
-	}
-	return EXIT_OK;
+	return cmd_run_parsed(&cmd_stamp_opts, argc, argv, &cli, stamp_check,
+			      stamp_run);
 }

@@ -18,62 +18,27 @@ struct reflect_cli {
 	uint64_t rate_limit; /* packets/s per source; 0: none */
 };
 
-#define REFLECT_FIELD(field) OPT_FIELD(struct reflect_cli, field)
-
+/* clang-format off */
 static const struct opt_row reflect_rows[] = {
-	{.name = "key-file",
-	 .type = OPT_STRING,
-	 .flags = OPT_F_PTR | OPT_F_FILE,
-	 REFLECT_FIELD(key_file),
-	 .arg = "FILE",
-	 .help = "authenticated mode (HMAC-SHA-256) with the key in FILE (its "
-		 "bytes, one trailing newline ignored)",
-	 .accepted = "a file path"},
-	{.name = "stateful",
-	 .type = OPT_SWITCH,
-	 REFLECT_FIELD(cfg.stateful),
-	 .help = "own sequence numbers per session (address, port, SSID): "
-		 "the sender can tell loss in each direction"},
-	{.name = "rate-limit",
-	 .type = OPT_UINT,
-	 REFLECT_FIELD(rate_limit),
-	 .min = 0,
-	 .max = 100000000,
-	 .arg = "PPS|0",
-	 .help = "packets per second reflected per source address (default "
-		 "100000; 0: no limit)",
-	 .accepted = "0..100000000 packets/s"},
+	OPT_FILE_ROW("key-file", struct reflect_cli, key_file,
+		     "authenticated mode (HMAC-SHA-256) with the key in FILE "
+		     "(its bytes, one trailing newline ignored)",
+		     .accepted = "a file path"),
+	OPT_SWITCH_ROW("stateful", struct reflect_cli, cfg.stateful,
+		       "own sequence numbers per session (address, port, "
+		       "SSID): the sender can tell loss in each direction"),
+	OPT_UINT_ROW("rate-limit", struct reflect_cli, rate_limit, 0,
+		     100000000, "PPS|0", NULL,
+		     "packets per second reflected per source address "
+		     "(default 100000; 0: no limit)",
+		     "0..100000000 packets/s"),
 };
+/* clang-format on */
 
-OPT_GROUP_TYPE(reflect_group, struct reflect_cli);
-static const struct opt_group reflect_group = OPT_GROUP_FOR(
-	reflect_group, "stamp-reflect", reflect_rows, struct reflect_cli);
-
-static const struct opt_group_ref reflect_groups[] = {
-	OPT_AT(spec_opts_address, struct reflect_cli, spec),
-	OPT_AT(spec_opts_traffic, struct reflect_cli, spec),
-	OPT_AT(spec_opts_backend, struct reflect_cli, spec.backend),
-	OPT_AT(spec_opts_output, struct reflect_cli, spec),
-	OPT_AT_ROOT(reflect_group, struct reflect_cli),
-	OPT_AT_END,
-};
+OPT_STATIC_GROUP(reflect_group, "stamp-reflect", reflect_rows,
+		 struct reflect_cli);
 
 /* Where this command's default or meaning differs from reflect's. */
-static const struct opt_help_override reflect_help[] = {
-	{"listen", "address to listen on (default 0.0.0.0:862)"},
-	{"size", "largest frame taken, incl. FCS, 64..9018 (default 1518); "
-		 "longer packets are refused as oversize"},
-	{"duration", "run time: 10s, 500ms, 2m (default: until stopped)"},
-	{"count", "end after N packets received"},
-	{"idle-timeout", "end after this long without packets, once they "
-			 "started (default 0: never)"},
-	{"backend", "udp (default) | xdp: the 44-octet packets answered in "
-		    "XDP, the rest by the socket"},
-	{"interface", "xdp: the interface (default: the one holding the "
-		      "--listen address)"},
-	{NULL, NULL},
-};
-
 const struct opt_command cmd_stamp_reflect_opts = {
 	.name = "stamp-reflect",
 	.summary = "STAMP Session-Reflector (RFC 8762/8972, TWAMP-Light), port "
@@ -82,11 +47,28 @@ const struct opt_command cmd_stamp_reflect_opts = {
 		 "  A STAMP Session-Reflector (RFC 8762/8972), also answering "
 		 "TWAMP-Light senders;\n  listens on 0.0.0.0:862 unless told "
 		 "otherwise.",
-	.groups = reflect_groups,
+	.groups = CMD_GROUPS(CMD_SPEC_GROUPS(struct reflect_cli, spec),
+			     OPT_AT_ROOT(reflect_group, struct reflect_cli)),
 	.roles = SPEC_R_STAMP_REFLECT,
 	.epilog = "\nexit codes: 0 ok, 1 runtime error, 2 bad input\nJSON "
 		  "fields: docs/json.md, docs/stamp.md\n",
-	.help_overrides = reflect_help,
+	.help_overrides = CMD_HELP(
+		{"listen", "address to listen on (default 0.0.0.0:862)"},
+		{"size",
+		 "largest frame taken, incl. FCS, 64..9018 (default 1518); "
+		 "longer packets are refused as oversize"},
+		{"duration",
+		 "run time: 10s, 500ms, 2m (default: until stopped)"},
+		{"count", "end after N packets received"},
+		{"idle-timeout",
+		 "end after this long without packets, once they "
+		 "started (default 0: never)"},
+		{"backend",
+		 "udp (default) | xdp: the 44-octet packets answered in "
+		 "XDP, the rest by the socket"},
+		{"interface",
+		 "xdp: the interface (default: the one holding the "
+		 "--listen address)"}),
 };
 
 static void reflect_defaults(struct reflect_cli *cli)
@@ -100,8 +82,9 @@ static void reflect_defaults(struct reflect_cli *cli)
 	cli->spec.idle_timeout_ns = 0; /* a reflector waits for senders */
 }
 
-static int reflect_finish(struct reflect_cli *ctx)
+static int reflect_check(void *cfg, const struct opt_parse *st)
 {
+	struct reflect_cli *ctx = cfg;
 	struct test_spec *sp = &ctx->spec;
 	char err[256];
 
@@ -157,31 +140,29 @@ static int reflect_finish(struct reflect_cli *ctx)
 	ctx->cfg.rate_burst = ctx->cfg.rate_limit_pps / 10 > 32 ?
 				      (uint32_t)(ctx->cfg.rate_limit_pps / 10) :
 				      32;
-	return 0;
+	return cmd_spec_finish("stamp-reflect", st, sp);
+}
+
+static int reflect_run(void *cfg)
+{
+	struct reflect_cli *cli = cfg;
+	struct lr_err err = {0};
+
+	stamp_clock_estimate(&cli->cfg.error_ns, &cli->cfg.synchronized,
+			     &cli->cfg.tai_offset_ns);
+	if (stamp_reflect_run(&cli->spec, &cli->cfg, cmd_stop_on_signals(),
+			      stdout, &err)) {
+		pr_warn("%s\n", lr_err_text(&err));
+		return EXIT_RUNTIME;
+	}
+	return EXIT_OK;
 }
 
 int cmd_stamp_reflect(int argc, char **argv)
 {
-	struct lr_err err = {0};
 	struct reflect_cli cli;
-	struct opt_parse st;
-	int rc;
 
 	reflect_defaults(&cli);
-	rc = opts_parse_argv(&cmd_stamp_reflect_opts, 0, argc, argv, &cli, &st);
-	if (!rc)
-		rc = reflect_finish(&cli);
-	if (!rc)
-		rc = cmd_spec_finish("stamp-reflect", &st, &cli.spec);
-	if (rc == CMD_HELP_SHOWN)
-		return EXIT_OK;
-	if (rc)
-		return rc;
-	stamp_clock_estimate(&cli.cfg.error_ns, &cli.cfg.synchronized,
-			     &cli.cfg.tai_offset_ns);
-	rc = stamp_reflect_run(&cli.spec, &cli.cfg, cmd_stop_on_signals(),
-			       stdout, &err);
-	if (rc)
-		pr_warn("%s\n", lr_err_text(&err));
-	return rc ? EXIT_RUNTIME : EXIT_OK;
+	return cmd_run_parsed(&cmd_stamp_reflect_opts, argc, argv, &cli,
+			      reflect_check, reflect_run);
 }

@@ -22,19 +22,27 @@
 
 #define SUBS_API_PORT 9280
 
+/* What the arguments ask for: HOST, add|remove|list, and IP:PORT. */
+struct subscribers_request {
+	const char *host, *verb, *target;
+	enum repl_subscribers_action action;
+	struct ip_addr ip;
+	uint16_t port;
+	char hostport[300];
+};
+
 struct subscribers_cli {
 	struct cmd_api_client api;
 	bool json;
 	uint64_t timeout_ns;
+	struct subscribers_request rq; /* from the arguments, not rows */
 };
 
 #define SUBS_FIELD(field) OPT_FIELD(struct subscribers_cli, field)
 
 static const struct opt_row subscribers_rows[] = {
-	{.name = "json",
-	 .type = OPT_SWITCH,
-	 SUBS_FIELD(json),
-	 .help = "print the API's JSON reply"},
+	OPT_SWITCH_ROW("json", struct subscribers_cli, json,
+		       "print the API's JSON reply"),
 	{.name = "timeout",
 	 .type = OPT_DURATION,
 	 SUBS_FIELD(timeout_ns),
@@ -45,21 +53,8 @@ static const struct opt_row subscribers_rows[] = {
 	 .help = "per request (default 10s)"},
 };
 
-OPT_GROUP_TYPE(subscribers_group, struct subscribers_cli);
-static const struct opt_group subscribers_group =
-	OPT_GROUP_FOR(subscribers_group, "subscribers", subscribers_rows,
-		      struct subscribers_cli);
-
-static const struct opt_group_ref subscribers_groups[] = {
-	OPT_AT_ROOT(subscribers_group, struct subscribers_cli),
-	OPT_AT(cmd_api_client_group, struct subscribers_cli, api),
-	OPT_AT_END,
-};
-
-static const struct opt_help_override subscribers_help[] = {
-	{"token-file", "the replicator's bearer token"},
-	{NULL, NULL},
-};
+OPT_STATIC_GROUP(subscribers_group, "subscribers", subscribers_rows,
+		 struct subscribers_cli);
 
 /* clang-format off */
 const struct opt_command cmd_subscribers_opts = {
@@ -73,10 +68,13 @@ const struct opt_command cmd_subscribers_opts = {
 		 "  add IP:PORT          start sending the feed to IP:PORT\n"
 		 "  remove IP:PORT       stop; prints what it was sent\n"
 		 "  list                 the subscribers and their counters",
-	.groups = subscribers_groups,
+	.groups = CMD_GROUPS(
+		OPT_AT_ROOT(subscribers_group, struct subscribers_cli),
+		OPT_AT(cmd_api_client_group, struct subscribers_cli, api)),
 	.epilog = "\nexit codes: 0 ok, 1 runtime error (no reply, 5xx), 2 bad "
 		  "input or refused (4xx)\n",
-	.help_overrides = subscribers_help,
+	.help_overrides = CMD_HELP(
+		{"token-file", "the replicator's bearer token"}),
 	.words = "add remove list",
 	.max_args = 3,
 };
@@ -115,25 +113,16 @@ static void print_sub(json_t *s, const char *verb)
 	       (long long)json_integer_value(json_object_get(s, "bytes")));
 }
 
-/* What the arguments ask for: HOST, add|remove|list, and IP:PORT. */
 static const char *const verb_names[] = {
 	[REPL_SUBS_ADD] = "add",
 	[REPL_SUBS_REMOVE] = "remove",
 	[REPL_SUBS_LIST] = "list",
 };
 
-struct subscribers_request {
-	const char *host, *verb, *target;
-	enum repl_subscribers_action action;
-	struct ip_addr ip;
-	uint16_t port;
-	char hostport[300];
-};
-
 /* The arguments that are not flags. 0, or EXIT_USAGE after one line. */
-static int subscribers_args(const struct opt_parse *st,
-			    struct subscribers_request *rq)
+static int subscribers_args(void *cfg, const struct opt_parse *st)
 {
+	struct subscribers_request *rq = &((struct subscribers_cli *)cfg)->rq;
 	char err[512];
 
 	rq->host = st->nargs > 0 ? st->args[0] : NULL;
@@ -189,9 +178,10 @@ static void print_reply(const struct subscribers_cli *cli,
 }
 
 /* Connect, ask, print. An exit code. */
-static int subscribers_run(struct subscribers_cli *cli,
-			   const struct subscribers_request *rq)
+static int subscribers_run(void *cfg)
 {
+	struct subscribers_cli *cli = cfg;
+	const struct subscribers_request *rq = &cli->rq;
 	struct api_client_config acfg;
 	struct api_client *api;
 	json_t *reply = NULL;
@@ -228,15 +218,7 @@ static int subscribers_run(struct subscribers_cli *cli,
 int cmd_subscribers(int argc, char **argv)
 {
 	struct subscribers_cli cli = {.timeout_ns = 10 * NSEC_PER_SEC};
-	struct subscribers_request rq = {0};
-	struct opt_parse st;
-	int rc;
 
-	rc = opts_parse_argv(&cmd_subscribers_opts, 0, argc, argv, &cli, &st);
-	if (rc == CMD_HELP_SHOWN)
-		return EXIT_OK;
-	if (rc)
-		return EXIT_USAGE;
-	rc = subscribers_args(&st, &rq);
-	return rc ? rc : subscribers_run(&cli, &rq);
+	return cmd_run_parsed(&cmd_subscribers_opts, argc, argv, &cli,
+			      subscribers_args, subscribers_run);
 }

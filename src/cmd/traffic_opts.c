@@ -82,6 +82,14 @@ void cmd_spec_defaults_after(enum role role, const struct opt_parse *st,
 			FRAME_VLAN_HLEN * (sp->vlan_inner_id ? 2u : 1u);
 }
 
+int cmd_spec_check(void *cfg, const struct opt_parse *st)
+{
+	struct test_spec *sp = cfg;
+
+	cmd_spec_defaults_after(sp->role, st, sp);
+	return cmd_spec_finish(role_name(sp->role), st, sp);
+}
+
 int cmd_parse_spec(enum role role, int argc, char **argv, struct test_spec *sp)
 {
 	struct opt_parse st;
@@ -89,10 +97,7 @@ int cmd_parse_spec(enum role role, int argc, char **argv, struct test_spec *sp)
 
 	spec_opts_defaults(role, sp);
 	rc = opts_parse_argv(spec_opts_command(role), 0, argc, argv, sp, &st);
-	if (rc)
-		return rc;
-	cmd_spec_defaults_after(role, &st, sp);
-	return cmd_spec_finish(role_name(role), &st, sp);
+	return rc ? rc : cmd_spec_check(sp, &st);
 }
 
 int cmd_bad_value(const char *command, const char *flag, const char *value,

@@ -836,6 +836,30 @@ static int tx_setup(struct worker *w, struct tx_state *tx)
 	return 0;
 }
 
+/* A sender's state, allocated and set up in one step: a failed setup
+ * frees what it took. */
+static int tx_create(struct worker *w, struct tx_state **out)
+{
+	struct tx_state *tx = malloc(sizeof(*tx));
+	int err;
+
+	if (!tx)
+		return -ENOMEM;
+	err = tx_setup(w, tx);
+	if (err) {
+		free(tx);
+		return err;
+	}
+	*out = tx;
+	return 0;
+}
+
+static void tx_destroy(struct tx_state *tx)
+{
+	tx_teardown(tx);
+	free(tx);
+}
+
 /*
  * The UDP checksum after writing a probe: the ones' complement sum is the
  * same in either byte order (RFC 1071), so the header's 16-bit words are
@@ -1010,17 +1034,12 @@ not_sent:
 
 static int run_send(struct worker *w)
 {
-	struct tx_state *tx = malloc(sizeof(*tx));
+	struct tx_state *tx;
 	uint64_t last_error_log = 0, last_sent;
-	int err;
+	int err = tx_create(w, &tx);
 
-	if (!tx)
-		return -ENOMEM;
-	err = tx_setup(w, tx);
-	if (err) {
-		free(tx);
+	if (err)
 		return err;
-	}
 	last_sent = mono_ns();
 	for (;;) {
 		uint64_t now = mono_ns();
@@ -1056,8 +1075,7 @@ static int run_send(struct worker *w)
 			clock_wait_until(due);
 		}
 	}
-	tx_teardown(tx);
-	free(tx);
+	tx_destroy(tx);
 	return 0;
 }
 
@@ -1070,17 +1088,12 @@ static int run_ping(struct worker *w)
 {
 	const struct test_spec *sp = w->spec;
 	struct pkt rx[SPEC_MAX_BURST];
-	struct tx_state *tx = malloc(sizeof(*tx));
+	struct tx_state *tx;
 	uint64_t drain_until = 0, bursts = 0, last_sent;
-	int err;
+	int err = tx_create(w, &tx);
 
-	if (!tx)
-		return -ENOMEM;
-	err = tx_setup(w, tx);
-	if (err) {
-		free(tx);
+	if (err)
 		return err;
-	}
 	last_sent = mono_ns();
 	memset(rx, 0, sizeof(rx[0]) * sp->burst);
 	for (;;) {
@@ -1146,8 +1159,7 @@ static int run_ping(struct worker *w)
 			 tx->sent > unique ? tx->sent - unique : 0);
 	}
 	publish_jitter(w);
-	tx_teardown(tx);
-	free(tx);
+	tx_destroy(tx);
 	return 0;
 }
 

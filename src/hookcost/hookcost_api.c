@@ -22,6 +22,7 @@
 /* How long past its duration a session may take to end. */
 #define API_JOB_SLACK_NS (30 * NSEC_PER_SEC)
 
+/* POST req (consumed; NULL: it could not be built) as job's session. */
 static int api_session_start(struct hc_far_end *fe, json_t *req,
 			     uint64_t duration_ns, struct hc_job *job)
 {
@@ -31,6 +32,8 @@ static int api_session_start(struct hc_far_end *fe, json_t *req,
 	long status;
 	int rc;
 
+	if (!req)
+		return -ENOMEM;
 	memset(job, 0, sizeof(*job));
 	job->child.out_fd = job->child.err_fd = -1;
 	job->limit_ns = duration_ns + API_JOB_SLACK_NS;
@@ -54,20 +57,16 @@ static int api_session_start(struct hc_far_end *fe, json_t *req,
 	return 0;
 }
 
-/*
- * A session request: its role, where it sends, and the spec's members by
- * the rows' JSON keys (lib/spec_opts.c), as the daemon reads them back.
- * NULL on ENOMEM.
- */
+/* A session request (remote_spec_request) and where it sends. NULL on
+ * ENOMEM. */
 static json_t *session_json(const char *role, const struct test_spec *spec,
 			    const char *const *keys, const char *dst_ip,
 			    uint16_t port)
 {
-	json_t *body = json_pack("{ss ss si}", "role", role, "dst", dst_ip,
-				 "port", port);
+	json_t *body = remote_spec_request(role, spec, keys);
 
-	if (body &&
-	    opts_to_json(spec_opts_command(spec->role), spec, keys, body)) {
+	if (body && (json_object_set_new(body, "dst", json_string(dst_ip)) ||
+		     json_object_set_new(body, "port", json_integer(port)))) {
 		json_decref(body);
 		return NULL;
 	}
@@ -89,8 +88,6 @@ static int api_source_start(struct hc_far_end *fe,
 	spec.frame_size = req->frame_size;
 	spec.duration_ns = req->duration_ns;
 	body = session_json("source", &spec, keys, req->dst_ip, req->port);
-	if (!body)
-		return -ENOMEM;
 	return api_session_start(fe, body, req->duration_ns, job);
 }
 
@@ -106,8 +103,6 @@ static int api_ping_start(struct hc_far_end *fe, const struct hc_ping_req *req,
 	spec.rate.value = (double)req->rate_pps;
 	spec.duration_ns = req->duration_ns;
 	body = session_json("ping", &spec, keys, req->dst_ip, req->port);
-	if (!body)
-		return -ENOMEM;
 	return api_session_start(fe, body, req->duration_ns, job);
 }
 
@@ -137,17 +132,11 @@ static json_t *api_job_finish(struct hc_far_end *fe, struct hc_job *job,
 
 static void api_job_abort(struct hc_far_end *fe, struct hc_job *job)
 {
-	char path[80], err[300];
-	json_t *reply = NULL;
-	long status;
+	char err[300];
 
 	if (!job->session_id[0])
 		return;
-	/* Ends it if it still runs; a finished one just answers. */
-	snprintf(path, sizeof(path), "/v1/sessions/%s", job->session_id);
-	api_client_request(fe->api, "DELETE", path, NULL, &status, &reply, err,
-			   sizeof(err));
-	json_decref(reply);
+	remote_stop(fe->api, job->session_id, err, sizeof(err));
 	job->session_id[0] = '\0';
 }
 

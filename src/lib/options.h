@@ -402,5 +402,27 @@ int opts_print_completion(const struct opt_command *const *cmds, size_t ncmds,
 		.name = (lname), .type = OPT_STRING,                           \
 		OPT_FIELD(cfg_type, field), .arg = (argname), .help = (text)   \
 	}
+/* One of name_list (a compound literal of struct opt_name, NULL-ended). */
+#define OPT_ENUM_ROW(lname, cfg_type, field, name_list, argname, text, acc)    \
+	{                                                                      \
+		.name = (lname), .type = OPT_ENUM, OPT_FIELD(cfg_type, field), \
+		.names = (name_list), .arg = (argname), .help = (text),        \
+		.accepted = (acc)                                              \
+	}
+/* A path kept as a pointer into argv (a const char * field); what else
+ * the row needs (.parse, .accepted, .roles) follows as designators. */
+#define OPT_FILE_ROW(lname, cfg_type, field, text, ...)                        \
+	{                                                                      \
+		.name = (lname), .type = OPT_STRING,                           \
+		.flags = OPT_F_PTR | OPT_F_FILE, OPT_FIELD(cfg_type, field),   \
+		.arg = "FILE", .help = (text), __VA_ARGS__                     \
+	}
+
+/* A file's own group of cfg_type rows: its type and the group in one
+ * line (OPT_GROUP_TYPE and OPT_GROUP_FOR, the type named once). */
+#define OPT_STATIC_GROUP(ident, gname, array, cfg_type)                        \
+	OPT_GROUP_TYPE(ident, cfg_type);                                       \
+	static const struct opt_group ident =                                  \
+		OPT_GROUP_FOR(ident, gname, array, cfg_type)
 
 #endif

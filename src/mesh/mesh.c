@@ -131,23 +131,6 @@ static void cell_fill(const struct mesh_config *cfg, struct mesh_cell *cell)
 	}
 }
 
-/*
- * A session request: its role, and the spec's members named in keys by
- * the rows' JSON keys (lib/spec_opts.c), as the server reads them back.
- * NULL on ENOMEM.
- */
-static json_t *spec_request(const char *role, const struct test_spec *sp,
-			    const char *const *keys)
-{
-	json_t *req = json_pack("{ss}", "role", role);
-
-	if (req && opts_to_json(spec_opts_command(sp->role), sp, keys, req)) {
-		json_decref(req);
-		return NULL;
-	}
-	return req;
-}
-
 /* The receiving end: a sink, or for --rtt a reflector, living through
  * the pair's traffic and its drain. */
 static json_t *receiver_request(const struct mesh_config *cfg,
@@ -167,7 +150,7 @@ static json_t *receiver_request(const struct mesh_config *cfg,
 	sp.frame_size = rtt || cfg->frame_size > 1518 ? cfg->frame_size : 1518;
 	sp.duration_ns = (uint64_t)(life * 1e9);
 	sp.rate = cfg->rate;
-	req = spec_request(rtt ? "reflect" : "sink", &sp, keys);
+	req = remote_spec_request(rtt ? "reflect" : "sink", &sp, keys);
 	if (req && rtt && cfg->rate.kind != RATE_MAX &&
 	    opts_to_json(spec_opts_command(sp.role), &sp, keys_rate, req)) {
 		json_decref(req);
@@ -219,12 +202,31 @@ static json_t *sender_request(const struct mesh_config *cfg,
 	if (cfg->duration_ns)
 		keys[n++] = "duration";
 	keys[n] = NULL;
-	req = spec_request(rtt ? "ping" : "source", &sp, keys);
+	req = remote_spec_request(rtt ? "ping" : "source", &sp, keys);
 	if (req) {
 		json_object_set_new(req, "dst", json_string(rs->address));
 		json_object_set_new(req, "port", json_integer(rs->port));
 	}
 	return req;
+}
+
+/* Create one end's session from req (NULL: it could not be built). 0, or
+ * -errno with the line in cell->error naming the host and its role. */
+static int pair_create(struct remote *r, json_t *req, const char *host,
+		       const char *role, struct mesh_cell *cell)
+{
+	char err[200] = "";
+	int ret;
+
+	if (!req) {
+		snprintf(cell->error, sizeof(cell->error), "out of memory");
+		return -ENOMEM;
+	}
+	ret = remote_create(r, req, err, sizeof(err));
+	if (ret)
+		snprintf(cell->error, sizeof(cell->error), "%s: %s: %s", host,
+			 role, err);
+	return ret;
 }
 
 static void run_pair(const struct mesh_config *cfg,
@@ -252,28 +254,11 @@ static void run_pair(const struct mesh_config *cfg,
 	}
 
 	req = receiver_request(cfg, hs, sender, receiver, ss.api, life);
-	if (!req) {
-		snprintf(cell->error, sizeof(cell->error), "out of memory");
+	if (pair_create(&rs, req, rname, rtt ? "reflect" : "sink", cell))
 		goto out;
-	}
-	ret = remote_create(&rs, req, err, sizeof(err));
-	if (ret) {
-		snprintf(cell->error, sizeof(cell->error), "%s: %s: %s", rname,
-			 rtt ? "reflect" : "sink", err);
-		goto out;
-	}
-
 	req = sender_request(cfg, &rs);
-	if (!req) {
-		snprintf(cell->error, sizeof(cell->error), "out of memory");
+	if (pair_create(&ss, req, sname, rtt ? "ping" : "source", cell))
 		goto out;
-	}
-	ret = remote_create(&ss, req, err, sizeof(err));
-	if (ret) {
-		snprintf(cell->error, sizeof(cell->error), "%s: %s: %s", sname,
-			 rtt ? "ping" : "source", err);
-		goto out;
-	}
 	ret = session_wait(&ss, mono_ns() + (uint64_t)(life * 1e9) + 30 * NSEC_PER_SEC,
 			   stop, err, sizeof(err));
 	if (ret) {

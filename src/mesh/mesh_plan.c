@@ -28,28 +28,27 @@ void mesh_config_init(struct mesh_config *cfg)
 
 /* ---- the hosts file */
 
-static bool name_ok(const char *s)
+/* 1..size-1 characters, each a letter, a digit or one of punct. */
+static bool field_ok(const char *s, size_t size, const char *punct)
 {
 	size_t n = strlen(s);
 
-	if (n == 0 || n >= sizeof(((struct mesh_host *)0)->name))
+	if (n == 0 || n >= size)
 		return false;
 	for (; *s; s++)
-		if (!isalnum((unsigned char)*s) && !strchr("._-", *s))
+		if (!isalnum((unsigned char)*s) && !strchr(punct, *s))
 			return false;
 	return true;
 }
 
+static bool name_ok(const char *s)
+{
+	return field_ok(s, sizeof(((struct mesh_host *)0)->name), "._-");
+}
+
 static bool api_ok(const char *s)
 {
-	size_t n = strlen(s);
-
-	if (n == 0 || n >= sizeof(((struct mesh_host *)0)->api))
-		return false;
-	for (; *s; s++)
-		if (!isalnum((unsigned char)*s) && !strchr(".:[]-_", *s))
-			return false;
-	return true;
+	return field_ok(s, sizeof(((struct mesh_host *)0)->api), ".:[]-_");
 }
 
 int mesh_hosts_read(FILE *f, const char *path, struct mesh_host *hosts,

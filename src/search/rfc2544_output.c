@@ -309,6 +309,12 @@ static json_t *jnum(double v)
 	return json_real(isfinite(v) ? v : 0);
 }
 
+/* A bracket's upper end: null while no load has failed (below 0). */
+static json_t *jupper(double v)
+{
+	return v < 0 ? json_null() : jnum(v);
+}
+
 static json_t *jcount(uint64_t v)
 {
 	return json_integer(v > (uint64_t)INT64_MAX ? INT64_MAX :
@@ -575,10 +581,7 @@ static json_t *trial_json(const struct rfc2544_run *run,
 		json_object_set_new(o, "pass",
 				    json_boolean(t->pass[SEARCH_NDR]));
 		json_object_set_new(o, "lower", jnum(t->lower[SEARCH_NDR]));
-		json_object_set_new(o, "upper",
-				    t->upper[SEARCH_NDR] < 0 ?
-					    json_null() :
-					    jnum(t->upper[SEARCH_NDR]));
+		json_object_set_new(o, "upper", jupper(t->upper[SEARCH_NDR]));
 	}
 	if (t->kind == TRIAL_THROUGHPUT) {
 		json_object_set_new(
@@ -588,9 +591,7 @@ static json_t *trial_json(const struct rfc2544_run *run,
 				    json_boolean(t->pass[SEARCH_PDR]));
 		json_object_set_new(o, "pdr_lower", jnum(t->lower[SEARCH_PDR]));
 		json_object_set_new(o, "pdr_upper",
-				    t->upper[SEARCH_PDR] < 0 ?
-					    json_null() :
-					    jnum(t->upper[SEARCH_PDR]));
+				    jupper(t->upper[SEARCH_PDR]));
 	}
 	json_object_set_new(o, "counted", json_boolean(t->counted));
 	json_object_set_new(o, "sender_short", json_boolean(t->sender_short));

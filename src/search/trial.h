@@ -161,6 +161,15 @@ int trial_result_from_reports(json_t *send, json_t *recv,
 int trial_if_speed_mbps(const char *ifname, uint32_t *mbps);
 /* A trial's frame_size and mix (NULL: none) are in range and agree. */
 bool trial_size_valid(uint32_t frame_size, const struct size_mix *mix);
+/* Every runner's check of what it is asked to run: 0, or -EINVAL with
+ * "invalid trial parameters" / "invalid burst parameters" in err. */
+int trial_params_check(const struct trial_params *p, char *err, size_t err_len);
+int trial_burst_check(const struct burst_params *p, char *err, size_t err_len);
+/* What both runners' senders take from their config: the TOS byte, the
+ * VLAN tags and the no-GSO choice, into sp. */
+struct test_spec;
+void trial_sender_marking(struct test_spec *sp, uint8_t tos,
+			  const struct marking_vlans *vlan, bool no_gso);
 /* The sender's --burst for a rate: 5 ms of catch-up, 32..1024. */
 uint32_t trial_pacing_burst(double rate_pps);
 

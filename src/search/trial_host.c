@@ -139,12 +139,7 @@ static int host_run(struct host_runner *hr, uint32_t frame_size,
 	sp->duration_ns = duration_ns;
 	sp->count = frames;
 	sp->flows = hr->cfg.flows ? hr->cfg.flows : 1;
-	sp->tos = hr->cfg.tos;
-	sp->vlan_id = hr->cfg.vlan.id;
-	sp->vlan_pcp = hr->cfg.vlan.pcp;
-	sp->vlan_inner_id = hr->cfg.vlan.inner_id;
-	sp->vlan_inner_pcp = hr->cfg.vlan.inner_pcp;
-	sp->backend.no_gso = hr->cfg.no_gso;
+	trial_sender_marking(sp, hr->cfg.tos, &hr->cfg.vlan, hr->cfg.no_gso);
 	sp->interval_ns = 0;
 	sp->quiet = true;
 	sp->output = OUTPUT_JSON;
@@ -170,13 +165,10 @@ static int host_run_trial(struct trial_runner *r, const struct trial_params *p,
 {
 	struct host_runner *hr = (struct host_runner *)r;
 	struct trial_result warm;
-	int ret;
+	int ret = trial_params_check(p, err, err_len);
 
-	if (!trial_size_valid(p->frame_size, p->mix) || !(p->rate_pps > 0) ||
-	    !p->duration_ns) {
-		snprintf(err, err_len, "invalid trial parameters");
-		return -EINVAL;
-	}
+	if (ret)
+		return ret;
 	if (p->warmup_ns) {
 		/* Learning frames: the path's tables primed, not counted. */
 		ret = host_run(hr, p->frame_size, p->mix, p->rate_pps,
@@ -192,12 +184,10 @@ static int host_run_burst(struct trial_runner *r, const struct burst_params *p,
 			  struct trial_result *out, char *err, size_t err_len)
 {
 	struct host_runner *hr = (struct host_runner *)r;
+	int ret = trial_burst_check(p, err, err_len);
 
-	if (!trial_size_valid(p->frame_size, p->mix) || !p->frames ||
-	    !p->max_ns) {
-		snprintf(err, err_len, "invalid burst parameters");
-		return -EINVAL;
-	}
+	if (ret)
+		return ret;
 	return host_run(hr, p->frame_size, p->mix, p->rate_pps, p->max_ns,
 			p->frames, p->drain_ns, out, err, err_len);
 }

@@ -244,6 +244,37 @@ bool trial_size_valid(uint32_t frame_size, const struct size_mix *mix)
 		sizemix_min(mix) >= FRAME_MIN_SIZE);
 }
 
+void trial_sender_marking(struct test_spec *sp, uint8_t tos,
+			  const struct marking_vlans *vlan, bool no_gso)
+{
+	sp->tos = tos;
+	sp->vlan_id = vlan->id;
+	sp->vlan_pcp = vlan->pcp;
+	sp->vlan_inner_id = vlan->inner_id;
+	sp->vlan_inner_pcp = vlan->inner_pcp;
+	sp->backend.no_gso = no_gso;
+}
+
+int trial_params_check(const struct trial_params *p, char *err, size_t err_len)
+{
+	if (!trial_size_valid(p->frame_size, p->mix) || !(p->rate_pps > 0) ||
+	    !p->duration_ns) {
+		snprintf(err, err_len, "invalid trial parameters");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int trial_burst_check(const struct burst_params *p, char *err, size_t err_len)
+{
+	if (!trial_size_valid(p->frame_size, p->mix) || !p->frames ||
+	    !p->max_ns) {
+		snprintf(err, err_len, "invalid burst parameters");
+		return -EINVAL;
+	}
+	return 0;
+}
+
 uint32_t trial_pacing_burst(double rate_pps)
 {
 	double b = ceil(rate_pps * (double)PACING_SLACK_NS / 1e9);
@@ -345,6 +376,18 @@ static int child_failed(const struct child_proc *c, int status, char *err,
 	snprintf(err, err_len, "%s ended (%s)%s%s", c->tag, how,
 		 line[0] ? ": " : "", line);
 	return -EPIPE;
+}
+
+/* Traffic that failed (nothing received, refused) is a trial's result,
+ * reported as usual, not an error of the run: only another exit fails. */
+static int trial_child_status(const struct child_proc *c, int status, char *err,
+			      size_t err_len)
+{
+	if (!WIFEXITED(status) ||
+	    (WEXITSTATUS(status) != 0 &&
+	     WEXITSTATUS(status) != LINERATE_EXIT_NO_TRAFFIC))
+		return child_failed(c, status, err, err_len);
+	return 0;
 }
 
 /*
@@ -514,12 +557,7 @@ static int sender_spec(const struct lab_runner *lr, uint16_t port,
 	}
 	sp->interval_ns = 0;
 	sp->output = OUTPUT_JSON;
-	sp->backend.no_gso = lr->no_gso;
-	sp->tos = lr->tos;
-	sp->vlan_id = lr->vlan.id;
-	sp->vlan_pcp = lr->vlan.pcp;
-	sp->vlan_inner_id = lr->vlan.inner_id;
-	sp->vlan_inner_pcp = lr->vlan.inner_pcp;
+	trial_sender_marking(sp, lr->tos, &lr->vlan, lr->no_gso);
 	return 0;
 }
 
@@ -549,13 +587,7 @@ static int run_sender(struct lab_runner *lr, uint16_t port, uint32_t frame_size,
 			 lr->what_send);
 		return rc;
 	}
-	/* Traffic that failed (nothing received, refused) is a trial's
-	 * result, reported as usual, not an error of the run. */
-	if (!WIFEXITED(status) || (WEXITSTATUS(status) != 0 &&
-				   WEXITSTATUS(status) !=
-					   LINERATE_EXIT_NO_TRAFFIC))
-		return child_failed(c, status, err, err_len);
-	return 0;
+	return trial_child_status(c, status, err, err_len);
 }
 
 /* Stop a receiver with SIGINT: it prints its final JSON and exits. */
@@ -573,13 +605,7 @@ static int stop_receiver(struct lab_runner *lr, struct child_proc *c, char *err,
 			 c->tag);
 		return rc;
 	}
-	/* Traffic that failed (nothing received, refused) is a trial's
-	 * result, reported as usual, not an error of the run. */
-	if (!WIFEXITED(status) || (WEXITSTATUS(status) != 0 &&
-				   WEXITSTATUS(status) !=
-					   LINERATE_EXIT_NO_TRAFFIC))
-		return child_failed(c, status, err, err_len);
-	return 0;
+	return trial_child_status(c, status, err, err_len);
 }
 
 /* ---------------------------------------------------------------- JSON */
@@ -782,12 +808,10 @@ static int lab_run_trial(struct trial_runner *r, const struct trial_params *p,
 			 struct trial_result *out, char *err, size_t err_len)
 {
 	struct lab_runner *lr = (struct lab_runner *)r;
+	int ret = trial_params_check(p, err, err_len);
 
-	if (!trial_size_valid(p->frame_size, p->mix) || !(p->rate_pps > 0) ||
-	    !p->duration_ns) {
-		snprintf(err, err_len, "invalid trial parameters");
-		return -EINVAL;
-	}
+	if (ret)
+		return ret;
 	return lab_run(lr, p->frame_size, p->mix, p->rate_pps, p->duration_ns,
 		       0, p->warmup_ns, p->drain_ns, out, err, err_len);
 }
@@ -796,12 +820,10 @@ static int lab_run_burst(struct trial_runner *r, const struct burst_params *p,
 			 struct trial_result *out, char *err, size_t err_len)
 {
 	struct lab_runner *lr = (struct lab_runner *)r;
+	int ret = trial_burst_check(p, err, err_len);
 
-	if (!trial_size_valid(p->frame_size, p->mix) || !p->frames ||
-	    !p->max_ns) {
-		snprintf(err, err_len, "invalid burst parameters");
-		return -EINVAL;
-	}
+	if (ret)
+		return ret;
 	return lab_run(lr, p->frame_size, p->mix, p->rate_pps, p->max_ns,
 		       p->frames, 0, p->drain_ns, out, err, err_len);
 }
