@@ -97,11 +97,11 @@ int flow_owner_cpu(const struct xdp_flow_state *cpus, int ncpus)
 }
 
 /*
- * One flow over all CPUs whose owner is the flow's (flow_owner_cpu()),
+ * One flow over the CPUs whose owner is the flow's (flow_owner_cpu()),
  * with seqtrack.h's definitions: received and duplicates add up, the
- * highest number is the highest any CPU saw, and expected and lost
- * follow from those. The packets other owners sent with the flow id on
- * other CPUs are untracked (*untracked), as those on the same CPU are.
+ * highest number is the highest any of those CPUs saw, and expected and
+ * lost follow from those. The packets other owners sent with the flow id
+ * on other CPUs are untracked (*untracked), as those on the same CPU are.
  * Duplicates that land on two different CPUs are not recognised (RSS
  * keeps a flow on one queue). The owner CPU's index is returned, -1
  * when no CPU saw the flow.
