@@ -647,7 +647,7 @@ static int rfc2544_check(void *cfg, const struct opt_parse *st)
 static int write_outputs(const struct rfc2544_args *a,
 			 const struct rfc2544_run *run)
 {
-	char err[256];
+	struct lr_err csv_err = {0}, plot_err = {0};
 	int rc = 0;
 
 	if (a->json) {
@@ -667,13 +667,14 @@ static int write_outputs(const struct rfc2544_args *a,
 		rfc2544_print_table(stdout, run);
 	}
 	fflush(stdout);
-	if (a->csv_path &&
-	    rfc2544_write_csv(a->csv_path, run, err, sizeof(err))) {
-		fprintf(stderr, "linerate rfc2544: %s\n", err);
+	if (a->csv_path && rfc2544_write_csv(a->csv_path, run, &csv_err)) {
+		fprintf(stderr, "linerate rfc2544: %s\n",
+			lr_err_text(&csv_err));
 		rc = -EIO;
 	}
-	if (a->plot_path && rfc2544_plot(a->plot_path, run, err, sizeof(err))) {
-		fprintf(stderr, "linerate rfc2544: %s\n", err);
+	if (a->plot_path && rfc2544_plot(a->plot_path, run, &plot_err)) {
+		fprintf(stderr, "linerate rfc2544: %s\n",
+			lr_err_text(&plot_err));
 		rc = -EIO;
 	}
 	return rc;

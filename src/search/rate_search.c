@@ -43,7 +43,7 @@ const char *search_phase_name(enum search_phase phase)
 }
 
 int search_init(struct rate_search *s, const struct search_config *cfg,
-		char *err, size_t err_len)
+		struct lr_err *err)
 {
 	const char *why = NULL;
 
@@ -65,11 +65,8 @@ int search_init(struct rate_search *s, const struct search_config *cfg,
 	if (!why && cfg->goals == 2 &&
 	    cfg->loss_goal[SEARCH_PDR] < cfg->loss_goal[SEARCH_NDR])
 		why = "the PDR loss goal must be >= the NDR one";
-	if (why) {
-		if (err && err_len)
-			snprintf(err, err_len, "%s", why);
-		return -EINVAL;
-	}
+	if (why)
+		return lr_err_set(err, -EINVAL, NULL, "%s", why);
 	memset(s, 0, sizeof(*s));
 	s->cfg = *cfg;
 	if (s->cfg.initial_width == 0)

@@ -44,6 +44,8 @@
 
 #include <stdbool.h>
 
+#include "lib/err.h"
+
 enum search_goal_id {
 	SEARCH_NDR = 0,
 	SEARCH_PDR = 1,
@@ -132,7 +134,7 @@ struct search_step {
 
 /* Validate cfg and start. -EINVAL (with a reason in err) on a bad one. */
 int search_init(struct rate_search *s, const struct search_config *cfg,
-		char *err, size_t err_len);
+		struct lr_err *err);
 
 /* The next trial to run: returns 0 and fills step, or 1 when every goal is
  * done (results in s->goal[]). */

@@ -428,7 +428,8 @@ static int throughput_one(struct rfc2544_run *run, unsigned int i)
 	};
 	struct rate_search *s = malloc(sizeof(*s));
 	struct search_step step;
-	char err[160], desc[160], name[SIZEMIX_TEXT_LEN];
+	struct lr_err bad = {0};
+	char desc[160], name[SIZEMIX_TEXT_LEN];
 	unsigned int n = 0;
 	int rc = 0;
 
@@ -441,9 +442,9 @@ static int throughput_one(struct rfc2544_run *run, unsigned int i)
 		sc.min_load = 1;
 	if (sc.min_load > sc.max_load)
 		sc.min_load = sc.max_load;
-	rc = search_init(s, &sc, err, sizeof(err));
+	rc = search_init(s, &sc, &bad);
 	if (rc) {
-		fail_run(run, rc, "throughput", err);
+		fail_run(run, rc, "throughput", lr_err_text(&bad));
 		goto out;
 	}
 	while (search_next(s, &step) == 0) {
@@ -675,6 +676,7 @@ static int b2b_one(struct rfc2544_run *run, unsigned int i)
 	struct rate_search *s = malloc(sizeof(*s));
 	double pps_sum = 0;
 	unsigned int bursts = 0, done = 0;
+	struct lr_err bad = {0};
 	char err[160], desc[160], name[SIZEMIX_TEXT_LEN];
 	int rc = 0;
 
@@ -688,9 +690,9 @@ static int b2b_one(struct rfc2544_run *run, unsigned int i)
 	for (unsigned int rep = 0; rep < c->b2b_trials; rep++) {
 		struct search_step step;
 
-		rc = search_init(s, &sc, err, sizeof(err));
+		rc = search_init(s, &sc, &bad);
 		if (rc) {
-			fail_run(run, rc, "back-to-back", err);
+			fail_run(run, rc, "back-to-back", lr_err_text(&bad));
 			goto out;
 		}
 		while (search_next(s, &step) == 0) {

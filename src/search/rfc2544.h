@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "lib/err.h"
 #include "lib/sizemix.h"
 #include "lib/units.h"
 #include "search/rate_search.h"
@@ -189,11 +190,11 @@ const char *rfc2544_kind_name(enum rfc2544_trial_kind kind);
 void rfc2544_print_table(FILE *out, const struct rfc2544_run *run);
 json_t *rfc2544_json(const struct rfc2544_run *run);
 int rfc2544_write_csv(const char *path, const struct rfc2544_run *run,
-		      char *err, size_t err_len);
+		      struct lr_err *err);
 /* --plot: .svg or .png through gnuplot. */
 bool rfc2544_plot_format_known(const char *path);
 bool rfc2544_gnuplot_available(void);
-int rfc2544_plot(const char *path, const struct rfc2544_run *run, char *err,
-		 size_t err_len);
+int rfc2544_plot(const char *path, const struct rfc2544_run *run,
+		 struct lr_err *err);
 
 #endif

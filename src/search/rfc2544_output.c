@@ -720,17 +720,15 @@ static void csv_value(FILE *f, bool have, double v, const char *fmt)
 }
 
 int rfc2544_write_csv(const char *path, const struct rfc2544_run *run,
-		      char *err, size_t err_len)
+		      struct lr_err *err)
 {
 	const struct rfc2544_config *c = &run->cfg;
 	FILE *f = fopen(path, "we");
 
 	if (!f) {
-		int rc = -errno;
-
-		snprintf(err, err_len, "--csv: cannot write %s: %s", path,
-			 strerror(errno));
-		return rc;
+		return lr_err_set(err, -errno, "csv",
+				  "--csv: cannot write %s: %s", path,
+				  strerror(errno));
 	}
 	fprintf(f, "frame_size,line_rate_pps,ndr_pps,ndr_mbps_l1,ndr_pct_line,"
 		   "pdr_pps,pdr_mbps_l1,pdr_pct_line,latency_type,"
@@ -770,11 +768,10 @@ int rfc2544_write_csv(const char *path, const struct rfc2544_run *run,
 				  sr->loss[k].res.loss_ratio * 100, "%.4f");
 		fprintf(f, ",%.2f\n", sr->mean_size);
 	}
-	if (fclose(f)) {
-		snprintf(err, err_len, "--csv: cannot write %s: %s", path,
-			 strerror(errno));
-		return -EIO;
-	}
+	if (fclose(f))
+		return lr_err_set(err, -EIO, "csv",
+				  "--csv: cannot write %s: %s", path,
+				  strerror(errno));
 	return 0;
 }
 
@@ -916,22 +913,16 @@ static void plot_script(FILE *f, void *arg)
 	write_plot_script(f, p->path, p->run);
 }
 
-int rfc2544_plot(const char *path, const struct rfc2544_run *run, char *err,
-		 size_t err_len)
+int rfc2544_plot(const char *path, const struct rfc2544_run *run,
+		 struct lr_err *err)
 {
-	struct plot_args p = { .path = path, .run = run };
-	struct lr_err why = {0};
+	struct plot_args p = {.path = path, .run = run};
 	bool any = false;
-	int rc;
 
 	for (unsigned int i = 0; i < run->cfg.nsizes; i++)
 		any |= run->sizes[i].throughput_done;
-	if (!any) {
-		snprintf(err, err_len, "--plot: no throughput results to plot");
-		return -ENODATA;
-	}
-	rc = gnuplot_run("--plot", plot_script, &p, &why);
-	if (rc)
-		snprintf(err, err_len, "%s", lr_err_text(&why));
-	return rc;
+	if (!any)
+		return lr_err_set(err, -ENODATA, "plot",
+				  "--plot: no throughput results to plot");
+	return gnuplot_run("--plot", plot_script, &p, err);
 }

@@ -124,7 +124,7 @@ static unsigned int run_search(struct rate_search *s,
 	struct search_step step;
 	unsigned int trials = 0;
 
-	assert_int_equal(search_init(s, cfg, NULL, 0), 0);
+	assert_int_equal(search_init(s, cfg, NULL), 0);
 	while (search_next(s, &step) == 0) {
 		double fwd, loss;
 
@@ -183,7 +183,7 @@ static void test_pdr_apart_from_ndr(void **state)
 	const double edge = 5905;
 
 	(void)state;
-	assert_int_equal(search_init(&s, &cfg, NULL, 0), 0);
+	assert_int_equal(search_init(&s, &cfg, NULL), 0);
 	while (search_next(&s, &step) == 0) {
 		double loss = step.load > edge	      ? 1 - edge / step.load :
 			      step.load > 0.99 * edge ? 0.001 :
@@ -218,7 +218,7 @@ static void test_step_function_no_estimate(void **state)
 
 	(void)state;
 	cfg.goals = 1;
-	assert_int_equal(search_init(&s, &cfg, NULL, 0), 0);
+	assert_int_equal(search_init(&s, &cfg, NULL), 0);
 	while (search_next(&s, &step) == 0) {
 		loss = device_loss(&d, step.load, &fwd);
 		/* Report nothing forwarded: no estimate. */
@@ -394,30 +394,30 @@ static void test_bad_config_and_records(void **state)
 {
 	struct search_config cfg = default_config();
 	struct rate_search s;
-	char err[128];
+	struct lr_err err = {0};
 
 	(void)state;
 	cfg.min_load = 0;
-	assert_int_equal(search_init(&s, &cfg, err, sizeof(err)), -EINVAL);
+	assert_int_equal(search_init(&s, &cfg, &err), -EINVAL);
 	cfg = default_config();
 	cfg.max_load = 10;
-	assert_int_equal(search_init(&s, &cfg, err, sizeof(err)), -EINVAL);
+	assert_int_equal(search_init(&s, &cfg, &err), -EINVAL);
 	cfg = default_config();
 	cfg.resolution = 0;
-	assert_int_equal(search_init(&s, &cfg, err, sizeof(err)), -EINVAL);
+	assert_int_equal(search_init(&s, &cfg, &err), -EINVAL);
 	cfg = default_config();
 	cfg.loss_goal[SEARCH_PDR] = 0.001;
 	cfg.loss_goal[SEARCH_NDR] = 0.01;
-	assert_int_equal(search_init(&s, &cfg, err, sizeof(err)), -EINVAL);
+	assert_int_equal(search_init(&s, &cfg, &err), -EINVAL);
 	cfg = default_config();
 	cfg.loss_goal[SEARCH_NDR] = NAN;
-	assert_int_equal(search_init(&s, &cfg, err, sizeof(err)), -EINVAL);
+	assert_int_equal(search_init(&s, &cfg, &err), -EINVAL);
 	cfg = default_config();
 	cfg.max_trials = SEARCH_MAX_TRIALS + 1;
-	assert_int_equal(search_init(&s, &cfg, err, sizeof(err)), -EINVAL);
+	assert_int_equal(search_init(&s, &cfg, &err), -EINVAL);
 
 	cfg = default_config();
-	assert_int_equal(search_init(&s, &cfg, err, sizeof(err)), 0);
+	assert_int_equal(search_init(&s, &cfg, &err), 0);
 	assert_int_equal(search_record(&s, 0, 0, 0), -EINVAL);
 	assert_int_equal(search_record(&s, 1000, 1.5, 0), -EINVAL);
 	assert_int_equal(search_record(&s, 1000, -0.1, 0), -EINVAL);
@@ -435,7 +435,7 @@ static void test_bounds(void **state)
 	struct rate_search s;
 
 	(void)state;
-	assert_int_equal(search_init(&s, &cfg, NULL, 0), 0);
+	assert_int_equal(search_init(&s, &cfg, NULL), 0);
 	assert_true(search_upper(&s, SEARCH_NDR) < 0);
 	assert_true(search_lower(&s, SEARCH_NDR) == 0);
 	search_record(&s, 100000, 0.01, 0); /* fails NDR and PDR */
@@ -581,7 +581,7 @@ static void test_inversion_reported(void **state)
 
 	(void)state;
 	cfg.goals = 1;
-	assert_int_equal(search_init(&s, &cfg, NULL, 0), 0);
+	assert_int_equal(search_init(&s, &cfg, NULL), 0);
 	assert_int_equal(search_next(&s, &step), 0);
 	search_record(&s, step.load, 0.5, step.load / 2);
 	search_record(&s, 200000, 0, 200000); /* pass */
