@@ -684,10 +684,9 @@ static int write_outputs(const struct rfc2544_args *a,
  * request, so a wrong token or address fails before any trial). */
 static int open_host(const struct rfc2544_args *a, struct api_client **api,
 		     atomic_bool *stop, struct trial_runner **runner,
-		     char *err, size_t err_len)
+		     struct lr_err *err)
 {
 	struct api_client_config acfg;
-	struct lr_err e = {0};
 	struct host_runner_config hc = {
 		.host = a->host,
 		.backend = a->backend,
@@ -702,13 +701,11 @@ static int open_host(const struct rfc2544_args *a, struct api_client **api,
 	};
 	api_client_config_init(&acfg, &a->api.api, a->host);
 	*api = api_client_connect(&acfg, a->api.api.token_file,
-				  "/v1/capabilities", NULL, &e);
-	if (!*api) {
-		snprintf(err, err_len, "%s", lr_err_text(&e));
+				  "/v1/capabilities", NULL, err);
+	if (!*api)
 		return -EIO;
-	}
 	hc.api = *api;
-	return host_runner_create(&hc, runner, err, err_len);
+	return host_runner_create(&hc, runner, err);
 }
 
 static int rfc2544_main(void *cfg)
@@ -718,7 +715,8 @@ static int rfc2544_main(void *cfg)
 	struct api_client *api = NULL;
 	struct rfc2544_run run;
 	atomic_bool *stop;
-	char self[PATH_MAX], err[256];
+	struct lr_err err = {0};
+	char self[PATH_MAX];
 	ssize_t n;
 	int rc, out_rc;
 
@@ -743,7 +741,7 @@ static int rfc2544_main(void *cfg)
 	run.cfg = a->cfg;
 	run.stop = stop;
 	if (a->host) {
-		rc = open_host(a, &api, stop, &run.runner, err, sizeof(err));
+		rc = open_host(a, &api, stop, &run.runner, &err);
 	} else {
 		lc = (struct lab_runner_config){
 			.lab = a->lab_name,
@@ -757,11 +755,13 @@ static int rfc2544_main(void *cfg)
 			.catch_up = a->cfg.catch_up,
 			.stop = stop,
 		};
-		rc = lab_runner_create(&lc, &run.runner, err, sizeof(err));
+		rc = lab_runner_create(&lc, &run.runner, &err);
 	}
 	if (rc) {
 		api_client_close(api);
-		fprintf(stderr, "linerate rfc2544: %s\n", err);
+		fprintf(stderr, "linerate rfc2544: %s\n",
+			lr_err_is_set(&err) ? lr_err_text(&err) :
+					      strerror(-rc));
 		return rc == -EINVAL ? EXIT_USAGE : EXIT_RUNTIME;
 	}
 	pr_info("rfc2544: %s\n", run.runner->description);

@@ -354,7 +354,7 @@ static int rate_trial(struct rfc2544_run *run, enum rfc2544_trial_kind kind,
 		.warmup_ns = c->warmup_ns,
 		.drain_ns = c->drain_ns,
 	};
-	char err[256] = "";
+	struct lr_err err = {0};
 	int rc;
 
 	for (unsigned int attempt = 0;; attempt++) {
@@ -363,10 +363,10 @@ static int rate_trial(struct rfc2544_run *run, enum rfc2544_trial_kind kind,
 		uint64_t t0 = mono_ns();
 		double share;
 
-		rc = run->runner->ops->run_trial(run->runner, &p, &res, err,
-						 sizeof(err));
+		rc = run->runner->ops->run_trial(run->runner, &p, &res, &err);
 		if (rc)
-			return fail_run(run, rc, rfc2544_kind_name(kind), err);
+			return fail_run(run, rc, rfc2544_kind_name(kind),
+					lr_err_text(&err));
 		time_trial(run, false, seconds_since(t0));
 		t = trial_add(run);
 		if (!t)
@@ -677,7 +677,7 @@ static int b2b_one(struct rfc2544_run *run, unsigned int i)
 	double pps_sum = 0;
 	unsigned int bursts = 0, done = 0;
 	struct lr_err bad = {0};
-	char err[160], desc[160], name[SIZEMIX_TEXT_LEN];
+	char desc[160], name[SIZEMIX_TEXT_LEN];
 	int rc = 0;
 
 	if (!s)
@@ -724,9 +724,14 @@ static int b2b_one(struct rfc2544_run *run, unsigned int i)
 				 name, rep + 1, c->b2b_trials, step.load,
 				 search_phase_name(step.phase));
 			rc = run->runner->ops->run_burst(run->runner, &bp, &res,
-							 err, sizeof(err));
+							 &bad);
 			if (rc) {
-				fail_run(run, rc, "back-to-back", err);
+				/* Cut where this line has always been cut. */
+				char cut[160];
+
+				snprintf(cut, sizeof(cut), "%s",
+					 lr_err_text(&bad));
+				fail_run(run, rc, "back-to-back", cut);
 				goto out;
 			}
 			time_trial(run, true, seconds_since(t0));

@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lib/err.h"
 #include "lib/marking.h"
 #include "lib/sizemix.h"
 
@@ -83,9 +84,9 @@ struct trial_runner_ops {
 	int (*line_rate)(struct trial_runner *r, uint64_t *bps, char *source,
 			 size_t source_len);
 	int (*run_trial)(struct trial_runner *r, const struct trial_params *p,
-			 struct trial_result *out, char *err, size_t err_len);
+			 struct trial_result *out, struct lr_err *err);
 	int (*run_burst)(struct trial_runner *r, const struct burst_params *p,
-			 struct trial_result *out, char *err, size_t err_len);
+			 struct trial_result *out, struct lr_err *err);
 	void (*destroy)(struct trial_runner *r);
 };
 
@@ -125,7 +126,7 @@ struct lab_runner_config {
 };
 
 int lab_runner_create(const struct lab_runner_config *cfg,
-		      struct trial_runner **out, char *err, size_t err_len);
+		      struct trial_runner **out, struct lr_err *err);
 
 /* The host runner: the sender here, the receiver a sink session on a
  * linerate server (trial_host.c), over its JSON API. */
@@ -148,14 +149,13 @@ struct host_runner_config {
 };
 
 int host_runner_create(const struct host_runner_config *cfg,
-		       struct trial_runner **out, char *err, size_t err_len);
+		       struct trial_runner **out, struct lr_err *err);
 
 /* Shared by the runners. */
 #include <jansson.h>
 /* A trial's result from the sender's and the receiver's JSON reports. */
 int trial_result_from_reports(json_t *send, json_t *recv,
-			      struct trial_result *out, char *err,
-			      size_t err_len);
+			      struct trial_result *out, struct lr_err *err);
 /* An interface's ethtool speed in this namespace; -ENODATA when it has
  * none. */
 int trial_if_speed_mbps(const char *ifname, uint32_t *mbps);
@@ -163,8 +163,8 @@ int trial_if_speed_mbps(const char *ifname, uint32_t *mbps);
 bool trial_size_valid(uint32_t frame_size, const struct size_mix *mix);
 /* Every runner's check of what it is asked to run: 0, or -EINVAL with
  * "invalid trial parameters" / "invalid burst parameters" in err. */
-int trial_params_check(const struct trial_params *p, char *err, size_t err_len);
-int trial_burst_check(const struct burst_params *p, char *err, size_t err_len);
+int trial_params_check(const struct trial_params *p, struct lr_err *err);
+int trial_burst_check(const struct burst_params *p, struct lr_err *err);
 /* What both runners' senders take from their config: the TOS byte, the
  * VLAN tags and the no-GSO choice, into sp. */
 struct test_spec;

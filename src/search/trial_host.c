@@ -51,7 +51,7 @@ static int host_line_rate(struct trial_runner *r, uint64_t *bps, char *source,
 
 /* The trial's result from the reports of the directions that ran. */
 static int host_result(struct host_runner *hr, struct remote_result *res,
-		       struct trial_result *out, char *err, size_t err_len)
+		       struct trial_result *out, struct lr_err *err)
 {
 	bool fwd = hr->cfg.direction != REMOTE_REVERSE;
 	bool rev = hr->cfg.direction != REMOTE_FORWARD;
@@ -60,18 +60,17 @@ static int host_result(struct host_runner *hr, struct remote_result *res,
 
 	if ((fwd && (!res->local_tx || !res->far_rx)) ||
 	    (rev && (!res->far_tx || !res->local_rx))) {
-		snprintf(err, err_len, "the run left no report");
-		return -EPROTO;
+		return lr_err_set(err, -EPROTO, NULL, "the run left no report");
 	}
 	if (fwd) {
 		ret = trial_result_from_reports(res->local_tx, res->far_rx, &f,
-						err, err_len);
+						err);
 		if (ret)
 			return ret;
 	}
 	if (rev) {
 		ret = trial_result_from_reports(res->far_tx, res->local_rx, &r,
-						err, err_len);
+						err);
 		if (ret)
 			return ret;
 	}
@@ -87,11 +86,10 @@ static int host_result(struct host_runner *hr, struct remote_result *res,
 static int host_run(struct host_runner *hr, uint32_t frame_size,
 		    const struct size_mix *mix, double rate_pps,
 		    uint64_t duration_ns, uint64_t frames, uint64_t drain_ns,
-		    struct trial_result *out, char *err, size_t err_len)
+		    struct trial_result *out, struct lr_err *err)
 {
 	struct remote_config rc;
 	struct remote_result res;
-	struct lr_err e = {0};
 	struct test_spec *sp = &rc.spec;
 	int ret;
 
@@ -119,9 +117,9 @@ static int host_run(struct host_runner *hr, uint32_t frame_size,
 		 * as the sender can. */
 		if (hr->cfg.catch_up && !frames &&
 		    spec_parse_catch_up(sp, hr->cfg.catch_up)) {
-			snprintf(err, err_len, "bad catch-up policy %s",
-				 hr->cfg.catch_up);
-			return -EINVAL;
+			return lr_err_set(err, -EINVAL, NULL,
+					  "bad catch-up policy %s",
+					  hr->cfg.catch_up);
 		}
 		/* The server's source takes --burst, not --catch-up, and
 		 * makes up one burst: a burst of the policy's frames is the
@@ -143,55 +141,53 @@ static int host_run(struct host_runner *hr, uint32_t frame_size,
 	sp->interval_ns = 0;
 	sp->quiet = true;
 	sp->output = OUTPUT_JSON;
-	ret = remote_run(hr->cfg.api, &rc, hr->base.stop, &res, &e);
-	if (ret)
-		snprintf(err, err_len, "%s", lr_err_text(&e));
+	ret = remote_run(hr->cfg.api, &rc, hr->base.stop, &res, err);
 	if (!ret)
-		ret = host_result(hr, &res, out, err, err_len);
+		ret = host_result(hr, &res, out, err);
 	if (!ret && out->latency.valid && !res.one_way_valid)
 		out->latency.valid = false;
 	if (!ret && out->sent == 0) {
-		snprintf(err, err_len, "the sender sent nothing");
-		ret = -EIO;
+		ret = lr_err_set(err, -EIO, NULL, "the sender sent nothing");
 	}
 	remote_result_free(&res);
 	if (atomic_load(hr->base.stop)) {
-		snprintf(err, err_len, "interrupted by a signal");
-		return -EINTR;
+		/* The signal is the cause, whatever failed on the way. */
+		lr_err_clear(err);
+		return lr_err_set(err, -EINTR, NULL, "interrupted by a signal");
 	}
 	return ret;
 }
 
 static int host_run_trial(struct trial_runner *r, const struct trial_params *p,
-			  struct trial_result *out, char *err, size_t err_len)
+			  struct trial_result *out, struct lr_err *err)
 {
 	struct host_runner *hr = (struct host_runner *)r;
 	struct trial_result warm;
-	int ret = trial_params_check(p, err, err_len);
+	int ret = trial_params_check(p, err);
 
 	if (ret)
 		return ret;
 	if (p->warmup_ns) {
 		/* Learning frames: the path's tables primed, not counted. */
 		ret = host_run(hr, p->frame_size, p->mix, p->rate_pps,
-			       p->warmup_ns, 0, 0, &warm, err, err_len);
+			       p->warmup_ns, 0, 0, &warm, err);
 		if (ret)
 			return ret;
 	}
 	return host_run(hr, p->frame_size, p->mix, p->rate_pps, p->duration_ns,
-			0, p->drain_ns, out, err, err_len);
+			0, p->drain_ns, out, err);
 }
 
 static int host_run_burst(struct trial_runner *r, const struct burst_params *p,
-			  struct trial_result *out, char *err, size_t err_len)
+			  struct trial_result *out, struct lr_err *err)
 {
 	struct host_runner *hr = (struct host_runner *)r;
-	int ret = trial_burst_check(p, err, err_len);
+	int ret = trial_burst_check(p, err);
 
 	if (ret)
 		return ret;
 	return host_run(hr, p->frame_size, p->mix, p->rate_pps, p->max_ns,
-			p->frames, p->drain_ns, out, err, err_len);
+			p->frames, p->drain_ns, out, err);
 }
 
 static void host_destroy(struct trial_runner *r)
@@ -208,13 +204,12 @@ static const struct trial_runner_ops host_ops = {
 };
 
 int host_runner_create(const struct host_runner_config *cfg,
-		       struct trial_runner **out, char *err, size_t err_len)
+		       struct trial_runner **out, struct lr_err *err)
 {
 	struct host_runner *hr = calloc(1, sizeof(*hr));
 
 	if (!hr) {
-		snprintf(err, err_len, "out of memory");
-		return -ENOMEM;
+		return lr_err_set(err, -ENOMEM, NULL, "out of memory");
 	}
 	hr->cfg = *cfg;
 	hr->base.ops = &host_ops;

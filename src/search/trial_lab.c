@@ -255,22 +255,22 @@ void trial_sender_marking(struct test_spec *sp, uint8_t tos,
 	sp->backend.no_gso = no_gso;
 }
 
-int trial_params_check(const struct trial_params *p, char *err, size_t err_len)
+int trial_params_check(const struct trial_params *p, struct lr_err *err)
 {
 	if (!trial_size_valid(p->frame_size, p->mix) || !(p->rate_pps > 0) ||
 	    !p->duration_ns) {
-		snprintf(err, err_len, "invalid trial parameters");
-		return -EINVAL;
+		return lr_err_set(err, -EINVAL, NULL,
+				  "invalid trial parameters");
 	}
 	return 0;
 }
 
-int trial_burst_check(const struct burst_params *p, char *err, size_t err_len)
+int trial_burst_check(const struct burst_params *p, struct lr_err *err)
 {
 	if (!trial_size_valid(p->frame_size, p->mix) || !p->frames ||
 	    !p->max_ns) {
-		snprintf(err, err_len, "invalid burst parameters");
-		return -EINVAL;
+		return lr_err_set(err, -EINVAL, NULL,
+				  "invalid burst parameters");
 	}
 	return 0;
 }
@@ -367,27 +367,26 @@ static void describe_exit(int status, char *out, size_t len)
 }
 
 /* An error line about a child that ended when it should not have. */
-static int child_failed(const struct child_proc *c, int status, char *err,
-			size_t err_len)
+static int child_failed(const struct child_proc *c, int status,
+			struct lr_err *err)
 {
 	char how[48], line[200];
 
 	describe_exit(status, how, sizeof(how));
 	child_last_err_line(c, line, sizeof(line));
-	snprintf(err, err_len, "%s ended (%s)%s%s", c->tag, how,
-		 line[0] ? ": " : "", line);
-	return -EPIPE;
+	return lr_err_set(err, -EPIPE, NULL, "%s ended (%s)%s%s", c->tag, how,
+			  line[0] ? ": " : "", line);
 }
 
 /* Traffic that failed (nothing received, refused) is a trial's result,
  * reported as usual, not an error of the run: only another exit fails. */
-static int trial_child_status(const struct child_proc *c, int status, char *err,
-			      size_t err_len)
+static int trial_child_status(const struct child_proc *c, int status,
+			      struct lr_err *err)
 {
 	if (!WIFEXITED(status) ||
 	    (WEXITSTATUS(status) != 0 &&
 	     WEXITSTATUS(status) != LINERATE_EXIT_NO_TRAFFIC))
-		return child_failed(c, status, err, err_len);
+		return child_failed(c, status, err);
 	return 0;
 }
 
@@ -472,7 +471,7 @@ static int lab_spec_start(struct lab_runner *lr, struct child_proc *c,
 
 static int start_receiver(struct lab_runner *lr, struct child_proc *c,
 			  uint16_t port, uint32_t frame_size, uint64_t limit_ns,
-			  const char *what, char *err, size_t err_len)
+			  const char *what, struct lr_err *err)
 {
 	char listen[64];
 	struct test_spec sp;
@@ -494,21 +493,19 @@ static int start_receiver(struct lab_runner *lr, struct child_proc *c,
 	sp.backend.no_gso = lr->no_gso;
 	rc = lab_spec_start(lr, c, lr->ns_b, &sp, what);
 	if (rc) {
-		snprintf(err, err_len, "cannot start the %s: %s", what,
-			 strerror(-rc));
-		return rc;
+		return lr_err_set(err, rc, NULL, "cannot start the %s: %s",
+				  what, strerror(-rc));
 	}
 	deadline = mono_ns() + RECV_READY_NS;
 	while (!(exec_done(lr, c->pid) && udp_port_bound(c->pid, port))) {
 		if (!child_alive(c, &status))
-			return child_failed(c, status, err, err_len);
+			return child_failed(c, status, err);
 		if (stopped(lr))
 			return -EINTR;
 		if (mono_ns() >= deadline) {
-			snprintf(err, err_len,
-				 "the %s did not bind %s within 5 s", what,
-				 listen);
-			return -ETIMEDOUT;
+			return lr_err_set(err, -ETIMEDOUT, NULL,
+					  "the %s did not bind %s within 5 s",
+					  what, listen);
 		}
 		nap(POLL_NS);
 	}
@@ -566,7 +563,7 @@ static int sender_spec(const struct lab_runner *lr, uint16_t port,
 static int run_sender(struct lab_runner *lr, uint16_t port, uint32_t frame_size,
 		      const struct size_mix *mix, double rate_pps,
 		      uint64_t duration_ns, uint64_t frames,
-		      struct child_proc *c, char *err, size_t err_len)
+		      struct child_proc *c, struct lr_err *err)
 {
 	struct test_spec sp;
 	int status, rc;
@@ -576,37 +573,35 @@ static int run_sender(struct lab_runner *lr, uint16_t port, uint32_t frame_size,
 	if (!rc)
 		rc = lab_spec_start(lr, c, lr->ns_a, &sp, lr->what_send);
 	if (rc) {
-		snprintf(err, err_len, "cannot start the sender: %s",
-			 strerror(-rc));
-		return rc;
+		return lr_err_set(err, rc, NULL, "cannot start the sender: %s",
+				  strerror(-rc));
 	}
 	rc = lab_child_wait(lr, c, duration_ns + SEND_GRACE_NS, true, &status);
 	if (rc == -EINTR)
 		return rc;
 	if (rc) {
-		snprintf(err, err_len, "the %s did not finish in time",
-			 lr->what_send);
-		return rc;
+		return lr_err_set(err, rc, NULL,
+				  "the %s did not finish in time",
+				  lr->what_send);
 	}
-	return trial_child_status(c, status, err, err_len);
+	return trial_child_status(c, status, err);
 }
 
 /* Stop a receiver with SIGINT: it prints its final JSON and exits. */
-static int stop_receiver(struct lab_runner *lr, struct child_proc *c, char *err,
-			 size_t err_len)
+static int stop_receiver(struct lab_runner *lr, struct child_proc *c,
+			 struct lr_err *err)
 {
 	int status, rc;
 
 	if (!child_alive(c, &status))
-		return child_failed(c, status, err, err_len);
+		return child_failed(c, status, err);
 	kill(c->pid, SIGINT);
 	rc = lab_child_wait(lr, c, RECV_STOP_NS, false, &status);
 	if (rc) {
-		snprintf(err, err_len, "the %s did not stop on SIGINT",
-			 c->tag);
-		return rc;
+		return lr_err_set(err, rc, NULL,
+				  "the %s did not stop on SIGINT", c->tag);
 	}
-	return trial_child_status(c, status, err, err_len);
+	return trial_child_status(c, status, err);
 }
 
 /* ---------------------------------------------------------------- JSON */
@@ -673,8 +668,7 @@ static void parse_pacing(json_t *send, struct trial_pacing *pc)
 }
 
 int trial_result_from_reports(json_t *send, json_t *recv,
-			      struct trial_result *out, char *err,
-			      size_t err_len)
+			      struct trial_result *out, struct lr_err *err)
 {
 	uint64_t rx_packets, dups = 0;
 
@@ -682,14 +676,13 @@ int trial_result_from_reports(json_t *send, json_t *recv,
 	if (!get_u64(send, "tx", "packets", &out->sent) ||
 	    !get_double(send, "tx", "pps", &out->tx_pps) ||
 	    !get_double(send, NULL, "duration_s", &out->duration_s)) {
-		snprintf(err, err_len,
-			 "the sender's JSON lacks tx.packets, "
-			 "tx.pps or duration_s");
-		return -EPROTO;
+		return lr_err_set(err, -EPROTO, NULL,
+				  "the sender's JSON lacks tx.packets, "
+				  "tx.pps or duration_s");
 	}
 	if (!get_u64(recv, "rx", "packets", &rx_packets)) {
-		snprintf(err, err_len, "the receiver's JSON lacks rx.packets");
-		return -EPROTO;
+		return lr_err_set(err, -EPROTO, NULL,
+				  "the receiver's JSON lacks rx.packets");
 	}
 	get_u64(recv, "rx", "duplicates", &dups);
 	get_u64(recv, "rx", "reordered", &out->reordered);
@@ -703,22 +696,17 @@ int trial_result_from_reports(json_t *send, json_t *recv,
 
 static int collect(struct lab_runner *lr, const struct child_proc *sender,
 		   const struct child_proc *receiver, struct trial_result *out,
-		   char *err, size_t err_len)
+		   struct lr_err *err)
 {
-	struct lr_err why = {0};
-	json_t *send = child_json(sender, &why), *recv = NULL;
+	json_t *send = child_json(sender, err), *recv = NULL;
 	int rc = -EPROTO;
 
 	(void)lr;
-	if (!send) {
-		snprintf(err, err_len, "%s", lr_err_text(&why));
+	if (!send)
 		return -EPROTO;
-	}
-	recv = child_json(receiver, &why);
-	if (!recv)
-		snprintf(err, err_len, "%s", lr_err_text(&why));
+	recv = child_json(receiver, err);
 	if (recv)
-		rc = trial_result_from_reports(send, recv, out, err, err_len);
+		rc = trial_result_from_reports(send, recv, out, err);
 	json_decref(send);
 	json_decref(recv);
 	return rc;
@@ -727,7 +715,7 @@ static int collect(struct lab_runner *lr, const struct child_proc *sender,
 /* ---------------------------------------------------------------- trials */
 
 static int warm_up(struct lab_runner *lr, const struct trial_params *p,
-		   char *err, size_t err_len)
+		   struct lr_err *err)
 {
 	struct child_proc sender = {.out_fd = -1, .err_fd = -1};
 	int status, rc;
@@ -736,15 +724,15 @@ static int warm_up(struct lab_runner *lr, const struct trial_params *p,
 		child_close(&lr->sink);
 		rc = start_receiver(lr, &lr->sink, lr->port + 1, FRAME_MAX_SIZE,
 				    30ULL * 24 * 3600 * NSEC_PER_SEC,
-				    lr->what_sink, err, err_len);
+				    lr->what_sink, err);
 		if (rc)
 			return rc;
 	}
 	rc = run_sender(lr, lr->port + 1, p->frame_size, p->mix, p->rate_pps,
-			p->warmup_ns, 0, &sender, err, err_len);
+			p->warmup_ns, 0, &sender, err);
 	child_close(&sender);
 	if (!rc && !child_alive(&lr->sink, &status))
-		rc = child_failed(&lr->sink, status, err, err_len);
+		rc = child_failed(&lr->sink, status, err);
 	return rc;
 }
 
@@ -764,8 +752,8 @@ static int lab_sleep(struct lab_runner *lr, uint64_t ns)
 static int lab_run(struct lab_runner *lr, uint32_t frame_size,
 		   const struct size_mix *mix, double rate_pps,
 		   uint64_t duration_ns, uint64_t frames, uint64_t warmup_ns,
-		   uint64_t drain_ns, struct trial_result *out, char *err,
-		   size_t err_len)
+		   uint64_t drain_ns, struct trial_result *out,
+		   struct lr_err *err)
 {
 	struct trial_params wp = {.frame_size = frame_size,
 				  .mix = mix,
@@ -779,59 +767,62 @@ static int lab_run(struct lab_runner *lr, uint32_t frame_size,
 	memset(&sender, 0, sizeof(sender));
 	receiver.out_fd = receiver.err_fd = sender.out_fd = sender.err_fd = -1;
 	if (warmup_ns) {
-		rc = warm_up(lr, &wp, err, err_len);
+		rc = warm_up(lr, &wp, err);
 		if (rc)
 			goto out;
 	}
 	rc = start_receiver(lr, &receiver, lr->port, frame_size, limit,
-			    lr->what_recv, err, err_len);
+			    lr->what_recv, err);
 	if (rc)
 		goto out;
 	rc = run_sender(lr, lr->port, frame_size, mix, rate_pps, duration_ns,
-			frames, &sender, err, err_len);
+			frames, &sender, err);
 	if (rc)
 		goto out;
 	rc = lab_sleep(lr, drain_ns);
 	if (rc)
 		goto out;
-	rc = stop_receiver(lr, &receiver, err, err_len);
+	rc = stop_receiver(lr, &receiver, err);
 	if (rc)
 		goto out;
-	rc = collect(lr, &sender, &receiver, out, err, err_len);
+	rc = collect(lr, &sender, &receiver, out, err);
 	if (!rc && out->sent == 0) {
-		snprintf(err, err_len, "the %s sent nothing", lr->what_send);
-		rc = -EIO;
+		rc = lr_err_set(err, -EIO, NULL, "the %s sent nothing",
+				lr->what_send);
 	}
 out:
-	if (rc == -EINTR)
-		snprintf(err, err_len, "interrupted by a signal");
+	if (rc == -EINTR) {
+		/* The signal is the cause, whatever failed on the way. */
+		lr_err_clear(err);
+		lr_err_set(err, rc, NULL, "interrupted by a signal");
+	}
 	child_close(&sender);
 	child_close(&receiver);
 	return rc;
 }
 
 static int lab_run_trial(struct trial_runner *r, const struct trial_params *p,
-			 struct trial_result *out, char *err, size_t err_len)
+			 struct trial_result *out, struct lr_err *err)
 {
 	struct lab_runner *lr = (struct lab_runner *)r;
-	int ret = trial_params_check(p, err, err_len);
+	int ret = trial_params_check(p, err);
 
 	if (ret)
 		return ret;
 	return lab_run(lr, p->frame_size, p->mix, p->rate_pps, p->duration_ns,
-		       0, p->warmup_ns, p->drain_ns, out, err, err_len);
+		       0, p->warmup_ns, p->drain_ns, out, err);
 }
 
 static int lab_run_burst(struct trial_runner *r, const struct burst_params *p,
-			 struct trial_result *out, char *err, size_t err_len)
+			 struct trial_result *out, struct lr_err *err)
 {
 	struct lab_runner *lr = (struct lab_runner *)r;
-	int ret = trial_burst_check(p, err, err_len);
+	int ret = trial_burst_check(p, err);
 
 	if (ret)
 		return ret;
 	return lab_run(lr, p->frame_size, p->mix, p->rate_pps, p->max_ns,
-		       p->frames, 0, p->drain_ns, out, err, err_len);
+		       p->frames, 0, p->drain_ns, out, err);
 }
 
 static void lab_destroy(struct trial_runner *r)
@@ -866,7 +857,7 @@ static bool valid_lab_name(const char *name)
 }
 
 int lab_runner_create(const struct lab_runner_config *cfg,
-		      struct trial_runner **out, char *err, size_t err_len)
+		      struct trial_runner **out, struct lr_err *err)
 {
 	struct lab_runner *lr;
 	struct addr_query q;
@@ -874,11 +865,10 @@ int lab_runner_create(const struct lab_runner_config *cfg,
 	int rc;
 
 	if (!valid_lab_name(cfg->lab)) {
-		snprintf(err, err_len,
-			 "--name: invalid lab name '%s' (1 to 8 "
-			 "characters a-z 0-9)",
-			 cfg->lab);
-		return -EINVAL;
+		return lr_err_set(err, -EINVAL, NULL,
+				  "--name: invalid lab name '%s' (1 to 8 "
+				  "characters a-z 0-9)",
+				  cfg->lab);
 	}
 	lr = calloc(1, sizeof(*lr));
 	if (!lr)
@@ -912,11 +902,11 @@ int lab_runner_create(const struct lab_runner_config *cfg,
 		snprintf(path, sizeof(path), "/run/netns/%s",
 			 i ? lr->ns_b : lr->ns_a);
 		if (access(path, F_OK)) {
-			snprintf(err, err_len,
-				 "lab '%s' is not up (no namespace %s); run "
-				 "'linerate lab up --name %s' first",
-				 cfg->lab, i ? lr->ns_b : lr->ns_a, cfg->lab);
-			rc = -ENOENT;
+			rc = lr_err_set(
+				err, -ENOENT, NULL,
+				"lab '%s' is not up (no namespace %s); run "
+				"'linerate lab up --name %s' first",
+				cfg->lab, i ? lr->ns_b : lr->ns_a, cfg->lab);
 			goto fail;
 		}
 	}
@@ -927,8 +917,8 @@ int lab_runner_create(const struct lab_runner_config *cfg,
 	if (!rc)
 		rc = ip_addr_parse(lr->ip_b, &lr->addr_b);
 	if (rc) {
-		snprintf(err, err_len, "no IPv4 address on %s in %s: %s",
-			 lr->dev_b, lr->ns_b, strerror(-rc));
+		lr_err_set(err, rc, NULL, "no IPv4 address on %s in %s: %s",
+			   lr->dev_b, lr->ns_b, strerror(-rc));
 		goto fail;
 	}
 	snprintf(lr->base.description, sizeof(lr->base.description),

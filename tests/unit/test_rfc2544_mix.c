@@ -68,12 +68,11 @@ static double params_mean(struct fake_runner *fr, uint32_t frame_size,
 }
 
 static int fake_trial(struct trial_runner *r, const struct trial_params *p,
-		      struct trial_result *out, char *err, size_t err_len)
+		      struct trial_result *out, struct lr_err *err)
 {
 	struct fake_runner *fr = (struct fake_runner *)r;
 
 	(void)err;
-	(void)err_len;
 	if (!fr->trials++)
 		fr->first_pps = p->rate_pps;
 	device(p->rate_pps, params_mean(fr, p->frame_size, p->mix), out);
@@ -81,12 +80,11 @@ static int fake_trial(struct trial_runner *r, const struct trial_params *p,
 }
 
 static int fake_burst(struct trial_runner *r, const struct burst_params *p,
-		      struct trial_result *out, char *err, size_t err_len)
+		      struct trial_result *out, struct lr_err *err)
 {
 	struct fake_runner *fr = (struct fake_runner *)r;
 
 	(void)err;
-	(void)err_len;
 	fr->bursts++;
 	params_mean(fr, p->frame_size, p->mix);
 	/* A buffer of 100 frames of whatever size. */
