@@ -92,8 +92,8 @@ struct api_client *api_client_open(const struct api_client_config *cfg,
 		return NULL;
 	}
 	if (split_host(cfg->host, c->host, sizeof(c->host), &port)) {
-		lr_err_set(err, -EINVAL, NULL, "'%s' is not HOST[:PORT]",
-			   cfg->host);
+		lr_err_set_verbatim(err, -EINVAL, NULL,
+				    "'%s' is not HOST[:PORT]", cfg->host);
 		goto fail;
 	}
 	snprintf(c->base, sizeof(c->base), "%s://%s%s%s:%u",
@@ -170,8 +170,9 @@ struct api_client *api_client_connect(const struct api_client_config *cfg,
 	if (token_file) {
 		token = http_read_small_file("--token-file", token_file, 4096);
 		if (!token) {
-			lr_err_set(err, -EINVAL, "token-file",
-				   "--token-file: cannot use %s", token_file);
+			lr_err_set_verbatim(err, -EINVAL, "token-file",
+					    "--token-file: cannot use %s",
+					    token_file);
 			return NULL;
 		}
 		c2.token = token;

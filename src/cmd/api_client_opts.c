@@ -14,7 +14,7 @@
 
 /* One row's value into o: 0, or -EINVAL with what is wrong in err. */
 static int api_client_set(struct cmd_api_client *o, int row, const char *value,
-			  char *err, size_t err_len)
+			  struct lr_err *err)
 {
 	uint16_t port;
 	bool has_port;
@@ -37,15 +37,14 @@ static int api_client_set(struct cmd_api_client *o, int row, const char *value,
 		if (parse_endpoint(value, true, &o->expect_data_address, &port,
 				   &has_port) ||
 		    has_port) {
-			snprintf(err, err_len, "'%s' is not an IP address",
-				 value);
-			return -EINVAL;
+			return lr_err_set_verbatim(err, -EINVAL, NULL,
+						   "'%s' is not an IP address",
+						   value);
 		}
 		o->has_expect_data_address = true;
 		return 0;
 	}
-	snprintf(err, err_len, "unknown API-client option");
-	return -EINVAL;
+	return lr_err_set(err, -EINVAL, NULL, "unknown API-client option");
 }
 
 /* The option model's rows: row->set is the row's id, cfg the group's
@@ -53,10 +52,10 @@ static int api_client_set(struct cmd_api_client *o, int row, const char *value,
 static int api_client_row_parse(const struct opt_row *row, void *cfg,
 				const char *value, struct opt_parse *st)
 {
-	char err[320];
+	struct lr_err err = {0};
 
-	if (api_client_set(cfg, row->set, value, err, sizeof(err)))
-		return opts_fail(st, row, "%s", err);
+	if (api_client_set(cfg, row->set, value, &err))
+		return opts_fail(st, row, "%s", lr_err_text(&err));
 	return 0;
 }
 

@@ -36,7 +36,9 @@ int lr_err_set(struct lr_err *err, int code, const char *field, const char *fmt,
 	       ...) __attribute__((format(printf, 4, 5)));
 
 /*
- * For a parser quoting what the user wrote: set err (may be NULL) to
+ * For a message quoting what the user wrote (a flag's value, a path,
+ * a line of a file), as it was printed before it travelled in a struct
+ * lr_err: set err (may be NULL) to
  * code, field and the message as formatted, replacing an error there
  * (the last check to fail is the one reported) and not cut at a newline
  * (the user's value is shown whole; the caller makes it printable).

@@ -80,7 +80,7 @@ int endpoint_resolve(const char *text, bool port_optional, struct ip_addr *ip,
 	    (port_text && (parse_u64(port_text, 1, 65535, &p) ||
 			   strpbrk(port_text, "kMG"))) ||
 	    (!port_text && !port_optional)) {
-		return lr_err_set(
+		return lr_err_set_verbatim(
 			err, -EINVAL, NULL,
 			"'%.300s' is not %s (IPv6 in brackets: [::1]:7000)",
 			text,

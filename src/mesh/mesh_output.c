@@ -373,8 +373,8 @@ int mesh_write_csv(const char *path, const struct mesh_config *cfg,
 	f = fopen(path, "w");
 	if (!f) {
 		rc = -errno;
-		return lr_err_set(err, rc, NULL, "cannot write %s: %s", path,
-				  strerror(-rc));
+		return lr_err_set_verbatim(err, rc, NULL, "cannot write %s: %s",
+					   path, strerror(-rc));
 	}
 	mesh_print_csv(f, cfg, res);
 	if (fclose(f)) {

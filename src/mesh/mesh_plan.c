@@ -66,9 +66,10 @@ int mesh_hosts_read(FILE *f, const char *path, struct mesh_host *hosts, int max,
 
 		lineno++;
 		if (!strchr(line, '\n') && !feof(f)) {
-			return lr_err_set(err, -EINVAL, NULL,
-					  "%s:%d: line longer than %zu bytes",
-					  path, lineno, sizeof(line) - 2);
+			return lr_err_set_verbatim(
+				err, -EINVAL, NULL,
+				"%s:%d: line longer than %zu bytes", path,
+				lineno, sizeof(line) - 2);
 		}
 		p = strchr(line, '#');
 		if (p)
@@ -76,50 +77,56 @@ int mesh_hosts_read(FILE *f, const char *path, struct mesh_host *hosts, int max,
 		for (p = strtok_r(line, " \t\r\n", &save); p;
 		     p = strtok_r(NULL, " \t\r\n", &save)) {
 			if (ntok == 3) {
-				return lr_err_set(err, -EINVAL, NULL,
-						  "%s:%d: more than NAME "
-						  "HOST[:PORT] [TOKEN_FILE]",
-						  path, lineno);
+				return lr_err_set_verbatim(
+					err, -EINVAL, NULL,
+					"%s:%d: more than NAME "
+					"HOST[:PORT] [TOKEN_FILE]",
+					path, lineno);
 			}
 			tok[ntok++] = p;
 		}
 		if (ntok == 0)
 			continue;
 		if (ntok < 2) {
-			return lr_err_set(err, -EINVAL, NULL,
-					  "%s:%d: want NAME HOST[:PORT] "
-					  "[TOKEN_FILE]",
-					  path, lineno);
+			return lr_err_set_verbatim(
+				err, -EINVAL, NULL,
+				"%s:%d: want NAME HOST[:PORT] "
+				"[TOKEN_FILE]",
+				path, lineno);
 		}
 		if (!name_ok(tok[0])) {
-			return lr_err_set(err, -EINVAL, NULL,
-					  "%s:%d: name '%.40s' is not 1..31 of "
-					  "A-Z a-z 0-9 . _ -",
-					  path, lineno, tok[0]);
+			return lr_err_set_verbatim(
+				err, -EINVAL, NULL,
+				"%s:%d: name '%.40s' is not 1..31 of "
+				"A-Z a-z 0-9 . _ -",
+				path, lineno, tok[0]);
 		}
 		if (!api_ok(tok[1]) ||
 		    parse_endpoint(tok[1], true, &ip, &port, &has_port)) {
-			return lr_err_set(err, -EINVAL, NULL,
-					  "%s:%d: '%.60s' is not IP[:PORT] "
-					  "(an address: it is also where the "
-					  "traffic goes)",
-					  path, lineno, tok[1]);
+			return lr_err_set_verbatim(
+				err, -EINVAL, NULL,
+				"%s:%d: '%.60s' is not IP[:PORT] "
+				"(an address: it is also where the "
+				"traffic goes)",
+				path, lineno, tok[1]);
 		}
 		if (ntok == 3 && strlen(tok[2]) >= sizeof(hosts[0].token_file)) {
-			return lr_err_set(err, -EINVAL, NULL,
-					  "%s:%d: token file path too long",
-					  path, lineno);
+			return lr_err_set_verbatim(
+				err, -EINVAL, NULL,
+				"%s:%d: token file path too long", path,
+				lineno);
 		}
 		for (int i = 0; i < n; i++)
 			if (!strcmp(hosts[i].name, tok[0])) {
-				return lr_err_set(err, -EINVAL, NULL,
-						  "%s:%d: name '%s' used twice",
-						  path, lineno, tok[0]);
+				return lr_err_set_verbatim(
+					err, -EINVAL, NULL,
+					"%s:%d: name '%s' used twice", path,
+					lineno, tok[0]);
 			}
 		if (n == max) {
-			return lr_err_set(err, -EINVAL, NULL,
-					  "%s:%d: more than %d hosts", path,
-					  lineno, max);
+			return lr_err_set_verbatim(err, -EINVAL, NULL,
+						   "%s:%d: more than %d hosts",
+						   path, lineno, max);
 		}
 		memset(&hosts[n], 0, sizeof(hosts[n]));
 		snprintf(hosts[n].name, sizeof(hosts[n].name), "%s", tok[0]);
@@ -130,12 +137,13 @@ int mesh_hosts_read(FILE *f, const char *path, struct mesh_host *hosts, int max,
 		n++;
 	}
 	if (ferror(f)) {
-		return lr_err_set(err, -EIO, NULL, "%s: read error", path);
+		return lr_err_set_verbatim(err, -EIO, NULL, "%s: read error",
+					   path);
 	}
 	if (n < 2) {
-		return lr_err_set(err, -EINVAL, NULL,
-				  "%s: a mesh needs at least 2 hosts, found %d",
-				  path, n);
+		return lr_err_set_verbatim(
+			err, -EINVAL, NULL,
+			"%s: a mesh needs at least 2 hosts, found %d", path, n);
 	}
 	*nhosts = n;
 	return 0;
@@ -184,8 +192,8 @@ int mesh_hosts_load(struct mesh_config *cfg, const char *path,
 	f = fopen(path, "r");
 	if (!f) {
 		rc = -errno;
-		return lr_err_set(err, rc, NULL, "cannot read %s: %s", path,
-				  strerror(-rc));
+		return lr_err_set_verbatim(err, rc, NULL, "cannot read %s: %s",
+					   path, strerror(-rc));
 	}
 	rc = mesh_hosts_read(f, path, cfg->hosts, MESH_MAX_HOSTS, &cfg->nhosts,
 			     err);

@@ -726,9 +726,9 @@ int rfc2544_write_csv(const char *path, const struct rfc2544_run *run,
 	FILE *f = fopen(path, "we");
 
 	if (!f) {
-		return lr_err_set(err, -errno, "csv",
-				  "--csv: cannot write %s: %s", path,
-				  strerror(errno));
+		return lr_err_set_verbatim(err, -errno, "csv",
+					   "--csv: cannot write %s: %s", path,
+					   strerror(errno));
 	}
 	fprintf(f, "frame_size,line_rate_pps,ndr_pps,ndr_mbps_l1,ndr_pct_line,"
 		   "pdr_pps,pdr_mbps_l1,pdr_pct_line,latency_type,"
@@ -769,9 +769,9 @@ int rfc2544_write_csv(const char *path, const struct rfc2544_run *run,
 		fprintf(f, ",%.2f\n", sr->mean_size);
 	}
 	if (fclose(f))
-		return lr_err_set(err, -EIO, "csv",
-				  "--csv: cannot write %s: %s", path,
-				  strerror(errno));
+		return lr_err_set_verbatim(err, -EIO, "csv",
+					   "--csv: cannot write %s: %s", path,
+					   strerror(errno));
 	return 0;
 }
 

@@ -135,8 +135,9 @@ int stamp_key_load(const char *path, struct stamp_key *key, struct lr_err *err)
 	if (fd < 0) {
 		int e = errno;
 
-		return lr_err_set(err, -e, "key-file", "cannot open %s: %s",
-				  path, strerror(e));
+		return lr_err_set_verbatim(err, -e, "key-file",
+					   "cannot open %s: %s", path,
+					   strerror(e));
 	}
 	while (len < sizeof(buf) &&
 	       (n = read(fd, buf + len, sizeof(buf) - len)) > 0)
@@ -148,7 +149,7 @@ int stamp_key_load(const char *path, struct stamp_key *key, struct lr_err *err)
 			len--;
 	}
 	if (len == 0 || len > STAMP_KEY_MAX) {
-		return lr_err_set(
+		return lr_err_set_verbatim(
 			err, -EINVAL, "key-file",
 			"%s: the key must be 1..%d bytes (one trailing "
 			"newline is ignored)",
