@@ -175,10 +175,10 @@ static void steer_config_from(const struct backend_config *cfg,
 
 	memset(sc, 0, sizeof(*sc));
 	if (addr->family == AF_INET6) {
-		sc->family = STEER_FAMILY_IPV6;
+		sc->family = XDP_FAMILY_IPV6;
 		memcpy(sc->addr, &addr->v6, sizeof(addr->v6));
 	} else {
-		sc->family = STEER_FAMILY_IPV4;
+		sc->family = XDP_FAMILY_IPV4;
 		memcpy(sc->addr, &addr->v4, sizeof(addr->v4));
 	}
 	/* A wildcard listen address takes the test's port on any address. */

@@ -85,7 +85,7 @@ static __always_inline bool test_packet(void *data, void *data_end)
 
 	if (!l3 || !l3_is_family(proto, steer_cfg.family))
 		return false;
-	if (steer_cfg.family == STEER_FAMILY_IPV6)
+	if (steer_cfg.family == XDP_FAMILY_IPV6)
 		return ipv6_wanted(l3, data_end);
 	return ipv4_wanted(l3, data_end);
 }
