@@ -555,10 +555,7 @@ static void get_metrics(void *arg, const struct http_request *req,
 	struct api_client who;
 
 	request_client(req, &who);
-	resp->text = metrics_text(arg, &who);
-	resp->content_type = "text/plain; version=0.0.4; charset=utf-8";
-	if (!resp->text)
-		http_error(resp, 500, NULL, "out of memory");
+	http_metrics_reply(resp, metrics_text(arg, &who));
 }
 
 static void list_sessions(void *arg, const struct http_request *req,
