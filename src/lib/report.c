@@ -284,6 +284,15 @@ static json_t *latency_json(const struct report_ctx *ctx,
 static json_t *jitter_json(const struct report_ctx *ctx,
 			   const struct stats_snapshot *s)
 {
+	static const struct {
+		const char *key;
+		double pct;
+	} pdv_keys[] = {
+		{ "pdv_p50", 50 },
+		{ "pdv_p99", 99 },
+		{ "pdv_p999", 99.9 },
+		{ "pdv_max", 100 },
+	};
 	bool ipdv = ipdv_measured(ctx, s), pdv = pdv_measured(ctx, s);
 	json_t *o = json_object();
 
@@ -302,18 +311,11 @@ static json_t *jitter_json(const struct report_ctx *ctx,
 			    json_signed_if(ipdv, shist_min(&s->ipdv)));
 	json_object_set_new(o, "ipdv_max",
 			    json_signed_if(ipdv, shist_max(&s->ipdv)));
-	json_object_set_new(o, "pdv_p50",
-			    json_count_if(pdv,
-					  jitter_pdv_percentile(&s->pdv, 50)));
-	json_object_set_new(o, "pdv_p99",
-			    json_count_if(pdv,
-					  jitter_pdv_percentile(&s->pdv, 99)));
-	json_object_set_new(o, "pdv_p999",
-			    json_count_if(pdv, jitter_pdv_percentile(&s->pdv,
-								     99.9)));
-	json_object_set_new(o, "pdv_max",
-			    json_count_if(pdv, jitter_pdv_percentile(&s->pdv,
-								     100)));
+	for (size_t i = 0; i < sizeof(pdv_keys) / sizeof(pdv_keys[0]); i++)
+		json_object_set_new(
+			o, pdv_keys[i].key,
+			json_count_if(pdv, jitter_pdv_percentile(
+						   &s->pdv, pdv_keys[i].pct)));
 	return o;
 }
 
