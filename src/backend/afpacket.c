@@ -373,13 +373,15 @@ static void pkt_set(struct pkt *p, uint8_t *data, uint32_t len, uint64_t ts)
 }
 
 /* The 802.1Q tag the kernel took off the frame (VLAN offload, a veth),
- * which the ring reports beside it; PKT_MARK_VALID | VID, or 0. */
+ * which the ring reports beside it; pkt_vlan_mark() of its VID and
+ * priority, or 0. */
 static void rx_set_vlan(struct pkt *pkts, unsigned int n, uint32_t status,
 			uint16_t tci)
 {
-	uint16_t vlan = (status & TP_STATUS_VLAN_VALID) && (tci & 0x0fff) ?
-				(uint16_t)(PKT_MARK_VALID | (tci & 0x0fff)) :
-				0;
+	uint16_t vlan =
+		(status & TP_STATUS_VLAN_VALID) && (tci & 0x0fff) ?
+			pkt_vlan_mark(tci & 0x0fff, (uint8_t)(tci >> 13)) :
+			0;
 
 	for (unsigned int i = 0; i < n; i++) {
 		pkts[i].rx_vlan = vlan;

@@ -77,14 +77,31 @@ struct pkt {
 	/* rx: the IPv4 TOS / IPv6 traffic class as received, with
 	 * PKT_MARK_VALID set when the backend saw it (0: not seen) */
 	uint16_t rx_tos;
-	/* rx: the 802.1Q VLAN ID | PKT_MARK_VALID when the frame carried a
-	 * tag the backend could see, else 0 */
+	/* rx: pkt_vlan_mark() of the 802.1Q tag's VLAN ID and priority
+	 * when the frame carried a tag the backend could see, else 0 */
 	uint16_t rx_vlan;
-	/* rx: QinQ's inner 802.1Q VLAN ID | PKT_MARK_VALID, else 0 */
+	/* rx: QinQ's inner tag likewise, else 0 */
 	uint16_t rx_vlan_inner;
 };
 
 #define PKT_MARK_VALID 0x8000
+#define PKT_VLAN_PCP_SHIFT 12 /* rx_vlan: VALID | PCP << 12 | VID */
+
+static inline uint16_t pkt_vlan_mark(uint16_t vid, uint8_t pcp)
+{
+	return (uint16_t)(PKT_MARK_VALID | (pcp & 7u) << PKT_VLAN_PCP_SHIFT |
+			  (vid & 0x0fffu));
+}
+
+static inline uint16_t pkt_vlan_id(uint16_t mark)
+{
+	return mark & 0x0fff;
+}
+
+static inline uint8_t pkt_vlan_pcp(uint16_t mark)
+{
+	return (uint8_t)(mark >> PKT_VLAN_PCP_SHIFT & 7u);
+}
 
 struct backend_config {
 	enum role role; /* what the worker will do with it */

@@ -23,6 +23,7 @@
 #include <bpf/libbpf.h>
 
 #include "backend/xdp_common.h"
+#include "backend/xdp_flows.h"
 #include "lib/clock.h"
 #include "lib/flowreport.h"
 #include "lib/hist.h"
@@ -156,56 +157,25 @@ struct flow_totals {
 	uint64_t reordered;
 	uint64_t late;
 	uint64_t flows;
+	uint64_t untracked; /* packets of a flow id's non-owners */
 	double jitter_weighted;
 	uint64_t jitter_weight;
 };
 
-/* One CPU's share of a flow's state, added to the whole (st) and to the
- * received-weighted RFC 3550 jitter sum. */
-static void flow_state_add(struct seqtrack *st,
-			   const struct xdp_flow_state *cpu, double *jitter,
-			   uint64_t *weight)
-{
-	if (!st->started || cpu->highest > st->highest)
-		st->highest = cpu->highest;
-	st->started = 1;
-	st->received += cpu->received;
-	st->duplicates += cpu->duplicates;
-	st->reordered += cpu->reordered;
-	st->late += cpu->late;
-	if (cpu->jitter_samples) {
-		*jitter +=
-			(double)cpu->jitter_x16 / 16.0 * (double)cpu->received;
-		*weight += cpu->received;
-	}
-}
-
-/*
- * One flow over all CPUs, with seqtrack.h's definitions: received and
- * duplicates add up, the highest number is the highest any CPU saw, and
- * expected and lost follow from those. Duplicates that land on two
- * different CPUs are not recognised (RSS keeps a flow on one queue).
- */
 static int sink_flow_read(struct backend *b, uint32_t flow,
 			  struct flow_totals *t)
 {
-	const struct xdp_flow_state *cpu;
 	struct seqtrack st;
 	double jitter = 0;
 	uint64_t jitter_weight = 0;
 	int err;
 
-	err = percpu_lookup(b, b->sink->maps.sink_flows, flow, sizeof(*cpu));
+	err = percpu_lookup(b, b->sink->maps.sink_flows, flow,
+			    sizeof(struct xdp_flow_state));
 	if (err)
 		return err;
-	memset(&st, 0, sizeof(st));
-	cpu = b->percpu_buf;
-	for (int i = 0; i < b->ncpus; i++, cpu++) {
-		if (!cpu->started)
-			continue;
-		flow_state_add(&st, cpu, &jitter, &jitter_weight);
-	}
-	if (!st.started)
+	if (flow_merge(b->percpu_buf, b->ncpus, &st, &jitter, &jitter_weight,
+		       &t->untracked) < 0)
 		return 0;
 	t->flows++;
 	t->expected += seqtrack_expected(&st);
@@ -252,7 +222,7 @@ static int sink_publish(struct backend *b, struct backend_role_ctx *ctx)
 	STAT_SET(c->rx_foreign, sum.foreign);
 	STAT_SET(c->rx_truncated, sum.truncated);
 	STAT_SET(c->rx_malformed, sum.malformed);
-	STAT_SET(c->rx_untracked, sum.untracked);
+	STAT_SET(c->rx_untracked, sum.untracked + t.untracked);
 	STAT_SET(c->rx_filtered, sum.filtered);
 	STAT_SET(c->latency_negative, sum.latency_negative);
 	STAT_SET(c->rx_flows, t.flows);
@@ -350,16 +320,22 @@ static void flow_marks_add(struct flow_result *r,
 	if (cpu->vlan_tags && (!r->vlan_seen || cpu->received > *tags_from)) {
 		r->vlan_seen = true;
 		r->vlan_id = cpu->vlan_outer_tci & 0x0fff;
+		r->vlan_pcp = (uint8_t)(cpu->vlan_outer_tci >> 13);
 		r->vlan_inner_id =
 			cpu->vlan_tags >= 2 ? cpu->vlan_inner_tci & 0x0fff : 0;
+		r->vlan_inner_pcp =
+			cpu->vlan_tags >= 2 ?
+				(uint8_t)(cpu->vlan_inner_tci >> 13) :
+				0;
 		*tags_from = cpu->received;
 	}
 }
 
 /*
- * The analyzer's flows, as sink_flow_read() merges them over CPUs: what
- * its map holds, flow ids below XDP_SINK_MAX_FLOWS, each owned by the
- * first sender that used it, with the markings its packets arrived with.
+ * The analyzer's flows, as flow_merge() merges them over CPUs: what its
+ * map holds, flow ids below XDP_SINK_MAX_FLOWS, each owned by one sender
+ * (the first that used it on a CPU; over CPUs, the one with the most
+ * packets; the others' packets are in rx.untracked), with the markings its packets arrived with.
  * It keeps one latency histogram for all of them, and sees only the tags
  * still in the frame when XDP runs (not one the NIC took off).
  */
@@ -371,7 +347,9 @@ size_t xdp_analyzer_flow_results(struct backend *b, struct flow_result *out,
 	size_t n = 0;
 
 	*note = "xdp analyzer: flow ids below 1024 only (higher ones are in "
-		"rx.untracked), one sender per flow id; no per-flow latency; "
+		"rx.untracked), one sender per flow id (the one with the most "
+		"packets; the others' are in rx.untracked); no per-flow "
+		"latency; "
 		"VLAN tags as they reach XDP (not one the NIC strips)";
 	/* Queue 0's program serves every queue: it alone answers. */
 	if (b->secondary || !b->sink || sink_counters_read(b, &sum))
@@ -383,31 +361,27 @@ size_t xdp_analyzer_flow_results(struct backend *b, struct flow_result *out,
 		struct flow_result *r = &out[n];
 		struct seqtrack st;
 		double jitter = 0;
-		uint64_t weight = 0, tags_from = 0;
-		bool owner = false;
+		uint64_t weight = 0, tags_from = 0, others = 0;
+		int owner;
 
 		if (percpu_lookup(b, b->sink->maps.sink_flows, f, sizeof(*cpu)))
 			break;
-		memset(&st, 0, sizeof(st));
-		memset(r, 0, sizeof(*r));
 		cpu = b->percpu_buf;
-		for (int i = 0; i < b->ncpus; i++, cpu++) {
-			if (!cpu->started)
-				continue;
-			if (!owner) {
-				r->src.family = b->cfg.local.family;
-				if (r->src.family == AF_INET6)
-					memcpy(&r->src.v6, cpu->owner_addr, 16);
-				else
-					memcpy(&r->src.v4, cpu->owner_addr, 4);
-				r->src_port = ntohs((uint16_t)cpu->owner_port);
-				owner = true;
-			}
-			flow_state_add(&st, cpu, &jitter, &weight);
-			flow_marks_add(r, cpu, &tags_from);
-		}
-		if (!st.started)
+		owner = flow_merge(cpu, b->ncpus, &st, &jitter, &weight,
+				   &others);
+		if (owner < 0)
 			continue;
+		memset(r, 0, sizeof(*r));
+		r->src.family = b->cfg.local.family;
+		if (r->src.family == AF_INET6)
+			memcpy(&r->src.v6, cpu[owner].owner_addr, 16);
+		else
+			memcpy(&r->src.v4, cpu[owner].owner_addr, 4);
+		r->src_port = ntohs((uint16_t)cpu[owner].owner_port);
+		for (int i = 0; i < b->ncpus; i++)
+			if (cpu[i].started &&
+			    flow_same_owner(&cpu[i], &cpu[owner]))
+				flow_marks_add(r, &cpu[i], &tags_from);
 		r->flow_id = (uint16_t)f;
 		r->received = st.received;
 		r->expected = seqtrack_expected(&st);

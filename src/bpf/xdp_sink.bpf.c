@@ -21,6 +21,7 @@
 #include <bpf/bpf_endian.h>
 #include <bpf/bpf_helpers.h>
 
+#include "bpf/match.bpf.h"
 #include "bpf/parse.bpf.h"
 #include "bpf/pkt.bpf.h"
 #include "bpf/xdp_shared.h"
@@ -159,10 +160,7 @@ parse_ipv6(const struct frame *f, struct ipv6hdr *ip6,
 	if (ip6->nexthdr != IPPROTO_UDP)
 		return PARSE_NOT_OURS;
 	if (!sink_cfg.match.any_addr &&
-	    (ip6->daddr.in6_u.u6_addr32[0] != sink_cfg.match.addr[0] ||
-	     ip6->daddr.in6_u.u6_addr32[1] != sink_cfg.match.addr[1] ||
-	     ip6->daddr.in6_u.u6_addr32[2] != sink_cfg.match.addr[2] ||
-	     ip6->daddr.in6_u.u6_addr32[3] != sink_cfg.match.addr[3]))
+	    !ipv6_addr_is(&ip6->daddr, sink_cfg.match.addr))
 		return PARSE_NOT_OURS;
 	room = bpf_ntohs(ip6->payload_len);
 	if (ip6->version != 6 || !frame_holds(f, udp, room))
@@ -192,13 +190,12 @@ parse_frame(const struct frame *f, struct test_packet *pkt)
 
 	if (!l3)
 		return PARSE_NOT_OURS;
-	if (proto == bpf_htons(ETH_P_IP) &&
-	    sink_cfg.match.family == XDP_FAMILY_IPV4)
-		return parse_ipv4(f, l3, pkt);
-	if (proto == bpf_htons(ETH_P_IPV6) &&
-	    sink_cfg.match.family == XDP_FAMILY_IPV6)
+	if (!l3_is_family(proto, sink_cfg.match.family))
+		return PARSE_NOT_OURS;
+	/* Rodata: the verifier keeps one of the two. */
+	if (sink_cfg.match.family == XDP_FAMILY_IPV6)
 		return parse_ipv6(f, l3, pkt);
-	return PARSE_NOT_OURS;
+	return parse_ipv4(f, l3, pkt);
 }
 
 /* The 8 pattern bytes from payload offset off (user space's table). */
@@ -484,14 +481,10 @@ static __always_inline bool owner_matches(const struct xdp_flow_state *st,
 /* The packet comes from the one source the sink takes. */
 static __always_inline bool from_matches(const struct test_packet *pkt)
 {
-	if (pkt->src_addr[0] != sink_cfg.match.from_addr[0])
-		return false;
-	if (sink_cfg.match.family == XDP_FAMILY_IPV6 &&
-	    (pkt->src_addr[1] != sink_cfg.match.from_addr[1] ||
-	     pkt->src_addr[2] != sink_cfg.match.from_addr[2] ||
-	     pkt->src_addr[3] != sink_cfg.match.from_addr[3]))
-		return false;
-	return true;
+	if (sink_cfg.match.family == XDP_FAMILY_IPV6)
+		return ipv6_addr_is((const struct in6_addr *)pkt->src_addr,
+				    sink_cfg.match.from_addr);
+	return pkt->src_addr[0] == sink_cfg.match.from_addr[0];
 }
 
 SEC("xdp.frags")

@@ -175,6 +175,8 @@ size_t worker_flow_results(const struct worker *w, struct flow_result *out,
 		r->vlan_seen = f->vlan_seen;
 		r->vlan_id = f->vlan_id;
 		r->vlan_inner_id = f->vlan_inner_id;
+		r->vlan_pcp = f->vlan_pcp;
+		r->vlan_inner_pcp = f->vlan_inner_pcp;
 		r->jitter_rfc3550_ns = f->jitter.rfc3550_ns;
 		flowreport_set_latency(r, f->latency);
 	}
@@ -190,21 +192,21 @@ size_t worker_flow_results(const struct worker *w, struct flow_result *out,
 static void raw_frame_vlans(const struct worker *w, struct pkt *p,
 			    const struct frame_view *v)
 {
-	uint16_t stripped = (w->ops->flags & BACKEND_F_RX_VLAN) ?
-				    p->rx_vlan & (PKT_MARK_VALID | 0x0fff) :
+	uint16_t stripped = (w->ops->flags & BACKEND_F_RX_VLAN) &&
+					    (p->rx_vlan & PKT_MARK_VALID) ?
+				    p->rx_vlan :
 				    0;
 
 	if (stripped) {
 		p->rx_vlan = stripped;
 		p->rx_vlan_inner =
-			v->vlan_id ? (uint16_t)(PKT_MARK_VALID | v->vlan_id) :
-				     0;
+			v->vlan_id ? pkt_vlan_mark(v->vlan_id, v->vlan_pcp) : 0;
 	} else if (v->vlan_id) {
-		p->rx_vlan = (uint16_t)(PKT_MARK_VALID | v->vlan_id);
-		p->rx_vlan_inner =
-			v->vlan_tags == 2 ?
-				(uint16_t)(PKT_MARK_VALID | v->vlan_inner_id) :
-				0;
+		p->rx_vlan = pkt_vlan_mark(v->vlan_id, v->vlan_pcp);
+		p->rx_vlan_inner = v->vlan_tags == 2 ?
+					   pkt_vlan_mark(v->vlan_inner_id,
+							 v->vlan_inner_pcp) :
+					   0;
 	} else {
 		p->rx_vlan = 0;
 		p->rx_vlan_inner = 0;
@@ -223,10 +225,14 @@ static void flow_note_marking(struct flow_state *f, const struct pkt *p)
 	}
 	if (p->rx_vlan & PKT_MARK_VALID) {
 		f->vlan_seen = true;
-		f->vlan_id = p->rx_vlan & 0x0fff;
+		f->vlan_id = pkt_vlan_id(p->rx_vlan);
+		f->vlan_pcp = pkt_vlan_pcp(p->rx_vlan);
 		f->vlan_inner_id = p->rx_vlan_inner & PKT_MARK_VALID ?
-					   p->rx_vlan_inner & 0x0fff :
+					   pkt_vlan_id(p->rx_vlan_inner) :
 					   0;
+		f->vlan_inner_pcp = p->rx_vlan_inner & PKT_MARK_VALID ?
+					    pkt_vlan_pcp(p->rx_vlan_inner) :
+					    0;
 	}
 }
 

@@ -38,6 +38,8 @@ struct flow_state {
 	bool vlan_seen;
 	uint16_t vlan_id; /* the last tag seen (QinQ: the outer) */
 	uint16_t vlan_inner_id; /* with it, QinQ's inner; 0: none */
+	uint8_t vlan_pcp; /* their priorities (PCP) */
+	uint8_t vlan_inner_pcp;
 	/* The flow's own latency: only the first FLOWREPORT_LATENCY_FLOWS
 	 * flows of a worker have one (NULL for the rest). */
 	struct hist *latency;

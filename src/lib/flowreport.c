@@ -203,6 +203,13 @@ json_t *flowreport_json(struct flow_result *flows, size_t n,
 				    r->vlan_seen && r->vlan_inner_id ?
 					    json_integer(r->vlan_inner_id) :
 					    json_null());
+		json_object_set_new(o, "vlan_pcp",
+				    r->vlan_seen ? json_integer(r->vlan_pcp) :
+						   json_null());
+		json_object_set_new(o, "vlan_inner_pcp",
+				    r->vlan_seen && r->vlan_inner_id ?
+					    json_integer(r->vlan_inner_pcp) :
+					    json_null());
 		json_object_set_new(o, "latency_ns", latency_json(r, latency_valid));
 		json_object_set_new(o, "jitter_rfc3550_ns",
 				    r->received >= 2 ?
@@ -213,6 +220,22 @@ json_t *flowreport_json(struct flow_result *flows, size_t n,
 	return a;
 }
 
+/* A CSV field as RFC 4180 has it: quoted, its quotes doubled, when it
+ * holds a comma, a quote or a line break (a QinQ name: "vlan 100,200"). */
+static const char *csv_field(const char *s, char *buf, size_t len)
+{
+	struct strbuf sb;
+
+	if (!strpbrk(s, ",\"\r\n"))
+		return s;
+	strbuf_init_fixed(&sb, buf, len);
+	strbuf_printf(&sb, "\"");
+	for (; *s; s++)
+		strbuf_printf(&sb, *s == '"' ? "\"\"" : "%c", *s);
+	strbuf_printf(&sb, "\"");
+	return buf;
+}
+
 int flowreport_csv(FILE *out, struct flow_result *flows, size_t n,
 		   bool latency_valid)
 {
@@ -221,13 +244,14 @@ int flowreport_csv(FILE *out, struct flow_result *flows, size_t n,
 		     "loss_ratio,reordered,duplicates,late,dscp,ecn,vlan,"
 		     "latency_min_ns,latency_p50_ns,latency_p90_ns,"
 		     "latency_p99_ns,latency_max_ns,jitter_rfc3550_ns,"
-		     "vlan_inner\n");
+		     "vlan_inner,vlan_pcp,vlan_inner_pcp\n");
 	for (size_t i = 0; i < n; i++) {
 		const struct flow_result *r = &flows[i];
 		bool lat = latency_valid && r->has_latency;
-		char name[192], addr[INET6_ADDRSTRLEN], dscp[128], ecn[40];
+		char name[192], field[400], addr[INET6_ADDRSTRLEN], dscp[128];
+		char ecn[40];
 		char loss[32] = "", vlan[8] = "", jitter[32] = "";
-		char inner[8] = "";
+		char inner[8] = "", pcp[4] = "", inner_pcp[4] = "";
 		char l[5][24] = { "", "", "", "", "" };
 
 		if (r->expected)
@@ -237,6 +261,11 @@ int flowreport_csv(FILE *out, struct flow_result *flows, size_t n,
 			snprintf(vlan, sizeof(vlan), "%u", r->vlan_id);
 		if (r->vlan_seen && r->vlan_inner_id)
 			snprintf(inner, sizeof(inner), "%u", r->vlan_inner_id);
+		if (r->vlan_seen)
+			snprintf(pcp, sizeof(pcp), "%u", r->vlan_pcp & 7u);
+		if (r->vlan_seen && r->vlan_inner_id)
+			snprintf(inner_pcp, sizeof(inner_pcp), "%u",
+				 r->vlan_inner_pcp & 7u);
 		if (r->received >= 2)
 			snprintf(jitter, sizeof(jitter), "%.0f",
 				 r->jitter_rfc3550_ns);
@@ -254,8 +283,9 @@ int flowreport_csv(FILE *out, struct flow_result *flows, size_t n,
 		}
 		fprintf(out,
 			"%s,%s,%u,%u,%llu,%llu,%llu,%s,%llu,%llu,%llu,%s,%s,%s,"
-			"%s,%s,%s,%s,%s,%s,%s\n",
-			flowreport_name(r, name, sizeof(name)),
+			"%s,%s,%s,%s,%s,%s,%s,%s,%s\n",
+			csv_field(flowreport_name(r, name, sizeof(name)), field,
+				  sizeof(field)),
 			ip_addr_format(&r->src, addr, sizeof(addr)),
 			r->src_port, r->flow_id,
 			(unsigned long long)r->received,
@@ -266,7 +296,7 @@ int flowreport_csv(FILE *out, struct flow_result *flows, size_t n,
 			(unsigned long long)r->late,
 			dscp_list(r, dscp, sizeof(dscp)),
 			ecn_list(r, ecn, sizeof(ecn)), vlan, l[0], l[1], l[2],
-			l[3], l[4], jitter, inner);
+			l[3], l[4], jitter, inner, pcp, inner_pcp);
 	}
 	return ferror(out) ? -EIO : 0;
 }
@@ -294,12 +324,13 @@ void flowreport_text(FILE *out, struct flow_result *flows, size_t n,
 	flowreport_sort_by_loss(flows, n);
 	fprintf(out, "  per flow (%zu flow%s, most lost first):\n", n,
 		n == 1 ? "" : "s");
-	fprintf(out, "    %-34s %10s %10s %8s %8s %9s %9s %-8s\n", "flow",
-		"packets", "lost", "loss%", "reord", "p50", "p99", "ecn");
+	fprintf(out, "    %-34s %10s %10s %8s %8s %9s %9s %-8s %s\n", "flow",
+		"packets", "lost", "loss%", "reord", "p50", "p99", "ecn",
+		"pcp");
 	for (size_t i = 0; i < shown; i++) {
 		const struct flow_result *r = &flows[i];
 		bool lat = latency_valid && r->has_latency;
-		char name[192], p50[16], p99[16], ecn[40], loss[16];
+		char name[192], p50[16], p99[16], ecn[40], loss[16], pcp[8];
 
 		if (r->expected)
 			snprintf(loss, sizeof(loss), "%.3f",
@@ -307,14 +338,23 @@ void flowreport_text(FILE *out, struct flow_result *flows, size_t n,
 		else
 			snprintf(loss, sizeof(loss), "-");
 		ecn_list(r, ecn, sizeof(ecn));
-		fprintf(out, "    %-34s %10llu %10llu %8s %8llu %9s %9s %-8s\n",
+		/* The tags' priorities, QinQ's outer,inner; - untagged */
+		if (r->vlan_seen && r->vlan_inner_id)
+			snprintf(pcp, sizeof(pcp), "%u,%u", r->vlan_pcp & 7u,
+				 r->vlan_inner_pcp & 7u);
+		else if (r->vlan_seen)
+			snprintf(pcp, sizeof(pcp), "%u", r->vlan_pcp & 7u);
+		else
+			snprintf(pcp, sizeof(pcp), "-");
+		fprintf(out,
+			"    %-34s %10llu %10llu %8s %8llu %9s %9s %-8s %s\n",
 			flowreport_name(r, name, sizeof(name)),
 			(unsigned long long)r->received,
 			(unsigned long long)r->lost, loss,
 			(unsigned long long)r->reordered,
 			ns_text(lat, r->latency_p50, p50, sizeof(p50)),
 			ns_text(lat, r->latency_p99, p99, sizeof(p99)),
-			ecn[0] ? ecn : "not seen");
+			ecn[0] ? ecn : "not seen", pcp);
 	}
 	if (n > shown)
 		fprintf(out, "    ... %zu more flow%s (--per-flow all lists "

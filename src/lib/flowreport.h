@@ -41,6 +41,8 @@ struct flow_result {
 	bool tos_seen; /* the backend showed the TOS byte at all */
 	uint16_t vlan_id; /* last tag seen (QinQ: the outer) */
 	uint16_t vlan_inner_id; /* with it, QinQ's inner tag; 0: none */
+	uint8_t vlan_pcp; /* that tag's priority (PCP), with vlan_id */
+	uint8_t vlan_inner_pcp; /* the inner tag's, with vlan_inner_id */
 	bool vlan_seen;
 	bool has_latency;
 	uint64_t latency_min;

@@ -217,6 +217,7 @@ else
 	if [[ $(jget "$R" .backend.name) == afxdp ]]; then
 		assert_eq "4: tag100: packets" "$(flow_field "$R" 45000 packets)" 1000
 		assert_eq "4: tag100: the flow's VLAN" "$(flow_field "$R" 45000 vlan)" 100
+		assert_eq "4: tag100: its priority as sent" "$(flow_field "$R" 45000 vlan_pcp)" 3
 		assert_eq "4: tag100: the flow's DSCP behind the tag" \
 			"$(flow_field "$R" 45000 'dscp | join(",")')" AF21
 		assert_true "4: tag100: the flow is named by its VLAN" quiet \
@@ -233,13 +234,15 @@ bg_start recv-tagpkt "$NS_B" 60 "$LINERATE" recv --backend afpacket \
 sleep 1.5
 run_in send-tagpkt "$NS_A" 30 "$LINERATE" send --backend afpacket \
 	--dst "$IP_B:$PORT" --src "$IP_A:45100" --count 500 --rate 20kpps \
-	--dscp EF --vlan 42 --json
+	--dscp EF --vlan 42:4 --json
 assert_rc "4: tag42 (afpacket receiver): send" $? 0
 bg_wait recv-tagpkt
 R=$(out recv-tagpkt)
 assert_eq "4: tag42: afpacket receiver" "$(jget "$R" .backend.name)" afpacket
 assert_eq "4: tag42: packets" "$(flow_field "$R" 45100 packets)" 500
 assert_eq "4: tag42: the flow's VLAN (from the ring)" "$(flow_field "$R" 45100 vlan)" 42
+assert_eq "4: tag42: its priority as sent (from the ring)" "$(flow_field "$R" 45100 vlan_pcp)" 4
+assert_eq "4: tag42: one tag, no inner priority" "$(flow_field "$R" 45100 vlan_inner_pcp)" null
 assert_eq "4: tag42: the flow's DSCP" "$(flow_field "$R" 45100 'dscp | join(",")')" EF
 
 assert_eq "4: tag100: frame size (default for a tagged frame)" \
@@ -362,7 +365,9 @@ fi
 # flow 0 is then another sender's and counted untracked (its markings
 # must not leak into flow 0), its flow 1 is VLAN 200, CS1+ECT(1). The
 # analyzer's flow state is per CPU (so is its owner): both senders run on
-# CPU 0, where the veth then runs b's XDP for their frames.
+# CPU 0, where the veth then runs b's XDP for their frames, so the
+# second sender's flow 0 is untracked whatever its count (owners on
+# different CPUs: test_xdp_owner.sh).
 # flow_marks JSON PORT: "DSCP/ECN/VLAN/INNER" of the flow from PORT.
 flow_marks() {
 	jget "$1" "[.rx.per_flow[] | select(.src_port == $2)] | .[0] |
@@ -389,6 +394,8 @@ assert_eq "7: vlan: two flows" "$(jget "$R" '[.rx.per_flow[] | "\(.src_port)/\(.
 assert_eq "7: vlan: flow 0 packets" "$(flow_field "$R" 47200 packets)" 1000
 assert_eq "7: vlan: flow 0 markings" "$(flow_marks "$R" 47200)" "AF41/not-ect/100/null"
 assert_eq "7: vlan: flow 1 markings" "$(flow_marks "$R" 47301)" "CS1/ect1/200/null"
+assert_eq "7: vlan: flow 0's priority as sent (3)" "$(flow_field "$R" 47200 vlan_pcp)" 3
+assert_eq "7: vlan: flow 1's priority as sent (none: 0)" "$(flow_field "$R" 47301 vlan_pcp)" 0
 assert_eq "7: vlan: flow 1 named by class and tag" "$(flow_field "$R" 47301 name)" \
 	"$IP_A:47301 CS1 vlan 200"
 

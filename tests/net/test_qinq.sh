@@ -16,7 +16,8 @@
 # covered: the xdp generator into an afpacket receiver (a veth drops
 # XDP_TX frames toward a peer without an XDP program, untagged too). The
 # xdp analyzer reads both tags from the frame in the kernel and names the
-# flow by them like the others.
+# flow by them like the others. Every receiver reports the priorities
+# (PCP) the nft rule counted: 3 outer, 5 inner.
 . "$(dirname "$0")/lib.sh"
 require_root
 require_cmd ip jq nft
@@ -60,6 +61,8 @@ qinq_case() {
 	assert_eq "$label: corrupt" "$(jget "$R" .rx.corrupt)" 0
 	assert_eq "$label: the flow's outer VLAN" "$(flow_field "$R" "$sport" vlan)" 100
 	assert_eq "$label: the flow's inner VLAN" "$(flow_field "$R" "$sport" vlan_inner)" 200
+	assert_eq "$label: the outer tag's priority as sent" "$(flow_field "$R" "$sport" vlan_pcp)" 3
+	assert_eq "$label: the inner tag's priority as sent" "$(flow_field "$R" "$sport" vlan_inner_pcp)" 5
 	assert_eq "$label: the flow's DSCP behind both tags" \
 		"$(flow_field "$R" "$sport" 'dscp | join(",")')" EF
 	assert_eq "$label: the flow is named by its tags" \
@@ -85,13 +88,16 @@ bg_start recv-one "$NS_B" 40 "$LINERATE" recv --backend afpacket \
 	--listen "$IP_B:$PORT" --duration 8s --idle-timeout 1s --json
 sleep 1.5
 run_in send-one "$NS_A" 30 "$LINERATE" send --backend afpacket \
-	--dst "$IP_B:$PORT" --src "$IP_A:46000" --count 500 --rate 20kpps --vlan 100 --json
+	--dst "$IP_B:$PORT" --src "$IP_A:46000" --count 500 --rate 20kpps --vlan 100:6 --json
 assert_rc "one tag: send" $? 0
 bg_wait recv-one
 assert_eq "one tag: no QinQ frame counted" "$(($(qinq_count) - before))" 0
 assert_eq "one tag: packets" "$(flow_field "$(out recv-one)" 46000 packets)" 500
 assert_eq "one tag: vlan" "$(flow_field "$(out recv-one)" 46000 vlan)" 100
 assert_eq "one tag: no inner vlan" "$(flow_field "$(out recv-one)" 46000 vlan_inner)" null
+assert_eq "one tag: its priority as sent (the ring's TCI)" \
+	"$(flow_field "$(out recv-one)" 46000 vlan_pcp)" 6
+assert_eq "one tag: no inner priority" "$(flow_field "$(out recv-one)" 46000 vlan_inner_pcp)" null
 
 # Bad pairs: exit 2, one line naming --vlan.
 for bad in "100,0" "100,200,300" "0,100" "100,200:8" ","; do

@@ -5,7 +5,8 @@
 # address its --from refuses, and the AF_XDP steering program hands the
 # pinger's replies to its socket. The lab's veths get IPv6 addresses of
 # their own (nodad, static neighbours), so counts are exact. The xdp
-# analyzer reads each flow's traffic class.
+# analyzer reads each flow's traffic class and takes, with --from, only
+# its client's packets (the other address's are filtered).
 # time-limit: 120
 . "$(dirname "$0")/lib.sh"
 require_root
@@ -105,6 +106,29 @@ assert_eq "analyzer: per-flow markings" \
 	"47600 CS5 ect1 null, 47601 CS5 ect1 null"
 assert_eq "analyzer: named by address, port and class" \
 	"$(jget "$R" '.rx.per_flow[0].name')" "[$IP6_A]:47600 CS5"
+no_xdp_left analyzer
+
+# ---- the analyzer's --from over IPv6: the two senders' addresses differ
+# in their last word only, the refused one's packets count as filtered
+bg_start anf "$NS_B" 40 "$LINERATE" recv --backend xdp --listen "[$IP6_B]:7100" \
+	--from "$IP6_A" --idle-timeout 2s --json
+for ((i = 0; i < 100; i++)); do
+	[[ -n $(ip -n "$NS_B" -j link show dev "$DEV_B" | jq -r '.[0].xdp.prog.name // empty') ]] && break
+	sleep 0.1
+done
+run_in anf-other "$NS_A" 30 "$LINERATE" send --backend udp --src "[$IP6_A2]:47700" \
+	--dst "[$IP6_B]:7100" --count 200 --rate 10kpps --no-gso --json
+assert_rc "analyzer --from: send from $IP6_A2" $? 0
+run_in anf-send "$NS_A" 30 "$LINERATE" send --backend udp --src "[$IP6_A]:47800" \
+	--dst "[$IP6_B]:7100" --count $N --rate 10kpps --no-gso --json
+assert_rc "analyzer --from: send from $IP6_A" $? 0
+bg_wait anf
+R=$(out anf)
+assert_eq "analyzer --from: packets (the client's)" "$(jget "$R" .rx.packets)" $N
+assert_eq "analyzer --from: filtered (the other's)" "$(jget "$R" .rx.filtered)" 200
+assert_eq "analyzer --from: one flow, the client's" \
+	"$(jget "$R" '[.rx.per_flow[] | "\(.src) \(.src_port) \(.packets)"] | join(", ")')" \
+	"$IP6_A 47800 $N"
 no_xdp_left analyzer
 
 finish

@@ -123,12 +123,83 @@ static void test_text_bounded(void **state)
 	free(buf);
 }
 
+/* The tags' priorities as seen: JSON, CSV columns and the text table;
+ * null (empty, "-") without the tag, PCP 0 a value. */
+static void test_vlan_pcp(void **state)
+{
+	struct flow_result f[3];
+	char *buf = NULL, *row;
+	size_t len = 0;
+	json_t *a, *o;
+	FILE *out;
+
+	(void)state;
+	flow(&f[0], "192.0.2.1", 40000, 10, 0, 0);
+	flow(&f[1], "192.0.2.1", 40001, 10, 0, 0);
+	f[1].vlan_seen = true;
+	f[1].vlan_id = 100;
+	f[1].vlan_pcp = 0;
+	flow(&f[2], "192.0.2.1", 40002, 10, 0, 0);
+	f[2].vlan_seen = true;
+	f[2].vlan_id = 100;
+	f[2].vlan_pcp = 5;
+	f[2].vlan_inner_id = 200;
+	f[2].vlan_inner_pcp = 3;
+	a = flowreport_json(f, 3, true);
+	o = json_array_get(a, 0);
+	assert_true(json_is_null(json_object_get(o, "vlan_pcp")));
+	assert_true(json_is_null(json_object_get(o, "vlan_inner_pcp")));
+	o = json_array_get(a, 1);
+	assert_true(json_is_integer(json_object_get(o, "vlan_pcp")));
+	assert_int_equal(json_integer_value(json_object_get(o, "vlan_pcp")), 0);
+	assert_true(json_is_null(json_object_get(o, "vlan_inner_pcp")));
+	o = json_array_get(a, 2);
+	assert_int_equal(json_integer_value(json_object_get(o, "vlan_pcp")), 5);
+	assert_int_equal(
+		json_integer_value(json_object_get(o, "vlan_inner_pcp")), 3);
+	json_decref(a);
+
+	out = open_memstream(&buf, &len);
+	assert_non_null(out);
+	assert_int_equal(flowreport_csv(out, f, 3, true), 0);
+	fclose(out);
+	assert_non_null(strstr(buf, ",vlan_inner,vlan_pcp,vlan_inner_pcp\n"));
+	row = strstr(buf, "192.0.2.1:40000 CS0,");
+	assert_non_null(row);
+	assert_memory_equal(strchr(row, '\n') - 3, ",,,\n", 4);
+	row = strstr(buf, "192.0.2.1:40001 CS0 vlan 100,");
+	assert_non_null(row);
+	assert_memory_equal(strchr(row, '\n') - 4, ",,0,\n", 5);
+	/* The QinQ name holds a comma: quoted, so the columns stay. */
+	row = strstr(buf, "\n\"192.0.2.1:40002 CS0 vlan 100,200\",");
+	assert_non_null(row);
+	assert_memory_equal(strchr(row + 1, '\n') - 7, "200,5,3\n", 8);
+	free(buf);
+
+	buf = NULL;
+	out = open_memstream(&buf, &len);
+	assert_non_null(out);
+	flowreport_text(out, f, 3, 3, true);
+	fclose(out);
+	row = strstr(buf, "192.0.2.1:40000 CS0 ");
+	assert_non_null(row);
+	assert_memory_equal(strchr(row, '\n') - 2, " -", 2);
+	row = strstr(buf, "192.0.2.1:40001 CS0 vlan 100 ");
+	assert_non_null(row);
+	assert_memory_equal(strchr(row, '\n') - 2, " 0", 2);
+	row = strstr(buf, "192.0.2.1:40002 CS0 vlan 100,200 ");
+	assert_non_null(row);
+	assert_memory_equal(strchr(row, '\n') - 4, " 5,3", 4);
+	free(buf);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_name),
 		cmocka_unit_test(test_json),
 		cmocka_unit_test(test_text_bounded),
+		cmocka_unit_test(test_vlan_pcp),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
