@@ -23,8 +23,6 @@
 #include "replicator/api.h"
 #include "api/http.h"
 #include "lib/log.h"
-#include "lib/prom.h"
-#include "lib/strbuf.h"
 #include "lib/units.h"
 
 #define SUBS_PATH	  REPL_API_SUBSCRIBERS
@@ -188,30 +186,33 @@ static void find_one(const struct sub_set *set, void *arg)
 static char *metrics_text(struct repl_api *a)
 {
 	struct http_counters hc;
-	struct strbuf sb;
 	char extra[2048];
 
 	http_server_counters(a->http, &hc);
-	strbuf_init_fixed(&sb, extra, sizeof(extra));
-	prom_family(&sb, "linerate_api_requests_total", "counter",
-		    "API requests answered, by status class.");
-	prom_series(&sb, "linerate_api_requests_total", "class", "2xx",
-		    hc.status_2xx);
-	prom_series(&sb, "linerate_api_requests_total", "class", "4xx",
-		    hc.status_4xx);
-	prom_series(&sb, "linerate_api_requests_total", "class", "5xx",
-		    hc.status_5xx);
-	prom_metric(&sb, "linerate_api_unauthorized_total", "counter",
-		    "Requests without the right token.", hc.unauthorized);
-	prom_family(&sb, "linerate_api_connections_closed_total", "counter",
-		    "API connections closed: request head or body too slow, "
-		    "or the table full.");
-	prom_series(&sb, "linerate_api_connections_closed_total", "reason",
-		    "head_timeout", hc.head_timeouts);
-	prom_series(&sb, "linerate_api_connections_closed_total", "reason",
-		    "body_timeout", hc.body_timeouts);
-	prom_series(&sb, "linerate_api_connections_closed_total", "reason",
-		    "evicted", hc.evicted);
+	snprintf(extra, sizeof(extra),
+		 "# HELP linerate_api_requests_total API requests answered, by "
+		 "status class.\n"
+		 "# TYPE linerate_api_requests_total counter\n"
+		 "linerate_api_requests_total{class=\"2xx\"} %llu\n"
+		 "linerate_api_requests_total{class=\"4xx\"} %llu\n"
+		 "linerate_api_requests_total{class=\"5xx\"} %llu\n"
+		 "# HELP linerate_api_unauthorized_total Requests without the "
+		 "right token.\n"
+		 "# TYPE linerate_api_unauthorized_total counter\n"
+		 "linerate_api_unauthorized_total %llu\n"
+		 "# HELP linerate_api_connections_closed_total API connections "
+		 "closed: request head or body too slow, or the table full.\n"
+		 "# TYPE linerate_api_connections_closed_total counter\n"
+		 "linerate_api_connections_closed_total{reason=\"head_timeout\"} %llu\n"
+		 "linerate_api_connections_closed_total{reason=\"body_timeout\"} %llu\n"
+		 "linerate_api_connections_closed_total{reason=\"evicted\"} %llu\n",
+		 (unsigned long long)hc.status_2xx,
+		 (unsigned long long)hc.status_4xx,
+		 (unsigned long long)hc.status_5xx,
+		 (unsigned long long)hc.unauthorized,
+		 (unsigned long long)hc.head_timeouts,
+		 (unsigned long long)hc.body_timeouts,
+		 (unsigned long long)hc.evicted);
 	return replicator_metrics(a->r, extra);
 }
 
