@@ -64,14 +64,22 @@ enum api_session_state {
 	API_STATE_FAILED,
 };
 
-/* Only uint64_t members: they are summed as an array. rx_lost is
- * expected minus received, so a late arrival lowers it (a gauge); the
+/* The counters a session reports, each named as the stats_counters
+ * member it is taken from, so that one list declares, copies and sums
+ * them (tx_bursts: the sender's sends of more than one frame). rx_lost
+ * is expected minus received, so a late arrival lowers it (a gauge); the
  * rest only go up. */
+/* clang-format off */
+#define API_COUNTER_NAMES(X)                                                   \
+	X(tx_packets) X(tx_bytes) X(rx_packets) X(rx_bytes) X(rx_expected)     \
+	X(rx_lost) X(rx_reordered) X(rx_duplicates) X(reflected) X(tx_bursts)
+/* clang-format on */
+
+#define API_COUNTER_MEMBER(name) uint64_t name;
 struct api_counters {
-	uint64_t tx_packets, tx_bytes, rx_packets, rx_bytes, rx_expected,
-		rx_lost, rx_reordered, rx_duplicates, reflected;
-	uint64_t tx_bursts; /* the sender's sends of more than one frame */
+	API_COUNTER_NAMES(API_COUNTER_MEMBER)
 };
+#undef API_COUNTER_MEMBER
 
 /* The sender's pacing in a finished session; -1: not measured. */
 struct api_pacing {

@@ -85,6 +85,14 @@ void http_error(struct http_response *resp, int status, const char *field,
 	}
 }
 
+void http_metrics_reply(struct http_response *resp, char *text)
+{
+	resp->text = text;
+	resp->content_type = "text/plain; version=0.0.4; charset=utf-8";
+	if (!text)
+		http_error(resp, 500, NULL, "out of memory");
+}
+
 const char *http_addr_text(const struct sockaddr_storage *ss, char *buf,
 			   size_t len, uint16_t *port)
 {

@@ -123,6 +123,10 @@ void http_error_from(struct http_response *resp, int status,
 void http_error(struct http_response *resp, int status, const char *field,
 		const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
+/* A Prometheus text exposition as the body (text is malloc'ed, taken
+ * over); NULL, which a failed allocation leaves, answers 500. */
+void http_metrics_reply(struct http_response *resp, char *text);
+
 /* Constant-time comparison of a presented token with the configured one:
  * the time taken depends only on the configured token's length. */
 bool http_token_equal(const char *configured, const char *presented,

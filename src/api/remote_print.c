@@ -115,6 +115,14 @@ static void print_text(const struct remote_config *run,
 	fflush(out);
 }
 
+/* A side's report under the name of the role it played; a side that
+ * reported nothing is left out. */
+static void set_side(json_t *doc, const char *key, json_t *side)
+{
+	if (side)
+		json_object_set(doc, key, side);
+}
+
 static void print_json(const struct remote_config *run, const char *server,
 		       const struct remote_result *rs, bool ok, FILE *out)
 {
@@ -123,6 +131,7 @@ static void print_json(const struct remote_config *run, const char *server,
 	json_t *far_rx = rs->far_rx, *far_tx = rs->far_tx;
 	json_t *doc = json_object(), *clock = json_object(),
 	       *sum = json_object();
+	bool rtt = run->mode == REMOTE_RTT;
 
 	json_object_set_new(doc, "server", json_string(server));
 	json_object_set_new(doc, "mode",
@@ -135,21 +144,11 @@ static void print_json(const struct remote_config *run, const char *server,
 	json_object_set_new(clock, "one_way_valid",
 			    json_boolean(rs->one_way_valid));
 	json_object_set_new(doc, "clock", clock);
-	if (local_tx)
-		json_object_set(doc,
-				run->mode == REMOTE_RTT ? "local_ping" :
-							  "local_send",
-				local_tx);
-	if (local_rx)
-		json_object_set(doc, "local_recv", local_rx);
-	if (far_rx)
-		json_object_set(doc,
-				run->mode == REMOTE_RTT ? "server_reflect" :
-							  "server_sink",
-				far_rx);
-	if (far_tx)
-		json_object_set(doc, "server_source", far_tx);
-	if (local_tx && far_rx && run->mode != REMOTE_RTT)
+	set_side(doc, rtt ? "local_ping" : "local_send", local_tx);
+	set_side(doc, "local_recv", local_rx);
+	set_side(doc, rtt ? "server_reflect" : "server_sink", far_rx);
+	set_side(doc, "server_source", far_tx);
+	if (local_tx && far_rx && !rtt)
 		json_object_set_new(sum, "client_to_server",
 				    remote_direction_json(local_tx, far_rx));
 	if (far_tx && local_rx)

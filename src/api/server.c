@@ -12,6 +12,7 @@
 #include "api/daemon.h"
 #include "api/http.h"
 #include "lib/log.h"
+#include "lib/prom.h"
 #include "lib/strbuf.h"
 
 #define SESSIONS_PREFIX "/v1/sessions"
@@ -301,29 +302,6 @@ static void metrics_one(struct api_session *s, void *arg)
 		      api_role_name(s->role), (unsigned long long)v);
 }
 
-/* A metric family's head: its HELP and TYPE lines. */
-static void prom_family(struct strbuf *mb, const char *name, const char *type,
-			const char *help)
-{
-	strbuf_printf(mb, "# HELP %s %s\n# TYPE %s %s\n", name, help, name,
-		      type);
-}
-
-/* A family of one series without labels. */
-static void prom_metric(struct strbuf *mb, const char *name, const char *type,
-			const char *help, unsigned long long v)
-{
-	prom_family(mb, name, type, help);
-	strbuf_printf(mb, "%s %llu\n", name, v);
-}
-
-/* One series of a family, by one label: name{key="value"} v. */
-static void prom_series(struct strbuf *mb, const char *name, const char *key,
-			const char *value, unsigned long long v)
-{
-	strbuf_printf(mb, "%s{%s=\"%s\"} %llu\n", name, key, value, v);
-}
-
 /* A state set: one series per state, 1 for the current one. */
 static void metrics_state(struct api_session *s, void *arg)
 {
@@ -555,10 +533,7 @@ static void get_metrics(void *arg, const struct http_request *req,
 	struct api_client who;
 
 	request_client(req, &who);
-	resp->text = metrics_text(arg, &who);
-	resp->content_type = "text/plain; version=0.0.4; charset=utf-8";
-	if (!resp->text)
-		http_error(resp, 500, NULL, "out of memory");
+	http_metrics_reply(resp, metrics_text(arg, &who));
 }
 
 static void list_sessions(void *arg, const struct http_request *req,

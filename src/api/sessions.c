@@ -105,16 +105,9 @@ static void latency_from(struct api_latency *l, const struct report_ctx *ctx,
 
 static void counters_from(struct api_counters *a, const struct stats_counters *c)
 {
-	a->tx_packets = c->tx_packets;
-	a->tx_bytes = c->tx_bytes;
-	a->rx_packets = c->rx_packets;
-	a->rx_bytes = c->rx_bytes;
-	a->rx_expected = c->rx_expected;
-	a->rx_lost = c->rx_lost;
-	a->rx_reordered = c->rx_reordered;
-	a->rx_duplicates = c->rx_duplicates;
-	a->reflected = c->reflected;
-	a->tx_bursts = c->tx_bursts;
+#define COUNTER_COPY(name) a->name = c->name;
+	API_COUNTER_NAMES(COUNTER_COPY)
+#undef COUNTER_COPY
 }
 
 static void on_live(void *arg, const struct report_ctx *ctx,
@@ -235,16 +228,9 @@ static void session_free(struct api_session *s)
 
 static void counters_add(struct api_counters *a, const struct api_counters *b)
 {
-	a->tx_packets += b->tx_packets;
-	a->tx_bytes += b->tx_bytes;
-	a->rx_packets += b->rx_packets;
-	a->rx_bytes += b->rx_bytes;
-	a->rx_expected += b->rx_expected;
-	a->rx_lost += b->rx_lost;
-	a->rx_reordered += b->rx_reordered;
-	a->rx_duplicates += b->rx_duplicates;
-	a->reflected += b->reflected;
-	a->tx_bursts += b->tx_bursts;
+#define COUNTER_ADD(name) a->name += b->name;
+	API_COUNTER_NAMES(COUNTER_ADD)
+#undef COUNTER_ADD
 }
 
 /* A finished session whose thread has been joined: the only kind that may

@@ -36,6 +36,7 @@
 #include "backend/xdp_attach.h"
 #include "lib/clock.h"
 #include "lib/log.h"
+#include "lib/strbuf.h"
 #include "bpf/steer_shared.h"
 #include "xdp_steer.skel.h"
 
@@ -174,10 +175,10 @@ static void steer_config_from(const struct backend_config *cfg,
 
 	memset(sc, 0, sizeof(*sc));
 	if (addr->family == AF_INET6) {
-		sc->family = STEER_FAMILY_IPV6;
+		sc->family = XDP_FAMILY_IPV6;
 		memcpy(sc->addr, &addr->v6, sizeof(addr->v6));
 	} else {
-		sc->family = STEER_FAMILY_IPV4;
+		sc->family = XDP_FAMILY_IPV4;
 		memcpy(sc->addr, &addr->v4, sizeof(addr->v4));
 	}
 	/* A wildcard listen address takes the test's port on any address. */
@@ -1036,6 +1037,46 @@ static int steer_counters_read(struct backend *b, struct steer_counters *sum)
 	return err;
 }
 
+/* "name=value" pairs, space separated: a name stands next to its value. */
+static int afxdp_stats_format(const struct backend *b,
+			      const struct xdp_statistics *xs,
+			      const struct steer_counters *sc, char *buf,
+			      size_t len)
+{
+	const struct {
+		const char *name;
+		uint64_t value;
+	} stats[] = {
+		{ "rx_dropped", xs->rx_dropped },
+		{ "rx_invalid_descs", xs->rx_invalid_descs },
+		{ "tx_invalid_descs", xs->tx_invalid_descs },
+		{ "rx_ring_full", xs->rx_ring_full },
+		{ "rx_fill_ring_empty_descs", xs->rx_fill_ring_empty_descs },
+		{ "tx_ring_empty_descs", xs->tx_ring_empty_descs },
+		{ "steer_redirected", sc->redirected },
+		{ "steer_passed", sc->passed },
+		{ "steer_no_socket", sc->no_socket },
+		{ "tx_kicks", b->tx_kicks },
+		{ "tx_submitted", b->tx_submitted },
+		{ "tx_ring_fill_sum", b->tx_ring_fill_sum },
+		{ "tx_ring_samples", b->tx_ring_samples },
+		{ "tx_no_frames", b->tx_no_frames },
+		{ "tx_kick_dropped", b->tx_kick_dropped },
+		{ "tx_kick_blocked", b->tx_kick_blocked },
+	};
+	struct strbuf sb;
+
+	strbuf_init_fixed(&sb, buf, len);
+	for (size_t i = 0; i < sizeof(stats) / sizeof(stats[0]); i++) {
+		strbuf_sep(&sb, " ");
+		strbuf_printf(&sb, "%s=%llu", stats[i].name,
+			      (unsigned long long)stats[i].value);
+	}
+	if (sb.failed)
+		return -EINVAL;
+	return sb.truncated ? -ENOSPC : 0;
+}
+
 /* The steer_ counters cover the whole interface (every queue), the
  * others this socket; queue 0 alone reports the former, so that the
  * session's sum over queues counts them once. */
@@ -1044,7 +1085,7 @@ static int afxdp_kernel_stats(struct backend *b, char *buf, size_t len)
 	struct xdp_statistics xs = { 0 };
 	socklen_t optlen = sizeof(xs);
 	struct steer_counters sc;
-	int n, err;
+	int err;
 
 	if (getsockopt(b->fd, SOL_XDP, XDP_STATISTICS, &xs, &optlen))
 		return -errno;
@@ -1055,34 +1096,7 @@ static int afxdp_kernel_stats(struct backend *b, char *buf, size_t len)
 		if (err)
 			return err;
 	}
-	n = snprintf(buf, len,
-		     "rx_dropped=%llu rx_invalid_descs=%llu "
-		     "tx_invalid_descs=%llu rx_ring_full=%llu "
-		     "rx_fill_ring_empty_descs=%llu tx_ring_empty_descs=%llu "
-		     "steer_redirected=%llu steer_passed=%llu "
-		     "steer_no_socket=%llu tx_kicks=%llu tx_submitted=%llu "
-		     "tx_ring_fill_sum=%llu tx_ring_samples=%llu "
-		     "tx_no_frames=%llu tx_kick_dropped=%llu "
-		     "tx_kick_blocked=%llu",
-		     (unsigned long long)xs.rx_dropped,
-		     (unsigned long long)xs.rx_invalid_descs,
-		     (unsigned long long)xs.tx_invalid_descs,
-		     (unsigned long long)xs.rx_ring_full,
-		     (unsigned long long)xs.rx_fill_ring_empty_descs,
-		     (unsigned long long)xs.tx_ring_empty_descs,
-		     (unsigned long long)sc.redirected,
-		     (unsigned long long)sc.passed,
-		     (unsigned long long)sc.no_socket,
-		     (unsigned long long)b->tx_kicks,
-		     (unsigned long long)b->tx_submitted,
-		     (unsigned long long)b->tx_ring_fill_sum,
-		     (unsigned long long)b->tx_ring_samples,
-		     (unsigned long long)b->tx_no_frames,
-		     (unsigned long long)b->tx_kick_dropped,
-		     (unsigned long long)b->tx_kick_blocked);
-	if (n < 0)
-		return -EINVAL;
-	return (size_t)n < len ? 0 : -ENOSPC;
+	return afxdp_stats_format(b, &xs, &sc, buf, len);
 }
 
 const struct backend_ops backend_afxdp_ops = {

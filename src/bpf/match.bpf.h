@@ -17,8 +17,7 @@
 #include <bpf/bpf_helpers.h>
 
 /* Whether an L3 header of ethertype proto is of the IP version the
- * program is configured for (family 4 or 6, as XDP_FAMILY_* and
- * STEER_FAMILY_* are). */
+ * program is configured for (family 4 or 6, as XDP_FAMILY_* are). */
 static __always_inline bool l3_is_family(__be16 proto, __u32 family)
 {
 	if (family == 6)

@@ -10,19 +10,15 @@
 
 #include <linux/types.h>
 
+#include "bpf/match_shared.h"
+
 /* XSKMAP size: the highest queue id a socket can serve, plus one. */
 #define STEER_MAX_QUEUES 1024
-
-/* IP versions, not AF_* values: the BPF side has no libc headers. */
-#define STEER_FAMILY_IPV4 4
-#define STEER_FAMILY_IPV6 6
 
 /* Set in the program's rodata between open and load, so the verifier and
  * JIT see constants and drop the branches a test does not use. */
 struct steer_config {
-	__u32 family; /* STEER_FAMILY_IPV4 or STEER_FAMILY_IPV6 */
-	__u32 any_addr; /* 1: any destination address of that family */
-	__u32 addr[4]; /* destination address, network order; IPv4 in [0] */
+	XDP_MATCH_DST_FIELDS;
 	__u16 port_min; /* destination UDP port range, host order, inclusive */
 	__u16 port_max;
 };

@@ -30,6 +30,7 @@
 #include <bpf/bpf_endian.h>
 #include <bpf/bpf_helpers.h>
 
+#include "bpf/maps.bpf.h"
 #include "bpf/parse.bpf.h"
 #include "bpf/tc_repl_shared.h"
 
@@ -53,12 +54,7 @@ struct {
 	__array(values, struct inner_set);
 } sets SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct tc_repl_counters);
-} repl_counters SEC(".maps");
+PERCPU_SLOT_MAP(repl_counters, struct tc_repl_counters);
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);

@@ -24,6 +24,7 @@
 #include <bpf/bpf_endian.h>
 #include <bpf/bpf_helpers.h>
 
+#include "bpf/maps.bpf.h"
 #include "bpf/match.bpf.h"
 #include "bpf/parse.bpf.h"
 #include "bpf/reply.bpf.h"
@@ -34,12 +35,7 @@
 #define CSUM_CHUNK 256
 #define CSUM_MAX_CHUNKS (65536 / CSUM_CHUNK)
 
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct xdp_reflect_counters);
-} reflect_counters SEC(".maps");
+PERCPU_SLOT_MAP(reflect_counters, struct xdp_reflect_counters);
 
 const volatile struct xdp_match_config reflect_cfg = {};
 
@@ -57,12 +53,7 @@ struct csum_buffer {
 };
 
 /* Where the datagram is copied piece by piece for bpf_csum_diff(). */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct csum_buffer);
-} csum_scratch SEC(".maps");
+PERCPU_SLOT_MAP(csum_scratch, struct csum_buffer);
 
 /*
  * One's complement sum of len bytes at offset base of the frame, in

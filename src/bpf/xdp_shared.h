@@ -11,9 +11,7 @@
 
 #include <linux/types.h>
 
-/* IP versions, not AF_* values: the BPF side has no libc headers. */
-#define XDP_FAMILY_IPV4 4
-#define XDP_FAMILY_IPV6 6
+#include "bpf/match_shared.h"
 
 /* probe.h */
 #define XDP_PROBE_MAGIC 0x4c
@@ -48,9 +46,7 @@
 /* Rodata of the sink and the reflector: what a test packet is addressed
  * to. */
 struct xdp_match_config {
-	__u32 family; /* XDP_FAMILY_IPV4 or XDP_FAMILY_IPV6 */
-	__u32 any_addr; /* 1: any destination address of that family */
-	__u32 addr[4]; /* destination address, network order; IPv4 in [0] */
+	XDP_MATCH_DST_FIELDS;
 	__u16 port; /* destination UDP port, host order */
 	__u16 pad;
 	/* 1: only packets from from_addr (network order, IPv4 in [0]) are

@@ -30,6 +30,7 @@
 #include <bpf/bpf_endian.h>
 #include <bpf/bpf_helpers.h>
 
+#include "bpf/maps.bpf.h"
 #include "bpf/match.bpf.h"
 #include "bpf/parse.bpf.h"
 #include "bpf/reply.bpf.h"
@@ -41,12 +42,7 @@
 
 const volatile struct xdp_stamp_config stamp_cfg = {};
 
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct xdp_stamp_counters);
-} stamp_counters SEC(".maps");
+PERCPU_SLOT_MAP(stamp_counters, struct xdp_stamp_counters);
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);

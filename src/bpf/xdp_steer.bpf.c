@@ -15,6 +15,7 @@
 #include <bpf/bpf_endian.h>
 #include <bpf/bpf_helpers.h>
 
+#include "bpf/maps.bpf.h"
 #include "bpf/match.bpf.h"
 #include "bpf/parse.bpf.h"
 #include "bpf/steer_shared.h"
@@ -27,12 +28,7 @@ struct {
 	__type(value, __u32);
 } xsks SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct steer_counters);
-} steer_counters SEC(".maps");
+PERCPU_SLOT_MAP(steer_counters, struct steer_counters);
 
 const volatile struct steer_config steer_cfg = {};
 
@@ -89,7 +85,7 @@ static __always_inline bool test_packet(void *data, void *data_end)
 
 	if (!l3 || !l3_is_family(proto, steer_cfg.family))
 		return false;
-	if (steer_cfg.family == STEER_FAMILY_IPV6)
+	if (steer_cfg.family == XDP_FAMILY_IPV6)
 		return ipv6_wanted(l3, data_end);
 	return ipv4_wanted(l3, data_end);
 }

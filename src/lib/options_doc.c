@@ -15,6 +15,20 @@ static bool shown(const struct opt_row *r, uint32_t roles)
 	       !(r->flags & (OPT_F_HIDDEN | OPT_F_JSON_ONLY));
 }
 
+/* The next row of cmd at or after *i that roles are shown, or NULL; *i
+ * moves past it. */
+static const struct opt_row *next_shown(const struct opt_command *cmd,
+					uint32_t roles, size_t *i)
+{
+	for (size_t n = opts_count(cmd); *i < n;) {
+		const struct opt_row *r = opts_row(cmd, (*i)++, NULL);
+
+		if (shown(r, roles))
+			return r;
+	}
+	return NULL;
+}
+
 static const char *row_help(const struct opt_command *cmd,
 			    const struct opt_row *r)
 {
@@ -28,15 +42,11 @@ static const char *row_help(const struct opt_command *cmd,
 void opts_print_help(const struct opt_command *cmd, uint32_t role, FILE *out)
 {
 	uint32_t roles = role ? role : cmd->roles;
-	size_t n = opts_count(cmd);
+	const struct opt_row *r;
 	char left[64];
 
 	fprintf(out, "usage: linerate %s\n\noptions:\n", cmd->usage);
-	for (size_t i = 0; i < n; i++) {
-		const struct opt_row *r = opts_row(cmd, i, NULL);
-
-		if (!shown(r, roles))
-			continue;
+	for (size_t i = 0; (r = next_shown(cmd, roles, &i));) {
 		snprintf(left, sizeof(left), "--%s%s%s", r->name,
 			 r->arg ? " " : "", r->arg ? r->arg : "");
 		fprintf(out, "  %-26s %s\n", left, row_help(cmd, r));
@@ -73,14 +83,10 @@ static void man_upper(const char *s, FILE *out)
 
 static void man_options(const struct opt_command *cmd, FILE *out)
 {
-	size_t n = opts_count(cmd);
+	const struct opt_row *r;
 
 	fputs(".SH OPTIONS\n", out);
-	for (size_t i = 0; i < n; i++) {
-		const struct opt_row *r = opts_row(cmd, i, NULL);
-
-		if (!shown(r, cmd->roles))
-			continue;
+	for (size_t i = 0; (r = next_shown(cmd, cmd->roles, &i));) {
 		fputs(".TP\n", out);
 		if (r->short_name)
 			fprintf(out, "\\fB\\-%c\\fR, ", r->short_name);
@@ -145,14 +151,10 @@ void opts_print_man(const struct opt_command *cmd, const char *version,
 /* bash: the words of a flag's value, when the rows know them. */
 static void bash_values(const struct opt_command *cmd, FILE *out)
 {
-	size_t n = opts_count(cmd);
+	const struct opt_row *r;
 
 	fputs("\t\tcase $prev in\n", out);
-	for (size_t i = 0; i < n; i++) {
-		const struct opt_row *r = opts_row(cmd, i, NULL);
-
-		if (!shown(r, cmd->roles))
-			continue;
+	for (size_t i = 0; (r = next_shown(cmd, cmd->roles, &i));) {
 		if (r->names) {
 			fprintf(out, "\t\t--%s) words=\"", r->name);
 			for (const struct opt_name *v = r->names; v->name; v++)
@@ -172,16 +174,12 @@ static void bash_values(const struct opt_command *cmd, FILE *out)
 
 static void bash_command(const struct opt_command *cmd, FILE *out)
 {
-	size_t n = opts_count(cmd);
+	const struct opt_row *r;
 
 	fprintf(out, "\t%s)\n\t\topts=\"%s%s", cmd->name,
 		cmd->words ? cmd->words : "", cmd->words ? " " : "");
-	for (size_t i = 0; i < n; i++) {
-		const struct opt_row *r = opts_row(cmd, i, NULL);
-
-		if (shown(r, cmd->roles))
-			fprintf(out, "--%s ", r->name);
-	}
+	for (size_t i = 0; (r = next_shown(cmd, cmd->roles, &i));)
+		fprintf(out, "--%s ", r->name);
 	fputs("--help\"\n", out);
 	bash_values(cmd, out);
 	fputs("\t\t;;\n", out);
@@ -278,15 +276,12 @@ static void print_zsh(const struct opt_command *const *cmds, size_t ncmds,
 	      "\tcase $cmd in\n",
 	      out);
 	for (size_t i = 0; i < ncmds; i++) {
-		size_t n = opts_count(cmds[i]);
+		const struct opt_row *r;
 
 		fprintf(out, "\t%s)\n\t\t_arguments", cmds[i]->name);
-		for (size_t k = 0; k < n; k++) {
-			const struct opt_row *r = opts_row(cmds[i], k, NULL);
-
-			if (shown(r, cmds[i]->roles))
-				zsh_row(cmds[i], r, out);
-		}
+		for (size_t k = 0;
+		     (r = next_shown(cmds[i], cmds[i]->roles, &k));)
+			zsh_row(cmds[i], r, out);
 		fputs(" \\\n\t\t\t'--help[this help]'", out);
 		if (cmds[i]->words)
 			fprintf(out, " \\\n\t\t\t'1:word:(%s)'",

@@ -284,6 +284,15 @@ static json_t *latency_json(const struct report_ctx *ctx,
 static json_t *jitter_json(const struct report_ctx *ctx,
 			   const struct stats_snapshot *s)
 {
+	static const struct {
+		const char *key;
+		double pct;
+	} pdv_keys[] = {
+		{ "pdv_p50", 50 },
+		{ "pdv_p99", 99 },
+		{ "pdv_p999", 99.9 },
+		{ "pdv_max", 100 },
+	};
 	bool ipdv = ipdv_measured(ctx, s), pdv = pdv_measured(ctx, s);
 	json_t *o = json_object();
 
@@ -302,18 +311,11 @@ static json_t *jitter_json(const struct report_ctx *ctx,
 			    json_signed_if(ipdv, shist_min(&s->ipdv)));
 	json_object_set_new(o, "ipdv_max",
 			    json_signed_if(ipdv, shist_max(&s->ipdv)));
-	json_object_set_new(o, "pdv_p50",
-			    json_count_if(pdv,
-					  jitter_pdv_percentile(&s->pdv, 50)));
-	json_object_set_new(o, "pdv_p99",
-			    json_count_if(pdv,
-					  jitter_pdv_percentile(&s->pdv, 99)));
-	json_object_set_new(o, "pdv_p999",
-			    json_count_if(pdv, jitter_pdv_percentile(&s->pdv,
-								     99.9)));
-	json_object_set_new(o, "pdv_max",
-			    json_count_if(pdv, jitter_pdv_percentile(&s->pdv,
-								     100)));
+	for (size_t i = 0; i < sizeof(pdv_keys) / sizeof(pdv_keys[0]); i++)
+		json_object_set_new(
+			o, pdv_keys[i].key,
+			json_count_if(pdv, jitter_pdv_percentile(
+						   &s->pdv, pdv_keys[i].pct)));
 	return o;
 }
 
@@ -769,6 +771,19 @@ static void csv_rates(FILE *out, uint64_t packets, uint64_t bytes,
 		per_second(packets, seconds), bps_l1(packets, bytes, seconds));
 }
 
+/* ",p50,p99,max" of h, or three empty fields where it was not measured. */
+static void csv_hist(FILE *out, const struct hist *h, bool measured)
+{
+	if (!measured) {
+		fputs(",,,", out);
+		return;
+	}
+	fprintf(out, ",%llu,%llu,%llu",
+		(unsigned long long)hist_percentile(h, 50),
+		(unsigned long long)hist_percentile(h, 99),
+		(unsigned long long)h->max);
+}
+
 void report_text_interval(FILE *out, const struct report_ctx *ctx,
 			  const struct stats_snapshot *d, double from_s,
 			  double to_s)
@@ -1113,15 +1128,7 @@ int report_csv_row(FILE *out, const struct report_ctx *ctx,
 			fputs(",,,", out);
 	}
 	if (role == ROLE_RECV || role == ROLE_PING) {
-		if (latency_measured(ctx, &d->latency))
-			fprintf(out, ",%llu,%llu,%llu",
-				(unsigned long long)hist_percentile(&d->latency,
-								    50),
-				(unsigned long long)hist_percentile(&d->latency,
-								    99),
-				(unsigned long long)d->latency.max);
-		else
-			fputs(",,,", out);
+		csv_hist(out, &d->latency, latency_measured(ctx, &d->latency));
 		if (!(ctx->unmeasured & STATS_NO_JITTER) && d->c.rx_packets)
 			fprintf(out, ",%llu",
 				(unsigned long long)d->c.jitter_rfc3550_ns);
@@ -1130,15 +1137,7 @@ int report_csv_row(FILE *out, const struct report_ctx *ctx,
 	}
 	if (role_paces(role)) {
 		/* Empty where not measured. */
-		if (d->tx_gap.count)
-			fprintf(out, ",%llu,%llu,%llu",
-				(unsigned long long)hist_percentile(&d->tx_gap,
-								    50),
-				(unsigned long long)hist_percentile(&d->tx_gap,
-								    99),
-				(unsigned long long)d->tx_gap.max);
-		else
-			fprintf(out, ",,,");
+		csv_hist(out, &d->tx_gap, d->tx_gap.count);
 		fprintf(out, ",%llu,", (unsigned long long)d->c.tx_bursts);
 		if (ctx->target_pps > 0 && d->c.tx_sends)
 			fprintf(out, "%llu",

@@ -142,6 +142,12 @@ bool spec_backend_known(const char *name)
 	return false;
 }
 
+/* A power of two in lo..hi (both powers of two themselves). */
+static bool pow2_within(uint32_t v, uint32_t lo, uint32_t hi)
+{
+	return v >= lo && v <= hi && !(v & (v - 1));
+}
+
 const char *role_name(enum role role)
 {
 	switch (role) {
@@ -216,16 +222,12 @@ int spec_validate(const struct test_spec *spec, struct lr_err *err)
 		     "--queues: %u queues need at least as many --flows",
 		     spec->backend.queues);
 	if (spec->backend.ring_size &&
-	    (spec->backend.ring_size < 64 ||
-	     spec->backend.ring_size > SPEC_MAX_RING ||
-	     (spec->backend.ring_size & (spec->backend.ring_size - 1))))
+	    !pow2_within(spec->backend.ring_size, 64, SPEC_MAX_RING))
 		FAIL("ring-size",
 		     "--ring-size: %u is not a power of two in 64..%d",
 		     spec->backend.ring_size, SPEC_MAX_RING);
 	if (spec->backend.umem_frames &&
-	    (spec->backend.umem_frames < 256 ||
-	     spec->backend.umem_frames > SPEC_MAX_UMEM_FRAMES ||
-	     (spec->backend.umem_frames & (spec->backend.umem_frames - 1))))
+	    !pow2_within(spec->backend.umem_frames, 256, SPEC_MAX_UMEM_FRAMES))
 		FAIL("umem-frames",
 		     "--umem-frames: %u is not a power of two in 256..%d",
 		     spec->backend.umem_frames, SPEC_MAX_UMEM_FRAMES);

@@ -235,10 +235,7 @@ static void get_metrics(void *arg, const struct http_request *req,
 			struct http_response *resp)
 {
 	(void)req;
-	resp->text = metrics_text(arg);
-	resp->content_type = "text/plain; version=0.0.4; charset=utf-8";
-	if (!resp->text)
-		http_error(resp, 500, NULL, "out of memory");
+	http_metrics_reply(resp, metrics_text(arg));
 }
 
 static void list_subscribers(void *arg, const struct http_request *req,

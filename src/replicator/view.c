@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "lib/clock.h"
+#include "lib/prom.h"
 #include "lib/strbuf.h"
 #include "replicator/replicator.h"
 #include "lib/units.h"
@@ -376,14 +377,14 @@ void replicator_text_interval(struct replicator *r, FILE *out,
 
 /* ---- Prometheus */
 
+/* A family of one series, named linerate_replicator_NAME. */
 static void metric(struct strbuf *tb, const char *name, const char *type,
 		   const char *help, uint64_t v)
 {
-	strbuf_printf(tb,
-		      "# HELP linerate_replicator_%s %s\n"
-		      "# TYPE linerate_replicator_%s %s\n"
-		      "linerate_replicator_%s %llu\n",
-		      name, help, name, type, name, (unsigned long long)v);
+	char full[96];
+
+	snprintf(full, sizeof(full), "linerate_replicator_%s", name);
+	prom_metric(tb, full, type, help, v);
 }
 
 struct metrics_arg {
@@ -446,11 +447,8 @@ char *replicator_metrics(struct replicator *r, const char *extra)
 	       "Frame bytes received (L2 incl. FCS).", c.rx_bytes);
 	metric(&tb, "replicated_total", "counter",
 	       "Packets sent on to the subscribers.", c.replicated);
-	strbuf_printf(
-		&tb,
-		"# HELP linerate_replicator_not_replicated_total Packets "
-		"received and not replicated, by reason.\n"
-		"# TYPE linerate_replicator_not_replicated_total counter\n");
+	prom_family(&tb, "linerate_replicator_not_replicated_total", "counter",
+		    "Packets received and not replicated, by reason.");
 	{
 		const struct {
 			const char *reason;
@@ -467,11 +465,9 @@ char *replicator_metrics(struct replicator *r, const char *extra)
 		};
 
 		for (size_t i = 0; i < sizeof(nr) / sizeof(nr[0]); i++)
-			strbuf_printf(&tb,
-				      "linerate_replicator_not_replicated_total"
-				      "{reason=\"%s\"} %llu\n",
-				      nr[i].reason,
-				      (unsigned long long)nr[i].v);
+			prom_series(&tb,
+				    "linerate_replicator_not_replicated_total",
+				    "reason", nr[i].reason, nr[i].v);
 	}
 	metric(&tb, "returned_total", "counter",
 	       "Subscribers' packets sent back to the feed source.",
@@ -480,17 +476,12 @@ char *replicator_metrics(struct replicator *r, const char *extra)
 	       c.tx_packets);
 	metric(&tb, "tx_bytes_total", "counter",
 	       "Frame bytes sent (L2 incl. FCS).", c.tx_bytes);
-	strbuf_printf(
-		&tb,
-		"# HELP linerate_replicator_tx_dropped_total Copies not "
-		"sent, by reason.\n"
-		"# TYPE linerate_replicator_tx_dropped_total counter\n"
-		"linerate_replicator_tx_dropped_total{reason=\"ring_full\"} "
-		"%llu\n"
-		"linerate_replicator_tx_dropped_total{reason=\"refused\"} "
-		"%llu\n",
-		(unsigned long long)c.tx_ring_full,
-		(unsigned long long)c.tx_errors);
+	prom_family(&tb, "linerate_replicator_tx_dropped_total", "counter",
+		    "Copies not sent, by reason.");
+	prom_series(&tb, "linerate_replicator_tx_dropped_total", "reason",
+		    "ring_full", c.tx_ring_full);
+	prom_series(&tb, "linerate_replicator_tx_dropped_total", "reason",
+		    "refused", c.tx_errors);
 	for (int which = 0; which < 3; which++) {
 		struct metrics_arg ma = {r, &tb, which};
 		const char *name = which == 0 ? "sent" :
