@@ -19,7 +19,7 @@ fuzzers=(
 	"fuzz_seqtrack seqtrack.c hist.c"
 	"fuzz_spec_json api/spec_json.c spec.c units.c frame.c utf8.c marking.c sizemix.c options.c options_doc.c spec_opts.c resolve.c log.c log_limit.c err.c -ljansson"
 	"fuzz_marking marking.c sizemix.c units.c frame.c"
-	"fuzz_stamp stamp/wire.c -lgnutls"
+	"fuzz_stamp stamp/wire.c err.c -lgnutls"
 )
 
 cflags=(-std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined
