@@ -23,6 +23,7 @@
 
 #include "backend/backend.h"
 #include "lib/clock.h"
+#include "lib/free_all.h"
 #include "lib/log.h"
 #include "lib/sockaddr.h"
 
@@ -188,17 +189,8 @@ static void udp_close(struct backend *b)
 	for (uint32_t i = 0; i < b->nfds; i++)
 		if (b->fds[i] >= 0)
 			close(b->fds[i]);
-	free(b->fds);
-	free(b->rx_buffers);
-	free(b->rx_peers);
-	free(b->pending);
-	free(b->rx_control);
-	free(b->rx_msgs);
-	free(b->rx_iov);
-	free(b->tx_msgs);
-	free(b->tx_control);
-	free(b->tx_iov);
-	free(b);
+	free_all(b->fds, b->rx_buffers, b->rx_peers, b->pending, b->rx_control,
+		 b->rx_msgs, b->rx_iov, b->tx_msgs, b->tx_control, b->tx_iov, b);
 }
 
 static int udp_open(const struct backend_config *cfg, struct backend **out,

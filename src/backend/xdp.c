@@ -20,6 +20,7 @@
 #include <bpf/libbpf.h>
 
 #include "backend/xdp_common.h"
+#include "lib/free_all.h"
 #include "lib/log.h"
 #include "xdp_gen.skel.h"
 #include "xdp_reflect.skel.h"
@@ -66,11 +67,7 @@ static void xdp_close(struct backend *b)
 	xdp_gen__destroy(b->gen);
 	xdp_sink__destroy(b->sink);
 	xdp_reflect__destroy(b->reflect);
-	free(b->percpu_buf);
-	free(b->merged);
-	free(b->cpu_hist);
-	free(b->cpu_hist_norm);
-	free(b);
+	free_all(b->percpu_buf, b->merged, b->cpu_hist, b->cpu_hist_norm, b);
 }
 
 static int xdp_open(const struct backend_config *cfg, struct backend **out,

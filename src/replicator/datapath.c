@@ -23,6 +23,7 @@
 #include <sys/prctl.h>
 
 #include "lib/clock.h"
+#include "lib/free_all.h"
 #include "engine/worker.h"
 #include "lib/log.h"
 #include "lib/sockaddr.h"
@@ -68,13 +69,7 @@ void repl_worker_free(struct repl_worker *w)
 {
 	if (!w)
 		return;
-	free(w->subc);
-	free(w->rx);
-	free(w->tx);
-	free(w->bases);
-	free(w->feed_idx);
-	free(w->ret_idx);
-	free(w);
+	free_all(w->subc, w->rx, w->tx, w->bases, w->feed_idx, w->ret_idx, w);
 }
 
 static bool should_stop(const struct repl_worker *w)
