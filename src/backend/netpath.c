@@ -999,13 +999,9 @@ int netpath_if_counters(const char *ifname, struct if_counters *out)
 		if (!ifa->ifa_addr || ifa->ifa_addr->sa_family != AF_PACKET ||
 		    !st || strcmp(ifa->ifa_name, ifname))
 			continue;
-		out->rx_packets = st->rx_packets;
-		out->tx_packets = st->tx_packets;
-		out->rx_dropped = st->rx_dropped;
-		out->tx_dropped = st->tx_dropped;
-		out->rx_missed = st->rx_missed_errors;
-		out->rx_errors = st->rx_errors;
-		out->tx_errors = st->tx_errors;
+#define IF_COUNTER_COPY(name, link_stat) out->name = st->link_stat;
+		IF_COUNTER_FIELDS(IF_COUNTER_COPY)
+#undef IF_COUNTER_COPY
 		err = 0;
 		break;
 	}

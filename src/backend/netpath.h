@@ -47,16 +47,23 @@ int netpath_local(const struct ip_addr *addr, const char *ifname,
 int netpath_interface(const char *ifname, struct net_path *out,
 		      struct lr_err *err);
 
-/* The interface's own packet counters (this namespace's view). */
+/* The interface's own packet counters (this namespace's view), each with
+ * the struct rtnl_link_stats member it is read from, so that one list
+ * declares and fills them. */
+#define IF_COUNTER_FIELDS(X)                                                   \
+	X(rx_packets, rx_packets)                                              \
+	X(tx_packets, tx_packets)                                              \
+	X(rx_dropped, rx_dropped)                                              \
+	X(tx_dropped, tx_dropped)                                              \
+	X(rx_missed, rx_missed_errors)                                         \
+	X(rx_errors, rx_errors)                                                \
+	X(tx_errors, tx_errors)
+
+#define IF_COUNTER_MEMBER(name, link_stat) uint64_t name;
 struct if_counters {
-	uint64_t rx_packets;
-	uint64_t tx_packets;
-	uint64_t rx_dropped;
-	uint64_t tx_dropped;
-	uint64_t rx_missed;
-	uint64_t rx_errors;
-	uint64_t tx_errors;
+	IF_COUNTER_FIELDS(IF_COUNTER_MEMBER)
 };
+#undef IF_COUNTER_MEMBER
 
 int netpath_if_counters(const char *ifname, struct if_counters *out);
 
