@@ -580,12 +580,6 @@ static int afp_kernel_stats(struct backend *b, char *buf, size_t len)
 }
 
 const struct backend_ops backend_afpacket_ops = {
-	.name = "afpacket",
-	.flags = BACKEND_F_RAW | BACKEND_F_RX_VLAN,
-	.open = afp_open,
-	.tx_burst = afp_tx_burst,
-	.rx_burst = afp_rx_burst,
-	.mode = afp_mode,
+	BACKEND_OPS_BASE(afp, "afpacket", BACKEND_F_RAW | BACKEND_F_RX_VLAN),
 	.kernel_stats = afp_kernel_stats,
-	.close = afp_close,
 };

@@ -1100,16 +1100,10 @@ static int afxdp_kernel_stats(struct backend *b, char *buf, size_t len)
 }
 
 const struct backend_ops backend_afxdp_ops = {
-	.name = "afxdp",
-	.flags = BACKEND_F_RAW,
-	.open = afxdp_open,
-	.tx_burst = afxdp_tx_burst,
+	BACKEND_OPS_BASE(afxdp, "afxdp", BACKEND_F_RAW),
 	.tx_prepare = afxdp_tx_prepare,
 	.tx_reserve = afxdp_tx_reserve,
 	.tx_submit = afxdp_tx_submit,
-	.rx_burst = afxdp_rx_burst,
-	.mode = afxdp_mode,
 	.note = afxdp_note,
 	.kernel_stats = afxdp_kernel_stats,
-	.close = afxdp_close,
 };

@@ -199,6 +199,15 @@ struct backend_ops {
 	void (*close)(struct backend *b);
 };
 
+/* The members every backend has, for a backend whose functions follow
+ * the naming convention <prefix>_open, _tx_burst, _rx_burst, _mode and
+ * _close; the optional ones follow it in the table. */
+#define BACKEND_OPS_BASE(prefix, backend_name, backend_flags)                  \
+	.name = (backend_name), .flags = (backend_flags),                      \
+	.open = prefix##_open, .tx_burst = prefix##_tx_burst,                  \
+	.rx_burst = prefix##_rx_burst, .mode = prefix##_mode,                  \
+	.close = prefix##_close
+
 extern const struct backend_ops backend_udp_ops;
 extern const struct backend_ops backend_afpacket_ops;
 extern const struct backend_ops backend_afxdp_ops;

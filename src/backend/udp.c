@@ -614,11 +614,5 @@ static const char *udp_mode(struct backend *b)
 }
 
 const struct backend_ops backend_udp_ops = {
-	.name = "udp",
-	.flags = 0,
-	.open = udp_open,
-	.tx_burst = udp_tx_burst,
-	.rx_burst = udp_rx_burst,
-	.mode = udp_mode,
-	.close = udp_close,
+	BACKEND_OPS_BASE(udp, "udp", 0),
 };

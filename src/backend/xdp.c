@@ -252,17 +252,11 @@ static int xdp_tx_dropped(struct backend *b, uint64_t *dropped,
 }
 
 const struct backend_ops backend_xdp_ops = {
-	.name = "xdp",
-	.flags = BACKEND_F_RAW | BACKEND_F_KERNEL,
-	.open = xdp_open,
-	.tx_burst = xdp_tx_burst,
-	.rx_burst = xdp_rx_burst,
-	.mode = xdp_mode,
+	BACKEND_OPS_BASE(xdp, "xdp", BACKEND_F_RAW | BACKEND_F_KERNEL),
 	.note = xdp_note,
 	.run = xdp_run,
 	.kernel_stats = xdp_kernel_stats,
 	.unmeasured = xdp_unmeasured,
 	.tx_dropped = xdp_tx_dropped,
 	.flow_results = xdp_analyzer_flow_results,
-	.close = xdp_close,
 };
