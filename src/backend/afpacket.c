@@ -98,7 +98,9 @@ static void afp_close(struct backend *b)
 	free(b);
 }
 
-static int packet_socket(int ifindex)
+/* An AF_PACKET socket bound to ifindex, also kept in *slot (where
+ * afp_close() finds it); or -errno. */
+static int packet_socket(int ifindex, int *slot)
 {
 	struct sockaddr_ll sll = {
 		.sll_family = AF_PACKET,
@@ -115,6 +117,7 @@ static int packet_socket(int ifindex)
 		close(fd);
 		return err;
 	}
+	*slot = fd;
 	return fd;
 }
 
@@ -142,17 +145,28 @@ static int ring_v2_map(int fd, int optname, uint32_t frames, uint32_t min_frame,
 	return 0;
 }
 
-static int rx_ring_open_v2(struct backend *b, const struct backend_config *cfg,
-			   int fd)
+/* The ring's frame count: the user's, or ours. */
+static uint32_t ring_frames(const struct backend_config *cfg)
 {
-	uint32_t frames =
-		cfg->opts.ring_size ? cfg->opts.ring_size : AFP_DEFAULT_FRAMES;
-	int version = TPACKET_V2;
-	int err;
+	return cfg->opts.ring_size ? cfg->opts.ring_size : AFP_DEFAULT_FRAMES;
+}
 
+static int packet_version(int fd, int version)
+{
 	if (setsockopt(fd, SOL_PACKET, PACKET_VERSION, &version,
 		       sizeof(version)))
 		return -errno;
+	return 0;
+}
+
+static int rx_ring_open_v2(struct backend *b, const struct backend_config *cfg,
+			   int fd)
+{
+	uint32_t frames = ring_frames(cfg);
+	int err = packet_version(fd, TPACKET_V2);
+
+	if (err)
+		return err;
 	err = ring_v2_map(fd, PACKET_RX_RING, frames, cfg->frame_size + 128,
 			  &b->rx_frame_size, &b->rx_ring, &b->rx_ring_len);
 	if (err)
@@ -164,15 +178,12 @@ static int rx_ring_open_v2(struct backend *b, const struct backend_config *cfg,
 
 static int rx_ring_open(struct backend *b, const struct backend_config *cfg)
 {
-	uint32_t frames =
-		cfg->opts.ring_size ? cfg->opts.ring_size : AFP_DEFAULT_FRAMES;
-	int version = TPACKET_V3, one = 1;
+	uint32_t frames = ring_frames(cfg);
 	struct tpacket_req3 req = { 0 };
-	int fd = packet_socket(cfg->ifindex);
+	int fd = packet_socket(cfg->ifindex, &b->rx_fd), one = 1, err;
 
 	if (fd < 0)
 		return fd;
-	b->rx_fd = fd;
 	/* Our own transmissions would otherwise loop back into the ring. */
 	if (setsockopt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one,
 		       sizeof(one)))
@@ -189,9 +200,9 @@ static int rx_ring_open(struct backend *b, const struct backend_config *cfg)
 		return -ENOMEM;
 	if (cfg->opts.low_latency)
 		return rx_ring_open_v2(b, cfg, fd);
-	if (setsockopt(fd, SOL_PACKET, PACKET_VERSION, &version,
-		       sizeof(version)))
-		return -errno;
+	err = packet_version(fd, TPACKET_V3);
+	if (err)
+		return err;
 	req.tp_block_size = AFP_RX_BLOCK_SIZE;
 	req.tp_frame_size = 2048;
 	/* About ring_size frames of a full-size packet, at least 4 blocks. */
@@ -216,18 +227,16 @@ static int rx_ring_open(struct backend *b, const struct backend_config *cfg)
 
 static int tx_ring_open(struct backend *b, const struct backend_config *cfg)
 {
-	uint32_t frames =
-		cfg->opts.ring_size ? cfg->opts.ring_size : AFP_DEFAULT_FRAMES;
+	uint32_t frames = ring_frames(cfg);
 	uint32_t need = cfg->frame_size + TPACKET_ALIGN(sizeof(struct tpacket2_hdr));
-	int version = TPACKET_V2, one = 1, sndbuf = AFP_SNDBUF_BYTES, err;
-	int fd = packet_socket(cfg->ifindex);
+	int one = 1, sndbuf = AFP_SNDBUF_BYTES, err;
+	int fd = packet_socket(cfg->ifindex, &b->tx_fd);
 
 	if (fd < 0)
 		return fd;
-	b->tx_fd = fd;
-	if (setsockopt(fd, SOL_PACKET, PACKET_VERSION, &version,
-		       sizeof(version)))
-		return -errno;
+	err = packet_version(fd, TPACKET_V2);
+	if (err)
+		return err;
 	/* Straight to the driver: a qdisc would add its own queueing (and
 	 * drops) to what we measure. */
 	if (setsockopt(fd, SOL_PACKET, PACKET_QDISC_BYPASS, &one, sizeof(one)))
