@@ -331,22 +331,35 @@ uint64_t shist_count(const struct shist *h)
 	return h->neg.count + h->pos.count;
 }
 
+/* A value of one side: a magnitude of neg, or a value of pos. */
+static int64_t side_value(const struct shist *h, const struct hist *side,
+			  uint64_t v)
+{
+	return side == &h->neg ? negate_magnitude(v) : positive_value(v);
+}
+
+/* The lowest (top false) or highest value: the far edge of the side on
+ * that end if it has any, else the near edge of the other side. */
+static int64_t shist_edge(const struct shist *h, bool top)
+{
+	const struct hist *far = top ? &h->pos : &h->neg;
+	const struct hist *near = top ? &h->neg : &h->pos;
+
+	if (far->count)
+		return side_value(h, far, far->max);
+	if (near->count)
+		return side_value(h, near, near->min);
+	return 0;
+}
+
 int64_t shist_min(const struct shist *h)
 {
-	if (h->neg.count)
-		return negate_magnitude(h->neg.max);
-	if (h->pos.count)
-		return positive_value(h->pos.min);
-	return 0;
+	return shist_edge(h, false);
 }
 
 int64_t shist_max(const struct shist *h)
 {
-	if (h->pos.count)
-		return positive_value(h->pos.max);
-	if (h->neg.count)
-		return negate_magnitude(h->neg.min);
-	return 0;
+	return shist_edge(h, true);
 }
 
 int64_t shist_percentile(const struct shist *h, double p)
