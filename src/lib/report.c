@@ -132,6 +132,18 @@ static void json_set_rates(json_t *o, const char *prefix, uint64_t packets,
 	}
 }
 
+/* An interval's "<prefix>packets" and its rates (json_set_rates()). */
+static void json_set_interval_traffic(json_t *o, const char *prefix,
+				      uint64_t packets, uint64_t bytes,
+				      double seconds)
+{
+	char key[32];
+
+	snprintf(key, sizeof(key), "%spackets", prefix);
+	json_object_set_new(o, key, json_count(packets));
+	json_set_rates(o, prefix, packets, bytes, seconds, false);
+}
+
 static json_t *count_or_null(bool measured, uint64_t v)
 {
 	return measured ? json_count(v) : json_null();
@@ -574,10 +586,8 @@ json_t *report_interval_json(const struct report_ctx *ctx,
 	json_object_set_new(o, "start_s", json_number(from_s));
 	json_object_set_new(o, "end_s", json_number(to_s));
 	if (role_sends(role)) {
-		json_object_set_new(o, "tx_packets",
-				    json_count(delta->c.tx_packets));
-		json_set_rates(o, "tx_", delta->c.tx_packets, delta->c.tx_bytes,
-			       seconds, false);
+		json_set_interval_traffic(o, "tx_", delta->c.tx_packets,
+					  delta->c.tx_bytes, seconds);
 		json_object_set_new(o, "tx_errors",
 				    json_count(delta->c.tx_errors));
 	}
@@ -600,10 +610,8 @@ json_t *report_interval_json(const struct report_ctx *ctx,
 						  delta->c.tx_late_max_ns));
 	}
 	if (role_receives(role)) {
-		json_object_set_new(o, "rx_packets",
-				    json_count(delta->c.rx_packets));
-		json_set_rates(o, "rx_", delta->c.rx_packets, delta->c.rx_bytes,
-			       seconds, false);
+		json_set_interval_traffic(o, "rx_", delta->c.rx_packets,
+					  delta->c.rx_bytes, seconds);
 		json_object_set_new(o, "rx_lost",
 				    json_count_if(seq_measured(ctx),
 						  delta->c.rx_lost));
