@@ -57,6 +57,13 @@ static void check_set(struct probe_check *c, enum probe_check_state state,
 	va_end(ap);
 }
 
+/* CHECK_NO for the error err (-errno): its text between before and after. */
+static void check_no(struct probe_check *c, int err, const char *before,
+		     const char *after)
+{
+	check_set(c, CHECK_NO, "%s%s%s", before, strerror(-err), after);
+}
+
 static int libxdp_log(enum libxdp_print_level level, const char *fmt,
 		      va_list ap)
 {
@@ -214,13 +221,11 @@ static void probe_live_frames(int prog_fd, struct probe_check *c)
 		check_set(c, CHECK_YES,
 			  "BPF_PROG_RUN with BPF_F_TEST_XDP_LIVE_FRAMES");
 	else if (err == -EINVAL || err == -EOPNOTSUPP || err == -ENOTSUPP)
-		check_set(c, CHECK_NO,
-			  "the kernel has no BPF_F_TEST_XDP_LIVE_FRAMES (%s; "
-			  "needs Linux 5.18)",
-			  strerror(-err));
+		check_no(c, err,
+			 "the kernel has no BPF_F_TEST_XDP_LIVE_FRAMES (",
+			 "; needs Linux 5.18)");
 	else
-		check_set(c, CHECK_NO, "BPF_PROG_RUN failed: %s",
-			  strerror(-err));
+		check_no(c, err, "BPF_PROG_RUN failed: ", "");
 }
 
 /*
@@ -254,35 +259,28 @@ static void probe_xsk(const char *ifname, uint16_t bind_flag,
 	area = mmap(NULL, size, PROT_READ | PROT_WRITE,
 		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (area == MAP_FAILED) {
-		check_set(c, CHECK_NO, "cannot map a UMEM: %s",
-			  strerror(errno));
+		check_no(c, -errno, "cannot map a UMEM: ", "");
 		return;
 	}
 	err = xsk_umem__create(&umem, area, size, &fill, &comp, &umem_cfg);
 	if (err) {
-		check_set(c, CHECK_NO, "cannot register a UMEM: %s%s",
-			  strerror(-err),
-			  err == -EPERM ?
-				  " (needs CAP_NET_RAW and CAP_IPC_LOCK)" :
-				  "");
+		check_no(c, err, "cannot register a UMEM: ",
+			 err == -EPERM ?
+				 " (needs CAP_NET_RAW and CAP_IPC_LOCK)" :
+				 "");
 		goto out_unmap;
 	}
 	err = xsk_socket__create(&xsk, ifname, 0, umem, &rx, &tx, &xsk_cfg);
 	if (!err)
 		check_set(c, CHECK_YES, "bound to queue 0");
 	else if (err == -EOPNOTSUPP && bind_flag == XDP_ZEROCOPY)
-		check_set(c, CHECK_NO,
-			  "the driver has no AF_XDP zero-copy "
-			  "support (%s)",
-			  strerror(-err));
+		check_no(c, err, "the driver has no AF_XDP zero-copy support (",
+			 ")");
 	else if (err == -EBUSY)
-		check_set(c, CHECK_NO,
-			  "queue 0 is taken by another AF_XDP "
-			  "socket (%s)",
-			  strerror(-err));
+		check_no(c, err, "queue 0 is taken by another AF_XDP socket (",
+			 ")");
 	else
-		check_set(c, CHECK_NO, "bind to queue 0 failed: %s",
-			  strerror(-err));
+		check_no(c, err, "bind to queue 0 failed: ", "");
 	if (xsk)
 		xsk_socket__delete(xsk);
 	xsk_umem__delete(umem);
