@@ -28,6 +28,7 @@
 #include "bpf/match.bpf.h"
 #include "bpf/parse.bpf.h"
 #include "bpf/reply.bpf.h"
+#include "bpf/verdict.bpf.h"
 #include "bpf/xdp_shared.h"
 
 /* bpf_csum_diff() takes at most 512 bytes, in multiples of 4; a power
@@ -253,6 +254,24 @@ static __always_inline enum reflect_result reflect_ipv6(struct xdp_md *ctx,
 	return RESULT_REFLECTED;
 }
 
+/* The counter of a packet that is not reflected, by why. */
+static __always_inline __u64 *
+result_counter(struct xdp_reflect_counters *counters, enum reflect_result res)
+{
+	switch (res) {
+	case RESULT_FOREIGN:
+		return &counters->foreign;
+	case RESULT_TRUNCATED:
+		return &counters->truncated;
+	case RESULT_MALFORMED:
+		return &counters->malformed;
+	case RESULT_FILTERED:
+		return &counters->filtered;
+	default:
+		return &counters->passed;
+	}
+}
+
 SEC("xdp.frags")
 int lr_reflect(struct xdp_md *ctx)
 {
@@ -275,27 +294,13 @@ int lr_reflect(struct xdp_md *ctx)
 	counters = bpf_map_lookup_elem(&reflect_counters, &key);
 	if (!counters)
 		return res == RESULT_REFLECTED ? XDP_ABORTED : XDP_PASS;
-	switch (res) {
-	case RESULT_REFLECTED:
-		break;
-	case RESULT_FOREIGN:
-		counters->foreign++;
-		return XDP_PASS;
-	case RESULT_TRUNCATED:
-		counters->truncated++;
-		return XDP_PASS;
-	case RESULT_MALFORMED:
-		counters->malformed++;
-		return XDP_PASS;
-	case RESULT_FILTERED:
-		/* Not reflected, and not left to the stack to answer (a
-		 * spoofed source would get the port-unreachable). */
-		counters->filtered++;
-		return XDP_DROP;
-	default:
-		counters->passed++;
-		return XDP_PASS;
-	}
+	/* What is not reflected goes up the stack, but for a filtered
+	 * packet: the stack is not left to answer it either (a spoofed
+	 * source would get the port-unreachable). */
+	if (res != RESULT_REFLECTED)
+		return count_verdict(result_counter(counters, res),
+				     res == RESULT_FILTERED ? XDP_DROP :
+							      XDP_PASS);
 
 	swap_mac(eth);
 	counters->reflected++;

@@ -24,6 +24,7 @@
 #include "bpf/match.bpf.h"
 #include "bpf/parse.bpf.h"
 #include "bpf/pkt.bpf.h"
+#include "bpf/verdict.bpf.h"
 #include "bpf/xdp_shared.h"
 
 #define HALF_TS_RANGE (1ULL << (XDP_PROBE_TS_BITS - 1))
@@ -263,33 +264,19 @@ static __always_inline bool fill_ok(const struct frame *f,
 	return true;
 }
 
-/* Most significant bit of x (x != 0), without a loop. */
+/* Most significant bit of x (x != 0): a binary search by halving shifts,
+ * unrolled, so no loop is left at run time. */
 static __always_inline __u32 msb64(__u64 x)
 {
 	__u32 m = 0;
 
-	if (x >> 32) {
-		x >>= 32;
-		m += 32;
+#pragma unroll
+	for (__u32 shift = 32; shift; shift >>= 1) {
+		if (x >> shift) {
+			x >>= shift;
+			m += shift;
+		}
 	}
-	if (x >> 16) {
-		x >>= 16;
-		m += 16;
-	}
-	if (x >> 8) {
-		x >>= 8;
-		m += 8;
-	}
-	if (x >> 4) {
-		x >>= 4;
-		m += 4;
-	}
-	if (x >> 2) {
-		x >>= 2;
-		m += 2;
-	}
-	if (x >> 1)
-		m += 1;
 	return m;
 }
 
@@ -508,22 +495,17 @@ int lr_sink(struct xdp_md *ctx)
 		return XDP_PASS;
 	switch (parse_frame(&f, &pkt)) {
 	case PARSE_NOT_OURS:
-		counters->passed++;
-		return XDP_PASS;
+		return count_verdict(&counters->passed, XDP_PASS);
 	case PARSE_MALFORMED:
-		counters->malformed++;
-		return XDP_PASS;
+		return count_verdict(&counters->malformed, XDP_PASS);
 	case PARSE_MALFORMED_OURS:
-		counters->malformed++;
-		return verdict;
+		return count_verdict(&counters->malformed, verdict);
 	case PARSE_TEST:
 		break;
 	}
 	/* Rodata: with no filter the verifier drops this branch. */
-	if (sink_cfg.match.only_from && !from_matches(&pkt)) {
-		counters->filtered++;
-		return verdict;
-	}
+	if (sink_cfg.match.only_from && !from_matches(&pkt))
+		return count_verdict(&counters->filtered, verdict);
 
 	/* probe_read()'s order: magic and version before the length, so a
 	 * short datagram from someone else is foreign, not truncated. */
@@ -540,10 +522,8 @@ int lr_sink(struct xdp_md *ctx)
 		if (payload[1] != XDP_PROBE_VERSION)
 			goto foreign;
 	}
-	if (pkt.payload_len < XDP_PROBE_HDR_LEN) {
-		counters->truncated++;
-		return verdict;
-	}
+	if (pkt.payload_len < XDP_PROBE_HDR_LEN)
+		return count_verdict(&counters->truncated, verdict);
 	if ((void *)(payload + XDP_PROBE_HDR_LEN) > data_end)
 		goto malformed;
 	if (sink_cfg.count_only) {
@@ -554,10 +534,8 @@ int lr_sink(struct xdp_md *ctx)
 		counters->rx_bytes += frame_bytes + ETH_FCS_LEN;
 		return verdict;
 	}
-	if (!fill_ok(&f, &pkt)) {
-		counters->corrupt++;
-		return verdict;
-	}
+	if (!fill_ok(&f, &pkt))
+		return count_verdict(&counters->corrupt, verdict);
 
 	flow = bpf_ntohs(*(__u16 *)(payload + 2));
 	seq = bpf_be64_to_cpu(*(__u64 *)(payload + 4));
@@ -623,14 +601,11 @@ int lr_sink(struct xdp_md *ctx)
 	return verdict;
 
 untracked:
-	counters->untracked++;
-	return verdict;
+	return count_verdict(&counters->untracked, verdict);
 foreign:
-	counters->foreign++;
-	return verdict;
+	return count_verdict(&counters->foreign, verdict);
 malformed:
-	counters->malformed++;
-	return verdict;
+	return count_verdict(&counters->malformed, verdict);
 }
 
 char LICENSE[] SEC("license") = "Dual MIT/GPL";

@@ -34,6 +34,7 @@
 #include "bpf/match.bpf.h"
 #include "bpf/parse.bpf.h"
 #include "bpf/reply.bpf.h"
+#include "bpf/verdict.bpf.h"
 #include "bpf/stamp_shared.h"
 
 #define NTP_UNIX_OFFSET 2208988800ULL
@@ -311,11 +312,9 @@ int lr_stamp(struct xdp_md *ctx)
 	case V_REFLECT:
 		break;
 	case V_RATE:
-		c->rate_limited++;
-		return XDP_DROP;
+		return count_verdict(&c->rate_limited, XDP_DROP);
 	case V_PASS_UP:
-		c->passed_up++;
-		return XDP_PASS;
+		return count_verdict(&c->passed_up, XDP_PASS);
 	default:
 		return XDP_PASS;
 	}
