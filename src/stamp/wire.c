@@ -186,15 +186,11 @@ static bool hmac_matches(const struct stamp_key *key, const uint8_t *pkt)
 	return diff == 0;
 }
 
+#define STAMP_DROP_NAME(id, name) [id] = name,
 static const char *const stamp_drop_names[STAMP_DROP_COUNT_] = {
-	[STAMP_OK] = "ok",
-	[STAMP_DROP_SHORT] = "short",
-	[STAMP_DROP_OVERSIZE] = "oversize",
-	[STAMP_DROP_MODE] = "wrong_mode",
-	[STAMP_DROP_HMAC] = "bad_hmac",
-	[STAMP_DROP_RATE] = "rate_limited",
-	[STAMP_DROP_FILTERED] = "filtered",
+	STAMP_DROPS(STAMP_DROP_NAME)
 };
+#undef STAMP_DROP_NAME
 
 const char *stamp_drop_name(enum stamp_drop reason)
 {

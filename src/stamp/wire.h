@@ -118,17 +118,29 @@ struct stamp_reflector_packet {
 	uint8_t sender_ttl;
 };
 
-/* Why a test packet was refused; never reflected. */
+/*
+ * Why a test packet was refused; never reflected. Each with the name
+ * stamp_drop_name() gives it, so that one list declares and names them:
+ * SHORT, shorter than the mode's base packet; OVERSIZE, longer than the
+ * reflector takes; MODE, the other mode's layout; HMAC, authenticated,
+ * and the HMAC does not match; RATE, over the per-source rate limit;
+ * FILTERED, from a source this reflector does not serve.
+ */
+#define STAMP_DROPS(X)                                                         \
+	X(STAMP_OK, "ok")                                                      \
+	X(STAMP_DROP_SHORT, "short")                                           \
+	X(STAMP_DROP_OVERSIZE, "oversize")                                     \
+	X(STAMP_DROP_MODE, "wrong_mode")                                       \
+	X(STAMP_DROP_HMAC, "bad_hmac")                                         \
+	X(STAMP_DROP_RATE, "rate_limited")                                     \
+	X(STAMP_DROP_FILTERED, "filtered")
+
+#define STAMP_DROP_ENUM(id, name) id,
 enum stamp_drop {
-	STAMP_OK = 0,
-	STAMP_DROP_SHORT, /* shorter than the mode's base packet */
-	STAMP_DROP_OVERSIZE, /* longer than the reflector takes */
-	STAMP_DROP_MODE, /* the other mode's layout */
-	STAMP_DROP_HMAC, /* authenticated, and the HMAC does not match */
-	STAMP_DROP_RATE, /* over the per-source rate limit */
-	STAMP_DROP_FILTERED, /* from a source this reflector does not serve */
+	STAMP_DROPS(STAMP_DROP_ENUM) /* STAMP_OK first: 0 */
 	STAMP_DROP_COUNT_,
 };
+#undef STAMP_DROP_ENUM
 
 const char *stamp_drop_name(enum stamp_drop reason);
 size_t stamp_base_len(enum stamp_mode mode);
