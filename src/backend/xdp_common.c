@@ -14,16 +14,13 @@
 #include "backend/xdp_common.h"
 #include "lib/clock.h"
 
+#define DEV_STAT_NAME(id, name) [id] = name,
+/* clang-format off */
 const char *const dev_stat_names[DEV_STAT_COUNT] = {
-	[DEV_XDP_PACKETS] = "xdp_packets",
-	[DEV_XDP_DROPS] = "xdp_drops",
-	[DEV_XDP_TX] = "xdp_tx",
-	[DEV_XDP_TX_ERRORS] = "xdp_tx_errors",
-	[DEV_XDP_XMIT] = "xdp_xmit",
-	[DEV_XDP_XMIT_ERRORS] = "xdp_xmit_errors",
-	[DEV_XDP_REDIRECT] = "xdp_redirect",
-	[DEV_DROPS] = "drops",
+	DEV_STATS(DEV_STAT_NAME)
 };
+/* clang-format on */
+#undef DEV_STAT_NAME
 
 /*
  * CLOCK_REALTIME - CLOCK_MONOTONIC: the realtime reading against the

@@ -36,18 +36,26 @@ struct xdp_sink;
 struct xdp_reflect;
 
 /* Interface counters (ethtool -S) that explain XDP loss, summed over
- * queues; the names are veth's ("rx_queue_0_xdp_drops"). */
+ * queues; the names are veth's ("rx_queue_0_xdp_drops"), one list for
+ * the enum and dev_stat_names. */
+#define DEV_STATS(X)                                                           \
+	X(DEV_XDP_PACKETS, "xdp_packets")                                      \
+	X(DEV_XDP_DROPS, "xdp_drops")                                          \
+	X(DEV_XDP_TX, "xdp_tx")                                                \
+	X(DEV_XDP_TX_ERRORS, "xdp_tx_errors")                                  \
+	X(DEV_XDP_XMIT, "xdp_xmit")                                            \
+	X(DEV_XDP_XMIT_ERRORS, "xdp_xmit_errors")                              \
+	X(DEV_XDP_REDIRECT, "xdp_redirect")                                    \
+	X(DEV_DROPS, "drops")
+
+#define DEV_STAT_ENUM(id, name) id,
+/* clang-format off */
 enum dev_stat {
-	DEV_XDP_PACKETS,
-	DEV_XDP_DROPS,
-	DEV_XDP_TX,
-	DEV_XDP_TX_ERRORS,
-	DEV_XDP_XMIT,
-	DEV_XDP_XMIT_ERRORS,
-	DEV_XDP_REDIRECT,
-	DEV_DROPS,
+	DEV_STATS(DEV_STAT_ENUM)
 	DEV_STAT_COUNT,
 };
+/* clang-format on */
+#undef DEV_STAT_ENUM
 
 extern const char *const dev_stat_names[DEV_STAT_COUNT];
 
