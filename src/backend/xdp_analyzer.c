@@ -64,18 +64,14 @@ int xdp_analyzer_load(struct backend *b, struct lr_err *why)
 
 	b->sink = xdp_sink__open();
 	if (!b->sink)
-		return lr_err_set(why, -errno, NULL,
-				  "xdp: cannot open the receive programs: %s",
-				  strerror(errno));
+		return receive_progs_error(why, -errno, "open");
 	match_config_from(cfg, &b->sink->rodata->sink_cfg.match);
 	b->sink->rodata->sink_cfg.pass_test_packets = 0;
 	b->sink->rodata->sink_cfg.count_only = cfg->opts.count_only;
 	fill_words_build(b->sink->rodata->sink_cfg.fill_words);
 	err = xdp_sink__load(b->sink);
 	if (err)
-		return lr_err_set(why, err, NULL,
-				  "xdp: cannot load the receive programs: %s",
-				  strerror(-err));
+		return receive_progs_error(why, err, "load");
 	b->merged = malloc(sizeof(*b->merged));
 	b->cpu_hist = malloc(sizeof(*b->cpu_hist));
 	b->cpu_hist_norm = malloc(sizeof(*b->cpu_hist_norm));
@@ -84,32 +80,26 @@ int xdp_analyzer_load(struct backend *b, struct lr_err *why)
 	return 0;
 }
 
+_Static_assert(sizeof(struct xdp_sink_counters) % sizeof(__u64) == 0,
+	       "percpu_counters_read() takes __u64 counters");
+
 static int sink_counters_read(struct backend *b, struct xdp_sink_counters *sum)
 {
 	const struct xdp_sink_counters *cpu;
 	int err;
 
-	err = percpu_lookup(b, b->sink->maps.sink_counters, 0, sizeof(*cpu));
+	err = percpu_counters_read(
+		b, b->sink->maps.sink_counters, sum, sizeof(*sum),
+		offsetof(struct xdp_sink_counters, first_rx_ns),
+		offsetof(struct xdp_sink_counters, last_rx_ns));
 	if (err)
 		return err;
-	memset(sum, 0, sizeof(*sum));
+	/* A bound, not a count: the largest, not the sum. */
+	sum->flow_limit = 0;
 	cpu = b->percpu_buf;
-	for (int i = 0; i < b->ncpus; i++, cpu++) {
-		sum->rx_packets += cpu->rx_packets;
-		sum->rx_bytes += cpu->rx_bytes;
-		sum->foreign += cpu->foreign;
-		sum->truncated += cpu->truncated;
-		sum->corrupt += cpu->corrupt;
-		sum->malformed += cpu->malformed;
-		sum->untracked += cpu->untracked;
-		sum->latency_negative += cpu->latency_negative;
-		sum->passed += cpu->passed;
-		sum->filtered += cpu->filtered;
-		rx_times_merge(&sum->first_rx_ns, &sum->last_rx_ns,
-			       cpu->first_rx_ns, cpu->last_rx_ns);
+	for (int i = 0; i < b->ncpus; i++, cpu++)
 		if (cpu->flow_limit > sum->flow_limit)
 			sum->flow_limit = cpu->flow_limit;
-	}
 	return 0;
 }
 
@@ -238,50 +228,45 @@ static int sink_publish(struct backend *b, struct backend_role_ctx *ctx)
 	return 0;
 }
 
+/* arg: the time of the next publication. */
+static int sink_poll(struct backend *b, struct backend_role_ctx *ctx,
+		     uint64_t now, void *arg, bool *over)
+{
+	uint64_t *next_publish = arg;
+	struct xdp_sink_counters sum;
+	int err = sink_counters_read(b, &sum);
+
+	if (err)
+		return err;
+	*over = backend_role_over(ctx, now, sum.rx_packets, sum.last_rx_ns);
+	if (*over)
+		return 0;
+	if (now >= *next_publish) {
+		err = sink_publish(b, ctx);
+		if (err)
+			return err;
+		*next_publish = now + PUBLISH_NS;
+	}
+	__atomic_store_n(&b->sink->bss->sink_realtime_offset_ns,
+			 realtime_offset() +
+				 (uint64_t)ctx->spec->clock_offset_ns,
+			 __ATOMIC_RELAXED);
+	return 0;
+}
+
 int xdp_analyzer_run(struct backend *b, struct backend_role_ctx *ctx)
 {
 	uint64_t next_publish = 0;
-	struct xdp_sink_counters sum;
 	int err;
 
 	/* Arrival stamps in the sender's time when its offset is known. */
 	b->sink->bss->sink_realtime_offset_ns =
 		realtime_offset() + (uint64_t)ctx->spec->clock_offset_ns;
-	dev_stats_baseline(b);
-	err = b->attachment.attached ?
-		      0 :
-		      receiver_attach(b,
-				      bpf_program__fd(b->sink->progs.lr_sink),
-				      "analyzer", NULL);
+	err = xdp_role_run(b, ctx, b->sink->progs.lr_sink, RUNNING_SINK,
+			   sink_poll, &next_publish);
 	if (err)
 		return err;
-	b->running = RUNNING_SINK;
-	for (;;) {
-		uint64_t now = mono_ns();
-
-		err = sink_counters_read(b, &sum);
-		if (err)
-			break;
-		if (backend_role_over(ctx, now, sum.rx_packets, sum.last_rx_ns))
-			break;
-		if (now >= next_publish) {
-			err = sink_publish(b, ctx);
-			if (err)
-				break;
-			next_publish = now + PUBLISH_NS;
-		}
-		__atomic_store_n(&b->sink->bss->sink_realtime_offset_ns,
-				 realtime_offset() +
-					 (uint64_t)ctx->spec->clock_offset_ns,
-				 __ATOMIC_RELAXED);
-		clock_sleep_until(now + POLL_NS);
-	}
-	/* Detached first, so the last copy is final. */
-	xdp_detach(&b->attachment);
-	if (err)
-		return lr_err_set(ctx->err, err, NULL,
-				  "xdp: reading the analyzer's maps: %s",
-				  strerror(-err));
+	/* Detached by now, so this last copy is final. */
 	return sink_publish(b, ctx);
 }
 

@@ -168,12 +168,52 @@ int percpu_lookup(struct backend *b, struct bpf_map *map, uint32_t key,
 
 /* The first and last arrival over CPUs: earliest first, latest last (a
  * CPU that saw nothing has 0 for both). */
-void rx_times_merge(__u64 *first, __u64 *last, __u64 cpu_first, __u64 cpu_last)
+static void rx_times_merge(__u64 *first, __u64 *last, __u64 cpu_first,
+			   __u64 cpu_last)
 {
 	if (cpu_last > *last)
 		*last = cpu_last;
 	if (cpu_first && (!*first || cpu_first < *first))
 		*first = cpu_first;
+}
+
+/*
+ * The value at key 0 of the per-CPU map, a struct of __u64 counters of size
+ * bytes, summed over CPUs into sum, but for its first and last arrival
+ * times (at first_off and last_off), merged by rx_times_merge(). 0 or
+ * -errno.
+ */
+int percpu_counters_read(struct backend *b, struct bpf_map *map, void *sum,
+			 size_t size, size_t first_off, size_t last_off)
+{
+	const size_t n = size / sizeof(__u64);
+	const size_t first = first_off / sizeof(__u64);
+	const size_t last = last_off / sizeof(__u64);
+	const __u64 *cpu;
+	__u64 *total = sum;
+	int err;
+
+	err = percpu_lookup(b, map, 0, size);
+	if (err)
+		return err;
+	memset(sum, 0, size);
+	cpu = b->percpu_buf;
+	for (int i = 0; i < b->ncpus; i++, cpu += n) {
+		for (size_t k = 0; k < n; k++)
+			if (k != first && k != last)
+				total[k] += cpu[k];
+		rx_times_merge(&total[first], &total[last], cpu[first],
+			       cpu[last]);
+	}
+	return 0;
+}
+
+/* Opening or loading (what) the receive programs failed with err. */
+int receive_progs_error(struct lr_err *why, int err, const char *what)
+{
+	return lr_err_set(why, err, NULL,
+			  "xdp: cannot %s the receive programs: %s", what,
+			  strerror(-err));
 }
 
 int receiver_attach(struct backend *b, int prog_fd, const char *what,
@@ -204,5 +244,49 @@ int receiver_attach(struct backend *b, int prog_fd, const char *what,
 			   "reorder, latency or jitter accounting";
 	snprintf(b->note, sizeof(b->note), "%s%s%s", b->attachment.note,
 		 b->attachment.note[0] && gso_note[0] ? "; " : "", gso_note);
+	return 0;
+}
+
+/*
+ * Attach prog for the role (unless it already is), then poll every POLL_NS
+ * until the role (RUNNING_SINK or RUNNING_REFLECT) is over; detached on the way out, so that a last read
+ * after this is final. 0 or -errno (a read error in ctx->err).
+ */
+int xdp_role_run(struct backend *b, struct backend_role_ctx *ctx,
+		 struct bpf_program *prog, enum xdp_running role,
+		 xdp_role_poll_fn poll, void *arg)
+{
+	/* receiver_attach()'s name of the role, and what its reads read. */
+	static const char *const names[] = {
+		[RUNNING_SINK] = "analyzer",
+		[RUNNING_REFLECT] = "reflector",
+	};
+	static const char *const reading[] = {
+		[RUNNING_SINK] = "analyzer's maps",
+		[RUNNING_REFLECT] = "reflector's counters",
+	};
+	bool over = false;
+	int err;
+
+	dev_stats_baseline(b);
+	err = b->attachment.attached ? 0 :
+				       receiver_attach(b, bpf_program__fd(prog),
+						       names[role], NULL);
+	if (err)
+		return err;
+	b->running = role;
+	for (;;) {
+		uint64_t now = mono_ns();
+
+		err = poll(b, ctx, now, arg, &over);
+		if (err || over)
+			break;
+		clock_sleep_until(now + POLL_NS);
+	}
+	xdp_detach(&b->attachment);
+	if (err)
+		return lr_err_set(ctx->err, err, NULL,
+				  "xdp: reading the %s: %s", reading[role],
+				  strerror(-err));
 	return 0;
 }

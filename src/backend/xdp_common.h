@@ -132,9 +132,19 @@ void match_config_from(const struct backend_config *cfg,
 		       struct xdp_match_config *m);
 int percpu_lookup(struct backend *b, struct bpf_map *map, uint32_t key,
 		  size_t value_size);
-void rx_times_merge(__u64 *first, __u64 *last, __u64 cpu_first, __u64 cpu_last);
+int percpu_counters_read(struct backend *b, struct bpf_map *map, void *sum,
+			 size_t size, size_t first_off, size_t last_off);
+int receive_progs_error(struct lr_err *why, int err, const char *what);
 int receiver_attach(struct backend *b, int prog_fd, const char *what,
 		    struct lr_err *err);
+
+/* A receiving role's poll (see xdp_role_run()): read (and publish) at
+ * now; *over when backend_role_over() says so. 0 or -errno. */
+typedef int (*xdp_role_poll_fn)(struct backend *b, struct backend_role_ctx *ctx,
+				uint64_t now, void *arg, bool *over);
+int xdp_role_run(struct backend *b, struct backend_role_ctx *ctx,
+		 struct bpf_program *prog, enum xdp_running role,
+		 xdp_role_poll_fn poll, void *arg);
 
 /* xdp_generator.c: send */
 int xdp_gen_open(struct backend *b, struct lr_err *err);

@@ -22,42 +22,24 @@ int xdp_reflector_load(struct backend *b, struct lr_err *why)
 
 	b->reflect = xdp_reflect__open();
 	if (!b->reflect)
-		return lr_err_set(why, -errno, NULL,
-				  "xdp: cannot open the receive programs: %s",
-				  strerror(errno));
+		return receive_progs_error(why, -errno, "open");
 	match_config_from(&b->cfg, &b->reflect->rodata->reflect_cfg);
 	err = xdp_reflect__load(b->reflect);
 	if (err)
-		return lr_err_set(why, err, NULL,
-				  "xdp: cannot load the receive programs: %s",
-				  strerror(-err));
+		return receive_progs_error(why, err, "load");
 	return 0;
 }
+
+_Static_assert(sizeof(struct xdp_reflect_counters) % sizeof(__u64) == 0,
+	       "percpu_counters_read() takes __u64 counters");
 
 static int reflect_counters_read(struct backend *b,
 				 struct xdp_reflect_counters *sum)
 {
-	const struct xdp_reflect_counters *cpu;
-	int err;
-
-	err = percpu_lookup(b, b->reflect->maps.reflect_counters, 0,
-			    sizeof(*cpu));
-	if (err)
-		return err;
-	memset(sum, 0, sizeof(*sum));
-	cpu = b->percpu_buf;
-	for (int i = 0; i < b->ncpus; i++, cpu++) {
-		sum->reflected += cpu->reflected;
-		sum->bytes += cpu->bytes;
-		sum->foreign += cpu->foreign;
-		sum->truncated += cpu->truncated;
-		sum->malformed += cpu->malformed;
-		sum->passed += cpu->passed;
-		sum->filtered += cpu->filtered;
-		rx_times_merge(&sum->first_rx_ns, &sum->last_rx_ns,
-			       cpu->first_rx_ns, cpu->last_rx_ns);
-	}
-	return 0;
+	return percpu_counters_read(
+		b, b->reflect->maps.reflect_counters, sum, sizeof(*sum),
+		offsetof(struct xdp_reflect_counters, first_rx_ns),
+		offsetof(struct xdp_reflect_counters, last_rx_ns));
 }
 
 static void reflect_publish(struct backend_role_ctx *ctx,
@@ -80,36 +62,29 @@ static void reflect_publish(struct backend_role_ctx *ctx,
 	*ctx->rx_first_mono_ns = sum->first_rx_ns;
 }
 
+static int reflect_poll(struct backend *b, struct backend_role_ctx *ctx,
+			uint64_t now, void *arg, bool *over)
+{
+	struct xdp_reflect_counters sum;
+	int err = reflect_counters_read(b, &sum);
+
+	(void)arg;
+	if (err)
+		return err;
+	reflect_publish(ctx, &sum);
+	*over = backend_role_over(ctx, now, sum.reflected, sum.last_rx_ns);
+	return 0;
+}
+
 int xdp_reflector_run(struct backend *b, struct backend_role_ctx *ctx)
 {
 	struct xdp_reflect_counters sum;
 	int err;
 
-	dev_stats_baseline(b);
-	err = b->attachment.attached ?
-		      0 :
-		      receiver_attach(
-			      b, bpf_program__fd(b->reflect->progs.lr_reflect),
-			      "reflector", NULL);
+	err = xdp_role_run(b, ctx, b->reflect->progs.lr_reflect,
+			   RUNNING_REFLECT, reflect_poll, NULL);
 	if (err)
 		return err;
-	b->running = RUNNING_REFLECT;
-	for (;;) {
-		uint64_t now = mono_ns();
-
-		err = reflect_counters_read(b, &sum);
-		if (err)
-			break;
-		reflect_publish(ctx, &sum);
-		if (backend_role_over(ctx, now, sum.reflected, sum.last_rx_ns))
-			break;
-		clock_sleep_until(now + POLL_NS);
-	}
-	xdp_detach(&b->attachment);
-	if (err)
-		return lr_err_set(ctx->err, err, NULL,
-				  "xdp: reading the reflector's counters: %s",
-				  strerror(-err));
 	err = reflect_counters_read(b, &sum);
 	if (!err)
 		reflect_publish(ctx, &sum);
