@@ -22,6 +22,7 @@
 #include <net/if.h>
 #include <net/if_arp.h>
 #include <netinet/in.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,7 +55,25 @@ struct nl_sock {
 };
 
 /* Called for each reply message of our request; nonzero stops the walk. */
-typedef int (*nl_reply_fn)(const struct nlmsghdr *h, void *arg);
+/*
+ * The replies a request wants: messages of type, each a fixed header of
+ * hdr_len bytes and attributes up to max. parse gets each one's header and
+ * its attributes by type (tb[0..max]); it returns 0 to go on, nonzero to
+ * stop (a negative: -errno).
+ */
+struct nl_reply {
+	uint16_t type;
+	size_t hdr_len;
+	unsigned int max;
+	int (*parse)(const void *hdr, const struct rtattr *const *tb,
+		     void *arg);
+};
+
+/* The largest max of the replies we ask for. */
+#define NL_ATTR_MAX IFLA_MAX
+_Static_assert(IFLA_MAX >= IFA_MAX && IFLA_MAX >= RTA_MAX &&
+		       IFLA_MAX >= NDA_MAX,
+	       "NL_ATTR_MAX is the largest");
 
 static int nl_open(struct nl_sock *nl)
 {
@@ -117,11 +136,40 @@ static int nl_add_attr(void *msg, size_t cap, unsigned short type,
 }
 
 /*
- * Send req and hand each reply message to fn until the kernel's ack or the
- * end of the dump. Returns 0, the kernel's -errno, or fn's nonzero value.
+ * Send req and hand each reply message to reply->parse until the kernel's
+ * ack or the end of the dump. Returns 0, the kernel's -errno, or the
+ * nonzero value of parse (or of nl_reply_take()).
  */
-static int nl_talk(struct nl_sock *nl, struct nlmsghdr *req, nl_reply_fn fn,
-		   void *arg)
+static int nl_reply_take(const struct nlmsghdr *h,
+			 const struct nl_reply *reply, void *arg);
+
+/* A request: its header, then the type's fixed header and attributes. */
+struct nl_req {
+	struct nlmsghdr h;
+	uint8_t body[160];
+};
+
+/* Every fixed header we send starts with its address family byte. */
+_Static_assert(offsetof(struct ifinfomsg, ifi_family) == 0 &&
+		       offsetof(struct ifaddrmsg, ifa_family) == 0 &&
+		       offsetof(struct rtmsg, rtm_family) == 0 &&
+		       offsetof(struct ndmsg, ndm_family) == 0,
+	       "the family leads the fixed header");
+
+/* Clear req for a request of type with a fixed header of hdr_len bytes for
+ * family; returns that header. */
+static void *nl_req_init(struct nl_req *req, size_t hdr_len, uint16_t type,
+			 int family)
+{
+	memset(req, 0, sizeof(*req));
+	req->h.nlmsg_len = NLMSG_LENGTH(hdr_len);
+	req->h.nlmsg_type = type;
+	req->body[0] = (uint8_t)family;
+	return NLMSG_DATA(&req->h);
+}
+
+static int nl_talk(struct nl_sock *nl, struct nlmsghdr *req,
+		   const struct nl_reply *reply, void *arg)
 {
 	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
 	bool dump = req->nlmsg_flags & NLM_F_DUMP;
@@ -173,7 +221,7 @@ static int nl_talk(struct nl_sock *nl, struct nlmsghdr *req, nl_reply_fn fn,
 				return e->error ? e->error : stop;
 			}
 			if (!stop)
-				stop = fn(h, arg);
+				stop = nl_reply_take(h, reply, arg);
 			/* Keep reading after a stop: the ack or the rest of
 			 * the dump must not be left for the next request. */
 		}
@@ -193,27 +241,26 @@ static void nl_parse_attrs(const struct rtattr **tb, unsigned int max,
 }
 
 /*
- * A reply's fixed header (hdr_len bytes, as *hdr) and its attributes, by
- * type in tb[0..max]. 0 with *hdr NULL: a message of another type, to
- * skip; -EBADMSG: one too short for its header.
+ * One reply message to reply->parse, with its fixed header and its
+ * attributes by type. 0: a message of another type, skipped; -EBADMSG: one
+ * too short for its header.
  */
-static int nl_reply_open(const struct nlmsghdr *h, uint16_t type,
-			 size_t hdr_len, const struct rtattr **tb,
-			 unsigned int max, const void **hdr)
+static int nl_reply_take(const struct nlmsghdr *h,
+			 const struct nl_reply *reply, void *arg)
 {
+	const struct rtattr *tb[NL_ATTR_MAX + 1];
 	const uint8_t *fixed;
 
-	*hdr = NULL;
-	if (h->nlmsg_type != type)
+	if (h->nlmsg_type != reply->type)
 		return 0;
-	if (h->nlmsg_len < NLMSG_LENGTH(hdr_len))
+	if (h->nlmsg_len < NLMSG_LENGTH(reply->hdr_len))
 		return -EBADMSG;
 	fixed = NLMSG_DATA(h);
-	nl_parse_attrs(tb, max,
-		       (const struct rtattr *)(fixed + NLMSG_ALIGN(hdr_len)),
-		       (int)(h->nlmsg_len - NLMSG_LENGTH(hdr_len)));
-	*hdr = fixed;
-	return 0;
+	nl_parse_attrs(tb, reply->max,
+		       (const struct rtattr *)(fixed +
+					       NLMSG_ALIGN(reply->hdr_len)),
+		       (int)(h->nlmsg_len - NLMSG_LENGTH(reply->hdr_len)));
+	return reply->parse(fixed, tb, arg);
 }
 
 static bool attr_u32(const struct rtattr *rta, uint32_t *out)
@@ -278,19 +325,13 @@ struct link_reply {
 	uint32_t mtu;
 };
 
-static int link_reply_parse(const struct nlmsghdr *h, void *arg)
+static int link_reply_parse(const void *hdr, const struct rtattr *const *tb,
+			    void *arg)
 {
+	const struct rtattr *name = tb[IFLA_IFNAME];
+	const struct ifinfomsg *ifi = hdr;
 	struct link_reply *r = arg;
-	const struct rtattr *tb[IFLA_MAX + 1];
-	const struct ifinfomsg *ifi;
-	const struct rtattr *name;
-	int err;
 
-	err = nl_reply_open(h, RTM_NEWLINK, sizeof(*ifi), tb, IFLA_MAX,
-			    (const void **)&ifi);
-	if (err || !ifi)
-		return err;
-	name = tb[IFLA_IFNAME];
 	if (!name || RTA_PAYLOAD(name) < 1 || RTA_PAYLOAD(name) > IF_NAMESIZE ||
 	    memchr(RTA_DATA(name), '\0', RTA_PAYLOAD(name)) == NULL)
 		return -EBADMSG;
@@ -307,23 +348,21 @@ static int link_reply_parse(const struct nlmsghdr *h, void *arg)
 	return 1;
 }
 
+static const struct nl_reply link_reply = {
+	RTM_NEWLINK, sizeof(struct ifinfomsg), IFLA_MAX, link_reply_parse
+};
+
 /* The link by index (ifname NULL) or by name. -ENODEV when there is none. */
 static int link_get(struct nl_sock *nl, int ifindex, const char *ifname,
 		    struct link_reply *r)
 {
-	struct {
-		struct nlmsghdr h;
-		struct ifinfomsg ifi;
-		uint8_t attrs[64];
-	} req;
+	struct nl_req req;
+	struct ifinfomsg *ifi =
+		nl_req_init(&req, sizeof(*ifi), RTM_GETLINK, AF_UNSPEC);
 	int err;
 
-	memset(&req, 0, sizeof(req));
 	memset(r, 0, sizeof(*r));
-	req.h.nlmsg_len = NLMSG_LENGTH(sizeof(req.ifi));
-	req.h.nlmsg_type = RTM_GETLINK;
-	req.ifi.ifi_family = AF_UNSPEC;
-	req.ifi.ifi_index = ifname ? 0 : ifindex;
+	ifi->ifi_index = ifname ? 0 : ifindex;
 	if (ifname) {
 		if (!*ifname || strlen(ifname) >= IF_NAMESIZE)
 			return -ENODEV;
@@ -332,7 +371,7 @@ static int link_get(struct nl_sock *nl, int ifindex, const char *ifname,
 		if (err)
 			return err;
 	}
-	err = nl_talk(nl, &req.h, link_reply_parse, r);
+	err = nl_talk(nl, &req.h, &link_reply, r);
 	if (err == -ENODEV || (err >= 0 && !r->found))
 		return -ENODEV;
 	return err < 0 ? err : 0;
@@ -421,19 +460,16 @@ struct addr_search {
 	int ifindex; /* where it was found, 0: nowhere */
 };
 
-static int addr_reply_parse(const struct nlmsghdr *h, void *arg)
+static int addr_reply_parse(const void *hdr, const struct rtattr *const *tb,
+			    void *arg)
 {
+	const struct ifaddrmsg *ifa = hdr;
 	struct addr_search *s = arg;
-	const struct rtattr *tb[IFA_MAX + 1];
-	const struct ifaddrmsg *ifa;
-	struct ip_addr a;
 	const struct rtattr *local;
-	int err;
+	struct ip_addr a;
 
-	err = nl_reply_open(h, RTM_NEWADDR, sizeof(*ifa), tb, IFA_MAX,
-			    (const void **)&ifa);
-	if (err || !ifa || ifa->ifa_family != s->want->family)
-		return err;
+	if (ifa->ifa_family != s->want->family)
+		return 0;
 	/* On point-to-point links IFA_ADDRESS is the peer's; IFA_LOCAL,
 	 * when present, is ours. */
 	local = tb[IFA_LOCAL] ? tb[IFA_LOCAL] : tb[IFA_ADDRESS];
@@ -445,24 +481,22 @@ static int addr_reply_parse(const struct nlmsghdr *h, void *arg)
 	return 0; /* an address may sit on more than one interface */
 }
 
+static const struct nl_reply addr_reply = {
+	RTM_NEWADDR, sizeof(struct ifaddrmsg), IFA_MAX, addr_reply_parse
+};
+
 /* The interface holding addr (the preferred one if it has it), 0: none. */
 static int addr_find(struct nl_sock *nl, const struct ip_addr *addr,
 		     int prefer_ifindex, int *ifindex)
 {
-	struct {
-		struct nlmsghdr h;
-		struct ifaddrmsg ifa;
-	} req;
 	struct addr_search s = { .want = addr,
 				 .prefer_ifindex = prefer_ifindex };
+	struct nl_req req;
 	int err;
 
-	memset(&req, 0, sizeof(req));
-	req.h.nlmsg_len = NLMSG_LENGTH(sizeof(req.ifa));
-	req.h.nlmsg_type = RTM_GETADDR;
+	nl_req_init(&req, sizeof(struct ifaddrmsg), RTM_GETADDR, addr->family);
 	req.h.nlmsg_flags = NLM_F_DUMP;
-	req.ifa.ifa_family = (unsigned char)addr->family;
-	err = nl_talk(nl, &req.h, addr_reply_parse, &s);
+	err = nl_talk(nl, &req.h, &addr_reply, &s);
 	if (err < 0)
 		return err;
 	*ifindex = s.ifindex;
@@ -479,17 +513,12 @@ struct route_reply {
 	struct ip_addr gateway; /* family 0: on link */
 };
 
-static int route_reply_parse(const struct nlmsghdr *h, void *arg)
+static int route_reply_parse(const void *hdr, const struct rtattr *const *tb,
+			     void *arg)
 {
+	const struct rtmsg *rtm = hdr;
 	struct route_reply *r = arg;
-	const struct rtattr *tb[RTA_MAX + 1];
-	const struct rtmsg *rtm;
-	int err;
 
-	err = nl_reply_open(h, RTM_NEWROUTE, sizeof(*rtm), tb, RTA_MAX,
-			    (const void **)&rtm);
-	if (err || !rtm)
-		return err;
 	r->type = rtm->rtm_type;
 	if (!attr_u32(tb[RTA_OIF], &r->oif))
 		r->oif = 0;
@@ -517,28 +546,26 @@ static int route_reply_parse(const struct nlmsghdr *h, void *arg)
 	return 1;
 }
 
+static const struct nl_reply route_reply = {
+	RTM_NEWROUTE, sizeof(struct rtmsg), RTA_MAX, route_reply_parse
+};
+
 static int route_get(struct nl_sock *nl, const struct ip_addr *dst,
 		     const struct ip_addr *src, int oif, struct route_reply *r)
 {
-	struct {
-		struct nlmsghdr h;
-		struct rtmsg rtm;
-		uint8_t attrs[128];
-	} req;
+	struct nl_req req;
+	struct rtmsg *rtm =
+		nl_req_init(&req, sizeof(*rtm), RTM_GETROUTE, dst->family);
 	size_t alen = family_addr_len(dst->family);
 	uint32_t oif32 = (uint32_t)oif;
 	int err;
 
-	memset(&req, 0, sizeof(req));
 	memset(r, 0, sizeof(*r));
-	req.h.nlmsg_len = NLMSG_LENGTH(sizeof(req.rtm));
-	req.h.nlmsg_type = RTM_GETROUTE;
-	req.rtm.rtm_family = (unsigned char)dst->family;
-	req.rtm.rtm_dst_len = (unsigned char)(alen * 8);
+	rtm->rtm_dst_len = (unsigned char)(alen * 8);
 	err = nl_add_attr(&req, sizeof(req), RTA_DST, ip_addr_bytes(dst),
 			  alen);
 	if (!err && src) {
-		req.rtm.rtm_src_len = (unsigned char)(alen * 8);
+		rtm->rtm_src_len = (unsigned char)(alen * 8);
 		err = nl_add_attr(&req, sizeof(req), RTA_SRC,
 				  ip_addr_bytes(src), alen);
 	}
@@ -547,7 +574,7 @@ static int route_get(struct nl_sock *nl, const struct ip_addr *dst,
 				  sizeof(oif32));
 	if (err)
 		return err;
-	err = nl_talk(nl, &req.h, route_reply_parse, r);
+	err = nl_talk(nl, &req.h, &route_reply, r);
 	if (err < 0)
 		return err;
 	return r->found ? 0 : -ENOENT;
@@ -584,17 +611,12 @@ struct neigh_reply {
 	uint8_t mac[6];
 };
 
-static int neigh_reply_parse(const struct nlmsghdr *h, void *arg)
+static int neigh_reply_parse(const void *hdr, const struct rtattr *const *tb,
+			     void *arg)
 {
+	const struct ndmsg *ndm = hdr;
 	struct neigh_reply *r = arg;
-	const struct rtattr *tb[NDA_MAX + 1];
-	const struct ndmsg *ndm;
-	int err;
 
-	err = nl_reply_open(h, RTM_NEWNEIGH, sizeof(*ndm), tb, NDA_MAX,
-			    (const void **)&ndm);
-	if (err || !ndm)
-		return err;
 	r->state = ndm->ndm_state;
 	r->has_mac = tb[NDA_LLADDR] && RTA_PAYLOAD(tb[NDA_LLADDR]) == 6;
 	if (r->has_mac)
@@ -603,28 +625,26 @@ static int neigh_reply_parse(const struct nlmsghdr *h, void *arg)
 	return 1;
 }
 
+static const struct nl_reply neigh_reply = {
+	RTM_NEWNEIGH, sizeof(struct ndmsg), NDA_MAX, neigh_reply_parse
+};
+
 /* The entry for hop on ifindex; r->found false when there is none. */
 static int neigh_get(struct nl_sock *nl, const struct ip_addr *hop,
 		     int ifindex, struct neigh_reply *r)
 {
-	struct {
-		struct nlmsghdr h;
-		struct ndmsg ndm;
-		uint8_t attrs[64];
-	} req;
+	struct nl_req req;
+	struct ndmsg *ndm =
+		nl_req_init(&req, sizeof(*ndm), RTM_GETNEIGH, hop->family);
 	int err;
 
-	memset(&req, 0, sizeof(req));
 	memset(r, 0, sizeof(*r));
-	req.h.nlmsg_len = NLMSG_LENGTH(sizeof(req.ndm));
-	req.h.nlmsg_type = RTM_GETNEIGH;
-	req.ndm.ndm_family = (unsigned char)hop->family;
-	req.ndm.ndm_ifindex = ifindex;
+	ndm->ndm_ifindex = ifindex;
 	err = nl_add_attr(&req, sizeof(req), NDA_DST, ip_addr_bytes(hop),
 			  family_addr_len(hop->family));
 	if (err)
 		return err;
-	err = nl_talk(nl, &req.h, neigh_reply_parse, r);
+	err = nl_talk(nl, &req.h, &neigh_reply, r);
 	if (err == -ENOENT) {
 		r->found = false;
 		return 0;
@@ -748,6 +768,24 @@ static int open_or_say(struct nl_sock *nl, struct lr_err *err)
 	return ret;
 }
 
+/* addr_find(), saying in err why it failed or found nothing
+ * (-EADDRNOTAVAIL); what ("source " or "") and text name addr there. */
+static int addr_find_or_say(struct nl_sock *nl, const struct ip_addr *addr,
+			    int prefer_ifindex, int *ifindex, const char *what,
+			    const char *text, struct lr_err *err)
+{
+	int ret = addr_find(nl, addr, prefer_ifindex, ifindex);
+
+	if (ret)
+		return lr_err_set(err, ret, NULL, "cannot list addresses: %s",
+				  strerror(-ret));
+	if (!*ifindex)
+		return lr_err_set(err, -EADDRNOTAVAIL, NULL,
+				  "%s%s is not an address of this host", what,
+				  text);
+	return 0;
+}
+
 static int link_or_say(struct nl_sock *nl, int ifindex, const char *ifname,
 		       struct link_reply *link, struct lr_err *err)
 {
@@ -836,19 +874,10 @@ int netpath_to(const struct ip_addr *dst, const struct ip_addr *src,
 		return ret;
 	/* The kernel would say "network unreachable"; say what is wrong. */
 	if (have_src) {
-		ret = addr_find(&nl, src, pinned.ifindex, &src_ifindex);
-		if (ret) {
-			lr_err_set(err, ret, NULL, "cannot list addresses: %s",
-				   strerror(-ret));
+		ret = addr_find_or_say(&nl, src, pinned.ifindex, &src_ifindex,
+				       "source ", src_text, err);
+		if (ret)
 			goto out;
-		}
-		if (!src_ifindex) {
-			ret = lr_err_set(
-				err, -EADDRNOTAVAIL, NULL,
-				"source %s is not an address of this host",
-				src_text);
-			goto out;
-		}
 	}
 
 	ret = route_get(&nl, dst, have_src ? src : NULL, pinned.ifindex,
@@ -955,18 +984,10 @@ int netpath_local(const struct ip_addr *addr, const char *ifname,
 	}
 
 	ip_addr_format(addr, addr_text, sizeof(addr_text));
-	ret = addr_find(&nl, addr, pinned.ifindex, &ifindex);
-	if (ret) {
-		lr_err_set(err, ret, NULL, "cannot list addresses: %s",
-			   strerror(-ret));
+	ret = addr_find_or_say(&nl, addr, pinned.ifindex, &ifindex, "",
+			       addr_text, err);
+	if (ret)
 		goto out;
-	}
-	if (!ifindex) {
-		ret = lr_err_set(err, -EADDRNOTAVAIL, NULL,
-				 "%s is not an address of this host",
-				 addr_text);
-		goto out;
-	}
 	ret = link_or_say(&nl, ifindex, NULL, &link, err);
 	if (ret)
 		goto out;
