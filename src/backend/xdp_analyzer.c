@@ -264,6 +264,7 @@ static int sink_publish(struct backend *b, struct backend_role_ctx *ctx)
 	/* The session's rates run from the first to the last packet. */
 	*ctx->rx_first_mono_ns = sum.first_rx_ns;
 	b->flows_seen = t.flows;
+	b->merge_untracked = t.untracked;
 	return 0;
 }
 
@@ -330,7 +331,8 @@ int xdp_analyzer_kernel_stats(struct backend *b, char *buf, size_t len)
 			"sink_untracked=%llu sink_flows=%llu",
 			(unsigned long long)sum.rx_packets,
 			(unsigned long long)sum.passed,
-			(unsigned long long)sum.untracked,
+			(unsigned long long)(sum.untracked +
+					     b->merge_untracked),
 			(unsigned long long)b->flows_seen);
 }
 
