@@ -3,7 +3,7 @@
 # receiving core, against a bare XDP_DROP on the same traffic.
 #
 #   bench/analyzer.sh [--duration S] [--repeats N] [--name NAME] [--base PATH]
-#                     [--flows N] [--no-stats]
+#                     [--flows N] [--no-stats] [--sample N]
 #
 # Feed: linerate send --backend xdp (the LIVE_FRAMES generator) in a on
 # CPU 0, 64-byte probes at max rate, over --flows flow ids (default 1;
@@ -16,6 +16,10 @@
 #            of any analyzer that reads the clock for every packet
 #   count    recv --backend xdp --count-only (parse, count, drop)
 #   full     recv --backend xdp (validation, sequence, latency, jitter)
+#   sample   the same with --latency-sample N (--sample, default 16; 0
+#            leaves the row out): every packet counted and sequenced,
+#            1 in N timed. Its test-run ns is on a probe with sequence 1,
+#            one of the untimed ones.
 #   base     with --base PATH: the full analyzer of another linerate binary
 # The figures are b's rx_packets delta over the generator's run (what b's
 # NAPI took off the ring and ran the program on: the program's cost only
@@ -45,6 +49,7 @@ TEST_RUNS=3000000
 SUBNET=10.94.0
 PORT=7200
 STATS=1
+SAMPLE=16
 
 while (($#)); do
 	case $1 in
@@ -55,7 +60,8 @@ while (($#)); do
 	--flows) FLOWS=${2:?--flows needs a number}; shift ;;
 	--base) BASE=${2:?--base needs a linerate binary}; shift ;;
 	--no-stats) STATS=0 ;;
-	-h | --help) sed -n '2,36s/^# \{0,1\}//p' "$0"; exit 0 ;;
+	--sample) SAMPLE=${2:?--sample needs a number}; shift ;;
+	-h | --help) sed -n '2,39s/^# \{0,1\}//p' "$0"; exit 0 ;;
 	*) echo "$PROG: unknown argument '$1'" >&2; exit 2 ;;
 	esac
 	shift
@@ -73,6 +79,9 @@ if ! [[ $FLOWS =~ ^[0-9]+$ ]] || ((FLOWS < 1 || FLOWS > 1024)); then
 fi
 if ! [[ $TEST_RUNS =~ ^[0-9]+$ ]] || ((TEST_RUNS < 1 || TEST_RUNS > 100000000)); then
 	echo "$PROG: --test-runs must be 1..100000000" >&2; exit 2
+fi
+if ! [[ $SAMPLE =~ ^[0-9]+$ ]] || ((SAMPLE != 0 && (SAMPLE < 2 || SAMPLE > 1024 || (SAMPLE & (SAMPLE - 1))))); then
+	echo "$PROG: --sample must be 0 or a power of two 2..1024" >&2; exit 2
 fi
 [[ -z $BASE || -x $BASE ]] || { echo "$PROG: --base $BASE is not an executable" >&2; exit 2; }
 command -v bpftool >/dev/null || PATH=$PATH:/usr/sbin
@@ -140,25 +149,27 @@ done
 ip -n "$NS_A" link set dev "$DEV_A" mtu 1500 && ip -n "$NS_B" link set dev "$DEV_B" mtu 1500 || exit 1
 
 # One 64-byte probe a -> b (flow 0, sequence 0, stamped now), for the
-# test runs.
-python3 - "$WORK/probe.frame" "$IP_A" "$IP_B" "$PORT" <<'EOF' || exit 1
+# test runs; probe1.frame the same with sequence 1 (untimed by --sample).
+python3 - "$WORK/probe" "$IP_A" "$IP_B" "$PORT" <<'EOF' || exit 1
 import socket, struct, sys, time
 path, src, dst, port = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
 ts = time.time_ns() & ((1 << 48) - 1)
-probe = struct.pack(">BBHQHI", 0x4C, 1, 0, 0, ts >> 32, ts & 0xFFFFFFFF)
-udp = struct.pack(">HHHH", 9000, port, 8 + len(probe), 0)
-ip = struct.pack(">BBHHHBBH4s4s", 0x45, 0, 20 + len(udp) + len(probe), 0, 0, 64, 17, 0,
-                 socket.inet_aton(src), socket.inet_aton(dst))
-frame = b"\xff" * 6 + b"\x02" * 6 + b"\x08\x00" + ip + udp + probe
-open(path, "wb").write(frame + bytes(60 - len(frame)))
+for seq, name in ((0, ".frame"), (1, "1.frame")):
+    probe = struct.pack(">BBHQHI", 0x4C, 1, 0, seq, ts >> 32, ts & 0xFFFFFFFF)
+    udp = struct.pack(">HHHH", 9000, port, 8 + len(probe), 0)
+    ip = struct.pack(">BBHHHBBH4s4s", 0x45, 0, 20 + len(udp) + len(probe), 0, 0, 64, 17, 0,
+                     socket.inet_aton(src), socket.inet_aton(dst))
+    frame = b"\xff" * 6 + b"\x02" * 6 + b"\x08\x00" + ip + udp + probe
+    open(path + name, "wb").write(frame + bytes(60 - len(frame)))
 EOF
 
-# The attached program's mean ns over TEST_RUNS runs on the probe frame.
+# The attached program's mean ns over TEST_RUNS runs on a probe frame
+# (probe.frame unless given).
 prog_test_run() {
-	local id
+	local id frame=${1:-$WORK/probe.frame}
 	id=$(ip -n "$NS_B" -j link show dev "$DEV_B" | jq -r '.[0].xdp.prog.id // empty')
 	[[ -n $id ]] || { echo 0; return; }
-	bpftool prog run id "$id" data_in "$WORK/probe.frame" repeat "$TEST_RUNS" 2>&1 |
+	bpftool prog run id "$id" data_in "$frame" repeat "$TEST_RUNS" 2>&1 |
 		sed -n 's/.*duration (average): \([0-9]*\)ns.*/\1/p'
 }
 
@@ -187,9 +198,10 @@ run_one() {
 			return
 		}
 		;;
-	count | full | base)
+	count | full | sample | base)
 		local args=()
 		[[ $kind == count ]] && args=(--count-only)
+		[[ $kind == sample ]] && args=(--latency-sample "$SAMPLE")
 		[[ $kind == base ]] && bin=$BASE
 		timeout --kill-after=2 $((DURATION + 30)) taskset -c 1 ip netns exec "$NS_B" "$bin" recv \
 			--backend xdp "${args[@]}" --listen "$IP_B:$PORT" --duration "$((DURATION + 20))s" \
@@ -210,7 +222,7 @@ run_one() {
 	c1=$(counters)
 	ns=-
 	((STATS)) && ns=$(prog_ns)
-	tr=$(prog_test_run)
+	if [[ $kind == sample ]]; then tr=$(prog_test_run "$WORK/probe1.frame"); else tr=$(prog_test_run); fi
 	if [[ -n $sink ]]; then
 		kill -INT "$sink" 2>/dev/null
 		wait "$sink" 2>/dev/null
@@ -228,7 +240,7 @@ run_one() {
 echo "analyzer: xdp generator on CPU 0 ($FLOWS flows) -> b's NAPI and program on CPU 1, $DURATION s per run" >&2
 for ((r = 1; r <= REPEATS; r++)); do
 	echo "   -- repeat $r of $REPEATS" >&2
-	for kind in drop clock count full ${BASE:+base}; do
+	for kind in drop clock count full $( ((SAMPLE)) && echo sample) ${BASE:+base}; do
 		run_one "$kind"
 	done
 done
@@ -258,17 +270,19 @@ $2 == "error" { next }
 END {
 	printf "%-7s %12s %12s %8s %13s   %s | %s\n", "program", "b rx pps", "a drop pps", "ns/pkt", "test-run ns", "runs (b rx pps)", "runs (ns/pkt)"
 	for (k in all) { med[k] = median(all[k]); mns[k] = k in ns ? sprintf("%.1f", median(ns[k])) : "-" }
-	split("drop clock count full base", order, " ")
-	for (i = 1; i <= 5; i++) {
+	split("drop clock count full sample base", order, " ")
+	for (i = 1; i <= 6; i++) {
 		k = order[i]
 		if (!(k in all)) continue
 		printf "%-7s %12.0f %12.0f %8s %13.0f  %s |%s\n", k, med[k], median(drop[k]), mns[k], median(tr[k]), runs[k], nsruns[k]
 	}
 	if (med["drop"] > 0) {
 		printf "medians: clock / drop = %.2f, count / drop = %.2f, full / drop = %.2f\n", med["clock"] / med["drop"], med["count"] / med["drop"], med["full"] / med["drop"]
+		if ("sample" in med) printf "medians: sample / drop = %.2f\n", med["sample"] / med["drop"]
 		if ("base" in med) printf "medians: base / drop = %.2f\n", med["base"] / med["drop"]
 	}
 	printf "per turn (median): clock / drop = %s, count / drop = %s, full / drop = %s, full / clock = %s", turn_ratio("clock", "drop"), turn_ratio("count", "drop"), turn_ratio("full", "drop"), turn_ratio("full", "clock")
+	if ("sample" in med) printf ", sample / drop = %s, sample / full = %s", turn_ratio("sample", "drop"), turn_ratio("sample", "full")
 	if ("base" in med) printf ", full / base = %s", turn_ratio("full", "base")
 	printf "\n"
 	if ("base" in ns && "full" in ns)

@@ -68,6 +68,8 @@ int xdp_analyzer_load(struct backend *b, struct lr_err *why)
 	match_config_from(cfg, &b->sink->rodata->sink_cfg.match);
 	b->sink->rodata->sink_cfg.pass_test_packets = 0;
 	b->sink->rodata->sink_cfg.count_only = cfg->opts.count_only;
+	b->sink->rodata->sink_cfg.latency_mask =
+		cfg->opts.latency_sample > 1 ? cfg->opts.latency_sample - 1 : 0;
 	fill_words_build(b->sink->rodata->sink_cfg.fill_words);
 	err = xdp_sink__load(b->sink);
 	if (err)
@@ -178,6 +180,33 @@ static int sink_flow_read(struct backend *b, uint32_t flow,
 	return 0;
 }
 
+/*
+ * With --latency-sample the kernel stamps only timed packets: note, at
+ * each poll, whether packets came since the previous one, so the last
+ * arrival is known to one poll (POLL_NS) when the last packets went
+ * untimed.
+ */
+static void sink_poll_note(struct backend *b,
+			   const struct xdp_sink_counters *sum, uint64_t poll_ns)
+{
+	if (sum->rx_packets != b->sink_seen_packets) {
+		/* they came after the previous poll */
+		b->sink_seen_ns = b->sink_seen_poll_ns;
+		b->sink_seen_packets = sum->rx_packets;
+	}
+	b->sink_seen_poll_ns = poll_ns;
+}
+
+/* The last arrival (CLOCK_MONOTONIC): the last timed packet's stamp, or
+ * the poll after which untimed ones still came. */
+static uint64_t sink_last_rx(const struct backend *b,
+			     const struct xdp_sink_counters *sum)
+{
+	if (b->cfg.opts.latency_sample <= 1 || sum->last_rx_ns >= b->sink_seen_ns)
+		return sum->last_rx_ns;
+	return b->sink_seen_ns;
+}
+
 static int sink_publish(struct backend *b, struct backend_role_ctx *ctx)
 {
 	struct stats_counters *c = &ctx->stats->c;
@@ -221,10 +250,11 @@ static int sink_publish(struct backend *b, struct backend_role_ctx *ctx)
 			c->jitter_rfc3550_ns,
 			(uint64_t)(t.jitter_weighted / (double)t.jitter_weight +
 				   0.5));
-	STAT_SET(c->last_rx_ns, sum.last_rx_ns);
+	STAT_SET(c->last_rx_ns, sink_last_rx(b, &sum));
 	/* The session's rates run from the first to the last packet. */
 	*ctx->rx_first_mono_ns = sum.first_rx_ns;
 	b->flows_seen = t.flows;
+	b->merge_untracked = t.untracked;
 	return 0;
 }
 
@@ -238,7 +268,9 @@ static int sink_poll(struct backend *b, struct backend_role_ctx *ctx,
 
 	if (err)
 		return err;
-	*over = backend_role_over(ctx, now, sum.rx_packets, sum.last_rx_ns);
+	sink_poll_note(b, &sum, now);
+	*over = backend_role_over(ctx, now, sum.rx_packets,
+				  sink_last_rx(b, &sum));
 	if (*over)
 		return 0;
 	if (now >= *next_publish) {
@@ -257,6 +289,7 @@ static int sink_poll(struct backend *b, struct backend_role_ctx *ctx,
 int xdp_analyzer_run(struct backend *b, struct backend_role_ctx *ctx)
 {
 	uint64_t next_publish = 0;
+	struct xdp_sink_counters sum;
 	int err;
 
 	/* Arrival stamps in the sender's time when its offset is known. */
@@ -266,7 +299,10 @@ int xdp_analyzer_run(struct backend *b, struct backend_role_ctx *ctx)
 			   sink_poll, &next_publish);
 	if (err)
 		return err;
-	/* Detached by now, so this last copy is final. */
+	/* Detached by now, so this last copy is final; packets that came
+	 * after the last poll are noted as such. */
+	if (!sink_counters_read(b, &sum))
+		sink_poll_note(b, &sum, mono_ns());
 	return sink_publish(b, ctx);
 }
 
@@ -282,7 +318,8 @@ int xdp_analyzer_kernel_stats(struct backend *b, char *buf, size_t len)
 			"sink_untracked=%llu sink_flows=%llu",
 			(unsigned long long)sum.rx_packets,
 			(unsigned long long)sum.passed,
-			(unsigned long long)sum.untracked,
+			(unsigned long long)(sum.untracked +
+					     b->merge_untracked),
 			(unsigned long long)b->flows_seen);
 }
 

@@ -220,6 +220,7 @@ int receiver_attach(struct backend *b, int prog_fd, const char *what,
 		    struct lr_err *why)
 {
 	const char *gso_note = "";
+	char sample_note[88];
 	int err;
 
 	err = xdp_attach(&b->attachment, b->cfg.ifindex, prog_fd,
@@ -242,6 +243,13 @@ int receiver_attach(struct backend *b, int prog_fd, const char *what,
 	if (b->cfg.opts.count_only)
 		gso_note = "--count-only: probes counted and dropped; no loss, "
 			   "reorder, latency or jitter accounting";
+	if (b->cfg.opts.latency_sample > 1 && !gso_note[0]) {
+		snprintf(sample_note, sizeof(sample_note),
+			 "latency and jitter from 1 in %u packets of each flow "
+			 "(--latency-sample)",
+			 b->cfg.opts.latency_sample);
+		gso_note = sample_note;
+	}
 	snprintf(b->note, sizeof(b->note), "%s%s%s", b->attachment.note,
 		 b->attachment.note[0] && gso_note[0] ? "; " : "", gso_note);
 	return 0;

@@ -106,6 +106,15 @@ struct backend {
 	struct hist *cpu_hist;
 	struct hist *cpu_hist_norm;
 	uint64_t flows_seen;
+	/* packets of a flow id's non-owners, found when the CPUs' flow
+	 * states were merged at the last publish (rx.untracked has both) */
+	uint64_t merge_untracked;
+	/* --latency-sample: the kernel stamps only timed packets, so the
+	 * last arrival is known from the polls too: the latest poll after
+	 * which packets still came (CLOCK_MONOTONIC), and the count then */
+	uint64_t sink_seen_ns;
+	uint64_t sink_seen_poll_ns;
+	uint64_t sink_seen_packets;
 	/* both */
 	struct dev_stats dev_base;
 	bool dev_base_valid;

@@ -210,6 +210,11 @@ struct xdp_sink_config {
 	 * no sequence, latency or jitter (a sink that costs what XDP_DROP
 	 * costs, to compare senders) */
 	__u32 count_only;
+	/* Latency and jitter from the packets whose sequence number has
+	 * these bits clear (--latency-sample N: N - 1; 0 times every
+	 * packet): the clock read is most of the program's cost, the
+	 * sequence, loss and marking accounting stays per packet. */
+	__u64 latency_mask;
 	/* The XDP_FILL_CHECK_LEN pattern bytes from payload offset off
 	 * (mod XDP_FILL_PERIOD), as a load of them on this host gives:
 	 * one table load instead of computing them per packet. */

@@ -485,10 +485,11 @@ int lr_sink(struct xdp_md *ctx)
 	struct test_packet pkt = {};
 	struct xdp_flow_state *st;
 	struct xdp_hist *hist;
-	__u64 now, ts, seq, delay;
+	__u64 now = 0, ts, seq, delay;
 	__u32 key = 0, flow, frame_bytes;
-	__s64 transit;
+	__s64 transit = 0;
 	__u8 *payload;
+	bool timed;
 
 	counters = bpf_map_lookup_elem(&sink_counters, &key);
 	if (!counters)
@@ -543,29 +544,39 @@ int lr_sink(struct xdp_md *ctx)
 	     bpf_ntohl(*(__u32 *)(payload + 14));
 
 	/*
-	 * One clock read per packet, though it is most of what this program
+	 * One clock read per timed packet: it is most of what this program
 	 * costs over --count-only (bench/README.md, 2026-12-04: 34 of 40 ns
 	 * in a test run; the accounting below is a few). Reading it once per
 	 * NAPI batch would need a batch boundary, which XDP does not see, and
 	 * a bound on how stale the reused time gets, which only a clock read
-	 * gives: a time kept from the previous packet can be any age, far
-	 * beyond the histogram's resolution (1/64 of the value).
+	 * gives. So the choice is which packets are timed: every one (the
+	 * default), or with --latency-sample N those whose sequence number
+	 * is a multiple of N, the same share of every flow. The first packet
+	 * on each CPU is timed too: it starts the session's receive time.
 	 */
-	now = bpf_ktime_get_ns();
-	/*
-	 * probe_expand_ts() against our realtime now: the stamp is at most
-	 * half the 48-bit range in the past (a tie counts as past), else it
-	 * lies in the future and the clocks disagree.
-	 */
-	delay = (now + sink_realtime_offset_ns - ts) & XDP_PROBE_TS_MASK;
-	if (delay <= HALF_TS_RANGE) {
-		transit = (__s64)delay;
-		hist = bpf_map_lookup_elem(&sink_latency, &key);
-		if (hist)
-			hist_add(hist, delay);
-	} else {
-		transit = (__s64)delay - (__s64)(XDP_PROBE_TS_MASK + 1);
-		counters->latency_negative++;
+	timed = !(seq & sink_cfg.latency_mask) || !counters->first_rx_ns;
+	if (timed) {
+		now = bpf_ktime_get_ns();
+		/*
+		 * probe_expand_ts() against our realtime now: the stamp is at
+		 * most half the 48-bit range in the past (a tie counts as
+		 * past), else it lies in the future and the clocks disagree.
+		 */
+		delay = (now + sink_realtime_offset_ns - ts) &
+			XDP_PROBE_TS_MASK;
+		if (delay <= HALF_TS_RANGE) {
+			transit = (__s64)delay;
+			hist = bpf_map_lookup_elem(&sink_latency, &key);
+			if (hist)
+				hist_add(hist, delay);
+		} else {
+			transit = (__s64)delay -
+				  (__s64)(XDP_PROBE_TS_MASK + 1);
+			counters->latency_negative++;
+		}
+		counters->last_rx_ns = now;
+		if (!counters->first_rx_ns)
+			counters->first_rx_ns = now;
 	}
 
 	counters->rx_packets++;
@@ -575,9 +586,6 @@ int lr_sink(struct xdp_md *ctx)
 	if (frame_bytes < ETH_MIN_LEN)
 		frame_bytes = ETH_MIN_LEN;
 	counters->rx_bytes += frame_bytes + ETH_FCS_LEN;
-	counters->last_rx_ns = now;
-	if (!counters->first_rx_ns)
-		counters->first_rx_ns = now;
 
 	if (flow >= XDP_SINK_MAX_FLOWS)
 		goto untracked;
@@ -597,7 +605,8 @@ int lr_sink(struct xdp_md *ctx)
 	}
 	seq_update(st, seq);
 	marks_update(st, &pkt);
-	jitter_update(st, transit);
+	if (timed)
+		jitter_update(st, transit);
 	return verdict;
 
 untracked:

@@ -30,6 +30,7 @@ enum zero_copy_pref {
 #define SPEC_MAX_RING	     65536
 #define SPEC_MAX_QUEUES	     64
 #define SPEC_MAX_UMEM_FRAMES 262144
+#define SPEC_MAX_LATENCY_SAMPLE 1024
 
 struct backend_opts {
 	char name[SPEC_BACKEND_LEN]; /* auto, xdp, afxdp, afpacket, udp */
@@ -46,6 +47,9 @@ struct backend_opts {
 	 * ring stamp); false: read the clock in user space */
 	bool kernel_rx_timestamps;
 	bool count_only; /* recv, xdp backend: count probes only */
+	/* recv, xdp backend: time 1 in N packets (a power of two up to
+	 * SPEC_MAX_LATENCY_SAMPLE); 0 or 1: every packet */
+	uint32_t latency_sample;
 	/* hand over each packet at once rather than in batches (AF_PACKET
 	 * V2 ring): reflect and ping always, the replicator on request */
 	bool low_latency;

@@ -556,6 +556,12 @@ json_t *report_json(const struct report_ctx *ctx,
 		if (ctx->one_way_note && role == ROLE_RECV)
 			json_object_set_new(lat, "note",
 					    json_string(ctx->one_way_note));
+		/* 1 in N packets timed (recv --latency-sample), 1: all */
+		json_object_set_new(
+			lat, "sampled_1_in",
+			json_integer(ctx->spec->backend.latency_sample > 1 ?
+					     ctx->spec->backend.latency_sample :
+					     1));
 		json_object_set_new(lat, "negative",
 				    json_count(s->c.latency_negative));
 		json_object_set_new(doc, role == ROLE_RECV ? "latency_ns" :

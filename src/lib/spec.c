@@ -348,6 +348,20 @@ int spec_validate(const struct test_spec *spec, struct lr_err *err)
 		FAIL("count-only", "--count-only: only recv with --backend xdp "
 				   "(the in-kernel "
 				   "analyzer) counts without accounting");
+	if (spec->backend.latency_sample > 1 &&
+	    (spec->role != ROLE_RECV || strcmp(spec->backend.name, "xdp") ||
+	     spec->backend.count_only))
+		FAIL("latency-sample",
+		     "--latency-sample: only recv with --backend xdp (the "
+		     "in-kernel analyzer, not --count-only) samples; the "
+		     "other receivers read the clock once per burst");
+	if (spec->backend.latency_sample > SPEC_MAX_LATENCY_SAMPLE ||
+	    (spec->backend.latency_sample &
+	     (spec->backend.latency_sample - 1)))
+		FAIL("latency-sample",
+		     "--latency-sample: %u is not a power of two in "
+		     "1..%d",
+		     spec->backend.latency_sample, SPEC_MAX_LATENCY_SAMPLE);
 	if (spec->clock_offset_ns > 86400LL * (int64_t)NSEC_PER_SEC ||
 	    spec->clock_offset_ns < -86400LL * (int64_t)NSEC_PER_SEC ||
 	    spec->clock_error_ns > 86400ULL * NSEC_PER_SEC)

@@ -671,6 +671,19 @@ static const struct opt_row backend_rows[] = {
 	 .help = "xdp backend: count probes and drop them, no loss/latency "
 		 "accounting (a sink as cheap as XDP_DROP, to compare "
 		 "senders)"},
+	{.name = "latency-sample",
+	 .type = OPT_UINT,
+	 .flags = OPT_F_POW2,
+	 BOPT_FIELD(latency_sample),
+	 .roles = R_RECV,
+	 .min = 1,
+	 .max = SPEC_MAX_LATENCY_SAMPLE,
+	 .arg = "N",
+	 .help = "xdp backend: latency and jitter from 1 in N packets of "
+		 "each flow (sequence numbers divisible by N), loss and "
+		 "order still from every one; saves the clock read, most of "
+		 "the analyzer's cost (default 1: every packet)",
+	 .accepted = "a power of two, 1..1024"},
 	{.name = "user-timestamps",
 	 .type = OPT_SWITCH,
 	 .flags = OPT_F_INVERT,

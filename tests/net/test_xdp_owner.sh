@@ -70,6 +70,8 @@ owner_case() {
 	assert_gt "$label: flow 0 got packets" "$(flow_field "$R" $own packets)" 0
 	assert_gt "$label: flow 1 got packets" "$(flow_field "$R" $((own + 1)) packets)" 0
 	assert_eq "$label: the other sender's are untracked" "$(jget "$R" .rx.untracked)" "$other_n"
+	assert_eq "$label: backend.kernel.sink_untracked, merge included" \
+		"$(jget "$R" .backend.kernel.sink_untracked)" "$other_n"
 	assert_eq "$label: no flow of the other sender" \
 		"$(jget "$R" "[.rx.per_flow[] | select(.src_port == $other or .src_port == $((other + 1)))] | length")" 0
 	assert_eq "$label: expected = packets, nothing lost, reordered or duplicated" \
