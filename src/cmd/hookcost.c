@@ -194,36 +194,30 @@ static const struct opt_row hookcost_rows[] = {
 };
 /* clang-format on */
 
-OPT_STATIC_GROUP(hookcost_group, "hookcost", hookcost_rows,
-		 struct hookcost_args);
-
-const struct opt_command cmd_hookcost_opts = {
-	.name = "hookcost",
-	.summary = "what an empty XDP or tc program costs",
-	.usage = "hookcost --lab [--name NAME] [--subnet 10.X.Y] [options]\n"
-		 "       linerate hookcost -i IFACE --peer HOST [options]\n"
-		 "\n"
-		 "What an empty XDP or tc program costs on the receive path. "
-		 "On the\n"
-		 "receiving interface, in turn: nothing attached, lr_pass as "
-		 "generic\n"
-		 "XDP, as native XDP (lr_pass_frags above a page of MTU), "
-		 "lr_tc_pass on\n"
-		 "the tc clsact ingress hook. For each, the same traffic: a "
-		 "maximum-rate\n"
-		 "run of small UDP packets (pps at the socket and at the "
-		 "interface), a\n"
-		 "fixed-rate run (loss), a ping against a reflector (RTT "
-		 "p50/p99). The\n"
-		 "report gives the median, the spread and the difference to "
-		 "\"none\".",
-	.groups = CMD_GROUPS(
-		OPT_AT_ROOT(hookcost_group, struct hookcost_args),
-		OPT_AT(cmd_api_client_group, struct hookcost_args, api)),
-	.epilog = "\nProgress lines go to stderr. Exit codes: 0 ok, 1 runtime "
-		  "error or\ninterrupted (everything attached is detached), 2 "
-		  "bad command line.\n",
-};
+CMD_OPTS(hookcost, "hookcost", hookcost_rows, struct hookcost_args,
+	 .summary = "what an empty XDP or tc program costs",
+	 .usage = "hookcost --lab [--name NAME] [--subnet 10.X.Y] [options]\n"
+		  "       linerate hookcost -i IFACE --peer HOST [options]\n"
+		  "\n"
+		  "What an empty XDP or tc program costs on the receive path. "
+		  "On the\n"
+		  "receiving interface, in turn: nothing attached, lr_pass as "
+		  "generic\n"
+		  "XDP, as native XDP (lr_pass_frags above a page of MTU), "
+		  "lr_tc_pass on\n"
+		  "the tc clsact ingress hook. For each, the same traffic: a "
+		  "maximum-rate\n"
+		  "run of small UDP packets (pps at the socket and at the "
+		  "interface), a\n"
+		  "fixed-rate run (loss), a ping against a reflector (RTT "
+		  "p50/p99). The\n"
+		  "report gives the median, the spread and the difference to "
+		  "\"none\".",
+	 .groups = CMD_GROUPS_OWN_API(hookcost_group, struct hookcost_args,
+				      cmd_api_client_group),
+	 .epilog = "\nProgress lines go to stderr. Exit codes: 0 ok, 1 runtime "
+		   "error or\ninterrupted (everything attached is detached), 2 "
+		   "bad command line.\n");
 
 static void hookcost_args_init(struct hookcost_args *a)
 {

@@ -23,10 +23,8 @@ static const struct opt_row probe_rows[] = {
 		       "one JSON object instead of text"),
 };
 
-OPT_STATIC_GROUP(probe_group, "probe", probe_rows, struct probe_args);
-
-const struct opt_command cmd_probe_opts = {
-	.name = "probe",
+CMD_OPTS(
+	probe, "probe", probe_rows, struct probe_args,
 	.summary = "what an interface and the kernel support; the backend "
 		   "auto picks",
 	.usage =
@@ -49,8 +47,7 @@ const struct opt_command cmd_probe_opts = {
 		{"interface", "-i IFACE; the interface to probe (required)"}),
 	.epilog = "\nExit codes: 0 ok, 1 a check could not run or something "
 		  "was\nleft attached, 2 bad command line or unknown "
-		  "interface.\n",
-};
+		  "interface.\n");
 
 static int print_json(const struct probe_result *r)
 {

@@ -437,13 +437,11 @@ static const struct opt_row rfc2544_rows[] = {
 };
 /* clang-format on */
 
-OPT_STATIC_GROUP(rfc2544_group, "rfc2544", rfc2544_rows, struct rfc2544_args);
-
-const struct opt_command cmd_rfc2544_opts = {
-	.name = "rfc2544",
-	.summary = "RFC 2544 benchmarks: throughput, latency, frame loss, "
-		   "back-to-back",
-	.usage = "rfc2544 --lab [--name NAME] [options]\n"
+CMD_OPTS(rfc2544, "rfc2544", rfc2544_rows, struct rfc2544_args,
+	 .summary = "RFC 2544 benchmarks: throughput, latency, frame loss, "
+		    "back-to-back",
+	 .usage =
+		 "rfc2544 --lab [--name NAME] [options]\n"
 		 "       linerate rfc2544 HOST[:PORT] [options]   (a linerate "
 		 "server receives)\n\n"
 		 "  RFC 2544: throughput (highest rate with loss <= the "
@@ -453,14 +451,12 @@ const struct opt_command cmd_rfc2544_opts = {
 		 "  frame loss rate from 100% of the line rate down, "
 		 "back-to-back bursts.\n"
 		 "  Progress and the time left go to stderr.",
-	.groups = CMD_GROUPS(
-		OPT_AT_ROOT(rfc2544_group, struct rfc2544_args),
-		/* with HOST, its API */
-		OPT_AT(cmd_api_client_group, struct rfc2544_args, api)),
-	.epilog = "\nexit codes: 0 ok, 1 runtime error (the results so far "
-		  "are still written), 2 bad input\n",
-	.max_args = 1,
-};
+	 /* with HOST, its API */
+	 .groups = CMD_GROUPS_OWN_API(rfc2544_group, struct rfc2544_args,
+				      cmd_api_client_group),
+	 .epilog = "\nexit codes: 0 ok, 1 runtime error (the results so far "
+		   "are still written), 2 bad input\n",
+	 .max_args = 1);
 
 static void defaults(struct rfc2544_args *a)
 {

@@ -53,10 +53,8 @@ static const struct opt_row stamp_rows[] = {
 };
 /* clang-format on */
 
-OPT_STATIC_GROUP(stamp_group, "stamp", stamp_rows, struct stamp_cli);
-
-const struct opt_command cmd_stamp_opts = {
-	.name = "stamp",
+CMD_OPTS(
+	stamp, "stamp", stamp_rows, struct stamp_cli,
 	.summary = "STAMP Session-Sender: delay, loss, jitter to any STAMP "
 		   "reflector",
 	.usage =
@@ -87,8 +85,7 @@ const struct opt_command cmd_stamp_opts = {
 		{"count",
 		 "packets to send (default 10, or none with --duration)"},
 		{"flows", "sessions, each from its own source port, 1..4096 "
-			  "(default 1)"}),
-};
+			  "(default 1)"}));
 
 static void stamp_defaults(struct stamp_cli *cli)
 {
