@@ -31,12 +31,8 @@ struct hookcost_args {
 	unsigned int verbose; /* how many --verbose */
 };
 
-static const struct opt_name source_backends[] = {
-	{"afxdp", 0},
-	{"afpacket", 1},
-	{"udp", 2},
-	{NULL, 0},
-};
+static const struct opt_name source_backends[] =
+	OPT_NAME_LIST({"afxdp", 0}, {"afpacket", 1}, {"udp", 2});
 
 static int parse_lab_name(const struct opt_row *row, void *cfg, const char *v,
 			  struct opt_parse *st)

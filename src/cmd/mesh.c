@@ -29,12 +29,8 @@ struct mesh_opts {
 	struct cmd_api_client api;
 };
 
-static const struct opt_name svg_metrics[] = {
-	{"loss", 0},
-	{"pps", 1},
-	{"latency", 2},
-	{NULL, 0},
-};
+static const struct opt_name svg_metrics[] =
+	OPT_NAME_LIST({"loss", 0}, {"pps", 1}, {"latency", 2});
 
 static int parse_mesh_rate(const struct opt_row *row, void *cfg, const char *v,
 			   struct opt_parse *st)
