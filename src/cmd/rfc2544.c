@@ -24,6 +24,7 @@
 #include "lib/log.h"
 #include "lib/marking.h"
 #include "lib/options.h"
+#include "lib/spec_opts.h"
 #include "search/rfc2544.h"
 
 #define MAX_TRIAL_NS (3600ULL * NSEC_PER_SEC)
@@ -275,17 +276,6 @@ static int parse_direction(const struct opt_row *row, void *cfg, const char *v,
 	return 0;
 }
 
-static int parse_verbose(const struct opt_row *row, void *cfg, const char *v,
-			 struct opt_parse *st)
-{
-	(void)row;
-	(void)cfg;
-	(void)v;
-	(void)st;
-	log_set_level(LOG_DEBUG);
-	return 0;
-}
-
 #define A_FIELD(field) OPT_FIELD(struct rfc2544_args, field)
 
 /* A row whose value a callback checks and stores. */
@@ -432,7 +422,7 @@ static const struct opt_row rfc2544_rows[] = {
 	 .help = "HOST: both directions at once, the rate per direction; a "
 		 "trial passes when both together meet the loss goal"},
 	{.name = "verbose", .short_name = 'v', .type = OPT_CUSTOM,
-	 .parse = parse_verbose,
+	 .parse = spec_opts_parse_verbose, .set = LOG_DEBUG,
 	 .help = "also the commands run, on stderr"},
 };
 /* clang-format on */

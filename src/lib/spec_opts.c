@@ -728,14 +728,13 @@ static int per_flow_format(const struct opt_row *row, const void *cfg,
 	return 1;
 }
 
-static int verbose_parse(const struct opt_row *row, void *cfg, const char *v,
-			 struct opt_parse *st)
+int spec_opts_parse_verbose(const struct opt_row *row, void *cfg, const char *v,
+			    struct opt_parse *st)
 {
-	(void)row;
 	(void)cfg;
 	(void)v;
 	(void)st;
-	log_set_level(log_get_level() < LOG_DEBUG ?
+	log_set_level(row->set != LOG_DEBUG && log_get_level() < LOG_DEBUG ?
 			      (enum log_level)(log_get_level() + 1) :
 			      LOG_DEBUG);
 	return 0;
@@ -805,7 +804,7 @@ static const struct opt_row output_rows[] = {
 	 .roles = R_ALL | R_STAMP | R_SREFL,
 	 .flags = OPT_F_NO_ARGV,
 	 .help = "more log on stderr",
-	 .parse = verbose_parse},
+	 .parse = spec_opts_parse_verbose},
 };
 
 const struct opt_group spec_opts_output = OPT_GROUP_FOR(
