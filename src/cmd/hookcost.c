@@ -34,6 +34,16 @@ struct hookcost_args {
 static const struct opt_name source_backends[] =
 	OPT_NAME_LIST({"afxdp", 0}, {"afpacket", 1}, {"udp", 2});
 
+/* A flag kept as given (a pointer into argv) when its check passed: 0,
+ * or -EINVAL for the standard bad-value line. */
+static int keep_text(bool ok, const char **field, const char *v)
+{
+	if (!ok)
+		return -EINVAL;
+	*field = v;
+	return 0;
+}
+
 static int parse_lab_name(const struct opt_row *row, void *cfg, const char *v,
 			  struct opt_parse *st)
 {
@@ -41,11 +51,10 @@ static int parse_lab_name(const struct opt_row *row, void *cfg, const char *v,
 
 	(void)row;
 	(void)st;
-	if (n < 1 || n > 8 ||
-	    strspn(v, "abcdefghijklmnopqrstuvwxyz0123456789") != n)
-		return -EINVAL;
-	((struct hookcost_args *)cfg)->o.name = v;
-	return 0;
+	return keep_text(
+		n >= 1 && n <= 8 &&
+			strspn(v, "abcdefghijklmnopqrstuvwxyz0123456789") == n,
+		&((struct hookcost_args *)cfg)->o.name, v);
 }
 
 static int parse_subnet(const struct opt_row *row, void *cfg, const char *v,
@@ -56,11 +65,11 @@ static int parse_subnet(const struct opt_row *row, void *cfg, const char *v,
 
 	(void)row;
 	(void)st;
-	if (strlen(v) > 11 || strspn(v, "0123456789.") != strlen(v) ||
-	    sscanf(v, "10.%u.%u%c", &x, &y, &tail) != 2 || x > 255 || y > 255)
-		return -EINVAL;
-	((struct hookcost_args *)cfg)->o.subnet = v;
-	return 0;
+	return keep_text(strlen(v) <= 11 &&
+				 strspn(v, "0123456789.") == strlen(v) &&
+				 sscanf(v, "10.%u.%u%c", &x, &y, &tail) == 2 &&
+				 x <= 255 && y <= 255,
+			 &((struct hookcost_args *)cfg)->o.subnet, v);
 }
 
 static int parse_interface(const struct opt_row *row, void *cfg, const char *v,
@@ -68,10 +77,9 @@ static int parse_interface(const struct opt_row *row, void *cfg, const char *v,
 {
 	(void)row;
 	(void)st;
-	if (!*v || strlen(v) >= 16 || strchr(v, '/') || strchr(v, ' '))
-		return -EINVAL;
-	((struct hookcost_args *)cfg)->o.ifname = v;
-	return 0;
+	return keep_text(*v && strlen(v) < 16 && !strchr(v, '/') &&
+				 !strchr(v, ' '),
+			 &((struct hookcost_args *)cfg)->o.ifname, v);
 }
 
 static int parse_peer(const struct opt_row *row, void *cfg, const char *v,
@@ -79,10 +87,8 @@ static int parse_peer(const struct opt_row *row, void *cfg, const char *v,
 {
 	(void)row;
 	(void)st;
-	if (!*v || strlen(v) > 253)
-		return -EINVAL;
-	((struct hookcost_args *)cfg)->o.peer = v;
-	return 0;
+	return keep_text(*v && strlen(v) <= 253,
+			 &((struct hookcost_args *)cfg)->o.peer, v);
 }
 
 static int parse_configs(const struct opt_row *row, void *cfg, const char *v,
@@ -114,10 +120,7 @@ static int parse_csv(const struct opt_row *row, void *cfg, const char *v,
 {
 	(void)row;
 	(void)st;
-	if (!*v)
-		return -EINVAL;
-	((struct hookcost_args *)cfg)->csv_path = v;
-	return 0;
+	return keep_text(*v, &((struct hookcost_args *)cfg)->csv_path, v);
 }
 
 #define HC_FIELD(field) OPT_FIELD(struct hookcost_args, field)
