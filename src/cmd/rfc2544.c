@@ -216,25 +216,13 @@ static int parse_marking(const struct opt_row *row, void *cfg, const char *v,
 {
 	struct rfc2544_args *a = ARGS(cfg);
 	unsigned int bit = !strcmp(row->name, "tos") ? 2 : 1;
-	uint8_t value;
 
 	if (a->marks & (3u ^ bit))
 		return opts_fail(st, row,
 				 "cannot be combined with --%s (choose one)",
 				 bit == 2 ? "dscp/--ecn" : "tos");
-	if (!strcmp(row->name, "dscp")) {
-		if (marking_parse_dscp(v, &value))
-			return -EINVAL;
-		a->tos = marking_tos(value, marking_ecn_of(a->tos));
-	} else if (!strcmp(row->name, "ecn")) {
-		if (marking_parse_ecn(v, &value))
-			return -EINVAL;
-		a->tos = marking_tos(marking_dscp_of(a->tos), value);
-	} else {
-		if (marking_parse_tos(v, &value))
-			return -EINVAL;
-		a->tos = value;
-	}
+	if (spec_opts_mark_tos(row->name, v, &a->tos))
+		return -EINVAL;
 	a->marks |= bit;
 	return 0;
 }
