@@ -654,6 +654,13 @@ static int write_outputs(const struct rfc2544_args *a,
 	return rc;
 }
 
+/* What both runners (lab and host) take from the command line, as
+ * designators of either's config. */
+#define RUNNER_COMMON_FIELDS(a, stop_flag)                                     \
+	.backend = (a)->backend, .no_gso = (a)->no_gso, .flows = (a)->flows,   \
+	.tos = (a)->tos, .vlan = (a)->vlan, .catch_up = (a)->cfg.catch_up,     \
+	.stop = (stop_flag)
+
 /* The host runner over a connection to the server (checked with a
  * request, so a wrong token or address fails before any trial). */
 static int open_host(const struct rfc2544_args *a, struct api_client **api,
@@ -662,16 +669,10 @@ static int open_host(const struct rfc2544_args *a, struct api_client **api,
 {
 	struct api_client_config acfg;
 	struct host_runner_config hc = {
+		RUNNER_COMMON_FIELDS(a, stop),
 		.host = a->host,
-		.backend = a->backend,
 		.server_backend = a->server_backend,
-		.no_gso = a->no_gso,
-		.flows = a->flows,
-		.tos = a->tos,
-		.vlan = a->vlan,
-		.catch_up = a->cfg.catch_up,
 		.direction = a->direction,
-		.stop = stop,
 	};
 	api_client_config_init(&acfg, &a->api.api, a->host);
 	*api = api_client_connect(&acfg, a->api.api.token_file,
@@ -718,16 +719,10 @@ static int rfc2544_main(void *cfg)
 		rc = open_host(a, &api, stop, &run.runner, &err);
 	} else {
 		lc = (struct lab_runner_config){
+			RUNNER_COMMON_FIELDS(a, stop),
 			.lab = a->lab_name,
 			.self_path = self,
-			.backend = a->backend,
-			.no_gso = a->no_gso,
-			.flows = a->flows,
-			.tos = a->tos,
-			.vlan = a->vlan,
 			.port = a->port,
-			.catch_up = a->cfg.catch_up,
-			.stop = stop,
 		};
 		rc = lab_runner_create(&lc, &run.runner, &err);
 	}
