@@ -281,6 +281,12 @@ static int parse_direction(const struct opt_row *row, void *cfg, const char *v,
 	}
 #define SWITCH_ROW(lname, field, text)                                         \
 	OPT_SWITCH_ROW(lname, struct rfc2544_args, field, text)
+/* A loss ratio: a percent or a fraction up to 50%, with the example of
+ * each in the accepted text. */
+#define LOSS_ROW(lname, field, text, percent, fraction)                        \
+	CUSTOM_ROW(lname, field, parse_ratio_row, "LOSS", text,                \
+		   "a percent 0%..50% (" percent                               \
+		   ") or a fraction 0..0.5 (" fraction ")")
 #define UINT_ROW(lname, field, hi, text, acc)                                  \
 	OPT_UINT_ROW(lname, struct rfc2544_args, field, 1, hi, "N", NULL,      \
 		     text, acc)
@@ -315,13 +321,12 @@ static const struct opt_row rfc2544_rows[] = {
 	WAIT_ROW("drain", cfg.drain_ns,
 		 "wait after the last frame before counting (default 2s; "
 		 "--quick 0.5s)"),
-	CUSTOM_ROW("loss-tolerance", cfg.ndr_loss, parse_ratio_row, "LOSS",
-		   "NDR: loss a passing trial may have, a percent (0.1%) or a "
-		   "fraction (0.001); default 0, the RFC's",
-		   "a percent 0%..50% (0.1%) or a fraction 0..0.5 (0.001)"),
-	CUSTOM_ROW("pdr-loss", cfg.pdr_loss, parse_ratio_row, "LOSS",
-		   "PDR: the same, for the partial drop rate (default 0.5%)",
-		   "a percent 0%..50% (0.5%) or a fraction 0..0.5 (0.005)"),
+	LOSS_ROW("loss-tolerance", cfg.ndr_loss,
+		 "NDR: loss a passing trial may have, a percent (0.1%) or a "
+		 "fraction (0.001); default 0, the RFC's", "0.1%", "0.001"),
+	LOSS_ROW("pdr-loss", cfg.pdr_loss,
+		 "PDR: the same, for the partial drop rate (default 0.5%)",
+		 "0.5%", "0.005"),
 	{.name = "resolution", .type = OPT_CUSTOM, A_FIELD(cfg.resolution),
 	 .min = 1 /* > 0 */, .arg = "RES", .parse = parse_ratio_row,
 	 .help = "stop when the pass/fail bracket is this narrow, relative: "
