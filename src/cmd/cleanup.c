@@ -44,11 +44,7 @@ CMD_OPTS(cleanup, "cleanup", cleanup_rows, struct cleanup_args,
 		  "\"" LINERATE_PROG_PREFIX "\", unless a running linerate "
 		  "still holds them.\n"
 		  "Foreign XDP programs are reported and left alone.",
-	 .groups = CMD_GROUPS(OPT_AT(cmd_iface_group, struct cleanup_args,
-				     ifname),
-			      OPT_AT_ROOT(cleanup_group, struct cleanup_args)),
-	 .help_overrides = CMD_HELP(
-		 {"interface", "-i IFACE; the interface to clean (required)"}),
+	 CMD_IFACE_OPTS(cleanup_group, struct cleanup_args, "clean"),
 	 .epilog = "\nExit codes: 0 ok (also when nothing was there), 1 "
 		   "something\ncould not be removed, 2 bad command line or "
 		   "unknown interface.\n");

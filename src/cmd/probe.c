@@ -41,10 +41,7 @@ CMD_OPTS(
 		"program\n"
 		"lr_pass for a moment and leaves nothing attached. Needs root\n"
 		"(CAP_BPF and CAP_NET_ADMIN).",
-	.groups = CMD_GROUPS(OPT_AT(cmd_iface_group, struct probe_args, ifname),
-			     OPT_AT_ROOT(probe_group, struct probe_args)),
-	.help_overrides = CMD_HELP(
-		{"interface", "-i IFACE; the interface to probe (required)"}),
+	CMD_IFACE_OPTS(probe_group, struct probe_args, "probe"),
 	.epilog = "\nExit codes: 0 ok, 1 a check could not run or something "
 		  "was\nleft attached, 2 bad command line or unknown "
 		  "interface.\n");
