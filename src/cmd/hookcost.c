@@ -187,9 +187,7 @@ static const struct opt_row hookcost_rows[] = {
 	  .parse = parse_csv, .arg = "FILE",
 	  .help = "the table as CSV into FILE (- for stdout)",
 	  .accepted = "a file path, or - for stdout" },
-	{ .name = "verbose", .type = OPT_CUSTOM, .flags = OPT_F_REPEAT,
-	  HC_FIELD(verbose), .parse = cmd_row_count,
-	  .help = "more log on stderr" },
+	CMD_VERBOSE_ROW(struct hookcost_args, verbose, 0, "more log on stderr"),
 };
 /* clang-format on */
 

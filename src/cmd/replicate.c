@@ -212,9 +212,8 @@ static const struct opt_row replicate_rows[] = {
 	 .help = "one JSON document at the end (docs/json.md)"},
 	{.name = "quiet", .type = OPT_SWITCH, REPL_FIELD(quiet),
 	 .help = "no live lines"},
-	{.name = "verbose", .short_name = 'v', .type = OPT_CUSTOM,
-	 REPL_FIELD(verbose), .parse = cmd_row_count,
-	 .help = "-v; more log on stderr (-v -v: more)"},
+	CMD_VERBOSE_ROW(struct replicate_opts, verbose, 'v',
+			"-v; more log on stderr (-v -v: more)"),
 };
 /* clang-format on */
 
