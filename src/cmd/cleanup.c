@@ -33,29 +33,21 @@ static const struct opt_row cleanup_rows[] = {
 		       "filters stay"),
 };
 
-OPT_STATIC_GROUP(cleanup_group, "cleanup", cleanup_rows, struct cleanup_args);
-
-const struct opt_command cmd_cleanup_opts = {
-	.name = "cleanup",
-	.summary = "remove XDP/tc programs a killed linerate left on an "
-		   "interface",
-	.usage = "cleanup -i IFACE [--force]\n"
-		 "\n"
-		 "Remove what a killed linerate left on IFACE: XDP programs "
-		 "(any\n"
-		 "mode) and tc clsact filters whose program name starts with\n"
-		 "\"" LINERATE_PROG_PREFIX "\", unless a running linerate "
-		 "still holds them.\n"
-		 "Foreign XDP programs are reported and left alone.",
-	.groups =
-		CMD_GROUPS(OPT_AT(cmd_iface_group, struct cleanup_args, ifname),
-			   OPT_AT_ROOT(cleanup_group, struct cleanup_args)),
-	.help_overrides = CMD_HELP(
-		{"interface", "-i IFACE; the interface to clean (required)"}),
-	.epilog = "\nExit codes: 0 ok (also when nothing was there), 1 "
-		  "something\ncould not be removed, 2 bad command line or "
-		  "unknown interface.\n",
-};
+CMD_OPTS(cleanup, "cleanup", cleanup_rows, struct cleanup_args,
+	 .summary = "remove XDP/tc programs a killed linerate left on an "
+		    "interface",
+	 .usage = "cleanup -i IFACE [--force]\n"
+		  "\n"
+		  "Remove what a killed linerate left on IFACE: XDP programs "
+		  "(any\n"
+		  "mode) and tc clsact filters whose program name starts with\n"
+		  "\"" LINERATE_PROG_PREFIX "\", unless a running linerate "
+		  "still holds them.\n"
+		  "Foreign XDP programs are reported and left alone.",
+	 CMD_IFACE_OPTS(cleanup_group, struct cleanup_args, "clean"),
+	 .epilog = "\nExit codes: 0 ok (also when nothing was there), 1 "
+		   "something\ncould not be removed, 2 bad command line or "
+		   "unknown interface.\n");
 
 /* What removing linerate's leftovers did not touch: each other XDP
  * program is reported, or with force removed. Counts into removed and

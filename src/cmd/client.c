@@ -86,36 +86,32 @@ static const struct opt_row client_rows[] = {
 };
 /* clang-format on */
 
-OPT_STATIC_GROUP(client_group, "client", client_rows, struct client_opts);
-
 /* The traffic groups are `send`'s (`ping`'s with --rtt), on our spec. */
-const struct opt_command cmd_client_opts = {
-	.name = "client",
-	.summary = "test against a linerate server, iperf-like",
-	.usage =
-		"client HOST[:PORT] [mode] [options]\n\nTest against a "
-		"linerate server (its API, default port 9270):\n"
-		"  (default)            forward: we send, the server receives\n"
-		"  --reverse, -R        the server sends, we receive\n"
-		"  --bidir              both at once\n"
-		"  --rtt                the server reflects, we measure the "
-		"round trip\n\nTraffic and output options are those of "
-		"`linerate send`, or of `linerate ping`\nwith --rtt.",
-	.groups = CMD_GROUPS(
-		OPT_AT_ROOT(client_group, struct client_opts),
-		OPT_AT(cmd_api_client_group, struct client_opts, api),
-		OPT_AT(cmd_api_client_data_group, struct client_opts, api),
-		CMD_SPEC_GROUPS(struct client_opts, run.spec)),
-	.roles = SPEC_R_SEND | SPEC_R_PING,
-	.epilog = "\nexit codes: 0 ok, 1 runtime error, 2 bad input or the "
-		  "server\nrefused the request, 3 the traffic failed (nothing "
-		  "sent or\nreceived at either end; one line per end says "
-		  "why)\n",
-	.help_overrides = CMD_HELP(
-		{"dst",
-		 "not taken: the server's reply says where traffic goes"}),
-	.max_args = 1,
-};
+CMD_OPTS(client, "client", client_rows, struct client_opts,
+	 .summary = "test against a linerate server, iperf-like",
+	 .usage =
+		 "client HOST[:PORT] [mode] [options]\n\nTest against a "
+		 "linerate server (its API, default port 9270):\n"
+		 "  (default)            forward: we send, the server receives\n"
+		 "  --reverse, -R        the server sends, we receive\n"
+		 "  --bidir              both at once\n"
+		 "  --rtt                the server reflects, we measure the "
+		 "round trip\n\nTraffic and output options are those of "
+		 "`linerate send`, or of `linerate ping`\nwith --rtt.",
+	 .groups = CMD_GROUPS(
+		 OPT_AT_ROOT(client_group, struct client_opts),
+		 OPT_AT(cmd_api_client_group, struct client_opts, api),
+		 OPT_AT(cmd_api_client_data_group, struct client_opts, api),
+		 CMD_SPEC_GROUPS(struct client_opts, run.spec)),
+	 .roles = SPEC_R_SEND | SPEC_R_PING,
+	 .epilog = "\nexit codes: 0 ok, 1 runtime error, 2 bad input or the "
+		   "server\nrefused the request, 3 the traffic failed (nothing "
+		   "sent or\nreceived at either end; one line per end says "
+		   "why)\n",
+	 .help_overrides = CMD_HELP(
+		 {"dst",
+		  "not taken: the server's reply says where traffic goes"}),
+	 .max_args = 1);
 
 /* ---- output */
 

@@ -58,6 +58,22 @@ int cmd_traffic_exit(const char *command, const char *failure);
 #define CMD_HELP(...)                                                          \
 	((const struct opt_help_override[]){__VA_ARGS__, {NULL, NULL}})
 
+/*
+ * A subcommand's own rows and its command in one: the group
+ * ident##_group of cfg_type over rows, named cname like the command, and
+ * cmd_##ident##_opts, whose other fields (.summary, .usage, .groups, ...)
+ * follow as designators. Each command's own group and its opt_command
+ * are written this way, so the name and the type are given once.
+ */
+#define CMD_OPTS(ident, cname, rows, cfg_type, ...)                            \
+	OPT_STATIC_GROUP(ident##_group, cname, rows, cfg_type);                \
+	const struct opt_command cmd_##ident##_opts = {.name = (cname),        \
+						       __VA_ARGS__}
+/* The groups of a command that talks to (or is) a linerate API: its own
+ * rows at the root of cfg_type, then api_group at its member api. */
+#define CMD_GROUPS_OWN_API(own, cfg_type, api_group)                           \
+	CMD_GROUPS(OPT_AT_ROOT(own, cfg_type), OPT_AT(api_group, cfg_type, api))
+
 int cmd_server(int argc, char **argv);
 int cmd_client(int argc, char **argv);
 int cmd_replicate(int argc, char **argv);

@@ -31,12 +31,18 @@ struct hookcost_args {
 	unsigned int verbose; /* how many --verbose */
 };
 
-static const struct opt_name source_backends[] = {
-	{"afxdp", 0},
-	{"afpacket", 1},
-	{"udp", 2},
-	{NULL, 0},
-};
+static const struct opt_name source_backends[] =
+	OPT_NAME_LIST({"afxdp", 0}, {"afpacket", 1}, {"udp", 2});
+
+/* A flag kept as given (a pointer into argv) when its check passed: 0,
+ * or -EINVAL for the standard bad-value line. */
+static int keep_text(bool ok, const char **field, const char *v)
+{
+	if (!ok)
+		return -EINVAL;
+	*field = v;
+	return 0;
+}
 
 static int parse_lab_name(const struct opt_row *row, void *cfg, const char *v,
 			  struct opt_parse *st)
@@ -45,11 +51,10 @@ static int parse_lab_name(const struct opt_row *row, void *cfg, const char *v,
 
 	(void)row;
 	(void)st;
-	if (n < 1 || n > 8 ||
-	    strspn(v, "abcdefghijklmnopqrstuvwxyz0123456789") != n)
-		return -EINVAL;
-	((struct hookcost_args *)cfg)->o.name = v;
-	return 0;
+	return keep_text(
+		n >= 1 && n <= 8 &&
+			strspn(v, "abcdefghijklmnopqrstuvwxyz0123456789") == n,
+		&((struct hookcost_args *)cfg)->o.name, v);
 }
 
 static int parse_subnet(const struct opt_row *row, void *cfg, const char *v,
@@ -60,11 +65,11 @@ static int parse_subnet(const struct opt_row *row, void *cfg, const char *v,
 
 	(void)row;
 	(void)st;
-	if (strlen(v) > 11 || strspn(v, "0123456789.") != strlen(v) ||
-	    sscanf(v, "10.%u.%u%c", &x, &y, &tail) != 2 || x > 255 || y > 255)
-		return -EINVAL;
-	((struct hookcost_args *)cfg)->o.subnet = v;
-	return 0;
+	return keep_text(strlen(v) <= 11 &&
+				 strspn(v, "0123456789.") == strlen(v) &&
+				 sscanf(v, "10.%u.%u%c", &x, &y, &tail) == 2 &&
+				 x <= 255 && y <= 255,
+			 &((struct hookcost_args *)cfg)->o.subnet, v);
 }
 
 static int parse_interface(const struct opt_row *row, void *cfg, const char *v,
@@ -72,10 +77,9 @@ static int parse_interface(const struct opt_row *row, void *cfg, const char *v,
 {
 	(void)row;
 	(void)st;
-	if (!*v || strlen(v) >= 16 || strchr(v, '/') || strchr(v, ' '))
-		return -EINVAL;
-	((struct hookcost_args *)cfg)->o.ifname = v;
-	return 0;
+	return keep_text(*v && strlen(v) < 16 && !strchr(v, '/') &&
+				 !strchr(v, ' '),
+			 &((struct hookcost_args *)cfg)->o.ifname, v);
 }
 
 static int parse_peer(const struct opt_row *row, void *cfg, const char *v,
@@ -83,10 +87,8 @@ static int parse_peer(const struct opt_row *row, void *cfg, const char *v,
 {
 	(void)row;
 	(void)st;
-	if (!*v || strlen(v) > 253)
-		return -EINVAL;
-	((struct hookcost_args *)cfg)->o.peer = v;
-	return 0;
+	return keep_text(*v && strlen(v) <= 253,
+			 &((struct hookcost_args *)cfg)->o.peer, v);
 }
 
 static int parse_configs(const struct opt_row *row, void *cfg, const char *v,
@@ -118,10 +120,7 @@ static int parse_csv(const struct opt_row *row, void *cfg, const char *v,
 {
 	(void)row;
 	(void)st;
-	if (!*v)
-		return -EINVAL;
-	((struct hookcost_args *)cfg)->csv_path = v;
-	return 0;
+	return keep_text(*v, &((struct hookcost_args *)cfg)->csv_path, v);
 }
 
 #define HC_FIELD(field) OPT_FIELD(struct hookcost_args, field)
@@ -188,42 +187,34 @@ static const struct opt_row hookcost_rows[] = {
 	  .parse = parse_csv, .arg = "FILE",
 	  .help = "the table as CSV into FILE (- for stdout)",
 	  .accepted = "a file path, or - for stdout" },
-	{ .name = "verbose", .type = OPT_CUSTOM, .flags = OPT_F_REPEAT,
-	  HC_FIELD(verbose), .parse = cmd_row_count,
-	  .help = "more log on stderr" },
+	CMD_VERBOSE_ROW(struct hookcost_args, verbose, 0, "more log on stderr"),
 };
 /* clang-format on */
 
-OPT_STATIC_GROUP(hookcost_group, "hookcost", hookcost_rows,
-		 struct hookcost_args);
-
-const struct opt_command cmd_hookcost_opts = {
-	.name = "hookcost",
-	.summary = "what an empty XDP or tc program costs",
-	.usage = "hookcost --lab [--name NAME] [--subnet 10.X.Y] [options]\n"
-		 "       linerate hookcost -i IFACE --peer HOST [options]\n"
-		 "\n"
-		 "What an empty XDP or tc program costs on the receive path. "
-		 "On the\n"
-		 "receiving interface, in turn: nothing attached, lr_pass as "
-		 "generic\n"
-		 "XDP, as native XDP (lr_pass_frags above a page of MTU), "
-		 "lr_tc_pass on\n"
-		 "the tc clsact ingress hook. For each, the same traffic: a "
-		 "maximum-rate\n"
-		 "run of small UDP packets (pps at the socket and at the "
-		 "interface), a\n"
-		 "fixed-rate run (loss), a ping against a reflector (RTT "
-		 "p50/p99). The\n"
-		 "report gives the median, the spread and the difference to "
-		 "\"none\".",
-	.groups = CMD_GROUPS(
-		OPT_AT_ROOT(hookcost_group, struct hookcost_args),
-		OPT_AT(cmd_api_client_group, struct hookcost_args, api)),
-	.epilog = "\nProgress lines go to stderr. Exit codes: 0 ok, 1 runtime "
-		  "error or\ninterrupted (everything attached is detached), 2 "
-		  "bad command line.\n",
-};
+CMD_OPTS(hookcost, "hookcost", hookcost_rows, struct hookcost_args,
+	 .summary = "what an empty XDP or tc program costs",
+	 .usage = "hookcost --lab [--name NAME] [--subnet 10.X.Y] [options]\n"
+		  "       linerate hookcost -i IFACE --peer HOST [options]\n"
+		  "\n"
+		  "What an empty XDP or tc program costs on the receive path. "
+		  "On the\n"
+		  "receiving interface, in turn: nothing attached, lr_pass as "
+		  "generic\n"
+		  "XDP, as native XDP (lr_pass_frags above a page of MTU), "
+		  "lr_tc_pass on\n"
+		  "the tc clsact ingress hook. For each, the same traffic: a "
+		  "maximum-rate\n"
+		  "run of small UDP packets (pps at the socket and at the "
+		  "interface), a\n"
+		  "fixed-rate run (loss), a ping against a reflector (RTT "
+		  "p50/p99). The\n"
+		  "report gives the median, the spread and the difference to "
+		  "\"none\".",
+	 .groups = CMD_GROUPS_OWN_API(hookcost_group, struct hookcost_args,
+				      cmd_api_client_group),
+	 .epilog = "\nProgress lines go to stderr. Exit codes: 0 ok, 1 runtime "
+		   "error or\ninterrupted (everything attached is detached), 2 "
+		   "bad command line.\n");
 
 static void hookcost_args_init(struct hookcost_args *a)
 {

@@ -29,12 +29,8 @@ struct mesh_opts {
 	struct cmd_api_client api;
 };
 
-static const struct opt_name svg_metrics[] = {
-	{"loss", 0},
-	{"pps", 1},
-	{"latency", 2},
-	{NULL, 0},
-};
+static const struct opt_name svg_metrics[] =
+	OPT_NAME_LIST({"loss", 0}, {"pps", 1}, {"latency", 2});
 
 static int parse_mesh_rate(const struct opt_row *row, void *cfg, const char *v,
 			   struct opt_parse *st)
@@ -126,29 +122,24 @@ static const struct opt_row mesh_rows[] = {
 };
 /* clang-format on */
 
-OPT_STATIC_GROUP(mesh_group, "mesh", mesh_rows, struct mesh_opts);
-
-const struct opt_command cmd_mesh_opts = {
-	.name = "mesh",
-	.summary = "tests between many servers: full mesh, many-to-one, "
-		   "one-to-many",
-	.usage = "mesh --hosts FILE [options]\n"
-		 "  Tests between linerate servers, driven through their API "
-		 "from here;\n"
-		 "  one matrix of pps, loss and latency (rows send, columns "
-		 "receive).\n"
-		 "  FILE: one host a line, NAME HOST[:PORT] [TOKEN_FILE] ('#' "
-		 "comments).\n"
-		 "  Each server must allow the others as targets "
-		 "(--allow-target IP).",
-	.groups =
-		CMD_GROUPS(OPT_AT_ROOT(mesh_group, struct mesh_opts),
-			   OPT_AT(cmd_api_client_group, struct mesh_opts, api)),
-	.help_overrides = CMD_HELP(
-		{"token-file", "bearer token for hosts without their own"}),
-	.epilog = "\nExit status: 0 every pair ran, 1 a pair failed (its cell "
-		  "shows why),\n2 bad flags or hosts file.\n",
-};
+CMD_OPTS(mesh, "mesh", mesh_rows, struct mesh_opts,
+	 .summary = "tests between many servers: full mesh, many-to-one, "
+		    "one-to-many",
+	 .usage = "mesh --hosts FILE [options]\n"
+		  "  Tests between linerate servers, driven through their API "
+		  "from here;\n"
+		  "  one matrix of pps, loss and latency (rows send, columns "
+		  "receive).\n"
+		  "  FILE: one host a line, NAME HOST[:PORT] [TOKEN_FILE] ('#' "
+		  "comments).\n"
+		  "  Each server must allow the others as targets "
+		  "(--allow-target IP).",
+	 .groups = CMD_GROUPS_OWN_API(mesh_group, struct mesh_opts,
+				      cmd_api_client_group),
+	 .help_overrides = CMD_HELP(
+		 {"token-file", "bearer token for hosts without their own"}),
+	 .epilog = "\nExit status: 0 every pair ran, 1 a pair failed (its cell "
+		   "shows why),\n2 bad flags or hosts file.\n");
 
 /* The checks across flags: 0, or EXIT_USAGE after one line on stderr. */
 static int mesh_check(void *cfg, const struct opt_parse *st)

@@ -23,10 +23,8 @@ static const struct opt_row probe_rows[] = {
 		       "one JSON object instead of text"),
 };
 
-OPT_STATIC_GROUP(probe_group, "probe", probe_rows, struct probe_args);
-
-const struct opt_command cmd_probe_opts = {
-	.name = "probe",
+CMD_OPTS(
+	probe, "probe", probe_rows, struct probe_args,
 	.summary = "what an interface and the kernel support; the backend "
 		   "auto picks",
 	.usage =
@@ -43,14 +41,10 @@ const struct opt_command cmd_probe_opts = {
 		"program\n"
 		"lr_pass for a moment and leaves nothing attached. Needs root\n"
 		"(CAP_BPF and CAP_NET_ADMIN).",
-	.groups = CMD_GROUPS(OPT_AT(cmd_iface_group, struct probe_args, ifname),
-			     OPT_AT_ROOT(probe_group, struct probe_args)),
-	.help_overrides = CMD_HELP(
-		{"interface", "-i IFACE; the interface to probe (required)"}),
+	CMD_IFACE_OPTS(probe_group, struct probe_args, "probe"),
 	.epilog = "\nExit codes: 0 ok, 1 a check could not run or something "
 		  "was\nleft attached, 2 bad command line or unknown "
-		  "interface.\n",
-};
+		  "interface.\n");
 
 static int print_json(const struct probe_result *r)
 {

@@ -212,34 +212,27 @@ static const struct opt_row replicate_rows[] = {
 	 .help = "one JSON document at the end (docs/json.md)"},
 	{.name = "quiet", .type = OPT_SWITCH, REPL_FIELD(quiet),
 	 .help = "no live lines"},
-	{.name = "verbose", .short_name = 'v', .type = OPT_CUSTOM,
-	 REPL_FIELD(verbose), .parse = cmd_row_count,
-	 .help = "-v; more log on stderr (-v -v: more)"},
+	CMD_VERBOSE_ROW(struct replicate_opts, verbose, 'v',
+			"-v; more log on stderr (-v -v: more)"),
 };
 /* clang-format on */
 
-OPT_STATIC_GROUP(replicate_group, "replicate", replicate_rows,
-		 struct replicate_opts);
-
-const struct opt_command cmd_replicate_opts = {
-	.name = "replicate",
-	.summary = "send every datagram of a UDP feed to every subscriber",
-	.usage = "replicate --listen IP:PORT [options]\n\nSend every UDP "
-		 "datagram arriving on IP:PORT to every subscriber,\npayload "
-		 "unchanged, from IP:PORT. Subscribers are managed at run "
-		 "time\nover an HTTP JSON API (linerate subscribers, "
-		 "docs/api.md).",
-	.groups = CMD_GROUPS(
-		OPT_AT_ROOT(replicate_group, struct replicate_opts),
-		OPT_AT(cmd_api_server_group, struct replicate_opts, api)),
-	.epilog = "\nexit codes: 0 ok, 1 runtime error, 2 bad input\n",
-	/* clang-format off */
-	.help_overrides = CMD_HELP(
-		{"api", "the API (default 127.0.0.1:" CMD_STR(REPL_DEFAULT_API_PORT)
-			"); 'none' for no API"},
-		{"allow-insecure-perms", "take a --token-file others may read"}),
-	/* clang-format on */
-};
+CMD_OPTS(replicate, "replicate", replicate_rows, struct replicate_opts,
+	 .summary = "send every datagram of a UDP feed to every subscriber",
+	 .usage = "replicate --listen IP:PORT [options]\n\nSend every UDP "
+		  "datagram arriving on IP:PORT to every subscriber,\npayload "
+		  "unchanged, from IP:PORT. Subscribers are managed at run "
+		  "time\nover an HTTP JSON API (linerate subscribers, "
+		  "docs/api.md).",
+	 .groups = CMD_GROUPS_OWN_API(replicate_group, struct replicate_opts,
+				      cmd_api_server_group),
+	 .epilog = "\nexit codes: 0 ok, 1 runtime error, 2 bad input\n",
+	 /* clang-format off */
+	 .help_overrides = CMD_HELP(
+		 {"api", "the API (default 127.0.0.1:" CMD_STR(REPL_DEFAULT_API_PORT)
+			 "); 'none' for no API"},
+		 {"allow-insecure-perms", "take a --token-file others may read"}));
+/* clang-format on */
 
 static int replicate_check(void *cfg, const struct opt_parse *st)
 {

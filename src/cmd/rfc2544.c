@@ -24,6 +24,7 @@
 #include "lib/log.h"
 #include "lib/marking.h"
 #include "lib/options.h"
+#include "lib/spec_opts.h"
 #include "search/rfc2544.h"
 
 #define MAX_TRIAL_NS (3600ULL * NSEC_PER_SEC)
@@ -215,25 +216,13 @@ static int parse_marking(const struct opt_row *row, void *cfg, const char *v,
 {
 	struct rfc2544_args *a = ARGS(cfg);
 	unsigned int bit = !strcmp(row->name, "tos") ? 2 : 1;
-	uint8_t value;
 
 	if (a->marks & (3u ^ bit))
 		return opts_fail(st, row,
 				 "cannot be combined with --%s (choose one)",
 				 bit == 2 ? "dscp/--ecn" : "tos");
-	if (!strcmp(row->name, "dscp")) {
-		if (marking_parse_dscp(v, &value))
-			return -EINVAL;
-		a->tos = marking_tos(value, marking_ecn_of(a->tos));
-	} else if (!strcmp(row->name, "ecn")) {
-		if (marking_parse_ecn(v, &value))
-			return -EINVAL;
-		a->tos = marking_tos(marking_dscp_of(a->tos), value);
-	} else {
-		if (marking_parse_tos(v, &value))
-			return -EINVAL;
-		a->tos = value;
-	}
+	if (spec_opts_mark_tos(row->name, v, &a->tos))
+		return -EINVAL;
 	a->marks |= bit;
 	return 0;
 }
@@ -275,17 +264,6 @@ static int parse_direction(const struct opt_row *row, void *cfg, const char *v,
 	return 0;
 }
 
-static int parse_verbose(const struct opt_row *row, void *cfg, const char *v,
-			 struct opt_parse *st)
-{
-	(void)row;
-	(void)cfg;
-	(void)v;
-	(void)st;
-	log_set_level(LOG_DEBUG);
-	return 0;
-}
-
 #define A_FIELD(field) OPT_FIELD(struct rfc2544_args, field)
 
 /* A row whose value a callback checks and stores. */
@@ -303,6 +281,12 @@ static int parse_verbose(const struct opt_row *row, void *cfg, const char *v,
 	}
 #define SWITCH_ROW(lname, field, text)                                         \
 	OPT_SWITCH_ROW(lname, struct rfc2544_args, field, text)
+/* A loss ratio: a percent or a fraction up to 50%, with the example of
+ * each in the accepted text. */
+#define LOSS_ROW(lname, field, text, percent, fraction)                        \
+	CUSTOM_ROW(lname, field, parse_ratio_row, "LOSS", text,                \
+		   "a percent 0%..50% (" percent                               \
+		   ") or a fraction 0..0.5 (" fraction ")")
 #define UINT_ROW(lname, field, hi, text, acc)                                  \
 	OPT_UINT_ROW(lname, struct rfc2544_args, field, 1, hi, "N", NULL,      \
 		     text, acc)
@@ -337,13 +321,12 @@ static const struct opt_row rfc2544_rows[] = {
 	WAIT_ROW("drain", cfg.drain_ns,
 		 "wait after the last frame before counting (default 2s; "
 		 "--quick 0.5s)"),
-	CUSTOM_ROW("loss-tolerance", cfg.ndr_loss, parse_ratio_row, "LOSS",
-		   "NDR: loss a passing trial may have, a percent (0.1%) or a "
-		   "fraction (0.001); default 0, the RFC's",
-		   "a percent 0%..50% (0.1%) or a fraction 0..0.5 (0.001)"),
-	CUSTOM_ROW("pdr-loss", cfg.pdr_loss, parse_ratio_row, "LOSS",
-		   "PDR: the same, for the partial drop rate (default 0.5%)",
-		   "a percent 0%..50% (0.5%) or a fraction 0..0.5 (0.005)"),
+	LOSS_ROW("loss-tolerance", cfg.ndr_loss,
+		 "NDR: loss a passing trial may have, a percent (0.1%) or a "
+		 "fraction (0.001); default 0, the RFC's", "0.1%", "0.001"),
+	LOSS_ROW("pdr-loss", cfg.pdr_loss,
+		 "PDR: the same, for the partial drop rate (default 0.5%)",
+		 "0.5%", "0.005"),
 	{.name = "resolution", .type = OPT_CUSTOM, A_FIELD(cfg.resolution),
 	 .min = 1 /* > 0 */, .arg = "RES", .parse = parse_ratio_row,
 	 .help = "stop when the pass/fail bracket is this narrow, relative: "
@@ -432,18 +415,16 @@ static const struct opt_row rfc2544_rows[] = {
 	 .help = "HOST: both directions at once, the rate per direction; a "
 		 "trial passes when both together meet the loss goal"},
 	{.name = "verbose", .short_name = 'v', .type = OPT_CUSTOM,
-	 .parse = parse_verbose,
+	 .parse = spec_opts_parse_verbose, .set = LOG_DEBUG,
 	 .help = "also the commands run, on stderr"},
 };
 /* clang-format on */
 
-OPT_STATIC_GROUP(rfc2544_group, "rfc2544", rfc2544_rows, struct rfc2544_args);
-
-const struct opt_command cmd_rfc2544_opts = {
-	.name = "rfc2544",
-	.summary = "RFC 2544 benchmarks: throughput, latency, frame loss, "
-		   "back-to-back",
-	.usage = "rfc2544 --lab [--name NAME] [options]\n"
+CMD_OPTS(rfc2544, "rfc2544", rfc2544_rows, struct rfc2544_args,
+	 .summary = "RFC 2544 benchmarks: throughput, latency, frame loss, "
+		    "back-to-back",
+	 .usage =
+		 "rfc2544 --lab [--name NAME] [options]\n"
 		 "       linerate rfc2544 HOST[:PORT] [options]   (a linerate "
 		 "server receives)\n\n"
 		 "  RFC 2544: throughput (highest rate with loss <= the "
@@ -453,14 +434,12 @@ const struct opt_command cmd_rfc2544_opts = {
 		 "  frame loss rate from 100% of the line rate down, "
 		 "back-to-back bursts.\n"
 		 "  Progress and the time left go to stderr.",
-	.groups = CMD_GROUPS(
-		OPT_AT_ROOT(rfc2544_group, struct rfc2544_args),
-		/* with HOST, its API */
-		OPT_AT(cmd_api_client_group, struct rfc2544_args, api)),
-	.epilog = "\nexit codes: 0 ok, 1 runtime error (the results so far "
-		  "are still written), 2 bad input\n",
-	.max_args = 1,
-};
+	 /* with HOST, its API */
+	 .groups = CMD_GROUPS_OWN_API(rfc2544_group, struct rfc2544_args,
+				      cmd_api_client_group),
+	 .epilog = "\nexit codes: 0 ok, 1 runtime error (the results so far "
+		   "are still written), 2 bad input\n",
+	 .max_args = 1);
 
 static void defaults(struct rfc2544_args *a)
 {
@@ -680,6 +659,13 @@ static int write_outputs(const struct rfc2544_args *a,
 	return rc;
 }
 
+/* What both runners (lab and host) take from the command line, as
+ * designators of either's config. */
+#define RUNNER_COMMON_FIELDS(a, stop_flag)                                     \
+	.backend = (a)->backend, .no_gso = (a)->no_gso, .flows = (a)->flows,   \
+	.tos = (a)->tos, .vlan = (a)->vlan, .catch_up = (a)->cfg.catch_up,     \
+	.stop = (stop_flag)
+
 /* The host runner over a connection to the server (checked with a
  * request, so a wrong token or address fails before any trial). */
 static int open_host(const struct rfc2544_args *a, struct api_client **api,
@@ -688,16 +674,10 @@ static int open_host(const struct rfc2544_args *a, struct api_client **api,
 {
 	struct api_client_config acfg;
 	struct host_runner_config hc = {
+		RUNNER_COMMON_FIELDS(a, stop),
 		.host = a->host,
-		.backend = a->backend,
 		.server_backend = a->server_backend,
-		.no_gso = a->no_gso,
-		.flows = a->flows,
-		.tos = a->tos,
-		.vlan = a->vlan,
-		.catch_up = a->cfg.catch_up,
 		.direction = a->direction,
-		.stop = stop,
 	};
 	api_client_config_init(&acfg, &a->api.api, a->host);
 	*api = api_client_connect(&acfg, a->api.api.token_file,
@@ -744,16 +724,10 @@ static int rfc2544_main(void *cfg)
 		rc = open_host(a, &api, stop, &run.runner, &err);
 	} else {
 		lc = (struct lab_runner_config){
+			RUNNER_COMMON_FIELDS(a, stop),
 			.lab = a->lab_name,
 			.self_path = self,
-			.backend = a->backend,
-			.no_gso = a->no_gso,
-			.flows = a->flows,
-			.tos = a->tos,
-			.vlan = a->vlan,
 			.port = a->port,
-			.catch_up = a->cfg.catch_up,
-			.stop = stop,
 		};
 		rc = lab_runner_create(&lc, &run.runner, &err);
 	}

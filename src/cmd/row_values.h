@@ -33,6 +33,15 @@ int cmd_row_enum(const struct opt_row *row, void *cfg, const char *value,
  * (-v -v). */
 int cmd_row_count(const struct opt_row *row, void *cfg, const char *value,
 		  struct opt_parse *st);
+/* --verbose (short_flag: -v, or 0 for none), counted into an unsigned
+ * int field of cfg_type: the more, the more log. */
+#define CMD_VERBOSE_ROW(cfg_type, field, short_flag, text)                     \
+	{                                                                      \
+		.name = "verbose", .short_name = (short_flag),                 \
+		.type = OPT_CUSTOM, .flags = OPT_F_REPEAT,                     \
+		OPT_FIELD(cfg_type, field), .parse = cmd_row_count,            \
+		.help = (text)                                                 \
+	}
 
 /* OPT_STRING | OPT_F_PTR: the value as given, empty too (what reads it
  * says what is wrong with it). */

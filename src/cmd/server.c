@@ -169,25 +169,21 @@ static const struct opt_row server_rows[] = {
 };
 /* clang-format on */
 
-OPT_STATIC_GROUP(server_group, "server", server_rows, struct server_cli);
-
-const struct opt_command cmd_server_opts = {
-	.name = "server",
-	.summary = "always-on endpoint: test sessions over an HTTP JSON API",
-	.usage = "server [options]\n\nAn always-on endpoint: test sessions "
-		 "(sink, reflect, source) created\nand watched over an "
-		 "HTTP/1.1 JSON API, several at once.",
-	.groups =
-		CMD_GROUPS(OPT_AT(cmd_api_server_group, struct server_cli, api),
-			   OPT_AT_ROOT(server_group, struct server_cli)),
-	.epilog = "\nexit codes: 0 stopped (SIGINT/SIGTERM), 1 runtime error, "
-		  "2 bad\ninput\n",
-	/* clang-format off */
-	.help_overrides = CMD_HELP(
-		{"api", "where the API listens (default port " CMD_STR(DAEMON_DEFAULT_PORT)
-			"; address 127.0.0.1, or 0.0.0.0 with --token-file)"}),
-	/* clang-format on */
-};
+CMD_OPTS(server, "server", server_rows, struct server_cli,
+	 .summary = "always-on endpoint: test sessions over an HTTP JSON API",
+	 .usage = "server [options]\n\nAn always-on endpoint: test sessions "
+		  "(sink, reflect, source) created\nand watched over an "
+		  "HTTP/1.1 JSON API, several at once.",
+	 .groups =
+		 CMD_GROUPS(OPT_AT(cmd_api_server_group, struct server_cli, api),
+			    OPT_AT_ROOT(server_group, struct server_cli)),
+	 .epilog = "\nexit codes: 0 stopped (SIGINT/SIGTERM), 1 runtime error, "
+		   "2 bad\ninput\n",
+	 /* clang-format off */
+	 .help_overrides = CMD_HELP(
+		 {"api", "where the API listens (default port " CMD_STR(DAEMON_DEFAULT_PORT)
+			 "; address 127.0.0.1, or 0.0.0.0 with --token-file)"}));
+/* clang-format on */
 
 /* The checks across flags, then where the API listens. 0 or EXIT_USAGE
  * after one line. */

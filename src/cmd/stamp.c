@@ -16,8 +16,6 @@ struct stamp_cli {
 	const char *key_file;
 };
 
-#define NAMES(...) ((const struct opt_name[]){__VA_ARGS__, {NULL, 0}})
-
 /* clang-format off */
 static const struct opt_row stamp_rows[] = {
 	OPT_FILE_ROW("key-file", struct stamp_cli, key_file,
@@ -28,35 +26,31 @@ static const struct opt_row stamp_rows[] = {
 		     "session identifier (RFC 8972), 1..65535 (default: from "
 		     "the process id)",
 		     "1..65535"),
-	OPT_ENUM_ROW("padding", struct stamp_cli, cfg.tlv_padding,
-		     NAMES({"zeros", false}, {"tlv", true}), "zeros|tlv",
-		     "fill beyond the STAMP packet with zeros (TWAMP-Light "
-		     "style, default) or an Extra Padding TLV",
-		     "zeros, tlv"),
+	OPT_BOOL_ENUM_ROW("padding", struct stamp_cli, cfg.tlv_padding,
+			  "zeros", "tlv",
+			  "fill beyond the STAMP packet with zeros (TWAMP-Light "
+			  "style, default) or an Extra Padding TLV"),
 	OPT_ENUM_ROW("timestamp", struct stamp_cli, cfg.format,
-		     NAMES({"ntp", STAMP_TS_NTP}, {"ptp", STAMP_TS_PTP}),
+		     OPT_NAMES({"ntp", STAMP_TS_NTP}, {"ptp", STAMP_TS_PTP}),
 		     "ntp|ptp", "timestamp format asked for (Z flag; default ntp)",
 		     "ntp, ptp"),
 	OPT_ENUM_ROW("reflector", struct stamp_cli, cfg.reflector,
-		     NAMES({"auto", STAMP_REFLECTOR_AUTO},
+		     OPT_NAMES({"auto", STAMP_REFLECTOR_AUTO},
 			   {"stateless", STAMP_REFLECTOR_STATELESS},
 			   {"stateful", STAMP_REFLECTOR_STATEFUL}),
 		     "auto|stateless|stateful",
 		     "how the reflector numbers its packets (default auto: "
 		     "stateful once its numbers differ from ours)",
 		     "auto, stateless, stateful"),
-	OPT_ENUM_ROW("clock-sync", struct stamp_cli, cfg.clock_host,
-		     NAMES({"auto", false}, {"host", true}), "auto|host",
-		     "one-way delays: valid when both ends say they are "
-		     "synchronized (auto), or both read this host's clock (host)",
-		     "auto, host"),
+	OPT_BOOL_ENUM_ROW("clock-sync", struct stamp_cli, cfg.clock_host,
+			  "auto", "host",
+			  "one-way delays: valid when both ends say they are "
+			  "synchronized (auto), or both read this host's clock (host)"),
 };
 /* clang-format on */
 
-OPT_STATIC_GROUP(stamp_group, "stamp", stamp_rows, struct stamp_cli);
-
-const struct opt_command cmd_stamp_opts = {
-	.name = "stamp",
+CMD_OPTS(
+	stamp, "stamp", stamp_rows, struct stamp_cli,
 	.summary = "STAMP Session-Sender: delay, loss, jitter to any STAMP "
 		   "reflector",
 	.usage =
@@ -87,8 +81,7 @@ const struct opt_command cmd_stamp_opts = {
 		{"count",
 		 "packets to send (default 10, or none with --duration)"},
 		{"flows", "sessions, each from its own source port, 1..4096 "
-			  "(default 1)"}),
-};
+			  "(default 1)"}));
 
 static void stamp_defaults(struct stamp_cli *cli)
 {

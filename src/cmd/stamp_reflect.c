@@ -35,41 +35,38 @@ static const struct opt_row reflect_rows[] = {
 };
 /* clang-format on */
 
-OPT_STATIC_GROUP(reflect_group, "stamp-reflect", reflect_rows,
-		 struct reflect_cli);
-
 /* Where this command's default or meaning differs from reflect's. */
-const struct opt_command cmd_stamp_reflect_opts = {
-	.name = "stamp-reflect",
-	.summary = "STAMP Session-Reflector (RFC 8762/8972, TWAMP-Light), port "
-		   "862",
-	.usage = "stamp-reflect [--listen IP:PORT] [options]\n"
-		 "  A STAMP Session-Reflector (RFC 8762/8972), also answering "
-		 "TWAMP-Light senders;\n  listens on 0.0.0.0:862 unless told "
-		 "otherwise.",
-	.groups = CMD_GROUPS(CMD_SPEC_GROUPS(struct reflect_cli, spec),
-			     OPT_AT_ROOT(reflect_group, struct reflect_cli)),
-	.roles = SPEC_R_STAMP_REFLECT,
-	.epilog = "\nexit codes: 0 ok, 1 runtime error, 2 bad input\nJSON "
-		  "fields: docs/json.md, docs/stamp.md\n",
-	.help_overrides = CMD_HELP(
-		{"listen", "address to listen on (default 0.0.0.0:862)"},
-		{"size",
-		 "largest frame taken, incl. FCS, 64..9018 (default 1518); "
-		 "longer packets are refused as oversize"},
-		{"duration",
-		 "run time: 10s, 500ms, 2m (default: until stopped)"},
-		{"count", "end after N packets received"},
-		{"idle-timeout",
-		 "end after this long without packets, once they "
-		 "started (default 0: never)"},
-		{"backend",
-		 "udp (default) | xdp: the 44-octet packets answered in "
-		 "XDP, the rest by the socket"},
-		{"interface",
-		 "xdp: the interface (default: the one holding the "
-		 "--listen address)"}),
-};
+CMD_OPTS(stamp_reflect, "stamp-reflect", reflect_rows, struct reflect_cli,
+	 .summary =
+		 "STAMP Session-Reflector (RFC 8762/8972, TWAMP-Light), port "
+		 "862",
+	 .usage = "stamp-reflect [--listen IP:PORT] [options]\n"
+		  "  A STAMP Session-Reflector (RFC 8762/8972), also answering "
+		  "TWAMP-Light senders;\n  listens on 0.0.0.0:862 unless told "
+		  "otherwise.",
+	 .groups = CMD_GROUPS(CMD_SPEC_GROUPS(struct reflect_cli, spec),
+			      OPT_AT_ROOT(stamp_reflect_group,
+					  struct reflect_cli)),
+	 .roles = SPEC_R_STAMP_REFLECT,
+	 .epilog = "\nexit codes: 0 ok, 1 runtime error, 2 bad input\nJSON "
+		   "fields: docs/json.md, docs/stamp.md\n",
+	 .help_overrides = CMD_HELP(
+		 {"listen", "address to listen on (default 0.0.0.0:862)"},
+		 {"size",
+		  "largest frame taken, incl. FCS, 64..9018 (default 1518); "
+		  "longer packets are refused as oversize"},
+		 {"duration",
+		  "run time: 10s, 500ms, 2m (default: until stopped)"},
+		 {"count", "end after N packets received"},
+		 {"idle-timeout",
+		  "end after this long without packets, once they "
+		  "started (default 0: never)"},
+		 {"backend",
+		  "udp (default) | xdp: the 44-octet packets answered in "
+		  "XDP, the rest by the socket"},
+		 {"interface",
+		  "xdp: the interface (default: the one holding the "
+		  "--listen address)"}));
 
 static void reflect_defaults(struct reflect_cli *cli)
 {

@@ -53,31 +53,25 @@ static const struct opt_row subscribers_rows[] = {
 	 .help = "per request (default 10s)"},
 };
 
-OPT_STATIC_GROUP(subscribers_group, "subscribers", subscribers_rows,
-		 struct subscribers_cli);
-
 /* clang-format off */
-const struct opt_command cmd_subscribers_opts = {
-	.name = "subscribers",
-	.summary = "add, remove and list a running replicator's subscribers",
-	.usage = "subscribers HOST[:PORT] add|remove|list [IP:PORT] [options]\n"
-		 "\n"
-		 "Manage a running linerate replicate's subscribers over its API\n"
-		 "(port " CMD_STR(SUBS_API_PORT) " unless HOST says otherwise).\n"
-		 "\n"
-		 "  add IP:PORT          start sending the feed to IP:PORT\n"
-		 "  remove IP:PORT       stop; prints what it was sent\n"
-		 "  list                 the subscribers and their counters",
-	.groups = CMD_GROUPS(
-		OPT_AT_ROOT(subscribers_group, struct subscribers_cli),
-		OPT_AT(cmd_api_client_group, struct subscribers_cli, api)),
-	.epilog = "\nexit codes: 0 ok, 1 runtime error (no reply, 5xx), 2 bad "
-		  "input or refused (4xx)\n",
-	.help_overrides = CMD_HELP(
-		{"token-file", "the replicator's bearer token"}),
-	.words = "add remove list",
-	.max_args = 3,
-};
+CMD_OPTS(subscribers, "subscribers", subscribers_rows, struct subscribers_cli,
+	 .summary = "add, remove and list a running replicator's subscribers",
+	 .usage = "subscribers HOST[:PORT] add|remove|list [IP:PORT] [options]\n"
+		  "\n"
+		  "Manage a running linerate replicate's subscribers over its API\n"
+		  "(port " CMD_STR(SUBS_API_PORT) " unless HOST says otherwise).\n"
+		  "\n"
+		  "  add IP:PORT          start sending the feed to IP:PORT\n"
+		  "  remove IP:PORT       stop; prints what it was sent\n"
+		  "  list                 the subscribers and their counters",
+	 .groups = CMD_GROUPS_OWN_API(subscribers_group, struct subscribers_cli,
+				      cmd_api_client_group),
+	 .epilog = "\nexit codes: 0 ok, 1 runtime error (no reply, 5xx), 2 bad "
+		   "input or refused (4xx)\n",
+	 .help_overrides = CMD_HELP(
+		 {"token-file", "the replicator's bearer token"}),
+	 .words = "add remove list",
+	 .max_args = 3);
 /* clang-format on */
 
 /* HOST with the replicator's default port when it names none. */

@@ -8,16 +8,11 @@
 #include <unistd.h>
 
 #include "lib/gnuplot.h"
+#include "lib/textio.h"
 
 void gnuplot_quoted(FILE *f, const char *s)
 {
-	fputc('\'', f);
-	for (; *s; s++) {
-		if (*s == '\'')
-			fputc('\'', f);
-		fputc(*s, f);
-	}
-	fputc('\'', f);
+	textio_put_quoted(f, s, '\'');
 }
 
 int gnuplot_run(const char *what, void (*write_script)(FILE *f, void *arg),

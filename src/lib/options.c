@@ -204,53 +204,39 @@ static const void *cfield_at(const void *cfg, size_t base,
 	return (const char *)cfg + base + row->offset;
 }
 
+/* Integer fields are 1, 2, 4 or 8 bytes: where a field of size bytes
+ * finds its value in a uint64_t (the low bytes, in the machine's order),
+ * or -1 for another size. */
+static int low_bytes(size_t size)
+{
+	if (size != 1 && size != 2 && size != 4 && size != 8)
+		return -1;
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	return (int)(sizeof(uint64_t) - size);
+#else
+	return 0;
+#endif
+}
+
+/* v cut to size bytes. */
 static int store_uint(void *p, size_t size, uint64_t v)
 {
-	switch (size) {
-	case 1: {
-		uint8_t x = (uint8_t)v;
-		memcpy(p, &x, 1);
-		return 0;
-	}
-	case 2: {
-		uint16_t x = (uint16_t)v;
-		memcpy(p, &x, 2);
-		return 0;
-	}
-	case 4: {
-		uint32_t x = (uint32_t)v;
-		memcpy(p, &x, 4);
-		return 0;
-	}
-	case 8:
-		memcpy(p, &v, 8);
-		return 0;
-	}
-	return -EINVAL;
+	int at = low_bytes(size);
+
+	if (at < 0)
+		return -EINVAL;
+	memcpy(p, (const char *)&v + at, size);
+	return 0;
 }
 
 static uint64_t load_uint(const void *p, size_t size)
 {
-	uint8_t a;
-	uint16_t b;
-	uint32_t c;
-	uint64_t d = 0;
+	int at = low_bytes(size);
+	uint64_t v = 0;
 
-	switch (size) {
-	case 1:
-		memcpy(&a, p, 1);
-		return a;
-	case 2:
-		memcpy(&b, p, 2);
-		return b;
-	case 4:
-		memcpy(&c, p, 4);
-		return c;
-	case 8:
-		memcpy(&d, p, 8);
-		return d;
-	}
-	return 0;
+	if (at >= 0)
+		memcpy((char *)&v + at, p, size);
+	return v;
 }
 
 /* OPT_ENUM and OPT_SET fields: an enum or int unless the row says
@@ -571,71 +557,100 @@ static int json_uint(const struct opt_row *row, void *p, json_t *v,
 	return store_uint(p, row->size, (uint64_t)n);
 }
 
-static int json_duration(const struct opt_row *row, void *p, json_t *v,
-			 struct opt_parse *st)
-{
-	uint64_t ns, max = row->max ? row->max : MAX_DURATION_NS;
+/* A JSON value as the flag's text (a string, read as on the command line)
+ * or as a number of units: a parser for each form (0, or -EINVAL when it
+ * refuses the value), the bad-value line of each (given the string, or
+ * the number), and what the bad-type line offers. */
+struct json_forms {
+	int (*text)(const struct opt_row *row, void *p, const char *s);
+	int (*number)(const struct opt_row *row, void *p, double n);
+	const char *bad_text; /* a format taking the string */
+	const char *bad_number; /* a format taking the number */
+	const char *like; /* "\"10s\" or a number of seconds" */
+};
 
+static int json_text_or_number(const struct opt_row *row, void *p, json_t *v,
+			       struct opt_parse *st,
+			       const struct json_forms *forms)
+{
 	if (json_is_string(v)) {
-		if (parse_duration(json_string_value(v), &ns) || !ns ||
-		    ns < row->min || ns > max)
-			return opts_fail(
-				st, row,
-				"'%s' is not a duration (e.g. \"10s\", "
-				"\"500ms\"; up to 30 days)",
-				json_string_value(v));
-		*(uint64_t *)p = ns;
+		const char *s = json_string_value(v);
+
+		if (forms->text(row, p, s))
+			return opts_fail(st, row, forms->bad_text, s);
 		return 0;
 	}
 	if (json_is_number(v)) {
-		double s = json_number_value(v);
+		double n = json_number_value(v);
 
-		/* Under a nanosecond would be 0, which means "no limit"; the
-		 * string form refuses it too, and rounds the same way. */
-		if (!isfinite(s) || s * 1e9 < 1 || s * 1e9 < (double)row->min ||
-		    s > (double)max / 1e9)
-			return opts_fail(
-				st, row,
-				"%g seconds is out of range (accepted: "
-				"1 ns up to 30 days)",
-				s);
-		*(uint64_t *)p = (uint64_t)(s * 1e9 + 0.5);
+		if (forms->number(row, p, n))
+			return opts_fail(st, row, forms->bad_number, n);
 		return 0;
 	}
-	return opts_fail(
-		st, row,
-		"must be a string like \"10s\" or a number of seconds");
+	return opts_fail(st, row, "must be a string like %s", forms->like);
 }
 
-static int json_rate(const struct opt_row *row, void *p, json_t *v,
-		     struct opt_parse *st)
+static uint64_t max_duration(const struct opt_row *row)
+{
+	return row->max ? row->max : MAX_DURATION_NS;
+}
+
+static int duration_text(const struct opt_row *row, void *p, const char *s)
+{
+	uint64_t ns;
+
+	if (parse_duration(s, &ns) || !ns || ns < row->min ||
+	    ns > max_duration(row))
+		return -EINVAL;
+	*(uint64_t *)p = ns;
+	return 0;
+}
+
+static int duration_seconds(const struct opt_row *row, void *p, double s)
+{
+	/* Under a nanosecond would be 0, which means "no limit"; the
+	 * string form refuses it too, and rounds the same way. */
+	if (!isfinite(s) || s * 1e9 < 1 || s * 1e9 < (double)row->min ||
+	    s > (double)max_duration(row) / 1e9)
+		return -EINVAL;
+	*(uint64_t *)p = (uint64_t)(s * 1e9 + 0.5);
+	return 0;
+}
+
+static int rate_text(const struct opt_row *row, void *p, const char *s)
+{
+	(void)row;
+	return parse_rate(s, p) ? -EINVAL : 0;
+}
+
+static int rate_pps(const struct opt_row *row, void *p, double pps)
 {
 	struct rate *r = p;
 
-	if (json_is_string(v)) {
-		if (parse_rate(json_string_value(v), r))
-			return opts_fail(st, row,
-					 "'%s' is not a rate (e.g. \"1Mpps\", "
-					 "\"800Mbps\", \"max\")",
-					 json_string_value(v));
-		return 0;
-	}
-	if (json_is_number(v)) {
-		double pps = json_number_value(v);
-
-		if (!isfinite(pps) || pps <= 0 || pps > 2e9)
-			return opts_fail(
-				st, row,
-				"%g pps is out of range (accepted: > 0, "
-				"up to 2e9)",
-				pps);
-		r->kind = RATE_PPS;
-		r->value = pps;
-		return 0;
-	}
-	return opts_fail(st, row,
-			 "must be a string like \"1Mpps\" or a number of pps");
+	(void)row;
+	if (!isfinite(pps) || pps <= 0 || pps > 2e9)
+		return -EINVAL;
+	r->kind = RATE_PPS;
+	r->value = pps;
+	return 0;
 }
+
+static const struct json_forms duration_forms = {
+	.text = duration_text,
+	.number = duration_seconds,
+	.bad_text = "'%s' is not a duration (e.g. \"10s\", \"500ms\"; up to "
+		    "30 days)",
+	.bad_number = "%g seconds is out of range (accepted: 1 ns up to 30 "
+		      "days)",
+	.like = "\"10s\" or a number of seconds",
+};
+static const struct json_forms rate_forms = {
+	.text = rate_text,
+	.number = rate_pps,
+	.bad_text = "'%s' is not a rate (e.g. \"1Mpps\", \"800Mbps\", \"max\")",
+	.bad_number = "%g pps is out of range (accepted: > 0, up to 2e9)",
+	.like = "\"1Mpps\" or a number of pps",
+};
 
 static int json_enum(const struct opt_row *row, void *p, json_t *v,
 		     struct opt_parse *st)
@@ -663,9 +678,9 @@ static int json_typed(const struct opt_row *row, void *p, json_t *v,
 	case OPT_UINT:
 		return json_uint(row, p, v, st);
 	case OPT_DURATION:
-		return json_duration(row, p, v, st);
+		return json_text_or_number(row, p, v, st, &duration_forms);
 	case OPT_RATE:
-		return json_rate(row, p, v, st);
+		return json_text_or_number(row, p, v, st, &rate_forms);
 	case OPT_BITRATE:
 		if (!json_is_string(v) ||
 		    parse_bitrate(json_string_value(v), p))
@@ -778,23 +793,19 @@ static void format_duration(uint64_t ns, char *buf, size_t len)
 
 static void format_rate(const struct rate *r, char *buf, size_t len)
 {
-	switch (r->kind) {
-	case RATE_MAX:
+	/* the unit each kind's number is written in */
+	static const char *const unit[] = {
+		[RATE_PPS] = "pps",
+		[RATE_BPS_L1] = "bps",
+		[RATE_BPS_L2] = "bps-l2",
+		[RATE_PERCENT] = "%",
+	};
+
+	if (r->kind == RATE_MAX)
 		snprintf(buf, len, "max");
-		return;
-	case RATE_PPS:
-		snprintf(buf, len, "%.17gpps", r->value);
-		return;
-	case RATE_BPS_L1:
-		snprintf(buf, len, "%.17gbps", r->value);
-		return;
-	case RATE_BPS_L2:
-		snprintf(buf, len, "%.17gbps-l2", r->value);
-		return;
-	case RATE_PERCENT:
-		snprintf(buf, len, "%.17g%%", r->value);
-		return;
-	}
+	else if ((size_t)r->kind < sizeof(unit) / sizeof(unit[0]) &&
+		 unit[r->kind])
+		snprintf(buf, len, "%.17g%s", r->value, unit[r->kind]);
 }
 
 static int format_typed(const struct opt_row *row, const void *p, char *buf,

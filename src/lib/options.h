@@ -409,6 +409,22 @@ int opts_print_completion(const struct opt_command *const *cmds, size_t ncmds,
 		.names = (name_list), .arg = (argname), .help = (text),        \
 		.accepted = (acc)                                              \
 	}
+/* A name list for OPT_ENUM rows, ended by the macro: an array's
+ * initializer (OPT_NAME_LIST), or written inside the row (OPT_NAMES). */
+#define OPT_NAME_LIST(...)                                                     \
+	{                                                                      \
+		__VA_ARGS__,                                                   \
+		{                                                              \
+			NULL, 0                                                \
+		}                                                              \
+	}
+#define OPT_NAMES(...) ((const struct opt_name[])OPT_NAME_LIST(__VA_ARGS__))
+/* A bool chosen by one of two words, off_name (false) or on_name (true):
+ * the placeholder and the accepted text are made of the two. */
+#define OPT_BOOL_ENUM_ROW(lname, cfg_type, field, off_name, on_name, text)     \
+	OPT_ENUM_ROW(lname, cfg_type, field,                                   \
+		     OPT_NAMES({off_name, false}, {on_name, true}),            \
+		     off_name "|" on_name, text, off_name ", " on_name)
 /* A path kept as a pointer into argv (a const char * field); what else
  * the row needs (.parse, .accepted, .roles) follows as designators. */
 #define OPT_FILE_ROW(lname, cfg_type, field, text, ...)                        \

@@ -122,28 +122,33 @@ static int size_format(const struct opt_row *row, const void *cfg, char *buf,
 	return strlen(buf) + 1 < len ? 1 : -ENOSPC;
 }
 
+int spec_opts_mark_tos(const char *flag, const char *v, uint8_t *tos)
+{
+	uint8_t value;
+
+	if (!strcmp(flag, "dscp")) {
+		if (marking_parse_dscp(v, &value))
+			return -EINVAL;
+		*tos = marking_tos(value, marking_ecn_of(*tos));
+	} else if (!strcmp(flag, "ecn")) {
+		if (marking_parse_ecn(v, &value))
+			return -EINVAL;
+		*tos = marking_tos(marking_dscp_of(*tos), value);
+	} else {
+		if (marking_parse_tos(v, &value))
+			return -EINVAL;
+		*tos = value;
+	}
+	return 0;
+}
+
 /* --dscp, --ecn: part of the byte; --tos, --traffic-class: all of it. */
 static int marking_parse(const struct opt_row *row, void *cfg, const char *v,
 			 struct opt_parse *st)
 {
-	struct test_spec *sp = cfg;
-	uint8_t value;
-
 	(void)st;
-	if (row->excl_bit == X_DSCP) {
-		if (marking_parse_dscp(v, &value))
-			return -EINVAL;
-		sp->tos = marking_tos(value, marking_ecn_of(sp->tos));
-	} else if (row->excl_bit == X_ECN) {
-		if (marking_parse_ecn(v, &value))
-			return -EINVAL;
-		sp->tos = marking_tos(marking_dscp_of(sp->tos), value);
-	} else {
-		if (marking_parse_tos(v, &value))
-			return -EINVAL;
-		sp->tos = value;
-	}
-	return 0;
+	return spec_opts_mark_tos(row->name, v,
+				  &((struct test_spec *)cfg)->tos);
 }
 
 /* JSON: dscp and ecn take a name or a number, tos a number; dscp/ecn
@@ -741,14 +746,13 @@ static int per_flow_format(const struct opt_row *row, const void *cfg,
 	return 1;
 }
 
-static int verbose_parse(const struct opt_row *row, void *cfg, const char *v,
-			 struct opt_parse *st)
+int spec_opts_parse_verbose(const struct opt_row *row, void *cfg, const char *v,
+			    struct opt_parse *st)
 {
-	(void)row;
 	(void)cfg;
 	(void)v;
 	(void)st;
-	log_set_level(log_get_level() < LOG_DEBUG ?
+	log_set_level(row->set != LOG_DEBUG && log_get_level() < LOG_DEBUG ?
 			      (enum log_level)(log_get_level() + 1) :
 			      LOG_DEBUG);
 	return 0;
@@ -818,7 +822,7 @@ static const struct opt_row output_rows[] = {
 	 .roles = R_ALL | R_STAMP | R_SREFL,
 	 .flags = OPT_F_NO_ARGV,
 	 .help = "more log on stderr",
-	 .parse = verbose_parse},
+	 .parse = spec_opts_parse_verbose},
 };
 
 const struct opt_group spec_opts_output = OPT_GROUP_FOR(

@@ -53,6 +53,15 @@ extern const struct opt_group spec_opts_address;
 extern const struct opt_group_ref spec_opts_groups[];
 extern const struct opt_command spec_opts_send, spec_opts_recv,
 	spec_opts_reflect, spec_opts_ping;
+/* The text v of --dscp or --ecn (flag, the row's name: that part of the
+ * byte) or of --tos (any other flag: all of it) into *tos: 0, or -EINVAL
+ * (the bad-value line is the caller's). */
+int spec_opts_mark_tos(const char *flag, const char *v, uint8_t *tos);
+/* --verbose (an OPT_CUSTOM row's parse): one log level more each time
+ * it is given, up to LOG_DEBUG; a row with .set = LOG_DEBUG goes there
+ * at once. */
+int spec_opts_parse_verbose(const struct opt_row *row, void *cfg, const char *v,
+			    struct opt_parse *st);
 /* One of the four above. */
 const struct opt_command *spec_opts_command(enum role role);
 /* spec_init, and the command line's defaults of a role (send makes up

@@ -12,6 +12,7 @@
 
 #include "lib/gnuplot.h"
 #include "lib/report.h"
+#include "lib/textio.h"
 #include "mesh/mesh.h"
 
 enum metric { METRIC_PPS, METRIC_LOSS, METRIC_P50, METRIC_P99, METRIC_SENT,
@@ -237,13 +238,7 @@ json_t *mesh_json(const struct mesh_config *cfg, const struct mesh_result *res)
 /* A CSV field: quoted, quotes doubled. */
 static void csv_quoted(FILE *out, const char *s)
 {
-	fputc('"', out);
-	for (; *s; s++) {
-		if (*s == '"')
-			fputc('"', out);
-		fputc(*s, out);
-	}
-	fputc('"', out);
+	textio_put_quoted(out, s, '"');
 }
 
 static void csv_num(FILE *out, double v, bool integer)
@@ -370,12 +365,9 @@ int mesh_write_csv(const char *path, const struct mesh_config *cfg,
 	FILE *f;
 	int rc;
 
-	f = fopen(path, "w");
-	if (!f) {
-		rc = -errno;
-		return lr_err_set_verbatim(err, rc, NULL, "cannot write %s: %s",
-					   path, strerror(-rc));
-	}
+	rc = textio_open(&f, path, "w", err);
+	if (rc)
+		return rc;
 	mesh_print_csv(f, cfg, res);
 	if (fclose(f)) {
 		rc = -errno;

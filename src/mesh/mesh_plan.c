@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "lib/textio.h"
 #include "mesh/mesh.h"
 
 const char *const mesh_mode_names[] = { "forward", "reverse", "rtt" };
@@ -189,12 +190,9 @@ int mesh_hosts_load(struct mesh_config *cfg, const char *path,
 	FILE *f;
 	int rc;
 
-	f = fopen(path, "r");
-	if (!f) {
-		rc = -errno;
-		return lr_err_set_verbatim(err, rc, NULL, "cannot read %s: %s",
-					   path, strerror(-rc));
-	}
+	rc = textio_open(&f, path, "r", err);
+	if (rc)
+		return rc;
 	rc = mesh_hosts_read(f, path, cfg->hosts, MESH_MAX_HOSTS, &cfg->nhosts,
 			     err);
 	fclose(f);
