@@ -12,6 +12,7 @@
 #include "engine/session.h"
 #include "api/http.h"
 #include "lib/log.h"
+#include "lib/names.h"
 #include "stamp/stamp.h"
 
 #define REG_RETAIN_MAX 64 /* finished sessions kept for their reports */
@@ -31,20 +32,9 @@ struct registry {
 	struct api_counters removed;
 };
 
-const char *api_state_name(enum api_session_state st)
-{
-	switch (st) {
-	case API_STATE_STARTING:
-		return "starting";
-	case API_STATE_RUNNING:
-		return "running";
-	case API_STATE_DONE:
-		return "done";
-	case API_STATE_FAILED:
-		return "failed";
-	}
-	return "unknown";
-}
+LR_NAME_FN(api_state_name, enum api_session_state, "unknown",
+	   [API_STATE_STARTING] = "starting", [API_STATE_RUNNING] = "running",
+	   [API_STATE_DONE] = "done", [API_STATE_FAILED] = "failed")
 
 static bool session_live(const struct api_session *s)
 {
