@@ -138,14 +138,7 @@ static void api_job_abort(struct hc_far_end *fe, struct hc_job *job)
 	job->session_id[0] = '\0';
 }
 
-static const struct hc_far_end_ops api_far_end_ops = {
-	.name = "api",
-	.source_start = api_source_start,
-	.ping_start = api_ping_start,
-	.tcp_start = api_tcp_start,
-	.job_finish = api_job_finish,
-	.job_abort = api_job_abort,
-};
+static const struct hc_far_end_ops api_far_end_ops = HC_FAR_END_OPS(api);
 
 void hc_far_end_api(struct hc_far_end *fe, struct api_client *api,
 		    const char *host)

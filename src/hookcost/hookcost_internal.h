@@ -134,6 +134,17 @@ struct hc_far_end_ops {
 	void (*job_abort)(struct hc_far_end *fe, struct hc_job *job);
 };
 
+/* A far end's ops table from the prefix its functions share
+ * (PREFIX_source_start, PREFIX_ping_start, ...), named after it. */
+#define HC_FAR_END_OPS(prefix)                                                 \
+	{                                                                      \
+		.name = #prefix, .source_start = prefix##_source_start,        \
+		.ping_start = prefix##_ping_start,                             \
+		.tcp_start = prefix##_tcp_start,                               \
+		.job_finish = prefix##_job_finish,                             \
+		.job_abort = prefix##_job_abort,                               \
+	}
+
 struct api_client;
 
 struct hc_far_end {

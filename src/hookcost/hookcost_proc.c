@@ -430,14 +430,7 @@ static void lab_job_abort(struct hc_far_end *fe, struct hc_job *job)
 	child_close(&job->child);
 }
 
-static const struct hc_far_end_ops lab_far_end_ops = {
-	.name = "lab",
-	.source_start = lab_source_start,
-	.ping_start = lab_ping_start,
-	.tcp_start = lab_tcp_start,
-	.job_finish = lab_job_finish,
-	.job_abort = lab_job_abort,
-};
+static const struct hc_far_end_ops lab_far_end_ops = HC_FAR_END_OPS(lab);
 
 void hc_far_end_lab(struct hc_far_end *fe, const struct hc_lab *lab)
 {
