@@ -53,14 +53,23 @@ struct trial_latency {
 	double mean; /* ns */
 };
 
+/* The sender's pacing counts, each named as the key of its tx.pacing,
+ * so that one list declares and reads them:
+ * departure gaps, its largest lateness against the schedule, the
+ * lateness given up (the schedule shifted), bursts and the largest. */
+/* clang-format off */
+#define TRIAL_PACING_COUNTS(X)                                                 \
+	X(gap_p50_ns) X(gap_p99_ns) X(gap_max_ns) X(late_max_ns)               \
+	X(forfeit_ns) X(bursts) X(burst_max)
+/* clang-format on */
+
 /* The sender's own pacing in the trial (its tx.pacing). */
+#define TRIAL_PACING_MEMBER(name) uint64_t name;
 struct trial_pacing {
 	bool valid; /* false: the sender did not report it */
-	uint64_t gap_p50_ns, gap_p99_ns, gap_max_ns;
-	uint64_t late_max_ns; /* its largest lateness against the schedule */
-	uint64_t forfeit_ns; /* lateness given up: the schedule shifted */
-	uint64_t bursts, burst_max;
+	TRIAL_PACING_COUNTS(TRIAL_PACING_MEMBER)
 };
+#undef TRIAL_PACING_MEMBER
 
 struct trial_result {
 	uint64_t sent; /* frames the sender put on the wire */

@@ -685,11 +685,9 @@ static void parse_pacing(json_t *send, struct trial_pacing *pc)
 	/* Null where the sender measured nothing: then not valid. */
 	pc->valid = get_u64(tx, "pacing", "gap_p99_ns", &pc->gap_p99_ns) &&
 		    get_u64(tx, "pacing", "late_max_ns", &pc->late_max_ns);
-	get_u64(tx, "pacing", "gap_p50_ns", &pc->gap_p50_ns);
-	get_u64(tx, "pacing", "gap_max_ns", &pc->gap_max_ns);
-	get_u64(tx, "pacing", "forfeit_ns", &pc->forfeit_ns);
-	get_u64(tx, "pacing", "bursts", &pc->bursts);
-	get_u64(tx, "pacing", "burst_max", &pc->burst_max);
+#define GET_PACING(name) get_u64(tx, "pacing", #name, &pc->name);
+	TRIAL_PACING_COUNTS(GET_PACING)
+#undef GET_PACING
 }
 
 int trial_result_from_reports(json_t *send, json_t *recv,
