@@ -229,56 +229,69 @@ static void add(struct hc_result *r, enum hc_config c, enum hc_metric m,
 		s->value[s->n++] = v;
 }
 
-static int measure_max(const struct hc_ctx *x, struct hc_result *r,
-		       enum hc_config c, char *line, size_t len)
-{
-	double pps, bps, tx_s;
+/* A traffic run's reports: the source's (tx) and the receiver's (rx),
+ * and the receiving interface's rx packets over the run. */
+struct traffic_reports {
+	const char *rate;
 	json_t *tx, *rx;
 	uint64_t if_rx;
-	int rc;
+};
 
-	rc = traffic_run(x, "max", &tx, &rx, &if_rx);
+/* What one traffic run measured, into r and line; 0 or -EIO. */
+typedef int (*traffic_eval_fn)(const struct hc_ctx *x,
+			       const struct traffic_reports *t,
+			       struct hc_result *r, enum hc_config c,
+			       char *line, size_t len);
+
+static int measure_traffic(const struct hc_ctx *x, struct hc_result *r,
+			   enum hc_config c, const char *rate,
+			   traffic_eval_fn eval, char *line, size_t len)
+{
+	struct traffic_reports t = {.rate = rate};
+	int rc = traffic_run(x, rate, &t.tx, &t.rx, &t.if_rx);
+
 	if (rc)
 		return rc;
-	if (!jnum(rx, "rx.pps", &pps) || !jnum(rx, "rx.bps_l1", &bps) ||
-	    !jnum(tx, "duration_s", &tx_s) || pps <= 0 || tx_s <= 0) {
-		pr_warn("linerate hookcost: the maximum-rate run received "
-			"nothing at the socket\n");
-		rc = -EIO;
-		goto out;
-	}
-	add(r, c, HC_M_SOCK_PPS, pps);
-	add(r, c, HC_M_GBPS, bps / 1e9);
-	if (if_rx)
-		add(r, c, HC_M_IFACE_PPS, (double)if_rx / tx_s);
-	snprintf(line, len, "max %.3f Mpps at the socket, %.3f at %s",
-		 pps / 1e6, (double)if_rx / tx_s / 1e6, x->ifname);
-out:
-	json_decref(tx);
-	json_decref(rx);
+	rc = eval(x, &t, r, c, line, len);
+	json_decref(t.tx);
+	json_decref(t.rx);
 	return rc;
 }
 
-static int measure_fixed(const struct hc_ctx *x, struct hc_result *r,
-			 enum hc_config c, char *line, size_t len)
+static int max_eval(const struct hc_ctx *x, const struct traffic_reports *t,
+		    struct hc_result *r, enum hc_config c, char *line,
+		    size_t len)
+{
+	double pps, bps, tx_s;
+
+	if (!jnum(t->rx, "rx.pps", &pps) || !jnum(t->rx, "rx.bps_l1", &bps) ||
+	    !jnum(t->tx, "duration_s", &tx_s) || pps <= 0 || tx_s <= 0) {
+		pr_warn("linerate hookcost: the maximum-rate run received "
+			"nothing at the socket\n");
+		return -EIO;
+	}
+	add(r, c, HC_M_SOCK_PPS, pps);
+	add(r, c, HC_M_GBPS, bps / 1e9);
+	if (t->if_rx)
+		add(r, c, HC_M_IFACE_PPS, (double)t->if_rx / tx_s);
+	snprintf(line, len, "max %.3f Mpps at the socket, %.3f at %s",
+		 pps / 1e6, (double)t->if_rx / tx_s / 1e6, x->ifname);
+	return 0;
+}
+
+static int fixed_eval(const struct hc_ctx *x, const struct traffic_reports *t,
+		      struct hc_result *r, enum hc_config c, char *line,
+		      size_t len)
 {
 	double sent, got, dups = 0, loss;
-	char rate[32];
-	json_t *tx, *rx;
-	uint64_t if_rx;
-	int rc;
 
-	snprintf(rate, sizeof(rate), "%" PRIu64 "pps", x->o->fixed_pps);
-	rc = traffic_run(x, rate, &tx, &rx, &if_rx);
-	if (rc)
-		return rc;
-	if (!jnum(tx, "tx.packets", &sent) || !jnum(rx, "rx.packets", &got) ||
-	    sent <= 0) {
+	(void)x;
+	if (!jnum(t->tx, "tx.packets", &sent) ||
+	    !jnum(t->rx, "rx.packets", &got) || sent <= 0) {
 		pr_warn("linerate hookcost: the fixed-rate run sent nothing\n");
-		rc = -EIO;
-		goto out;
+		return -EIO;
 	}
-	jnum(rx, "rx.duplicates", &dups);
+	jnum(t->rx, "rx.duplicates", &dups);
 	/* From what the source sent: a receiver alone cannot see the loss
 	 * of a run's last packets. */
 	loss = sent - (got - dups);
@@ -286,11 +299,23 @@ static int measure_fixed(const struct hc_ctx *x, struct hc_result *r,
 		loss = 0;
 	add(r, c, HC_M_LOSS, 100.0 * loss / sent);
 	snprintf(line + strlen(line), len - strlen(line), ", loss %.3f%% at %s",
-		 100.0 * loss / sent, rate);
-out:
-	json_decref(tx);
-	json_decref(rx);
-	return rc;
+		 100.0 * loss / sent, t->rate);
+	return 0;
+}
+
+static int measure_max(const struct hc_ctx *x, struct hc_result *r,
+		       enum hc_config c, char *line, size_t len)
+{
+	return measure_traffic(x, r, c, "max", max_eval, line, len);
+}
+
+static int measure_fixed(const struct hc_ctx *x, struct hc_result *r,
+			 enum hc_config c, char *line, size_t len)
+{
+	char rate[32];
+
+	snprintf(rate, sizeof(rate), "%" PRIu64 "pps", x->o->fixed_pps);
+	return measure_traffic(x, r, c, rate, fixed_eval, line, len);
 }
 
 static int measure_ping(const struct hc_ctx *x, struct hc_result *r,
