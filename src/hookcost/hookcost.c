@@ -161,6 +161,8 @@ static json_t *finish_receiver(const struct hc_ctx *x, struct child_proc *c)
 	return doc;
 }
 
+/* A far-end job run to its end: its report, or NULL (the reason said
+ * unless stopped); the far end forgets the job either way. */
 static json_t *run_far_job(const struct hc_ctx *x, struct hc_job *job)
 {
 	struct lr_err err = {0};
@@ -169,7 +171,20 @@ static json_t *run_far_job(const struct hc_ctx *x, struct hc_job *job)
 	doc = x->fe->ops->job_finish(x->fe, job, x->stop, &err);
 	if (!doc && !atomic_load(x->stop))
 		pr_warn("linerate hookcost: %s\n", lr_err_text(&err));
+	x->fe->ops->job_abort(x->fe, job);
 	return doc;
+}
+
+/* Where a far-end job sends: to us, on the run's port + port_offset, for
+ * the run's duration. */
+static struct hc_job_target job_target(const struct hc_ctx *x,
+				       unsigned int port_offset)
+{
+	return (struct hc_job_target){
+		.dst_ip = x->dst_ip,
+		.port = (uint16_t)(x->o->port + port_offset),
+		.duration_ns = x->o->duration_ns,
+	};
 }
 
 /* One source run into a receiver: the source's and receiver's reports
@@ -178,23 +193,19 @@ static int traffic_run(const struct hc_ctx *x, const char *rate,
 		       json_t **tx_doc, json_t **rx_doc, uint64_t *if_rx)
 {
 	struct hc_source_req req = {
-		.dst_ip = x->dst_ip,
-		.port = x->o->port,
+		.to = job_target(x, 0),
 		.frame_size = x->o->frame_size,
 		.rate = rate,
-		.duration_ns = x->o->duration_ns,
 		.backend = x->o->source_backend,
 	};
 	struct if_counters before, after;
 	struct child_proc recv_child;
-	struct hc_job job;
+	struct hc_job job = {.child = {.out_fd = -1, .err_fd = -1}};
 	bool have_if;
 	int rc;
 
 	*tx_doc = *rx_doc = NULL;
 	*if_rx = 0;
-	memset(&job, 0, sizeof(job));
-	job.child.out_fd = job.child.err_fd = -1;
 	rc = start_receiver(x, &recv_child, "recv", x->o->port);
 	if (rc)
 		goto out_recv;
@@ -203,7 +214,6 @@ static int traffic_run(const struct hc_ctx *x, const char *rate,
 	if (rc)
 		goto out_recv;
 	*tx_doc = run_far_job(x, &job);
-	x->fe->ops->job_abort(x->fe, &job);
 	have_if = have_if && !netpath_if_counters(x->ifname, &after);
 	if (*tx_doc)
 		*rx_doc = finish_receiver(x, &recv_child);
@@ -322,27 +332,22 @@ static int measure_ping(const struct hc_ctx *x, struct hc_result *r,
 			enum hc_config c, char *line, size_t len)
 {
 	struct hc_ping_req req = {
-		.dst_ip = x->dst_ip,
-		.port = (uint16_t)(x->o->port + 1),
+		.to = job_target(x, 1),
 		.rate_pps = x->o->ping_pps,
-		.duration_ns = x->o->duration_ns,
 	};
 	struct child_proc reflector;
 	double p50, p99, got;
 	json_t *doc = NULL, *refl;
-	struct hc_job job;
+	struct hc_job job = {.child = {.out_fd = -1, .err_fd = -1}};
 	int rc;
 
-	memset(&job, 0, sizeof(job));
-	job.child.out_fd = job.child.err_fd = -1;
-	rc = start_receiver(x, &reflector, "reflect", req.port);
+	rc = start_receiver(x, &reflector, "reflect", req.to.port);
 	if (rc)
 		goto out;
 	rc = x->fe->ops->ping_start(x->fe, &req, &job);
 	if (rc)
 		goto out;
 	doc = run_far_job(x, &job);
-	x->fe->ops->job_abort(x->fe, &job);
 	refl = doc ? finish_receiver(x, &reflector) : NULL;
 	json_decref(refl);
 	if (!doc) {
@@ -370,11 +375,7 @@ out:
 static int measure_tcp(const struct hc_ctx *x, struct hc_result *r,
 		       enum hc_config c, char *line, size_t len)
 {
-	struct hc_tcp_req req = {
-		.dst_ip = x->dst_ip,
-		.port = (uint16_t)(x->o->port + 2),
-		.duration_ns = x->o->duration_ns,
-	};
+	struct hc_tcp_req req = {.to = job_target(x, 2)};
 	char port[16];
 	char *argv[] = {(char *)"iperf3",
 			(char *)"-s",
@@ -386,30 +387,28 @@ static int measure_tcp(const struct hc_ctx *x, struct hc_result *r,
 			(char *)"-J",
 			NULL};
 	struct child_proc server;
-	struct hc_job job;
+	struct hc_job job = {.child = {.out_fd = -1, .err_fd = -1}};
 	json_t *doc = NULL;
 	double bps;
 	int rc;
 
-	memset(&job, 0, sizeof(job));
-	job.child.out_fd = job.child.err_fd = -1;
-	snprintf(port, sizeof(port), "%u", req.port);
+	snprintf(port, sizeof(port), "%u", req.to.port);
 	rc = start_near(&server, "iperf3 -s", argv);
 	if (rc)
 		return rc;
-	rc = hc_wait_port_bound(&server, true, req.port, BIND_WAIT_NS, x->stop);
+	rc = hc_wait_port_bound(&server, true, req.to.port, BIND_WAIT_NS,
+				x->stop);
 	if (rc) {
 		if (!atomic_load(x->stop))
 			pr_warn("linerate hookcost: iperf3 -s did not listen "
 				"on port %u\n",
-				req.port);
+				req.to.port);
 		goto out;
 	}
 	rc = x->fe->ops->tcp_start(x->fe, &req, &job);
 	if (rc)
 		goto out;
 	doc = run_far_job(x, &job);
-	x->fe->ops->job_abort(x->fe, &job);
 	if (!doc || !jnum(doc, "end.sum_received.bits_per_second", &bps) ||
 	    bps <= 0) {
 		if (doc)
