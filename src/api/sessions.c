@@ -350,9 +350,8 @@ struct registry *registry_create(const struct daemon_config *cfg)
 	reg->cap = cfg->max_sessions + REG_RETAIN_MAX + 1;
 	reg->sessions = calloc(reg->cap, sizeof(reg->sessions[0]));
 	if (!reg->sessions) {
-		free(reg);
-		errno = ENOMEM;
-		return NULL;
+		err = ENOMEM;
+		goto err_free;
 	}
 	pthread_mutex_init(&reg->lock, NULL);
 	pthread_condattr_init(&ca);
@@ -360,13 +359,16 @@ struct registry *registry_create(const struct daemon_config *cfg)
 	pthread_cond_init(&reg->cond, &ca);
 	pthread_condattr_destroy(&ca);
 	err = pthread_create(&reg->watchdog, NULL, watchdog_thread, reg);
-	if (err) {
-		free(reg->sessions);
-		free(reg);
-		errno = err;
-		return NULL;
-	}
+	if (err)
+		goto err_free_sessions;
 	return reg;
+
+err_free_sessions:
+	free(reg->sessions);
+err_free:
+	free(reg);
+	errno = err;
+	return NULL;
 }
 
 void registry_destroy(struct registry *reg)
