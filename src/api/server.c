@@ -13,6 +13,7 @@
 #include "api/http.h"
 #include "lib/log.h"
 #include "lib/prom.h"
+#include "lib/prom_labels.h"
 #include "lib/strbuf.h"
 
 #define SESSIONS_PREFIX "/v1/sessions"
@@ -357,6 +358,38 @@ static void metrics_jitter(struct api_session *s, void *arg)
 			      (double)s->latency.jitter_ns / 1e9);
 }
 
+/* The API server's own counters: requests by status class, log lines the
+ * rate limit kept out, requests without the right token, connections the
+ * server closed by reason. */
+static void metrics_http(struct strbuf *mb, const struct http_counters *hc)
+{
+	const struct prom_labelled by_class[] = {
+		{"2xx", hc->status_2xx},
+		{"4xx", hc->status_4xx},
+		{"5xx", hc->status_5xx},
+	};
+	const struct prom_labelled closed_by_reason[] = {
+		{"head_timeout", hc->head_timeouts},
+		{"body_timeout", hc->body_timeouts},
+		{"evicted", hc->evicted},
+	};
+
+	PROM_FAMILY_BY(mb, "linerate_api_requests_total", "counter",
+		       "API requests answered, by status class.", "class",
+		       by_class);
+	prom_metric(
+		mb, "linerate_log_suppressed_total", "counter",
+		"Client-caused log lines the rate limit kept out of the log.",
+		log_client_suppressed());
+	prom_metric(mb, "linerate_api_unauthorized_total", "counter",
+		    "Requests without the right token.",
+		    (unsigned long long)hc->unauthorized);
+	PROM_FAMILY_BY(mb, "linerate_api_connections_closed_total", "counter",
+		       "API connections the server closed: request head or "
+		       "body too slow, or the table full.",
+		       "reason", closed_by_reason);
+}
+
 /* Totals over every session; the per-session series only of those the
  * asking client may see (its own; the admin's: all). */
 static char *metrics_text(struct daemon *d, const struct api_client *who)
@@ -381,30 +414,7 @@ static char *metrics_text(struct daemon *d, const struct api_client *who)
 	prom_metric(&mb, "linerate_sessions_refused_total", "counter",
 		    "Session requests a limit refused.",
 		    (unsigned long long)t.refused);
-	prom_family(&mb, "linerate_api_requests_total", "counter",
-		    "API requests answered, by status class.");
-	prom_series(&mb, "linerate_api_requests_total", "class", "2xx",
-		    hc.status_2xx);
-	prom_series(&mb, "linerate_api_requests_total", "class", "4xx",
-		    hc.status_4xx);
-	prom_series(&mb, "linerate_api_requests_total", "class", "5xx",
-		    hc.status_5xx);
-	prom_metric(
-		&mb, "linerate_log_suppressed_total", "counter",
-		"Client-caused log lines the rate limit kept out of the log.",
-		log_client_suppressed());
-	prom_metric(&mb, "linerate_api_unauthorized_total", "counter",
-		    "Requests without the right token.",
-		    (unsigned long long)hc.unauthorized);
-	prom_family(&mb, "linerate_api_connections_closed_total", "counter",
-		    "API connections the server closed: request head or body "
-		    "too slow, or the table full.");
-	prom_series(&mb, "linerate_api_connections_closed_total", "reason",
-		    "head_timeout", hc.head_timeouts);
-	prom_series(&mb, "linerate_api_connections_closed_total", "reason",
-		    "body_timeout", hc.body_timeouts);
-	prom_series(&mb, "linerate_api_connections_closed_total", "reason",
-		    "evicted", hc.evicted);
+	metrics_http(&mb, &hc);
 	prom_family(&mb, "linerate_session_state", "gauge",
 		    "The state of a session (1 for the current one).");
 	registry_foreach_as(d->reg, who, metrics_state, &mb);

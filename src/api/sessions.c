@@ -12,6 +12,7 @@
 #include "engine/session.h"
 #include "api/http.h"
 #include "lib/log.h"
+#include "lib/names.h"
 #include "stamp/stamp.h"
 
 #define REG_RETAIN_MAX 64 /* finished sessions kept for their reports */
@@ -31,20 +32,9 @@ struct registry {
 	struct api_counters removed;
 };
 
-const char *api_state_name(enum api_session_state st)
-{
-	switch (st) {
-	case API_STATE_STARTING:
-		return "starting";
-	case API_STATE_RUNNING:
-		return "running";
-	case API_STATE_DONE:
-		return "done";
-	case API_STATE_FAILED:
-		return "failed";
-	}
-	return "unknown";
-}
+LR_NAME_FN(api_state_name, enum api_session_state, "unknown",
+	   [API_STATE_STARTING] = "starting", [API_STATE_RUNNING] = "running",
+	   [API_STATE_DONE] = "done", [API_STATE_FAILED] = "failed")
 
 static bool session_live(const struct api_session *s)
 {
@@ -360,9 +350,8 @@ struct registry *registry_create(const struct daemon_config *cfg)
 	reg->cap = cfg->max_sessions + REG_RETAIN_MAX + 1;
 	reg->sessions = calloc(reg->cap, sizeof(reg->sessions[0]));
 	if (!reg->sessions) {
-		free(reg);
-		errno = ENOMEM;
-		return NULL;
+		err = ENOMEM;
+		goto err_free;
 	}
 	pthread_mutex_init(&reg->lock, NULL);
 	pthread_condattr_init(&ca);
@@ -370,13 +359,16 @@ struct registry *registry_create(const struct daemon_config *cfg)
 	pthread_cond_init(&reg->cond, &ca);
 	pthread_condattr_destroy(&ca);
 	err = pthread_create(&reg->watchdog, NULL, watchdog_thread, reg);
-	if (err) {
-		free(reg->sessions);
-		free(reg);
-		errno = err;
-		return NULL;
-	}
+	if (err)
+		goto err_free_sessions;
 	return reg;
+
+err_free_sessions:
+	free(reg->sessions);
+err_free:
+	free(reg);
+	errno = err;
+	return NULL;
 }
 
 void registry_destroy(struct registry *reg)

@@ -11,6 +11,7 @@
 #include "lib/clock.h"
 #include "api/spec_json.h"
 #include "lib/options.h"
+#include "lib/names.h"
 #include "lib/spec_opts.h"
 #include "lib/units.h"
 #include "lib/utf8.h"
@@ -50,22 +51,9 @@ static int fail(struct parse_ctx *pc, const char *field, const char *fmt, ...)
 	return -EINVAL;
 }
 
-const char *api_role_name(enum api_role role)
-{
-	switch (role) {
-	case API_ROLE_SINK:
-		return "sink";
-	case API_ROLE_REFLECT:
-		return "reflect";
-	case API_ROLE_SOURCE:
-		return "source";
-	case API_ROLE_PING:
-		return "ping";
-	case API_ROLE_STAMP_REFLECT:
-		return "stamp-reflect";
-	}
-	return "unknown";
-}
+LR_NAME_FN(api_role_name, enum api_role, "unknown", [API_ROLE_SINK] = "sink",
+	   [API_ROLE_REFLECT] = "reflect", [API_ROLE_SOURCE] = "source",
+	   [API_ROLE_PING] = "ping", [API_ROLE_STAMP_REFLECT] = "stamp-reflect")
 
 /* clock_offset_ns: a signed offset, and it makes the clock "measured". */
 static int clock_offset_json(const struct opt_row *row, void *cfg, json_t *v,

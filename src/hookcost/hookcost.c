@@ -161,6 +161,8 @@ static json_t *finish_receiver(const struct hc_ctx *x, struct child_proc *c)
 	return doc;
 }
 
+/* A far-end job run to its end: its report, or NULL (the reason said
+ * unless stopped); the far end forgets the job either way. */
 static json_t *run_far_job(const struct hc_ctx *x, struct hc_job *job)
 {
 	struct lr_err err = {0};
@@ -169,7 +171,20 @@ static json_t *run_far_job(const struct hc_ctx *x, struct hc_job *job)
 	doc = x->fe->ops->job_finish(x->fe, job, x->stop, &err);
 	if (!doc && !atomic_load(x->stop))
 		pr_warn("linerate hookcost: %s\n", lr_err_text(&err));
+	x->fe->ops->job_abort(x->fe, job);
 	return doc;
+}
+
+/* Where a far-end job sends: to us, on the run's port + port_offset, for
+ * the run's duration. */
+static struct hc_job_target job_target(const struct hc_ctx *x,
+				       unsigned int port_offset)
+{
+	return (struct hc_job_target){
+		.dst_ip = x->dst_ip,
+		.port = (uint16_t)(x->o->port + port_offset),
+		.duration_ns = x->o->duration_ns,
+	};
 }
 
 /* One source run into a receiver: the source's and receiver's reports
@@ -178,23 +193,19 @@ static int traffic_run(const struct hc_ctx *x, const char *rate,
 		       json_t **tx_doc, json_t **rx_doc, uint64_t *if_rx)
 {
 	struct hc_source_req req = {
-		.dst_ip = x->dst_ip,
-		.port = x->o->port,
+		.to = job_target(x, 0),
 		.frame_size = x->o->frame_size,
 		.rate = rate,
-		.duration_ns = x->o->duration_ns,
 		.backend = x->o->source_backend,
 	};
 	struct if_counters before, after;
 	struct child_proc recv_child;
-	struct hc_job job;
+	struct hc_job job = {.child = {.out_fd = -1, .err_fd = -1}};
 	bool have_if;
 	int rc;
 
 	*tx_doc = *rx_doc = NULL;
 	*if_rx = 0;
-	memset(&job, 0, sizeof(job));
-	job.child.out_fd = job.child.err_fd = -1;
 	rc = start_receiver(x, &recv_child, "recv", x->o->port);
 	if (rc)
 		goto out_recv;
@@ -203,7 +214,6 @@ static int traffic_run(const struct hc_ctx *x, const char *rate,
 	if (rc)
 		goto out_recv;
 	*tx_doc = run_far_job(x, &job);
-	x->fe->ops->job_abort(x->fe, &job);
 	have_if = have_if && !netpath_if_counters(x->ifname, &after);
 	if (*tx_doc)
 		*rx_doc = finish_receiver(x, &recv_child);
@@ -229,56 +239,69 @@ static void add(struct hc_result *r, enum hc_config c, enum hc_metric m,
 		s->value[s->n++] = v;
 }
 
-static int measure_max(const struct hc_ctx *x, struct hc_result *r,
-		       enum hc_config c, char *line, size_t len)
-{
-	double pps, bps, tx_s;
+/* A traffic run's reports: the source's (tx) and the receiver's (rx),
+ * and the receiving interface's rx packets over the run. */
+struct traffic_reports {
+	const char *rate;
 	json_t *tx, *rx;
 	uint64_t if_rx;
-	int rc;
+};
 
-	rc = traffic_run(x, "max", &tx, &rx, &if_rx);
+/* What one traffic run measured, into r and line; 0 or -EIO. */
+typedef int (*traffic_eval_fn)(const struct hc_ctx *x,
+			       const struct traffic_reports *t,
+			       struct hc_result *r, enum hc_config c,
+			       char *line, size_t len);
+
+static int measure_traffic(const struct hc_ctx *x, struct hc_result *r,
+			   enum hc_config c, const char *rate,
+			   traffic_eval_fn eval, char *line, size_t len)
+{
+	struct traffic_reports t = {.rate = rate};
+	int rc = traffic_run(x, rate, &t.tx, &t.rx, &t.if_rx);
+
 	if (rc)
 		return rc;
-	if (!jnum(rx, "rx.pps", &pps) || !jnum(rx, "rx.bps_l1", &bps) ||
-	    !jnum(tx, "duration_s", &tx_s) || pps <= 0 || tx_s <= 0) {
-		pr_warn("linerate hookcost: the maximum-rate run received "
-			"nothing at the socket\n");
-		rc = -EIO;
-		goto out;
-	}
-	add(r, c, HC_M_SOCK_PPS, pps);
-	add(r, c, HC_M_GBPS, bps / 1e9);
-	if (if_rx)
-		add(r, c, HC_M_IFACE_PPS, (double)if_rx / tx_s);
-	snprintf(line, len, "max %.3f Mpps at the socket, %.3f at %s",
-		 pps / 1e6, (double)if_rx / tx_s / 1e6, x->ifname);
-out:
-	json_decref(tx);
-	json_decref(rx);
+	rc = eval(x, &t, r, c, line, len);
+	json_decref(t.tx);
+	json_decref(t.rx);
 	return rc;
 }
 
-static int measure_fixed(const struct hc_ctx *x, struct hc_result *r,
-			 enum hc_config c, char *line, size_t len)
+static int max_eval(const struct hc_ctx *x, const struct traffic_reports *t,
+		    struct hc_result *r, enum hc_config c, char *line,
+		    size_t len)
+{
+	double pps, bps, tx_s;
+
+	if (!jnum(t->rx, "rx.pps", &pps) || !jnum(t->rx, "rx.bps_l1", &bps) ||
+	    !jnum(t->tx, "duration_s", &tx_s) || pps <= 0 || tx_s <= 0) {
+		pr_warn("linerate hookcost: the maximum-rate run received "
+			"nothing at the socket\n");
+		return -EIO;
+	}
+	add(r, c, HC_M_SOCK_PPS, pps);
+	add(r, c, HC_M_GBPS, bps / 1e9);
+	if (t->if_rx)
+		add(r, c, HC_M_IFACE_PPS, (double)t->if_rx / tx_s);
+	snprintf(line, len, "max %.3f Mpps at the socket, %.3f at %s",
+		 pps / 1e6, (double)t->if_rx / tx_s / 1e6, x->ifname);
+	return 0;
+}
+
+static int fixed_eval(const struct hc_ctx *x, const struct traffic_reports *t,
+		      struct hc_result *r, enum hc_config c, char *line,
+		      size_t len)
 {
 	double sent, got, dups = 0, loss;
-	char rate[32];
-	json_t *tx, *rx;
-	uint64_t if_rx;
-	int rc;
 
-	snprintf(rate, sizeof(rate), "%" PRIu64 "pps", x->o->fixed_pps);
-	rc = traffic_run(x, rate, &tx, &rx, &if_rx);
-	if (rc)
-		return rc;
-	if (!jnum(tx, "tx.packets", &sent) || !jnum(rx, "rx.packets", &got) ||
-	    sent <= 0) {
+	(void)x;
+	if (!jnum(t->tx, "tx.packets", &sent) ||
+	    !jnum(t->rx, "rx.packets", &got) || sent <= 0) {
 		pr_warn("linerate hookcost: the fixed-rate run sent nothing\n");
-		rc = -EIO;
-		goto out;
+		return -EIO;
 	}
-	jnum(rx, "rx.duplicates", &dups);
+	jnum(t->rx, "rx.duplicates", &dups);
 	/* From what the source sent: a receiver alone cannot see the loss
 	 * of a run's last packets. */
 	loss = sent - (got - dups);
@@ -286,38 +309,45 @@ static int measure_fixed(const struct hc_ctx *x, struct hc_result *r,
 		loss = 0;
 	add(r, c, HC_M_LOSS, 100.0 * loss / sent);
 	snprintf(line + strlen(line), len - strlen(line), ", loss %.3f%% at %s",
-		 100.0 * loss / sent, rate);
-out:
-	json_decref(tx);
-	json_decref(rx);
-	return rc;
+		 100.0 * loss / sent, t->rate);
+	return 0;
+}
+
+static int measure_max(const struct hc_ctx *x, struct hc_result *r,
+		       enum hc_config c, char *line, size_t len)
+{
+	return measure_traffic(x, r, c, "max", max_eval, line, len);
+}
+
+static int measure_fixed(const struct hc_ctx *x, struct hc_result *r,
+			 enum hc_config c, char *line, size_t len)
+{
+	char rate[32];
+
+	snprintf(rate, sizeof(rate), "%" PRIu64 "pps", x->o->fixed_pps);
+	return measure_traffic(x, r, c, rate, fixed_eval, line, len);
 }
 
 static int measure_ping(const struct hc_ctx *x, struct hc_result *r,
 			enum hc_config c, char *line, size_t len)
 {
 	struct hc_ping_req req = {
-		.dst_ip = x->dst_ip,
-		.port = (uint16_t)(x->o->port + 1),
+		.to = job_target(x, 1),
 		.rate_pps = x->o->ping_pps,
-		.duration_ns = x->o->duration_ns,
 	};
 	struct child_proc reflector;
 	double p50, p99, got;
 	json_t *doc = NULL, *refl;
-	struct hc_job job;
+	struct hc_job job = {.child = {.out_fd = -1, .err_fd = -1}};
 	int rc;
 
-	memset(&job, 0, sizeof(job));
-	job.child.out_fd = job.child.err_fd = -1;
-	rc = start_receiver(x, &reflector, "reflect", req.port);
+	rc = start_receiver(x, &reflector, "reflect", req.to.port);
 	if (rc)
 		goto out;
 	rc = x->fe->ops->ping_start(x->fe, &req, &job);
 	if (rc)
 		goto out;
 	doc = run_far_job(x, &job);
-	x->fe->ops->job_abort(x->fe, &job);
 	refl = doc ? finish_receiver(x, &reflector) : NULL;
 	json_decref(refl);
 	if (!doc) {
@@ -345,11 +375,7 @@ out:
 static int measure_tcp(const struct hc_ctx *x, struct hc_result *r,
 		       enum hc_config c, char *line, size_t len)
 {
-	struct hc_tcp_req req = {
-		.dst_ip = x->dst_ip,
-		.port = (uint16_t)(x->o->port + 2),
-		.duration_ns = x->o->duration_ns,
-	};
+	struct hc_tcp_req req = {.to = job_target(x, 2)};
 	char port[16];
 	char *argv[] = {(char *)"iperf3",
 			(char *)"-s",
@@ -361,30 +387,28 @@ static int measure_tcp(const struct hc_ctx *x, struct hc_result *r,
 			(char *)"-J",
 			NULL};
 	struct child_proc server;
-	struct hc_job job;
+	struct hc_job job = {.child = {.out_fd = -1, .err_fd = -1}};
 	json_t *doc = NULL;
 	double bps;
 	int rc;
 
-	memset(&job, 0, sizeof(job));
-	job.child.out_fd = job.child.err_fd = -1;
-	snprintf(port, sizeof(port), "%u", req.port);
+	snprintf(port, sizeof(port), "%u", req.to.port);
 	rc = start_near(&server, "iperf3 -s", argv);
 	if (rc)
 		return rc;
-	rc = hc_wait_port_bound(&server, true, req.port, BIND_WAIT_NS, x->stop);
+	rc = hc_wait_port_bound(&server, true, req.to.port, BIND_WAIT_NS,
+				x->stop);
 	if (rc) {
 		if (!atomic_load(x->stop))
 			pr_warn("linerate hookcost: iperf3 -s did not listen "
 				"on port %u\n",
-				req.port);
+				req.to.port);
 		goto out;
 	}
 	rc = x->fe->ops->tcp_start(x->fe, &req, &job);
 	if (rc)
 		goto out;
 	doc = run_far_job(x, &job);
-	x->fe->ops->job_abort(x->fe, &job);
 	if (!doc || !jnum(doc, "end.sum_received.bits_per_second", &bps) ||
 	    bps <= 0) {
 		if (doc)

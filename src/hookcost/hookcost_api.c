@@ -61,13 +61,14 @@ static int api_session_start(struct hc_far_end *fe, json_t *req,
 /* A session request (remote_spec_request) and where it sends. NULL on
  * ENOMEM. */
 static json_t *session_json(const char *role, const struct test_spec *spec,
-			    const char *const *keys, const char *dst_ip,
-			    uint16_t port)
+			    const char *const *keys,
+			    const struct hc_job_target *to)
 {
 	json_t *body = remote_spec_request(role, spec, keys);
 
-	if (body && (json_object_set_new(body, "dst", json_string(dst_ip)) ||
-		     json_object_set_new(body, "port", json_integer(port)))) {
+	if (body &&
+	    (json_object_set_new(body, "dst", json_string(to->dst_ip)) ||
+	     json_object_set_new(body, "port", json_integer(to->port)))) {
 		json_decref(body);
 		return NULL;
 	}
@@ -87,9 +88,9 @@ static int api_source_start(struct hc_far_end *fe,
 	    parse_rate(req->rate, &spec.rate))
 		return -EINVAL;
 	spec.frame_size = req->frame_size;
-	spec.duration_ns = req->duration_ns;
-	body = session_json("source", &spec, keys, req->dst_ip, req->port);
-	return api_session_start(fe, body, req->duration_ns, job);
+	spec.duration_ns = req->to.duration_ns;
+	body = session_json("source", &spec, keys, &req->to);
+	return api_session_start(fe, body, req->to.duration_ns, job);
 }
 
 static int api_ping_start(struct hc_far_end *fe, const struct hc_ping_req *req,
@@ -102,9 +103,9 @@ static int api_ping_start(struct hc_far_end *fe, const struct hc_ping_req *req,
 	spec_opts_defaults(ROLE_PING, &spec);
 	spec.rate.kind = RATE_PPS;
 	spec.rate.value = (double)req->rate_pps;
-	spec.duration_ns = req->duration_ns;
-	body = session_json("ping", &spec, keys, req->dst_ip, req->port);
-	return api_session_start(fe, body, req->duration_ns, job);
+	spec.duration_ns = req->to.duration_ns;
+	body = session_json("ping", &spec, keys, &req->to);
+	return api_session_start(fe, body, req->to.duration_ns, job);
 }
 
 static int api_tcp_start(struct hc_far_end *fe, const struct hc_tcp_req *req,
@@ -138,14 +139,7 @@ static void api_job_abort(struct hc_far_end *fe, struct hc_job *job)
 	job->session_id[0] = '\0';
 }
 
-static const struct hc_far_end_ops api_far_end_ops = {
-	.name = "api",
-	.source_start = api_source_start,
-	.ping_start = api_ping_start,
-	.tcp_start = api_tcp_start,
-	.job_finish = api_job_finish,
-	.job_abort = api_job_abort,
-};
+static const struct hc_far_end_ops api_far_end_ops = HC_FAR_END_OPS(api);
 
 void hc_far_end_api(struct hc_far_end *fe, struct api_client *api,
 		    const char *host)

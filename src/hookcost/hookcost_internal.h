@@ -87,26 +87,27 @@ void hc_lab_close(struct hc_lab *lab);
  * will drive a linerate daemon on another host over its JSON API. A job
  * is one run there whose result is that run's JSON report.
  */
-struct hc_source_req {
+/* Where a job sends, and for how long: every request's. */
+struct hc_job_target {
 	const char *dst_ip;
 	uint16_t port;
+	uint64_t duration_ns;
+};
+
+struct hc_source_req {
+	struct hc_job_target to;
 	uint32_t frame_size;
 	const char *rate; /* as linerate takes it: "max", "100000pps" */
-	uint64_t duration_ns;
 	const char *backend;
 };
 
 struct hc_ping_req {
-	const char *dst_ip;
-	uint16_t port;
+	struct hc_job_target to;
 	uint64_t rate_pps;
-	uint64_t duration_ns;
 };
 
 struct hc_tcp_req {
-	const char *dst_ip;
-	uint16_t port;
-	uint64_t duration_ns;
+	struct hc_job_target to;
 };
 
 struct hc_job {
@@ -133,6 +134,17 @@ struct hc_far_end_ops {
 	/* Stop a job early and forget it; safe on a finished one. */
 	void (*job_abort)(struct hc_far_end *fe, struct hc_job *job);
 };
+
+/* A far end's ops table from the prefix its functions share
+ * (PREFIX_source_start, PREFIX_ping_start, ...), named after it. */
+#define HC_FAR_END_OPS(prefix)                                                 \
+	{                                                                      \
+		.name = #prefix, .source_start = prefix##_source_start,        \
+		.ping_start = prefix##_ping_start,                             \
+		.tcp_start = prefix##_tcp_start,                               \
+		.job_finish = prefix##_job_finish,                             \
+		.job_abort = prefix##_job_abort,                               \
+	}
 
 struct api_client;
 

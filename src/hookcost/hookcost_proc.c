@@ -315,14 +315,25 @@ static int lab_job_start(struct hc_far_end *fe, struct hc_job *job,
 }
 
 /* Start a linerate child in namespace a that runs spec towards ip:port. */
+/* Whole milliseconds, as the lab's children always got them. */
+static uint64_t whole_ms(uint64_t ns)
+{
+	return ns / NSEC_PER_MSEC * NSEC_PER_MSEC;
+}
+
+/* This binary with spec's flags as job, sending to the target for its
+ * duration, its JSON report on stdout. */
 static int lab_spec_start(struct hc_far_end *fe, struct hc_job *job,
 			  const char *tag, struct test_spec *spec,
-			  const char *ip, uint16_t port)
+			  const struct hc_job_target *to)
 {
 	struct hc_argv args;
 	int rc;
 
-	rc = hc_spec_endpoint(spec, ip, port);
+	spec->duration_ns = whole_ms(to->duration_ns);
+	spec->output = OUTPUT_JSON;
+	spec->quiet = true;
+	rc = hc_spec_endpoint(spec, to->dst_ip, to->port);
 	if (!rc)
 		rc = hc_child_argv(&args, spec);
 	if (rc) {
@@ -337,12 +348,6 @@ static int lab_spec_start(struct hc_far_end *fe, struct hc_job *job,
 	return rc;
 }
 
-/* Whole milliseconds, as the lab's children always got them. */
-static uint64_t whole_ms(uint64_t ns)
-{
-	return ns / NSEC_PER_MSEC * NSEC_PER_MSEC;
-}
-
 static int lab_source_start(struct hc_far_end *fe,
 			    const struct hc_source_req *req, struct hc_job *job)
 {
@@ -353,16 +358,13 @@ static int lab_source_start(struct hc_far_end *fe,
 	    parse_rate(req->rate, &spec.rate))
 		return -EINVAL;
 	spec.frame_size = req->frame_size;
-	spec.duration_ns = whole_ms(req->duration_ns);
-	spec.output = OUTPUT_JSON;
-	spec.quiet = true;
-	return lab_spec_start(fe, job, "send", &spec, req->dst_ip, req->port);
+	return lab_spec_start(fe, job, "send", &spec, &req->to);
 }
 
 static int lab_ping_start(struct hc_far_end *fe, const struct hc_ping_req *req,
 			  struct hc_job *job)
 {
-	uint64_t n = req->rate_pps * req->duration_ns / NSEC_PER_SEC;
+	uint64_t n = req->rate_pps * req->to.duration_ns / NSEC_PER_SEC;
 	struct test_spec spec;
 
 	spec_opts_defaults(ROLE_PING, &spec);
@@ -370,11 +372,8 @@ static int lab_ping_start(struct hc_far_end *fe, const struct hc_ping_req *req,
 	spec.rate.kind = RATE_PPS;
 	spec.rate.value = (double)req->rate_pps;
 	spec.count = n ? n : 1;
-	spec.duration_ns = whole_ms(req->duration_ns);
 	spec.wait_ns = 200 * NSEC_PER_MSEC;
-	spec.output = OUTPUT_JSON;
-	spec.quiet = true;
-	return lab_spec_start(fe, job, "ping", &spec, req->dst_ip, req->port);
+	return lab_spec_start(fe, job, "ping", &spec, &req->to);
 }
 
 static int lab_tcp_start(struct hc_far_end *fe, const struct hc_tcp_req *req,
@@ -383,16 +382,16 @@ static int lab_tcp_start(struct hc_far_end *fe, const struct hc_tcp_req *req,
 	char port[16], secs[16];
 	char *argv[] = {(char *)"iperf3",
 			(char *)"-c",
-			(char *)req->dst_ip,
+			(char *)req->to.dst_ip,
 			(char *)"-p",
 			port,
 			(char *)"-t",
 			secs,
 			(char *)"-J",
 			NULL};
-	uint64_t s = (req->duration_ns + NSEC_PER_SEC - 1) / NSEC_PER_SEC;
+	uint64_t s = (req->to.duration_ns + NSEC_PER_SEC - 1) / NSEC_PER_SEC;
 
-	snprintf(port, sizeof(port), "%u", req->port);
+	snprintf(port, sizeof(port), "%u", req->to.port);
 	snprintf(secs, sizeof(secs), "%" PRIu64, s ? s : 1);
 	return lab_job_start(fe, job, "iperf3 -c", argv,
 			     s * NSEC_PER_SEC + 15 * NSEC_PER_SEC);
@@ -430,14 +429,7 @@ static void lab_job_abort(struct hc_far_end *fe, struct hc_job *job)
 	child_close(&job->child);
 }
 
-static const struct hc_far_end_ops lab_far_end_ops = {
-	.name = "lab",
-	.source_start = lab_source_start,
-	.ping_start = lab_ping_start,
-	.tcp_start = lab_tcp_start,
-	.job_finish = lab_job_finish,
-	.job_abort = lab_job_abort,
-};
+static const struct hc_far_end_ops lab_far_end_ops = HC_FAR_END_OPS(lab);
 
 void hc_far_end_lab(struct hc_far_end *fe, const struct hc_lab *lab)
 {

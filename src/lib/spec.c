@@ -10,6 +10,7 @@
 #include "lib/clock.h"
 #include "lib/marking.h"
 #include "lib/probe.h"
+#include "lib/names.h"
 #include "lib/spec.h"
 
 void spec_init(struct test_spec *spec, enum role role)
@@ -148,20 +149,9 @@ static bool pow2_within(uint32_t v, uint32_t lo, uint32_t hi)
 	return v >= lo && v <= hi && !(v & (v - 1));
 }
 
-const char *role_name(enum role role)
-{
-	switch (role) {
-	case ROLE_SEND:
-		return "send";
-	case ROLE_RECV:
-		return "recv";
-	case ROLE_REFLECT:
-		return "reflect";
-	case ROLE_PING:
-		return "ping";
-	}
-	return "unknown";
-}
+LR_NAME_FN(role_name, enum role,
+	   "unknown", [ROLE_SEND] = "send", [ROLE_RECV] = "recv",
+	   [ROLE_REFLECT] = "reflect", [ROLE_PING] = "ping")
 
 static int family_of(const struct test_spec *spec)
 {

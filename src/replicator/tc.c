@@ -259,6 +259,23 @@ static void percpu_sum(struct tc_replicator *t, int map_fd, __u32 key,
 	free(buf);
 }
 
+/* The counters the tc program keeps (struct tc_repl_counters), each
+ * named as the repl_counters member it goes to. */
+/* clang-format off */
+#define TC_REPL_COUNTER_NAMES(X)                                               \
+	X(rx_packets) X(rx_bytes) X(replicated) X(tx_packets) X(tx_bytes)      \
+	X(tx_errors) X(no_subscribers) X(too_big) X(malformed)                 \
+	X(from_subscriber) X(returned) X(return_no_feed)
+/* clang-format on */
+
+/* Every word of the program's counters is in the list. */
+#define TC_REPL_COUNTER_WORD(name) +1
+_Static_assert(sizeof(struct tc_repl_counters) ==
+		       sizeof(uint64_t) *
+			       (0 TC_REPL_COUNTER_NAMES(TC_REPL_COUNTER_WORD)),
+	       "TC_REPL_COUNTER_NAMES lists every tc_repl_counters member");
+#undef TC_REPL_COUNTER_WORD
+
 void tc_replicator_totals(struct replicator *r, struct repl_counters *out)
 {
 	struct tc_replicator *t = r->tc;
@@ -266,18 +283,9 @@ void tc_replicator_totals(struct replicator *r, struct repl_counters *out)
 
 	percpu_sum(t, bpf_map__fd(t->skel->maps.repl_counters), 0,
 		   (uint64_t *)&k, sizeof(k) / 8);
-	out->rx_packets = k.rx_packets;
-	out->rx_bytes = k.rx_bytes;
-	out->replicated = k.replicated;
-	out->tx_packets = k.tx_packets;
-	out->tx_bytes = k.tx_bytes;
-	out->tx_errors = k.tx_errors;
-	out->no_subscribers = k.no_subscribers;
-	out->too_big = k.too_big;
-	out->malformed = k.malformed;
-	out->from_subscriber = k.from_subscriber;
-	out->returned = k.returned;
-	out->return_no_feed = k.return_no_feed;
+#define TC_REPL_COUNTER_COPY(name) out->name = k.name;
+	TC_REPL_COUNTER_NAMES(TC_REPL_COUNTER_COPY)
+#undef TC_REPL_COUNTER_COPY
 }
 
 void tc_replicator_slot_sum(struct replicator *r, uint32_t slot,

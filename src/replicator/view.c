@@ -14,6 +14,7 @@
 
 #include "lib/clock.h"
 #include "lib/prom.h"
+#include "lib/prom_labels.h"
 #include "lib/strbuf.h"
 #include "replicator/replicator.h"
 #include "lib/units.h"
@@ -447,13 +448,8 @@ char *replicator_metrics(struct replicator *r, const char *extra)
 	       "Frame bytes received (L2 incl. FCS).", c.rx_bytes);
 	metric(&tb, "replicated_total", "counter",
 	       "Packets sent on to the subscribers.", c.replicated);
-	prom_family(&tb, "linerate_replicator_not_replicated_total", "counter",
-		    "Packets received and not replicated, by reason.");
 	{
-		const struct {
-			const char *reason;
-			uint64_t v;
-		} nr[] = {
+		const struct prom_labelled nr[] = {
 			{"no_subscribers", c.no_subscribers},
 			{"not_udp", c.not_udp},
 			{"other_address", c.other_address},
@@ -464,10 +460,11 @@ char *replicator_metrics(struct replicator *r, const char *extra)
 			{"return_no_feed", c.return_no_feed},
 		};
 
-		for (size_t i = 0; i < sizeof(nr) / sizeof(nr[0]); i++)
-			prom_series(&tb,
-				    "linerate_replicator_not_replicated_total",
-				    "reason", nr[i].reason, nr[i].v);
+		PROM_FAMILY_BY(
+			&tb, "linerate_replicator_not_replicated_total",
+			"counter",
+			"Packets received and not replicated, by reason.",
+			"reason", nr);
 	}
 	metric(&tb, "returned_total", "counter",
 	       "Subscribers' packets sent back to the feed source.",

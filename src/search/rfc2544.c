@@ -16,6 +16,7 @@
 #include "lib/clock.h"
 #include "lib/frame.h"
 #include "lib/log.h"
+#include "lib/names.h"
 #include "search/rfc2544.h"
 
 /*
@@ -191,20 +192,9 @@ int rfc2544_sizes_parse(const char *text, struct rfc2544_config *c)
 	return 0;
 }
 
-const char *rfc2544_kind_name(enum rfc2544_trial_kind kind)
-{
-	switch (kind) {
-	case TRIAL_THROUGHPUT:
-		return "throughput";
-	case TRIAL_LATENCY:
-		return "latency";
-	case TRIAL_LOSS:
-		return "frame-loss";
-	case TRIAL_B2B:
-		return "back-to-back";
-	}
-	return "?";
-}
+LR_NAME_FN(rfc2544_kind_name, enum rfc2544_trial_kind,
+	   "?", [TRIAL_THROUGHPUT] = "throughput", [TRIAL_LATENCY] = "latency",
+	   [TRIAL_LOSS] = "frame-loss", [TRIAL_B2B] = "back-to-back")
 
 static double seconds_since(uint64_t start_ns)
 {

@@ -321,35 +321,38 @@ static json_t *jcount(uint64_t v)
 						      (json_int_t)v);
 }
 
-static json_t *latency_json(const struct trial_latency *l)
+/*
+ * Members of a struct written under their own names, in list order: each
+ * X(kind, member) of a list, kind count (jcount) or num (jnum), from the
+ * struct at s into the object o.
+ */
+#define JSON_MEMBER(kind, name) json_object_set_new(o, #name, j##kind(s->name));
+
+/* clang-format off */
+#define LATENCY_MEMBERS(X)                                                     \
+	X(count, count) X(count, min) X(num, mean) X(count, p50)               \
+	X(count, p90) X(count, p99) X(count, p999) X(count, max)
+#define RESULT_MEMBERS(X)                                                      \
+	X(count, sent) X(count, received) X(count, lost) X(num, loss_ratio)    \
+	X(num, tx_pps) X(num, rx_pps) X(num, duration_s)                       \
+	X(count, duplicates) X(count, reordered)
+#define PACING_MEMBER(name) JSON_MEMBER(count, name)
+/* clang-format on */
+
+static json_t *latency_json(const struct trial_latency *s)
 {
 	json_t *o = json_object();
 
-	json_object_set_new(o, "valid", json_boolean(l->valid));
+	json_object_set_new(o, "valid", json_boolean(s->valid));
 	json_object_set_new(o, "type",
-			    json_string(l->type[0] ? l->type : "one-way"));
-	json_object_set_new(o, "count", jcount(l->count));
-	json_object_set_new(o, "min", jcount(l->min));
-	json_object_set_new(o, "mean", jnum(l->mean));
-	json_object_set_new(o, "p50", jcount(l->p50));
-	json_object_set_new(o, "p90", jcount(l->p90));
-	json_object_set_new(o, "p99", jcount(l->p99));
-	json_object_set_new(o, "p999", jcount(l->p999));
-	json_object_set_new(o, "max", jcount(l->max));
+			    json_string(s->type[0] ? s->type : "one-way"));
+	LATENCY_MEMBERS(JSON_MEMBER)
 	return o;
 }
 
-static void result_fields(json_t *o, const struct trial_result *r)
+static void result_fields(json_t *o, const struct trial_result *s)
 {
-	json_object_set_new(o, "sent", jcount(r->sent));
-	json_object_set_new(o, "received", jcount(r->received));
-	json_object_set_new(o, "lost", jcount(r->lost));
-	json_object_set_new(o, "loss_ratio", jnum(r->loss_ratio));
-	json_object_set_new(o, "tx_pps", jnum(r->tx_pps));
-	json_object_set_new(o, "rx_pps", jnum(r->rx_pps));
-	json_object_set_new(o, "duration_s", jnum(r->duration_s));
-	json_object_set_new(o, "duplicates", jcount(r->duplicates));
-	json_object_set_new(o, "reordered", jcount(r->reordered));
+	RESULT_MEMBERS(JSON_MEMBER)
 }
 
 static json_t *goal_json(const struct rfc2544_size_result *sr,
@@ -443,18 +446,25 @@ static json_t *mix_json(const struct size_mix *m)
 	return o;
 }
 
-/* What a row sent: frame_size for one size (null for a mix), its name,
- * the mix (null for one size) and the mean size the bit rates use. */
-static void row_fields(json_t *o, const struct rfc2544_size_result *sr)
+/* frame_size (null for a mix) and the row's name, under name_key. */
+static void size_name_fields(json_t *o, const struct rfc2544_size_result *sr,
+			     uint32_t frame_size, const char *name_key)
 {
 	char name[SIZEMIX_TEXT_LEN];
 
 	json_object_set_new(o, "frame_size",
 			    sr->mix.count ? json_null() :
-					    json_integer(sr->frame_size));
+					    json_integer(frame_size));
 	json_object_set_new(
-		o, "name",
+		o, name_key,
 		json_string(rfc2544_row_name(sr, name, sizeof(name))));
+}
+
+/* What a row sent: frame_size for one size (null for a mix), its name,
+ * the mix (null for one size) and the mean size the bit rates use. */
+static void row_fields(json_t *o, const struct rfc2544_size_result *sr)
+{
+	size_name_fields(o, sr, sr->frame_size, "name");
 	json_object_set_new(o, "size_mix",
 			    sr->mix.count ? mix_json(&sr->mix) : json_null());
 	json_object_set_new(o, "mean_frame_size", jnum(sr->mean_size));
@@ -533,20 +543,14 @@ static json_t *size_json(const struct rfc2544_run *run,
 }
 
 /* The sender's own pacing in a trial; null when it did not report it. */
-static json_t *pacing_json(const struct trial_pacing *p)
+static json_t *pacing_json(const struct trial_pacing *s)
 {
 	json_t *o;
 
-	if (!p->valid)
+	if (!s->valid)
 		return json_null();
 	o = json_object();
-	json_object_set_new(o, "gap_p50_ns", jcount(p->gap_p50_ns));
-	json_object_set_new(o, "gap_p99_ns", jcount(p->gap_p99_ns));
-	json_object_set_new(o, "gap_max_ns", jcount(p->gap_max_ns));
-	json_object_set_new(o, "late_max_ns", jcount(p->late_max_ns));
-	json_object_set_new(o, "forfeit_ns", jcount(p->forfeit_ns));
-	json_object_set_new(o, "bursts", jcount(p->bursts));
-	json_object_set_new(o, "burst_max", jcount(p->burst_max));
+	TRIAL_PACING_COUNTS(PACING_MEMBER)
 	return o;
 }
 
@@ -555,16 +559,10 @@ static json_t *trial_json(const struct rfc2544_run *run,
 {
 	const struct rfc2544_size_result *sr = &run->sizes[t->size_index];
 	json_t *o = json_object();
-	char name[SIZEMIX_TEXT_LEN];
 
 	json_object_set_new(o, "n", jcount(n));
 	json_object_set_new(o, "test", json_string(rfc2544_kind_name(t->kind)));
-	json_object_set_new(o, "frame_size",
-			    sr->mix.count ? json_null() :
-					    json_integer(t->frame_size));
-	json_object_set_new(
-		o, "size",
-		json_string(rfc2544_row_name(sr, name, sizeof(name))));
+	size_name_fields(o, sr, t->frame_size, "size");
 	if (t->kind == TRIAL_B2B) {
 		json_object_set_new(o, "burst_frames", jcount(t->burst_frames));
 		json_object_set_new(o, "repetition", json_integer(t->repeat));

@@ -53,14 +53,23 @@ struct trial_latency {
 	double mean; /* ns */
 };
 
+/* The sender's pacing counts, each named as the key of its tx.pacing,
+ * so that one list declares and reads them:
+ * departure gaps, its largest lateness against the schedule, the
+ * lateness given up (the schedule shifted), bursts and the largest. */
+/* clang-format off */
+#define TRIAL_PACING_COUNTS(X)                                                 \
+	X(gap_p50_ns) X(gap_p99_ns) X(gap_max_ns) X(late_max_ns)               \
+	X(forfeit_ns) X(bursts) X(burst_max)
+/* clang-format on */
+
 /* The sender's own pacing in the trial (its tx.pacing). */
+#define TRIAL_PACING_MEMBER(name) uint64_t name;
 struct trial_pacing {
 	bool valid; /* false: the sender did not report it */
-	uint64_t gap_p50_ns, gap_p99_ns, gap_max_ns;
-	uint64_t late_max_ns; /* its largest lateness against the schedule */
-	uint64_t forfeit_ns; /* lateness given up: the schedule shifted */
-	uint64_t bursts, burst_max;
+	TRIAL_PACING_COUNTS(TRIAL_PACING_MEMBER)
 };
+#undef TRIAL_PACING_MEMBER
 
 struct trial_result {
 	uint64_t sent; /* frames the sender put on the wire */
@@ -75,6 +84,14 @@ struct trial_result {
 	struct trial_pacing pacing;
 };
 
+/* Either op as the one run of a runner that runs both the same way: a
+ * trial's parameters (frames 0), or a burst's in them (frames > 0;
+ * duration_ns its max_ns, rate_pps its rate or 0, no warm-up). */
+struct trial_run {
+	struct trial_params p;
+	uint64_t frames;
+};
+
 struct trial_runner;
 
 struct trial_runner_ops {
@@ -87,8 +104,23 @@ struct trial_runner_ops {
 			 struct trial_result *out, struct lr_err *err);
 	int (*run_burst)(struct trial_runner *r, const struct burst_params *p,
 			 struct trial_result *out, struct lr_err *err);
+	/* A runner that runs trials and bursts the same way: its one run,
+	 * with run_trial and run_burst trial_runner_trial() and
+	 * trial_runner_burst() (TRIAL_RUNNER_OPS). */
+	int (*run)(struct trial_runner *r, const struct trial_run *run,
+		   struct trial_result *out, struct lr_err *err);
 	void (*destroy)(struct trial_runner *r);
 };
+
+/* The ops table of a runner with one run, from the prefix its functions
+ * share (PREFIX_line_rate, PREFIX_run, PREFIX_destroy), named after it. */
+#define TRIAL_RUNNER_OPS(prefix)                                               \
+	{                                                                      \
+		.name = #prefix, .line_rate = prefix##_line_rate,              \
+		.run_trial = trial_runner_trial,                               \
+		.run_burst = trial_runner_burst, .run = prefix##_run,          \
+		.destroy = prefix##_destroy,                                   \
+	}
 
 struct trial_runner {
 	const struct trial_runner_ops *ops;
@@ -165,6 +197,12 @@ bool trial_size_valid(uint32_t frame_size, const struct size_mix *mix);
  * "invalid trial parameters" / "invalid burst parameters" in err. */
 int trial_params_check(const struct trial_params *p, struct lr_err *err);
 int trial_burst_check(const struct burst_params *p, struct lr_err *err);
+/* run_trial and run_burst of a runner with one run: the parameters
+ * checked as above, then as a struct trial_run to its run op. */
+int trial_runner_trial(struct trial_runner *r, const struct trial_params *p,
+		       struct trial_result *out, struct lr_err *err);
+int trial_runner_burst(struct trial_runner *r, const struct burst_params *p,
+		       struct trial_result *out, struct lr_err *err);
 /* What both runners' senders take from their config: the TOS byte, the
  * VLAN tags and the no-GSO choice, into sp. */
 struct test_spec;

@@ -83,10 +83,11 @@ static int host_result(struct host_runner *hr, struct remote_result *res,
 
 /* One run: frames (0: for duration_ns) at rate_pps, in the runner's
  * direction(s). */
-static int host_run(struct host_runner *hr, uint32_t frame_size,
-		    const struct size_mix *mix, double rate_pps,
-		    uint64_t duration_ns, uint64_t frames, uint64_t drain_ns,
-		    struct trial_result *out, struct lr_err *err)
+static int host_run_once(struct host_runner *hr, uint32_t frame_size,
+			 const struct size_mix *mix, double rate_pps,
+			 uint64_t duration_ns, uint64_t frames,
+			 uint64_t drain_ns, struct trial_result *out,
+			 struct lr_err *err)
 {
 	struct remote_config rc;
 	struct remote_result res;
@@ -158,36 +159,24 @@ static int host_run(struct host_runner *hr, uint32_t frame_size,
 	return ret;
 }
 
-static int host_run_trial(struct trial_runner *r, const struct trial_params *p,
-			  struct trial_result *out, struct lr_err *err)
+static int host_run(struct trial_runner *r, const struct trial_run *run,
+		    struct trial_result *out, struct lr_err *err)
 {
 	struct host_runner *hr = (struct host_runner *)r;
+	const struct trial_params *p = &run->p;
 	struct trial_result warm;
-	int ret = trial_params_check(p, err);
+	int ret;
 
-	if (ret)
-		return ret;
 	if (p->warmup_ns) {
 		/* Learning frames: the path's tables primed, not counted. */
-		ret = host_run(hr, p->frame_size, p->mix, p->rate_pps,
-			       p->warmup_ns, 0, 0, &warm, err);
+		ret = host_run_once(hr, p->frame_size, p->mix, p->rate_pps,
+				    p->warmup_ns, 0, 0, &warm, err);
 		if (ret)
 			return ret;
 	}
-	return host_run(hr, p->frame_size, p->mix, p->rate_pps, p->duration_ns,
-			0, p->drain_ns, out, err);
-}
-
-static int host_run_burst(struct trial_runner *r, const struct burst_params *p,
-			  struct trial_result *out, struct lr_err *err)
-{
-	struct host_runner *hr = (struct host_runner *)r;
-	int ret = trial_burst_check(p, err);
-
-	if (ret)
-		return ret;
-	return host_run(hr, p->frame_size, p->mix, p->rate_pps, p->max_ns,
-			p->frames, p->drain_ns, out, err);
+	return host_run_once(hr, p->frame_size, p->mix, p->rate_pps,
+			     p->duration_ns, run->frames, p->drain_ns, out,
+			     err);
 }
 
 static void host_destroy(struct trial_runner *r)
@@ -195,13 +184,7 @@ static void host_destroy(struct trial_runner *r)
 	free(r);
 }
 
-static const struct trial_runner_ops host_ops = {
-	.name = "host",
-	.line_rate = host_line_rate,
-	.run_trial = host_run_trial,
-	.run_burst = host_run_burst,
-	.destroy = host_destroy,
-};
+static const struct trial_runner_ops host_ops = TRIAL_RUNNER_OPS(host);
 
 int host_runner_create(const struct host_runner_config *cfg,
 		       struct trial_runner **out, struct lr_err *err)

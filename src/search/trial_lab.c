@@ -275,6 +275,31 @@ int trial_burst_check(const struct burst_params *p, struct lr_err *err)
 	return 0;
 }
 
+int trial_runner_trial(struct trial_runner *r, const struct trial_params *p,
+		       struct trial_result *out, struct lr_err *err)
+{
+	const struct trial_run run = {.p = *p};
+	int ret = trial_params_check(p, err);
+
+	return ret ? ret : r->ops->run(r, &run, out, err);
+}
+
+int trial_runner_burst(struct trial_runner *r, const struct burst_params *p,
+		       struct trial_result *out, struct lr_err *err)
+{
+	const struct trial_run run = {
+		.p = {.frame_size = p->frame_size,
+		      .mix = p->mix,
+		      .rate_pps = p->rate_pps,
+		      .duration_ns = p->max_ns,
+		      .drain_ns = p->drain_ns},
+		.frames = p->frames,
+	};
+	int ret = trial_burst_check(p, err);
+
+	return ret ? ret : r->ops->run(r, &run, out, err);
+}
+
 uint32_t trial_pacing_burst(double rate_pps)
 {
 	double b = ceil(rate_pps * (double)PACING_SLACK_NS / 1e9);
@@ -660,11 +685,9 @@ static void parse_pacing(json_t *send, struct trial_pacing *pc)
 	/* Null where the sender measured nothing: then not valid. */
 	pc->valid = get_u64(tx, "pacing", "gap_p99_ns", &pc->gap_p99_ns) &&
 		    get_u64(tx, "pacing", "late_max_ns", &pc->late_max_ns);
-	get_u64(tx, "pacing", "gap_p50_ns", &pc->gap_p50_ns);
-	get_u64(tx, "pacing", "gap_max_ns", &pc->gap_max_ns);
-	get_u64(tx, "pacing", "forfeit_ns", &pc->forfeit_ns);
-	get_u64(tx, "pacing", "bursts", &pc->bursts);
-	get_u64(tx, "pacing", "burst_max", &pc->burst_max);
+#define GET_PACING(name) get_u64(tx, "pacing", #name, &pc->name);
+	TRIAL_PACING_COUNTS(GET_PACING)
+#undef GET_PACING
 }
 
 int trial_result_from_reports(json_t *send, json_t *recv,
@@ -749,37 +772,33 @@ static int lab_sleep(struct lab_runner *lr, uint64_t ns)
 	return 0;
 }
 
-static int lab_run(struct lab_runner *lr, uint32_t frame_size,
-		   const struct size_mix *mix, double rate_pps,
-		   uint64_t duration_ns, uint64_t frames, uint64_t warmup_ns,
-		   uint64_t drain_ns, struct trial_result *out,
-		   struct lr_err *err)
+static int lab_run(struct trial_runner *r, const struct trial_run *run,
+		   struct trial_result *out, struct lr_err *err)
 {
-	struct trial_params wp = {.frame_size = frame_size,
-				  .mix = mix,
-				  .rate_pps = rate_pps,
-				  .warmup_ns = warmup_ns};
+	struct lab_runner *lr = (struct lab_runner *)r;
+	const struct trial_params *p = &run->p;
 	struct child_proc receiver, sender;
-	uint64_t limit = warmup_ns + duration_ns + drain_ns + 60 * NSEC_PER_SEC;
+	uint64_t limit =
+		p->warmup_ns + p->duration_ns + p->drain_ns + 60 * NSEC_PER_SEC;
 	int rc;
 
 	memset(&receiver, 0, sizeof(receiver));
 	memset(&sender, 0, sizeof(sender));
 	receiver.out_fd = receiver.err_fd = sender.out_fd = sender.err_fd = -1;
-	if (warmup_ns) {
-		rc = warm_up(lr, &wp, err);
+	if (p->warmup_ns) {
+		rc = warm_up(lr, p, err);
 		if (rc)
 			goto out;
 	}
-	rc = start_receiver(lr, &receiver, lr->port, frame_size, limit,
+	rc = start_receiver(lr, &receiver, lr->port, p->frame_size, limit,
 			    lr->what_recv, err);
 	if (rc)
 		goto out;
-	rc = run_sender(lr, lr->port, frame_size, mix, rate_pps, duration_ns,
-			frames, &sender, err);
+	rc = run_sender(lr, lr->port, p->frame_size, p->mix, p->rate_pps,
+			p->duration_ns, run->frames, &sender, err);
 	if (rc)
 		goto out;
-	rc = lab_sleep(lr, drain_ns);
+	rc = lab_sleep(lr, p->drain_ns);
 	if (rc)
 		goto out;
 	rc = stop_receiver(lr, &receiver, err);
@@ -801,30 +820,6 @@ out:
 	return rc;
 }
 
-static int lab_run_trial(struct trial_runner *r, const struct trial_params *p,
-			 struct trial_result *out, struct lr_err *err)
-{
-	struct lab_runner *lr = (struct lab_runner *)r;
-	int ret = trial_params_check(p, err);
-
-	if (ret)
-		return ret;
-	return lab_run(lr, p->frame_size, p->mix, p->rate_pps, p->duration_ns,
-		       0, p->warmup_ns, p->drain_ns, out, err);
-}
-
-static int lab_run_burst(struct trial_runner *r, const struct burst_params *p,
-			 struct trial_result *out, struct lr_err *err)
-{
-	struct lab_runner *lr = (struct lab_runner *)r;
-	int ret = trial_burst_check(p, err);
-
-	if (ret)
-		return ret;
-	return lab_run(lr, p->frame_size, p->mix, p->rate_pps, p->max_ns,
-		       p->frames, 0, p->drain_ns, out, err);
-}
-
 static void lab_destroy(struct trial_runner *r)
 {
 	struct lab_runner *lr = (struct lab_runner *)r;
@@ -835,13 +830,7 @@ static void lab_destroy(struct trial_runner *r)
 	free(lr);
 }
 
-static const struct trial_runner_ops lab_ops = {
-	.name = "lab",
-	.line_rate = lab_line_rate,
-	.run_trial = lab_run_trial,
-	.run_burst = lab_run_burst,
-	.destroy = lab_destroy,
-};
+static const struct trial_runner_ops lab_ops = TRIAL_RUNNER_OPS(lab);
 
 static bool valid_lab_name(const char *name)
 {
