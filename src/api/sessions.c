@@ -859,8 +859,11 @@ int registry_create_session(struct registry *reg, struct api_session_req *req,
 		if (!api_role_sends(req->role) && s->err.code == -EADDRINUSE)
 			continue;
 		why->status = 503;
+		/* The field the engine named (a backend's "force", say),
+		 * so a client can tell which input it was about. */
 		lr_err_set(&why->err, s->err.code ? s->err.code : -ETIMEDOUT,
-			   NULL, "the session could not start: %s",
+			   s->err.field[0] ? s->err.field : NULL,
+			   "the session could not start: %s",
 			   lr_err_is_set(&s->err) ? lr_err_text(&s->err) :
 						    "timed out");
 		session_free(s);

@@ -397,6 +397,21 @@ for mr in "DELETE /v1/health" "POST /v1/time" "PUT /v1/sessions" "DELETE /v1/ses
 done
 still_serving "the bad paths and methods"
 
+# ------------------------------------------------------------- a start that fails
+# A foreign XDP program on the server's interface: an xdp sink cannot
+# start (503), and the answer names the input that would change that.
+FOREIGN=
+for f in /usr/lib/*/bpf/xsk_def_xdp_prog.o /usr/lib/bpf/xsk_def_xdp_prog.o; do
+	[[ -f $f ]] && FOREIGN=$f && break
+done
+if [[ -n $FOREIGN ]] && in_b ip link set dev "$DEV_B" xdpgeneric obj "$FOREIGN" sec xdp 2>"$WORKDIR/foreign.err"; then
+	refused "an xdp sink over a foreign XDP program" 503 force '{"role":"sink","backend":"xdp"}'
+	in_b ip link set dev "$DEV_B" xdpgeneric off
+	still_serving "the failed start"
+else
+	log "SKIP failed-start part: cannot attach a foreign XDP program ($(head -n1 "$WORKDIR/foreign.err" 2>/dev/null))"
+fi
+
 # ------------------------------------------------------------- the rest
 
 # A second server on the same port must fail, not share it.
