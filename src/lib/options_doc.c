@@ -110,11 +110,15 @@ static void man_options(const struct opt_command *cmd, FILE *out)
 	fputs(".TP\n\\fB\\-\\-help\\fR\nthis help\n", out);
 }
 
+/* How a usage text's further synopsis lines start. */
+#define SYNOPSIS_MORE "       linerate "
+
 void opts_print_man(const struct opt_command *cmd, const char *version,
 		    const char *date, FILE *out)
 {
 	const char *usage = cmd->usage ? cmd->usage : cmd->name;
 	size_t first = strcspn(usage, "\n");
+	const char *usage_rest = usage + first;
 
 	fputs(".TH LINERATE-", out);
 	man_upper(cmd->name, out);
@@ -124,14 +128,26 @@ void opts_print_man(const struct opt_command *cmd, const char *version,
 	roff_text(cmd->name, true, out);
 	fputs(" \\- ", out);
 	roff_text(cmd->summary ? cmd->summary : cmd->name, false, out);
-	fputs("\n.SH SYNOPSIS\n.B linerate\n", out);
-	{
-		char line[256];
+	fputs("\n.SH SYNOPSIS\n", out);
+	/* The first line, and each further one in the form "       linerate
+	 * ..." (a second way to call the command), is a synopsis line. */
+	for (const char *line = usage;;) {
+		char text[256];
 
-		snprintf(line, sizeof(line), "%.*s", (int)first, usage);
-		roff_text(line, true, out);
+		snprintf(text, sizeof(text), "%.*s", (int)first, line);
+		fputs(line == usage ? ".B linerate\n" : ".br\n.B linerate\n",
+		      out);
+		roff_text(text, true, out);
 		fputc('\n', out);
+		line += first;
+		if (*line != '\n' || strncmp(line + 1, SYNOPSIS_MORE,
+					     strlen(SYNOPSIS_MORE)))
+			break;
+		line += 1 + strlen(SYNOPSIS_MORE);
+		first = strcspn(line, "\n");
+		usage_rest = line + first;
 	}
+	first = (size_t)(usage_rest - usage);
 	if (usage[first]) {
 		fputs(".SH DESCRIPTION\n", out);
 		while (usage[first] == '\n' || usage[first] == ' ')

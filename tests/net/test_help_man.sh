@@ -79,6 +79,14 @@ if command -v man >/dev/null; then
 	MANWIDTH=200 man -l "$page" >"$WORKDIR/rendered" 2>"$WORKDIR/man.err"
 	assert_true "man -l renders linerate-send.1 (NAME)" grep -q "linerate-send - send test traffic" "$WORKDIR/rendered"
 	assert_true "man -l renders linerate-send.1 (--dscp)" grep -qE -- "--dscp CLASS" "$WORKDIR/rendered"
+	# A command called two ways has both in its SYNOPSIS, not the
+	# second at the top of its DESCRIPTION.
+	MANWIDTH=200 man -l "${page%/*}/linerate-hookcost.1" >"$WORKDIR/hc.rendered" 2>/dev/null
+	assert_eq "linerate-hookcost.1: SYNOPSIS has both ways" \
+		"$(sed -n '/^SYNOPSIS/,/^DESCRIPTION/p' "$WORKDIR/hc.rendered" | grep -c 'linerate hookcost')" 2
+	assert_eq "linerate-hookcost.1: DESCRIPTION starts with the text" \
+		"$(sed -n '/^DESCRIPTION/{n;p;q}' "$WORKDIR/hc.rendered" | sed 's/^ *//' | cut -c1-40)" \
+		"What an empty XDP or tc program costs on"
 else
 	fail "man is not installed (scripts/deps test)"
 fi
