@@ -32,6 +32,13 @@
 
 #define SPEC_FIELD(field) OPT_FIELD(struct test_spec, field)
 #define BOPT_FIELD(field) OPT_FIELD(struct backend_opts, field)
+/* A backend count that must be a power of two in lo..hi. */
+#define BOPT_POW2_ROW(lname, field, role_bits, lo, hi, text, acc)              \
+	{                                                                      \
+		.name = lname, .type = OPT_UINT, .flags = OPT_F_POW2,          \
+		BOPT_FIELD(field), .roles = role_bits, .min = lo, .max = hi,   \
+		.arg = "N", .help = text, .accepted = acc                      \
+	}
 
 /* Marking rows: --tos and --traffic-class set the whole byte, --dscp and
  * --ecn a part of it. */
@@ -633,16 +640,10 @@ static const struct opt_row backend_rows[] = {
 	 BOPT_FIELD(force),
 	 .roles = R_ALL | R_SREFL,
 	 .help = "replace a foreign XDP program on the interface"},
-	{.name = "ring-size",
-	 .type = OPT_UINT,
-	 .flags = OPT_F_POW2,
-	 BOPT_FIELD(ring_size),
-	 .roles = R_ALL,
-	 .min = 64,
-	 .max = SPEC_MAX_RING,
-	 .arg = "N",
-	 .help = "AF_XDP/AF_PACKET ring entries, power of two (default 2048)",
-	 .accepted = "a power of two, 64..65536"},
+	BOPT_POW2_ROW("ring-size", ring_size, R_ALL, 64, SPEC_MAX_RING,
+		      "AF_XDP/AF_PACKET ring entries, power of two (default "
+		      "2048)",
+		      "a power of two, 64..65536"),
 	{.name = "queues",
 	 .type = OPT_UINT,
 	 BOPT_FIELD(queues),
@@ -654,16 +655,10 @@ static const struct opt_row backend_rows[] = {
 	 .accepted = "1..64",
 	 .json_key = "queues",
 	 .json_roles = J_ALL},
-	{.name = "umem-frames",
-	 .type = OPT_UINT,
-	 .flags = OPT_F_POW2,
-	 BOPT_FIELD(umem_frames),
-	 .roles = R_ALL,
-	 .min = 256,
-	 .max = SPEC_MAX_UMEM_FRAMES,
-	 .arg = "N",
-	 .help = "AF_XDP UMEM frames, power of two (default 4096)",
-	 .accepted = "a power of two, 256..262144"},
+	BOPT_POW2_ROW("umem-frames", umem_frames, R_ALL, 256,
+		      SPEC_MAX_UMEM_FRAMES,
+		      "AF_XDP UMEM frames, power of two (default 4096)",
+		      "a power of two, 256..262144"),
 	{.name = "busy-poll",
 	 .type = OPT_SWITCH,
 	 BOPT_FIELD(busy_poll),
@@ -676,19 +671,13 @@ static const struct opt_row backend_rows[] = {
 	 .help = "xdp backend: count probes and drop them, no loss/latency "
 		 "accounting (a sink as cheap as XDP_DROP, to compare "
 		 "senders)"},
-	{.name = "latency-sample",
-	 .type = OPT_UINT,
-	 .flags = OPT_F_POW2,
-	 BOPT_FIELD(latency_sample),
-	 .roles = R_RECV,
-	 .min = 1,
-	 .max = SPEC_MAX_LATENCY_SAMPLE,
-	 .arg = "N",
-	 .help = "xdp backend: latency and jitter from 1 in N packets of "
-		 "each flow (sequence numbers divisible by N), loss and "
-		 "order still from every one; saves the clock read, most of "
-		 "the analyzer's cost (default 1: every packet)",
-	 .accepted = "a power of two, 1..1024"},
+	BOPT_POW2_ROW("latency-sample", latency_sample, R_RECV, 1,
+		      SPEC_MAX_LATENCY_SAMPLE,
+		      "xdp backend: latency and jitter from 1 in N packets of "
+		      "each flow (sequence numbers divisible by N), loss and "
+		      "order still from every one; saves the clock read, most "
+		      "of the analyzer's cost (default 1: every packet)",
+		      "a power of two, 1..1024"),
 	{.name = "user-timestamps",
 	 .type = OPT_SWITCH,
 	 .flags = OPT_F_INVERT,
