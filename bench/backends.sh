@@ -60,7 +60,7 @@
 #               stats measured (TX-packets deltas over its own Tx-pps);
 #               not the time until SIGINT, which the main lcore, on the
 #               busy forwarding lcore's CPU, may see a second late while
-#               the forwarding goes on (before 2026-12-04 20:30 UTC the
+#               the forwarding goes on (until 2026-12-04 20:25 UTC the
 #               script divided by that, and napi1 testpmd rows came out up
 #               to 1.35x too high). testpmd counts a
 #               packet when its PMD accepts it: the AF_XDP PMD when it is in
