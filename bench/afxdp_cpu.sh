@@ -56,10 +56,8 @@ while (($#)); do
 	esac
 	shift
 done
-[[ $DURATION =~ ^[0-9]+$ ]] && ((DURATION >= 1 && DURATION <= 30)) || {
-	echo "$PROG: --duration must be 1..30 seconds" >&2; exit 2; }
-[[ $REPEATS =~ ^[0-9]+$ ]] && ((REPEATS >= 1 && REPEATS <= 20)) || {
-	echo "$PROG: --repeats must be 1..20" >&2; exit 2; }
+bench_uint "$PROG" --duration "$DURATION" 1 30 seconds
+bench_uint "$PROG" --repeats "$REPEATS" 1 20
 [[ $PLACEMENT =~ ^(both|napi1|shared)$ ]] || {
 	echo "$PROG: --placement must be both, napi1 or shared" >&2; exit 2; }
 [[ $NAME =~ ^[a-z0-9]{1,8}$ ]] || {
@@ -97,11 +95,6 @@ lab_up() { # PLACEMENT
 	ip -n "$NS_A" link set dev "$DEV_A" mtu 1500 && ip -n "$NS_B" link set dev "$DEV_B" mtu 1500 || exit 1
 	ip netns exec "$NS_B" ethtool -K "$DEV_B" gro on >/dev/null 2>&1
 	ip netns exec "$NS_A" ethtool -K "$DEV_A" tso off >/dev/null 2>&1
-}
-
-counters() { # b's rx_packets and a's tx_dropped
-	echo "$(ip -n "$NS_B" -s -j link show dev "$DEV_B" | jq '.[0].stats64.rx.packets')" \
-		"$(ip -n "$NS_A" -s -j link show dev "$DEV_A" | jq '.[0].stats64.tx.dropped')"
 }
 
 cpu_ns() { # PID: ns its threads were on a CPU so far
@@ -149,11 +142,11 @@ run_one() {
 		sleep 0.02
 	done
 	sleep 1
-	c0=$(counters)
+	c0=$(lab_counters)
 	t0=$(cpu_ns "$pid")
 	sleep "$DURATION"
 	t1=$(cpu_ns "$pid")
-	c1=$(counters)
+	c1=$(lab_counters)
 	if [[ $tool == testpmd ]]; then
 		kill -INT "$pid" 2>/dev/null
 	fi

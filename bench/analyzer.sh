@@ -66,20 +66,12 @@ while (($#)); do
 	esac
 	shift
 done
-if ! [[ $DURATION =~ ^[0-9]+$ ]] || ((DURATION < 1 || DURATION > 60)); then
-	echo "$PROG: --duration must be 1..60 seconds" >&2; exit 2
-fi
-if ! [[ $REPEATS =~ ^[0-9]+$ ]] || ((REPEATS < 1 || REPEATS > 20)); then
-	echo "$PROG: --repeats must be 1..20" >&2; exit 2
-fi
+bench_uint "$PROG" --duration "$DURATION" 1 60 seconds
+bench_uint "$PROG" --repeats "$REPEATS" 1 20
 [[ $NAME =~ ^[a-z0-9]{1,8}$ ]] || { echo "$PROG: --name must be 1 to 8 characters a-z 0-9" >&2; exit 2; }
 bench_require "$PROG"
-if ! [[ $FLOWS =~ ^[0-9]+$ ]] || ((FLOWS < 1 || FLOWS > 1024)); then
-	echo "$PROG: --flows must be 1..1024 (the analyzer tracks flow ids below 1024)" >&2; exit 2
-fi
-if ! [[ $TEST_RUNS =~ ^[0-9]+$ ]] || ((TEST_RUNS < 1 || TEST_RUNS > 100000000)); then
-	echo "$PROG: --test-runs must be 1..100000000" >&2; exit 2
-fi
+bench_uint "$PROG" --flows "$FLOWS" 1 1024 "(the analyzer tracks flow ids below 1024)"
+bench_uint "$PROG" --test-runs "$TEST_RUNS" 1 100000000
 if ! [[ $SAMPLE =~ ^[0-9]+$ ]] || ((SAMPLE != 0 && (SAMPLE < 2 || SAMPLE > 1024 || (SAMPLE & (SAMPLE - 1))))); then
 	echo "$PROG: --sample must be 0 or a power of two 2..1024" >&2; exit 2
 fi
@@ -173,11 +165,6 @@ prog_test_run() {
 		sed -n 's/.*duration (average): \([0-9]*\)ns.*/\1/p'
 }
 
-counters() { # b's rx_packets and a's tx_dropped
-	echo "$(ip -n "$NS_B" -s -j link show dev "$DEV_B" | jq '.[0].stats64.rx.packets')" \
-		"$(ip -n "$NS_A" -s -j link show dev "$DEV_A" | jq '.[0].stats64.tx.dropped')"
-}
-
 # The attached program's ns per run so far (it was loaded for this run).
 prog_ns() {
 	local id
@@ -214,12 +201,12 @@ run_one() {
 		done
 		;;
 	esac
-	c0=$(counters)
+	c0=$(lab_counters)
 	timeout --kill-after=2 $((DURATION + 15)) taskset -c 0 ip netns exec "$NS_A" "$LINERATE" send \
 		--backend xdp --dst "$IP_B:$PORT" --rate max --size 64 --flows "$FLOWS" --duration "${DURATION}s" \
 		--interval 0 --quiet --json >"$WORK/send.json" 2>"$WORK/send.err" </dev/null
 	sleep 0.3
-	c1=$(counters)
+	c1=$(lab_counters)
 	ns=-
 	((STATS)) && ns=$(prog_ns)
 	if [[ $kind == sample ]]; then tr=$(prog_test_run "$WORK/probe1.frame"); else tr=$(prog_test_run); fi

@@ -163,14 +163,8 @@ esac
 	echo "$PROG: --base: no binary at $BASE" >&2
 	exit 2
 }
-if ! [[ $REPEATS =~ ^[0-9]+$ ]] || ((REPEATS < 1 || REPEATS > 20)); then
-	echo "$PROG: --repeats must be 1..20" >&2
-	exit 2
-fi
-if ! [[ $DURATION =~ ^[0-9]+$ ]] || ((DURATION < 1 || DURATION > 60)); then
-	echo "$PROG: --duration must be 1..60 seconds" >&2
-	exit 2
-fi
+bench_uint "$PROG" --repeats "$REPEATS" 1 20
+bench_uint "$PROG" --duration "$DURATION" 1 60 seconds
 case $PLACEMENT in
 both | napi1 | shared) ;;
 *)
@@ -273,13 +267,6 @@ lab_up() {
 }
 
 # counters: b's rx_packets and a's tx_dropped, "RX DROP".
-counters() {
-	local rx drop
-	rx=$(ip -n "$NS_B" -s -j link show dev "$DEV_B" | jq '.[0].stats64.rx.packets')
-	drop=$(ip -n "$NS_A" -s -j link show dev "$DEV_A" | jq '.[0].stats64.tx.dropped')
-	echo "$rx $drop"
-}
-
 xdp_attached() { # NS DEV
 	[[ $(ip -n "$1" -j link show dev "$2" 2>/dev/null | jq -r '.[0].xdp.prog.id // empty') != "" ]]
 }
@@ -378,14 +365,14 @@ run_linerate() {
 		error_row "$place" "$tool" "-" "$SINK_ERR"
 		return
 	fi
-	c0=$(counters)
+	c0=$(lab_counters)
 	rc=0
 	timeout --kill-after=2 $((DURATION + 15)) taskset -c "$scpu" ip netns exec "$NS_A" \
 		"${SENDER:-$LINERATE}" send --dst "$IP_B:$PORT" --rate max --size 64 --duration "${DURATION}s" \
 		--count $((DURATION * 50000000)) --interval 0 --quiet --json "$@" \
 		>"$WORK/send.json" 2>"$WORK/send.err" </dev/null || rc=$?
 	sleep 0.5 # let b's ring drain before reading its counter
-	c1=$(counters)
+	c1=$(lab_counters)
 	sink_stop
 	tx=$(jq -r '.tx.packets // empty' "$WORK/send.json" 2>/dev/null)
 	pps=$(jq -r '.tx.handed_pps // .tx.pps // empty' "$WORK/send.json" 2>/dev/null)
@@ -414,7 +401,7 @@ run_testpmd() {
 		error_row "$place" "$tool" "-" "$SINK_ERR"
 		return
 	fi
-	c0=$(counters)
+	c0=$(lab_counters)
 	# No hugepages: --no-huge -m 512 and a mempool that fits in it. Both
 	# lcores (main and forwarding) on the sending CPU. stdbuf: the line
 	# that says forwarding started must reach the file when it is printed.
@@ -442,7 +429,7 @@ run_testpmd() {
 	fi
 	wait "$pid" 2>/dev/null
 	sleep 0.5
-	c1=$(counters)
+	c1=$(lab_counters)
 	sink_stop
 	tx=$(awk '/Accumulated forward statistics/ { acc = 1 }
 		acc && /TX-packets:/ { print $2; exit }' "$WORK/testpmd.out")
@@ -496,7 +483,7 @@ EOF
 		error_row "$place" "$tool" "-" "$SINK_ERR"
 		return
 	fi
-	c0=$(counters)
+	c0=$(lab_counters)
 	trafgen_once "$scpu"
 	note="TX_RING (mmap) path"
 	if grep -q 'Flushing TX_RING failed' "$WORK/trafgen.out"; then
@@ -512,11 +499,11 @@ EOF
 			error_row "$place" "$tool" "-" "$SINK_ERR"
 			return
 		fi
-		c0=$(counters)
+		c0=$(lab_counters)
 		trafgen_once "$scpu" -t 0ns
 	fi
 	sleep 0.5
-	c1=$(counters)
+	c1=$(lab_counters)
 	sink_stop
 	# Its summary lines start with a carriage return.
 	tx=$(tr -d '\r' <"$WORK/trafgen.out" | awk '/packets outgoing/ { print $1; exit }')
@@ -541,14 +528,14 @@ run_iperf3() {
 		[[ -n $(ip netns exec "$NS_B" ss -H -tln "sport = :$PORT_IPERF" 2>/dev/null) ]] && break
 		sleep 0.05
 	done
-	c0=$(counters)
+	c0=$(lab_counters)
 	rc=0
 	timeout --kill-after=2 $((DURATION + 10)) taskset -c "$scpu" ip netns exec "$NS_A" \
 		iperf3 -c "$IP_B" -p "$PORT_IPERF" -u -l 18 -b 0 -t "$DURATION" --json \
 		>"$WORK/ip-client.json" 2>"$WORK/ip-client.err" </dev/null || rc=$?
 	wait "$pid" 2>/dev/null
 	sleep 0.5
-	c1=$(counters)
+	c1=$(lab_counters)
 	tx=$(jq -r '.end.sum.packets // empty' "$WORK/ip-client.json" 2>/dev/null)
 	secs=$(jq -r '.end.sum.seconds // empty' "$WORK/ip-client.json" 2>/dev/null)
 	rx=$(jq -r 'if .end.sum then .end.sum.packets - .end.sum.lost_packets else empty end' \

@@ -25,6 +25,8 @@
 set -u
 set -o pipefail
 
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
 PROG=clock_cost
 RUNS=3000000
 ROUNDS=7
@@ -37,10 +39,8 @@ while (($#)); do
 	esac
 	shift
 done
-[[ $RUNS =~ ^[0-9]+$ ]] && ((RUNS >= 1000 && RUNS <= 100000000)) || {
-	echo "$PROG: --runs must be 1000..100000000" >&2; exit 2; }
-[[ $ROUNDS =~ ^[0-9]+$ ]] && ((ROUNDS >= 1 && ROUNDS <= 31)) || {
-	echo "$PROG: --rounds must be 1..31" >&2; exit 2; }
+bench_uint "$PROG" --runs "$RUNS" 1000 100000000
+bench_uint "$PROG" --rounds "$ROUNDS" 1 31
 [[ $(id -u) == 0 ]] || { echo "$PROG: needs root (BPF)" >&2; exit 1; }
 for cmd in clang cc; do
 	command -v "$cmd" >/dev/null || { echo "$PROG: $cmd is missing" >&2; exit 1; }

@@ -23,10 +23,8 @@ while (($#)); do
 	*) echo "bench/from_filter.sh: $1: unknown flag" >&2; exit 2 ;;
 	esac
 done
-[[ $DURATION =~ ^[0-9]+$ && $DURATION -ge 1 && $DURATION -le 60 ]] ||
-	{ echo "bench/from_filter.sh: --duration: 1..60 seconds" >&2; exit 2; }
-[[ $REPEATS =~ ^[0-9]+$ && $REPEATS -ge 1 && $REPEATS -le 20 ]] ||
-	{ echo "bench/from_filter.sh: --repeats: 1..20" >&2; exit 2; }
+bench_uint bench/from_filter.sh --duration "$DURATION" 1 60 seconds
+bench_uint bench/from_filter.sh --repeats "$REPEATS" 1 20
 
 command -v bpftool >/dev/null || PATH=$PATH:/usr/sbin
 NAME=ff$$

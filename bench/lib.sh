@@ -37,6 +37,23 @@ bench_require() {
 	}
 }
 
+# bench_uint PROG FLAG VALUE LO HI [UNIT]: VALUE is a whole number in
+# LO..HI, else exit 2 with "PROG: FLAG must be LO..HI[ UNIT]".
+bench_uint() {
+	local prog=$1 flag=$2 v=$3 lo=$4 hi=$5 unit=${6:+ $6}
+	[[ $v =~ ^[0-9]+$ ]] && ((v >= lo && v <= hi)) && return 0
+	echo "$prog: $flag must be $lo..$hi$unit" >&2
+	exit 2
+}
+
+# lab_counters: "RX DROP": b's veth rx_packets (what b's NAPI took off the
+# ring) and a's veth tx_dropped (frames refused because b's ring was full),
+# from the lab's NS_A/DEV_A and NS_B/DEV_B.
+lab_counters() {
+	echo "$(ip -n "$NS_B" -s -j link show dev "$DEV_B" | jq '.[0].stats64.rx.packets')" \
+		"$(ip -n "$NS_A" -s -j link show dev "$DEV_A" | jq '.[0].stats64.tx.dropped')"
+}
+
 # bench_cleanup_on_exit: start PIDS empty; at exit (SIGINT and SIGTERM
 # exit 130 and 143) stop each PID in PIDS, take the lab $NAME down through
 # $LAB and remove $WORK.

@@ -54,14 +54,8 @@ while (($#)); do
 	esac
 	shift
 done
-if ! [[ $DURATION =~ ^[0-9]+$ ]] || ((DURATION < 1 || DURATION > 60)); then
-	echo "replicator.sh: --duration must be 1..60 seconds" >&2
-	exit 2
-fi
-if ! [[ $SUBS =~ ^[0-9]+$ ]] || ((SUBS < 1 || SUBS > 32)); then
-	echo "replicator.sh: --subscribers must be 1..32" >&2
-	exit 2
-fi
+bench_uint "replicator.sh" --duration "$DURATION" 1 60 seconds
+bench_uint "replicator.sh" --subscribers "$SUBS" 1 32
 bench_require replicator.sh
 for tool in jq taskset cc; do
 	command -v "$tool" >/dev/null 2>&1 || {

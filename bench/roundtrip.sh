@@ -48,12 +48,9 @@ while (($#)); do
 	esac
 	shift
 done
-[[ $COUNT =~ ^[0-9]+$ ]] && ((COUNT >= 100 && COUNT <= 1000000)) || {
-	echo "$PROG: --count must be 100..1000000" >&2; exit 2; }
-[[ $RATE =~ ^[0-9]+$ ]] && ((RATE >= 100 && RATE <= 100000)) || {
-	echo "$PROG: --rate must be 100..100000 pps" >&2; exit 2; }
-[[ $REPEATS =~ ^[0-9]+$ ]] && ((REPEATS >= 1 && REPEATS <= 20)) || {
-	echo "$PROG: --repeats must be 1..20" >&2; exit 2; }
+bench_uint "$PROG" --count "$COUNT" 100 1000000
+bench_uint "$PROG" --rate "$RATE" 100 100000 pps
+bench_uint "$PROG" --repeats "$REPEATS" 1 20
 [[ $NAME =~ ^[a-z0-9]{1,8}$ ]] || {
 	echo "$PROG: --name must be 1 to 8 characters a-z 0-9" >&2; exit 2; }
 [[ -z $BASE || -x $BASE ]] || { echo "$PROG: --base: no binary at $BASE" >&2; exit 2; }

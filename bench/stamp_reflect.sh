@@ -31,10 +31,8 @@ while (($#)); do
 	esac
 	shift
 done
-[[ $duration =~ ^[0-9]+$ ]] && ((duration >= 1 && duration <= 60)) ||
-	{ echo "stamp_reflect.sh: --duration 1..60" >&2; exit 2; }
-[[ $repeats =~ ^[0-9]+$ ]] && ((repeats >= 1 && repeats <= 9)) ||
-	{ echo "stamp_reflect.sh: --repeats 1..9" >&2; exit 2; }
+bench_uint stamp_reflect.sh --duration "$duration" 1 60 seconds
+bench_uint stamp_reflect.sh --repeats "$repeats" 1 9
 bench_require stamp_reflect.sh
 command -v jq >/dev/null || { echo "stamp_reflect.sh: needs jq" >&2; exit 1; }
 

@@ -60,10 +60,7 @@ while (($#)); do
 	esac
 	shift
 done
-if ! [[ $DURATION =~ ^[0-9]+$ ]] || ((DURATION < 1 || DURATION > 60)); then
-	echo "udp_vs_iperf3: --duration must be 1..60 seconds" >&2
-	exit 2
-fi
+bench_uint "udp_vs_iperf3" --duration "$DURATION" 1 60 seconds
 bench_require udp_vs_iperf3
 for tool in jq iperf3 taskset; do
 	if ! command -v "$tool" >/dev/null 2>&1; then
