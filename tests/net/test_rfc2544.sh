@@ -123,10 +123,7 @@ assert_rc "rfc2544 HOST --lab" $? 2
 TOKEN_FILE=$WORKDIR/token
 new_token "$TOKEN_FILE" >/dev/null
 bg_start server "$NS_B" 280 "$LINERATE" server --api "$IP_B" --token-file "$TOKEN_FILE"
-for ((i = 0; i < 50; i++)); do
-	in_a curl -s -m 1 "http://$IP_B:9270/v1/health" >/dev/null 2>&1 && break
-	sleep 0.1
-done
+wait_api_up server "$NS_A" "http://$IP_B:9270"
 JH=$WORKDIR/host.json
 timeout --kill-after=5 120 ip netns exec "$NS_A" "$LINERATE" rfc2544 "$IP_B" --token-file "$TOKEN_FILE" \
 	--quick --trial 1s --warmup 0.3s --drain 0.3s --sizes 64 --tests throughput,latency \

@@ -104,13 +104,9 @@ assert_eq "QinQ: NDR found" "$(jget "$JV" '.results[0].throughput.ndr.found')" t
 # receiver. At a 10 Mbit/s line rate (3273 IMIX or 1524 128:1,1024:3
 # frames a second) the first trials pass.
 TOKEN_FILE=$WORKDIR/token
-head -c 32 /dev/urandom | base64 | tr -d '\n=' >"$TOKEN_FILE"
-chmod 600 "$TOKEN_FILE"
+new_token "$TOKEN_FILE" >/dev/null
 bg_start server "$NS_B" 120 "$LINERATE" server --api "$IP_B" --token-file "$TOKEN_FILE"
-for ((i = 0; i < 50; i++)); do
-	in_a curl -s -m 1 "http://$IP_B:9270/v1/health" >/dev/null 2>&1 && break
-	sleep 0.1
-done
+wait_api_up server "$NS_A" "http://$IP_B:9270"
 JH=$WORKDIR/host.json
 timeout --kill-after=5 60 ip netns exec "$NS_A" "$LINERATE" rfc2544 "$IP_B" --token-file "$TOKEN_FILE" \
 	--quick --trial 0.5s --warmup 0.2s --drain 0.3s --sizes 'imix;128:1,1024:3' --tests throughput \
