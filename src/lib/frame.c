@@ -80,20 +80,6 @@ static inline uint64_t load64(const uint8_t *p)
 	return v;
 }
 
-/* A 4-byte (n == 4) or 2-byte word, as the host loads it. */
-static inline uint64_t load_short(const uint8_t *p, size_t n)
-{
-	uint32_t w32;
-	uint16_t w16;
-
-	if (n == 4) {
-		memcpy(&w32, p, sizeof(w32));
-		return w32;
-	}
-	memcpy(&w16, p, sizeof(w16));
-	return w16;
-}
-
 /*
  * Words are loaded in host order: one's complement addition commutes with
  * byte swapping (RFC 1071, 2.(B)), so the folded result comes out in
@@ -118,13 +104,21 @@ uint32_t csum_partial(const void *data, size_t len, uint32_t sum)
 		p += 8;
 		len -= 8;
 	}
-	/* What is left below 8 bytes: a 4-byte word, then a 2-byte one. */
-	for (size_t n = 4; n >= 2; n /= 2) {
-		if (len >= n) {
-			acc = add_carry64(acc, load_short(p, n));
-			p += n;
-			len -= n;
-		}
+	if (len >= 4) {
+		uint32_t w;
+
+		memcpy(&w, p, sizeof(w));
+		acc = add_carry64(acc, w);
+		p += 4;
+		len -= 4;
+	}
+	if (len >= 2) {
+		uint16_t w;
+
+		memcpy(&w, p, sizeof(w));
+		acc = add_carry64(acc, w);
+		p += 2;
+		len -= 2;
 	}
 	if (len) {
 		/* An odd last byte is the high byte of a zero-padded word
